@@ -1,0 +1,862 @@
+/*
+ * catalog.c - the SQLite catalog.  The only file in bodycam that speaks
+ * SQL: prepared statements with bound values throughout (the one
+ * exception, PRAGMA user_version, takes a compile-time integer).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "bodycam/catalog.h"
+
+#define BUSY_TIMEOUT_MS	30000
+
+struct bc_catalog {
+	sqlite3	*db;
+	char	*path;
+	int	 in_tx;
+};
+
+/*
+ * Ordered migrations: migrations[i] takes a catalog from user_version i to
+ * i + 1.  Never edit a released entry; append a new one.
+ */
+static const char *const migrations[BC_CATALOG_SCHEMA] = {
+	/* 0 -> 1: items, events, meta; append-only triggers */
+	"CREATE TABLE meta ("
+	"  name  TEXT PRIMARY KEY NOT NULL,"
+	"  value TEXT NOT NULL"
+	") STRICT;"
+	"CREATE TABLE items ("
+	"  num           INTEGER PRIMARY KEY,"
+	"  id            TEXT NOT NULL UNIQUE,"
+	"  sha256        TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64),"
+	"  size          INTEGER NOT NULL CHECK (size >= 0),"
+	"  path          TEXT NOT NULL,"
+	"  manifest      TEXT NOT NULL,"
+	"  manifest_hash TEXT NOT NULL UNIQUE"
+	"                CHECK (length(manifest_hash) = 64),"
+	"  signature     BLOB NOT NULL,"
+	"  key           TEXT NOT NULL,"
+	"  registered    TEXT NOT NULL"
+	") STRICT;"
+	"CREATE TABLE events ("
+	"  id        INTEGER PRIMARY KEY,"
+	"  item      TEXT NOT NULL REFERENCES items (manifest_hash),"
+	"  seq       INTEGER NOT NULL CHECK (seq >= 0),"
+	"  hash      TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),"
+	"  body      TEXT NOT NULL,"
+	"  signature BLOB NOT NULL,"
+	"  key       TEXT NOT NULL,"
+	"  UNIQUE (item, seq)"
+	") STRICT;"
+	"CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: meta rows are append-only'); END;"
+	"CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: meta rows are append-only'); END;"
+	"CREATE TRIGGER items_no_update BEFORE UPDATE ON items BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: items are append-only'); END;"
+	"CREATE TRIGGER items_no_delete BEFORE DELETE ON items BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: items are append-only'); END;"
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: events are append-only'); END;"
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: events are append-only'); END;",
+};
+
+static int
+db_err(struct bc_catalog *cat, struct bc_err *err, const char *what)
+{
+	int code = sqlite3_extended_errcode(cat->db);
+
+	if ((code & 0xff) == SQLITE_NOTADB)
+		return bc_err_set(err, BC_ERR_NOT_CATALOG,
+		    "%s is not a bodycam catalog (not a database)", cat->path);
+	if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+		return bc_err_set(err, BC_ERR_BUSY,
+		    "%s: catalog is locked by another writer (waited %d s)",
+		    cat->path, BUSY_TIMEOUT_MS / 1000);
+	return bc_err_set(err, BC_ERR_DB, "%s: %s: %s", cat->path, what,
+	    sqlite3_errmsg(cat->db));
+}
+
+static int
+prepare(struct bc_catalog *cat, const char *sql, sqlite3_stmt **st,
+    struct bc_err *err)
+{
+	if (sqlite3_prepare_v2(cat->db, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return db_err(cat, err, "prepare");
+	}
+	return 0;
+}
+
+/* Runs a statement that takes no values and returns no rows. */
+static int
+exec_plain(struct bc_catalog *cat, const char *sql, struct bc_err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(cat->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		sqlite3_free(msg);
+		return db_err(cat, err, "exec");
+	}
+	return 0;
+}
+
+static int
+pragma_int(struct bc_catalog *cat, const char *sql, int *val,
+    struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = prepare(cat, sql, &st, err)) != 0)
+		return r;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		r = db_err(cat, err, "read pragma");
+		goto out;
+	}
+	*val = sqlite3_column_int(st, 0);
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+set_user_version(struct bc_catalog *cat, int v, struct bc_err *err)
+{
+	char sql[64];
+
+	/* PRAGMA takes no bound values; v is our own constant, not input */
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
+	return exec_plain(cat, sql, err);
+}
+
+static int
+migrate(struct bc_catalog *cat, struct bc_err *err)
+{
+	int v = 0, r;
+
+	if ((r = pragma_int(cat, "PRAGMA user_version", &v, err)) != 0)
+		return r;
+	if (v > BC_CATALOG_SCHEMA)
+		return bc_err_set(err, BC_ERR_SCHEMA,
+		    "%s has schema version %d, newer than this bodycam "
+		    "understands (%d); upgrade bodycam", cat->path, v,
+		    BC_CATALOG_SCHEMA);
+	if (v == BC_CATALOG_SCHEMA)
+		return 0;
+	if ((r = bc_catalog_begin(cat, err)) != 0)
+		return r;
+	/* re-read under the write lock: another process may have migrated */
+	if ((r = pragma_int(cat, "PRAGMA user_version", &v, err)) != 0)
+		goto fail;
+	for (; v < BC_CATALOG_SCHEMA; v++) {
+		if ((r = exec_plain(cat, migrations[v], err)) != 0 ||
+		    (r = set_user_version(cat, v + 1, err)) != 0)
+			goto fail;
+	}
+	return bc_catalog_commit(cat, err);
+ fail:
+	bc_catalog_rollback(cat);
+	return r;
+}
+
+static int
+configure(struct bc_catalog *cat, struct bc_err *err)
+{
+	int r;
+
+	sqlite3_extended_result_codes(cat->db, 1);
+	if (sqlite3_busy_timeout(cat->db, BUSY_TIMEOUT_MS) != SQLITE_OK)
+		return db_err(cat, err, "busy timeout");
+	if ((r = exec_plain(cat, "PRAGMA foreign_keys = ON", err)) != 0 ||
+	    (r = exec_plain(cat, "PRAGMA synchronous = FULL", err)) != 0 ||
+	    (r = exec_plain(cat, "PRAGMA trusted_schema = OFF", err)) != 0)
+		return r;
+	return 0;
+}
+
+static int
+open_db(const char *path, struct bc_catalog **out, struct bc_err *err)
+{
+	struct bc_catalog *cat;
+
+	*out = NULL;
+	if ((cat = calloc(1, sizeof(*cat))) == NULL ||
+	    (cat->path = strdup(path)) == NULL) {
+		free(cat);
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	}
+	if (sqlite3_open_v2(path, &cat->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		int r = bc_err_set(err, BC_ERR_DB, "%s: %s", path,
+		    cat->db ? sqlite3_errmsg(cat->db) : "cannot open");
+		bc_catalog_close(cat);
+		return r;
+	}
+	*out = cat;
+	return 0;
+}
+
+void
+bc_catalog_close(struct bc_catalog *cat)
+{
+	if (cat == NULL)
+		return;
+	if (cat->in_tx)
+		bc_catalog_rollback(cat);
+	sqlite3_close(cat->db);
+	free(cat->path);
+	free(cat);
+}
+
+int
+bc_catalog_open(const char *path, struct bc_catalog **out,
+    struct bc_err *err)
+{
+	struct bc_catalog *cat = NULL;
+	struct stat st;
+	char mode[16];
+	sqlite3_stmt *stmt = NULL;
+	int app = 0, r;
+
+	*out = NULL;
+	if (stat(path, &st) == -1) {
+		if (errno == ENOENT)
+			return bc_err_set(err, BC_ERR_NOT_FOUND,
+			    "no catalog at %s (create one with 'bodycam init' "
+			    "or name one with --catalog)", path);
+		return bc_err_set(err, BC_ERR_IO, "%s: %s", path,
+		    strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode))
+		return bc_err_set(err, BC_ERR_NOT_CATALOG,
+		    "%s is not a bodycam catalog (not a regular file)", path);
+	if ((r = open_db(path, &cat, err)) != 0)
+		return r;
+	if ((r = configure(cat, err)) != 0)
+		goto out;
+	if ((r = pragma_int(cat, "PRAGMA application_id", &app, err)) != 0)
+		goto out;
+	if ((uint32_t)app != BC_CATALOG_APP_ID) {
+		r = bc_err_set(err, BC_ERR_NOT_CATALOG,
+		    "%s is not a bodycam catalog", path);
+		goto out;
+	}
+	if ((r = migrate(cat, err)) != 0)
+		goto out;
+	/* WAL persists in the file; asking again is cheap and idempotent */
+	if ((r = prepare(cat, "PRAGMA journal_mode = WAL", &stmt, err)) != 0)
+		goto out;
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		r = db_err(cat, err, "journal mode");
+		goto out;
+	}
+	snprintf(mode, sizeof(mode), "%s",
+	    (const char *)sqlite3_column_text(stmt, 0));
+	if (strcasecmp(mode, "wal") != 0) {
+		r = bc_err_set(err, BC_ERR_DB, "%s: cannot enable WAL (%s)",
+		    path, mode);
+		goto out;
+	}
+	*out = cat;
+	cat = NULL;
+	r = 0;
+ out:
+	sqlite3_finalize(stmt);
+	bc_catalog_close(cat);
+	return r;
+}
+
+int
+bc_catalog_create(const char *path, const struct bc_key *admin,
+    struct bc_catalog **out, struct bc_err *err)
+{
+	struct bc_catalog *cat = NULL;
+	sqlite3_stmt *st = NULL;
+	char hex[2 * BC_ED25519_PUBLEN + 1];
+	char sql[64];
+	int fd, r;
+
+	*out = NULL;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd == -1) {
+		if (errno == EEXIST)
+			return bc_err_set(err, BC_ERR_EXISTS,
+			    "%s already exists; refusing to overwrite it",
+			    path);
+		return bc_err_set(err, BC_ERR_IO, "%s: %s", path,
+		    strerror(errno));
+	}
+	close(fd);
+	if ((r = open_db(path, &cat, err)) != 0)
+		goto fail;
+	if ((r = configure(cat, err)) != 0)
+		goto fail;
+	if ((r = exec_plain(cat, "PRAGMA journal_mode = WAL", err)) != 0)
+		goto fail;
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d",
+	    (int)BC_CATALOG_APP_ID);
+	if ((r = exec_plain(cat, sql, err)) != 0)
+		goto fail;
+	if ((r = migrate(cat, err)) != 0)
+		goto fail;
+	if ((r = bc_catalog_begin(cat, err)) != 0)
+		goto fail;
+	bc_hex(bc_key_public(admin), BC_ED25519_PUBLEN, hex);
+	if ((r = prepare(cat, "INSERT INTO meta (name, value) VALUES "
+	    "('admin_key', ?1), ('admin_key_id', ?2)", &st, err)) != 0)
+		goto fail;
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, bc_key_id(admin), -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		r = db_err(cat, err, "record admin key");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((r = bc_catalog_commit(cat, err)) != 0)
+		goto fail;
+	*out = cat;
+	return 0;
+ fail:
+	sqlite3_finalize(st);
+	bc_catalog_close(cat);
+	unlink(path);
+	{
+		char side[4096];
+
+		snprintf(side, sizeof(side), "%s-wal", path);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", path);
+		unlink(side);
+	}
+	return r;
+}
+
+int
+bc_catalog_schema(struct bc_catalog *cat, int *version)
+{
+	return pragma_int(cat, "PRAGMA user_version", version, NULL);
+}
+
+int
+bc_catalog_admin_key(struct bc_catalog *cat, struct bc_key **out,
+    struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	uint8_t raw[BC_ED25519_PUBLEN];
+	const char *hex;
+	int r;
+
+	*out = NULL;
+	if ((r = prepare(cat, "SELECT value FROM meta WHERE name = ?1", &st,
+	    err)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, "admin_key", -1, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		break;
+	case SQLITE_DONE:
+		r = bc_err_set(err, BC_ERR_NOT_CATALOG,
+		    "%s: no admin key recorded", cat->path);
+		goto out;
+	default:
+		r = db_err(cat, err, "read admin key");
+		goto out;
+	}
+	hex = (const char *)sqlite3_column_text(st, 0);
+	if (hex == NULL || bc_unhex(hex, raw, sizeof(raw)) != 0 ||
+	    bc_key_from_raw(raw, out) != 0) {
+		r = bc_err_set(err, BC_ERR_NOT_CATALOG,
+		    "%s: recorded admin key is malformed", cat->path);
+		goto out;
+	}
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+bc_catalog_begin(struct bc_catalog *cat, struct bc_err *err)
+{
+	int r;
+
+	if (cat->in_tx)
+		return bc_err_set(err, BC_ERR_INTERNAL,
+		    "nested catalog transaction");
+	if ((r = exec_plain(cat, "BEGIN IMMEDIATE", err)) != 0)
+		return r;
+	cat->in_tx = 1;
+	return 0;
+}
+
+int
+bc_catalog_commit(struct bc_catalog *cat, struct bc_err *err)
+{
+	int r;
+
+	if (!cat->in_tx)
+		return bc_err_set(err, BC_ERR_INTERNAL, "no transaction");
+	if ((r = exec_plain(cat, "COMMIT", err)) != 0) {
+		bc_catalog_rollback(cat);
+		return r;
+	}
+	cat->in_tx = 0;
+	return 0;
+}
+
+void
+bc_catalog_rollback(struct bc_catalog *cat)
+{
+	if (!cat->in_tx)
+		return;
+	(void)sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+	cat->in_tx = 0;
+}
+
+int
+bc_catalog_next_item_num(struct bc_catalog *cat, int64_t *num,
+    struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = prepare(cat, "SELECT coalesce(max(num), 0) + 1 FROM items",
+	    &st, err)) != 0)
+		return r;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		r = db_err(cat, err, "next item number");
+		goto out;
+	}
+	*num = sqlite3_column_int64(st, 0);
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+step_insert(struct bc_catalog *cat, sqlite3_stmt *st, const char *what,
+    struct bc_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE)
+		return 0;
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return bc_err_set(err, BC_ERR_EXISTS, "%s: %s", what,
+		    sqlite3_errmsg(cat->db));
+	return db_err(cat, err, what);
+}
+
+int
+bc_catalog_add_item(struct bc_catalog *cat, const struct bc_item *it,
+    struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!cat->in_tx)
+		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
+	if ((r = prepare(cat, "INSERT INTO items (num, id, sha256, size, path,"
+	    " manifest, manifest_hash, signature, key, registered) VALUES"
+	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &st, err)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, it->num);
+	sqlite3_bind_text(st, 2, it->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, it->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, it->size);
+	sqlite3_bind_text(st, 5, it->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, it->manifest, (int)it->manifest_len,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, it->manifest_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 8, it->sig, (int)it->siglen, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, it->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, it->registered, -1, SQLITE_STATIC);
+	r = step_insert(cat, st, "add item", err);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+bc_catalog_add_event(struct bc_catalog *cat, const struct bc_event *ev,
+    struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!cat->in_tx)
+		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
+	if ((r = prepare(cat, "INSERT INTO events (item, seq, hash, body,"
+	    " signature, key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st,
+	    err)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, ev->item, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ev->seq);
+	sqlite3_bind_text(st, 3, ev->hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, ev->body, (int)ev->body_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, ev->sig, (int)ev->siglen, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, ev->key, -1, SQLITE_STATIC);
+	r = step_insert(cat, st, "add event", err);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static void
+copy_fixed(char *dst, size_t dstsz, const unsigned char *src)
+{
+	snprintf(dst, dstsz, "%s", src ? (const char *)src : "");
+}
+
+static char *
+dup_text(sqlite3_stmt *st, int col, size_t *len)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	int n = sqlite3_column_bytes(st, col);
+	char *p;
+
+	if ((p = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	if (n > 0 && t != NULL)
+		memcpy(p, t, (size_t)n);
+	p[n] = '\0';
+	if (len != NULL)
+		*len = (size_t)n;
+	return p;
+}
+
+static uint8_t *
+dup_blob(sqlite3_stmt *st, int col, size_t *len)
+{
+	const void *b = sqlite3_column_blob(st, col);
+	int n = sqlite3_column_bytes(st, col);
+	uint8_t *p;
+
+	if ((p = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	if (n > 0 && b != NULL)
+		memcpy(p, b, (size_t)n);
+	*len = (size_t)n;
+	return p;
+}
+
+#define ITEM_COLS "num, id, sha256, size, path, manifest, manifest_hash," \
+	" signature, key, registered"
+
+static int
+item_from_row(sqlite3_stmt *st, struct bc_item **out)
+{
+	struct bc_item *it;
+
+	*out = NULL;
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		return BC_ERR_NOMEM;
+	it->num = sqlite3_column_int64(st, 0);
+	copy_fixed(it->id, sizeof(it->id), sqlite3_column_text(st, 1));
+	copy_fixed(it->sha256, sizeof(it->sha256),
+	    sqlite3_column_text(st, 2));
+	it->size = sqlite3_column_int64(st, 3);
+	it->path = dup_text(st, 4, NULL);
+	it->manifest = dup_text(st, 5, &it->manifest_len);
+	copy_fixed(it->manifest_hash, sizeof(it->manifest_hash),
+	    sqlite3_column_text(st, 6));
+	it->sig = dup_blob(st, 7, &it->siglen);
+	copy_fixed(it->key, sizeof(it->key), sqlite3_column_text(st, 8));
+	it->registered = dup_text(st, 9, NULL);
+	if (it->path == NULL || it->manifest == NULL || it->sig == NULL ||
+	    it->registered == NULL) {
+		bc_item_free(it);
+		return BC_ERR_NOMEM;
+	}
+	*out = it;
+	return 0;
+}
+
+void
+bc_item_free(struct bc_item *it)
+{
+	if (it == NULL)
+		return;
+	free(it->path);
+	free(it->manifest);
+	free(it->sig);
+	free(it->registered);
+	free(it);
+}
+
+static int
+is_item_id(const char *ref)
+{
+	size_t i;
+
+	if (strncasecmp(ref, "BWC-", 4) != 0 || ref[4] == '\0')
+		return 0;
+	for (i = 4; ref[i] != '\0'; i++)
+		if (ref[i] < '0' || ref[i] > '9')
+			return 0;
+	return i < BC_ITEM_ID_MAX;
+}
+
+static int
+is_hex_prefix(const char *ref, char *lower)
+{
+	size_t i, n = strlen(ref);
+
+	if (n < BC_ITEM_PREFIX_MIN || n > 64)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = ref[i];
+
+		if (c >= 'A' && c <= 'F')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return 0;
+		lower[i] = c;
+	}
+	lower[n] = '\0';
+	return 1;
+}
+
+int
+bc_catalog_find_item(struct bc_catalog *cat, const char *ref,
+    struct bc_item **out, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct bc_item *first = NULL;
+	char key[BC_SHA256_HEX], id[BC_ITEM_ID_MAX];
+	char list[384];
+	size_t i, used = 0;
+	int rc, nrows = 0, r;
+
+	*out = NULL;
+	list[0] = '\0';
+	if (is_item_id(ref)) {
+		for (i = 0; ref[i] != '\0'; i++)
+			id[i] = (char)(ref[i] >= 'a' && ref[i] <= 'z' ?
+			    ref[i] - 'a' + 'A' : ref[i]);
+		id[i] = '\0';
+		if ((r = prepare(cat, "SELECT " ITEM_COLS " FROM items"
+		    " WHERE id = ?1", &st, err)) != 0)
+			return r;
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	} else if (is_hex_prefix(ref, key)) {
+		/* every string with this prefix sorts between key and key||'g' */
+		if ((r = prepare(cat, "SELECT " ITEM_COLS " FROM items"
+		    " WHERE sha256 >= ?1 AND sha256 < ?1 || 'g'"
+		    " ORDER BY num LIMIT 11", &st, err)) != 0)
+			return r;
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	} else {
+		return bc_err_set(err, BC_ERR_NOT_FOUND,
+		    "'%s' is neither an item id (BWC-000123) nor a hash "
+		    "prefix of %d or more hex digits", ref,
+		    BC_ITEM_PREFIX_MIN);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nrows++ == 0) {
+			if ((r = item_from_row(st, &first)) != 0)
+				goto out;
+		}
+		if (used < sizeof(list) - 1) {
+			int n = snprintf(list + used, sizeof(list) - used,
+			    "%s%s (%.16s...)", nrows > 1 ? ", " : "",
+			    (const char *)sqlite3_column_text(st, 1),
+			    (const char *)sqlite3_column_text(st, 2));
+			if (n > 0)
+				used += (size_t)n;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_err(cat, err, "find item");
+		goto out;
+	}
+	if (nrows == 0) {
+		r = bc_err_set(err, BC_ERR_NOT_FOUND, "no item '%s' in %s",
+		    ref, cat->path);
+		goto out;
+	}
+	if (nrows > 1) {
+		r = bc_err_set(err, BC_ERR_AMBIGUOUS,
+		    "'%s' matches %s%d items: %s", ref,
+		    nrows > 10 ? "more than " : "", nrows > 10 ? 10 : nrows,
+		    list);
+		goto out;
+	}
+	*out = first;
+	first = NULL;
+	r = 0;
+ out:
+	bc_item_free(first);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+bc_catalog_find_by_sha256(struct bc_catalog *cat, const char *sha256,
+    struct bc_item **out, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = prepare(cat, "SELECT " ITEM_COLS " FROM items"
+	    " WHERE sha256 = ?1", &st, err)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		r = item_from_row(st, out);
+		break;
+	case SQLITE_DONE:
+		r = bc_err_set(err, BC_ERR_NOT_FOUND,
+		    "no item with SHA-256 %s in %s", sha256, cat->path);
+		break;
+	default:
+		r = db_err(cat, err, "find item by hash");
+		break;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+void
+bc_events_free(struct bc_event *ev, size_t n)
+{
+	size_t i;
+
+	if (ev == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(ev[i].body);
+		free(ev[i].sig);
+	}
+	free(ev);
+}
+
+int
+bc_catalog_events(struct bc_catalog *cat, const char *item,
+    struct bc_event **out, size_t *n, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct bc_event *ev = NULL, *tmp, *e;
+	size_t cap = 0, cnt = 0;
+	int rc, r;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = prepare(cat, "SELECT id, item, seq, hash, body, signature,"
+	    " key FROM events WHERE item = ?1 ORDER BY seq, id", &st,
+	    err)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, item, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((tmp = realloc(ev, cap * sizeof(*ev))) == NULL) {
+				r = bc_err_set(err, BC_ERR_NOMEM,
+				    "out of memory");
+				goto out;
+			}
+			ev = tmp;
+		}
+		e = &ev[cnt];
+		memset(e, 0, sizeof(*e));
+		cnt++;
+		e->rowid = sqlite3_column_int64(st, 0);
+		copy_fixed(e->item, sizeof(e->item),
+		    sqlite3_column_text(st, 1));
+		e->seq = sqlite3_column_int64(st, 2);
+		copy_fixed(e->hash, sizeof(e->hash),
+		    sqlite3_column_text(st, 3));
+		e->body = dup_text(st, 4, &e->body_len);
+		e->sig = dup_blob(st, 5, &e->siglen);
+		copy_fixed(e->key, sizeof(e->key),
+		    sqlite3_column_text(st, 6));
+		if (e->body == NULL || e->sig == NULL) {
+			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_err(cat, err, "read events");
+		goto out;
+	}
+	*out = ev;
+	*n = cnt;
+	ev = NULL;
+	r = 0;
+ out:
+	bc_events_free(ev, cnt);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+bc_catalog_list(struct bc_catalog *cat, const struct bc_list_filter *f,
+    int (*fn)(void *arg, const struct bc_item *it), void *arg,
+    struct bc_err *err)
+{
+	static const struct bc_list_filter none;
+	sqlite3_stmt *st = NULL;
+	struct bc_item *it = NULL;
+	int rc, r;
+
+	if (f == NULL)
+		f = &none;
+	if ((r = prepare(cat, "SELECT " ITEM_COLS " FROM items WHERE"
+	    " (?1 IS NULL OR (json_valid(manifest) AND"
+	    "   json_extract(manifest, '$.capture.officer') = ?1)) AND"
+	    " (?2 IS NULL OR (json_valid(manifest) AND"
+	    "   json_extract(manifest, '$.capture.device') = ?2)) AND"
+	    " (?3 IS NULL OR (json_valid(manifest) AND"
+	    "   json_extract(manifest, '$.case.number') = ?3)) AND"
+	    " (?4 IS NULL OR (json_valid(manifest) AND"
+	    "   json_extract(manifest, '$.registered.at') >= ?4)) AND"
+	    " (?5 IS NULL OR (json_valid(manifest) AND"
+	    "   json_extract(manifest, '$.registered.at') <= ?5))"
+	    " ORDER BY num", &st, err)) != 0)
+		return r;
+	if (f->officer)
+		sqlite3_bind_text(st, 1, f->officer, -1, SQLITE_STATIC);
+	if (f->device)
+		sqlite3_bind_text(st, 2, f->device, -1, SQLITE_STATIC);
+	if (f->case_no)
+		sqlite3_bind_text(st, 3, f->case_no, -1, SQLITE_STATIC);
+	if (f->since)
+		sqlite3_bind_text(st, 4, f->since, -1, SQLITE_STATIC);
+	if (f->until)
+		sqlite3_bind_text(st, 5, f->until, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = item_from_row(st, &it)) != 0) {
+			bc_err_set(err, r, "out of memory");
+			goto out;
+		}
+		r = fn(arg, it);
+		bc_item_free(it);
+		it = NULL;
+		if (r != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_err(cat, err, "list items");
+		goto out;
+	}
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}

@@ -1,0 +1,67 @@
+/*
+ * cli.h - what the bodycam program's subcommands share: the command table
+ * entry, the run context, and the message helpers.  Private to the CLI.
+ */
+#ifndef BODYCAM_CLI_H
+#define BODYCAM_CLI_H
+
+#include <jansson.h>
+
+#include "bodycam/bodycam.h"
+
+#define BC_CMD_NEED_CATALOG	0x01	/* main opens ctx->cat first */
+
+struct bc_ctx {
+	const char		*catalog_path;
+	int			 json;		/* --json */
+	int			 quiet;		/* -q */
+	struct bc_catalog	*cat;
+	json_t			*out;		/* the --json document */
+	const struct bc_cmd	*cmd;
+};
+
+struct bc_cmd {
+	const char	*name;
+	const char	*usage;		/* arguments, after the name */
+	const char	*summary;	/* one line */
+	const char	*options;	/* option lines for --help, or NULL */
+	int		 flags;
+	int		(*exec)(struct bc_ctx *ctx, int argc, char **argv);
+};
+
+extern const struct bc_cmd bc_cmd_init;
+extern const struct bc_cmd bc_cmd_keygen;
+extern const struct bc_cmd bc_cmd_register;
+extern const struct bc_cmd bc_cmd_show;
+extern const struct bc_cmd bc_cmd_list;
+extern const struct bc_cmd bc_cmd_verify;
+
+/* The command table, NULL-terminated (cmd.c). */
+extern const struct bc_cmd *const bc_cmd_table[];
+
+const struct bc_cmd *bc_cmd_find(const char *name);
+
+/* Prints "bodycam: ..." to stderr. */
+void bc_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Prints a usage error for cmd ("bodycam: msg", its usage line and
+ * "try 'bodycam --help'") and returns 2.
+ */
+int bc_cli_usage(const struct bc_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * For getopt_long's '?' and ':' results: prints which option was unknown
+ * or lacks its value, and returns 2.
+ */
+int bc_cli_badopt(const struct bc_cmd *cmd, int c, char **argv);
+
+/* Prints the --help text of one command (or of all when cmd is NULL). */
+void bc_cli_help(FILE *fp, const struct bc_cmd *cmd);
+
+/* Reports a library error for err/code: prints it and returns the exit
+ * status that goes with it. */
+int bc_cli_fail(int code, const struct bc_err *err);
+
+#endif /* BODYCAM_CLI_H */

@@ -1,0 +1,66 @@
+/*
+ * cmd-init.c - bodycam init: create a catalog with its trust anchor.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+static int
+cmd_init(struct bc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "admin-key", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bc_err err = { "" };
+	struct bc_key *admin = NULL;
+	struct bc_catalog *cat = NULL;
+	const char *keypath = NULL;
+	int c, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			keypath = optarg;
+			break;
+		default:
+			return bc_cli_badopt(ctx->cmd, c, argv);
+		}
+	}
+	if (optind != argc)
+		return bc_cli_usage(ctx->cmd, "unexpected argument '%s'",
+		    argv[optind]);
+	if (keypath == NULL)
+		return bc_cli_usage(ctx->cmd, "--admin-key KEY.pub is required");
+	if ((r = bc_key_load_public(keypath, &admin, &err)) != 0)
+		return bc_cli_fail(r, &err);
+	r = bc_catalog_create(ctx->catalog_path, admin, &cat, &err);
+	if (r != 0) {
+		bc_key_free(admin);
+		/* an existing catalog is the user's mistake, not ours */
+		return bc_cli_fail(r, &err);
+	}
+	if (ctx->json)
+		ctx->out = json_pack("{s:s, s:s, s:i}", "catalog",
+		    ctx->catalog_path, "admin_key", bc_key_id(admin), "schema",
+		    BC_CATALOG_SCHEMA);
+	else if (!ctx->quiet)
+		printf("created catalog %s\nadmin key %s\n", ctx->catalog_path,
+		    bc_key_id(admin));
+	bc_catalog_close(cat);
+	bc_key_free(admin);
+	return 0;
+}
+
+const struct bc_cmd bc_cmd_init = {
+	.name = "init",
+	.usage = "--admin-key KEY.pub",
+	.summary = "Create a new catalog whose trust anchor is the admin "
+	    "public key; refuses to\n      overwrite an existing file.",
+	.options = "  --admin-key KEY.pub   the admin's public key (PEM)\n",
+	.flags = 0,
+	.exec = cmd_init,
+};

@@ -1,0 +1,131 @@
+/*
+ * cmd-list.c - bodycam list: items, filtered on what their manifests seal.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct list_state {
+	struct bc_ctx	*ctx;
+	json_t		*arr;
+	size_t		 count;
+};
+
+static int
+list_one(void *arg, const struct bc_item *it)
+{
+	struct list_state *ls = arg;
+	json_t *m = NULL, *o;
+	const char *name, *mime, *officer, *kase, *reg;
+
+	(void)bc_doc_parse(it->manifest, it->manifest_len, BC_MANIFEST_TYPE,
+	    &m, NULL);
+	name = m ? bc_doc_str(m, "file.name") : NULL;
+	mime = m ? bc_doc_str(m, "media.mime") : NULL;
+	officer = m ? bc_doc_str(m, "capture.officer") : NULL;
+	kase = m ? bc_doc_str(m, "case.number") : NULL;
+	reg = m ? bc_doc_str(m, "registered.at") : NULL;
+	ls->count++;
+	if (ls->arr != NULL) {
+		o = json_pack("{s:s, s:s, s:I, s:s, s:s?, s:s?, s:s?, s:s?,"
+		    " s:s?, s:s?}", "id", it->id, "sha256", it->sha256, "size",
+		    (json_int_t)it->size, "path", it->path, "name", name,
+		    "mime", mime, "officer", officer, "device",
+		    m ? bc_doc_str(m, "capture.device") : NULL, "case", kase,
+		    "registered", reg);
+		json_decref(m);
+		if (o == NULL || json_array_append_new(ls->arr, o) != 0)
+			return BC_ERR_NOMEM;
+		return 0;
+	}
+	if (!ls->ctx->quiet)
+		printf("%-11s  %-20s  %12lld  %-16s  %-10s  %-10s  %s\n",
+		    it->id, reg ? reg : "?", (long long)it->size,
+		    mime ? mime : "?", officer ? officer : "-",
+		    kase ? kase : "-", name ? name : "?");
+	json_decref(m);
+	return 0;
+}
+
+static int
+cmd_list(struct bc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "officer", required_argument, NULL, 'o' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "case", required_argument, NULL, 'c' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bc_list_filter f;
+	struct list_state ls;
+	struct bc_err err = { "" };
+	char since[BC_TIME_MAX], until[BC_TIME_MAX];
+	time_t t;
+	int c, r;
+
+	memset(&f, 0, sizeof(f));
+	memset(&ls, 0, sizeof(ls));
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': f.officer = optarg; break;
+		case 'd': f.device = optarg; break;
+		case 'c': f.case_no = optarg; break;
+		case 's':
+			if (bc_time_parse(optarg, 0, &t) != 0)
+				return bc_cli_usage(ctx->cmd, "--since '%s' is "
+				    "not a date or RFC 3339 time", optarg);
+			bc_time_format(t, since);
+			f.since = since;
+			break;
+		case 'u':
+			if (bc_time_parse(optarg, 1, &t) != 0)
+				return bc_cli_usage(ctx->cmd, "--until '%s' is "
+				    "not a date or RFC 3339 time", optarg);
+			bc_time_format(t, until);
+			f.until = until;
+			break;
+		default:
+			return bc_cli_badopt(ctx->cmd, c, argv);
+		}
+	}
+	if (optind != argc)
+		return bc_cli_usage(ctx->cmd, "unexpected argument '%s'",
+		    argv[optind]);
+	ls.ctx = ctx;
+	if (ctx->json && (ls.arr = json_array()) == NULL)
+		return bc_cli_fail(BC_ERR_NOMEM, NULL);
+	if (!ctx->json && !ctx->quiet)
+		printf("%-11s  %-20s  %12s  %-16s  %-10s  %-10s  %s\n", "ID",
+		    "REGISTERED", "BYTES", "TYPE", "OFFICER", "CASE", "NAME");
+	r = bc_catalog_list(ctx->cat, &f, list_one, &ls, &err);
+	if (r != 0) {
+		json_decref(ls.arr);
+		return bc_cli_fail(r, &err);
+	}
+	ctx->out = ls.arr;
+	return 0;
+}
+
+const struct bc_cmd bc_cmd_list = {
+	.name = "list",
+	.usage = "[--officer ID] [--device ID] [--case N] [--since TIME] "
+	    "[--until TIME]",
+	.summary = "List items, filtered on their sealed manifests; --since "
+	    "and --until take a\n      date (YYYY-MM-DD) or an RFC 3339 time "
+	    "and compare the registration time.",
+	.options =
+	    "  --officer ID   only items recorded by this officer\n"
+	    "  --device ID    only items from this device\n"
+	    "  --case N       only items of this case\n"
+	    "  --since TIME   registered at or after TIME\n"
+	    "  --until TIME   registered at or before TIME (a date means "
+	    "its end)\n",
+	.flags = BC_CMD_NEED_CATALOG,
+	.exec = cmd_list,
+};

@@ -1,0 +1,149 @@
+/*
+ * cmd-show.c - bodycam show: an item's manifest, signature status and
+ * custody events.  Signatures are checked; the file is not re-hashed
+ * (that is 'bodycam verify').
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *
+str_or(const json_t *doc, const char *path, const char *dflt)
+{
+	const char *s = doc ? bc_doc_str(doc, path) : NULL;
+
+	return s ? s : dflt;
+}
+
+static int
+cmd_show(struct bc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bc_err err = { "" }, perr = { "" };
+	struct bc_item *it = NULL;
+	struct bc_key *admin = NULL;
+	struct bc_event *ev = NULL;
+	json_t *mdoc = NULL, *edoc, *evs = NULL, *o;
+	size_t n = 0, i;
+	int c, r, sig_ok, ev_ok, st = 0;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1)
+		return bc_cli_badopt(ctx->cmd, c, argv);
+	if (argc - optind != 1)
+		return bc_cli_usage(ctx->cmd, "give exactly one ITEM");
+	if ((r = bc_catalog_find_item(ctx->cat, argv[optind], &it,
+	    &err)) != 0)
+		return bc_cli_fail(r, &err);
+	if ((r = bc_catalog_admin_key(ctx->cat, &admin, &err)) != 0 ||
+	    (r = bc_catalog_events(ctx->cat, it->manifest_hash, &ev, &n,
+	    &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	if (bc_doc_parse(it->manifest, it->manifest_len, BC_MANIFEST_TYPE,
+	    &mdoc, &perr) != 0)
+		bc_cli_error("%s: stored manifest: %s", it->id, perr.msg);
+	sig_ok = bc_verify(admin, it->manifest, it->manifest_len, it->sig,
+	    it->siglen) == 0;
+	if (!sig_ok || mdoc == NULL)
+		st = 1;
+
+	if (ctx->json) {
+		if ((evs = json_array()) == NULL)
+			goto oom;
+		for (i = 0; i < n; i++) {
+			edoc = NULL;
+			(void)bc_doc_parse(ev[i].body, ev[i].body_len,
+			    BC_EVENT_TYPE, &edoc, NULL);
+			ev_ok = bc_verify(admin, ev[i].body, ev[i].body_len,
+			    ev[i].sig, ev[i].siglen) == 0 && edoc != NULL;
+			if (!ev_ok)
+				st = 1;
+			o = json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:b, s:O?}",
+			    "seq", (json_int_t)ev[i].seq, "hash", ev[i].hash,
+			    "action", str_or(edoc, "action", NULL),
+			    "actor", str_or(edoc, "actor", NULL),
+			    "at", str_or(edoc, "at", NULL),
+			    "signature_ok", ev_ok,
+			    "event", edoc);
+			json_decref(edoc);
+			if (o == NULL || json_array_append_new(evs, o) != 0)
+				goto oom;
+		}
+		ctx->out = json_pack("{s:s, s:s, s:s, s:O?, s:{s:b, s:s}, s:o}",
+		    "id", it->id, "path", it->path, "manifest_hash",
+		    it->manifest_hash, "manifest", mdoc, "signature", "ok",
+		    sig_ok, "key", it->key, "events", evs);
+		evs = NULL;
+		if (ctx->out == NULL)
+			goto oom;
+		goto out;
+	}
+	if (ctx->quiet)
+		goto out;
+	printf("%s\n", it->id);
+	printf("  file        %s\n", it->path);
+	printf("  name        %s\n", str_or(mdoc, "file.name", "?"));
+	printf("  size        %lld bytes\n", (long long)it->size);
+	printf("  sha256      %s\n", it->sha256);
+	printf("  mime        %s\n", str_or(mdoc, "media.mime", "?"));
+	printf("  officer     %s\n", str_or(mdoc, "capture.officer", "-"));
+	printf("  device      %s\n", str_or(mdoc, "capture.device", "-"));
+	printf("  case        %s\n", str_or(mdoc, "case.number", "-"));
+	printf("  category    %s\n", str_or(mdoc, "case.category", "-"));
+	if (mdoc != NULL && json_array_size(json_object_get(mdoc, "tags"))) {
+		json_t *t;
+
+		printf("  tags       ");
+		json_array_foreach(json_object_get(mdoc, "tags"), i, t)
+			printf(" %s", json_string_value(t));
+		printf("\n");
+	}
+	printf("  registered  %s at %s\n", str_or(mdoc, "registered.at", "?"),
+	    str_or(mdoc, "registered.station", "?"));
+	printf("  manifest    %s\n", it->manifest_hash);
+	printf("  signature   %s (key %.16s...)\n", sig_ok ? "valid" :
+	    "INVALID", it->key);
+	printf("  custody events:\n");
+	for (i = 0; i < n; i++) {
+		edoc = NULL;
+		(void)bc_doc_parse(ev[i].body, ev[i].body_len, BC_EVENT_TYPE,
+		    &edoc, NULL);
+		ev_ok = bc_verify(admin, ev[i].body, ev[i].body_len,
+		    ev[i].sig, ev[i].siglen) == 0 && edoc != NULL;
+		if (!ev_ok)
+			st = 1;
+		printf("    %3lld  %-20s  %-10s  %-16s  signature %s\n",
+		    (long long)ev[i].seq, str_or(edoc, "at", "?"),
+		    str_or(edoc, "action", "?"), str_or(edoc, "actor", "?"),
+		    ev_ok ? "valid" : "INVALID");
+		json_decref(edoc);
+	}
+	goto out;
+ oom:
+	st = bc_cli_fail(BC_ERR_NOMEM, NULL);
+ out:
+	json_decref(evs);
+	json_decref(mdoc);
+	bc_events_free(ev, n);
+	bc_key_free(admin);
+	bc_item_free(it);
+	return st;
+}
+
+const struct bc_cmd bc_cmd_show = {
+	.name = "show",
+	.usage = "ITEM",
+	.summary = "Show an item's sealed manifest, its signature status and "
+	    "its custody events.\n      ITEM is an id (BWC-000123) or 8+ hex "
+	    "digits of the file's SHA-256.",
+	.options = NULL,
+	.flags = BC_CMD_NEED_CATALOG,
+	.exec = cmd_show,
+};

@@ -1,0 +1,124 @@
+/*
+ * cmd.c - the command table and the CLI's message helpers.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+const struct bc_cmd *const bc_cmd_table[] = {
+	&bc_cmd_init,
+	&bc_cmd_keygen,
+	&bc_cmd_register,
+	&bc_cmd_show,
+	&bc_cmd_list,
+	&bc_cmd_verify,
+	NULL
+};
+
+const struct bc_cmd *
+bc_cmd_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; bc_cmd_table[i] != NULL; i++)
+		if (strcmp(bc_cmd_table[i]->name, name) == 0)
+			return bc_cmd_table[i];
+	return NULL;
+}
+
+void
+bc_cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("bodycam: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+bc_cli_usage(const struct bc_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("bodycam: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (cmd != NULL)
+		fprintf(stderr, "usage: bodycam %s %s\n", cmd->name,
+		    cmd->usage);
+	fputs("try 'bodycam --help'\n", stderr);
+	return 2;
+}
+
+int
+bc_cli_badopt(const struct bc_cmd *cmd, int c, char **argv)
+{
+	extern int optind, optopt;
+
+	if (c == ':')
+		return bc_cli_usage(cmd, "option '%s' needs a value",
+		    argv[optind - 1]);
+	if (optopt != 0)
+		return bc_cli_usage(cmd, "unknown option '-%c'", optopt);
+	return bc_cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+}
+
+int
+bc_cli_fail(int code, const struct bc_err *err)
+{
+	if (err != NULL && err->msg[0] != '\0')
+		bc_cli_error("%s", err->msg);
+	else
+		bc_cli_error("%s", bc_strerror(code));
+	return bc_exit_status(code);
+}
+
+static const char global_help[] =
+"bodycam - chain-of-custody catalog for body-worn-camera footage\n"
+"\n"
+"usage: bodycam [--catalog PATH] [--json] [-q|--quiet] COMMAND [ARGS]\n"
+"\n"
+"Global options (before or after the command name):\n"
+"  --catalog PATH   the catalog file (default: $BODYCAM_CATALOG, else\n"
+"                   ./bodycam.db)\n"
+"  --json           print one JSON document on stdout\n"
+"  -q, --quiet      print only errors\n"
+"  -h, --help       this help; 'bodycam COMMAND --help' for one command\n"
+"  --version        print the version\n"
+"\n"
+"Commands:\n";
+
+static const char exit_help[] =
+"\n"
+"Exit status: 0 success; 1 an integrity check failed; 2 usage or input\n"
+"error (bad arguments, unknown item, missing or unreadable file); 3\n"
+"environment or internal error (catalog unavailable, I/O).\n";
+
+void
+bc_cli_help(FILE *fp, const struct bc_cmd *cmd)
+{
+	size_t i;
+
+	if (cmd != NULL) {
+		fprintf(fp, "usage: bodycam %s %s\n\n%s\n", cmd->name,
+		    cmd->usage, cmd->summary);
+		if (cmd->options != NULL)
+			fprintf(fp, "\n%s", cmd->options);
+		fputs(exit_help, fp);
+		return;
+	}
+	fputs(global_help, fp);
+	for (i = 0; bc_cmd_table[i] != NULL; i++)
+		fprintf(fp, "  %s %s\n      %s\n", bc_cmd_table[i]->name,
+		    bc_cmd_table[i]->usage, bc_cmd_table[i]->summary);
+	fputs(exit_help, fp);
+}

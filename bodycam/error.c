@@ -1,0 +1,97 @@
+/*
+ * error.c - names and exit statuses for BC_ERR_* codes.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "bodycam/error.h"
+
+const char *
+bc_strerror(int code)
+{
+	switch (code) {
+	case BC_OK:			return "success";
+	case BC_ERR_INTERNAL:		return "internal error";
+	case BC_ERR_NOMEM:		return "out of memory";
+	case BC_ERR_IO:			return "I/O error";
+	case BC_ERR_CRYPTO:		return "cryptographic library error";
+	case BC_ERR_DB:			return "catalog database error";
+	case BC_ERR_MALFORMED:		return "malformed input";
+	case BC_ERR_INTEGRITY:		return "integrity check failed";
+	case BC_ERR_NOT_FOUND:		return "not found";
+	case BC_ERR_EXISTS:		return "already exists";
+	case BC_ERR_INVALID:		return "invalid argument";
+	case BC_ERR_KEY_PERM:		return "private key file is accessible by others";
+	case BC_ERR_KEY_TYPE:		return "wrong key type";
+	case BC_ERR_CHANGED:		return "file changed while being read";
+	case BC_ERR_NOT_CATALOG:	return "not a bodycam catalog";
+	case BC_ERR_SCHEMA:		return "catalog schema is newer than this program";
+	case BC_ERR_FLOAT:		return "non-integer number in a signed document";
+	case BC_ERR_TOO_LARGE:		return "input too large";
+	case BC_ERR_AMBIGUOUS:		return "ambiguous reference";
+	case BC_ERR_BUSY:		return "catalog is busy";
+	}
+	return "unknown error";
+}
+
+int
+bc_exit_status(int code)
+{
+	switch (code) {
+	case BC_OK:
+		return 0;
+	case BC_ERR_INTEGRITY:
+		return 1;
+	case BC_ERR_MALFORMED:
+	case BC_ERR_NOT_FOUND:
+	case BC_ERR_EXISTS:
+	case BC_ERR_INVALID:
+	case BC_ERR_KEY_PERM:
+	case BC_ERR_KEY_TYPE:
+	case BC_ERR_CHANGED:
+	case BC_ERR_FLOAT:
+	case BC_ERR_TOO_LARGE:
+	case BC_ERR_AMBIGUOUS:
+		return 2;
+	default:
+		return 3;
+	}
+}
+
+static int
+severity(int status)
+{
+	switch (status) {
+	case 0:		return 0;
+	case 2:		return 1;
+	case 3:		return 2;
+	case 1:		return 3;
+	default:	return 2;
+	}
+}
+
+int
+bc_exit_worst(int a, int b)
+{
+	return severity(a) >= severity(b) ? a : b;
+}
+
+int
+bc_err_set(struct bc_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+void
+bc_err_clear(struct bc_err *err)
+{
+	if (err != NULL)
+		err->msg[0] = '\0';
+}

@@ -1,0 +1,283 @@
+/*
+ * manifest.c - building, sealing and reading signed documents.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "bodycam/canon.h"
+#include "bodycam/manifest.h"
+
+static int
+check_field(const char *name, const char *v, size_t max, struct bc_err *err)
+{
+	size_t i, n;
+
+	if (v == NULL)
+		return 0;
+	n = strlen(v);
+	if (n == 0)
+		return bc_err_set(err, BC_ERR_INVALID, "%s is empty", name);
+	if (n > max)
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "%s is %zu bytes long; at most %zu are allowed", name, n,
+		    max);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return bc_err_set(err, BC_ERR_INVALID,
+			    "%s contains a control character", name);
+	/* jansson validates UTF-8 when it makes the string */
+	{
+		json_t *s = json_string(v);
+
+		if (s == NULL)
+			return bc_err_set(err, BC_ERR_INVALID,
+			    "%s is not valid UTF-8", name);
+		json_decref(s);
+	}
+	return 0;
+}
+
+int
+bc_operator_fields_check(const struct bc_operator_fields *op,
+    struct bc_err *err)
+{
+	size_t i;
+	int r;
+
+	if ((r = check_field("--officer", op->officer, BC_FIELD_MAX,
+	    err)) != 0 ||
+	    (r = check_field("--device", op->device, BC_FIELD_MAX, err)) != 0 ||
+	    (r = check_field("--case", op->case_no, BC_FIELD_MAX, err)) != 0 ||
+	    (r = check_field("--category", op->category, BC_FIELD_MAX,
+	    err)) != 0)
+		return r;
+	if (op->ntags > BC_TAGS_MAX)
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "%zu tags given; at most %d are allowed", op->ntags,
+		    BC_TAGS_MAX);
+	for (i = 0; i < op->ntags; i++)
+		if ((r = check_field("--tag", op->tags[i], BC_TAG_MAX,
+		    err)) != 0)
+			return r;
+	return 0;
+}
+
+/* json_object_set_new that reports failure (NULL value or OOM). */
+static int
+put(json_t *obj, const char *key, json_t *v)
+{
+	if (v == NULL)
+		return -1;
+	return json_object_set_new(obj, key, v);
+}
+
+static int
+put_opt_str(json_t *obj, const char *key, const char *v)
+{
+	return v == NULL ? 0 : put(obj, key, json_string(v));
+}
+
+/* Adds a new empty object (or array) under key; returns it, borrowed. */
+static json_t *
+put_child(json_t *parent, const char *key, json_t *child)
+{
+	if (child == NULL || json_object_set_new(parent, key, child) != 0)
+		return NULL;
+	return child;
+}
+
+int
+bc_manifest_build(const struct bc_manifest_in *in, json_t **out,
+    struct bc_err *err)
+{
+	const struct bc_operator_fields *op = in->op;
+	json_t *m, *file, *media, *capture, *kase, *tags, *reg;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	if (op != NULL && (r = bc_operator_fields_check(op, err)) != 0)
+		return r;
+	if (in->size > (uint64_t)BC_JSON_MAX_SAFE)
+		return bc_err_set(err, BC_ERR_TOO_LARGE, "file too large");
+	if ((m = json_object()) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	/* children are owned by m from here on; one decref frees all */
+	if ((file = put_child(m, "file", json_object())) == NULL ||
+	    (media = put_child(m, "media", json_object())) == NULL ||
+	    (capture = put_child(m, "capture", json_object())) == NULL ||
+	    (kase = put_child(m, "case", json_object())) == NULL ||
+	    (tags = put_child(m, "tags", json_array())) == NULL ||
+	    (reg = put_child(m, "registered", json_object())) == NULL)
+		goto bad;
+	if (put(m, "type", json_string(BC_MANIFEST_TYPE)) ||
+	    put(m, "version", json_integer(BC_DOC_VERSION)) ||
+	    put(m, "id", json_string(in->id)) ||
+	    put(file, "name", json_string(in->file_name)) ||
+	    put(file, "size", json_integer((json_int_t)in->size)) ||
+	    put(file, "sha256", json_string(in->sha256)) ||
+	    put(media, "mime", json_string(in->mime)) ||
+	    put(reg, "at", json_string(in->registered_at)) ||
+	    put(reg, "station", json_string(in->station)) ||
+	    put(reg, "key", json_string(in->key_id)))
+		goto bad;
+	if (op != NULL) {
+		if (put_opt_str(capture, "officer", op->officer) ||
+		    put_opt_str(capture, "device", op->device) ||
+		    put_opt_str(kase, "number", op->case_no) ||
+		    put_opt_str(kase, "category", op->category))
+			goto bad;
+		for (i = 0; i < op->ntags; i++)
+			if (json_array_append_new(tags,
+			    json_string(op->tags[i])) != 0)
+				goto bad;
+	}
+	*out = m;
+	return 0;
+ bad:
+	json_decref(m);
+	return bc_err_set(err, BC_ERR_INVALID,
+	    "cannot build manifest (a value is not valid UTF-8?)");
+}
+
+void
+bc_signed_clear(struct bc_signed *s)
+{
+	if (s == NULL)
+		return;
+	free(s->text);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+bc_doc_seal(const json_t *doc, const struct bc_key *key,
+    struct bc_signed *out, struct bc_err *err)
+{
+	uint8_t digest[BC_SHA256_LEN];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = bc_canon_dump(doc, &out->text, &out->len, err)) != 0)
+		return r;
+	if ((r = bc_sha256(out->text, out->len, digest)) != 0) {
+		bc_signed_clear(out);
+		return bc_err_set(err, r, "SHA-256 failed");
+	}
+	bc_hex(digest, sizeof(digest), out->hash);
+	if ((r = bc_sign(key, out->text, out->len, out->sig)) != 0) {
+		bc_signed_clear(out);
+		return bc_err_set(err, r, "signing failed: %s",
+		    bc_strerror(r));
+	}
+	return 0;
+}
+
+int
+bc_event_build(const char *item, int64_t seq, const char *prev,
+    const char *action, const char *actor, const char *at,
+    json_t *details, const char *key_id, json_t **out, struct bc_err *err)
+{
+	json_t *e;
+
+	*out = NULL;
+	if ((e = json_object()) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	if (put(e, "type", json_string(BC_EVENT_TYPE)) ||
+	    put(e, "version", json_integer(BC_DOC_VERSION)) ||
+	    put(e, "item", json_string(item)) ||
+	    put(e, "seq", json_integer((json_int_t)seq)) ||
+	    put(e, "prev", json_string(prev)) ||
+	    put(e, "action", json_string(action)) ||
+	    put(e, "actor", json_string(actor)) ||
+	    put(e, "at", json_string(at)) ||
+	    put(e, "details", details ? json_incref(details) : json_object()) ||
+	    put(e, "key", json_string(key_id))) {
+		json_decref(e);
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "cannot build event (a value is not valid UTF-8?)");
+	}
+	*out = e;
+	return 0;
+}
+
+int
+bc_doc_parse(const char *text, size_t len, const char *type, json_t **out,
+    struct bc_err *err)
+{
+	json_t *doc = NULL;
+	const char *t;
+	int64_t v;
+	int r;
+
+	*out = NULL;
+	if ((r = bc_json_parse(text, len, &doc, err)) != 0)
+		return r;
+	if (!json_is_object(doc)) {
+		r = bc_err_set(err, BC_ERR_MALFORMED, "not a JSON object");
+		goto fail;
+	}
+	if (!bc_canon_is_canonical(text, len)) {
+		r = bc_err_set(err, BC_ERR_MALFORMED,
+		    "stored bytes are not canonical JSON");
+		goto fail;
+	}
+	if ((t = bc_doc_str(doc, "type")) == NULL || strcmp(t, type) != 0) {
+		r = bc_err_set(err, BC_ERR_MALFORMED,
+		    "document type is '%s', expected '%s'", t ? t : "(none)",
+		    type);
+		goto fail;
+	}
+	if (bc_doc_int(doc, "version", &v) != 0 || v != BC_DOC_VERSION) {
+		r = bc_err_set(err, BC_ERR_MALFORMED,
+		    "unsupported document version");
+		goto fail;
+	}
+	*out = doc;
+	return 0;
+ fail:
+	json_decref(doc);
+	return r;
+}
+
+static const json_t *
+doc_get(const json_t *doc, const char *path)
+{
+	char part[64];
+	const char *dot;
+	size_t n;
+
+	while (doc != NULL && json_is_object(doc)) {
+		dot = strchr(path, '.');
+		n = dot ? (size_t)(dot - path) : strlen(path);
+		if (n >= sizeof(part))
+			return NULL;
+		memcpy(part, path, n);
+		part[n] = '\0';
+		doc = json_object_get(doc, part);
+		if (dot == NULL)
+			return doc;
+		path = dot + 1;
+	}
+	return NULL;
+}
+
+const char *
+bc_doc_str(const json_t *doc, const char *path)
+{
+	const json_t *v = doc_get(doc, path);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int
+bc_doc_int(const json_t *doc, const char *path, int64_t *out)
+{
+	const json_t *v = doc_get(doc, path);
+
+	if (!json_is_integer(v))
+		return BC_ERR_NOT_FOUND;
+	*out = (int64_t)json_integer_value(v);
+	return 0;
+}

@@ -1,0 +1,156 @@
+/*
+ * util.c - time, host and user helpers.
+ */
+#include <ctype.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bodycam/util.h"
+
+time_t
+bc_now(void)
+{
+	const char *fixed = getenv("BODYCAM_NOW");
+	time_t t;
+
+	if (fixed != NULL && *fixed != '\0' && bc_time_parse(fixed, 0, &t) == 0)
+		return t;
+	return time(NULL);
+}
+
+void
+bc_time_format(time_t t, char out[BC_TIME_MAX])
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, BC_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, BC_TIME_MAX, "1970-01-01T00:00:00Z");
+}
+
+/* Reads exactly n digits; returns -1 when they are not there. */
+static int
+digits(const char **pp, int n)
+{
+	const char *p = *pp;
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)p[i]))
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	*pp = p + n;
+	return v;
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+	    31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return d[m - 1];
+}
+
+int
+bc_time_parse(const char *s, int end_of_day, time_t *t)
+{
+	struct tm tm;
+	const char *p = s;
+	int y, mo, d, h = 0, mi = 0, sec = 0, off = 0, sign, oh, om;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((y = digits(&p, 4)) < 0 || *p++ != '-' ||
+	    (mo = digits(&p, 2)) < 0 || *p++ != '-' ||
+	    (d = digits(&p, 2)) < 0)
+		return BC_ERR_MALFORMED;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
+	    d > days_in_month(y, mo))
+		return BC_ERR_MALFORMED;
+	if (*p == '\0') {
+		if (end_of_day) {
+			h = 23;
+			mi = 59;
+			sec = 59;
+		}
+		goto done;
+	}
+	if (*p != 'T' && *p != 't' && *p != ' ')
+		return BC_ERR_MALFORMED;
+	p++;
+	if ((h = digits(&p, 2)) < 0 || *p++ != ':' ||
+	    (mi = digits(&p, 2)) < 0)
+		return BC_ERR_MALFORMED;
+	if (*p == ':') {
+		p++;
+		if ((sec = digits(&p, 2)) < 0)
+			return BC_ERR_MALFORMED;
+		if (*p == '.') {	/* fractions are accepted, dropped */
+			p++;
+			if (!isdigit((unsigned char)*p))
+				return BC_ERR_MALFORMED;
+			while (isdigit((unsigned char)*p))
+				p++;
+		}
+	}
+	if (h > 23 || mi > 59 || sec > 60)
+		return BC_ERR_MALFORMED;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '-' ? -1 : 1;
+		if ((oh = digits(&p, 2)) < 0 || *p++ != ':' ||
+		    (om = digits(&p, 2)) < 0 || oh > 23 || om > 59)
+			return BC_ERR_MALFORMED;
+		off = sign * (oh * 3600 + om * 60);
+	}
+	if (*p != '\0')
+		return BC_ERR_MALFORMED;
+ done:
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec > 59 ? 59 : sec;
+	*t = timegm(&tm) - off;
+	return 0;
+}
+
+void
+bc_station_name(char *out, size_t outsz)
+{
+	char host[256];
+
+	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
+		snprintf(host, sizeof(host), "unknown-station");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(out, outsz, "%s", host);
+}
+
+void
+bc_user_name(char *out, size_t outsz)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 &&
+	    res != NULL && res->pw_name != NULL)
+		snprintf(out, outsz, "%s", res->pw_name);
+	else
+		snprintf(out, outsz, "uid-%lu", (unsigned long)geteuid());
+}
+
+const char *
+bc_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}

@@ -1,0 +1,22 @@
+/*
+ * bodycam.h - umbrella header of libbodycam, the chain-of-custody catalog
+ * for body-worn-camera footage.  Include this, or the module headers one
+ * by one.
+ */
+#ifndef BODYCAM_BODYCAM_H
+#define BODYCAM_BODYCAM_H
+
+#define BODYCAM_VERSION	"0.1.0"
+
+#include "bodycam/error.h"
+#include "bodycam/util.h"
+#include "bodycam/hash.h"
+#include "bodycam/canon.h"
+#include "bodycam/sign.h"
+#include "bodycam/media.h"
+#include "bodycam/manifest.h"
+#include "bodycam/catalog.h"
+#include "bodycam/register.h"
+#include "bodycam/verify.h"
+
+#endif /* BODYCAM_BODYCAM_H */

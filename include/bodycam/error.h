@@ -1,0 +1,63 @@
+/*
+ * error.h - bodycam error codes and error details.
+ *
+ * Library functions return 0 on success or a negative BC_ERR_* code; they
+ * never print and never exit.  Where a caller needs to know more than the
+ * code (which field, which row, which file), functions take a
+ * struct bc_err * that they fill with a one-line, human-readable cause.
+ */
+#ifndef BODYCAM_ERROR_H
+#define BODYCAM_ERROR_H
+
+#include <stddef.h>
+
+#define BC_OK			  0
+#define BC_ERR_INTERNAL		 -1	/* a bug or an impossible state */
+#define BC_ERR_NOMEM		 -2	/* allocation failed */
+#define BC_ERR_IO		 -3	/* read/write/open failed (errno-ish) */
+#define BC_ERR_CRYPTO		 -4	/* OpenSSL reported an error */
+#define BC_ERR_DB		 -5	/* SQLite reported an error */
+#define BC_ERR_MALFORMED	 -6	/* input does not parse / bad format */
+#define BC_ERR_INTEGRITY	 -7	/* a hash, signature or link is wrong */
+#define BC_ERR_NOT_FOUND	 -8	/* no such item, file or key */
+#define BC_ERR_EXISTS		 -9	/* would overwrite or duplicate */
+#define BC_ERR_INVALID		-10	/* invalid argument from the caller */
+#define BC_ERR_KEY_PERM		-11	/* private key readable by others */
+#define BC_ERR_KEY_TYPE		-12	/* not an Ed25519 key / wrong kind */
+#define BC_ERR_CHANGED		-13	/* file changed while it was read */
+#define BC_ERR_NOT_CATALOG	-14	/* file is not a bodycam catalog */
+#define BC_ERR_SCHEMA		-15	/* catalog schema newer than us */
+#define BC_ERR_FLOAT		-16	/* non-integer number in signed doc */
+#define BC_ERR_TOO_LARGE	-17	/* input over a size cap */
+#define BC_ERR_AMBIGUOUS	-18	/* item reference matches several */
+#define BC_ERR_BUSY		-19	/* catalog locked for too long */
+
+/* Detail of the last failure; msg is always NUL-terminated. */
+struct bc_err {
+	char msg[512];
+};
+
+/* A static, human-readable name for code (never NULL). */
+const char *bc_strerror(int code);
+
+/*
+ * Process exit status for an error code, as in DESIGN.md: 0 success,
+ * 1 integrity failure, 2 usage or input error, 3 environment or internal.
+ */
+int bc_exit_status(int code);
+
+/*
+ * The more severe of two exit statuses: an integrity failure (1) outranks
+ * an environment failure (3), which outranks an input error (2), so that a
+ * batch never hides evidence of tampering behind a lesser problem.
+ */
+int bc_exit_worst(int a, int b);
+
+/* Sets err->msg (printf-style); err may be NULL.  Returns code. */
+int bc_err_set(struct bc_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Clears err->msg; err may be NULL. */
+void bc_err_clear(struct bc_err *err);
+
+#endif /* BODYCAM_ERROR_H */

@@ -1,0 +1,98 @@
+/*
+ * manifest.h - the signed documents of bodycam: the manifest sealed at
+ * registration and the custody event, both canonical JSON (canon.h) signed
+ * with Ed25519 (sign.h).  Their formats are in README.md ("Manifest").
+ */
+#ifndef BODYCAM_MANIFEST_H
+#define BODYCAM_MANIFEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "bodycam/error.h"
+#include "bodycam/hash.h"
+#include "bodycam/sign.h"
+
+#define BC_MANIFEST_TYPE	"bodycam.manifest"
+#define BC_EVENT_TYPE		"bodycam.event"
+#define BC_DOC_VERSION		1
+#define BC_FIELD_MAX		256	/* bytes of an operator field */
+#define BC_TAG_MAX		64	/* bytes of one tag */
+#define BC_TAGS_MAX		32	/* tags on one item */
+
+/* What the operator says about a file at registration. */
+struct bc_operator_fields {
+	const char		*officer;
+	const char		*device;
+	const char		*case_no;
+	const char		*category;
+	const char *const	*tags;
+	size_t			 ntags;
+};
+
+/* Everything a manifest seals. */
+struct bc_manifest_in {
+	const char			*id;		/* "BWC-000001" */
+	const char			*file_name;	/* base name */
+	uint64_t			 size;
+	const char			*sha256;	/* hex */
+	const char			*mime;
+	const struct bc_operator_fields	*op;
+	const char			*registered_at;	/* RFC 3339 */
+	const char			*station;
+	const char			*key_id;
+};
+
+/* A signed document: canonical bytes, their hash and signature. */
+struct bc_signed {
+	char	*text;				/* canonical JSON, NUL-ended */
+	size_t	 len;
+	char	 hash[BC_SHA256_HEX];		/* SHA-256 of text */
+	uint8_t	 sig[BC_ED25519_SIGLEN];
+};
+
+/*
+ * Checks operator fields: valid UTF-8, within the size caps, no control
+ * characters.  Returns 0 or BC_ERR_INVALID with the field named in err.
+ */
+int bc_operator_fields_check(const struct bc_operator_fields *op,
+    struct bc_err *err);
+
+/* Builds the manifest object; *out is a new reference. */
+int bc_manifest_build(const struct bc_manifest_in *in, json_t **out,
+    struct bc_err *err);
+
+/*
+ * Canonicalises doc, hashes and signs it with key into *out (whose text
+ * the caller frees with bc_signed_clear).
+ */
+int bc_doc_seal(const json_t *doc, const struct bc_key *key,
+    struct bc_signed *out, struct bc_err *err);
+
+void bc_signed_clear(struct bc_signed *s);
+
+/*
+ * Builds a custody event.  details may be NULL (an empty object is used);
+ * the event takes its own reference to details.
+ */
+int bc_event_build(const char *item, int64_t seq, const char *prev,
+    const char *action, const char *actor, const char *at,
+    json_t *details, const char *key_id, json_t **out, struct bc_err *err);
+
+/*
+ * Reads a stored signed document: text must be exactly canonical JSON of
+ * an object whose "type" is type and "version" is BC_DOC_VERSION.
+ * *out is a new reference.  BC_ERR_MALFORMED otherwise.
+ */
+int bc_doc_parse(const char *text, size_t len, const char *type,
+    json_t **out, struct bc_err *err);
+
+/* A string member at a dotted path ("file.sha256"), or NULL. */
+const char *bc_doc_str(const json_t *doc, const char *path);
+
+/* An integer member at a dotted path; BC_ERR_NOT_FOUND when absent. */
+int bc_doc_int(const json_t *doc, const char *path, int64_t *out);
+
+#endif /* BODYCAM_MANIFEST_H */

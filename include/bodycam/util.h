@@ -1,0 +1,41 @@
+/*
+ * util.h - small helpers shared by the modules: RFC 3339 time, the
+ * station's name, the operator's name.
+ */
+#ifndef BODYCAM_UTIL_H
+#define BODYCAM_UTIL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "bodycam/error.h"
+
+#define BC_TIME_MAX	32	/* "2026-11-26T02:15:33Z" + room */
+
+/*
+ * The current time.  When BODYCAM_NOW is set in the environment (an RFC
+ * 3339 time) it is used instead, so that tests and demos are repeatable.
+ */
+time_t bc_now(void);
+
+/* Formats t as RFC 3339 UTC ("2026-11-26T02:15:33Z") into out. */
+void bc_time_format(time_t t, char out[BC_TIME_MAX]);
+
+/*
+ * Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]" followed by "Z", "+HH:MM"
+ * or "-HH:MM" (a space may stand for "T"; no zone means UTC) into *t.
+ * When end_of_day and only a date is given, the time is 23:59:59.
+ * Returns 0 or BC_ERR_MALFORMED.
+ */
+int bc_time_parse(const char *s, int end_of_day, time_t *t);
+
+/* The station name (host name), into out; never fails. */
+void bc_station_name(char *out, size_t outsz);
+
+/* The operating-system user running bodycam, into out; never fails. */
+void bc_user_name(char *out, size_t outsz);
+
+/* The last path component of path (a pointer into path). */
+const char *bc_basename(const char *path);
+
+#endif /* BODYCAM_UTIL_H */

@@ -1,0 +1,50 @@
+/*
+ * verify.h - re-checking an item from first principles: the file against
+ * its sealed hash, the manifest against its signature, and every custody
+ * event's hash, link and signature.  Nothing the catalog says is taken on
+ * trust except where the file lies and which key was recorded at init.
+ */
+#ifndef BODYCAM_VERIFY_H
+#define BODYCAM_VERIFY_H
+
+#include <stddef.h>
+
+#include "bodycam/catalog.h"
+
+#define BC_CHECK_NAME_MAX	48
+#define BC_CHECK_DETAIL_MAX	320
+
+struct bc_check {
+	char	name[BC_CHECK_NAME_MAX];	/* "file-hash", ... */
+	int	ok;
+	char	detail[BC_CHECK_DETAIL_MAX];
+};
+
+struct bc_verify_report {
+	char		 id[BC_ITEM_ID_MAX];
+	char		*path;			/* the file that was checked */
+	struct bc_check	*checks;
+	size_t		 nchecks;
+	int		 status;	/* 0, BC_ERR_INTEGRITY, BC_ERR_NOT_FOUND,
+					   or another error: the worst seen */
+};
+
+struct bc_verify_opts {
+	const char		*file;		/* NULL: the registered path */
+	const struct bc_file_hash *file_hash;	/* already hashed, or NULL */
+	bc_progress_fn		 progress;
+	void			*progress_arg;
+};
+
+/*
+ * Verifies it, filling rep (free with bc_verify_report_clear).  Returns 0
+ * when the checks could be run (their outcome is in rep->status), or an
+ * error when they could not (out of memory, catalog unreadable).
+ */
+int bc_verify_item(struct bc_catalog *cat, const struct bc_item *it,
+    const struct bc_verify_opts *opts, struct bc_verify_report *rep,
+    struct bc_err *err);
+
+void bc_verify_report_clear(struct bc_verify_report *rep);
+
+#endif /* BODYCAM_VERIFY_H */
