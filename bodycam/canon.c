@@ -198,7 +198,9 @@ write_value(struct buf *b, const json_t *v, int depth, struct bc_err *err)
 	double d;
 	int r;
 
-	if (depth > BC_CANON_MAX_DEPTH)
+	/* depth counts the containers around v: at most MAX_DEPTH nest */
+	if (depth >= BC_CANON_MAX_DEPTH && (json_is_array(v) ||
+	    json_is_object(v)))
 		return bc_err_set(err, BC_ERR_MALFORMED,
 		    "JSON nested deeper than %d levels", BC_CANON_MAX_DEPTH);
 	switch (json_typeof(v)) {
@@ -248,7 +250,8 @@ write_value(struct buf *b, const json_t *v, int depth, struct bc_err *err)
 				keys[i++] = key;
 		}
 		n = i;
-		qsort(keys, n, sizeof(*keys), key_cmp);
+		if (n > 1)
+			qsort(keys, n, sizeof(*keys), key_cmp);
 		buf_add(b, "{", 1);
 		r = 0;
 		for (i = 0; i < n; i++) {

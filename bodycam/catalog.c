@@ -69,6 +69,23 @@ static const char *const migrations[BC_CATALOG_SCHEMA] = {
 	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN"
 	"  SELECT RAISE(ABORT, 'bodycam: events are append-only'); END;"
 	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: events are append-only'); END;"
+	/*
+	 * INSERT OR REPLACE deletes the conflicting row without firing DELETE
+	 * triggers (unless recursive_triggers is on), so refuse any insert
+	 * that would collide, whatever its conflict clause.
+	 */
+	"CREATE TRIGGER meta_no_replace BEFORE INSERT ON meta"
+	"  WHEN EXISTS (SELECT 1 FROM meta WHERE name = NEW.name) BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: meta rows are append-only'); END;"
+	"CREATE TRIGGER items_no_replace BEFORE INSERT ON items"
+	"  WHEN EXISTS (SELECT 1 FROM items WHERE num = NEW.num OR"
+	"    id = NEW.id OR sha256 = NEW.sha256 OR"
+	"    manifest_hash = NEW.manifest_hash) BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: items are append-only'); END;"
+	"CREATE TRIGGER events_no_replace BEFORE INSERT ON events"
+	"  WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id OR"
+	"    hash = NEW.hash OR (item = NEW.item AND seq = NEW.seq)) BEGIN"
 	"  SELECT RAISE(ABORT, 'bodycam: events are append-only'); END;",
 };
 

@@ -36,6 +36,7 @@ bc_hash_fd(int fd, const char *name, struct bc_file_hash *out,
 	struct stat before, after;
 	uint8_t *buf = NULL;
 	uint64_t done = 0, next_report = 0;
+	off_t start;
 	unsigned int mdlen = 0;
 	ssize_t n;
 	int r = BC_ERR_INTERNAL;
@@ -47,6 +48,11 @@ bc_hash_fd(int fd, const char *name, struct bc_file_hash *out,
 	}
 	if (!S_ISREG(before.st_mode)) {
 		r = bc_err_set(err, BC_ERR_INVALID, "%s: not a regular file",
+		    name);
+		goto out;
+	}
+	if ((start = lseek(fd, 0, SEEK_CUR)) == -1 || start > before.st_size) {
+		r = bc_err_set(err, BC_ERR_IO, "%s: cannot tell the offset",
 		    name);
 		goto out;
 	}
@@ -86,7 +92,8 @@ bc_hash_fd(int fd, const char *name, struct bc_file_hash *out,
 		}
 		done += (uint64_t)n;
 		if (progress != NULL && done >= next_report) {
-			progress(arg, done, (uint64_t)before.st_size);
+			progress(arg, done,
+			    (uint64_t)(before.st_size - start));
 			next_report = done + 64ULL * BC_HASH_BUFSZ;
 		}
 	}
@@ -94,7 +101,8 @@ bc_hash_fd(int fd, const char *name, struct bc_file_hash *out,
 		r = bc_err_set(err, BC_ERR_IO, "%s: %s", name, strerror(errno));
 		goto out;
 	}
-	if (!same_file(&before, &after) || done != (uint64_t)after.st_size) {
+	if (!same_file(&before, &after) ||
+	    done != (uint64_t)(after.st_size - start)) {
 		r = bc_err_set(err, BC_ERR_CHANGED,
 		    "%s: file changed while it was being hashed "
 		    "(size, time or inode differ); refusing it", name);
@@ -119,15 +127,23 @@ int
 bc_hash_file(const char *path, struct bc_file_hash *out,
     bc_progress_fn progress, void *arg, struct bc_err *err)
 {
-	int fd, r;
+	int fd, flags, r;
 
 	memset(out, 0, sizeof(*out));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	/* O_NONBLOCK: a FIFO must not hang us; bc_hash_fd refuses it */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd == -1) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return bc_err_set(err, BC_ERR_NOT_FOUND,
 			    "%s: no such file", path);
 		return bc_err_set(err, BC_ERR_IO, "%s: %s", path,
 		    strerror(errno));
+	}
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) {
+		r = bc_err_set(err, BC_ERR_IO, "%s: %s", path, strerror(errno));
+		close(fd);
+		return r;
 	}
 	r = bc_hash_fd(fd, path, out, progress, arg, err);
 	close(fd);

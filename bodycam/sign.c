@@ -206,11 +206,11 @@ bc_key_write_public(const struct bc_key *k, const char *path,
 }
 
 /*
- * Reads at most BC_KEYFILE_MAX bytes of path into buf (NUL-terminated).
- * When secret, refuses a file that group or others may access.
+ * Reads at most BC_KEYFILE_MAX bytes of path into buf (NUL-terminated)
+ * and says the file's mode.
  */
 static int
-read_key_file(const char *path, int secret, char *buf, size_t *len,
+read_key_file(const char *path, char *buf, size_t *len, mode_t *mode,
     struct bc_err *err)
 {
 	struct stat st;
@@ -219,7 +219,9 @@ read_key_file(const char *path, int secret, char *buf, size_t *len,
 	int fd, r;
 
 	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	/* O_NONBLOCK: a FIFO must not hang us; it is refused below */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd == -1) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return bc_err_set(err, BC_ERR_NOT_FOUND,
 			    "%s: no such key file", path);
@@ -236,21 +238,15 @@ read_key_file(const char *path, int secret, char *buf, size_t *len,
 		    path);
 		goto out;
 	}
-	if (secret && (st.st_mode & 077) != 0) {
-		r = bc_err_set(err, BC_ERR_KEY_PERM,
-		    "%s: private key is accessible by group or others "
-		    "(mode %04o); run 'chmod 600 %s'", path,
-		    (unsigned)(st.st_mode & 07777), path);
-		goto out;
-	}
 	if (st.st_size > BC_KEYFILE_MAX) {
 		r = bc_err_set(err, BC_ERR_MALFORMED,
 		    "%s: %lld bytes is too large for a key file", path,
 		    (long long)st.st_size);
 		goto out;
 	}
+	/* buf holds BC_KEYFILE_MAX + 1 bytes: one more than we accept */
 	for (;;) {
-		n = read(fd, buf + off, BC_KEYFILE_MAX - off);
+		n = read(fd, buf + off, BC_KEYFILE_MAX + 1 - off);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -261,7 +257,7 @@ read_key_file(const char *path, int secret, char *buf, size_t *len,
 		if (n == 0)
 			break;
 		off += (size_t)n;
-		if (off == BC_KEYFILE_MAX) {
+		if (off > BC_KEYFILE_MAX) {
 			r = bc_err_set(err, BC_ERR_MALFORMED,
 			    "%s: too large for a key file", path);
 			goto out;
@@ -269,6 +265,7 @@ read_key_file(const char *path, int secret, char *buf, size_t *len,
 	}
 	buf[off] = '\0';
 	*len = off;
+	*mode = st.st_mode;
 	r = 0;
  out:
 	close(fd);
@@ -281,6 +278,7 @@ bc_key_load_private(const char *path, struct bc_key **out,
 {
 	char *buf = NULL;
 	size_t len = 0;
+	mode_t mode = 0;
 	BIO *mem = NULL;
 	EVP_PKEY *pkey = NULL;
 	int r;
@@ -288,11 +286,19 @@ bc_key_load_private(const char *path, struct bc_key **out,
 	*out = NULL;
 	if ((buf = OPENSSL_secure_malloc(BC_KEYFILE_MAX + 1)) == NULL)
 		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
-	if ((r = read_key_file(path, 1, buf, &len, err)) != 0)
+	if ((r = read_key_file(path, buf, &len, &mode, err)) != 0)
 		goto out;
+	/* say "wrong kind of key" before "wrong mode": chmod would not help */
 	if (strstr(buf, "-----BEGIN PUBLIC KEY-----") != NULL) {
 		r = bc_err_set(err, BC_ERR_KEY_TYPE,
 		    "%s is a public key; a private key is needed here", path);
+		goto out;
+	}
+	if ((mode & 077) != 0) {
+		r = bc_err_set(err, BC_ERR_KEY_PERM,
+		    "%s: private key is accessible by group or others "
+		    "(mode %04o); run 'chmod 600 %s'", path,
+		    (unsigned)(mode & 07777), path);
 		goto out;
 	}
 	if (strstr(buf, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL) {
@@ -331,12 +337,13 @@ bc_key_load_public(const char *path, struct bc_key **out, struct bc_err *err)
 {
 	char buf[BC_KEYFILE_MAX + 1];
 	size_t len = 0;
+	mode_t mode = 0;
 	BIO *mem = NULL;
 	EVP_PKEY *pkey = NULL;
 	int r;
 
 	*out = NULL;
-	if ((r = read_key_file(path, 0, buf, &len, err)) != 0)
+	if ((r = read_key_file(path, buf, &len, &mode, err)) != 0)
 		return r;
 	if (strstr(buf, "PRIVATE KEY-----") != NULL) {
 		OPENSSL_cleanse(buf, sizeof(buf));

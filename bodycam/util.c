@@ -120,7 +120,7 @@ bc_time_parse(const char *s, int end_of_day, time_t *t)
 	tm.tm_min = mi;
 	tm.tm_sec = sec > 59 ? 59 : sec;
 	*t = timegm(&tm) - off;
-	return 0;
+	return *t < 0 ? BC_ERR_MALFORMED : 0;	/* nothing before 1970 */
 }
 
 void

@@ -38,7 +38,10 @@ struct bc_file_hash {
 int bc_hash_file(const char *path, struct bc_file_hash *out,
     bc_progress_fn progress, void *arg, struct bc_err *err);
 
-/* Same, on an open descriptor (read from its current offset to EOF). */
+/*
+ * Same, on an open descriptor: hashes from its current offset to EOF (size
+ * is the number of bytes hashed).
+ */
 int bc_hash_fd(int fd, const char *name, struct bc_file_hash *out,
     bc_progress_fn progress, void *arg, struct bc_err *err);
 
