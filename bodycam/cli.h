@@ -9,8 +9,6 @@
 
 #include "bodycam/bodycam.h"
 
-#define BC_CMD_NEED_CATALOG	0x01	/* main opens ctx->cat first */
-
 struct bc_ctx {
 	const char		*catalog_path;
 	int			 json;		/* --json */
@@ -25,7 +23,6 @@ struct bc_cmd {
 	const char	*usage;		/* arguments, after the name */
 	const char	*summary;	/* one line */
 	const char	*options;	/* option lines for --help, or NULL */
-	int		 flags;
 	int		(*exec)(struct bc_ctx *ctx, int argc, char **argv);
 };
 
@@ -43,6 +40,17 @@ const struct bc_cmd *bc_cmd_find(const char *name);
 
 /* Prints "bodycam: ..." to stderr. */
 void bc_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Opens the catalog (--catalog, $BODYCAM_CATALOG or ./bodycam.db) into
+ * ctx->cat, once.  Commands call it after checking their arguments, so that
+ * a usage error is reported as one even where there is no catalog.
+ * Returns 0, or prints why and returns exit status 3.
+ */
+int bc_cli_open_catalog(struct bc_ctx *ctx);
+
+/* The first message bc_cli_error or bc_cli_usage printed, or NULL. */
+const char *bc_cli_first_error(void);
 
 /*
  * Prints a usage error for cmd ("bodycam: msg", its usage line and

@@ -61,6 +61,5 @@ const struct bc_cmd bc_cmd_init = {
 	.summary = "Create a new catalog whose trust anchor is the admin "
 	    "public key; refuses to\n      overwrite an existing file.",
 	.options = "  --admin-key KEY.pub   the admin's public key (PEM)\n",
-	.flags = 0,
 	.exec = cmd_init,
 };

@@ -94,6 +94,5 @@ const struct bc_cmd bc_cmd_keygen = {
 	    "the key id.",
 	.options = "  --dir DIR   where to write the two files (default: "
 	    "the current directory)\n",
-	.flags = 0,
 	.exec = cmd_keygen,
 };

@@ -97,6 +97,8 @@ cmd_list(struct bc_ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return bc_cli_usage(ctx->cmd, "unexpected argument '%s'",
 		    argv[optind]);
+	if ((r = bc_cli_open_catalog(ctx)) != 0)
+		return r;
 	ls.ctx = ctx;
 	if (ctx->json && (ls.arr = json_array()) == NULL)
 		return bc_cli_fail(BC_ERR_NOMEM, NULL);
@@ -126,6 +128,5 @@ const struct bc_cmd bc_cmd_list = {
 	    "  --since TIME   registered at or after TIME\n"
 	    "  --until TIME   registered at or before TIME (a date means "
 	    "its end)\n",
-	.flags = BC_CMD_NEED_CATALOG,
 	.exec = cmd_list,
 };

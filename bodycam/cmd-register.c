@@ -92,6 +92,8 @@ cmd_register(struct bc_ctx *ctx, int argc, char **argv)
 		st = bc_cli_fail(r, &err);
 		goto out;
 	}
+	if ((st = bc_cli_open_catalog(ctx)) != 0)
+		goto out;
 	if (ctx->json && (arr = json_array()) == NULL) {
 		st = bc_cli_fail(BC_ERR_NOMEM, NULL);
 		goto out;
@@ -155,6 +157,5 @@ const struct bc_cmd bc_cmd_register = {
 	    "  --case N         case number\n"
 	    "  --category C     evidence category\n"
 	    "  --tag T          a tag; repeat for more (at most 32)\n",
-	.flags = BC_CMD_NEED_CATALOG,
 	.exec = cmd_register,
 };

@@ -37,6 +37,8 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 		return bc_cli_badopt(ctx->cmd, c, argv);
 	if (argc - optind != 1)
 		return bc_cli_usage(ctx->cmd, "give exactly one ITEM");
+	if ((st = bc_cli_open_catalog(ctx)) != 0)
+		return st;
 	if ((r = bc_catalog_find_item(ctx->cat, argv[optind], &it,
 	    &err)) != 0)
 		return bc_cli_fail(r, &err);
@@ -144,6 +146,5 @@ const struct bc_cmd bc_cmd_show = {
 	    "its custody events.\n      ITEM is an id (BWC-000123) or 8+ hex "
 	    "digits of the file's SHA-256.",
 	.options = NULL,
-	.flags = BC_CMD_NEED_CATALOG,
 	.exec = cmd_show,
 };

@@ -62,7 +62,7 @@ report_text(const struct bc_verify_report *rep, int quiet)
 static int
 error_entry(json_t *arr, const char *ref, int code, const char *msg)
 {
-	json_t *o = json_pack("{s:s, s:b, s:s, s:s, s:[]}", "ref", ref, "ok",
+	json_t *o = json_pack("{s:s, s:b, s:s, s:s, s:[]}", "id", ref, "ok",
 	    0, "status", bc_strerror(code), "error", msg, "checks");
 
 	if (o == NULL || json_array_append_new(arr, o) != 0)
@@ -97,6 +97,8 @@ cmd_verify(struct bc_ctx *ctx, int argc, char **argv)
 	if (optind == argc)
 		return bc_cli_usage(ctx->cmd, by_file ? "no FILE to verify" :
 		    "no ITEM to verify");
+	if ((st = bc_cli_open_catalog(ctx)) != 0)
+		return st;
 	if (ctx->json && (arr = json_array()) == NULL)
 		return bc_cli_fail(BC_ERR_NOMEM, NULL);
 	for (i = optind; i < argc; i++) {
@@ -163,6 +165,5 @@ const struct bc_cmd bc_cmd_verify = {
 	    "by the file's content.  Every check is named.",
 	.options = "  --file   the arguments are files; each is looked up by "
 	    "its SHA-256\n",
-	.flags = BC_CMD_NEED_CATALOG,
 	.exec = cmd_verify,
 };

@@ -28,17 +28,35 @@ bc_cmd_find(const char *name)
 	return NULL;
 }
 
+/* The first error message of this run, for the --json error document. */
+static char first_error[1024];
+
+const char *
+bc_cli_first_error(void)
+{
+	return first_error[0] ? first_error : NULL;
+}
+
+static void
+verror(const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (first_error[0] == '\0')
+		snprintf(first_error, sizeof(first_error), "%s", msg);
+	fflush(stdout);
+	fprintf(stderr, "bodycam: %s\n", msg);
+}
+
 void
 bc_cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("bodycam: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verror(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int
@@ -46,17 +64,29 @@ bc_cli_usage(const struct bc_cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("bodycam: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verror(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (cmd != NULL)
 		fprintf(stderr, "usage: bodycam %s %s\n", cmd->name,
 		    cmd->usage);
 	fputs("try 'bodycam --help'\n", stderr);
 	return 2;
+}
+
+int
+bc_cli_open_catalog(struct bc_ctx *ctx)
+{
+	struct bc_err err = { "" };
+	int r;
+
+	if (ctx->cat != NULL)
+		return 0;
+	if ((r = bc_catalog_open(ctx->catalog_path, &ctx->cat, &err)) != 0) {
+		bc_cli_error("%s", err.msg[0] ? err.msg : bc_strerror(r));
+		return 3;
+	}
+	return 0;
 }
 
 int

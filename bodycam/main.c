@@ -21,10 +21,9 @@ int
 main(int argc, char **argv)
 {
 	struct bc_ctx ctx;
-	struct bc_err err = { "" };
 	const struct bc_cmd *cmd = NULL;
 	char **cargv = NULL;
-	int cargc = 0, help = 0, version = 0, i, st, r;
+	int cargc = 0, help = 0, version = 0, i, st = 0;
 	const char *a, *env;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -53,67 +52,61 @@ main(int argc, char **argv)
 			version = 1;
 		else if (strcmp(a, "--catalog") == 0) {
 			if (i + 1 >= argc) {
-				free(cargv);
-				return bc_cli_usage(NULL,
-				    "--catalog needs a PATH");
+				st = bc_cli_usage(NULL, "--catalog needs a PATH");
+				goto out;
 			}
 			ctx.catalog_path = argv[++i];
 		} else if (strncmp(a, "--catalog=", 10) == 0)
 			ctx.catalog_path = a + 10;
 		else if (cmd == NULL && is_help(a))
 			help = 1;
-		else {
-			if (cmd == NULL && a[0] != '-') {
-				if ((cmd = bc_cmd_find(a)) == NULL &&
-				    strcmp(a, "help") != 0) {
-					free(cargv);
-					return bc_cli_usage(NULL,
-					    "unknown command '%s'", a);
-				}
-				if (cmd == NULL) {	/* "help [CMD]" */
-					help = 1;
-					if (i + 1 < argc)
-						cmd = bc_cmd_find(argv[i + 1]);
-					break;
-				}
-			} else if (cmd == NULL) {
-				free(cargv);
-				return bc_cli_usage(NULL,
-				    "unknown option '%s'", a);
+		else if (cmd == NULL && a[0] == '-') {
+			st = bc_cli_usage(NULL, "unknown option '%s'", a);
+			goto out;
+		} else if (cmd == NULL && strcmp(a, "help") == 0) {
+			help = 1;		/* "help [COMMAND]" */
+			if (i + 1 < argc && (cmd = bc_cmd_find(argv[i + 1])) ==
+			    NULL) {
+				st = bc_cli_usage(NULL, "unknown command '%s'",
+				    argv[i + 1]);
+				goto out;
+			}
+			break;
+		} else if (cmd == NULL) {
+			if ((cmd = bc_cmd_find(a)) == NULL) {
+				st = bc_cli_usage(NULL, "unknown command '%s'",
+				    a);
+				goto out;
 			}
 			cargv[cargc++] = argv[i];
-		}
+		} else
+			cargv[cargc++] = argv[i];
 	}
 	if (version) {
 		printf("bodycam %s\n", BODYCAM_VERSION);
-		free(cargv);
-		return 0;
+		goto out;
 	}
 	if (help || cmd == NULL) {
 		bc_cli_help(help ? stdout : stderr, cmd);
-		free(cargv);
-		return help ? 0 : 2;
+		st = help ? 0 : 2;
+		goto out;
 	}
 	for (i = 1; i < cargc; i++) {
 		if (strcmp(cargv[i], "--") == 0)
 			break;
 		if (is_help(cargv[i])) {
 			bc_cli_help(stdout, cmd);
-			free(cargv);
-			return 0;
+			goto out;
 		}
 	}
 
 	ctx.cmd = cmd;
-	if (cmd->flags & BC_CMD_NEED_CATALOG) {
-		if ((r = bc_catalog_open(ctx.catalog_path, &ctx.cat,
-		    &err)) != 0) {
-			free(cargv);
-			bc_cli_error("%s", err.msg);
-			return 3;
-		}
-	}
 	st = cmd->exec(&ctx, cargc, cargv);
+ out:
+	if (ctx.json && ctx.out == NULL && st != 0)	/* still one document */
+		ctx.out = json_pack("{s:{s:i, s:s}}", "error", "status", st,
+		    "message", bc_cli_first_error() ? bc_cli_first_error() :
+		    "failed");
 	if (ctx.json && ctx.out != NULL) {
 		if (json_dumpf(ctx.out, stdout, JSON_INDENT(2) |
 		    JSON_PRESERVE_ORDER) != 0)
