@@ -1,0 +1,985 @@
+/*
+ * check_catalog.c - the SQLite catalog: creation and opening (and what is
+ * refused), migrations, append-only triggers, the write lock, and items
+ * as bc_register leaves them: lookup by id, prefix and hash, duplicates,
+ * signers, and filtered listing.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <sqlite3.h>
+
+#include "testutil.h"
+
+static struct bc_key *key;		/* the catalog's admin key */
+static struct bc_catalog *cat;
+static const char *catpath;
+
+static void
+setup(void)
+{
+	tu_test_setup();
+	tu_catalog_new("catalog.db", &key, &cat);
+	catpath = strdup(tu_path("catalog.db"));
+	ck_assert_ptr_nonnull(catpath);
+}
+
+static void
+teardown(void)
+{
+	bc_catalog_close(cat);
+	cat = NULL;
+	bc_key_free(key);
+	key = NULL;
+	free((char *)catpath);
+	catpath = NULL;
+	tu_test_teardown();
+}
+
+/* Everything SQLite knows about the schema, as one string. */
+static char *
+schema_dump(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char *out = NULL, *tmp;
+	size_t len = 0, n;
+	const char *s;
+
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT type || ' ' || name "
+	    "|| ' ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, "
+	    "name", -1, &st, NULL), SQLITE_OK);
+	ck_assert_ptr_nonnull(out = strdup(""));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		s = (const char *)sqlite3_column_text(st, 0);
+		n = strlen(s);
+		ck_assert_ptr_nonnull(tmp = realloc(out, len + n + 2));
+		out = tmp;
+		memcpy(out + len, s, n);
+		out[len + n] = '\n';
+		out[len + n + 1] = '\0';
+		len += n + 1;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return out;
+}
+
+/*
+ * Registers the file name (made of content) as the admin, with the
+ * operator fields op, or an officer and a case number when op is NULL.
+ */
+static void
+register_file(const char *name, const char *content,
+    const struct bc_operator_fields *op, struct bc_register_result *res)
+{
+	struct bc_register_opts opts;
+	struct bc_err err = { "" };
+	int r;
+
+	memset(&opts, 0, sizeof(opts));
+	if (op != NULL) {
+		opts.op = *op;
+	} else {
+		opts.op.officer = "O-9";
+		opts.op.case_no = "C-9";
+	}
+	opts.actor = "tester";
+	ck_assert_int_eq(tu_write_str(tu_path(name), content), 0);
+	r = bc_register(cat, key, tu_path(name), &opts, res, &err);
+	ck_assert_msg(r == 0, "register %s: %s: %s", name, bc_strerror(r),
+	    err.msg);
+}
+
+static int
+count_item(void *arg, const struct bc_item *it)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int
+item_count(void)
+{
+	int n = 0;
+
+	ck_assert_int_eq(bc_catalog_list(cat, NULL, count_item, &n, NULL), 0);
+	return n;
+}
+
+/* --- open --------------------------------------------------------------- */
+
+START_TEST(test_create_schema)
+{
+	struct bc_key *admin = NULL;
+	int v = -1;
+
+	ck_assert_int_eq(bc_catalog_schema(cat, &v), 0);
+	ck_assert_int_eq(v, BC_CATALOG_SCHEMA);
+	ck_assert_int_eq(tu_sql_int(catpath, "PRAGMA application_id"),
+	    BC_CATALOG_APP_ID);
+	ck_assert_int_eq(bc_catalog_admin_key(cat, &admin, NULL), 0);
+	ck_assert_str_eq(bc_key_id(admin), bc_key_id(key));
+	ck_assert(!bc_key_is_private(admin));
+	bc_key_free(admin);
+	ck_assert_int_eq(item_count(), 0);
+
+	/* and again after closing and opening */
+	bc_catalog_close(cat);
+	ck_assert_int_eq(bc_catalog_open(catpath, &cat, NULL), 0);
+	ck_assert_int_eq(bc_catalog_schema(cat, &v), 0);
+	ck_assert_int_eq(v, BC_CATALOG_SCHEMA);
+	ck_assert_int_eq(bc_catalog_admin_key(cat, &admin, NULL), 0);
+	ck_assert_str_eq(bc_key_id(admin), bc_key_id(key));
+	bc_key_free(admin);
+}
+END_TEST
+
+START_TEST(test_create_exists)
+{
+	struct bc_catalog *c2 = NULL;
+	struct bc_err err = { "" };
+	char *text;
+	size_t len;
+
+	ck_assert_int_eq(bc_catalog_create(catpath, key, &c2, &err),
+	    BC_ERR_EXISTS);
+	ck_assert_ptr_null(c2);
+	/* the catalog that was there still works */
+	ck_assert_int_eq(bc_catalog_open(catpath, &c2, &err), 0);
+	bc_catalog_close(c2);
+
+	ck_assert_int_eq(tu_write_str(tu_path("keep"), "keep me"), 0);
+	ck_assert_int_eq(bc_catalog_create(tu_path("keep"), key, &c2, &err),
+	    BC_ERR_EXISTS);
+	ck_assert_ptr_nonnull(text = tu_read_file(tu_path("keep"), &len));
+	ck_assert_str_eq(text, "keep me");
+	free(text);
+}
+END_TEST
+
+START_TEST(test_create_no_dir)
+{
+	struct bc_catalog *c2 = NULL;
+	struct bc_err err = { "" };
+
+	ck_assert_int_ne(bc_catalog_create(tu_path("no/such/dir.db"), key,
+	    &c2, &err), 0);
+	ck_assert_ptr_null(c2);
+}
+END_TEST
+
+START_TEST(test_open_missing)
+{
+	struct bc_catalog *c2 = NULL;
+	struct bc_err err = { "" };
+
+	ck_assert_int_eq(bc_catalog_open(tu_path("missing.db"), &c2, &err),
+	    BC_ERR_NOT_FOUND);
+	ck_assert_ptr_null(c2);
+	ck_assert(tu_contains(err.msg, "missing.db"));
+	/* opening must not create it */
+	ck_assert_int_eq(access(tu_path("missing.db"), F_OK), -1);
+}
+END_TEST
+
+START_TEST(test_open_random_bytes)
+{
+	struct bc_catalog *c2 = NULL;
+	struct bc_err err = { "" };
+	uint8_t buf[8192];
+	size_t i;
+
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = tu_pattern_byte(i * 7 + 3);
+	ck_assert_int_eq(tu_write_file(tu_path("random.db"), buf,
+	    sizeof(buf)), 0);
+	ck_assert_int_eq(bc_catalog_open(tu_path("random.db"), &c2, &err),
+	    BC_ERR_NOT_CATALOG);
+	ck_assert_ptr_null(c2);
+
+	/* an empty file is an empty SQLite database, not a catalog */
+	ck_assert_int_eq(tu_write_str(tu_path("empty.db"), ""), 0);
+	ck_assert_int_eq(bc_catalog_open(tu_path("empty.db"), &c2, &err),
+	    BC_ERR_NOT_CATALOG);
+	ck_assert_ptr_null(c2);
+
+	/* nor a directory */
+	ck_assert_int_eq(bc_catalog_open(tu_dir(), &c2, &err),
+	    BC_ERR_NOT_CATALOG);
+	ck_assert_ptr_null(c2);
+}
+END_TEST
+
+START_TEST(test_open_foreign_sqlite)
+{
+	struct bc_catalog *c2 = NULL;
+	struct bc_err err = { "" };
+	char *schema;
+	const char *path = tu_path("other.db");
+
+	ck_assert_int_eq(tu_sql(path, "CREATE TABLE t (x); "
+	    "INSERT INTO t VALUES (1);", NULL), SQLITE_OK);
+	ck_assert_ptr_nonnull(schema = schema_dump(path));
+	ck_assert_int_eq(bc_catalog_open(path, &c2, &err),
+	    BC_ERR_NOT_CATALOG);
+	ck_assert_ptr_null(c2);
+	/* and it was left alone: no tables added */
+	{
+		char *after = schema_dump(path);
+
+		ck_assert_str_eq(after, schema);
+		free(after);
+	}
+	free(schema);
+}
+END_TEST
+
+START_TEST(test_open_newer_schema)
+{
+	struct bc_catalog *c2 = NULL;
+	struct bc_err err = { "" };
+
+	bc_catalog_close(cat);
+	cat = NULL;
+	ck_assert_int_eq(tu_sql(catpath, "PRAGMA user_version = 99", NULL),
+	    SQLITE_OK);
+	ck_assert_int_eq(bc_catalog_open(catpath, &c2, &err), BC_ERR_SCHEMA);
+	ck_assert_ptr_null(c2);
+	ck_assert(tu_contains(err.msg, "99"));
+	/* refusing did not touch the version */
+	ck_assert_int_eq(tu_sql_int(catpath, "PRAGMA user_version"), 99);
+}
+END_TEST
+
+START_TEST(test_reopen_unchanged)
+{
+	struct bc_register_result res;
+	char *before, *after;
+	long long items;
+
+	register_file("a.mp4", "first", NULL, &res);
+	bc_catalog_close(cat);
+	cat = NULL;
+	ck_assert_ptr_nonnull(before = schema_dump(catpath));
+	items = tu_sql_int(catpath, "SELECT count(*) FROM items");
+	ck_assert_int_eq(items, 1);
+
+	ck_assert_int_eq(bc_catalog_open(catpath, &cat, NULL), 0);
+	bc_catalog_close(cat);
+	ck_assert_int_eq(bc_catalog_open(catpath, &cat, NULL), 0);
+	ck_assert_ptr_nonnull(after = schema_dump(catpath));
+	ck_assert_str_eq(after, before);
+	ck_assert_int_eq(tu_sql_int(catpath, "PRAGMA user_version"),
+	    BC_CATALOG_SCHEMA);
+	ck_assert_int_eq(tu_sql_int(catpath, "SELECT count(*) FROM items"),
+	    items);
+	ck_assert_int_eq(tu_sql_int(catpath, "SELECT count(*) FROM events"),
+	    1);
+	free(before);
+	free(after);
+}
+END_TEST
+
+START_TEST(test_migrate_from_zero)
+{
+	struct bc_catalog *c2 = NULL;
+	struct bc_err err = { "" };
+	const char *path = tu_path("v0.db");
+	char sql[128];
+	int v = -1, r;
+
+	/* our application id, but no schema yet: version 0 */
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d;",
+	    (int)BC_CATALOG_APP_ID);
+	ck_assert_int_eq(tu_sql(path, sql, NULL), SQLITE_OK);
+	ck_assert_int_eq(tu_sql_int(path, "PRAGMA user_version"), 0);
+	r = bc_catalog_open(path, &c2, &err);
+	ck_assert_msg(r == 0, "%s: %s", bc_strerror(r), err.msg);
+	ck_assert_int_eq(bc_catalog_schema(c2, &v), 0);
+	ck_assert_int_eq(v, BC_CATALOG_SCHEMA);
+	bc_catalog_close(c2);
+	ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM sqlite_master"
+	    " WHERE type = 'table' AND name IN ('items', 'events', 'meta')"),
+	    3);
+	ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM sqlite_master"
+	    " WHERE type = 'trigger' AND name IN ('items_no_update',"
+	    " 'items_no_delete', 'events_no_update', 'events_no_delete',"
+	    " 'meta_no_update', 'meta_no_delete')"), 6);
+	/* migrating gives exactly the schema that creating gives */
+	{
+		char *migrated = schema_dump(path), *created;
+
+		created = schema_dump(catpath);
+		ck_assert_str_eq(migrated, created);
+		free(migrated);
+		free(created);
+	}
+}
+END_TEST
+
+/* --- append-only -------------------------------------------------------- */
+
+static void
+expect_refused_sql(const char *sql)
+{
+	char *msg = NULL;
+	int rc;
+
+	rc = tu_sql(catpath, sql, &msg);
+	ck_assert_msg(rc != SQLITE_OK, "'%s' was allowed", sql);
+	ck_assert_msg(tu_contains(msg, "append-only"), "'%s': %s", sql,
+	    msg ? msg : "(no message)");
+	free(msg);
+}
+
+START_TEST(test_triggers)
+{
+	struct bc_register_result res;
+
+	register_file("a.mp4", "first", NULL, &res);
+	expect_refused_sql("UPDATE items SET path = '/elsewhere'");
+	expect_refused_sql("UPDATE items SET manifest = manifest || ' '");
+	expect_refused_sql("DELETE FROM items");
+	expect_refused_sql("UPDATE events SET seq = 7");
+	expect_refused_sql("DELETE FROM events");
+	expect_refused_sql("UPDATE meta SET value = 'x' WHERE name = "
+	    "'admin_key'");
+	expect_refused_sql("DELETE FROM meta");
+	expect_refused_sql("INSERT INTO meta (name, value) VALUES "
+	    "('admin_key', 'x') ON CONFLICT (name) DO UPDATE SET value = "
+	    "excluded.value");
+
+	/* nothing changed */
+	ck_assert_int_eq(tu_sql_int(catpath, "SELECT count(*) FROM items"), 1);
+	ck_assert_int_eq(tu_sql_int(catpath, "SELECT count(*) FROM events"),
+	    1);
+	ck_assert_int_eq(tu_sql_int(catpath, "SELECT count(*) FROM meta"), 2);
+	ck_assert_int_eq(tu_sql_int(catpath, "SELECT count(*) FROM items "
+	    "WHERE path = '/elsewhere'"), 0);
+}
+END_TEST
+
+START_TEST(test_replace_meta_is_refused)
+{
+	struct bc_register_result res;
+	struct bc_key *admin = NULL;
+
+	/*
+	 * INSERT OR REPLACE deletes the conflicting row without firing
+	 * DELETE triggers (unless recursive_triggers is on in the writing
+	 * connection), so it must be refused some other way: otherwise the
+	 * trust anchor, or an item, is replaced in place.
+	 */
+	register_file("a.mp4", "first", NULL, &res);
+	expect_refused_sql("INSERT OR REPLACE INTO meta (name, value) VALUES "
+	    "('admin_key', '00')");
+	ck_assert_int_eq(bc_catalog_admin_key(cat, &admin, NULL), 0);
+	ck_assert_str_eq(bc_key_id(admin), bc_key_id(key));
+	bc_key_free(admin);
+}
+END_TEST
+
+START_TEST(test_replace_item_is_refused)
+{
+	struct bc_register_result res;
+
+	/* the same hole on items: the row is replaced in place */
+	register_file("a.mp4", "first", NULL, &res);
+	expect_refused_sql("REPLACE INTO items SELECT num, id, sha256, size, "
+	    "'/elsewhere', manifest, manifest_hash, signature, key, registered "
+	    "FROM items WHERE num = 1");
+	ck_assert_int_eq(tu_sql_int(catpath, "SELECT count(*) FROM items "
+	    "WHERE path = '/elsewhere'"), 0);
+}
+END_TEST
+
+/* --- locking ------------------------------------------------------------ */
+
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* What the second writer reports: begin's result and when it ran. */
+struct writer2 {
+	int	r;
+	int64_t	start;		/* CLOCK_MONOTONIC, system-wide */
+	int64_t	end;
+};
+
+START_TEST(test_second_writer_waits)
+{
+	struct timespec hold = { 0, 300 * 1000 * 1000 };
+	struct bc_catalog *c1 = NULL;
+	struct writer2 w;
+	int up[2], down[2], status;
+	int64_t committed;
+	pid_t pid;
+	char c;
+
+	/*
+	 * SQLite state must not cross fork(): close the fixture's handle
+	 * first, and let each process open its own.
+	 */
+	bc_catalog_close(cat);
+	cat = NULL;
+	ck_assert_int_eq(pipe(up), 0);
+	ck_assert_int_eq(pipe(down), 0);
+	ck_assert_int_ne(pid = fork(), -1);
+	if (pid == 0) {
+		struct bc_catalog *c2 = NULL;
+
+		close(up[0]);
+		close(down[1]);
+		memset(&w, 0, sizeof(w));
+		w.r = bc_catalog_open(catpath, &c2, NULL);
+		if (write(up[1], "r", 1) != 1 || read(down[0], &c, 1) != 1)
+			_exit(1);
+		if (w.r == 0) {
+			w.start = now_ns();
+			w.r = bc_catalog_begin(c2, NULL);
+			w.end = now_ns();
+			if (w.r == 0)
+				w.r = bc_catalog_commit(c2, NULL);
+		}
+		bc_catalog_close(c2);
+		_exit(write(up[1], &w, sizeof(w)) == sizeof(w) ? 0 : 1);
+	}
+	close(up[1]);
+	close(down[0]);
+	ck_assert_int_eq(read(up[0], &c, 1), 1);	/* child has opened */
+	ck_assert_int_eq(bc_catalog_open(catpath, &c1, NULL), 0);
+	ck_assert_int_eq(bc_catalog_begin(c1, NULL), 0);
+	ck_assert_int_eq(write(down[1], "g", 1), 1);
+	nanosleep(&hold, NULL);
+	committed = now_ns();
+	ck_assert_int_eq(bc_catalog_commit(c1, NULL), 0);
+	bc_catalog_close(c1);
+	ck_assert_int_eq(read(up[0], &w, sizeof(w)), sizeof(w));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(up[0]);
+	close(down[1]);
+
+	ck_assert_msg(w.r == 0, "second writer: %s", bc_strerror(w.r));
+	/* it asked while we held the lock, and got it once we let go */
+	ck_assert_msg(w.start < committed, "second writer came too late");
+	ck_assert_msg(w.end >= committed, "second writer got the lock "
+	    "%lld ms before the first let go",
+	    (long long)(committed - w.end) / 1000000);
+}
+END_TEST
+
+START_TEST(test_transaction_rules)
+{
+	struct bc_err err = { "" };
+	struct bc_item it;
+	int64_t num = 0;
+
+	memset(&it, 0, sizeof(it));
+	/* writes outside a transaction and nested transactions are bugs */
+	ck_assert_int_eq(bc_catalog_add_item(cat, &it, &err),
+	    BC_ERR_INTERNAL);
+	ck_assert_int_eq(bc_catalog_commit(cat, &err), BC_ERR_INTERNAL);
+	ck_assert_int_eq(bc_catalog_begin(cat, &err), 0);
+	ck_assert_int_eq(bc_catalog_begin(cat, &err), BC_ERR_INTERNAL);
+	ck_assert_int_eq(bc_catalog_next_item_num(cat, &num, &err), 0);
+	ck_assert_int_eq(num, 1);
+	bc_catalog_rollback(cat);
+	bc_catalog_rollback(cat);	/* a no-op now */
+	ck_assert_int_eq(bc_catalog_begin(cat, &err), 0);
+	ck_assert_int_eq(bc_catalog_commit(cat, &err), 0);
+}
+END_TEST
+
+/* --- items -------------------------------------------------------------- */
+
+START_TEST(test_register_and_find)
+{
+	struct bc_register_result res;
+	struct bc_file_hash fh;
+	struct bc_item *it = NULL;
+	struct bc_err err = { "" };
+	uint8_t d[BC_SHA256_LEN];
+	char hex[BC_SHA256_HEX], ref[BC_SHA256_HEX], *real;
+	size_t i;
+	const char *refs[4];
+
+	setenv("BODYCAM_NOW", "2026-11-26T02:15:33Z", 1);
+	register_file("clip.mp4", "not really a video", NULL, &res);
+	ck_assert_str_eq(res.id, "BWC-000001");
+	ck_assert_int_eq(bc_hash_file(tu_path("clip.mp4"), &fh, NULL, NULL,
+	    NULL), 0);
+	bc_hex(fh.sha256, sizeof(fh.sha256), hex);
+	ck_assert_str_eq(res.sha256, hex);
+	ck_assert_uint_eq(res.size, 18);
+	ck_assert_str_eq(res.mime, "application/octet-stream");
+	ck_assert(bc_is_sha256_hex(res.manifest_hash));
+	ck_assert_str_eq(res.existing, "");
+
+	refs[0] = "BWC-000001";
+	refs[1] = "bwc-000001";
+	snprintf(ref, sizeof(ref), "%.8s", hex);
+	refs[2] = ref;
+	refs[3] = hex;
+	for (i = 0; i < 4; i++) {
+		err.msg[0] = '\0';
+		ck_assert_msg(bc_catalog_find_item(cat, refs[i], &it, &err) ==
+		    0, "'%s': %s", refs[i], err.msg);
+		ck_assert_str_eq(it->id, "BWC-000001");
+		ck_assert_str_eq(it->sha256, hex);
+		bc_item_free(it);
+		it = NULL;
+	}
+	/* an upper-case prefix is the same prefix */
+	for (i = 0; i < 8; i++)
+		if (ref[i] >= 'a' && ref[i] <= 'f')
+			ref[i] = (char)(ref[i] - 'a' + 'A');
+	ck_assert_int_eq(bc_catalog_find_item(cat, ref, &it, &err), 0);
+	bc_item_free(it);
+
+	ck_assert_int_eq(bc_catalog_find_by_sha256(cat, hex, &it, &err), 0);
+	ck_assert_int_eq(it->num, 1);
+	ck_assert_str_eq(it->id, "BWC-000001");
+	ck_assert_int_eq(it->size, 18);
+	ck_assert_ptr_nonnull(real = realpath(tu_path("clip.mp4"), NULL));
+	ck_assert_str_eq(it->path, real);
+	free(real);
+	ck_assert_str_eq(it->registered, "2026-11-26T02:15:33Z");
+	ck_assert_str_eq(it->key, bc_key_id(key));
+	ck_assert_str_eq(it->manifest_hash, res.manifest_hash);
+	/* the stored manifest is canonical, hashes to its hash, is signed */
+	ck_assert(bc_canon_is_canonical(it->manifest, it->manifest_len));
+	ck_assert_int_eq(bc_sha256(it->manifest, it->manifest_len, d), 0);
+	bc_hex(d, sizeof(d), hex);
+	ck_assert_str_eq(hex, it->manifest_hash);
+	ck_assert_int_eq(bc_verify(key, it->manifest, it->manifest_len,
+	    it->sig, it->siglen), 0);
+	bc_item_free(it);
+}
+END_TEST
+
+START_TEST(test_register_minimal)
+{
+	struct bc_register_result res;
+	struct bc_operator_fields op;
+	struct bc_item *it = NULL;
+	json_t *doc = NULL;
+
+	/* no operator fields at all: the manifest has empty objects */
+	memset(&op, 0, sizeof(op));
+	register_file("bare.mp4", "bare", &op, &res);
+	ck_assert_str_eq(res.id, "BWC-000001");
+	ck_assert_int_eq(bc_catalog_find_item(cat, res.id, &it, NULL), 0);
+	ck_assert_int_eq(bc_doc_parse(it->manifest, it->manifest_len,
+	    BC_MANIFEST_TYPE, &doc, NULL), 0);
+	ck_assert_ptr_null(bc_doc_str(doc, "capture.officer"));
+	ck_assert(tu_contains(it->manifest, "\"capture\":{}"));
+	json_decref(doc);
+	bc_item_free(it);
+}
+END_TEST
+
+START_TEST(test_genesis_event)
+{
+	struct bc_register_result res;
+	struct bc_event *ev = NULL;
+	struct bc_err err = { "" };
+	uint8_t d[BC_SHA256_LEN];
+	char hex[BC_SHA256_HEX];
+	json_t *doc = NULL;
+	size_t n = 0;
+
+	register_file("clip.mp4", "content", NULL, &res);
+	ck_assert_int_eq(bc_catalog_events(cat, res.manifest_hash, &ev, &n,
+	    &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(ev[0].seq, 0);
+	ck_assert_str_eq(ev[0].item, res.manifest_hash);
+	ck_assert_int_eq(bc_sha256(ev[0].body, ev[0].body_len, d), 0);
+	bc_hex(d, sizeof(d), hex);
+	ck_assert_str_eq(hex, ev[0].hash);
+	ck_assert_int_eq(bc_verify(key, ev[0].body, ev[0].body_len, ev[0].sig,
+	    ev[0].siglen), 0);
+	ck_assert_int_eq(bc_doc_parse(ev[0].body, ev[0].body_len,
+	    BC_EVENT_TYPE, &doc, &err), 0);
+	ck_assert_str_eq(bc_doc_str(doc, "action"), "register");
+	ck_assert_str_eq(bc_doc_str(doc, "actor"), "tester");
+	ck_assert_str_eq(bc_doc_str(doc, "prev"), res.manifest_hash);
+	ck_assert_str_eq(bc_doc_str(doc, "details.sha256"), res.sha256);
+	json_decref(doc);
+	bc_events_free(ev, n);
+
+	/* an unknown item has no events */
+	ck_assert_int_eq(bc_catalog_events(cat, res.sha256, &ev, &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	bc_events_free(ev, n);
+}
+END_TEST
+
+START_TEST(test_find_not_found)
+{
+	struct bc_register_result res;
+	struct bc_item *it = NULL;
+	struct bc_err err = { "" };
+	char ref[16];
+	static const char *refs[] = {
+		"BWC-000002", "BWC-", "BWC-1", "bwc-00000x", "", "xyz",
+		"ffffffffff", "0123456", "0123456789abcdef0123456789abcdef"
+		    "0123456789abcdef0123456789abcdef0",
+	};
+	size_t i;
+
+	register_file("clip.mp4", "content", NULL, &res);
+	for (i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+		ck_assert_msg(bc_catalog_find_item(cat, refs[i], &it, &err) ==
+		    BC_ERR_NOT_FOUND, "'%s' found", refs[i]);
+		ck_assert_ptr_null(it);
+	}
+	/* seven digits of the real hash are too few */
+	snprintf(ref, sizeof(ref), "%.7s", res.sha256);
+	ck_assert_int_eq(bc_catalog_find_item(cat, ref, &it, &err),
+	    BC_ERR_NOT_FOUND);
+	ck_assert_int_eq(bc_catalog_find_by_sha256(cat, "0123", &it, &err),
+	    BC_ERR_NOT_FOUND);
+}
+END_TEST
+
+/* Inserts a fake item row whose file hash is sha256 (no real file). */
+static void
+add_fake_item(int64_t num, const char *sha256)
+{
+	struct bc_item it;
+	struct bc_err err = { "" };
+	uint8_t sig[BC_ED25519_SIGLEN] = { 0 };
+	uint8_t d[BC_SHA256_LEN];
+	char manifest[128];
+
+	memset(&it, 0, sizeof(it));
+	it.num = num;
+	snprintf(it.id, sizeof(it.id), "BWC-%06lld", (long long)num);
+	snprintf(it.sha256, sizeof(it.sha256), "%s", sha256);
+	it.size = 1;
+	it.path = (char *)"/nowhere";
+	snprintf(manifest, sizeof(manifest), "{\"fake\":%lld}",
+	    (long long)num);
+	it.manifest = manifest;
+	it.manifest_len = strlen(manifest);
+	ck_assert_int_eq(bc_sha256(manifest, strlen(manifest), d), 0);
+	bc_hex(d, sizeof(d), it.manifest_hash);
+	it.sig = sig;
+	it.siglen = sizeof(sig);
+	snprintf(it.key, sizeof(it.key), "%s", bc_key_id(key));
+	it.registered = (char *)"2026-01-01T00:00:00Z";
+	ck_assert_msg(bc_catalog_add_item(cat, &it, &err) == 0, "%s",
+	    err.msg);
+}
+
+START_TEST(test_ambiguous_prefix)
+{
+	struct bc_item *it = NULL;
+	struct bc_err err = { "" };
+	char sha[BC_SHA256_HEX];
+	int i;
+
+	ck_assert_int_eq(bc_catalog_begin(cat, &err), 0);
+	for (i = 1; i <= 12; i++) {
+		/* "abcdef01", i in two decimal digits, zeros */
+		snprintf(sha, sizeof(sha), "abcdef01%02d%054d", i, 0);
+		add_fake_item(i, sha);
+	}
+	snprintf(sha, sizeof(sha), "abcdef02%056d", 0);
+	add_fake_item(13, sha);
+	ck_assert_int_eq(bc_catalog_commit(cat, &err), 0);
+
+	ck_assert_int_eq(bc_catalog_find_item(cat, "abcdef01", &it, &err),
+	    BC_ERR_AMBIGUOUS);
+	ck_assert_ptr_null(it);
+	ck_assert_msg(tu_contains(err.msg, "BWC-000001") &&
+	    tu_contains(err.msg, "BWC-000002"), "candidates: %s", err.msg);
+	ck_assert_msg(tu_contains(err.msg, "more than 10"), "%s", err.msg);
+
+	/* three candidates: 10, 11, 12 */
+	ck_assert_int_eq(bc_catalog_find_item(cat, "abcdef011", &it, &err),
+	    BC_ERR_AMBIGUOUS);
+	ck_assert_ptr_null(it);
+	ck_assert_msg(tu_contains(err.msg, "3 items") &&
+	    tu_contains(err.msg, "BWC-000010") &&
+	    tu_contains(err.msg, "BWC-000012") &&
+	    !tu_contains(err.msg, "BWC-000009"), "candidates: %s", err.msg);
+
+	/* more digits resolve it */
+	ck_assert_int_eq(bc_catalog_find_item(cat, "abcdef0101", &it, &err),
+	    0);
+	ck_assert_str_eq(it->id, "BWC-000001");
+	bc_item_free(it);
+	ck_assert_int_eq(bc_catalog_find_item(cat, "ABCDEF020", &it, &err),
+	    0);
+	ck_assert_str_eq(it->id, "BWC-000013");
+	bc_item_free(it);
+	/* the prefix range ends where it should */
+	ck_assert_int_eq(bc_catalog_find_item(cat, "abcdef00", &it, &err),
+	    BC_ERR_NOT_FOUND);
+	ck_assert_int_eq(bc_catalog_find_item(cat, "abcdef03", &it, &err),
+	    BC_ERR_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(test_add_item_constraints)
+{
+	struct bc_err err = { "" };
+	struct bc_item it;
+	char sha[BC_SHA256_HEX];
+
+	ck_assert_int_eq(bc_catalog_begin(cat, &err), 0);
+	snprintf(sha, sizeof(sha), "%064d", 1);
+	add_fake_item(1, sha);
+	/* the same file hash again is a duplicate */
+	memset(&it, 0, sizeof(it));
+	it.num = 2;
+	snprintf(it.id, sizeof(it.id), "BWC-000002");
+	snprintf(it.sha256, sizeof(it.sha256), "%s", sha);
+	it.path = (char *)"/x";
+	it.manifest = (char *)"{}";
+	it.manifest_len = 2;
+	snprintf(it.manifest_hash, sizeof(it.manifest_hash), "%064d", 2);
+	it.sig = (uint8_t *)"s";
+	it.siglen = 1;
+	it.registered = (char *)"2026-01-01T00:00:00Z";
+	ck_assert_int_eq(bc_catalog_add_item(cat, &it, &err), BC_ERR_EXISTS);
+	bc_catalog_rollback(cat);
+	ck_assert_int_eq(item_count(), 0);
+}
+END_TEST
+
+START_TEST(test_duplicate_registration)
+{
+	struct bc_register_result res, res2;
+	struct bc_register_opts opts;
+	struct bc_err err = { "" };
+
+	register_file("a.mp4", "same bytes", NULL, &res);
+	memset(&opts, 0, sizeof(opts));
+	opts.actor = "tester";
+	ck_assert_int_eq(bc_register(cat, key, tu_path("a.mp4"), &opts,
+	    &res2, &err), BC_ERR_EXISTS);
+	ck_assert_str_eq(res2.existing, "BWC-000001");
+	ck_assert_str_eq(res2.id, "");
+
+	/* the same content under another name is the same evidence */
+	ck_assert_int_eq(tu_write_str(tu_path("copy.mp4"), "same bytes"), 0);
+	ck_assert_int_eq(bc_register(cat, key, tu_path("copy.mp4"), &opts,
+	    &res2, &err), BC_ERR_EXISTS);
+	ck_assert_str_eq(res2.existing, "BWC-000001");
+	ck_assert(tu_contains(err.msg, "BWC-000001"));
+	ck_assert_int_eq(item_count(), 1);
+
+	/* and the next real item still gets the next number */
+	register_file("b.mp4", "other bytes", NULL, &res2);
+	ck_assert_str_eq(res2.id, "BWC-000002");
+}
+END_TEST
+
+START_TEST(test_register_refusals)
+{
+	struct bc_register_result res;
+	struct bc_register_opts opts;
+	struct bc_key *other = NULL, *pub = NULL;
+	struct bc_err err = { "" };
+
+	ck_assert_int_eq(tu_write_str(tu_path("a.mp4"), "bytes"), 0);
+	memset(&opts, 0, sizeof(opts));
+	opts.actor = "tester";
+
+	/* a key that is not the catalog's admin */
+	ck_assert_int_eq(bc_key_generate(&other), 0);
+	ck_assert_int_eq(bc_register(cat, other, tu_path("a.mp4"), &opts,
+	    &res, &err), BC_ERR_INVALID);
+	ck_assert(tu_contains(err.msg, "not a signer"));
+	bc_key_free(other);
+
+	/* the admin's public half cannot sign */
+	ck_assert_int_eq(bc_key_from_raw(bc_key_public(key), &pub), 0);
+	ck_assert_int_eq(bc_register(cat, pub, tu_path("a.mp4"), &opts, &res,
+	    &err), BC_ERR_KEY_TYPE);
+	bc_key_free(pub);
+
+	/* a missing file, a directory */
+	ck_assert_int_eq(bc_register(cat, key, tu_path("none.mp4"), &opts,
+	    &res, &err), BC_ERR_NOT_FOUND);
+	ck_assert_int_eq(bc_register(cat, key, tu_dir(), &opts, &res, &err),
+	    BC_ERR_INVALID);
+
+	/* operator fields with control characters */
+	opts.op.officer = "O-1\n";
+	ck_assert_int_eq(bc_register(cat, key, tu_path("a.mp4"), &opts, &res,
+	    &err), BC_ERR_INVALID);
+	ck_assert(tu_contains(err.msg, "officer"));
+
+	ck_assert_int_eq(item_count(), 0);
+	ck_assert_int_eq(tu_sql_int(catpath, "SELECT count(*) FROM events"),
+	    0);
+}
+END_TEST
+
+struct collect {
+	char	ids[256];
+	int	stop_after;	/* 0: never */
+	int	n;
+};
+
+static int
+collect_ids(void *arg, const struct bc_item *it)
+{
+	struct collect *c = arg;
+	size_t len = strlen(c->ids);
+
+	snprintf(c->ids + len, sizeof(c->ids) - len, "%s%s",
+	    len ? "," : "", it->id + 4);
+	c->n++;
+	return c->stop_after && c->n >= c->stop_after ? 42 : 0;
+}
+
+static const char *
+list_ids(const struct bc_list_filter *f)
+{
+	static struct collect c;
+	struct bc_err err = { "" };
+
+	memset(&c, 0, sizeof(c));
+	ck_assert_msg(bc_catalog_list(cat, f, collect_ids, &c, &err) == 0,
+	    "%s", err.msg);
+	return c.ids;
+}
+
+START_TEST(test_list_filters)
+{
+	struct bc_operator_fields op;
+	struct bc_register_result res;
+	struct bc_list_filter f;
+	struct collect c;
+
+	memset(&op, 0, sizeof(op));
+	op.officer = "O-1";
+	op.case_no = "C-100";
+	op.device = "CAM-1";
+	setenv("BODYCAM_NOW", "2026-01-01T10:00:00Z", 1);
+	register_file("1.mp4", "one", &op, &res);
+	op.officer = "O-2";
+	op.device = "CAM-2";
+	setenv("BODYCAM_NOW", "2026-02-01T10:00:00Z", 1);
+	register_file("2.mp4", "two", &op, &res);
+	op.officer = "O-1";
+	op.case_no = "C-200";
+	op.device = NULL;
+	setenv("BODYCAM_NOW", "2026-03-01T10:00:00Z", 1);
+	register_file("3.mp4", "three", &op, &res);
+
+	ck_assert_str_eq(list_ids(NULL), "000001,000002,000003");
+	memset(&f, 0, sizeof(f));
+	ck_assert_str_eq(list_ids(&f), "000001,000002,000003");
+	f.officer = "O-1";
+	ck_assert_str_eq(list_ids(&f), "000001,000003");
+	f.case_no = "C-100";
+	ck_assert_str_eq(list_ids(&f), "000001");
+	memset(&f, 0, sizeof(f));
+	f.case_no = "C-100";
+	ck_assert_str_eq(list_ids(&f), "000001,000002");
+	memset(&f, 0, sizeof(f));
+	f.device = "CAM-2";
+	ck_assert_str_eq(list_ids(&f), "000002");
+	memset(&f, 0, sizeof(f));
+	f.since = "2026-02-01T00:00:00Z";
+	ck_assert_str_eq(list_ids(&f), "000002,000003");
+	memset(&f, 0, sizeof(f));
+	f.until = "2026-02-01T10:00:00Z";	/* inclusive */
+	ck_assert_str_eq(list_ids(&f), "000001,000002");
+	f.since = "2026-01-15T00:00:00Z";
+	ck_assert_str_eq(list_ids(&f), "000002");
+	memset(&f, 0, sizeof(f));
+	f.officer = "O-3";
+	ck_assert_str_eq(list_ids(&f), "");
+	memset(&f, 0, sizeof(f));
+	f.officer = "O-1' OR '1'='1";		/* a value, never SQL */
+	ck_assert_str_eq(list_ids(&f), "");
+
+	/* a non-zero return from the callback stops the walk */
+	memset(&c, 0, sizeof(c));
+	c.stop_after = 2;
+	ck_assert_int_eq(bc_catalog_list(cat, NULL, collect_ids, &c, NULL),
+	    42);
+	ck_assert_str_eq(c.ids, "000001,000002");
+}
+END_TEST
+
+static Suite *
+catalog_suite(void)
+{
+	Suite *s = suite_create("catalog");
+	TCase *tc;
+
+	tc = tcase_create("open");
+	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_create_schema);
+	tcase_add_test(tc, test_create_exists);
+	tcase_add_test(tc, test_create_no_dir);
+	tcase_add_test(tc, test_open_missing);
+	tcase_add_test(tc, test_open_random_bytes);
+	tcase_add_test(tc, test_open_foreign_sqlite);
+	tcase_add_test(tc, test_open_newer_schema);
+	tcase_add_test(tc, test_reopen_unchanged);
+	tcase_add_test(tc, test_migrate_from_zero);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("append-only");
+	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_triggers);
+	tcase_add_test(tc, test_replace_meta_is_refused);
+	tcase_add_test(tc, test_replace_item_is_refused);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("locking");
+	tcase_set_timeout(tc, 20);
+	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_second_writer_waits);
+	tcase_add_test(tc, test_transaction_rules);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("items");
+	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_register_and_find);
+	tcase_add_test(tc, test_register_minimal);
+	tcase_add_test(tc, test_genesis_event);
+	tcase_add_test(tc, test_find_not_found);
+	tcase_add_test(tc, test_ambiguous_prefix);
+	tcase_add_test(tc, test_add_item_constraints);
+	tcase_add_test(tc, test_duplicate_registration);
+	tcase_add_test(tc, test_register_refusals);
+	tcase_add_test(tc, test_list_filters);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run_suite(catalog_suite());
+}

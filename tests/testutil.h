@@ -1,0 +1,106 @@
+/*
+ * testutil.h - helpers shared by the Check suites (tests/check_*.c): a
+ * fresh temporary directory per test, small file helpers, the test data
+ * directory, and a catalog with a newly generated admin key.
+ *
+ * Temporary directories: tu_suite_setup/tu_suite_teardown are an unchecked
+ * fixture (run in the parent, once per TCase) that make and remove a base
+ * directory; tu_test_setup/tu_test_teardown are a checked fixture (run in
+ * each test's own process) that make and remove one directory per test
+ * inside it.  A test that fails and never reaches its teardown leaves
+ * nothing behind either, since the base goes with the TCase.
+ */
+#ifndef BODYCAM_TESTUTIL_H
+#define BODYCAM_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <check.h>
+
+#include "bodycam/bodycam.h"
+
+/* Unchecked fixture: the base directory (under $TMPDIR or /tmp). */
+void tu_suite_setup(void);
+void tu_suite_teardown(void);
+
+/* Checked fixture: a fresh directory for one test, see tu_dir(). */
+void tu_test_setup(void);
+void tu_test_teardown(void);
+
+/* The current test's directory (valid between tu_test_setup/teardown). */
+const char *tu_dir(void);
+
+/*
+ * tu_dir()/name into a static buffer, one of a few used in rotation, so
+ * that up to four results may be used at once.  Never NULL.
+ */
+const char *tu_path(const char *name);
+
+/*
+ * The test data directory: $BODYCAM_TESTDATA, or "tests/data" (relative
+ * to the repository root, where make runs the suites).
+ */
+const char *tu_data_dir(void);
+
+/* tu_data_dir()/rel, in the same rotation of static buffers as tu_path. */
+const char *tu_data_path(const char *rel);
+
+/* Creates or truncates path with exactly len bytes of buf; 0 or -1. */
+int tu_write_file(const char *path, const void *buf, size_t len);
+
+/* Same, with the string s (no NUL written). */
+int tu_write_str(const char *path, const char *s);
+
+/* Appends len bytes of buf to path; 0 or -1. */
+int tu_append_file(const char *path, const void *buf, size_t len);
+
+/* The deterministic test pattern: byte i is (i * 31 + 7) & 0xff. */
+uint8_t tu_pattern_byte(uint64_t i);
+
+/* Writes len bytes of the test pattern to path; 0 or -1. */
+int tu_write_pattern(const char *path, size_t len);
+
+/*
+ * Reads the whole file into a new NUL-terminated buffer (*len bytes, the
+ * NUL not counted); the caller frees it.  NULL on failure.
+ */
+char *tu_read_file(const char *path, size_t *len);
+
+/* Removes path and everything under it; 0 or -1. */
+int tu_rm_rf(const char *path);
+
+/*
+ * Runs sql on the SQLite database at path through a connection of its
+ * own.  Returns the SQLite result code; when msg is not NULL, *msg gets a
+ * copy of the error message (or NULL), which the caller frees.
+ */
+int tu_sql(const char *path, const char *sql, char **msg);
+
+/* One integer from a one-row, one-column query (e.g. a PRAGMA); -1 on error. */
+long long tu_sql_int(const char *path, const char *sql);
+
+/*
+ * Generates a key and creates a catalog at tu_path(name) with it as the
+ * admin key.  Aborts the test on failure.
+ */
+void tu_catalog_new(const char *name, struct bc_key **key,
+    struct bc_catalog **cat);
+
+/*
+ * Runs fn(arg) in a child process and waits at most ms milliseconds for
+ * it.  Returns 0 with fn's return value (a BC_ERR_* code or 0) in *ret, or
+ * -1 when the child was still running (it is killed) or died abnormally.
+ */
+int tu_call_timeout(int (*fn)(void *), void *arg, unsigned ms, int *ret);
+
+/* Non-zero when haystack contains needle (either may be NULL: no). */
+int tu_contains(const char *haystack, const char *needle);
+
+/*
+ * Runs every test of s (freed here) with Check's normal output; returns
+ * EXIT_SUCCESS when none failed, for main to return.
+ */
+int tu_run_suite(Suite *s);
+
+#endif /* BODYCAM_TESTUTIL_H */
