@@ -1,0 +1,268 @@
+# tests/cli/lib.sh - helpers for the CLI tests; sourced by tests/cli/*.sh.
+#
+# POSIX sh (dash).  The scripts run from the repository root, as
+# tests/run.sh does, with $BODYCAM naming the program (absolute, or relative
+# to the current directory; default build/bodycam).  Each test prints
+# "ok N - what" or "not ok N - what" (with the captured output), and
+# 'finish' prints the summary line "N passed, N failed" that tests/run.sh
+# reads, and exits 1 if anything failed.
+#
+#   expect_exit CODE DESC -- CMD...    run CMD, stdout to $OUT, stderr to
+#                                      $ERR; CODE may list several: "0,2".
+#                                      A crash (exit >= 128) or a sanitizer
+#                                      report on stderr always fails.
+#                                      $LAST_RC holds the exit status.
+#   expect_grep PATTERN FILE DESC      FILE matches the extended regex
+#   expect_nogrep PATTERN FILE DESC    FILE does not match it
+#   expect_empty FILE DESC             FILE is empty
+#   expect_eq GOT WANT DESC            two strings are equal
+#   check DESC -- CMD...               CMD exits 0 (a test(1) or similar)
+#   json_check FILE PYEXPR DESC        with python3: PYEXPR, evaluated with
+#                                      d = the parsed JSON of FILE, is true;
+#                                      without python3 it is skipped: a
+#                                      "# skip" line, counted neither way
+#   pass DESC / fail DESC [DETAIL]     record a result directly
+#   finish                             summary line and exit status
+
+set -u
+
+# the repository root: two levels above this script
+REPO=$(cd "$(dirname "$0")/../.." && pwd) || exit 3
+# shellcheck disable=SC2034 # used by the scripts that source this file
+DATA=$REPO/tests/data
+
+: "${BODYCAM:=build/bodycam}"
+case $BODYCAM in
+/*) ;;
+*)
+	if [ -e "$(pwd)/$BODYCAM" ]; then
+		BODYCAM=$(pwd)/$BODYCAM
+	else
+		BODYCAM=$REPO/$BODYCAM
+	fi
+	;;
+esac
+export BODYCAM
+
+# the tests choose their catalog themselves
+unset BODYCAM_CATALOG
+# stable, untranslated messages
+LC_ALL=C
+export LC_ALL
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/bodycam-test.XXXXXX") || {
+	echo "cannot make a temporary directory" >&2
+	exit 3
+}
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' HUP INT PIPE TERM
+OUT=$TMP/stdout
+ERR=$TMP/stderr
+: > "$OUT"
+: > "$ERR"
+
+T_NUM=0
+LAST_RC=0
+T_PASS=0
+T_FAIL=0
+
+# python3 for the JSON checks; the interpreter itself, not a (slow) shim
+PYTHON=""
+if command -v python3 >/dev/null 2>&1; then
+	PYTHON=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+	[ -x "$PYTHON" ] || PYTHON=python3
+fi
+if [ -n "$PYTHON" ]; then
+	HAVE_PYTHON=1
+else
+	HAVE_PYTHON=0
+fi
+
+# indent a file's content as a TAP-style comment
+show_file() {
+	# $1 label, $2 file
+	if [ -s "$2" ]; then
+		echo "#   $1:"
+		head -n 40 "$2" | sed 's/^/#     /'
+	fi
+}
+
+pass() {
+	T_NUM=$((T_NUM + 1))
+	T_PASS=$((T_PASS + 1))
+	echo "ok $T_NUM - $1"
+}
+
+fail() {
+	T_NUM=$((T_NUM + 1))
+	T_FAIL=$((T_FAIL + 1))
+	echo "not ok $T_NUM - $1"
+	[ $# -ge 2 ] && [ -n "$2" ] && printf '%s\n' "$2" | sed 's/^/#   /'
+	return 0
+}
+
+# a sanitizer or crash report in a stderr file
+sanitizer_report() {
+	grep -E -q 'Sanitizer|runtime error:|SUMMARY: [A-Za-z]+Sanitizer' "$1"
+}
+
+# expect_exit CODE DESC -- CMD...
+expect_exit() {
+	_want=$1
+	_desc=$2
+	shift 2
+	[ "${1-}" = "--" ] && shift
+	"$@" > "$OUT" 2> "$ERR" < /dev/null
+	_rc=$?
+	LAST_RC=$_rc
+	_why=""
+	case ",$_want," in
+	*",$_rc,"*) ;;
+	*) _why="exit status $_rc, expected $_want" ;;
+	esac
+	if [ "$_rc" -ge 128 ]; then
+		_why="crashed: exit status $_rc (signal $((_rc - 128)))"
+	elif sanitizer_report "$ERR"; then
+		_why="sanitizer report on stderr (exit status $_rc)"
+	fi
+	if [ -z "$_why" ]; then
+		pass "$_desc"
+		return 0
+	fi
+	fail "$_desc" "$_why"
+	echo "#   command: $*"
+	show_file stdout "$OUT"
+	show_file stderr "$ERR"
+	return 1
+}
+
+# expect_grep PATTERN FILE DESC
+expect_grep() {
+	if grep -E -q -e "$1" "$2" 2>/dev/null; then
+		pass "$3"
+	else
+		fail "$3" "no line of $(basename "$2") matches /$1/"
+		show_file "$(basename "$2")" "$2"
+	fi
+}
+
+# expect_nogrep PATTERN FILE DESC
+expect_nogrep() {
+	if grep -E -q -e "$1" "$2" 2>/dev/null; then
+		fail "$3" "$(basename "$2") matches /$1/:"
+		grep -E -e "$1" "$2" | head -n 5 | sed 's/^/#     /'
+	else
+		pass "$3"
+	fi
+}
+
+# expect_empty FILE DESC
+expect_empty() {
+	if [ -s "$1" ]; then
+		fail "$2" "$(basename "$1") is not empty"
+		show_file "$(basename "$1")" "$1"
+	else
+		pass "$2"
+	fi
+}
+
+# expect_eq GOT WANT DESC
+expect_eq() {
+	if [ "$1" = "$2" ]; then
+		pass "$3"
+	else
+		fail "$3" "got:  '$1'
+want: '$2'"
+	fi
+}
+
+# check DESC -- CMD...
+check() {
+	_desc=$1
+	shift
+	[ "${1-}" = "--" ] && shift
+	if "$@" > /dev/null 2>&1; then
+		pass "$_desc"
+	else
+		fail "$_desc" "failed: $*"
+	fi
+}
+
+# json_check FILE PYEXPR DESC: PYEXPR sees d (the document) and json
+json_check() {
+	if [ "$HAVE_PYTHON" -ne 1 ]; then
+		echo "# skip: $3 (no python3)"
+		return 0
+	fi
+	if _msg=$("$PYTHON" -c '
+import json, sys
+try:
+    with open(sys.argv[1], encoding="utf-8") as f:
+        d = json.load(f)
+except Exception as e:
+    print("not JSON: %s" % e)
+    sys.exit(1)
+try:
+    ok = eval(sys.argv[2])
+except Exception as e:
+    print("%s: %s" % (type(e).__name__, e))
+    sys.exit(1)
+if not ok:
+    print("false: " + sys.argv[2])
+    sys.exit(1)
+' "$1" "$2" 2>&1); then
+		pass "$3"
+	else
+		fail "$3" "$_msg"
+		show_file "$(basename "$1")" "$1"
+	fi
+}
+
+# sha256 of a file, lowercase hex
+sha256_of() {
+	sha256sum "$1" | cut -d' ' -f1
+}
+
+# size of a file in bytes
+size_of() {
+	wc -c < "$1" | tr -d ' '
+}
+
+# flip_byte FILE OFFSET: change one byte in place, keeping the length
+flip_byte() {
+	_b=$(od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' ')
+	if [ "$_b" = "0" ]; then
+		printf '\001' | dd of="$1" bs=1 seek="$2" conv=notrunc \
+		    2>/dev/null
+	else
+		printf '\000' | dd of="$1" bs=1 seek="$2" conv=notrunc \
+		    2>/dev/null
+	fi
+}
+
+# truncate_file FILE BYTES
+truncate_file() {
+	dd if=/dev/null of="$1" bs=1 seek="$2" 2>/dev/null
+}
+
+# run a command in a directory: in_dir DIR CMD...
+in_dir() {
+	(
+		cd "$1" || exit 99
+		shift
+		"$@"
+	)
+}
+
+# finish: the summary line tests/run.sh reads, and the exit status
+finish() {
+	echo "$T_PASS passed, $T_FAIL failed"
+	[ "$T_FAIL" -eq 0 ] && exit 0
+	exit 1
+}
+
+# every script needs the program
+if [ ! -x "$BODYCAM" ]; then
+	fail "the program exists: $BODYCAM" "not found or not executable; run make first"
+	finish
+fi
