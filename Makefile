@@ -127,7 +127,7 @@ demo: deps
 	@BODYCAM=$(BIN) sh tests/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/tests/runstat
+	@$(MAKE) -s --no-print-directory $(BIN) $(BUILD)/tests/runstat
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/hash.sh
 
 install: $(BIN)
