@@ -19,7 +19,7 @@ BUILD    := build
 
 # Debian packages: the build, the tests, the demo and the benchmark.
 DEB_PKGS := build-essential pkg-config libssl-dev libsqlite3-dev \
-	libjansson-dev check openssl sqlite3
+	libjansson-dev check openssl sqlite3 python3
 
 LIBS_PC  := openssl sqlite3 jansson
 TEST_PC  := check

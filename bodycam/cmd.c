@@ -136,11 +136,18 @@ static const char exit_help[] =
 void
 bc_cli_help(FILE *fp, const struct bc_cmd *cmd)
 {
+	const char *s;
 	size_t i;
 
 	if (cmd != NULL) {
-		fprintf(fp, "usage: bodycam %s %s\n\n%s\n", cmd->name,
-		    cmd->usage, cmd->summary);
+		fprintf(fp, "usage: bodycam %s %s\n\n", cmd->name, cmd->usage);
+		/* the summary is indented for the command list; undo that */
+		for (s = cmd->summary; *s != '\0'; s++) {
+			fputc(*s, fp);
+			if (*s == '\n')
+				s += strspn(s + 1, " ");
+		}
+		fputc('\n', fp);
 		if (cmd->options != NULL)
 			fprintf(fp, "\n%s", cmd->options);
 		fputs(exit_help, fp);
