@@ -87,6 +87,25 @@ static const char *const migrations[BC_CATALOG_SCHEMA] = {
 	"  WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id OR"
 	"    hash = NEW.hash OR (item = NEW.item AND seq = NEW.seq)) BEGIN"
 	"  SELECT RAISE(ABORT, 'bodycam: events are append-only'); END;",
+
+	/* 1 -> 2: key documents (signer keys, roles, revocations) */
+	"CREATE TABLE keydocs ("
+	"  seq       INTEGER PRIMARY KEY CHECK (seq >= 0),"
+	"  hash      TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),"
+	"  key       TEXT NOT NULL,"
+	"  body      TEXT NOT NULL,"
+	"  signature BLOB NOT NULL,"
+	"  signer    TEXT NOT NULL"
+	") STRICT;"
+	"CREATE INDEX keydocs_key ON keydocs (key);"
+	"CREATE TRIGGER keydocs_no_update BEFORE UPDATE ON keydocs BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: key documents are append-only'); END;"
+	"CREATE TRIGGER keydocs_no_delete BEFORE DELETE ON keydocs BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: key documents are append-only'); END;"
+	"CREATE TRIGGER keydocs_no_replace BEFORE INSERT ON keydocs"
+	"  WHEN EXISTS (SELECT 1 FROM keydocs WHERE seq = NEW.seq OR"
+	"    hash = NEW.hash) BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: key documents are append-only'); END;",
 };
 
 static int
@@ -874,6 +893,96 @@ bc_catalog_list(struct bc_catalog *cat, const struct bc_list_filter *f,
 	}
 	r = 0;
  out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+bc_catalog_add_keydoc(struct bc_catalog *cat, const struct bc_keydoc *d,
+    struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!cat->in_tx)
+		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
+	if ((r = prepare(cat, "INSERT INTO keydocs (seq, hash, key, body,"
+	    " signature, signer) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st,
+	    err)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, d->seq);
+	sqlite3_bind_text(st, 2, d->hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, d->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, d->body, (int)d->body_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, d->sig, (int)d->siglen, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, d->signer, -1, SQLITE_STATIC);
+	r = step_insert(cat, st, "add key document", err);
+	sqlite3_finalize(st);
+	return r;
+}
+
+void
+bc_keydocs_free(struct bc_keydoc *d, size_t n)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(d[i].body);
+		free(d[i].sig);
+	}
+	free(d);
+}
+
+int
+bc_catalog_keydocs(struct bc_catalog *cat, struct bc_keydoc **out,
+    size_t *n, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct bc_keydoc *v = NULL, *tmp, *d;
+	size_t cap = 0, cnt = 0;
+	int rc, r;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = prepare(cat, "SELECT seq, hash, key, body, signature, signer"
+	    " FROM keydocs ORDER BY seq", &st, err)) != 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((tmp = realloc(v, cap * sizeof(*v))) == NULL) {
+				r = bc_err_set(err, BC_ERR_NOMEM,
+				    "out of memory");
+				goto out;
+			}
+			v = tmp;
+		}
+		d = &v[cnt++];
+		memset(d, 0, sizeof(*d));
+		d->seq = sqlite3_column_int64(st, 0);
+		copy_fixed(d->hash, sizeof(d->hash), sqlite3_column_text(st, 1));
+		copy_fixed(d->key, sizeof(d->key), sqlite3_column_text(st, 2));
+		d->body = dup_text(st, 3, &d->body_len);
+		d->sig = dup_blob(st, 4, &d->siglen);
+		copy_fixed(d->signer, sizeof(d->signer),
+		    sqlite3_column_text(st, 5));
+		if (d->body == NULL || d->sig == NULL) {
+			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_err(cat, err, "read key documents");
+		goto out;
+	}
+	*out = v;
+	*n = cnt;
+	v = NULL;
+	r = 0;
+ out:
+	bc_keydocs_free(v, cnt);
 	sqlite3_finalize(st);
 	return r;
 }

@@ -80,14 +80,14 @@ cmd_list(struct bc_ctx *ctx, int argc, char **argv)
 			if (bc_time_parse(optarg, 0, &t) != 0)
 				return bc_cli_usage(ctx->cmd, "--since '%s' is "
 				    "not a date or RFC 3339 time", optarg);
-			bc_time_format(t, since);
+			bc_time_stamp(t, 0, since);
 			f.since = since;
 			break;
 		case 'u':
 			if (bc_time_parse(optarg, 1, &t) != 0)
 				return bc_cli_usage(ctx->cmd, "--until '%s' is "
 				    "not a date or RFC 3339 time", optarg);
-			bc_time_format(t, until);
+			bc_time_stamp(t, 999999, until);
 			f.until = until;
 			break;
 		default:

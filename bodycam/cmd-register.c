@@ -150,8 +150,8 @@ const struct bc_cmd bc_cmd_register = {
 	    "with a signed\n      'register' custody event; prints the new "
 	    "item ids.",
 	.options =
-	    "  --key KEY        private key that signs (the catalog's admin "
-	    "key)\n"
+	    "  --key KEY        private key that signs (role ingest or "
+	    "admin)\n"
 	    "  --officer ID     officer who recorded the footage\n"
 	    "  --device ID      camera or device id\n"
 	    "  --case N         case number\n"

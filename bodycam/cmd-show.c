@@ -17,6 +17,18 @@ str_or(const json_t *doc, const char *path, const char *dflt)
 	return s ? s : dflt;
 }
 
+/* Whether an event's signature is valid by a key that was authorised. */
+static int
+event_ok(const struct bc_keyring *kr, const struct bc_event *ev,
+    const json_t *edoc)
+{
+	if (edoc == NULL)
+		return 0;
+	return bc_keyring_check_sig(kr, bc_doc_str(edoc, "key"),
+	    bc_event_role(bc_doc_str(edoc, "action")), bc_doc_str(edoc, "at"),
+	    ev->body, ev->body_len, ev->sig, ev->siglen, NULL) == 0;
+}
+
 static int
 cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 {
@@ -25,7 +37,7 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 	};
 	struct bc_err err = { "" }, perr = { "" };
 	struct bc_item *it = NULL;
-	struct bc_key *admin = NULL;
+	struct bc_keyring *kr = NULL;
 	struct bc_event *ev = NULL;
 	json_t *mdoc = NULL, *edoc, *evs = NULL, *o;
 	size_t n = 0, i;
@@ -42,8 +54,13 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 	if ((r = bc_catalog_find_item(ctx->cat, argv[optind], &it,
 	    &err)) != 0)
 		return bc_cli_fail(r, &err);
-	if ((r = bc_catalog_admin_key(ctx->cat, &admin, &err)) != 0 ||
-	    (r = bc_catalog_events(ctx->cat, it->manifest_hash, &ev, &n,
+	r = bc_keyring_load(ctx->cat, &kr, &err);
+	if (r == BC_ERR_INTEGRITY && kr != NULL) {
+		bc_cli_error("%s", err.msg);	/* go on with what verified */
+		st = 1;
+		r = 0;
+	}
+	if (r != 0 || (r = bc_catalog_events(ctx->cat, it->manifest_hash, &ev, &n,
 	    &err)) != 0) {
 		st = bc_cli_fail(r, &err);
 		goto out;
@@ -51,8 +68,10 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 	if (bc_doc_parse(it->manifest, it->manifest_len, BC_MANIFEST_TYPE,
 	    &mdoc, &perr) != 0)
 		bc_cli_error("%s: stored manifest: %s", it->id, perr.msg);
-	sig_ok = bc_verify(admin, it->manifest, it->manifest_len, it->sig,
-	    it->siglen) == 0;
+	sig_ok = mdoc != NULL && bc_keyring_check_sig(kr,
+	    bc_doc_str(mdoc, "registered.key"), BC_ROLE_INGEST,
+	    bc_doc_str(mdoc, "registered.at"), it->manifest, it->manifest_len,
+	    it->sig, it->siglen, NULL) == 0;
 	if (!sig_ok || mdoc == NULL)
 		st = 1;
 
@@ -63,8 +82,7 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 			edoc = NULL;
 			(void)bc_doc_parse(ev[i].body, ev[i].body_len,
 			    BC_EVENT_TYPE, &edoc, NULL);
-			ev_ok = bc_verify(admin, ev[i].body, ev[i].body_len,
-			    ev[i].sig, ev[i].siglen) == 0 && edoc != NULL;
+			ev_ok = event_ok(kr, &ev[i], edoc);
 			if (!ev_ok)
 				st = 1;
 			o = json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:b, s:O?}",
@@ -110,15 +128,19 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 	printf("  registered  %s at %s\n", str_or(mdoc, "registered.at", "?"),
 	    str_or(mdoc, "registered.station", "?"));
 	printf("  manifest    %s\n", it->manifest_hash);
-	printf("  signature   %s (key %.16s...)\n", sig_ok ? "valid" :
-	    "INVALID", it->key);
+	{
+		const struct bc_keyring_entry *ke = bc_keyring_find(kr,
+		    str_or(mdoc, "registered.key", ""));
+
+		printf("  signature   %s (key %.16s... %s)\n", sig_ok ?
+		    "valid" : "INVALID", it->key, ke ? ke->name : "unknown");
+	}
 	printf("  custody events:\n");
 	for (i = 0; i < n; i++) {
 		edoc = NULL;
 		(void)bc_doc_parse(ev[i].body, ev[i].body_len, BC_EVENT_TYPE,
 		    &edoc, NULL);
-		ev_ok = bc_verify(admin, ev[i].body, ev[i].body_len,
-		    ev[i].sig, ev[i].siglen) == 0 && edoc != NULL;
+		ev_ok = event_ok(kr, &ev[i], edoc);
 		if (!ev_ok)
 			st = 1;
 		printf("    %3lld  %-20s  %-10s  %-16s  signature %s\n",
@@ -134,7 +156,7 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 	json_decref(evs);
 	json_decref(mdoc);
 	bc_events_free(ev, n);
-	bc_key_free(admin);
+	bc_keyring_free(kr);
 	bc_item_free(it);
 	return st;
 }

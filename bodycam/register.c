@@ -11,24 +11,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bodycam/keys.h"
 #include "bodycam/media.h"
 #include "bodycam/register.h"
 #include "bodycam/util.h"
 
+/* Whether key may register now (role ingest, or admin). */
 static int
 signer_allowed(struct bc_catalog *cat, const struct bc_key *key,
-    struct bc_err *err)
+    const char *at, struct bc_err *err)
 {
-	struct bc_key *admin = NULL;
+	struct bc_keyring *kr = NULL;
+	struct bc_err why = { "" };
 	int r;
 
-	if ((r = bc_catalog_admin_key(cat, &admin, err)) != 0)
+	if ((r = bc_keyring_load(cat, &kr, err)) != 0) {
+		bc_keyring_free(kr);
 		return r;
-	if (strcmp(bc_key_id(admin), bc_key_id(key)) != 0)
-		r = bc_err_set(err, BC_ERR_INVALID,
-		    "key %.16s... is not a signer of this catalog (its admin "
-		    "key is %.16s...)", bc_key_id(key), bc_key_id(admin));
-	bc_key_free(admin);
+	}
+	if (bc_keyring_authorised(kr, bc_key_id(key), BC_ROLE_INGEST, at,
+	    NULL, &why) != 0)
+		r = bc_err_set(err, BC_ERR_INVALID, "cannot register with "
+		    "this key: %s", why.msg);
+	bc_keyring_free(kr);
 	return r;
 }
 
@@ -54,7 +59,8 @@ bc_register(struct bc_catalog *cat, const struct bc_key *key,
 		    "a private key is needed to sign");
 	if ((r = bc_operator_fields_check(&opts->op, err)) != 0)
 		return r;
-	if ((r = signer_allowed(cat, key, err)) != 0)
+	bc_time_now(now);
+	if ((r = signer_allowed(cat, key, now, err)) != 0)	/* fail fast */
 		return r;
 	if (realpath(path, abspath) == NULL) {
 		/* let the hasher say what is wrong (missing, unreadable) */
@@ -91,10 +97,13 @@ bc_register(struct bc_catalog *cat, const struct bc_key *key,
 		bc_err_set(err, r, "duplicate check failed");
 		goto out;
 	}
+	/* again under the lock: the key may have been revoked meanwhile */
+	bc_time_now(now);
+	if ((r = signer_allowed(cat, key, now, err)) != 0)
+		goto out;
 	if ((r = bc_catalog_next_item_num(cat, &num, err)) != 0)
 		goto out;
 	snprintf(id, sizeof(id), "BWC-%06lld", (long long)num);
-	bc_time_format(bc_now(), now);
 
 	memset(&in, 0, sizeof(in));
 	in.id = id;

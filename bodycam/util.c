@@ -31,6 +31,39 @@ bc_time_format(time_t t, char out[BC_TIME_MAX])
 		snprintf(out, BC_TIME_MAX, "1970-01-01T00:00:00Z");
 }
 
+void
+bc_time_stamp(time_t t, long usec, char out[BC_TIME_MAX])
+{
+	struct tm tm;
+	char base[24];
+
+	if (usec < 0 || usec > 999999)
+		usec = 0;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		snprintf(base, sizeof(base), "1970-01-01T00:00:00");
+	snprintf(out, BC_TIME_MAX, "%s.%06ldZ", base, usec);
+}
+
+void
+bc_time_now(char out[BC_TIME_MAX])
+{
+	const char *fixed = getenv("BODYCAM_NOW");
+	struct timespec ts;
+	time_t t;
+
+	if (fixed != NULL && *fixed != '\0' &&
+	    bc_time_parse(fixed, 0, &t) == 0) {
+		bc_time_stamp(t, 0, out);
+		return;
+	}
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0) {
+		ts.tv_sec = time(NULL);
+		ts.tv_nsec = 0;
+	}
+	bc_time_stamp(ts.tv_sec, ts.tv_nsec / 1000, out);
+}
+
 /* Reads exactly n digits; returns -1 when they are not there. */
 static int
 digits(const char **pp, int n)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bodycam/keys.h"
 #include "bodycam/manifest.h"
 #include "bodycam/verify.h"
 
@@ -52,10 +53,10 @@ bc_verify_report_clear(struct bc_verify_report *rep)
 
 /* Checks the signed manifest; *mdoc is the parsed manifest or NULL. */
 static int
-check_manifest(const struct bc_item *it, const struct bc_key *admin,
+check_manifest(const struct bc_item *it, const struct bc_keyring *kr,
     json_t **mdoc, char mhash[BC_SHA256_HEX], struct bc_verify_report *rep)
 {
-	struct bc_err e = { "" };
+	struct bc_err e = { "" }, why = { "" };
 	uint8_t digest[BC_SHA256_LEN];
 	const char *s;
 	int64_t size;
@@ -78,20 +79,17 @@ check_manifest(const struct bc_item *it, const struct bc_key *admin,
 	    it->manifest_hash, mhash)) != 0)
 		return r;
 
+	/* signed by a key that could register at the sealed time */
 	s = *mdoc ? bc_doc_str(*mdoc, "registered.key") : NULL;
-	if (bc_verify(admin, it->manifest, it->manifest_len, it->sig,
-	    it->siglen) != 0)
+	if (*mdoc == NULL)
 		r = add_check(rep, 0, "manifest-signature",
-		    "signature does not verify with the catalog's admin key "
-		    "%.16s...", bc_key_id(admin));
-	else if (s == NULL || strcmp(s, bc_key_id(admin)) != 0)
-		r = add_check(rep, 0, "manifest-signature",
-		    "manifest names signer %.16s..., not the admin key",
-		    s ? s : "(none)");
+		    "manifest unreadable; its signer is unknown");
+	else if (bc_keyring_check_sig(kr, s, BC_ROLE_INGEST,
+	    bc_doc_str(*mdoc, "registered.at"), it->manifest,
+	    it->manifest_len, it->sig, it->siglen, &why) != 0)
+		r = add_check(rep, 0, "manifest-signature", "%s", why.msg);
 	else
-		r = add_check(rep, 1, "manifest-signature",
-		    "Ed25519 signature by admin key %.16s...",
-		    bc_key_id(admin));
+		r = add_check(rep, 1, "manifest-signature", "%s", why.msg);
 	if (r != 0)
 		return r;
 
@@ -165,11 +163,11 @@ check_file(const struct bc_item *it, const json_t *mdoc,
 
 static int
 check_events(struct bc_catalog *cat, const struct bc_item *it,
-    const struct bc_key *admin, const char *mhash,
+    const struct bc_keyring *kr, const char *mhash,
     struct bc_verify_report *rep, struct bc_err *err)
 {
 	struct bc_event *ev = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { "" }, why = { "" };
 	uint8_t digest[BC_SHA256_LEN];
 	char name[BC_CHECK_NAME_MAX], hex[BC_SHA256_HEX], prev[BC_SHA256_HEX];
 	const char *s;
@@ -241,17 +239,16 @@ check_events(struct bc_catalog *cat, const struct bc_item *it,
 		snprintf(prev, sizeof(prev), "%s", hex);
 
 		snprintf(name, sizeof(name), "event-%zu-signature", i);
-		s = doc ? bc_doc_str(doc, "key") : NULL;
-		if (bc_verify(admin, ev[i].body, ev[i].body_len, ev[i].sig,
-		    ev[i].siglen) != 0)
-			r = add_check(rep, 0, name, "signature does not verify "
-			    "with the admin key %.16s...", bc_key_id(admin));
-		else if (s == NULL || strcmp(s, bc_key_id(admin)) != 0)
-			r = add_check(rep, 0, name, "event names signer "
-			    "%.16s..., not the admin key", s ? s : "(none)");
+		if (doc == NULL)
+			r = add_check(rep, 0, name,
+			    "event unreadable; its signer is unknown");
+		else if (bc_keyring_check_sig(kr, bc_doc_str(doc, "key"),
+		    bc_event_role(bc_doc_str(doc, "action")),
+		    bc_doc_str(doc, "at"), ev[i].body, ev[i].body_len,
+		    ev[i].sig, ev[i].siglen, &why) != 0)
+			r = add_check(rep, 0, name, "%s", why.msg);
 		else
-			r = add_check(rep, 1, name, "Ed25519 signature by "
-			    "%.16s...", bc_key_id(admin));
+			r = add_check(rep, 1, name, "%s", why.msg);
 		json_decref(doc);
 		if (r != 0)
 			goto out;
@@ -268,7 +265,8 @@ bc_verify_item(struct bc_catalog *cat, const struct bc_item *it,
     struct bc_err *err)
 {
 	static const struct bc_verify_opts defaults;
-	struct bc_key *admin = NULL;
+	struct bc_keyring *kr = NULL;
+	struct bc_err kerr = { "" };
 	json_t *mdoc = NULL;
 	char mhash[BC_SHA256_HEX];
 	int r;
@@ -277,11 +275,21 @@ bc_verify_item(struct bc_catalog *cat, const struct bc_item *it,
 	if (opts == NULL)
 		opts = &defaults;
 	snprintf(rep->id, sizeof(rep->id), "%s", it->id);
-	if ((r = bc_catalog_admin_key(cat, &admin, err)) != 0)
+	r = bc_keyring_load(cat, &kr, &kerr);
+	if (r != 0 && r != BC_ERR_INTEGRITY) {
+		bc_err_set(err, r, "%s", kerr.msg);
 		goto out;
-	if ((r = check_manifest(it, admin, &mdoc, mhash, rep)) != 0 ||
+	}
+	/* a broken keyring fails here; what it proved so far is still used */
+	if (r == 0)
+		r = add_check(rep, 1, "keyring", "%lld key document%s verify",
+		    (long long)kr->ndocs, kr->ndocs == 1 ? "" : "s");
+	else
+		r = add_check(rep, 0, "keyring", "%s", kerr.msg);
+	if (r != 0 ||
+	    (r = check_manifest(it, kr, &mdoc, mhash, rep)) != 0 ||
 	    (r = check_file(it, mdoc, opts, rep)) != 0 ||
-	    (r = check_events(cat, it, admin, mhash, rep, err)) != 0) {
+	    (r = check_events(cat, it, kr, mhash, rep, err)) != 0) {
 		if (r == BC_ERR_NOMEM)
 			bc_err_set(err, r, "out of memory");
 		goto out;
@@ -289,6 +297,6 @@ bc_verify_item(struct bc_catalog *cat, const struct bc_item *it,
 	r = 0;
  out:
 	json_decref(mdoc);
-	bc_key_free(admin);
+	bc_keyring_free(kr);
 	return r;
 }

@@ -145,7 +145,7 @@ flip_byte(const char *path, off_t off)
 /* --- file --------------------------------------------------------------- */
 
 static const char *const all_checks[] = {
-	"manifest-format", "manifest-hash", "manifest-signature",
+	"keyring", "manifest-format", "manifest-hash", "manifest-signature",
 	"manifest-record", "file-present", "file-size", "file-hash",
 	"event-0-hash", "event-0-link", "event-0-signature",
 };

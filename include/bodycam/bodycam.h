@@ -16,6 +16,7 @@
 #include "bodycam/media.h"
 #include "bodycam/manifest.h"
 #include "bodycam/catalog.h"
+#include "bodycam/keys.h"
 #include "bodycam/register.h"
 #include "bodycam/verify.h"
 

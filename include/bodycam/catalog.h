@@ -18,7 +18,7 @@
 #include "bodycam/hash.h"
 #include "bodycam/sign.h"
 
-#define BC_CATALOG_SCHEMA	1	/* user_version this program writes */
+#define BC_CATALOG_SCHEMA	2	/* user_version this program writes */
 #define BC_CATALOG_APP_ID	0x42434d31	/* PRAGMA application_id 'BCM1' */
 #define BC_ITEM_ID_MAX		32
 #define BC_ITEM_PREFIX_MIN	8	/* hex digits of a hash prefix */
@@ -52,6 +52,18 @@ struct bc_event {
 	uint8_t	*sig;
 	size_t	 siglen;
 	char	 key[BC_KEYID_HEX];
+};
+
+/* One key document (keys.h), as stored. */
+struct bc_keydoc {
+	int64_t	 seq;
+	char	 hash[BC_SHA256_HEX];		/* as stored, not trusted */
+	char	 key[BC_KEYID_HEX];		/* subject key id */
+	char	*body;				/* canonical JSON */
+	size_t	 body_len;
+	uint8_t	*sig;
+	size_t	 siglen;
+	char	 signer[BC_KEYID_HEX];
 };
 
 /* Filters of bc_catalog_list; NULL members match everything. */
@@ -138,6 +150,16 @@ int bc_catalog_events(struct bc_catalog *cat, const char *item,
 int bc_catalog_list(struct bc_catalog *cat, const struct bc_list_filter *f,
     int (*fn)(void *arg, const struct bc_item *it), void *arg,
     struct bc_err *err);
+
+/* Appends a key document row (inside a transaction). */
+int bc_catalog_add_keydoc(struct bc_catalog *cat, const struct bc_keydoc *d,
+    struct bc_err *err);
+
+/* All key documents ordered by seq; free with bc_keydocs_free. */
+int bc_catalog_keydocs(struct bc_catalog *cat, struct bc_keydoc **out,
+    size_t *n, struct bc_err *err);
+
+void bc_keydocs_free(struct bc_keydoc *d, size_t n);
 
 void bc_item_free(struct bc_item *it);
 void bc_events_free(struct bc_event *ev, size_t n);

@@ -10,7 +10,7 @@
 
 #include "bodycam/error.h"
 
-#define BC_TIME_MAX	32	/* "2026-11-26T02:15:33Z" + room */
+#define BC_TIME_MAX	40	/* "2026-11-26T02:15:33.123456Z" + room */
 
 /*
  * The current time.  When BODYCAM_NOW is set in the environment (an RFC
@@ -20,6 +20,18 @@ time_t bc_now(void);
 
 /* Formats t as RFC 3339 UTC ("2026-11-26T02:15:33Z") into out. */
 void bc_time_format(time_t t, char out[BC_TIME_MAX]);
+
+/*
+ * The time of a signed record: RFC 3339 UTC with exactly six fraction
+ * digits ("2026-11-26T02:15:33.123456Z"), so that records made within one
+ * second still order, and so that such strings compare as times.  With
+ * BODYCAM_NOW set, that time with usec as the fraction.  When usec is -1
+ * the current clock's microseconds are used.
+ */
+void bc_time_stamp(time_t t, long usec, char out[BC_TIME_MAX]);
+
+/* bc_time_stamp of the current time (or BODYCAM_NOW). */
+void bc_time_now(char out[BC_TIME_MAX]);
 
 /*
  * Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]" followed by "Z", "+HH:MM"

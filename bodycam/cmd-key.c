@@ -1,0 +1,200 @@
+/*
+ * cmd-key.c - bodycam key add|revoke|list: the catalog's signer keys and
+ * their roles, as signed key documents.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int
+key_add(struct bc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "key", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bc_err err = { "" };
+	struct bc_key *admin = NULL, *pub = NULL;
+	const char *name = NULL, *rolename = NULL, *keypath = NULL;
+	int c, role, r, st;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n': name = optarg; break;
+		case 'r': rolename = optarg; break;
+		case 'k': keypath = optarg; break;
+		default: return bc_cli_badopt(ctx->cmd, c, argv);
+		}
+	}
+	if (argc - optind != 1)
+		return bc_cli_usage(ctx->cmd, "key add takes one PUB file");
+	if (name == NULL || rolename == NULL || keypath == NULL)
+		return bc_cli_usage(ctx->cmd,
+		    "key add needs --name, --role and --key");
+	if ((role = bc_role_parse(rolename)) == 0)
+		return bc_cli_usage(ctx->cmd, "unknown role '%s' (ingest, "
+		    "custodian, auditor or admin)", rolename);
+	if ((r = bc_key_load_public(argv[optind], &pub, &err)) != 0 ||
+	    (r = bc_key_load_private(keypath, &admin, &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	if ((st = bc_cli_open_catalog(ctx)) != 0)
+		goto out;
+	if ((r = bc_key_authorise(ctx->cat, admin, pub, name, role,
+	    &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	if (ctx->json)
+		ctx->out = json_pack("{s:s, s:s, s:s}", "key_id",
+		    bc_key_id(pub), "name", name, "role", bc_role_name(role));
+	else if (!ctx->quiet)
+		printf("added %s %s as %s\n", bc_key_id(pub), name,
+		    bc_role_name(role));
+	st = 0;
+ out:
+	bc_key_free(admin);
+	bc_key_free(pub);
+	return st;
+}
+
+static int
+key_revoke(struct bc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "reason", required_argument, NULL, 'R' },
+		{ "key", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bc_err err = { "" };
+	struct bc_key *admin = NULL;
+	const char *reason = NULL, *keypath = NULL;
+	int c, r, st;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'R': reason = optarg; break;
+		case 'k': keypath = optarg; break;
+		default: return bc_cli_badopt(ctx->cmd, c, argv);
+		}
+	}
+	if (argc - optind != 1)
+		return bc_cli_usage(ctx->cmd, "key revoke takes one KEYID");
+	if (reason == NULL || keypath == NULL)
+		return bc_cli_usage(ctx->cmd,
+		    "key revoke needs --reason and --key");
+	if ((r = bc_key_load_private(keypath, &admin, &err)) != 0)
+		return bc_cli_fail(r, &err);
+	if ((st = bc_cli_open_catalog(ctx)) != 0)
+		goto out;
+	if ((r = bc_key_revoke(ctx->cat, admin, argv[optind], reason,
+	    &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	if (ctx->json)
+		ctx->out = json_pack("{s:s, s:s}", "revoked", argv[optind],
+		    "reason", reason);
+	else if (!ctx->quiet)
+		printf("revoked %s\n", argv[optind]);
+	st = 0;
+ out:
+	bc_key_free(admin);
+	return st;
+}
+
+static int
+key_list(struct bc_ctx *ctx, int argc, char **argv)
+{
+	struct bc_err err = { "" };
+	struct bc_keyring *kr = NULL;
+	const struct bc_keyring_entry *e;
+	json_t *arr = NULL, *o;
+	size_t i;
+	int r, st = 0;
+
+	if (argc != 1)
+		return bc_cli_usage(ctx->cmd, "key list takes no arguments");
+	if ((st = bc_cli_open_catalog(ctx)) != 0)
+		return st;
+	r = bc_keyring_load(ctx->cat, &kr, &err);
+	if (r != 0 && r != BC_ERR_INTEGRITY)
+		return bc_cli_fail(r, &err);
+	if (r != 0)	/* list what verified, and say the rest failed */
+		st = bc_cli_fail(r, &err);
+	if (kr == NULL)
+		return st;
+	if (ctx->json && (arr = json_array()) == NULL) {
+		bc_keyring_free(kr);
+		return bc_cli_fail(BC_ERR_NOMEM, NULL);
+	}
+	if (!ctx->json && !ctx->quiet)
+		printf("%-16s  %-20s  %-9s  %-20s  %s\n", "KEY", "NAME", "ROLE",
+		    "ADDED", "REVOKED");
+	for (i = 0; i < kr->nkeys; i++) {
+		e = &kr->keys[i];
+		if (e->id[0] == '\0')
+			continue;
+		if (arr != NULL) {
+			o = json_pack("{s:s, s:s, s:s, s:b, s:s?, s:s?, s:s?}",
+			    "key_id", e->id, "name", e->name, "role",
+			    bc_role_name(e->role), "anchor", e->anchor,
+			    "added", e->added[0] ? e->added : NULL, "revoked",
+			    e->revoked[0] ? e->revoked : NULL, "reason",
+			    e->reason[0] ? e->reason : NULL);
+			if (o == NULL || json_array_append_new(arr, o) != 0)
+				st = bc_exit_worst(st, 3);
+		} else if (!ctx->quiet) {
+			printf("%.16s  %-20s  %-9s  %-20s  %s%s%s\n", e->id,
+			    e->name, bc_role_name(e->role),
+			    e->anchor ? "(init)" : e->added,
+			    e->revoked[0] ? e->revoked : "-",
+			    e->reason[0] ? " " : "", e->reason);
+		}
+	}
+	ctx->out = arr;
+	bc_keyring_free(kr);
+	return st;
+}
+
+static int
+cmd_key(struct bc_ctx *ctx, int argc, char **argv)
+{
+	if (argc < 2)
+		return bc_cli_usage(ctx->cmd, "key needs add, revoke or list");
+	if (strcmp(argv[1], "add") == 0)
+		return key_add(ctx, argc - 1, argv + 1);
+	if (strcmp(argv[1], "revoke") == 0)
+		return key_revoke(ctx, argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0)
+		return key_list(ctx, argc - 1, argv + 1);
+	return bc_cli_usage(ctx->cmd, "unknown key command '%s'", argv[1]);
+}
+
+const struct bc_cmd bc_cmd_key = {
+	.name = "key",
+	.usage = "add PUB --name NAME --role ROLE --key ADMIN.key\n"
+	    "       bodycam key revoke KEYID --reason TEXT --key ADMIN.key\n"
+	    "       bodycam key list",
+	.summary = "Manage the catalog's signer keys.  Roles: ingest "
+	    "(register), custodian (custody\n      events), auditor "
+	    "(verifications), admin (all, and keys).  Each change is a\n"
+	    "      key document signed by an admin key; a key is added once "
+	    "and may be revoked.",
+	.options =
+	    "  --name NAME     who or what holds the key (add)\n"
+	    "  --role ROLE     ingest, custodian, auditor or admin (add)\n"
+	    "  --reason TEXT   why the key is revoked (revoke)\n"
+	    "  --key ADMIN.key an admin's private key, which signs the "
+	    "change\n",
+	.exec = cmd_key,
+};

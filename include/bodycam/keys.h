@@ -1,0 +1,112 @@
+/*
+ * keys.h - signer keys and their roles.
+ *
+ * The admin key recorded at init is the catalog's trust anchor and holds
+ * every role.  Other keys are authorised by key documents: canonical JSON
+ * ("bodycam.key"), chained by seq and prev like custody events, each signed
+ * by a key that was an admin when it signed.  A key's role and revocation
+ * come only from those signed documents, re-verified whenever the keyring
+ * is loaded, never from a plain column.
+ */
+#ifndef BODYCAM_KEYS_H
+#define BODYCAM_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bodycam/catalog.h"
+#include "bodycam/sign.h"
+#include "bodycam/util.h"
+
+#define BC_KEY_DOC_TYPE		"bodycam.key"
+#define BC_KEY_NAME_MAX		64
+
+/* Roles, as a bit set; admin implies all others. */
+#define BC_ROLE_INGEST		0x01	/* may register */
+#define BC_ROLE_CUSTODIAN	0x02	/* may record custody events */
+#define BC_ROLE_AUDITOR		0x04	/* may record verifications */
+#define BC_ROLE_ADMIN		0x08	/* may do all, and manage keys */
+
+struct bc_keyring_entry {
+	char		 id[BC_KEYID_HEX];
+	struct bc_key	*pub;
+	char		 name[BC_KEY_NAME_MAX + 1];
+	int		 role;			/* one BC_ROLE_* */
+	int		 anchor;		/* the init admin key */
+	char		 added[BC_TIME_MAX];	/* "" for the anchor */
+	char		 revoked[BC_TIME_MAX];	/* "" while valid */
+	char		 reason[256];
+	int64_t		 add_seq, revoke_seq;	/* -1 when none */
+};
+
+struct bc_keyring {
+	struct bc_keyring_entry	*keys;
+	size_t			 nkeys;
+	int64_t			 ndocs;			/* key documents */
+	char			 head[BC_SHA256_HEX];	/* last doc hash */
+};
+
+/* The role named name ("ingest", ...), or 0. */
+int bc_role_parse(const char *name);
+
+/* The name of a single role bit ("ingest", ...). */
+const char *bc_role_name(int role);
+
+/*
+ * The role a custody event's signer needs for action: ingest for
+ * "register", auditor for "verify", custodian for the others.
+ */
+int bc_event_role(const char *action);
+
+/*
+ * Loads and verifies every key document of cat (hash, canonical form,
+ * chain, the signer's admin authority at signing time, signature).
+ * Returns 0, BC_ERR_INTEGRITY with the failing document named in err, or a
+ * catalog error.  Free with bc_keyring_free.  On BC_ERR_INTEGRITY *out
+ * still holds the anchor and the keys of the documents before the failing
+ * one, so that a verifier can go on and report everything else.
+ */
+int bc_keyring_load(struct bc_catalog *cat, struct bc_keyring **out,
+    struct bc_err *err);
+
+void bc_keyring_free(struct bc_keyring *kr);
+
+/* The entry for a key id, or NULL. */
+const struct bc_keyring_entry *bc_keyring_find(const struct bc_keyring *kr,
+    const char *id);
+
+/*
+ * Whether key id could sign with role at time at (RFC 3339): it exists, was
+ * added at or before at, was not revoked at or before at, and holds role
+ * (admin holds all).  Returns 0 and *entry, or BC_ERR_INTEGRITY with why.
+ */
+int bc_keyring_authorised(const struct bc_keyring *kr, const char *id,
+    int role, const char *at, const struct bc_keyring_entry **entry,
+    struct bc_err *why);
+
+/*
+ * Whether sig over text is a valid signature by key signer, which was
+ * authorised for role at time at.  Returns 0 or BC_ERR_INTEGRITY with why.
+ */
+int bc_keyring_check_sig(const struct bc_keyring *kr, const char *signer,
+    int role, const char *at, const char *text, size_t len,
+    const uint8_t *sig, size_t siglen, struct bc_err *why);
+
+/*
+ * Appends a signed key document authorising pub with name and role, signed
+ * by admin (which must be an admin now).  BC_ERR_EXISTS when pub was ever
+ * added before.  Writes in its own transaction.
+ */
+int bc_key_authorise(struct bc_catalog *cat, const struct bc_key *admin,
+    const struct bc_key *pub, const char *name, int role,
+    struct bc_err *err);
+
+/*
+ * Appends a signed key document revoking key id, with reason, signed by
+ * admin.  BC_ERR_NOT_FOUND for an unknown key, BC_ERR_INVALID for the
+ * anchor or an already revoked key.
+ */
+int bc_key_revoke(struct bc_catalog *cat, const struct bc_key *admin,
+    const char *id, const char *reason, struct bc_err *err);
+
+#endif /* BODYCAM_KEYS_H */
