@@ -276,7 +276,7 @@ bc_verify_item(struct bc_catalog *cat, const struct bc_item *it,
 		opts = &defaults;
 	snprintf(rep->id, sizeof(rep->id), "%s", it->id);
 	r = bc_keyring_load(cat, &kr, &kerr);
-	if (r != 0 && r != BC_ERR_INTEGRITY) {
+	if (r != 0 && (r != BC_ERR_INTEGRITY || kr == NULL)) {
 		bc_err_set(err, r, "%s", kerr.msg);
 		goto out;
 	}
