@@ -4,7 +4,8 @@
 #   make deps            install the Debian packages the build and tests need
 #   make test            deps (when missing), build, run every test
 #   make demo            register, verify and tamper with real footage
-#   make bench           hashing throughput and memory against openssl dgst
+#   make bench           hashing against openssl dgst, audit against
+#                        openssl speed ed25519
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=address,undefined test
 #   make fuzz            libFuzzer targets (clang)
@@ -36,8 +37,8 @@ endif
 
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude \
-	-fstack-protector-strong -D_FORTIFY_SOURCE=2
-ALL_LDFLAGS := $(LDFLAGS)
+	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -pthread
+ALL_LDFLAGS := $(LDFLAGS) -pthread
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all -U_FORTIFY_SOURCE
@@ -61,7 +62,7 @@ LIB_SRCS := $(filter-out bodycam/main.c bodycam/cmd.c bodycam/cmd-%.c, \
 CLI_SRCS := bodycam/main.c bodycam/cmd.c $(wildcard bodycam/cmd-*.c)
 LIB_OBJS := $(LIB_SRCS:bodycam/%.c=$(BUILD)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:bodycam/%.c=$(BUILD)/obj/%.o)
-HEADERS  := $(wildcard include/bodycam/*.h) bodycam/cli.h
+HEADERS  := $(wildcard include/bodycam/*.h) bodycam/cli.h bodycam/internal.h
 CHECK_SRCS := $(wildcard tests/check_*.c)
 CHECK_BINS := $(CHECK_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL  := tests/testutil.c
@@ -100,6 +101,11 @@ $(BUILD)/tests/runstat: tests/bench/runstat.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
 
+$(BUILD)/tests/mkcatalog: tests/bench/mkcatalog.c $(LIB) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) \
+		$(PC_LIBS)
+
 # Installs only what is missing; silent when everything is there.
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -127,8 +133,11 @@ demo: deps
 	@BODYCAM=$(BIN) sh tests/demo.sh
 
 bench: deps
-	@$(MAKE) -s --no-print-directory $(BIN) $(BUILD)/tests/runstat
+	@$(MAKE) -s --no-print-directory $(BIN) $(BUILD)/tests/runstat \
+		$(BUILD)/tests/mkcatalog
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/hash.sh
+	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat \
+		MKCATALOG=$(BUILD)/tests/mkcatalog sh tests/bench/audit.sh
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -441,6 +441,23 @@ bc_catalog_begin(struct bc_catalog *cat, struct bc_err *err)
 }
 
 int
+bc_catalog_snapshot(struct bc_catalog *cat, struct bc_err *err)
+{
+	int r;
+
+	if (cat->in_tx)
+		return bc_err_set(err, BC_ERR_INTERNAL,
+		    "nested catalog transaction");
+	/* a deferred BEGIN takes its snapshot at the first read; read now */
+	if ((r = exec_plain(cat, "BEGIN DEFERRED", err)) != 0)
+		return r;
+	cat->in_tx = 1;
+	if ((r = exec_plain(cat, "SELECT count(*) FROM meta", err)) != 0)
+		bc_catalog_rollback(cat);
+	return r;
+}
+
+int
 bc_catalog_commit(struct bc_catalog *cat, struct bc_err *err)
 {
 	int r;
@@ -741,25 +758,25 @@ bc_catalog_find_item(struct bc_catalog *cat, const char *ref,
 	return r;
 }
 
-int
-bc_catalog_find_by_sha256(struct bc_catalog *cat, const char *sha256,
+/* The item that the query sql, with value bound to ?1, finds. */
+static int
+find_by(struct bc_catalog *cat, const char *sql, const char *value,
     struct bc_item **out, struct bc_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r;
 
 	*out = NULL;
-	if ((r = prepare(cat, "SELECT " ITEM_COLS " FROM items"
-	    " WHERE sha256 = ?1", &st, err)) != 0)
+	if ((r = prepare(cat, sql, &st, err)) != 0)
 		return r;
-	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
 	switch (sqlite3_step(st)) {
 	case SQLITE_ROW:
 		r = item_from_row(st, out);
 		break;
 	case SQLITE_DONE:
 		r = bc_err_set(err, BC_ERR_NOT_FOUND,
-		    "no item with SHA-256 %s in %s", sha256, cat->path);
+		    "no item with hash %s in %s", value, cat->path);
 		break;
 	default:
 		r = db_err(cat, err, "find item by hash");
@@ -767,6 +784,22 @@ bc_catalog_find_by_sha256(struct bc_catalog *cat, const char *sha256,
 	}
 	sqlite3_finalize(st);
 	return r;
+}
+
+int
+bc_catalog_find_by_sha256(struct bc_catalog *cat, const char *sha256,
+    struct bc_item **out, struct bc_err *err)
+{
+	return find_by(cat, "SELECT " ITEM_COLS " FROM items"
+	    " WHERE sha256 = ?1", sha256, out, err);
+}
+
+int
+bc_catalog_find_by_manifest(struct bc_catalog *cat, const char *hash,
+    struct bc_item **out, struct bc_err *err)
+{
+	return find_by(cat, "SELECT " ITEM_COLS " FROM items"
+	    " WHERE manifest_hash = ?1", hash, out, err);
 }
 
 void
@@ -841,15 +874,51 @@ bc_catalog_events(struct bc_catalog *cat, const char *item,
 	return r;
 }
 
+/*
+ * Steps st (a query of ITEM_COLS), handing each item to fn, which owns
+ * it; stops at fn's first non-zero return.
+ */
+static int
+each_item(struct bc_catalog *cat, sqlite3_stmt *st,
+    int (*fn)(void *arg, struct bc_item *it), void *arg, struct bc_err *err)
+{
+	struct bc_item *it;
+	int rc, r;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = item_from_row(st, &it)) != 0)
+			return bc_err_set(err, r, "out of memory");
+		if ((r = fn(arg, it)) != 0)
+			return r;
+	}
+	return rc == SQLITE_DONE ? 0 : db_err(cat, err, "read items");
+}
+
+/* bc_catalog_list lends each item to its callback, then frees it. */
+struct lender {
+	int	(*fn)(void *arg, const struct bc_item *it);
+	void	*arg;
+};
+
+static int
+lend(void *arg, struct bc_item *it)
+{
+	struct lender *l = arg;
+	int r = l->fn(l->arg, it);
+
+	bc_item_free(it);
+	return r;
+}
+
 int
 bc_catalog_list(struct bc_catalog *cat, const struct bc_list_filter *f,
     int (*fn)(void *arg, const struct bc_item *it), void *arg,
     struct bc_err *err)
 {
 	static const struct bc_list_filter none;
+	struct lender l = { fn, arg };
 	sqlite3_stmt *st = NULL;
-	struct bc_item *it = NULL;
-	int rc, r;
+	int r;
 
 	if (f == NULL)
 		f = &none;
@@ -876,22 +945,67 @@ bc_catalog_list(struct bc_catalog *cat, const struct bc_list_filter *f,
 		sqlite3_bind_text(st, 4, f->since, -1, SQLITE_STATIC);
 	if (f->until)
 		sqlite3_bind_text(st, 5, f->until, -1, SQLITE_STATIC);
+	r = each_item(cat, st, lend, &l, err);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+bc_catalog_walk(struct bc_catalog *cat,
+    int (*fn)(void *arg, struct bc_item *it), void *arg, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = prepare(cat, "SELECT " ITEM_COLS " FROM items ORDER BY num",
+	    &st, err)) != 0)
+		return r;
+	r = each_item(cat, st, fn, arg, err);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+bc_catalog_count(struct bc_catalog *cat, int64_t *items, int64_t *events,
+    struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = prepare(cat, "SELECT (SELECT count(*) FROM items),"
+	    " (SELECT count(*) FROM events)", &st, err)) != 0)
+		return r;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*items = sqlite3_column_int64(st, 0);
+		*events = sqlite3_column_int64(st, 1);
+		r = 0;
+	} else {
+		r = db_err(cat, err, "count items");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+bc_catalog_orphan_events(struct bc_catalog *cat,
+    int (*fn)(void *arg, const char *item, int64_t seq), void *arg,
+    struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *item;
+	int rc, r;
+
+	if ((r = prepare(cat, "SELECT item, seq FROM events WHERE item NOT IN"
+	    " (SELECT manifest_hash FROM items) ORDER BY id", &st,
+	    err)) != 0)
+		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = item_from_row(st, &it)) != 0) {
-			bc_err_set(err, r, "out of memory");
-			goto out;
-		}
-		r = fn(arg, it);
-		bc_item_free(it);
-		it = NULL;
-		if (r != 0)
+		item = sqlite3_column_text(st, 0);
+		if ((r = fn(arg, item ? (const char *)item : "",
+		    sqlite3_column_int64(st, 1))) != 0)
 			goto out;
 	}
-	if (rc != SQLITE_DONE) {
-		r = db_err(cat, err, "list items");
-		goto out;
-	}
-	r = 0;
+	r = rc == SQLITE_DONE ? 0 : db_err(cat, err, "find orphan events");
  out:
 	sqlite3_finalize(st);
 	return r;

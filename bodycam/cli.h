@@ -33,6 +33,8 @@ extern const struct bc_cmd bc_cmd_register;
 extern const struct bc_cmd bc_cmd_show;
 extern const struct bc_cmd bc_cmd_list;
 extern const struct bc_cmd bc_cmd_verify;
+extern const struct bc_cmd bc_cmd_custody;
+extern const struct bc_cmd bc_cmd_audit;
 
 /* The command table, NULL-terminated (cmd.c). */
 extern const struct bc_cmd *const bc_cmd_table[];

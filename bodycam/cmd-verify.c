@@ -4,6 +4,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,31 +21,66 @@ report_json(const struct bc_verify_report *rep)
 	for (i = 0; i < rep->nchecks; i++) {
 		c = json_pack("{s:s, s:b, s:s}", "name", rep->checks[i].name,
 		    "ok", rep->checks[i].ok, "detail", rep->checks[i].detail);
+		if (c != NULL && rep->checks[i].seq >= 0 &&
+		    json_object_set_new(c, "seq",
+		    json_integer(rep->checks[i].seq)) != 0) {
+			json_decref(c);
+			c = NULL;
+		}
 		if (c == NULL || json_array_append_new(checks, c) != 0) {
 			json_decref(checks);
 			return NULL;
 		}
 	}
-	o = json_pack("{s:s, s:s?, s:b, s:s, s:o}", "id", rep->id, "path",
-	    rep->path, "ok", rep->status == 0, "status",
-	    rep->status == 0 ? "ok" : rep->status == BC_ERR_INTEGRITY ?
-	    "failed" : bc_strerror(rep->status), "checks", checks);
+	o = json_pack("{s:s, s:s?, s:b, s:s, s:I, s:b, s:b, s:s, s:o}", "id",
+	    rep->id, "path", rep->path, "ok", rep->status == 0, "status",
+	    rep->status == 0 ? (rep->state.purged ? "purged" : "ok") :
+	    rep->status == BC_ERR_INTEGRITY ? "failed" :
+	    bc_strerror(rep->status), "events", (json_int_t)rep->nevents,
+	    "held", rep->state.held, "purged", rep->state.purged,
+	    "custodian", rep->state.custodian, "checks", checks);
 	return o;
 }
 
 static void
+print_check(const struct bc_check *c)
+{
+	if (c->seq >= 0)
+		printf("  %-6s  %-22s seq %lld: %s\n", c->ok ? "ok" : "FAILED",
+		    c->name, (long long)c->seq, c->detail);
+	else
+		printf("  %-6s  %-22s %s\n", c->ok ? "ok" : "FAILED", c->name,
+		    c->detail);
+}
+
+/*
+ * The checks, one line each, except that a chain whose every event check
+ * passed is one line: a long chain would otherwise drown the rest.
+ */
+static void
 report_text(const struct bc_verify_report *rep, int quiet)
 {
 	size_t i;
-	int shown = 0;
+	int chain_ok = 1, chain_shown = 0, shown = 0;
 
+	for (i = 0; i < rep->nchecks; i++)
+		if (rep->checks[i].seq >= 0 && !rep->checks[i].ok)
+			chain_ok = 0;
 	if (!quiet) {
-		for (i = 0; i < rep->nchecks; i++)
-			printf("  %-6s  %-22s %s\n", rep->checks[i].ok ? "ok" :
-			    "FAILED", rep->checks[i].name,
-			    rep->checks[i].detail);
+		for (i = 0; i < rep->nchecks; i++) {
+			if (rep->checks[i].seq < 0)
+				print_check(&rep->checks[i]);
+			else if (!chain_ok)
+				print_check(&rep->checks[i]);
+			else if (!chain_shown++)
+				printf("  %-6s  %-22s %lld event%s: hashes, "
+				    "links, signatures and rules\n", "ok",
+				    "chain", (long long)rep->nevents,
+				    rep->nevents == 1 ? "" : "s");
+		}
 		if (rep->status == 0) {
-			printf("%s: OK\n", rep->id);
+			printf("%s: %s\n", rep->id, rep->state.purged ?
+			    "OK (purged)" : "OK");
 			return;
 		}
 	}
@@ -52,11 +88,77 @@ report_text(const struct bc_verify_report *rep, int quiet)
 		return;
 	/* failures always reach the user, even with --quiet */
 	printf("%s: FAILED (", rep->id);
-	for (i = 0; i < rep->nchecks; i++)
-		if (!rep->checks[i].ok)
+	for (i = 0; i < rep->nchecks; i++) {
+		if (rep->checks[i].ok)
+			continue;
+		if (rep->checks[i].seq >= 0)
+			printf("%s%s seq %lld", shown++ ? ", " : "",
+			    rep->checks[i].name, (long long)rep->checks[i].seq);
+		else
 			printf("%s%s", shown++ ? ", " : "",
 			    rep->checks[i].name);
+	}
 	printf(")\n");
+}
+
+/*
+ * Appends the outcome of rep to the item's chain as a 'verify' event
+ * signed by key.  Returns 0 or the exit status of the failure.
+ */
+static int
+record(struct bc_ctx *ctx, const struct bc_key *key, const char *actor,
+    const struct bc_item *it, const struct bc_verify_report *rep,
+    int code, const char *measured, json_t *jrep)
+{
+	struct bc_custody_req req;
+	struct bc_custody_result res;
+	struct bc_err err;
+	const char **failed = NULL;
+	char (*names)[BC_CHECK_NAME_MAX + 32] = NULL;
+	size_t i, n = 0;
+	int r;
+
+	if (rep->nchecks > 0 &&
+	    ((failed = calloc(rep->nchecks, sizeof(*failed))) == NULL ||
+	    (names = calloc(rep->nchecks, sizeof(*names))) == NULL)) {
+		free(failed);
+		return bc_cli_fail(BC_ERR_NOMEM, NULL);
+	}
+	for (i = 0; i < rep->nchecks; i++) {
+		if (rep->checks[i].ok)
+			continue;
+		if (rep->checks[i].seq >= 0)
+			snprintf(names[n], sizeof(names[n]), "%s seq %lld",
+			    rep->checks[i].name, (long long)rep->checks[i].seq);
+		else
+			snprintf(names[n], sizeof(names[n]), "%s",
+			    rep->checks[i].name);
+		failed[n] = names[n];
+		n++;
+	}
+	memset(&req, 0, sizeof(req));
+	req.action = "verify";
+	req.actor = actor;
+	req.outcome = code == 0 && rep->status == 0 ? "passed" : "failed";
+	req.failed = failed;
+	req.nfailed = n;
+	req.measured = measured;
+	bc_err_clear(&err);
+	r = bc_custody_add(ctx->cat, key, it->id, &req, &res, &err);
+	free(failed);
+	free(names);
+	if (r != 0) {
+		bc_cli_error("%s: verification not recorded: %s", it->id,
+		    err.msg);
+		return bc_exit_status(r);
+	}
+	if (jrep != NULL)
+		json_object_set_new(jrep, "recorded", json_pack("{s:I, s:s}",
+		    "seq", (json_int_t)res.seq, "hash", res.hash));
+	else if (!ctx->quiet)
+		printf("%s: recorded '%s' as seq %lld\n", it->id, req.outcome,
+		    (long long)res.seq);
+	return 0;
 }
 
 static int
@@ -75,6 +177,9 @@ cmd_verify(struct bc_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "file", no_argument, NULL, 'f' },
+		{ "record", no_argument, NULL, 'r' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "actor", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bc_verify_opts vo;
@@ -82,27 +187,49 @@ cmd_verify(struct bc_ctx *ctx, int argc, char **argv)
 	struct bc_file_hash fh;
 	struct bc_err err;
 	struct bc_item *it;
-	char hex[BC_SHA256_HEX];
+	struct bc_key *key = NULL;
+	char hex[BC_SHA256_HEX], user[256];
+	const char *keypath = NULL, *actor = NULL;
 	json_t *arr = NULL, *o;
-	int by_file = 0, c, i, r, st = 0;
+	int by_file = 0, rec = 0, c, i, r, rst, st = 0;
 
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': by_file = 1; break;
+		case 'r': rec = 1; break;
+		case 'k': keypath = optarg; break;
+		case 'a': actor = optarg; break;
 		default: return bc_cli_badopt(ctx->cmd, c, argv);
 		}
 	}
 	if (optind == argc)
 		return bc_cli_usage(ctx->cmd, by_file ? "no FILE to verify" :
 		    "no ITEM to verify");
+	if (rec && keypath == NULL)
+		return bc_cli_usage(ctx->cmd, "--record needs --key KEY "
+		    "(role auditor)");
+	if (!rec && (keypath != NULL || actor != NULL))
+		return bc_cli_usage(ctx->cmd, "--key and --actor go with "
+		    "--record");
+	if (rec) {
+		if ((r = bc_key_load_private(keypath, &key, &err)) != 0)
+			return bc_cli_fail(r, &err);
+		if (actor == NULL) {
+			bc_user_name(user, sizeof(user));
+			actor = user;
+		}
+	}
 	if ((st = bc_cli_open_catalog(ctx)) != 0)
-		return st;
-	if (ctx->json && (arr = json_array()) == NULL)
-		return bc_cli_fail(BC_ERR_NOMEM, NULL);
+		goto out;
+	if (ctx->json && (arr = json_array()) == NULL) {
+		st = bc_cli_fail(BC_ERR_NOMEM, NULL);
+		goto out;
+	}
 	for (i = optind; i < argc; i++) {
 		it = NULL;
+		o = NULL;
 		bc_err_clear(&err);
 		memset(&vo, 0, sizeof(vo));
 		if (by_file) {
@@ -144,26 +271,41 @@ cmd_verify(struct bc_ctx *ctx, int argc, char **argv)
 			if (arr != NULL) {
 				o = report_json(&rep);
 				if (o == NULL ||
-				    json_array_append_new(arr, o) != 0)
+				    json_array_append_new(arr, o) != 0) {
 					st = bc_exit_worst(st, 3);
+					o = NULL;
+				}
 			} else {
 				report_text(&rep, ctx->quiet);
 			}
+			if (rec && (rst = record(ctx, key, actor, it, &rep,
+			    r, rep.measured[0] ? rep.measured : NULL,
+			    o)) != 0)
+				st = bc_exit_worst(st, rst);
 		}
 		bc_verify_report_clear(&rep);
 		bc_item_free(it);
 	}
 	ctx->out = arr;
+ out:
+	bc_key_free(key);
 	return st;
 }
 
 const struct bc_cmd bc_cmd_verify = {
 	.name = "verify",
-	.usage = "ITEM... | verify --file FILE...",
+	.usage = "ITEM... | verify --file FILE... [--record --key KEY "
+	    "[--actor WHO]]",
 	.summary = "Re-hash each item's file and re-check its manifest "
 	    "signature and custody chain;\n      with --file, find the item "
 	    "by the file's content.  Every check is named.",
-	.options = "  --file   the arguments are files; each is looked up by "
-	    "its SHA-256\n",
+	.options = "  --file         the arguments are files; each is looked "
+	    "up by its SHA-256\n"
+	    "  --record       append the outcome to the item's chain as a "
+	    "'verify' event\n"
+	    "  --key KEY      with --record: the private key that signs it "
+	    "(role auditor)\n"
+	    "  --actor WHO    with --record: who verified (default: the "
+	    "login name)\n",
 	.exec = cmd_verify,
 };

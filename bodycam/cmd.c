@@ -15,6 +15,8 @@ const struct bc_cmd *const bc_cmd_table[] = {
 	&bc_cmd_show,
 	&bc_cmd_list,
 	&bc_cmd_verify,
+	&bc_cmd_custody,
+	&bc_cmd_audit,
 	NULL
 };
 

@@ -101,10 +101,20 @@ bc_keyring_authorised(const struct bc_keyring *kr, const char *id, int role,
 		return bc_err_set(why, BC_ERR_INTEGRITY,
 		    "key %.16s... (%s) signed at %s, after its revocation at "
 		    "%s", id, e->name, at ? at : "(no time)", e->revoked);
-	if ((e->role & (role | BC_ROLE_ADMIN)) == 0)
+	if ((e->role & (role | BC_ROLE_ADMIN)) == 0) {
+		char want[64] = "";
+		size_t i;
+
+		/* role may allow several: "ingest or custodian" */
+		for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+			if (role & roles[i].role)
+				snprintf(want + strlen(want),
+				    sizeof(want) - strlen(want), "%s%s",
+				    want[0] ? " or " : "", roles[i].name);
 		return bc_err_set(why, BC_ERR_INTEGRITY,
 		    "key %.16s... (%s) has role %s, not %s", id, e->name,
-		    bc_role_name(e->role), bc_role_name(role));
+		    bc_role_name(e->role), want);
+	}
 	if (entry != NULL)
 		*entry = e;
 	return 0;

@@ -9,8 +9,9 @@
 #include "bodycam/canon.h"
 #include "bodycam/manifest.h"
 
-static int
-check_field(const char *name, const char *v, size_t max, struct bc_err *err)
+int
+bc_field_check(const char *name, const char *v, size_t max,
+    struct bc_err *err)
 {
 	size_t i, n;
 
@@ -46,11 +47,11 @@ bc_operator_fields_check(const struct bc_operator_fields *op,
 	size_t i;
 	int r;
 
-	if ((r = check_field("--officer", op->officer, BC_FIELD_MAX,
+	if ((r = bc_field_check("--officer", op->officer, BC_FIELD_MAX,
 	    err)) != 0 ||
-	    (r = check_field("--device", op->device, BC_FIELD_MAX, err)) != 0 ||
-	    (r = check_field("--case", op->case_no, BC_FIELD_MAX, err)) != 0 ||
-	    (r = check_field("--category", op->category, BC_FIELD_MAX,
+	    (r = bc_field_check("--device", op->device, BC_FIELD_MAX, err)) != 0 ||
+	    (r = bc_field_check("--case", op->case_no, BC_FIELD_MAX, err)) != 0 ||
+	    (r = bc_field_check("--category", op->category, BC_FIELD_MAX,
 	    err)) != 0)
 		return r;
 	if (op->ntags > BC_TAGS_MAX)
@@ -58,7 +59,7 @@ bc_operator_fields_check(const struct bc_operator_fields *op,
 		    "%zu tags given; at most %d are allowed", op->ntags,
 		    BC_TAGS_MAX);
 	for (i = 0; i < op->ntags; i++)
-		if ((r = check_field("--tag", op->tags[i], BC_TAG_MAX,
+		if ((r = bc_field_check("--tag", op->tags[i], BC_TAG_MAX,
 		    err)) != 0)
 			return r;
 	return 0;
@@ -123,6 +124,16 @@ bc_manifest_build(const struct bc_manifest_in *in, json_t **out,
 	    put(reg, "station", json_string(in->station)) ||
 	    put(reg, "key", json_string(in->key_id)))
 		goto bad;
+	if (in->derived != NULL) {
+		json_t *d = put_child(m, "derived", json_object());
+
+		if (d == NULL ||
+		    put(d, "from", json_string(in->derived->from)) ||
+		    put(d, "manifest", json_string(in->derived->manifest)) ||
+		    put(d, "sha256", json_string(in->derived->sha256)) ||
+		    put(d, "reason", json_string(in->derived->reason)))
+			goto bad;
+	}
 	if (op != NULL) {
 		if (put_opt_str(capture, "officer", op->officer) ||
 		    put_opt_str(capture, "device", op->device) ||
@@ -202,6 +213,25 @@ bc_event_build(const char *item, int64_t seq, const char *prev,
 	return 0;
 }
 
+/* Whether text is exactly the canonical form of doc, parsed from it. */
+static int
+same_as_canonical(const json_t *doc, const char *text, size_t len,
+    struct bc_err *err)
+{
+	char *c = NULL;
+	size_t clen = 0;
+	int r, same;
+
+	if ((r = bc_canon_dump(doc, &c, &clen, err)) != 0)
+		return r == BC_ERR_NOMEM ? r : BC_ERR_MALFORMED;
+	same = clen == len && memcmp(c, text, len) == 0;
+	free(c);
+	if (!same)
+		return bc_err_set(err, BC_ERR_MALFORMED,
+		    "stored bytes are not canonical JSON");
+	return 0;
+}
+
 int
 bc_doc_parse(const char *text, size_t len, const char *type, json_t **out,
     struct bc_err *err)
@@ -218,11 +248,8 @@ bc_doc_parse(const char *text, size_t len, const char *type, json_t **out,
 		r = bc_err_set(err, BC_ERR_MALFORMED, "not a JSON object");
 		goto fail;
 	}
-	if (!bc_canon_is_canonical(text, len)) {
-		r = bc_err_set(err, BC_ERR_MALFORMED,
-		    "stored bytes are not canonical JSON");
+	if ((r = same_as_canonical(doc, text, len, err)) != 0)
 		goto fail;
-	}
 	if ((t = bc_doc_str(doc, "type")) == NULL || strcmp(t, type) != 0) {
 		r = bc_err_set(err, BC_ERR_MALFORMED,
 		    "document type is '%s', expected '%s'", t ? t : "(none)",

@@ -11,15 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "bodycam/keys.h"
 #include "bodycam/media.h"
 #include "bodycam/register.h"
 #include "bodycam/util.h"
 
-/* Whether key may register now (role ingest, or admin). */
-static int
-signer_allowed(struct bc_catalog *cat, const struct bc_key *key,
-    const char *at, struct bc_err *err)
+int
+bc_signer_allowed(struct bc_catalog *cat, const struct bc_key *key,
+    int role, const char *what, const char *at, struct bc_err *err)
 {
 	struct bc_keyring *kr = NULL;
 	struct bc_err why = { "" };
@@ -29,11 +29,129 @@ signer_allowed(struct bc_catalog *cat, const struct bc_key *key,
 		bc_keyring_free(kr);
 		return r;
 	}
-	if (bc_keyring_authorised(kr, bc_key_id(key), BC_ROLE_INGEST, at,
-	    NULL, &why) != 0)
-		r = bc_err_set(err, BC_ERR_INVALID, "cannot register with "
-		    "this key: %s", why.msg);
+	if (bc_keyring_authorised(kr, bc_key_id(key), role, at, NULL,
+	    &why) != 0)
+		r = bc_err_set(err, BC_ERR_INVALID, "cannot %s with this key: "
+		    "%s", what, why.msg);
 	bc_keyring_free(kr);
+	return r;
+}
+
+/* Whether key may register now (role ingest, or admin). */
+static int
+signer_allowed(struct bc_catalog *cat, const struct bc_key *key,
+    const char *at, struct bc_err *err)
+{
+	return bc_signer_allowed(cat, key, BC_ROLE_INGEST, "register", at,
+	    err);
+}
+
+int
+bc_register_locked(struct bc_catalog *cat, const struct bc_key *key,
+    const char *abspath, const struct bc_file_hash *fh,
+    const struct bc_register_opts *opts, const struct bc_derived *derived,
+    const char *now, struct bc_register_result *res, struct bc_err *err)
+{
+	struct bc_item row, *dup = NULL;
+	struct bc_event ev;
+	struct bc_signed man = { 0 }, gen = { 0 };
+	struct bc_manifest_in in;
+	json_t *mdoc = NULL, *edoc = NULL, *details = NULL;
+	char station[256], actor[256], id[BC_ITEM_ID_MAX];
+	int64_t num;
+	int r;
+
+	bc_hex(fh->sha256, sizeof(fh->sha256), res->sha256);
+	res->size = fh->size;
+	snprintf(res->mime, sizeof(res->mime), "%s",
+	    bc_media_sniff(fh->head, fh->headlen));
+	bc_station_name(station, sizeof(station));
+	if (opts->actor != NULL)
+		snprintf(actor, sizeof(actor), "%s", opts->actor);
+	else
+		bc_user_name(actor, sizeof(actor));
+
+	/* the duplicate check belongs inside the lock: two docks may race */
+	r = bc_catalog_find_by_sha256(cat, res->sha256, &dup, NULL);
+	if (r == 0) {
+		snprintf(res->existing, sizeof(res->existing), "%s", dup->id);
+		r = bc_err_set(err, BC_ERR_EXISTS,
+		    "%s: this content is already registered as %s", abspath,
+		    dup->id);
+		goto out;
+	}
+	if (r != BC_ERR_NOT_FOUND) {
+		bc_err_set(err, r, "duplicate check failed");
+		goto out;
+	}
+	if ((r = bc_catalog_next_item_num(cat, &num, err)) != 0)
+		goto out;
+	snprintf(id, sizeof(id), "BWC-%06lld", (long long)num);
+
+	memset(&in, 0, sizeof(in));
+	in.id = id;
+	in.file_name = bc_basename(abspath);
+	in.size = fh->size;
+	in.sha256 = res->sha256;
+	in.mime = res->mime;
+	in.op = &opts->op;
+	in.registered_at = now;
+	in.station = station;
+	in.key_id = bc_key_id(key);
+	in.derived = derived;
+	if ((r = bc_manifest_build(&in, &mdoc, err)) != 0 ||
+	    (r = bc_doc_seal(mdoc, key, &man, err)) != 0)
+		goto out;
+
+	if ((details = json_pack("{s:s, s:s}", "sha256", res->sha256,
+	    "station", station)) == NULL) {
+		r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = bc_event_build(man.hash, 0, man.hash, "register", actor, now,
+	    details, bc_key_id(key), &edoc, err)) != 0 ||
+	    (r = bc_doc_seal(edoc, key, &gen, err)) != 0)
+		goto out;
+
+	memset(&row, 0, sizeof(row));
+	row.num = num;
+	snprintf(row.id, sizeof(row.id), "%s", id);
+	snprintf(row.sha256, sizeof(row.sha256), "%s", res->sha256);
+	row.size = (int64_t)fh->size;
+	row.path = (char *)abspath;
+	row.manifest = man.text;
+	row.manifest_len = man.len;
+	snprintf(row.manifest_hash, sizeof(row.manifest_hash), "%s",
+	    man.hash);
+	row.sig = man.sig;
+	row.siglen = sizeof(man.sig);
+	snprintf(row.key, sizeof(row.key), "%s", bc_key_id(key));
+	row.registered = (char *)now;
+	if ((r = bc_catalog_add_item(cat, &row, err)) != 0)
+		goto out;
+
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.item, sizeof(ev.item), "%s", man.hash);
+	ev.seq = 0;
+	snprintf(ev.hash, sizeof(ev.hash), "%s", gen.hash);
+	ev.body = gen.text;
+	ev.body_len = gen.len;
+	ev.sig = gen.sig;
+	ev.siglen = sizeof(gen.sig);
+	snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(key));
+	if ((r = bc_catalog_add_event(cat, &ev, err)) != 0)
+		goto out;
+	snprintf(res->id, sizeof(res->id), "%s", id);
+	snprintf(res->manifest_hash, sizeof(res->manifest_hash), "%s",
+	    man.hash);
+	r = 0;
+ out:
+	bc_item_free(dup);
+	json_decref(mdoc);
+	json_decref(edoc);
+	json_decref(details);
+	bc_signed_clear(&man);
+	bc_signed_clear(&gen);
 	return r;
 }
 
@@ -43,14 +161,7 @@ bc_register(struct bc_catalog *cat, const struct bc_key *key,
     struct bc_register_result *res, struct bc_err *err)
 {
 	struct bc_file_hash fh;
-	struct bc_item row, *dup = NULL;
-	struct bc_event ev;
-	struct bc_signed man = { 0 }, gen = { 0 };
-	struct bc_manifest_in in;
-	json_t *mdoc = NULL, *edoc = NULL, *details = NULL;
-	char abspath[PATH_MAX], now[BC_TIME_MAX], station[256], actor[256];
-	char id[BC_ITEM_ID_MAX];
-	int64_t num;
+	char abspath[PATH_MAX], now[BC_TIME_MAX];
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -72,104 +183,19 @@ bc_register(struct bc_catalog *cat, const struct bc_key *key,
 	if ((r = bc_hash_file(abspath, &fh, opts->progress,
 	    opts->progress_arg, err)) != 0)
 		return r;
-	bc_hex(fh.sha256, sizeof(fh.sha256), res->sha256);
-	res->size = fh.size;
-	snprintf(res->mime, sizeof(res->mime), "%s",
-	    bc_media_sniff(fh.head, fh.headlen));
-	bc_station_name(station, sizeof(station));
-	if (opts->actor != NULL)
-		snprintf(actor, sizeof(actor), "%s", opts->actor);
-	else
-		bc_user_name(actor, sizeof(actor));
 
 	if ((r = bc_catalog_begin(cat, err)) != 0)
 		return r;
-	/* the duplicate check belongs inside the lock: two docks may race */
-	r = bc_catalog_find_by_sha256(cat, res->sha256, &dup, NULL);
-	if (r == 0) {
-		snprintf(res->existing, sizeof(res->existing), "%s", dup->id);
-		r = bc_err_set(err, BC_ERR_EXISTS,
-		    "%s: this content is already registered as %s", path,
-		    dup->id);
-		goto out;
-	}
-	if (r != BC_ERR_NOT_FOUND) {
-		bc_err_set(err, r, "duplicate check failed");
-		goto out;
-	}
 	/* again under the lock: the key may have been revoked meanwhile */
 	bc_time_now(now);
-	if ((r = signer_allowed(cat, key, now, err)) != 0)
-		goto out;
-	if ((r = bc_catalog_next_item_num(cat, &num, err)) != 0)
-		goto out;
-	snprintf(id, sizeof(id), "BWC-%06lld", (long long)num);
-
-	memset(&in, 0, sizeof(in));
-	in.id = id;
-	in.file_name = bc_basename(abspath);
-	in.size = fh.size;
-	in.sha256 = res->sha256;
-	in.mime = res->mime;
-	in.op = &opts->op;
-	in.registered_at = now;
-	in.station = station;
-	in.key_id = bc_key_id(key);
-	if ((r = bc_manifest_build(&in, &mdoc, err)) != 0 ||
-	    (r = bc_doc_seal(mdoc, key, &man, err)) != 0)
-		goto out;
-
-	if ((details = json_pack("{s:s, s:s}", "sha256", res->sha256,
-	    "station", station)) == NULL) {
-		r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
-		goto out;
+	if ((r = signer_allowed(cat, key, now, err)) != 0 ||
+	    (r = bc_register_locked(cat, key, abspath, &fh, opts, NULL, now,
+	    res, err)) != 0 ||
+	    (r = bc_catalog_commit(cat, err)) != 0) {
+		bc_catalog_rollback(cat);
+		if (r != BC_ERR_EXISTS)
+			res->id[0] = '\0';
+		return r;
 	}
-	if ((r = bc_event_build(man.hash, 0, man.hash, "register", actor, now,
-	    details, bc_key_id(key), &edoc, err)) != 0 ||
-	    (r = bc_doc_seal(edoc, key, &gen, err)) != 0)
-		goto out;
-
-	memset(&row, 0, sizeof(row));
-	row.num = num;
-	snprintf(row.id, sizeof(row.id), "%s", id);
-	snprintf(row.sha256, sizeof(row.sha256), "%s", res->sha256);
-	row.size = (int64_t)fh.size;
-	row.path = abspath;
-	row.manifest = man.text;
-	row.manifest_len = man.len;
-	snprintf(row.manifest_hash, sizeof(row.manifest_hash), "%s",
-	    man.hash);
-	row.sig = man.sig;
-	row.siglen = sizeof(man.sig);
-	snprintf(row.key, sizeof(row.key), "%s", bc_key_id(key));
-	row.registered = now;
-	if ((r = bc_catalog_add_item(cat, &row, err)) != 0)
-		goto out;
-
-	memset(&ev, 0, sizeof(ev));
-	snprintf(ev.item, sizeof(ev.item), "%s", man.hash);
-	ev.seq = 0;
-	snprintf(ev.hash, sizeof(ev.hash), "%s", gen.hash);
-	ev.body = gen.text;
-	ev.body_len = gen.len;
-	ev.sig = gen.sig;
-	ev.siglen = sizeof(gen.sig);
-	snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(key));
-	if ((r = bc_catalog_add_event(cat, &ev, err)) != 0)
-		goto out;
-	if ((r = bc_catalog_commit(cat, err)) != 0)
-		goto out;
-	snprintf(res->id, sizeof(res->id), "%s", id);
-	snprintf(res->manifest_hash, sizeof(res->manifest_hash), "%s",
-	    man.hash);
-	r = 0;
- out:
-	bc_catalog_rollback(cat);	/* no-op after commit */
-	bc_item_free(dup);
-	json_decref(mdoc);
-	json_decref(edoc);
-	json_decref(details);
-	bc_signed_clear(&man);
-	bc_signed_clear(&gen);
-	return r;
+	return 0;
 }

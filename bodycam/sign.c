@@ -11,6 +11,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -402,4 +403,70 @@ bc_verify(const struct bc_key *k, const void *msg, size_t len,
 		r = 0;
 	EVP_MD_CTX_free(md);
 	return r;
+}
+
+#define VERIFIER_KEYS	16
+
+struct bc_verifier {
+	struct {
+		const struct bc_key	*key;
+		EVP_MD_CTX		*md;
+	} slot[VERIFIER_KEYS];
+	unsigned	next;		/* round-robin replacement */
+};
+
+struct bc_verifier *
+bc_verifier_new(void)
+{
+	return calloc(1, sizeof(struct bc_verifier));
+}
+
+void
+bc_verifier_free(struct bc_verifier *v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < VERIFIER_KEYS; i++)
+		EVP_MD_CTX_free(v->slot[i].md);
+	free(v);
+}
+
+int
+bc_verifier_check(struct bc_verifier *v, const struct bc_key *k,
+    const void *msg, size_t len, const uint8_t *sig, size_t siglen)
+{
+	EVP_MD_CTX *md = NULL;
+	size_t i;
+
+	if (sig == NULL || siglen != BC_ED25519_SIGLEN)
+		return BC_ERR_INTEGRITY;
+	for (i = 0; i < VERIFIER_KEYS && md == NULL; i++)
+		if (v->slot[i].key == k)
+			md = v->slot[i].md;
+	if (md == NULL) {
+		i = v->next++ % VERIFIER_KEYS;
+		EVP_MD_CTX_free(v->slot[i].md);
+		v->slot[i].key = NULL;
+		if ((v->slot[i].md = EVP_MD_CTX_new()) == NULL)
+			return bc_verify(k, msg, len, sig, siglen);
+		if (EVP_DigestVerifyInit(v->slot[i].md, NULL, NULL, NULL,
+		    k->pkey) != 1) {
+			EVP_MD_CTX_free(v->slot[i].md);
+			v->slot[i].md = NULL;
+			return bc_verify(k, msg, len, sig, siglen);
+		}
+		v->slot[i].key = k;
+		md = v->slot[i].md;
+	}
+	if (EVP_DigestVerify(md, sig, siglen, msg, len) == 1)
+		return 0;
+	/*
+	 * Ed25519 is one-shot and OpenSSL 3.0 lets an initialised context
+	 * verify again; should a library refuse the reuse, a failure here
+	 * is not trusted: a fresh context gives the answer.
+	 */
+	ERR_clear_error();
+	return bc_verify(k, msg, len, sig, siglen);
 }

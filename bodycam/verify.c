@@ -1,9 +1,15 @@
 /*
- * verify.c - the checks behind 'bodycam verify'.
+ * verify.c - the checks behind 'bodycam verify' and 'bodycam audit'.
  *
- * Each check has a stable name so that scripts and people can tell exactly
- * what failed.  The file is compared with the values sealed in the signed
- * manifest, not with the catalog's columns.
+ * Each check has a stable name (and, for an event, its seq) so that
+ * scripts and people can tell exactly what failed.  Nothing the catalog
+ * says is trusted: hashes are recomputed from the stored bytes, the file
+ * is compared with the values sealed in the signed manifest, and a
+ * signer's role and revocation come from the verified keyring.
+ *
+ * The work is split in two so that audit can spread it over cores:
+ * bc_rec_prepare (hash, parse, signature: independent per record) and
+ * bc_verify_judge (links, authority at signing time, rules: in order).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,18 +19,19 @@
 #include "bodycam/keys.h"
 #include "bodycam/manifest.h"
 #include "bodycam/verify.h"
+#include "internal.h"
 
-static int
-add_check(struct bc_verify_report *rep, int ok, const char *name,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int
-add_check(struct bc_verify_report *rep, int ok, const char *name,
-    const char *fmt, ...)
+int
+bc_verify_add_check(struct bc_verify_report *rep, int ok, const char *name,
+    int64_t seq, const char *fmt, ...)
 {
 	struct bc_check *c, *tmp;
 	va_list ap;
 
+	if (!ok)
+		rep->status = BC_ERR_INTEGRITY;	/* outranks everything */
+	if (ok && rep->failures_only)
+		return 0;
 	tmp = realloc(rep->checks, (rep->nchecks + 1) * sizeof(*rep->checks));
 	if (tmp == NULL)
 		return BC_ERR_NOMEM;
@@ -32,14 +39,15 @@ add_check(struct bc_verify_report *rep, int ok, const char *name,
 	c = &rep->checks[rep->nchecks++];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->seq = seq;
 	c->ok = ok;
 	va_start(ap, fmt);
 	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
 	va_end(ap);
-	if (!ok)
-		rep->status = BC_ERR_INTEGRITY;	/* outranks everything */
 	return 0;
 }
+
+#define add_check	bc_verify_add_check
 
 void
 bc_verify_report_clear(struct bc_verify_report *rep)
@@ -51,70 +59,184 @@ bc_verify_report_clear(struct bc_verify_report *rep)
 	memset(rep, 0, sizeof(*rep));
 }
 
-/* Checks the signed manifest; *mdoc is the parsed manifest or NULL. */
-static int
-check_manifest(const struct bc_item *it, const struct bc_keyring *kr,
-    json_t **mdoc, char mhash[BC_SHA256_HEX], struct bc_verify_report *rep)
+void
+bc_rec_prepare(struct bc_rec *r, const struct bc_keyring *kr,
+    struct bc_verifier *vf)
 {
-	struct bc_err e = { "" }, why = { "" };
+	const struct bc_keyring_entry *e;
+	struct bc_err e1 = { "" };
 	uint8_t digest[BC_SHA256_LEN];
+	const char *signer;
+
+	r->doc = NULL;
+	r->perr[0] = '\0';
+	r->sigstate = BC_REC_SIG_NOKEY;
+	r->failed = 0;
+	if (bc_sha256(r->text, r->len, digest) != 0) {
+		r->failed = BC_ERR_CRYPTO;
+		return;
+	}
+	bc_hex(digest, sizeof(digest), r->hash);
+	if (bc_doc_parse(r->text, r->len, r->type, &r->doc, &e1) != 0) {
+		snprintf(r->perr, sizeof(r->perr), "%s", e1.msg);
+		return;
+	}
+	signer = bc_doc_str(r->doc, strcmp(r->type, BC_MANIFEST_TYPE) == 0 ?
+	    "registered.key" : "key");
+	if (signer == NULL || (e = bc_keyring_find(kr, signer)) == NULL ||
+	    e->pub == NULL)
+		return;
+	r->sigstate = (vf != NULL ? bc_verifier_check(vf, e->pub, r->text,
+	    r->len, r->sig, r->siglen) : bc_verify(e->pub, r->text, r->len,
+	    r->sig, r->siglen)) == 0 ? BC_REC_SIG_OK : BC_REC_SIG_BAD;
+}
+
+void
+bc_rec_clear(struct bc_rec *r)
+{
+	json_decref(r->doc);
+	r->doc = NULL;
+}
+
+/*
+ * The signature check of a prepared record: it verifies, and its signer
+ * held role at the signed time at.
+ */
+static int
+check_sig(struct bc_verify_report *rep, const char *name, int64_t seq,
+    const struct bc_rec *r, const struct bc_keyring *kr, const char *signer,
+    int role, const char *at)
+{
+	const struct bc_keyring_entry *e;
+	struct bc_err why = { "" };
+
+	if (r->doc == NULL)
+		return add_check(rep, 0, name, seq,
+		    "record unreadable; its signer is unknown");
+	if (bc_keyring_authorised(kr, signer, role, at, &e, &why) != 0)
+		return add_check(rep, 0, name, seq, "%s", why.msg);
+	if (r->sigstate != BC_REC_SIG_OK)
+		return add_check(rep, 0, name, seq, "signature does not verify "
+		    "with key %.16s... (%s)", signer, e->name);
+	rep->nsigs++;
+	return add_check(rep, 1, name, seq, "Ed25519 signature by %.16s... "
+	    "(%s, %s)", signer, e->name, bc_role_name(e->role));
+}
+
+/* The role that may sign a manifest: a derived one also a custodian. */
+static int
+manifest_role(const json_t *mdoc)
+{
+	return json_object_get(mdoc, "derived") != NULL ?
+	    BC_ROLE_INGEST | BC_ROLE_CUSTODIAN : BC_ROLE_INGEST;
+}
+
+/* Checks the signed manifest against its hash, signature and the row. */
+static int
+check_manifest(const struct bc_item *it, const struct bc_rec *m,
+    const struct bc_keyring *kr, struct bc_verify_report *rep)
+{
+	const json_t *mdoc = m->doc;
 	const char *s;
 	int64_t size;
-	int r;
+	int r, same;
 
-	*mdoc = NULL;
-	mhash[0] = '\0';
-	r = bc_doc_parse(it->manifest, it->manifest_len, BC_MANIFEST_TYPE,
-	    mdoc, &e);
-	if ((r = add_check(rep, r == 0, "manifest-format", "%s",
-	    r == 0 ? "canonical JSON manifest" : e.msg)) != 0)
+	if ((r = add_check(rep, mdoc != NULL, "manifest-format", -1, "%s",
+	    mdoc != NULL ? "canonical JSON manifest" : m->perr)) != 0)
 		return r;
-	if (bc_sha256(it->manifest, it->manifest_len, digest) != 0)
-		return BC_ERR_CRYPTO;
-	bc_hex(digest, sizeof(digest), mhash);
-	if ((r = add_check(rep, strcmp(mhash, it->manifest_hash) == 0,
-	    "manifest-hash", strcmp(mhash, it->manifest_hash) == 0 ?
-	    "%s" : "stored manifest hash %.16s... but the manifest hashes to "
-	    "%s", strcmp(mhash, it->manifest_hash) == 0 ? mhash :
-	    it->manifest_hash, mhash)) != 0)
+	same = strcmp(m->hash, it->manifest_hash) == 0;
+	if ((r = add_check(rep, same, "manifest-hash", -1, same ? "%s" :
+	    "stored manifest hash %.16s... but the manifest hashes to %s",
+	    same ? m->hash : it->manifest_hash, m->hash)) != 0)
 		return r;
-
-	/* signed by a key that could register at the sealed time */
-	s = *mdoc ? bc_doc_str(*mdoc, "registered.key") : NULL;
-	if (*mdoc == NULL)
-		r = add_check(rep, 0, "manifest-signature",
-		    "manifest unreadable; its signer is unknown");
-	else if (bc_keyring_check_sig(kr, s, BC_ROLE_INGEST,
-	    bc_doc_str(*mdoc, "registered.at"), it->manifest,
-	    it->manifest_len, it->sig, it->siglen, &why) != 0)
-		r = add_check(rep, 0, "manifest-signature", "%s", why.msg);
-	else
-		r = add_check(rep, 1, "manifest-signature", "%s", why.msg);
-	if (r != 0)
+	if ((r = check_sig(rep, "manifest-signature", -1, m, kr,
+	    mdoc ? bc_doc_str(mdoc, "registered.key") : NULL,
+	    manifest_role(mdoc), mdoc ? bc_doc_str(mdoc, "registered.at") :
+	    NULL)) != 0)
 		return r;
 
 	/* the catalog's columns must say what the signed manifest says */
-	if (*mdoc == NULL)
-		return add_check(rep, 0, "manifest-record",
+	if (mdoc == NULL)
+		return add_check(rep, 0, "manifest-record", -1,
 		    "manifest unreadable; cannot compare with the catalog row");
-	if ((s = bc_doc_str(*mdoc, "id")) == NULL || strcmp(s, it->id) != 0)
-		return add_check(rep, 0, "manifest-record",
+	if ((s = bc_doc_str(mdoc, "id")) == NULL || strcmp(s, it->id) != 0)
+		return add_check(rep, 0, "manifest-record", -1,
 		    "catalog id %s but manifest id %s", it->id, s ? s : "-");
-	if ((s = bc_doc_str(*mdoc, "file.sha256")) == NULL ||
+	if ((s = bc_doc_str(mdoc, "file.sha256")) == NULL ||
 	    strcmp(s, it->sha256) != 0)
-		return add_check(rep, 0, "manifest-record",
+		return add_check(rep, 0, "manifest-record", -1,
 		    "catalog SHA-256 %.16s... differs from the sealed one",
 		    it->sha256);
-	if (bc_doc_int(*mdoc, "file.size", &size) != 0 || size != it->size)
-		return add_check(rep, 0, "manifest-record",
+	if (bc_doc_int(mdoc, "file.size", &size) != 0 || size != it->size)
+		return add_check(rep, 0, "manifest-record", -1,
 		    "catalog size %lld differs from the sealed size",
 		    (long long)it->size);
-	return add_check(rep, 1, "manifest-record",
+	return add_check(rep, 1, "manifest-record", -1,
 	    "catalog row agrees with the sealed manifest");
 }
 
+/*
+ * A derived item: its parent exists with the sealed manifest and file
+ * hashes, and the parent's chain records the derivation of this item.
+ */
 static int
-check_file(const struct bc_item *it, const json_t *mdoc,
+check_parent(struct bc_catalog *cat, const struct bc_item *it,
+    const json_t *mdoc, struct bc_verify_report *rep, struct bc_err *err)
+{
+	struct bc_item *p = NULL;
+	struct bc_event *ev = NULL;
+	struct bc_err e = { "" };
+	const char *from, *pman, *psha, *s;
+	json_t *pdoc = NULL, *doc;
+	size_t i, n = 0;
+	int found = 0, r;
+
+	from = bc_doc_str(mdoc, "derived.from");
+	pman = bc_doc_str(mdoc, "derived.manifest");
+	psha = bc_doc_str(mdoc, "derived.sha256");
+	if (from == NULL || pman == NULL || psha == NULL)
+		return add_check(rep, 0, "derive-parent", -1,
+		    "the manifest's 'derived' names no parent");
+	r = bc_catalog_find_by_manifest(cat, pman, &p, &e);
+	if (r == BC_ERR_NOT_FOUND)
+		return add_check(rep, 0, "derive-parent", -1, "parent %s "
+		    "(manifest %.16s...) is not in the catalog", from, pman);
+	if (r != 0)
+		return bc_err_set(err, r, "%s", e.msg);
+	if (strcmp(p->id, from) != 0 || bc_doc_parse(p->manifest,
+	    p->manifest_len, BC_MANIFEST_TYPE, &pdoc, &e) != 0 ||
+	    (s = bc_doc_str(pdoc, "file.sha256")) == NULL ||
+	    strcmp(s, psha) != 0) {
+		r = add_check(rep, 0, "derive-parent", -1, "parent %s does not "
+		    "match the sealed parent (id, manifest or file hash)",
+		    from);
+		goto out;
+	}
+	if ((r = bc_catalog_events(cat, p->manifest_hash, &ev, &n,
+	    err)) != 0)
+		goto out;
+	for (i = 0; i < n && !found; i++) {
+		if (bc_doc_parse(ev[i].body, ev[i].body_len, BC_EVENT_TYPE,
+		    &doc, &e) != 0)
+			continue;
+		found = (s = bc_doc_str(doc, "action")) != NULL &&
+		    strcmp(s, "derive") == 0 &&
+		    (s = bc_doc_str(doc, "details.child.manifest")) != NULL &&
+		    strcmp(s, it->manifest_hash) == 0;
+		json_decref(doc);
+	}
+	r = add_check(rep, found, "derive-parent", -1, found ?
+	    "derived from %s (SHA-256 %.16s...), recorded in its chain" :
+	    "parent %s records no 'derive' event for this item", from, psha);
+ out:
+	bc_events_free(ev, n);
+	json_decref(pdoc);
+	bc_item_free(p);
+	return r;
+}
+
+int
+bc_verify_file(const struct bc_item *it, const json_t *mdoc,
     const struct bc_verify_opts *opts, struct bc_verify_report *rep)
 {
 	struct bc_file_hash fh;
@@ -125,6 +247,7 @@ check_file(const struct bc_item *it, const json_t *mdoc,
 	int before, herr, r;
 
 	path = opts->file ? opts->file : it->path;
+	free(rep->path);
 	if ((rep->path = strdup(path)) == NULL)
 		return BC_ERR_NOMEM;
 	if (mdoc != NULL) {
@@ -137,126 +260,149 @@ check_file(const struct bc_item *it, const json_t *mdoc,
 	} else if ((herr = bc_hash_file(path, &fh, opts->progress,
 	    opts->progress_arg, &e)) != 0) {
 		before = rep->status;
-		if ((r = add_check(rep, 0, "file-present", "%s", e.msg)) != 0)
+		if ((r = add_check(rep, 0, "file-present", -1, "%s",
+		    e.msg)) != 0)
 			return r;
 		/* a missing or unreadable file is not evidence of tampering:
 		 * it keeps its own error unless the record itself is bad */
 		rep->status = before == BC_ERR_INTEGRITY ? before : herr;
 		return 0;
 	}
-	if ((r = add_check(rep, 1, "file-present", "%s", path)) != 0)
+	if ((r = add_check(rep, 1, "file-present", -1, "%s", path)) != 0)
 		return r;
 	if (want == NULL || want_size < 0)
-		return add_check(rep, 0, "file-hash",
+		return add_check(rep, 0, "file-hash", -1,
 		    "no sealed hash to compare with (manifest unreadable)");
-	if ((r = add_check(rep, (int64_t)fh.size == want_size, "file-size",
+	if ((r = add_check(rep, (int64_t)fh.size == want_size, "file-size", -1,
 	    (int64_t)fh.size == want_size ? "%llu bytes" :
 	    "file has %llu bytes, sealed size is %lld",
 	    (unsigned long long)fh.size, (long long)want_size)) != 0)
 		return r;
 	bc_hex(fh.sha256, sizeof(fh.sha256), hex);
+	snprintf(rep->measured, sizeof(rep->measured), "%s", hex);
 	if (strcmp(hex, want) == 0)
-		return add_check(rep, 1, "file-hash", "SHA-256 %s", hex);
-	return add_check(rep, 0, "file-hash",
+		return add_check(rep, 1, "file-hash", -1, "SHA-256 %s", hex);
+	return add_check(rep, 0, "file-hash", -1,
 	    "file SHA-256 %s differs from the sealed %s", hex, want);
 }
 
+/* The link of event i: its seq, item and prev. */
 static int
-check_events(struct bc_catalog *cat, const struct bc_item *it,
-    const struct bc_keyring *kr, const char *mhash,
-    struct bc_verify_report *rep, struct bc_err *err)
+check_link(const struct bc_event *ev, const struct bc_rec *r,
+    const char *mhash, int64_t want_seq, const char *prev, int first,
+    struct bc_verify_report *rep)
 {
-	struct bc_event *ev = NULL;
-	struct bc_err e = { "" }, why = { "" };
-	uint8_t digest[BC_SHA256_LEN];
-	char name[BC_CHECK_NAME_MAX], hex[BC_SHA256_HEX], prev[BC_SHA256_HEX];
 	const char *s;
-	json_t *doc;
-	size_t i, n = 0;
 	int64_t seq;
-	int ok, r;
 
-	if ((r = bc_catalog_events(cat, it->manifest_hash, &ev, &n, err)) != 0)
-		return r;
-	if (n == 0) {
-		r = add_check(rep, 0, "chain",
-		    "no custody events: the genesis 'register' event is "
-		    "missing");
-		goto out;
-	}
+	if (r->doc == NULL)
+		return add_check(rep, 0, "event-link", ev->seq,
+		    "event unreadable; its link is unknown");
+	if (bc_doc_int(r->doc, "seq", &seq) != 0 || seq != want_seq)
+		return add_check(rep, 0, "event-link", ev->seq,
+		    "event has seq %lld where %lld was due",
+		    (long long)(bc_doc_int(r->doc, "seq", &seq) == 0 ? seq :
+		    -1), (long long)want_seq);
+	if (ev->seq != seq)
+		return add_check(rep, 0, "event-link", ev->seq,
+		    "stored as seq %lld but the event says %lld",
+		    (long long)ev->seq, (long long)seq);
+	if ((s = bc_doc_str(r->doc, "item")) == NULL || strcmp(s, mhash) != 0)
+		return add_check(rep, 0, "event-link", ev->seq,
+		    "event belongs to another item (manifest %.16s...)",
+		    s ? s : "(none)");
+	if ((s = bc_doc_str(r->doc, "prev")) == NULL || strcmp(s, prev) != 0)
+		return add_check(rep, 0, "event-link", ev->seq,
+		    "prev %.16s... does not match the %s %.16s...",
+		    s ? s : "(none)", first ? "manifest hash" :
+		    "previous event's hash", prev);
+	return add_check(rep, 1, "event-link", ev->seq,
+	    "seq %lld follows %.16s...", (long long)seq, prev);
+}
+
+/*
+ * The chain: links run from the manifest as its bytes hash (mhash), not
+ * from the hash the catalog stored beside it.
+ */
+static int
+check_events(const char *mhash, const json_t *mdoc,
+    const struct bc_event *ev, const struct bc_rec *er, size_t n,
+    const struct bc_keyring *kr, struct bc_verify_report *rep)
+{
+	struct bc_err why = { "" };
+	const char *action, *sealed;
+	char prev[BC_SHA256_HEX];
+	int64_t want = 0, seq;
+	size_t i;
+	int role, r;
+
+	rep->nevents = (int64_t)n;
+	if (n == 0)
+		return add_check(rep, 0, "chain", -1, "no custody events: the "
+		    "genesis 'register' event is missing");
+	sealed = mdoc ? bc_doc_str(mdoc, "file.sha256") : NULL;
 	snprintf(prev, sizeof(prev), "%s", mhash);
 	for (i = 0; i < n; i++) {
-		doc = NULL;
-		r = bc_doc_parse(ev[i].body, ev[i].body_len, BC_EVENT_TYPE,
-		    &doc, &e);
-		if (bc_sha256(ev[i].body, ev[i].body_len, digest) != 0) {
-			json_decref(doc);
-			r = BC_ERR_CRYPTO;
-			goto out;
-		}
-		bc_hex(digest, sizeof(digest), hex);
-		snprintf(name, sizeof(name), "event-%zu-hash", i);
-		if (r != 0)
-			r = add_check(rep, 0, name, "%s", e.msg);
-		else if (strcmp(hex, ev[i].hash) != 0)
-			r = add_check(rep, 0, name, "stored hash %.16s... but "
-			    "the event hashes to %.16s...", ev[i].hash, hex);
+		if (er[i].doc == NULL)
+			r = add_check(rep, 0, "event-hash", ev[i].seq, "%s",
+			    er[i].perr);
+		else if (strcmp(er[i].hash, ev[i].hash) != 0)
+			r = add_check(rep, 0, "event-hash", ev[i].seq,
+			    "stored hash %.16s... but the event hashes to "
+			    "%.16s...", ev[i].hash, er[i].hash);
 		else
-			r = add_check(rep, 1, name, "%s", hex);
-		if (r != 0) {
-			json_decref(doc);
-			goto out;
-		}
+			r = add_check(rep, 1, "event-hash", ev[i].seq, "%s",
+			    er[i].hash);
+		if (r != 0 || (r = check_link(&ev[i], &er[i], mhash, want,
+		    prev, i == 0, rep)) != 0)
+			return r;
+		/* the next is due after this one, as it says */
+		want = er[i].doc && bc_doc_int(er[i].doc, "seq", &seq) == 0 ?
+		    seq + 1 : want + 1;
+		snprintf(prev, sizeof(prev), "%s", er[i].hash);
 
-		snprintf(name, sizeof(name), "event-%zu-link", i);
-		s = doc ? bc_doc_str(doc, "prev") : NULL;
-		ok = doc != NULL && bc_doc_int(doc, "seq", &seq) == 0 &&
-		    seq == (int64_t)i && ev[i].seq == (int64_t)i;
-		if (!ok)
-			r = add_check(rep, 0, name, "sequence number is not %zu",
-			    i);
-		else if ((s = bc_doc_str(doc, "item")) == NULL ||
-		    strcmp(s, mhash) != 0)
-			r = add_check(rep, 0, name,
-			    "event names another item than this manifest");
-		else if ((s = bc_doc_str(doc, "prev")) == NULL ||
-		    strcmp(s, prev) != 0)
-			r = add_check(rep, 0, name, "prev %.16s... does not "
-			    "match the %s %.16s...", s ? s : "(none)",
-			    i == 0 ? "manifest hash" : "previous event hash",
-			    prev);
-		else if (i == 0 && ((s = bc_doc_str(doc, "action")) == NULL ||
-		    strcmp(s, "register") != 0))
-			r = add_check(rep, 0, name,
-			    "first event is not 'register'");
+		action = er[i].doc ? bc_doc_str(er[i].doc, "action") : NULL;
+		role = bc_event_role(action);
+		if (role == BC_ROLE_INGEST && mdoc != NULL)
+			role = manifest_role(mdoc);	/* derived: custodian */
+		if ((r = check_sig(rep, "event-signature", ev[i].seq, &er[i],
+		    kr, er[i].doc ? bc_doc_str(er[i].doc, "key") : NULL, role,
+		    er[i].doc ? bc_doc_str(er[i].doc, "at") : NULL)) != 0)
+			return r;
+		if (er[i].doc == NULL)
+			continue;
+		if (bc_custody_rule(&rep->state, er[i].doc, sealed, &why) != 0)
+			r = add_check(rep, 0, "event-rule", ev[i].seq, "%s",
+			    why.msg);
 		else
-			r = add_check(rep, 1, name, "seq %zu follows %.16s...",
-			    i, prev);
-		if (r != 0) {
-			json_decref(doc);
-			goto out;
-		}
-		snprintf(prev, sizeof(prev), "%s", hex);
-
-		snprintf(name, sizeof(name), "event-%zu-signature", i);
-		if (doc == NULL)
-			r = add_check(rep, 0, name,
-			    "event unreadable; its signer is unknown");
-		else if (bc_keyring_check_sig(kr, bc_doc_str(doc, "key"),
-		    bc_event_role(bc_doc_str(doc, "action")),
-		    bc_doc_str(doc, "at"), ev[i].body, ev[i].body_len,
-		    ev[i].sig, ev[i].siglen, &why) != 0)
-			r = add_check(rep, 0, name, "%s", why.msg);
-		else
-			r = add_check(rep, 1, name, "%s", why.msg);
-		json_decref(doc);
+			r = add_check(rep, 1, "event-rule", ev[i].seq, "%s",
+			    action);
 		if (r != 0)
-			goto out;
+			return r;
 	}
-	r = 0;
- out:
-	bc_events_free(ev, n);
-	return r;
+	return 0;
+}
+
+int
+bc_verify_judge(struct bc_catalog *cat, const struct bc_item *it,
+    struct bc_rec *m, const struct bc_event *ev, struct bc_rec *er,
+    size_t n, const struct bc_keyring *kr, struct bc_verify_report *rep,
+    struct bc_err *err)
+{
+	size_t i;
+	int r;
+
+	if (m->failed)
+		return bc_err_set(err, m->failed, "SHA-256 failed");
+	for (i = 0; i < n; i++)
+		if (er[i].failed)
+			return bc_err_set(err, er[i].failed, "SHA-256 failed");
+	if ((r = check_manifest(it, m, kr, rep)) != 0)
+		return r;
+	if (m->doc != NULL && json_object_get(m->doc, "derived") != NULL &&
+	    (r = check_parent(cat, it, m->doc, rep, err)) != 0)
+		return r;
+	return check_events(m->hash, m->doc, ev, er, n, kr, rep);
 }
 
 int
@@ -266,14 +412,17 @@ bc_verify_item(struct bc_catalog *cat, const struct bc_item *it,
 {
 	static const struct bc_verify_opts defaults;
 	struct bc_keyring *kr = NULL;
+	struct bc_event *ev = NULL;
+	struct bc_rec m, *er = NULL;
 	struct bc_err kerr = { "" };
-	json_t *mdoc = NULL;
-	char mhash[BC_SHA256_HEX];
+	size_t i, n = 0;
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
+	memset(&m, 0, sizeof(m));
 	if (opts == NULL)
 		opts = &defaults;
+	rep->failures_only = opts->failures_only;
 	snprintf(rep->id, sizeof(rep->id), "%s", it->id);
 	r = bc_keyring_load(cat, &kr, &kerr);
 	if (r != 0 && (r != BC_ERR_INTEGRITY || kr == NULL)) {
@@ -282,21 +431,54 @@ bc_verify_item(struct bc_catalog *cat, const struct bc_item *it,
 	}
 	/* a broken keyring fails here; what it proved so far is still used */
 	if (r == 0)
-		r = add_check(rep, 1, "keyring", "%lld key document%s verify",
-		    (long long)kr->ndocs, kr->ndocs == 1 ? "" : "s");
+		r = add_check(rep, 1, "keyring", -1, "%lld key document%s "
+		    "verify", (long long)kr->ndocs, kr->ndocs == 1 ? "" : "s");
 	else
-		r = add_check(rep, 0, "keyring", "%s", kerr.msg);
-	if (r != 0 ||
-	    (r = check_manifest(it, kr, &mdoc, mhash, rep)) != 0 ||
-	    (r = check_file(it, mdoc, opts, rep)) != 0 ||
-	    (r = check_events(cat, it, kr, mhash, rep, err)) != 0) {
-		if (r == BC_ERR_NOMEM)
-			bc_err_set(err, r, "out of memory");
+		r = add_check(rep, 0, "keyring", -1, "%s", kerr.msg);
+	if (r != 0)
+		goto nomem;
+	if ((r = bc_catalog_events(cat, it->manifest_hash, &ev, &n,
+	    err)) != 0)
 		goto out;
+	if (n > 0 && (er = calloc(n, sizeof(*er))) == NULL) {
+		r = BC_ERR_NOMEM;
+		goto nomem;
 	}
-	r = 0;
+	m.text = it->manifest;
+	m.len = it->manifest_len;
+	m.sig = it->sig;
+	m.siglen = it->siglen;
+	m.type = BC_MANIFEST_TYPE;
+	bc_rec_prepare(&m, kr, NULL);
+	for (i = 0; i < n; i++) {
+		er[i].text = ev[i].body;
+		er[i].len = ev[i].body_len;
+		er[i].sig = ev[i].sig;
+		er[i].siglen = ev[i].siglen;
+		er[i].type = BC_EVENT_TYPE;
+		bc_rec_prepare(&er[i], kr, NULL);
+	}
+	if ((r = bc_verify_judge(cat, it, &m, ev, er, n, kr, rep,
+	    err)) != 0)
+		goto nomem;
+	if (opts->no_file)
+		r = 0;
+	else if (rep->state.purged)
+		r = add_check(rep, 1, "file-purged", -1, "purged at %s by %s: "
+		    "%s; the record stays, the file is not checked",
+		    rep->state.purged_at, rep->state.purged_by,
+		    rep->state.purge_reason);
+	else
+		r = bc_verify_file(it, m.doc, opts, rep);
+ nomem:
+	if (r == BC_ERR_NOMEM)
+		bc_err_set(err, r, "out of memory");
  out:
-	json_decref(mdoc);
+	for (i = 0; er != NULL && i < n; i++)
+		bc_rec_clear(&er[i]);
+	free(er);
+	bc_rec_clear(&m);
+	bc_events_free(ev, n);
 	bc_keyring_free(kr);
 	return r;
 }

@@ -155,6 +155,56 @@ START_TEST(test_wrong_key)
 }
 END_TEST
 
+static const char vmsg[] = "custody event bytes";
+
+/*
+ * The reusing verifier answers exactly as bc_verify: good, bad, good
+ * again on one context, and across more keys than it caches.
+ */
+START_TEST(test_verifier)
+{
+	enum { NKEYS = 20 };
+	struct bc_key *k[NKEYS];
+	struct bc_verifier *v;
+	uint8_t sig[NKEYS][BC_ED25519_SIGLEN], bad[BC_ED25519_SIGLEN];
+	size_t i, round;
+
+	for (i = 0; i < NKEYS; i++) {
+		ck_assert_int_eq(bc_key_generate(&k[i]), 0);
+		ck_assert_int_eq(bc_sign(k[i], vmsg, sizeof(vmsg) - 1, sig[i]),
+		    0);
+	}
+	ck_assert_ptr_nonnull(v = bc_verifier_new());
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < NKEYS; i++) {
+			ck_assert_int_eq(bc_verifier_check(v, k[i], vmsg,
+			    sizeof(vmsg) - 1, sig[i], BC_ED25519_SIGLEN), 0);
+			memcpy(bad, sig[i], sizeof(bad));
+			bad[round * 7 % BC_ED25519_SIGLEN] ^= 0x01;
+			ck_assert_int_eq(bc_verifier_check(v, k[i], vmsg,
+			    sizeof(vmsg) - 1, bad, BC_ED25519_SIGLEN),
+			    BC_ERR_INTEGRITY);
+			/* another key's signature, and a changed message */
+			ck_assert_int_eq(bc_verifier_check(v, k[i], vmsg,
+			    sizeof(vmsg) - 1, sig[(i + 1) % NKEYS],
+			    BC_ED25519_SIGLEN), BC_ERR_INTEGRITY);
+			ck_assert_int_eq(bc_verifier_check(v, k[i], vmsg,
+			    sizeof(vmsg) - 2, sig[i], BC_ED25519_SIGLEN),
+			    BC_ERR_INTEGRITY);
+			ck_assert_int_eq(bc_verifier_check(v, k[i], vmsg,
+			    sizeof(vmsg) - 1, sig[i], BC_ED25519_SIGLEN - 1),
+			    BC_ERR_INTEGRITY);
+			ck_assert_int_eq(bc_verifier_check(v, k[i], vmsg,
+			    sizeof(vmsg) - 1, sig[i], BC_ED25519_SIGLEN), 0);
+		}
+	}
+	bc_verifier_free(v);
+	bc_verifier_free(NULL);
+	for (i = 0; i < NKEYS; i++)
+		bc_key_free(k[i]);
+}
+END_TEST
+
 START_TEST(test_signature_length)
 {
 	struct bc_key *k = new_key();
@@ -547,6 +597,7 @@ sign_suite(void)
 	tcase_add_test(tc, test_flipped_signature);
 	tcase_add_test(tc, test_wrong_key);
 	tcase_add_test(tc, test_signature_length);
+	tcase_add_test(tc, test_verifier);
 	tcase_add_test(tc, test_key_id_and_raw);
 	suite_add_tcase(s, tc);
 

@@ -75,6 +75,22 @@ verify(const struct bc_verify_opts *opts, struct bc_verify_report *rep)
 	bc_item_free(it);
 }
 
+/*
+ * The name a check goes by in these tests: an event's check carries its
+ * seq in the name, "event-0-hash" for check "event-hash" of seq 0.
+ */
+static const char *
+tname(const struct bc_check *c)
+{
+	static char buf[BC_CHECK_NAME_MAX + 24];
+
+	if (c->seq < 0 || strncmp(c->name, "event-", 6) != 0)
+		return c->name;
+	snprintf(buf, sizeof(buf), "event-%lld-%s", (long long)c->seq,
+	    c->name + 6);
+	return buf;
+}
+
 /* The check called name; fails the test when there is none. */
 static const struct bc_check *
 check_named(const struct bc_verify_report *rep, const char *name)
@@ -82,7 +98,7 @@ check_named(const struct bc_verify_report *rep, const char *name)
 	size_t i;
 
 	for (i = 0; i < rep->nchecks; i++)
-		if (strcmp(rep->checks[i].name, name) == 0)
+		if (strcmp(tname(&rep->checks[i]), name) == 0)
 			return &rep->checks[i];
 	ck_abort_msg("no check named '%s'", name);
 	return NULL;
@@ -98,10 +114,10 @@ expect_failing(const struct bc_verify_report *rep, const char *failing)
 
 	snprintf(want, sizeof(want), ",%s,", failing);
 	for (i = 0; i < rep->nchecks; i++) {
-		snprintf(name, sizeof(name), ",%s,", rep->checks[i].name);
+		snprintf(name, sizeof(name), ",%s,", tname(&rep->checks[i]));
 		listed = strstr(want, name) != NULL;
 		ck_assert_msg(rep->checks[i].ok == !listed,
-		    "check %s: ok=%d (%s), expected %s", rep->checks[i].name,
+		    "check %s: ok=%d (%s), expected %s", tname(&rep->checks[i]),
 		    rep->checks[i].ok, rep->checks[i].detail,
 		    listed ? "a failure" : "success");
 	}
@@ -147,7 +163,7 @@ flip_byte(const char *path, off_t off)
 static const char *const all_checks[] = {
 	"keyring", "manifest-format", "manifest-hash", "manifest-signature",
 	"manifest-record", "file-present", "file-size", "file-hash",
-	"event-0-hash", "event-0-link", "event-0-signature",
+	"event-0-hash", "event-0-link", "event-0-signature", "event-0-rule",
 };
 
 START_TEST(test_clean)

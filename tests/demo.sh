@@ -1,7 +1,9 @@
 #!/bin/sh
-# tests/demo.sh - what 'make demo' shows: generate a key, create a catalog,
-# register a real still and a real video, verify them, flip one byte of a
-# copy and watch verification fail.  Everything happens in a throwaway
+# tests/demo.sh - what 'make demo' shows: generate keys, create a catalog,
+# register a real still and a real video, verify them, record custody
+# (transfer, copy, hold, a recorded verification), audit the catalog, then
+# flip one byte of a file and forge one custody record and watch
+# verification and audit fail.  Everything happens in a throwaway
 # directory; the repository's keys/ is never touched.
 set -eu
 : "${BODYCAM:=build/bodycam}"
@@ -36,7 +38,27 @@ bc verify BWC-000001 BWC-000002 BWC-000003
 say "6. one item in detail"
 bc show BWC-000002
 
-say "7. flip one byte in the middle of the video, then verify again"
+say "7. a custodian key and an auditor key, authorised by the admin"
+bc keygen custodian --dir "$work"
+bc keygen auditor --dir "$work"
+bc key add "$work/custodian.pub" --name "Det. Smith" --role custodian --key "$work/admin.key"
+bc key add "$work/auditor.pub" --name "QA auditor" --role auditor --key "$work/admin.key"
+
+say "8. custody: transfer, a checked copy, a legal hold"
+bc custody add BWC-000002 transfer --key "$work/custodian.key" --actor "Det. Smith" \
+	--to "DA office" --reason "trial preparation" --location "evidence room 2"
+cp "$work/with-gps.mp4" "$work/copy-for-defence.mp4"
+bc custody add BWC-000002 copy --key "$work/custodian.key" --actor "Det. Smith" \
+	--to "defence counsel" --file "$work/copy-for-defence.mp4"
+bc custody add BWC-000002 hold --key "$work/custodian.key" --actor "records clerk" \
+	--reason "litigation hold, case 2026-000451"
+bc verify BWC-000002 --record --key "$work/auditor.key" --actor "QA auditor"
+bc custody log BWC-000002
+
+say "9. audit the whole catalog"
+bc audit --files
+
+say "10. flip one byte in the middle of the video, then verify again"
 size=$(wc -c < "$work/with-gps.mp4")
 off=$((size / 2))
 orig=$(dd if="$work/with-gps.mp4" bs=1 skip="$off" count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
@@ -48,11 +70,26 @@ bc verify BWC-000002
 rc=$?
 set -e
 
+command -v sqlite3 >/dev/null 2>&1 || {
+	echo "demo: sqlite3 is needed for the forgery step (make deps installs it)" >&2
+	exit 1
+}
+say "11. an insider rewrites who made the copy, with sqlite3, then audits"
+echo "$ sqlite3 catalog.db 'DROP TRIGGER events_no_update; UPDATE events SET body = replace(...)'"
+sqlite3 "$work/catalog.db" "DROP TRIGGER events_no_update;
+    UPDATE events SET body = replace(body, '\"actor\":\"Det. Smith\"', '\"actor\":\"Det. Jones\"')
+    WHERE seq = 2 AND body LIKE '%\"action\":\"copy\"%';"
+set +e
+bc audit
+arc=$?
+set -e
+
 say "summary"
-if [ "$rc" -eq 1 ]; then
-	echo "3 files registered and sealed; all verified OK before tampering."
-	echo "After one flipped byte, 'bodycam verify BWC-000002' exited 1 and named file-hash."
+if [ "$rc" -eq 1 ] && [ "$arc" -eq 1 ]; then
+	echo "3 files registered and sealed; custody recorded and verified; the audit passed."
+	echo "After one flipped byte, 'bodycam verify BWC-000002' exited 1 and named file-hash;"
+	echo "after one forged custody record, 'bodycam audit' exited 1 and named the item, seq and check."
 	exit 0
 fi
-echo "UNEXPECTED: verify of the tampered file exited $rc (expected 1)" >&2
+echo "UNEXPECTED: verify of the tampered file exited $rc, audit of the forged record $arc (expected 1 and 1)" >&2
 exit 1

@@ -18,6 +18,8 @@
 #include "bodycam/catalog.h"
 #include "bodycam/keys.h"
 #include "bodycam/register.h"
+#include "bodycam/custody.h"
 #include "bodycam/verify.h"
+#include "bodycam/audit.h"
 
 #endif /* BODYCAM_BODYCAM_H */

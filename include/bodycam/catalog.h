@@ -110,6 +110,12 @@ int bc_catalog_begin(struct bc_catalog *cat, struct bc_err *err);
 int bc_catalog_commit(struct bc_catalog *cat, struct bc_err *err);
 void bc_catalog_rollback(struct bc_catalog *cat);
 
+/*
+ * A read transaction: everything read until bc_catalog_rollback comes
+ * from one snapshot, however other processes write meanwhile.
+ */
+int bc_catalog_snapshot(struct bc_catalog *cat, struct bc_err *err);
+
 /* The number the next item will get (inside a transaction). */
 int bc_catalog_next_item_num(struct bc_catalog *cat, int64_t *num,
     struct bc_err *err);
@@ -135,6 +141,10 @@ int bc_catalog_find_item(struct bc_catalog *cat, const char *ref,
 int bc_catalog_find_by_sha256(struct bc_catalog *cat, const char *sha256,
     struct bc_item **out, struct bc_err *err);
 
+/* Finds the item whose stored manifest hash is hash; BC_ERR_NOT_FOUND. */
+int bc_catalog_find_by_manifest(struct bc_catalog *cat, const char *hash,
+    struct bc_item **out, struct bc_err *err);
+
 /*
  * The events of the item whose manifest hash is item, ordered by seq.
  * *out is an array of *n events, freed with bc_events_free.
@@ -149,6 +159,22 @@ int bc_catalog_events(struct bc_catalog *cat, const char *item,
  */
 int bc_catalog_list(struct bc_catalog *cat, const struct bc_list_filter *f,
     int (*fn)(void *arg, const struct bc_item *it), void *arg,
+    struct bc_err *err);
+
+/*
+ * Calls fn for every item in registration order, handing it over: fn
+ * frees it (bc_item_free) or keeps it.  A non-zero return stops the walk.
+ */
+int bc_catalog_walk(struct bc_catalog *cat,
+    int (*fn)(void *arg, struct bc_item *it), void *arg, struct bc_err *err);
+
+/* The number of item rows and event rows. */
+int bc_catalog_count(struct bc_catalog *cat, int64_t *items,
+    int64_t *events, struct bc_err *err);
+
+/* Calls fn for every event row whose item is in no item row. */
+int bc_catalog_orphan_events(struct bc_catalog *cat,
+    int (*fn)(void *arg, const char *item, int64_t seq), void *arg,
     struct bc_err *err);
 
 /* Appends a key document row (inside a transaction). */

@@ -32,6 +32,14 @@ struct bc_operator_fields {
 	size_t			 ntags;
 };
 
+/* What a derived item's manifest says of its parent ("derived"). */
+struct bc_derived {
+	const char	*from;		/* the parent's id, "BWC-000001" */
+	const char	*manifest;	/* the parent's manifest hash */
+	const char	*sha256;	/* the parent's file hash */
+	const char	*reason;	/* why it was derived */
+};
+
 /* Everything a manifest seals. */
 struct bc_manifest_in {
 	const char			*id;		/* "BWC-000001" */
@@ -43,6 +51,7 @@ struct bc_manifest_in {
 	const char			*registered_at;	/* RFC 3339 */
 	const char			*station;
 	const char			*key_id;
+	const struct bc_derived		*derived;	/* or NULL */
 };
 
 /* A signed document: canonical bytes, their hash and signature. */
@@ -52,6 +61,14 @@ struct bc_signed {
 	char	 hash[BC_SHA256_HEX];		/* SHA-256 of text */
 	uint8_t	 sig[BC_ED25519_SIGLEN];
 };
+
+/*
+ * Checks one operator field named name (for messages): NULL, or a
+ * non-empty string of valid UTF-8 of at most max bytes without control
+ * characters.  Returns 0 or BC_ERR_INVALID.
+ */
+int bc_field_check(const char *name, const char *v, size_t max,
+    struct bc_err *err);
 
 /*
  * Checks operator fields: valid UTF-8, within the size caps, no control

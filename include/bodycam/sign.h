@@ -69,6 +69,19 @@ int bc_sign(const struct bc_key *k, const void *msg, size_t len,
 int bc_verify(const struct bc_key *k, const void *msg, size_t len,
     const uint8_t *sig, size_t siglen);
 
+/*
+ * A verifier for many signatures on one thread: it keeps an initialised
+ * OpenSSL context per key, which spares the set-up of each check.  Not to
+ * be shared between threads; the keys it has seen must outlive it.
+ * bc_verifier_check answers as bc_verify does.
+ */
+struct bc_verifier;
+
+struct bc_verifier *bc_verifier_new(void);
+void bc_verifier_free(struct bc_verifier *v);
+int bc_verifier_check(struct bc_verifier *v, const struct bc_key *k,
+    const void *msg, size_t len, const uint8_t *sig, size_t siglen);
+
 /* Frees k and wipes its private part; accepts NULL. */
 void bc_key_free(struct bc_key *k);
 

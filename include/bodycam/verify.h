@@ -8,14 +8,17 @@
 #define BODYCAM_VERIFY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bodycam/catalog.h"
+#include "bodycam/custody.h"
 
 #define BC_CHECK_NAME_MAX	48
 #define BC_CHECK_DETAIL_MAX	320
 
 struct bc_check {
-	char	name[BC_CHECK_NAME_MAX];	/* "file-hash", ... */
+	char	name[BC_CHECK_NAME_MAX];	/* "file-hash", "event-link" */
+	int64_t	seq;				/* the event's, or -1 */
 	int	ok;
 	char	detail[BC_CHECK_DETAIL_MAX];
 };
@@ -27,11 +30,18 @@ struct bc_verify_report {
 	size_t		 nchecks;
 	int		 status;	/* 0, BC_ERR_INTEGRITY, BC_ERR_NOT_FOUND,
 					   or another error: the worst seen */
+	int		 failures_only;	/* record failing checks only */
+	int64_t		 nevents;	/* events read */
+	int64_t		 nsigs;		/* signatures that verified */
+	char		 measured[BC_SHA256_HEX];	/* the file's, or "" */
+	struct bc_custody_state state;	/* as the chain says */
 };
 
 struct bc_verify_opts {
 	const char		*file;		/* NULL: the registered path */
 	const struct bc_file_hash *file_hash;	/* already hashed, or NULL */
+	int			 no_file;	/* check the records only */
+	int			 failures_only;
 	bc_progress_fn		 progress;
 	void			*progress_arg;
 };

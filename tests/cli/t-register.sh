@@ -349,7 +349,7 @@ if [ "$HAVE_SQLITE" -eq 1 ]; then
 	    "the stored event was edited"
 	expect_exit 1 "verify an edited custody event: exit 1" -- \
 	    "$BODYCAM" --catalog "$W/t3.db" verify "$A"
-	expect_grep "FAILED +event-0-" "$OUT" "edited event: an event-0 check fails"
+	expect_grep "FAILED +event-hash +seq 0:" "$OUT" "edited event: event-hash of seq 0 fails"
 
 	# the append-only triggers are in place in a normal catalog
 	check "the catalog refuses UPDATE on items" -- \

@@ -1,0 +1,384 @@
+/*
+ * audit.c - every key document, manifest and event of a catalog, checked.
+ *
+ * Items are read in batches from one read snapshot.  Each batch goes to
+ * worker threads for the independent, costly part of every record (its
+ * hash, its canonical parse, its Ed25519 signature: bc_rec_prepare) while
+ * this thread reads the next batch and judges the previous one in order
+ * (links, authority at signing time, rules: bc_verify_judge).  So the
+ * signature work, which dominates, keeps every core busy, and the result
+ * is the same as verifying each item on its own.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bodycam/audit.h"
+#include "bodycam/keys.h"
+#include "internal.h"
+
+#define BATCH_RECS	4096	/* records per batch, about */
+
+struct aitem {
+	struct bc_item	*it;
+	struct bc_event	*ev;
+	size_t		 n;
+	struct bc_rec	*rec;		/* n + 1: the manifest, then events */
+};
+
+struct batch {
+	struct aitem		*v;
+	size_t			 n, cap;
+	size_t			 nrecs;
+	size_t			 next;		/* work queue, atomic */
+	const struct bc_keyring	*kr;
+	pthread_t		 tid[BC_AUDIT_THREADS_MAX];
+	int			 nthreads;	/* running */
+};
+
+struct audit {
+	struct bc_catalog		*cat;
+	const struct bc_audit_opts	*opts;
+	struct bc_audit_report		*rep;
+	const struct bc_keyring		*kr;
+	struct batch			*filling, *running;
+	int				 threads;
+	int64_t				 total;
+	struct bc_err			*err;
+};
+
+static int
+add_failure(struct bc_audit_report *rep, const char *item, int64_t seq,
+    const char *check, const char *reason)
+{
+	struct bc_audit_failure *f, *tmp;
+	size_t cap;
+
+	/* grow by doubling: a wrecked catalog may fail every record */
+	cap = rep->nfailures;
+	if ((cap & (cap - 1)) == 0) {
+		tmp = realloc(rep->failures, (cap ? cap * 2 : 16) *
+		    sizeof(*tmp));
+		if (tmp == NULL)
+			return BC_ERR_NOMEM;
+		rep->failures = tmp;
+	}
+	f = &rep->failures[rep->nfailures++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->item, sizeof(f->item), "%s", item);
+	f->seq = seq;
+	snprintf(f->check, sizeof(f->check), "%s", check);
+	snprintf(f->reason, sizeof(f->reason), "%s", reason);
+	rep->status = BC_ERR_INTEGRITY;
+	return 0;
+}
+
+void
+bc_audit_report_clear(struct bc_audit_report *rep)
+{
+	if (rep == NULL)
+		return;
+	free(rep->failures);
+	memset(rep, 0, sizeof(*rep));
+}
+
+static void
+batch_free(struct batch *b)
+{
+	size_t i, j;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++) {
+		for (j = 0; b->v[i].rec != NULL && j <= b->v[i].n; j++)
+			bc_rec_clear(&b->v[i].rec[j]);
+		free(b->v[i].rec);
+		bc_events_free(b->v[i].ev, b->v[i].n);
+		bc_item_free(b->v[i].it);
+	}
+	free(b->v);
+	free(b);
+}
+
+static void *
+worker(void *arg)
+{
+	struct batch *b = arg;
+	struct bc_verifier *vf = bc_verifier_new();	/* NULL: slower */
+	struct aitem *a;
+	size_t i, j;
+
+	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) <
+	    b->n) {
+		a = &b->v[i];
+		for (j = 0; j <= a->n; j++)
+			bc_rec_prepare(&a->rec[j], b->kr, vf);
+	}
+	bc_verifier_free(vf);
+	return NULL;
+}
+
+/* Starts the workers on b; with no thread at all, does the work here. */
+static void
+batch_start(struct batch *b, const struct bc_keyring *kr, int threads)
+{
+	int t;
+
+	b->kr = kr;
+	b->next = 0;
+	b->nthreads = 0;
+	for (t = 0; t < threads; t++) {
+		if (pthread_create(&b->tid[t], NULL, worker, b) != 0)
+			break;
+		b->nthreads++;
+	}
+	if (b->nthreads == 0)
+		worker(b);
+}
+
+static void
+batch_join(struct batch *b)
+{
+	int t;
+
+	for (t = 0; t < b->nthreads; t++)
+		pthread_join(b->tid[t], NULL);
+	b->nthreads = 0;
+}
+
+/* Re-hashes the file of an item that is not purged. */
+static int
+audit_file(struct audit *a, const struct aitem *ai,
+    const struct bc_verify_report *vr)
+{
+	struct bc_verify_opts vo;
+	struct bc_verify_report fr;
+	size_t i;
+	int changed = 0, missing = 0, r;
+
+	if (vr->state.purged) {
+		a->rep->files_purged++;
+		return 0;
+	}
+	memset(&vo, 0, sizeof(vo));
+	memset(&fr, 0, sizeof(fr));
+	fr.failures_only = 1;
+	if ((r = bc_verify_file(ai->it, ai->rec[0].doc, &vo, &fr)) != 0)
+		goto out;
+	for (i = 0; i < fr.nchecks && r == 0; i++) {
+		if (strcmp(fr.checks[i].name, "file-present") == 0)
+			missing = 1;
+		else
+			changed = 1;
+		r = add_failure(a->rep, ai->it->id, -1, fr.checks[i].name,
+		    fr.checks[i].detail);
+	}
+	if (missing)
+		a->rep->files_missing++;
+	else if (changed)
+		a->rep->files_changed++;
+	else
+		a->rep->files_matched++;
+ out:
+	bc_verify_report_clear(&fr);
+	return r;
+}
+
+/* Judges every item of a prepared batch, in order. */
+static int
+batch_judge(struct audit *a, struct batch *b)
+{
+	struct bc_verify_report vr;
+	struct aitem *ai;
+	size_t i, j;
+	int r = 0;
+
+	for (i = 0; i < b->n && r == 0; i++) {
+		ai = &b->v[i];
+		memset(&vr, 0, sizeof(vr));
+		vr.failures_only = 1;
+		snprintf(vr.id, sizeof(vr.id), "%s", ai->it->id);
+		r = bc_verify_judge(a->cat, ai->it, &ai->rec[0], ai->ev,
+		    &ai->rec[1], ai->n, a->kr, &vr, a->err);
+		for (j = 0; j < vr.nchecks && r == 0; j++)
+			r = add_failure(a->rep, ai->it->id, vr.checks[j].seq,
+			    vr.checks[j].name, vr.checks[j].detail);
+		a->rep->items++;
+		a->rep->events += (int64_t)ai->n;
+		a->rep->signatures += vr.nsigs;
+		if (r == 0 && a->opts->files)
+			r = audit_file(a, ai, &vr);
+		bc_verify_report_clear(&vr);
+		if (a->opts->progress != NULL)
+			a->opts->progress(a->opts->progress_arg,
+			    a->rep->items, a->total);
+	}
+	if (r == BC_ERR_NOMEM)
+		bc_err_set(a->err, r, "out of memory");
+	return r;
+}
+
+/*
+ * The filled batch goes to the workers; meanwhile the one they had is
+ * judged.  With flush, the last batch is also waited for and judged.
+ */
+static int
+pipeline_step(struct audit *a, int flush)
+{
+	struct batch *done = a->running;
+	int r = 0;
+
+	if (done != NULL)
+		batch_join(done);
+	a->running = NULL;
+	if (a->filling != NULL && a->filling->n > 0) {
+		batch_start(a->filling, a->kr, a->threads);
+		a->running = a->filling;
+		a->filling = NULL;
+	}
+	if (done != NULL) {
+		r = batch_judge(a, done);
+		batch_free(done);
+	}
+	if (flush && a->running != NULL) {
+		done = a->running;
+		a->running = NULL;
+		batch_join(done);
+		if (r == 0)
+			r = batch_judge(a, done);
+		batch_free(done);
+	}
+	return r;
+}
+
+static int
+collect(void *arg, struct bc_item *it)
+{
+	struct audit *a = arg;
+	struct batch *b;
+	struct aitem *ai, *tmp;
+	size_t j;
+	int r;
+
+	if (a->filling == NULL &&
+	    (a->filling = calloc(1, sizeof(*a->filling))) == NULL) {
+		bc_item_free(it);
+		return bc_err_set(a->err, BC_ERR_NOMEM, "out of memory");
+	}
+	b = a->filling;
+	if (b->n == b->cap) {
+		tmp = realloc(b->v, (b->cap ? b->cap * 2 : 64) * sizeof(*tmp));
+		if (tmp == NULL) {
+			bc_item_free(it);
+			return bc_err_set(a->err, BC_ERR_NOMEM,
+			    "out of memory");
+		}
+		b->v = tmp;
+		b->cap = b->cap ? b->cap * 2 : 64;
+	}
+	ai = &b->v[b->n++];
+	memset(ai, 0, sizeof(*ai));
+	ai->it = it;
+	if ((r = bc_catalog_events(a->cat, it->manifest_hash, &ai->ev, &ai->n,
+	    a->err)) != 0)
+		return r;
+	if ((ai->rec = calloc(ai->n + 1, sizeof(*ai->rec))) == NULL)
+		return bc_err_set(a->err, BC_ERR_NOMEM, "out of memory");
+	ai->rec[0].text = it->manifest;
+	ai->rec[0].len = it->manifest_len;
+	ai->rec[0].sig = it->sig;
+	ai->rec[0].siglen = it->siglen;
+	ai->rec[0].type = BC_MANIFEST_TYPE;
+	for (j = 0; j < ai->n; j++) {
+		ai->rec[j + 1].text = ai->ev[j].body;
+		ai->rec[j + 1].len = ai->ev[j].body_len;
+		ai->rec[j + 1].sig = ai->ev[j].sig;
+		ai->rec[j + 1].siglen = ai->ev[j].siglen;
+		ai->rec[j + 1].type = BC_EVENT_TYPE;
+	}
+	b->nrecs += ai->n + 1;
+	if (b->nrecs >= BATCH_RECS)
+		return pipeline_step(a, 0);
+	return 0;
+}
+
+static int
+orphan(void *arg, const char *item, int64_t seq)
+{
+	struct audit *a = arg;
+	char id[BC_ITEM_ID_MAX];
+
+	snprintf(id, sizeof(id), "%.16s", item);
+	if (add_failure(a->rep, id, seq, "orphan-event",
+	    "an event row names an item that is not in the catalog") != 0)
+		return bc_err_set(a->err, BC_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+static int
+thread_count(int want)
+{
+	long n;
+
+	if (want <= 0)
+		want = (n = sysconf(_SC_NPROCESSORS_ONLN)) > 0 ? (int)n : 1;
+	return want > BC_AUDIT_THREADS_MAX ? BC_AUDIT_THREADS_MAX : want;
+}
+
+int
+bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
+    struct bc_audit_report *rep, struct bc_err *err)
+{
+	static const struct bc_audit_opts defaults;
+	struct bc_keyring *kr = NULL;
+	struct bc_err kerr = { "" };
+	struct audit a;
+	int64_t nevents;
+	int r;
+
+	memset(rep, 0, sizeof(*rep));
+	if (opts == NULL)
+		opts = &defaults;
+	memset(&a, 0, sizeof(a));
+	a.cat = cat;
+	a.opts = opts;
+	a.rep = rep;
+	a.err = err;
+	a.threads = rep->threads = thread_count(opts->threads);
+	/* jansson seeds its hash function on first use: not in a thread */
+	json_decref(json_object());
+
+	if ((r = bc_catalog_snapshot(cat, err)) != 0)
+		return r;
+	r = bc_keyring_load(cat, &kr, &kerr);
+	if (r != 0 && (r != BC_ERR_INTEGRITY || kr == NULL)) {
+		bc_err_set(err, r, "%s", kerr.msg);
+		goto out;
+	}
+	if (r != 0 && (r = add_failure(rep, "keys", kr->ndocs, "keyring",
+	    kerr.msg)) != 0) {
+		bc_err_set(err, r, "out of memory");
+		goto out;
+	}
+	rep->keydocs = kr->ndocs;
+	a.kr = kr;
+	if (opts->progress != NULL &&
+	    (r = bc_catalog_count(cat, &a.total, &nevents, err)) != 0)
+		goto out;
+	if ((r = bc_catalog_walk(cat, collect, &a, err)) != 0 ||
+	    (r = pipeline_step(&a, 1)) != 0 ||
+	    (r = bc_catalog_orphan_events(cat, orphan, &a, err)) != 0)
+		goto out;
+	r = 0;
+ out:
+	if (a.running != NULL) {
+		batch_join(a.running);
+		batch_free(a.running);
+	}
+	batch_free(a.filling);
+	bc_catalog_rollback(cat);
+	bc_keyring_free(kr);
+	return r;
+}

@@ -1,0 +1,166 @@
+/*
+ * cmd-audit.c - bodycam audit: check every record of the catalog (and,
+ * with --files, every file still held) and list each failure.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void
+show_progress(void *arg, int64_t done, int64_t total)
+{
+	(void)arg;
+	if (done == total || done % 256 == 0)
+		fprintf(stderr, "\raudit: %lld of %lld items", (long long)done,
+		    (long long)total);
+	if (done == total)
+		fputc('\n', stderr);
+}
+
+static json_t *
+audit_json(const struct bc_audit_report *rep, int files)
+{
+	const struct bc_audit_failure *f;
+	json_t *o, *arr, *e;
+	size_t i;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < rep->nfailures; i++) {
+		f = &rep->failures[i];
+		e = f->seq >= 0 ?
+		    json_pack("{s:s, s:I, s:s, s:s}", "item", f->item, "seq",
+		    (json_int_t)f->seq, "check", f->check, "reason",
+		    f->reason) :
+		    json_pack("{s:s, s:n, s:s, s:s}", "item", f->item, "seq",
+		    "check", f->check, "reason", f->reason);
+		if (e == NULL || json_array_append_new(arr, e) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:i, s:o}", "ok",
+	    rep->status == 0, "keydocs", (json_int_t)rep->keydocs, "items",
+	    (json_int_t)rep->items, "events", (json_int_t)rep->events,
+	    "signatures", (json_int_t)rep->signatures, "threads",
+	    rep->threads, "failures", arr);
+	if (o != NULL && files)
+		json_object_set_new(o, "files", json_pack("{s:I, s:I, s:I, "
+		    "s:I}", "matched", (json_int_t)rep->files_matched,
+		    "changed", (json_int_t)rep->files_changed, "missing",
+		    (json_int_t)rep->files_missing, "purged",
+		    (json_int_t)rep->files_purged));
+	return o;
+}
+
+static void
+audit_text(const struct bc_audit_report *rep, int files, int quiet)
+{
+	const struct bc_audit_failure *f;
+	size_t i;
+
+	if (!quiet) {
+		printf("audited %lld key document%s, %lld item%s, %lld "
+		    "event%s: %lld signatures verified\n",
+		    (long long)rep->keydocs, rep->keydocs == 1 ? "" : "s",
+		    (long long)rep->items, rep->items == 1 ? "" : "s",
+		    (long long)rep->events, rep->events == 1 ? "" : "s",
+		    (long long)rep->signatures);
+		if (files)
+			printf("files: %lld matched, %lld changed, %lld "
+			    "missing, %lld purged\n",
+			    (long long)rep->files_matched,
+			    (long long)rep->files_changed,
+			    (long long)rep->files_missing,
+			    (long long)rep->files_purged);
+	}
+	for (i = 0; i < rep->nfailures; i++) {
+		f = &rep->failures[i];
+		if (f->seq >= 0)
+			printf("FAILED  %s  seq %lld  %s  %s\n", f->item,
+			    (long long)f->seq, f->check, f->reason);
+		else
+			printf("FAILED  %s  seq -  %s  %s\n", f->item,
+			    f->check, f->reason);
+	}
+	if (rep->nfailures > 0)
+		printf("%zu failure%s\n", rep->nfailures,
+		    rep->nfailures == 1 ? "" : "s");
+	else if (!quiet)
+		printf("OK\n");
+}
+
+static int
+cmd_audit(struct bc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "files", no_argument, NULL, 'f' },
+		{ "threads", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bc_audit_opts ao;
+	struct bc_audit_report rep;
+	struct bc_err err = { "" };
+	char *end;
+	long n;
+	int c, r, st;
+
+	memset(&ao, 0, sizeof(ao));
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			ao.files = 1;
+			break;
+		case 't':
+			n = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || n < 1 ||
+			    n > BC_AUDIT_THREADS_MAX)
+				return bc_cli_usage(ctx->cmd, "--threads "
+				    "wants a number from 1 to %d",
+				    BC_AUDIT_THREADS_MAX);
+			ao.threads = (int)n;
+			break;
+		default:
+			return bc_cli_badopt(ctx->cmd, c, argv);
+		}
+	}
+	if (optind != argc)
+		return bc_cli_usage(ctx->cmd, "audit takes no arguments");
+	if ((st = bc_cli_open_catalog(ctx)) != 0)
+		return st;
+	if (!ctx->quiet && !ctx->json && isatty(STDERR_FILENO))
+		ao.progress = show_progress;
+	if ((r = bc_audit(ctx->cat, &ao, &rep, &err)) != 0)
+		return bc_cli_fail(r, &err);
+	if (ctx->json) {
+		if ((ctx->out = audit_json(&rep, ao.files)) == NULL)
+			st = bc_cli_fail(BC_ERR_NOMEM, NULL);
+	} else {
+		audit_text(&rep, ao.files, ctx->quiet);
+	}
+	if (st == 0)
+		st = bc_exit_status(rep.status);
+	bc_audit_report_clear(&rep);
+	return st;
+}
+
+const struct bc_cmd bc_cmd_audit = {
+	.name = "audit",
+	.usage = "[--files] [--threads N]",
+	.summary = "Check every key document, manifest and custody event of "
+	    "the catalog: hashes,\n      signatures, chain links, roles and "
+	    "revocation at signing time, and the\n      action rules.  "
+	    "Prints counts, then each failure with its item, seq and check.",
+	.options =
+	    "  --files       also re-hash every file still held: matched, "
+	    "changed or missing\n"
+	    "  --threads N   signature-checking threads (default: one per "
+	    "CPU)\n",
+	.exec = cmd_audit,
+};

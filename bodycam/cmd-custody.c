@@ -1,0 +1,410 @@
+/*
+ * cmd-custody.c - bodycam custody add|log: record who did what with an
+ * item, and print its chain of custody.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int
+custody_add(struct bc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "actor", required_argument, NULL, 'a' },
+		{ "to", required_argument, NULL, 't' },
+		{ "reason", required_argument, NULL, 'R' },
+		{ "location", required_argument, NULL, 'l' },
+		{ "note", required_argument, NULL, 'n' },
+		{ "file", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bc_custody_req req;
+	struct bc_custody_result res;
+	struct bc_err err = { "" };
+	struct bc_key *key = NULL;
+	const char *keypath = NULL;
+	int a, c, r, st;
+
+	memset(&req, 0, sizeof(req));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': keypath = optarg; break;
+		case 'a': req.actor = optarg; break;
+		case 't': req.to = optarg; break;
+		case 'R': req.reason = optarg; break;
+		case 'l': req.location = optarg; break;
+		case 'n': req.note = optarg; break;
+		case 'f': req.file = optarg; break;
+		default: return bc_cli_badopt(ctx->cmd, c, argv);
+		}
+	}
+	if (argc - optind != 2)
+		return bc_cli_usage(ctx->cmd, "custody add takes ITEM and "
+		    "ACTION");
+	req.action = argv[optind + 1];
+	a = bc_action_parse(req.action);
+	if (a < 0 || a == BC_ACT_REGISTER || a == BC_ACT_VERIFY)
+		return bc_cli_usage(ctx->cmd, "%s action '%s' (access, copy, "
+		    "transfer, hold, unhold, derive, purge, note%s)",
+		    a < 0 ? "unknown" : "cannot record", req.action,
+		    a == BC_ACT_VERIFY ? "; a verification is recorded by "
+		    "'bodycam verify --record'" : a == BC_ACT_REGISTER ?
+		    "; use 'bodycam register'" : "");
+	if (keypath == NULL || req.actor == NULL)
+		return bc_cli_usage(ctx->cmd, "custody add needs --key and "
+		    "--actor");
+	if (bc_action_needs_to(a) && req.to == NULL)
+		return bc_cli_usage(ctx->cmd, "%s needs --to", req.action);
+	if (bc_action_needs_reason(a) && req.reason == NULL)
+		return bc_cli_usage(ctx->cmd, "%s needs --reason", req.action);
+	if (a == BC_ACT_DERIVE && req.file == NULL)
+		return bc_cli_usage(ctx->cmd, "derive needs --file");
+	if ((r = bc_key_load_private(keypath, &key, &err)) != 0)
+		return bc_cli_fail(r, &err);
+	if ((st = bc_cli_open_catalog(ctx)) != 0)
+		goto out;
+	if ((r = bc_custody_add(ctx->cat, key, argv[optind], &req, &res,
+	    &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	if (ctx->json) {
+		ctx->out = json_pack("{s:s, s:I, s:s, s:s}", "item", res.item,
+		    "seq", (json_int_t)res.seq, "action", req.action, "hash",
+		    res.hash);
+		if (ctx->out != NULL && res.child[0] != '\0')
+			json_object_set_new(ctx->out, "child",
+			    json_pack("{s:s, s:s}", "id", res.child,
+			    "sha256", res.child_sha256));
+		if (ctx->out != NULL && res.copy_sha256[0] != '\0')
+			json_object_set_new(ctx->out, "copy_sha256",
+			    json_string(res.copy_sha256));
+	} else if (!ctx->quiet) {
+		printf("%s  seq %lld  %s  %s\n", res.item, (long long)res.seq,
+		    req.action, res.hash);
+		if (res.child[0] != '\0')
+			printf("%s  derived from %s  %s\n", res.child,
+			    res.item, res.child_sha256);
+		if (res.copy_sha256[0] != '\0')
+			printf("copy matches the sealed SHA-256 %s\n",
+			    res.copy_sha256);
+	}
+	st = 0;
+ out:
+	bc_key_free(key);
+	return st;
+}
+
+/* One event of the timeline, with what its verification said. */
+struct line {
+	json_t		*doc;		/* NULL when unreadable */
+	int64_t		 seq;
+	const char	*hash;
+	char		 status[BC_CHECK_NAME_MAX * 3];
+	const char	*signer;	/* key name */
+};
+
+static const char *
+dstr(const json_t *doc, const char *path)
+{
+	const char *s = doc ? bc_doc_str(doc, path) : NULL;
+
+	return s != NULL ? s : "";
+}
+
+/*
+ * A CSV field (RFC 4180).  Text that a spreadsheet would run as a formula
+ * (= + - @ first) is quoted and prefixed with ' so that an export cannot
+ * execute; the JSON export carries the exact text.
+ */
+static void
+csv_field(const char *s, int last)
+{
+	int formula = s[0] == '=' || s[0] == '+' || s[0] == '-' ||
+	    s[0] == '@' || s[0] == '\t' || s[0] == '\r';
+
+	if (formula || strpbrk(s, ",\"\r\n") != NULL) {
+		putchar('"');
+		if (formula)
+			putchar('\'');
+		for (; *s != '\0'; s++) {
+			if (*s == '"')
+				putchar('"');
+			putchar(*s);
+		}
+		putchar('"');
+	} else {
+		fputs(s, stdout);
+	}
+	putchar(last ? '\n' : ',');
+}
+
+static void
+print_csv(const struct line *l, size_t n)
+{
+	static const char *const cols[] = { "seq", "at", "action", "actor",
+	    "key", "key_name", "location", "station", "reason", "to", "note",
+	    "outcome", "hash", "status" };
+	char seq[32];
+	size_t i, j;
+
+	for (j = 0; j < sizeof(cols) / sizeof(cols[0]); j++)
+		csv_field(cols[j], j + 1 == sizeof(cols) / sizeof(cols[0]));
+	for (i = 0; i < n; i++) {
+		snprintf(seq, sizeof(seq), "%lld", (long long)l[i].seq);
+		csv_field(seq, 0);
+		csv_field(dstr(l[i].doc, "at"), 0);
+		csv_field(dstr(l[i].doc, "action"), 0);
+		csv_field(dstr(l[i].doc, "actor"), 0);
+		csv_field(dstr(l[i].doc, "key"), 0);
+		csv_field(l[i].signer, 0);
+		csv_field(dstr(l[i].doc, "details.location"), 0);
+		csv_field(dstr(l[i].doc, "details.station"), 0);
+		csv_field(dstr(l[i].doc, "details.reason"), 0);
+		csv_field(dstr(l[i].doc, "details.to"), 0);
+		csv_field(dstr(l[i].doc, "details.note"), 0);
+		csv_field(dstr(l[i].doc, "details.outcome"), 0);
+		csv_field(l[i].hash, 0);
+		csv_field(l[i].status, 1);
+	}
+}
+
+static json_t *
+log_json(const struct bc_item *it, const struct bc_verify_report *rep,
+    const struct line *l, size_t n)
+{
+	json_t *o, *arr, *e;
+	size_t i;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		e = json_pack("{s:I, s:s, s:s, s:s, s:O?}", "seq",
+		    (json_int_t)l[i].seq, "hash", l[i].hash, "status",
+		    l[i].status, "key_name", l[i].signer, "event", l[i].doc);
+		if (e == NULL || json_array_append_new(arr, e) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	o = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:o}", "id", it->id,
+	    "sha256", it->sha256, "custodian", rep->state.custodian, "held",
+	    rep->state.held, "purged", rep->state.purged, "ok",
+	    rep->status == 0, "events", arr);
+	return o;
+}
+
+/* "why" for the readable log: the reason, the recipient, the note. */
+static void
+why_text(const json_t *doc, char *out, size_t outsz)
+{
+	const char *s;
+
+	snprintf(out, outsz, "%s", dstr(doc, "details.reason"));
+	if ((s = dstr(doc, "details.to"))[0] != '\0')
+		snprintf(out + strlen(out), outsz - strlen(out), "%sto %s",
+		    out[0] ? "; " : "", s);
+	if ((s = dstr(doc, "details.child.id"))[0] != '\0')
+		snprintf(out + strlen(out), outsz - strlen(out), "%sas %s",
+		    out[0] ? "; " : "", s);
+	if ((s = dstr(doc, "details.outcome"))[0] != '\0' &&
+	    strcmp(dstr(doc, "action"), "verify") == 0)
+		snprintf(out + strlen(out), outsz - strlen(out), "%s%s",
+		    out[0] ? "; " : "", s);
+	if ((s = dstr(doc, "details.note"))[0] != '\0')
+		snprintf(out + strlen(out), outsz - strlen(out), "%snote: %s",
+		    out[0] ? "; " : "", s);
+	if (out[0] == '\0')
+		snprintf(out, outsz, "-");
+}
+
+static void
+print_text(const struct bc_item *it, const struct bc_verify_report *rep,
+    const struct line *l, size_t n)
+{
+	char when[BC_TIME_MAX], where[2 * BC_FIELD_MAX + 8];
+	char why[4 * BC_FIELD_MAX + 32];
+	const char *loc;
+	size_t i;
+	int failed;
+
+	printf("%s  SHA-256 %s\n", it->id, it->sha256);
+	printf("custodian: %s; legal hold: %s%s\n", rep->state.custodian[0] ?
+	    rep->state.custodian : "-", rep->state.held ? "yes" : "no",
+	    rep->state.purged ? "; PURGED" : "");
+	printf("%-4s %-20s %-9s %-7s %-16s %-16s %-24s %s\n", "SEQ",
+	    "TIME (UTC)", "ACTION", "STATUS", "ACTOR", "SIGNER", "WHERE",
+	    "WHY");
+	for (i = 0; i < n; i++) {
+		/* 2026-11-26T02:50:06.118734Z -> 2026-11-26 02:50:06 */
+		snprintf(when, sizeof(when), "%.19s", dstr(l[i].doc, "at"));
+		if (strlen(when) > 10)
+			when[10] = ' ';
+		loc = dstr(l[i].doc, "details.location");
+		snprintf(where, sizeof(where), "%s%s%s", loc,
+		    loc[0] ? " @ " : "", dstr(l[i].doc, "details.station"));
+		why_text(l[i].doc, why, sizeof(why));
+		failed = strncmp(l[i].status, "FAILED ", 7) == 0;
+		printf("%-4lld %-20s %-9s %-7s %-16s %-16s %-24s %s%s%s%s\n",
+		    (long long)l[i].seq, when[0] ? when : "?",
+		    l[i].doc ? dstr(l[i].doc, "action") : "(unreadable)",
+		    failed ? "FAILED" : l[i].status, dstr(l[i].doc, "actor"),
+		    l[i].signer, where, why, failed ? "  [" : "",
+		    failed ? l[i].status + 7 : "", failed ? "]" : "");
+	}
+}
+
+static int
+custody_log(struct bc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "csv", no_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bc_verify_opts vo;
+	struct bc_verify_report rep;
+	struct bc_err err = { "" };
+	struct bc_item *it = NULL;
+	struct bc_event *ev = NULL;
+	struct bc_keyring *kr = NULL;
+	const struct bc_keyring_entry *ke;
+	struct line *l = NULL;
+	size_t i, j, n = 0;
+	int c, csv = 0, r, st;
+
+	memset(&rep, 0, sizeof(rep));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': csv = 1; break;
+		case 'j': ctx->json = 1; break;
+		default: return bc_cli_badopt(ctx->cmd, c, argv);
+		}
+	}
+	if (argc - optind != 1)
+		return bc_cli_usage(ctx->cmd, "custody log takes one ITEM");
+	if (csv && ctx->json)
+		return bc_cli_usage(ctx->cmd, "--csv and --json exclude each "
+		    "other");
+	if ((st = bc_cli_open_catalog(ctx)) != 0)
+		return st;
+	memset(&vo, 0, sizeof(vo));
+	vo.no_file = 1;
+	if ((r = bc_catalog_find_item(ctx->cat, argv[optind], &it,
+	    &err)) != 0 ||
+	    (r = bc_verify_item(ctx->cat, it, &vo, &rep, &err)) != 0 ||
+	    (r = bc_catalog_events(ctx->cat, it->manifest_hash, &ev, &n,
+	    &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	/* a broken keyring still names the keys it proved */
+	r = bc_keyring_load(ctx->cat, &kr, &err);
+	if (r != 0 && (r != BC_ERR_INTEGRITY || kr == NULL)) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	if (n > 0 && (l = calloc(n, sizeof(*l))) == NULL) {
+		st = bc_cli_fail(BC_ERR_NOMEM, NULL);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		l[i].seq = ev[i].seq;
+		l[i].hash = ev[i].hash;
+		if (bc_doc_parse(ev[i].body, ev[i].body_len, BC_EVENT_TYPE,
+		    &l[i].doc, NULL) != 0)
+			l[i].doc = NULL;
+		ke = bc_keyring_find(kr, dstr(l[i].doc, "key"));
+		l[i].signer = ke != NULL ? ke->name : "(unknown key)";
+		snprintf(l[i].status, sizeof(l[i].status), "ok");
+		for (j = 0; j < rep.nchecks; j++) {
+			if (rep.checks[j].seq != ev[i].seq ||
+			    rep.checks[j].ok)
+				continue;
+			if (strncmp(l[i].status, "FAILED", 6) != 0)
+				snprintf(l[i].status, sizeof(l[i].status),
+				    "FAILED %s", rep.checks[j].name);
+			else
+				snprintf(l[i].status + strlen(l[i].status),
+				    sizeof(l[i].status) -
+				    strlen(l[i].status), ",%s",
+				    rep.checks[j].name);
+		}
+	}
+	if (ctx->json) {
+		if ((ctx->out = log_json(it, &rep, l, n)) == NULL)
+			st = bc_cli_fail(BC_ERR_NOMEM, NULL);
+	} else if (csv) {
+		print_csv(l, n);
+	} else {
+		print_text(it, &rep, l, n);
+	}
+	/* the log is a report, not a verification: but say when it failed */
+	if (st == 0 && rep.status != 0) {
+		for (j = 0; j < rep.nchecks; j++)
+			if (!rep.checks[j].ok && rep.checks[j].seq < 0)
+				bc_cli_error("%s: %s: %s", it->id,
+				    rep.checks[j].name, rep.checks[j].detail);
+		bc_cli_error("%s: the record does not verify; run 'bodycam "
+		    "verify %s'", it->id, it->id);
+		st = bc_exit_status(rep.status);
+	}
+ out:
+	for (i = 0; l != NULL && i < n; i++)
+		json_decref(l[i].doc);
+	free(l);
+	bc_keyring_free(kr);
+	bc_events_free(ev, n);
+	bc_verify_report_clear(&rep);
+	bc_item_free(it);
+	return st;
+}
+
+static int
+cmd_custody(struct bc_ctx *ctx, int argc, char **argv)
+{
+	if (argc < 2)
+		return bc_cli_usage(ctx->cmd, "custody needs add or log");
+	if (strcmp(argv[1], "add") == 0)
+		return custody_add(ctx, argc - 1, argv + 1);
+	if (strcmp(argv[1], "log") == 0)
+		return custody_log(ctx, argc - 1, argv + 1);
+	return bc_cli_usage(ctx->cmd, "unknown custody command '%s'",
+	    argv[1]);
+}
+
+const struct bc_cmd bc_cmd_custody = {
+	.name = "custody",
+	.usage = "add ITEM ACTION --key KEY --actor WHO [--to WHO] "
+	    "[--reason WHY]\n"
+	    "           [--location WHERE] [--note TEXT] [--file PATH]\n"
+	    "       bodycam custody log ITEM [--json | --csv]",
+	.summary = "Record a custody event (signed, chained to the item's "
+	    "last one), or print\n      an item's chain of custody with the "
+	    "verification status of each event.\n      Actions: access, "
+	    "copy, transfer, hold, unhold, derive, purge, note.",
+	.options =
+	    "  --key KEY         private key that signs (role custodian or "
+	    "admin)\n"
+	    "  --actor WHO       who did it (required)\n"
+	    "  --to WHO          the recipient (copy, transfer: required)\n"
+	    "  --reason WHY      why (transfer, hold, unhold, derive, purge: "
+	    "required)\n"
+	    "  --location WHERE  where it happened\n"
+	    "  --note TEXT       a remark\n"
+	    "  --file PATH       copy: the copy, checked against the sealed "
+	    "hash;\n"
+	    "                    derive: the derived file, registered as a "
+	    "new item\n"
+	    "  --csv             log: comma-separated values\n"
+	    "  --json            log: one JSON document\n",
+	.exec = cmd_custody,
+};

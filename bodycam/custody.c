@@ -1,0 +1,581 @@
+/*
+ * custody.c - the actions, their rules, and appending a custody event.
+ *
+ * The writer and the checkers share bc_custody_rule: what 'custody add'
+ * refuses is exactly what verify and audit report, so a rule cannot be
+ * enforced in one place and forgotten in the other.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bodycam/custody.h"
+#include "bodycam/keys.h"
+#include "internal.h"
+
+static const char *const action_names[BC_ACT_COUNT] = {
+	[BC_ACT_REGISTER] = "register",
+	[BC_ACT_ACCESS] = "access",
+	[BC_ACT_COPY] = "copy",
+	[BC_ACT_TRANSFER] = "transfer",
+	[BC_ACT_HOLD] = "hold",
+	[BC_ACT_UNHOLD] = "unhold",
+	[BC_ACT_DERIVE] = "derive",
+	[BC_ACT_VERIFY] = "verify",
+	[BC_ACT_PURGE] = "purge",
+	[BC_ACT_NOTE] = "note",
+};
+
+int
+bc_action_parse(const char *name)
+{
+	int a;
+
+	if (name == NULL)
+		return -1;
+	for (a = 0; a < BC_ACT_COUNT; a++)
+		if (strcmp(action_names[a], name) == 0)
+			return a;
+	return -1;
+}
+
+const char *
+bc_action_name(int a)
+{
+	return a >= 0 && a < BC_ACT_COUNT ? action_names[a] : "?";
+}
+
+int
+bc_action_needs_reason(int a)
+{
+	return a == BC_ACT_TRANSFER || a == BC_ACT_HOLD ||
+	    a == BC_ACT_UNHOLD || a == BC_ACT_DERIVE || a == BC_ACT_PURGE;
+}
+
+int
+bc_action_needs_to(int a)
+{
+	return a == BC_ACT_COPY || a == BC_ACT_TRANSFER;
+}
+
+/* A non-empty string member of details, or NULL. */
+static const char *
+detail(const json_t *details, const char *name)
+{
+	const char *s = json_string_value(json_object_get(details, name));
+
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+static int
+is_hex64(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || strlen(s) != BC_SHA256_HEX - 1)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+int
+bc_custody_rule(struct bc_custody_state *st, const json_t *event,
+    const char *sha256, struct bc_err *why)
+{
+	const json_t *details = json_object_get(event, "details");
+	const json_t *child;
+	const char *name = bc_doc_str(event, "action");
+	const char *actor = bc_doc_str(event, "actor");
+	const char *s;
+	int a = bc_action_parse(name);
+
+	if (a < 0)
+		return bc_err_set(why, BC_ERR_INTEGRITY,
+		    "unknown action '%.32s'", name ? name : "(none)");
+	if (!json_is_object(details))
+		return bc_err_set(why, BC_ERR_INTEGRITY,
+		    "%s event has no details object", name);
+	if (actor == NULL || actor[0] == '\0')
+		return bc_err_set(why, BC_ERR_INTEGRITY,
+		    "%s event names no actor", name);
+	if ((st->nevents == 0) != (a == BC_ACT_REGISTER))
+		return bc_err_set(why, BC_ERR_INTEGRITY, st->nevents == 0 ?
+		    "the first event is '%s', not 'register'" :
+		    "'%s' after the first event", name);
+	s = detail(details, "sha256");
+	if (sha256 != NULL && (s == NULL || strcmp(s, sha256) != 0))
+		return bc_err_set(why, BC_ERR_INTEGRITY,
+		    "%s event names file SHA-256 %.16s..., not the sealed "
+		    "%.16s...", name, s ? s : "(none)", sha256);
+	if (st->purged && a != BC_ACT_NOTE)
+		return bc_err_set(why, BC_ERR_INTEGRITY,
+		    "'%s' after the item was purged at %s; only 'note' may "
+		    "follow a purge", name, st->purged_at);
+	if (bc_action_needs_to(a) && detail(details, "to") == NULL)
+		return bc_err_set(why, BC_ERR_INTEGRITY,
+		    "%s event does not name a recipient ('to')", name);
+	if (bc_action_needs_reason(a) && detail(details, "reason") == NULL)
+		return bc_err_set(why, BC_ERR_INTEGRITY,
+		    "%s event gives no reason", name);
+	switch (a) {
+	case BC_ACT_HOLD:
+		if (st->held)
+			return bc_err_set(why, BC_ERR_INTEGRITY,
+			    "hold while the item is already on legal hold");
+		break;
+	case BC_ACT_UNHOLD:
+		if (!st->held)
+			return bc_err_set(why, BC_ERR_INTEGRITY,
+			    "unhold while the item is not on legal hold");
+		break;
+	case BC_ACT_PURGE:
+		if (st->held)
+			return bc_err_set(why, BC_ERR_INTEGRITY,
+			    "purge while the item is on legal hold");
+		break;
+	case BC_ACT_DERIVE:
+		child = json_object_get(details, "child");
+		if (!json_is_object(child) || detail(child, "id") == NULL ||
+		    !is_hex64(detail(child, "manifest")))
+			return bc_err_set(why, BC_ERR_INTEGRITY,
+			    "derive event does not name the derived item");
+		break;
+	case BC_ACT_VERIFY:
+		s = detail(details, "outcome");
+		if (s == NULL || (strcmp(s, "passed") != 0 &&
+		    strcmp(s, "failed") != 0))
+			return bc_err_set(why, BC_ERR_INTEGRITY,
+			    "verify event has no outcome 'passed' or 'failed'");
+		break;
+	default:
+		break;
+	}
+
+	/* the rules hold: apply */
+	switch (a) {
+	case BC_ACT_REGISTER:
+		snprintf(st->custodian, sizeof(st->custodian), "%s", actor);
+		break;
+	case BC_ACT_TRANSFER:
+		snprintf(st->custodian, sizeof(st->custodian), "%s",
+		    detail(details, "to"));
+		break;
+	case BC_ACT_HOLD:
+		st->held = 1;
+		break;
+	case BC_ACT_UNHOLD:
+		st->held = 0;
+		break;
+	case BC_ACT_PURGE:
+		st->purged = 1;
+		snprintf(st->purged_at, sizeof(st->purged_at), "%s",
+		    (s = bc_doc_str(event, "at")) ? s : "");
+		snprintf(st->purged_by, sizeof(st->purged_by), "%s", actor);
+		snprintf(st->purge_reason, sizeof(st->purge_reason), "%s",
+		    detail(details, "reason"));
+		break;
+	case BC_ACT_VERIFY:
+		snprintf(st->last_verify, sizeof(st->last_verify), "%s",
+		    detail(details, "outcome"));
+		break;
+	default:
+		break;
+	}
+	st->nevents++;
+	return 0;
+}
+
+/* json_object_set_new for optional strings; -1 on failure. */
+static int
+put_opt(json_t *obj, const char *key, const char *v)
+{
+	if (v == NULL)
+		return 0;
+	return json_object_set_new(obj, key, json_string(v));
+}
+
+static int
+check_req(int a, const struct bc_custody_req *req, struct bc_err *err)
+{
+	int r;
+
+	if (a < 0)
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "unknown action '%s' (access, copy, transfer, hold, "
+		    "unhold, derive, verify, purge, note)",
+		    req->action ? req->action : "(none)");
+	if (a == BC_ACT_REGISTER)
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "'register' is recorded by 'bodycam register'");
+	if (req->actor == NULL)
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "who did it is required (--actor)");
+	if ((r = bc_field_check("--actor", req->actor, BC_FIELD_MAX,
+	    err)) != 0 ||
+	    (r = bc_field_check("--to", req->to, BC_FIELD_MAX, err)) != 0 ||
+	    (r = bc_field_check("--reason", req->reason, BC_FIELD_MAX,
+	    err)) != 0 ||
+	    (r = bc_field_check("--location", req->location, BC_FIELD_MAX,
+	    err)) != 0 ||
+	    (r = bc_field_check("--note", req->note, BC_FIELD_MAX, err)) != 0)
+		return r;
+	if (bc_action_needs_to(a) && req->to == NULL)
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "%s needs the recipient (--to)", bc_action_name(a));
+	if (!bc_action_needs_to(a) && req->to != NULL)
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "--to is for copy and transfer only");
+	if (bc_action_needs_reason(a) && req->reason == NULL)
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "%s needs a reason (--reason)", bc_action_name(a));
+	if (a == BC_ACT_DERIVE && req->file == NULL)
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "derive needs the derived file (--file)");
+	if (req->file != NULL && a != BC_ACT_COPY && a != BC_ACT_DERIVE)
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "--file is for copy and derive only");
+	if (a == BC_ACT_VERIFY && (req->outcome == NULL ||
+	    (strcmp(req->outcome, "passed") != 0 &&
+	    strcmp(req->outcome, "failed") != 0)))
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "a verify event needs the outcome of a verification "
+		    "(use 'bodycam verify --record')");
+	if (a != BC_ACT_VERIFY && req->outcome != NULL)
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "an outcome is for verify events only");
+	return 0;
+}
+
+/* Whether key may record action a at time at. */
+static int
+signer_allowed(struct bc_catalog *cat, const struct bc_key *key, int a,
+    const char *at, struct bc_err *err)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "record '%s'", bc_action_name(a));
+	return bc_signer_allowed(cat, key, bc_event_role(bc_action_name(a)),
+	    what, at, err);
+}
+
+/* What the chain of an item says, checked well enough to build on. */
+struct chain {
+	json_t			*manifest;
+	const char		*sha256;	/* sealed, in manifest */
+	char			 head[BC_SHA256_HEX];
+	struct bc_custody_state	 st;
+};
+
+/*
+ * Reads the item's manifest and events, checking each stored hash and
+ * link and replaying the rules, so that a new event is never appended to
+ * a chain that is already broken.  Signatures are left to verify/audit.
+ */
+static int
+chain_load(struct bc_catalog *cat, const struct bc_item *it,
+    struct chain *ch, struct bc_err *err)
+{
+	struct bc_event *ev = NULL;
+	struct bc_err e = { "" };
+	uint8_t digest[BC_SHA256_LEN];
+	char hex[BC_SHA256_HEX];
+	const char *s;
+	json_t *doc;
+	size_t i, n = 0;
+	int64_t seq;
+	int r;
+
+	memset(ch, 0, sizeof(*ch));
+	if ((r = bc_doc_parse(it->manifest, it->manifest_len,
+	    BC_MANIFEST_TYPE, &ch->manifest, &e)) != 0)
+		return bc_err_set(err, r == BC_ERR_NOMEM ? r :
+		    BC_ERR_INTEGRITY, "%s: manifest unreadable: %s; run "
+		    "'bodycam verify'", it->id, e.msg);
+	if (bc_sha256(it->manifest, it->manifest_len, digest) != 0)
+		return bc_err_set(err, BC_ERR_CRYPTO, "SHA-256 failed");
+	bc_hex(digest, sizeof(digest), hex);
+	if (strcmp(hex, it->manifest_hash) != 0 ||
+	    (ch->sha256 = bc_doc_str(ch->manifest, "file.sha256")) == NULL)
+		return bc_err_set(err, BC_ERR_INTEGRITY, "%s: the stored "
+		    "manifest does not match its hash; run 'bodycam verify'",
+		    it->id);
+	snprintf(ch->head, sizeof(ch->head), "%s", hex);
+
+	if ((r = bc_catalog_events(cat, it->manifest_hash, &ev, &n,
+	    err)) != 0)
+		return r;
+	for (i = 0, r = 0; i < n && r == 0; i++) {
+		doc = NULL;
+		if (bc_doc_parse(ev[i].body, ev[i].body_len, BC_EVENT_TYPE,
+		    &doc, &e) != 0 ||
+		    bc_sha256(ev[i].body, ev[i].body_len, digest) != 0) {
+			r = bc_err_set(err, BC_ERR_INTEGRITY, "%s: event %zu "
+			    "unreadable: %s", it->id, i, e.msg);
+			break;
+		}
+		bc_hex(digest, sizeof(digest), hex);
+		if (strcmp(hex, ev[i].hash) != 0 || ev[i].seq != (int64_t)i ||
+		    bc_doc_int(doc, "seq", &seq) != 0 || seq != (int64_t)i ||
+		    (s = bc_doc_str(doc, "prev")) == NULL ||
+		    strcmp(s, ch->head) != 0 ||
+		    (s = bc_doc_str(doc, "item")) == NULL ||
+		    strcmp(s, it->manifest_hash) != 0)
+			r = bc_err_set(err, BC_ERR_INTEGRITY, "%s: the chain "
+			    "is broken at event %zu", it->id, i);
+		else if (bc_custody_rule(&ch->st, doc, ch->sha256, &e) != 0)
+			r = bc_err_set(err, BC_ERR_INTEGRITY, "%s: event %zu "
+			    "breaks a rule: %s", it->id, i, e.msg);
+		snprintf(ch->head, sizeof(ch->head), "%s", hex);
+		json_decref(doc);
+	}
+	bc_events_free(ev, n);
+	if (r == 0 && n == 0)
+		r = bc_err_set(err, BC_ERR_INTEGRITY,
+		    "%s: the item has no custody events", it->id);
+	if (r == BC_ERR_INTEGRITY)
+		snprintf(err->msg + strlen(err->msg),
+		    sizeof(err->msg) - strlen(err->msg),
+		    "; nothing recorded (run 'bodycam verify')");
+	return r;
+}
+
+/* The operator fields of a parent manifest, for its derived item. */
+struct parent_fields {
+	struct bc_operator_fields	 op;
+	const char			*tags[BC_TAGS_MAX];
+};
+
+static void
+parent_fields(const json_t *m, struct parent_fields *pf)
+{
+	const json_t *tags = json_object_get(m, "tags");
+	size_t i;
+
+	memset(pf, 0, sizeof(*pf));
+	pf->op.officer = bc_doc_str(m, "capture.officer");
+	pf->op.device = bc_doc_str(m, "capture.device");
+	pf->op.case_no = bc_doc_str(m, "case.number");
+	pf->op.category = bc_doc_str(m, "case.category");
+	for (i = 0; i < json_array_size(tags) && i < BC_TAGS_MAX; i++)
+		if ((pf->tags[pf->op.ntags] =
+		    json_string_value(json_array_get(tags, i))) != NULL)
+			pf->op.ntags++;
+	pf->op.tags = pf->tags;
+}
+
+/* The details object of the new event. */
+static json_t *
+make_details(int a, const struct bc_custody_req *req, const char *sha256,
+    const struct bc_file_hash *fh, const struct bc_register_result *child)
+{
+	json_t *d, *o, *arr;
+	char station[256], hex[BC_SHA256_HEX];
+	size_t i;
+
+	bc_station_name(station, sizeof(station));
+	if ((d = json_object()) == NULL)
+		return NULL;
+	if (json_object_set_new(d, "sha256", json_string(sha256)) ||
+	    json_object_set_new(d, "station", json_string(station)) ||
+	    put_opt(d, "location", req->location) ||
+	    put_opt(d, "reason", req->reason) ||
+	    put_opt(d, "to", req->to) ||
+	    put_opt(d, "note", req->note))
+		goto bad;
+	switch (a) {
+	case BC_ACT_COPY:
+		if (fh != NULL) {
+			bc_hex(fh->sha256, sizeof(fh->sha256), hex);
+			if ((o = json_object()) == NULL ||
+			    json_object_set_new(d, "copy", o) ||
+			    json_object_set_new(o, "sha256",
+			    json_string(hex)) ||
+			    json_object_set_new(o, "size",
+			    json_integer((json_int_t)fh->size)))
+				goto bad;
+		}
+		if (put_opt(d, "outcome", fh ? "verified" : "unverified"))
+			goto bad;
+		break;
+	case BC_ACT_DERIVE:
+		if ((o = json_object()) == NULL ||
+		    json_object_set_new(d, "child", o) ||
+		    json_object_set_new(o, "id", json_string(child->id)) ||
+		    json_object_set_new(o, "manifest",
+		    json_string(child->manifest_hash)) ||
+		    json_object_set_new(o, "sha256",
+		    json_string(child->sha256)) ||
+		    put_opt(d, "outcome", "registered"))
+			goto bad;
+		break;
+	case BC_ACT_VERIFY:
+		if (put_opt(d, "outcome", req->outcome) ||
+		    put_opt(d, "measured", req->measured))
+			goto bad;
+		if (req->nfailed > 0) {
+			if ((arr = json_array()) == NULL ||
+			    json_object_set_new(d, "failed", arr))
+				goto bad;
+			for (i = 0; i < req->nfailed; i++)
+				if (json_array_append_new(arr,
+				    json_string(req->failed[i])))
+					goto bad;
+		}
+		break;
+	default:
+		if (put_opt(d, "outcome", "done"))
+			goto bad;
+		break;
+	}
+	return d;
+ bad:
+	json_decref(d);
+	return NULL;
+}
+
+int
+bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
+    const char *ref, const struct bc_custody_req *req,
+    struct bc_custody_result *res, struct bc_err *err)
+{
+	struct bc_file_hash fh, *fhp = NULL;
+	struct bc_item *it = NULL;
+	struct bc_event ev;
+	struct bc_signed sealed = { 0 };
+	struct bc_register_result child;
+	struct bc_register_opts ropts;
+	struct bc_derived der;
+	struct parent_fields pf;
+	struct chain ch = { 0 };
+	struct bc_custody_state probe;
+	struct bc_err why = { "" };
+	json_t *details = NULL, *doc = NULL;
+	char now[BC_TIME_MAX], abspath[PATH_MAX], hex[BC_SHA256_HEX];
+	int a = bc_action_parse(req->action);
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	memset(&child, 0, sizeof(child));
+	if ((r = check_req(a, req, err)) != 0)
+		return r;
+	if (!bc_key_is_private(key))
+		return bc_err_set(err, BC_ERR_KEY_TYPE,
+		    "a private key is needed to sign");
+	bc_time_now(now);
+	if ((r = signer_allowed(cat, key, a, now, err)) != 0)	/* fail fast */
+		return r;
+
+	/* hashing a large file must not hold the write lock */
+	if (req->file != NULL) {
+		if (realpath(req->file, abspath) == NULL) {
+			if ((r = bc_hash_file(req->file, &fh, NULL, NULL,
+			    err)) != 0)
+				return r;
+			return bc_err_set(err, BC_ERR_IO,
+			    "%s: cannot resolve path", req->file);
+		}
+		if ((r = bc_hash_file(abspath, &fh, req->progress,
+		    req->progress_arg, err)) != 0)
+			return r;
+		fhp = &fh;
+	}
+
+	if ((r = bc_catalog_begin(cat, err)) != 0)
+		return r;
+	bc_time_now(now);
+	if ((r = signer_allowed(cat, key, a, now, err)) != 0 ||
+	    (r = bc_catalog_find_item(cat, ref, &it, err)) != 0 ||
+	    (r = chain_load(cat, it, &ch, err)) != 0)
+		goto out;
+	snprintf(res->item, sizeof(res->item), "%s", it->id);
+
+	if (a == BC_ACT_COPY && fhp != NULL) {
+		bc_hex(fh.sha256, sizeof(fh.sha256), hex);
+		snprintf(res->copy_sha256, sizeof(res->copy_sha256), "%s",
+		    hex);
+		if (strcmp(hex, ch.sha256) != 0) {
+			r = bc_err_set(err, BC_ERR_INTEGRITY, "%s: the copy's "
+			    "SHA-256 %s differs from the sealed %s; nothing "
+			    "recorded", req->file, hex, ch.sha256);
+			goto out;
+		}
+	}
+	/* fail early, before registering a derived file, on the rules
+	 * that depend only on the state (purged, held) */
+	probe = ch.st;
+	if (ch.st.purged && a != BC_ACT_NOTE) {
+		r = bc_err_set(err, BC_ERR_INVALID, "%s was purged at %s; "
+		    "only a note may be recorded", it->id, ch.st.purged_at);
+		goto out;
+	}
+	if (a == BC_ACT_DERIVE) {
+		memset(&ropts, 0, sizeof(ropts));
+		if (req->op != NULL)
+			ropts.op = *req->op;
+		else {
+			parent_fields(ch.manifest, &pf);
+			ropts.op = pf.op;
+		}
+		ropts.actor = req->actor;
+		der.from = it->id;
+		der.manifest = it->manifest_hash;
+		der.sha256 = ch.sha256;
+		der.reason = req->reason;
+		if ((r = bc_register_locked(cat, key, abspath, &fh, &ropts,
+		    &der, now, &child, err)) != 0) {
+			if (r == BC_ERR_EXISTS)
+				snprintf(res->child, sizeof(res->child), "%s",
+				    child.existing);
+			goto out;
+		}
+		snprintf(res->child, sizeof(res->child), "%s", child.id);
+		snprintf(res->child_sha256, sizeof(res->child_sha256), "%s",
+		    child.sha256);
+	}
+
+	if ((details = make_details(a, req, ch.sha256, fhp, &child)) == NULL) {
+		r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = bc_event_build(it->manifest_hash, ch.st.nevents, ch.head,
+	    bc_action_name(a), req->actor, now, details, bc_key_id(key), &doc,
+	    err)) != 0)
+		goto out;
+	/* the same rules that verify and audit apply */
+	if (bc_custody_rule(&probe, doc, ch.sha256, &why) != 0) {
+		r = bc_err_set(err, BC_ERR_INVALID, "%s: %s; nothing "
+		    "recorded", it->id, why.msg);
+		goto out;
+	}
+	if ((r = bc_doc_seal(doc, key, &sealed, err)) != 0)
+		goto out;
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.item, sizeof(ev.item), "%s", it->manifest_hash);
+	ev.seq = ch.st.nevents;
+	snprintf(ev.hash, sizeof(ev.hash), "%s", sealed.hash);
+	ev.body = sealed.text;
+	ev.body_len = sealed.len;
+	ev.sig = sealed.sig;
+	ev.siglen = sizeof(sealed.sig);
+	snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(key));
+	if ((r = bc_catalog_add_event(cat, &ev, err)) != 0 ||
+	    (r = bc_catalog_commit(cat, err)) != 0)
+		goto out;
+	res->seq = ev.seq;
+	snprintf(res->hash, sizeof(res->hash), "%s", sealed.hash);
+	r = 0;
+ out:
+	bc_catalog_rollback(cat);	/* no-op after commit */
+	if (r != 0)
+		res->child[0] = r == BC_ERR_EXISTS ? res->child[0] : '\0';
+	json_decref(ch.manifest);
+	json_decref(details);
+	json_decref(doc);
+	bc_signed_clear(&sealed);
+	bc_item_free(it);
+	return r;
+}

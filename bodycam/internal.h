@@ -1,0 +1,88 @@
+/*
+ * internal.h - functions shared between library files, not part of the
+ * public interface.
+ */
+#ifndef BODYCAM_INTERNAL_H
+#define BODYCAM_INTERNAL_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "bodycam/catalog.h"
+#include "bodycam/keys.h"
+#include "bodycam/verify.h"
+#include "bodycam/manifest.h"
+#include "bodycam/register.h"
+
+/*
+ * Whether key may sign with role at time at, by the catalog's verified
+ * keyring.  BC_ERR_INVALID "cannot <what> with this key: <why>" if not.
+ */
+int bc_signer_allowed(struct bc_catalog *cat, const struct bc_key *key,
+    int role, const char *what, const char *at, struct bc_err *err);
+
+/*
+ * The part of registration that runs inside the caller's write
+ * transaction: the duplicate check, the next item number, the manifest
+ * (naming derived's parent when not NULL), its signature and the genesis
+ * event, all signed by key at time now.  abspath and fh describe the file,
+ * already hashed.  The caller checks the signer's authority, and commits
+ * or rolls back.
+ */
+int bc_register_locked(struct bc_catalog *cat, const struct bc_key *key,
+    const char *abspath, const struct bc_file_hash *fh,
+    const struct bc_register_opts *opts, const struct bc_derived *derived,
+    const char *now, struct bc_register_result *res, struct bc_err *err);
+
+/*
+ * One signed record (a manifest or an event) on its way through
+ * verification.  bc_rec_prepare does the costly, independent part (hash,
+ * parse, signature) and may run on any thread, with a verifier of that
+ * thread's own or NULL; bc_verify_judge then
+ * checks an item's records in order (links, authority at signing time,
+ * rules) on one thread.
+ */
+#define BC_REC_SIG_NOKEY	0	/* signer not named or not known */
+#define BC_REC_SIG_OK		1
+#define BC_REC_SIG_BAD		2
+
+struct bc_rec {
+	const char	*text;
+	size_t		 len;
+	const uint8_t	*sig;
+	size_t		 siglen;
+	const char	*type;		/* BC_MANIFEST_TYPE, BC_EVENT_TYPE */
+	/* filled by bc_rec_prepare */
+	json_t		*doc;		/* NULL when unreadable */
+	char		 perr[160];	/* why it is unreadable */
+	char		 hash[BC_SHA256_HEX];
+	int		 sigstate;	/* BC_REC_SIG_* */
+	int		 failed;	/* out of memory or SHA-256 failed */
+};
+
+void bc_rec_prepare(struct bc_rec *r, const struct bc_keyring *kr,
+    struct bc_verifier *vf);
+void bc_rec_clear(struct bc_rec *r);
+
+/*
+ * Judges an item from its prepared manifest record m and event records
+ * er (the stored events ev, n of them, in seq order), adding checks to
+ * rep.  Returns 0 or an error that stopped the checks (out of memory, the
+ * catalog).
+ */
+int bc_verify_judge(struct bc_catalog *cat, const struct bc_item *it,
+    struct bc_rec *m, const struct bc_event *ev, struct bc_rec *er,
+    size_t n, const struct bc_keyring *kr, struct bc_verify_report *rep,
+    struct bc_err *err);
+
+/* Adds a check to rep (skipping passes when rep->failures_only). */
+int bc_verify_add_check(struct bc_verify_report *rep, int ok,
+    const char *name, int64_t seq, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Checks the file of it (or opts->file) against the sealed manifest. */
+int bc_verify_file(const struct bc_item *it, const json_t *mdoc,
+    const struct bc_verify_opts *opts, struct bc_verify_report *rep);
+
+#endif /* BODYCAM_INTERNAL_H */

@@ -1,0 +1,53 @@
+/*
+ * audit.h - checking a whole catalog: every key document, manifest and
+ * custody event, from one snapshot, with the signature work spread over
+ * threads.  Optionally every file still held is re-hashed.
+ */
+#ifndef BODYCAM_AUDIT_H
+#define BODYCAM_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bodycam/catalog.h"
+#include "bodycam/verify.h"
+
+#define BC_AUDIT_THREADS_MAX	64
+
+struct bc_audit_failure {
+	char	item[BC_ITEM_ID_MAX];	/* "BWC-000001", "keys", or the
+					   first hex digits of an orphan's
+					   item */
+	int64_t	seq;			/* event or key document seq, or -1 */
+	char	check[BC_CHECK_NAME_MAX];
+	char	reason[BC_CHECK_DETAIL_MAX];
+};
+
+struct bc_audit_report {
+	int64_t	keydocs, items, events;
+	int64_t	signatures;		/* that verified */
+	int64_t	files_matched, files_changed, files_missing, files_purged;
+	int	threads;		/* used */
+	struct bc_audit_failure *failures;
+	size_t	nfailures;
+	int	status;			/* 0, or BC_ERR_INTEGRITY */
+};
+
+struct bc_audit_opts {
+	int		files;		/* re-hash every file still held */
+	int		threads;	/* 0: one per online CPU */
+	/* called after each item (done of total), may be NULL */
+	void		(*progress)(void *arg, int64_t done, int64_t total);
+	void		*progress_arg;
+};
+
+/*
+ * Audits cat into rep (free with bc_audit_report_clear).  Returns 0 when
+ * the audit ran (its outcome is rep->status), or an error that stopped it.
+ */
+int bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
+    struct bc_audit_report *rep, struct bc_err *err);
+
+void bc_audit_report_clear(struct bc_audit_report *rep);
+
+#endif /* BODYCAM_AUDIT_H */

@@ -1,0 +1,120 @@
+/*
+ * custody.h - custody events: the closed set of actions, the rules they
+ * obey, and appending one to an item's chain.
+ *
+ * Every event is canonical JSON ("bodycam.event", manifest.h) naming its
+ * item (the manifest hash), its seq and the hash of the event before it,
+ * signed by the key of the person who recorded it.  The rules below are
+ * enforced when an event is written and re-checked by verify and audit,
+ * from the signed events alone.
+ */
+#ifndef BODYCAM_CUSTODY_H
+#define BODYCAM_CUSTODY_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "bodycam/catalog.h"
+#include "bodycam/hash.h"
+#include "bodycam/manifest.h"
+#include "bodycam/sign.h"
+#include "bodycam/util.h"
+
+/* Actions, a closed set. */
+enum bc_action {
+	BC_ACT_REGISTER,	/* genesis: the item entered the catalog */
+	BC_ACT_ACCESS,		/* viewed */
+	BC_ACT_COPY,		/* copied to someone (--to) */
+	BC_ACT_TRANSFER,	/* custodian changes to --to */
+	BC_ACT_HOLD,		/* legal hold placed */
+	BC_ACT_UNHOLD,		/* legal hold lifted */
+	BC_ACT_DERIVE,		/* a derived file registered as a new item */
+	BC_ACT_VERIFY,		/* the result of a verification */
+	BC_ACT_PURGE,		/* media destroyed under retention */
+	BC_ACT_NOTE,		/* a remark */
+	BC_ACT_COUNT
+};
+
+/* The action named name, or -1. */
+int bc_action_parse(const char *name);
+
+/* The name of action a ("access", ...). */
+const char *bc_action_name(int a);
+
+/* Whether action a requires a reason (transfer, hold, unhold, derive,
+ * purge) or a recipient (copy, transfer). */
+int bc_action_needs_reason(int a);
+int bc_action_needs_to(int a);
+
+/*
+ * The state of an item as its chain says, replayed event by event.  The
+ * first custodian is the actor of the 'register' event.
+ */
+struct bc_custody_state {
+	int64_t	 nevents;			/* events applied */
+	int	 held;				/* under legal hold */
+	int	 purged;
+	char	 purged_at[BC_TIME_MAX];
+	char	 purged_by[BC_FIELD_MAX + 1];
+	char	 purge_reason[BC_FIELD_MAX + 1];
+	char	 custodian[BC_FIELD_MAX + 1];
+	char	 last_verify[16];		/* "passed", "failed", "" */
+};
+
+/*
+ * Checks event (a parsed "bodycam.event") against the rules, given the
+ * state before it and the item's sealed file hash, and applies it to st.
+ * Returns 0, or BC_ERR_INTEGRITY with the broken rule in why (st is then
+ * unchanged).  The chain's own links are not checked here.
+ */
+int bc_custody_rule(struct bc_custody_state *st, const json_t *event,
+    const char *sha256, struct bc_err *why);
+
+/* What to record. */
+struct bc_custody_req {
+	const char	*action;		/* bc_action_name() */
+	const char	*actor;			/* who did it (required) */
+	const char	*to;			/* copy, transfer */
+	const char	*reason;
+	const char	*location;
+	const char	*note;
+	const char	*file;			/* copy: the copy to check;
+						   derive: the derived file */
+	const struct bc_operator_fields *op;	/* derive: the new item's
+						   fields (NULL: parent's) */
+	/* verify only: the outcome and the failing checks */
+	const char	*outcome;		/* "passed" or "failed" */
+	const char *const *failed;
+	size_t		 nfailed;
+	const char	*measured;		/* hex SHA-256 seen, or NULL */
+	bc_progress_fn	 progress;		/* while hashing --file */
+	void		*progress_arg;
+};
+
+struct bc_custody_result {
+	char	item[BC_ITEM_ID_MAX];
+	int64_t	seq;
+	char	hash[BC_SHA256_HEX];		/* of the new event */
+	char	child[BC_ITEM_ID_MAX];		/* derive: the new item */
+	char	child_sha256[BC_SHA256_HEX];
+	char	copy_sha256[BC_SHA256_HEX];	/* copy with a file */
+};
+
+/*
+ * Appends an event to the item ref names (bc_catalog_find_item), signed
+ * by key, which must hold the role the action needs now.  Inside one
+ * BEGIN IMMEDIATE transaction: the signer's authority, the item's chain
+ * (each stored event's hash and link, so as not to build on a broken
+ * chain), the rules, the new event.  A derive also registers req->file as
+ * a new item whose manifest names the parent.  Nothing is written unless
+ * everything is.  Errors: BC_ERR_INVALID (a rule or a missing field, with
+ * the reason in err), BC_ERR_INTEGRITY (a copy whose hash differs, a
+ * broken chain), BC_ERR_NOT_FOUND, BC_ERR_EXISTS (derive: content already
+ * registered), catalog errors.
+ */
+int bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
+    const char *ref, const struct bc_custody_req *req,
+    struct bc_custody_result *res, struct bc_err *err);
+
+#endif /* BODYCAM_CUSTODY_H */
