@@ -363,6 +363,7 @@ bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
 		goto out;
 	}
 	rep->keydocs = kr->ndocs;
+	rep->signatures = kr->ndocs;	/* each verified key document's */
 	a.kr = kr;
 	if (opts->progress != NULL &&
 	    (r = bc_catalog_count(cat, &a.total, &nevents, err)) != 0)

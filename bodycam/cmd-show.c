@@ -17,16 +17,29 @@ str_or(const json_t *doc, const char *path, const char *dflt)
 	return s ? s : dflt;
 }
 
+/* The role that may register: for a derived item, also a custodian. */
+static int
+register_role(const json_t *mdoc)
+{
+	return mdoc != NULL && json_object_get(mdoc, "derived") != NULL ?
+	    BC_ROLE_INGEST | BC_ROLE_CUSTODIAN : BC_ROLE_INGEST;
+}
+
 /* Whether an event's signature is valid by a key that was authorised. */
 static int
 event_ok(const struct bc_keyring *kr, const struct bc_event *ev,
-    const json_t *edoc)
+    const json_t *edoc, const json_t *mdoc)
 {
+	int role;
+
 	if (edoc == NULL)
 		return 0;
-	return bc_keyring_check_sig(kr, bc_doc_str(edoc, "key"),
-	    bc_event_role(bc_doc_str(edoc, "action")), bc_doc_str(edoc, "at"),
-	    ev->body, ev->body_len, ev->sig, ev->siglen, NULL) == 0;
+	role = bc_event_role(bc_doc_str(edoc, "action"));
+	if (role == BC_ROLE_INGEST)
+		role = register_role(mdoc);
+	return bc_keyring_check_sig(kr, bc_doc_str(edoc, "key"), role,
+	    bc_doc_str(edoc, "at"), ev->body, ev->body_len, ev->sig,
+	    ev->siglen, NULL) == 0;
 }
 
 static int
@@ -69,7 +82,7 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 	    &mdoc, &perr) != 0)
 		bc_cli_error("%s: stored manifest: %s", it->id, perr.msg);
 	sig_ok = mdoc != NULL && bc_keyring_check_sig(kr,
-	    bc_doc_str(mdoc, "registered.key"), BC_ROLE_INGEST,
+	    bc_doc_str(mdoc, "registered.key"), register_role(mdoc),
 	    bc_doc_str(mdoc, "registered.at"), it->manifest, it->manifest_len,
 	    it->sig, it->siglen, NULL) == 0;
 	if (!sig_ok || mdoc == NULL)
@@ -82,7 +95,7 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 			edoc = NULL;
 			(void)bc_doc_parse(ev[i].body, ev[i].body_len,
 			    BC_EVENT_TYPE, &edoc, NULL);
-			ev_ok = event_ok(kr, &ev[i], edoc);
+			ev_ok = event_ok(kr, &ev[i], edoc, mdoc);
 			if (!ev_ok)
 				st = 1;
 			o = json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:b, s:O?}",
@@ -140,7 +153,7 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 		edoc = NULL;
 		(void)bc_doc_parse(ev[i].body, ev[i].body_len, BC_EVENT_TYPE,
 		    &edoc, NULL);
-		ev_ok = event_ok(kr, &ev[i], edoc);
+		ev_ok = event_ok(kr, &ev[i], edoc, mdoc);
 		if (!ev_ok)
 			st = 1;
 		printf("    %3lld  %-20s  %-10s  %-16s  signature %s\n",

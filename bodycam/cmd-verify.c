@@ -136,6 +136,14 @@ record(struct bc_ctx *ctx, const struct bc_key *key, const char *actor,
 		failed[n] = names[n];
 		n++;
 	}
+	if (rep->state.purged) {
+		/* only a note may follow a purge; the outcome stands */
+		bc_cli_error("%s: verification not recorded: the item was "
+		    "purged at %s", it->id, rep->state.purged_at);
+		free(failed);
+		free(names);
+		return 0;
+	}
 	memset(&req, 0, sizeof(req));
 	req.action = "verify";
 	req.actor = actor;

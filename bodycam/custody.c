@@ -82,14 +82,35 @@ is_hex64(const char *s)
 	return 1;
 }
 
+static int rule_check(struct bc_custody_state *, const json_t *,
+    const char *, struct bc_err *);
+
 int
 bc_custody_rule(struct bc_custody_state *st, const json_t *event,
+    const char *sha256, struct bc_err *why)
+{
+	const char *at;
+	int r;
+
+	if ((r = rule_check(st, event, sha256, why)) == 0)
+		return 0;
+	/* counted all the same: the next event is judged in its place */
+	st->nevents++;
+	at = bc_doc_str(event, "at");
+	if (bc_time_is_stamp(at) && strcmp(at, st->last_at) > 0)
+		snprintf(st->last_at, sizeof(st->last_at), "%s", at);
+	return r;
+}
+
+static int
+rule_check(struct bc_custody_state *st, const json_t *event,
     const char *sha256, struct bc_err *why)
 {
 	const json_t *details = json_object_get(event, "details");
 	const json_t *child;
 	const char *name = bc_doc_str(event, "action");
 	const char *actor = bc_doc_str(event, "actor");
+	const char *at = bc_doc_str(event, "at");
 	const char *s;
 	int a = bc_action_parse(name);
 
@@ -102,6 +123,13 @@ bc_custody_rule(struct bc_custody_state *st, const json_t *event,
 	if (actor == NULL || actor[0] == '\0')
 		return bc_err_set(why, BC_ERR_INTEGRITY,
 		    "%s event names no actor", name);
+	if (!bc_time_is_stamp(at))
+		return bc_err_set(why, BC_ERR_INTEGRITY, "%s event time '%.40s' "
+		    "is not a UTC time stamp", name, at ? at : "(none)");
+	if (strcmp(at, st->last_at) < 0)
+		return bc_err_set(why, BC_ERR_INTEGRITY, "%s event recorded at "
+		    "%s, before the event before it (%s)", name, at,
+		    st->last_at);
 	if ((st->nevents == 0) != (a == BC_ACT_REGISTER))
 		return bc_err_set(why, BC_ERR_INTEGRITY, st->nevents == 0 ?
 		    "the first event is '%s', not 'register'" :
@@ -185,6 +213,7 @@ bc_custody_rule(struct bc_custody_state *st, const json_t *event,
 	default:
 		break;
 	}
+	snprintf(st->last_at, sizeof(st->last_at), "%s", at);
 	st->nevents++;
 	return 0;
 }

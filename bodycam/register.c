@@ -103,8 +103,8 @@ bc_register_locked(struct bc_catalog *cat, const struct bc_key *key,
 	    (r = bc_doc_seal(mdoc, key, &man, err)) != 0)
 		goto out;
 
-	if ((details = json_pack("{s:s, s:s}", "sha256", res->sha256,
-	    "station", station)) == NULL) {
+	if ((details = json_pack("{s:s, s:s, s:s}", "outcome", "registered",
+	    "sha256", res->sha256, "station", station)) == NULL) {
 		r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
 		goto out;
 	}

@@ -64,6 +64,22 @@ bc_time_now(char out[BC_TIME_MAX])
 	bc_time_stamp(ts.tv_sec, ts.tv_nsec / 1000, out);
 }
 
+int
+bc_time_is_stamp(const char *s)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+	time_t t;
+	size_t i;
+
+	if (s == NULL || strlen(s) != sizeof(shape) - 1)
+		return 0;
+	for (i = 0; shape[i] != '\0'; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) :
+		    s[i] != shape[i])
+			return 0;
+	return bc_time_parse(s, 0, &t) == 0;
+}
+
 /* Reads exactly n digits; returns -1 when they are not there. */
 static int
 digits(const char **pp, int n)

@@ -60,13 +60,17 @@ struct bc_custody_state {
 	char	 purge_reason[BC_FIELD_MAX + 1];
 	char	 custodian[BC_FIELD_MAX + 1];
 	char	 last_verify[16];		/* "passed", "failed", "" */
+	char	 last_at[BC_TIME_MAX];		/* time of the last event */
 };
 
 /*
  * Checks event (a parsed "bodycam.event") against the rules, given the
  * state before it and the item's sealed file hash, and applies it to st.
- * Returns 0, or BC_ERR_INTEGRITY with the broken rule in why (st is then
- * unchanged).  The chain's own links are not checked here.
+ * Returns 0, or BC_ERR_INTEGRITY with the broken rule in why; the event
+ * is then only counted (nevents, and its time when it is a valid later
+ * one), so that one bad event does not make every later one look out of
+ * place.  Times must be UTC time stamps (bc_time_is_stamp) that never go
+ * back along a chain.  The chain's own links are not checked here.
  */
 int bc_custody_rule(struct bc_custody_state *st, const json_t *event,
     const char *sha256, struct bc_err *why);

@@ -34,6 +34,13 @@ void bc_time_stamp(time_t t, long usec, char out[BC_TIME_MAX]);
 void bc_time_now(char out[BC_TIME_MAX]);
 
 /*
+ * Whether s is a time exactly as bc_time_stamp writes it
+ * ("2026-11-26T02:15:33.123456Z", a valid date): the only form of time in
+ * a signed document, so that times compare as strings.
+ */
+int bc_time_is_stamp(const char *s);
+
+/*
  * Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]" followed by "Z", "+HH:MM"
  * or "-HH:MM" (a space may stand for "T"; no zone means UTC) into *t.
  * When end_of_day and only a date is given, the time is 23:59:59.
