@@ -230,6 +230,7 @@ put_opt(json_t *obj, const char *key, const char *v)
 static int
 check_req(int a, const struct bc_custody_req *req, struct bc_err *err)
 {
+	size_t i;
 	int r;
 
 	if (a < 0)
@@ -273,9 +274,21 @@ check_req(int a, const struct bc_custody_req *req, struct bc_err *err)
 		return bc_err_set(err, BC_ERR_INVALID,
 		    "a verify event needs the outcome of a verification "
 		    "(use 'bodycam verify --record')");
-	if (a != BC_ACT_VERIFY && req->outcome != NULL)
+	if (a != BC_ACT_VERIFY && (req->outcome != NULL ||
+	    req->measured != NULL || req->nfailed > 0))
 		return bc_err_set(err, BC_ERR_INVALID,
 		    "an outcome is for verify events only");
+	if (req->measured != NULL && !is_hex64(req->measured))
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "the measured hash is not 64 lower-case hex digits");
+	for (i = 0; i < req->nfailed; i++) {
+		if (req->failed == NULL || req->failed[i] == NULL)
+			return bc_err_set(err, BC_ERR_INVALID,
+			    "a failed check has no name");
+		if ((r = bc_field_check("a failed check", req->failed[i],
+		    BC_FIELD_MAX, err)) != 0)
+			return r;
+	}
 	return 0;
 }
 
