@@ -33,6 +33,8 @@ struct batch {
 	size_t			 n, cap;
 	size_t			 nrecs;
 	size_t			 next;		/* work queue, atomic */
+	struct batch		*old;		/* judged: its trees to free */
+	size_t			 oldnext;	/* its work queue, atomic */
 	const struct bc_keyring	*kr;
 	pthread_t		 tid[BC_AUDIT_THREADS_MAX];
 	int			 nthreads;	/* running */
@@ -43,7 +45,7 @@ struct audit {
 	const struct bc_audit_opts	*opts;
 	struct bc_audit_report		*rep;
 	const struct bc_keyring		*kr;
-	struct batch			*filling, *running;
+	struct batch			*filling, *running, *judged;
 	int				 threads;
 	int64_t				 total;
 	struct bc_err			*err;
@@ -105,10 +107,22 @@ batch_free(struct batch *b)
 static void *
 worker(void *arg)
 {
-	struct batch *b = arg;
+	struct batch *b = arg, *old = b->old;
 	struct bc_verifier *vf = bc_verifier_new();	/* NULL: slower */
 	struct aitem *a;
 	size_t i, j;
+
+	/*
+	 * First free the trees of the batch judged before: freed by the
+	 * threads that allocate, memory goes straight back to their caches
+	 * instead of through another thread's arena.
+	 */
+	while (old != NULL && (i = __atomic_fetch_add(&old->oldnext, 1,
+	    __ATOMIC_RELAXED)) < old->n) {
+		a = &old->v[i];
+		for (j = 0; a->rec != NULL && j <= a->n; j++)
+			bc_rec_clear(&a->rec[j]);
+	}
 
 	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) <
 	    b->n) {
@@ -122,11 +136,15 @@ worker(void *arg)
 
 /* Starts the workers on b; with no thread at all, does the work here. */
 static void
-batch_start(struct batch *b, const struct bc_keyring *kr, int threads)
+batch_start(struct batch *b, struct batch *old, const struct bc_keyring *kr,
+    int threads)
 {
 	int t;
 
 	b->kr = kr;
+	b->old = old;
+	if (old != NULL)
+		old->oldnext = 0;
 	b->next = 0;
 	b->nthreads = 0;
 	for (t = 0; t < threads; t++) {
@@ -224,31 +242,55 @@ batch_judge(struct audit *a, struct batch *b)
  * The filled batch goes to the workers; meanwhile the one they had is
  * judged.  With flush, the last batch is also waited for and judged.
  */
+/* Waits for b's workers, then frees what is left of the batch they were
+ * freeing. */
+static void
+batch_finish(struct batch *b)
+{
+	batch_join(b);
+	batch_free(b->old);
+	b->old = NULL;
+}
+
+/*
+ * The filled batch goes to the workers; meanwhile the one they had is
+ * judged.  The batch judged the step before is freed: its trees by those
+ * workers (freed by the threads that allocate, memory goes back to their
+ * own caches rather than through another thread's arena), the rest once
+ * they are done.  With flush, the last batch is also judged, and all is
+ * freed.
+ */
 static int
 pipeline_step(struct audit *a, int flush)
 {
-	struct batch *done = a->running;
+	struct batch *done = a->running, *old = a->judged;
 	int r = 0;
 
+	a->running = a->judged = NULL;
 	if (done != NULL)
-		batch_join(done);
-	a->running = NULL;
+		batch_finish(done);
 	if (a->filling != NULL && a->filling->n > 0) {
-		batch_start(a->filling, a->kr, a->threads);
+		batch_start(a->filling, old, a->kr, a->threads);
 		a->running = a->filling;
 		a->filling = NULL;
+	} else {
+		batch_free(old);
 	}
 	if (done != NULL) {
 		r = batch_judge(a, done);
-		batch_free(done);
+		a->judged = done;
 	}
 	if (flush && a->running != NULL) {
-		done = a->running;
-		a->running = NULL;
-		batch_join(done);
+		batch_finish(a->running);
 		if (r == 0)
-			r = batch_judge(a, done);
-		batch_free(done);
+			r = batch_judge(a, a->running);
+		batch_free(a->judged);
+		a->judged = a->running;
+		a->running = NULL;
+	}
+	if (flush) {
+		batch_free(a->judged);
+		a->judged = NULL;
 	}
 	return r;
 }
@@ -375,9 +417,10 @@ bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
 	r = 0;
  out:
 	if (a.running != NULL) {
-		batch_join(a.running);
+		batch_finish(a.running);
 		batch_free(a.running);
 	}
+	batch_free(a.judged);
 	batch_free(a.filling);
 	bc_catalog_rollback(cat);
 	bc_keyring_free(kr);

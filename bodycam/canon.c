@@ -347,3 +347,402 @@ bc_canon_is_canonical(const char *text, size_t len)
 	free(c);
 	return ok;
 }
+
+/*
+ * The canonical reader.  Signed bytes are checked often (audit reads every
+ * record of a catalog), and parsing them with the general parser and then
+ * writing them out again to compare costs more than verifying the
+ * signature's neighbours.  This reader accepts exactly the output of
+ * bc_canon_dump and nothing else, building the same jansson tree in one
+ * pass: no white space, members in strictly ascending UTF-16 order (so no
+ * duplicates), the escapes the writer makes and no others, integers in
+ * their shortest form within +/-(2^53 - 1), valid UTF-8 without NUL, at
+ * most BC_CANON_MAX_DEPTH nested containers.  It must accept and reject
+ * exactly what bc_json_parse followed by a byte comparison with
+ * bc_canon_dump does; tests/check_canon.c and tests/fuzz/fuzz_canon_read.c
+ * hold it to that.
+ */
+struct reader {
+	const unsigned char	*p, *end, *start;
+	struct bc_err		*err;
+	int			 oom;
+	char			*tmp;		/* decoded string buffer */
+	size_t			 tmpcap;
+};
+
+static int
+rd_fail(struct reader *rd, const char *why)
+{
+	if (rd->oom)
+		return bc_err_set(rd->err, BC_ERR_NOMEM, "out of memory");
+	return bc_err_set(rd->err, BC_ERR_MALFORMED, "not canonical JSON at "
+	    "byte %zu: %s", (size_t)(rd->p - rd->start), why);
+}
+
+/* Length of the valid, shortest-form UTF-8 sequence at p, or 0. */
+static size_t
+utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if ((size_t)(end - p) < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+static int
+tmp_put(struct reader *rd, size_t len, const unsigned char *s, size_t n)
+{
+	char *np;
+	size_t ncap;
+
+	if (len + n + 1 > rd->tmpcap) {
+		ncap = rd->tmpcap ? rd->tmpcap : 256;
+		while (ncap < len + n + 1)
+			ncap *= 2;
+		if ((np = realloc(rd->tmp, ncap)) == NULL) {
+			rd->oom = 1;
+			return -1;
+		}
+		rd->tmp = np;
+		rd->tmpcap = ncap;
+	}
+	memcpy(rd->tmp + len, s, n);
+	return 0;
+}
+
+/*
+ * Reads a string at rd->p (at its opening quote) into rd->tmp (NUL-ended,
+ * *outlen bytes), checking that it is written as the writer writes it.
+ */
+static int
+rd_string(struct reader *rd, size_t *outlen)
+{
+	static const char hexd[] = "0123456789abcdef";
+	const unsigned char *run;
+	unsigned char c, dec;
+	size_t len = 0, n;
+	int v;
+
+	if (rd->p >= rd->end || *rd->p != '"')
+		return rd_fail(rd, "a string was expected");
+	rd->p++;
+	run = rd->p;
+	for (;;) {
+		if (rd->p >= rd->end)
+			return rd_fail(rd, "unterminated string");
+		c = *rd->p;
+		if (c == '"' || c == '\\') {
+			if (tmp_put(rd, len, run, (size_t)(rd->p - run)) != 0)
+				return rd_fail(rd, "");
+			len += (size_t)(rd->p - run);
+			if (c == '"')
+				break;
+			if (rd->end - rd->p < 2)
+				return rd_fail(rd, "unterminated escape");
+			switch (rd->p[1]) {
+			case '"':  dec = '"'; n = 2; break;
+			case '\\': dec = '\\'; n = 2; break;
+			case 'b':  dec = '\b'; n = 2; break;
+			case 't':  dec = '\t'; n = 2; break;
+			case 'n':  dec = '\n'; n = 2; break;
+			case 'f':  dec = '\f'; n = 2; break;
+			case 'r':  dec = '\r'; n = 2; break;
+			case 'u':
+				/* only \u00xx, lower case, for a control
+				 * character without a short escape */
+				if (rd->end - rd->p < 6 || rd->p[2] != '0' ||
+				    rd->p[3] != '0' || (rd->p[4] != '0' &&
+				    rd->p[4] != '1'))
+					return rd_fail(rd, "escape the writer "
+					    "does not make");
+				v = rd->p[4] - '0';
+				if (strchr(hexd, rd->p[5]) == NULL ||
+				    rd->p[5] == '\0')
+					return rd_fail(rd, "escape the writer "
+					    "does not make");
+				dec = (unsigned char)(v * 16 +
+				    (int)(strchr(hexd, rd->p[5]) - hexd));
+				if (dec == 0 || dec == '\b' || dec == '\t' ||
+				    dec == '\n' || dec == '\f' || dec == '\r')
+					return rd_fail(rd, dec == 0 ?
+					    "NUL in a string" : "a control "
+					    "character with a short escape "
+					    "written as \\u");
+				n = 6;
+				break;
+			default:
+				return rd_fail(rd, "escape the writer does "
+				    "not make");
+			}
+			if (tmp_put(rd, len, &dec, 1) != 0)
+				return rd_fail(rd, "");
+			len++;
+			rd->p += n;
+			run = rd->p;
+			continue;
+		}
+		if (c < 0x20)
+			return rd_fail(rd, "unescaped control character");
+		if ((n = utf8_len(rd->p, rd->end)) == 0)
+			return rd_fail(rd, "invalid UTF-8");
+		rd->p += n;
+	}
+	rd->p++;	/* the closing quote */
+	rd->tmp[len] = '\0';
+	*outlen = len;
+	return 0;
+}
+
+static int rd_value(struct reader *, int, json_t **);
+
+/*
+ * After a member or element: 1 when a ',' says another follows, 0 when
+ * close ends the container, else the refusal.
+ */
+static int
+rd_next(struct reader *rd, unsigned char close, int *r)
+{
+	if (rd->p < rd->end && *rd->p == ',') {
+		rd->p++;
+		return 1;
+	}
+	if (rd->p < rd->end && *rd->p == close) {
+		rd->p++;
+		return 0;
+	}
+	*r = rd_fail(rd, close == '}' ? "',' or '}' expected" :
+	    "',' or ']' expected");
+	return -1;
+}
+
+static int
+rd_number(struct reader *rd, json_t **out)
+{
+	const unsigned char *s = rd->p;
+	long long v = 0;
+	int neg = 0, digits = 0;
+
+	if (rd->p < rd->end && *rd->p == '-') {
+		neg = 1;
+		rd->p++;
+	}
+	if (rd->p < rd->end && *rd->p == '0') {
+		rd->p++;
+		digits = 1;
+		if (neg)
+			return rd_fail(rd, "-0");
+	} else {
+		while (rd->p < rd->end && *rd->p >= '0' && *rd->p <= '9') {
+			if (v > BC_JSON_MAX_SAFE / 10 + 1)
+				return rd_fail(rd, "integer out of range");
+			v = v * 10 + (*rd->p - '0');
+			rd->p++;
+			digits++;
+		}
+	}
+	if (digits == 0) {
+		rd->p = s;
+		return rd_fail(rd, "unexpected character");
+	}
+	if (rd->p < rd->end && (*rd->p == '.' || *rd->p == 'e' ||
+	    *rd->p == 'E' || (*rd->p >= '0' && *rd->p <= '9')))
+		return rd_fail(rd, "a number that is not a canonical integer");
+	if (v > BC_JSON_MAX_SAFE)
+		return rd_fail(rd, "integer out of range");
+	if ((*out = json_integer((json_int_t)(neg ? -v : v))) == NULL)
+		rd->oom = 1;
+	return *out ? 0 : rd_fail(rd, "");
+}
+
+static int
+rd_literal(struct reader *rd, const char *word, json_t *v, json_t **out)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(rd->end - rd->p) < n || memcmp(rd->p, word, n) != 0)
+		return rd_fail(rd, "unexpected character");
+	rd->p += n;
+	*out = v;
+	return 0;
+}
+
+static int
+rd_object(struct reader *rd, int depth, json_t **out)
+{
+	json_t *obj, *v = NULL;
+	char *prev = NULL;
+	size_t klen;
+	int more, r;
+
+	if ((obj = json_object()) == NULL) {
+		rd->oom = 1;
+		return rd_fail(rd, "");
+	}
+	rd->p++;	/* '{' */
+	if (rd->p < rd->end && *rd->p == '}') {
+		rd->p++;
+		*out = obj;
+		return 0;
+	}
+	for (;;) {
+		if ((r = rd_string(rd, &klen)) != 0)
+			goto fail;
+		if (strlen(rd->tmp) != klen) {
+			r = rd_fail(rd, "NUL in a member name");
+			goto fail;
+		}
+		if (prev != NULL && utf16_cmp(prev, rd->tmp) >= 0) {
+			r = rd_fail(rd, "members out of order or repeated");
+			goto fail;
+		}
+		free(prev);
+		if ((prev = strdup(rd->tmp)) == NULL) {
+			rd->oom = 1;
+			r = rd_fail(rd, "");
+			goto fail;
+		}
+		if (rd->p >= rd->end || *rd->p != ':') {
+			r = rd_fail(rd, "':' expected");
+			goto fail;
+		}
+		rd->p++;
+		if ((r = rd_value(rd, depth, &v)) != 0)
+			goto fail;
+		if (json_object_set_new_nocheck(obj, prev, v) != 0) {
+			rd->oom = 1;
+			r = rd_fail(rd, "");
+			goto fail;
+		}
+		if ((more = rd_next(rd, '}', &r)) < 0)
+			goto fail;
+		if (!more)
+			break;
+	}
+	free(prev);
+	*out = obj;
+	return 0;
+ fail:
+	free(prev);
+	json_decref(obj);
+	return r;
+}
+
+static int
+rd_array(struct reader *rd, int depth, json_t **out)
+{
+	json_t *arr, *v = NULL;
+	int more, r;
+
+	if ((arr = json_array()) == NULL) {
+		rd->oom = 1;
+		return rd_fail(rd, "");
+	}
+	rd->p++;	/* '[' */
+	if (rd->p < rd->end && *rd->p == ']') {
+		rd->p++;
+		*out = arr;
+		return 0;
+	}
+	for (;;) {
+		if ((r = rd_value(rd, depth, &v)) != 0)
+			goto fail;
+		if (json_array_append_new(arr, v) != 0) {
+			rd->oom = 1;
+			r = rd_fail(rd, "");
+			goto fail;
+		}
+		if ((more = rd_next(rd, ']', &r)) < 0)
+			goto fail;
+		if (!more)
+			break;
+	}
+	*out = arr;
+	return 0;
+ fail:
+	json_decref(arr);
+	return r;
+}
+
+/* depth: the containers around the value about to be read */
+static int
+rd_value(struct reader *rd, int depth, json_t **out)
+{
+	size_t len;
+	int r;
+
+	*out = NULL;
+	if (rd->p >= rd->end)
+		return rd_fail(rd, "unexpected end");
+	switch (*rd->p) {
+	case '{':
+	case '[':
+		if (depth >= BC_CANON_MAX_DEPTH)
+			return bc_err_set(rd->err, BC_ERR_MALFORMED,
+			    "JSON nested deeper than %d levels",
+			    BC_CANON_MAX_DEPTH);
+		return *rd->p == '{' ? rd_object(rd, depth + 1, out) :
+		    rd_array(rd, depth + 1, out);
+	case '"':
+		if ((r = rd_string(rd, &len)) != 0)
+			return r;
+		if (memchr(rd->tmp, '\0', len) != NULL)
+			return rd_fail(rd, "NUL in a string");
+		if ((*out = json_stringn_nocheck(rd->tmp, len)) == NULL)
+			rd->oom = 1;
+		return *out ? 0 : rd_fail(rd, "");
+	case 't':
+		return rd_literal(rd, "true", json_true(), out);
+	case 'f':
+		return rd_literal(rd, "false", json_false(), out);
+	case 'n':
+		return rd_literal(rd, "null", json_null(), out);
+	default:
+		return rd_number(rd, out);
+	}
+}
+
+int
+bc_canon_read(const char *text, size_t len, json_t **out, struct bc_err *err)
+{
+	struct reader rd;
+	json_t *v = NULL;
+	int r;
+
+	*out = NULL;
+	if (len > BC_CANON_MAX_INPUT)
+		return bc_err_set(err, BC_ERR_TOO_LARGE,
+		    "JSON document of %zu bytes exceeds the %u-byte limit",
+		    len, BC_CANON_MAX_INPUT);
+	memset(&rd, 0, sizeof(rd));
+	rd.p = rd.start = (const unsigned char *)text;
+	rd.end = rd.p + len;
+	rd.err = err;
+	if ((r = rd_value(&rd, 0, &v)) == 0 && rd.p != rd.end) {
+		r = rd_fail(&rd, "data after the value");
+		json_decref(v);
+		v = NULL;
+	}
+	free(rd.tmp);
+	*out = v;
+	return r;
+}

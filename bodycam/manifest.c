@@ -213,25 +213,6 @@ bc_event_build(const char *item, int64_t seq, const char *prev,
 	return 0;
 }
 
-/* Whether text is exactly the canonical form of doc, parsed from it. */
-static int
-same_as_canonical(const json_t *doc, const char *text, size_t len,
-    struct bc_err *err)
-{
-	char *c = NULL;
-	size_t clen = 0;
-	int r, same;
-
-	if ((r = bc_canon_dump(doc, &c, &clen, err)) != 0)
-		return r == BC_ERR_NOMEM ? r : BC_ERR_MALFORMED;
-	same = clen == len && memcmp(c, text, len) == 0;
-	free(c);
-	if (!same)
-		return bc_err_set(err, BC_ERR_MALFORMED,
-		    "stored bytes are not canonical JSON");
-	return 0;
-}
-
 int
 bc_doc_parse(const char *text, size_t len, const char *type, json_t **out,
     struct bc_err *err)
@@ -242,14 +223,13 @@ bc_doc_parse(const char *text, size_t len, const char *type, json_t **out,
 	int r;
 
 	*out = NULL;
-	if ((r = bc_json_parse(text, len, &doc, err)) != 0)
+	/* exactly canonical, in one pass (canon.h) */
+	if ((r = bc_canon_read(text, len, &doc, err)) != 0)
 		return r;
 	if (!json_is_object(doc)) {
 		r = bc_err_set(err, BC_ERR_MALFORMED, "not a JSON object");
 		goto fail;
 	}
-	if ((r = same_as_canonical(doc, text, len, err)) != 0)
-		goto fail;
 	if ((t = bc_doc_str(doc, "type")) == NULL || strcmp(t, type) != 0) {
 		r = bc_err_set(err, BC_ERR_MALFORMED,
 		    "document type is '%s', expected '%s'", t ? t : "(none)",

@@ -88,6 +88,70 @@ nested(size_t n, const char *inner, size_t *len)
 
 /* --- core --------------------------------------------------------------- */
 
+/*
+ * The reference for bc_canon_read: the general parser, then the canonical
+ * form of what it read compared byte for byte with the text.  Returns the
+ * tree (a new reference) when the text is canonical, else NULL.
+ */
+static json_t *
+ref_read(const char *text, size_t len)
+{
+	json_t *v = NULL;
+	char *c = NULL;
+	size_t clen = 0;
+	int same;
+
+	if (bc_json_parse(text, len, &v, NULL) != 0)
+		return NULL;
+	if (bc_canon_dump(v, &c, &clen, NULL) != 0) {
+		json_decref(v);
+		return NULL;
+	}
+	same = clen == len && memcmp(c, text, len) == 0;
+	free(c);
+	if (!same) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+/*
+ * Asserts that bc_canon_read and the reference agree on text: both refuse
+ * it, or both accept it and read the same tree.  Returns whether it was
+ * accepted.
+ */
+static int
+agree(const char *text, size_t len)
+{
+	struct bc_err err = { "" };
+	json_t *got = NULL, *want = ref_read(text, len);
+	int r = bc_canon_read(text, len, &got, &err);
+
+	ck_assert_msg((r == 0) == (want != NULL),
+	    "bc_canon_read %s '%.*s' (%s) but the reference %s it",
+	    r == 0 ? "accepts" : "refuses", (int)len, text, err.msg,
+	    want != NULL ? "accepts" : "refuses");
+	if (r == 0) {
+		ck_assert_msg(json_equal(got, want), "'%.*s': trees differ",
+		    (int)len, text);
+	} else {
+		ck_assert_ptr_null(got);
+		ck_assert_msg(r == BC_ERR_MALFORMED || r == BC_ERR_TOO_LARGE,
+		    "'%.*s': code %d", (int)len, text, r);
+		ck_assert_msg(err.msg[0] != '\0', "a refusal says why");
+	}
+	json_decref(got);
+	json_decref(want);
+	return r == 0;
+}
+
+static int
+agree_str(const char *text)
+{
+	return agree(text, strlen(text));
+}
+
 START_TEST(test_jcs_vectors)
 {
 	char dir[1024], path[1280];
@@ -135,6 +199,11 @@ START_TEST(test_jcs_vectors)
 			ck_assert_msg(!bc_canon_is_canonical(in, inlen),
 			    "%s: pretty-printed input canonical", de->d_name);
 		}
+		/* the one-pass reader: the pretty-printed input refused,
+		 * the output read (except the floats of values.json) */
+		ck_assert(!agree(in, inlen));
+		ck_assert_int_eq(agree(want, wantlen),
+		    strcmp(de->d_name, "values.json") != 0);
 		free(out);
 		free(in);
 		free(want);
@@ -514,6 +583,135 @@ START_TEST(test_refusal_leaves_nothing)
 }
 END_TEST
 
+
+/* Each accepted or refused exactly as the reference does. */
+START_TEST(test_read_cases)
+{
+	static const struct {
+		const char	*text;
+		int		 ok;
+	} cases[] = {
+		{ "{}", 1 }, { "[]", 1 }, { "0", 1 }, { "-1", 1 },
+		{ "9007199254740991", 1 }, { "-9007199254740991", 1 },
+		{ "9007199254740992", 0 }, { "-9007199254740992", 0 },
+		{ "99999999999999999999999", 0 }, { "-0", 0 }, { "01", 0 },
+		{ "-01", 0 }, { "1.0", 0 }, { "1e2", 0 }, { "1E2", 0 },
+		{ "+1", 0 }, { "-", 0 }, { "", 0 }, { " {}", 0 }, { "{} ", 0 },
+		{ "{}x", 0 }, { "true", 1 }, { "false", 1 }, { "null", 1 },
+		{ "tru", 0 }, { "nul", 0 }, { "True", 0 },
+		{ "\"\"", 1 }, { "\"a\\\"b\\\\c\"", 1 },
+		{ "\"\\b\\t\\n\\f\\r\"", 1 }, { "\"\\u001f\\u0001\\u000b\"", 1 },
+		{ "\"\\u001F\"", 0 }, { "\"\\u0008\"", 0 }, { "\"\\u000a\"", 0 },
+		{ "\"\\u0000\"", 0 }, { "\"\\u0020\"", 0 }, { "\"\\u00e9\"", 0 },
+		{ "\"\\/\"", 0 }, { "\"/\"", 1 }, { "\"\\x\"", 0 },
+		{ "\"\\ud83d\\ude00\"", 0 }, { "\"\xf0\x9f\x98\x80\"", 1 },
+		{ "\"\x7f\"", 1 }, { "\"\t\"", 0 }, { "\"\xc3\xa9\"", 1 },
+		{ "\"\xc0\xaf\"", 0 }, { "\"\xe0\x80\xaf\"", 0 },
+		{ "\"\xed\xa0\x80\"", 0 }, { "\"\xf4\x90\x80\x80\"", 0 },
+		{ "\"\xff\"", 0 }, { "\"\xc3\"", 0 }, { "\"abc", 0 },
+		{ "{\"a\":1,\"b\":2}", 1 }, { "{\"b\":1,\"a\":2}", 0 },
+		{ "{\"a\":1,\"a\":2}", 0 }, { "{\"a\":1,}", 0 }, { "[1,]", 0 },
+		{ "[,1]", 0 }, { "{\"a\" :1}", 0 }, { "{\"a\":1 }", 0 },
+		{ "{a:1}", 0 }, { "{\"\":1,\"a\":2}", 1 },
+		/* UTF-16 order: U+E000 sorts after U+1F600 in UTF-8 but
+		 * before it in UTF-16 */
+		{ "{\"\xee\x80\x80\":1,\"\xf0\x9f\x98\x80\":2}", 0 },
+		{ "{\"\xf0\x9f\x98\x80\":2,\"\xee\x80\x80\":1}", 1 },
+		{ "[[[[]]]]", 1 }, { "[1,\"a\",{\"b\":[null,true]}]", 1 },
+		{ "[1 ]", 0 }, { "{\"a\":}", 0 }, { "[\"\\u00", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(agree_str(cases[i].text) == cases[i].ok,
+		    "'%s' should be %s", cases[i].text,
+		    cases[i].ok ? "accepted" : "refused");
+}
+END_TEST
+
+START_TEST(test_read_depth)
+{
+	char buf[300];
+	int n;
+
+	/* 64 nested containers are read, 65 are not: as the writer */
+	for (n = 63; n <= 66; n++) {
+		memset(buf, '[', (size_t)n);
+		memset(buf + n, ']', (size_t)n);
+		ck_assert_int_eq(agree(buf, 2 * (size_t)n), n <= 64);
+	}
+	ck_assert_int_eq(agree_str("{\"a\":{\"b\":{\"c\":[]}}}"), 1);
+}
+END_TEST
+
+/*
+ * Every single-byte change, deletion and insertion of a few canonical
+ * documents: bc_canon_read agrees with the reference on each.
+ */
+START_TEST(test_read_mutations)
+{
+	static const char *const seeds[] = {
+		"{\"action\":\"copy\",\"actor\":\"Det. J. Smith\","
+		"\"at\":\"2026-11-26T03:04:16.829104Z\",\"details\":{"
+		"\"outcome\":\"verified\",\"sha256\":\"113a01f6\","
+		"\"to\":\"DA\"},\"item\":\"9d88\",\"key\":\"741d\","
+		"\"prev\":\"c49a\",\"seq\":3,\"type\":\"bodycam.event\","
+		"\"version\":1}",
+		"[\"a\\\"\\\\\\b\\t\\u001f\xc3\xa9\xf0\x9f\x98\x80\x7f\","
+		"-9007199254740991,0,17,true,false,null,[],{}]",
+		"{\"\":{\"\xf0\x9f\x98\x80\":[1,{\"x\":\"y\"}],"
+		"\"\xee\x80\x80\":-5}}",
+	};
+	static const unsigned char bytes[] = {
+		0x00, 0x01, 0x09, 0x0a, 0x1f, ' ', '"', ',', '-', '.', '/',
+		'0', '1', '9', ':', 'A', 'E', 'F', '\\', ']', '[', 'a', 'b',
+		'e', 'f', 'n', 't', 'u', '{', '}', 0x7f, 0x80, 0xa0, 0xbf,
+		0xc0, 0xc2, 0xdf, 0xe0, 0xed, 0xee, 0xef, 0xf0, 0xf4, 0xf5,
+		0xff,
+	};
+	char buf[512];
+	size_t s, i, j, len, tried = 0, accepted = 0;
+
+	for (s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {
+		len = strlen(seeds[s]);
+		ck_assert(len + 1 < sizeof(buf));
+		ck_assert(agree(seeds[s], len));
+		for (i = 0; i < len; i++) {
+			for (j = 0; j < sizeof(bytes); j++) {
+				memcpy(buf, seeds[s], len);
+				buf[i] = (char)bytes[j];
+				accepted += agree(buf, len);
+				/* inserted before position i */
+				memcpy(buf, seeds[s], i);
+				buf[i] = (char)bytes[j];
+				memcpy(buf + i + 1, seeds[s] + i, len - i);
+				accepted += agree(buf, len + 1);
+				tried += 2;
+			}
+			memcpy(buf, seeds[s], i);
+			memcpy(buf + i, seeds[s] + i + 1, len - i - 1);
+			accepted += agree(buf, len - 1);
+			tried++;
+		}
+	}
+	/* both kinds of answer were exercised */
+	ck_assert_uint_gt(tried, 20000);
+	ck_assert_uint_gt(accepted, 100);
+	ck_assert_uint_lt(accepted, tried / 2);
+}
+END_TEST
+
+START_TEST(test_read_size)
+{
+	struct bc_err err = { "" };
+	json_t *v = (json_t *)1;
+
+	ck_assert_int_eq(bc_canon_read("{}", BC_CANON_MAX_INPUT + 1u, &v,
+	    &err), BC_ERR_TOO_LARGE);
+	ck_assert_ptr_null(v);
+}
+END_TEST
+
 static Suite *
 canon_suite(void)
 {
@@ -551,6 +749,14 @@ canon_suite(void)
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_nul_and_surrogates);
 	tcase_add_test(tc, test_refusal_leaves_nothing);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reader");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_read_cases);
+	tcase_add_test(tc, test_read_depth);
+	tcase_add_test(tc, test_read_mutations);
+	tcase_add_test(tc, test_read_size);
 	suite_add_tcase(s, tc);
 	return s;
 }
