@@ -138,7 +138,7 @@ key_list(struct bc_ctx *ctx, int argc, char **argv)
 		return bc_cli_fail(BC_ERR_NOMEM, NULL);
 	}
 	if (!ctx->json && !ctx->quiet)
-		printf("%-16s  %-20s  %-9s  %-20s  %s\n", "KEY", "NAME", "ROLE",
+		printf("%-16s  %-20s  %-9s  %-27s  %s\n", "KEY", "NAME", "ROLE",
 		    "ADDED", "REVOKED");
 	for (i = 0; i < kr->nkeys; i++) {
 		e = &kr->keys[i];
@@ -154,7 +154,7 @@ key_list(struct bc_ctx *ctx, int argc, char **argv)
 			if (o == NULL || json_array_append_new(arr, o) != 0)
 				st = bc_exit_worst(st, 3);
 		} else if (!ctx->quiet) {
-			printf("%.16s  %-20s  %-9s  %-20s  %s%s%s\n", e->id,
+			printf("%.16s  %-20s  %-9s  %-27s  %s%s%s\n", e->id,
 			    e->name, bc_role_name(e->role),
 			    e->anchor ? "(init)" : e->added,
 			    e->revoked[0] ? e->revoked : "-",
