@@ -171,6 +171,13 @@ check_manifest(const struct bc_item *it, const struct bc_rec *m,
 		return add_check(rep, 0, "manifest-record", -1,
 		    "catalog size %lld differs from the sealed size",
 		    (long long)it->size);
+	if ((s = bc_doc_str(mdoc, "registered.key")) == NULL ||
+	    strcmp(s, it->key) != 0 || (s = bc_doc_str(mdoc,
+	    "registered.at")) == NULL || it->registered == NULL ||
+	    strcmp(s, it->registered) != 0)
+		return add_check(rep, 0, "manifest-record", -1,
+		    "catalog signer or registration time differs from the "
+		    "sealed one");
 	return add_check(rep, 1, "manifest-record", -1,
 	    "catalog row agrees with the sealed manifest");
 }
