@@ -5,10 +5,12 @@
 #   make test            deps (when missing), build, run every test
 #   make demo            register, verify and tamper with real footage
 #   make bench           hashing against openssl dgst, audit against
-#                        openssl speed ed25519
+#                        openssl speed ed25519, probe against ffprobe and
+#                        exiftool
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=address,undefined test
-#   make fuzz            libFuzzer targets (clang)
+#   make fuzz            libFuzzer targets (clang), each run FUZZ_SECONDS
+#                        (FUZZERS="meta-fuzzer" runs only those named)
 #   make clean
 
 PREFIX   ?= /usr/local
@@ -18,11 +20,14 @@ CC       ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD    := build
 
-# Debian packages: the build, the tests, the demo and the benchmark.
+# Debian packages: the build, the tests, the demo, the benchmark and the
+# fuzzers (clang with its libFuzzer runtime).
 DEB_PKGS := build-essential pkg-config libssl-dev libsqlite3-dev \
-	libjansson-dev check openssl sqlite3 python3
+	libjansson-dev libexif-dev libavformat-dev libavcodec-dev \
+	libavutil-dev check openssl sqlite3 python3 ffmpeg \
+	libimage-exiftool-perl clang libclang-rt-dev
 
-LIBS_PC  := openssl sqlite3 jansson
+LIBS_PC  := openssl sqlite3 jansson libexif libavformat libavcodec libavutil
 TEST_PC  := check
 
 WARN := -Wall -Wextra -Wformat-security -Wstrict-prototypes \
@@ -47,7 +52,7 @@ endif
 
 # pkg-config for every library; say clearly what is missing.
 pc_check = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
-ifeq ($(filter deps clean uninstall test demo bench,$(MAKECMDGOALS)),)
+ifeq ($(filter deps clean uninstall test demo bench fuzz,$(MAKECMDGOALS)),)
 ifneq ($(call pc_check,$(LIBS_PC)),yes)
 $(error missing libraries: $(LIBS_PC) (via pkg-config); run 'make deps' as root)
 endif
@@ -138,6 +143,7 @@ bench: deps
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/hash.sh
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat \
 		MKCATALOG=$(BUILD)/tests/mkcatalog sh tests/bench/audit.sh
+	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/probe.sh
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
@@ -147,12 +153,63 @@ install: $(BIN)
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/bodycam $(DESTDIR)$(MANDIR)/man1/bodycam.1
 
-FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-fuzz: $(FUZZ_TARGETS)
+# libFuzzer targets: tests/fuzz/fuzz_*.c and meta-fuzzer.c.  Each runs its
+# regression inputs, then fuzzes for FUZZ_SECONDS from a scratch copy of
+# its seeds in $(BUILD)/fuzz (the repository is not written); a crash, a
+# sanitizer report, a leak, a hang over 10 s or a single allocation over
+# 2 GiB fails 'make fuzz', and the input is left in
+# $(BUILD)/fuzz/artifacts-NAME/.  The RSS limit is 4 GiB, not libFuzzer's
+# 2 GiB: under ASan, libavformat's large (untouched) tables become
+# resident, and a peak of 1.6 GiB has been seen.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_ALL     := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c)) \
+	meta-fuzzer
+FUZZERS      ?= $(FUZZ_ALL)
+FUZZ_MAXLEN  := 65536
+FUZZ_FLAGS   := -timeout=10 -rss_limit_mb=4096 -malloc_limit_mb=2048
+FUZZ_SEEDS_meta-fuzzer   := tests/data/stills tests/data/video tests/data/bad \
+	tests/fuzz/seeds-meta
+FUZZ_REGRESS_meta-fuzzer := tests/fuzz/regress-meta
+FUZZ_MAXLEN_meta-fuzzer  := 1048576
+
+fuzz: deps
+	@bad='$(filter-out $(FUZZ_ALL),$(FUZZERS))'; [ -z "$$bad" ] || { \
+		echo "make fuzz: no such fuzzer:$$bad (have: $(FUZZ_ALL))" >&2; \
+		exit 1; }
+	@$(MAKE) --no-print-directory $(FUZZERS:%=fuzz-run-%)
+
+# the fuzzers are kept after a run, to rerun an input by hand
+.PRECIOUS: $(BUILD)/fuzz/%
+
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HEADERS)
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz: $(FUZZ_CC)" \
+		"not found; run 'make deps' as root" >&2; exit 1; }
 	@mkdir -p $(dir $@)
-	clang -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude $(PC_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(PC_LIBS)
+	$(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude $(PC_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $< $(LIB_SRCS) $(PC_LIBS)
+
+fuzz-run-%: $(BUILD)/fuzz/%
+	@c=$(BUILD)/fuzz/corpus-$*; a=$(BUILD)/fuzz/artifacts-$*; \
+	rm -rf $$c && mkdir -p $$c $$a || exit 1; \
+	for d in $(FUZZ_SEEDS_$*); do cp $$d/* $$c/ || exit 1; done; \
+	chmod -R u+w $$c; \
+	regress='$(wildcard $(FUZZ_REGRESS_$*:%=%/*))'; \
+	if [ -n "$$regress" ]; then \
+		echo "fuzz: $*: regression inputs in $(FUZZ_REGRESS_$*)"; \
+		$< $(FUZZ_FLAGS) -artifact_prefix=$$a/ $$regress || { \
+			echo "fuzz: $*: a regression input fails again" >&2; \
+			exit 1; }; \
+	fi; \
+	echo "fuzz: $*: $(FUZZ_SECONDS) s from $(or $(FUZZ_SEEDS_$*),no seeds)"; \
+	$< $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=$(or $(FUZZ_MAXLEN_$*),$(FUZZ_MAXLEN)) \
+		-print_final_stats=1 -artifact_prefix=$$a/ \
+		$$c $(wildcard $(FUZZ_REGRESS_$*)) || { \
+		echo "fuzz: $*: FAILED; the input is in $$a/ (keep it in" \
+		    "$(or $(FUZZ_REGRESS_$*),tests/fuzz/regress-$*)/)" >&2; \
+		exit 1; }
 
 clean:
 	rm -rf $(BUILD)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bodycam/canon.h"
+#include "bodycam/util.h"
 
 struct buf {
 	char	*p;
@@ -379,36 +380,6 @@ rd_fail(struct reader *rd, const char *why)
 	    "byte %zu: %s", (size_t)(rd->p - rd->start), why);
 }
 
-/* Length of the valid, shortest-form UTF-8 sequence at p, or 0. */
-static size_t
-utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if ((size_t)(end - p) < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 static int
 tmp_put(struct reader *rd, size_t len, const unsigned char *s, size_t n)
 {
@@ -503,7 +474,7 @@ rd_string(struct reader *rd, size_t *outlen)
 		}
 		if (c < 0x20)
 			return rd_fail(rd, "unescaped control character");
-		if ((n = utf8_len(rd->p, rd->end)) == 0)
+		if ((n = bc_utf8_seq(rd->p, (size_t)(rd->end - rd->p))) == 0)
 			return rd_fail(rd, "invalid UTF-8");
 		rd->p += n;
 	}

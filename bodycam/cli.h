@@ -35,6 +35,7 @@ extern const struct bc_cmd bc_cmd_list;
 extern const struct bc_cmd bc_cmd_verify;
 extern const struct bc_cmd bc_cmd_custody;
 extern const struct bc_cmd bc_cmd_audit;
+extern const struct bc_cmd bc_cmd_probe;
 
 /* The command table, NULL-terminated (cmd.c). */
 extern const struct bc_cmd *const bc_cmd_table[];

@@ -2,8 +2,11 @@
  * cmd-list.c - bodycam list: items, filtered on what their manifests seal.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -11,7 +14,79 @@ struct list_state {
 	struct bc_ctx	*ctx;
 	json_t		*arr;
 	size_t		 count;
+	/* filters on the sealed metadata, applied here */
+	const char	*make, *model;
+	int		 near;
+	double		 lat, lon, km;
+	int		 has_since, has_until;
+	time_t		 since, until;		/* capture time */
 };
+
+/* Great-circle distance in km (haversine, mean Earth radius). */
+static double
+distance_km(double lat1, double lon1, double lat2, double lon2)
+{
+	const double rad = M_PI / 180.0;
+	double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
+	double a = sin(dlat / 2) * sin(dlat / 2) + cos(lat1 * rad) *
+	    cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+
+	return 2 * 6371.0088 * atan2(sqrt(a), sqrt(1 - a));
+}
+
+/* Whether the manifest m passes the metadata filters of ls. */
+static int
+meta_match(const struct list_state *ls, const json_t *m)
+{
+	const char *s, *la, *lo;
+	time_t t;
+
+	if (ls->make != NULL && ((s = bc_doc_str(m, "capture.make")) ==
+	    NULL || strcasecmp(s, ls->make) != 0))
+		return 0;
+	if (ls->model != NULL && ((s = bc_doc_str(m, "capture.model")) ==
+	    NULL || strcasecmp(s, ls->model) != 0))
+		return 0;
+	if (ls->near) {
+		if ((la = bc_doc_str(m, "capture.gps.lat")) == NULL ||
+		    (lo = bc_doc_str(m, "capture.gps.lon")) == NULL ||
+		    distance_km(ls->lat, ls->lon, strtod(la, NULL),
+		    strtod(lo, NULL)) > ls->km)
+			return 0;
+	}
+	if (ls->has_since || ls->has_until) {
+		if ((s = bc_doc_str(m, "capture.taken")) == NULL)
+			s = bc_doc_str(m, "media.created");
+		if (s == NULL || bc_time_parse(s, 0, &t) != 0 ||
+		    (ls->has_since && t < ls->since) ||
+		    (ls->has_until && t > ls->until))
+			return 0;
+	}
+	return 1;
+}
+
+/* "LAT,LON,KM" into ls; 0 or -1. */
+static int
+parse_near(const char *arg, struct list_state *ls)
+{
+	char *end;
+
+	ls->lat = strtod(arg, &end);
+	if (end == arg || *end != ',')
+		return -1;
+	arg = end + 1;
+	ls->lon = strtod(arg, &end);
+	if (end == arg || *end != ',')
+		return -1;
+	arg = end + 1;
+	ls->km = strtod(arg, &end);
+	if (end == arg || *end != '\0' || !isfinite(ls->lat) ||
+	    !isfinite(ls->lon) || !isfinite(ls->km) || ls->lat < -90 ||
+	    ls->lat > 90 || ls->lon < -180 || ls->lon > 180 || ls->km < 0)
+		return -1;
+	ls->near = 1;
+	return 0;
+}
 
 static int
 list_one(void *arg, const struct bc_item *it)
@@ -22,6 +97,11 @@ list_one(void *arg, const struct bc_item *it)
 
 	(void)bc_doc_parse(it->manifest, it->manifest_len, BC_MANIFEST_TYPE,
 	    &m, NULL);
+	if ((ls->make || ls->model || ls->near || ls->has_since ||
+	    ls->has_until) && (m == NULL || !meta_match(ls, m))) {
+		json_decref(m);
+		return 0;
+	}
 	name = m ? bc_doc_str(m, "file.name") : NULL;
 	mime = m ? bc_doc_str(m, "media.mime") : NULL;
 	officer = m ? bc_doc_str(m, "capture.officer") : NULL;
@@ -56,8 +136,13 @@ cmd_list(struct bc_ctx *ctx, int argc, char **argv)
 		{ "officer", required_argument, NULL, 'o' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "case", required_argument, NULL, 'c' },
-		{ "since", required_argument, NULL, 's' },
-		{ "until", required_argument, NULL, 'u' },
+		{ "registered-since", required_argument, NULL, 's' },
+		{ "registered-until", required_argument, NULL, 'u' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "make", required_argument, NULL, 'm' },
+		{ "model", required_argument, NULL, 'M' },
+		{ "near", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bc_list_filter f;
@@ -68,7 +153,7 @@ cmd_list(struct bc_ctx *ctx, int argc, char **argv)
 	int c, r;
 
 	memset(&f, 0, sizeof(f));
-	memset(&ls, 0, sizeof(ls));
+	memset(&ls, 0, sizeof(ls));	/* before the options fill it */
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
@@ -76,17 +161,41 @@ cmd_list(struct bc_ctx *ctx, int argc, char **argv)
 		case 'o': f.officer = optarg; break;
 		case 'd': f.device = optarg; break;
 		case 'c': f.case_no = optarg; break;
+		case 'm': ls.make = optarg; break;
+		case 'M': ls.model = optarg; break;
+		case 'n':
+			if (parse_near(optarg, &ls) != 0)
+				return bc_cli_usage(ctx->cmd, "--near wants "
+				    "LAT,LON,KM in decimal degrees and km, not "
+				    "'%s'", optarg);
+			break;
+		case 'S':
+		case 'U':
+			if (bc_time_parse(optarg, c == 'U', &t) != 0)
+				return bc_cli_usage(ctx->cmd, "--%s '%s' is not "
+				    "a date or RFC 3339 time", c == 'S' ?
+				    "since" : "until", optarg);
+			if (c == 'S') {
+				ls.since = t;
+				ls.has_since = 1;
+			} else {
+				ls.until = t;
+				ls.has_until = 1;
+			}
+			break;
 		case 's':
 			if (bc_time_parse(optarg, 0, &t) != 0)
-				return bc_cli_usage(ctx->cmd, "--since '%s' is "
-				    "not a date or RFC 3339 time", optarg);
+				return bc_cli_usage(ctx->cmd, "--registered-"
+				    "since '%s' is not a date or RFC 3339 time",
+				    optarg);
 			bc_time_stamp(t, 0, since);
 			f.since = since;
 			break;
 		case 'u':
 			if (bc_time_parse(optarg, 1, &t) != 0)
-				return bc_cli_usage(ctx->cmd, "--until '%s' is "
-				    "not a date or RFC 3339 time", optarg);
+				return bc_cli_usage(ctx->cmd, "--registered-"
+				    "until '%s' is not a date or RFC 3339 time",
+				    optarg);
 			bc_time_stamp(t, 999999, until);
 			f.until = until;
 			break;
@@ -116,17 +225,27 @@ cmd_list(struct bc_ctx *ctx, int argc, char **argv)
 
 const struct bc_cmd bc_cmd_list = {
 	.name = "list",
-	.usage = "[--officer ID] [--device ID] [--case N] [--since TIME] "
-	    "[--until TIME]",
-	.summary = "List items, filtered on their sealed manifests; --since "
-	    "and --until take a\n      date (YYYY-MM-DD) or an RFC 3339 time "
-	    "and compare the registration time.",
+	.usage = "[--officer ID] [--device ID] [--case N] [--make M] "
+	    "[--model M]\n             [--near LAT,LON,KM] [--since TIME] "
+	    "[--until TIME]\n             [--registered-since TIME] "
+	    "[--registered-until TIME]",
+	.summary = "List items, filtered on their sealed manifests.  Times "
+	    "are a date (YYYY-MM-DD)\n      or an RFC 3339 time; an --until "
+	    "date means the end of that day.",
 	.options =
-	    "  --officer ID   only items recorded by this officer\n"
-	    "  --device ID    only items from this device\n"
-	    "  --case N       only items of this case\n"
-	    "  --since TIME   registered at or after TIME\n"
-	    "  --until TIME   registered at or before TIME (a date means "
-	    "its end)\n",
+	    "  --officer ID              only items recorded by this "
+	    "officer\n"
+	    "  --device ID               only items from this device\n"
+	    "  --case N                  only items of this case\n"
+	    "  --make M, --model M       only items whose camera make or "
+	    "model is M (any case)\n"
+	    "  --near LAT,LON,KM         only items taken within KM km of "
+	    "LAT,LON\n"
+	    "  --since TIME              taken (capture time, else the "
+	    "container's creation\n"
+	    "                            time) at or after TIME\n"
+	    "  --until TIME              taken at or before TIME\n"
+	    "  --registered-since TIME   registered at or after TIME\n"
+	    "  --registered-until TIME   registered at or before TIME\n",
 	.exec = cmd_list,
 };

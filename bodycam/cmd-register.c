@@ -34,6 +34,39 @@ show_progress(void *arg, uint64_t done, uint64_t total)
 		fputc('\n', stderr);
 }
 
+/* The sealed warnings (one per line) on stderr: a camera clock that
+ * disagrees with the dock is worth seeing at once. */
+static void
+print_warnings(const char *id, const char *w)
+{
+	const char *nl;
+
+	for (; *w != '\0'; w = nl + 1) {
+		if ((nl = strchr(w, '\n')) == NULL)
+			nl = w + strlen(w);
+		fprintf(stderr, "bodycam: %s: warning: %.*s\n", id,
+		    (int)(nl - w), w);
+		if (*nl == '\0')
+			break;
+	}
+}
+
+static json_t *
+warnings_json(const char *w)
+{
+	json_t *arr = json_array();
+	const char *nl;
+
+	for (; arr != NULL && *w != '\0'; w = nl + 1) {
+		if ((nl = strchr(w, '\n')) == NULL)
+			nl = w + strlen(w);
+		json_array_append_new(arr, json_stringn(w, (size_t)(nl - w)));
+		if (*nl == '\0')
+			break;
+	}
+	return arr;
+}
+
 static int
 cmd_register(struct bc_ctx *ctx, int argc, char **argv)
 {
@@ -44,6 +77,8 @@ cmd_register(struct bc_ctx *ctx, int argc, char **argv)
 		{ "case", required_argument, NULL, 'c' },
 		{ "category", required_argument, NULL, 'C' },
 		{ "tag", required_argument, NULL, 't' },
+		{ "sidecar", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bc_register_opts ro;
@@ -69,6 +104,8 @@ cmd_register(struct bc_ctx *ctx, int argc, char **argv)
 		case 'c': ro.op.case_no = optarg; break;
 		case 'C': ro.op.category = optarg; break;
 		case 't': tags[ntags++] = optarg; break;
+		case 's': ro.sidecar = optarg; break;
+		case 'v': ro.verbose = 1; break;
 		default:
 			free(tags);
 			return bc_cli_badopt(ctx->cmd, c, argv);
@@ -82,6 +119,10 @@ cmd_register(struct bc_ctx *ctx, int argc, char **argv)
 	}
 	if (optind == argc) {
 		st = bc_cli_usage(ctx->cmd, "no FILE to register");
+		goto out;
+	}
+	if (ro.sidecar != NULL && argc - optind != 1) {
+		st = bc_cli_usage(ctx->cmd, "--sidecar goes with one FILE");
 		goto out;
 	}
 	if ((r = bc_operator_fields_check(&ro.op, &err)) != 0) {
@@ -113,14 +154,19 @@ cmd_register(struct bc_ctx *ctx, int argc, char **argv)
 			    bc_strerror(r));
 		else if (!ctx->json && !ctx->quiet)
 			printf("%s  %s  %s\n", res.id, res.sha256, argv[i]);
+		if (r == 0 && !ctx->json && !ctx->quiet) {
+			fflush(stdout);		/* the id, then its warnings */
+			print_warnings(res.id, res.warnings);
+		}
 		if (arr == NULL)
 			continue;
 		if (r == 0)
-			o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s}",
-			    "id", res.id, "path", argv[i], "sha256",
+			o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, "
+			    "s:o}", "id", res.id, "path", argv[i], "sha256",
 			    res.sha256, "size", (json_int_t)res.size,
 			    "manifest_hash", res.manifest_hash, "mime",
-			    res.mime, "status", "registered");
+			    res.mime, "status", "registered", "warnings",
+			    warnings_json(res.warnings));
 		else if (r == BC_ERR_EXISTS && res.existing[0] != '\0')
 			o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}",
 			    "path", argv[i], "sha256", res.sha256, "existing",
@@ -145,7 +191,8 @@ cmd_register(struct bc_ctx *ctx, int argc, char **argv)
 const struct bc_cmd bc_cmd_register = {
 	.name = "register",
 	.usage = "FILE... --key KEY [--officer ID] [--device ID] [--case N] "
-	    "[--category C]\n                 [--tag T]...",
+	    "[--category C]\n                 [--tag T]... [--sidecar "
+	    "FILE.json] [--verbose]",
 	.summary = "Hash each FILE, seal its manifest with KEY and record it "
 	    "with a signed\n      'register' custody event; prints the new "
 	    "item ids.",
@@ -156,6 +203,11 @@ const struct bc_cmd bc_cmd_register = {
 	    "  --device ID      camera or device id\n"
 	    "  --case N         case number\n"
 	    "  --category C     evidence category\n"
-	    "  --tag T          a tag; repeat for more (at most 32)\n",
+	    "  --tag T          a tag; repeat for more (at most 32)\n"
+	    "  --sidecar FILE   vendor metadata (a JSON object) sealed with "
+	    "the file, and\n"
+	    "                   its SHA-256; one FILE only\n"
+	    "  --verbose        let libexif's and libavformat's messages "
+	    "through\n",
 	.exec = cmd_register,
 };

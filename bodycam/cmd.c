@@ -17,6 +17,7 @@ const struct bc_cmd *const bc_cmd_table[] = {
 	&bc_cmd_verify,
 	&bc_cmd_custody,
 	&bc_cmd_audit,
+	&bc_cmd_probe,
 	NULL
 };
 

@@ -495,7 +495,7 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 	struct chain ch = { 0 };
 	struct bc_custody_state probe;
 	struct bc_err why = { "" };
-	json_t *details = NULL, *doc = NULL;
+	json_t *details = NULL, *doc = NULL, *meta = NULL;
 	char now[BC_TIME_MAX], abspath[PATH_MAX], hex[BC_SHA256_HEX];
 	int a = bc_action_parse(req->action);
 	int r;
@@ -524,6 +524,8 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 		    req->progress_arg, err)) != 0)
 			return r;
 		fhp = &fh;
+		if (a == BC_ACT_DERIVE)
+			meta = bc_register_meta(abspath, &fh, 0, now);
 	}
 
 	if ((r = bc_catalog_begin(cat, err)) != 0)
@@ -568,7 +570,7 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 		der.sha256 = ch.sha256;
 		der.reason = req->reason;
 		if ((r = bc_register_locked(cat, key, abspath, &fh, &ropts,
-		    &der, now, &child, err)) != 0) {
+		    &der, meta, NULL, now, &child, err)) != 0) {
 			if (r == BC_ERR_EXISTS)
 				snprintf(res->child, sizeof(res->child), "%s",
 				    child.existing);
@@ -615,6 +617,7 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 	if (r != 0)
 		res->child[0] = r == BC_ERR_EXISTS ? res->child[0] : '\0';
 	json_decref(ch.manifest);
+	json_decref(meta);
 	json_decref(details);
 	json_decref(doc);
 	bc_signed_clear(&sealed);

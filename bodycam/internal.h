@@ -33,7 +33,16 @@ int bc_signer_allowed(struct bc_catalog *cat, const struct bc_key *key,
 int bc_register_locked(struct bc_catalog *cat, const struct bc_key *key,
     const char *abspath, const struct bc_file_hash *fh,
     const struct bc_register_opts *opts, const struct bc_derived *derived,
-    const char *now, struct bc_register_result *res, struct bc_err *err);
+    const json_t *meta, const json_t *sidecar, const char *now,
+    struct bc_register_result *res, struct bc_err *err);
+
+/*
+ * The metadata of a file about to be registered (bc_meta_extract, with
+ * the clock check against now), or NULL when even that failed (out of
+ * memory): metadata never blocks a registration.
+ */
+json_t *bc_register_meta(const char *abspath, const struct bc_file_hash *fh,
+    int verbose, const char *now);
 
 /*
  * One signed record (a manifest or an event) on its way through

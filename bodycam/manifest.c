@@ -105,10 +105,19 @@ bc_manifest_build(const struct bc_manifest_in *in, json_t **out,
 		return bc_err_set(err, BC_ERR_TOO_LARGE, "file too large");
 	if ((m = json_object()) == NULL)
 		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
-	/* children are owned by m from here on; one decref frees all */
+	/* children are owned by m from here on; one decref frees all; what
+	 * the camera recorded (meta.h) is the base of media and capture */
 	if ((file = put_child(m, "file", json_object())) == NULL ||
-	    (media = put_child(m, "media", json_object())) == NULL ||
-	    (capture = put_child(m, "capture", json_object())) == NULL ||
+	    (media = put_child(m, "media", in->meta ?
+	    json_deep_copy(json_object_get(in->meta, "media")) :
+	    json_object())) == NULL ||
+	    (capture = put_child(m, "capture", in->meta ?
+	    json_deep_copy(json_object_get(in->meta, "capture")) :
+	    json_object())) == NULL ||
+	    (in->meta != NULL && put_child(m, "warnings",
+	    json_deep_copy(json_object_get(in->meta, "warnings"))) == NULL) ||
+	    (in->sidecar != NULL && put_child(m, "sidecar",
+	    json_deep_copy(in->sidecar)) == NULL) ||
 	    (kase = put_child(m, "case", json_object())) == NULL ||
 	    (tags = put_child(m, "tags", json_array())) == NULL ||
 	    (reg = put_child(m, "registered", json_object())) == NULL)

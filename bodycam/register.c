@@ -13,7 +13,9 @@
 
 #include "internal.h"
 #include "bodycam/keys.h"
+#include "bodycam/canon.h"
 #include "bodycam/media.h"
+#include "bodycam/meta.h"
 #include "bodycam/register.h"
 #include "bodycam/util.h"
 
@@ -46,11 +48,123 @@ signer_allowed(struct bc_catalog *cat, const struct bc_key *key,
 	    err);
 }
 
+json_t *
+bc_register_meta(const char *abspath, const struct bc_file_hash *fh,
+    int verbose, const char *now)
+{
+	struct bc_meta_opts mo;
+	json_t *meta = NULL;
+
+	memset(&mo, 0, sizeof(mo));
+	mo.verbose = verbose;
+	mo.now = now;
+	if (bc_meta_extract(abspath, bc_media_sniff(fh->head, fh->headlen),
+	    &mo, &meta, NULL) != 0)
+		return NULL;
+	return meta;
+}
+
+int
+bc_sidecar_read(const char *path, json_t *warnings,
+    struct bc_operator_fields *op, json_t **out, struct bc_err *err)
+{
+	struct bc_file_hash fh;
+	json_t *doc = NULL, *o = NULL, *fields, *v;
+	const char *k;
+	char hex[BC_SHA256_HEX], *text = NULL;
+	size_t len = 0;
+	FILE *fp = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = bc_hash_file(path, &fh, NULL, NULL, err)) != 0)
+		return r;
+	if (fh.size > BC_SIDECAR_MAX)
+		return bc_err_set(err, BC_ERR_TOO_LARGE, "sidecar %s: %llu "
+		    "bytes; at most %d are read", path,
+		    (unsigned long long)fh.size, BC_SIDECAR_MAX);
+	if ((text = malloc((size_t)fh.size + 1)) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	if ((fp = fopen(path, "rb")) == NULL ||
+	    (len = fread(text, 1, (size_t)fh.size + 1, fp)) != fh.size) {
+		r = bc_err_set(err, BC_ERR_CHANGED, "sidecar %s changed while "
+		    "it was read", path);
+		goto out;
+	}
+	/* the sealed hash must be of the bytes read */
+	{
+		uint8_t digest[BC_SHA256_LEN];
+
+		if (bc_sha256(text, len, digest) != 0 ||
+		    memcmp(digest, fh.sha256, sizeof(digest)) != 0) {
+			r = bc_err_set(err, BC_ERR_CHANGED, "sidecar %s "
+			    "changed while it was read", path);
+			goto out;
+		}
+	}
+	if ((r = bc_json_parse(text, len, &doc, err)) != 0) {
+		if (err != NULL)
+			snprintf(err->msg + strlen(err->msg),
+			    sizeof(err->msg) - strlen(err->msg),
+			    " (sidecar %s)", path);
+		goto out;
+	}
+	if (!json_is_object(doc)) {
+		r = bc_err_set(err, BC_ERR_MALFORMED, "sidecar %s is not a "
+		    "JSON object", path);
+		goto out;
+	}
+	bc_hex(fh.sha256, sizeof(fh.sha256), hex);
+	if ((o = json_pack("{s:s, s:s, s:I, s:{}}", "name", bc_basename(path),
+	    "sha256", hex, "size", (json_int_t)fh.size, "fields")) == NULL) {
+		r = bc_err_set(err, BC_ERR_INVALID, "sidecar %s: its name is "
+		    "not valid UTF-8", path);
+		goto out;
+	}
+	fields = json_object_get(o, "fields");
+	json_object_foreach(doc, k, v) {
+		if (!json_is_string(v)) {
+			bc_meta_warn(warnings, "sidecar member '%.64s' is not "
+			    "a string; not sealed", k);
+			continue;
+		}
+		if (json_object_size(fields) >= 64) {
+			bc_meta_warn(warnings, "sidecar has more than 64 "
+			    "string members; the rest are not sealed");
+			break;
+		}
+		if (strlen(k) == 0 || strlen(k) > 64) {
+			bc_meta_warn(warnings, "a sidecar member name is empty "
+			    "or too long; not sealed");
+			continue;
+		}
+		bc_meta_set_str(fields, k, json_string_value(v),
+		    json_string_length(v));
+	}
+	if (op != NULL && op->officer == NULL)
+		op->officer = json_string_value(json_object_get(fields,
+		    "officer"));
+	if (op != NULL && op->device == NULL)
+		op->device = json_string_value(json_object_get(fields,
+		    "device"));
+	*out = o;
+	o = NULL;
+	r = 0;
+ out:
+	if (fp != NULL)
+		fclose(fp);
+	free(text);
+	json_decref(doc);
+	json_decref(o);
+	return r;
+}
+
 int
 bc_register_locked(struct bc_catalog *cat, const struct bc_key *key,
     const char *abspath, const struct bc_file_hash *fh,
     const struct bc_register_opts *opts, const struct bc_derived *derived,
-    const char *now, struct bc_register_result *res, struct bc_err *err)
+    const json_t *meta, const json_t *sidecar, const char *now,
+    struct bc_register_result *res, struct bc_err *err)
 {
 	struct bc_item row, *dup = NULL;
 	struct bc_event ev;
@@ -99,9 +213,30 @@ bc_register_locked(struct bc_catalog *cat, const struct bc_key *key,
 	in.station = station;
 	in.key_id = bc_key_id(key);
 	in.derived = derived;
+	in.meta = meta;
+	in.sidecar = sidecar;
 	if ((r = bc_manifest_build(&in, &mdoc, err)) != 0 ||
-	    (r = bc_doc_seal(mdoc, key, &man, err)) != 0)
-		goto out;
+	    (r = bc_doc_seal(mdoc, key, &man, err)) != 0) {
+		/* metadata never blocks a registration: seal without it */
+		if (r == BC_ERR_NOMEM || meta == NULL)
+			goto out;
+		json_decref(mdoc);
+		mdoc = NULL;
+		in.meta = NULL;
+		if ((r = bc_manifest_build(&in, &mdoc, err)) != 0 ||
+		    (r = bc_doc_seal(mdoc, key, &man, err)) != 0)
+			goto out;
+		snprintf(res->warnings, sizeof(res->warnings), "metadata "
+		    "could not be sealed and was left out\n");
+	} else if (meta != NULL) {
+		size_t i;
+		json_t *w = json_object_get(meta, "warnings");
+
+		for (i = 0; i < json_array_size(w); i++)
+			snprintf(res->warnings + strlen(res->warnings),
+			    sizeof(res->warnings) - strlen(res->warnings),
+			    "%s\n", json_string_value(json_array_get(w, i)));
+	}
 
 	if ((details = json_pack("{s:s, s:s, s:s}", "outcome", "registered",
 	    "sha256", res->sha256, "station", station)) == NULL) {
@@ -161,7 +296,9 @@ bc_register(struct bc_catalog *cat, const struct bc_key *key,
     struct bc_register_result *res, struct bc_err *err)
 {
 	struct bc_file_hash fh;
+	struct bc_register_opts o = *opts;
 	char abspath[PATH_MAX], now[BC_TIME_MAX];
+	json_t *meta = NULL, *sidecar = NULL, *swarn = NULL;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -183,19 +320,34 @@ bc_register(struct bc_catalog *cat, const struct bc_key *key,
 	if ((r = bc_hash_file(abspath, &fh, opts->progress,
 	    opts->progress_arg, err)) != 0)
 		return r;
+	/* metadata and sidecar are read outside the write lock too */
+	if (opts->sidecar != NULL) {
+		if ((swarn = json_array()) == NULL)
+			return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+		if ((r = bc_sidecar_read(opts->sidecar, swarn, &o.op,
+		    &sidecar, err)) != 0 ||
+		    (r = bc_operator_fields_check(&o.op, err)) != 0)
+			goto out;
+	}
+	if ((meta = bc_register_meta(abspath, &fh, opts->verbose,
+	    now)) != NULL && swarn != NULL)
+		json_array_extend(json_object_get(meta, "warnings"), swarn);
 
 	if ((r = bc_catalog_begin(cat, err)) != 0)
-		return r;
+		goto out;
 	/* again under the lock: the key may have been revoked meanwhile */
 	bc_time_now(now);
 	if ((r = signer_allowed(cat, key, now, err)) != 0 ||
-	    (r = bc_register_locked(cat, key, abspath, &fh, opts, NULL, now,
-	    res, err)) != 0 ||
+	    (r = bc_register_locked(cat, key, abspath, &fh, &o, NULL, meta,
+	    sidecar, now, res, err)) != 0 ||
 	    (r = bc_catalog_commit(cat, err)) != 0) {
 		bc_catalog_rollback(cat);
 		if (r != BC_ERR_EXISTS)
 			res->id[0] = '\0';
-		return r;
 	}
-	return 0;
+ out:
+	json_decref(meta);
+	json_decref(sidecar);
+	json_decref(swarn);
+	return r;
 }

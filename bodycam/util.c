@@ -3,6 +3,7 @@
  */
 #include <ctype.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,9 +81,8 @@ bc_time_is_stamp(const char *s)
 	return bc_time_parse(s, 0, &t) == 0;
 }
 
-/* Reads exactly n digits; returns -1 when they are not there. */
-static int
-digits(const char **pp, int n)
+int
+bc_digits(const char **pp, int n)
 {
 	const char *p = *pp;
 	int v = 0, i;
@@ -96,8 +96,8 @@ digits(const char **pp, int n)
 	return v;
 }
 
-static int
-days_in_month(int y, int m)
+int
+bc_days_in_month(int y, int m)
 {
 	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
 	    31 };
@@ -115,12 +115,12 @@ bc_time_parse(const char *s, int end_of_day, time_t *t)
 	int y, mo, d, h = 0, mi = 0, sec = 0, off = 0, sign, oh, om;
 
 	memset(&tm, 0, sizeof(tm));
-	if ((y = digits(&p, 4)) < 0 || *p++ != '-' ||
-	    (mo = digits(&p, 2)) < 0 || *p++ != '-' ||
-	    (d = digits(&p, 2)) < 0)
+	if ((y = bc_digits(&p, 4)) < 0 || *p++ != '-' ||
+	    (mo = bc_digits(&p, 2)) < 0 || *p++ != '-' ||
+	    (d = bc_digits(&p, 2)) < 0)
 		return BC_ERR_MALFORMED;
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
-	    d > days_in_month(y, mo))
+	    d > bc_days_in_month(y, mo))
 		return BC_ERR_MALFORMED;
 	if (*p == '\0') {
 		if (end_of_day) {
@@ -133,12 +133,12 @@ bc_time_parse(const char *s, int end_of_day, time_t *t)
 	if (*p != 'T' && *p != 't' && *p != ' ')
 		return BC_ERR_MALFORMED;
 	p++;
-	if ((h = digits(&p, 2)) < 0 || *p++ != ':' ||
-	    (mi = digits(&p, 2)) < 0)
+	if ((h = bc_digits(&p, 2)) < 0 || *p++ != ':' ||
+	    (mi = bc_digits(&p, 2)) < 0)
 		return BC_ERR_MALFORMED;
 	if (*p == ':') {
 		p++;
-		if ((sec = digits(&p, 2)) < 0)
+		if ((sec = bc_digits(&p, 2)) < 0)
 			return BC_ERR_MALFORMED;
 		if (*p == '.') {	/* fractions are accepted, dropped */
 			p++;
@@ -154,8 +154,8 @@ bc_time_parse(const char *s, int end_of_day, time_t *t)
 		p++;
 	} else if (*p == '+' || *p == '-') {
 		sign = *p++ == '-' ? -1 : 1;
-		if ((oh = digits(&p, 2)) < 0 || *p++ != ':' ||
-		    (om = digits(&p, 2)) < 0 || oh > 23 || om > 59)
+		if ((oh = bc_digits(&p, 2)) < 0 || *p++ != ':' ||
+		    (om = bc_digits(&p, 2)) < 0 || oh > 23 || om > 59)
 			return BC_ERR_MALFORMED;
 		off = sign * (oh * 3600 + om * 60);
 	}
@@ -202,4 +202,35 @@ bc_basename(const char *path)
 	const char *slash = strrchr(path, '/');
 
 	return slash ? slash + 1 : path;
+}
+
+size_t
+bc_utf8_seq(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (n == 0)
+		return 0;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
 }

@@ -23,6 +23,9 @@ bc keygen admin --dir "$work"
 say "2. a new catalog whose trust anchor is that key"
 bc init --admin-key "$work/admin.pub"
 
+say "3a. what the camera recorded, as register will seal it"
+bc probe "$data/stills/GPS.jpg" "$data/video/with-gps.mov"
+
 say "3. register a still and a video (copies, so we can tamper later)"
 cp "$data/stills/GPS.jpg" "$data/video/with-gps.mp4" "$data/video/sample.3gp" "$work/"
 bc register "$work/GPS.jpg" "$work/with-gps.mp4" "$work/sample.3gp" \

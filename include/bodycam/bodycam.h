@@ -14,6 +14,7 @@
 #include "bodycam/canon.h"
 #include "bodycam/sign.h"
 #include "bodycam/media.h"
+#include "bodycam/meta.h"
 #include "bodycam/manifest.h"
 #include "bodycam/catalog.h"
 #include "bodycam/keys.h"

@@ -52,6 +52,10 @@ struct bc_manifest_in {
 	const char			*station;
 	const char			*key_id;
 	const struct bc_derived		*derived;	/* or NULL */
+	const json_t			*meta;		/* bc_meta_extract's
+							   object, or NULL */
+	const json_t			*sidecar;	/* the "sidecar" object
+							   to seal, or NULL */
 };
 
 /* A signed document: canonical bytes, their hash and signature. */

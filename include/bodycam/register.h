@@ -7,12 +7,16 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "bodycam/catalog.h"
 #include "bodycam/manifest.h"
 
 struct bc_register_opts {
 	struct bc_operator_fields	 op;
 	const char			*actor;	/* NULL: the OS user name */
+	const char			*sidecar; /* vendor JSON, or NULL */
+	int				 verbose; /* library logs through */
 	bc_progress_fn			 progress;
 	void				*progress_arg;
 };
@@ -24,7 +28,21 @@ struct bc_register_result {
 	char		manifest_hash[BC_SHA256_HEX];
 	char		mime[64];
 	char		existing[BC_ITEM_ID_MAX];	/* on BC_ERR_EXISTS */
+	char		warnings[1024];	/* sealed metadata warnings, one
+					   per line ("" when none) */
 };
+
+#define BC_SIDECAR_MAX	(1024 * 1024)	/* bytes of a sidecar file */
+
+/*
+ * Reads a vendor sidecar (a JSON object, at most BC_SIDECAR_MAX bytes) into
+ * the "sidecar" object a manifest seals: {name, sha256, size, fields},
+ * fields holding its top-level string members; other members are left
+ * out with a warning appended to warnings.  Fills op's officer and device
+ * from the sidecar's when op has none.  *out is a new reference.
+ */
+int bc_sidecar_read(const char *path, json_t *warnings,
+    struct bc_operator_fields *op, json_t **out, struct bc_err *err);
 
 /*
  * Registers the file at path, signed by key (which must be a signer the

@@ -33,6 +33,18 @@ void bc_time_stamp(time_t t, long usec, char out[BC_TIME_MAX]);
 /* bc_time_stamp of the current time (or BODYCAM_NOW). */
 void bc_time_now(char out[BC_TIME_MAX]);
 
+/* Reads exactly n decimal digits at *pp, advancing it; the value or -1. */
+int bc_digits(const char **pp, int n);
+
+/* Days in month m (1-12) of year y (Gregorian). */
+int bc_days_in_month(int y, int m);
+
+/*
+ * The length of the valid, shortest-form UTF-8 sequence (no surrogates,
+ * at most U+10FFFF) at p, of at most n bytes; 0 when there is none.
+ */
+size_t bc_utf8_seq(const unsigned char *p, size_t n);
+
 /*
  * Whether s is a time exactly as bc_time_stamp writes it
  * ("2026-11-26T02:15:33.123456Z", a valid date): the only form of time in

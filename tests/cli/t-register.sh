@@ -213,20 +213,20 @@ expect_exit 0 "list --officer nobody" -- bc --json list --officer nobody
 json_check "$OUT" "d == []" "--officer nobody gives an empty array"
 expect_exit 0 "list --officer nobody (text)" -- bc list --officer nobody
 expect_nogrep "^BWC-" "$OUT" "--officer nobody lists no item"
-expect_exit 0 "list --since 2000-01-01" -- bc --json list --since 2000-01-01
+expect_exit 0 "list --registered-since 2000-01-01" -- bc --json list --registered-since 2000-01-01
 json_check "$OUT" "len(d) == $NTOTAL" "--since 2000-01-01 gives every item"
-expect_exit 0 "list --since $DAY (today)" -- bc --json list --since "$DAY"
+expect_exit 0 "list --registered-since $DAY (today)" -- bc --json list --registered-since "$DAY"
 json_check "$OUT" "len(d) == $NTOTAL" "--since today gives every item"
-expect_exit 0 "list --until $DAY (today: a date means its end)" -- \
-    bc --json list --until "$DAY"
+expect_exit 0 "list --registered-until $DAY (today: a date means its end)" -- \
+    bc --json list --registered-until "$DAY"
 json_check "$OUT" "len(d) == $NTOTAL" "--until today gives every item"
-expect_exit 0 "list --since 2999-01-01" -- bc --json list --since 2999-01-01
+expect_exit 0 "list --registered-since 2999-01-01" -- bc --json list --registered-since 2999-01-01
 json_check "$OUT" "d == []" "--since 2999-01-01 gives nothing"
-expect_exit 0 "list --until 2000-01-01T00:00:00Z" -- \
-    bc --json list --until 2000-01-01T00:00:00Z
+expect_exit 0 "list --registered-until 2000-01-01T00:00:00Z" -- \
+    bc --json list --registered-until 2000-01-01T00:00:00Z
 json_check "$OUT" "d == []" "--until 2000-01-01T00:00:00Z gives nothing"
-expect_exit 0 "list --since 2000-01-01 --until 2999-12-31 --officer OFF-9" -- \
-    bc --json list --since 2000-01-01 --until 2999-12-31 --officer OFF-9
+expect_exit 0 "list --registered-since 2000-01-01 --registered-until 2999-12-31 --officer OFF-9" -- \
+    bc --json list --registered-since 2000-01-01 --registered-until 2999-12-31 --officer OFF-9
 json_check "$OUT" "len(d) == 2" "time and officer filters combine"
 expect_exit 2 "list --since yesterday-ish garbage: exit 2" -- \
     bc list --since last-tuesday

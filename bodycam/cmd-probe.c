@@ -1,0 +1,154 @@
+/*
+ * cmd-probe.c - bodycam probe: what register would seal of each file's
+ * metadata, without a catalog.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* Prints obj's members as "prefix.name  value" lines, nested by dots. */
+static void
+print_members(const char *prefix, const json_t *obj)
+{
+	const char *k;
+	json_t *v;
+	char name[128];
+	size_t i;
+
+	json_object_foreach((json_t *)obj, k, v) {
+		snprintf(name, sizeof(name), "%s.%s", prefix, k);
+		if (json_is_object(v)) {
+			print_members(name, v);
+		} else if (json_is_array(v)) {
+			for (i = 0; i < json_array_size(v); i++) {
+				char el[160];
+
+				snprintf(el, sizeof(el), "%s[%zu]", name, i);
+				if (json_is_object(json_array_get(v, i)))
+					print_members(el,
+					    json_array_get(v, i));
+			}
+		} else if (json_is_string(v)) {
+			printf("  %-28s %s\n", name, json_string_value(v));
+		} else if (json_is_integer(v)) {
+			printf("  %-28s %lld\n", name,
+			    (long long)json_integer_value(v));
+		}
+	}
+}
+
+/* The first bytes of a regular file, for the content type. */
+static int
+read_head(const char *path, uint8_t *head, size_t *len, struct bc_err *err)
+{
+	struct stat sb;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
+		return bc_err_set(err, errno == ENOENT ? BC_ERR_NOT_FOUND :
+		    BC_ERR_IO, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return bc_err_set(err, BC_ERR_INVALID, "%s: not a regular "
+		    "file", path);
+	}
+	do
+		n = read(fd, head, BC_HASH_HEADSZ);
+	while (n == -1 && errno == EINTR);
+	close(fd);
+	if (n < 0)
+		return bc_err_set(err, BC_ERR_IO, "%s: %s", path,
+		    strerror(errno));
+	*len = (size_t)n;
+	return 0;
+}
+
+static int
+cmd_probe(struct bc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bc_meta_opts mo;
+	struct bc_err err;
+	uint8_t head[BC_HASH_HEADSZ];
+	size_t headlen = 0;
+	char now[BC_TIME_MAX];
+	json_t *arr = NULL, *meta, *o, *w;
+	size_t j;
+	int c, i, r, st = 0;
+
+	memset(&mo, 0, sizeof(mo));
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'v': mo.verbose = 1; break;
+		default: return bc_cli_badopt(ctx->cmd, c, argv);
+		}
+	}
+	if (optind == argc)
+		return bc_cli_usage(ctx->cmd, "no FILE to probe");
+	if (ctx->json && (arr = json_array()) == NULL)
+		return bc_cli_fail(BC_ERR_NOMEM, NULL);
+	bc_time_now(now);
+	mo.now = now;
+	for (i = optind; i < argc; i++) {
+		bc_err_clear(&err);
+		meta = NULL;
+		/* the content type comes from the bytes, as register's */
+		r = read_head(argv[i], head, &headlen, &err);
+		if (r == 0)
+			r = bc_meta_extract(argv[i], bc_media_sniff(head,
+			    headlen), &mo, &meta, &err);
+		if (r != 0) {
+			bc_cli_error("%s", err.msg);
+			st = bc_exit_worst(st, bc_exit_status(r));
+			if (arr != NULL && ((o = json_pack("{s:s, s:s}",
+			    "file", argv[i], "error", err.msg)) == NULL ||
+			    json_array_append_new(arr, o) != 0))
+				st = bc_exit_worst(st, 3);
+			continue;
+		}
+		if (arr != NULL) {
+			if (json_object_set_new(meta, "file",
+			    json_string(argv[i])) != 0 ||
+			    json_array_append(arr, meta) != 0)
+				st = bc_exit_worst(st, 3);
+		} else if (!ctx->quiet) {
+			printf("%s\n", argv[i]);
+			print_members("media", json_object_get(meta, "media"));
+			print_members("capture", json_object_get(meta,
+			    "capture"));
+		}
+		w = json_object_get(meta, "warnings");
+		fflush(stdout);		/* the file's lines, then its warnings */
+		if (arr == NULL)
+			for (j = 0; j < json_array_size(w); j++)
+				bc_cli_error("%s: warning: %s", argv[i],
+				    json_string_value(json_array_get(w, j)));
+		json_decref(meta);
+	}
+	ctx->out = arr;
+	return st;
+}
+
+const struct bc_cmd bc_cmd_probe = {
+	.name = "probe",
+	.usage = "FILE... [--verbose]",
+	.summary = "Print the metadata register would seal for each FILE "
+	    "(camera, time, place,\n      duration, streams), with its "
+	    "warnings; needs no catalog.",
+	.options =
+	    "  --verbose   let libexif's and libavformat's messages through\n",
+	.exec = cmd_probe,
+};

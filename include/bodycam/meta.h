@@ -1,0 +1,110 @@
+/*
+ * meta.h - what the camera recorded: metadata read with libexif (stills,
+ * and EXIF blocks inside containers) and libavformat (video containers),
+ * normalised to the names the manifest seals.
+ *
+ * The result is one JSON object with three members, exactly as a
+ * manifest's "media" and "capture" sections and its "warnings" array hold
+ * them (README.md, "Metadata"):
+ *
+ *   media:    mime, container, duration_ms, width, height, created,
+ *             streams[] { index, type, codec, width, height, frame_rate,
+ *             sample_rate }
+ *   capture:  make, model, serial, taken, software, unique_id,
+ *             orientation, gps { lat, lon, alt_m }
+ *   warnings: [ "..." ]
+ *
+ * Members are absent when unknown.  No floating-point number appears:
+ * coordinates are decimal-degree strings with 6 decimals, altitude a
+ * string of metres with 1 decimal, frame rates rationals ("30000/1001"),
+ * times RFC 3339 (with Z or an offset when known; an EXIF local time
+ * without an offset stays without one).  Integers are JSON integers.
+ *
+ * media.created is the container's creation time: UTC ("...Z") for MP4,
+ * MOV and Matroska, the camera's local time without an offset for AVI
+ * (its IDIT chunk), an offset kept as written.  media.container is
+ * "jpeg", "tiff" or libavformat's demuxer name.
+ *
+ * The readers only add members, never overwrite one already set: for a
+ * video, what the container says wins over an EXIF block it carries.
+ *
+ * Extraction never fails on bad content: whatever cannot be read becomes a
+ * warning, and registration seals the hash regardless.  Known limits:
+ * libexif reads the first 64 KiB of a TIFF; TIFF SubIFDs (a DNG's raw
+ * image size) and BigTIFF are not read; values inside an H.264 stream or
+ * in vendor boxes libavformat does not parse are not reached.
+ */
+#ifndef BODYCAM_META_H
+#define BODYCAM_META_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "bodycam/error.h"
+
+#define BC_META_WARNINGS_MAX	32	/* warnings kept per file */
+#define BC_META_STREAMS_MAX	16	/* streams described per file */
+#define BC_META_STRING_MAX	256	/* bytes of one metadata string */
+
+struct bc_meta_opts {
+	int		 verbose;	/* let the libraries' logs through */
+	const char	*now;		/* registration time (RFC 3339) for the
+					   clock check; NULL: no check */
+};
+
+/*
+ * Reads the metadata of the file at path, whose content type mime was
+ * sniffed (media.h), into *out = {"media": {...}, "capture": {...},
+ * "warnings": [...]} (a new reference).  Returns 0, or BC_ERR_NOMEM; a
+ * file that cannot be read or parsed gives warnings, not an error.
+ */
+int bc_meta_extract(const char *path, const char *mime,
+    const struct bc_meta_opts *opts, json_t **out, struct bc_err *err);
+
+/*
+ * The parts, for the extractor and the tests.  Each adds what it finds to
+ * media and capture and appends warnings; none fails on bad content.
+ */
+
+/* A JPEG, TIFF or DNG file, through libexif. */
+void bc_meta_exif_file(const char *path, json_t *media, json_t *capture,
+    json_t *warnings);
+
+/*
+ * An EXIF block found inside a container: with the "Exif\0\0" header, a
+ * bare TIFF structure, or the ISO BMFF/HEIF form (a 4-byte offset first).
+ */
+void bc_meta_exif_data(const unsigned char *data, size_t len, json_t *media,
+    json_t *capture, json_t *warnings);
+
+/*
+ * A video container, through libavformat: regular files only, file
+ * protocol only, a whitelist of demuxers (mov, avi, matroska, mpegts),
+ * bounded probing and a 10 s deadline.  libav's errors become warnings
+ * ("libav: ..."); its log hook is process-wide and silent unless verbose.
+ */
+void bc_meta_av_file(const char *path, int verbose, json_t *media,
+    json_t *capture, json_t *warnings);
+
+/*
+ * Parses an ISO 6709 location ("+53.3828-001.4566+100.5/") into the
+ * capture.gps strings (lat, lon with 6 decimals; alt_m with 1, or "" when
+ * absent).  Returns 0, or -1 when s is not ISO 6709.
+ */
+int bc_meta_iso6709(const char *s, char lat[16], char lon[16], char alt[24]);
+
+/* Appends a warning (printf-style), at most BC_META_WARNINGS_MAX. */
+void bc_meta_warn(json_t *warnings, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Sets obj[key] to the string v, cleaned for a manifest: trailing NULs and
+ * white space trimmed, control characters and invalid UTF-8 replaced by
+ * '?', at most BC_META_STRING_MAX bytes.  Nothing when v is empty.
+ */
+void bc_meta_set_str(json_t *obj, const char *key, const char *v,
+    size_t len);
+
+#endif /* BODYCAM_META_H */
