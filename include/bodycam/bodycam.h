@@ -22,5 +22,7 @@
 #include "bodycam/custody.h"
 #include "bodycam/verify.h"
 #include "bodycam/audit.h"
+#include "bodycam/merkle.h"
+#include "bodycam/note.h"
 
 #endif /* BODYCAM_BODYCAM_H */

@@ -1,0 +1,548 @@
+/*
+ * note.c - C2SP signed notes (Ed25519) and tlog checkpoints.
+ *
+ * The format is text, so every byte is checked before anything is
+ * believed: the note is capped, must be UTF-8 without control characters,
+ * and base64 must be canonical (RFC 4648 with padding, zero spare bits),
+ * so that one signature has exactly one spelling.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "bodycam/note.h"
+#include "bodycam/util.h"
+
+#define SIG_PREFIX	"\xe2\x80\x94 "	/* em dash U+2014, space */
+#define SIG_PREFIX_LEN	(sizeof(SIG_PREFIX) - 1)
+#define ALG_ED25519	0x01		/* signed-note signature type */
+#define B64_LEN(n)	(((n) + 2) / 3 * 4)
+#define ROOT_B64_LEN	B64_LEN(BC_SHA256_LEN)
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Writes the padded base64 of n bytes and a NUL; returns its length. */
+static size_t
+b64_encode(const uint8_t *in, size_t n, char *out)
+{
+	size_t i, o = 0;
+	uint32_t v;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		    in[i + 2];
+		out[o++] = b64_alphabet[v >> 18 & 63];
+		out[o++] = b64_alphabet[v >> 12 & 63];
+		out[o++] = b64_alphabet[v >> 6 & 63];
+		out[o++] = b64_alphabet[v & 63];
+	}
+	if (n - i == 1) {
+		v = (uint32_t)in[i] << 16;
+		out[o++] = b64_alphabet[v >> 18 & 63];
+		out[o++] = b64_alphabet[v >> 12 & 63];
+		out[o++] = '=';
+		out[o++] = '=';
+	} else if (n - i == 2) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+		out[o++] = b64_alphabet[v >> 18 & 63];
+		out[o++] = b64_alphabet[v >> 12 & 63];
+		out[o++] = b64_alphabet[v >> 6 & 63];
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static int
+b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * Decodes the canonical base64 in[0..n): whole quads, '=' only as the
+ * padding of the last one, zero spare bits.  The first cap bytes go to
+ * out; *outlen is the whole decoded length.  Returns 0, or -1 when in is
+ * not canonical base64.
+ */
+static int
+b64_decode(const char *in, size_t n, uint8_t *out, size_t cap,
+    size_t *outlen)
+{
+	size_t i, j, o = 0, pad;
+	uint32_t v;
+	uint8_t b[3];
+	int d;
+
+	*outlen = 0;
+	if (n % 4 != 0)
+		return -1;
+	for (i = 0; i < n; i += 4) {
+		pad = 0;
+		if (i + 4 == n) {
+			if (in[i + 3] == '=')
+				pad++;
+			if (pad && in[i + 2] == '=')
+				pad++;
+		}
+		v = 0;
+		for (j = 0; j < 4; j++) {
+			if (j >= 4 - pad) {
+				v <<= 6;
+				continue;
+			}
+			if ((d = b64_value(in[i + j])) < 0)
+				return -1;
+			v = v << 6 | (uint32_t)d;
+		}
+		b[0] = v >> 16 & 0xff;
+		b[1] = v >> 8 & 0xff;
+		b[2] = v & 0xff;
+		/* the bits that padding leaves over must be zero */
+		if ((pad == 1 && b[2] != 0) || (pad == 2 && b[1] != 0))
+			return -1;
+		for (j = 0; j < 3 - pad; j++, o++)
+			if (o < cap)
+				out[o] = b[j];
+	}
+	*outlen = o;
+	return 0;
+}
+
+/* The code point of the valid UTF-8 sequence p[0..n). */
+static uint32_t
+utf8_cp(const unsigned char *p, size_t n)
+{
+	uint32_t cp;
+	size_t i;
+
+	if (n == 1)
+		return p[0];
+	cp = p[0] & (0x7f >> n);
+	for (i = 1; i < n; i++)
+		cp = cp << 6 | (p[i] & 0x3f);
+	return cp;
+}
+
+/* Unicode White_Space, as Go's unicode.IsSpace (and so x/mod/note). */
+static int
+is_space(uint32_t c)
+{
+	switch (c) {
+	case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':
+	case 0x85: case 0xa0: case 0x1680: case 0x2028: case 0x2029:
+	case 0x202f: case 0x205f: case 0x3000:
+		return 1;
+	}
+	return c >= 0x2000 && c <= 0x200a;
+}
+
+/* C0, DEL and C1 controls. */
+static int
+is_control(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f);
+}
+
+/*
+ * Whether s[0..n) is UTF-8 with no control character below U+0020 but
+ * newline, as a signed note must be.  NULL, or why not, with *at the
+ * offending byte.
+ */
+static const char *
+text_check(const char *s, size_t n, size_t *at)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, k;
+
+	for (i = 0; i < n; i += k) {
+		*at = i;
+		if ((k = bc_utf8_seq(p + i, n - i)) == 0)
+			return "invalid UTF-8";
+		if (k == 1 && p[i] < 0x20 && p[i] != '\n')
+			return p[i] == '\0' ? "a NUL byte" :
+			    "a control character";
+	}
+	return NULL;
+}
+
+/*
+ * A key name of the signed-note spec: non-empty UTF-8 without Unicode
+ * spaces or '+'; and, as the note around it, without C0 controls.
+ */
+static int
+name_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, k;
+	uint32_t c;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i += k) {
+		if ((k = bc_utf8_seq(p + i, n - i)) == 0)
+			return 0;
+		c = utf8_cp(p + i, k);
+		if (c < 0x20 || c == '+' || is_space(c))
+			return 0;
+	}
+	return 1;
+}
+
+/* NULL when s[0..n) is a good origin line, else why not. */
+static const char *
+origin_check(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, k = 0;
+	uint32_t c = 0;
+
+	if (n == 0)
+		return "empty origin";
+	if (n > BC_ORIGIN_MAX)
+		return "origin longer than " STR(BC_ORIGIN_MAX) " bytes";
+	for (i = 0; i < n; i += k) {
+		if ((k = bc_utf8_seq(p + i, n - i)) == 0)
+			return "origin is not UTF-8";
+		c = utf8_cp(p + i, k);
+		if (is_control(c))
+			return "control character in origin";
+		if (i == 0 && is_space(c))
+			return "origin begins with a space";
+	}
+	if (is_space(c))
+		return "origin ends with a space";
+	return NULL;
+}
+
+int
+bc_note_key_id(const char *key_name, const struct bc_key *key,
+    uint8_t id[BC_NOTE_KEYID_LEN])
+{
+	static const uint8_t sep[2] = { '\n', ALG_ED25519 };
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx;
+	int r = BC_ERR_CRYPTO;
+
+	if (key_name == NULL || key == NULL ||
+	    !name_valid(key_name, strlen(key_name)))
+		return BC_ERR_INVALID;
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return BC_ERR_NOMEM;
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, key_name, strlen(key_name)) == 1 &&
+	    EVP_DigestUpdate(ctx, sep, sizeof(sep)) == 1 &&
+	    EVP_DigestUpdate(ctx, bc_key_public(key), BC_ED25519_PUBLEN) == 1 &&
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 &&
+	    mdlen == BC_SHA256_LEN) {
+		memcpy(id, md, BC_NOTE_KEYID_LEN);
+		r = 0;
+	}
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+int
+bc_note_sign(const char *text, size_t len, const char *key_name,
+    const struct bc_key *key, char **note, size_t *notelen,
+    struct bc_err *err)
+{
+	uint8_t raw[BC_NOTE_KEYID_LEN + BC_ED25519_SIGLEN];
+	char b64[B64_LEN(sizeof(raw)) + 1];
+	const char *why;
+	size_t namelen, b64len, n, at;
+	char *buf, *p;
+	int r;
+
+	*note = NULL;
+	*notelen = 0;
+	if (key == NULL || !bc_key_is_private(key))
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "a private key is needed to sign a note");
+	if (key_name == NULL || (namelen = strlen(key_name)) > BC_NOTE_MAX ||
+	    !name_valid(key_name, namelen))
+		return bc_err_set(err, BC_ERR_INVALID, "invalid note key "
+		    "name (empty, a space, '+' or not UTF-8)");
+	if (len > BC_NOTE_MAX)
+		return bc_err_set(err, BC_ERR_TOO_LARGE, "note text of %zu "
+		    "bytes exceeds the %d-byte limit", len, BC_NOTE_MAX);
+	if (len == 0 || text[len - 1] != '\n')
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "note text does not end in a newline");
+	if ((why = text_check(text, len, &at)) != NULL)
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "note text: %s at byte %zu", why, at);
+
+	if ((r = bc_note_key_id(key_name, key, raw)) != 0)
+		return bc_err_set(err, r, "cannot compute the note key id");
+	if ((r = bc_sign(key, text, len, raw + BC_NOTE_KEYID_LEN)) != 0)
+		return bc_err_set(err, r, "cannot sign the note");
+	b64len = b64_encode(raw, sizeof(raw), b64);
+
+	/* text, blank line, "— name b64\n" */
+	n = len + 1 + SIG_PREFIX_LEN + namelen + 1 + b64len + 1;
+	if (n > BC_NOTE_MAX)
+		return bc_err_set(err, BC_ERR_TOO_LARGE, "signed note of %zu "
+		    "bytes exceeds the %d-byte limit", n, BC_NOTE_MAX);
+	if ((buf = malloc(n + 1)) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	p = buf;
+	memcpy(p, text, len);
+	p += len;
+	*p++ = '\n';
+	memcpy(p, SIG_PREFIX, SIG_PREFIX_LEN);
+	p += SIG_PREFIX_LEN;
+	memcpy(p, key_name, namelen);
+	p += namelen;
+	*p++ = ' ';
+	memcpy(p, b64, b64len);
+	p += b64len;
+	*p++ = '\n';
+	*p = '\0';
+	*note = buf;
+	*notelen = n;
+	return 0;
+}
+
+/* The offset of the last "\n\n" in s[0..n), or -1. */
+static long
+last_blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = n; i >= 2; i--)
+		if (s[i - 2] == '\n' && s[i - 1] == '\n')
+			return (long)(i - 2);
+	return -1;
+}
+
+int
+bc_note_verify(const char *note, size_t len, const char *key_name,
+    const struct bc_key *key, size_t *textlen, struct bc_err *err)
+{
+	/* a signature of key's is 68 bytes; longer ones are cut, and fail */
+	uint8_t id[BC_NOTE_KEYID_LEN];
+	uint8_t raw[BC_NOTE_KEYID_LEN + BC_ED25519_SIGLEN];
+	const char *p, *end, *eol, *name, *b64, *why;
+	size_t namelen, tlen, rawlen, at, lineno = 0, nmatch = 0;
+	long split;
+	int r, bad = 0;
+
+	if (textlen != NULL)
+		*textlen = 0;
+	if (key == NULL || key_name == NULL ||
+	    !name_valid(key_name, strlen(key_name)))
+		return bc_err_set(err, BC_ERR_INVALID, "invalid note key "
+		    "name (empty, a space, '+' or not UTF-8)");
+	if (len > BC_NOTE_MAX)
+		return bc_err_set(err, BC_ERR_TOO_LARGE, "signed note of %zu "
+		    "bytes exceeds the %d-byte limit", len, BC_NOTE_MAX);
+	if ((why = text_check(note, len, &at)) != NULL)
+		return bc_err_set(err, BC_ERR_MALFORMED,
+		    "signed note: %s at byte %zu", why, at);
+	/* the text ends at the last blank line, its final newline kept */
+	if ((split = last_blank(note, len)) < 0)
+		return bc_err_set(err, BC_ERR_MALFORMED,
+		    "signed note: no blank line before the signatures");
+	tlen = (size_t)split + 1;
+	p = note + tlen + 1;
+	end = note + len;
+	if (p == end)
+		return bc_err_set(err, BC_ERR_MALFORMED,
+		    "signed note: no signature lines");
+	if (end[-1] != '\n')
+		return bc_err_set(err, BC_ERR_MALFORMED,
+		    "signed note: the last line does not end in a newline");
+	if ((r = bc_note_key_id(key_name, key, id)) != 0)
+		return bc_err_set(err, r, "cannot compute the note key id");
+
+	for (; p < end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (++lineno > BC_NOTE_MAX_SIGS)
+			return bc_err_set(err, BC_ERR_MALFORMED, "signed "
+			    "note: more than %d signatures", BC_NOTE_MAX_SIGS);
+		if ((size_t)(eol - p) < SIG_PREFIX_LEN ||
+		    memcmp(p, SIG_PREFIX, SIG_PREFIX_LEN) != 0)
+			return bc_err_set(err, BC_ERR_MALFORMED, "signature "
+			    "line %zu does not begin with an em dash and a "
+			    "space", lineno);
+		name = p + SIG_PREFIX_LEN;
+		if ((b64 = memchr(name, ' ', (size_t)(eol - name))) == NULL)
+			return bc_err_set(err, BC_ERR_MALFORMED, "signature "
+			    "line %zu has no signature", lineno);
+		namelen = (size_t)(b64 - name);
+		b64++;
+		if (!name_valid(name, namelen))
+			return bc_err_set(err, BC_ERR_MALFORMED, "signature "
+			    "line %zu: invalid key name", lineno);
+		if (b64_decode(b64, (size_t)(eol - b64), raw, sizeof(raw),
+		    &rawlen) != 0 || rawlen <= BC_NOTE_KEYID_LEN)
+			return bc_err_set(err, BC_ERR_MALFORMED, "signature "
+			    "line %zu: invalid base64 signature", lineno);
+		if (namelen != strlen(key_name) ||
+		    memcmp(name, key_name, namelen) != 0 ||
+		    memcmp(raw, id, BC_NOTE_KEYID_LEN) != 0)
+			continue;	/* another key's: ignored */
+		nmatch++;
+		if (bad)
+			continue;	/* still read the rest for syntax */
+		r = bc_verify(key, note, tlen, raw + BC_NOTE_KEYID_LEN,
+		    rawlen - BC_NOTE_KEYID_LEN);
+		if (r == BC_ERR_INTEGRITY) {
+			bad = 1;
+			bc_err_set(err, r, "signed note: bad signature by "
+			    "%s on line %zu", key_name, lineno);
+		} else if (r != 0)
+			return bc_err_set(err, r, "cannot verify the note");
+	}
+	if (bad)
+		return BC_ERR_INTEGRITY;
+	if (nmatch == 0)
+		return bc_err_set(err, BC_ERR_INTEGRITY, "signed note: no "
+		    "signature by %s with key id %02x%02x%02x%02x", key_name,
+		    id[0], id[1], id[2], id[3]);
+	if (textlen != NULL)
+		*textlen = tlen;
+	return 0;
+}
+
+int
+bc_checkpoint_text(const char *origin, uint64_t size,
+    const uint8_t root[BC_SHA256_LEN], char **out, size_t *len,
+    struct bc_err *err)
+{
+	char b64[ROOT_B64_LEN + 1];
+	const char *why;
+	size_t olen, n;
+	char *buf;
+	int w;
+
+	*out = NULL;
+	*len = 0;
+	if (origin == NULL)
+		return bc_err_set(err, BC_ERR_INVALID, "no origin");
+	olen = strnlen(origin, BC_ORIGIN_MAX + 1);
+	if ((why = origin_check(origin, olen)) != NULL)
+		return bc_err_set(err, BC_ERR_INVALID, "checkpoint: %s", why);
+	b64_encode(root, BC_SHA256_LEN, b64);
+	/* origin, 20 digits at most, the root, three newlines, NUL */
+	n = olen + 20 + ROOT_B64_LEN + 3 + 1;
+	if ((buf = malloc(n)) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	w = snprintf(buf, n, "%s\n%" PRIu64 "\n%s\n", origin, size, b64);
+	if (w < 0 || (size_t)w >= n) {
+		free(buf);
+		return bc_err_set(err, BC_ERR_INTERNAL,
+		    "checkpoint text does not fit");
+	}
+	*out = buf;
+	*len = (size_t)w;
+	return 0;
+}
+
+/* Parses the tree size line s[0..n): "0" or decimal with no leading 0. */
+static int
+parse_size(const char *s, size_t n, uint64_t *v)
+{
+	size_t i;
+	unsigned d;
+
+	*v = 0;
+	if (n == 0 || (s[0] == '0' && n > 1))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		d = (unsigned)(s[i] - '0');
+		if (*v > (UINT64_MAX - d) / 10)
+			return -1;
+		*v = *v * 10 + d;
+	}
+	return 0;
+}
+
+int
+bc_checkpoint_parse(const char *text, size_t len, struct bc_checkpoint *out,
+    struct bc_err *err)
+{
+	struct bc_checkpoint c, *cp = &c;
+	uint8_t root[BC_SHA256_LEN];
+	const char *p, *end, *eol, *why;
+	size_t rootlen, at;
+
+	memset(out, 0, sizeof(*out));
+	memset(cp, 0, sizeof(*cp));
+	if (len > BC_NOTE_MAX)
+		return bc_err_set(err, BC_ERR_TOO_LARGE, "checkpoint of %zu "
+		    "bytes exceeds the %d-byte limit", len, BC_NOTE_MAX);
+	if ((why = text_check(text, len, &at)) != NULL)
+		return bc_err_set(err, BC_ERR_MALFORMED,
+		    "checkpoint: %s at byte %zu", why, at);
+	if (len == 0 || text[len - 1] != '\n')
+		return bc_err_set(err, BC_ERR_MALFORMED,
+		    "checkpoint does not end in a newline");
+	end = text + len;
+
+	/* origin */
+	p = text;
+	eol = memchr(p, '\n', (size_t)(end - p));
+	if ((why = origin_check(p, (size_t)(eol - p))) != NULL)
+		return bc_err_set(err, BC_ERR_MALFORMED, "checkpoint: %s",
+		    why);
+	memcpy(cp->origin, p, (size_t)(eol - p));
+	cp->origin[eol - p] = '\0';
+
+	/* tree size */
+	if ((p = eol + 1) == end)
+		return bc_err_set(err, BC_ERR_MALFORMED,
+		    "checkpoint: no tree size");
+	eol = memchr(p, '\n', (size_t)(end - p));
+	if (parse_size(p, (size_t)(eol - p), &cp->size) != 0)
+		return bc_err_set(err, BC_ERR_MALFORMED, "checkpoint: tree "
+		    "size is not a 64-bit decimal without leading zeros");
+
+	/* root hash */
+	if ((p = eol + 1) == end)
+		return bc_err_set(err, BC_ERR_MALFORMED,
+		    "checkpoint: no root hash");
+	eol = memchr(p, '\n', (size_t)(end - p));
+	if (b64_decode(p, (size_t)(eol - p), root, sizeof(root),
+	    &rootlen) != 0)
+		return bc_err_set(err, BC_ERR_MALFORMED,
+		    "checkpoint: root hash is not base64");
+	if (rootlen != BC_SHA256_LEN)
+		return bc_err_set(err, BC_ERR_MALFORMED, "checkpoint: root "
+		    "hash of %zu bytes, not %d", rootlen, BC_SHA256_LEN);
+	memcpy(cp->root, root, sizeof(root));
+
+	/* extension lines, kept as they are */
+	if ((p = eol + 1) < end) {
+		cp->ext = p;
+		cp->extlen = (size_t)(end - p);
+		for (; p < end; p = eol + 1) {
+			eol = memchr(p, '\n', (size_t)(end - p));
+			if (eol == p)
+				return bc_err_set(err, BC_ERR_MALFORMED,
+				    "checkpoint: empty extension line");
+		}
+	}
+	*out = c;
+	return 0;
+}

@@ -1,0 +1,107 @@
+/*
+ * note.h - C2SP signed notes and transparency-log checkpoints.
+ *
+ * A signed note (c2sp.org/signed-note) is a text ending in a newline, a
+ * blank line, and one or more signature lines
+ *
+ *	"— " key-name " " base64(key id || signature) "\n"
+ *
+ * (the em dash is U+2014).  The whole note is UTF-8 without control
+ * characters other than newline.  Only Ed25519 signatures are made and
+ * checked here: the signature is over the note text, final newline
+ * included, and the key id is the first four bytes of
+ * SHA-256(key name || 0x0A || 0x01 || 32-byte public key), as in
+ * golang.org/x/mod/sumdb/note.
+ *
+ * A checkpoint (c2sp.org/tlog-checkpoint) is the text of such a note:
+ *
+ *	origin "\n" tree-size "\n" base64(root hash) "\n" [extension lines]
+ *
+ * Checkpoints made here never carry extension lines; parsing keeps them.
+ */
+#ifndef BODYCAM_NOTE_H
+#define BODYCAM_NOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bodycam/error.h"
+#include "bodycam/hash.h"
+#include "bodycam/sign.h"
+
+#define BC_NOTE_MAX		(64 * 1024)	/* bytes in a signed note */
+#define BC_NOTE_MAX_SIGS	100		/* signature lines in a note */
+#define BC_NOTE_KEYID_LEN	4
+#define BC_ORIGIN_MAX		255		/* bytes in an origin line */
+
+/* A checkpoint's text, taken apart. */
+struct bc_checkpoint {
+	char		 origin[BC_ORIGIN_MAX + 1];	/* NUL-terminated */
+	uint64_t	 size;				/* leaves in the tree */
+	uint8_t		 root[BC_SHA256_LEN];
+	const char	*ext;		/* extension lines, inside the parsed */
+	size_t		 extlen;	/* text, each ending in "\n"; 0: none */
+};
+
+/*
+ * The note key id of key under key_name (big-endian, as it leads the
+ * signature bytes).  Returns 0, BC_ERR_INVALID for a key name that is
+ * empty, not UTF-8, or holds a control character below U+0020, a Unicode
+ * space or a '+', BC_ERR_NOMEM or BC_ERR_CRYPTO.
+ */
+int bc_note_key_id(const char *key_name, const struct bc_key *key,
+    uint8_t id[BC_NOTE_KEYID_LEN]);
+
+/*
+ * Signs text (len bytes: UTF-8 ending in "\n", no control character but
+ * newline) with key under key_name, and gives the signed note, text
+ * first, in *note (*notelen bytes, NUL-terminated; the caller frees it).
+ * Returns 0, BC_ERR_INVALID (a public key, a bad key name or text),
+ * BC_ERR_TOO_LARGE (a note over BC_NOTE_MAX), BC_ERR_NOMEM or
+ * BC_ERR_CRYPTO; err gets the cause.
+ */
+int bc_note_sign(const char *text, size_t len, const char *key_name,
+    const struct bc_key *key, char **note, size_t *notelen,
+    struct bc_err *err);
+
+/*
+ * Checks that note (len bytes) is a signed note that key signed under
+ * key_name.  Signature lines of other names or key ids are ignored, but
+ * must be well formed; every line of key_name and key's id must verify.
+ * On success *textlen (when not NULL) is the length of the note text,
+ * which begins the note: bc_checkpoint_parse(note, *textlen, ...).
+ *
+ * Returns 0; BC_ERR_TOO_LARGE over BC_NOTE_MAX bytes; BC_ERR_MALFORMED
+ * when note is not a signed note (not UTF-8, a control character, no
+ * blank line before the signatures, a signature line that does not parse,
+ * more than BC_NOTE_MAX_SIGS of them); BC_ERR_INTEGRITY when a signature
+ * of key_name and key's id fails, or there is none; BC_ERR_INVALID for a
+ * bad key_name; BC_ERR_NOMEM or BC_ERR_CRYPTO.  err gets the cause.
+ */
+int bc_note_verify(const char *note, size_t len, const char *key_name,
+    const struct bc_key *key, size_t *textlen, struct bc_err *err);
+
+/*
+ * The checkpoint text of a tree of size leaves with root hash root, for
+ * the log named origin, into *out (*len bytes, NUL-terminated; the caller
+ * frees it).  origin is at most BC_ORIGIN_MAX bytes of UTF-8, not empty,
+ * without control characters or leading or trailing space.  Returns 0,
+ * BC_ERR_INVALID (a bad origin) or BC_ERR_NOMEM.
+ */
+int bc_checkpoint_text(const char *origin, uint64_t size,
+    const uint8_t root[BC_SHA256_LEN], char **out, size_t *len,
+    struct bc_err *err);
+
+/*
+ * Parses the checkpoint text (len bytes; not the signed note around it:
+ * see bc_note_verify) into *cp, whose ext points into text.  The origin
+ * is held to the rules of bc_checkpoint_text; the tree size is decimal
+ * without leading zeros and fits 64 bits; the root hash is the canonical
+ * base64 of exactly 32 bytes; extension lines are not empty.  Returns 0,
+ * BC_ERR_TOO_LARGE (over BC_NOTE_MAX) or BC_ERR_MALFORMED; err gets the
+ * cause.
+ */
+int bc_checkpoint_parse(const char *text, size_t len,
+    struct bc_checkpoint *cp, struct bc_err *err);
+
+#endif /* BODYCAM_NOTE_H */
