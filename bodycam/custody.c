@@ -114,9 +114,24 @@ rule_check(struct bc_custody_state *st, const json_t *event,
 	const char *s;
 	int a = bc_action_parse(name);
 
+	static const char *const members[] = { "action", "actor", "at",
+	    "details", "item", "key", "prev", "seq", "type", "version" };
+	const char *k;
+	json_t *v;
+	size_t i;
+
 	if (a < 0)
 		return bc_err_set(why, BC_ERR_INTEGRITY,
 		    "unknown action '%.32s'", name ? name : "(none)");
+	/* a signed event says exactly what the format says, nothing more */
+	json_object_foreach((json_t *)event, k, v) {
+		for (i = 0; i < sizeof(members) / sizeof(members[0]); i++)
+			if (strcmp(k, members[i]) == 0)
+				break;
+		if (i == sizeof(members) / sizeof(members[0]))
+			return bc_err_set(why, BC_ERR_INTEGRITY,
+			    "event carries an unknown member '%.32s'", k);
+	}
 	if (!json_is_object(details))
 		return bc_err_set(why, BC_ERR_INTEGRITY,
 		    "%s event has no details object", name);

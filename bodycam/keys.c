@@ -216,7 +216,7 @@ bc_keyring_load(struct bc_catalog *cat, struct bc_keyring **out,
 	struct bc_keydoc *docs = NULL;
 	struct bc_err why = { "" };
 	uint8_t digest[BC_SHA256_LEN];
-	char hex[BC_SHA256_HEX], prev[BC_SHA256_HEX];
+	char hex[BC_SHA256_HEX], prev[BC_SHA256_HEX], last_at[BC_TIME_MAX] = "";
 	const char *s;
 	json_t *doc = NULL;
 	size_t i = 0, n = 0;
@@ -274,6 +274,16 @@ bc_keyring_load(struct bc_catalog *cat, struct bc_keyring **out,
 			    "%zu: broken chain (seq or prev)", i);
 			goto out;
 		}
+		/* times compare as strings: exact stamps, never going back */
+		s = bc_doc_str(doc, "at");
+		if (!bc_time_is_stamp(s) || strcmp(s, last_at) < 0) {
+			r = bc_err_set(err, BC_ERR_INTEGRITY, "key document "
+			    "%zu: time '%.40s' is not a UTC time stamp no "
+			    "earlier than the document before it", i,
+			    s ? s : "(none)");
+			goto out;
+		}
+		snprintf(last_at, sizeof(last_at), "%s", s);
 		s = bc_doc_str(doc, "signer");
 		if (s == NULL || strcmp(s, docs[i].signer) != 0 ||
 		    bc_keyring_authorised(kr, s, BC_ROLE_ADMIN,
@@ -300,6 +310,7 @@ bc_keyring_load(struct bc_catalog *cat, struct bc_keyring **out,
 	}
 	kr->ndocs = (int64_t)n;
 	snprintf(kr->head, sizeof(kr->head), "%s", prev);
+	snprintf(kr->last_at, sizeof(kr->last_at), "%s", last_at);
 	*out = kr;
 	kr = NULL;
 	r = 0;
@@ -380,6 +391,14 @@ append_doc(struct bc_catalog *cat, const struct bc_key *admin, json_t *doc,
 	    (r = subject_ok(kr, subject, is_add, err)) != 0)
 		goto out;
 	bc_time_now(now);
+	if (strcmp(now, kr->last_at) < 0) {
+		/* the keyring's times never go back; a later check would
+		 * call this document out of order */
+		r = bc_err_set(err, BC_ERR_INVALID, "this clock (%s) is "
+		    "behind the last key document (%s); nothing recorded",
+		    now, kr->last_at);
+		goto out;
+	}
 	if (bc_keyring_authorised(kr, bc_key_id(admin), BC_ROLE_ADMIN, now,
 	    NULL, &why) != 0) {
 		r = bc_err_set(err, BC_ERR_INVALID, "%s", why.msg);

@@ -44,6 +44,7 @@ struct bc_keyring {
 	size_t			 nkeys;
 	int64_t			 ndocs;			/* key documents */
 	char			 head[BC_SHA256_HEX];	/* last doc hash */
+	char			 last_at[BC_TIME_MAX];	/* last doc time */
 };
 
 /* The role named name ("ingest", ...), or 0. */

@@ -163,4 +163,17 @@ fi
 # an old v1 catalog (before key documents): hard to make here; the
 # migration is tested in tests/check_keys.c.
 
+
+# the keyring's times never go back: a station whose clock is behind the
+# last key document is refused, and nothing is written
+"$BODYCAM" keygen late --dir "$K" > /dev/null
+N0=$(sqlite3 "$CAT" "SELECT count(*) FROM keydocs")
+expect_exit 2 "key add with a clock behind the last key document: exit 2" -- \
+    env BODYCAM_NOW=2001-01-01T00:00:00Z "$BODYCAM" --catalog "$CAT" \
+    key add "$K/late.pub" --name late --role ingest --key "$K/admin.key"
+expect_grep "behind the last key document" "$ERR" \
+    "clock behind: the message says so"
+expect_eq "$(sqlite3 "$CAT" "SELECT count(*) FROM keydocs")" "$N0" \
+    "clock behind: no key document written"
+
 finish

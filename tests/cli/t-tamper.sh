@@ -148,7 +148,7 @@ raw_pub_hex() {
 	    tr -d ' \n'
 }
 
-# forge_keydoc DB SIGNERKEY SIGNERPUB NEWPUB NAME ROLE: append a key
+# forge_keydoc DB SIGNERKEY SIGNERPUB NEWPUB NAME ROLE [AT]: append a key
 # document adding NEWPUB as NAME with ROLE, chained right, signed by
 # SIGNERKEY
 forge_keydoc() {
@@ -160,7 +160,7 @@ forge_keydoc() {
 	_knew=$(key_id "$4") || return 1
 	echo '{}' > "$W/kforge.in"
 	canon_edit "$W/kforge.in" "$W/kforge.json" "d.update({
-    'action': 'add', 'at': '$(now_stamp)', 'key': '$_knew', 'name': '$5',
+    'action': 'add', 'at': '${7:-$(now_stamp)}', 'key': '$_knew', 'name': '$5',
     'prev': '$_kprev', 'public': '$(raw_pub_hex "$4")', 'role': '$6',
     'seq': $_kn, 'signer': '$_ksigner', 'type': 'bodycam.key',
     'version': 1})" || return 1
@@ -618,7 +618,37 @@ names $C keys "$FORGED_SEQ" keyring
 expect_grep "^FAILED +keys +seq +$FORGED_SEQ +keyring .*(admin|custodian)" \
     "$W/$C.txt" "$C: the reason says the signer was no admin"
 
+C=keydoc-backdated
+# the admin key itself adds a key dated before the documents before it:
+# times compare as strings and must never go back along the keyring
+DB=$(fresh $C)
+tampered $C "$DB" forge_keydoc "$DB" "$K/admin.key" "$K/admin.pub" \
+    "$K/stranger.pub" early ingest 2001-01-01T00:00:00.000000Z
+run_audit $C "$DB"
+names $C keys "$FORGED_SEQ" keyring
+expect_grep "earlier than the document before it" "$W/$C.txt" \
+    "$C: the reason says the time went back"
+
+C=keydoc-malformed-time
+DB=$(fresh $C)
+tampered $C "$DB" forge_keydoc "$DB" "$K/admin.key" "$K/admin.pub" \
+    "$K/stranger.pub" odd ingest 2099-13-45T99:00:00Z
+run_audit $C "$DB"
+names $C keys "$FORGED_SEQ" keyring
+
 # --------------------------------------------------- rules and orphans
+
+C=rule-unknown-member
+# a properly signed and chained event carrying a member the format does
+# not have: a signed event says what the format says, nothing more
+DB=$(fresh $C)
+tampered $C "$DB" forge_next "$DB" "$HA" "$K/cust.key" "$K/cust.pub" \
+    "d['action'] = 'note'
+d['approved_by'] = 'nobody'"
+run_audit $C "$DB"
+names $C "$IA" 6 event-rule
+expect_grep "unknown member 'approved_by'" "$W/$C.txt" \
+    "$C: the reason names the member"
 
 C=rule-transfer-without-reason
 # a transfer with neither --to nor --reason, signed by the real cust key
