@@ -543,8 +543,10 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 			meta = bc_register_meta(abspath, &fh, 0, now);
 	}
 
-	if ((r = bc_catalog_begin(cat, err)) != 0)
+	if ((r = bc_catalog_begin(cat, err)) != 0) {
+		json_decref(meta);	/* read for a derive, before the lock */
 		return r;
+	}
 	bc_time_now(now);
 	if ((r = signer_allowed(cat, key, a, now, err)) != 0 ||
 	    (r = bc_catalog_find_item(cat, ref, &it, err)) != 0 ||
