@@ -71,6 +71,7 @@ add_failure(struct bc_audit_report *rep, const char *item, int64_t seq,
 	memset(f, 0, sizeof(*f));
 	snprintf(f->item, sizeof(f->item), "%s", item);
 	f->seq = seq;
+	f->leaf = -1;
 	snprintf(f->check, sizeof(f->check), "%s", check);
 	snprintf(f->reason, sizeof(f->reason), "%s", reason);
 	rep->status = BC_ERR_INTEGRITY;
@@ -360,6 +361,45 @@ orphan(void *arg, const char *item, int64_t seq)
 }
 
 static int
+log_failure(void *arg, const char *item, int64_t seq, int64_t leaf,
+    const char *check, const char *reason)
+{
+	struct audit *a = arg;
+
+	if (add_failure(a->rep, item, seq, check, reason) != 0)
+		return bc_err_set(a->err, BC_ERR_NOMEM, "out of memory");
+	a->rep->failures[a->rep->nfailures - 1].leaf = leaf;
+	return 0;
+}
+
+/* The transparency log, held to the checkpoint given too. */
+static int
+audit_log(struct audit *a)
+{
+	struct bc_signed_checkpoint sc, *against = NULL;
+	struct bc_err e = { "" };
+	char origin[BC_ORIGIN_MAX + 1];
+	int r;
+
+	if (a->opts->against != NULL) {
+		if ((r = bc_catalog_origin(a->cat, origin, a->err)) != 0)
+			return r;
+		r = bc_tlog_checkpoint_check(a->kr, origin, a->opts->against,
+		    a->opts->against_len, &sc, &e);
+		if (r == 0)
+			against = &sc;
+		else if (r == BC_ERR_INTEGRITY)
+			r = log_failure(a, "log", -1, -1, "checkpoint", e.msg);
+		else
+			return bc_err_set(a->err, r, "%s", e.msg);
+		if (r != 0)
+			return r;
+	}
+	return bc_tlog_audit(a->cat, a->kr, against, log_failure, a,
+	    &a->rep->log, a->err);
+}
+
+static int
 thread_count(int want)
 {
 	long n;
@@ -412,7 +452,8 @@ bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
 		goto out;
 	if ((r = bc_catalog_walk(cat, collect, &a, err)) != 0 ||
 	    (r = pipeline_step(&a, 1)) != 0 ||
-	    (r = bc_catalog_orphan_events(cat, orphan, &a, err)) != 0)
+	    (r = bc_catalog_orphan_events(cat, orphan, &a, err)) != 0 ||
+	    (r = audit_log(&a)) != 0)
 		goto out;
 	r = 0;
  out:

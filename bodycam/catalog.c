@@ -20,17 +20,30 @@
 #define BUSY_TIMEOUT_MS	30000
 
 struct bc_catalog {
-	sqlite3	*db;
-	char	*path;
-	int	 in_tx;
+	sqlite3		*db;
+	char		*path;
+	int		 in_tx;
+	sqlite3_stmt	*node_get;	/* prepared once, for the log */
+	sqlite3_stmt	*node_put;
+	int		 node_rc;	/* the last node statement's error */
 };
+
+static int backfill_log(struct bc_catalog *, struct bc_err *);
+static int log_append(struct bc_catalog *, const void *, size_t, int64_t *,
+    struct bc_err *);
 
 /*
  * Ordered migrations: migrations[i] takes a catalog from user_version i to
- * i + 1.  Never edit a released entry; append a new one.
+ * i + 1: its sql, then its fn (when not NULL), then its after, in one
+ * transaction.  Never edit a released entry; append a new one.
  */
-static const char *const migrations[BC_CATALOG_SCHEMA] = {
+static const struct migration {
+	const char	*sql;
+	int		(*fn)(struct bc_catalog *, struct bc_err *);
+	const char	*after;
+} migrations[BC_CATALOG_SCHEMA] = {
 	/* 0 -> 1: items, events, meta; append-only triggers */
+	{
 	"CREATE TABLE meta ("
 	"  name  TEXT PRIMARY KEY NOT NULL,"
 	"  value TEXT NOT NULL"
@@ -87,8 +100,10 @@ static const char *const migrations[BC_CATALOG_SCHEMA] = {
 	"  WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id OR"
 	"    hash = NEW.hash OR (item = NEW.item AND seq = NEW.seq)) BEGIN"
 	"  SELECT RAISE(ABORT, 'bodycam: events are append-only'); END;",
+	NULL, NULL },
 
 	/* 1 -> 2: key documents (signer keys, roles, revocations) */
+	{
 	"CREATE TABLE keydocs ("
 	"  seq       INTEGER PRIMARY KEY CHECK (seq >= 0),"
 	"  hash      TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),"
@@ -106,6 +121,82 @@ static const char *const migrations[BC_CATALOG_SCHEMA] = {
 	"  WHEN EXISTS (SELECT 1 FROM keydocs WHERE seq = NEW.seq OR"
 	"    hash = NEW.hash) BEGIN"
 	"  SELECT RAISE(ABORT, 'bodycam: key documents are append-only'); END;",
+	NULL, NULL },
+
+	/*
+	 * 2 -> 3: the transparency log.  Each signed record gets the index of
+	 * its leaf; the nodes table holds every complete subtree hash
+	 * (merkle.h), the checkpoints table the signed tree heads.  Records
+	 * that predate the log are appended by backfill_log, so the update
+	 * triggers are dropped meanwhile and put back after, and the replace
+	 * triggers learn the new column.
+	 */
+	{
+	"DROP TRIGGER items_no_update;"
+	"DROP TRIGGER events_no_update;"
+	"DROP TRIGGER keydocs_no_update;"
+	"DROP TRIGGER items_no_replace;"
+	"DROP TRIGGER events_no_replace;"
+	"DROP TRIGGER keydocs_no_replace;"
+	"ALTER TABLE items ADD COLUMN leaf INTEGER CHECK (leaf >= 0);"
+	"ALTER TABLE events ADD COLUMN leaf INTEGER CHECK (leaf >= 0);"
+	"ALTER TABLE keydocs ADD COLUMN leaf INTEGER CHECK (leaf >= 0);"
+	"CREATE UNIQUE INDEX items_leaf ON items (leaf);"
+	"CREATE UNIQUE INDEX events_leaf ON events (leaf);"
+	"CREATE UNIQUE INDEX keydocs_leaf ON keydocs (leaf);"
+	"CREATE TABLE nodes ("
+	"  level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 63),"
+	"  idx   INTEGER NOT NULL CHECK (idx >= 0),"
+	"  hash  BLOB NOT NULL CHECK (length(hash) = 32),"
+	"  PRIMARY KEY (level, idx)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE checkpoints ("
+	"  id      INTEGER PRIMARY KEY,"
+	"  size    INTEGER NOT NULL CHECK (size >= 0),"
+	"  root    BLOB NOT NULL CHECK (length(root) = 32),"
+	"  key     TEXT NOT NULL,"
+	"  created TEXT NOT NULL,"
+	"  note    TEXT NOT NULL"
+	") STRICT;"
+	"CREATE TRIGGER nodes_no_update BEFORE UPDATE ON nodes BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: the log is append-only'); END;"
+	"CREATE TRIGGER nodes_no_delete BEFORE DELETE ON nodes BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: the log is append-only'); END;"
+	"CREATE TRIGGER nodes_no_replace BEFORE INSERT ON nodes"
+	"  WHEN EXISTS (SELECT 1 FROM nodes WHERE level = NEW.level AND"
+	"    idx = NEW.idx) BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: the log is append-only'); END;"
+	"CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints"
+	"  BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: checkpoints are append-only'); END;"
+	"CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints"
+	"  BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: checkpoints are append-only'); END;"
+	"CREATE TRIGGER checkpoints_no_replace BEFORE INSERT ON checkpoints"
+	"  WHEN EXISTS (SELECT 1 FROM checkpoints WHERE id = NEW.id) BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: checkpoints are append-only'); END;",
+	backfill_log,
+	"CREATE TRIGGER items_no_update BEFORE UPDATE ON items BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: items are append-only'); END;"
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: events are append-only'); END;"
+	"CREATE TRIGGER keydocs_no_update BEFORE UPDATE ON keydocs BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: key documents are append-only'); END;"
+	"CREATE TRIGGER items_no_replace BEFORE INSERT ON items"
+	"  WHEN EXISTS (SELECT 1 FROM items WHERE num = NEW.num OR"
+	"    id = NEW.id OR sha256 = NEW.sha256 OR"
+	"    manifest_hash = NEW.manifest_hash OR leaf = NEW.leaf) BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: items are append-only'); END;"
+	"CREATE TRIGGER events_no_replace BEFORE INSERT ON events"
+	"  WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id OR"
+	"    hash = NEW.hash OR (item = NEW.item AND seq = NEW.seq) OR"
+	"    leaf = NEW.leaf) BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: events are append-only'); END;"
+	"CREATE TRIGGER keydocs_no_replace BEFORE INSERT ON keydocs"
+	"  WHEN EXISTS (SELECT 1 FROM keydocs WHERE seq = NEW.seq OR"
+	"    hash = NEW.hash OR leaf = NEW.leaf) BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: key documents are append-only'); END;",
+	},
 };
 
 static int
@@ -198,7 +289,12 @@ migrate(struct bc_catalog *cat, struct bc_err *err)
 	if ((r = pragma_int(cat, "PRAGMA user_version", &v, err)) != 0)
 		goto fail;
 	for (; v < BC_CATALOG_SCHEMA; v++) {
-		if ((r = exec_plain(cat, migrations[v], err)) != 0 ||
+		const struct migration *m = &migrations[v];
+
+		if ((r = exec_plain(cat, m->sql, err)) != 0 ||
+		    (m->fn != NULL && (r = m->fn(cat, err)) != 0) ||
+		    (m->after != NULL &&
+		    (r = exec_plain(cat, m->after, err)) != 0) ||
 		    (r = set_user_version(cat, v + 1, err)) != 0)
 			goto fail;
 	}
@@ -252,6 +348,8 @@ bc_catalog_close(struct bc_catalog *cat)
 		return;
 	if (cat->in_tx)
 		bc_catalog_rollback(cat);
+	sqlite3_finalize(cat->node_get);
+	sqlite3_finalize(cat->node_put);
 	sqlite3_close(cat->db);
 	free(cat->path);
 	free(cat);
@@ -317,15 +415,23 @@ bc_catalog_open(const char *path, struct bc_catalog **out,
 
 int
 bc_catalog_create(const char *path, const struct bc_key *admin,
-    struct bc_catalog **out, struct bc_err *err)
+    const char *origin, struct bc_catalog **out, struct bc_err *err)
 {
 	struct bc_catalog *cat = NULL;
 	sqlite3_stmt *st = NULL;
 	char hex[2 * BC_ED25519_PUBLEN + 1];
+	char name[BC_ORIGIN_MAX + 1];
 	char sql[64];
 	int fd, r;
 
 	*out = NULL;
+	if (origin == NULL) {
+		if ((r = bc_default_origin(name, err)) != 0)
+			return r;
+		origin = name;
+	} else if ((r = bc_origin_check(origin, err)) != 0) {
+		return r;
+	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    0644);
 	if (fd == -1) {
@@ -353,10 +459,12 @@ bc_catalog_create(const char *path, const struct bc_key *admin,
 		goto fail;
 	bc_hex(bc_key_public(admin), BC_ED25519_PUBLEN, hex);
 	if ((r = prepare(cat, "INSERT INTO meta (name, value) VALUES "
-	    "('admin_key', ?1), ('admin_key_id', ?2)", &st, err)) != 0)
+	    "('admin_key', ?1), ('admin_key_id', ?2), ('origin', ?3)", &st,
+	    err)) != 0)
 		goto fail;
 	sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, bc_key_id(admin), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, origin, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		r = db_err(cat, err, "record admin key");
 		goto fail;
@@ -521,14 +629,20 @@ bc_catalog_add_item(struct bc_catalog *cat, const struct bc_item *it,
     struct bc_err *err)
 {
 	sqlite3_stmt *st = NULL;
+	int64_t leaf;
 	int r;
 
 	if (!cat->in_tx)
 		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
-	if ((r = prepare(cat, "INSERT INTO items (num, id, sha256, size, path,"
-	    " manifest, manifest_hash, signature, key, registered) VALUES"
-	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &st, err)) != 0)
+	if ((r = log_append(cat, it->manifest, it->manifest_len, &leaf,
+	    err)) != 0)
 		return r;
+	if ((r = prepare(cat, "INSERT INTO items (num, id, sha256, size, path,"
+	    " manifest, manifest_hash, signature, key, registered, leaf)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &st,
+	    err)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 11, leaf);
 	sqlite3_bind_int64(st, 1, it->num);
 	sqlite3_bind_text(st, 2, it->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, it->sha256, -1, SQLITE_STATIC);
@@ -550,14 +664,18 @@ bc_catalog_add_event(struct bc_catalog *cat, const struct bc_event *ev,
     struct bc_err *err)
 {
 	sqlite3_stmt *st = NULL;
+	int64_t leaf;
 	int r;
 
 	if (!cat->in_tx)
 		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
+	if ((r = log_append(cat, ev->body, ev->body_len, &leaf, err)) != 0)
+		return r;
 	if ((r = prepare(cat, "INSERT INTO events (item, seq, hash, body,"
-	    " signature, key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st,
+	    " signature, key, leaf) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st,
 	    err)) != 0)
 		return r;
+	sqlite3_bind_int64(st, 7, leaf);
 	sqlite3_bind_text(st, 1, ev->item, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, ev->seq);
 	sqlite3_bind_text(st, 3, ev->hash, -1, SQLITE_STATIC);
@@ -608,7 +726,7 @@ dup_blob(sqlite3_stmt *st, int col, size_t *len)
 }
 
 #define ITEM_COLS "num, id, sha256, size, path, manifest, manifest_hash," \
-	" signature, key, registered"
+	" signature, key, registered, coalesce(leaf, -1)"
 
 static int
 item_from_row(sqlite3_stmt *st, struct bc_item **out)
@@ -630,6 +748,7 @@ item_from_row(sqlite3_stmt *st, struct bc_item **out)
 	it->sig = dup_blob(st, 7, &it->siglen);
 	copy_fixed(it->key, sizeof(it->key), sqlite3_column_text(st, 8));
 	it->registered = dup_text(st, 9, NULL);
+	it->leaf = sqlite3_column_int64(st, 10);
 	if (it->path == NULL || it->manifest == NULL || it->sig == NULL ||
 	    it->registered == NULL) {
 		bc_item_free(it);
@@ -828,7 +947,8 @@ bc_catalog_events(struct bc_catalog *cat, const char *item,
 	*out = NULL;
 	*n = 0;
 	if ((r = prepare(cat, "SELECT id, item, seq, hash, body, signature,"
-	    " key FROM events WHERE item = ?1 ORDER BY seq, id", &st,
+	    " key, coalesce(leaf, -1) FROM events WHERE item = ?1"
+	    " ORDER BY seq, id", &st,
 	    err)) != 0)
 		return r;
 	sqlite3_bind_text(st, 1, item, -1, SQLITE_STATIC);
@@ -855,6 +975,7 @@ bc_catalog_events(struct bc_catalog *cat, const char *item,
 		e->sig = dup_blob(st, 5, &e->siglen);
 		copy_fixed(e->key, sizeof(e->key),
 		    sqlite3_column_text(st, 6));
+		e->leaf = sqlite3_column_int64(st, 7);
 		if (e->body == NULL || e->sig == NULL) {
 			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
 			goto out;
@@ -1016,14 +1137,18 @@ bc_catalog_add_keydoc(struct bc_catalog *cat, const struct bc_keydoc *d,
     struct bc_err *err)
 {
 	sqlite3_stmt *st = NULL;
+	int64_t leaf;
 	int r;
 
 	if (!cat->in_tx)
 		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
-	if ((r = prepare(cat, "INSERT INTO keydocs (seq, hash, key, body,"
-	    " signature, signer) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st,
-	    err)) != 0)
+	if ((r = log_append(cat, d->body, d->body_len, &leaf, err)) != 0)
 		return r;
+	if ((r = prepare(cat, "INSERT INTO keydocs (seq, hash, key, body,"
+	    " signature, signer, leaf) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	    &st, err)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 7, leaf);
 	sqlite3_bind_int64(st, 1, d->seq);
 	sqlite3_bind_text(st, 2, d->hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, d->key, -1, SQLITE_STATIC);
@@ -1060,8 +1185,8 @@ bc_catalog_keydocs(struct bc_catalog *cat, struct bc_keydoc **out,
 
 	*out = NULL;
 	*n = 0;
-	if ((r = prepare(cat, "SELECT seq, hash, key, body, signature, signer"
-	    " FROM keydocs ORDER BY seq", &st, err)) != 0)
+	if ((r = prepare(cat, "SELECT seq, hash, key, body, signature, signer,"
+	    " coalesce(leaf, -1) FROM keydocs ORDER BY seq", &st, err)) != 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (cnt == cap) {
@@ -1082,6 +1207,7 @@ bc_catalog_keydocs(struct bc_catalog *cat, struct bc_keydoc **out,
 		d->sig = dup_blob(st, 4, &d->siglen);
 		copy_fixed(d->signer, sizeof(d->signer),
 		    sqlite3_column_text(st, 5));
+		d->leaf = sqlite3_column_int64(st, 6);
 		if (d->body == NULL || d->sig == NULL) {
 			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
 			goto out;
@@ -1099,4 +1225,511 @@ bc_catalog_keydocs(struct bc_catalog *cat, struct bc_keydoc **out,
 	bc_keydocs_free(v, cnt);
 	sqlite3_finalize(st);
 	return r;
+}
+
+/*
+ * The transparency log: the node store behind merkle.h, appends, the
+ * origin, the walk over leaves and records, checkpoints.
+ */
+
+static int
+node_get(void *arg, unsigned level, uint64_t index,
+    uint8_t out[BC_SHA256_LEN])
+{
+	struct bc_catalog *cat = arg;
+	sqlite3_stmt *st;
+	int rc, r;
+
+	if (cat->node_get == NULL && sqlite3_prepare_v2(cat->db,
+	    "SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2", -1,
+	    &cat->node_get, NULL) != SQLITE_OK) {
+		cat->node_get = NULL;
+		return BC_ERR_DB;
+	}
+	if (index > INT64_MAX)
+		return BC_ERR_NOT_FOUND;
+	st = cat->node_get;
+	sqlite3_bind_int(st, 1, (int)level);
+	sqlite3_bind_int64(st, 2, (int64_t)index);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) == BC_SHA256_LEN &&
+		    sqlite3_column_blob(st, 0) != NULL) {
+			memcpy(out, sqlite3_column_blob(st, 0), BC_SHA256_LEN);
+			r = 0;
+		} else {
+			r = BC_ERR_INTEGRITY;	/* not a hash: tampered */
+		}
+	} else {
+		r = rc == SQLITE_DONE ? BC_ERR_NOT_FOUND : BC_ERR_DB;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r;
+}
+
+static int
+node_put(void *arg, unsigned level, uint64_t index,
+    const uint8_t hash[BC_SHA256_LEN])
+{
+	struct bc_catalog *cat = arg;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!cat->in_tx || index > INT64_MAX)
+		return BC_ERR_INTERNAL;
+	if (cat->node_put == NULL && sqlite3_prepare_v2(cat->db,
+	    "INSERT INTO nodes (level, idx, hash) VALUES (?1, ?2, ?3)", -1,
+	    &cat->node_put, NULL) != SQLITE_OK) {
+		cat->node_put = NULL;
+		return BC_ERR_DB;
+	}
+	st = cat->node_put;
+	sqlite3_bind_int(st, 1, (int)level);
+	sqlite3_bind_int64(st, 2, (int64_t)index);
+	sqlite3_bind_blob(st, 3, hash, BC_SHA256_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return (rc & 0xff) == SQLITE_CONSTRAINT ? BC_ERR_EXISTS : BC_ERR_DB;
+}
+
+void
+bc_catalog_log_store(struct bc_catalog *cat, struct bc_merkle_store *store)
+{
+	store->arg = cat;
+	store->get = node_get;
+	store->put = node_put;
+}
+
+int
+bc_catalog_log_size(struct bc_catalog *cat, uint64_t *size,
+    struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	/* the primary key (level, idx) makes this one seek */
+	if ((r = prepare(cat, "SELECT max(idx) FROM nodes WHERE level = 0",
+	    &st, err)) != 0)
+		return r;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		r = db_err(cat, err, "log size");
+	} else if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+		*size = 0;
+		r = 0;
+	} else {
+		*size = (uint64_t)sqlite3_column_int64(st, 0) + 1;
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Appends data as the next leaf; *index is where it went. */
+static int
+log_append(struct bc_catalog *cat, const void *data, size_t len,
+    int64_t *index, struct bc_err *err)
+{
+	struct bc_merkle_store store;
+	uint8_t leaf[BC_SHA256_LEN];
+	uint64_t size;
+	int r;
+
+	if ((r = bc_catalog_log_size(cat, &size, err)) != 0)
+		return r;
+	if (size >= (uint64_t)INT64_MAX)
+		return bc_err_set(err, BC_ERR_TOO_LARGE, "the log is full");
+	if ((r = bc_merkle_leaf_hash(data, len, leaf)) != 0)
+		return bc_err_set(err, r, "leaf hash failed");
+	bc_catalog_log_store(cat, &store);
+	if ((r = bc_merkle_append(&store, size, leaf, err)) != 0) {
+		if (r == BC_ERR_DB)
+			return db_err(cat, err, "append to the log");
+		return r;
+	}
+	*index = (int64_t)size;
+	return 0;
+}
+
+/*
+ * The upgrade to schema 3: appends every record that predates the log, in
+ * a fixed order (key documents by seq, manifests by item number, events
+ * by row id), stores each one's index, and names the log.
+ */
+static int
+backfill_table(struct bc_catalog *cat, const char *select,
+    const char *update, struct bc_err *err)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	int64_t leaf;
+	int rc, r;
+
+	if ((r = prepare(cat, select, &sel, err)) != 0 ||
+	    (r = prepare(cat, update, &upd, err)) != 0)
+		goto out;
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		const void *body = sqlite3_column_text(sel, 1);
+		int n = sqlite3_column_bytes(sel, 1);
+
+		if ((r = log_append(cat, body ? body : "", (size_t)n, &leaf,
+		    err)) != 0)
+			goto out;
+		sqlite3_bind_int64(upd, 1, leaf);
+		sqlite3_bind_int64(upd, 2, sqlite3_column_int64(sel, 0));
+		if (sqlite3_step(upd) != SQLITE_DONE) {
+			r = db_err(cat, err, "record a leaf index");
+			goto out;
+		}
+		sqlite3_reset(upd);
+	}
+	r = rc == SQLITE_DONE ? 0 : db_err(cat, err, "read old records");
+ out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return r;
+}
+
+static int
+backfill_log(struct bc_catalog *cat, struct bc_err *err)
+{
+	char origin[BC_ORIGIN_MAX + 1];
+	sqlite3_stmt *st = NULL;
+	int r, upgrade;
+
+	if ((r = backfill_table(cat,
+	    "SELECT seq, body FROM keydocs ORDER BY seq",
+	    "UPDATE keydocs SET leaf = ?1 WHERE seq = ?2", err)) != 0 ||
+	    (r = backfill_table(cat,
+	    "SELECT num, manifest FROM items ORDER BY num",
+	    "UPDATE items SET leaf = ?1 WHERE num = ?2", err)) != 0 ||
+	    (r = backfill_table(cat,
+	    "SELECT id, body FROM events ORDER BY id",
+	    "UPDATE events SET leaf = ?1 WHERE id = ?2", err)) != 0)
+		return r;
+	/* a new catalog is named by bc_catalog_create, after this */
+	if ((r = prepare(cat, "SELECT count(*) FROM meta WHERE name ="
+	    " 'admin_key'", &st, err)) != 0)
+		return r;
+	upgrade = sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_int(st, 0) > 0;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (!upgrade)
+		return 0;
+	if ((r = bc_default_origin(origin, err)) != 0)
+		return r;
+	if ((r = prepare(cat, "INSERT INTO meta (name, value) VALUES"
+	    " ('origin', ?1)", &st, err)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	r = step_insert(cat, st, "name the log", err);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+bc_catalog_origin(struct bc_catalog *cat, char out[BC_ORIGIN_MAX + 1],
+    struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *v;
+	int r;
+
+	if ((r = prepare(cat, "SELECT value FROM meta WHERE name = 'origin'",
+	    &st, err)) != 0)
+		return r;
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		v = sqlite3_column_text(st, 0);
+		if (v == NULL || sqlite3_column_bytes(st, 0) > BC_ORIGIN_MAX ||
+		    bc_origin_check((const char *)v, NULL) != 0) {
+			r = bc_err_set(err, BC_ERR_INTEGRITY,
+			    "%s: the recorded log origin is malformed",
+			    cat->path);
+			break;
+		}
+		snprintf(out, BC_ORIGIN_MAX + 1, "%s", (const char *)v);
+		r = 0;
+		break;
+	case SQLITE_DONE:
+		r = bc_err_set(err, BC_ERR_INTEGRITY,
+		    "%s: no log origin recorded", cat->path);
+		break;
+	default:
+		r = db_err(cat, err, "read the log origin");
+		break;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/*
+ * Every record in leaf order, then the stored leaves: the union below is
+ * sorted by merging its three parts, each read in the order of its leaf
+ * index, so the walk never sorts and holds one row at a time.
+ */
+#define LEAF_RECORDS \
+	"SELECT leaf, 1, id, 0, manifest FROM items" \
+	"  WHERE leaf >= ?1 AND leaf < ?2" \
+	" UNION ALL SELECT e.leaf, 2, coalesce(i.id, ''), e.seq, e.body" \
+	"  FROM events e LEFT JOIN items i ON i.manifest_hash = e.item" \
+	"  WHERE e.leaf >= ?1 AND e.leaf < ?2" \
+	" UNION ALL SELECT leaf, 3, key, seq, body FROM keydocs" \
+	"  WHERE leaf >= ?1 AND leaf < ?2"
+
+static void
+leaf_record(sqlite3_stmt *st, struct bc_leaf *l)
+{
+	const unsigned char *t;
+
+	l->kind = (enum bc_leaf_kind)sqlite3_column_int(st, 1);
+	t = sqlite3_column_text(st, 2);
+	l->item = t ? (const char *)t : "";
+	l->seq = sqlite3_column_int64(st, 3);
+	t = sqlite3_column_text(st, 4);
+	l->len = (size_t)sqlite3_column_bytes(st, 4);
+	l->data = t ? (const char *)t : "";
+}
+
+int
+bc_catalog_log_walk(struct bc_catalog *cat, uint64_t from, uint64_t to,
+    int (*fn)(void *arg, const struct bc_leaf *leaf), void *arg,
+    struct bc_err *err)
+{
+	sqlite3_stmt *rec = NULL, *nod = NULL;
+	struct bc_leaf l;
+	int rrc, nrc, r;
+	int64_t lo, hi;
+
+	if (from > INT64_MAX)
+		from = INT64_MAX;
+	if (to > INT64_MAX)
+		to = INT64_MAX;
+	lo = (int64_t)from;
+	hi = (int64_t)to;
+	if (from == 0) {
+		/* records stored without a leaf index */
+		if ((r = prepare(cat, "SELECT -1, 1, id, 0, manifest FROM items"
+		    " WHERE leaf IS NULL UNION ALL SELECT -1, 2,"
+		    " coalesce(i.id, ''), e.seq, e.body FROM events e"
+		    " LEFT JOIN items i ON i.manifest_hash = e.item"
+		    " WHERE e.leaf IS NULL UNION ALL SELECT -1, 3, key, seq,"
+		    " body FROM keydocs WHERE leaf IS NULL", &rec, err)) != 0)
+			return r;
+		while ((rrc = sqlite3_step(rec)) == SQLITE_ROW) {
+			memset(&l, 0, sizeof(l));
+			l.index = -1;
+			leaf_record(rec, &l);
+			if ((r = fn(arg, &l)) != 0)
+				goto out;
+		}
+		if (rrc != SQLITE_DONE) {
+			r = db_err(cat, err, "read the log");
+			goto out;
+		}
+		sqlite3_finalize(rec);
+		rec = NULL;
+	}
+	if ((r = prepare(cat, LEAF_RECORDS " ORDER BY 1", &rec, err)) != 0 ||
+	    (r = prepare(cat, "SELECT idx, hash FROM nodes WHERE level = 0"
+	    " AND idx >= ?1 AND idx < ?2 ORDER BY idx", &nod, err)) != 0)
+		goto out;
+	sqlite3_bind_int64(rec, 1, lo);
+	sqlite3_bind_int64(rec, 2, hi);
+	sqlite3_bind_int64(nod, 1, lo);
+	sqlite3_bind_int64(nod, 2, hi);
+	rrc = sqlite3_step(rec);
+	nrc = sqlite3_step(nod);
+	while (rrc == SQLITE_ROW || nrc == SQLITE_ROW) {
+		int64_t ri = rrc == SQLITE_ROW ?
+		    sqlite3_column_int64(rec, 0) : INT64_MAX;
+		int64_t ni = nrc == SQLITE_ROW ?
+		    sqlite3_column_int64(nod, 0) : INT64_MAX;
+		int64_t at = ri < ni ? ri : ni;
+
+		memset(&l, 0, sizeof(l));
+		l.index = at;
+		if (ni == at) {
+			if (sqlite3_column_bytes(nod, 1) == BC_SHA256_LEN &&
+			    sqlite3_column_blob(nod, 1) != NULL) {
+				memcpy(l.hash, sqlite3_column_blob(nod, 1),
+				    BC_SHA256_LEN);
+				l.has_hash = 1;
+			}
+		}
+		if (ri != at) {
+			/* a stored leaf that no record claims */
+			if ((r = fn(arg, &l)) != 0)
+				goto out;
+		}
+		/* every record claiming this index, each with the hash */
+		while (rrc == SQLITE_ROW &&
+		    sqlite3_column_int64(rec, 0) == at) {
+			leaf_record(rec, &l);
+			if ((r = fn(arg, &l)) != 0)
+				goto out;
+			rrc = sqlite3_step(rec);
+		}
+		if (ni == at)
+			nrc = sqlite3_step(nod);
+	}
+	if ((rrc != SQLITE_DONE && rrc != SQLITE_ROW) ||
+	    (nrc != SQLITE_DONE && nrc != SQLITE_ROW)) {
+		r = db_err(cat, err, "read the log");
+		goto out;
+	}
+	r = 0;
+ out:
+	sqlite3_finalize(rec);
+	sqlite3_finalize(nod);
+	return r;
+}
+
+int
+bc_catalog_add_checkpoint(struct bc_catalog *cat,
+    struct bc_checkpoint_row *row, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!cat->in_tx)
+		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
+	if (row->size > INT64_MAX)
+		return bc_err_set(err, BC_ERR_INVALID, "tree size too large");
+	if ((r = prepare(cat, "INSERT INTO checkpoints (size, root, key,"
+	    " created, note) VALUES (?1, ?2, ?3, ?4, ?5)", &st, err)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, (int64_t)row->size);
+	sqlite3_bind_blob(st, 2, row->root, BC_SHA256_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, row->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, row->created, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, row->note, (int)row->note_len,
+	    SQLITE_STATIC);
+	if ((r = step_insert(cat, st, "add checkpoint", err)) == 0)
+		row->id = sqlite3_last_insert_rowid(cat->db);
+	sqlite3_finalize(st);
+	return r;
+}
+
+void
+bc_checkpoints_free(struct bc_checkpoint_row *rows, size_t n)
+{
+	size_t i;
+
+	if (rows == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(rows[i].note);
+	free(rows);
+}
+
+int
+bc_catalog_checkpoints(struct bc_catalog *cat, int latest_only,
+    struct bc_checkpoint_row **out, size_t *n, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct bc_checkpoint_row *v = NULL, *tmp, *c;
+	size_t cap = 0, cnt = 0;
+	int rc, r;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = prepare(cat, latest_only ?
+	    "SELECT id, size, root, key, created, note FROM checkpoints"
+	    " ORDER BY id DESC LIMIT 1" :
+	    "SELECT id, size, root, key, created, note FROM checkpoints"
+	    " ORDER BY id", &st, err)) != 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((tmp = realloc(v, cap * sizeof(*v))) == NULL) {
+				r = bc_err_set(err, BC_ERR_NOMEM,
+				    "out of memory");
+				goto out;
+			}
+			v = tmp;
+		}
+		c = &v[cnt++];
+		memset(c, 0, sizeof(*c));
+		c->id = sqlite3_column_int64(st, 0);
+		c->size = (uint64_t)sqlite3_column_int64(st, 1);
+		if (sqlite3_column_bytes(st, 2) == BC_SHA256_LEN &&
+		    sqlite3_column_blob(st, 2) != NULL)
+			memcpy(c->root, sqlite3_column_blob(st, 2),
+			    BC_SHA256_LEN);
+		copy_fixed(c->key, sizeof(c->key), sqlite3_column_text(st, 3));
+		copy_fixed(c->created, sizeof(c->created),
+		    sqlite3_column_text(st, 4));
+		if ((c->note = dup_text(st, 5, &c->note_len)) == NULL) {
+			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_err(cat, err, "read checkpoints");
+		goto out;
+	}
+	*out = v;
+	*n = cnt;
+	v = NULL;
+	r = 0;
+ out:
+	bc_checkpoints_free(v, cnt);
+	sqlite3_finalize(st);
+	return r;
+}
+
+struct bc_node_reader {
+	sqlite3_stmt	*st;
+};
+
+int
+bc_catalog_nodes_open(struct bc_catalog *cat, unsigned level,
+    struct bc_node_reader **out, struct bc_err *err)
+{
+	struct bc_node_reader *r;
+	int rc;
+
+	*out = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	if ((rc = prepare(cat, "SELECT idx, hash FROM nodes WHERE level = ?1"
+	    " ORDER BY idx", &r->st, err)) != 0) {
+		free(r);
+		return rc;
+	}
+	sqlite3_bind_int(r->st, 1, (int)level);
+	*out = r;
+	return 0;
+}
+
+int
+bc_catalog_nodes_next(struct bc_node_reader *r, uint64_t *index,
+    uint8_t hash[BC_SHA256_LEN], int *bad)
+{
+	int rc = sqlite3_step(r->st);
+
+	if (rc == SQLITE_DONE)
+		return BC_ERR_NOT_FOUND;
+	if (rc != SQLITE_ROW)
+		return BC_ERR_DB;
+	*index = (uint64_t)sqlite3_column_int64(r->st, 0);
+	*bad = sqlite3_column_bytes(r->st, 1) != BC_SHA256_LEN ||
+	    sqlite3_column_blob(r->st, 1) == NULL;
+	if (!*bad)
+		memcpy(hash, sqlite3_column_blob(r->st, 1), BC_SHA256_LEN);
+	return 0;
+}
+
+void
+bc_catalog_nodes_close(struct bc_node_reader *r)
+{
+	if (r == NULL)
+		return;
+	sqlite3_finalize(r->st);
+	free(r);
 }

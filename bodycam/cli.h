@@ -36,6 +36,9 @@ extern const struct bc_cmd bc_cmd_verify;
 extern const struct bc_cmd bc_cmd_custody;
 extern const struct bc_cmd bc_cmd_audit;
 extern const struct bc_cmd bc_cmd_probe;
+extern const struct bc_cmd bc_cmd_checkpoint;
+extern const struct bc_cmd bc_cmd_prove;
+extern const struct bc_cmd bc_cmd_log;
 
 /* The command table, NULL-terminated (cmd.c). */
 extern const struct bc_cmd *const bc_cmd_table[];
@@ -75,5 +78,20 @@ void bc_cli_help(FILE *fp, const struct bc_cmd *cmd);
 /* Reports a library error for err/code: prints it and returns the exit
  * status that goes with it. */
 int bc_cli_fail(int code, const struct bc_err *err);
+
+/*
+ * Reads the checkpoint file at path (a signed note, at most BC_NOTE_MAX
+ * bytes) into *note (*len bytes; the caller frees it) and checks it
+ * against the catalog: its signature by a key of kr, its origin, and that
+ * the log still gives its root.  Returns 0 or prints why and returns the
+ * exit status (2: unreadable or not a checkpoint; 1: it does not check
+ * out, or the log does not extend it).
+ */
+int bc_cli_checkpoint_file(struct bc_ctx *ctx, const struct bc_keyring *kr,
+    const char *path, char **note, size_t *len,
+    struct bc_signed_checkpoint *sc);
+
+/* Lower-case hex of a hash into a new JSON string. */
+json_t *bc_cli_json_hex(const uint8_t h[BC_SHA256_LEN]);
 
 #endif /* BODYCAM_CLI_H */

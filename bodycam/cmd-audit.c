@@ -32,12 +32,11 @@ audit_json(const struct bc_audit_report *rep, int files)
 		return NULL;
 	for (i = 0; i < rep->nfailures; i++) {
 		f = &rep->failures[i];
-		e = f->seq >= 0 ?
-		    json_pack("{s:s, s:I, s:s, s:s}", "item", f->item, "seq",
-		    (json_int_t)f->seq, "check", f->check, "reason",
-		    f->reason) :
-		    json_pack("{s:s, s:n, s:s, s:s}", "item", f->item, "seq",
-		    "check", f->check, "reason", f->reason);
+		e = json_pack("{s:s, s:o, s:s, s:s}", "item", f->item, "seq",
+		    f->seq >= 0 ? json_integer(f->seq) : json_null(), "check",
+		    f->check, "reason", f->reason);
+		if (e != NULL && f->leaf >= 0)
+			json_object_set_new(e, "leaf", json_integer(f->leaf));
 		if (e == NULL || json_array_append_new(arr, e) != 0) {
 			json_decref(arr);
 			return NULL;
@@ -48,6 +47,12 @@ audit_json(const struct bc_audit_report *rep, int files)
 	    (json_int_t)rep->items, "events", (json_int_t)rep->events,
 	    "signatures", (json_int_t)rep->signatures, "threads",
 	    rep->threads, "failures", arr);
+	if (o != NULL)
+		json_object_set_new(o, "log", json_pack("{s:I, s:I, s:I, s:b}",
+		    "size", (json_int_t)rep->log.size, "leaves",
+		    (json_int_t)rep->log.leaves, "checkpoints",
+		    (json_int_t)rep->log.checkpoints, "against",
+		    rep->log.against));
 	if (o != NULL && files)
 		json_object_set_new(o, "files", json_pack("{s:I, s:I, s:I, "
 		    "s:I}", "matched", (json_int_t)rep->files_matched,
@@ -70,6 +75,13 @@ audit_text(const struct bc_audit_report *rep, int files, int quiet)
 		    (long long)rep->items, rep->items == 1 ? "" : "s",
 		    (long long)rep->events, rep->events == 1 ? "" : "s",
 		    (long long)rep->signatures);
+		printf("log: %llu leaves, %lld recomputed from their records; "
+		    "%lld stored checkpoint%s checked%s\n",
+		    (unsigned long long)rep->log.size,
+		    (long long)rep->log.leaves,
+		    (long long)rep->log.checkpoints,
+		    rep->log.checkpoints == 1 ? "" : "s",
+		    rep->log.against ? ", and the checkpoint given" : "");
 		if (files)
 			printf("files: %lld matched, %lld changed, %lld "
 			    "missing, %lld purged\n",
@@ -100,8 +112,11 @@ cmd_audit(struct bc_ctx *ctx, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "files", no_argument, NULL, 'f' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "against", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char *against = NULL;
+	char *note = NULL;
 	struct bc_audit_opts ao;
 	struct bc_audit_report rep;
 	struct bc_err err = { "" };
@@ -116,6 +131,9 @@ cmd_audit(struct bc_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'f':
 			ao.files = 1;
+			break;
+		case 'a':
+			against = optarg;
 			break;
 		case 't':
 			n = strtol(optarg, &end, 10);
@@ -132,12 +150,31 @@ cmd_audit(struct bc_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc)
 		return bc_cli_usage(ctx->cmd, "audit takes no arguments");
-	if ((st = bc_cli_open_catalog(ctx)) != 0)
+	if (against != NULL) {
+		r = bc_read_small(against, BC_NOTE_MAX, &note, &ao.against_len,
+		    &err);
+		if (r != 0) {
+			bc_cli_error("checkpoint %s", err.msg);
+			return r == BC_ERR_IO || r == BC_ERR_NOMEM ? 3 : 2;
+		}
+		ao.against = note;
+	}
+	if ((st = bc_cli_open_catalog(ctx)) != 0) {
+		free(note);
 		return st;
+	}
 	if (!ctx->quiet && !ctx->json && isatty(STDERR_FILENO))
 		ao.progress = show_progress;
-	if ((r = bc_audit(ctx->cat, &ao, &rep, &err)) != 0)
+	r = bc_audit(ctx->cat, &ao, &rep, &err);
+	free(note);
+	if (r != 0) {
+		if (r == BC_ERR_MALFORMED) {
+			bc_cli_error("%s: %s", against ? against : "audit",
+			    err.msg);
+			return 2;
+		}
 		return bc_cli_fail(r, &err);
+	}
 	if (ctx->json) {
 		if ((ctx->out = audit_json(&rep, ao.files)) == NULL)
 			st = bc_cli_fail(BC_ERR_NOMEM, NULL);
@@ -152,15 +189,23 @@ cmd_audit(struct bc_ctx *ctx, int argc, char **argv)
 
 const struct bc_cmd bc_cmd_audit = {
 	.name = "audit",
-	.usage = "[--files] [--threads N]",
+	.usage = "[--files] [--threads N] [--against CHECKPOINT]",
 	.summary = "Check every key document, manifest and custody event of "
 	    "the catalog: hashes,\n      signatures, chain links, roles and "
 	    "revocation at signing time, and the\n      action rules.  "
-	    "Prints counts, then each failure with its item, seq and check.",
+	    "Then the transparency log: every record hashes to its leaf, the "
+	    "tree\n      recomputed from the records gives every stored "
+	    "checkpoint's root.\n      Prints counts, then each failure "
+	    "with its item, seq and check.",
 	.options =
 	    "  --files       also re-hash every file still held: matched, "
 	    "changed or missing\n"
 	    "  --threads N   signature-checking threads (default: one per "
-	    "CPU)\n",
+	    "CPU)\n"
+	    "  --against CHECKPOINT\n"
+	    "                a saved checkpoint file: check its signature, "
+	    "and that the log\n"
+	    "                still extends it (consistency proof, and the "
+	    "recomputed root)\n",
 	.exec = cmd_audit,
 };

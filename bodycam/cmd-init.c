@@ -11,12 +11,14 @@ cmd_init(struct bc_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "admin-key", required_argument, NULL, 'a' },
+		{ "origin", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bc_err err = { "" };
 	struct bc_key *admin = NULL;
 	struct bc_catalog *cat = NULL;
-	const char *keypath = NULL;
+	const char *keypath = NULL, *origin = NULL;
+	char name[BC_ORIGIN_MAX + 1];
 	int c, r;
 
 	optind = 0;
@@ -25,6 +27,9 @@ cmd_init(struct bc_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'a':
 			keypath = optarg;
+			break;
+		case 'o':
+			origin = optarg;
 			break;
 		default:
 			return bc_cli_badopt(ctx->cmd, c, argv);
@@ -35,21 +40,28 @@ cmd_init(struct bc_ctx *ctx, int argc, char **argv)
 		    argv[optind]);
 	if (keypath == NULL)
 		return bc_cli_usage(ctx->cmd, "--admin-key KEY.pub is required");
+	if (origin != NULL && bc_origin_check(origin, &err) != 0)
+		return bc_cli_usage(ctx->cmd, "%s", err.msg);
 	if ((r = bc_key_load_public(keypath, &admin, &err)) != 0)
 		return bc_cli_fail(r, &err);
-	r = bc_catalog_create(ctx->catalog_path, admin, &cat, &err);
+	r = bc_catalog_create(ctx->catalog_path, admin, origin, &cat, &err);
 	if (r != 0) {
 		bc_key_free(admin);
 		/* an existing catalog is the user's mistake, not ours */
 		return bc_cli_fail(r, &err);
 	}
+	if ((r = bc_catalog_origin(cat, name, &err)) != 0) {
+		bc_catalog_close(cat);
+		bc_key_free(admin);
+		return bc_cli_fail(r, &err);
+	}
 	if (ctx->json)
-		ctx->out = json_pack("{s:s, s:s, s:i}", "catalog",
-		    ctx->catalog_path, "admin_key", bc_key_id(admin), "schema",
-		    BC_CATALOG_SCHEMA);
+		ctx->out = json_pack("{s:s, s:s, s:s, s:i}", "catalog",
+		    ctx->catalog_path, "admin_key", bc_key_id(admin), "origin",
+		    name, "schema", BC_CATALOG_SCHEMA);
 	else if (!ctx->quiet)
-		printf("created catalog %s\nadmin key %s\n", ctx->catalog_path,
-		    bc_key_id(admin));
+		printf("created catalog %s\nadmin key %s\nlog origin %s\n",
+		    ctx->catalog_path, bc_key_id(admin), name);
 	bc_catalog_close(cat);
 	bc_key_free(admin);
 	return 0;
@@ -57,9 +69,15 @@ cmd_init(struct bc_ctx *ctx, int argc, char **argv)
 
 const struct bc_cmd bc_cmd_init = {
 	.name = "init",
-	.usage = "--admin-key KEY.pub",
+	.usage = "--admin-key KEY.pub [--origin NAME]",
 	.summary = "Create a new catalog whose trust anchor is the admin "
 	    "public key; refuses to\n      overwrite an existing file.",
-	.options = "  --admin-key KEY.pub   the admin's public key (PEM)\n",
+	.options = "  --admin-key KEY.pub   the admin's public key (PEM)\n"
+	    "  --origin NAME         the name of the catalog's transparency "
+	    "log, the first\n"
+	    "                        line of its checkpoints (default: "
+	    "HOST/bodycam/ and\n"
+	    "                        8 random hex digits); no space or "
+	    "'+'\n",
 	.exec = cmd_init,
 };

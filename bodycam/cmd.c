@@ -3,6 +3,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -17,6 +18,9 @@ const struct bc_cmd *const bc_cmd_table[] = {
 	&bc_cmd_verify,
 	&bc_cmd_custody,
 	&bc_cmd_audit,
+	&bc_cmd_checkpoint,
+	&bc_cmd_prove,
+	&bc_cmd_log,
 	&bc_cmd_probe,
 	NULL
 };
@@ -91,6 +95,63 @@ bc_cli_open_catalog(struct bc_ctx *ctx)
 		return 3;
 	}
 	return 0;
+}
+
+int
+bc_cli_checkpoint_file(struct bc_ctx *ctx, const struct bc_keyring *kr,
+    const char *path, char **note, size_t *len,
+    struct bc_signed_checkpoint *sc)
+{
+	struct bc_err err = { "" };
+	char origin[BC_ORIGIN_MAX + 1];
+	uint8_t root[BC_SHA256_LEN];
+	int r;
+
+	*note = NULL;
+	if ((r = bc_read_small(path, BC_NOTE_MAX, note, len, &err)) != 0) {
+		bc_cli_error("checkpoint %s", err.msg);
+		return r == BC_ERR_IO || r == BC_ERR_NOMEM ? 3 : 2;
+	}
+	if ((r = bc_catalog_origin(ctx->cat, origin, &err)) != 0)
+		goto fail;
+	if ((r = bc_tlog_checkpoint_check(kr, origin, *note, *len, sc,
+	    &err)) != 0) {
+		bc_cli_error("%s: %s", path, err.msg);
+		free(*note);
+		*note = NULL;
+		return r == BC_ERR_MALFORMED || r == BC_ERR_TOO_LARGE ? 2 :
+		    bc_exit_status(r);
+	}
+	if (sc->revoked[0] != '\0' && !ctx->quiet)
+		fprintf(stderr, "bodycam: warning: %s was signed by %s "
+		    "(%.16s...), a key revoked at %s: trust it only if you "
+		    "received it before then\n", path, sc->signer_name,
+		    sc->signer, sc->revoked);
+	if (sc->cp.size > 0) {
+		if ((r = bc_tlog_root(ctx->cat, sc->cp.size, root, &err)) != 0)
+			goto fail;
+		if (memcmp(root, sc->cp.root, sizeof(root)) != 0) {
+			r = bc_err_set(&err, BC_ERR_INTEGRITY, "consistency: "
+			    "the log no longer gives the root that %s signed "
+			    "for its %llu leaves: history was rewritten", path,
+			    (unsigned long long)sc->cp.size);
+			goto fail;
+		}
+	}
+	return 0;
+ fail:
+	free(*note);
+	*note = NULL;
+	return bc_cli_fail(r, &err);
+}
+
+json_t *
+bc_cli_json_hex(const uint8_t h[BC_SHA256_LEN])
+{
+	char hex[BC_SHA256_HEX];
+
+	bc_hex(h, BC_SHA256_LEN, hex);
+	return json_string(hex);
 }
 
 int

@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "bodycam/note.h"
 #include "bodycam/util.h"
@@ -232,6 +235,56 @@ origin_check(const char *s, size_t n)
 }
 
 int
+bc_origin_check(const char *origin, struct bc_err *err)
+{
+	const char *why;
+	size_t n;
+
+	if (origin == NULL)
+		return bc_err_set(err, BC_ERR_INVALID, "no origin");
+	n = strlen(origin);
+	if ((why = origin_check(origin, n)) != NULL)
+		return bc_err_set(err, BC_ERR_INVALID, "bad log origin: %s",
+		    why);
+	if (!name_valid(origin, n))
+		return bc_err_set(err, BC_ERR_INVALID, "bad log origin '%s': "
+		    "it names the checkpoint signer too, so it may hold no "
+		    "space and no '+'", origin);
+	return 0;
+}
+
+int
+bc_default_origin(char out[BC_ORIGIN_MAX + 1], struct bc_err *err)
+{
+	char host[256];
+	uint8_t rnd[4];
+	char hex[2 * sizeof(rnd) + 1];
+	size_t i, n = 0;
+
+	if (gethostname(host, sizeof(host)) != 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	/* a DNS-like host name, or "localhost" */
+	for (i = 0; host[i] != '\0' && n < 200; i++) {
+		char c = host[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.')
+			host[n++] = c;
+		else if (c >= 'A' && c <= 'Z')
+			host[n++] = (char)(c - 'A' + 'a');
+	}
+	host[n] = '\0';
+	if (n == 0)
+		snprintf(host, sizeof(host), "localhost");
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return bc_err_set(err, BC_ERR_CRYPTO, "no random bytes");
+	bc_hex(rnd, sizeof(rnd), hex);
+	snprintf(out, BC_ORIGIN_MAX + 1, "%s/bodycam/%s", host, hex);
+	return bc_origin_check(out, err);
+}
+
+int
 bc_note_key_id(const char *key_name, const struct bc_key *key,
     uint8_t id[BC_NOTE_KEYID_LEN])
 {
@@ -337,6 +390,16 @@ int
 bc_note_verify(const char *note, size_t len, const char *key_name,
     const struct bc_key *key, size_t *textlen, struct bc_err *err)
 {
+	size_t nsigs;
+
+	return bc_note_open(note, len, key_name, key, textlen, &nsigs, err);
+}
+
+int
+bc_note_open(const char *note, size_t len, const char *key_name,
+    const struct bc_key *key, size_t *textlen, size_t *nsigs,
+    struct bc_err *err)
+{
 	/* a signature of key's is 68 bytes; longer ones are cut, and fail */
 	uint8_t id[BC_NOTE_KEYID_LEN];
 	uint8_t raw[BC_NOTE_KEYID_LEN + BC_ED25519_SIGLEN];
@@ -344,6 +407,8 @@ bc_note_verify(const char *note, size_t len, const char *key_name,
 	size_t namelen, tlen, rawlen, at, lineno = 0, nmatch = 0;
 	long split;
 	int r, bad = 0;
+
+	*nsigs = 0;
 
 	if (textlen != NULL)
 		*textlen = 0;
@@ -401,6 +466,7 @@ bc_note_verify(const char *note, size_t len, const char *key_name,
 		    memcmp(raw, id, BC_NOTE_KEYID_LEN) != 0)
 			continue;	/* another key's: ignored */
 		nmatch++;
+		*nsigs = nmatch;
 		if (bad)
 			continue;	/* still read the rest for syntax */
 		r = bc_verify(key, note, tlen, raw + BC_NOTE_KEYID_LEN,

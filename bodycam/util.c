@@ -1,7 +1,11 @@
 /*
  * util.c - time, host and user helpers.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -233,4 +237,58 @@ bc_utf8_seq(const unsigned char *p, size_t n)
 	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return len;
+}
+
+int
+bc_read_small(const char *path, size_t cap, char **out, size_t *len,
+    struct bc_err *err)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	ssize_t n;
+	int fd, r;
+
+	*out = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd == -1)
+		return bc_err_set(err, errno == ENOENT ? BC_ERR_NOT_FOUND :
+		    BC_ERR_IO, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		r = bc_err_set(err, BC_ERR_INVALID, "%s: not a regular file",
+		    path);
+		goto out;
+	}
+	if ((buf = malloc(cap + 2)) == NULL) {
+		r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* one byte past the cap tells a file that is too large */
+	while (got < cap + 1) {
+		if ((n = read(fd, buf + got, cap + 1 - got)) == -1) {
+			if (errno == EINTR)
+				continue;
+			r = bc_err_set(err, BC_ERR_IO, "%s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > cap) {
+		r = bc_err_set(err, BC_ERR_TOO_LARGE, "%s: larger than %zu "
+		    "bytes", path, cap);
+		goto out;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	buf = NULL;
+	r = 0;
+ out:
+	free(buf);
+	close(fd);
+	return r;
 }

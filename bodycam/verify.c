@@ -18,6 +18,7 @@
 
 #include "bodycam/keys.h"
 #include "bodycam/manifest.h"
+#include "bodycam/tlog.h"
 #include "bodycam/verify.h"
 #include "internal.h"
 
@@ -439,7 +440,8 @@ bc_verify_item(struct bc_catalog *cat, const struct bc_item *it,
 	/* a broken keyring fails here; what it proved so far is still used */
 	if (r == 0)
 		r = add_check(rep, 1, "keyring", -1, "%lld key document%s "
-		    "verify", (long long)kr->ndocs, kr->ndocs == 1 ? "" : "s");
+		    "verif%s", (long long)kr->ndocs, kr->ndocs == 1 ? "" : "s",
+		    kr->ndocs == 1 ? "ies" : "y");
 	else
 		r = add_check(rep, 0, "keyring", -1, "%s", kerr.msg);
 	if (r != 0)
@@ -468,6 +470,8 @@ bc_verify_item(struct bc_catalog *cat, const struct bc_item *it,
 	if ((r = bc_verify_judge(cat, it, &m, ev, er, n, kr, rep,
 	    err)) != 0)
 		goto nomem;
+	if ((r = bc_tlog_verify_item(cat, kr, it, ev, n, rep, err)) != 0)
+		goto out;
 	if (opts->no_file)
 		r = 0;
 	else if (rep->state.purged)

@@ -32,16 +32,6 @@ static struct bc_catalog *cat;
 static char *catpath;
 static char station[256];
 
-static struct bc_key *
-new_key(void)
-{
-	struct bc_key *k = NULL;
-
-	ck_assert_int_eq(bc_key_generate(&k), 0);
-	ck_assert_ptr_nonnull(k);
-	return k;
-}
-
 static void
 authorise(const struct bc_key *k, const char *name, int role)
 {
@@ -60,8 +50,8 @@ setup(void)
 	tu_test_setup();
 	tu_catalog_new("catalog.db", &admin, &cat);
 	ck_assert_ptr_nonnull(catpath = strdup(tu_path("catalog.db")));
-	cust = new_key();
-	aud = new_key();
+	cust = tu_new_key();
+	aud = tu_new_key();
 	authorise(cust, "custodian", BC_ROLE_CUSTODIAN);
 	authorise(aud, "auditor", BC_ROLE_AUDITOR);
 	bc_station_name(station, sizeof(station));
@@ -115,21 +105,7 @@ custody(const struct bc_key *key, const char *ref, const char *action,
     const char *to, const char *reason, const char *file,
     const char *outcome)
 {
-	struct bc_custody_req q;
-	struct bc_custody_result res;
-	struct bc_err e = { "" };
-	int r;
-
-	memset(&q, 0, sizeof(q));
-	q.action = action;
-	q.actor = "det.smith";
-	q.to = to;
-	q.reason = reason;
-	q.file = file;
-	q.outcome = outcome;
-	r = bc_custody_add(cat, key, ref, &q, &res, &e);
-	ck_assert_msg(r == 0, "%s %s: %s: %s", action, ref, bc_strerror(r),
-	    e.msg);
+	tu_custody(cat, key, ref, action, to, reason, file, outcome, NULL);
 }
 
 /*
@@ -414,11 +390,17 @@ START_TEST(test_tampered_event)
 	/* the signature no longer verifies, the next link is broken */
 	ck_assert_uint_eq(nfail(&rep, "BWC-000002", 1, "event-signature"), 1);
 	ck_assert_uint_eq(nfail(&rep, "BWC-000002", 2, "event-link"), 1);
+	/* its bytes no longer give its leaf in the transparency log */
+	ck_assert_uint_eq(nfail(&rep, "BWC-000002", 1, "log-leaf"), 1);
+	f = failure(&rep, "BWC-000002", 1, "log-leaf");
+	ck_assert_int_eq(f->leaf, tu_sql_int(catpath, "SELECT leaf FROM events"
+	    " WHERE seq = 1 AND item = (SELECT manifest_hash FROM items WHERE"
+	    " id = 'BWC-000002')"));
 	/* and nothing else, nowhere else */
 	for (i = 0; i < rep.nfailures; i++)
 		ck_assert_msg(strcmp(rep.failures[i].item, "BWC-000002") == 0,
 		    "%s", failures_str(&rep));
-	ck_assert_uint_eq(rep.nfailures, 3);
+	ck_assert_uint_eq(rep.nfailures, 4);
 	ck_assert_int_eq(rep.items, N_ITEMS);
 	ck_assert_int_eq(rep.events, N_EVENTS);
 	/* key documents, manifests and events: all but the edited one */
@@ -442,7 +424,8 @@ START_TEST(test_tampered_manifest)
 	run_audit(2, 0, NULL, &rep);
 	ck_assert_int_eq(rep.status, BC_ERR_INTEGRITY);
 	ck_assert_msg(nfail(&rep, "BWC-000003", -1, "manifest-hash") == 1 &&
-	    nfail(&rep, "BWC-000003", -1, "manifest-signature") == 1,
+	    nfail(&rep, "BWC-000003", -1, "manifest-signature") == 1 &&
+	    nfail(&rep, "BWC-000003", -1, "log-leaf") == 1,
 	    "%s", failures_str(&rep));
 	for (i = 0; i < rep.nfailures; i++)
 		ck_assert_msg(strcmp(rep.failures[i].item, "BWC-000003") == 0,
@@ -472,7 +455,8 @@ START_TEST(test_broken_keydoc)
 	ck_assert_int_eq(rep.keydocs, 1);	/* what verified */
 	/* the keys before it still count: only the auditor's event fails */
 	ck_assert_msg(nfail(&rep, "BWC-000003", 2, "event-signature") == 1 &&
-	    rep.nfailures == 2, "%s", failures_str(&rep));
+	    nfail(&rep, "keys", 1, "log-leaf") == 1 &&
+	    rep.nfailures == 3, "%s", failures_str(&rep));
 	/* one key document less, and the auditor's event */
 	ck_assert_int_eq(rep.signatures, 1 + N_ITEMS + N_EVENTS - 1);
 	ck_assert_int_eq(rep.items, N_ITEMS);
@@ -495,7 +479,10 @@ START_TEST(test_orphan_event)
 	    N_EVENTS + 1);
 	run_audit(2, 0, NULL, &rep);
 	ck_assert_int_eq(rep.status, BC_ERR_INTEGRITY);
-	ck_assert_msg(rep.nfailures == 1, "%s", failures_str(&rep));
+	/* an orphan, and a row that never went into the log */
+	ck_assert_msg(rep.nfailures == 2 &&
+	    nfail(&rep, "log", 3, "log-record") == 1, "%s",
+	    failures_str(&rep));
 	f = failure(&rep, "fedcba9876543210", 3, "orphan-event");
 	ck_assert_msg(tu_contains(f->reason, "not in the catalog"), "%s",
 	    f->reason);
@@ -660,12 +647,17 @@ START_TEST(test_deleted_events)
 	    " FROM items WHERE id = 'BWC-000002');");
 	run_audit(2, 0, NULL, &rep);
 	ck_assert_int_eq(rep.status, BC_ERR_INTEGRITY);
-	ck_assert_msg(rep.nfailures == 1 &&
-	    nfail(&rep, "BWC-000002", 2, "event-link") == 1, "%s",
+	/* the chain breaks, and the log still holds the deleted leaf */
+	ck_assert_msg(rep.nfailures == 2 &&
+	    nfail(&rep, "BWC-000002", 2, "event-link") == 1 &&
+	    nfail(&rep, "log", -1, "log-record") == 1, "%s",
 	    failures_str(&rep));
 	f = failure(&rep, "BWC-000002", 2, "event-link");
 	ck_assert_msg(tu_contains(f->reason, "where 1 was due"), "%s",
 	    f->reason);
+	f = failure(&rep, "log", -1, "log-record");
+	ck_assert_msg(tu_contains(f->reason, "no record holds it") &&
+	    f->leaf >= 0, "%s", f->reason);
 	ck_assert_int_eq(rep.events, N_EVENTS - 1);
 	bc_audit_report_clear(&rep);
 
@@ -673,9 +665,10 @@ START_TEST(test_deleted_events)
 	sql("DELETE FROM events WHERE item = (SELECT manifest_hash"
 	    " FROM items WHERE id = 'BWC-000003');");
 	run_audit(2, 0, NULL, &rep);
-	ck_assert_msg(rep.nfailures == 2 &&
+	ck_assert_msg(rep.nfailures == 6 &&
 	    nfail(&rep, "BWC-000002", 2, "event-link") == 1 &&
-	    nfail(&rep, "BWC-000003", -1, "chain") == 1, "%s",
+	    nfail(&rep, "BWC-000003", -1, "chain") == 1 &&
+	    nfail(&rep, "log", -1, "log-record") == 4, "%s",
 	    failures_str(&rep));
 	ck_assert_int_eq(rep.items, N_ITEMS);
 	ck_assert_int_eq(rep.events, N_EVENTS - 4);
@@ -937,16 +930,23 @@ START_TEST(test_batches)
 	    nfail(&rep1, BIG_TAMPERED, BIG_SEQ, "event-hash") == 1 &&
 	    nfail(&rep1, BIG_TAMPERED, BIG_SEQ, "event-signature") == 1 &&
 	    nfail(&rep1, BIG_TAMPERED, BIG_SEQ + 1, "event-link") == 1 &&
-	    rep1.nfailures == 3, "%s", failures_str(&rep1));
+	    nfail(&rep1, BIG_TAMPERED, BIG_SEQ, "log-leaf") == 1 &&
+	    rep1.nfailures == 4, "%s", failures_str(&rep1));
 
-	/* the same as verifying that item on its own */
+	/*
+	 * The same as verifying that item on its own, but for the log: audit
+	 * recomputes the whole log (log-leaf), verify proves the item's
+	 * records against the latest checkpoint (log-inclusion).
+	 */
 	ck_assert_int_eq(bc_catalog_find_item(cat, BIG_TAMPERED, &it, &e), 0);
 	memset(&vo, 0, sizeof(vo));
 	vo.no_file = 1;
 	vo.failures_only = 1;
 	ck_assert_int_eq(bc_verify_item(cat, it, &vo, &vr, &e), 0);
 	ck_assert_uint_eq(vr.nchecks, rep1.nfailures);
-	for (i = 0; i < vr.nchecks; i++) {
+	ck_assert_str_eq(vr.checks[vr.nchecks - 1].name, "log-inclusion");
+	ck_assert_int_eq(vr.checks[vr.nchecks - 1].seq, BIG_SEQ);
+	for (i = 0; i + 1 < vr.nchecks; i++) {
 		for (j = 0, found = 0; j < rep1.nfailures; j++)
 			found += strcmp(vr.checks[i].name,
 			    rep1.failures[j].check) == 0 &&
@@ -967,8 +967,9 @@ START_TEST(test_batches)
 	ck_assert_int_eq(rep2.events, BIG_ITEMS * BIG_EVENTS + 2);
 	ck_assert_int_eq(rep2.signatures, N_KEYDOCS + (BIG_ITEMS + 1) +
 	    BIG_ITEMS * BIG_EVENTS + 2 - 1);
-	ck_assert_msg(rep2.nfailures == 4 && nfail(&rep2, "fedcba9876543210",
-	    0, "orphan-event") == 1, "%s", failures_str(&rep2));
+	ck_assert_msg(rep2.nfailures == 6 && nfail(&rep2, "fedcba9876543210",
+	    0, "orphan-event") == 1 && nfail(&rep2, "log", 0, "log-record") == 1,
+	    "%s", failures_str(&rep2));
 	bc_audit_report_clear(&rep2);
 }
 END_TEST
@@ -991,7 +992,7 @@ START_TEST(test_many_signers)
 	int i;
 
 	for (i = 0; i < MANY_SIGNERS; i++) {
-		k[i] = new_key();
+		k[i] = tu_new_key();
 		snprintf(name, sizeof(name), "custodian %d", i);
 		authorise(k[i], name, BC_ROLE_CUSTODIAN);
 	}

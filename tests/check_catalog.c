@@ -151,7 +151,7 @@ START_TEST(test_create_exists)
 	char *text;
 	size_t len;
 
-	ck_assert_int_eq(bc_catalog_create(catpath, key, &c2, &err),
+	ck_assert_int_eq(bc_catalog_create(catpath, key, NULL, &c2, &err),
 	    BC_ERR_EXISTS);
 	ck_assert_ptr_null(c2);
 	/* the catalog that was there still works */
@@ -159,7 +159,8 @@ START_TEST(test_create_exists)
 	bc_catalog_close(c2);
 
 	ck_assert_int_eq(tu_write_str(tu_path("keep"), "keep me"), 0);
-	ck_assert_int_eq(bc_catalog_create(tu_path("keep"), key, &c2, &err),
+	ck_assert_int_eq(bc_catalog_create(tu_path("keep"), key, NULL, &c2,
+	    &err),
 	    BC_ERR_EXISTS);
 	ck_assert_ptr_nonnull(text = tu_read_file(tu_path("keep"), &len));
 	ck_assert_str_eq(text, "keep me");
@@ -173,7 +174,7 @@ START_TEST(test_create_no_dir)
 	struct bc_err err = { "" };
 
 	ck_assert_int_ne(bc_catalog_create(tu_path("no/such/dir.db"), key,
-	    &c2, &err), 0);
+	    NULL, &c2, &err), 0);
 	ck_assert_ptr_null(c2);
 }
 END_TEST
@@ -363,7 +364,7 @@ START_TEST(test_triggers)
 	ck_assert_int_eq(tu_sql_int(catpath, "SELECT count(*) FROM items"), 1);
 	ck_assert_int_eq(tu_sql_int(catpath, "SELECT count(*) FROM events"),
 	    1);
-	ck_assert_int_eq(tu_sql_int(catpath, "SELECT count(*) FROM meta"), 2);
+	ck_assert_int_eq(tu_sql_int(catpath, "SELECT count(*) FROM meta"), 3);
 	ck_assert_int_eq(tu_sql_int(catpath, "SELECT count(*) FROM items "
 	    "WHERE path = '/elsewhere'"), 0);
 }
@@ -396,7 +397,8 @@ START_TEST(test_replace_item_is_refused)
 	/* the same hole on items: the row is replaced in place */
 	register_file("a.mp4", "first", NULL, &res);
 	expect_refused_sql("REPLACE INTO items SELECT num, id, sha256, size, "
-	    "'/elsewhere', manifest, manifest_hash, signature, key, registered "
+	    "'/elsewhere', manifest, manifest_hash, signature, key, registered, "
+	    "leaf "
 	    "FROM items WHERE num = 1");
 	ck_assert_int_eq(tu_sql_int(catpath, "SELECT count(*) FROM items "
 	    "WHERE path = '/elsewhere'"), 0);

@@ -491,16 +491,6 @@ static struct bc_register_result reg;
 static struct bc_err err;		/* of the last add() */
 static char station[256];
 
-static struct bc_key *
-new_key(void)
-{
-	struct bc_key *k = NULL;
-
-	ck_assert_int_eq(bc_key_generate(&k), 0);
-	ck_assert_ptr_nonnull(k);
-	return k;
-}
-
 static void
 authorise(const struct bc_key *k, const char *name, int role)
 {
@@ -539,9 +529,9 @@ setup(void)
 	tu_test_setup();
 	tu_catalog_new("catalog.db", &admin, &cat);
 	ck_assert_ptr_nonnull(catpath = strdup(tu_path("catalog.db")));
-	cust = new_key();
-	aud = new_key();
-	ing = new_key();
+	cust = tu_new_key();
+	aud = tu_new_key();
+	ing = tu_new_key();
 	authorise(cust, "custodian", BC_ROLE_CUSTODIAN);
 	authorise(aud, "auditor", BC_ROLE_AUDITOR);
 	authorise(ing, "ingest", BC_ROLE_INGEST);
@@ -953,7 +943,7 @@ END_TEST
 
 START_TEST(test_add_wrong_role)
 {
-	struct bc_key *stranger = new_key(), *pub = NULL;
+	struct bc_key *stranger = tu_new_key(), *pub = NULL;
 	struct bc_custody_req q;
 
 	req_init(&q, "access");

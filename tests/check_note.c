@@ -135,15 +135,6 @@ pub_from_hex(const char *hex)
 	return k;
 }
 
-static struct bc_key *
-new_key(void)
-{
-	struct bc_key *k = NULL;
-
-	ck_assert_int_eq(bc_key_generate(&k), 0);
-	return k;
-}
-
 /* malloc'd concatenation of up to three strings (NULLs skipped). */
 static char *
 cat3(const char *a, const char *b, const char *c)
@@ -400,7 +391,7 @@ END_TEST
 
 START_TEST(test_roundtrip)
 {
-	struct bc_key *k = new_key(), *pub = NULL;
+	struct bc_key *k = tu_new_key(), *pub = NULL;
 	struct bc_err err = { "" };
 	struct bc_checkpoint cp;
 	uint8_t root[BC_SHA256_LEN];
@@ -450,7 +441,7 @@ START_TEST(test_text_shapes)
 		"line\n" EMDASH " looks like a signature AAAAAAA=\n",
 		"caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x93\xb9 \x7f\n",
 	};
-	struct bc_key *k = new_key();
+	struct bc_key *k = tu_new_key();
 	struct bc_err err = { "" };
 	char *note;
 	size_t i, len, tlen;
@@ -469,7 +460,7 @@ END_TEST
 
 START_TEST(test_extensions_kept)
 {
-	struct bc_key *k = new_key();
+	struct bc_key *k = tu_new_key();
 	struct bc_err err = { "" };
 	struct bc_checkpoint cp;
 	char *text, *note;
@@ -502,7 +493,7 @@ END_TEST
 /* Other names and ids are ignored, but each must still be well formed. */
 START_TEST(test_unknown_signatures)
 {
-	struct bc_key *a = new_key(), *b = new_key();
+	struct bc_key *a = tu_new_key(), *b = tu_new_key();
 	uint8_t raw[5] = { 1, 2, 3, 4, 5 };
 	char *na, *nb, *lb, *lother, *s, *t;
 
@@ -547,7 +538,7 @@ END_TEST
 /* BC_NOTE_MAX_SIGS lines are read; one more is refused. */
 START_TEST(test_many_signatures)
 {
-	struct bc_key *k = new_key();
+	struct bc_key *k = tu_new_key();
 	uint8_t raw[8] = { 0 };
 	char *note, *line, *s, *t;
 	int i;
@@ -575,7 +566,7 @@ END_TEST
 
 START_TEST(test_altered_body)
 {
-	struct bc_key *k = new_key();
+	struct bc_key *k = tu_new_key();
 	char *note, *s;
 	size_t i, len;
 
@@ -648,7 +639,7 @@ END_TEST
 /* The right name and key id before another key's signature. */
 START_TEST(test_forged_signature)
 {
-	struct bc_key *k = new_key(), *other = new_key();
+	struct bc_key *k = tu_new_key(), *other = tu_new_key();
 	uint8_t raw[BC_NOTE_KEYID_LEN + BC_ED25519_SIGLEN + 1];
 	char *line, *s, *good;
 
@@ -693,7 +684,7 @@ END_TEST
 
 START_TEST(test_wrong_name_or_key)
 {
-	struct bc_key *k = load_pem(fixed_pem), *other = new_key();
+	struct bc_key *k = load_pem(fixed_pem), *other = tu_new_key();
 	struct bc_err err = { "" };
 	int r;
 
@@ -889,7 +880,7 @@ START_TEST(test_sign_refusals)
 	static const char *texts[] = {
 		"", "no final newline", "a\n\x01\n", "\xff\n", "a\r\n",
 	};
-	struct bc_key *k = new_key(), *pub = NULL;
+	struct bc_key *k = tu_new_key(), *pub = NULL;
 	struct bc_err err = { "" };
 	char *note = (char *)1;
 	size_t i, len = 1;
@@ -925,7 +916,7 @@ END_TEST
 /* A note of exactly BC_NOTE_MAX bytes passes; a byte more does not. */
 START_TEST(test_size_cap)
 {
-	struct bc_key *k = new_key();
+	struct bc_key *k = tu_new_key();
 	struct bc_err err = { "" };
 	struct bc_checkpoint cp;
 	size_t siglen, n, len, tlen;

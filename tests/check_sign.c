@@ -18,16 +18,6 @@
 
 static const char msg[] = "BWC-000001 sealed at 2026-11-26T02:15:33Z";
 
-static struct bc_key *
-new_key(void)
-{
-	struct bc_key *k = NULL;
-
-	ck_assert_int_eq(bc_key_generate(&k), 0);
-	ck_assert_ptr_nonnull(k);
-	return k;
-}
-
 /* Writes k's private and public key files as name and name.pub. */
 static void
 write_pair(const struct bc_key *k, const char *name)
@@ -78,7 +68,7 @@ file_mode(const char *path)
 
 START_TEST(test_roundtrip)
 {
-	struct bc_key *k = new_key();
+	struct bc_key *k = tu_new_key();
 	uint8_t sig[BC_ED25519_SIGLEN], sig2[BC_ED25519_SIGLEN];
 
 	ck_assert(bc_key_is_private(k));
@@ -99,7 +89,7 @@ END_TEST
 
 START_TEST(test_flipped_message)
 {
-	struct bc_key *k = new_key();
+	struct bc_key *k = tu_new_key();
 	uint8_t sig[BC_ED25519_SIGLEN];
 	char m[sizeof(msg)];
 	size_t i;
@@ -122,7 +112,7 @@ END_TEST
 
 START_TEST(test_flipped_signature)
 {
-	struct bc_key *k = new_key();
+	struct bc_key *k = tu_new_key();
 	uint8_t sig[BC_ED25519_SIGLEN];
 	size_t i;
 	int bit;
@@ -143,7 +133,7 @@ END_TEST
 
 START_TEST(test_wrong_key)
 {
-	struct bc_key *a = new_key(), *b = new_key();
+	struct bc_key *a = tu_new_key(), *b = tu_new_key();
 	uint8_t sig[BC_ED25519_SIGLEN];
 
 	ck_assert_str_ne(bc_key_id(a), bc_key_id(b));
@@ -207,7 +197,7 @@ END_TEST
 
 START_TEST(test_signature_length)
 {
-	struct bc_key *k = new_key();
+	struct bc_key *k = tu_new_key();
 	uint8_t sig[BC_ED25519_SIGLEN + 1];
 
 	ck_assert_int_eq(bc_sign(k, msg, sizeof(msg) - 1, sig), 0);
@@ -230,7 +220,7 @@ END_TEST
 
 START_TEST(test_key_id_and_raw)
 {
-	struct bc_key *k = new_key(), *p = NULL;
+	struct bc_key *k = tu_new_key(), *p = NULL;
 	uint8_t d[BC_SHA256_LEN], sig[BC_ED25519_SIGLEN];
 	char hex[BC_SHA256_HEX];
 
@@ -258,7 +248,7 @@ END_TEST
 
 START_TEST(test_write_and_load)
 {
-	struct bc_key *k = new_key(), *priv = NULL, *pub = NULL;
+	struct bc_key *k = tu_new_key(), *priv = NULL, *pub = NULL;
 	struct bc_err err = { "" };
 	uint8_t sig[BC_ED25519_SIGLEN];
 	mode_t old;
@@ -303,7 +293,7 @@ END_TEST
 
 START_TEST(test_no_overwrite)
 {
-	struct bc_key *k = new_key();
+	struct bc_key *k = tu_new_key();
 	struct bc_err err = { "" };
 	char *text;
 	size_t len;
@@ -328,7 +318,7 @@ END_TEST
 
 START_TEST(test_write_private_needs_private)
 {
-	struct bc_key *k = new_key(), *p = NULL;
+	struct bc_key *k = tu_new_key(), *p = NULL;
 	struct bc_err err = { "" };
 
 	ck_assert_int_eq(bc_key_from_raw(bc_key_public(k), &p), 0);
@@ -362,7 +352,7 @@ END_TEST
 
 START_TEST(test_key_perm)
 {
-	struct bc_key *k = new_key(), *l = NULL;
+	struct bc_key *k = tu_new_key(), *l = NULL;
 	struct bc_err err = { "" };
 	static const mode_t bad[] = { 0644, 0640, 0604, 0660, 0601, 0610 };
 	size_t i;
@@ -418,7 +408,7 @@ END_TEST
 
 START_TEST(test_public_as_private)
 {
-	struct bc_key *k = new_key(), *l = NULL;
+	struct bc_key *k = tu_new_key(), *l = NULL;
 	struct bc_err err = { "" };
 
 	write_pair(k, "id");
@@ -433,7 +423,7 @@ END_TEST
 
 START_TEST(test_public_as_private_as_written)
 {
-	struct bc_key *k = new_key(), *l = NULL;
+	struct bc_key *k = tu_new_key(), *l = NULL;
 	struct bc_err err = { "" };
 	int r;
 
@@ -453,7 +443,7 @@ END_TEST
 
 START_TEST(test_private_as_public)
 {
-	struct bc_key *k = new_key(), *l = NULL;
+	struct bc_key *k = tu_new_key(), *l = NULL;
 	struct bc_err err = { "" };
 
 	write_pair(k, "id");
@@ -482,7 +472,7 @@ END_TEST
 
 START_TEST(test_encrypted_private)
 {
-	struct bc_key *k = new_key(), *l = NULL;
+	struct bc_key *k = tu_new_key(), *l = NULL;
 	struct bc_err err = { "" };
 	EVP_PKEY *pkey;
 	FILE *f;
@@ -531,7 +521,7 @@ END_TEST
 
 START_TEST(test_size_limit_exact)
 {
-	struct bc_key *k = new_key(), *l = NULL;
+	struct bc_key *k = tu_new_key(), *l = NULL;
 	struct bc_err err = { "" };
 	char *pem, *buf;
 	size_t len;

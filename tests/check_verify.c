@@ -77,13 +77,19 @@ verify(const struct bc_verify_opts *opts, struct bc_verify_report *rep)
 
 /*
  * The name a check goes by in these tests: an event's check carries its
- * seq in the name, "event-0-hash" for check "event-hash" of seq 0.
+ * seq in the name, "event-0-hash" for check "event-hash" of seq 0, and
+ * "log-inclusion-0" for the log-inclusion check of event 0.
  */
 static const char *
 tname(const struct bc_check *c)
 {
 	static char buf[BC_CHECK_NAME_MAX + 24];
 
+	if (c->seq >= 0 && strcmp(c->name, "log-inclusion") == 0) {
+		snprintf(buf, sizeof(buf), "log-inclusion-%lld",
+		    (long long)c->seq);
+		return buf;
+	}
 	if (c->seq < 0 || strncmp(c->name, "event-", 6) != 0)
 		return c->name;
 	snprintf(buf, sizeof(buf), "event-%lld-%s", (long long)c->seq,
@@ -164,6 +170,7 @@ static const char *const all_checks[] = {
 	"keyring", "manifest-format", "manifest-hash", "manifest-signature",
 	"manifest-record", "file-present", "file-size", "file-hash",
 	"event-0-hash", "event-0-link", "event-0-signature", "event-0-rule",
+	"log-checkpoint", "log-inclusion", "log-inclusion-0",
 };
 
 START_TEST(test_clean)
@@ -305,7 +312,8 @@ START_TEST(test_tampered_manifest)
 	verify(NULL, &rep);
 	ck_assert_int_eq(rep.status, BC_ERR_INTEGRITY);
 	/* the genesis event links to the manifest as it was sealed */
-	expect_failing(&rep, "manifest-hash,manifest-signature,event-0-link");
+	expect_failing(&rep, "manifest-hash,manifest-signature,event-0-link,"
+	    "log-inclusion");
 	bc_verify_report_clear(&rep);
 }
 END_TEST
@@ -457,7 +465,8 @@ START_TEST(test_tampered_event_body)
 	    "WHERE instr(body, 'mallory') > 0"), 1);
 	verify(NULL, &rep);
 	ck_assert_int_eq(rep.status, BC_ERR_INTEGRITY);
-	expect_failing(&rep, "event-0-hash,event-0-signature");
+	expect_failing(&rep, "event-0-hash,event-0-signature,"
+	    "log-inclusion-0");
 	bc_verify_report_clear(&rep);
 }
 END_TEST

@@ -61,6 +61,11 @@ bc custody log BWC-000002
 say "9. audit the whole catalog"
 bc audit --files
 
+say "9b. the auditor signs a checkpoint of the transparency log; the defence keeps a copy"
+bc checkpoint --key "$work/auditor.key" --out "$work/defence-checkpoint.txt"
+cat "$work/defence-checkpoint.txt"
+bc prove BWC-000002 --quiet
+
 say "10. flip one byte in the middle of the video, then verify again"
 size=$(wc -c < "$work/with-gps.mp4")
 off=$((size / 2))
@@ -77,6 +82,9 @@ command -v sqlite3 >/dev/null 2>&1 || {
 	echo "demo: sqlite3 is needed for the forgery step (make deps installs it)" >&2
 	exit 1
 }
+sqlite3 "$work/catalog.db" "PRAGMA wal_checkpoint(TRUNCATE);" > /dev/null
+cp "$work/catalog.db" "$work/second.db"
+
 say "11. an insider rewrites who made the copy, with sqlite3, then audits"
 echo "$ sqlite3 catalog.db 'DROP TRIGGER events_no_update; UPDATE events SET body = replace(...)'"
 sqlite3 "$work/catalog.db" "DROP TRIGGER events_no_update;
@@ -87,12 +95,31 @@ bc audit
 arc=$?
 set -e
 
+say "12. on another copy, an insider deletes the newest custody event and rebuilds the log to match"
+echo "$ sqlite3 second.db 'DROP TRIGGER ...; DELETE FROM events ...; DELETE FROM nodes ...'"
+sqlite3 "$work/second.db" "DROP TRIGGER events_no_delete; DROP TRIGGER nodes_no_delete;
+    DROP TRIGGER checkpoints_no_delete;
+    DELETE FROM nodes WHERE ((idx + 1) << level) > (SELECT max(leaf) FROM events);
+    DELETE FROM checkpoints;
+    DELETE FROM events WHERE leaf = (SELECT max(leaf) FROM events);"
+export BODYCAM_CATALOG="$work/second.db"
+echo "(the catalog alone looks whole:)"
+set +e
+bc audit --quiet
+brc=$?
+echo "(but not against the checkpoint the defence kept:)"
+bc audit --against "$work/defence-checkpoint.txt"
+crc=$?
+set -e
+
 say "summary"
-if [ "$rc" -eq 1 ] && [ "$arc" -eq 1 ]; then
+if [ "$rc" -eq 1 ] && [ "$arc" -eq 1 ] && [ "$brc" -eq 0 ] && [ "$crc" -eq 1 ]; then
 	echo "3 files registered and sealed; custody recorded and verified; the audit passed."
 	echo "After one flipped byte, 'bodycam verify BWC-000002' exited 1 and named file-hash;"
-	echo "after one forged custody record, 'bodycam audit' exited 1 and named the item, seq and check."
+	echo "after one forged custody record, 'bodycam audit' exited 1 and named the item, seq and check;"
+	echo "after a deleted event and a rebuilt log, 'bodycam audit --against' the defence's checkpoint exited 1 and named consistency."
 	exit 0
 fi
-echo "UNEXPECTED: verify of the tampered file exited $rc, audit of the forged record $arc (expected 1 and 1)" >&2
+echo "UNEXPECTED: verify of the tampered file exited $rc, audit of the forged record $arc," >&2
+echo "audit of the rebuilt log $brc, audit against the checkpoint $crc (expected 1, 1, 0 and 1)" >&2
 exit 1

@@ -297,7 +297,8 @@ tu_catalog_new(const char *name, struct bc_key **key,
 	int r;
 
 	ck_assert_int_eq(bc_key_generate(key), 0);
-	r = bc_catalog_create(tu_path(name), *key, cat, &err);
+	r = bc_catalog_create(tu_path(name), *key, "bodycam.test/log", cat,
+	    &err);
 	ck_assert_msg(r == 0, "bc_catalog_create: %s: %s", bc_strerror(r),
 	    err.msg);
 }
@@ -351,4 +352,36 @@ tu_run_suite(Suite *s)
 	nfail = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+struct bc_key *
+tu_new_key(void)
+{
+	struct bc_key *k = NULL;
+
+	ck_assert_int_eq(bc_key_generate(&k), 0);
+	ck_assert_ptr_nonnull(k);
+	return k;
+}
+
+void
+tu_custody(struct bc_catalog *cat, const struct bc_key *key, const char *ref,
+    const char *action, const char *to, const char *reason, const char *file,
+    const char *outcome, struct bc_custody_result *res)
+{
+	struct bc_custody_req q;
+	struct bc_custody_result mine;
+	struct bc_err e = { "" };
+	int r;
+
+	memset(&q, 0, sizeof(q));
+	q.action = action;
+	q.actor = "det.smith";
+	q.to = to;
+	q.reason = reason;
+	q.file = file;
+	q.outcome = outcome;
+	r = bc_custody_add(cat, key, ref, &q, res ? res : &mine, &e);
+	ck_assert_msg(r == 0, "%s %s: %s: %s", action, ref, bc_strerror(r),
+	    e.msg);
 }

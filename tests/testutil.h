@@ -92,6 +92,18 @@ void tu_catalog_new(const char *name, struct bc_key **key,
  * it.  Returns 0 with fn's return value (a BC_ERR_* code or 0) in *ret, or
  * -1 when the child was still running (it is killed) or died abnormally.
  */
+/*
+ * Records a custody event on ref by det.smith, signed with key (the other
+ * request members NULL when not given), into *res when not NULL; fails the
+ * test when bc_custody_add does.
+ */
+void tu_custody(struct bc_catalog *cat, const struct bc_key *key,
+    const char *ref, const char *action, const char *to, const char *reason,
+    const char *file, const char *outcome, struct bc_custody_result *res);
+
+/* A new Ed25519 key pair; fails the test when there is none. */
+struct bc_key *tu_new_key(void);
+
 int tu_call_timeout(int (*fn)(void *), void *arg, unsigned ms, int *ret);
 
 /* Non-zero when haystack contains needle (either may be NULL: no). */

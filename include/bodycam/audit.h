@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "bodycam/catalog.h"
+#include "bodycam/tlog.h"
 #include "bodycam/verify.h"
 
 #define BC_AUDIT_THREADS_MAX	64
@@ -19,6 +20,7 @@ struct bc_audit_failure {
 					   first hex digits of an orphan's
 					   item */
 	int64_t	seq;			/* event or key document seq, or -1 */
+	int64_t	leaf;			/* log index, or -1 */
 	char	check[BC_CHECK_NAME_MAX];
 	char	reason[BC_CHECK_DETAIL_MAX];
 };
@@ -28,6 +30,7 @@ struct bc_audit_report {
 	int64_t	signatures;		/* that verified */
 	int64_t	files_matched, files_changed, files_missing, files_purged;
 	int	threads;		/* used */
+	struct bc_tlog_audit log;	/* the transparency log */
 	struct bc_audit_failure *failures;
 	size_t	nfailures;
 	int	status;			/* 0, or BC_ERR_INTEGRITY */
@@ -36,14 +39,22 @@ struct bc_audit_report {
 struct bc_audit_opts {
 	int		files;		/* re-hash every file still held */
 	int		threads;	/* 0: one per online CPU */
+	/* a saved checkpoint (signed note) to hold the log to, or NULL */
+	const char	*against;
+	size_t		 against_len;
 	/* called after each item (done of total), may be NULL */
 	void		(*progress)(void *arg, int64_t done, int64_t total);
 	void		*progress_arg;
 };
 
 /*
- * Audits cat into rep (free with bc_audit_report_clear).  Returns 0 when
- * the audit ran (its outcome is rep->status), or an error that stopped it.
+ * Audits cat into rep (free with bc_audit_report_clear): the records, then
+ * the transparency log (bc_tlog_audit), against opts->against too.
+ * Returns 0 when the audit ran (its outcome is rep->status), or an error
+ * that stopped it: BC_ERR_MALFORMED (and the like) when opts->against is
+ * not a signed checkpoint at all.  A checkpoint that does not check out
+ * (another log's, a bad or unknown signature) is a failure in the report
+ * ("checkpoint"), and the log is still audited.
  */
 int bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
     struct bc_audit_report *rep, struct bc_err *err);

@@ -24,5 +24,6 @@
 #include "bodycam/audit.h"
 #include "bodycam/merkle.h"
 #include "bodycam/note.h"
+#include "bodycam/tlog.h"
 
 #endif /* BODYCAM_BODYCAM_H */

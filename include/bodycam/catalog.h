@@ -16,9 +16,11 @@
 
 #include "bodycam/error.h"
 #include "bodycam/hash.h"
+#include "bodycam/merkle.h"
+#include "bodycam/note.h"
 #include "bodycam/sign.h"
 
-#define BC_CATALOG_SCHEMA	2	/* user_version this program writes */
+#define BC_CATALOG_SCHEMA	3	/* user_version this program writes */
 #define BC_CATALOG_APP_ID	0x42434d31	/* PRAGMA application_id 'BCM1' */
 #define BC_ITEM_ID_MAX		32
 #define BC_ITEM_PREFIX_MIN	8	/* hex digits of a hash prefix */
@@ -39,6 +41,7 @@ struct bc_item {
 	size_t	 siglen;
 	char	 key[BC_KEYID_HEX];		/* signer key id, as stored */
 	char	*registered;			/* RFC 3339, as stored */
+	int64_t	 leaf;				/* log index; -1: none */
 };
 
 /* One custody event, as stored. */
@@ -52,6 +55,7 @@ struct bc_event {
 	uint8_t	*sig;
 	size_t	 siglen;
 	char	 key[BC_KEYID_HEX];
+	int64_t	 leaf;				/* log index; -1: none */
 };
 
 /* One key document (keys.h), as stored. */
@@ -64,6 +68,7 @@ struct bc_keydoc {
 	uint8_t	*sig;
 	size_t	 siglen;
 	char	 signer[BC_KEYID_HEX];
+	int64_t	 leaf;				/* log index; -1: none */
 };
 
 /* Filters of bc_catalog_list; NULL members match everything. */
@@ -76,11 +81,13 @@ struct bc_list_filter {
 };
 
 /*
- * Creates a new catalog at path with admin as its trust anchor.  Refuses an
- * existing file (BC_ERR_EXISTS).  *out is open on success.
+ * Creates a new catalog at path with admin as its trust anchor, whose
+ * transparency log is named origin (NULL: bc_default_origin).  Refuses an
+ * existing file (BC_ERR_EXISTS) and a bad origin (BC_ERR_INVALID).  *out
+ * is open on success.
  */
 int bc_catalog_create(const char *path, const struct bc_key *admin,
-    struct bc_catalog **out, struct bc_err *err);
+    const char *origin, struct bc_catalog **out, struct bc_err *err);
 
 /*
  * Opens an existing catalog, applying pending migrations.  BC_ERR_NOT_FOUND
@@ -119,6 +126,14 @@ int bc_catalog_snapshot(struct bc_catalog *cat, struct bc_err *err);
 /* The number the next item will get (inside a transaction). */
 int bc_catalog_next_item_num(struct bc_catalog *cat, int64_t *num,
     struct bc_err *err);
+
+/*
+ * Appending a signed record (an item's manifest, an event, a key
+ * document) also appends its canonical bytes as the next leaf of the
+ * transparency log, in the same transaction: the leaf index is stored with
+ * the record, and the leaf's hash and the subtree hashes it completes go to
+ * the log's node store.  The leaf member of the record passed is ignored.
+ */
 
 /* Appends an item row (inside a transaction). */
 int bc_catalog_add_item(struct bc_catalog *cat, const struct bc_item *it,
@@ -186,6 +201,101 @@ int bc_catalog_keydocs(struct bc_catalog *cat, struct bc_keydoc **out,
     size_t *n, struct bc_err *err);
 
 void bc_keydocs_free(struct bc_keydoc *d, size_t n);
+
+/*
+ * The transparency log.
+ */
+
+/* The log's origin, as recorded at init (or at the upgrade to schema 3). */
+int bc_catalog_origin(struct bc_catalog *cat, char out[BC_ORIGIN_MAX + 1],
+    struct bc_err *err);
+
+/* The number of leaves in the log. */
+int bc_catalog_log_size(struct bc_catalog *cat, uint64_t *size,
+    struct bc_err *err);
+
+/*
+ * Fills *store with the catalog's node store, for roots and proofs
+ * (merkle.h); valid while cat is open.  Its put works only inside a write
+ * transaction: records are appended with their leaves by the add
+ * functions above, and nothing else should put; tests and benchmarks use
+ * it on scratch catalogs.
+ */
+void bc_catalog_log_store(struct bc_catalog *cat,
+    struct bc_merkle_store *store);
+
+/*
+ * Reads the stored nodes of one level of the log in index order, for the
+ * audit that holds each of them to the tree recomputed from its leaves.
+ * next gives 0 and the next node, BC_ERR_NOT_FOUND past the last, or
+ * BC_ERR_DB; a node whose hash is not 32 bytes comes with *bad set.
+ */
+struct bc_node_reader;
+
+int bc_catalog_nodes_open(struct bc_catalog *cat, unsigned level,
+    struct bc_node_reader **out, struct bc_err *err);
+int bc_catalog_nodes_next(struct bc_node_reader *r, uint64_t *index,
+    uint8_t hash[BC_SHA256_LEN], int *bad);
+void bc_catalog_nodes_close(struct bc_node_reader *r);
+
+/* Kinds of record a leaf holds. */
+enum bc_leaf_kind {
+	BC_LEAF_NONE = 0,	/* a stored leaf with no record */
+	BC_LEAF_MANIFEST,
+	BC_LEAF_EVENT,
+	BC_LEAF_KEYDOC
+};
+
+/* One leaf of the log and the record stored with it, lent to a callback. */
+struct bc_leaf {
+	int64_t			 index;	/* -1: a record stored without one */
+	int			 has_hash;	/* a node (0, index) is stored */
+	uint8_t			 hash[BC_SHA256_LEN];	/* as stored */
+	enum bc_leaf_kind	 kind;
+	const char		*item;	/* item id (manifests, events; "" when
+					 * the event's item is gone), subject
+					 * key id (key documents) */
+	int64_t			 seq;	/* event or key document seq; 0 */
+	const char		*data;	/* the record's canonical bytes */
+	size_t			 len;
+};
+
+/*
+ * Calls fn for each leaf index in [from, to) in order, pairing the stored
+ * leaf hash with the record that claims the index: a record whose index
+ * has no stored hash, and a stored hash no record claims, are reported
+ * too (has_hash 0, or kind BC_LEAF_NONE).  Two records claiming one index
+ * are each reported.  When from is 0, records stored with no leaf index
+ * come first, with index -1.  A non-zero return from fn stops the walk
+ * and is returned.
+ */
+int bc_catalog_log_walk(struct bc_catalog *cat, uint64_t from, uint64_t to,
+    int (*fn)(void *arg, const struct bc_leaf *leaf), void *arg,
+    struct bc_err *err);
+
+/* A signed checkpoint as stored. */
+struct bc_checkpoint_row {
+	int64_t	 id;
+	uint64_t size;
+	uint8_t	 root[BC_SHA256_LEN];
+	char	 key[BC_KEYID_HEX];	/* signer, as stored */
+	char	 created[40];		/* RFC 3339 */
+	char	*note;			/* the signed note */
+	size_t	 note_len;
+};
+
+/* Stores a checkpoint (inside a transaction); sets row->id. */
+int bc_catalog_add_checkpoint(struct bc_catalog *cat,
+    struct bc_checkpoint_row *row, struct bc_err *err);
+
+/*
+ * All stored checkpoints, oldest first; free with bc_checkpoints_free.
+ * With latest_only, at most the newest one.
+ */
+int bc_catalog_checkpoints(struct bc_catalog *cat, int latest_only,
+    struct bc_checkpoint_row **out, size_t *n, struct bc_err *err);
+
+void bc_checkpoints_free(struct bc_checkpoint_row *rows, size_t n);
 
 void bc_item_free(struct bc_item *it);
 void bc_events_free(struct bc_event *ev, size_t n);

@@ -44,6 +44,20 @@ struct bc_checkpoint {
 };
 
 /*
+ * Whether origin can name a log: a checkpoint origin line (as
+ * bc_checkpoint_text) that is also a note key name (no space, no '+'),
+ * since checkpoints are signed under the origin.  0 or BC_ERR_INVALID.
+ */
+int bc_origin_check(const char *origin, struct bc_err *err);
+
+/*
+ * The default origin of a new log: "HOST/bodycam/XXXXXXXX", the host name
+ * (lower case, letters, digits, '-' and '.' only; "localhost" when there
+ * is none) and 32 random bits, so that two catalogs on one host differ.
+ */
+int bc_default_origin(char out[BC_ORIGIN_MAX + 1], struct bc_err *err);
+
+/*
  * The note key id of key under key_name (big-endian, as it leads the
  * signature bytes).  Returns 0, BC_ERR_INVALID for a key name that is
  * empty, not UTF-8, or holds a control character below U+0020, a Unicode
@@ -80,6 +94,15 @@ int bc_note_sign(const char *text, size_t len, const char *key_name,
  */
 int bc_note_verify(const char *note, size_t len, const char *key_name,
     const struct bc_key *key, size_t *textlen, struct bc_err *err);
+
+/*
+ * As bc_note_verify, and *nsigs is the number of signature lines of
+ * key_name and key's id seen (so 0 with BC_ERR_INTEGRITY: key did not
+ * sign; more with it: a signature of key's is bad).
+ */
+int bc_note_open(const char *note, size_t len, const char *key_name,
+    const struct bc_key *key, size_t *textlen, size_t *nsigs,
+    struct bc_err *err);
 
 /*
  * The checkpoint text of a tree of size leaves with root hash root, for

@@ -66,6 +66,15 @@ void bc_station_name(char *out, size_t outsz);
 /* The operating-system user running bodycam, into out; never fails. */
 void bc_user_name(char *out, size_t outsz);
 
+/*
+ * Reads the regular file at path, of at most cap bytes, into *out (*len
+ * bytes, NUL-terminated; the caller frees it).  Returns 0, BC_ERR_NOT_FOUND,
+ * BC_ERR_INVALID (not a regular file), BC_ERR_TOO_LARGE, BC_ERR_IO or
+ * BC_ERR_NOMEM; err names the file.
+ */
+int bc_read_small(const char *path, size_t cap, char **out, size_t *len,
+    struct bc_err *err);
+
 /* The last path component of path (a pointer into path). */
 const char *bc_basename(const char *path);
 

@@ -263,7 +263,7 @@ main(int argc, char **argv)
 	}
 	if ((r = load_or_make_key(dir, "admin", &b.admin, &err)) != 0 ||
 	    (r = load_or_make_key(dir, "custodian", &b.cust, &err)) != 0 ||
-	    (r = bc_catalog_create(db, b.admin, &b.cat, &err)) != 0 ||
+	    (r = bc_catalog_create(db, b.admin, NULL, &b.cat, &err)) != 0 ||
 	    (r = bc_key_authorise(b.cat, b.admin, b.cust, "bench-custodian",
 	    BC_ROLE_CUSTODIAN, &err)) != 0)
 		goto out;

@@ -94,12 +94,39 @@ ev_body() {
 	q "$1" "SELECT body FROM events WHERE item = '$2' AND seq = $3" > "$4"
 }
 
+# log_append DB FILE: append FILE's bytes to the catalog's transparency
+# log as an insider would, with RFC 6962 hashes computed here (leaf
+# SHA-256(0x00 || bytes), and each parent the new leaf completes); prints
+# the new leaf's index, for the record's leaf column
+log_append() {
+	"$PYTHON" -c '
+import hashlib, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+data = open(sys.argv[2], "rb").read()
+n = db.execute("SELECT coalesce(max(idx) + 1, 0) FROM nodes"
+               " WHERE level = 0").fetchone()[0]
+h = hashlib.sha256(b"\x00" + data).digest()
+db.execute("INSERT INTO nodes VALUES (0, ?, ?)", (n, h))
+i, level = n, 0
+while i & 1:
+    left = db.execute("SELECT hash FROM nodes WHERE level = ? AND idx = ?",
+                      (level, i - 1)).fetchone()[0]
+    h = hashlib.sha256(b"\x01" + left + h).digest()
+    i >>= 1
+    level += 1
+    db.execute("INSERT INTO nodes VALUES (?, ?, ?)", (level, i, h))
+db.commit()
+print(n)
+' "$1" "$2"
+}
+
 # insert_event DB ITEMHASH SEQ BODY SIG KEYID: a row with the body and
-# signature files' bytes and the body's true hash
+# signature files' bytes and the body's true hash, appended to the log too
 insert_event() {
-	q "$1" "INSERT INTO events (item, seq, hash, body, signature, key)
+	_ileaf=$(log_append "$1" "$4") || return 1
+	q "$1" "INSERT INTO events (item, seq, hash, body, signature, key, leaf)
 	    VALUES ('$2', $3, '$(sha256_of "$4")', CAST(readfile('$4') AS TEXT),
-	    readfile('$5'), '$6')"
+	    readfile('$5'), '$6', $_ileaf)"
 }
 
 # forge_next DB ITEMHASH KEY PUB [PYCODE]: append to an item's chain a new
@@ -166,10 +193,11 @@ forge_keydoc() {
     'version': 1})" || return 1
 	sign_raw "$2" "$W/kforge.json" "$W/kforge.sig" || return 1
 	FORGED_SEQ=$_kn
-	q "$_kdb" "INSERT INTO keydocs (seq, hash, key, body, signature, signer)
-	    VALUES ($_kn, '$(sha256_of "$W/kforge.json")', '$_knew',
+	_kleaf=$(log_append "$_kdb" "$W/kforge.json") || return 1
+	q "$_kdb" "INSERT INTO keydocs (seq, hash, key, body, signature, signer,
+	    leaf) VALUES ($_kn, '$(sha256_of "$W/kforge.json")', '$_knew',
 	    CAST(readfile('$W/kforge.json') AS TEXT),
-	    readfile('$W/kforge.sig'), '$_ksigner')"
+	    readfile('$W/kforge.sig'), '$_ksigner', $_kleaf)"
 }
 
 # fresh NAME: a copy of the baseline catalog, printed as its path
@@ -421,8 +449,9 @@ names $C "$IB" "1|2|3" event-link
 C=moved-from-other-item
 # events.hash is UNIQUE, so a literal copy cannot be inserted: the insider
 # moves B's newest event (seq 6, signed by cust) onto the end of A (seq 6).
-# Losing its newest event is not detectable for B (README); on A the
-# event names another item and another prev.
+# B's own chain still looks whole without its newest event (the log
+# catches that: t-tlog.sh); on A the event names another item and another
+# prev.
 DB=$(fresh $C)
 tampered $C "$DB" q "$DB" "DROP TRIGGER events_no_update;
     UPDATE events SET item = '$HA' WHERE item = '$HB' AND seq = 6"

@@ -1,0 +1,180 @@
+/*
+ * cmd-checkpoint.c - bodycam checkpoint: sign a checkpoint of the
+ * transparency log, or show the newest one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "cli.h"
+
+/* Creates the output file, which must be new: never replaces one. */
+static int
+create_new(const char *path, int *fd, struct bc_err *err)
+{
+	*fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (*fd == -1)
+		return bc_err_set(err, errno == EEXIST ? BC_ERR_EXISTS :
+		    BC_ERR_IO, "%s: %s%s", path, strerror(errno),
+		    errno == EEXIST ? " (a checkpoint file is never "
+		    "overwritten)" : "");
+	return 0;
+}
+
+/* Writes the note to fd, from create_new; removes the file on failure. */
+static int
+write_new(int fd, const char *path, const char *note, size_t len,
+    struct bc_err *err)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < len) {
+		if ((n = write(fd, note + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (off < len || fsync(fd) == -1) {
+		int e = errno;
+
+		close(fd);
+		unlink(path);
+		return bc_err_set(err, BC_ERR_IO, "%s: %s", path, strerror(e));
+	}
+	if (close(fd) == -1) {
+		unlink(path);
+		return bc_err_set(err, BC_ERR_IO, "%s: %s", path,
+		    strerror(errno));
+	}
+	return 0;
+}
+
+static int
+cmd_checkpoint(struct bc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bc_err err = { "" };
+	struct bc_key *key = NULL;
+	struct bc_keyring *kr = NULL;
+	struct bc_checkpoint_row row;
+	struct bc_signed_checkpoint sc;
+	const char *keypath = NULL, *out = NULL;
+	char root64[64], hex[BC_SHA256_HEX];
+	uint64_t size = 0;
+	int c, r, st = 0, fd = -1;
+
+	memset(&row, 0, sizeof(row));
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			keypath = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			return bc_cli_badopt(ctx->cmd, c, argv);
+		}
+	}
+	if (optind != argc)
+		return bc_cli_usage(ctx->cmd, "unexpected argument '%s'",
+		    argv[optind]);
+	if (keypath != NULL &&
+	    (r = bc_key_load_private(keypath, &key, &err)) != 0)
+		return bc_cli_fail(r, &err);
+	if ((st = bc_cli_open_catalog(ctx)) != 0)
+		goto done;
+	/* the file first: a checkpoint is not signed for nowhere */
+	if (out != NULL && (r = create_new(out, &fd, &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto done;
+	}
+	if (key != NULL) {
+		r = bc_tlog_checkpoint(ctx->cat, key, &row, &err);
+	} else {
+		if ((r = bc_keyring_load(ctx->cat, &kr, &err)) == 0) {
+			r = bc_tlog_latest(ctx->cat, kr, &row, &sc, &err);
+			if (r == BC_ERR_NOT_FOUND) {
+				bc_cli_error("%s", err.msg);
+				st = 2;
+				goto done;
+			}
+		}
+	}
+	if (r != 0) {
+		st = bc_cli_fail(r, &err);
+		goto done;
+	}
+	if (fd != -1) {
+		r = write_new(fd, out, row.note, row.note_len, &err);
+		fd = -1;
+		if (r != 0) {
+			st = bc_cli_fail(r, &err);
+			goto done;
+		}
+	}
+	EVP_EncodeBlock((unsigned char *)root64, row.root, BC_SHA256_LEN);
+	bc_hex(row.root, BC_SHA256_LEN, hex);
+	if (!ctx->json && key == NULL && !ctx->quiet &&
+	    bc_catalog_log_size(ctx->cat, &size, &err) == 0 &&
+	    size > row.size)
+		fprintf(stderr, "bodycam: note: the log has grown to %" PRIu64
+		    " leaves since this checkpoint of %" PRIu64 "\n", size,
+		    row.size);
+	if (ctx->json) {
+		ctx->out = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s%}",
+		    "id", (json_int_t)row.id, "size", (json_int_t)row.size,
+		    "root", root64, "root_hex", hex, "key", row.key,
+		    "created", row.created, "note", row.note, row.note_len);
+		if (ctx->out != NULL && out != NULL)
+			json_object_set_new(ctx->out, "file",
+			    json_string(out));
+	} else if (out != NULL) {
+		if (!ctx->quiet)
+			printf("checkpoint %" PRId64 ": %" PRIu64 " leaves, root "
+			    "%s, written to %s\n", row.id, row.size, root64,
+			    out);
+	} else {
+		fwrite(row.note, 1, row.note_len, stdout);
+	}
+ done:
+	if (fd != -1) {
+		close(fd);
+		unlink(out);
+	}
+	free(row.note);
+	bc_keyring_free(kr);
+	bc_key_free(key);
+	return st;
+}
+
+const struct bc_cmd bc_cmd_checkpoint = {
+	.name = "checkpoint",
+	.usage = "[--key KEY] [--out FILE]",
+	.summary = "With --key, sign a checkpoint of the transparency log "
+	    "(C2SP tlog-checkpoint\n      in a signed note) and store it; "
+	    "without, show the newest one, checked.\n      Prints the signed "
+	    "note.",
+	.options =
+	    "  --key KEY    private key that signs (role auditor or admin)\n"
+	    "  --out FILE   write the signed note to FILE, a new file, "
+	    "instead of stdout\n",
+	.exec = cmd_checkpoint,
+};

@@ -1,0 +1,284 @@
+/*
+ * cmd-log.c - bodycam log: the transparency log itself, for outsiders.
+ *
+ *	log consistency OLD NEW		a consistency proof between two tree
+ *					sizes or checkpoint files
+ *	log export [--from N] [--to M]	the leaves, a JSON line each
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "cli.h"
+
+/* A tree size in decimal, or -1. */
+static int
+parse_size(const char *s, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (*s == '\0' || strlen(s) > 19)
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		x = x * 10 + (uint64_t)(*s - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+/* One end of a consistency proof: a size, or a checked checkpoint file. */
+struct end {
+	const char			*arg;
+	uint64_t			 size;
+	int				 file;
+	struct bc_signed_checkpoint	 sc;
+};
+
+static int
+read_end(struct bc_ctx *ctx, const struct bc_keyring *kr, struct end *e)
+{
+	char *note = NULL;
+	size_t len;
+	int st;
+
+	if (parse_size(e->arg, &e->size) == 0)
+		return 0;
+	if ((st = bc_cli_checkpoint_file(ctx, kr, e->arg, &note, &len,
+	    &e->sc)) != 0)
+		return st;
+	free(note);
+	e->file = 1;
+	e->size = e->sc.cp.size;
+	return 0;
+}
+
+static int
+log_consistency(struct bc_ctx *ctx, int argc, char **argv)
+{
+	struct bc_err err = { "" };
+	struct bc_keyring *kr = NULL;
+	struct end a, b;
+	uint8_t (*proof)[BC_SHA256_LEN] = NULL;
+	uint8_t rm[BC_SHA256_LEN], rn[BC_SHA256_LEN];
+	char hex[BC_SHA256_HEX];
+	json_t *arr;
+	size_t count = 0, i;
+	int r, st;
+
+	if (argc != 3)
+		return bc_cli_usage(ctx->cmd, "log consistency takes OLD and "
+		    "NEW: tree sizes or checkpoint files");
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.arg = argv[1];
+	b.arg = argv[2];
+	if ((st = bc_cli_open_catalog(ctx)) != 0)
+		return st;
+	if ((r = bc_catalog_snapshot(ctx->cat, &err)) != 0)
+		return bc_cli_fail(r, &err);
+	if ((r = bc_keyring_load(ctx->cat, &kr, &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	if ((st = read_end(ctx, kr, &a)) != 0 ||
+	    (st = read_end(ctx, kr, &b)) != 0)
+		goto out;
+	if (a.size == 0 || a.size > b.size) {
+		bc_cli_usage(ctx->cmd, "OLD must be a tree of 1 or more "
+		    "leaves, and no larger than NEW (%" PRIu64 " and %"
+		    PRIu64 ")", a.size, b.size);
+		st = 2;
+		goto out;
+	}
+	/* checkpoint files were held to the log already; sizes are not */
+	r = bc_tlog_consistency(ctx->cat, a.size, b.size,
+	    a.file ? a.sc.cp.root : NULL, rm, rn, &proof, &count, &err);
+	if (r == 0 && b.file && memcmp(rn, b.sc.cp.root, sizeof(rn)) != 0)
+		r = bc_err_set(&err, BC_ERR_INTEGRITY, "the log does not give "
+		    "the root of %s", b.arg);
+	if (r != 0) {
+		if (r == BC_ERR_INVALID) {
+			bc_cli_error("%s", err.msg);
+			st = 2;
+		} else {
+			st = bc_cli_fail(r, &err);
+		}
+		goto out;
+	}
+	if (ctx->json) {
+		if ((arr = json_array()) == NULL) {
+			st = bc_cli_fail(BC_ERR_NOMEM, NULL);
+			goto out;
+		}
+		for (i = 0; i < count; i++)
+			json_array_append_new(arr, bc_cli_json_hex(proof[i]));
+		ctx->out = json_pack("{s:b, s:{s:I, s:o}, s:{s:I, s:o}, s:o}",
+		    "consistent", 1, "old", "size", (json_int_t)a.size, "root",
+		    bc_cli_json_hex(rm), "new", "size", (json_int_t)b.size,
+		    "root", bc_cli_json_hex(rn), "proof", arr);
+		if (ctx->out == NULL)
+			st = bc_cli_fail(BC_ERR_NOMEM, NULL);
+	} else {
+		bc_hex(rm, sizeof(rm), hex);
+		printf("old  %" PRIu64 " leaves  root %s\n", a.size, hex);
+		bc_hex(rn, sizeof(rn), hex);
+		printf("new  %" PRIu64 " leaves  root %s\n", b.size, hex);
+		printf("consistent: the new tree extends the old one; proof "
+		    "of %zu hash%s:\n", count, count == 1 ? "" : "es");
+		for (i = 0; i < count; i++) {
+			bc_hex(proof[i], BC_SHA256_LEN, hex);
+			printf("  %s\n", hex);
+		}
+	}
+ out:
+	bc_merkle_proof_free(proof);
+	bc_catalog_rollback(ctx->cat);
+	bc_keyring_free(kr);
+	return st;
+}
+
+struct export {
+	uint64_t	 next;		/* the index expected */
+	char		*b64;
+	size_t		 cap;
+	struct bc_err	*err;
+};
+
+static int
+export_leaf(void *arg, const struct bc_leaf *l)
+{
+	struct export *x = arg;
+	size_t need;
+
+	if (l->index < 0)
+		return 0;	/* not in the log: audit names these */
+	if ((uint64_t)l->index != x->next || l->kind == BC_LEAF_NONE ||
+	    !l->has_hash)
+		return bc_err_set(x->err, BC_ERR_INTEGRITY, "leaf %" PRId64
+		    ": the log and the records disagree here (run 'bodycam "
+		    "audit'); export stopped", l->index);
+	need = (l->len + 2) / 3 * 4 + 1;
+	if (need > x->cap) {
+		char *p = realloc(x->b64, need);
+
+		if (p == NULL)
+			return bc_err_set(x->err, BC_ERR_NOMEM,
+			    "out of memory");
+		x->b64 = p;
+		x->cap = need;
+	}
+	EVP_EncodeBlock((unsigned char *)x->b64,
+	    (const unsigned char *)l->data, (int)l->len);
+	if (printf("{\"index\":%" PRId64 ",\"data\":\"%s\"}\n", l->index,
+	    x->b64) < 0)
+		return bc_err_set(x->err, BC_ERR_IO, "cannot write");
+	x->next++;
+	return 0;
+}
+
+static int
+log_export(struct bc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bc_err err = { "" };
+	struct export x;
+	uint64_t from = 0, to = UINT64_MAX, size;
+	int c, r, st, have_to = 0;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (parse_size(optarg, &from) != 0)
+				return bc_cli_usage(ctx->cmd, "--from wants a "
+				    "leaf index");
+			break;
+		case 't':
+			if (parse_size(optarg, &to) != 0)
+				return bc_cli_usage(ctx->cmd, "--to wants a "
+				    "tree size");
+			have_to = 1;
+			break;
+		default:
+			return bc_cli_badopt(ctx->cmd, c, argv);
+		}
+	}
+	if (optind != argc)
+		return bc_cli_usage(ctx->cmd, "unexpected argument '%s'",
+		    argv[optind]);
+	if (ctx->json)
+		return bc_cli_usage(ctx->cmd, "log export always prints JSON "
+		    "lines; --json does not apply");
+	if (have_to && from > to)
+		return bc_cli_usage(ctx->cmd, "--from is past --to");
+	if ((st = bc_cli_open_catalog(ctx)) != 0)
+		return st;
+	if ((r = bc_catalog_snapshot(ctx->cat, &err)) != 0)
+		return bc_cli_fail(r, &err);
+	if ((r = bc_catalog_log_size(ctx->cat, &size, &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	if (!have_to)
+		to = size;
+	if (to > size) {
+		bc_cli_error("--to %" PRIu64 ": the log has %" PRIu64
+		    " leaves", to, size);
+		st = 2;
+		goto out;
+	}
+	memset(&x, 0, sizeof(x));
+	x.next = from;
+	x.err = &err;
+	r = bc_catalog_log_walk(ctx->cat, from, to, export_leaf, &x, &err);
+	if (r == 0 && x.next != to)
+		r = bc_err_set(&err, BC_ERR_INTEGRITY, "leaf %" PRIu64 ": "
+		    "missing from the log (run 'bodycam audit')", x.next);
+	free(x.b64);
+	if (r == 0 && fflush(stdout) != 0)
+		r = bc_err_set(&err, BC_ERR_IO, "cannot write the export");
+	if (r != 0)
+		st = bc_cli_fail(r, &err);
+ out:
+	bc_catalog_rollback(ctx->cat);
+	return st;
+}
+
+static int
+cmd_log(struct bc_ctx *ctx, int argc, char **argv)
+{
+	if (argc < 2)
+		return bc_cli_usage(ctx->cmd, "log wants a subcommand: "
+		    "consistency or export");
+	if (strcmp(argv[1], "consistency") == 0)
+		return log_consistency(ctx, argc - 1, argv + 1);
+	if (strcmp(argv[1], "export") == 0)
+		return log_export(ctx, argc - 1, argv + 1);
+	return bc_cli_usage(ctx->cmd, "unknown log subcommand '%s'", argv[1]);
+}
+
+const struct bc_cmd bc_cmd_log = {
+	.name = "log",
+	.usage = "consistency OLD NEW | export [--from N] [--to M]",
+	.summary = "The transparency log, for anyone to check: 'consistency' "
+	    "proves that the\n      tree of NEW leaves extends the tree of "
+	    "OLD (each a size or a checkpoint\n      file, checked first); "
+	    "'export' prints leaves N to M-1, one JSON line\n      each: "
+	    "{\"index\":I,\"data\":\"base64 of the canonical bytes\"}.",
+	.options =
+	    "  --from N   export: the first leaf index (default 0)\n"
+	    "  --to M     export: stop before leaf M, a tree size (default: "
+	    "the whole log)\n",
+	.exec = cmd_log,
+};
