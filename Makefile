@@ -6,7 +6,7 @@
 #   make demo            register, verify and tamper with real footage
 #   make bench           hashing against openssl dgst, audit against
 #                        openssl speed ed25519, probe against ffprobe and
-#                        exiftool
+#                        exiftool, transparency-log appends and proofs
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=address,undefined test
 #   make fuzz            libFuzzer targets (clang), each run FUZZ_SECONDS
@@ -111,6 +111,11 @@ $(BUILD)/tests/mkcatalog: tests/bench/mkcatalog.c $(LIB) $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) \
 		$(PC_LIBS)
 
+$(BUILD)/tests/tlog: tests/bench/tlog.c $(LIB) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) \
+		$(PC_LIBS)
+
 # Installs only what is missing; silent when everything is there.
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -139,11 +144,12 @@ demo: deps
 
 bench: deps
 	@$(MAKE) -s --no-print-directory $(BIN) $(BUILD)/tests/runstat \
-		$(BUILD)/tests/mkcatalog
+		$(BUILD)/tests/mkcatalog $(BUILD)/tests/tlog
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/hash.sh
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat \
 		MKCATALOG=$(BUILD)/tests/mkcatalog sh tests/bench/audit.sh
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/probe.sh
+	@TLOG=$(BUILD)/tests/tlog sh tests/bench/tlog.sh
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
