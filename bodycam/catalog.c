@@ -1328,6 +1328,33 @@ bc_catalog_log_size(struct bc_catalog *cat, uint64_t *size,
 	return r;
 }
 
+/*
+ * Refuses to append leaf index when a record already holds it: the log
+ * lost its newest leaves (rolled back, or edited), and appending would
+ * only end in a confusing duplicate.
+ */
+static int
+leaf_claimed(struct bc_catalog *cat, int64_t index, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = prepare(cat, "SELECT EXISTS (SELECT 1 FROM items WHERE"
+	    " leaf = ?1) OR EXISTS (SELECT 1 FROM events WHERE leaf = ?1) OR"
+	    " EXISTS (SELECT 1 FROM keydocs WHERE leaf = ?1)", &st, err)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, index);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		r = db_err(cat, err, "read the log");
+	else if (sqlite3_column_int(st, 0) != 0)
+		r = bc_err_set(err, BC_ERR_INTEGRITY, "%s: the log has lost "
+		    "leaf %lld, which a record holds; nothing more can be "
+		    "written until that is repaired (run 'bodycam audit')",
+		    cat->path, (long long)index);
+	sqlite3_finalize(st);
+	return r;
+}
+
 /* Appends data as the next leaf; *index is where it went. */
 static int
 log_append(struct bc_catalog *cat, const void *data, size_t len,
@@ -1342,6 +1369,8 @@ log_append(struct bc_catalog *cat, const void *data, size_t len,
 		return r;
 	if (size >= (uint64_t)INT64_MAX)
 		return bc_err_set(err, BC_ERR_TOO_LARGE, "the log is full");
+	if ((r = leaf_claimed(cat, (int64_t)size, err)) != 0)
+		return r;
 	if ((r = bc_merkle_leaf_hash(data, len, leaf)) != 0)
 		return bc_err_set(err, r, "leaf hash failed");
 	bc_catalog_log_store(cat, &store);

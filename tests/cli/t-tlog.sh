@@ -366,6 +366,17 @@ expect_exit 1 "an item's last event deleted, log untouched: audit" -- \
 expect_grep "log-record  leaf $last: no record holds it" "$OUT" \
     "  names the leaf with no record"
 
+# the log's newest leaf lost, its record kept: nothing more is written
+cp "$DB" "$W/lost.db"
+q "$W/lost.db" "DROP TRIGGER nodes_no_delete;
+    DELETE FROM nodes WHERE ((idx + 1) << level) > $last"
+expect_exit 1 "after the log lost its newest leaf, custody add: exit 1" -- \
+    "$BODYCAM" --catalog "$W/lost.db" custody add BWC-000003 access \
+    --key "$K/cust.key" --actor clerk
+expect_grep "the log has lost leaf $last" "$ERR" "  and says why"
+expect_eq "$(q "$W/lost.db" "SELECT count(*) FROM events")" \
+    "$(q "$DB" "SELECT count(*) FROM events")" "  nothing was written"
+
 # 2. roll the whole catalog file back to a copy taken 10 events earlier
 cp "$DB" "$W/before10.db"
 n=0
