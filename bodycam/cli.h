@@ -34,11 +34,13 @@ extern const struct bc_cmd bc_cmd_show;
 extern const struct bc_cmd bc_cmd_list;
 extern const struct bc_cmd bc_cmd_verify;
 extern const struct bc_cmd bc_cmd_custody;
+extern const struct bc_cmd bc_cmd_report;
 extern const struct bc_cmd bc_cmd_audit;
 extern const struct bc_cmd bc_cmd_probe;
 extern const struct bc_cmd bc_cmd_checkpoint;
 extern const struct bc_cmd bc_cmd_prove;
 extern const struct bc_cmd bc_cmd_log;
+extern const struct bc_cmd bc_cmd_release;
 
 /* The command table, NULL-terminated (cmd.c). */
 extern const struct bc_cmd *const bc_cmd_table[];
@@ -93,5 +95,13 @@ int bc_cli_checkpoint_file(struct bc_ctx *ctx, const struct bc_keyring *kr,
 
 /* Lower-case hex of a hash into a new JSON string. */
 json_t *bc_cli_json_hex(const uint8_t h[BC_SHA256_LEN]);
+
+/*
+ * Writes s to fp as one CSV field (RFC 4180), followed by ',' or, when
+ * last, by the end of the row.  Text that a spreadsheet would run as a
+ * formula (= + - @ TAB CR first) is quoted and prefixed with ' so that an
+ * export cannot execute.
+ */
+void bc_cli_csv_field(FILE *fp, const char *s, int last);
 
 #endif /* BODYCAM_CLI_H */

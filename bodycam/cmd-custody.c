@@ -118,33 +118,6 @@ dstr(const json_t *doc, const char *path)
 	return s != NULL ? s : "";
 }
 
-/*
- * A CSV field (RFC 4180).  Text that a spreadsheet would run as a formula
- * (= + - @ first) is quoted and prefixed with ' so that an export cannot
- * execute; the JSON export carries the exact text.
- */
-static void
-csv_field(const char *s, int last)
-{
-	int formula = s[0] == '=' || s[0] == '+' || s[0] == '-' ||
-	    s[0] == '@' || s[0] == '\t' || s[0] == '\r';
-
-	if (formula || strpbrk(s, ",\"\r\n") != NULL) {
-		putchar('"');
-		if (formula)
-			putchar('\'');
-		for (; *s != '\0'; s++) {
-			if (*s == '"')
-				putchar('"');
-			putchar(*s);
-		}
-		putchar('"');
-	} else {
-		fputs(s, stdout);
-	}
-	putchar(last ? '\n' : ',');
-}
-
 static void
 print_csv(const struct line *l, size_t n)
 {
@@ -155,23 +128,24 @@ print_csv(const struct line *l, size_t n)
 	size_t i, j;
 
 	for (j = 0; j < sizeof(cols) / sizeof(cols[0]); j++)
-		csv_field(cols[j], j + 1 == sizeof(cols) / sizeof(cols[0]));
+		bc_cli_csv_field(stdout, cols[j],
+		    j + 1 == sizeof(cols) / sizeof(cols[0]));
 	for (i = 0; i < n; i++) {
 		snprintf(seq, sizeof(seq), "%lld", (long long)l[i].seq);
-		csv_field(seq, 0);
-		csv_field(dstr(l[i].doc, "at"), 0);
-		csv_field(dstr(l[i].doc, "action"), 0);
-		csv_field(dstr(l[i].doc, "actor"), 0);
-		csv_field(dstr(l[i].doc, "key"), 0);
-		csv_field(l[i].signer, 0);
-		csv_field(dstr(l[i].doc, "details.location"), 0);
-		csv_field(dstr(l[i].doc, "details.station"), 0);
-		csv_field(dstr(l[i].doc, "details.reason"), 0);
-		csv_field(dstr(l[i].doc, "details.to"), 0);
-		csv_field(dstr(l[i].doc, "details.note"), 0);
-		csv_field(dstr(l[i].doc, "details.outcome"), 0);
-		csv_field(l[i].hash, 0);
-		csv_field(l[i].status, 1);
+		bc_cli_csv_field(stdout, seq, 0);
+		bc_cli_csv_field(stdout, dstr(l[i].doc, "at"), 0);
+		bc_cli_csv_field(stdout, dstr(l[i].doc, "action"), 0);
+		bc_cli_csv_field(stdout, dstr(l[i].doc, "actor"), 0);
+		bc_cli_csv_field(stdout, dstr(l[i].doc, "key"), 0);
+		bc_cli_csv_field(stdout, l[i].signer, 0);
+		bc_cli_csv_field(stdout, dstr(l[i].doc, "details.location"), 0);
+		bc_cli_csv_field(stdout, dstr(l[i].doc, "details.station"), 0);
+		bc_cli_csv_field(stdout, dstr(l[i].doc, "details.reason"), 0);
+		bc_cli_csv_field(stdout, dstr(l[i].doc, "details.to"), 0);
+		bc_cli_csv_field(stdout, dstr(l[i].doc, "details.note"), 0);
+		bc_cli_csv_field(stdout, dstr(l[i].doc, "details.outcome"), 0);
+		bc_cli_csv_field(stdout, l[i].hash, 0);
+		bc_cli_csv_field(stdout, l[i].status, 1);
 	}
 }
 
@@ -390,14 +364,18 @@ const struct bc_cmd bc_cmd_custody = {
 	.summary = "Record a custody event (signed, chained to the item's "
 	    "last one), or print\n      an item's chain of custody with the "
 	    "verification status of each event.\n      Actions: access, "
-	    "copy, transfer, hold, unhold, derive, purge, note.",
+	    "copy, transfer, hold, unhold, derive, purge, note, and\n"
+	    "      release (auditor; right after a passing verification; "
+	    "'bodycam release'\n      records both).",
 	.options =
 	    "  --key KEY         private key that signs (role custodian or "
 	    "admin)\n"
 	    "  --actor WHO       who did it (required)\n"
-	    "  --to WHO          the recipient (copy, transfer: required)\n"
-	    "  --reason WHY      why (transfer, hold, unhold, derive, purge: "
+	    "  --to WHO          the recipient (copy, transfer, release: "
 	    "required)\n"
+	    "  --reason WHY      why (transfer, hold, unhold, derive, purge: "
+	    "required;\n"
+	    "                    release: the authority)\n"
 	    "  --location WHERE  where it happened\n"
 	    "  --note TEXT       a remark\n"
 	    "  --file PATH       copy: the copy, checked against the sealed "

@@ -17,10 +17,12 @@ const struct bc_cmd *const bc_cmd_table[] = {
 	&bc_cmd_list,
 	&bc_cmd_verify,
 	&bc_cmd_custody,
+	&bc_cmd_report,
 	&bc_cmd_audit,
 	&bc_cmd_checkpoint,
 	&bc_cmd_prove,
 	&bc_cmd_log,
+	&bc_cmd_release,
 	&bc_cmd_probe,
 	NULL
 };
@@ -152,6 +154,29 @@ bc_cli_json_hex(const uint8_t h[BC_SHA256_LEN])
 
 	bc_hex(h, BC_SHA256_LEN, hex);
 	return json_string(hex);
+}
+
+/* For 'custody log --csv' and 'report --format csv' alike. */
+void
+bc_cli_csv_field(FILE *fp, const char *s, int last)
+{
+	int formula = s[0] == '=' || s[0] == '+' || s[0] == '-' ||
+	    s[0] == '@' || s[0] == '\t' || s[0] == '\r';
+
+	if (formula || strpbrk(s, ",\"\r\n") != NULL) {
+		putc('"', fp);
+		if (formula)
+			putc('\'', fp);
+		for (; *s != '\0'; s++) {
+			if (*s == '"')
+				putc('"', fp);
+			putc(*s, fp);
+		}
+		putc('"', fp);
+	} else {
+		fputs(s, fp);
+	}
+	putc(last ? '\n' : ',', fp);
 }
 
 int

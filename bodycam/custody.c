@@ -25,6 +25,7 @@ static const char *const action_names[BC_ACT_COUNT] = {
 	[BC_ACT_VERIFY] = "verify",
 	[BC_ACT_PURGE] = "purge",
 	[BC_ACT_NOTE] = "note",
+	[BC_ACT_RELEASE] = "release",
 };
 
 int
@@ -50,13 +51,15 @@ int
 bc_action_needs_reason(int a)
 {
 	return a == BC_ACT_TRANSFER || a == BC_ACT_HOLD ||
-	    a == BC_ACT_UNHOLD || a == BC_ACT_DERIVE || a == BC_ACT_PURGE;
+	    a == BC_ACT_UNHOLD || a == BC_ACT_DERIVE || a == BC_ACT_PURGE ||
+	    a == BC_ACT_RELEASE;
 }
 
 int
 bc_action_needs_to(int a)
 {
-	return a == BC_ACT_COPY || a == BC_ACT_TRANSFER;
+	return a == BC_ACT_COPY || a == BC_ACT_TRANSFER ||
+	    a == BC_ACT_RELEASE;
 }
 
 /* A non-empty string member of details, or NULL. */
@@ -180,6 +183,12 @@ rule_check(struct bc_custody_state *st, const json_t *event,
 			return bc_err_set(why, BC_ERR_INTEGRITY,
 			    "purge while the item is on legal hold");
 		break;
+	case BC_ACT_RELEASE:
+		if (st->last_action != BC_ACT_VERIFY ||
+		    strcmp(st->last_verify, "passed") != 0)
+			return bc_err_set(why, BC_ERR_INTEGRITY,
+			    "release not right after a passing verification");
+		break;
 	case BC_ACT_DERIVE:
 		child = json_object_get(details, "child");
 		if (!json_is_object(child) || detail(child, "id") == NULL ||
@@ -229,6 +238,7 @@ rule_check(struct bc_custody_state *st, const json_t *event,
 		break;
 	}
 	snprintf(st->last_at, sizeof(st->last_at), "%s", at);
+	st->last_action = a;
 	st->nevents++;
 	return 0;
 }
@@ -494,12 +504,17 @@ make_details(int a, const struct bc_custody_req *req, const char *sha256,
 	return NULL;
 }
 
+/*
+ * The part of bc_custody_add under the write lock, which the caller holds
+ * and commits: fhp, abspath and meta are what was read before it (a file
+ * to check or register), or NULL.
+ */
 int
-bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
+bc_custody_add_locked(struct bc_catalog *cat, const struct bc_key *key,
     const char *ref, const struct bc_custody_req *req,
+    const struct bc_file_hash *fhp, const char *abspath, json_t *meta,
     struct bc_custody_result *res, struct bc_err *err)
 {
-	struct bc_file_hash fh, *fhp = NULL;
 	struct bc_item *it = NULL;
 	struct bc_event ev;
 	struct bc_signed sealed = { 0 };
@@ -510,8 +525,8 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 	struct chain ch = { 0 };
 	struct bc_custody_state probe;
 	struct bc_err why = { "" };
-	json_t *details = NULL, *doc = NULL, *meta = NULL;
-	char now[BC_TIME_MAX], abspath[PATH_MAX], hex[BC_SHA256_HEX];
+	json_t *details = NULL, *doc = NULL;
+	char now[BC_TIME_MAX], hex[BC_SHA256_HEX];
 	int a = bc_action_parse(req->action);
 	int r;
 
@@ -519,34 +534,6 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 	memset(&child, 0, sizeof(child));
 	if ((r = check_req(a, req, err)) != 0)
 		return r;
-	if (!bc_key_is_private(key))
-		return bc_err_set(err, BC_ERR_KEY_TYPE,
-		    "a private key is needed to sign");
-	bc_time_now(now);
-	if ((r = signer_allowed(cat, key, a, now, err)) != 0)	/* fail fast */
-		return r;
-
-	/* hashing a large file must not hold the write lock */
-	if (req->file != NULL) {
-		if (realpath(req->file, abspath) == NULL) {
-			if ((r = bc_hash_file(req->file, &fh, NULL, NULL,
-			    err)) != 0)
-				return r;
-			return bc_err_set(err, BC_ERR_IO,
-			    "%s: cannot resolve path", req->file);
-		}
-		if ((r = bc_hash_file(abspath, &fh, req->progress,
-		    req->progress_arg, err)) != 0)
-			return r;
-		fhp = &fh;
-		if (a == BC_ACT_DERIVE)
-			meta = bc_register_meta(abspath, &fh, 0, now);
-	}
-
-	if ((r = bc_catalog_begin(cat, err)) != 0) {
-		json_decref(meta);	/* read for a derive, before the lock */
-		return r;
-	}
 	bc_time_now(now);
 	if ((r = signer_allowed(cat, key, a, now, err)) != 0 ||
 	    (r = bc_catalog_find_item(cat, ref, &it, err)) != 0 ||
@@ -555,7 +542,7 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 	snprintf(res->item, sizeof(res->item), "%s", it->id);
 
 	if (a == BC_ACT_COPY && fhp != NULL) {
-		bc_hex(fh.sha256, sizeof(fh.sha256), hex);
+		bc_hex(fhp->sha256, sizeof(fhp->sha256), hex);
 		snprintf(res->copy_sha256, sizeof(res->copy_sha256), "%s",
 		    hex);
 		if (strcmp(hex, ch.sha256) != 0) {
@@ -574,6 +561,10 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 		goto out;
 	}
 	if (a == BC_ACT_DERIVE) {
+		if (fhp == NULL || abspath == NULL) {
+			r = bc_err_set(err, BC_ERR_INVALID, "derive: no file");
+			goto out;
+		}
 		memset(&ropts, 0, sizeof(ropts));
 		if (req->op != NULL)
 			ropts.op = *req->op;
@@ -586,7 +577,7 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 		der.manifest = it->manifest_hash;
 		der.sha256 = ch.sha256;
 		der.reason = req->reason;
-		if ((r = bc_register_locked(cat, key, abspath, &fh, &ropts,
+		if ((r = bc_register_locked(cat, key, abspath, fhp, &ropts,
 		    &der, meta, NULL, now, &child, err)) != 0) {
 			if (r == BC_ERR_EXISTS)
 				snprintf(res->child, sizeof(res->child), "%s",
@@ -623,21 +614,69 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 	ev.sig = sealed.sig;
 	ev.siglen = sizeof(sealed.sig);
 	snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(key));
-	if ((r = bc_catalog_add_event(cat, &ev, err)) != 0 ||
-	    (r = bc_catalog_commit(cat, err)) != 0)
+	if ((r = bc_catalog_add_event(cat, &ev, err)) != 0)
 		goto out;
 	res->seq = ev.seq;
 	snprintf(res->hash, sizeof(res->hash), "%s", sealed.hash);
 	r = 0;
  out:
-	bc_catalog_rollback(cat);	/* no-op after commit */
 	if (r != 0)
 		res->child[0] = r == BC_ERR_EXISTS ? res->child[0] : '\0';
 	json_decref(ch.manifest);
-	json_decref(meta);
 	json_decref(details);
 	json_decref(doc);
 	bc_signed_clear(&sealed);
 	bc_item_free(it);
+	return r;
+}
+
+int
+bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
+    const char *ref, const struct bc_custody_req *req,
+    struct bc_custody_result *res, struct bc_err *err)
+{
+	struct bc_file_hash fh, *fhp = NULL;
+	json_t *meta = NULL;
+	char now[BC_TIME_MAX], abspath[PATH_MAX];
+	int a = bc_action_parse(req->action);
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if ((r = check_req(a, req, err)) != 0)
+		return r;
+	if (!bc_key_is_private(key))
+		return bc_err_set(err, BC_ERR_KEY_TYPE,
+		    "a private key is needed to sign");
+	bc_time_now(now);
+	if ((r = signer_allowed(cat, key, a, now, err)) != 0)	/* fail fast */
+		return r;
+
+	/* hashing a large file must not hold the write lock */
+	if (req->file != NULL) {
+		if (realpath(req->file, abspath) == NULL) {
+			if ((r = bc_hash_file(req->file, &fh, NULL, NULL,
+			    err)) != 0)
+				return r;
+			return bc_err_set(err, BC_ERR_IO,
+			    "%s: cannot resolve path", req->file);
+		}
+		if ((r = bc_hash_file(abspath, &fh, req->progress,
+		    req->progress_arg, err)) != 0)
+			return r;
+		fhp = &fh;
+		if (a == BC_ACT_DERIVE)
+			meta = bc_register_meta(abspath, &fh, 0, now);
+	}
+
+	if ((r = bc_catalog_begin(cat, err)) != 0) {
+		json_decref(meta);	/* read for a derive, before the lock */
+		return r;
+	}
+	r = bc_custody_add_locked(cat, key, ref, req, fhp,
+	    fhp != NULL ? abspath : NULL, meta, res, err);
+	if (r == 0)
+		r = bc_catalog_commit(cat, err);
+	bc_catalog_rollback(cat);	/* no-op after commit */
+	json_decref(meta);
 	return r;
 }

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "bodycam/catalog.h"
+#include "bodycam/custody.h"
 #include "bodycam/keys.h"
 #include "bodycam/verify.h"
 #include "bodycam/manifest.h"
@@ -35,6 +36,24 @@ int bc_register_locked(struct bc_catalog *cat, const struct bc_key *key,
     const struct bc_register_opts *opts, const struct bc_derived *derived,
     const json_t *meta, const json_t *sidecar, const char *now,
     struct bc_register_result *res, struct bc_err *err);
+
+/*
+ * bc_custody_add's work under the write lock, which the caller holds and
+ * commits or rolls back: fhp, abspath and meta are what was read of
+ * req->file before the lock (NULL without a file).
+ */
+int bc_custody_add_locked(struct bc_catalog *cat, const struct bc_key *key,
+    const char *ref, const struct bc_custody_req *req,
+    const struct bc_file_hash *fhp, const char *abspath, json_t *meta,
+    struct bc_custody_result *res, struct bc_err *err);
+
+/*
+ * bc_tlog_checkpoint under the caller's write lock, which it commits or
+ * rolls back (tlog.c).
+ */
+int bc_tlog_checkpoint_locked(struct bc_catalog *cat,
+    const struct bc_key *key, struct bc_checkpoint_row *row,
+    struct bc_err *err);
 
 /*
  * The metadata of a file about to be registered (bc_meta_extract, with

@@ -50,7 +50,8 @@ bc_event_role(const char *action)
 {
 	if (action != NULL && strcmp(action, "register") == 0)
 		return BC_ROLE_INGEST;
-	if (action != NULL && strcmp(action, "verify") == 0)
+	if (action != NULL && (strcmp(action, "verify") == 0 ||
+	    strcmp(action, "release") == 0))
 		return BC_ROLE_AUDITOR;
 	return BC_ROLE_CUSTODIAN;
 }
@@ -210,16 +211,34 @@ int
 bc_keyring_load(struct bc_catalog *cat, struct bc_keyring **out,
     struct bc_err *err)
 {
+	struct bc_key *admin = NULL;
+	struct bc_keydoc *docs = NULL;
+	size_t n = 0;
+	int r;
+
+	*out = NULL;
+	if ((r = bc_catalog_admin_key(cat, &admin, err)) != 0)
+		return r;
+	if ((r = bc_catalog_keydocs(cat, &docs, &n, err)) == 0)
+		r = bc_keyring_build(admin, docs, n, out, err);
+	bc_keydocs_free(docs, n);
+	bc_key_free(admin);
+	return r;
+}
+
+int
+bc_keyring_build(const struct bc_key *admin, const struct bc_keydoc *docs,
+    size_t n, struct bc_keyring **out, struct bc_err *err)
+{
 	struct bc_keyring *kr = NULL;
 	struct bc_keyring_entry *anchor;
 	const struct bc_keyring_entry *signer;
-	struct bc_keydoc *docs = NULL;
 	struct bc_err why = { "" };
 	uint8_t digest[BC_SHA256_LEN];
 	char hex[BC_SHA256_HEX], prev[BC_SHA256_HEX], last_at[BC_TIME_MAX] = "";
 	const char *s;
 	json_t *doc = NULL;
-	size_t i = 0, n = 0;
+	size_t i = 0;
 	int64_t seq;
 	int r;
 
@@ -230,7 +249,8 @@ bc_keyring_load(struct bc_catalog *cat, struct bc_keyring **out,
 		r = bc_err_set(err, r, "out of memory");
 		goto out;
 	}
-	if ((r = bc_catalog_admin_key(cat, &anchor->pub, err)) != 0) {
+	if ((r = bc_key_from_raw(bc_key_public(admin), &anchor->pub)) != 0) {
+		r = bc_err_set(err, r, "cannot copy the admin key");
 		kr->nkeys = 0;
 		goto out;
 	}
@@ -240,8 +260,6 @@ bc_keyring_load(struct bc_catalog *cat, struct bc_keyring **out,
 	anchor->anchor = 1;
 	snprintf(prev, sizeof(prev), "%s", anchor->id);
 
-	if ((r = bc_catalog_keydocs(cat, &docs, &n, err)) != 0)
-		goto out;
 	for (i = 0; i < n; i++) {
 		json_decref(doc);
 		doc = NULL;
@@ -321,7 +339,6 @@ bc_keyring_load(struct bc_catalog *cat, struct bc_keyring **out,
 		kr = NULL;
 	}
 	json_decref(doc);
-	bc_keydocs_free(docs, n);
 	bc_keyring_free(kr);
 	return r;
 }

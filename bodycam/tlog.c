@@ -127,8 +127,12 @@ bc_tlog_root(struct bc_catalog *cat, uint64_t size, uint8_t root[HLEN],
 	return r;
 }
 
+/*
+ * bc_tlog_checkpoint under the caller's write lock: signs and stores the
+ * checkpoint; the caller commits or rolls back.
+ */
 int
-bc_tlog_checkpoint(struct bc_catalog *cat, const struct bc_key *key,
+bc_tlog_checkpoint_locked(struct bc_catalog *cat, const struct bc_key *key,
     struct bc_checkpoint_row *row, struct bc_err *err)
 {
 	struct bc_keyring *kr = NULL;
@@ -145,8 +149,6 @@ bc_tlog_checkpoint(struct bc_catalog *cat, const struct bc_key *key,
 	if (!bc_key_is_private(key))
 		return bc_err_set(err, BC_ERR_INVALID, "a checkpoint is "
 		    "signed with a private key, not a public one");
-	if ((r = bc_catalog_begin(cat, err)) != 0)
-		return r;
 	bc_time_now(now);
 	if ((r = bc_keyring_load(cat, &kr, err)) != 0)
 		goto out;
@@ -192,18 +194,34 @@ bc_tlog_checkpoint(struct bc_catalog *cat, const struct bc_key *key,
 	memcpy(row->root, root, HLEN);
 	snprintf(row->key, sizeof(row->key), "%s", bc_key_id(key));
 	snprintf(row->created, sizeof(row->created), "%s", now);
-	if ((r = bc_catalog_add_checkpoint(cat, row, err)) != 0)
-		goto out;
-	r = bc_catalog_commit(cat, err);
+	r = bc_catalog_add_checkpoint(cat, row, err);
  out:
 	if (r != 0) {
-		bc_catalog_rollback(cat);
 		free(row->note);
 		row->note = NULL;
 	}
 	bc_checkpoints_free(prev, nprev);
 	free(text);
 	bc_keyring_free(kr);
+	return r;
+}
+
+int
+bc_tlog_checkpoint(struct bc_catalog *cat, const struct bc_key *key,
+    struct bc_checkpoint_row *row, struct bc_err *err)
+{
+	int r;
+
+	memset(row, 0, sizeof(*row));
+	if ((r = bc_catalog_begin(cat, err)) != 0)
+		return r;
+	if ((r = bc_tlog_checkpoint_locked(cat, key, row, err)) == 0)
+		r = bc_catalog_commit(cat, err);
+	if (r != 0) {
+		bc_catalog_rollback(cat);
+		free(row->note);
+		row->note = NULL;
+	}
 	return r;
 }
 

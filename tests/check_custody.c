@@ -30,7 +30,7 @@
 
 static const char *const act_names[BC_ACT_COUNT] = {
 	"register", "access", "copy", "transfer", "hold", "unhold", "derive",
-	"verify", "purge", "note",
+	"verify", "purge", "note", "release",
 };
 
 START_TEST(test_action_names)
@@ -38,11 +38,11 @@ START_TEST(test_action_names)
 	static const int enums[BC_ACT_COUNT] = {
 		BC_ACT_REGISTER, BC_ACT_ACCESS, BC_ACT_COPY, BC_ACT_TRANSFER,
 		BC_ACT_HOLD, BC_ACT_UNHOLD, BC_ACT_DERIVE, BC_ACT_VERIFY,
-		BC_ACT_PURGE, BC_ACT_NOTE,
+		BC_ACT_PURGE, BC_ACT_NOTE, BC_ACT_RELEASE,
 	};
 	int a;
 
-	ck_assert_int_eq(BC_ACT_COUNT, 10);
+	ck_assert_int_eq(BC_ACT_COUNT, 11);
 	for (a = 0; a < BC_ACT_COUNT; a++) {
 		ck_assert_str_eq(bc_action_name(enums[a]), act_names[a]);
 		ck_assert_int_eq(bc_action_parse(act_names[a]), enums[a]);
@@ -61,10 +61,14 @@ END_TEST
 
 START_TEST(test_action_needs)
 {
-	/* register access copy transfer hold unhold derive verify purge note */
+	/*
+	 * register access copy transfer hold unhold derive verify purge note
+	 * release
+	 */
 	static const int reason[BC_ACT_COUNT] = { 0, 0, 0, 1, 1, 1, 1, 0, 1,
-	    0 };
-	static const int to[BC_ACT_COUNT] = { 0, 0, 1, 1, 0, 0, 0, 0, 0, 0 };
+	    0, 1 };
+	static const int to[BC_ACT_COUNT] = { 0, 0, 1, 1, 0, 0, 0, 0, 0, 0,
+	    1 };
 	int a;
 
 	for (a = 0; a < BC_ACT_COUNT; a++) {
@@ -426,6 +430,35 @@ START_TEST(test_rule_purge)
 	ck_assert_int_eq(st.purged, 1);
 	ck_assert_str_eq(st.purged_at, "2026-04-01T08:30:00.000000Z");
 	ck_assert_str_eq(st.purged_by, "records.mgr");
+}
+END_TEST
+
+/* The details of a release to whom, under what authority. */
+#define REL(to, why)	D(",\"to\":\"" to "\",\"reason\":\"" why "\"")
+
+START_TEST(test_rule_release)
+{
+	struct bc_custody_state st;
+
+	registered(&st);
+	/* only right after a passing verification */
+	rule_refused(&st, "release", REL("DA", "subpoena"),
+	    "right after a passing verification");
+	rule_ok(&st, "verify", D(",\"outcome\":\"failed\""));
+	rule_refused(&st, "release", REL("DA", "subpoena"),
+	    "right after a passing verification");
+	rule_ok(&st, "verify", D(",\"outcome\":\"passed\""));
+	rule_refused(&st, "release", D(",\"reason\":\"subpoena\""),
+	    "recipient");
+	rule_refused(&st, "release", D(",\"to\":\"DA\""), "no reason");
+	rule_ok(&st, "release", REL("DA", "subpoena"));
+	ck_assert_int_eq(st.last_action, BC_ACT_RELEASE);
+	/* a second release needs a verification of its own */
+	rule_refused(&st, "release", REL("PD", "discovery"),
+	    "right after a passing verification");
+	rule_ok(&st, "access", D(""));
+	rule_ok(&st, "verify", D(",\"outcome\":\"passed\""));
+	rule_ok(&st, "release", REL("PD", "discovery"));
 }
 END_TEST
 
@@ -1703,6 +1736,7 @@ custody_suite(void)
 	tcase_add_test(tc, test_rule_reason);
 	tcase_add_test(tc, test_rule_hold);
 	tcase_add_test(tc, test_rule_purge);
+	tcase_add_test(tc, test_rule_release);
 	tcase_add_test(tc, test_rule_derive);
 	tcase_add_test(tc, test_rule_verify);
 	suite_add_tcase(s, tc);

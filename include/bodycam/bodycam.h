@@ -25,5 +25,6 @@
 #include "bodycam/merkle.h"
 #include "bodycam/note.h"
 #include "bodycam/tlog.h"
+#include "bodycam/bundle.h"
 
 #endif /* BODYCAM_BODYCAM_H */

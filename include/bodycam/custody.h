@@ -33,6 +33,8 @@ enum bc_action {
 	BC_ACT_VERIFY,		/* the result of a verification */
 	BC_ACT_PURGE,		/* media destroyed under retention */
 	BC_ACT_NOTE,		/* a remark */
+	BC_ACT_RELEASE,		/* released to --to under --reason (the
+				   authority), right after a passing verify */
 	BC_ACT_COUNT
 };
 
@@ -61,6 +63,7 @@ struct bc_custody_state {
 	char	 custodian[BC_FIELD_MAX + 1];
 	char	 last_verify[16];		/* "passed", "failed", "" */
 	char	 last_at[BC_TIME_MAX];		/* time of the last event */
+	int	 last_action;			/* of the last event */
 };
 
 /*

@@ -55,7 +55,7 @@ const char *bc_role_name(int role);
 
 /*
  * The role a custody event's signer needs for action: ingest for
- * "register", auditor for "verify", custodian for the others.
+ * "register", auditor for "verify" and "release", custodian for the others.
  */
 int bc_event_role(const char *action);
 
@@ -69,6 +69,14 @@ int bc_event_role(const char *action);
  */
 int bc_keyring_load(struct bc_catalog *cat, struct bc_keyring **out,
     struct bc_err *err);
+
+/*
+ * The same, from the anchor admin and key documents docs[0..n) held
+ * anywhere (a release bundle): their hash, key and signer members are
+ * held to the documents' bytes as a catalog's columns are.
+ */
+int bc_keyring_build(const struct bc_key *admin, const struct bc_keydoc *docs,
+    size_t n, struct bc_keyring **out, struct bc_err *err);
 
 void bc_keyring_free(struct bc_keyring *kr);
 

@@ -1,0 +1,125 @@
+/*
+ * cmd-release.c - bodycam release: verify, record the release, and write
+ * a bundle that the recipient checks offline.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int
+cmd_release(struct bc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "authority", required_argument, NULL, 'a' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "actor", required_argument, NULL, 'A' },
+		{ "no-media", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bc_release_opts ro;
+	struct bc_release_result res;
+	struct bc_err err = { "" };
+	struct bc_key *key = NULL;
+	const char *keypath = NULL, *out = NULL;
+	size_t i;
+	int c, r, st;
+
+	memset(&ro, 0, sizeof(ro));
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			ro.recipient = optarg;
+			break;
+		case 'a':
+			ro.authority = optarg;
+			break;
+		case 'k':
+			keypath = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'A':
+			ro.actor = optarg;
+			break;
+		case 'n':
+			ro.no_media = 1;
+			break;
+		default:
+			return bc_cli_badopt(ctx->cmd, c, argv);
+		}
+	}
+	if (optind == argc)
+		return bc_cli_usage(ctx->cmd, "name at least one item");
+	if (ro.recipient == NULL || ro.authority == NULL || keypath == NULL ||
+	    out == NULL)
+		return bc_cli_usage(ctx->cmd, "--to, --authority, --key and "
+		    "--out are required");
+	if ((r = bc_key_load_private(keypath, &key, &err)) != 0)
+		return bc_cli_fail(r, &err);
+	if ((st = bc_cli_open_catalog(ctx)) != 0) {
+		bc_key_free(key);
+		return st;
+	}
+	r = bc_release(ctx->cat, key, (const char *const *)argv + optind,
+	    (size_t)(argc - optind), out, &ro, &res, &err);
+	bc_key_free(key);
+	if (r != 0) {
+		if (res.failed[0] != '\0') {
+			for (i = 0; i < res.report.nchecks; i++)
+				if (!res.report.checks[i].ok)
+					bc_cli_error("%s: %s: %s", res.failed,
+					    res.report.checks[i].name,
+					    res.report.checks[i].detail);
+		}
+		st = bc_cli_fail(r, &err);
+		if (ctx->json)
+			ctx->out = json_pack("{s:b, s:s, s:s}", "released", 0,
+			    "item", res.failed, "error", err.msg);
+		bc_release_result_clear(&res);
+		return st;
+	}
+	if (ctx->json)
+		ctx->out = json_pack("{s:b, s:s, s:I, s:I}", "released", 1,
+		    "bundle", out, "items", (json_int_t)res.nitems,
+		    "checkpoint_size", (json_int_t)res.checkpoint_size);
+	else if (!ctx->quiet)
+		printf("released %zu item%s to %s; bundle %s (checkpoint of "
+		    "%" PRIu64 " records)\ncheck it with: bodycam verify-bundle "
+		    "%s --trust ADMIN.pub, or the steps in %s/VERIFY.md\n",
+		    res.nitems, res.nitems == 1 ? "" : "s", ro.recipient, out,
+		    res.checkpoint_size, out, out);
+	bc_release_result_clear(&res);
+	return 0;
+}
+
+const struct bc_cmd bc_cmd_release = {
+	.name = "release",
+	.usage = "ITEM... --to RECIPIENT --authority TEXT --key KEY --out DIR "
+	    "[--actor WHO]\n           [--no-media]",
+	.summary = "Verify each item in full, then record a passing "
+	    "verification and the\n      release, sign a checkpoint, and "
+	    "write DIR: a bundle the recipient checks\n      offline "
+	    "(VERIFY.md, or 'bodycam verify-bundle').  If any item fails, "
+	    "nothing\n      is released or written.",
+	.options =
+	    "  --to RECIPIENT      who receives it (required)\n"
+	    "  --authority TEXT    under what authority: a subpoena, a "
+	    "discovery order\n"
+	    "                      (required)\n"
+	    "  --key KEY           private key that signs (role auditor or "
+	    "admin)\n"
+	    "  --out DIR           the bundle, a new directory (required)\n"
+	    "  --actor WHO         who releases it (default: the system "
+	    "user)\n"
+	    "  --no-media          leave the media files out of the bundle\n",
+	.exec = cmd_release,
+};

@@ -1,0 +1,1094 @@
+/*
+ * cmd-report.c - bodycam report: the chain of custody of items for a court
+ * file, as one self-contained printable HTML page (the timeline drawn as
+ * inline SVG) or as CSV with one row per custody event.  Every item is
+ * verified again, file included, when the report is made, and the report
+ * says what that found.
+ *
+ * Everything the catalog holds is treated as hostile text: in HTML it is
+ * escaped, and bytes that are not valid UTF-8 or are control characters
+ * are replaced; in CSV the custody log's quoting and formula guard apply.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define FMT_HTML	1
+#define FMT_CSV		2
+
+#define LABEL_MAX	16	/* bytes of an action in a timeline label */
+
+/* One custody event and what the verification said of it. */
+struct rline {
+	const struct bc_event		*ev;
+	json_t				*doc;		/* NULL: unreadable */
+	const struct bc_keyring_entry	*signer;	/* NULL: unknown */
+	int				 verified;	/* hash, link, sig */
+	char				 failed[512];	/* failing checks */
+};
+
+/* One item of the report. */
+struct ritem {
+	struct bc_item		*it;
+	json_t			*mdoc;		/* NULL: unreadable */
+	struct bc_verify_report	 rep;
+	struct bc_event		*ev;
+	size_t			 n;
+	struct rline		*l;
+	int			 ok;
+	char			 result[1024];	/* "OK", "FAILED (...)" */
+};
+
+/* Everything a report shows. */
+struct report {
+	struct ritem		*items;
+	size_t			 nitems;
+	struct bc_keyring	*kr;
+	const char		*catalog;
+	char			 origin[BC_ORIGIN_MAX + 1];
+	char			 now[BC_TIME_MAX];
+	char			 station[256];
+	uint64_t		 log_size;
+	int			 cp_status;	/* of bc_tlog_latest */
+	struct bc_err		 cp_err;	/* why it does not check out */
+	int			 cp_root_ok;	/* the log still gives it */
+	struct bc_checkpoint_row cp;
+	struct bc_signed_checkpoint sc;
+};
+
+/* Appends to a NUL-terminated buffer, cutting what does not fit. */
+static void
+append(char *buf, size_t sz, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	if (len + 1 >= sz)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, sz - len, fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+dstr(const json_t *doc, const char *path)
+{
+	const char *s = doc != NULL ? bc_doc_str(doc, path) : NULL;
+
+	return s != NULL ? s : "";
+}
+
+/* Whether the event checks that make an event "verified" all passed. */
+static int
+event_verified(const struct bc_verify_report *rep, int64_t seq)
+{
+	static const char *const need[] = { "event-hash", "event-link",
+	    "event-signature" };
+	size_t i, j;
+	int found;
+
+	for (j = 0; j < sizeof(need) / sizeof(need[0]); j++) {
+		found = 0;
+		for (i = 0; i < rep->nchecks; i++) {
+			if (rep->checks[i].seq != seq ||
+			    strcmp(rep->checks[i].name, need[j]) != 0)
+				continue;
+			if (!rep->checks[i].ok)
+				return 0;
+			found = 1;
+		}
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
+/* "OK", "OK (purged)" or "FAILED (check, check seq N)", as verify says. */
+static void
+result_text(struct ritem *ri)
+{
+	const struct bc_verify_report *rep = &ri->rep;
+	size_t i;
+	int shown = 0;
+
+	ri->ok = rep->status == 0;
+	if (ri->ok) {
+		snprintf(ri->result, sizeof(ri->result), "%s",
+		    rep->state.purged ? "OK (purged)" : "OK");
+		return;
+	}
+	snprintf(ri->result, sizeof(ri->result), "FAILED (");
+	for (i = 0; i < rep->nchecks; i++) {
+		if (rep->checks[i].ok)
+			continue;
+		if (rep->checks[i].seq >= 0)
+			append(ri->result, sizeof(ri->result), "%s%s seq %lld",
+			    shown++ ? ", " : "", rep->checks[i].name,
+			    (long long)rep->checks[i].seq);
+		else
+			append(ri->result, sizeof(ri->result), "%s%s",
+			    shown++ ? ", " : "", rep->checks[i].name);
+	}
+	if (!shown)
+		append(ri->result, sizeof(ri->result), "%s",
+		    bc_strerror(rep->status));
+	append(ri->result, sizeof(ri->result), ")");
+}
+
+/*
+ * Verifies one item (its file too, unless purged) and reads its events
+ * with what the verification said of each.
+ */
+static int
+gather_item(struct bc_catalog *cat, const struct bc_keyring *kr,
+    struct ritem *ri, struct bc_err *err)
+{
+	struct bc_verify_opts vo;
+	const char *key;
+	size_t i, j;
+	int r;
+
+	memset(&vo, 0, sizeof(vo));
+	if ((r = bc_verify_item(cat, ri->it, &vo, &ri->rep, err)) != 0)
+		return r;
+	if ((r = bc_catalog_events(cat, ri->it->manifest_hash, &ri->ev,
+	    &ri->n, err)) != 0)
+		return r;
+	if (bc_doc_parse(ri->it->manifest, ri->it->manifest_len,
+	    BC_MANIFEST_TYPE, &ri->mdoc, NULL) != 0)
+		ri->mdoc = NULL;
+	if (ri->n > 0 && (ri->l = calloc(ri->n, sizeof(*ri->l))) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	for (i = 0; i < ri->n; i++) {
+		ri->l[i].ev = &ri->ev[i];
+		if (bc_doc_parse(ri->ev[i].body, ri->ev[i].body_len,
+		    BC_EVENT_TYPE, &ri->l[i].doc, NULL) != 0)
+			ri->l[i].doc = NULL;
+		key = ri->l[i].doc != NULL ? dstr(ri->l[i].doc, "key") :
+		    ri->ev[i].key;
+		ri->l[i].signer = bc_keyring_find(kr, key);
+		ri->l[i].verified = event_verified(&ri->rep, ri->ev[i].seq);
+		for (j = 0; j < ri->rep.nchecks; j++)
+			if (ri->rep.checks[j].seq == ri->ev[i].seq &&
+			    !ri->rep.checks[j].ok)
+				append(ri->l[i].failed,
+				    sizeof(ri->l[i].failed), "%s%s",
+				    ri->l[i].failed[0] ? ", " : "",
+				    ri->rep.checks[j].name);
+	}
+	result_text(ri);
+	return 0;
+}
+
+/*
+ * The catalog-wide part: the keyring (signer names), the log's origin and
+ * size, and its newest checkpoint, checked.
+ */
+static int
+gather_log(struct bc_catalog *cat, struct report *rp, struct bc_err *err)
+{
+	struct bc_err e = { "" };
+	uint8_t root[BC_SHA256_LEN];
+	int r;
+
+	/* a broken keyring still names the keys it proved */
+	r = bc_keyring_load(cat, &rp->kr, err);
+	if (r != 0 && (r != BC_ERR_INTEGRITY || rp->kr == NULL))
+		return r;
+	if ((r = bc_catalog_origin(cat, rp->origin, err)) != 0 ||
+	    (r = bc_catalog_log_size(cat, &rp->log_size, err)) != 0)
+		return r;
+	rp->cp_status = bc_tlog_latest(cat, rp->kr, &rp->cp, &rp->sc,
+	    &rp->cp_err);
+	if (rp->cp_status != 0 && rp->cp_status != BC_ERR_NOT_FOUND &&
+	    rp->cp_status != BC_ERR_INTEGRITY)
+		return bc_err_set(err, rp->cp_status, "%s", rp->cp_err.msg);
+	if (rp->cp_status != 0)
+		return 0;
+	r = bc_tlog_root(cat, rp->cp.size, root, &e);
+	if (r == 0)
+		rp->cp_root_ok = memcmp(root, rp->cp.root, sizeof(root)) == 0;
+	else if (r != BC_ERR_INTEGRITY && r != BC_ERR_NOT_FOUND)
+		return bc_err_set(err, r, "%s", e.msg);
+	return 0;
+}
+
+/*
+ * HTML
+ */
+
+/* Whether code point c may not appear as text in an HTML document. */
+static int
+html_bad_char(uint32_t c)
+{
+	return (c < 0x20 && c != '\t' && c != '\n') ||
+	    (c >= 0x7f && c <= 0x9f) || (c >= 0xfdd0 && c <= 0xfdef) ||
+	    (c & 0xfffe) == 0xfffe;
+}
+
+/*
+ * Writes s as HTML text (also fit for a quoted attribute value), at most
+ * max bytes of it (0: all).  & < > " ' are escaped; invalid UTF-8 and
+ * characters HTML forbids become U+FFFD.
+ */
+static void
+html_put(FILE *fp, const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), n, i;
+	uint32_t c;
+	int cut = 0;
+
+	if (max > 0 && len > max) {
+		len = max;
+		while (len > 0 && (p[len] & 0xc0) == 0x80)
+			len--;		/* not inside a sequence */
+		cut = 1;
+	}
+	while (len > 0) {
+		switch (*p) {
+		case '&':
+			fputs("&amp;", fp);
+			break;
+		case '<':
+			fputs("&lt;", fp);
+			break;
+		case '>':
+			fputs("&gt;", fp);
+			break;
+		case '"':
+			fputs("&quot;", fp);
+			break;
+		case '\'':
+			fputs("&#39;", fp);
+			break;
+		default:
+			if ((n = bc_utf8_seq(p, len)) == 0) {
+				fputs("\xef\xbf\xbd", fp);
+				n = 1;
+			} else {
+				c = n == 1 ? p[0] : p[0] & (0x7f >> n);
+				for (i = 1; i < n; i++)
+					c = (c << 6) | (p[i] & 0x3f);
+				if (html_bad_char(c))
+					fputs("\xef\xbf\xbd", fp);
+				else
+					fwrite(p, 1, n, fp);
+			}
+			p += n;
+			len -= n;
+			continue;
+		}
+		p++;
+		len--;
+	}
+	if (cut)
+		fputs("\xe2\x80\xa6", fp);	/* ... */
+}
+
+/* A row of a key-value table; an empty value is "not recorded". */
+static void
+html_kv(FILE *fp, const char *label, const char *value, const char *cls)
+{
+	fprintf(fp, "<tr><th>%s</th>", label);
+	if (value == NULL || value[0] == '\0') {
+		fputs("<td class=\"nr\">not recorded</td></tr>\n", fp);
+		return;
+	}
+	fprintf(fp, "<td%s%s%s>", cls ? " class=\"" : "", cls ? cls : "",
+	    cls ? "\"" : "");
+	html_put(fp, value, 0);
+	fputs("</td></tr>\n", fp);
+}
+
+/* The signer of a record: "name (role), key 0123...". */
+static void
+html_signer(FILE *fp, const struct bc_keyring_entry *ke, const char *id)
+{
+	if (ke == NULL) {
+		fputs("unknown key", fp);
+	} else {
+		html_put(fp, ke->name, 0);
+		fprintf(fp, ", %s", bc_role_name(ke->role));
+	}
+	fputs("<br><span class=\"mono\">", fp);
+	html_put(fp, id, 16);
+	fputs("</span>", fp);
+	if (ke != NULL && ke->revoked[0] != '\0') {
+		fputs("<br>revoked ", fp);
+		html_put(fp, ke->revoked, 0);
+	}
+}
+
+static const char html_head[] =
+"<!DOCTYPE html>\n"
+"<html lang=\"en\">\n"
+"<head>\n"
+"<meta charset=\"utf-8\">\n"
+"<meta name=\"generator\" content=\"bodycam " BODYCAM_VERSION "\">\n"
+"<title>Chain-of-custody report</title>\n"
+"<style>\n"
+"@page { size: A4; margin: 15mm; }\n"
+"body { font: 10pt/1.35 \"DejaVu Sans\", Arial, sans-serif; color: #000;"
+" background: #fff; margin: 1.5em auto; max-width: 64em; }\n"
+"h1 { font-size: 16pt; margin: 0 0 .4em; }\n"
+"h2 { font-size: 13pt; margin: 1.2em 0 .4em; border-bottom: 2px solid"
+" #000; }\n"
+"h3 { font-size: 11pt; margin: 1em 0 .3em; }\n"
+"table { border-collapse: collapse; width: 100%; margin: .3em 0; }\n"
+"th, td { border: 1px solid #777; padding: 2px 4px; text-align: left;"
+" vertical-align: top; }\n"
+"th { background: #eee; }\n"
+"table.kv th { width: 11em; }\n"
+"table.events { font-size: 8.5pt; }\n"
+".mono { font-family: \"DejaVu Sans Mono\", monospace;"
+" word-break: break-all; }\n"
+"table.events td.mono { font-size: 7pt; width: 12em; }\n"
+".nr { color: #555; font-style: italic; }\n"
+".result { border: 2px solid #000; padding: .3em .5em;"
+" font-weight: bold; }\n"
+".result.failed { border: 4px double #000; }\n"
+".no { font-weight: bold; }\n"
+"svg { display: block; max-width: 100%; height: auto; margin: .3em 0; }\n"
+"svg text { font: 10px \"DejaVu Sans\", Arial, sans-serif; fill: #000; }\n"
+"svg .axis { stroke: #000; stroke-width: 1.5; }\n"
+"svg .lead { stroke: #888; stroke-width: .7; }\n"
+"svg .ok { fill: #000; }\n"
+"svg .bad { fill: #fff; stroke: #000; stroke-width: 2; }\n"
+"@media print {\n"
+"  body { margin: 0; max-width: none; }\n"
+"  section.item { break-before: page; }\n"
+"  tr, svg, .result { break-inside: avoid; }\n"
+"}\n"
+"</style>\n"
+"</head>\n"
+"<body>\n";
+
+static const char html_foot[] =
+"<footer>\n"
+"<h2>How to read this report</h2>\n"
+"<p>Each item's manifest was sealed (SHA-256 of the file, metadata) and "
+"signed with Ed25519 when it was registered; each custody event is signed "
+"and names the hash of the event before it. <b>Verified</b> means that the "
+"event's hash, its link to the event before it and its signature, by a key "
+"that held the needed role at the event's time, all check out now. The "
+"verification result covers the whole record: the manifest, every event, "
+"the custody rules, the transparency log and, unless the item was purged, "
+"the file itself. Anyone with the catalog can repeat it with "
+"<code>bodycam verify ITEM</code>; a checkpoint kept outside the agency "
+"shows whether the log was rewritten since.</p>\n"
+"</footer>\n"
+"</body>\n"
+"</html>\n";
+
+static void
+html_header(FILE *fp, const struct report *rp)
+{
+	char hex[BC_SHA256_HEX];
+	size_t i, bad = 0;
+
+	fputs("<header>\n<h1>Chain-of-custody report</h1>\n"
+	    "<table class=\"kv\">\n<tr><th>Items</th><td>", fp);
+	for (i = 0; i < rp->nitems; i++) {
+		if (i > 0)
+			fputs(", ", fp);
+		html_put(fp, rp->items[i].it->id, 0);
+		bad += !rp->items[i].ok;
+	}
+	fputs("</td></tr>\n<tr><th>Verification</th><td>", fp);
+	if (bad == 0)
+		fprintf(fp, "OK: %s verifies", rp->nitems == 1 ?
+		    "the item" : "every item");
+	else
+		fprintf(fp, "<span class=\"no\">FAILED: %zu of %zu item%s "
+		    "do%s not verify</span>", bad, rp->nitems,
+		    rp->nitems == 1 ? "" : "s", bad == 1 ? "es" : "");
+	fputs("</td></tr>\n", fp);
+	html_kv(fp, "Report time (UTC)", rp->now, NULL);
+	html_kv(fp, "Made on station", rp->station, NULL);
+	html_kv(fp, "Made with", "bodycam " BODYCAM_VERSION, NULL);
+	html_kv(fp, "Catalog", rp->catalog, "mono");
+	html_kv(fp, "Log origin", rp->origin, "mono");
+	fputs("</table>\n", fp);
+
+	fputs("<h2>Transparency-log checkpoint</h2>\n", fp);
+	if (rp->cp_status == BC_ERR_NOT_FOUND) {
+		fprintf(fp, "<p>No checkpoint yet: each record was checked "
+		    "against its own leaf of the log (%" PRIu64 " leaves) "
+		    "only.</p>\n</header>\n", rp->log_size);
+		return;
+	}
+	fputs("<p>The newest checkpoint stored in the catalog, against which "
+	    "the records were checked:</p>\n<table class=\"kv\">\n", fp);
+	fprintf(fp, "<tr><th>Tree size</th><td>%" PRIu64 " leaves (the log "
+	    "now has %" PRIu64 ")</td></tr>\n", rp->cp.size, rp->log_size);
+	bc_hex(rp->cp.root, BC_SHA256_LEN, hex);
+	html_kv(fp, "Root (SHA-256)", hex, "mono");
+	fputs("<tr><th>Signed by</th><td>", fp);
+	if (rp->cp_status == 0)
+		html_signer(fp, bc_keyring_find(rp->kr, rp->sc.signer),
+		    rp->sc.signer);
+	else
+		html_signer(fp, bc_keyring_find(rp->kr, rp->cp.key),
+		    rp->cp.key);
+	fputs("</td></tr>\n", fp);
+	html_kv(fp, "Stored at", rp->cp.created, NULL);
+	fputs("<tr><th>Signature</th><td>", fp);
+	if (rp->cp_status == 0) {
+		fputs("valid", fp);
+	} else {
+		fputs("<span class=\"no\">FAILED</span>: ", fp);
+		html_put(fp, rp->cp_err.msg, 0);
+	}
+	fputs("</td></tr>\n<tr><th>Log consistency</th><td>", fp);
+	if (rp->cp_status != 0)
+		fputs("<span class=\"nr\">not checked</span>", fp);
+	else if (rp->cp_root_ok)
+		fputs("the log still gives this root", fp);
+	else
+		fputs("<span class=\"no\">FAILED</span>: the log no longer "
+		    "gives this root: records were removed or rewritten", fp);
+	fputs("</td></tr>\n</table>\n</header>\n", fp);
+}
+
+/* The manifest summary: file, hash, camera, capture time, place. */
+static void
+html_manifest(FILE *fp, const struct ritem *ri,
+    const struct bc_keyring *kr)
+{
+	const json_t *m = ri->mdoc, *a, *v;
+	char buf[4 * BC_FIELD_MAX], num[32];
+	const char *s;
+	int64_t size;
+	size_t i;
+
+	fputs("<h3>Manifest (sealed at registration)</h3>\n", fp);
+	if (m == NULL)
+		fputs("<p class=\"no\">The stored manifest is unreadable; the "
+		    "values below are the catalog's.</p>\n", fp);
+	fputs("<table class=\"kv\">\n", fp);
+	html_kv(fp, "File name", dstr(m, "file.name"), NULL);
+	html_kv(fp, "Registered path", ri->it->path, "mono");
+	if (m != NULL && bc_doc_int(m, "file.size", &size) == 0)
+		snprintf(num, sizeof(num), "%lld bytes", (long long)size);
+	else
+		snprintf(num, sizeof(num), "%lld bytes",
+		    (long long)ri->it->size);
+	html_kv(fp, "Size", num, NULL);
+	html_kv(fp, "SHA-256", m != NULL ? dstr(m, "file.sha256") :
+	    ri->it->sha256, "mono");
+	html_kv(fp, "Media type", dstr(m, "media.mime"), NULL);
+
+	snprintf(buf, sizeof(buf), "%s%s%s", dstr(m, "capture.make"),
+	    dstr(m, "capture.make")[0] && dstr(m, "capture.model")[0] ?
+	    " " : "", dstr(m, "capture.model"));
+	if (buf[0] != '\0' && (s = dstr(m, "capture.serial"))[0] != '\0')
+		append(buf, sizeof(buf), ", serial %s", s);
+	html_kv(fp, "Camera", buf, NULL);
+	html_kv(fp, "Device", dstr(m, "capture.device"), NULL);
+	html_kv(fp, "Officer", dstr(m, "capture.officer"), NULL);
+	if ((s = dstr(m, "capture.taken"))[0] != '\0')
+		snprintf(buf, sizeof(buf), "%s%s", s, strlen(s) > 19 &&
+		    strchr("Z+-", s[19]) != NULL ? "" : " (the camera's "
+		    "local time: it recorded no offset)");
+	else if ((s = dstr(m, "media.created"))[0] != '\0')
+		snprintf(buf, sizeof(buf), "%s (the container's creation "
+		    "time)", s);
+	else
+		buf[0] = '\0';
+	html_kv(fp, "Capture time", buf, NULL);
+	buf[0] = '\0';
+	if (dstr(m, "capture.gps.lat")[0] && dstr(m, "capture.gps.lon")[0]) {
+		snprintf(buf, sizeof(buf), "%s, %s (latitude, longitude)",
+		    dstr(m, "capture.gps.lat"), dstr(m, "capture.gps.lon"));
+		if ((s = dstr(m, "capture.gps.alt_m"))[0] != '\0')
+			append(buf, sizeof(buf), ", altitude %s m", s);
+	}
+	html_kv(fp, "Place (GPS)", buf, NULL);
+	snprintf(buf, sizeof(buf), "%s%s%s", dstr(m, "case.number"),
+	    dstr(m, "case.number")[0] && dstr(m, "case.category")[0] ?
+	    ", " : "", dstr(m, "case.category"));
+	html_kv(fp, "Case", buf, NULL);
+	if (m != NULL && json_object_get(m, "derived") != NULL) {
+		snprintf(buf, sizeof(buf), "%s, file SHA-256 %s; reason: %s",
+		    dstr(m, "derived.from"), dstr(m, "derived.sha256"),
+		    dstr(m, "derived.reason"));
+		html_kv(fp, "Derived from", buf, NULL);
+	}
+	snprintf(buf, sizeof(buf), "%s%s%s", dstr(m, "registered.at"),
+	    dstr(m, "registered.station")[0] ? " on station " : "",
+	    dstr(m, "registered.station"));
+	html_kv(fp, "Registered", buf, NULL);
+	fputs("<tr><th>Registration signed by</th><td>", fp);
+	s = m != NULL ? dstr(m, "registered.key") : ri->it->key;
+	html_signer(fp, bc_keyring_find(kr, s), s);
+	fputs("</td></tr>\n", fp);
+	html_kv(fp, "Manifest SHA-256", ri->it->manifest_hash, "mono");
+	if (m != NULL && json_array_size(a = json_object_get(m,
+	    "warnings")) > 0) {
+		fputs("<tr><th>Metadata warnings</th><td>", fp);
+		json_array_foreach(a, i, v) {
+			if (i > 0)
+				fputs("<br>", fp);
+			html_put(fp, json_is_string(v) ?
+			    json_string_value(v) : "?", 0);
+		}
+		fputs("</td></tr>\n", fp);
+	}
+	if (ri->rep.state.purged) {
+		snprintf(buf, sizeof(buf), "purged at %s by %s: %s",
+		    ri->rep.state.purged_at, ri->rep.state.purged_by,
+		    ri->rep.state.purge_reason);
+		html_kv(fp, "Media", buf, NULL);
+	}
+	html_kv(fp, "Custodian now", ri->rep.state.custodian, NULL);
+	html_kv(fp, "Legal hold", ri->rep.state.held ? "yes" : "no", NULL);
+	fputs("</table>\n", fp);
+}
+
+/* An event's time as seconds, or -1 when it is not a signed time stamp. */
+static double
+stamp_seconds(const char *s)
+{
+	time_t t;
+
+	if (!bc_time_is_stamp(s) || bc_time_parse(s, 0, &t) != 0)
+		return -1;
+	return (double)t + strtol(s + 20, NULL, 10) / 1e6;
+}
+
+/*
+ * The timeline: a marker per event on a time axis, each joined by a leader
+ * line to its label ("seq action") in evenly spaced slots above, so that
+ * events close in time stay readable.  When the times coincide (or one is
+ * unreadable) the markers are evenly spaced in order and the caption says
+ * so.  Filled circle: verified; open square: not verified.
+ */
+static void
+html_timeline(FILE *fp, const struct ritem *ri)
+{
+	const double x0 = 40, ly = 100, ay = 130;
+	double x1, w, h = 180, lx, mx, t, tmin = 0, tmax = 0;
+	double *ts = NULL;
+	size_t i, imin = 0, imax = 0;
+	int scaled = 1, readable = 1;
+
+	if (ri->n == 0) {
+		fputs("<p class=\"no\">No custody events.</p>\n", fp);
+		return;
+	}
+	w = ri->n * 24.0 + 200 > 760 ? ri->n * 24.0 + 200 : 760;
+	x1 = w - 140;
+	if ((ts = calloc(ri->n, sizeof(*ts))) == NULL)
+		scaled = readable = 0;
+	for (i = 0; scaled && i < ri->n; i++) {
+		if ((t = stamp_seconds(dstr(ri->l[i].doc, "at"))) < 0) {
+			scaled = readable = 0;
+			break;
+		}
+		ts[i] = t;
+		if (i == 0 || t < tmin) {
+			tmin = t;
+			imin = i;
+		}
+		if (i == 0 || t > tmax) {
+			tmax = t;
+			imax = i;
+		}
+	}
+	if (tmax <= tmin)
+		scaled = 0;
+
+	fprintf(fp, "<svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
+	    "height=\"%.0f\" role=\"img\" aria-label=\"custody timeline of ",
+	    w, h, w, h);
+	html_put(fp, ri->it->id, 0);
+	fputs("\">\n", fp);
+	fprintf(fp, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+	    "y2=\"%.1f\"/>\n", x0, ay, x1, ay);
+	for (i = 0; i < ri->n; i++) {
+		lx = ri->n == 1 ? (x0 + x1) / 2 :
+		    x0 + (x1 - x0) * (double)i / (double)(ri->n - 1);
+		mx = scaled ? x0 + (x1 - x0) * (ts[i] - tmin) /
+		    (tmax - tmin) : lx;
+		fprintf(fp, "<line class=\"lead\" x1=\"%.1f\" y1=\"%.1f\" "
+		    "x2=\"%.1f\" y2=\"%.1f\"/>\n", lx, ly + 4, mx, ay);
+		if (ri->l[i].verified)
+			fprintf(fp, "<circle class=\"ok\" cx=\"%.1f\" "
+			    "cy=\"%.1f\" r=\"5\"/>\n", mx, ay);
+		else
+			fprintf(fp, "<rect class=\"bad\" x=\"%.1f\" y=\"%.1f\" "
+			    "width=\"10\" height=\"10\"/>\n", mx - 5, ay - 5);
+		fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" "
+		    "transform=\"rotate(-45 %.1f %.1f)\">%lld ", lx, ly, lx, ly,
+		    (long long)ri->l[i].ev->seq);
+		html_put(fp, ri->l[i].doc != NULL ?
+		    dstr(ri->l[i].doc, "action") : "(unreadable)", LABEL_MAX);
+		fputs("</text>\n", fp);
+	}
+	if (scaled) {
+		fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\">", x0, ay + 20);
+		html_put(fp, dstr(ri->l[imin].doc, "at"), 0);
+		fprintf(fp, "</text>\n<text x=\"%.1f\" y=\"%.1f\" "
+		    "text-anchor=\"end\">", x1, ay + 20);
+		html_put(fp, dstr(ri->l[imax].doc, "at"), 0);
+		fprintf(fp, "</text>\n<text x=\"%.1f\" y=\"%.1f\">time axis "
+		    "(UTC), earliest to latest event</text>\n", x0, ay + 36);
+	} else {
+		fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", x0,
+		    ay + 24, ri->n == 1 ? "one event" : readable ?
+		    "events in order, evenly spaced: their times coincide" :
+		    "events in order, evenly spaced: a time is unreadable");
+	}
+	fprintf(fp, "<circle class=\"ok\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\"/>\n"
+	    "<text x=\"%.1f\" y=\"%.1f\">verified</text>\n"
+	    "<rect class=\"bad\" x=\"%.1f\" y=\"%.1f\" width=\"10\" "
+	    "height=\"10\"/>\n"
+	    "<text x=\"%.1f\" y=\"%.1f\">not verified</text>\n",
+	    x1 - 150, h - 14, x1 - 141, h - 10, x1 - 75, h - 19, x1 - 61,
+	    h - 10);
+	fputs("</svg>\n", fp);
+	free(ts);
+}
+
+/* What happened, beyond the action: outcome, new item, failed checks. */
+static void
+html_what(FILE *fp, const json_t *doc)
+{
+	const json_t *a, *v;
+	const char *s;
+	size_t i;
+
+	a = json_object_get(json_object_get(doc, "details"), "failed");
+	fputs("<b>", fp);
+	html_put(fp, doc != NULL ? dstr(doc, "action") : "(unreadable)", 0);
+	fputs("</b>", fp);
+	if ((s = dstr(doc, "details.outcome"))[0] != '\0' &&
+	    strcmp(s, "done") != 0) {
+		fputs("<br>", fp);
+		html_put(fp, s, 0);
+	}
+	if ((s = dstr(doc, "details.child.id"))[0] != '\0') {
+		fputs("<br>new item ", fp);
+		html_put(fp, s, 0);
+	}
+	if (json_array_size(a) > 0) {
+		fputs("<br>failed: ", fp);
+		json_array_foreach(a, i, v) {
+			if (i > 0)
+				fputs(", ", fp);
+			html_put(fp, json_is_string(v) ?
+			    json_string_value(v) : "?", 0);
+		}
+	}
+}
+
+static void
+html_events(FILE *fp, const struct ritem *ri)
+{
+	const struct rline *l;
+	const json_t *d;
+	const char *s;
+	size_t i;
+
+	fputs("<table class=\"events\">\n<thead><tr><th>Seq</th>"
+	    "<th>When (UTC)</th><th>What</th><th>Who</th><th>Where</th>"
+	    "<th>Why</th><th>Signer</th><th>Verified</th>"
+	    "<th>Event SHA-256</th></tr></thead>\n<tbody>\n", fp);
+	for (i = 0; i < ri->n; i++) {
+		l = &ri->l[i];
+		d = l->doc;
+		fprintf(fp, "<tr><td>%lld</td><td>", (long long)l->ev->seq);
+		html_put(fp, dstr(d, "at"), 0);
+		fputs("</td><td>", fp);
+		html_what(fp, d);
+		fputs("</td><td>", fp);
+		html_put(fp, dstr(d, "actor"), 0);
+		if ((s = dstr(d, "details.to"))[0] != '\0') {
+			fputs("<br>to ", fp);
+			html_put(fp, s, 0);
+		}
+		fputs("</td><td>", fp);
+		html_put(fp, dstr(d, "details.location"), 0);
+		if ((s = dstr(d, "details.station"))[0] != '\0') {
+			fputs(dstr(d, "details.location")[0] ? "<br>" : "", fp);
+			fputs("station ", fp);
+			html_put(fp, s, 0);
+		}
+		fputs("</td><td>", fp);
+		html_put(fp, dstr(d, "details.reason"), 0);
+		if ((s = dstr(d, "details.note"))[0] != '\0') {
+			fputs(dstr(d, "details.reason")[0] ? "<br>" : "", fp);
+			fputs("note: ", fp);
+			html_put(fp, s, 0);
+		}
+		fputs("</td><td>", fp);
+		s = d != NULL ? dstr(d, "key") : l->ev->key;
+		html_signer(fp, l->signer, s);
+		fprintf(fp, "</td><td%s>%s", l->verified ? "" :
+		    " class=\"no\"", l->verified ? "yes" : "NO");
+		if (l->failed[0] != '\0') {
+			fputs("<br>failed: ", fp);
+			html_put(fp, l->failed, 0);
+		}
+		fputs("</td><td class=\"mono\">", fp);
+		html_put(fp, l->ev->hash, 0);
+		fputs("</td></tr>\n", fp);
+	}
+	fputs("</tbody>\n</table>\n", fp);
+}
+
+/* The record-wide checks, and the event checks that failed. */
+static void
+html_checks(FILE *fp, const struct ritem *ri)
+{
+	const struct bc_check *c;
+	size_t i;
+	int failed_events = 0;
+
+	fputs("<table class=\"checks\">\n<thead><tr><th>Check</th>"
+	    "<th>Event</th><th>Result</th><th>Detail</th></tr></thead>\n"
+	    "<tbody>\n", fp);
+	for (i = 0; i < ri->rep.nchecks; i++) {
+		c = &ri->rep.checks[i];
+		if (c->seq >= 0 && c->ok)
+			continue;
+		failed_events += c->seq >= 0;
+		fputs("<tr><td>", fp);
+		html_put(fp, c->name, 0);
+		if (c->seq >= 0)
+			fprintf(fp, "</td><td>%lld", (long long)c->seq);
+		else
+			fputs("</td><td>", fp);
+		fprintf(fp, "</td><td%s>%s</td><td>", c->ok ? "" :
+		    " class=\"no\"", c->ok ? "ok" : "FAILED");
+		html_put(fp, c->detail, 0);
+		fputs("</td></tr>\n", fp);
+	}
+	if (failed_events == 0 && ri->n > 0)
+		fprintf(fp, "<tr><td>events</td><td>all</td><td>ok</td><td>"
+		    "%zu event%s: hash, link, signature, rules and log "
+		    "inclusion</td></tr>\n", ri->n, ri->n == 1 ? "" : "s");
+	fputs("</tbody>\n</table>\n", fp);
+}
+
+static void
+html_item(FILE *fp, const struct ritem *ri, const struct report *rp)
+{
+	fputs("<section class=\"item\">\n<h2>", fp);
+	html_put(fp, ri->it->id, 0);
+	fprintf(fp, "</h2>\n<p class=\"result%s\">Verification at the time "
+	    "of this report: ", ri->ok ? "" : " failed");
+	html_put(fp, ri->result, 0);
+	fputs("</p>\n", fp);
+	html_manifest(fp, ri, rp->kr);
+	fprintf(fp, "<h3>Custody timeline (%zu event%s)</h3>\n", ri->n,
+	    ri->n == 1 ? "" : "s");
+	html_timeline(fp, ri);
+	html_events(fp, ri);
+	fputs("<h3>Verification checks</h3>\n", fp);
+	html_checks(fp, ri);
+	fputs("</section>\n", fp);
+}
+
+static void
+render_html(FILE *fp, const struct report *rp)
+{
+	size_t i;
+
+	fputs(html_head, fp);
+	html_header(fp, rp);
+	for (i = 0; i < rp->nitems; i++)
+		html_item(fp, &rp->items[i], rp);
+	fputs(html_foot, fp);
+}
+
+/*
+ * CSV: a row per event of every item.  item_result repeats the item's
+ * verification, which no event row could otherwise carry (a changed
+ * file, a failed checkpoint).
+ */
+static void
+render_csv(FILE *fp, const struct report *rp)
+{
+	static const char *const cols[] = { "item", "seq", "at", "action",
+	    "actor", "to", "reason", "location", "signer_key", "signer_name",
+	    "signer_role", "verified", "event_hash", "item_result" };
+	const size_t ncols = sizeof(cols) / sizeof(cols[0]);
+	const struct ritem *ri;
+	const struct rline *l;
+	char seq[32];
+	size_t i, j;
+
+	for (j = 0; j < ncols; j++)
+		bc_cli_csv_field(fp, cols[j], j + 1 == ncols);
+	for (i = 0; i < rp->nitems; i++) {
+		ri = &rp->items[i];
+		for (j = 0; j < ri->n; j++) {
+			l = &ri->l[j];
+			snprintf(seq, sizeof(seq), "%lld",
+			    (long long)l->ev->seq);
+			bc_cli_csv_field(fp, ri->it->id, 0);
+			bc_cli_csv_field(fp, seq, 0);
+			bc_cli_csv_field(fp, dstr(l->doc, "at"), 0);
+			bc_cli_csv_field(fp, dstr(l->doc, "action"), 0);
+			bc_cli_csv_field(fp, dstr(l->doc, "actor"), 0);
+			bc_cli_csv_field(fp, dstr(l->doc, "details.to"), 0);
+			bc_cli_csv_field(fp, dstr(l->doc, "details.reason"),
+			    0);
+			bc_cli_csv_field(fp, dstr(l->doc,
+			    "details.location"), 0);
+			bc_cli_csv_field(fp, l->doc != NULL ?
+			    dstr(l->doc, "key") : l->ev->key, 0);
+			bc_cli_csv_field(fp, l->signer != NULL ?
+			    l->signer->name : "(unknown key)", 0);
+			bc_cli_csv_field(fp, l->signer != NULL ?
+			    bc_role_name(l->signer->role) : "", 0);
+			bc_cli_csv_field(fp, l->verified ? "yes" : "no", 0);
+			bc_cli_csv_field(fp, l->ev->hash, 0);
+			bc_cli_csv_field(fp, ri->result, 1);
+		}
+	}
+}
+
+/*
+ * Creates the output file, which must be new: a report is never written
+ * over another file.
+ */
+static int
+create_new(const char *path, int *fd, struct bc_err *err)
+{
+	*fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (*fd == -1)
+		return bc_err_set(err, errno == EEXIST ? BC_ERR_EXISTS :
+		    BC_ERR_IO, "%s: %s%s", path, strerror(errno),
+		    errno == EEXIST ? " (a report is never written over a "
+		    "file)" : "");
+	return 0;
+}
+
+/* Writes all of buf to fd and closes it; removes path on failure. */
+static int
+write_new(int fd, const char *path, const char *buf, size_t len,
+    struct bc_err *err)
+{
+	size_t off = 0;
+	ssize_t n;
+	int e;
+
+	while (off < len) {
+		if ((n = write(fd, buf + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (off < len || fsync(fd) == -1) {
+		e = errno;
+		close(fd);
+		unlink(path);
+		return bc_err_set(err, BC_ERR_IO, "%s: %s", path, strerror(e));
+	}
+	if (close(fd) == -1) {
+		e = errno;
+		unlink(path);
+		return bc_err_set(err, BC_ERR_IO, "%s: %s", path, strerror(e));
+	}
+	return 0;
+}
+
+static void
+report_clear(struct report *rp)
+{
+	size_t i, j;
+
+	for (i = 0; rp->items != NULL && i < rp->nitems; i++) {
+		for (j = 0; rp->items[i].l != NULL && j < rp->items[i].n; j++)
+			json_decref(rp->items[i].l[j].doc);
+		free(rp->items[i].l);
+		bc_events_free(rp->items[i].ev, rp->items[i].n);
+		bc_verify_report_clear(&rp->items[i].rep);
+		json_decref(rp->items[i].mdoc);
+		bc_item_free(rp->items[i].it);
+	}
+	free(rp->items);
+	free(rp->cp.note);
+	bc_keyring_free(rp->kr);
+}
+
+static int
+cmd_report(struct bc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct report rp;
+	struct bc_err err = { "" };
+	struct bc_item *it;
+	const char *out = NULL;
+	char *buf = NULL;
+	size_t len = 0, i, j;
+	FILE *mem = NULL;
+	int c, fmt = 0, r, st = 0, fd = -1, snap = 0, dup;
+
+	memset(&rp, 0, sizeof(rp));
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "html") == 0)
+				fmt = FMT_HTML;
+			else if (strcmp(optarg, "csv") == 0)
+				fmt = FMT_CSV;
+			else
+				return bc_cli_usage(ctx->cmd, "unknown format "
+				    "'%s' (html or csv)", optarg);
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			return bc_cli_badopt(ctx->cmd, c, argv);
+		}
+	}
+	if (ctx->json)
+		return bc_cli_usage(ctx->cmd, "a report is HTML or CSV; "
+		    "--json is refused");
+	if (fmt == 0)
+		return bc_cli_usage(ctx->cmd, "report needs --format html or "
+		    "--format csv");
+	if (optind == argc)
+		return bc_cli_usage(ctx->cmd, "no ITEM to report on");
+	if ((st = bc_cli_open_catalog(ctx)) != 0)
+		return st;
+	/* one snapshot: items, events, keys and checkpoint agree */
+	if ((r = bc_catalog_snapshot(ctx->cat, &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	snap = 1;
+	rp.catalog = ctx->catalog_path;
+	if ((rp.items = calloc((size_t)(argc - optind),
+	    sizeof(*rp.items))) == NULL) {
+		st = bc_cli_fail(BC_ERR_NOMEM, NULL);
+		goto out;
+	}
+	/* every item first: a report does not leave one out */
+	for (i = (size_t)optind; i < (size_t)argc; i++) {
+		if ((r = bc_catalog_find_item(ctx->cat, argv[i], &it,
+		    &err)) != 0) {
+			st = bc_exit_worst(st, bc_cli_fail(r, &err));
+			continue;
+		}
+		for (dup = 0, j = 0; j < rp.nitems && !dup; j++)
+			dup = strcmp(rp.items[j].it->id, it->id) == 0;
+		if (dup)
+			bc_item_free(it);
+		else
+			rp.items[rp.nitems++].it = it;
+	}
+	if (st != 0)
+		goto out;
+	if (out != NULL && (r = create_new(out, &fd, &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	if ((r = gather_log(ctx->cat, &rp, &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	for (i = 0; i < rp.nitems; i++) {
+		if ((r = gather_item(ctx->cat, rp.kr, &rp.items[i],
+		    &err)) != 0) {
+			bc_cli_error("%s: %s", rp.items[i].it->id,
+			    err.msg[0] ? err.msg : bc_strerror(r));
+			st = bc_exit_status(r);
+			goto out;
+		}
+	}
+	bc_catalog_rollback(ctx->cat);
+	snap = 0;
+	bc_time_now(rp.now);
+	bc_station_name(rp.station, sizeof(rp.station));
+
+	if ((mem = open_memstream(&buf, &len)) == NULL) {
+		st = bc_cli_fail(BC_ERR_NOMEM, NULL);
+		goto out;
+	}
+	if (fmt == FMT_HTML)
+		render_html(mem, &rp);
+	else
+		render_csv(mem, &rp);
+	r = ferror(mem);
+	if (fclose(mem) != 0 || r) {
+		mem = NULL;
+		st = bc_cli_fail(BC_ERR_NOMEM, NULL);
+		goto out;
+	}
+	mem = NULL;
+	if (fd != -1) {
+		r = write_new(fd, out, buf, len, &err);
+		fd = -1;
+		if (r != 0) {
+			st = bc_cli_fail(r, &err);
+			goto out;
+		}
+		if (!ctx->quiet)
+			printf("report of %zu item%s written to %s\n",
+			    rp.nitems, rp.nitems == 1 ? "" : "s", out);
+	} else {
+		fwrite(buf, 1, len, stdout);
+	}
+	/* the report says it; so does the exit status, and stderr */
+	for (i = 0; i < rp.nitems; i++) {
+		if (rp.items[i].ok)
+			continue;
+		bc_cli_error("%s: %s", rp.items[i].it->id,
+		    rp.items[i].result);
+		st = bc_exit_worst(st, bc_exit_status(rp.items[i].rep.status));
+	}
+ out:
+	if (mem != NULL)
+		fclose(mem);
+	if (fd != -1) {
+		close(fd);
+		unlink(out);
+	}
+	if (snap)
+		bc_catalog_rollback(ctx->cat);
+	free(buf);
+	report_clear(&rp);
+	return st;
+}
+
+const struct bc_cmd bc_cmd_report = {
+	.name = "report",
+	.usage = "ITEM... --format html|csv [--out FILE]",
+	.summary = "A chain-of-custody report for a court file: per item the "
+	    "manifest summary,\n      every custody event (who, what, when, "
+	    "where, why, signer, verified),\n      the verification result "
+	    "now and the log checkpoint it was checked\n      against.  "
+	    "Exit 1 when an item does not verify; the report still says so.",
+	.options =
+	    "  --format html  one self-contained printable HTML page, the "
+	    "timeline as SVG\n"
+	    "  --format csv   one row per custody event of every item "
+	    "(RFC 4180)\n"
+	    "  --out FILE     write to FILE, a new file, instead of stdout\n"
+	    "  (--json is refused: a report is HTML or CSV)\n",
+	.exec = cmd_report,
+};

@@ -1,0 +1,1068 @@
+/*
+ * release.c - releasing items: verify each in full, record a passing
+ * verification and the release, sign a checkpoint, and write a bundle
+ * that an outsider checks offline (bundle.h has its layout).
+ *
+ * Order matters for "no half record": the media are copied and hashed
+ * again into a temporary directory beside the destination first, outside
+ * the write lock; then, in one transaction, the events and the checkpoint
+ * are recorded and every small file of the bundle is written from what
+ * that transaction reads; the transaction commits only when all of that
+ * worked, and the directory is then renamed into place without replacing
+ * anything.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "bodycam/bundle.h"
+#include "bodycam/custody.h"
+#include "bodycam/hash.h"
+#include "bodycam/keys.h"
+#include "bodycam/manifest.h"
+#include "bodycam/tlog.h"
+#include "bodycam/util.h"
+#include "internal.h"
+
+#define RELEASE_MAX_ITEMS	10000
+
+/* VERIFY.md after its header: what release writes, checked literally by
+ * tests/cli/t-bundle.sh. */
+static const char verify_md[] =
+    "## How to check this bundle\n"
+    "\n"
+    "You need `bash`, `sha256sum`, `openssl` (3.0 or later, for `-rawin`),\n"
+    "`base64`, `sed`, `grep`, `od` and `find`: nothing from the agency. Run\n"
+    "the blocks below in order, in this directory, in one `bash` session. The\n"
+    "first one stops at the first failure (`set -e`): a step that prints\n"
+    "nothing and does not stop has passed. Each step says what it proves.\n"
+    "\n"
+    "Get the agency's admin public key yourself, by a channel you trust (not\n"
+    "from this bundle), and name it:\n"
+    "\n"
+    "```sh\n"
+    "set -eu\n"
+    ": \"${ANCHOR:?set ANCHOR to the agency admin public key you obtained yourself}\"\n"
+    "W=$(mktemp -d)\n"
+    "trap 'rm -rf \"$W\"' EXIT\n"
+    "field() { grep -o \"\\\"$1\\\":\\\"[^\\\"]*\\\"\" | head -n 1 | cut -d'\"' -f4; }\n"
+    "rawkey() { openssl pkey -pubin -in \"$1\" -outform DER | tail -c 32; }\n"
+    "keyid() { rawkey \"$1\" | sha256sum | cut -c1-64; }\n"
+    "hexof() { od -An -tx1 | tr -d ' \\n'; }\n"
+    "sig_ok() { openssl pkeyutl -verify -pubin -inkey \"signers/$1.pub\" -rawin \\\n"
+    "    -in \"$2\" -sigfile \"$3\" > /dev/null; }\n"
+    "line_record() { sed -n \"$2p\" \"$1\" | sed 's/^{\"[a-z]*\":\\(.*\\),\"sig\":\"[A-Za-z0-9+\\/=]*\"}$/\\1/' | tr -d '\\n'; }\n"
+    "line_sig() { sed -n \"$2p\" \"$1\" | sed 's/^.*,\"sig\":\"\\([A-Za-z0-9+\\/=]*\\)\"}$/\\1/' | base64 -d; }\n"
+    "leaf_of() { { printf '\\000'; cat \"$1\"; } | sha256sum | cut -c1-64; }\n"
+    "node() { { printf '\\001'; printf \"$(printf %s \"$1$2\" | sed 's/../\\\\x&/g')\"; } | sha256sum | cut -c1-64; }\n"
+    "```\n"
+    "\n"
+    "**1. Nothing is missing, changed or added.** `SHA256SUMS` lists every\n"
+    "other file with its SHA-256. This alone proves only that the files are\n"
+    "the ones listed; the signatures below prove who made them.\n"
+    "\n"
+    "```sh\n"
+    "sha256sum --strict --quiet -c SHA256SUMS\n"
+    "find . -type f ! -path ./SHA256SUMS | sed 's|^\\./||' | LC_ALL=C sort > \"$W/have\"\n"
+    "cut -c67- SHA256SUMS > \"$W/listed\"\n"
+    "cmp \"$W/have\" \"$W/listed\"\n"
+    "[ -z \"$(find . ! -type f ! -type d)\" ]\n"
+    "```\n"
+    "\n"
+    "**2. The keys.** The bundle's anchor is the admin key you know, and each\n"
+    "file in `signers/` holds the key its name says (a key id is the SHA-256\n"
+    "of the raw 32-byte Ed25519 key).\n"
+    "\n"
+    "```sh\n"
+    "[ \"$(rawkey anchor.pub | hexof)\" = \"$(rawkey \"$ANCHOR\" | hexof)\" ]\n"
+    "for f in signers/*.pub; do [ \"$(keyid \"$f\")\" = \"$(basename \"$f\" .pub)\" ]; done\n"
+    "```\n"
+    "\n"
+    "**3. The key documents.** Each line of `keys.jsonl` is a signed key\n"
+    "document (a key added with a role, or revoked), chained to the one\n"
+    "before it and, first, to the anchor; each is signed by its `signer`, an\n"
+    "admin key. Read their `name`, `role` and `action` to see who could sign\n"
+    "what, and when.\n"
+    "\n"
+    "```sh\n"
+    "prev=$(keyid anchor.pub)\n"
+    "n=$(wc -l < keys.jsonl)\n"
+    "for i in $(seq 1 \"$n\"); do\n"
+    "\tline_record keys.jsonl \"$i\" > \"$W/doc\"\n"
+    "\tline_sig keys.jsonl \"$i\" > \"$W/doc.sig\"\n"
+    "\t[ \"$(field prev < \"$W/doc\")\" = \"$prev\" ]\n"
+    "\tsig_ok \"$(field signer < \"$W/doc\")\" \"$W/doc\" \"$W/doc.sig\"\n"
+    "\tprev=$(sha256sum < \"$W/doc\" | cut -c1-64)\n"
+    "done\n"
+    "```\n"
+    "\n"
+    "**4. The checkpoint.** `checkpoint` is a signed head of the agency's\n"
+    "transparency log (C2SP tlog-checkpoint: origin, number of records, root\n"
+    "hash), signed by a key in `signers/` under the origin's name. Its key id\n"
+    "is the first 4 bytes of SHA-256(origin, a newline, 0x01, the raw key).\n"
+    "\n"
+    "```sh\n"
+    "origin=$(head -n 1 checkpoint)\n"
+    "size=$(sed -n 2p checkpoint)\n"
+    "root=$(sed -n 3p checkpoint | base64 -d | hexof)\n"
+    "sed -n '1,3p' checkpoint > \"$W/cp.text\"\n"
+    "grep -F -- \"— $origin \" checkpoint | head -n 1 | cut -d' ' -f3 | base64 -d > \"$W/cp.sig68\"\n"
+    "id4=$(head -c 4 \"$W/cp.sig68\" | hexof)\n"
+    "tail -c 64 \"$W/cp.sig68\" > \"$W/cp.sig\"\n"
+    "cpkey=\"\"\n"
+    "for f in signers/*.pub; do\n"
+    "\tk=$({ printf '%s\\n\\001' \"$origin\"; rawkey \"$f\"; } | sha256sum | cut -c1-8)\n"
+    "\t[ \"$k\" = \"$id4\" ] && cpkey=$(basename \"$f\" .pub)\n"
+    "done\n"
+    "[ -n \"$cpkey\" ]\n"
+    "sig_ok \"$cpkey\" \"$W/cp.text\" \"$W/cp.sig\"\n"
+    "echo \"checkpoint: $size records of $origin, signed by key $cpkey\"\n"
+    "```\n"
+    "\n"
+    "**5. Each item.** The manifest is the sealed record of the file (its\n"
+    "SHA-256, size and what the camera recorded), signed by the station that\n"
+    "registered it; the media file, when present, has exactly that hash. Each\n"
+    "line of `custody.jsonl` is a custody event, signed by its `key`, chained\n"
+    "by `prev` to the one before (the first to the manifest's hash), naming\n"
+    "the item by its manifest hash.\n"
+    "\n"
+    "```sh\n"
+    "for d in items/*; do\n"
+    "\tm=\"$d/manifest.json\"\n"
+    "\tsig_ok \"$(grep -o '\"registered\":{[^}]*}' \"$m\" | field key)\" \"$m\" \"$d/manifest.sig\"\n"
+    "\tmhash=$(sha256sum < \"$m\" | cut -c1-64)\n"
+    "\tname=$(grep -o '\"file\":{[^}]*}' \"$m\" | field name)\n"
+    "\tsha=$(grep -o '\"file\":{[^}]*}' \"$m\" | field sha256)\n"
+    "\tif [ -d media ]; then [ \"$(sha256sum < \"media/$name\" | cut -c1-64)\" = \"$sha\" ]; fi\n"
+    "\tprev=$mhash\n"
+    "\tn=$(wc -l < \"$d/custody.jsonl\")\n"
+    "\tfor i in $(seq 1 \"$n\"); do\n"
+    "\t\tline_record \"$d/custody.jsonl\" \"$i\" > \"$W/ev\"\n"
+    "\t\tline_sig \"$d/custody.jsonl\" \"$i\" > \"$W/ev.sig\"\n"
+    "\t\tsig_ok \"$(field key < \"$W/ev\")\" \"$W/ev\" \"$W/ev.sig\"\n"
+    "\t\t[ \"$(field prev < \"$W/ev\")\" = \"$prev\" ]\n"
+    "\t\t[ \"$(field item < \"$W/ev\")\" = \"$mhash\" ]\n"
+    "\t\tgrep -q \"\\\"seq\\\":$((i - 1)),\" \"$W/ev\"\n"
+    "\t\tprev=$(sha256sum < \"$W/ev\" | cut -c1-64)\n"
+    "\tdone\n"
+    "\tif [ -d \"$d/parent\" ]; then\n"
+    "\t\tpm=\"$d/parent/manifest.json\"\n"
+    "\t\tsig_ok \"$(grep -o '\"registered\":{[^}]*}' \"$pm\" | field key)\" \"$pm\" \"$d/parent/manifest.sig\"\n"
+    "\t\tline_record \"$d/parent/derive.jsonl\" 1 > \"$W/ev\"\n"
+    "\t\tline_sig \"$d/parent/derive.jsonl\" 1 > \"$W/ev.sig\"\n"
+    "\t\tsig_ok \"$(field key < \"$W/ev\")\" \"$W/ev\" \"$W/ev.sig\"\n"
+    "\t\t[ \"$(grep -o '\"child\":{[^}]*}' \"$W/ev\" | field manifest)\" = \"$mhash\" ]\n"
+    "\t\t[ \"$(field item < \"$W/ev\")\" = \"$(sha256sum < \"$pm\" | cut -c1-64)\" ]\n"
+    "\tfi\n"
+    "\techo \"$d: manifest, $n custody events: signatures and chain verify\"\n"
+    "done\n"
+    "```\n"
+    "\n"
+    "**6. Every record is in the log the checkpoint signed.** `proofs.txt`\n"
+    "gives, for each record, its leaf index, its leaf hash (SHA-256 of 0x00\n"
+    "and the record's bytes) and the RFC 6962 inclusion proof; the loop\n"
+    "recomputes the root from them (RFC 9162, 2.1.3.2) and compares it with\n"
+    "the checkpoint's. This shows that the records are exactly those the\n"
+    "agency's log holds: a record changed, removed or added since would give\n"
+    "another root.\n"
+    "\n"
+    "```sh\n"
+    "included() {\n"
+    "\tlocal fn=$1 sn=$(($2 - 1)) r=$3 p\n"
+    "\tshift 3\n"
+    "\tfor p in \"$@\"; do\n"
+    "\t\t[ \"$sn\" -gt 0 ] || return 1\n"
+    "\t\tif [ $((fn & 1)) -eq 1 ] || [ \"$fn\" -eq \"$sn\" ]; then\n"
+    "\t\t\tr=$(node \"$p\" \"$r\")\n"
+    "\t\t\tif [ $((fn & 1)) -eq 0 ]; then\n"
+    "\t\t\t\twhile [ $((fn & 1)) -eq 0 ] && [ \"$fn\" -ne 0 ]; do\n"
+    "\t\t\t\t\tfn=$((fn >> 1)); sn=$((sn >> 1))\n"
+    "\t\t\t\tdone\n"
+    "\t\t\tfi\n"
+    "\t\telse\n"
+    "\t\t\tr=$(node \"$r\" \"$p\")\n"
+    "\t\tfi\n"
+    "\t\tfn=$((fn >> 1)); sn=$((sn >> 1))\n"
+    "\tdone\n"
+    "\t[ \"$sn\" -eq 0 ] && [ \"$r\" = \"$root\" ]\n"
+    "}\n"
+    "for d in items/*; do\n"
+    "\twant=$(( $(wc -l < \"$d/custody.jsonl\") + 1 ))\n"
+    "\t[ -d \"$d/parent\" ] && want=$((want + 2))\n"
+    "\t[ \"$(wc -l < \"$d/proofs.txt\")\" -eq \"$want\" ]\n"
+    "\twhile read -r what seq index leaf proof; do\n"
+    "\t\tcase $what in\n"
+    "\t\tmanifest) f=\"$d/manifest.json\" ;;\n"
+    "\t\tevent) line_record \"$d/custody.jsonl\" $((seq + 1)) > \"$W/r\"; f=\"$W/r\" ;;\n"
+    "\t\tparent-manifest) f=\"$d/parent/manifest.json\" ;;\n"
+    "\t\tparent-event) line_record \"$d/parent/derive.jsonl\" 1 > \"$W/r\"; f=\"$W/r\" ;;\n"
+    "\t\t*) false ;;\n"
+    "\t\tesac\n"
+    "\t\t[ \"$(leaf_of \"$f\")\" = \"$leaf\" ]\n"
+    "\t\t# shellcheck disable=SC2086\n"
+    "\t\tincluded \"$index\" \"$size\" \"$leaf\" $proof\n"
+    "\tdone < \"$d/proofs.txt\"\n"
+    "\techo \"$d: every record is in the checkpoint's log\"\n"
+    "done\n"
+    "echo \"bundle verified\"\n"
+    "```\n"
+    "\n"
+    "What this does not check, and `bodycam verify-bundle DIR --trust\n"
+    "ADMIN.pub` does: that each signer held the needed role at the time it\n"
+    "signed (step 3 shows the roles; read them against the times of the\n"
+    "events), and the custody rules (nothing but a note after a purge, a\n"
+    "release only right after a passing verification, and so on).\n";
+
+/* One item being released. */
+struct ritem {
+	struct bc_item	*it;
+	json_t		*manifest;	/* parsed */
+	const char	*name;		/* file.name in the manifest */
+	char		 dir[64];	/* "items/BWC-000001" */
+};
+
+/* What a bundle is built from; paths are relative to tmp. */
+struct bundle {
+	char		*tmp;		/* the temporary directory */
+	char		**sums;		/* "hex  path" lines */
+	size_t		 nsums, capsums;
+	char		 signers[64][BC_KEYID_HEX];
+	size_t		 nsigners;
+	struct bc_err	*err;
+};
+
+void
+bc_release_result_clear(struct bc_release_result *res)
+{
+	if (res == NULL)
+		return;
+	bc_verify_report_clear(&res->report);
+	memset(res, 0, sizeof(*res));
+}
+
+/* A file name fit for media/: no path, no control, not hidden. */
+static int
+name_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (s == NULL || *s == '\0' || *s == '.' || strlen(s) > 200)
+		return 0;
+	for (; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
+			return 0;
+	return 1;
+}
+
+static int
+sums_add(struct bundle *b, const char *path, const uint8_t hash[32])
+{
+	char hex[BC_SHA256_HEX], **tmp;
+	size_t len;
+
+	if (b->nsums == b->capsums) {
+		b->capsums = b->capsums ? b->capsums * 2 : 32;
+		if ((tmp = realloc(b->sums, b->capsums * sizeof(*tmp))) ==
+		    NULL)
+			return bc_err_set(b->err, BC_ERR_NOMEM,
+			    "out of memory");
+		b->sums = tmp;
+	}
+	bc_hex(hash, BC_SHA256_LEN, hex);
+	len = strlen(hex) + 2 + strlen(path) + 2;
+	if ((b->sums[b->nsums] = malloc(len)) == NULL)
+		return bc_err_set(b->err, BC_ERR_NOMEM, "out of memory");
+	snprintf(b->sums[b->nsums++], len, "%s  %s\n", hex, path);
+	return 0;
+}
+
+/* Writes data to tmp/rel (a new file) and records its sum. */
+static int
+put_file(struct bundle *b, const char *rel, const void *data, size_t len,
+    int sum)
+{
+	char path[4096];
+	uint8_t h[BC_SHA256_LEN];
+	const char *p = data;
+	size_t off = 0;
+	ssize_t n;
+	int fd, e;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", b->tmp, rel) >=
+	    sizeof(path))
+		return bc_err_set(b->err, BC_ERR_INVALID, "%s: path too long",
+		    rel);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd == -1)
+		return bc_err_set(b->err, BC_ERR_IO, "%s: %s", path,
+		    strerror(errno));
+	while (off < len) {
+		if ((n = write(fd, p + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		off += (size_t)n;
+	}
+	e = errno;
+	if (off < len || fsync(fd) == -1 || close(fd) == -1) {
+		if (off < len)
+			close(fd);
+		return bc_err_set(b->err, BC_ERR_IO, "%s: %s", path,
+		    strerror(off < len ? e : errno));
+	}
+	if (!sum)
+		return 0;
+	if (bc_sha256(data, len, h) != 0)
+		return bc_err_set(b->err, BC_ERR_CRYPTO, "SHA-256 failed");
+	return sums_add(b, rel, h);
+}
+
+static int
+put_dir(struct bundle *b, const char *rel)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", b->tmp, rel);
+	if (mkdir(path, 0755) == -1)
+		return bc_err_set(b->err, BC_ERR_IO, "%s: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+/* A JSON document (not a signed record), with a final newline. */
+static int
+put_json(struct bundle *b, const char *rel, const json_t *doc)
+{
+	char *s, *t;
+	size_t len;
+	int r;
+
+	if ((s = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL)
+		return bc_err_set(b->err, BC_ERR_NOMEM, "out of memory");
+	len = strlen(s);
+	if ((t = realloc(s, len + 2)) == NULL) {
+		free(s);
+		return bc_err_set(b->err, BC_ERR_NOMEM, "out of memory");
+	}
+	t[len] = '\n';
+	t[len + 1] = '\0';
+	r = put_file(b, rel, t, len + 1, 1);
+	free(t);
+	return r;
+}
+
+/* base64 of n bytes into a new string. */
+static char *
+b64(const void *data, size_t n)
+{
+	char *out;
+
+	if (n > (size_t)INT32_MAX / 2 ||
+	    (out = malloc((n + 2) / 3 * 4 + 1)) == NULL)
+		return NULL;
+	EVP_EncodeBlock((unsigned char *)out, data, (int)n);
+	return out;
+}
+
+/*
+ * A line of custody.jsonl or keys.jsonl: {"<name>":<canonical>,"sig":".."}
+ * appended to *buf.
+ */
+static int
+jsonl_add(char **buf, size_t *len, const char *name, const char *text,
+    size_t tlen, const uint8_t *sig, size_t siglen)
+{
+	char *s, *t;
+	size_t need;
+
+	if ((s = b64(sig, siglen)) == NULL)
+		return BC_ERR_NOMEM;
+	need = *len + strlen(name) + tlen + strlen(s) + 32;
+	if ((t = realloc(*buf, need)) == NULL) {
+		free(s);
+		return BC_ERR_NOMEM;
+	}
+	*buf = t;
+	*len += (size_t)snprintf(t + *len, need - *len, "{\"%s\":", name);
+	memcpy(t + *len, text, tlen);
+	*len += tlen;
+	*len += (size_t)snprintf(t + *len, need - *len, ",\"sig\":\"%s\"}\n",
+	    s);
+	free(s);
+	return 0;
+}
+
+static int
+signer_add(struct bundle *b, const char *id)
+{
+	size_t i;
+
+	if (id == NULL || strlen(id) != BC_SHA256_HEX - 1)
+		return bc_err_set(b->err, BC_ERR_INTEGRITY, "a record names "
+		    "no signer key");
+	for (i = 0; i < b->nsigners; i++)
+		if (strcmp(b->signers[i], id) == 0)
+			return 0;
+	if (b->nsigners == sizeof(b->signers) / sizeof(b->signers[0]))
+		return bc_err_set(b->err, BC_ERR_TOO_LARGE, "more than %zu "
+		    "signers in one release",
+		    sizeof(b->signers) / sizeof(b->signers[0]));
+	snprintf(b->signers[b->nsigners++], BC_KEYID_HEX, "%s", id);
+	return 0;
+}
+
+/* Copies src to tmp/rel, hashes the copy, holds it to the sealed hash. */
+static int
+copy_media(struct bundle *b, const char *src, const char *rel,
+    const char *sha256, int64_t size)
+{
+	struct bc_file_hash fh;
+	char path[4096], hex[BC_SHA256_HEX];
+	static char buf[1 << 20];
+	ssize_t n, w;
+	size_t off;
+	int in, out, r = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", b->tmp, rel);
+	if ((in = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return bc_err_set(b->err, BC_ERR_IO, "%s: %s", src,
+		    strerror(errno));
+	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (out == -1) {
+		r = bc_err_set(b->err, BC_ERR_IO, "%s: %s", path,
+		    strerror(errno));
+		close(in);
+		return r;
+	}
+	for (;;) {
+		if ((n = read(in, buf, sizeof(buf))) == -1) {
+			if (errno == EINTR)
+				continue;
+			r = bc_err_set(b->err, BC_ERR_IO, "%s: %s", src,
+			    strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		for (off = 0; off < (size_t)n; off += (size_t)w) {
+			if ((w = write(out, buf + off, (size_t)n - off)) ==
+			    -1) {
+				if (errno == EINTR) {
+					w = 0;
+					continue;
+				}
+				r = bc_err_set(b->err, BC_ERR_IO, "%s: %s",
+				    path, strerror(errno));
+				break;
+			}
+		}
+		if (r != 0)
+			break;
+	}
+	close(in);
+	if (r == 0 && fsync(out) == -1)
+		r = bc_err_set(b->err, BC_ERR_IO, "%s: %s", path,
+		    strerror(errno));
+	if (close(out) == -1 && r == 0)
+		r = bc_err_set(b->err, BC_ERR_IO, "%s: %s", path,
+		    strerror(errno));
+	if (r != 0)
+		return r;
+	/* the copy, read back, is what the recipient gets */
+	if ((r = bc_hash_file(path, &fh, NULL, NULL, b->err)) != 0)
+		return r;
+	bc_hex(fh.sha256, sizeof(fh.sha256), hex);
+	if (strcmp(hex, sha256) != 0 || (int64_t)fh.size != size)
+		return bc_err_set(b->err, BC_ERR_INTEGRITY, "the copy of %s "
+		    "has SHA-256 %.16s..., not the sealed %.16s...; nothing "
+		    "released", src, hex, sha256);
+	return sums_add(b, rel, fh.sha256);
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void
+rm_tree(const char *path)
+{
+	if (path != NULL)
+		(void)nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The proof of one record, to proofs.json and proofs.txt. */
+static int
+add_proof(struct bc_catalog *cat, const struct bc_checkpoint_row *cp,
+    const char *what, int64_t seq, int64_t leaf, const char *data,
+    size_t len, json_t *arr, char **txt, size_t *txtlen, struct bc_err *err)
+{
+	struct bc_inclusion inc;
+	char hex[BC_SHA256_HEX], *t;
+	json_t *o, *p;
+	size_t i, need;
+	int r;
+
+	if (leaf < 0)
+		return bc_err_set(err, BC_ERR_INTEGRITY, "a %s is not in the "
+		    "log", what);
+	if ((r = bc_tlog_inclusion(cat, (uint64_t)leaf, data, len, cp->size,
+	    cp->root, &inc, err)) != 0)
+		return r;
+	need = *txtlen + 64 + (inc.n + 1) * BC_SHA256_HEX + 64;
+	if ((t = realloc(*txt, need)) == NULL ||
+	    (p = json_array()) == NULL) {
+		if (t != NULL)
+			*txt = t;
+		bc_inclusion_clear(&inc);
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	}
+	*txt = t;
+	bc_hex(inc.leaf, BC_SHA256_LEN, hex);
+	if (seq >= 0)
+		*txtlen += (size_t)snprintf(t + *txtlen, need - *txtlen,
+		    "%s %" PRId64 " %" PRId64 " %s", what, seq, leaf, hex);
+	else
+		*txtlen += (size_t)snprintf(t + *txtlen, need - *txtlen,
+		    "%s - %" PRId64 " %s", what, leaf, hex);
+	for (i = 0; i < inc.n; i++) {
+		bc_hex(inc.proof[i], BC_SHA256_LEN, hex);
+		json_array_append_new(p, json_string(hex));
+		*txtlen += (size_t)snprintf(t + *txtlen, need - *txtlen,
+		    " %s", hex);
+	}
+	*txtlen += (size_t)snprintf(t + *txtlen, need - *txtlen, "\n");
+	bc_hex(inc.leaf, BC_SHA256_LEN, hex);
+	o = json_pack("{s:s, s:o, s:I, s:s, s:o}", "record", what, "seq",
+	    seq >= 0 ? json_integer(seq) : json_null(), "leaf_index",
+	    (json_int_t)leaf, "leaf_hash", hex, "proof", p);
+	bc_inclusion_clear(&inc);
+	if (o == NULL || json_array_append_new(arr, o) != 0)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+/* The files of one item; its parent's too, when it is derived. */
+static int
+put_item(struct bundle *b, struct bc_catalog *cat,
+    const struct bc_checkpoint_row *cp, struct ritem *ri)
+{
+	struct bc_event *ev = NULL, *pev = NULL;
+	struct bc_item *parent = NULL;
+	json_t *arr = NULL, *doc = NULL, *pdoc = NULL;
+	char rel[512], *lines = NULL, *txt = NULL;
+	const char *pm;
+	size_t n = 0, pn = 0, len = 0, txtlen = 0, i;
+	int r;
+
+	if ((arr = json_array()) == NULL)
+		return bc_err_set(b->err, BC_ERR_NOMEM, "out of memory");
+	if ((r = put_dir(b, ri->dir)) != 0)
+		goto out;
+	snprintf(rel, sizeof(rel), "%s/manifest.json", ri->dir);
+	if ((r = put_file(b, rel, ri->it->manifest, ri->it->manifest_len,
+	    1)) != 0)
+		goto out;
+	snprintf(rel, sizeof(rel), "%s/manifest.sig", ri->dir);
+	if ((r = put_file(b, rel, ri->it->sig, ri->it->siglen, 1)) != 0 ||
+	    (r = signer_add(b, bc_doc_str(ri->manifest, "registered.key")))
+	    != 0 ||
+	    (r = add_proof(cat, cp, "manifest", -1, ri->it->leaf,
+	    ri->it->manifest, ri->it->manifest_len, arr, &txt, &txtlen,
+	    b->err)) != 0)
+		goto out;
+	if ((r = bc_catalog_events(cat, ri->it->manifest_hash, &ev, &n,
+	    b->err)) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if ((r = jsonl_add(&lines, &len, "event", ev[i].body,
+		    ev[i].body_len, ev[i].sig, ev[i].siglen)) != 0) {
+			r = bc_err_set(b->err, r, "out of memory");
+			goto out;
+		}
+		if ((r = signer_add(b, ev[i].key)) != 0 ||
+		    (r = add_proof(cat, cp, "event", ev[i].seq, ev[i].leaf,
+		    ev[i].body, ev[i].body_len, arr, &txt, &txtlen,
+		    b->err)) != 0)
+			goto out;
+	}
+	snprintf(rel, sizeof(rel), "%s/custody.jsonl", ri->dir);
+	if ((r = put_file(b, rel, lines, len, 1)) != 0)
+		goto out;
+
+	/* provenance: the parent's manifest and its derive event */
+	if ((pm = bc_doc_str(ri->manifest, "derived.manifest")) != NULL) {
+		if ((r = bc_catalog_find_by_manifest(cat, pm, &parent,
+		    b->err)) != 0 ||
+		    (r = bc_catalog_events(cat, parent->manifest_hash, &pev,
+		    &pn, b->err)) != 0)
+			goto out;
+		if ((r = bc_doc_parse(parent->manifest, parent->manifest_len,
+		    BC_MANIFEST_TYPE, &pdoc, b->err)) != 0)
+			goto out;
+		snprintf(rel, sizeof(rel), "%s/parent", ri->dir);
+		if ((r = put_dir(b, rel)) != 0)
+			goto out;
+		snprintf(rel, sizeof(rel), "%s/parent/manifest.json", ri->dir);
+		if ((r = put_file(b, rel, parent->manifest,
+		    parent->manifest_len, 1)) != 0)
+			goto out;
+		snprintf(rel, sizeof(rel), "%s/parent/manifest.sig", ri->dir);
+		if ((r = put_file(b, rel, parent->sig, parent->siglen,
+		    1)) != 0 ||
+		    (r = signer_add(b, bc_doc_str(pdoc, "registered.key")))
+		    != 0 ||
+		    (r = add_proof(cat, cp, "parent-manifest", -1,
+		    parent->leaf, parent->manifest, parent->manifest_len, arr,
+		    &txt, &txtlen, b->err)) != 0)
+			goto out;
+		free(lines);
+		lines = NULL;
+		len = 0;
+		for (i = 0; i < pn; i++) {
+			const char *child;
+
+			json_decref(doc);
+			doc = NULL;
+			if (bc_doc_parse(pev[i].body, pev[i].body_len,
+			    BC_EVENT_TYPE, &doc, NULL) != 0)
+				continue;
+			child = bc_doc_str(doc, "details.child.manifest");
+			if (child == NULL ||
+			    strcmp(child, ri->it->manifest_hash) != 0)
+				continue;
+			if ((r = jsonl_add(&lines, &len, "event", pev[i].body,
+			    pev[i].body_len, pev[i].sig, pev[i].siglen)) != 0) {
+				r = bc_err_set(b->err, r, "out of memory");
+				goto out;
+			}
+			if ((r = signer_add(b, pev[i].key)) != 0 ||
+			    (r = add_proof(cat, cp, "parent-event",
+			    pev[i].seq, pev[i].leaf, pev[i].body,
+			    pev[i].body_len, arr, &txt, &txtlen, b->err)) != 0)
+				goto out;
+		}
+		if (lines == NULL) {
+			r = bc_err_set(b->err, BC_ERR_INTEGRITY, "%s: its "
+			    "parent %s has no derive event naming it",
+			    ri->it->id, parent->id);
+			goto out;
+		}
+		snprintf(rel, sizeof(rel), "%s/parent/derive.jsonl", ri->dir);
+		if ((r = put_file(b, rel, lines, len, 1)) != 0)
+			goto out;
+	}
+
+	json_decref(doc);
+	doc = json_pack("{s:I, s:o, s:o}", "size", (json_int_t)cp->size,
+	    "root", json_string(""), "records", arr);
+	arr = NULL;
+	if (doc == NULL) {
+		r = bc_err_set(b->err, BC_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	{
+		char root[64];
+
+		EVP_EncodeBlock((unsigned char *)root, cp->root,
+		    BC_SHA256_LEN);
+		json_object_set_new(doc, "root", json_string(root));
+	}
+	snprintf(rel, sizeof(rel), "%s/proofs.json", ri->dir);
+	if ((r = put_json(b, rel, doc)) != 0)
+		goto out;
+	snprintf(rel, sizeof(rel), "%s/proofs.txt", ri->dir);
+	r = put_file(b, rel, txt, txtlen, 1);
+ out:
+	json_decref(arr);
+	json_decref(doc);
+	json_decref(pdoc);
+	free(lines);
+	free(txt);
+	bc_events_free(ev, n);
+	bc_events_free(pev, pn);
+	bc_item_free(parent);
+	return r;
+}
+
+/* keys.jsonl, anchor.pub and signers/. */
+static int
+put_keys(struct bundle *b, struct bc_catalog *cat)
+{
+	struct bc_keydoc *docs = NULL;
+	struct bc_keyring *kr = NULL;
+	struct bc_key *admin = NULL;
+	const struct bc_keyring_entry *e;
+	struct bc_file_hash fh;
+	char *lines = NULL, rel[256], path[4096];
+	size_t n = 0, len = 0, i;
+	int r;
+
+	if ((r = bc_catalog_keydocs(cat, &docs, &n, b->err)) != 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		if ((r = jsonl_add(&lines, &len, "doc", docs[i].body,
+		    docs[i].body_len, docs[i].sig, docs[i].siglen)) != 0) {
+			r = bc_err_set(b->err, r, "out of memory");
+			goto out;
+		}
+		if ((r = signer_add(b, docs[i].signer)) != 0)
+			goto out;
+	}
+	if ((r = put_file(b, "keys.jsonl", lines ? lines : "", len, 1)) != 0 ||
+	    (r = bc_catalog_admin_key(cat, &admin, b->err)) != 0 ||
+	    (r = signer_add(b, bc_key_id(admin))) != 0 ||
+	    (r = bc_keyring_load(cat, &kr, b->err)) != 0)
+		goto out;
+	snprintf(path, sizeof(path), "%s/anchor.pub", b->tmp);
+	if ((r = bc_key_write_public(admin, path, b->err)) != 0 ||
+	    (r = bc_hash_file(path, &fh, NULL, NULL, b->err)) != 0 ||
+	    (r = sums_add(b, "anchor.pub", fh.sha256)) != 0 ||
+	    (r = put_dir(b, "signers")) != 0)
+		goto out;
+	for (i = 0; i < b->nsigners; i++) {
+		if ((e = bc_keyring_find(kr, b->signers[i])) == NULL) {
+			r = bc_err_set(b->err, BC_ERR_INTEGRITY, "signer "
+			    "%.16s... is not in the keyring", b->signers[i]);
+			goto out;
+		}
+		snprintf(rel, sizeof(rel), "signers/%s.pub", b->signers[i]);
+		snprintf(path, sizeof(path), "%s/%s", b->tmp, rel);
+		if ((r = bc_key_write_public(e->pub, path, b->err)) != 0 ||
+		    (r = bc_hash_file(path, &fh, NULL, NULL, b->err)) != 0 ||
+		    (r = sums_add(b, rel, fh.sha256)) != 0)
+			goto out;
+	}
+ out:
+	free(lines);
+	bc_keydocs_free(docs, n);
+	bc_keyring_free(kr);
+	bc_key_free(admin);
+	return r;
+}
+
+static int
+sum_cmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+
+	return strcmp(x + BC_SHA256_HEX + 1, y + BC_SHA256_HEX + 1);
+}
+
+static int
+put_sums(struct bundle *b)
+{
+	char *all = NULL, *t;
+	size_t len = 0, i, l;
+	int r;
+
+	qsort(b->sums, b->nsums, sizeof(*b->sums), sum_cmp);
+	for (i = 0; i < b->nsums; i++) {
+		l = strlen(b->sums[i]);
+		if ((t = realloc(all, len + l + 1)) == NULL) {
+			free(all);
+			return bc_err_set(b->err, BC_ERR_NOMEM,
+			    "out of memory");
+		}
+		all = t;
+		memcpy(all + len, b->sums[i], l);
+		len += l;
+	}
+	r = put_file(b, "SHA256SUMS", all ? all : "", len, 0);
+	free(all);
+	return r;
+}
+
+static void
+ritems_free(struct ritem *ri, size_t n)
+{
+	size_t i;
+
+	for (i = 0; ri != NULL && i < n; i++) {
+		bc_item_free(ri[i].it);
+		json_decref(ri[i].manifest);
+	}
+	free(ri);
+}
+
+/* Finds and parses every item; refuses duplicates and unsafe names. */
+static int
+load_items(struct bc_catalog *cat, const char *const *refs, size_t n,
+    int media, struct ritem **out, struct bc_err *err)
+{
+	struct ritem *ri;
+	size_t i, j;
+	int r;
+
+	if ((ri = calloc(n, sizeof(*ri))) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		if ((r = bc_catalog_find_item(cat, refs[i], &ri[i].it,
+		    err)) != 0 ||
+		    (r = bc_doc_parse(ri[i].it->manifest,
+		    ri[i].it->manifest_len, BC_MANIFEST_TYPE, &ri[i].manifest,
+		    err)) != 0)
+			goto fail;
+		ri[i].name = bc_doc_str(ri[i].manifest, "file.name");
+		snprintf(ri[i].dir, sizeof(ri[i].dir), "items/%s",
+		    ri[i].it->id);
+		for (j = 0; j < i; j++) {
+			if (strcmp(ri[j].it->id, ri[i].it->id) == 0) {
+				r = bc_err_set(err, BC_ERR_INVALID, "%s is "
+				    "named twice", ri[i].it->id);
+				goto fail;
+			}
+			if (media && ri[i].name != NULL && ri[j].name != NULL &&
+			    strcmp(ri[i].name, ri[j].name) == 0) {
+				r = bc_err_set(err, BC_ERR_INVALID, "%s and %s "
+				    "both hold a file named '%s': release them "
+				    "in two bundles", ri[j].it->id,
+				    ri[i].it->id, ri[i].name);
+				goto fail;
+			}
+		}
+		if (media && !name_ok(ri[i].name)) {
+			r = bc_err_set(err, BC_ERR_INVALID, "%s: its file name "
+			    "cannot name a file in a bundle", ri[i].it->id);
+			goto fail;
+		}
+	}
+	*out = ri;
+	return 0;
+ fail:
+	ritems_free(ri, n);
+	return r;
+}
+
+/* Everything under the write lock; the caller commits on success. */
+static int
+release_locked(struct bc_catalog *cat, const struct bc_key *key,
+    struct ritem *ri, size_t n, const struct bc_release_opts *opts,
+    const char *actor, struct bundle *b, struct bc_release_result *res,
+    struct bc_err *err)
+{
+	struct bc_custody_req q;
+	struct bc_custody_result cr;
+	struct bc_checkpoint_row cp;
+	char head[2048], now[BC_TIME_MAX], *md = NULL;
+	size_t i, len;
+	int r;
+
+	memset(&cp, 0, sizeof(cp));
+	for (i = 0; i < n; i++) {
+		memset(&q, 0, sizeof(q));
+		q.action = "verify";
+		q.actor = actor;
+		q.outcome = "passed";
+		q.measured = bc_doc_str(ri[i].manifest, "file.sha256");
+		q.note = "verified in full before release";
+		if ((r = bc_custody_add_locked(cat, key, ri[i].it->id, &q,
+		    NULL, NULL, NULL, &cr, err)) != 0)
+			goto out;
+		memset(&q, 0, sizeof(q));
+		q.action = "release";
+		q.actor = actor;
+		q.to = opts->recipient;
+		q.reason = opts->authority;
+		if ((r = bc_custody_add_locked(cat, key, ri[i].it->id, &q,
+		    NULL, NULL, NULL, &cr, err)) != 0)
+			goto out;
+	}
+	if ((r = bc_tlog_checkpoint_locked(cat, key, &cp, err)) != 0)
+		goto out;
+	res->checkpoint_size = cp.size;
+	if ((r = put_file(b, "checkpoint", cp.note, cp.note_len, 1)) != 0 ||
+	    (r = signer_add(b, cp.key)) != 0 ||
+	    (r = put_dir(b, "items")) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		bc_item_free(ri[i].it);	/* again, with its new leaf */
+		if ((r = bc_catalog_find_item(cat, ri[i].dir + 6, &ri[i].it,
+		    err)) != 0 ||
+		    (r = put_item(b, cat, &cp, &ri[i])) != 0)
+			goto out;
+	}
+	if ((r = put_keys(b, cat)) != 0)
+		goto out;
+	bc_time_now(now);
+	snprintf(head, sizeof(head), "# Release bundle\n\n"
+	    "Released by %s with key %s at %s, to: %s; authority: %s.\n"
+	    "It holds %zu item%s, and a checkpoint of %" PRIu64 " records "
+	    "of the agency's transparency log.\n\n", actor, bc_key_id(key),
+	    now, opts->recipient, opts->authority, n, n == 1 ? "" : "s",
+	    cp.size);
+	len = strlen(head) + sizeof(verify_md);
+	if ((md = malloc(len)) == NULL) {
+		r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(md, len, "%s%s", head, verify_md);
+	if ((r = put_file(b, "VERIFY.md", md, strlen(md), 1)) != 0)
+		goto out;
+	r = put_sums(b);
+ out:
+	free(md);
+	free(cp.note);
+	return r;
+}
+
+int
+bc_release(struct bc_catalog *cat, const struct bc_key *key,
+    const char *const *refs, size_t n, const char *out,
+    const struct bc_release_opts *opts, struct bc_release_result *res,
+    struct bc_err *err)
+{
+	struct bundle b;
+	struct ritem *ri = NULL;
+	struct stat st;
+	char actor[BC_FIELD_MAX + 1], mrel[512];
+	size_t i;
+	int r, locked = 0;
+
+	memset(res, 0, sizeof(*res));
+	memset(&b, 0, sizeof(b));
+	b.err = err;
+	if (n == 0 || n > RELEASE_MAX_ITEMS)
+		return bc_err_set(err, BC_ERR_INVALID, "a release holds 1 to "
+		    "%d items", RELEASE_MAX_ITEMS);
+	if (opts->recipient == NULL || opts->authority == NULL)
+		return bc_err_set(err, BC_ERR_INVALID, "a release names its "
+		    "recipient and its authority");
+	if ((r = bc_field_check("recipient", opts->recipient, BC_FIELD_MAX,
+	    err)) != 0 ||
+	    (r = bc_field_check("authority", opts->authority, BC_FIELD_MAX,
+	    err)) != 0 ||
+	    (r = bc_field_check("actor", opts->actor, BC_FIELD_MAX, err)) != 0)
+		return r;
+	if (!bc_key_is_private(key))
+		return bc_err_set(err, BC_ERR_KEY_TYPE, "a private key is "
+		    "needed to sign");
+	if (opts->actor != NULL)
+		snprintf(actor, sizeof(actor), "%s", opts->actor);
+	else
+		bc_user_name(actor, sizeof(actor));
+	if (lstat(out, &st) == 0)
+		return bc_err_set(err, BC_ERR_EXISTS, "%s already exists; a "
+		    "bundle goes to a new directory", out);
+	/* fail fast on the key; it is checked again under the lock */
+	{
+		struct bc_keyring *kr = NULL;
+		struct bc_err why = { "" };
+		char now[BC_TIME_MAX];
+
+		bc_time_now(now);
+		if ((r = bc_keyring_load(cat, &kr, err)) != 0)
+			return r;
+		r = bc_keyring_authorised(kr, bc_key_id(key), BC_ROLE_AUDITOR,
+		    now, NULL, &why);
+		bc_keyring_free(kr);
+		if (r != 0)
+			return bc_err_set(err, BC_ERR_INVALID, "key %.16s... "
+			    "may not release: %s", bc_key_id(key), why.msg);
+	}
+	if ((r = load_items(cat, refs, n, !opts->no_media, &ri, err)) != 0)
+		return r;
+
+	/* 1. verify each item in full; release nothing unless all pass */
+	for (i = 0; i < n; i++) {
+		struct bc_verify_report rep;
+
+		if ((r = bc_verify_item(cat, ri[i].it, NULL, &rep, err)) != 0)
+			goto out;
+		if (rep.status != 0) {
+			snprintf(res->failed, sizeof(res->failed), "%s",
+			    ri[i].it->id);
+			res->report = rep;
+			r = bc_err_set(err, BC_ERR_INTEGRITY, "%s does not "
+			    "verify; nothing was released", ri[i].it->id);
+			goto out;
+		}
+		if (rep.state.purged) {
+			bc_verify_report_clear(&rep);
+			r = bc_err_set(err, BC_ERR_INVALID, "%s was purged; it "
+			    "cannot be released", ri[i].it->id);
+			goto out;
+		}
+		bc_verify_report_clear(&rep);
+	}
+
+	/* 2. the media, copied and hashed again, outside the lock */
+	{
+		size_t len = strlen(out) + 16;
+
+		if ((b.tmp = malloc(len)) == NULL) {
+			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(b.tmp, len, "%s.tmpXXXXXX", out);
+		if (mkdtemp(b.tmp) == NULL) {
+			r = bc_err_set(err, BC_ERR_IO, "%s: %s", b.tmp,
+			    strerror(errno));
+			free(b.tmp);
+			b.tmp = NULL;
+			goto out;
+		}
+		(void)chmod(b.tmp, 0755);
+	}
+	if (!opts->no_media) {
+		if ((r = put_dir(&b, "media")) != 0)
+			goto out;
+		for (i = 0; i < n; i++) {
+			snprintf(mrel, sizeof(mrel), "media/%s", ri[i].name);
+			if ((r = copy_media(&b, ri[i].it->path, mrel,
+			    ri[i].it->sha256, ri[i].it->size)) != 0)
+				goto out;
+		}
+	}
+
+	/* 3. the events, the checkpoint and the rest, in one transaction */
+	if ((r = bc_catalog_begin(cat, err)) != 0)
+		goto out;
+	locked = 1;
+	if ((r = release_locked(cat, key, ri, n, opts, actor, &b, res,
+	    err)) != 0 ||
+	    (r = bc_catalog_commit(cat, err)) != 0)
+		goto out;
+	locked = 0;
+	res->nitems = n;
+
+	/* 4. into place, never over anything */
+	if (renameat2(AT_FDCWD, b.tmp, AT_FDCWD, out, RENAME_NOREPLACE) != 0) {
+		r = bc_err_set(err, BC_ERR_IO, "the release is recorded, but "
+		    "the bundle could not be moved to %s (%s); it is complete "
+		    "in %s", out, strerror(errno), b.tmp);
+		free(b.tmp);
+		b.tmp = NULL;	/* keep it: it is the only copy */
+		goto out;
+	}
+	free(b.tmp);
+	b.tmp = NULL;
+	r = 0;
+ out:
+	if (locked)
+		bc_catalog_rollback(cat);
+	if (b.tmp != NULL) {
+		rm_tree(b.tmp);
+		free(b.tmp);
+	}
+	for (i = 0; i < b.nsums; i++)
+		free(b.sums[i]);
+	free(b.sums);
+	ritems_free(ri, n);
+	return r;
+}
