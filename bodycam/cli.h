@@ -41,6 +41,7 @@ extern const struct bc_cmd bc_cmd_checkpoint;
 extern const struct bc_cmd bc_cmd_prove;
 extern const struct bc_cmd bc_cmd_log;
 extern const struct bc_cmd bc_cmd_release;
+extern const struct bc_cmd bc_cmd_verify_bundle;
 
 /* The command table, NULL-terminated (cmd.c). */
 extern const struct bc_cmd *const bc_cmd_table[];

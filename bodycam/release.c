@@ -35,8 +35,10 @@
 
 #define RELEASE_MAX_ITEMS	10000
 
-/* VERIFY.md after its header: what release writes, checked literally by
- * tests/cli/t-bundle.sh. */
+/*
+ * VERIFY.md after its header: what release writes; tests/cli/t-release.sh
+ * runs its sh blocks literally.
+ */
 static const char verify_md[] =
     "## How to check this bundle\n"
     "\n"
@@ -225,6 +227,7 @@ static const char verify_md[] =
 /* One item being released. */
 struct ritem {
 	struct bc_item	*it;
+	char		 measured[BC_SHA256_HEX];	/* by the verification */
 	json_t		*manifest;	/* parsed */
 	const char	*name;		/* file.name in the manifest */
 	char		 dir[64];	/* "items/BWC-000001" */
@@ -235,7 +238,7 @@ struct bundle {
 	char		*tmp;		/* the temporary directory */
 	char		**sums;		/* "hex  path" lines */
 	size_t		 nsums, capsums;
-	char		 signers[64][BC_KEYID_HEX];
+	char		 signers[256][BC_KEYID_HEX];
 	size_t		 nsigners;
 	struct bc_err	*err;
 };
@@ -314,13 +317,14 @@ put_file(struct bundle *b, const char *rel, const void *data, size_t len,
 		}
 		off += (size_t)n;
 	}
-	e = errno;
-	if (off < len || fsync(fd) == -1 || close(fd) == -1) {
-		if (off < len)
-			close(fd);
+	e = off < len ? errno : 0;
+	if (e == 0 && fsync(fd) == -1)
+		e = errno;
+	if (close(fd) == -1 && e == 0)
+		e = errno;
+	if (e != 0)
 		return bc_err_set(b->err, BC_ERR_IO, "%s: %s", path,
-		    strerror(off < len ? e : errno));
-	}
+		    strerror(e));
 	if (!sum)
 		return 0;
 	if (bc_sha256(data, len, h) != 0)
@@ -865,11 +869,29 @@ release_locked(struct bc_catalog *cat, const struct bc_key *key,
 
 	memset(&cp, 0, sizeof(cp));
 	for (i = 0; i < n; i++) {
+		struct bc_verify_opts vo;
+		struct bc_verify_report rep;
+
+		/* the records again, under the lock: events written since the
+		 * full verification are checked before a pass is recorded */
+		memset(&vo, 0, sizeof(vo));
+		vo.no_file = 1;
+		if ((r = bc_verify_item(cat, ri[i].it, &vo, &rep, err)) != 0)
+			goto out;
+		if (rep.status != 0) {
+			snprintf(res->failed, sizeof(res->failed), "%s",
+			    ri[i].it->id);
+			res->report = rep;
+			r = bc_err_set(err, BC_ERR_INTEGRITY, "%s no longer "
+			    "verifies; nothing was released", ri[i].it->id);
+			goto out;
+		}
+		bc_verify_report_clear(&rep);
 		memset(&q, 0, sizeof(q));
 		q.action = "verify";
 		q.actor = actor;
 		q.outcome = "passed";
-		q.measured = bc_doc_str(ri[i].manifest, "file.sha256");
+		q.measured = ri[i].measured[0] ? ri[i].measured : NULL;
 		q.note = "verified in full before release";
 		if ((r = bc_custody_add_locked(cat, key, ri[i].it->id, &q,
 		    NULL, NULL, NULL, &cr, err)) != 0)
@@ -998,6 +1020,8 @@ bc_release(struct bc_catalog *cat, const struct bc_key *key,
 			    "cannot be released", ri[i].it->id);
 			goto out;
 		}
+		snprintf(ri[i].measured, sizeof(ri[i].measured), "%s",
+		    rep.measured);
 		bc_verify_report_clear(&rep);
 	}
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/demo.sh - what 'make demo' shows: generate keys, create a catalog,
 # register a real still and a real video, verify them, record custody
-# (transfer, copy, hold, a recorded verification), audit the catalog, then
+# (transfer, copy, hold, a recorded verification), audit the catalog,
+# release the video as a bundle and check it offline, then
 # flip one byte of a file and forge one custody record and watch
 # verification and audit fail.  Everything happens in a throwaway
 # directory; the repository's keys/ is never touched.
@@ -61,10 +62,19 @@ bc custody log BWC-000002
 say "9. audit the whole catalog"
 bc audit --files
 
-say "9b. the auditor signs a checkpoint of the transparency log; the defence keeps a copy"
-bc checkpoint --key "$work/auditor.key" --out "$work/defence-checkpoint.txt"
+say "9b. release the video to defence counsel: verified first, then a bundle that proves itself"
+bc release BWC-000002 --to "defence counsel" --authority "discovery order 2026-000451" \
+	--key "$work/auditor.key" --actor "QA auditor" --out "$work/bundle"
+(cd "$work/bundle" && find . -type f | sort)
+
+say "9c. the defence checks the bundle offline, with bodycam and with only bash, sha256sum and openssl"
+bc verify-bundle "$work/bundle" --trust "$work/admin.pub"
+echo "$ (cd bundle && ANCHOR=admin.pub bash <the sh blocks of VERIFY.md>)"
+awk '/^```sh$/ { f = 1; next } /^```$/ { f = 0 } f' "$work/bundle/VERIFY.md" > "$work/verify.sh"
+(cd "$work/bundle" && ANCHOR="$work/admin.pub" bash "$work/verify.sh")
+echo "(the defence keeps the bundle's signed checkpoint)"
+cp "$work/bundle/checkpoint" "$work/defence-checkpoint.txt"
 cat "$work/defence-checkpoint.txt"
-bc prove BWC-000002 --quiet
 
 say "10. flip one byte in the middle of the video, then verify again"
 size=$(wc -c < "$work/with-gps.mp4")
@@ -114,7 +124,8 @@ set -e
 
 say "summary"
 if [ "$rc" -eq 1 ] && [ "$arc" -eq 1 ] && [ "$brc" -eq 0 ] && [ "$crc" -eq 1 ]; then
-	echo "3 files registered and sealed; custody recorded and verified; the audit passed."
+	echo "3 files registered and sealed; custody recorded and verified; the audit passed;"
+	echo "the video released to the defence as a bundle that verify-bundle and VERIFY.md both check offline."
 	echo "After one flipped byte, 'bodycam verify BWC-000002' exited 1 and named file-hash;"
 	echo "after one forged custody record, 'bodycam audit' exited 1 and named the item, seq and check;"
 	echo "after a deleted event and a rebuilt log, 'bodycam audit --against' the defence's checkpoint exited 1 and named consistency."

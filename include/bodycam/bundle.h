@@ -115,7 +115,16 @@ struct bc_bundle_report {
  * Checks the bundle in dir offline, without a catalog; trust is the admin
  * key the recipient knows (NULL: the bundle cannot be "trusted").  Returns
  * 0 when the check ran (its outcome is in rep), or an error that stopped
- * it (dir unreadable: BC_ERR_NOT_FOUND, BC_ERR_IO).
+ * it (dir unreadable: BC_ERR_NOT_FOUND, BC_ERR_IO; not a directory:
+ * BC_ERR_INVALID; BC_ERR_NOMEM).
+ *
+ * Every failure is in rep->failures, in the order found, with the file
+ * and a stable check name; after 1000 the rest are counted in a last
+ * "more-failures" entry.  Each level holds when no check of it failed,
+ * and "trusted" also needs trust and "authentic": a bad media file leaves
+ * the records authentic and trusted.  A bundle with no media file at all
+ * is one made without media; one with some is missing the others.  Free
+ * rep with bc_bundle_report_clear (also after an error).
  */
 int bc_bundle_verify(const char *dir, const struct bc_key *trust,
     struct bc_bundle_report *rep, struct bc_err *err);

@@ -1,0 +1,430 @@
+#!/bin/sh
+# t-bundle.sh - bodycam verify-bundle: a real release bundle (two items and
+# a derived one, so that parent/ is there) passes offline with the right
+# admin key and without any catalog; it is not "trusted" without --trust
+# or under another admin key; and every way of tampering with it fails
+# (exit 1) with the file named: each file edited by one byte, removed or
+# renamed, both as it is and with SHA256SUMS recomputed to match (so that
+# the signatures, chains and proofs must catch it), an extra file, a
+# symbolic link, two custody lines swapped, signatures swapped between
+# items, a signer's key replaced by another valid key, and a checkpoint
+# from another catalog or from before the release.
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+for tool in sha256sum find sort; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "# skip: bundle tests ($tool not found)"
+		finish
+	fi
+done
+if ! "$BODYCAM" help release > /dev/null 2>&1; then
+	echo "# skip: bundle tests (this bodycam has no 'release')"
+	finish
+fi
+
+K=$TMP/keys
+M=$TMP/media
+W=$TMP/work
+mkdir -p "$K" "$M"
+DB=$TMP/cat.db
+B=$TMP/bundle		# the pristine bundle; tests change copies ($W)
+
+bc() {
+	"$BODYCAM" --catalog "$DB" "$@"
+}
+
+vb() {
+	"$BODYCAM" verify-bundle "$@"
+}
+
+# ------------------------------------------------------------------ set-up
+
+for k in admin cust aud dock other otheraud; do
+	"$BODYCAM" keygen "$k" --dir "$K" > "$TMP/$k.id" 2>&1
+done
+AUD_ID=$(grep -o '[0-9a-f]\{64\}' "$TMP/aud.id" | head -n 1)
+CUST_ID=$(grep -o '[0-9a-f]\{64\}' "$TMP/cust.id" | head -n 1)
+check "setup: keygen admin, cust, aud, dock, other, otheraud (ids read)" -- \
+    test -n "$AUD_ID" -a -n "$CUST_ID" -a -f "$K/other.pub"
+expect_exit 0 "setup: init" -- bc init --admin-key "$K/admin.pub" \
+    --origin example.org/t-bundle
+for kr in cust:custodian aud:auditor dock:ingest; do
+	expect_exit 0 "setup: key add ${kr%%:*} as ${kr#*:}" -- \
+	    bc key add "$K/${kr%%:*}.pub" --name "${kr%%:*}" \
+	    --role "${kr#*:}" --key "$K/admin.key"
+done
+cp "$DATA/stills/Apple.jpg" "$DATA/stills/Canon.jpg" "$DATA/stills/GPS.jpg" \
+    "$M/"
+chmod 644 "$M"/*
+expect_exit 0 "setup: register Apple.jpg (BWC-000001)" -- \
+    bc register "$M/Apple.jpg" --key "$K/dock.key"
+expect_exit 0 "setup: register Canon.jpg (BWC-000002)" -- \
+    bc register "$M/Canon.jpg" --key "$K/dock.key"
+expect_exit 0 "setup: custody access" -- \
+    bc custody add BWC-000001 access --key "$K/cust.key" --actor "Det. Smith"
+expect_exit 0 "setup: derive GPS.jpg from BWC-000001 (BWC-000003)" -- \
+    bc custody add BWC-000001 derive --file "$M/GPS.jpg" \
+    --reason "faces redacted" --key "$K/cust.key" --actor "AV tech"
+expect_exit 0 "setup: a checkpoint before the release" -- \
+    bc checkpoint --key "$K/aud.key" --out "$TMP/cp-before"
+expect_exit 0 "setup: release BWC-000001 BWC-000002 BWC-000003" -- \
+    bc release BWC-000001 BWC-000002 BWC-000003 --to "DA office" \
+    --authority "subpoena 2026-17" --key "$K/aud.key" --out "$B"
+check "setup: the bundle has parent/ files" -- \
+    test -f "$B/items/BWC-000003/parent/derive.jsonl"
+
+# another catalog: other keys, and one with the same keys but another log
+mkdir -p "$TMP/o1" "$TMP/o2"
+cp "$DATA/stills/GoPro.jpg" "$TMP/o1/"
+cp "$DATA/stills/GoPro.jpg" "$TMP/o2/"
+chmod 644 "$TMP/o1/GoPro.jpg" "$TMP/o2/GoPro.jpg"
+o1() { "$BODYCAM" --catalog "$TMP/o1.db" "$@"; }
+o2() { "$BODYCAM" --catalog "$TMP/o2.db" "$@"; }
+o1 init --admin-key "$K/other.pub" > /dev/null 2>&1
+o1 key add "$K/otheraud.pub" --name oa --role auditor --key "$K/other.key" \
+    > /dev/null 2>&1
+o1 register "$TMP/o1/GoPro.jpg" --key "$K/other.key" > /dev/null 2>&1
+o1 release BWC-000001 --to x --authority y --key "$K/otheraud.key" \
+    --out "$TMP/o1/bundle" > /dev/null 2>&1
+o2 init --admin-key "$K/admin.pub" > /dev/null 2>&1
+o2 key add "$K/aud.pub" --name aud --role auditor --key "$K/admin.key" \
+    > /dev/null 2>&1
+o2 register "$TMP/o2/GoPro.jpg" --key "$K/admin.key" > /dev/null 2>&1
+o2 release BWC-000001 --to x --authority y --key "$K/aud.key" \
+    --out "$TMP/o2/bundle" > /dev/null 2>&1
+check "setup: checkpoints of two other catalogs" -- \
+    test -s "$TMP/o1/bundle/checkpoint" -a -s "$TMP/o2/bundle/checkpoint"
+
+# ------------------------------------------------------ the untouched bundle
+
+# no catalog anywhere: verify-bundle must not need or make one
+export BODYCAM_CATALOG="$TMP/no-such-catalog.db"
+expect_exit 0 "untouched bundle, --trust admin.pub: exit 0" -- \
+    vb "$B" --trust "$K/admin.pub"
+expect_grep '^integrity: ok  authentic: ok  trusted: ok$' "$OUT" \
+    "untouched bundle: the summary says all three levels hold"
+expect_nogrep '^FAILED' "$OUT" "untouched bundle: no FAILED line"
+expect_grep '3 items, 1[0-9] custody events, [0-9]+ files' "$OUT" \
+    "untouched bundle: counts items, events and files"
+check "no catalog was opened or made" -- test ! -e "$TMP/no-such-catalog.db"
+expect_exit 0 "--catalog naming a missing file does not matter" -- \
+    "$BODYCAM" --catalog "$TMP/nope/x.db" verify-bundle "$B" \
+    --trust "$K/admin.pub"
+unset BODYCAM_CATALOG
+(cd "$B" && sha256sum -c --quiet SHA256SUMS) > /dev/null 2>&1
+expect_eq "$?" 0 "sha256sum -c agrees with the bundle's SHA256SUMS"
+
+expect_exit 0 "--json: exit 0" -- vb --json "$B" --trust "$K/admin.pub"
+json_check "$OUT" "d['integrity'] is True and d['authentic'] is True and d['trusted'] is True and d['failures'] == []" \
+    "--json: integrity, authentic, trusted true, no failures"
+json_check "$OUT" "d['items'] == 3 and d['events'] >= 10 and d['files'] == sum(1 for l in open('$B/SHA256SUMS'))" \
+    "--json: items 3, events, files as SHA256SUMS lists"
+json_check "$OUT" "sorted(d) == ['authentic', 'events', 'failures', 'files', 'integrity', 'items', 'trusted']" \
+    "--json: exactly the documented members"
+
+expect_exit 1 "without --trust: exit 1" -- vb "$B"
+expect_grep 'no trust anchor given: --trust ADMIN.pub' "$OUT" \
+    "without --trust: says so"
+expect_grep '^integrity: ok  authentic: ok  trusted: not checked$' "$OUT" \
+    "without --trust: integrity and authentic ok, trusted not checked"
+expect_exit 1 "without --trust, --json: exit 1" -- vb --json "$B"
+json_check "$OUT" "d['integrity'] is True and d['authentic'] is True and d['trusted'] is False" \
+    "without --trust, --json: integrity and authentic still true"
+json_check "$OUT" "[f['check'] for f in d['failures']] == ['trust-anchor'] and d['failures'][0]['level'] == 'trusted'" \
+    "without --trust, --json: one trusted-level failure"
+
+expect_exit 1 "--trust another admin key: exit 1" -- \
+    vb "$B" --trust "$K/other.pub"
+expect_grep '^FAILED  anchor\.pub  trust-anchor  ' "$OUT" \
+    "another admin key: anchor.pub fails trust-anchor"
+expect_grep '^integrity: ok  authentic: ok  trusted: FAILED$' "$OUT" \
+    "another admin key: trusted FAILED, the rest ok"
+expect_exit 1 "--trust another admin key, --json: exit 1" -- \
+    vb --json "$B" --trust "$K/other.pub"
+json_check "$OUT" "d['integrity'] and d['authentic'] and not d['trusted']" \
+    "another admin key, --json: not trusted, still authentic"
+expect_exit 1 "--trust the auditor's key (not the admin): exit 1" -- \
+    vb "$B" --trust "$K/aud.pub"
+
+# usage and environment
+expect_exit 2 "no DIR: exit 2" -- vb
+expect_exit 2 "two DIRs: exit 2" -- vb "$B" "$B"
+expect_exit 2 "unknown option: exit 2" -- vb "$B" --frobnicate
+expect_exit 2 "--trust without a value: exit 2" -- vb "$B" --trust
+expect_exit 2 "a missing DIR: exit 2" -- vb "$TMP/no-such-bundle"
+expect_grep 'no-such-bundle' "$ERR" "a missing DIR: named on stderr"
+expect_exit 2 "DIR is a file: exit 2" -- vb "$B/SHA256SUMS"
+expect_exit 2 "--trust a missing file: exit 2" -- vb "$B" --trust "$TMP/x.pub"
+expect_exit 2 "--trust a private key: exit 2" -- vb "$B" --trust "$K/admin.key"
+expect_exit 2 "--trust a file that is not a key: exit 2" -- \
+    vb "$B" --trust "$B/SHA256SUMS"
+mkdir "$TMP/empty"
+expect_exit 1 "an empty directory: exit 1" -- \
+    vb "$TMP/empty" --trust "$K/admin.pub"
+expect_grep '^FAILED  SHA256SUMS  missing' "$OUT" \
+    "an empty directory: SHA256SUMS missing"
+expect_exit 0 "verify-bundle --help: exit 0" -- vb --help
+expect_grep 'trust ADMIN\.pub' "$OUT" "--help names --trust ADMIN.pub"
+
+# ------------------------------------------------------------- tampering
+
+fresh() {
+	rm -rf "$W"
+	cp -R "$B" "$W"
+}
+
+# recompute SHA256SUMS as a careful forger would
+resum() {
+	(
+		cd "$W" || exit 1
+		find . -type f ! -path ./SHA256SUMS | sed 's|^\./||' |
+		    LC_ALL=C sort | while IFS= read -r f; do
+			sha256sum "$f"
+		done > "$TMP/sums" && mv "$TMP/sums" SHA256SUMS
+	)
+}
+
+# tampered DESC FILE: verify-bundle exits 1 and a FAILED line names FILE
+tampered() {
+	expect_exit 1 "$1: exit 1" -- vb "$W" --trust "$K/admin.pub"
+	if grep '^FAILED' "$OUT" | grep -F -q -- "$2"; then
+		pass "$1: names $2"
+	else
+		fail "$1: names $2"
+		show_file stdout "$OUT"
+	fi
+}
+
+# authentic_fails DESC: with SHA256SUMS recomputed the files are intact,
+# and the authentic level fails
+authentic_fails() {
+	expect_grep '^integrity: ok  authentic: FAILED' "$OUT" \
+	    "$1: integrity ok, authentic FAILED"
+}
+
+FILES=$(cd "$B" && find . -type f | sed 's|^\./||' | LC_ALL=C sort)
+NFILES=$(printf '%s\n' "$FILES" | wc -l | tr -d ' ')
+check "the bundle has files to tamper with ($NFILES)" -- test "$NFILES" -ge 25
+
+for f in $FILES; do
+	sz=$(size_of "$B/$f")
+	off=$((sz / 2))
+
+	fresh
+	flip_byte "$W/$f" "$off"
+	tampered "one byte of $f edited" "$f"
+
+	fresh
+	rm "$W/$f"
+	tampered "$f removed" "$f"
+
+	fresh
+	mv "$W/$f" "$W/$f.renamed"
+	tampered "$f renamed" "$f"
+
+	# with SHA256SUMS recomputed, only the format and the signatures can
+	# tell; VERIFY.md (instructions for people) and SHA256SUMS itself
+	# are not signed, so a forger who rewrites them is caught only
+	# through what they describe
+	case $f in
+	SHA256SUMS|VERIFY.md)
+		continue
+		;;
+	esac
+	fresh
+	flip_byte "$W/$f" "$off"
+	resum
+	tampered "one byte of $f edited, SHA256SUMS recomputed" "$f"
+	case $f in
+	media/*) ;;
+	*) authentic_fails "one byte of $f edited, SHA256SUMS recomputed" ;;
+	esac
+
+	fresh
+	rm "$W/$f"
+	resum
+	tampered "$f removed, SHA256SUMS recomputed" "$f"
+
+	fresh
+	mv "$W/$f" "$W/$f.renamed"
+	resum
+	tampered "$f renamed, SHA256SUMS recomputed" "$f"
+done
+
+fresh
+rm "$W/VERIFY.md"
+resum
+tampered "VERIFY.md removed, SHA256SUMS recomputed" "VERIFY.md"
+
+fresh
+echo "not part of it" > "$W/notes.txt"
+tampered "an extra file" "notes.txt"
+expect_grep '^FAILED  notes\.txt  extra-file  extra file' "$OUT" \
+    "an extra file: 'extra file', not listed in SHA256SUMS"
+resum
+tampered "an extra file, SHA256SUMS recomputed" "notes.txt"
+
+fresh
+echo x > "$W/items/BWC-000002/extra.json"
+resum
+tampered "an extra file in an item, SHA256SUMS recomputed" \
+    "items/BWC-000002/extra.json"
+
+fresh
+mkdir "$W/items/BWC-000002/parent"
+cp "$B/items/BWC-000003/parent/manifest.json" \
+    "$B/items/BWC-000003/parent/manifest.sig" "$W/items/BWC-000002/parent/"
+resum
+tampered "parent/ files given to an item that is not derived" \
+    "items/BWC-000002/parent/manifest.json"
+
+# links: even to the very same bytes, a bundle holds regular files only
+fresh
+rm "$W/media/Apple.jpg"
+ln -s "$B/media/Apple.jpg" "$W/media/Apple.jpg"
+tampered "a media file replaced by a symlink to the same bytes" \
+    "media/Apple.jpg"
+expect_grep '^FAILED  media/Apple\.jpg  symlink' "$OUT" \
+    "the symlink is named as one"
+fresh
+rm -rf "$W/items/BWC-000002"
+ln -s "$B/items/BWC-000002" "$W/items/BWC-000002"
+tampered "an item directory replaced by a symlink" "items/BWC-000002"
+fresh
+ln -s /etc/passwd "$W/passwd"
+tampered "a symlink out of the bundle" "passwd"
+if command -v mkfifo > /dev/null 2>&1; then
+	fresh
+	mkfifo "$W/media/pipe"
+	tampered "a FIFO in the bundle (and no hang)" "media/pipe"
+fi
+
+# two custody lines swapped
+fresh
+c=$W/items/BWC-000001/custody.jsonl
+{ sed -n 2p "$c"; sed -n 1p "$c"; sed -n '3,$p' "$c"; } > "$TMP/c.jsonl"
+mv "$TMP/c.jsonl" "$c"
+resum
+tampered "two custody lines swapped" "items/BWC-000001/custody.jsonl"
+authentic_fails "two custody lines swapped"
+expect_grep 'event-link' "$OUT" "two custody lines swapped: event-link"
+
+fresh
+c=$W/items/BWC-000001/custody.jsonl
+{ sed -n 1p "$c"; sed -n 3p "$c"; sed -n 2p "$c"; sed -n '4,$p' "$c"; } \
+    > "$TMP/c.jsonl"
+mv "$TMP/c.jsonl" "$c"
+resum
+tampered "custody lines 2 and 3 swapped" "items/BWC-000001/custody.jsonl"
+
+fresh
+sed '$d' "$B/items/BWC-000002/custody.jsonl" \
+    > "$W/items/BWC-000002/custody.jsonl"
+resum
+tampered "the last custody line (the release) dropped" \
+    "items/BWC-000002/proofs.json"
+
+# signatures swapped between items
+fresh
+cp "$B/items/BWC-000002/manifest.sig" "$W/items/BWC-000001/manifest.sig"
+cp "$B/items/BWC-000001/manifest.sig" "$W/items/BWC-000002/manifest.sig"
+resum
+tampered "manifest signatures swapped between items (1)" \
+    "items/BWC-000001/manifest.sig"
+tampered "manifest signatures swapped between items (2)" \
+    "items/BWC-000002/manifest.sig"
+authentic_fails "manifest signatures swapped between items"
+
+fresh
+sig2=$(sed -n '1s/.*,"sig":"\([^"]*\)"}$/\1/p' \
+    "$B/items/BWC-000002/custody.jsonl")
+c=$W/items/BWC-000001/custody.jsonl
+sed "1s|,\"sig\":\"[^\"]*\"}\$|,\"sig\":\"$sig2\"}|" \
+    "$B/items/BWC-000001/custody.jsonl" > "$c"
+resum
+check "an event's signature was swapped in" -- test "$(sha256_of "$c")" != \
+    "$(sha256_of "$B/items/BWC-000001/custody.jsonl")"
+tampered "an event signature swapped with another item's" \
+    "items/BWC-000001/custody.jsonl"
+expect_grep 'event-signature' "$OUT" "event signature swapped: event-signature"
+
+# a signer key replaced by another valid key
+fresh
+cp "$K/cust.pub" "$W/signers/$AUD_ID.pub"
+resum
+tampered "a signer key replaced by another valid key" "signers/$AUD_ID.pub"
+authentic_fails "a signer key replaced by another valid key"
+fresh
+rm "$W/signers/$AUD_ID.pub"
+cp "$K/cust.pub" "$W/signers/$AUD_ID.pub"
+cp "$K/aud.pub" "$W/signers/$CUST_ID.pub"
+resum
+tampered "two signer keys swapped (1)" "signers/$AUD_ID.pub"
+tampered "two signer keys swapped (2)" "signers/$CUST_ID.pub"
+
+# checkpoints that are not this release's
+fresh
+cp "$TMP/o1/bundle/checkpoint" "$W/checkpoint"
+resum
+tampered "the checkpoint of another catalog (other keys)" "checkpoint"
+authentic_fails "the checkpoint of another catalog"
+fresh
+cp "$TMP/o2/bundle/checkpoint" "$W/checkpoint"
+resum
+tampered "the checkpoint of another catalog (the same keys)" "checkpoint"
+fresh
+cp "$TMP/cp-before" "$W/checkpoint"
+resum
+tampered "a checkpoint of this log from before the release" "checkpoint"
+
+# keys.jsonl without its last document (dock's authorisation): the chain
+# of key documents still holds and every signature verifies, but dock
+# was never an ingest station of this catalog: not trusted
+fresh
+sed '$d' "$B/keys.jsonl" > "$W/keys.jsonl"
+resum
+tampered "keys.jsonl without the ingest key's authorisation" \
+    "items/BWC-000001/manifest.json"
+expect_grep '^FAILED  items/BWC-000002/manifest\.json  signer-authority  ' \
+    "$OUT" "the manifests dock signed fail signer-authority"
+expect_grep '^integrity: ok  authentic: ok  trusted: FAILED$' "$OUT" \
+    "a signer without authority: integrity and authentic ok, trusted FAILED"
+
+# the other catalog's anchor, keys and signers: a consistent forgery
+fresh
+cp "$TMP/o1/bundle/anchor.pub" "$W/anchor.pub"
+resum
+tampered "another catalog's anchor.pub" "anchor.pub"
+
+# SHA256SUMS itself: strict format
+fresh
+sed 's/  /  .\//' "$B/SHA256SUMS" > "$W/SHA256SUMS"
+tampered "SHA256SUMS with ./ paths" "SHA256SUMS"
+fresh
+LC_ALL=C sort -r "$B/SHA256SUMS" > "$W/SHA256SUMS"
+tampered "SHA256SUMS not sorted" "SHA256SUMS"
+fresh
+awk '{ printf "%s  %s\n", toupper($1), $2 }' "$B/SHA256SUMS" > "$W/SHA256SUMS"
+tampered "SHA256SUMS with upper-case hex" "SHA256SUMS"
+fresh
+sed 's/  / /' "$B/SHA256SUMS" > "$W/SHA256SUMS"
+tampered "SHA256SUMS with one space" "SHA256SUMS"
+fresh
+printf '%s  ../../etc/passwd\n' "$(sha256_of /etc/passwd)" \
+    >> "$W/SHA256SUMS"
+tampered "SHA256SUMS naming ../../etc/passwd" "SHA256SUMS"
+fresh
+printf '%s  /etc/passwd\n' "$(sha256_of /etc/passwd)" | cat - "$B/SHA256SUMS" \
+    > "$W/SHA256SUMS"
+tampered "SHA256SUMS naming /etc/passwd" "SHA256SUMS"
+
+# a bundle made without media passes
+expect_exit 0 "setup: a second release, --no-media" -- \
+    bc release BWC-000002 --to "PD" --authority "discovery" \
+    --key "$K/aud.key" --out "$TMP/nomedia" --no-media
+expect_exit 0 "a --no-media bundle passes" -- \
+    vb "$TMP/nomedia" --trust "$K/admin.pub"
+check "the --no-media bundle has no media/" -- test ! -e "$TMP/nomedia/media"
+
+finish
