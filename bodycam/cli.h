@@ -105,4 +105,18 @@ json_t *bc_cli_json_hex(const uint8_t h[BC_SHA256_LEN]);
  */
 void bc_cli_csv_field(FILE *fp, const char *s, int last);
 
+/*
+ * Creates path for an output file that must be new (O_EXCL, O_NOFOLLOW,
+ * mode 0644): an existing file or link is never written over
+ * (BC_ERR_EXISTS).  Returns 0 with *fd open, or the error.
+ */
+int bc_cli_create_new(const char *path, int *fd, struct bc_err *err);
+
+/*
+ * Writes all of buf to fd (from bc_cli_create_new), syncs and closes it;
+ * removes path when any of that fails.
+ */
+int bc_cli_write_new(int fd, const char *path, const char *buf, size_t len,
+    struct bc_err *err);
+
 #endif /* BODYCAM_CLI_H */

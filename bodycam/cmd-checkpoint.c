@@ -15,51 +15,6 @@
 
 #include "cli.h"
 
-/* Creates the output file, which must be new: never replaces one. */
-static int
-create_new(const char *path, int *fd, struct bc_err *err)
-{
-	*fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (*fd == -1)
-		return bc_err_set(err, errno == EEXIST ? BC_ERR_EXISTS :
-		    BC_ERR_IO, "%s: %s%s", path, strerror(errno),
-		    errno == EEXIST ? " (a checkpoint file is never "
-		    "overwritten)" : "");
-	return 0;
-}
-
-/* Writes the note to fd, from create_new; removes the file on failure. */
-static int
-write_new(int fd, const char *path, const char *note, size_t len,
-    struct bc_err *err)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < len) {
-		if ((n = write(fd, note + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (off < len || fsync(fd) == -1) {
-		int e = errno;
-
-		close(fd);
-		unlink(path);
-		return bc_err_set(err, BC_ERR_IO, "%s: %s", path, strerror(e));
-	}
-	if (close(fd) == -1) {
-		unlink(path);
-		return bc_err_set(err, BC_ERR_IO, "%s: %s", path,
-		    strerror(errno));
-	}
-	return 0;
-}
-
 static int
 cmd_checkpoint(struct bc_ctx *ctx, int argc, char **argv)
 {
@@ -102,7 +57,7 @@ cmd_checkpoint(struct bc_ctx *ctx, int argc, char **argv)
 	if ((st = bc_cli_open_catalog(ctx)) != 0)
 		goto done;
 	/* the file first: a checkpoint is not signed for nowhere */
-	if (out != NULL && (r = create_new(out, &fd, &err)) != 0) {
+	if (out != NULL && (r = bc_cli_create_new(out, &fd, &err)) != 0) {
 		st = bc_cli_fail(r, &err);
 		goto done;
 	}
@@ -123,7 +78,7 @@ cmd_checkpoint(struct bc_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	if (fd != -1) {
-		r = write_new(fd, out, row.note, row.note_len, &err);
+		r = bc_cli_write_new(fd, out, row.note, row.note_len, &err);
 		fd = -1;
 		if (r != 0) {
 			st = bc_cli_fail(r, &err);

@@ -860,54 +860,6 @@ render_csv(FILE *fp, const struct report *rp)
 	}
 }
 
-/*
- * Creates the output file, which must be new: a report is never written
- * over another file.
- */
-static int
-create_new(const char *path, int *fd, struct bc_err *err)
-{
-	*fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (*fd == -1)
-		return bc_err_set(err, errno == EEXIST ? BC_ERR_EXISTS :
-		    BC_ERR_IO, "%s: %s%s", path, strerror(errno),
-		    errno == EEXIST ? " (a report is never written over a "
-		    "file)" : "");
-	return 0;
-}
-
-/* Writes all of buf to fd and closes it; removes path on failure. */
-static int
-write_new(int fd, const char *path, const char *buf, size_t len,
-    struct bc_err *err)
-{
-	size_t off = 0;
-	ssize_t n;
-	int e;
-
-	while (off < len) {
-		if ((n = write(fd, buf + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (off < len || fsync(fd) == -1) {
-		e = errno;
-		close(fd);
-		unlink(path);
-		return bc_err_set(err, BC_ERR_IO, "%s: %s", path, strerror(e));
-	}
-	if (close(fd) == -1) {
-		e = errno;
-		unlink(path);
-		return bc_err_set(err, BC_ERR_IO, "%s: %s", path, strerror(e));
-	}
-	return 0;
-}
-
 static void
 report_clear(struct report *rp)
 {
@@ -1003,7 +955,7 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 	}
 	if (st != 0)
 		goto out;
-	if (out != NULL && (r = create_new(out, &fd, &err)) != 0) {
+	if (out != NULL && (r = bc_cli_create_new(out, &fd, &err)) != 0) {
 		st = bc_cli_fail(r, &err);
 		goto out;
 	}
@@ -1041,7 +993,7 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 	}
 	mem = NULL;
 	if (fd != -1) {
-		r = write_new(fd, out, buf, len, &err);
+		r = bc_cli_write_new(fd, out, buf, len, &err);
 		fd = -1;
 		if (r != 0) {
 			st = bc_cli_fail(r, &err);

@@ -1,10 +1,13 @@
 /*
  * cmd.c - the command table and the CLI's message helpers.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -178,6 +181,47 @@ bc_cli_csv_field(FILE *fp, const char *s, int last)
 		fputs(s, fp);
 	}
 	putc(last ? '\n' : ',', fp);
+}
+
+int
+bc_cli_create_new(const char *path, int *fd, struct bc_err *err)
+{
+	*fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (*fd == -1)
+		return bc_err_set(err, errno == EEXIST ? BC_ERR_EXISTS :
+		    BC_ERR_IO, "%s: %s%s", path, strerror(errno),
+		    errno == EEXIST ? " (an output file is never written "
+		    "over)" : "");
+	return 0;
+}
+
+int
+bc_cli_write_new(int fd, const char *path, const char *buf, size_t len,
+    struct bc_err *err)
+{
+	size_t off = 0;
+	ssize_t n;
+	int e = 0;
+
+	while (off < len) {
+		if ((n = write(fd, buf + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			e = errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (e == 0 && fsync(fd) == -1)
+		e = errno;
+	if (close(fd) == -1 && e == 0)
+		e = errno;
+	if (e != 0) {
+		unlink(path);
+		return bc_err_set(err, BC_ERR_IO, "%s: %s", path, strerror(e));
+	}
+	return 0;
 }
 
 int
