@@ -102,6 +102,8 @@ struct item {
 	char		*media;			/* media/<name>, or NULL */
 	int		 has_media;		/* its file, there or listed */
 	int		 purged;
+	int		 media_said;		/* the last event, a release:
+						   1 included, 2 omitted */
 };
 
 /* The state of one check. */
@@ -1475,6 +1477,12 @@ check_custody(struct vb *v, struct item *it, const json_t *mdoc,
 			role = mdoc != NULL ? manifest_role(mdoc) :
 			    BC_ROLE_INGEST | BC_ROLE_CUSTODIAN;
 		check_authority(v, path, what, s, role, bc_doc_str(doc, "at"));
+		/* what the release that made the bundle says of the media */
+		it->media_said = 0;
+		if (action != NULL && strcmp(action, "release") == 0 &&
+		    (s = bc_doc_str(doc, "details.media")) != NULL)
+			it->media_said = strcmp(s, "included") == 0 ? 1 :
+			    strcmp(s, "omitted") == 0 ? 2 : 0;
 		json_decref(doc);
 	}
 	it->purged = st.purged;
@@ -2026,11 +2034,19 @@ cross_check(struct vb *v)
 		    "the tree the bundle's proofs were made for (%zu of %zu "
 		    "items' proofs.json disagree): the checkpoint of another "
 		    "log or time", v->cp_mismatch, v->nitems);
-	if (nmedia == 0)
-		return;		/* made without media */
 	for (i = 0; i < v->nitems; i++) {
 		it = &v->items[i];
-		if (!it->has_media && !it->purged && it->media != NULL)
+		/* the signed release says whether the media were included */
+		if (it->media_said == 1 && !it->has_media && it->media != NULL)
+			fail(v, LVL_INTEGRITY, it->media, "media-missing",
+			    "the signed release includes this file, and the "
+			    "bundle does not");
+		else if (it->media_said == 2 && it->has_media)
+			fail(v, LVL_INTEGRITY, it->media, "media-unexpected",
+			    "the signed release omits the media, and the "
+			    "bundle carries this file");
+		else if (it->media_said == 0 && nmedia > 0 &&
+		    !it->has_media && !it->purged && it->media != NULL)
 			fail(v, LVL_INTEGRITY, it->media, "media-missing",
 			    "the bundle carries media, but not this item's "
 			    "file");

@@ -188,6 +188,11 @@ rule_check(struct bc_custody_state *st, const json_t *event,
 		    strcmp(st->last_verify, "passed") != 0)
 			return bc_err_set(why, BC_ERR_INTEGRITY,
 			    "release not right after a passing verification");
+		s = json_string_value(json_object_get(details, "media"));
+		if (json_object_get(details, "media") != NULL && (s == NULL ||
+		    (strcmp(s, "included") != 0 && strcmp(s, "omitted") != 0)))
+			return bc_err_set(why, BC_ERR_INTEGRITY, "release "
+			    "media is neither 'included' nor 'omitted'");
 		break;
 	case BC_ACT_DERIVE:
 		child = json_object_get(details, "child");
@@ -451,7 +456,8 @@ make_details(int a, const struct bc_custody_req *req, const char *sha256,
 	    put_opt(d, "location", req->location) ||
 	    put_opt(d, "reason", req->reason) ||
 	    put_opt(d, "to", req->to) ||
-	    put_opt(d, "note", req->note))
+	    put_opt(d, "note", req->note) ||
+	    (a == BC_ACT_RELEASE && put_opt(d, "media", req->media)))
 		goto bad;
 	switch (a) {
 	case BC_ACT_COPY:

@@ -156,6 +156,10 @@ static const char verify_md[] =
     "\t\tgrep -q \"\\\"seq\\\":$((i - 1)),\" \"$W/ev\"\n"
     "\t\tprev=$(sha256sum < \"$W/ev\" | cut -c1-64)\n"
     "\tdone\n"
+    "\t# the release, the last event, says whether the media came too\n"
+    "\tif grep -q '\"media\":\"included\"' \"$W/ev\"; then\n"
+    "\t\t[ \"$(sha256sum < \"media/$name\" | cut -c1-64)\" = \"$sha\" ]\n"
+    "\tfi\n"
     "\tif [ -d \"$d/parent\" ]; then\n"
     "\t\tpm=\"$d/parent/manifest.json\"\n"
     "\t\tsig_ok \"$(grep -o '\"registered\":{[^}]*}' \"$pm\" | field key)\" \"$pm\" \"$d/parent/manifest.sig\"\n"
@@ -901,6 +905,7 @@ release_locked(struct bc_catalog *cat, const struct bc_key *key,
 		q.actor = actor;
 		q.to = opts->recipient;
 		q.reason = opts->authority;
+		q.media = opts->no_media ? "omitted" : "included";
 		if ((r = bc_custody_add_locked(cat, key, ri[i].it->id, &q,
 		    NULL, NULL, NULL, &cr, err)) != 0)
 			goto out;

@@ -451,6 +451,8 @@ START_TEST(test_rule_release)
 	rule_refused(&st, "release", D(",\"reason\":\"subpoena\""),
 	    "recipient");
 	rule_refused(&st, "release", D(",\"to\":\"DA\""), "no reason");
+	rule_refused(&st, "release", D(",\"to\":\"DA\",\"reason\":\"s\","
+	    "\"media\":\"some\""), "neither 'included' nor 'omitted'");
 	rule_ok(&st, "release", REL("DA", "subpoena"));
 	ck_assert_int_eq(st.last_action, BC_ACT_RELEASE);
 	/* a second release needs a verification of its own */

@@ -95,6 +95,9 @@ struct bc_custody_req {
 	const char *const *failed;
 	size_t		 nfailed;
 	const char	*measured;		/* hex SHA-256 seen, or NULL */
+	/* release only: "included" or "omitted", what the bundle holds of
+	   the media, or NULL */
+	const char	*media;
 	bc_progress_fn	 progress;		/* while hashing --file */
 	void		*progress_arg;
 };

@@ -427,4 +427,19 @@ expect_exit 0 "a --no-media bundle passes" -- \
     vb "$TMP/nomedia" --trust "$K/admin.pub"
 check "the --no-media bundle has no media/" -- test ! -e "$TMP/nomedia/media"
 
+# what the signed release says of the media is held to the bundle
+fresh
+rm -r "$W/media"
+resum
+tampered "every media file removed, sums redone" "media/"
+expect_grep "media-missing.*signed release includes" "$OUT" \
+    "  the signed release says the media were included"
+rm -rf "$W"
+cp -R "$TMP/nomedia" "$W"
+mkdir "$W/media"
+cp "$B/media/$(ls "$B/media" | head -n 1)" "$W/media/"
+resum
+expect_exit 1 "media added to a --no-media bundle, sums redone: exit 1" -- \
+    vb "$W" --trust "$K/admin.pub"
+
 finish

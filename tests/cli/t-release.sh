@@ -135,6 +135,13 @@ expect_exit 0 "release --no-media" -- \
     bc release BWC-000002 --to "Public" --authority "records request 88" \
     --key "$K/admin.key" --out "$W/nomedia" --no-media
 check "  has no media/" -- test ! -e "$W/nomedia/media"
+expect_eq "$(q "$DB" "SELECT json_extract(body, '\$.details.media') FROM events
+    WHERE item = (SELECT manifest_hash FROM items WHERE id = 'BWC-000002')
+    ORDER BY seq DESC LIMIT 1")" "omitted" "  and its signed release says so"
+expect_eq "$(q "$DB" "SELECT json_extract(body, '\$.details.media') FROM events
+    WHERE item = (SELECT manifest_hash FROM items WHERE id = 'BWC-000001')
+    ORDER BY seq DESC LIMIT 1")" "included" \
+    "a release with media says 'included'"
 
 # ------------------------------------------------------------- VERIFY.md
 
@@ -177,6 +184,7 @@ tamper "an actor rewritten, sums redone" "sed -i 's/\"actor\":\"Det. Smith\"/\"a
 tamper "two custody lines swapped, sums redone" "sed -i '1{h;d};2{G}' items/BWC-000001/custody.jsonl" resum
 tamper "the last custody line dropped, sums redone" "sed -i '\$d' items/BWC-000001/custody.jsonl" resum
 tamper "a manifest signature from another item, sums redone" "cp items/BWC-000003/manifest.sig items/BWC-000001/manifest.sig" resum
+tamper "every media file removed, sums redone" "rm -r media; grep -v ' media/' SHA256SUMS > S; mv S SHA256SUMS"
 tamper "an extra file" "echo hello > extra.txt"
 tamper "a file removed" "rm keys.jsonl"
 tamper "a proof hash changed, sums redone" "sed -i '1s/ \([0-9a-f]\)\([0-9a-f]*\)\$/ 0\2/' items/BWC-000001/proofs.txt" resum
