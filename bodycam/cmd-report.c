@@ -197,7 +197,6 @@ static int
 gather_log(struct bc_catalog *cat, struct report *rp, struct bc_err *err)
 {
 	struct bc_err e = { "" };
-	uint8_t root[BC_SHA256_LEN];
 	int r;
 
 	/* a broken keyring still names the keys it proved */
@@ -214,10 +213,9 @@ gather_log(struct bc_catalog *cat, struct report *rp, struct bc_err *err)
 		return bc_err_set(err, rp->cp_status, "%s", rp->cp_err.msg);
 	if (rp->cp_status != 0)
 		return 0;
-	r = bc_tlog_root(cat, rp->cp.size, root, &e);
-	if (r == 0)
-		rp->cp_root_ok = memcmp(root, rp->cp.root, sizeof(root)) == 0;
-	else if (r != BC_ERR_INTEGRITY && r != BC_ERR_NOT_FOUND)
+	r = bc_tlog_holds(cat, rp->cp.size, rp->cp.root, &e);
+	rp->cp_root_ok = r == 0;
+	if (r != 0 && r != BC_ERR_INTEGRITY)
 		return bc_err_set(err, r, "%s", e.msg);
 	return 0;
 }

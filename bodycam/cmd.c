@@ -110,7 +110,7 @@ bc_cli_checkpoint_file(struct bc_ctx *ctx, const struct bc_keyring *kr,
 {
 	struct bc_err err = { "" };
 	char origin[BC_ORIGIN_MAX + 1];
-	uint8_t root[BC_SHA256_LEN];
+	struct bc_err held = { "" };
 	int r;
 
 	*note = NULL;
@@ -133,16 +133,10 @@ bc_cli_checkpoint_file(struct bc_ctx *ctx, const struct bc_keyring *kr,
 		    "(%.16s...), a key revoked at %s: trust it only if you "
 		    "received it before then\n", path, sc->signer_name,
 		    sc->signer, sc->revoked);
-	if (sc->cp.size > 0) {
-		if ((r = bc_tlog_root(ctx->cat, sc->cp.size, root, &err)) != 0)
-			goto fail;
-		if (memcmp(root, sc->cp.root, sizeof(root)) != 0) {
-			r = bc_err_set(&err, BC_ERR_INTEGRITY, "consistency: "
-			    "the log no longer gives the root that %s signed "
-			    "for its %llu leaves: history was rewritten", path,
-			    (unsigned long long)sc->cp.size);
-			goto fail;
-		}
+	if ((r = bc_tlog_holds(ctx->cat, sc->cp.size, sc->cp.root,
+	    &held)) != 0) {
+		bc_err_set(&err, r, "%s: consistency: %s", path, held.msg);
+		goto fail;
 	}
 	return 0;
  fail:

@@ -3,6 +3,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "bodycam/error.h"
 
@@ -86,6 +87,26 @@ bc_err_set(struct bc_err *err, int code, const char *fmt, ...)
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 		va_end(ap);
 	}
+	return code;
+}
+
+int
+bc_err_wrap(struct bc_err *err, int code, const char *fmt, ...)
+{
+	char old[sizeof(err->msg)];
+	size_t n;
+	va_list ap;
+
+	if (err == NULL)
+		return code;
+	memcpy(old, err->msg, sizeof(old));
+	old[sizeof(old) - 1] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	n = strlen(err->msg);
+	if (old[0] != '\0' && n < sizeof(err->msg))
+		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", old);
 	return code;
 }
 

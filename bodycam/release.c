@@ -436,26 +436,31 @@ copy_media(struct bundle *b, const char *src, const char *rel,
     const char *sha256, int64_t size)
 {
 	struct bc_file_hash fh;
-	char path[4096], hex[BC_SHA256_HEX];
-	static char buf[1 << 20];
+	char path[4096], hex[BC_SHA256_HEX], *buf;
+	const size_t bufsz = 1 << 20;
 	ssize_t n, w;
 	size_t off;
 	int in, out, r = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", b->tmp, rel);
-	if ((in = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+	if ((buf = malloc(bufsz)) == NULL)
+		return bc_err_set(b->err, BC_ERR_NOMEM, "out of memory");
+	if ((in = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		free(buf);
 		return bc_err_set(b->err, BC_ERR_IO, "%s: %s", src,
 		    strerror(errno));
+	}
 	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    0644);
 	if (out == -1) {
 		r = bc_err_set(b->err, BC_ERR_IO, "%s: %s", path,
 		    strerror(errno));
 		close(in);
+		free(buf);
 		return r;
 	}
 	for (;;) {
-		if ((n = read(in, buf, sizeof(buf))) == -1) {
+		if ((n = read(in, buf, bufsz)) == -1) {
 			if (errno == EINTR)
 				continue;
 			r = bc_err_set(b->err, BC_ERR_IO, "%s: %s", src,
@@ -480,6 +485,7 @@ copy_media(struct bundle *b, const char *src, const char *rel,
 			break;
 	}
 	close(in);
+	free(buf);
 	if (r == 0 && fsync(out) == -1)
 		r = bc_err_set(b->err, BC_ERR_IO, "%s: %s", path,
 		    strerror(errno));

@@ -20,8 +20,8 @@
 
 #define HLEN	BC_SHA256_LEN
 
-static int leaf_matches(struct bc_catalog *, uint64_t, const void *, size_t,
-    struct bc_err *);
+static int leaf_matches(struct bc_catalog *, uint64_t,
+    const uint8_t[BC_SHA256_LEN], struct bc_err *);
 
 static int
 has_role(const struct bc_keyring_entry *e)
@@ -122,9 +122,25 @@ bc_tlog_root(struct bc_catalog *cat, uint64_t size, uint8_t root[HLEN],
 		    " leaves, fewer than %" PRIu64 ": records were deleted, "
 		    "or the catalog was rolled back", have, size);
 	if ((r = stored_root(cat, size, root, err)) == BC_ERR_NOT_FOUND)
-		r = bc_err_set(err, BC_ERR_INTEGRITY, "the stored tree is "
-		    "incomplete: %s", err ? err->msg : "");
+		r = bc_err_wrap(err, BC_ERR_INTEGRITY, "the stored tree is "
+		    "incomplete");
 	return r;
+}
+
+int
+bc_tlog_holds(struct bc_catalog *cat, uint64_t size,
+    const uint8_t root[HLEN], struct bc_err *err)
+{
+	uint8_t got[HLEN];
+	int r;
+
+	if ((r = bc_tlog_root(cat, size, got, err)) != 0)
+		return r;
+	if (memcmp(got, root, HLEN) != 0)
+		return bc_err_set(err, BC_ERR_INTEGRITY, "the log no longer "
+		    "gives the root signed for its first %" PRIu64 " leaves: "
+		    "records were removed or rewritten", size);
+	return 0;
 }
 
 /*
@@ -165,25 +181,13 @@ bc_tlog_checkpoint_locked(struct bc_catalog *cat, const struct bc_key *key,
 	/* never sign a log that no longer extends the last checkpoint */
 	if ((r = bc_catalog_checkpoints(cat, 1, &prev, &nprev, err)) != 0)
 		goto out;
-	if (nprev == 1) {
-		uint8_t old[HLEN];
-
-		if (prev->size > size) {
-			r = bc_err_set(err, BC_ERR_INTEGRITY, "the log has "
-			    "%" PRIu64 " leaves, fewer than the last "
-			    "checkpoint's %" PRIu64 "; refusing to sign",
-			    size, prev->size);
-			goto out;
-		}
-		if ((r = stored_root(cat, prev->size, old, err)) != 0)
-			goto out;
-		if (memcmp(old, prev->root, HLEN) != 0) {
-			r = bc_err_set(err, BC_ERR_INTEGRITY, "the log no "
-			    "longer gives the root of the last checkpoint "
-			    "(size %" PRIu64 "); refusing to sign",
-			    prev->size);
-			goto out;
-		}
+	if (nprev == 1 && (r = bc_tlog_holds(cat, prev->size, prev->root,
+	    err)) != 0) {
+		if (r == BC_ERR_INTEGRITY && err != NULL)
+			snprintf(err->msg + strlen(err->msg),
+			    sizeof(err->msg) - strlen(err->msg), " (the last "
+			    "checkpoint); refusing to sign");
+		goto out;
 	}
 	if ((r = bc_checkpoint_text(origin, size, root, &text, &textlen,
 	    err)) != 0 ||
@@ -281,26 +285,31 @@ bc_tlog_inclusion(struct bc_catalog *cat, uint64_t index, const void *data,
 		    "not in a tree of %" PRIu64 " leaves", index, size);
 	if ((r = bc_merkle_leaf_hash(data, len, out->leaf)) != 0)
 		return bc_err_set(err, r, "SHA-256 failed");
-	if ((r = leaf_matches(cat, index, data, len, err)) != 0)
+	if ((r = leaf_matches(cat, index, out->leaf, err)) != 0)
 		return r;
 	bc_catalog_log_store(cat, &store);
 	if ((r = bc_merkle_inclusion_proof(&store, index, size, &out->proof,
 	    &out->n, err)) != 0) {
 		if (r == BC_ERR_NOT_FOUND || r == BC_ERR_INTEGRITY)
-			r = bc_err_set(err, BC_ERR_INTEGRITY, "leaf %" PRIu64
-			    ": the stored tree is incomplete: %s", index,
-			    err ? err->msg : "");
+			r = bc_err_wrap(err, BC_ERR_INTEGRITY, "leaf %" PRIu64
+			    ": the stored tree is incomplete", index);
 		return r;
 	}
 	r = bc_merkle_verify_inclusion(index, size, out->leaf,
 	    (const uint8_t (*)[HLEN])out->proof, out->n, root);
 	if (r == BC_ERR_INTEGRITY || r == BC_ERR_MALFORMED)
-		return bc_err_set(err, BC_ERR_INTEGRITY, "leaf %" PRIu64 ": "
+		r = bc_err_set(err, BC_ERR_INTEGRITY, "leaf %" PRIu64 ": "
 		    "not included in the tree of %" PRIu64 " leaves whose "
 		    "root was given", index, size);
-	if (r != 0)
-		return bc_err_set(err, r, "SHA-256 failed");
-	return 0;
+	else if (r != 0)
+		r = bc_err_set(err, r, "SHA-256 failed");
+	if (r != 0) {
+		/* no proof leaves on failure */
+		bc_merkle_proof_free(out->proof);
+		out->proof = NULL;
+		out->n = 0;
+	}
+	return r;
 }
 
 int
@@ -329,8 +338,8 @@ bc_tlog_consistency(struct bc_catalog *cat, uint64_t m, uint64_t n,
 	    (r = bc_merkle_consistency_proof(&store, m, n, proof, count,
 	    err)) != 0) {
 		if (r == BC_ERR_NOT_FOUND)
-			r = bc_err_set(err, BC_ERR_INTEGRITY, "the stored "
-			    "tree is incomplete: %s", err ? err->msg : "");
+			r = bc_err_wrap(err, BC_ERR_INTEGRITY, "the stored "
+			    "tree is incomplete");
 		return r;
 	}
 	r = bc_merkle_verify_consistency(m, n, want_m ? want_m : root_m,
@@ -352,15 +361,13 @@ bc_tlog_consistency(struct bc_catalog *cat, uint64_t m, uint64_t n,
 
 /* Whether data hashes to the stored leaf index: 0 or BC_ERR_INTEGRITY. */
 static int
-leaf_matches(struct bc_catalog *cat, uint64_t index, const void *data,
-    size_t len, struct bc_err *err)
+leaf_matches(struct bc_catalog *cat, uint64_t index,
+    const uint8_t mine[HLEN], struct bc_err *err)
 {
 	struct bc_merkle_store store;
-	uint8_t mine[HLEN], stored[HLEN];
+	uint8_t stored[HLEN];
 	int r;
 
-	if (bc_merkle_leaf_hash(data, len, mine) != 0)
-		return bc_err_set(err, BC_ERR_CRYPTO, "SHA-256 failed");
 	bc_catalog_log_store(cat, &store);
 	if ((r = store.get(store.arg, 0, index, stored)) != 0) {
 		if (r == BC_ERR_NOT_FOUND || r == BC_ERR_INTEGRITY)
@@ -399,7 +406,11 @@ check_record(struct bc_catalog *cat, const struct bc_signed_checkpoint *sc,
 			    PRIu64 " leaves", leaf, size);
 	} else {
 		/* newer than the checkpoint: its leaf must be its own */
-		r = leaf_matches(cat, (uint64_t)leaf, data, len, &e);
+		uint8_t mine[HLEN];
+
+		if (bc_merkle_leaf_hash(data, len, mine) != 0)
+			return BC_ERR_CRYPTO;
+		r = leaf_matches(cat, (uint64_t)leaf, mine, &e);
 		if (r == 0)
 			return bc_verify_add_check(rep, 1, "log-inclusion",
 			    seq, "leaf %" PRId64 " is the record's own; %s",
@@ -418,7 +429,6 @@ bc_tlog_verify_item(struct bc_catalog *cat, const struct bc_keyring *kr,
 	struct bc_checkpoint_row row;
 	struct bc_signed_checkpoint sc;
 	struct bc_err e = { "" };
-	uint8_t root[HLEN];
 	const struct bc_signed_checkpoint *use = NULL;
 	const char *uncovered = "no checkpoint covers it yet";
 	size_t i;
@@ -435,10 +445,10 @@ bc_tlog_verify_item(struct bc_catalog *cat, const struct bc_keyring *kr,
 		    e.msg);
 	} else if (r == 0) {
 		struct bc_err e3 = { "" };
-		int r3 = stored_root(cat, sc.cp.size, root, &e3);
+		int r3 = bc_tlog_holds(cat, sc.cp.size, sc.cp.root, &e3);
 
 		uncovered = "not proved: the latest checkpoint fails";
-		if (r3 == 0 && memcmp(root, sc.cp.root, HLEN) == 0) {
+		if (r3 == 0) {
 			use = &sc;
 			uncovered = "newer than the latest checkpoint, which "
 			    "does not cover it yet";
@@ -447,12 +457,10 @@ bc_tlog_verify_item(struct bc_catalog *cat, const struct bc_keyring *kr,
 			    sc.cp.size, sc.signer_name, sc.signer,
 			    sc.revoked[0] ? ", a key revoked at " : "",
 			    sc.revoked);
-		} else if (r3 == 0 || r3 == BC_ERR_NOT_FOUND ||
-		    r3 == BC_ERR_INTEGRITY) {
+		} else if (r3 == BC_ERR_INTEGRITY) {
 			r = bc_verify_add_check(rep, 0, "log-checkpoint", -1,
-			    "the log no longer gives the root that the latest "
-			    "checkpoint (%" PRIu64 " leaves) signed: records "
-			    "were removed or rewritten", sc.cp.size);
+			    "the latest checkpoint (%" PRIu64 " leaves): %s",
+			    sc.cp.size, e3.msg);
 		} else {
 			r = bc_err_set(err, r3, "%s", e3.msg);
 		}

@@ -1931,6 +1931,49 @@ START_TEST(test_migrate_2_to_3)
 }
 END_TEST
 
+/* --- errors passed on ------------------------------------------------- */
+
+START_TEST(test_err_wrap)
+{
+	struct bc_err e = { "" };
+	char big[sizeof(e.msg) + 40];
+
+	/* what it meant here, in front of what went wrong below */
+	bc_err_set(&e, BC_ERR_NOT_FOUND, "merkle node (1, 2): not found");
+	ck_assert_int_eq(bc_err_wrap(&e, BC_ERR_INTEGRITY, "leaf %d: the "
+	    "stored tree is incomplete", 5), BC_ERR_INTEGRITY);
+	ck_assert_str_eq(e.msg, "leaf 5: the stored tree is incomplete: "
+	    "merkle node (1, 2): not found");
+	/* nothing below: the prefix alone */
+	bc_err_clear(&e);
+	bc_err_wrap(&e, BC_ERR_IO, "outer");
+	ck_assert_str_eq(e.msg, "outer");
+	/* long messages are cut, never overrun */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	bc_err_set(&e, BC_ERR_IO, "%s", "inner");
+	bc_err_wrap(&e, BC_ERR_IO, "%s", big);
+	ck_assert_uint_eq(strlen(e.msg), sizeof(e.msg) - 1);
+	ck_assert_int_eq(bc_err_wrap(NULL, BC_ERR_IO, "x"), BC_ERR_IO);
+}
+END_TEST
+
+START_TEST(test_incomplete_tree_says_why)
+{
+	struct bc_err e = { "" };
+	uint8_t root[BC_SHA256_LEN];
+
+	populate();
+	ck_assert_int_eq(tu_sql(catpath, "DROP TRIGGER nodes_no_delete;"
+	    " DELETE FROM nodes WHERE level = 4 AND idx = 0", NULL),
+	    SQLITE_OK);
+	ck_assert_int_eq(bc_tlog_root(cat, N_POP, root, &e),
+	    BC_ERR_INTEGRITY);
+	ck_assert_msg(tu_contains(e.msg, "the stored tree is incomplete: ") &&
+	    tu_contains(e.msg, "(4, 0)"), "%s", e.msg);
+}
+END_TEST
+
 static Suite *
 tlog_suite(void)
 {
@@ -1991,6 +2034,13 @@ tlog_suite(void)
 	tcase_add_test(tc, test_audit_edited_checkpoint);
 	tcase_add_test(tc, test_audit_rollback_against);
 	tcase_add_test(tc, test_audit_against_bad);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_err_wrap);
+	tcase_add_test(tc, test_incomplete_tree_says_why);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("migration");

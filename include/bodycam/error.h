@@ -60,4 +60,12 @@ int bc_err_set(struct bc_err *err, int code, const char *fmt, ...)
 /* Clears err->msg; err may be NULL. */
 void bc_err_clear(struct bc_err *err);
 
+/*
+ * Puts the message fmt says in front of err's own, "fmt: old", and
+ * returns code: for passing an error on with what it meant here (err's
+ * text may not be an argument of bc_err_set itself).  err may be NULL.
+ */
+int bc_err_wrap(struct bc_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif /* BODYCAM_ERROR_H */

@@ -71,6 +71,15 @@ int bc_tlog_latest(struct bc_catalog *cat, const struct bc_keyring *kr,
 int bc_tlog_root(struct bc_catalog *cat, uint64_t size,
     uint8_t root[BC_SHA256_LEN], struct bc_err *err);
 
+/*
+ * Whether the stored log still gives root for its first size leaves (a
+ * checkpoint's): 0, or BC_ERR_INTEGRITY with why (the log is smaller, its
+ * tree incomplete, or the root another: records were deleted, rewritten
+ * or rolled back), or the error that stopped the check.
+ */
+int bc_tlog_holds(struct bc_catalog *cat, uint64_t size,
+    const uint8_t root[BC_SHA256_LEN], struct bc_err *err);
+
 /* One record's inclusion proof. */
 struct bc_inclusion {
 	uint64_t	  index, size;
