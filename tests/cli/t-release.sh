@@ -187,7 +187,8 @@ tamper "a manifest signature from another item, sums redone" "cp items/BWC-00000
 tamper "every media file removed, sums redone" "rm -r media; grep -v ' media/' SHA256SUMS > S; mv S SHA256SUMS"
 tamper "an extra file" "echo hello > extra.txt"
 tamper "a file removed" "rm keys.jsonl"
-tamper "a proof hash changed, sums redone" "sed -i '1s/ \([0-9a-f]\)\([0-9a-f]*\)\$/ 0\2/' items/BWC-000001/proofs.txt" resum
+# the last hash's first digit: 0 becomes 1, anything else 0 (a real change)
+tamper "a proof hash changed, sums redone" "sed -i '1s/ 0\([0-9a-f]*\)\$/ 1\1/; t; 1s/ [1-9a-f]\([0-9a-f]*\)\$/ 0\1/' items/BWC-000001/proofs.txt" resum
 tamper "the checkpoint's size changed, sums redone" "sed -i '2s/.*/999/' checkpoint" resum
 audid=$(openssl pkey -pubin -in "$K/aud.pub" -outform DER | tail -c 32 |
     sha256sum | cut -c1-64)
