@@ -197,6 +197,41 @@ static const struct migration {
 	"    hash = NEW.hash OR leaf = NEW.leaf) BEGIN"
 	"  SELECT RAISE(ABORT, 'bodycam: key documents are append-only'); END;",
 	},
+
+	/*
+	 * 3 -> 4: bearer tokens of the HTTP service (token.h).  Only each
+	 * token's SHA-256 is kept.  A row is never deleted and changes once,
+	 * when revoked is set; the partial index lets a revoked token's name
+	 * be used again.  The replace trigger stops INSERT OR REPLACE from
+	 * deleting a row without the delete trigger firing.
+	 */
+	{
+	"CREATE TABLE tokens ("
+	"  id         INTEGER PRIMARY KEY,"
+	"  name       TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),"
+	"  role       INTEGER NOT NULL CHECK (role IN (1, 2, 4, 8)),"
+	"  hash       TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),"
+	"  created    TEXT NOT NULL,"
+	"  created_by TEXT NOT NULL,"
+	"  revoked    TEXT"
+	") STRICT;"
+	"CREATE UNIQUE INDEX tokens_active_name ON tokens (name)"
+	"  WHERE revoked IS NULL;"
+	"CREATE TRIGGER tokens_no_delete BEFORE DELETE ON tokens BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: tokens are never deleted'); END;"
+	"CREATE TRIGGER tokens_only_revoke BEFORE UPDATE ON tokens"
+	"  WHEN OLD.revoked IS NOT NULL OR NEW.revoked IS NULL OR"
+	"    length(NEW.revoked) = 0 OR NEW.id IS NOT OLD.id OR"
+	"    NEW.name IS NOT OLD.name OR NEW.role IS NOT OLD.role OR"
+	"    NEW.hash IS NOT OLD.hash OR NEW.created IS NOT OLD.created OR"
+	"    NEW.created_by IS NOT OLD.created_by BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: a token can only be revoked'); END;"
+	"CREATE TRIGGER tokens_no_replace BEFORE INSERT ON tokens"
+	"  WHEN EXISTS (SELECT 1 FROM tokens WHERE id = NEW.id OR"
+	"    hash = NEW.hash OR (name = NEW.name AND revoked IS NULL AND"
+	"    NEW.revoked IS NULL)) BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: tokens are never replaced'); END;",
+	NULL, NULL },
 };
 
 static int
@@ -1761,4 +1796,162 @@ bc_catalog_nodes_close(struct bc_node_reader *r)
 		return;
 	sqlite3_finalize(r->st);
 	free(r);
+}
+
+/*
+ * Bearer tokens: rows of the tokens table, which holds hashes only.
+ */
+
+#define TOKEN_COLS "id, name, role, hash, created, created_by," \
+	" coalesce(revoked, '')"
+
+static void
+token_from_row(sqlite3_stmt *st, struct bc_token_row *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, 0);
+	copy_fixed(t->name, sizeof(t->name), sqlite3_column_text(st, 1));
+	t->role = sqlite3_column_int(st, 2);
+	copy_fixed(t->hash, sizeof(t->hash), sqlite3_column_text(st, 3));
+	copy_fixed(t->created, sizeof(t->created),
+	    sqlite3_column_text(st, 4));
+	copy_fixed(t->created_by, sizeof(t->created_by),
+	    sqlite3_column_text(st, 5));
+	copy_fixed(t->revoked, sizeof(t->revoked),
+	    sqlite3_column_text(st, 6));
+}
+
+int
+bc_catalog_add_token(struct bc_catalog *cat, struct bc_token_row *row,
+    struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!cat->in_tx)
+		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
+	/* under the write lock: a clear message rather than the index's */
+	if ((r = prepare(cat, "SELECT 1 FROM tokens WHERE name = ?1 AND"
+	    " revoked IS NULL", &st, err)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, row->name, -1, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_DONE:
+		break;
+	case SQLITE_ROW:
+		r = bc_err_set(err, BC_ERR_EXISTS, "an active token named "
+		    "'%s' exists (revoke it first)", row->name);
+		goto out;
+	default:
+		r = db_err(cat, err, "find token");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((r = prepare(cat, "INSERT INTO tokens (name, role, hash, created,"
+	    " created_by) VALUES (?1, ?2, ?3, ?4, ?5)", &st, err)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, row->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, row->role);
+	sqlite3_bind_text(st, 3, row->hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, row->created, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, row->created_by, -1, SQLITE_STATIC);
+	if ((r = step_insert(cat, st, "add token", err)) == 0)
+		row->id = sqlite3_last_insert_rowid(cat->db);
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+bc_catalog_find_token(struct bc_catalog *cat, const char *hash,
+    struct bc_token_row *out, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = prepare(cat, "SELECT " TOKEN_COLS " FROM tokens"
+	    " WHERE hash = ?1", &st, err)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		token_from_row(st, out);
+		r = 0;
+		break;
+	case SQLITE_DONE:
+		r = bc_err_set(err, BC_ERR_NOT_FOUND, "unknown token");
+		break;
+	default:
+		r = db_err(cat, err, "find token");
+		break;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+bc_catalog_revoke_token(struct bc_catalog *cat, const char *name,
+    const char *at, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!cat->in_tx)
+		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
+	if ((r = prepare(cat, "UPDATE tokens SET revoked = ?2 WHERE"
+	    " name = ?1 AND revoked IS NULL", &st, err)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		r = db_err(cat, err, "revoke token");
+	else if (sqlite3_changes(cat->db) == 0)
+		r = bc_err_set(err, BC_ERR_NOT_FOUND, "no active token named "
+		    "'%s' in %s", name, cat->path);
+	else
+		r = 0;
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+bc_catalog_tokens(struct bc_catalog *cat, struct bc_token_row **out,
+    size_t *n, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct bc_token_row *v = NULL, *tmp;
+	size_t cap = 0, cnt = 0;
+	int rc, r;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = prepare(cat, "SELECT " TOKEN_COLS " FROM tokens ORDER BY id",
+	    &st, err)) != 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((tmp = realloc(v, cap * sizeof(*v))) == NULL) {
+				r = bc_err_set(err, BC_ERR_NOMEM,
+				    "out of memory");
+				goto out;
+			}
+			v = tmp;
+		}
+		token_from_row(st, &v[cnt++]);
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_err(cat, err, "read tokens");
+		goto out;
+	}
+	*out = v;
+	*n = cnt;
+	v = NULL;
+	r = 0;
+ out:
+	free(v);
+	sqlite3_finalize(st);
+	return r;
 }

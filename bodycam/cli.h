@@ -29,6 +29,7 @@ struct bc_cmd {
 extern const struct bc_cmd bc_cmd_init;
 extern const struct bc_cmd bc_cmd_keygen;
 extern const struct bc_cmd bc_cmd_key;
+extern const struct bc_cmd bc_cmd_token;
 extern const struct bc_cmd bc_cmd_register;
 extern const struct bc_cmd bc_cmd_show;
 extern const struct bc_cmd bc_cmd_list;

@@ -43,37 +43,6 @@ teardown(void)
 	tu_test_teardown();
 }
 
-/* Everything SQLite knows about the schema, as one string. */
-static char *
-schema_dump(const char *path)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	char *out = NULL, *tmp;
-	size_t len = 0, n;
-	const char *s;
-
-	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
-	    NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT type || ' ' || name "
-	    "|| ' ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, "
-	    "name", -1, &st, NULL), SQLITE_OK);
-	ck_assert_ptr_nonnull(out = strdup(""));
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		s = (const char *)sqlite3_column_text(st, 0);
-		n = strlen(s);
-		ck_assert_ptr_nonnull(tmp = realloc(out, len + n + 2));
-		out = tmp;
-		memcpy(out + len, s, n);
-		out[len + n] = '\n';
-		out[len + n + 1] = '\0';
-		len += n + 1;
-	}
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return out;
-}
-
 /*
  * Registers the file name (made of content) as the admin, with the
  * operator fields op, or an officer and a case number when op is NULL.
@@ -230,13 +199,13 @@ START_TEST(test_open_foreign_sqlite)
 
 	ck_assert_int_eq(tu_sql(path, "CREATE TABLE t (x); "
 	    "INSERT INTO t VALUES (1);", NULL), SQLITE_OK);
-	ck_assert_ptr_nonnull(schema = schema_dump(path));
+	ck_assert_ptr_nonnull(schema = tu_schema_dump(path));
 	ck_assert_int_eq(bc_catalog_open(path, &c2, &err),
 	    BC_ERR_NOT_CATALOG);
 	ck_assert_ptr_null(c2);
 	/* and it was left alone: no tables added */
 	{
-		char *after = schema_dump(path);
+		char *after = tu_schema_dump(path);
 
 		ck_assert_str_eq(after, schema);
 		free(after);
@@ -271,14 +240,14 @@ START_TEST(test_reopen_unchanged)
 	register_file("a.mp4", "first", NULL, &res);
 	bc_catalog_close(cat);
 	cat = NULL;
-	ck_assert_ptr_nonnull(before = schema_dump(catpath));
+	ck_assert_ptr_nonnull(before = tu_schema_dump(catpath));
 	items = tu_sql_int(catpath, "SELECT count(*) FROM items");
 	ck_assert_int_eq(items, 1);
 
 	ck_assert_int_eq(bc_catalog_open(catpath, &cat, NULL), 0);
 	bc_catalog_close(cat);
 	ck_assert_int_eq(bc_catalog_open(catpath, &cat, NULL), 0);
-	ck_assert_ptr_nonnull(after = schema_dump(catpath));
+	ck_assert_ptr_nonnull(after = tu_schema_dump(catpath));
 	ck_assert_str_eq(after, before);
 	ck_assert_int_eq(tu_sql_int(catpath, "PRAGMA user_version"),
 	    BC_CATALOG_SCHEMA);
@@ -318,9 +287,9 @@ START_TEST(test_migrate_from_zero)
 	    " 'meta_no_update', 'meta_no_delete')"), 6);
 	/* migrating gives exactly the schema that creating gives */
 	{
-		char *migrated = schema_dump(path), *created;
+		char *migrated = tu_schema_dump(path), *created;
 
-		created = schema_dump(catpath);
+		created = tu_schema_dump(catpath);
 		ck_assert_str_eq(migrated, created);
 		free(migrated);
 		free(created);

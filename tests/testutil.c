@@ -385,3 +385,33 @@ tu_custody(struct bc_catalog *cat, const struct bc_key *key, const char *ref,
 	ck_assert_msg(r == 0, "%s %s: %s: %s", action, ref, bc_strerror(r),
 	    e.msg);
 }
+
+char *
+tu_schema_dump(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char *out = NULL, *tmp;
+	size_t len = 0, n;
+	const char *s;
+
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT type || ' ' || name "
+	    "|| ' ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, "
+	    "name", -1, &st, NULL), SQLITE_OK);
+	ck_assert_ptr_nonnull(out = strdup(""));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		s = (const char *)sqlite3_column_text(st, 0);
+		n = strlen(s);
+		ck_assert_ptr_nonnull(tmp = realloc(out, len + n + 2));
+		out = tmp;
+		memcpy(out + len, s, n);
+		out[len + n] = '\n';
+		out[len + n + 1] = '\0';
+		len += n + 1;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return out;
+}

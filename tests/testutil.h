@@ -77,6 +77,13 @@ int tu_rm_rf(const char *path);
  */
 int tu_sql(const char *path, const char *sql, char **msg);
 
+/*
+ * Everything SQLite knows about the schema of the database at path (type,
+ * name and SQL of every object, sorted), one line each, as a new string;
+ * fails the test when it cannot be read.
+ */
+char *tu_schema_dump(const char *path);
+
 /* One integer from a one-row, one-column query (e.g. a PRAGMA); -1 on error. */
 long long tu_sql_int(const char *path, const char *sql);
 

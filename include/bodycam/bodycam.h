@@ -26,5 +26,6 @@
 #include "bodycam/note.h"
 #include "bodycam/tlog.h"
 #include "bodycam/bundle.h"
+#include "bodycam/token.h"
 
 #endif /* BODYCAM_BODYCAM_H */

@@ -19,8 +19,9 @@
 #include "bodycam/merkle.h"
 #include "bodycam/note.h"
 #include "bodycam/sign.h"
+#include "bodycam/util.h"
 
-#define BC_CATALOG_SCHEMA	3	/* user_version this program writes */
+#define BC_CATALOG_SCHEMA	4	/* user_version this program writes */
 #define BC_CATALOG_APP_ID	0x42434d31	/* PRAGMA application_id 'BCM1' */
 #define BC_ITEM_ID_MAX		32
 #define BC_ITEM_PREFIX_MIN	8	/* hex digits of a hash prefix */
@@ -296,6 +297,53 @@ int bc_catalog_checkpoints(struct bc_catalog *cat, int latest_only,
     struct bc_checkpoint_row **out, size_t *n, struct bc_err *err);
 
 void bc_checkpoints_free(struct bc_checkpoint_row *rows, size_t n);
+
+/*
+ * Bearer tokens of the HTTP service (token.h).  A row holds the token's
+ * SHA-256, never the token.  Rows are never deleted, and change once:
+ * when the token is revoked.  At most one active token has a given name.
+ */
+#define BC_TOKEN_ROW_NAME	65	/* a name of at most 64 bytes, NUL */
+
+struct bc_token_row {
+	int64_t	 id;
+	char	 name[BC_TOKEN_ROW_NAME];
+	int	 role;				/* one BC_ROLE_* bit */
+	char	 hash[BC_SHA256_HEX];		/* of the token string */
+	char	 created[BC_TIME_MAX];		/* RFC 3339 UTC */
+	char	 created_by[BC_KEYID_HEX];	/* the admin's key id */
+	char	 revoked[BC_TIME_MAX];		/* "" while active */
+};
+
+/*
+ * Stores a new, active token (inside a transaction); revoked and id are
+ * ignored, and row->id is set.  BC_ERR_EXISTS when an active token has
+ * that name or any token that hash.
+ */
+int bc_catalog_add_token(struct bc_catalog *cat, struct bc_token_row *row,
+    struct bc_err *err);
+
+/*
+ * The token whose hash is hash (64 lower-case hex digits), active or
+ * revoked, into *out.  BC_ERR_NOT_FOUND when there is none; err never
+ * holds the hash.
+ */
+int bc_catalog_find_token(struct bc_catalog *cat, const char *hash,
+    struct bc_token_row *out, struct bc_err *err);
+
+/*
+ * Marks the active token named name revoked at time at (inside a
+ * transaction).  BC_ERR_NOT_FOUND when no active token has that name.
+ */
+int bc_catalog_revoke_token(struct bc_catalog *cat, const char *name,
+    const char *at, struct bc_err *err);
+
+/*
+ * Every token, active and revoked, in the order they were created:
+ * *out is an array of *n rows, freed with free().
+ */
+int bc_catalog_tokens(struct bc_catalog *cat, struct bc_token_row **out,
+    size_t *n, struct bc_err *err);
 
 void bc_item_free(struct bc_item *it);
 void bc_events_free(struct bc_event *ev, size_t n);
