@@ -25,9 +25,11 @@ BUILD    := build
 DEB_PKGS := build-essential pkg-config libssl-dev libsqlite3-dev \
 	libjansson-dev libexif-dev libavformat-dev libavcodec-dev \
 	libavutil-dev check openssl sqlite3 python3 ffmpeg \
-	libimage-exiftool-perl clang libclang-rt-dev
+	libimage-exiftool-perl clang libclang-rt-dev libmicrohttpd-dev \
+	curl
 
-LIBS_PC  := openssl sqlite3 jansson libexif libavformat libavcodec libavutil
+LIBS_PC  := openssl sqlite3 jansson libexif libavformat libavcodec libavutil \
+	libmicrohttpd
 TEST_PC  := check
 
 WARN := -Wall -Wextra -Wformat-security -Wstrict-prototypes \
@@ -67,7 +69,8 @@ LIB_SRCS := $(filter-out bodycam/main.c bodycam/cmd.c bodycam/cmd-%.c, \
 CLI_SRCS := bodycam/main.c bodycam/cmd.c $(wildcard bodycam/cmd-*.c)
 LIB_OBJS := $(LIB_SRCS:bodycam/%.c=$(BUILD)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:bodycam/%.c=$(BUILD)/obj/%.o)
-HEADERS  := $(wildcard include/bodycam/*.h) bodycam/cli.h bodycam/internal.h
+HEADERS  := $(wildcard include/bodycam/*.h) bodycam/cli.h bodycam/internal.h \
+	bodycam/serve-int.h
 CHECK_SRCS := $(wildcard tests/check_*.c)
 CHECK_BINS := $(CHECK_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL  := tests/testutil.c

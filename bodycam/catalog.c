@@ -583,6 +583,88 @@ bc_catalog_begin(struct bc_catalog *cat, struct bc_err *err)
 	return 0;
 }
 
+/*
+ * One savepoint inside a write transaction: the group commit of the
+ * service runs each request's writes under one, so that a refused request
+ * leaves nothing behind while the others in the batch commit.
+ */
+int
+bc_catalog_savepoint(struct bc_catalog *cat, struct bc_err *err)
+{
+	if (!cat->in_tx)
+		return bc_err_set(err, BC_ERR_INTERNAL, "no transaction");
+	return exec_plain(cat, "SAVEPOINT bc_job", err);
+}
+
+int
+bc_catalog_savepoint_release(struct bc_catalog *cat, struct bc_err *err)
+{
+	return exec_plain(cat, "RELEASE bc_job", err);
+}
+
+int
+bc_catalog_savepoint_rollback(struct bc_catalog *cat, struct bc_err *err)
+{
+	int r;
+
+	if ((r = exec_plain(cat, "ROLLBACK TO bc_job", err)) != 0)
+		return r;
+	return exec_plain(cat, "RELEASE bc_job", err);
+}
+
+int
+bc_catalog_event_head(struct bc_catalog *cat, const char *item,
+    int64_t *seq, char hash[BC_SHA256_HEX], struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *h;
+	int rc, r;
+
+	*seq = -1;
+	hash[0] = '\0';
+	if ((r = prepare(cat, "SELECT seq, hash FROM events WHERE item = ?1"
+	    " ORDER BY seq DESC LIMIT 1", &st, err)) != 0)
+		return r;
+	if (sqlite3_bind_text(st, 1, item, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		r = db_err(cat, err, "chain head");
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		h = sqlite3_column_text(st, 1);
+		snprintf(hash, BC_SHA256_HEX, "%s", h ? (const char *)h : "");
+		r = 0;
+	} else
+		r = rc == SQLITE_DONE ? 0 : db_err(cat, err, "chain head");
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+bc_catalog_keydoc_head(struct bc_catalog *cat, int64_t *seq,
+    char hash[BC_SHA256_HEX], struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *h;
+	int rc, r;
+
+	*seq = -1;
+	hash[0] = '\0';
+	if ((r = prepare(cat, "SELECT seq, hash FROM keydocs ORDER BY seq DESC"
+	    " LIMIT 1", &st, err)) != 0)
+		return r;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		h = sqlite3_column_text(st, 1);
+		snprintf(hash, BC_SHA256_HEX, "%s", h ? (const char *)h : "");
+		r = 0;
+	} else
+		r = rc == SQLITE_DONE ? 0 : db_err(cat, err, "key documents");
+	sqlite3_finalize(st);
+	return r;
+}
+
 int
 bc_catalog_snapshot(struct bc_catalog *cat, struct bc_err *err)
 {

@@ -37,6 +37,7 @@ extern const struct bc_cmd bc_cmd_verify;
 extern const struct bc_cmd bc_cmd_custody;
 extern const struct bc_cmd bc_cmd_report;
 extern const struct bc_cmd bc_cmd_audit;
+extern const struct bc_cmd bc_cmd_serve;
 extern const struct bc_cmd bc_cmd_probe;
 extern const struct bc_cmd bc_cmd_checkpoint;
 extern const struct bc_cmd bc_cmd_prove;

@@ -2,7 +2,6 @@
  * cmd-list.c - bodycam list: items, filtered on what their manifests seal.
  */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,82 +10,11 @@
 #include "cli.h"
 
 struct list_state {
-	struct bc_ctx	*ctx;
-	json_t		*arr;
-	size_t		 count;
-	/* filters on the sealed metadata, applied here */
-	const char	*make, *model;
-	int		 near;
-	double		 lat, lon, km;
-	int		 has_since, has_until;
-	time_t		 since, until;		/* capture time */
+	struct bc_ctx		*ctx;
+	json_t			*arr;
+	size_t			 count;
+	struct bc_meta_filter	 mf;	/* on the sealed metadata */
 };
-
-/* Great-circle distance in km (haversine, mean Earth radius). */
-static double
-distance_km(double lat1, double lon1, double lat2, double lon2)
-{
-	const double rad = M_PI / 180.0;
-	double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
-	double a = sin(dlat / 2) * sin(dlat / 2) + cos(lat1 * rad) *
-	    cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
-
-	return 2 * 6371.0088 * atan2(sqrt(a), sqrt(1 - a));
-}
-
-/* Whether the manifest m passes the metadata filters of ls. */
-static int
-meta_match(const struct list_state *ls, const json_t *m)
-{
-	const char *s, *la, *lo;
-	time_t t;
-
-	if (ls->make != NULL && ((s = bc_doc_str(m, "capture.make")) ==
-	    NULL || strcasecmp(s, ls->make) != 0))
-		return 0;
-	if (ls->model != NULL && ((s = bc_doc_str(m, "capture.model")) ==
-	    NULL || strcasecmp(s, ls->model) != 0))
-		return 0;
-	if (ls->near) {
-		if ((la = bc_doc_str(m, "capture.gps.lat")) == NULL ||
-		    (lo = bc_doc_str(m, "capture.gps.lon")) == NULL ||
-		    distance_km(ls->lat, ls->lon, strtod(la, NULL),
-		    strtod(lo, NULL)) > ls->km)
-			return 0;
-	}
-	if (ls->has_since || ls->has_until) {
-		if ((s = bc_doc_str(m, "capture.taken")) == NULL)
-			s = bc_doc_str(m, "media.created");
-		if (s == NULL || bc_time_parse(s, 0, &t) != 0 ||
-		    (ls->has_since && t < ls->since) ||
-		    (ls->has_until && t > ls->until))
-			return 0;
-	}
-	return 1;
-}
-
-/* "LAT,LON,KM" into ls; 0 or -1. */
-static int
-parse_near(const char *arg, struct list_state *ls)
-{
-	char *end;
-
-	ls->lat = strtod(arg, &end);
-	if (end == arg || *end != ',')
-		return -1;
-	arg = end + 1;
-	ls->lon = strtod(arg, &end);
-	if (end == arg || *end != ',')
-		return -1;
-	arg = end + 1;
-	ls->km = strtod(arg, &end);
-	if (end == arg || *end != '\0' || !isfinite(ls->lat) ||
-	    !isfinite(ls->lon) || !isfinite(ls->km) || ls->lat < -90 ||
-	    ls->lat > 90 || ls->lon < -180 || ls->lon > 180 || ls->km < 0)
-		return -1;
-	ls->near = 1;
-	return 0;
-}
 
 static int
 list_one(void *arg, const struct bc_item *it)
@@ -97,8 +25,7 @@ list_one(void *arg, const struct bc_item *it)
 
 	(void)bc_doc_parse(it->manifest, it->manifest_len, BC_MANIFEST_TYPE,
 	    &m, NULL);
-	if ((ls->make || ls->model || ls->near || ls->has_since ||
-	    ls->has_until) && (m == NULL || !meta_match(ls, m))) {
+	if (!bc_meta_filter_match(&ls->mf, m)) {
 		json_decref(m);
 		return 0;
 	}
@@ -161,10 +88,10 @@ cmd_list(struct bc_ctx *ctx, int argc, char **argv)
 		case 'o': f.officer = optarg; break;
 		case 'd': f.device = optarg; break;
 		case 'c': f.case_no = optarg; break;
-		case 'm': ls.make = optarg; break;
-		case 'M': ls.model = optarg; break;
+		case 'm': ls.mf.make = optarg; break;
+		case 'M': ls.mf.model = optarg; break;
 		case 'n':
-			if (parse_near(optarg, &ls) != 0)
+			if (bc_meta_filter_near(optarg, &ls.mf) != 0)
 				return bc_cli_usage(ctx->cmd, "--near wants "
 				    "LAT,LON,KM in decimal degrees and km, not "
 				    "'%s'", optarg);
@@ -176,11 +103,11 @@ cmd_list(struct bc_ctx *ctx, int argc, char **argv)
 				    "a date or RFC 3339 time", c == 'S' ?
 				    "since" : "until", optarg);
 			if (c == 'S') {
-				ls.since = t;
-				ls.has_since = 1;
+				ls.mf.since = t;
+				ls.mf.has_since = 1;
 			} else {
-				ls.until = t;
-				ls.has_until = 1;
+				ls.mf.until = t;
+				ls.mf.has_until = 1;
 			}
 			break;
 		case 's':

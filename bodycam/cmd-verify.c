@@ -10,38 +10,6 @@
 
 #include "cli.h"
 
-static json_t *
-report_json(const struct bc_verify_report *rep)
-{
-	json_t *o, *checks, *c;
-	size_t i;
-
-	if ((checks = json_array()) == NULL)
-		return NULL;
-	for (i = 0; i < rep->nchecks; i++) {
-		c = json_pack("{s:s, s:b, s:s}", "name", rep->checks[i].name,
-		    "ok", rep->checks[i].ok, "detail", rep->checks[i].detail);
-		if (c != NULL && rep->checks[i].seq >= 0 &&
-		    json_object_set_new(c, "seq",
-		    json_integer(rep->checks[i].seq)) != 0) {
-			json_decref(c);
-			c = NULL;
-		}
-		if (c == NULL || json_array_append_new(checks, c) != 0) {
-			json_decref(checks);
-			return NULL;
-		}
-	}
-	o = json_pack("{s:s, s:s?, s:b, s:s, s:I, s:b, s:b, s:s, s:o}", "id",
-	    rep->id, "path", rep->path, "ok", rep->status == 0, "status",
-	    rep->status == 0 ? (rep->state.purged ? "purged" : "ok") :
-	    rep->status == BC_ERR_INTEGRITY ? "failed" :
-	    bc_strerror(rep->status), "events", (json_int_t)rep->nevents,
-	    "held", rep->state.held, "purged", rep->state.purged,
-	    "custodian", rep->state.custodian, "checks", checks);
-	return o;
-}
-
 static void
 print_check(const struct bc_check *c)
 {
@@ -277,7 +245,7 @@ cmd_verify(struct bc_ctx *ctx, int argc, char **argv)
 		} else {
 			st = bc_exit_worst(st, bc_exit_status(rep.status));
 			if (arr != NULL) {
-				o = report_json(&rep);
+				o = bc_verify_report_json(&rep);
 				if (o == NULL ||
 				    json_array_append_new(arr, o) != 0) {
 					st = bc_exit_worst(st, 3);

@@ -28,6 +28,7 @@ const struct bc_cmd *const bc_cmd_table[] = {
 	&bc_cmd_log,
 	&bc_cmd_release,
 	&bc_cmd_verify_bundle,
+	&bc_cmd_serve,
 	&bc_cmd_probe,
 	NULL
 };

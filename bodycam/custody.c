@@ -257,6 +257,14 @@ put_opt(json_t *obj, const char *key, const char *v)
 	return json_object_set_new(obj, key, json_string(v));
 }
 
+static int check_req(int, const struct bc_custody_req *, struct bc_err *);
+
+int
+bc_custody_req_check(const struct bc_custody_req *req, struct bc_err *err)
+{
+	return check_req(bc_action_parse(req->action), req, err);
+}
+
 static int
 check_req(int a, const struct bc_custody_req *req, struct bc_err *err)
 {
@@ -415,6 +423,169 @@ chain_load(struct bc_catalog *cat, const struct bc_item *it,
 	return r;
 }
 
+/*
+ * The chain cache of a long-running writer (the service's group commit):
+ * replaying an item's whole chain before each append costs O(n) per
+ * event, so a busy item would slow down with every event it gets.  An
+ * entry keeps what chain_load found for an item; it is used only while
+ * the item's last stored event is still the one the entry ends with (its
+ * seq and stored hash), which one indexed read checks under the write
+ * lock.  A stale entry (another process appended, or a transaction that
+ * updated it rolled back) is replaced by a full chain_load.  What the
+ * cache gives up is re-checking older events on every append: verify and
+ * audit check them.
+ */
+#define CHAIN_CACHE_MAX	64
+
+struct chain_entry {
+	char			 item[BC_SHA256_HEX];	/* "" when free */
+	json_t			*manifest;
+	char			 head[BC_SHA256_HEX];
+	struct bc_custody_state	 st;
+};
+
+struct bc_chain_cache {
+	struct chain_entry	 e[CHAIN_CACHE_MAX];
+	size_t			 next;		/* the slot to replace next */
+	uint64_t		 hits, misses;
+	/* the keyring, while the last key document is still this one
+	 * (key documents are append-only, the anchor never changes) */
+	struct bc_keyring	*kr;
+	int64_t			 kr_seq;
+	char			 kr_hash[BC_SHA256_HEX];
+};
+
+struct bc_chain_cache *
+bc_chain_cache_new(void)
+{
+	return calloc(1, sizeof(struct bc_chain_cache));
+}
+
+void
+bc_chain_cache_free(struct bc_chain_cache *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < CHAIN_CACHE_MAX; i++)
+		json_decref(c->e[i].manifest);
+	bc_keyring_free(c->kr);
+	free(c);
+}
+
+/*
+ * The catalog's keyring, through the cache when there is one: *kr is the
+ * cache's (valid until the next call) or *owned, which the caller frees.
+ * Building it verifies every key document, which would otherwise cost
+ * each event one signature check per key.
+ */
+static int
+keyring_get(struct bc_catalog *cat, struct bc_chain_cache *c,
+    const struct bc_keyring **kr, struct bc_keyring **owned,
+    struct bc_err *err)
+{
+	char hash[BC_SHA256_HEX];
+	int64_t seq;
+	int r;
+
+	*kr = NULL;
+	*owned = NULL;
+	if (c == NULL) {
+		if ((r = bc_keyring_load(cat, owned, err)) != 0)
+			return r;
+		*kr = *owned;
+		return 0;
+	}
+	if ((r = bc_catalog_keydoc_head(cat, &seq, hash, err)) != 0)
+		return r;
+	if (c->kr == NULL || seq != c->kr_seq ||
+	    strcmp(hash, c->kr_hash) != 0) {
+		bc_keyring_free(c->kr);
+		c->kr = NULL;
+		if ((r = bc_keyring_load(cat, &c->kr, err)) != 0) {
+			bc_keyring_free(c->kr);
+			c->kr = NULL;
+			return r;
+		}
+		c->kr_seq = seq;
+		snprintf(c->kr_hash, sizeof(c->kr_hash), "%s", hash);
+	}
+	*kr = c->kr;
+	return 0;
+}
+
+void
+bc_chain_cache_stats(const struct bc_chain_cache *c, uint64_t *hits,
+    uint64_t *misses)
+{
+	*hits = c != NULL ? c->hits : 0;
+	*misses = c != NULL ? c->misses : 0;
+}
+
+/* chain_load, through the cache when there is one. */
+static int
+chain_get(struct bc_catalog *cat, struct bc_chain_cache *c,
+    const struct bc_item *it, struct chain *ch, struct bc_err *err)
+{
+	struct chain_entry *e;
+	char hash[BC_SHA256_HEX];
+	int64_t seq;
+	size_t i;
+	int r;
+
+	if (c == NULL)
+		return chain_load(cat, it, ch, err);
+	if ((r = bc_catalog_event_head(cat, it->manifest_hash, &seq, hash,
+	    err)) != 0)
+		return r;
+	for (i = 0; i < CHAIN_CACHE_MAX; i++) {
+		e = &c->e[i];
+		if (strcmp(e->item, it->manifest_hash) != 0)
+			continue;
+		if (seq >= 0 && seq == e->st.nevents - 1 &&
+		    strcmp(hash, e->head) == 0) {
+			memset(ch, 0, sizeof(*ch));
+			json_incref(e->manifest);
+			ch->manifest = e->manifest;
+			ch->sha256 = bc_doc_str(ch->manifest, "file.sha256");
+			snprintf(ch->head, sizeof(ch->head), "%s", e->head);
+			ch->st = e->st;
+			c->hits++;
+			return 0;
+		}
+		json_decref(e->manifest);	/* stale */
+		memset(e, 0, sizeof(*e));
+	}
+	c->misses++;
+	return chain_load(cat, it, ch, err);
+}
+
+/* Remembers the chain of item after an append: its new state and head. */
+static void
+chain_put(struct bc_chain_cache *c, const char *item, json_t *manifest,
+    const char *head, const struct bc_custody_state *st)
+{
+	struct chain_entry *e = NULL;
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < CHAIN_CACHE_MAX && e == NULL; i++)
+		if (strcmp(c->e[i].item, item) == 0)
+			e = &c->e[i];
+	if (e == NULL) {
+		e = &c->e[c->next];
+		c->next = (c->next + 1) % CHAIN_CACHE_MAX;
+	}
+	json_decref(e->manifest);
+	snprintf(e->item, sizeof(e->item), "%s", item);
+	json_incref(manifest);
+	e->manifest = manifest;
+	snprintf(e->head, sizeof(e->head), "%s", head);
+	e->st = *st;
+}
+
 /* The operator fields of a parent manifest, for its derived item. */
 struct parent_fields {
 	struct bc_operator_fields	 op;
@@ -521,6 +692,17 @@ bc_custody_add_locked(struct bc_catalog *cat, const struct bc_key *key,
     const struct bc_file_hash *fhp, const char *abspath, json_t *meta,
     struct bc_custody_result *res, struct bc_err *err)
 {
+	return bc_custody_add_cached(cat, NULL, key, ref, req, fhp, abspath,
+	    meta, res, err);
+}
+
+int
+bc_custody_add_cached(struct bc_catalog *cat, struct bc_chain_cache *cache,
+    const struct bc_key *key, const char *ref,
+    const struct bc_custody_req *req, const struct bc_file_hash *fhp,
+    const char *abspath, json_t *meta, struct bc_custody_result *res,
+    struct bc_err *err)
+{
 	struct bc_item *it = NULL;
 	struct bc_event ev;
 	struct bc_signed sealed = { 0 };
@@ -531,6 +713,8 @@ bc_custody_add_locked(struct bc_catalog *cat, const struct bc_key *key,
 	struct chain ch = { 0 };
 	struct bc_custody_state probe;
 	struct bc_err why = { "" };
+	const struct bc_keyring *kr;
+	struct bc_keyring *owned = NULL;
 	json_t *details = NULL, *doc = NULL;
 	char now[BC_TIME_MAX], hex[BC_SHA256_HEX];
 	int a = bc_action_parse(req->action);
@@ -541,9 +725,16 @@ bc_custody_add_locked(struct bc_catalog *cat, const struct bc_key *key,
 	if ((r = check_req(a, req, err)) != 0)
 		return r;
 	bc_time_now(now);
-	if ((r = signer_allowed(cat, key, a, now, err)) != 0 ||
-	    (r = bc_catalog_find_item(cat, ref, &it, err)) != 0 ||
-	    (r = chain_load(cat, it, &ch, err)) != 0)
+	if ((r = keyring_get(cat, cache, &kr, &owned, err)) != 0)
+		goto out;
+	if (bc_keyring_authorised(kr, bc_key_id(key),
+	    bc_event_role(bc_action_name(a)), now, NULL, &why) != 0) {
+		r = bc_err_set(err, BC_ERR_INVALID, "cannot record '%s' with "
+		    "this key: %s", bc_action_name(a), why.msg);
+		goto out;
+	}
+	if ((r = bc_catalog_find_item(cat, ref, &it, err)) != 0 ||
+	    (r = chain_get(cat, cache, it, &ch, err)) != 0)
 		goto out;
 	snprintf(res->item, sizeof(res->item), "%s", it->id);
 
@@ -562,6 +753,7 @@ bc_custody_add_locked(struct bc_catalog *cat, const struct bc_key *key,
 	 * that depend only on the state (purged, held) */
 	probe = ch.st;
 	if (ch.st.purged && a != BC_ACT_NOTE) {
+		res->purged = 1;
 		r = bc_err_set(err, BC_ERR_INVALID, "%s was purged at %s; "
 		    "only a note may be recorded", it->id, ch.st.purged_at);
 		goto out;
@@ -624,6 +816,7 @@ bc_custody_add_locked(struct bc_catalog *cat, const struct bc_key *key,
 		goto out;
 	res->seq = ev.seq;
 	snprintf(res->hash, sizeof(res->hash), "%s", sealed.hash);
+	chain_put(cache, it->manifest_hash, ch.manifest, sealed.hash, &probe);
 	r = 0;
  out:
 	if (r != 0)
@@ -633,6 +826,7 @@ bc_custody_add_locked(struct bc_catalog *cat, const struct bc_key *key,
 	json_decref(doc);
 	bc_signed_clear(&sealed);
 	bc_item_free(it);
+	bc_keyring_free(owned);
 	return r;
 }
 
@@ -684,5 +878,132 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 		r = bc_catalog_commit(cat, err);
 	bc_catalog_rollback(cat);	/* no-op after commit */
 	json_decref(meta);
+	return r;
+}
+
+/*
+ * An event signed elsewhere, by the caller's own key: nothing in it is
+ * ours to fill in, so everything is checked, under the write lock, before
+ * it is stored: the format (canonical, the event type, the members the
+ * format allows), the item, the chain position (a stale seq or prev is
+ * BC_ERR_STALE: appending it would fork the chain), the signer's role at
+ * the time it claims, the signature, and the custody rules.
+ */
+int
+bc_custody_append_signed(struct bc_catalog *cat,
+    struct bc_chain_cache *cache, const struct bc_keyring *kr,
+    const char *ref, const char *text, size_t len, const uint8_t *sig,
+    size_t siglen, struct bc_custody_result *res, struct bc_err *err)
+{
+	struct bc_item *it = NULL;
+	struct bc_event ev;
+	struct chain ch = { 0 };
+	struct bc_custody_state probe;
+	struct bc_err why = { "" };
+	uint8_t digest[BC_SHA256_LEN];
+	json_t *doc = NULL;
+	const char *item, *prev, *action, *signer, *at;
+	char hex[BC_SHA256_HEX], limit[BC_TIME_MAX];
+	struct bc_keyring *owned = NULL;
+	int64_t seq;
+	int a, r;
+
+	memset(res, 0, sizeof(*res));
+	if (siglen != BC_ED25519_SIGLEN)
+		return bc_err_set(err, BC_ERR_MALFORMED, "the signature is "
+		    "%zu bytes, not %d", siglen, BC_ED25519_SIGLEN);
+	if ((r = bc_doc_parse(text, len, BC_EVENT_TYPE, &doc, &why)) != 0) {
+		r = bc_err_set(err, r == BC_ERR_NOMEM ? r : BC_ERR_MALFORMED,
+		    "event: %s", why.msg);
+		goto out;
+	}
+	if ((item = bc_doc_str(doc, "item")) == NULL ||
+	    (prev = bc_doc_str(doc, "prev")) == NULL ||
+	    (action = bc_doc_str(doc, "action")) == NULL ||
+	    (signer = bc_doc_str(doc, "key")) == NULL ||
+	    (at = bc_doc_str(doc, "at")) == NULL ||
+	    bc_doc_int(doc, "seq", &seq) != 0) {
+		r = bc_err_set(err, BC_ERR_MALFORMED, "event: item, seq, prev, "
+		    "action, key and at are required");
+		goto out;
+	}
+	/* these come with what they record: a new item, a bundle */
+	a = bc_action_parse(action);
+	if (a == BC_ACT_REGISTER || a == BC_ACT_DERIVE ||
+	    a == BC_ACT_RELEASE) {
+		r = bc_err_set(err, BC_ERR_INVALID, "event: '%s' cannot be "
+		    "appended as a signed event", action);
+		goto out;
+	}
+	if (!bc_time_is_stamp(at)) {
+		r = bc_err_set(err, BC_ERR_MALFORMED, "event: 'at' is not an "
+		    "RFC 3339 UTC time stamp");
+		goto out;
+	}
+	/* a little clock skew between stations, not a time far ahead */
+	bc_time_stamp(bc_now() + BC_CLOCK_SKEW, 999999, limit);
+	if (strcmp(at, limit) > 0) {
+		r = bc_err_set(err, BC_ERR_INVALID, "event: 'at' %s is in the "
+		    "future", at);
+		goto out;
+	}
+	if ((r = bc_catalog_find_item(cat, ref, &it, err)) != 0)
+		goto out;
+	if (strcmp(item, it->manifest_hash) != 0) {
+		r = bc_err_set(err, BC_ERR_INVALID, "event: it names another "
+		    "item than %s", it->id);
+		goto out;
+	}
+	if ((r = chain_get(cat, cache, it, &ch, err)) != 0)
+		goto out;
+	snprintf(res->item, sizeof(res->item), "%s", it->id);
+	if (seq != ch.st.nevents || strcmp(prev, ch.head) != 0) {
+		r = bc_err_set(err, BC_ERR_STALE, "%s: the event extends seq "
+		    "%lld, prev %.16s..., but the chain is at seq %lld, head "
+		    "%.16s...; nothing recorded: read the chain again and "
+		    "re-sign", it->id, (long long)seq, prev,
+		    (long long)ch.st.nevents, ch.head);
+		goto out;
+	}
+	if (kr == NULL && (r = keyring_get(cat, cache, &kr, &owned,
+	    err)) != 0)
+		goto out;
+	if (bc_keyring_check_sig(kr, signer, bc_event_role(action), at, text,
+	    len, sig, siglen, &why) != 0) {
+		r = bc_err_set(err, BC_ERR_INTEGRITY, "%s: %s; nothing "
+		    "recorded", it->id, why.msg);
+		goto out;
+	}
+	probe = ch.st;
+	if (bc_custody_rule(&probe, doc, ch.sha256, &why) != 0) {
+		r = bc_err_set(err, BC_ERR_INVALID, "%s: %s; nothing "
+		    "recorded", it->id, why.msg);
+		goto out;
+	}
+	if (bc_sha256(text, len, digest) != 0) {
+		r = bc_err_set(err, BC_ERR_CRYPTO, "SHA-256 failed");
+		goto out;
+	}
+	bc_hex(digest, sizeof(digest), hex);
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.item, sizeof(ev.item), "%s", it->manifest_hash);
+	ev.seq = seq;
+	snprintf(ev.hash, sizeof(ev.hash), "%s", hex);
+	ev.body = (char *)text;
+	ev.body_len = len;
+	ev.sig = (uint8_t *)sig;
+	ev.siglen = siglen;
+	snprintf(ev.key, sizeof(ev.key), "%s", signer);
+	if ((r = bc_catalog_add_event(cat, &ev, err)) != 0)
+		goto out;
+	res->seq = seq;
+	snprintf(res->hash, sizeof(res->hash), "%s", hex);
+	chain_put(cache, it->manifest_hash, ch.manifest, hex, &probe);
+	r = 0;
+ out:
+	json_decref(ch.manifest);
+	json_decref(doc);
+	bc_item_free(it);
+	bc_keyring_free(owned);
 	return r;
 }

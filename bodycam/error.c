@@ -31,6 +31,7 @@ bc_strerror(int code)
 	case BC_ERR_TOO_LARGE:		return "input too large";
 	case BC_ERR_AMBIGUOUS:		return "ambiguous reference";
 	case BC_ERR_BUSY:		return "catalog is busy";
+	case BC_ERR_STALE:		return "the chain moved on";
 	}
 	return "unknown error";
 }
@@ -53,6 +54,7 @@ bc_exit_status(int code)
 	case BC_ERR_FLOAT:
 	case BC_ERR_TOO_LARGE:
 	case BC_ERR_AMBIGUOUS:
+	case BC_ERR_STALE:
 		return 2;
 	default:
 		return 3;

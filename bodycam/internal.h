@@ -113,4 +113,39 @@ int bc_verify_add_check(struct bc_verify_report *rep, int ok,
 int bc_verify_file(const struct bc_item *it, const json_t *mdoc,
     const struct bc_verify_opts *opts, struct bc_verify_report *rep);
 
+/*
+ * A cache of custody chains for one long-running writer (see custody.c);
+ * not thread-safe: one writer thread owns it.
+ */
+struct bc_chain_cache;
+
+struct bc_chain_cache *bc_chain_cache_new(void);
+void bc_chain_cache_free(struct bc_chain_cache *c);
+void bc_chain_cache_stats(const struct bc_chain_cache *c, uint64_t *hits,
+    uint64_t *misses);
+
+/* bc_custody_add_locked through a chain cache (NULL: none). */
+int bc_custody_add_cached(struct bc_catalog *cat, struct bc_chain_cache *cache,
+    const struct bc_key *key, const char *ref,
+    const struct bc_custody_req *req, const struct bc_file_hash *fhp,
+    const char *abspath, json_t *meta, struct bc_custody_result *res,
+    struct bc_err *err);
+
+/* How far ahead of our clock a signed event's time may be, in seconds. */
+#define BC_CLOCK_SKEW	300
+
+/*
+ * Appends an event signed by someone else (text, its canonical bytes, and
+ * sig) to the item ref, inside a write transaction the caller holds,
+ * judging its signer by kr (NULL: the catalog's, through cache): see
+ * custody.c for the checks.  BC_ERR_MALFORMED for a bad document,
+ * BC_ERR_STALE when its seq or prev is not the chain's next, BC_ERR_INTEGRITY
+ * for a bad signature or an unauthorised signer, BC_ERR_INVALID when a
+ * custody rule refuses it.
+ */
+int bc_custody_append_signed(struct bc_catalog *cat,
+    struct bc_chain_cache *cache, const struct bc_keyring *kr,
+    const char *ref, const char *text, size_t len, const uint8_t *sig,
+    size_t siglen, struct bc_custody_result *res, struct bc_err *err);
+
 #endif /* BODYCAM_INTERNAL_H */

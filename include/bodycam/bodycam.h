@@ -27,5 +27,8 @@
 #include "bodycam/tlog.h"
 #include "bodycam/bundle.h"
 #include "bodycam/token.h"
+#include "bodycam/filter.h"
+#include "bodycam/writer.h"
+#include "bodycam/serve.h"
 
 #endif /* BODYCAM_BODYCAM_H */

@@ -124,6 +124,25 @@ void bc_catalog_rollback(struct bc_catalog *cat);
  */
 int bc_catalog_snapshot(struct bc_catalog *cat, struct bc_err *err);
 
+/*
+ * Savepoints inside a write transaction (one level): everything written
+ * since bc_catalog_savepoint is kept by _release or undone by _rollback.
+ */
+int bc_catalog_savepoint(struct bc_catalog *cat, struct bc_err *err);
+int bc_catalog_savepoint_release(struct bc_catalog *cat, struct bc_err *err);
+int bc_catalog_savepoint_rollback(struct bc_catalog *cat, struct bc_err *err);
+
+/*
+ * The last stored event of the item whose manifest hash is item: its seq
+ * and its stored hash; *seq is -1 when the item has no events.
+ */
+int bc_catalog_event_head(struct bc_catalog *cat, const char *item,
+    int64_t *seq, char hash[BC_SHA256_HEX], struct bc_err *err);
+
+/* The last key document's seq and stored hash; *seq -1 when none. */
+int bc_catalog_keydoc_head(struct bc_catalog *cat, int64_t *seq,
+    char hash[BC_SHA256_HEX], struct bc_err *err);
+
 /* The number the next item will get (inside a transaction). */
 int bc_catalog_next_item_num(struct bc_catalog *cat, int64_t *num,
     struct bc_err *err);

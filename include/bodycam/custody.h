@@ -109,7 +109,16 @@ struct bc_custody_result {
 	char	child[BC_ITEM_ID_MAX];		/* derive: the new item */
 	char	child_sha256[BC_SHA256_HEX];
 	char	copy_sha256[BC_SHA256_HEX];	/* copy with a file */
+	int	purged;				/* refused: the item was
+						   purged */
 };
+
+/*
+ * Checks req alone (the action, the fields it needs and their sizes)
+ * before anything is read: 0 or BC_ERR_INVALID, as bc_custody_add would.
+ */
+int bc_custody_req_check(const struct bc_custody_req *req,
+    struct bc_err *err);
 
 /*
  * Appends an event to the item ref names (bc_catalog_find_item), signed

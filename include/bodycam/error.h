@@ -31,6 +31,7 @@
 #define BC_ERR_TOO_LARGE	-17	/* input over a size cap */
 #define BC_ERR_AMBIGUOUS	-18	/* item reference matches several */
 #define BC_ERR_BUSY		-19	/* catalog locked for too long */
+#define BC_ERR_STALE		-20	/* built on a chain head that moved */
 
 /* Detail of the last failure; msg is always NUL-terminated. */
 struct bc_err {

@@ -57,4 +57,11 @@ int bc_verify_item(struct bc_catalog *cat, const struct bc_item *it,
 
 void bc_verify_report_clear(struct bc_verify_report *rep);
 
+/*
+ * rep as JSON: {"id", "path", "ok", "status", "events", "held", "purged",
+ * "custodian", "checks": [{"name", "ok", "detail", "seq"?}]}; a new
+ * reference, or NULL when out of memory.
+ */
+json_t *bc_verify_report_json(const struct bc_verify_report *rep);
+
 #endif /* BODYCAM_VERIFY_H */

@@ -1,0 +1,289 @@
+/*
+ * cmd-serve.c - bodycam serve: run the catalog service (serve.h) until
+ * SIGTERM or SIGINT, then stop accepting, let requests in flight finish
+ * and close the catalog.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "bodycam/serve.h"
+#include "cli.h"
+
+#define PEM_MAX		(64 * 1024)
+#define GRACE_SECONDS	30
+
+/* ADDR:PORT, [V6ADDR]:PORT; 0 or -1. */
+static int
+parse_listen(const char *s, struct bc_serve_opts *o)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&o->addr;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&o->addr;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon;
+	char *end;
+	unsigned long port;
+	size_t n;
+
+	if (s[0] == '[') {
+		if ((colon = strstr(s, "]:")) == NULL)
+			return -1;
+		n = (size_t)(colon - s - 1);
+		colon++;
+		s++;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL)
+			return -1;
+		n = (size_t)(colon - s);
+	}
+	if (n == 0 || n >= sizeof(host))
+		return -1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 ||
+	    port > 65535)
+		return -1;
+	memset(&o->addr, 0, sizeof(o->addr));
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		o->addrlen = sizeof(*v4);
+	} else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		o->addrlen = sizeof(*v6);
+	} else
+		return -1;
+	return 0;
+}
+
+static int
+parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v < lo ||
+	    v > hi)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int
+cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "storage", required_argument, NULL, 's' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'K' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "max-connections", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "log", required_argument, NULL, 'L' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bc_serve_opts o;
+	struct bc_server *srv = NULL;
+	struct bc_key *keys[BC_SERVE_MAX_KEYS] = { NULL };
+	struct bc_err err = { "" };
+	const char *keypaths[BC_SERVE_MAX_KEYS];
+	const char *listen = "127.0.0.1:8080", *certpath = NULL;
+	const char *tlskeypath = NULL, *logpath = NULL;
+	char *cert = NULL, *tlskey = NULL, when[64], addr[INET6_ADDRSTRLEN];
+	size_t nkeys = 0, certlen = 0, tlskeylen = 0, i;
+	struct stat sb;
+	sigset_t set;
+	FILE *log = stderr;
+	int c, r, st = 0, sig = 0, fd;
+
+	memset(&o, 0, sizeof(o));
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			listen = optarg;
+			break;
+		case 's':
+			o.storage = optarg;
+			break;
+		case 'k':
+			if (nkeys == BC_SERVE_MAX_KEYS)
+				return bc_cli_usage(ctx->cmd, "at most %d "
+				    "--key", BC_SERVE_MAX_KEYS);
+			keypaths[nkeys++] = optarg;
+			break;
+		case 'c':
+			certpath = optarg;
+			break;
+		case 'K':
+			tlskeypath = optarg;
+			break;
+		case 't':
+			if (parse_uint(optarg, 1, 256, &o.threads) != 0)
+				return bc_cli_usage(ctx->cmd, "--threads: 1 to "
+				    "256");
+			break;
+		case 'm':
+			if (parse_uint(optarg, 1, 65536, &o.max_conns) != 0)
+				return bc_cli_usage(ctx->cmd, "--max-"
+				    "connections: 1 to 65536");
+			break;
+		case 'T':
+			if (parse_uint(optarg, 1, 86400, &o.timeout) != 0)
+				return bc_cli_usage(ctx->cmd, "--timeout: 1 to "
+				    "86400 seconds");
+			break;
+		case 'L':
+			logpath = optarg;
+			break;
+		default:
+			return bc_cli_badopt(ctx->cmd, c, argv);
+		}
+	}
+	if (optind != argc)
+		return bc_cli_usage(ctx->cmd, "unexpected argument '%s'",
+		    argv[optind]);
+	if (o.storage == NULL || nkeys == 0)
+		return bc_cli_usage(ctx->cmd, "--storage and --key are "
+		    "required");
+	if ((certpath == NULL) != (tlskeypath == NULL))
+		return bc_cli_usage(ctx->cmd, "--tls-cert and --tls-key go "
+		    "together");
+	if (parse_listen(listen, &o) != 0)
+		return bc_cli_usage(ctx->cmd, "--listen '%s' is not ADDR:PORT "
+		    "(e.g. 127.0.0.1:8080 or [::1]:8080)", listen);
+
+	if ((st = bc_cli_open_catalog(ctx)) != 0)
+		return st;
+	for (i = 0; i < nkeys; i++) {
+		if ((r = bc_key_load_private(keypaths[i], &keys[i],
+		    &err)) != 0) {
+			st = bc_cli_fail(r, &err);
+			goto out;
+		}
+		o.keys[i] = keys[i];
+	}
+	o.nkeys = nkeys;
+	if (certpath != NULL) {
+		/* the TLS key is a secret like a signing key: 0600 */
+		if (stat(tlskeypath, &sb) == 0 && (sb.st_mode & 077) != 0) {
+			bc_cli_error("%s: the TLS key is readable by others; "
+			    "chmod 600 it", tlskeypath);
+			st = 2;
+			goto out;
+		}
+		if ((r = bc_read_small(certpath, PEM_MAX, &cert, &certlen,
+		    &err)) != 0 ||
+		    (r = bc_read_small(tlskeypath, PEM_MAX, &tlskey,
+		    &tlskeylen, &err)) != 0) {
+			st = bc_cli_fail(r, &err);
+			goto out;
+		}
+		o.tls_cert = cert;
+		o.tls_key = tlskey;
+	}
+	if (logpath != NULL) {
+		if ((fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND |
+		    O_CLOEXEC, 0640)) < 0 || (log = fdopen(fd, "a")) == NULL) {
+			bc_cli_error("%s: %s", logpath, strerror(errno));
+			st = 3;
+			goto out;
+		}
+	}
+	o.catalog = ctx->catalog_path;
+	o.log = log;
+
+	/* the service's threads inherit this mask: the signals come here */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((r = bc_serve_start(&o, &srv, &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	if (o.addr.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&o.addr)->
+		    sin6_addr, addr, sizeof(addr));
+	else
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&o.addr)->sin_addr,
+		    addr, sizeof(addr));
+	bc_time_format(time(NULL), when);
+	fprintf(log, "%s - serving %s on %s%s%s:%u (catalog %s)\n", when,
+	    cert ? "https" : "http", o.addr.ss_family == AF_INET6 ? "[" : "",
+	    addr, o.addr.ss_family == AF_INET6 ? "]" : "",
+	    (unsigned)bc_serve_port(srv), ctx->catalog_path);
+	fflush(log);
+
+	while (sigwait(&set, &sig) != 0)
+		;
+	bc_time_format(time(NULL), when);
+	fprintf(log, "%s - %s: stopping; finishing the requests in flight\n",
+	    when, sig == SIGINT ? "SIGINT" : "SIGTERM");
+	fflush(log);
+	bc_serve_stop(srv, GRACE_SECONDS);
+	bc_time_format(time(NULL), when);
+	fprintf(log, "%s - stopped\n", when);
+ out:
+	for (i = 0; i < nkeys; i++)
+		bc_key_free(keys[i]);
+	if (tlskey != NULL) {
+		OPENSSL_cleanse(tlskey, tlskeylen);
+		free(tlskey);
+	}
+	free(cert);
+	if (log != stderr && log != NULL)
+		fclose(log);
+	return st;
+}
+
+const struct bc_cmd bc_cmd_serve = {
+	.name = "serve",
+	.usage = "--storage DIR --key KEY [--key KEY...] [--listen ADDR:PORT]\n"
+	    "             [--tls-cert FILE --tls-key FILE] [--threads N]\n"
+	    "             [--max-connections N] [--timeout SECONDS] "
+	    "[--log FILE]",
+	.summary = "run the catalog service: a JSON HTTP API",
+	.options =
+	    "  --storage DIR        the directory registered files must lie "
+	    "in; release\n"
+	    "                       bundles are written to DIR/releases\n"
+	    "  --key KEY            a private signing key (repeatable): for "
+	    "each record\n"
+	    "                       the first key holding the role it needs "
+	    "signs it\n"
+	    "  --listen ADDR:PORT   where to listen (default 127.0.0.1:8080; "
+	    "port 0: any)\n"
+	    "  --tls-cert FILE      serve HTTPS with this PEM certificate...\n"
+	    "  --tls-key FILE       ...and this PEM key (mode 0600)\n"
+	    "  --threads N          worker threads (default 16)\n"
+	    "  --max-connections N  connections at once (default 256)\n"
+	    "  --timeout SECONDS    idle time before a connection is closed "
+	    "(default 30)\n"
+	    "  --log FILE           append the request log to FILE (default: "
+	    "stderr)\n",
+	.exec = cmd_serve,
+};

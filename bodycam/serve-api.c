@@ -1,0 +1,1419 @@
+/*
+ * serve-api.c - the routes of the catalog service: what each endpoint
+ * reads, what it asks the writer to record, and the JSON it answers.
+ *
+ * Request bodies are hostile: parsed strictly (bc_json_parse: size,
+ * UTF-8, duplicate names, trailing data), then held to a table of the
+ * members each endpoint takes; anything else is a 400.  Paths given for
+ * registration must resolve, symlinks followed, inside --storage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "bodycam/bundle.h"
+#include "bodycam/canon.h"
+#include "bodycam/custody.h"
+#include "bodycam/filter.h"
+#include "bodycam/hash.h"
+#include "bodycam/register.h"
+#include "bodycam/tlog.h"
+#include "bodycam/util.h"
+#include "bodycam/verify.h"
+#include "internal.h"
+#include "serve-int.h"
+
+#define LIST_DEFAULT	100
+#define LIST_MAX	1000
+#define CUSTODY_MAX	10000	/* events in one custody page */
+
+/*
+ * Bodies
+ */
+
+enum field_type { F_STR, F_BOOL, F_STRS, F_OBJ };
+
+struct field {
+	const char	*name;
+	enum field_type	 type;
+	int		 required;
+};
+
+/* Parses q's body as an object holding only the fields given. */
+static json_t *
+body_parse(struct bc_req *q, const struct field *fields)
+{
+	struct bc_err err = { "" };
+	const struct field *f;
+	const char *k;
+	json_t *doc = NULL, *v, *e;
+	size_t i;
+
+	if (q->len == 0) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    "a JSON object is required");
+		return NULL;
+	}
+	if (bc_json_parse(q->body, q->len, &doc, &err) != 0) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    "malformed JSON: %s", err.msg);
+		return NULL;
+	}
+	if (!json_is_object(doc)) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    "the body must be a JSON object");
+		goto bad;
+	}
+	json_object_foreach(doc, k, v) {
+		for (f = fields; f->name != NULL; f++)
+			if (strcmp(f->name, k) == 0)
+				break;
+		if (f->name == NULL) {
+			bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
+			    "unknown field '%.64s'", k);
+			goto bad;
+		}
+		switch (f->type) {
+		case F_STR:
+			if (!json_is_string(v))
+				goto type;
+			break;
+		case F_BOOL:
+			if (!json_is_boolean(v))
+				goto type;
+			break;
+		case F_OBJ:
+			if (!json_is_object(v))
+				goto type;
+			break;
+		case F_STRS:
+			if (!json_is_array(v))
+				goto type;
+			json_array_foreach(v, i, e)
+				if (!json_is_string(e))
+					goto type;
+			break;
+		}
+	}
+	for (f = fields; f->name != NULL; f++)
+		if (f->required && json_object_get(doc, f->name) == NULL) {
+			bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
+			    "the field '%s' is required", f->name);
+			goto bad;
+		}
+	return doc;
+ type:
+	bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "field '%.64s' "
+	    "has the wrong type", k);
+ bad:
+	json_decref(doc);
+	return NULL;
+}
+
+static const char *
+jstr(const json_t *doc, const char *name)
+{
+	return json_string_value(json_object_get(doc, name));
+}
+
+/* Only the query arguments named may be given. */
+struct qcheck {
+	const char *const	*names;
+	const char		*bad;
+};
+
+static enum MHD_Result
+query_one(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct qcheck *c = cls;
+	size_t i;
+
+	for (i = 0; c->names[i] != NULL; i++)
+		if (strcmp(c->names[i], key) == 0)
+			return MHD_YES;
+	c->bad = key;
+	return MHD_NO;
+}
+
+static int
+query_only(struct bc_req *q, const char *const *names)
+{
+	struct qcheck c = { names, NULL };
+
+	MHD_get_connection_values(q->conn, MHD_GET_ARGUMENT_KIND, query_one,
+	    &c);
+	if (c.bad != NULL) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    "unknown query argument '%.64s'", c.bad);
+		return -1;
+	}
+	return 0;
+}
+
+/* A non-negative integer query argument within max, or def. */
+static int
+query_uint(struct bc_req *q, const char *name, int64_t def, int64_t max,
+    int64_t *out)
+{
+	const char *v = bc_req_query(q, name);
+	char *end;
+	long long n;
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || n < 0 || n > max ||
+	    (*v < '0' || *v > '9')) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    "'%s' must be an integer from 0 to %" PRId64, name, max);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static json_t *
+json_b64(const uint8_t *p, size_t n)
+{
+	char buf[256];
+
+	if (n > 180)
+		return NULL;
+	EVP_EncodeBlock((unsigned char *)buf, p, (int)n);
+	return json_string(buf);
+}
+
+static json_t *
+json_hex(const uint8_t *p, size_t n)
+{
+	char buf[2 * 64 + 1];
+
+	if (n > 64)
+		return NULL;
+	bc_hex(p, n, buf);
+	return json_string(buf);
+}
+
+/* The item named by the path, on cat; a 404/400 response otherwise. */
+static struct bc_item *
+path_item(struct bc_req *q, struct bc_catalog *cat)
+{
+	struct bc_item *it = NULL;
+	struct bc_err err = { "" };
+	int r;
+
+	if ((r = bc_catalog_find_item(cat, q->arg, &it, &err)) != 0) {
+		bc_resp_bc(q, r, &err);
+		return NULL;
+	}
+	return it;
+}
+
+/*
+ * A verification report for the caller: without the server's paths (the
+ * file's, and any in a check's detail).
+ */
+static json_t *
+report_json(struct bc_server *s, const struct bc_verify_report *rep)
+{
+	json_t *o, *c;
+	char buf[BC_CHECK_DETAIL_MAX + 64];
+	const char *d;
+	size_t i;
+
+	if ((o = bc_verify_report_json(rep)) == NULL)
+		return NULL;
+	json_object_del(o, "path");
+	json_array_foreach(json_object_get(o, "checks"), i, c) {
+		if ((d = jstr(c, "detail")) == NULL)
+			continue;
+		snprintf(buf, sizeof(buf), "%s", d);
+		bc_redact(s, buf, sizeof(buf));
+		json_object_set_new(c, "detail", json_string(buf));
+	}
+	return o;
+}
+
+/*
+ * GET /v1/healthz
+ */
+static void
+h_healthz(struct bc_req *q)
+{
+	bc_resp_json(q, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
+}
+
+/*
+ * POST /v1/items
+ */
+
+/* Resolves rel inside the storage directory: a 400 response otherwise. */
+static int
+storage_path(struct bc_req *q, const char *rel, char out[PATH_MAX])
+{
+	struct bc_server *s = q->srv;
+	char joined[PATH_MAX * 2];
+	const char *p, *seg;
+	size_t n, slen = strlen(s->storage);
+	struct stat sb;
+
+	if (rel[0] == '\0' || rel[0] == '/') {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "'path' "
+		    "must be relative to the storage directory");
+		return -1;
+	}
+	for (seg = rel; seg != NULL; seg = p ? p + 1 : NULL) {
+		p = strchr(seg, '/');
+		n = p ? (size_t)(p - seg) : strlen(seg);
+		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
+			    "'path' may not contain '..'");
+			return -1;
+		}
+	}
+	if ((size_t)snprintf(joined, sizeof(joined), "%s/%s", s->storage,
+	    rel) >= sizeof(joined) || realpath(joined, out) == NULL) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "'path' "
+		    "%s: %s", strlen(rel) > 200 ? "(long)" : rel,
+		    errno == ENOENT ? "no such file under storage" :
+		    strerror(errno));
+		return -1;
+	}
+	/* symlinks resolved: the file itself must lie under storage */
+	if (strncmp(out, s->storage, slen) != 0 || out[slen] != '/') {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "'path' "
+		    "leads outside the storage directory");
+		return -1;
+	}
+	if (stat(out, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "'path' "
+		    "is not a regular file");
+		return -1;
+	}
+	return 0;
+}
+
+struct reg_job {
+	const struct bc_key		*key;
+	const char			*abspath;
+	const struct bc_file_hash	*fh;
+	struct bc_register_opts		 opts;
+	json_t				*meta;
+	struct bc_register_result	 res;
+};
+
+static int
+reg_job(struct bc_catalog *cat, struct bc_chain_cache *cache, void *arg,
+    struct bc_err *err)
+{
+	struct reg_job *j = arg;
+	char now[BC_TIME_MAX];
+	int r;
+
+	bc_time_now(now);
+	if ((r = bc_signer_allowed(cat, j->key, BC_ROLE_INGEST, "register",
+	    now, err)) != 0)
+		return r;
+	return bc_register_locked(cat, j->key, j->abspath, j->fh, &j->opts,
+	    NULL, j->meta, NULL, now, &j->res, err);
+}
+
+static void
+h_items_post(struct bc_req *q)
+{
+	static const struct field fields[] = {
+		{ "path", F_STR, 1 }, { "officer", F_STR, 0 },
+		{ "device", F_STR, 0 }, { "case", F_STR, 0 },
+		{ "category", F_STR, 0 }, { "tags", F_STRS, 0 },
+		{ NULL, 0, 0 }
+	};
+	struct bc_server *s = q->srv;
+	struct bc_err err = { "" };
+	struct bc_file_hash fh;
+	struct reg_job j;
+	const char *tags[BC_TAGS_MAX];
+	char abspath[PATH_MAX], now[BC_TIME_MAX], *line, *save;
+	json_t *doc, *jt, *warn, *o;
+	size_t i;
+	int r;
+
+	if ((doc = body_parse(q, fields)) == NULL)
+		return;
+	memset(&j, 0, sizeof(j));
+	if ((j.key = s->by_role[BC_ROLE_INGEST]) == NULL) {
+		bc_resp_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+		    "the service holds no key with the ingest role");
+		goto out;
+	}
+	j.opts.op.officer = jstr(doc, "officer");
+	j.opts.op.device = jstr(doc, "device");
+	j.opts.op.case_no = jstr(doc, "case");
+	j.opts.op.category = jstr(doc, "category");
+	jt = json_object_get(doc, "tags");
+	if (json_array_size(jt) > BC_TAGS_MAX) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "at most "
+		    "%d tags", BC_TAGS_MAX);
+		goto out;
+	}
+	for (i = 0; i < json_array_size(jt); i++)
+		tags[i] = json_string_value(json_array_get(jt, i));
+	j.opts.op.tags = tags;
+	j.opts.op.ntags = json_array_size(jt);
+	j.opts.actor = q->tok.name;
+	if ((r = bc_operator_fields_check(&j.opts.op, &err)) != 0) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "%s",
+		    err.msg);
+		goto out;
+	}
+	if (storage_path(q, jstr(doc, "path"), abspath) != 0)
+		goto out;
+	/* hashing and metadata outside the writer: they may take long */
+	if ((r = bc_hash_file(abspath, &fh, NULL, NULL, &err)) != 0) {
+		bc_resp_bc(q, r, &err);
+		goto out;
+	}
+	bc_time_now(now);
+	j.abspath = abspath;
+	j.fh = &fh;
+	j.meta = bc_register_meta(abspath, &fh, 0, now);
+	r = bc_writer_run(s->w, reg_job, &j, &err);
+	json_decref(j.meta);
+	if (r == BC_ERR_EXISTS) {
+		bc_resp_error(q, MHD_HTTP_CONFLICT, "exists", "the file is "
+		    "already registered as %s", j.res.existing);
+		goto out;
+	}
+	if (r != 0) {
+		bc_resp_bc(q, r, &err);
+		goto out;
+	}
+	if ((warn = json_array()) == NULL)
+		goto oom;
+	for (line = strtok_r(j.res.warnings, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		json_array_append_new(warn, json_string(line));
+	o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:o}", "id", j.res.id,
+	    "sha256", j.res.sha256, "size", (json_int_t)j.res.size,
+	    "manifest_hash", j.res.manifest_hash, "mime", j.res.mime,
+	    "warnings", warn);
+	if (o == NULL)
+		goto oom;
+	bc_resp_json(q, MHD_HTTP_CREATED, o);
+	goto out;
+ oom:
+	bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+	    "out of memory");
+ out:
+	json_decref(doc);
+}
+
+/*
+ * GET /v1/items
+ */
+
+struct list_ctx {
+	json_t			*arr;
+	int64_t			 after, limit, count;
+	char			 next[BC_ITEM_ID_MAX];
+	struct bc_meta_filter	 mf;
+};
+
+static int
+list_one(void *arg, const struct bc_item *it)
+{
+	struct list_ctx *l = arg;
+	json_t *m = NULL, *o;
+
+	if (it->num <= l->after)
+		return 0;
+	(void)bc_doc_parse(it->manifest, it->manifest_len, BC_MANIFEST_TYPE,
+	    &m, NULL);
+	if (!bc_meta_filter_match(&l->mf, m)) {
+		json_decref(m);
+		return 0;
+	}
+	if (l->count == l->limit) {
+		/* one more exists: the page ends at the previous item */
+		json_decref(m);
+		return 1;
+	}
+	o = json_pack("{s:s, s:s, s:I, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}",
+	    "id", it->id, "sha256", it->sha256, "size", (json_int_t)it->size,
+	    "name", m ? bc_doc_str(m, "file.name") : NULL,
+	    "mime", m ? bc_doc_str(m, "media.mime") : NULL,
+	    "officer", m ? bc_doc_str(m, "capture.officer") : NULL,
+	    "device", m ? bc_doc_str(m, "capture.device") : NULL,
+	    "case", m ? bc_doc_str(m, "case.number") : NULL,
+	    "registered", m ? bc_doc_str(m, "registered.at") : NULL);
+	json_decref(m);
+	if (o == NULL || json_array_append_new(l->arr, o) != 0)
+		return BC_ERR_NOMEM;
+	l->count++;
+	snprintf(l->next, sizeof(l->next), "%s", it->id);
+	return 0;
+}
+
+/* A date or RFC 3339 time argument: 0 (*set when given) or a response. */
+static int
+query_time(struct bc_req *q, const char *name, int end_of_day, time_t *t,
+    int *set)
+{
+	const char *v = bc_req_query(q, name);
+
+	*set = 0;
+	if (v == NULL)
+		return 0;
+	if (bc_time_parse(v, end_of_day, t) != 0) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "'%s' is "
+		    "not a date or RFC 3339 time", name);
+		return -1;
+	}
+	*set = 1;
+	return 0;
+}
+
+static void
+h_items_list(struct bc_req *q)
+{
+	static const char *const args[] = { "officer", "device", "case",
+	    "make", "model", "near", "since", "until", "registered_since",
+	    "registered_until", "limit", "after", NULL };
+	struct bc_list_filter f;
+	struct list_ctx l;
+	struct bc_catalog *cat = NULL;
+	struct bc_item *it = NULL;
+	struct bc_err err = { "" };
+	char since[BC_TIME_MAX], until[BC_TIME_MAX];
+	const char *v;
+	time_t t;
+	int r, set;
+
+	memset(&l, 0, sizeof(l));
+	memset(&f, 0, sizeof(f));
+	if (query_only(q, args) != 0 ||
+	    query_uint(q, "limit", LIST_DEFAULT, LIST_MAX, &l.limit) != 0)
+		return;
+	if (l.limit == 0) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    "'limit' must be from 1 to %d", LIST_MAX);
+		return;
+	}
+	/* the filters of 'list', under the names of its options */
+	f.officer = bc_req_query(q, "officer");
+	f.device = bc_req_query(q, "device");
+	f.case_no = bc_req_query(q, "case");
+	l.mf.make = bc_req_query(q, "make");
+	l.mf.model = bc_req_query(q, "model");
+	if ((v = bc_req_query(q, "near")) != NULL &&
+	    bc_meta_filter_near(v, &l.mf) != 0) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "'near' "
+		    "is LAT,LON,KM in decimal degrees and km");
+		return;
+	}
+	if (query_time(q, "since", 0, &l.mf.since, &l.mf.has_since) != 0 ||
+	    query_time(q, "until", 1, &l.mf.until, &l.mf.has_until) != 0)
+		return;
+	if (query_time(q, "registered_since", 0, &t, &set) != 0)
+		return;
+	if (set) {
+		bc_time_stamp(t, 0, since);
+		f.since = since;
+	}
+	if (query_time(q, "registered_until", 1, &t, &set) != 0)
+		return;
+	if (set) {
+		bc_time_stamp(t, 999999, until);
+		f.until = until;
+	}
+	cat = bc_pool_get(q->srv);
+	if ((r = bc_catalog_snapshot(cat, &err)) != 0) {
+		bc_resp_bc(q, r, &err);
+		goto out;
+	}
+	if ((v = bc_req_query(q, "after")) != NULL) {
+		if ((r = bc_catalog_find_item(cat, v, &it, &err)) != 0) {
+			bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
+			    "'after': %s", err.msg);
+			goto out;
+		}
+		l.after = it->num;
+	}
+	if ((l.arr = json_array()) == NULL) {
+		bc_resp_bc(q, BC_ERR_NOMEM, NULL);
+		goto out;
+	}
+	r = bc_catalog_list(cat, &f, list_one, &l, &err);
+	if (r < 0) {
+		bc_resp_bc(q, r, &err);
+		goto out;
+	}
+	bc_resp_json(q, MHD_HTTP_OK, json_pack("{s:O, s:s?}", "items", l.arr,
+	    "next", r == 1 ? l.next : NULL));
+ out:
+	json_decref(l.arr);
+	bc_item_free(it);
+	bc_pool_put(q->srv, cat);
+}
+
+/*
+ * GET /v1/items/{id}
+ */
+static void
+h_item_get(struct bc_req *q)
+{
+	struct bc_catalog *cat = bc_pool_get(q->srv);
+	struct bc_item *it;
+	json_t *m = NULL;
+
+	if ((it = path_item(q, cat)) == NULL)
+		goto out;
+	if (bc_doc_parse(it->manifest, it->manifest_len, BC_MANIFEST_TYPE,
+	    &m, NULL) != 0)
+		m = NULL;	/* shown as null: verify says why */
+	bc_resp_json(q, MHD_HTTP_OK, json_pack("{s:s, s:s, s:I, s:s, s:o?, "
+	    "s:o?, s:s, s:s?, s:I}", "id", it->id, "sha256", it->sha256,
+	    "size", (json_int_t)it->size, "manifest_hash", it->manifest_hash,
+	    "manifest", m, "signature", json_b64(it->sig, it->siglen), "key",
+	    it->key, "registered", it->registered, "leaf",
+	    (json_int_t)it->leaf));
+ out:
+	bc_item_free(it);
+	bc_pool_put(q->srv, cat);
+}
+
+/*
+ * GET /v1/items/{id}/custody
+ */
+static void
+h_item_custody(struct bc_req *q)
+{
+	static const char *const args[] = { "from", "limit", NULL };
+	struct bc_catalog *cat = NULL;
+	struct bc_item *it = NULL;
+	struct bc_event *ev = NULL;
+	struct bc_err err = { "" };
+	json_t *arr = NULL, *doc, *o;
+	int64_t from, limit;
+	size_t i, n = 0;
+	int r;
+
+	if (query_only(q, args) != 0 ||
+	    query_uint(q, "from", 0, INT64_MAX / 2, &from) != 0 ||
+	    query_uint(q, "limit", CUSTODY_MAX, CUSTODY_MAX, &limit) != 0)
+		return;
+	cat = bc_pool_get(q->srv);
+	if ((r = bc_catalog_snapshot(cat, &err)) != 0) {
+		bc_resp_bc(q, r, &err);
+		goto out;
+	}
+	if ((it = path_item(q, cat)) == NULL)
+		goto out;
+	if ((r = bc_catalog_events(cat, it->manifest_hash, &ev, &n,
+	    &err)) != 0) {
+		bc_resp_bc(q, r, &err);
+		goto out;
+	}
+	if ((arr = json_array()) == NULL)
+		goto oom;
+	for (i = 0; i < n; i++) {
+		if (ev[i].seq < from || (int64_t)json_array_size(arr) >= limit)
+			continue;
+		doc = NULL;
+		if (bc_canon_read(ev[i].body, ev[i].body_len, &doc, NULL) != 0)
+			doc = json_null();
+		o = json_pack("{s:I, s:s, s:s, s:o, s:o?, s:I}", "seq",
+		    (json_int_t)ev[i].seq, "hash", ev[i].hash, "key",
+		    ev[i].key, "event", doc, "sig", json_b64(ev[i].sig,
+		    ev[i].siglen), "leaf", (json_int_t)ev[i].leaf);
+		if (o == NULL || json_array_append_new(arr, o) != 0)
+			goto oom;
+	}
+	bc_resp_json(q, MHD_HTTP_OK, json_pack("{s:s, s:s, s:I, s:s, s:O}",
+	    "id", it->id, "manifest_hash", it->manifest_hash, "next_seq",
+	    (json_int_t)n, "head", n > 0 ? ev[n - 1].hash : it->manifest_hash,
+	    "events", arr));
+	goto out;
+ oom:
+	bc_resp_bc(q, BC_ERR_NOMEM, NULL);
+ out:
+	json_decref(arr);
+	bc_events_free(ev, n);
+	bc_item_free(it);
+	bc_pool_put(q->srv, cat);
+}
+
+/*
+ * Custody events through the writer
+ */
+
+struct event_job {
+	const struct bc_key		*key;
+	const char			*ref;
+	struct bc_custody_req		 req;
+	/* pre-signed */
+	const char			*text;
+	size_t				 len;
+	uint8_t				 sig[BC_ED25519_SIGLEN];
+	struct bc_custody_result	 res;
+};
+
+static int
+event_job(struct bc_catalog *cat, struct bc_chain_cache *cache, void *arg,
+    struct bc_err *err)
+{
+	struct event_job *j = arg;
+
+	if (j->text == NULL)
+		return bc_custody_add_cached(cat, cache, j->key, j->ref,
+		    &j->req, NULL, NULL, NULL, &j->res, err);
+	return bc_custody_append_signed(cat, cache, NULL, j->ref, j->text,
+	    j->len, j->sig, sizeof(j->sig), &j->res, err);
+}
+
+static void
+event_created(struct bc_req *q, const struct event_job *j)
+{
+	bc_resp_json(q, MHD_HTTP_CREATED, json_pack("{s:s, s:I, s:s}", "item",
+	    j->res.item, "seq", (json_int_t)j->res.seq, "hash", j->res.hash));
+}
+
+/* The pre-signed form: {"event": {...}, "sig": "<base64>"}. */
+static void
+event_signed(struct bc_req *q, json_t *doc)
+{
+	struct event_job j;
+	struct bc_err err = { "" };
+	const json_t *evo = json_object_get(doc, "event");
+	const char *sig = jstr(doc, "sig"), *action;
+	unsigned char raw[BC_ED25519_SIGLEN + 3];
+	char *text = NULL, enc[128];
+	size_t len = 0, slen;
+	int a, r;
+
+	memset(&j, 0, sizeof(j));
+	if (json_object_size(doc) != 2 || sig == NULL) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "a "
+		    "signed event is {\"event\": {...}, \"sig\": \"...\"} "
+		    "and nothing else");
+		return;
+	}
+	/* exactly the base64 of 64 bytes, as EVP_EncodeBlock writes it */
+	slen = strlen(sig);
+	/* EVP_DecodeBlock counts the two bytes of padding in 88 characters */
+	if (slen != 88 || EVP_DecodeBlock(raw, (const unsigned char *)sig,
+	    (int)slen) != BC_ED25519_SIGLEN + 2) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "'sig' "
+		    "must be the base64 of a 64-byte Ed25519 signature");
+		return;
+	}
+	EVP_EncodeBlock((unsigned char *)enc, raw, BC_ED25519_SIGLEN);
+	if (strcmp(enc, sig) != 0) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "'sig' "
+		    "is not canonical base64");
+		return;
+	}
+	memcpy(j.sig, raw, sizeof(j.sig));
+	action = jstr(evo, "action");
+	if (action == NULL || bc_action_parse(action) < 0) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "the "
+		    "event names no known action");
+		return;
+	}
+	a = bc_action_parse(action);
+	if (a == BC_ACT_REGISTER || a == BC_ACT_DERIVE ||
+	    a == BC_ACT_RELEASE) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "a '%s' "
+		    "event is not accepted here (register: POST /v1/items; "
+		    "release: POST /v1/releases; derive: the command line)",
+		    action);
+		return;
+	}
+	if (!bc_req_allowed(q, bc_event_role(action))) {
+		bc_resp_error(q, MHD_HTTP_FORBIDDEN, "forbidden", "'%s' needs "
+		    "the %s role; the token '%s' has %s", action,
+		    bc_role_name(bc_event_role(action)), q->tok.name,
+		    bc_role_name(q->tok.role));
+		return;
+	}
+	if ((r = bc_canon_dump(evo, &text, &len, &err)) != 0) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "event: "
+		    "%s", err.msg);
+		return;
+	}
+	j.ref = q->arg;
+	j.text = text;
+	j.len = len;
+	r = bc_writer_run(q->srv->w, event_job, &j, &err);
+	if (r == 0)
+		event_created(q, &j);
+	else if (r == BC_ERR_INTEGRITY)
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "signature", "%s",
+		    err.msg);
+	else
+		bc_resp_bc(q, r, &err);
+	free(text);
+}
+
+static void
+h_events_post(struct bc_req *q)
+{
+	static const struct field fields[] = {
+		{ "action", F_STR, 0 }, { "to", F_STR, 0 },
+		{ "reason", F_STR, 0 }, { "location", F_STR, 0 },
+		{ "note", F_STR, 0 }, { "event", F_OBJ, 0 },
+		{ "sig", F_STR, 0 }, { NULL, 0, 0 }
+	};
+	struct event_job j;
+	struct bc_err err = { "" };
+	json_t *doc;
+	int a, role, r;
+
+	if ((doc = body_parse(q, fields)) == NULL)
+		return;
+	if (json_object_get(doc, "event") != NULL) {
+		event_signed(q, doc);
+		goto out;
+	}
+	memset(&j, 0, sizeof(j));
+	j.req.action = jstr(doc, "action");
+	a = j.req.action ? bc_action_parse(j.req.action) : -1;
+	if (json_object_get(doc, "sig") != NULL || j.req.action == NULL) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "give "
+		    "'action' (the server signs), or 'event' and 'sig'");
+		goto out;
+	}
+	if (a != BC_ACT_ACCESS && a != BC_ACT_COPY && a != BC_ACT_TRANSFER &&
+	    a != BC_ACT_HOLD && a != BC_ACT_UNHOLD && a != BC_ACT_NOTE &&
+	    a != BC_ACT_PURGE) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "action "
+		    "'%.32s': the server signs access, copy, transfer, hold, "
+		    "unhold, note and purge (verify: POST .../verify, "
+		    "release: POST /v1/releases)", j.req.action);
+		goto out;
+	}
+	role = bc_event_role(j.req.action);
+	if (!bc_req_allowed(q, role)) {
+		bc_resp_error(q, MHD_HTTP_FORBIDDEN, "forbidden", "'%s' needs "
+		    "the %s role; the token '%s' has %s", j.req.action,
+		    bc_role_name(role), q->tok.name, bc_role_name(q->tok.role));
+		goto out;
+	}
+	j.req.actor = q->tok.name;
+	j.req.to = jstr(doc, "to");
+	j.req.reason = jstr(doc, "reason");
+	j.req.location = jstr(doc, "location");
+	j.req.note = jstr(doc, "note");
+	if ((r = bc_custody_req_check(&j.req, &err)) != 0) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "%s",
+		    err.msg);
+		goto out;
+	}
+	if ((j.key = q->srv->by_role[role]) == NULL) {
+		bc_resp_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+		    "the service holds no key with the %s role",
+		    bc_role_name(role));
+		goto out;
+	}
+	j.ref = q->arg;
+	if ((r = bc_writer_run(q->srv->w, event_job, &j, &err)) != 0)
+		bc_resp_bc(q, r, &err);
+	else
+		event_created(q, &j);
+ out:
+	json_decref(doc);
+}
+
+/*
+ * GET /v1/items/{id}/media
+ */
+
+int
+bc_http_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
+{
+	unsigned long long a, b;
+	const char *p;
+	char *end;
+
+	if (h == NULL || strncmp(h, "bytes=", 6) != 0)
+		return 0;
+	p = h + 6;
+	if (strchr(p, ',') != NULL)
+		return 0;	/* several ranges: the whole file instead */
+	if (*p == '-') {
+		errno = 0;
+		b = strtoull(p + 1, &end, 10);
+		if (p[1] < '0' || p[1] > '9' || *end != '\0' || errno != 0)
+			return 0;
+		if (b == 0 || size == 0)
+			return -1;
+		if (b > size)
+			b = size;
+		*off = size - b;
+		*len = b;
+		return 1;
+	}
+	if (*p < '0' || *p > '9')
+		return 0;
+	errno = 0;
+	a = strtoull(p, &end, 10);
+	if (errno != 0 || *end != '-')
+		return 0;
+	p = end + 1;
+	if (*p == '\0')
+		b = size > 0 ? size - 1 : 0;
+	else {
+		if (*p < '0' || *p > '9')
+			return 0;
+		b = strtoull(p, &end, 10);
+		if (errno != 0 || *end != '\0' || b < a)
+			return 0;
+		if (b >= size)
+			b = size - 1;
+	}
+	if (a >= size)
+		return -1;
+	*off = a;
+	*len = b - a + 1;
+	return 1;
+}
+
+static void
+h_media(struct bc_req *q)
+{
+	struct bc_catalog *cat = bc_pool_get(q->srv);
+	struct bc_item *it = NULL;
+	struct event_job j;
+	struct bc_err err = { "" };
+	struct MHD_Response *resp;
+	struct stat sb;
+	json_t *m = NULL;
+	const char *mime = NULL;
+	char note[160], buf[64];
+	uint64_t off = 0, len = 0;
+	int fd = -1, rg, r;
+
+	if ((it = path_item(q, cat)) == NULL)
+		goto out;
+	bc_pool_put(q->srv, cat);
+	cat = NULL;
+	if ((fd = open(it->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		bc_resp_error(q, errno == ENOENT ? MHD_HTTP_GONE :
+		    MHD_HTTP_CONFLICT, errno == ENOENT ? "gone" : "integrity",
+		    "%s: the registered file cannot be opened: %s", it->id,
+		    strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    (uint64_t)sb.st_size != (uint64_t)it->size) {
+		bc_resp_error(q, MHD_HTTP_CONFLICT, "integrity", "%s: the file "
+		    "is not the size sealed at registration; run verify",
+		    it->id);
+		goto out;
+	}
+	rg = bc_http_range(MHD_lookup_connection_value(q->conn,
+	    MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE), (uint64_t)it->size, &off,
+	    &len);
+	if (rg < 0) {
+		bc_resp_error(q, MHD_HTTP_RANGE_NOT_SATISFIABLE,
+		    "range_not_satisfiable", "the file has %lld bytes",
+		    (long long)it->size);
+		snprintf(buf, sizeof(buf), "bytes */%lld", (long long)it->size);
+		MHD_add_response_header(q->resp, MHD_HTTP_HEADER_CONTENT_RANGE,
+		    buf);
+		goto out;
+	}
+	if (rg == 0) {
+		off = 0;
+		len = (uint64_t)it->size;
+		snprintf(note, sizeof(note), "downloaded through the API");
+	} else
+		snprintf(note, sizeof(note), "downloaded through the API: "
+		    "bytes %llu-%llu", (unsigned long long)off,
+		    (unsigned long long)(off + len - 1));
+
+	/* the download is custody: recorded before a byte is sent */
+	memset(&j, 0, sizeof(j));
+	j.req.action = "access";
+	j.req.actor = q->tok.name;
+	j.req.note = note;
+	j.ref = it->id;
+	if ((j.key = q->srv->by_role[BC_ROLE_CUSTODIAN]) == NULL) {
+		bc_resp_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+		    "the service holds no key with the custodian role");
+		goto out;
+	}
+	if ((r = bc_writer_run(q->srv->w, event_job, &j, &err)) != 0) {
+		if (j.res.purged)
+			bc_resp_error(q, MHD_HTTP_GONE, "gone", "%s", err.msg);
+		else
+			bc_resp_bc(q, r, &err);
+		goto out;
+	}
+	if ((resp = MHD_create_response_from_fd_at_offset64(len, fd,
+	    off)) == NULL) {
+		bc_resp_bc(q, BC_ERR_NOMEM, NULL);
+		goto out;
+	}
+	fd = -1;	/* the response owns it */
+	if (bc_doc_parse(it->manifest, it->manifest_len, BC_MANIFEST_TYPE,
+	    &m, NULL) == 0)
+		mime = bc_doc_str(m, "media.mime");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    mime != NULL && strchr(mime, '\n') == NULL ? mime :
+	    "application/octet-stream");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (rg == 1) {
+		snprintf(buf, sizeof(buf), "bytes %llu-%llu/%lld",
+		    (unsigned long long)off,
+		    (unsigned long long)(off + len - 1), (long long)it->size);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE,
+		    buf);
+	}
+	snprintf(buf, sizeof(buf), "%lld", (long long)j.res.seq);
+	MHD_add_response_header(resp, "X-Bodycam-Event-Seq", buf);
+	MHD_add_response_header(resp, "X-Bodycam-Event-Hash", j.res.hash);
+	MHD_add_response_header(resp, "X-Bodycam-SHA256", it->sha256);
+	bc_resp_raw(q, rg == 1 ? MHD_HTTP_PARTIAL_CONTENT : MHD_HTTP_OK, resp);
+ out:
+	if (fd >= 0)
+		close(fd);
+	json_decref(m);
+	bc_item_free(it);
+	bc_pool_put(q->srv, cat);
+}
+
+/*
+ * POST /v1/items/{id}/verify
+ */
+static void
+h_verify(struct bc_req *q)
+{
+	static const struct field fields[] = {
+		{ "no_file", F_BOOL, 0 }, { NULL, 0, 0 }
+	};
+	struct bc_catalog *cat = NULL;
+	struct bc_item *it = NULL;
+	struct bc_verify_opts vo;
+	struct bc_verify_report rep;
+	struct event_job j;
+	struct bc_err err = { "" };
+	const char **failed = NULL;
+	char (*names)[BC_CHECK_NAME_MAX + 32] = NULL;
+	json_t *doc = NULL, *o = NULL;
+	size_t i, n = 0;
+	int r;
+
+	memset(&rep, 0, sizeof(rep));
+	if (q->len > 0 && (doc = body_parse(q, fields)) == NULL)
+		return;
+	memset(&vo, 0, sizeof(vo));
+	vo.no_file = json_is_true(json_object_get(doc, "no_file"));
+	cat = bc_pool_get(q->srv);
+	if ((it = path_item(q, cat)) == NULL)
+		goto out;
+	if ((r = bc_verify_item(cat, it, &vo, &rep, &err)) != 0) {
+		bc_resp_bc(q, r, &err);
+		goto out;
+	}
+	bc_pool_put(q->srv, cat);
+	cat = NULL;
+	if ((o = report_json(q->srv, &rep)) == NULL)
+		goto oom;
+	if (rep.state.purged) {
+		/* only a note may follow a purge: the outcome is not recorded */
+		bc_resp_json(q, MHD_HTTP_OK, o);
+		o = NULL;
+		goto out;
+	}
+	if (rep.nchecks > 0 &&
+	    ((failed = calloc(rep.nchecks, sizeof(*failed))) == NULL ||
+	    (names = calloc(rep.nchecks, sizeof(*names))) == NULL))
+		goto oom;
+	for (i = 0; i < rep.nchecks; i++) {
+		if (rep.checks[i].ok)
+			continue;
+		if (rep.checks[i].seq >= 0)
+			snprintf(names[n], sizeof(names[n]), "%s seq %lld",
+			    rep.checks[i].name, (long long)rep.checks[i].seq);
+		else
+			snprintf(names[n], sizeof(names[n]), "%s",
+			    rep.checks[i].name);
+		failed[n] = names[n];
+		n++;
+	}
+	memset(&j, 0, sizeof(j));
+	j.req.action = "verify";
+	j.req.actor = q->tok.name;
+	j.req.outcome = rep.status == 0 ? "passed" : "failed";
+	j.req.failed = failed;
+	j.req.nfailed = n;
+	j.req.measured = rep.measured[0] ? rep.measured : NULL;
+	j.ref = it->id;
+	if ((j.key = q->srv->by_role[BC_ROLE_AUDITOR]) == NULL) {
+		bc_resp_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+		    "the service holds no key with the auditor role");
+		goto out;
+	}
+	if ((r = bc_writer_run(q->srv->w, event_job, &j, &err)) != 0) {
+		bc_resp_bc(q, r, &err);
+		goto out;
+	}
+	json_object_set_new(o, "recorded", json_pack("{s:I, s:s}", "seq",
+	    (json_int_t)j.res.seq, "hash", j.res.hash));
+	bc_resp_json(q, MHD_HTTP_OK, o);
+	o = NULL;
+	goto out;
+ oom:
+	bc_resp_bc(q, BC_ERR_NOMEM, NULL);
+ out:
+	free(failed);
+	free(names);
+	json_decref(o);
+	json_decref(doc);
+	bc_verify_report_clear(&rep);
+	bc_item_free(it);
+	bc_pool_put(q->srv, cat);
+}
+
+/*
+ * Checkpoints
+ */
+
+static int
+checkpoint_job(struct bc_catalog *cat, struct bc_chain_cache *cache,
+    void *arg, struct bc_err *err)
+{
+	const struct bc_key *key = arg;
+	struct bc_checkpoint_row *rows = NULL, row;
+	size_t n = 0;
+	uint64_t size;
+	int r;
+
+	if ((r = bc_catalog_log_size(cat, &size, err)) != 0 ||
+	    (r = bc_catalog_checkpoints(cat, 1, &rows, &n, err)) != 0)
+		return r;
+	if (size == 0 || (n == 1 && rows[0].size == size)) {
+		bc_checkpoints_free(rows, n);
+		return 0;	/* nothing new to sign */
+	}
+	bc_checkpoints_free(rows, n);
+	memset(&row, 0, sizeof(row));
+	r = bc_tlog_checkpoint_locked(cat, key, &row, err);
+	free(row.note);
+	return r;
+}
+
+/*
+ * Signs a checkpoint of the whole log when it grew since the last one and
+ * the service holds an auditor key; 0 or a response.
+ */
+static int
+fresh_checkpoint(struct bc_req *q)
+{
+	const struct bc_key *key = q->srv->by_role[BC_ROLE_AUDITOR];
+	struct bc_err err = { "" };
+	int r;
+
+	if (key == NULL)
+		return 0;
+	if ((r = bc_writer_run(q->srv->w, checkpoint_job, (void *)key,
+	    &err)) != 0) {
+		bc_resp_bc(q, r, &err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The newest checkpoint, checked; a response when there is none. */
+static int
+latest(struct bc_req *q, struct bc_catalog *cat, struct bc_keyring **kr,
+    struct bc_checkpoint_row *row, struct bc_signed_checkpoint *sc)
+{
+	struct bc_err err = { "" };
+	int r;
+
+	if ((r = bc_keyring_load(cat, kr, &err)) != 0 ||
+	    (r = bc_tlog_latest(cat, *kr, row, sc, &err)) != 0) {
+		if (r == BC_ERR_NOT_FOUND)
+			bc_resp_error(q, MHD_HTTP_NOT_FOUND, "not_found", "no "
+			    "checkpoint has been signed yet");
+		else
+			bc_resp_bc(q, r, &err);
+		return -1;
+	}
+	return 0;
+}
+
+static json_t *
+checkpoint_json(const struct bc_checkpoint_row *row)
+{
+	return json_pack("{s:s%, s:I, s:o, s:s, s:s}", "note", row->note,
+	    row->note_len, "size", (json_int_t)row->size, "root",
+	    json_hex(row->root, BC_SHA256_LEN), "key", row->key, "created",
+	    row->created);
+}
+
+static void
+h_checkpoint(struct bc_req *q)
+{
+	struct bc_catalog *cat;
+	struct bc_keyring *kr = NULL;
+	struct bc_checkpoint_row row;
+	struct bc_signed_checkpoint sc;
+
+	memset(&row, 0, sizeof(row));
+	if (fresh_checkpoint(q) != 0)
+		return;
+	cat = bc_pool_get(q->srv);
+	if (latest(q, cat, &kr, &row, &sc) == 0)
+		bc_resp_json(q, MHD_HTTP_OK, checkpoint_json(&row));
+	free(row.note);
+	bc_keyring_free(kr);
+	bc_pool_put(q->srv, cat);
+}
+
+/*
+ * GET /v1/items/{id}/proof
+ */
+
+static int
+proof_one(json_t *arr, struct bc_catalog *cat,
+    const struct bc_checkpoint_row *row, const char *what, int64_t seq,
+    int64_t leaf, const char *data, size_t len, struct bc_err *err)
+{
+	struct bc_inclusion inc;
+	json_t *o, *p;
+	size_t i;
+	int r;
+
+	memset(&inc, 0, sizeof(inc));
+	o = json_pack("{s:s, s:o, s:o}", "record", what, "seq", seq >= 0 ?
+	    json_integer(seq) : json_null(), "leaf", leaf >= 0 ?
+	    json_integer(leaf) : json_null());
+	if (o == NULL || json_array_append_new(arr, o) != 0)
+		return BC_ERR_NOMEM;
+	if (leaf < 0 || (uint64_t)leaf >= row->size) {
+		json_object_set_new(o, "included", json_false());
+		json_object_set_new(o, "error", json_string(leaf < 0 ?
+		    "not in the log" : "newer than the checkpoint"));
+		return 0;
+	}
+	r = bc_tlog_inclusion(cat, (uint64_t)leaf, data, len, row->size,
+	    row->root, &inc, err);
+	if (r == BC_ERR_INTEGRITY) {
+		json_object_set_new(o, "included", json_false());
+		json_object_set_new(o, "error", json_string(err->msg));
+		return 0;
+	}
+	if (r != 0)
+		return r;
+	if ((p = json_array()) == NULL) {
+		bc_inclusion_clear(&inc);
+		return BC_ERR_NOMEM;
+	}
+	for (i = 0; i < inc.n; i++)
+		json_array_append_new(p, json_hex(inc.proof[i],
+		    BC_SHA256_LEN));
+	json_object_set_new(o, "included", json_true());
+	json_object_set_new(o, "leaf_hash", json_hex(inc.leaf,
+	    BC_SHA256_LEN));
+	json_object_set_new(o, "proof", p);
+	bc_inclusion_clear(&inc);
+	return 0;
+}
+
+static void
+h_proof(struct bc_req *q)
+{
+	struct bc_catalog *cat = NULL;
+	struct bc_keyring *kr = NULL;
+	struct bc_item *it = NULL;
+	struct bc_event *ev = NULL;
+	struct bc_checkpoint_row row;
+	struct bc_signed_checkpoint sc;
+	struct bc_err err = { "" };
+	json_t *arr = NULL;
+	size_t i, n = 0;
+	int r;
+
+	memset(&row, 0, sizeof(row));
+	if (fresh_checkpoint(q) != 0)
+		return;
+	cat = bc_pool_get(q->srv);
+	if ((r = bc_catalog_snapshot(cat, &err)) != 0) {
+		bc_resp_bc(q, r, &err);
+		goto out;
+	}
+	if ((it = path_item(q, cat)) == NULL ||
+	    latest(q, cat, &kr, &row, &sc) != 0)
+		goto out;
+	if ((r = bc_catalog_events(cat, it->manifest_hash, &ev, &n,
+	    &err)) != 0) {
+		bc_resp_bc(q, r, &err);
+		goto out;
+	}
+	if ((arr = json_array()) == NULL) {
+		bc_resp_bc(q, BC_ERR_NOMEM, NULL);
+		goto out;
+	}
+	r = proof_one(arr, cat, &row, "manifest", -1, it->leaf, it->manifest,
+	    it->manifest_len, &err);
+	for (i = 0; i < n && r == 0; i++)
+		r = proof_one(arr, cat, &row, "event", ev[i].seq, ev[i].leaf,
+		    ev[i].body, ev[i].body_len, &err);
+	if (r != 0) {
+		bc_resp_bc(q, r, &err);
+		goto out;
+	}
+	bc_resp_json(q, MHD_HTTP_OK, json_pack("{s:s, s:o, s:O}", "id",
+	    it->id, "checkpoint", checkpoint_json(&row), "records", arr));
+ out:
+	json_decref(arr);
+	free(row.note);
+	bc_keyring_free(kr);
+	bc_events_free(ev, n);
+	bc_item_free(it);
+	bc_pool_put(q->srv, cat);
+}
+
+/*
+ * POST /v1/releases
+ */
+static int
+release_name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 64 || s[0] == '.')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static void
+h_releases(struct bc_req *q)
+{
+	static const struct field fields[] = {
+		{ "items", F_STRS, 1 }, { "to", F_STR, 1 },
+		{ "authority", F_STR, 1 }, { "name", F_STR, 1 },
+		{ "media", F_BOOL, 0 }, { NULL, 0, 0 }
+	};
+	struct bc_server *s = q->srv;
+	struct bc_catalog *cat = NULL;
+	struct bc_release_opts ro;
+	struct bc_release_result res;
+	struct bc_err err = { "" };
+	const char **refs = NULL;
+	char dir[PATH_MAX], out[PATH_MAX];
+	json_t *doc, *items, *checks = NULL, *o;
+	size_t i, n;
+	int r;
+
+	memset(&res, 0, sizeof(res));
+	if ((doc = body_parse(q, fields)) == NULL)
+		return;
+	items = json_object_get(doc, "items");
+	n = json_array_size(items);
+	if (n == 0 || n > 1000) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "'items' "
+		    "must name 1 to 1000 items");
+		goto done;
+	}
+	if (!release_name_ok(jstr(doc, "name"))) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "'name' "
+		    "must be 1 to 64 of A-Z a-z 0-9 . _ - and not start with "
+		    "'.'");
+		goto done;
+	}
+	if (s->by_role[BC_ROLE_AUDITOR] == NULL) {
+		bc_resp_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+		    "the service holds no key with the auditor role");
+		goto done;
+	}
+	if ((refs = calloc(n, sizeof(*refs))) == NULL) {
+		bc_resp_bc(q, BC_ERR_NOMEM, NULL);
+		goto done;
+	}
+	for (i = 0; i < n; i++)
+		refs[i] = json_string_value(json_array_get(items, i));
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/releases", s->storage) >=
+	    sizeof(dir) || (size_t)snprintf(out, sizeof(out), "%s/%s", dir,
+	    jstr(doc, "name")) >= sizeof(out)) {
+		bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+		    "the storage path is too long");
+		goto done;
+	}
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+		    "cannot make the releases directory: %s", strerror(errno));
+		goto done;
+	}
+	memset(&ro, 0, sizeof(ro));
+	ro.recipient = jstr(doc, "to");
+	ro.authority = jstr(doc, "authority");
+	ro.actor = q->tok.name;
+	ro.no_media = json_is_false(json_object_get(doc, "media"));
+	/* a connection of its own: bc_release runs its own transactions,
+	 * beside the writer's (SQLite's lock orders them) */
+	if ((r = bc_catalog_open(s->o.catalog, &cat, &err)) != 0) {
+		bc_resp_bc(q, r, &err);
+		goto done;
+	}
+	r = bc_release(cat, s->by_role[BC_ROLE_AUDITOR], refs, n, out, &ro,
+	    &res, &err);
+	if (r == BC_ERR_INTEGRITY && res.failed[0] != '\0') {
+		checks = report_json(s, &res.report);
+		bc_redact(s, err.msg, sizeof(err.msg));
+		o = json_pack("{s:{s:s, s:s, s:s, s:o?}}", "error", "code",
+		    "integrity", "message", err.msg, "item", res.failed,
+		    "report", checks);
+		bc_resp_json(q, MHD_HTTP_CONFLICT, o);
+		goto done;
+	}
+	if (r != 0) {
+		bc_resp_bc(q, r, &err);
+		goto done;
+	}
+	snprintf(dir, sizeof(dir), "releases/%s", jstr(doc, "name"));
+	bc_resp_json(q, MHD_HTTP_CREATED, json_pack("{s:s, s:O, s:I}",
+	    "bundle", dir, "items", items, "checkpoint_size",
+	    (json_int_t)res.checkpoint_size));
+ done:
+	bc_release_result_clear(&res);
+	bc_catalog_close(cat);
+	free(refs);
+	json_decref(doc);
+}
+
+const struct bc_route bc_routes[] = {
+	{ "GET", "/v1/healthz", h_healthz, BC_ROLE_NONE, 0 },
+	{ "POST", "/v1/items", h_items_post, BC_ROLE_INGEST, 1 },
+	{ "GET", "/v1/items", h_items_list, BC_ROLE_ANY, 0 },
+	{ "GET", "/v1/items/{id}", h_item_get, BC_ROLE_ANY, 0 },
+	{ "GET", "/v1/items/{id}/custody", h_item_custody, BC_ROLE_ANY, 0 },
+	{ "GET", "/v1/items/{id}/media", h_media, BC_ROLE_CUSTODIAN, 0 },
+	/* the role depends on the action: checked by the handler */
+	{ "POST", "/v1/items/{id}/events", h_events_post, BC_ROLE_ANY, 1 },
+	{ "POST", "/v1/items/{id}/verify", h_verify, BC_ROLE_AUDITOR, 1 },
+	{ "GET", "/v1/items/{id}/proof", h_proof, BC_ROLE_ANY, 0 },
+	{ "GET", "/v1/checkpoint", h_checkpoint, BC_ROLE_ANY, 0 },
+	{ "POST", "/v1/releases", h_releases, BC_ROLE_AUDITOR, 1 },
+	{ NULL, NULL, NULL, 0, 0 }
+};

@@ -1,0 +1,121 @@
+/*
+ * serve-int.h - what serve.c (the HTTP plumbing) and serve-api.c (the
+ * routes) share.  Not installed.
+ */
+#ifndef BODYCAM_SERVE_INT_H
+#define BODYCAM_SERVE_INT_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "bodycam/catalog.h"
+#include "bodycam/keys.h"
+#include "bodycam/serve.h"
+#include "bodycam/token.h"
+#include "bodycam/writer.h"
+
+#define BC_ROLE_ANY	0	/* any valid token */
+#define BC_ROLE_NONE	(-1)	/* no token needed */
+
+/* A pool of read connections, one per request at a time. */
+struct bc_pool {
+	pthread_mutex_t		  mu;
+	pthread_cond_t		  cv;
+	struct bc_catalog	**free;
+	size_t			  nfree, n;
+};
+
+struct bc_server {
+	struct bc_serve_opts	 o;
+	char			 storage[4096];	/* realpath, no trailing / */
+	struct MHD_Daemon	*d;
+	struct bc_writer	*w;
+	struct bc_pool		 pool;
+	const struct bc_key	*by_role[16];	/* signing key per role bit */
+	pthread_mutex_t		 log_mu;
+	pthread_mutex_t		 mu;		/* inflight, stopping */
+	pthread_cond_t		 idle;
+	unsigned		 inflight;
+	int			 stopping;
+	uint16_t		 port;
+};
+
+/* One request, from its first callback to its completion. */
+struct bc_req {
+	struct bc_server	*srv;
+	struct MHD_Connection	*conn;
+	const char		*method;
+	const char		*url;		/* MHD's, valid until done */
+	struct timespec		 start;
+	char			*body;
+	size_t			 len, cap;
+	int			 too_large;
+	size_t			 discarded;	/* bytes over the cap dropped */
+	int			 authed;
+	struct bc_token_info	 tok;
+	const struct bc_route	*route;
+	char			 arg[BC_ITEM_ID_MAX + 64];	/* {id} */
+	struct MHD_Response	*resp;
+	unsigned		 status;
+	int			 counted;	/* in srv->inflight */
+	int			 queued;	/* a response was queued */
+};
+
+typedef void (*bc_handler)(struct bc_req *q);
+
+struct bc_route {
+	const char	*method;
+	const char	*path;		/* "/v1/items/{id}/custody" */
+	bc_handler	 handler;
+	int		 role;		/* BC_ROLE_*, _ANY or _NONE; a handler
+					   may ask for more (events) */
+	int		 body;		/* takes a JSON body */
+};
+
+extern const struct bc_route bc_routes[];
+
+/* Responses: each sets q->resp and q->status exactly once. */
+void bc_resp_json(struct bc_req *q, unsigned status, json_t *body);
+void bc_resp_error(struct bc_req *q, unsigned status, const char *code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The response for a library error r (its message in err). */
+void bc_resp_bc(struct bc_req *q, int r, const struct bc_err *err);
+void bc_resp_raw(struct bc_req *q, unsigned status, struct MHD_Response *r);
+
+/* Replaces the server's own paths in msg (size bytes, in place) by
+ * placeholders. */
+void bc_redact(const struct bc_server *s, char *msg, size_t size);
+
+/*
+ * The route for method and path, with the {id} segment copied into arg
+ * (argsz bytes); NULL when there is none, with *other_method set when
+ * the path exists for another method.
+ */
+const struct bc_route *bc_route_find(const char *method, const char *path,
+    char *arg, size_t argsz, int *other_method);
+
+/*
+ * Parses a Range header h (or NULL) for a file of size bytes: 1 with one
+ * range [*off, *off + *len) inside the file, 0 for none or one that is
+ * ignored (several ranges, other units, syntax errors: RFC 9110 lets a
+ * server send the whole file), -1 when unsatisfiable (416).
+ */
+int bc_http_range(const char *h, uint64_t size, uint64_t *off,
+    uint64_t *len);
+
+/* Read connections. */
+struct bc_catalog *bc_pool_get(struct bc_server *srv);
+void bc_pool_put(struct bc_server *srv, struct bc_catalog *cat);
+
+/* Whether the caller's token holds role (admin holds all). */
+int bc_req_allowed(const struct bc_req *q, int role);
+
+/* A query argument, or NULL. */
+const char *bc_req_query(const struct bc_req *q, const char *name);
+
+#endif /* BODYCAM_SERVE_INT_H */

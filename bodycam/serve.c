@@ -1,0 +1,789 @@
+/*
+ * serve.c - the HTTP side of the catalog service: libmicrohttpd's thread
+ * pool, bodies read under a cap, bearer tokens checked before a body is
+ * read, the route table (serve-api.c) dispatched, one log line per
+ * request, and a shutdown that lets requests in flight finish.
+ *
+ * Tokens are never logged or put into an error message; the log names the
+ * caller by its token's name.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "bodycam/util.h"
+#include "serve-int.h"
+
+#define DISCARD_MAX	16	/* times the cap read and dropped at most */
+
+/*
+ * Read connections
+ */
+
+static int
+pool_init(struct bc_server *s, size_t n, struct bc_err *err)
+{
+	struct bc_pool *p = &s->pool;
+	int r;
+
+	if ((p->free = calloc(n, sizeof(*p->free))) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	for (p->n = 0; p->n < n; p->n++) {
+		if ((r = bc_catalog_open(s->o.catalog, &p->free[p->n],
+		    err)) != 0)
+			return r;
+		p->nfree++;
+	}
+	return 0;
+}
+
+static void
+pool_close(struct bc_server *s)
+{
+	struct bc_pool *p = &s->pool;
+	size_t i;
+
+	if (p->free == NULL)
+		return;
+	for (i = 0; i < p->nfree; i++)
+		bc_catalog_close(p->free[i]);
+	free(p->free);
+	p->free = NULL;
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+}
+
+struct bc_catalog *
+bc_pool_get(struct bc_server *s)
+{
+	struct bc_pool *p = &s->pool;
+	struct bc_catalog *cat;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->nfree == 0)
+		pthread_cond_wait(&p->cv, &p->mu);
+	cat = p->free[--p->nfree];
+	pthread_mutex_unlock(&p->mu);
+	return cat;
+}
+
+void
+bc_pool_put(struct bc_server *s, struct bc_catalog *cat)
+{
+	struct bc_pool *p = &s->pool;
+
+	if (cat == NULL)
+		return;
+	bc_catalog_rollback(cat);	/* ends a snapshot left open */
+	pthread_mutex_lock(&p->mu);
+	p->free[p->nfree++] = cat;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/*
+ * Responses
+ */
+
+void
+bc_resp_raw(struct bc_req *q, unsigned status, struct MHD_Response *r)
+{
+	if (q->resp != NULL)
+		MHD_destroy_response(q->resp);
+	q->resp = r;
+	q->status = status;
+}
+
+void
+bc_resp_json(struct bc_req *q, unsigned status, json_t *body)
+{
+	struct MHD_Response *r = NULL;
+	char *text;
+
+	text = body != NULL ? json_dumps(body, JSON_COMPACT |
+	    JSON_ENSURE_ASCII) : NULL;
+	json_decref(body);
+	if (text == NULL) {
+		static const char oom[] = "{\"error\":{\"code\":\"internal\","
+		    "\"message\":\"out of memory\"}}\n";
+
+		r = MHD_create_response_from_buffer(sizeof(oom) - 1,
+		    (void *)oom, MHD_RESPMEM_PERSISTENT);
+		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	} else {
+		size_t n = strlen(text);
+		char *t2 = realloc(text, n + 2);
+
+		if (t2 != NULL) {
+			text = t2;
+			text[n++] = '\n';
+			text[n] = '\0';
+		}
+		r = MHD_create_response_from_buffer(n, text,
+		    MHD_RESPMEM_MUST_FREE);
+		if (r == NULL)
+			free(text);
+	}
+	if (r == NULL) {
+		bc_resp_raw(q, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL);
+		return;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "application/json");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	bc_resp_raw(q, status, r);
+}
+
+/* Replaces each occurrence of what in s (size bytes) by with. */
+static void
+replace_all(char *s, size_t size, const char *what, const char *with)
+{
+	char out[1024];
+	const char *p, *q;
+	size_t wl = strlen(what), o = 0, n;
+
+	if (wl == 0 || size > sizeof(out) || strstr(s, what) == NULL)
+		return;
+	for (p = s; (q = strstr(p, what)) != NULL; p = q + wl) {
+		n = (size_t)(q - p);
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%.*s%s",
+		    (int)n, p, with);
+		if (o >= size)
+			break;
+	}
+	if (o < size)
+		snprintf(out + o, sizeof(out) - o, "%s", p);
+	snprintf(s, size, "%s", out);
+}
+
+/*
+ * Where the catalog and the files lie on the server is not the caller's
+ * business: library messages name them, answers do not.
+ */
+void
+bc_redact(const struct bc_server *s, char *msg, size_t size)
+{
+	/* relative paths say nothing of the server's file system; and
+	 * replacing "storage" would mangle the placeholder itself */
+	replace_all(msg, size, s->storage, "<storage>");
+	if (s->o.storage[0] == '/')
+		replace_all(msg, size, s->o.storage, "<storage>");
+	if (s->o.catalog[0] == '/')
+		replace_all(msg, size, s->o.catalog, "<catalog>");
+}
+
+void
+bc_resp_error(struct bc_req *q, unsigned status, const char *code,
+    const char *fmt, ...)
+{
+	char msg[640];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	bc_redact(q->srv, msg, sizeof(msg));
+	bc_resp_json(q, status, json_pack("{s:{s:s, s:s}}", "error", "code",
+	    code, "message", msg));
+	if (q->resp != NULL && status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(q->resp,
+		    MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+}
+
+void
+bc_resp_bc(struct bc_req *q, int r, const struct bc_err *err)
+{
+	const char *m = err != NULL && err->msg[0] ? err->msg :
+	    bc_strerror(r);
+
+	switch (r) {
+	case BC_ERR_NOT_FOUND:
+		bc_resp_error(q, MHD_HTTP_NOT_FOUND, "not_found", "%s", m);
+		break;
+	case BC_ERR_MALFORMED:
+	case BC_ERR_FLOAT:
+	case BC_ERR_AMBIGUOUS:
+	case BC_ERR_KEY_TYPE:
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "%s", m);
+		break;
+	case BC_ERR_TOO_LARGE:
+		bc_resp_error(q, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", "%s",
+		    m);
+		break;
+	case BC_ERR_EXISTS:
+		bc_resp_error(q, MHD_HTTP_CONFLICT, "exists", "%s", m);
+		break;
+	case BC_ERR_STALE:
+		bc_resp_error(q, MHD_HTTP_CONFLICT, "stale", "%s", m);
+		break;
+	case BC_ERR_INVALID:
+		bc_resp_error(q, MHD_HTTP_CONFLICT, "rule", "%s", m);
+		break;
+	case BC_ERR_INTEGRITY:
+	case BC_ERR_CHANGED:
+		bc_resp_error(q, MHD_HTTP_CONFLICT, "integrity", "%s", m);
+		break;
+	case BC_ERR_BUSY:
+		bc_resp_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+		    "%s", m);
+		break;
+	default:
+		bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+		    "%s", m);
+		break;
+	}
+}
+
+/*
+ * Requests
+ */
+
+int
+bc_req_allowed(const struct bc_req *q, int role)
+{
+	if (role == BC_ROLE_NONE || role == BC_ROLE_ANY)
+		return q->authed || role == BC_ROLE_NONE;
+	return q->authed && (q->tok.role == BC_ROLE_ADMIN ||
+	    q->tok.role == role);
+}
+
+const char *
+bc_req_query(const struct bc_req *q, const char *name)
+{
+	return MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND,
+	    name);
+}
+
+/* Matches path against a route pattern; {id} takes one segment. */
+static int
+route_match(const char *pat, const char *path, char *arg, size_t argsz)
+{
+	const char *slash;
+	size_t n;
+
+	while (*pat != '\0') {
+		if (strncmp(pat, "{id}", 4) == 0) {
+			slash = strchr(path, '/');
+			n = slash ? (size_t)(slash - path) : strlen(path);
+			if (n == 0 || n >= argsz)
+				return 0;
+			memcpy(arg, path, n);
+			arg[n] = '\0';
+			pat += 4;
+			path += n;
+			continue;
+		}
+		if (*pat++ != *path++)
+			return 0;
+	}
+	return *path == '\0';
+}
+
+const struct bc_route *
+bc_route_find(const char *method, const char *path, char *arg, size_t argsz,
+    int *other_method)
+{
+	const struct bc_route *rt;
+
+	*other_method = 0;
+	for (rt = bc_routes; rt->method != NULL; rt++) {
+		if (!route_match(rt->path, path, arg, argsz))
+			continue;
+		if (strcmp(rt->method, method) == 0)
+			return rt;
+		*other_method = 1;
+	}
+	return NULL;
+}
+
+/* The methods path has routes for, as an Allow header lists them. */
+static void
+allowed(const char *path, char *out, size_t outsz)
+{
+	const struct bc_route *rt;
+	char arg[BC_ITEM_ID_MAX + 64];
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (rt = bc_routes; rt->method != NULL; rt++)
+		if (route_match(rt->path, path, arg, sizeof(arg)) &&
+		    strstr(out, rt->method) == NULL)
+			n += (size_t)snprintf(out + n, n < outsz ? outsz - n :
+			    0, "%s%s", n > 0 ? ", " : "", rt->method);
+}
+
+/* The bearer token of the request: 0 and q->tok, or a response. */
+static void
+authenticate(struct bc_req *q)
+{
+	struct bc_catalog *cat;
+	struct bc_err err = { "" };
+	const char *h, *t;
+	size_t n;
+	int r;
+
+	h = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	if (h == NULL) {
+		bc_resp_error(q, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+		    "a bearer token is required (Authorization: Bearer ...)");
+		return;
+	}
+	if (strncasecmp(h, "Bearer ", 7) != 0) {
+		bc_resp_error(q, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+		    "only bearer tokens are accepted");
+		return;
+	}
+	for (t = h + 7; *t == ' '; t++)
+		;
+	n = strlen(t);
+	while (n > 0 && t[n - 1] == ' ')
+		n--;
+	cat = bc_pool_get(q->srv);
+	r = bc_token_check_len(cat, t, n, &q->tok, &err);
+	bc_pool_put(q->srv, cat);
+	if (r == 0) {
+		q->authed = 1;
+		return;
+	}
+	if (r == BC_ERR_MALFORMED || r == BC_ERR_NOT_FOUND)
+		bc_resp_error(q, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+		    "the token is not valid (unknown, revoked or malformed)");
+	else
+		bc_resp_bc(q, r, &err);
+}
+
+/* What the log may show of a path: printable ASCII, capped. */
+static void
+log_path(const char *url, char *out, size_t outsz)
+{
+	size_t i, j;
+
+	for (i = 0, j = 0; url[i] != '\0' && j + 4 < outsz; i++)
+		out[j++] = url[i] > 0x20 && url[i] < 0x7f ? url[i] : '?';
+	if (url[i] != '\0')
+		out[j++] = '.', out[j++] = '.', out[j++] = '.';
+	out[j] = '\0';
+}
+
+static void
+log_request(struct bc_req *q)
+{
+	struct bc_server *s = q->srv;
+	struct timespec now;
+	char when[BC_TIME_MAX], path[256];
+	double ms;
+
+	if (s->o.log == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (double)(now.tv_sec - q->start.tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - q->start.tv_nsec) / 1e6;
+	bc_time_format(time(NULL), when);
+	log_path(q->url != NULL ? q->url : "", path, sizeof(path));
+	pthread_mutex_lock(&s->log_mu);
+	fprintf(s->o.log, "%s %s %s %s %u %.3fms\n", when,
+	    q->authed ? q->tok.name : "-", q->method ? q->method : "-",
+	    path, q->status, ms);
+	fflush(s->o.log);
+	pthread_mutex_unlock(&s->log_mu);
+}
+
+/* Decides everything that can be decided before the body: route, token,
+ * role, size.  Leaves q->resp set when the answer is already known. */
+static void
+first_call(struct bc_req *q)
+{
+	struct bc_server *s = q->srv;
+	const char *cl;
+	int other;
+	char *end, allow[64];
+	unsigned long long n;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->stopping) {
+		pthread_mutex_unlock(&s->mu);
+		bc_resp_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+		    "the service is shutting down");
+		MHD_add_response_header(q->resp, MHD_HTTP_HEADER_CONNECTION,
+		    "close");
+		return;
+	}
+	s->inflight++;
+	q->counted = 1;
+	pthread_mutex_unlock(&s->mu);
+
+	q->route = bc_route_find(q->method, q->url, q->arg, sizeof(q->arg),
+	    &other);
+	if (q->route == NULL) {
+		if (other) {
+			allowed(q->url, allow, sizeof(allow));
+			bc_resp_error(q, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "method_not_allowed", "%.16s is not allowed on "
+			    "this path (%s)", q->method, allow);
+			if (q->resp != NULL)
+				MHD_add_response_header(q->resp,
+				    MHD_HTTP_HEADER_ALLOW, allow);
+		} else
+			bc_resp_error(q, MHD_HTTP_NOT_FOUND, "not_found",
+			    "no such endpoint");
+		return;
+	}
+	if (q->route->role != BC_ROLE_NONE) {
+		authenticate(q);
+		if (q->resp != NULL)
+			return;
+		if (!bc_req_allowed(q, q->route->role)) {
+			bc_resp_error(q, MHD_HTTP_FORBIDDEN, "forbidden",
+			    "this needs the %s role; the token '%s' has %s",
+			    bc_role_name(q->route->role), q->tok.name,
+			    bc_role_name(q->tok.role));
+			return;
+		}
+	}
+	cl = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL) {
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		if (errno != 0 || *end != '\0' || n > s->o.max_body) {
+			bc_resp_error(q, MHD_HTTP_CONTENT_TOO_LARGE,
+			    "too_large", "request bodies are capped at %zu "
+			    "bytes", s->o.max_body);
+			return;
+		}
+	}
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct bc_server *s = cls;
+	struct bc_req *q = *con_cls;
+	enum MHD_Result ret;
+	char *nb;
+	size_t ncap;
+
+	if (q == NULL) {
+		if ((q = calloc(1, sizeof(*q))) == NULL)
+			return MHD_NO;
+		q->srv = s;
+		q->conn = conn;
+		q->method = method;
+		q->url = url;
+		clock_gettime(CLOCK_MONOTONIC, &q->start);
+		*con_cls = q;
+		first_call(q);
+		if (q->resp != NULL)
+			goto respond;	/* without reading the body */
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		/*
+		 * libmicrohttpd takes a response only before the body or
+		 * after all of it: a chunked body over the cap is read and
+		 * dropped, up to DISCARD_MAX times the cap, then the
+		 * connection is closed without an answer.
+		 */
+		if (q->too_large || q->queued) {
+			q->discarded += *upload_size;
+			*upload_size = 0;
+			return q->discarded > DISCARD_MAX * s->o.max_body ?
+			    MHD_NO : MHD_YES;
+		}
+		if (q->len + *upload_size > s->o.max_body) {
+			q->too_large = 1;
+			q->discarded = q->len + *upload_size;
+			free(q->body);
+			q->body = NULL;
+			q->len = 0;
+			q->cap = 0;
+			*upload_size = 0;
+			return MHD_YES;
+		}
+		if (q->len + *upload_size + 1 > q->cap) {
+			ncap = q->cap ? q->cap : 4096;
+			while (ncap < q->len + *upload_size + 1)
+				ncap *= 2;
+			if ((nb = realloc(q->body, ncap)) == NULL)
+				return MHD_NO;
+			q->body = nb;
+			q->cap = ncap;
+		}
+		memcpy(q->body + q->len, upload, *upload_size);
+		q->len += *upload_size;
+		q->body[q->len] = '\0';
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (q->queued)
+		return MHD_YES;		/* answered before the body */
+	if (q->too_large)
+		bc_resp_error(q, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
+		    "request bodies are capped at %zu bytes", s->o.max_body);
+	else if (q->resp == NULL) {
+		if (!q->route->body && q->len > 0)
+			bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
+			    "this endpoint takes no request body");
+		else
+			q->route->handler(q);
+		if (q->resp == NULL)
+			bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "internal", "no response");
+	}
+ respond:
+	if (q->resp == NULL)
+		return MHD_NO;
+	ret = MHD_queue_response(conn, q->status, q->resp);
+	MHD_destroy_response(q->resp);
+	q->resp = NULL;
+	q->queued = 1;
+	return ret;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct bc_server *s = cls;
+	struct bc_req *q = *con_cls;
+
+	if (q == NULL)
+		return;
+	if (q->status == 0)
+		q->status = 499;	/* no answer: the client went away,
+					   or a body ran past DISCARD_MAX */
+	log_request(q);
+	if (q->resp != NULL)
+		MHD_destroy_response(q->resp);
+	free(q->body);
+	if (q->counted) {
+		pthread_mutex_lock(&s->mu);
+		if (--s->inflight == 0)
+			pthread_cond_broadcast(&s->idle);
+		pthread_mutex_unlock(&s->mu);
+	}
+	OPENSSL_cleanse(&q->tok, sizeof(q->tok));
+	free(q);
+	*con_cls = NULL;
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct bc_server *s = cls;
+	char when[BC_TIME_MAX];
+
+	if (s->o.log == NULL)
+		return;
+	bc_time_format(time(NULL), when);
+	pthread_mutex_lock(&s->log_mu);
+	fprintf(s->o.log, "%s - libmicrohttpd: ", when);
+	vfprintf(s->o.log, fmt, ap);
+	fflush(s->o.log);
+	pthread_mutex_unlock(&s->log_mu);
+}
+
+/* The first key of opts that may sign with role now, for each role. */
+static int
+keys_by_role(struct bc_server *s, struct bc_err *err)
+{
+	static const int roles[] = { BC_ROLE_INGEST, BC_ROLE_CUSTODIAN,
+	    BC_ROLE_AUDITOR, BC_ROLE_ADMIN };
+	struct bc_keyring *kr = NULL;
+	struct bc_catalog *cat;
+	struct bc_err why = { "" };
+	char now[BC_TIME_MAX];
+	size_t i, k;
+	int r, any;
+
+	cat = bc_pool_get(s);
+	r = bc_keyring_load(cat, &kr, err);
+	bc_pool_put(s, cat);
+	if (r != 0) {
+		bc_keyring_free(kr);
+		return r;
+	}
+	bc_time_now(now);
+	for (k = 0; k < s->o.nkeys; k++) {
+		if (!bc_key_is_private(s->o.keys[k])) {
+			r = bc_err_set(err, BC_ERR_KEY_TYPE, "--key %zu: a "
+			    "private key is needed to sign", k + 1);
+			goto out;
+		}
+		for (i = 0, any = 0; i < sizeof(roles) / sizeof(roles[0]);
+		    i++) {
+			if (bc_keyring_authorised(kr, bc_key_id(s->o.keys[k]),
+			    roles[i], now, NULL, &why) != 0)
+				continue;
+			any = 1;
+			if (s->by_role[roles[i]] == NULL)
+				s->by_role[roles[i]] = s->o.keys[k];
+		}
+		if (!any) {
+			r = bc_err_set(err, BC_ERR_INVALID, "--key %s holds no "
+			    "role in this catalog now: %s",
+			    bc_key_id(s->o.keys[k]), why.msg);
+			goto out;
+		}
+	}
+	r = 0;
+ out:
+	bc_keyring_free(kr);
+	return r;
+}
+
+/* Stops the writer (it commits what it holds) and frees the rest. */
+static void
+server_free(struct bc_server *s)
+{
+	bc_writer_stop(s->w);
+	pool_close(s);
+	pthread_cond_destroy(&s->idle);
+	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->log_mu);
+	free(s);
+}
+
+int
+bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
+    struct bc_err *err)
+{
+	struct bc_server *s;
+	const union MHD_DaemonInfo *info;
+	unsigned flags;
+	size_t npool;
+	int r;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	s->o = *opts;
+	if (s->o.max_body == 0)
+		s->o.max_body = BC_SERVE_MAX_BODY;
+	if (s->o.threads == 0)
+		s->o.threads = 16;
+	if (s->o.max_conns == 0)
+		s->o.max_conns = 256;
+	if (s->o.timeout == 0)
+		s->o.timeout = 30;
+	pthread_mutex_init(&s->log_mu, NULL);
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->idle, NULL);
+
+	if (realpath(opts->storage, s->storage) == NULL) {
+		r = bc_err_set(err, BC_ERR_NOT_FOUND, "--storage %s: %s",
+		    opts->storage, strerror(errno));
+		goto fail;
+	}
+	npool = s->o.threads + 2;
+	if ((r = pool_init(s, npool, err)) != 0 ||
+	    (r = keys_by_role(s, err)) != 0 ||
+	    (r = bc_writer_start(s->o.catalog, 0, &s->w, err)) != 0)
+		goto fail;
+	if (s->by_role[BC_ROLE_ADMIN] != NULL) {
+		s->by_role[BC_ROLE_INGEST] = s->by_role[BC_ROLE_INGEST] ?
+		    s->by_role[BC_ROLE_INGEST] : s->by_role[BC_ROLE_ADMIN];
+		s->by_role[BC_ROLE_CUSTODIAN] = s->by_role[BC_ROLE_CUSTODIAN] ?
+		    s->by_role[BC_ROLE_CUSTODIAN] : s->by_role[BC_ROLE_ADMIN];
+		s->by_role[BC_ROLE_AUDITOR] = s->by_role[BC_ROLE_AUDITOR] ?
+		    s->by_role[BC_ROLE_AUDITOR] : s->by_role[BC_ROLE_ADMIN];
+	}
+
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
+	    MHD_USE_ERROR_LOG | MHD_USE_AUTO;
+	if (s->o.addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (s->o.tls_cert != NULL) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			r = bc_err_set(err, BC_ERR_INVALID, "this "
+			    "libmicrohttpd was built without TLS");
+			goto fail;
+		}
+		flags |= MHD_USE_TLS;
+	}
+	/* the logger first, so that MHD says nothing on its own; the TLS
+	 * options last, so that without a certificate MHD_OPTION_END stands
+	 * in for the first of them and ends the list */
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->o.addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, s->o.threads,
+	    MHD_OPTION_CONNECTION_LIMIT, s->o.max_conns,
+	    MHD_OPTION_CONNECTION_TIMEOUT, s->o.timeout,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    s->o.tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+	    s->o.tls_cert,
+	    MHD_OPTION_HTTPS_MEM_KEY, s->o.tls_key,
+	    MHD_OPTION_END);
+	if (s->d == NULL) {
+		r = bc_err_set(err, BC_ERR_IO, "cannot listen (address in "
+		    "use, no permission, or a bad TLS certificate or key)");
+		goto fail;
+	}
+	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info != NULL ? info->port : 0;
+	*out = s;
+	return 0;
+ fail:
+	server_free(s);
+	return r;
+}
+
+uint16_t
+bc_serve_port(const struct bc_server *s)
+{
+	return s->port;
+}
+
+void
+bc_serve_stop(struct bc_server *s, unsigned grace)
+{
+	struct bc_writer_stats ws;
+	struct timespec until;
+	char when[BC_TIME_MAX];
+	MHD_socket fd;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stopping = 1;
+	pthread_mutex_unlock(&s->mu);
+	/* no new connections; requests on open ones get 503 */
+	if ((fd = MHD_quiesce_daemon(s->d)) != MHD_INVALID_SOCKET)
+		close(fd);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += grace;
+	pthread_mutex_lock(&s->mu);
+	while (s->inflight > 0)
+		if (pthread_cond_timedwait(&s->idle, &s->mu, &until) ==
+		    ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&s->mu);
+	MHD_stop_daemon(s->d);
+	bc_writer_get_stats(s->w, &ws);
+	if (s->o.log != NULL) {
+		bc_time_format(time(NULL), when);
+		pthread_mutex_lock(&s->log_mu);
+		fprintf(s->o.log, "%s - writer: %" PRIu64 " jobs in %" PRIu64
+		    " transactions (largest %" PRIu64 "), %" PRIu64 " refused;"
+		    " chain cache %" PRIu64 " hits, %" PRIu64 " misses\n", when,
+		    ws.jobs, ws.batches, ws.max_batch, ws.failed,
+		    ws.cache_hits, ws.cache_misses);
+		fflush(s->o.log);
+		pthread_mutex_unlock(&s->log_mu);
+	}
+	server_free(s);
+}

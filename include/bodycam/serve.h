@@ -1,0 +1,60 @@
+/*
+ * serve.h - the catalog service: a JSON HTTP API over libmicrohttpd.
+ *
+ * Every request but GET /v1/healthz carries a bearer token (token.h),
+ * whose role decides what it may do.  Reads go through a pool of read
+ * connections; every write (registrations, custody events, downloads,
+ * which are custody too, verifications, checkpoints) goes through one
+ * group-commit writer (writer.h), so concurrent clients can neither fork
+ * a chain nor get an acknowledgement before their record is durable.
+ * The routes and their roles are in serve-api.c; the README lists them.
+ */
+#ifndef BODYCAM_SERVE_H
+#define BODYCAM_SERVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "bodycam/error.h"
+#include "bodycam/sign.h"
+
+#define BC_SERVE_MAX_BODY	(1024 * 1024)	/* bytes of a request body */
+#define BC_SERVE_MAX_KEYS	8
+
+struct bc_serve_opts {
+	const char		*catalog;	/* path of the catalog */
+	const char		*storage;	/* directory the files lie in */
+	const struct bc_key	*keys[BC_SERVE_MAX_KEYS];
+	size_t			 nkeys;		/* signing keys, in order */
+	struct sockaddr_storage	 addr;		/* where to listen */
+	socklen_t		 addrlen;
+	const char		*tls_cert;	/* PEM text, or NULL */
+	const char		*tls_key;	/* PEM text, or NULL */
+	unsigned		 threads;	/* libmicrohttpd's pool */
+	unsigned		 max_conns;	/* connections at once */
+	unsigned		 timeout;	/* idle seconds per connection */
+	size_t			 max_body;	/* 0: BC_SERVE_MAX_BODY */
+	FILE			*log;		/* one line per request */
+};
+
+struct bc_server;
+
+/*
+ * Opens the catalog, checks the keys (each must hold a role in it now)
+ * and starts listening.  On success *out runs until bc_serve_stop.
+ */
+int bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
+    struct bc_err *err);
+
+/* The port it listens on (useful with port 0). */
+uint16_t bc_serve_port(const struct bc_server *srv);
+
+/*
+ * Stops accepting, waits up to grace seconds for the requests in flight
+ * to finish, then stops the threads and closes the catalog.  Accepts NULL.
+ */
+void bc_serve_stop(struct bc_server *srv, unsigned grace);
+
+#endif /* BODYCAM_SERVE_H */

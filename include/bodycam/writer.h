@@ -1,0 +1,65 @@
+/*
+ * writer.h - group commit for a long-running service.
+ *
+ * One thread owns one write connection to the catalog.  Callers hand it a
+ * job (a function that writes inside a transaction the writer holds) and
+ * block until the transaction that ran it has committed: jobs that arrive
+ * while one transaction is running are batched into the next, each under
+ * its own savepoint, so that a refused job leaves nothing behind while the
+ * others commit, and one fsync covers them all.  A job is acknowledged (0)
+ * only after COMMIT has returned, that is once it is durable (the catalog
+ * runs with synchronous = FULL).
+ */
+#ifndef BODYCAM_WRITER_H
+#define BODYCAM_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bodycam/catalog.h"
+#include "bodycam/error.h"
+
+struct bc_writer;
+struct bc_chain_cache;
+
+/*
+ * A job: writes through cat, inside the writer's transaction, and returns
+ * 0 or an error with err set.  cache is the writer's chain cache, for
+ * bc_custody_add_cached.  It runs on the writer thread.
+ */
+typedef int (*bc_write_fn)(struct bc_catalog *cat,
+    struct bc_chain_cache *cache, void *arg, struct bc_err *err);
+
+struct bc_writer_stats {
+	uint64_t	batches;	/* transactions committed or tried */
+	uint64_t	jobs;		/* jobs run */
+	uint64_t	failed;		/* of which refused or lost */
+	uint64_t	max_batch;	/* most jobs in one transaction */
+	uint64_t	cache_hits, cache_misses;
+};
+
+/*
+ * Opens the catalog at path for writing and starts the writer thread;
+ * max_batch caps the jobs of one transaction (0: 256).
+ */
+int bc_writer_start(const char *path, size_t max_batch,
+    struct bc_writer **out, struct bc_err *err);
+
+/*
+ * Runs fn(arg) in the next transaction and waits for its commit.  Returns
+ * fn's error (nothing it wrote is kept), the commit's error, or
+ * BC_ERR_BUSY once the writer is stopping.  Safe from any thread.
+ */
+int bc_writer_run(struct bc_writer *w, bc_write_fn fn, void *arg,
+    struct bc_err *err);
+
+/* Counters so far (safe from any thread). */
+void bc_writer_get_stats(struct bc_writer *w, struct bc_writer_stats *st);
+
+/*
+ * Runs the jobs already queued, refuses new ones, stops the thread and
+ * closes the catalog.  Accepts NULL.
+ */
+void bc_writer_stop(struct bc_writer *w);
+
+#endif /* BODYCAM_WRITER_H */
