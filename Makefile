@@ -6,7 +6,11 @@
 #   make demo            register, verify and tamper with real footage
 #   make bench           hashing against openssl dgst, audit against
 #                        openssl speed ed25519, probe against ffprobe and
-#                        exiftool, transparency-log appends and proofs
+#                        exiftool, transparency-log appends and proofs,
+#                        custody events through the HTTP API (target
+#                        1,000/s), and the 20 s load test
+#   make load-test       the HTTP server under load, killed and restarted
+#                        (LOAD_SECONDS a phase, default 5)
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=address,undefined test
 #   make fuzz            libFuzzer targets (clang), each run FUZZ_SECONDS
@@ -26,7 +30,7 @@ DEB_PKGS := build-essential pkg-config libssl-dev libsqlite3-dev \
 	libjansson-dev libexif-dev libavformat-dev libavcodec-dev \
 	libavutil-dev check openssl sqlite3 python3 ffmpeg \
 	libimage-exiftool-perl clang libclang-rt-dev libmicrohttpd-dev \
-	curl
+	libcurl4-openssl-dev curl
 
 LIBS_PC  := openssl sqlite3 jansson libexif libavformat libavcodec libavutil \
 	libmicrohttpd
@@ -54,7 +58,7 @@ endif
 
 # pkg-config for every library; say clearly what is missing.
 pc_check = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
-ifeq ($(filter deps clean uninstall test demo bench fuzz,$(MAKECMDGOALS)),)
+ifeq ($(filter deps clean uninstall test demo bench fuzz load-test,$(MAKECMDGOALS)),)
 ifneq ($(call pc_check,$(LIBS_PC)),yes)
 $(error missing libraries: $(LIBS_PC) (via pkg-config); run 'make deps' as root)
 endif
@@ -79,7 +83,7 @@ LIB := $(BUILD)/libbodycam.a
 BIN := $(BUILD)/bodycam
 
 .PHONY: all deps test check-tests demo bench install uninstall clean fuzz \
-	corpus-test
+	corpus-test load-test
 all: $(BIN)
 
 # Rebuild everything when the flags change (e.g. SANITIZE on or off).
@@ -119,6 +123,14 @@ $(BUILD)/tests/tlog: tests/bench/tlog.c $(LIB) $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) \
 		$(PC_LIBS)
 
+# The load test's client: libcurl and pthreads, not libbodycam.
+$(BUILD)/tests/load: tests/load/load.c $(BUILD)/.flags
+	@$(PKG_CONFIG) --exists libcurl || { echo "missing library: libcurl" \
+		"(via pkg-config); run 'make deps' as root" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) \
+		$(shell $(PKG_CONFIG) --cflags --libs libcurl 2>/dev/null) -pthread
+
 # Installs only what is missing; silent when everything is there.
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -141,18 +153,28 @@ test: deps
 corpus-test: $(BIN)
 	@BODYCAM=$(BIN) sh tests/cli/corpus.sh
 
+# 'bodycam serve' under load, then killed and restarted under load
+# (tests/load/run.sh); LOAD_SECONDS a phase, default 5.
+load-test: deps
+	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/tests/load
+	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load \
+		LOAD_SECONDS=$${LOAD_SECONDS:-5} sh tests/load/run.sh
+
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	@BODYCAM=$(BIN) sh tests/demo.sh
 
 bench: deps
 	@$(MAKE) -s --no-print-directory $(BIN) $(BUILD)/tests/runstat \
-		$(BUILD)/tests/mkcatalog $(BUILD)/tests/tlog
+		$(BUILD)/tests/mkcatalog $(BUILD)/tests/tlog $(BUILD)/tests/load
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/hash.sh
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat \
 		MKCATALOG=$(BUILD)/tests/mkcatalog sh tests/bench/audit.sh
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/probe.sh
 	@TLOG=$(BUILD)/tests/tlog sh tests/bench/tlog.sh
+	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load sh tests/bench/serve.sh
+	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load LOAD_SECONDS=20 \
+		sh tests/load/run.sh
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
