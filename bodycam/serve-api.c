@@ -1322,6 +1322,7 @@ h_releases(struct bc_req *q)
 	struct bc_err err = { "" };
 	const char **refs = NULL;
 	char dir[PATH_MAX], out[PATH_MAX];
+	struct stat sb;
 	json_t *doc, *items, *checks = NULL, *o;
 	size_t i, n;
 	int r;
@@ -1363,6 +1364,14 @@ h_releases(struct bc_req *q)
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
 		bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
 		    "cannot make the releases directory: %s", strerror(errno));
+		goto done;
+	}
+	/* whoever may write into storage must not be able to send the
+	 * bundles elsewhere with a symbolic link */
+	if (lstat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+		    "<storage>/releases is not a directory (a symbolic link is "
+		    "refused)");
 		goto done;
 	}
 	memset(&ro, 0, sizeof(ro));

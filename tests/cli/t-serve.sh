@@ -1781,6 +1781,18 @@ done
 check "  no bundle" -- test ! -e "$ST_DIR/releases/r"
 expect_eq "$(nevents "$A")" "$EV_A" "  nothing recorded"
 
+# storage/releases turned into a symbolic link that leads out of storage
+mkdir "$TMP/outside-releases"
+mv "$ST_DIR/releases" "$ST_DIR/releases.real"
+ln -s "$TMP/outside-releases" "$ST_DIR/releases"
+api "$T_AUD" POST /v1/releases -d "{\"items\":[\"$A\"],\"to\":\"x\",\"authority\":\"y\",\"name\":\"rel-out\"}"
+expect_error 500 internal "POST /v1/releases with storage/releases a symlink out: 500"
+expect_eq "$(find "$TMP/outside-releases" | wc -l | tr -d ' ')" 1 \
+    "  nothing written where the link leads"
+expect_eq "$(nevents "$A")" "$EV_A" "  nothing recorded"
+rm "$ST_DIR/releases"
+mv "$ST_DIR/releases.real" "$ST_DIR/releases"
+
 # ---------------------------------------------------------- 404 and 405
 
 for p in / /v1 /v1/ /v1/nothing /v2/items /v1/items/ "/v1/items/$A/" \
