@@ -1056,6 +1056,14 @@ int
 bc_catalog_events(struct bc_catalog *cat, const char *item,
     struct bc_event **out, size_t *n, struct bc_err *err)
 {
+	return bc_catalog_events_range(cat, item, 0, -1, out, n, err);
+}
+
+int
+bc_catalog_events_range(struct bc_catalog *cat, const char *item,
+    int64_t from, int64_t limit, struct bc_event **out, size_t *n,
+    struct bc_err *err)
+{
 	sqlite3_stmt *st = NULL;
 	struct bc_event *ev = NULL, *tmp, *e;
 	size_t cap = 0, cnt = 0;
@@ -1065,10 +1073,12 @@ bc_catalog_events(struct bc_catalog *cat, const char *item,
 	*n = 0;
 	if ((r = prepare(cat, "SELECT id, item, seq, hash, body, signature,"
 	    " key, coalesce(leaf, -1) FROM events WHERE item = ?1"
-	    " ORDER BY seq, id", &st,
+	    " AND seq >= ?2 ORDER BY seq, id LIMIT ?3", &st,
 	    err)) != 0)
 		return r;
 	sqlite3_bind_text(st, 1, item, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, limit < 0 ? -1 : limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (cnt == cap) {
 			cap = cap ? cap * 2 : 8;

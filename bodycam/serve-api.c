@@ -604,7 +604,8 @@ h_item_custody(struct bc_req *q)
 	struct bc_event *ev = NULL;
 	struct bc_err err = { "" };
 	json_t *arr = NULL, *doc, *o;
-	int64_t from, limit;
+	char head[BC_SHA256_HEX];
+	int64_t from, limit, last;
 	size_t i, n = 0;
 	int r;
 
@@ -619,16 +620,17 @@ h_item_custody(struct bc_req *q)
 	}
 	if ((it = path_item(q, cat)) == NULL)
 		goto out;
-	if ((r = bc_catalog_events(cat, it->manifest_hash, &ev, &n,
-	    &err)) != 0) {
+	/* one page read, however long the chain */
+	if ((r = bc_catalog_event_head(cat, it->manifest_hash, &last, head,
+	    &err)) != 0 ||
+	    (r = bc_catalog_events_range(cat, it->manifest_hash, from, limit,
+	    &ev, &n, &err)) != 0) {
 		bc_resp_bc(q, r, &err);
 		goto out;
 	}
 	if ((arr = json_array()) == NULL)
 		goto oom;
 	for (i = 0; i < n; i++) {
-		if (ev[i].seq < from || (int64_t)json_array_size(arr) >= limit)
-			continue;
 		doc = NULL;
 		if (bc_canon_read(ev[i].body, ev[i].body_len, &doc, NULL) != 0)
 			doc = json_null();
@@ -641,8 +643,8 @@ h_item_custody(struct bc_req *q)
 	}
 	bc_resp_json(q, MHD_HTTP_OK, json_pack("{s:s, s:s, s:I, s:s, s:O}",
 	    "id", it->id, "manifest_hash", it->manifest_hash, "next_seq",
-	    (json_int_t)n, "head", n > 0 ? ev[n - 1].hash : it->manifest_hash,
-	    "events", arr));
+	    (json_int_t)(last + 1), "head", last >= 0 ? head :
+	    it->manifest_hash, "events", arr));
 	goto out;
  oom:
 	bc_resp_bc(q, BC_ERR_NOMEM, NULL);

@@ -187,6 +187,11 @@ int bc_catalog_find_by_manifest(struct bc_catalog *cat, const char *hash,
 int bc_catalog_events(struct bc_catalog *cat, const char *item,
     struct bc_event **out, size_t *n, struct bc_err *err);
 
+/* The same for the events with seq >= from, at most limit (-1: all). */
+int bc_catalog_events_range(struct bc_catalog *cat, const char *item,
+    int64_t from, int64_t limit, struct bc_event **out, size_t *n,
+    struct bc_err *err);
+
 /*
  * Calls fn for each item matching f, in registration order; a non-zero
  * return from fn stops the walk and is returned.  Filters read the sealed
