@@ -207,6 +207,8 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 		if ((fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND |
 		    O_CLOEXEC, 0640)) < 0 || (log = fdopen(fd, "a")) == NULL) {
 			bc_cli_error("%s: %s", logpath, strerror(errno));
+			if (fd >= 0)
+				close(fd);
 			st = 3;
 			goto out;
 		}

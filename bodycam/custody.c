@@ -332,13 +332,13 @@ check_req(int a, const struct bc_custody_req *req, struct bc_err *err)
 
 /* Whether key may record action a at time at. */
 static int
-signer_allowed(struct bc_catalog *cat, const struct bc_key *key, int a,
-    const char *at, struct bc_err *err)
+signer_allowed(const struct bc_keyring *kr, const struct bc_key *key,
+    int a, const char *at, struct bc_err *err)
 {
 	char what[64];
 
 	snprintf(what, sizeof(what), "record '%s'", bc_action_name(a));
-	return bc_signer_allowed(cat, key, bc_event_role(bc_action_name(a)),
+	return bc_signer_check(kr, key, bc_event_role(bc_action_name(a)),
 	    what, at, err);
 }
 
@@ -727,13 +727,8 @@ bc_custody_add_cached(struct bc_catalog *cat, struct bc_chain_cache *cache,
 	bc_time_now(now);
 	if ((r = keyring_get(cat, cache, &kr, &owned, err)) != 0)
 		goto out;
-	if (bc_keyring_authorised(kr, bc_key_id(key),
-	    bc_event_role(bc_action_name(a)), now, NULL, &why) != 0) {
-		r = bc_err_set(err, BC_ERR_INVALID, "cannot record '%s' with "
-		    "this key: %s", bc_action_name(a), why.msg);
-		goto out;
-	}
-	if ((r = bc_catalog_find_item(cat, ref, &it, err)) != 0 ||
+	if ((r = signer_allowed(kr, key, a, now, err)) != 0 ||
+	    (r = bc_catalog_find_item(cat, ref, &it, err)) != 0 ||
 	    (r = chain_get(cat, cache, it, &ch, err)) != 0)
 		goto out;
 	snprintf(res->item, sizeof(res->item), "%s", it->id);
@@ -836,6 +831,7 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
     struct bc_custody_result *res, struct bc_err *err)
 {
 	struct bc_file_hash fh, *fhp = NULL;
+	struct bc_keyring *kr = NULL;
 	json_t *meta = NULL;
 	char now[BC_TIME_MAX], abspath[PATH_MAX];
 	int a = bc_action_parse(req->action);
@@ -848,7 +844,11 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 		return bc_err_set(err, BC_ERR_KEY_TYPE,
 		    "a private key is needed to sign");
 	bc_time_now(now);
-	if ((r = signer_allowed(cat, key, a, now, err)) != 0)	/* fail fast */
+	/* fail fast; checked again under the lock */
+	if ((r = bc_keyring_load(cat, &kr, err)) == 0)
+		r = signer_allowed(kr, key, a, now, err);
+	bc_keyring_free(kr);
+	if (r != 0)
 		return r;
 
 	/* hashing a large file must not hold the write lock */

@@ -23,6 +23,10 @@
 int bc_signer_allowed(struct bc_catalog *cat, const struct bc_key *key,
     int role, const char *what, const char *at, struct bc_err *err);
 
+/* The same against kr, a keyring the caller holds. */
+int bc_signer_check(const struct bc_keyring *kr, const struct bc_key *key,
+    int role, const char *what, const char *at, struct bc_err *err);
+
 /*
  * The part of registration that runs inside the caller's write
  * transaction: the duplicate check, the next item number, the manifest

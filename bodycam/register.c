@@ -24,19 +24,25 @@ bc_signer_allowed(struct bc_catalog *cat, const struct bc_key *key,
     int role, const char *what, const char *at, struct bc_err *err)
 {
 	struct bc_keyring *kr = NULL;
-	struct bc_err why = { "" };
 	int r;
 
-	if ((r = bc_keyring_load(cat, &kr, err)) != 0) {
-		bc_keyring_free(kr);
-		return r;
-	}
-	if (bc_keyring_authorised(kr, bc_key_id(key), role, at, NULL,
-	    &why) != 0)
-		r = bc_err_set(err, BC_ERR_INVALID, "cannot %s with this key: "
-		    "%s", what, why.msg);
+	if ((r = bc_keyring_load(cat, &kr, err)) == 0)
+		r = bc_signer_check(kr, key, role, what, at, err);
 	bc_keyring_free(kr);
 	return r;
+}
+
+int
+bc_signer_check(const struct bc_keyring *kr, const struct bc_key *key,
+    int role, const char *what, const char *at, struct bc_err *err)
+{
+	struct bc_err why = { "" };
+
+	if (bc_keyring_authorised(kr, bc_key_id(key), role, at, NULL,
+	    &why) != 0)
+		return bc_err_set(err, BC_ERR_INVALID, "cannot %s with this "
+		    "key: %s", what, why.msg);
+	return 0;
 }
 
 /* Whether key may register now (role ingest, or admin). */

@@ -205,6 +205,19 @@ json_hex(const uint8_t *p, size_t n)
 	return json_string(buf);
 }
 
+/* The service's key for role; NULL, with a 503, when it holds none. */
+static const struct bc_key *
+station_key(struct bc_req *q, int role)
+{
+	const struct bc_key *k = q->srv->by_role[role];
+
+	if (k == NULL)
+		bc_resp_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+		    "the service holds no key with the %s role",
+		    bc_role_name(role));
+	return k;
+}
+
 /* The item named by the path, on cat; a 404/400 response otherwise. */
 static struct bc_item *
 path_item(struct bc_req *q, struct bc_catalog *cat)
@@ -351,11 +364,8 @@ h_items_post(struct bc_req *q)
 	if ((doc = body_parse(q, fields)) == NULL)
 		return;
 	memset(&j, 0, sizeof(j));
-	if ((j.key = s->by_role[BC_ROLE_INGEST]) == NULL) {
-		bc_resp_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
-		    "the service holds no key with the ingest role");
+	if ((j.key = station_key(q, BC_ROLE_INGEST)) == NULL)
 		goto out;
-	}
 	j.opts.op.officer = jstr(doc, "officer");
 	j.opts.op.device = jstr(doc, "device");
 	j.opts.op.case_no = jstr(doc, "case");
@@ -821,12 +831,8 @@ h_events_post(struct bc_req *q)
 		    err.msg);
 		goto out;
 	}
-	if ((j.key = q->srv->by_role[role]) == NULL) {
-		bc_resp_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
-		    "the service holds no key with the %s role",
-		    bc_role_name(role));
+	if ((j.key = station_key(q, role)) == NULL)
 		goto out;
-	}
 	j.ref = q->arg;
 	if ((r = bc_writer_run(q->srv->w, event_job, &j, &err)) != 0)
 		bc_resp_bc(q, r, &err);
@@ -950,11 +956,8 @@ h_media(struct bc_req *q)
 	j.req.actor = q->tok.name;
 	j.req.note = note;
 	j.ref = it->id;
-	if ((j.key = q->srv->by_role[BC_ROLE_CUSTODIAN]) == NULL) {
-		bc_resp_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
-		    "the service holds no key with the custodian role");
+	if ((j.key = station_key(q, BC_ROLE_CUSTODIAN)) == NULL)
 		goto out;
-	}
 	if ((r = bc_writer_run(q->srv->w, event_job, &j, &err)) != 0) {
 		if (j.res.purged)
 			bc_resp_error(q, MHD_HTTP_GONE, "gone", "%s", err.msg);
@@ -1018,8 +1021,12 @@ h_verify(struct bc_req *q)
 	int r;
 
 	memset(&rep, 0, sizeof(rep));
+	memset(&j, 0, sizeof(j));
 	if (q->len > 0 && (doc = body_parse(q, fields)) == NULL)
 		return;
+	/* known before the file is hashed, not after */
+	if ((j.key = station_key(q, BC_ROLE_AUDITOR)) == NULL)
+		goto out;
 	memset(&vo, 0, sizeof(vo));
 	vo.no_file = json_is_true(json_object_get(doc, "no_file"));
 	cat = bc_pool_get(q->srv);
@@ -1055,7 +1062,6 @@ h_verify(struct bc_req *q)
 		failed[n] = names[n];
 		n++;
 	}
-	memset(&j, 0, sizeof(j));
 	j.req.action = "verify";
 	j.req.actor = q->tok.name;
 	j.req.outcome = rep.status == 0 ? "passed" : "failed";
@@ -1063,11 +1069,6 @@ h_verify(struct bc_req *q)
 	j.req.nfailed = n;
 	j.req.measured = rep.measured[0] ? rep.measured : NULL;
 	j.ref = it->id;
-	if ((j.key = q->srv->by_role[BC_ROLE_AUDITOR]) == NULL) {
-		bc_resp_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
-		    "the service holds no key with the auditor role");
-		goto out;
-	}
 	if ((r = bc_writer_run(q->srv->w, event_job, &j, &err)) != 0) {
 		bc_resp_bc(q, r, &err);
 		goto out;
@@ -1093,24 +1094,35 @@ h_verify(struct bc_req *q)
  * Checkpoints
  */
 
+/* Whether the log has leaves that no stored checkpoint covers. */
+static int
+log_grew(struct bc_catalog *cat, int *grew, struct bc_err *err)
+{
+	struct bc_checkpoint_row *rows = NULL;
+	size_t n = 0;
+	uint64_t size;
+	int r;
+
+	*grew = 0;
+	if ((r = bc_catalog_log_size(cat, &size, err)) != 0 ||
+	    (r = bc_catalog_checkpoints(cat, 1, &rows, &n, err)) != 0)
+		return r;
+	*grew = size > 0 && (n == 0 || rows[0].size != size);
+	bc_checkpoints_free(rows, n);
+	return 0;
+}
+
 static int
 checkpoint_job(struct bc_catalog *cat, struct bc_chain_cache *cache,
     void *arg, struct bc_err *err)
 {
 	const struct bc_key *key = arg;
-	struct bc_checkpoint_row *rows = NULL, row;
-	size_t n = 0;
-	uint64_t size;
-	int r;
+	struct bc_checkpoint_row row;
+	int r, grew;
 
-	if ((r = bc_catalog_log_size(cat, &size, err)) != 0 ||
-	    (r = bc_catalog_checkpoints(cat, 1, &rows, &n, err)) != 0)
+	/* again under the lock: another request may have signed it */
+	if ((r = log_grew(cat, &grew, err)) != 0 || !grew)
 		return r;
-	if (size == 0 || (n == 1 && rows[0].size == size)) {
-		bc_checkpoints_free(rows, n);
-		return 0;	/* nothing new to sign */
-	}
-	bc_checkpoints_free(rows, n);
 	memset(&row, 0, sizeof(row));
 	r = bc_tlog_checkpoint_locked(cat, key, &row, err);
 	free(row.note);
@@ -1125,10 +1137,22 @@ static int
 fresh_checkpoint(struct bc_req *q)
 {
 	const struct bc_key *key = q->srv->by_role[BC_ROLE_AUDITOR];
+	struct bc_catalog *cat;
 	struct bc_err err = { "" };
-	int r;
+	int r, grew;
 
 	if (key == NULL)
+		return 0;
+	/* a read first: most reads find nothing to sign, and need not
+	 * wait for the writer */
+	cat = bc_pool_get(q->srv);
+	r = log_grew(cat, &grew, &err);
+	bc_pool_put(q->srv, cat);
+	if (r != 0) {
+		bc_resp_bc(q, r, &err);
+		return -1;
+	}
+	if (!grew)
 		return 0;
 	if ((r = bc_writer_run(q->srv->w, checkpoint_job, (void *)key,
 	    &err)) != 0) {
@@ -1319,6 +1343,7 @@ h_releases(struct bc_req *q)
 	};
 	struct bc_server *s = q->srv;
 	struct bc_catalog *cat = NULL;
+	const struct bc_key *key;
 	struct bc_release_opts ro;
 	struct bc_release_result res;
 	struct bc_err err = { "" };
@@ -1345,11 +1370,8 @@ h_releases(struct bc_req *q)
 		    "'.'");
 		goto done;
 	}
-	if (s->by_role[BC_ROLE_AUDITOR] == NULL) {
-		bc_resp_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
-		    "the service holds no key with the auditor role");
+	if ((key = station_key(q, BC_ROLE_AUDITOR)) == NULL)
 		goto done;
-	}
 	if ((refs = calloc(n, sizeof(*refs))) == NULL) {
 		bc_resp_bc(q, BC_ERR_NOMEM, NULL);
 		goto done;
@@ -1387,8 +1409,7 @@ h_releases(struct bc_req *q)
 		bc_resp_bc(q, r, &err);
 		goto done;
 	}
-	r = bc_release(cat, s->by_role[BC_ROLE_AUDITOR], refs, n, out, &ro,
-	    &res, &err);
+	r = bc_release(cat, key, refs, n, out, &ro, &res, &err);
 	if (r == BC_ERR_INTEGRITY && res.failed[0] != '\0') {
 		checks = report_json(s, &res.report);
 		bc_redact(s, err.msg, sizeof(err.msg));

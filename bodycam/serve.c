@@ -693,15 +693,6 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 	    (r = keys_by_role(s, err)) != 0 ||
 	    (r = bc_writer_start(s->o.catalog, 0, &s->w, err)) != 0)
 		goto fail;
-	if (s->by_role[BC_ROLE_ADMIN] != NULL) {
-		s->by_role[BC_ROLE_INGEST] = s->by_role[BC_ROLE_INGEST] ?
-		    s->by_role[BC_ROLE_INGEST] : s->by_role[BC_ROLE_ADMIN];
-		s->by_role[BC_ROLE_CUSTODIAN] = s->by_role[BC_ROLE_CUSTODIAN] ?
-		    s->by_role[BC_ROLE_CUSTODIAN] : s->by_role[BC_ROLE_ADMIN];
-		s->by_role[BC_ROLE_AUDITOR] = s->by_role[BC_ROLE_AUDITOR] ?
-		    s->by_role[BC_ROLE_AUDITOR] : s->by_role[BC_ROLE_ADMIN];
-	}
-
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG | MHD_USE_AUTO;
 	if (s->o.addr.ss_family == AF_INET6)
