@@ -962,16 +962,20 @@ check_sig(struct vb *v, const char *file, const char *check,
 	return 1;
 }
 
-/* The trusted level: the signer held role at time at. */
+/*
+ * The trusted level: the signer held role at the record's log position
+ * leaf (TODO: from its proof; -1 until the bundle carries key documents'
+ * positions).
+ */
 static void
 check_authority(struct vb *v, const char *file, const char *what,
-    const char *id, int role, const char *at)
+    const char *id, int role, int64_t leaf)
 {
 	struct bc_err why = { "" };
 
 	if (v->kr == NULL || id == NULL)
 		return;		/* reported once, or at the signature */
-	if (bc_keyring_authorised(v->kr, id, role, at, NULL, &why) != 0)
+	if (bc_keyring_authorised(v->kr, id, role, leaf, NULL, &why) != 0)
 		fail(v, LVL_TRUSTED, file, "signer-authority", "%s: %s", what,
 		    why.msg);
 }
@@ -1363,8 +1367,7 @@ check_manifest(struct vb *v, const char *jpath, const char *spath,
 		(void)check_sig(v, spath, "manifest-signature", kind, key,
 		    mf->data, mf->len, (const uint8_t *)sf->data);
 	}
-	check_authority(v, jpath, "manifest", key, manifest_role(doc),
-	    bc_doc_str(doc, "registered.at"));
+	check_authority(v, jpath, "manifest", key, manifest_role(doc), -1);
 	return doc;
 }
 
@@ -1476,7 +1479,7 @@ check_custody(struct vb *v, struct item *it, const json_t *mdoc,
 		if (role == BC_ROLE_INGEST)	/* unknown: derived or not */
 			role = mdoc != NULL ? manifest_role(mdoc) :
 			    BC_ROLE_INGEST | BC_ROLE_CUSTODIAN;
-		check_authority(v, path, what, s, role, bc_doc_str(doc, "at"));
+		check_authority(v, path, what, s, role, -1);
 		/* what the release that made the bundle says of the media */
 		it->media_said = 0;
 		if (action != NULL && strcmp(action, "release") == 0 &&
@@ -1588,7 +1591,7 @@ check_parent(struct vb *v, struct item *it, const json_t *mdoc,
 		(void)check_sig(v, dp, "derive-event", "derive event", s,
 		    l[i].body, l[i].len, l[i].sig);
 		check_authority(v, dp, "derive event", s,
-		    bc_event_role("derive"), bc_doc_str(doc, "at"));
+		    bc_event_role("derive"), -1);
 		json_decref(doc);
 	}
 	free(l);

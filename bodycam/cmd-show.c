@@ -38,7 +38,7 @@ event_ok(const struct bc_keyring *kr, const struct bc_event *ev,
 	if (role == BC_ROLE_INGEST)
 		role = register_role(mdoc);
 	return bc_keyring_check_sig(kr, bc_doc_str(edoc, "key"), role,
-	    bc_doc_str(edoc, "at"), ev->body, ev->body_len, ev->sig,
+	    ev->leaf, ev->body, ev->body_len, ev->sig,
 	    ev->siglen, NULL) == 0;
 }
 
@@ -83,7 +83,7 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 		bc_cli_error("%s: stored manifest: %s", it->id, perr.msg);
 	sig_ok = mdoc != NULL && bc_keyring_check_sig(kr,
 	    bc_doc_str(mdoc, "registered.key"), register_role(mdoc),
-	    bc_doc_str(mdoc, "registered.at"), it->manifest, it->manifest_len,
+	    it->leaf, it->manifest, it->manifest_len,
 	    it->sig, it->siglen, NULL) == 0;
 	if (!sig_ok || mdoc == NULL)
 		st = 1;

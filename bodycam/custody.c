@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bodycam/clock.h"
 #include "bodycam/custody.h"
 #include "bodycam/keys.h"
 #include "internal.h"
@@ -330,16 +331,16 @@ check_req(int a, const struct bc_custody_req *req, struct bc_err *err)
 	return 0;
 }
 
-/* Whether key may record action a at time at. */
+/* Whether key may record action a now. */
 static int
 signer_allowed(const struct bc_keyring *kr, const struct bc_key *key,
-    int a, const char *at, struct bc_err *err)
+    int a, struct bc_err *err)
 {
 	char what[64];
 
 	snprintf(what, sizeof(what), "record '%s'", bc_action_name(a));
 	return bc_signer_check(kr, key, bc_event_role(bc_action_name(a)),
-	    what, at, err);
+	    what, err);
 }
 
 /* What the chain of an item says, checked well enough to build on. */
@@ -724,10 +725,10 @@ bc_custody_add_cached(struct bc_catalog *cat, struct bc_chain_cache *cache,
 	memset(&child, 0, sizeof(child));
 	if ((r = check_req(a, req, err)) != 0)
 		return r;
-	bc_time_now(now);
-	if ((r = keyring_get(cat, cache, &kr, &owned, err)) != 0)
+	if ((r = bc_clock_sign_time(cat, now, err)) != 0 ||
+	    (r = keyring_get(cat, cache, &kr, &owned, err)) != 0)
 		goto out;
-	if ((r = signer_allowed(kr, key, a, now, err)) != 0 ||
+	if ((r = signer_allowed(kr, key, a, err)) != 0 ||
 	    (r = bc_catalog_find_item(cat, ref, &it, err)) != 0 ||
 	    (r = chain_get(cat, cache, it, &ch, err)) != 0)
 		goto out;
@@ -846,7 +847,7 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 	bc_time_now(now);
 	/* fail fast; checked again under the lock */
 	if ((r = bc_keyring_load(cat, &kr, err)) == 0)
-		r = signer_allowed(kr, key, a, now, err);
+		r = signer_allowed(kr, key, a, err);
 	bc_keyring_free(kr);
 	if (r != 0)
 		return r;
@@ -903,7 +904,7 @@ bc_custody_append_signed(struct bc_catalog *cat,
 	uint8_t digest[BC_SHA256_LEN];
 	json_t *doc = NULL;
 	const char *item, *prev, *action, *signer, *at;
-	char hex[BC_SHA256_HEX], limit[BC_TIME_MAX];
+	char hex[BC_SHA256_HEX];
 	struct bc_keyring *owned = NULL;
 	int64_t seq;
 	int a, r;
@@ -940,11 +941,10 @@ bc_custody_append_signed(struct bc_catalog *cat,
 		    "RFC 3339 UTC time stamp");
 		goto out;
 	}
-	/* a little clock skew between stations, not a time far ahead */
-	bc_time_stamp(bc_now() + BC_CLOCK_SKEW, 999999, limit);
-	if (strcmp(at, limit) > 0) {
-		r = bc_err_set(err, BC_ERR_INVALID, "event: 'at' %s is in the "
-		    "future", at);
+	/* a little clock skew between stations, neither a time far ahead
+	 * nor one behind now or behind the log */
+	if ((r = bc_clock_check_received(cat, at, &why)) != 0) {
+		r = bc_err_set(err, r, "event: %s", why.msg);
 		goto out;
 	}
 	if ((r = bc_catalog_find_item(cat, ref, &it, err)) != 0)
@@ -968,8 +968,9 @@ bc_custody_append_signed(struct bc_catalog *cat,
 	if (kr == NULL && (r = keyring_get(cat, cache, &kr, &owned,
 	    err)) != 0)
 		goto out;
-	if (bc_keyring_check_sig(kr, signer, bc_event_role(action), at, text,
-	    len, sig, siglen, &why) != 0) {
+	/* authority now: at the log position the event will take */
+	if (bc_keyring_check_sig(kr, signer, bc_event_role(action),
+	    BC_LEAF_NEXT, text, len, sig, siglen, &why) != 0) {
 		r = bc_err_set(err, BC_ERR_INTEGRITY, "%s: %s; nothing "
 		    "recorded", it->id, why.msg);
 		goto out;

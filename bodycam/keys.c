@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bodycam/clock.h"
 #include "bodycam/keys.h"
 #include "bodycam/manifest.h"
 
@@ -82,7 +83,7 @@ bc_keyring_find(const struct bc_keyring *kr, const char *id)
 
 int
 bc_keyring_authorised(const struct bc_keyring *kr, const char *id, int role,
-    const char *at, const struct bc_keyring_entry **entry,
+    int64_t leaf, const struct bc_keyring_entry **entry,
     struct bc_err *why)
 {
 	const struct bc_keyring_entry *e;
@@ -93,15 +94,30 @@ bc_keyring_authorised(const struct bc_keyring *kr, const char *id, int role,
 		return bc_err_set(why, BC_ERR_INTEGRITY,
 		    "key %.16s... is not a signer of this catalog",
 		    id ? id : "(none)");
-	if (!e->anchor && (at == NULL || strcmp(at, e->added) < 0))
+	if (leaf < 0)
 		return bc_err_set(why, BC_ERR_INTEGRITY,
-		    "key %.16s... (%s) signed at %s, before it was added at %s",
-		    id, e->name, at ? at : "(no time)", e->added);
-	if (e->revoked[0] != '\0' && (at == NULL ||
-	    strcmp(at, e->revoked) >= 0))
+		    "the record has no place in the log, so no key's "
+		    "authority over it can be judged");
+	if (!e->anchor && (e->add_leaf < 0 || leaf <= e->add_leaf))
 		return bc_err_set(why, BC_ERR_INTEGRITY,
-		    "key %.16s... (%s) signed at %s, after its revocation at "
-		    "%s", id, e->name, at ? at : "(no time)", e->revoked);
+		    "key %.16s... (%s) signed the record at leaf %lld, which "
+		    "does not come after the key document that added it "
+		    "(leaf %lld)", id, e->name, (long long)leaf,
+		    (long long)e->add_leaf);
+	if (e->revoke_seq >= 0 && (e->revoke_leaf < 0 ||
+	    leaf >= e->revoke_leaf)) {
+		if (leaf == BC_LEAF_NEXT)
+			return bc_err_set(why, BC_ERR_INTEGRITY,
+			    "key %.16s... (%s) was revoked at %s (leaf %lld)",
+			    id, e->name, e->revoked,
+			    (long long)e->revoke_leaf);
+		return bc_err_set(why, BC_ERR_INTEGRITY,
+		    "key %.16s... (%s) signed the record at leaf %lld, after "
+		    "its revocation (leaf %lld, dated %s): a revoked key's "
+		    "signature counts only before its revocation in the log, "
+		    "whatever time the record claims", id, e->name,
+		    (long long)leaf, (long long)e->revoke_leaf, e->revoked);
+	}
 	if ((e->role & (role | BC_ROLE_ADMIN)) == 0) {
 		char want[64] = "";
 		size_t i;
@@ -133,13 +149,14 @@ add_entry(struct bc_keyring *kr, struct bc_keyring_entry **out)
 	*out = &kr->keys[kr->nkeys++];
 	memset(*out, 0, sizeof(**out));
 	(*out)->add_seq = (*out)->revoke_seq = -1;
+	(*out)->add_leaf = (*out)->revoke_leaf = -1;
 	return 0;
 }
 
 /* Applies one verified key document to the keyring. */
 static int
 apply_doc(struct bc_keyring *kr, const json_t *doc, int64_t seq,
-    struct bc_err *err)
+    int64_t leaf, struct bc_err *err)
 {
 	struct bc_keyring_entry *e;
 	uint8_t raw[BC_ED25519_PUBLEN];
@@ -184,6 +201,7 @@ apply_doc(struct bc_keyring *kr, const json_t *doc, int64_t seq,
 		snprintf(e->added, sizeof(e->added), "%s", at);
 		e->role = role;
 		e->add_seq = seq;
+		e->add_leaf = leaf;
 		return 0;
 	}
 	if (strcmp(action, "revoke") == 0) {
@@ -201,6 +219,7 @@ apply_doc(struct bc_keyring *kr, const json_t *doc, int64_t seq,
 		snprintf(e->reason, sizeof(e->reason), "%s",
 		    (s = bc_doc_str(doc, "reason")) ? s : "");
 		e->revoke_seq = seq;
+		e->revoke_leaf = leaf;
 		return 0;
 	}
 	return bc_err_set(err, BC_ERR_INTEGRITY,
@@ -239,7 +258,7 @@ bc_keyring_build(const struct bc_key *admin, const struct bc_keydoc *docs,
 	const char *s;
 	json_t *doc = NULL;
 	size_t i = 0;
-	int64_t seq;
+	int64_t seq, last_leaf = -1;
 	int r;
 
 	*out = NULL;
@@ -302,10 +321,20 @@ bc_keyring_build(const struct bc_key *admin, const struct bc_keydoc *docs,
 			goto out;
 		}
 		snprintf(last_at, sizeof(last_at), "%s", s);
+		/* key documents enter the log in the order of their seq:
+		 * authority is read from that order */
+		if (docs[i].leaf < 0 || (i > 0 && docs[i].leaf <= last_leaf)) {
+			r = bc_err_set(err, BC_ERR_INTEGRITY, "key document "
+			    "%zu: log position %lld does not follow the "
+			    "document before it (%lld)", i,
+			    (long long)docs[i].leaf, (long long)last_leaf);
+			goto out;
+		}
+		last_leaf = docs[i].leaf;
 		s = bc_doc_str(doc, "signer");
 		if (s == NULL || strcmp(s, docs[i].signer) != 0 ||
-		    bc_keyring_authorised(kr, s, BC_ROLE_ADMIN,
-		    bc_doc_str(doc, "at"), &signer, &why) != 0) {
+		    bc_keyring_authorised(kr, s, BC_ROLE_ADMIN, docs[i].leaf,
+		    &signer, &why) != 0) {
 			r = bc_err_set(err, BC_ERR_INTEGRITY, "key document "
 			    "%zu: signer not an admin: %s", i, why.msg);
 			goto out;
@@ -322,7 +351,8 @@ bc_keyring_build(const struct bc_key *admin, const struct bc_keydoc *docs,
 			    "%zu: catalog row names another key", i);
 			goto out;
 		}
-		if ((r = apply_doc(kr, doc, (int64_t)i, err)) != 0)
+		if ((r = apply_doc(kr, doc, (int64_t)i, docs[i].leaf,
+		    err)) != 0)
 			goto out;
 		snprintf(prev, sizeof(prev), "%s", hex);
 	}
@@ -345,13 +375,14 @@ bc_keyring_build(const struct bc_key *admin, const struct bc_keydoc *docs,
 
 int
 bc_keyring_check_sig(const struct bc_keyring *kr, const char *signer,
-    int role, const char *at, const char *text, size_t len,
+    int role, int64_t leaf, const char *text, size_t len,
     const uint8_t *sig, size_t siglen, struct bc_err *why)
 {
 	const struct bc_keyring_entry *e;
 	int r;
 
-	if ((r = bc_keyring_authorised(kr, signer, role, at, &e, why)) != 0)
+	if ((r = bc_keyring_authorised(kr, signer, role, leaf, &e,
+	    why)) != 0)
 		return r;
 	if (e->pub == NULL || bc_verify(e->pub, text, len, sig, siglen) != 0)
 		return bc_err_set(why, BC_ERR_INTEGRITY,
@@ -407,17 +438,18 @@ append_doc(struct bc_catalog *cat, const struct bc_key *admin, json_t *doc,
 	if ((r = bc_keyring_load(cat, &kr, err)) != 0 ||
 	    (r = subject_ok(kr, subject, is_add, err)) != 0)
 		goto out;
-	bc_time_now(now);
+	/* the keyring's times never go back (a later check would call
+	 * this document out of order), nor do the log's */
+	if ((r = bc_clock_sign_time(cat, now, err)) != 0)
+		goto out;
 	if (strcmp(now, kr->last_at) < 0) {
-		/* the keyring's times never go back; a later check would
-		 * call this document out of order */
 		r = bc_err_set(err, BC_ERR_INVALID, "this clock (%s) is "
 		    "behind the last key document (%s); nothing recorded",
 		    now, kr->last_at);
 		goto out;
 	}
-	if (bc_keyring_authorised(kr, bc_key_id(admin), BC_ROLE_ADMIN, now,
-	    NULL, &why) != 0) {
+	if (bc_keyring_authorised(kr, bc_key_id(admin), BC_ROLE_ADMIN,
+	    BC_LEAF_NEXT, NULL, &why) != 0) {
 		r = bc_err_set(err, BC_ERR_INVALID, "%s", why.msg);
 		goto out;
 	}

@@ -14,6 +14,7 @@
 #include "internal.h"
 #include "bodycam/keys.h"
 #include "bodycam/canon.h"
+#include "bodycam/clock.h"
 #include "bodycam/media.h"
 #include "bodycam/meta.h"
 #include "bodycam/register.h"
@@ -21,25 +22,25 @@
 
 int
 bc_signer_allowed(struct bc_catalog *cat, const struct bc_key *key,
-    int role, const char *what, const char *at, struct bc_err *err)
+    int role, const char *what, struct bc_err *err)
 {
 	struct bc_keyring *kr = NULL;
 	int r;
 
 	if ((r = bc_keyring_load(cat, &kr, err)) == 0)
-		r = bc_signer_check(kr, key, role, what, at, err);
+		r = bc_signer_check(kr, key, role, what, err);
 	bc_keyring_free(kr);
 	return r;
 }
 
 int
 bc_signer_check(const struct bc_keyring *kr, const struct bc_key *key,
-    int role, const char *what, const char *at, struct bc_err *err)
+    int role, const char *what, struct bc_err *err)
 {
 	struct bc_err why = { "" };
 
-	if (bc_keyring_authorised(kr, bc_key_id(key), role, at, NULL,
-	    &why) != 0)
+	if (bc_keyring_authorised(kr, bc_key_id(key), role, BC_LEAF_NEXT,
+	    NULL, &why) != 0)
 		return bc_err_set(err, BC_ERR_INVALID, "cannot %s with this "
 		    "key: %s", what, why.msg);
 	return 0;
@@ -48,10 +49,9 @@ bc_signer_check(const struct bc_keyring *kr, const struct bc_key *key,
 /* Whether key may register now (role ingest, or admin). */
 static int
 signer_allowed(struct bc_catalog *cat, const struct bc_key *key,
-    const char *at, struct bc_err *err)
+    struct bc_err *err)
 {
-	return bc_signer_allowed(cat, key, BC_ROLE_INGEST, "register", at,
-	    err);
+	return bc_signer_allowed(cat, key, BC_ROLE_INGEST, "register", err);
 }
 
 json_t *
@@ -314,7 +314,7 @@ bc_register(struct bc_catalog *cat, const struct bc_key *key,
 	if ((r = bc_operator_fields_check(&opts->op, err)) != 0)
 		return r;
 	bc_time_now(now);
-	if ((r = signer_allowed(cat, key, now, err)) != 0)	/* fail fast */
+	if ((r = signer_allowed(cat, key, err)) != 0)	/* fail fast */
 		return r;
 	if (realpath(path, abspath) == NULL) {
 		/* let the hasher say what is wrong (missing, unreadable) */
@@ -341,9 +341,10 @@ bc_register(struct bc_catalog *cat, const struct bc_key *key,
 
 	if ((r = bc_catalog_begin(cat, err)) != 0)
 		goto out;
-	/* again under the lock: the key may have been revoked meanwhile */
-	bc_time_now(now);
-	if ((r = signer_allowed(cat, key, now, err)) != 0 ||
+	/* again under the lock: the key may have been revoked meanwhile,
+	 * and the time is read where it is checked against the log */
+	if ((r = bc_clock_sign_time(cat, now, err)) != 0 ||
+	    (r = signer_allowed(cat, key, err)) != 0 ||
 	    (r = bc_register_locked(cat, key, abspath, &fh, &o, NULL, meta,
 	    sidecar, now, res, err)) != 0 ||
 	    (r = bc_catalog_commit(cat, err)) != 0) {

@@ -996,13 +996,11 @@ bc_release(struct bc_catalog *cat, const struct bc_key *key,
 	{
 		struct bc_keyring *kr = NULL;
 		struct bc_err why = { "" };
-		char now[BC_TIME_MAX];
 
-		bc_time_now(now);
 		if ((r = bc_keyring_load(cat, &kr, err)) != 0)
 			return r;
 		r = bc_keyring_authorised(kr, bc_key_id(key), BC_ROLE_AUDITOR,
-		    now, NULL, &why);
+		    BC_LEAF_NEXT, NULL, &why);
 		bc_keyring_free(kr);
 		if (r != 0)
 			return bc_err_set(err, BC_ERR_INVALID, "key %.16s... "

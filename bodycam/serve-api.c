@@ -21,6 +21,7 @@
 
 #include "bodycam/bundle.h"
 #include "bodycam/canon.h"
+#include "bodycam/clock.h"
 #include "bodycam/custody.h"
 #include "bodycam/filter.h"
 #include "bodycam/hash.h"
@@ -334,9 +335,9 @@ reg_job(struct bc_catalog *cat, struct bc_chain_cache *cache, void *arg,
 	char now[BC_TIME_MAX];
 	int r;
 
-	bc_time_now(now);
-	if ((r = bc_signer_allowed(cat, j->key, BC_ROLE_INGEST, "register",
-	    now, err)) != 0)
+	if ((r = bc_clock_sign_time(cat, now, err)) != 0 ||
+	    (r = bc_signer_allowed(cat, j->key, BC_ROLE_INGEST, "register",
+	    err)) != 0)
 		return r;
 	return bc_register_locked(cat, j->key, j->abspath, j->fh, &j->opts,
 	    NULL, j->meta, NULL, now, &j->res, err);

@@ -626,7 +626,7 @@ keys_by_role(struct bc_server *s, struct bc_err *err)
 		for (i = 0, any = 0; i < sizeof(roles) / sizeof(roles[0]);
 		    i++) {
 			if (bc_keyring_authorised(kr, bc_key_id(s->o.keys[k]),
-			    roles[i], now, NULL, &why) != 0)
+			    roles[i], BC_LEAF_NEXT, NULL, &why) != 0)
 				continue;
 			any = 1;
 			if (s->by_role[roles[i]] == NULL)

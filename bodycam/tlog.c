@@ -169,7 +169,7 @@ bc_tlog_checkpoint_locked(struct bc_catalog *cat, const struct bc_key *key,
 	if ((r = bc_keyring_load(cat, &kr, err)) != 0)
 		goto out;
 	if (bc_keyring_authorised(kr, bc_key_id(key), BC_CHECKPOINT_ROLE,
-	    now, NULL, &why) != 0) {
+	    BC_LEAF_NEXT, NULL, &why) != 0) {
 		r = bc_err_set(err, BC_ERR_INVALID, "key %.16s... may not sign "
 		    "checkpoints: %s", bc_key_id(key), why.msg);
 		goto out;

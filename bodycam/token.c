@@ -90,7 +90,7 @@ admin_begin(struct bc_catalog *cat, const struct bc_key *admin,
 	/* the keyring is read under the lock: a revocation cannot race */
 	bc_time_now(now);
 	if ((r = bc_signer_allowed(cat, admin, BC_ROLE_ADMIN,
-	    "manage tokens", now, err)) != 0)
+	    "manage tokens", err)) != 0)
 		bc_catalog_rollback(cat);
 	return r;
 }

@@ -101,12 +101,13 @@ bc_rec_clear(struct bc_rec *r)
 
 /*
  * The signature check of a prepared record: it verifies, and its signer
- * held role at the signed time at.
+ * held role at the record's log position leaf (its place in the log, not
+ * the time it claims: keys.h).
  */
 static int
 check_sig(struct bc_verify_report *rep, const char *name, int64_t seq,
     const struct bc_rec *r, const struct bc_keyring *kr, const char *signer,
-    int role, const char *at)
+    int role, int64_t leaf)
 {
 	const struct bc_keyring_entry *e;
 	struct bc_err why = { "" };
@@ -114,7 +115,7 @@ check_sig(struct bc_verify_report *rep, const char *name, int64_t seq,
 	if (r->doc == NULL)
 		return add_check(rep, 0, name, seq,
 		    "record unreadable; its signer is unknown");
-	if (bc_keyring_authorised(kr, signer, role, at, &e, &why) != 0)
+	if (bc_keyring_authorised(kr, signer, role, leaf, &e, &why) != 0)
 		return add_check(rep, 0, name, seq, "%s", why.msg);
 	if (r->sigstate != BC_REC_SIG_OK)
 		return add_check(rep, 0, name, seq, "signature does not verify "
@@ -152,8 +153,7 @@ check_manifest(const struct bc_item *it, const struct bc_rec *m,
 		return r;
 	if ((r = check_sig(rep, "manifest-signature", -1, m, kr,
 	    mdoc ? bc_doc_str(mdoc, "registered.key") : NULL,
-	    manifest_role(mdoc), mdoc ? bc_doc_str(mdoc, "registered.at") :
-	    NULL)) != 0)
+	    manifest_role(mdoc), it->leaf)) != 0)
 		return r;
 
 	/* the catalog's columns must say what the signed manifest says */
@@ -375,7 +375,7 @@ check_events(const char *mhash, const json_t *mdoc,
 			role = manifest_role(mdoc);	/* derived: custodian */
 		if ((r = check_sig(rep, "event-signature", ev[i].seq, &er[i],
 		    kr, er[i].doc ? bc_doc_str(er[i].doc, "key") : NULL, role,
-		    er[i].doc ? bc_doc_str(er[i].doc, "at") : NULL)) != 0)
+		    ev[i].leaf)) != 0)
 			return r;
 		if (er[i].doc == NULL)
 			continue;

@@ -37,7 +37,15 @@ struct bc_keyring_entry {
 	char		 revoked[BC_TIME_MAX];	/* "" while valid */
 	char		 reason[256];
 	int64_t		 add_seq, revoke_seq;	/* -1 when none */
+	int64_t		 add_leaf, revoke_leaf;	/* log positions of those
+						   documents; -1 when none */
 };
+
+/*
+ * The log position of a record about to be written: after every record
+ * already in the log.  Authority "now" is authority at this position.
+ */
+#define BC_LEAF_NEXT	INT64_MAX
 
 struct bc_keyring {
 	struct bc_keyring_entry	*keys;
@@ -61,7 +69,8 @@ int bc_event_role(const char *action);
 
 /*
  * Loads and verifies every key document of cat (hash, canonical form,
- * chain, the signer's admin authority at signing time, signature).
+ * chain, log positions that grow with seq, the signer's admin authority
+ * at the document's log position, signature).
  * Returns 0, BC_ERR_INTEGRITY with the failing document named in err, or a
  * catalog error.  Free with bc_keyring_free.  On BC_ERR_INTEGRITY *out
  * still holds the anchor and the keys of the documents before the failing
@@ -85,20 +94,26 @@ const struct bc_keyring_entry *bc_keyring_find(const struct bc_keyring *kr,
     const char *id);
 
 /*
- * Whether key id could sign with role at time at (RFC 3339): it exists, was
- * added at or before at, was not revoked at or before at, and holds role
- * (admin holds all).  Returns 0 and *entry, or BC_ERR_INTEGRITY with why.
+ * Whether key id could sign, with role, the record at log position leaf
+ * (its leaf index; BC_LEAF_NEXT for a record about to be written): it
+ * exists, the key document that added it precedes leaf in the log, the
+ * one that revoked it (if any) does not, and it holds role (admin holds
+ * all).  Authority is judged by log position, never by the time a signer
+ * wrote into its record: the log's order is what a holder of a revoked
+ * key cannot choose.  A record without a log position (leaf < 0) has no
+ * authority.  Returns 0 and *entry, or BC_ERR_INTEGRITY with why.
  */
 int bc_keyring_authorised(const struct bc_keyring *kr, const char *id,
-    int role, const char *at, const struct bc_keyring_entry **entry,
+    int role, int64_t leaf, const struct bc_keyring_entry **entry,
     struct bc_err *why);
 
 /*
  * Whether sig over text is a valid signature by key signer, which was
- * authorised for role at time at.  Returns 0 or BC_ERR_INTEGRITY with why.
+ * authorised for role at log position leaf.  Returns 0 or
+ * BC_ERR_INTEGRITY with why.
  */
 int bc_keyring_check_sig(const struct bc_keyring *kr, const char *signer,
-    int role, const char *at, const char *text, size_t len,
+    int role, int64_t leaf, const char *text, size_t len,
     const uint8_t *sig, size_t siglen, struct bc_err *why);
 
 /*
