@@ -121,9 +121,13 @@ bc_clock_check_received(struct bc_catalog *cat, const char *at,
 		    "RFC 3339 UTC time stamp");
 	bc_time_stamp(now - BC_TIME_TOLERANCE, 0, lo);
 	bc_time_stamp(now + BC_TIME_TOLERANCE, 999999, hi);
-	if (strcmp(at, lo) < 0 || strcmp(at, hi) > 0)
+	if (strcmp(at, hi) > 0)
 		return bc_err_set(err, BC_ERR_INVALID, "the signed time %s is "
-		    "not now (within %d s); nothing recorded", at,
+		    "more than %d s ahead of now; nothing recorded", at,
 		    BC_TIME_TOLERANCE);
+	if (strcmp(at, lo) < 0)
+		return bc_err_set(err, BC_ERR_INVALID, "the signed time %s is "
+		    "not now: more than %d s behind this clock; nothing "
+		    "recorded", at, BC_TIME_TOLERANCE);
 	return check_time(cat, at, "the signed time", err);
 }

@@ -941,12 +941,6 @@ bc_custody_append_signed(struct bc_catalog *cat,
 		    "RFC 3339 UTC time stamp");
 		goto out;
 	}
-	/* a little clock skew between stations, neither a time far ahead
-	 * nor one behind now or behind the log */
-	if ((r = bc_clock_check_received(cat, at, &why)) != 0) {
-		r = bc_err_set(err, r, "event: %s", why.msg);
-		goto out;
-	}
 	if ((r = bc_catalog_find_item(cat, ref, &it, err)) != 0)
 		goto out;
 	if (strcmp(item, it->manifest_hash) != 0) {
@@ -963,6 +957,12 @@ bc_custody_append_signed(struct bc_catalog *cat,
 		    "%.16s...; nothing recorded: read the chain again and "
 		    "re-sign", it->id, (long long)seq, prev,
 		    (long long)ch.st.nevents, ch.head);
+		goto out;
+	}
+	/* a little clock skew between stations, neither a time far ahead
+	 * nor one behind now or behind the log */
+	if ((r = bc_clock_check_received(cat, at, &why)) != 0) {
+		r = bc_err_set(err, r, "event: %s", why.msg);
 		goto out;
 	}
 	if (kr == NULL && (r = keyring_get(cat, cache, &kr, &owned,

@@ -108,9 +108,9 @@ bc_keyring_authorised(const struct bc_keyring *kr, const char *id, int role,
 	    leaf >= e->revoke_leaf)) {
 		if (leaf == BC_LEAF_NEXT)
 			return bc_err_set(why, BC_ERR_INTEGRITY,
-			    "key %.16s... (%s) was revoked at %s (leaf %lld)",
-			    id, e->name, e->revoked,
-			    (long long)e->revoke_leaf);
+			    "key %.16s... (%s) is revoked: its revocation is "
+			    "at leaf %lld (%s)", id, e->name,
+			    (long long)e->revoke_leaf, e->revoked);
 		return bc_err_set(why, BC_ERR_INTEGRITY,
 		    "key %.16s... (%s) signed the record at leaf %lld, after "
 		    "its revocation (leaf %lld, dated %s): a revoked key's "

@@ -536,7 +536,7 @@ START_TEST(test_signed_refused)
 	bc_time_stamp(bc_now() + 3600, 0, far);
 	make_event(item1, "access", far, cust, -1, NULL, &s);
 	ck_assert_int_eq(append(item1, &s, &e), BC_ERR_INVALID);
-	ck_assert(tu_contains(e.msg, "future"));
+	ck_assert_msg(tu_contains(e.msg, "ahead"), "%s", e.msg);
 
 	/* bytes that are not canonical: one more space */
 	{
@@ -554,6 +554,57 @@ START_TEST(test_signed_refused)
 	ck_assert_int_eq(nevents(item1), before);
 	verify_ok(item1);
 	bc_key_free(stranger);
+}
+END_TEST
+
+/*
+ * A revoked key cannot sign by backdating: neither with a time before its
+ * revocation (no signed time before the log's newest is taken, and none
+ * far from now), nor with the time now (the key is revoked at the place
+ * in the log the event would take).
+ */
+START_TEST(test_signed_revoked_backdated)
+{
+	struct bc_signed s = { 0 };
+	struct bc_keyring *kr = NULL;
+	struct bc_err e = { "" };
+	int64_t before = nevents(item1);
+	char then[BC_TIME_MAX];
+
+	/* the time cust was added: when it could sign, by its own clock */
+	ck_assert_int_eq(bc_keyring_load(cat, &kr, &e), 0);
+	snprintf(then, sizeof(then), "%s", kr->last_at);
+	bc_keyring_free(kr);
+	ck_assert_msg(bc_key_revoke(cat, admin, bc_key_id(cust), "stolen",
+	    &e) == 0, "%s", e.msg);
+	make_event(item1, "access", then, cust, -1, NULL, &s);
+	ck_assert_int_eq(append(item1, &s, &e), BC_ERR_INVALID);
+	ck_assert_msg(tu_contains(e.msg, "before the newest record"), "%s",
+	    e.msg);
+	bc_signed_clear(&s);
+	make_event(item1, "access", NULL, cust, -1, NULL, &s);
+	ck_assert_int_eq(append(item1, &s, &e), BC_ERR_INTEGRITY);
+	ck_assert_msg(tu_contains(e.msg, "revoked"), "%s", e.msg);
+	bc_signed_clear(&s);
+	ck_assert_int_eq(nevents(item1), before);
+	verify_ok(item1);
+}
+END_TEST
+
+/* A time 10 minutes old is not now, even from a valid key. */
+START_TEST(test_signed_old_time)
+{
+	struct bc_signed s = { 0 };
+	struct bc_err e = { "" };
+	int64_t before = nevents(item1);
+	char old[BC_TIME_MAX];
+
+	bc_time_stamp(bc_now() - 600, 0, old);
+	make_event(item1, "access", old, cust, -1, NULL, &s);
+	ck_assert_int_eq(append(item1, &s, &e), BC_ERR_INVALID);
+	ck_assert_msg(tu_contains(e.msg, "not now"), "%s", e.msg);
+	bc_signed_clear(&s);
+	ck_assert_int_eq(nevents(item1), before);
 }
 END_TEST
 
@@ -580,6 +631,8 @@ writer_suite(void)
 	tcase_add_test(tc, test_signed_ok);
 	tcase_add_test(tc, test_signed_stale);
 	tcase_add_test(tc, test_signed_refused);
+	tcase_add_test(tc, test_signed_revoked_backdated);
+	tcase_add_test(tc, test_signed_old_time);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -171,7 +171,7 @@ N0=$(sqlite3 "$CAT" "SELECT count(*) FROM keydocs")
 expect_exit 2 "key add with a clock behind the last key document: exit 2" -- \
     env BODYCAM_NOW=2001-01-01T00:00:00Z "$BODYCAM" --catalog "$CAT" \
     key add "$K/late.pub" --name late --role ingest --key "$K/admin.key"
-expect_grep "behind the last key document" "$ERR" \
+expect_grep "before the newest record in the log" "$ERR" \
     "clock behind: the message says so"
 expect_eq "$(sqlite3 "$CAT" "SELECT count(*) FROM keydocs")" "$N0" \
     "clock behind: no key document written"

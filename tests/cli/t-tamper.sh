@@ -508,15 +508,36 @@ tampered $C "$DB" forge_next "$DB" "$HA" "$K/aud.key" "$K/aud.pub"
 run_audit $C "$DB"
 names $C "$IA" 6 event-signature
 
-C=signed-before-added
-# the cust key backdates an event to before the key was added
+C=backdated
+# the cust key backdates an event to before the key was added: authority
+# is judged by log position, where cust was added; the time going back
+# along the chain is what is wrong
 DB=$(fresh $C)
 tampered $C "$DB" forge_next "$DB" "$HA" "$K/cust.key" "$K/cust.pub" \
     "d['at'] = '2020-01-01T00:00:00.000000Z'"
 run_audit $C "$DB"
-names $C "$IA" 6 event-signature
-expect_grep "^FAILED +$IA +seq +6 +event-signature .*before" "$W/$C.txt" \
-    "$C: the reason says it was signed before the key was added"
+names $C "$IA" 6 event-rule
+expect_nogrep "^FAILED +$IA +seq +6 +event-signature" "$W/$C.txt" \
+    "$C: the signature and the signer's authority are right"
+
+C=revoked-key-backdated
+# The holder of the revoked key old signs an event dated before the
+# revocation (the time of B's last event, which came before it) and an
+# insider appends it, with its leaf, after the revocation in the log.
+# Its time is consistent; its place in the log is not.
+DB=$(fresh $C)
+BAT=$(q "$DB" "SELECT json_extract(body, '\$.at') FROM events
+    WHERE item = '$HB' AND seq = 6")
+tampered $C "$DB" forge_next "$DB" "$HB" "$K/old.key" "$K/old.pub" \
+    "d['at'] = '$BAT'"
+run_audit $C "$DB"
+names $C "$IB" 7 event-signature
+expect_grep "^FAILED +$IB +seq +7 +event-signature .*after its revocation" \
+    "$W/$C.txt" "$C: the reason is the revocation's place in the log"
+expect_nogrep "^FAILED +$IB +seq +7 +event-rule" "$W/$C.txt" \
+    "$C: the backdated time itself breaks no rule"
+expect_exit 1 "$C: verify $IB exits 1" -- "$BODYCAM" --catalog "$DB" \
+    verify "$IB"
 
 C=signature-truncated
 DB=$(fresh $C)
