@@ -75,6 +75,7 @@ key_revoke(struct bc_ctx *ctx, int argc, char **argv)
 	};
 	struct bc_err err = { "" };
 	struct bc_key *admin = NULL;
+	struct bc_checkpoint_row cp = { 0 };
 	const char *reason = NULL, *keypath = NULL;
 	int c, r, st;
 
@@ -101,13 +102,26 @@ key_revoke(struct bc_ctx *ctx, int argc, char **argv)
 		st = bc_cli_fail(r, &err);
 		goto out;
 	}
+	/*
+	 * A checkpoint right after the revocation fixes its place in the
+	 * log for everyone who holds the checkpoint: nothing can later be
+	 * slipped in before it, where the revoked key still counted.
+	 */
+	if ((r = bc_tlog_checkpoint(ctx->cat, admin, &cp, &err)) != 0) {
+		bc_cli_error("revoked %s, but signing a checkpoint after it "
+		    "failed; sign one with 'bodycam checkpoint'", argv[optind]);
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
 	if (ctx->json)
-		ctx->out = json_pack("{s:s, s:s}", "revoked", argv[optind],
-		    "reason", reason);
+		ctx->out = json_pack("{s:s, s:s, s:I}", "revoked", argv[optind],
+		    "reason", reason, "checkpoint", (json_int_t)cp.size);
 	else if (!ctx->quiet)
-		printf("revoked %s\n", argv[optind]);
+		printf("revoked %s\ncheckpoint of %llu records signed\n",
+		    argv[optind], (unsigned long long)cp.size);
 	st = 0;
  out:
+	free(cp.note);
 	bc_key_free(admin);
 	return st;
 }

@@ -313,10 +313,12 @@ bc_keyring_build(const struct bc_key *admin, const struct bc_keydoc *docs,
 		}
 		/* times compare as strings: exact stamps, never going back */
 		s = bc_doc_str(doc, "at");
-		if (!bc_time_is_stamp(s) || strcmp(s, last_at) < 0) {
+		if (!bc_time_is_stamp(s) || strcmp(s, last_at) < 0 ||
+		    bc_clock_too_far_ahead(s)) {
 			r = bc_err_set(err, BC_ERR_INTEGRITY, "key document "
 			    "%zu: time '%.40s' is not a UTC time stamp no "
-			    "earlier than the document before it", i,
+			    "earlier than the document before it and not "
+			    "ahead of this clock", i,
 			    s ? s : "(none)");
 			goto out;
 		}

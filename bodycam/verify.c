@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bodycam/clock.h"
 #include "bodycam/keys.h"
 #include "bodycam/manifest.h"
 #include "bodycam/tlog.h"
@@ -382,6 +383,12 @@ check_events(const char *mhash, const json_t *mdoc,
 		if (bc_custody_rule(&rep->state, er[i].doc, sealed, &why) != 0)
 			r = add_check(rep, 0, "event-rule", ev[i].seq, "%s",
 			    why.msg);
+		else if (bc_clock_too_far_ahead(bc_doc_str(er[i].doc, "at")))
+			/* a writer never signs so far ahead (clock.h): such a
+			 * record would freeze the chain until its date */
+			r = add_check(rep, 0, "event-rule", ev[i].seq, "dated "
+			    "%s, more than %d s ahead of this clock",
+			    bc_doc_str(er[i].doc, "at"), BC_TIME_TOLERANCE);
 		else
 			r = add_check(rep, 1, "event-rule", ev[i].seq, "%s",
 			    action);

@@ -111,4 +111,11 @@ expect_exit 0 "after the refusals: key add" -- \
     bc key add "$K/late.pub" --name late --role custodian --key "$K/admin.key"
 expect_exit 0 "after the refusals: audit passes" -- bc audit
 
+# a revocation is checkpointed at once: nothing can be slipped in before it
+LATE=$(bc --json key list | "$PYTHON" -c 'import json,sys; print([k["key_id"] for k in json.load(sys.stdin) if k["name"] == "late"][0])')
+expect_exit 0 "key revoke --json" -- \
+    bc --json key revoke "$LATE" --reason "left" --key "$K/admin.key"
+json_check "$OUT" "d['checkpoint'] == $(leaves)" \
+    "key revoke signs a checkpoint of the whole log, revocation included"
+
 finish

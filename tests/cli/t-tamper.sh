@@ -745,6 +745,18 @@ names $C "$IA" 6 event-rule
 expect_grep "before the event before it" "$W/$C.txt" \
     "$C: the reason says the time went back"
 
+C=rule-far-future
+# an event dated 2099 by a valid key, slipped in by an insider: no writer
+# signs it (it would freeze the chain until 2099), and verifiers say so
+DB=$(fresh $C)
+tampered $C "$DB" forge_next "$DB" "$HA" "$K/cust.key" "$K/cust.pub" \
+    "d['action'] = 'note'
+d['at'] = '2099-01-01T00:00:00.000000Z'"
+run_audit $C "$DB"
+names $C "$IA" 6 event-rule
+expect_grep "ahead of this clock" "$W/$C.txt" \
+    "$C: the reason says the time is ahead of the clock"
+
 C=rule-second-register
 # a second 'register' (seq 6) signed by the ingest key
 DB=$(fresh $C)
