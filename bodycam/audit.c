@@ -49,6 +49,9 @@ struct audit {
 	int				 threads;
 	int64_t				 total;
 	struct bc_err			*err;
+	/* records are unbound up to a point of the log, bound after it */
+	int64_t				 max_unbound, min_bound;
+	char				 unbound_item[BC_ITEM_ID_MAX];
 };
 
 static int
@@ -227,6 +230,15 @@ batch_judge(struct audit *a, struct batch *b)
 		a->rep->items++;
 		a->rep->events += (int64_t)ai->n;
 		a->rep->signatures += vr.nsigs;
+		a->rep->unbound += vr.nunbound;
+		if (vr.max_unbound > a->max_unbound) {
+			a->max_unbound = vr.max_unbound;
+			snprintf(a->unbound_item, sizeof(a->unbound_item),
+			    "%s", ai->it->id);
+		}
+		if (vr.min_bound >= 0 && (a->min_bound < 0 ||
+		    vr.min_bound < a->min_bound))
+			a->min_bound = vr.min_bound;
 		if (r == 0 && a->opts->files)
 			r = audit_file(a, ai, &vr);
 		bc_verify_report_clear(&vr);
@@ -399,6 +411,28 @@ audit_log(struct audit *a)
 	    &a->rep->log, a->err);
 }
 
+/*
+ * Across the whole catalog, no unbound record comes after a bound one:
+ * each item's verification holds its records to the first bound leaf it
+ * finds by a binary search, which a log out of that order could mislead.
+ */
+static int
+binding_order(struct audit *a)
+{
+	char why[160];
+
+	if (a->max_unbound < 0 || a->min_bound < 0 ||
+	    a->max_unbound < a->min_bound)
+		return 0;
+	snprintf(why, sizeof(why), "an unbound (version 1) record at leaf "
+	    "%lld comes after a bound one at leaf %lld: replayed from "
+	    "elsewhere", (long long)a->max_unbound, (long long)a->min_bound);
+	if (add_failure(a->rep, a->unbound_item, -1, "log-binding", why) != 0)
+		return bc_err_set(a->err, BC_ERR_NOMEM, "out of memory");
+	a->rep->status = BC_ERR_INTEGRITY;
+	return 0;
+}
+
 static int
 thread_count(int want)
 {
@@ -450,8 +484,10 @@ bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
 	if (opts->progress != NULL &&
 	    (r = bc_catalog_count(cat, &a.total, &nevents, err)) != 0)
 		goto out;
+	a.max_unbound = a.min_bound = -1;
 	if ((r = bc_catalog_walk(cat, collect, &a, err)) != 0 ||
 	    (r = pipeline_step(&a, 1)) != 0 ||
+	    (r = binding_order(&a)) != 0 ||
 	    (r = bc_catalog_orphan_events(cat, orphan, &a, err)) != 0 ||
 	    (r = audit_log(&a)) != 0)
 		goto out;

@@ -1151,7 +1151,7 @@ check_keyring(struct vb *v)
 		    "without a valid anchor.pub");
 		goto out;
 	}
-	r = bc_keyring_build(anchor, docs, n, &v->kr, &e);
+	r = bc_keyring_build(anchor, NULL, -1, docs, n, &v->kr, &e);
 	if (r == BC_ERR_NOMEM || r == BC_ERR_CRYPTO)
 		v->fatal = r;
 	else if (r != 0)

@@ -119,7 +119,8 @@ rule_check(struct bc_custody_state *st, const json_t *event,
 	int a = bc_action_parse(name);
 
 	static const char *const members[] = { "action", "actor", "at",
-	    "details", "item", "key", "prev", "seq", "type", "version" };
+	    "details", "item", "key", "log", "prev", "seq", "type",
+	    "version" };
 	const char *k;
 	json_t *v;
 	size_t i;
@@ -788,8 +789,8 @@ bc_custody_add_cached(struct bc_catalog *cat, struct bc_chain_cache *cache,
 		goto out;
 	}
 	if ((r = bc_event_build(it->manifest_hash, ch.st.nevents, ch.head,
-	    bc_action_name(a), req->actor, now, details, bc_key_id(key), &doc,
-	    err)) != 0)
+	    bc_action_name(a), req->actor, now, details, bc_key_id(key),
+	    kr->origin, &doc, err)) != 0)
 		goto out;
 	/* the same rules that verify and audit apply */
 	if (bc_custody_rule(&probe, doc, ch.sha256, &why) != 0) {
@@ -968,6 +969,13 @@ bc_custody_append_signed(struct bc_catalog *cat,
 	if (kr == NULL && (r = keyring_get(cat, cache, &kr, &owned,
 	    err)) != 0)
 		goto out;
+	/* only records bound to this log are written (manifest.h) */
+	if (bc_doc_log_check(doc, kr->origin, BC_LEAF_NEXT, 0, &why) != 0) {
+		r = bc_err_set(err, BC_ERR_INVALID, "event: %s; a new event "
+		    "is version %d and names this catalog's log ('%s')",
+		    why.msg, BC_DOC_VERSION, kr->origin);
+		goto out;
+	}
 	/* authority now: at the log position the event will take */
 	if (bc_keyring_check_sig(kr, signer, bc_event_role(action),
 	    BC_LEAF_NEXT, text, len, sig, siglen, &why) != 0) {

@@ -226,28 +226,86 @@ apply_doc(struct bc_keyring *kr, const json_t *doc, int64_t seq,
 	    "key document %lld: unknown action '%s'", (long long)seq, action);
 }
 
+/* Whether the record at a leaf is bound (version 2); -1 when unread. */
+struct probe {
+	int	bound;
+};
+
+static int
+probe_leaf(void *arg, const struct bc_leaf *l)
+{
+	struct probe *p = arg;
+	json_t *doc;
+
+	if (l->kind == BC_LEAF_NONE || p->bound >= 0)
+		return 0;
+	if ((doc = json_loadb(l->data, l->len, 0, NULL)) != NULL)
+		p->bound = json_object_get(doc, "log") != NULL;
+	json_decref(doc);
+	return 0;
+}
+
+/*
+ * The leaf of the log's first bound record: records are unbound up to
+ * the version that binds them and bound from then on, so a binary search
+ * finds it in O(log n) reads.  A log that breaks that order is not
+ * trusted here: audit walks every leaf and names what is out of place.
+ */
+static int
+bound_from(struct bc_catalog *cat, int64_t *out, struct bc_err *err)
+{
+	struct probe p;
+	uint64_t size, lo = 0, hi, mid;
+	int r;
+
+	*out = -1;
+	if ((r = bc_catalog_log_size(cat, &size, err)) != 0)
+		return r;
+	hi = size;			/* the answer is in [lo, hi] */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		p.bound = -1;
+		if ((r = bc_catalog_log_walk(cat, mid, mid + 1, probe_leaf, &p,
+		    err)) != 0)
+			return r;
+		if (p.bound == 1)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (lo < size)
+		*out = (int64_t)lo;
+	return 0;
+}
+
 int
 bc_keyring_load(struct bc_catalog *cat, struct bc_keyring **out,
     struct bc_err *err)
 {
 	struct bc_key *admin = NULL;
 	struct bc_keydoc *docs = NULL;
+	char origin[BC_ORIGIN_MAX + 1];
+	int64_t bound;
 	size_t n = 0;
 	int r;
 
 	*out = NULL;
+	if ((r = bc_catalog_origin(cat, origin, err)) != 0 ||
+	    (r = bound_from(cat, &bound, err)) != 0)
+		return r;
 	if ((r = bc_catalog_admin_key(cat, &admin, err)) != 0)
 		return r;
 	if ((r = bc_catalog_keydocs(cat, &docs, &n, err)) == 0)
-		r = bc_keyring_build(admin, docs, n, out, err);
+		r = bc_keyring_build(admin, origin, bound, docs, n, out, err);
 	bc_keydocs_free(docs, n);
 	bc_key_free(admin);
 	return r;
 }
 
 int
-bc_keyring_build(const struct bc_key *admin, const struct bc_keydoc *docs,
-    size_t n, struct bc_keyring **out, struct bc_err *err)
+bc_keyring_build(const struct bc_key *admin, const char *origin,
+    int64_t bound, const struct bc_keydoc *docs, size_t n,
+    struct bc_keyring **out, struct bc_err *err)
 {
 	struct bc_keyring *kr = NULL;
 	struct bc_keyring_entry *anchor;
@@ -259,7 +317,7 @@ bc_keyring_build(const struct bc_key *admin, const struct bc_keydoc *docs,
 	json_t *doc = NULL;
 	size_t i = 0;
 	int64_t seq, last_leaf = -1;
-	int r;
+	int r, seen_bound = 0;
 
 	*out = NULL;
 	if ((kr = calloc(1, sizeof(*kr))) == NULL)
@@ -273,6 +331,8 @@ bc_keyring_build(const struct bc_key *admin, const struct bc_keydoc *docs,
 		kr->nkeys = 0;
 		goto out;
 	}
+	snprintf(kr->origin, sizeof(kr->origin), "%s", origin ? origin : "");
+	kr->bound_from = bound;
 	snprintf(anchor->id, sizeof(anchor->id), "%s", bc_key_id(anchor->pub));
 	snprintf(anchor->name, sizeof(anchor->name), "admin (anchor)");
 	anchor->role = BC_ROLE_ADMIN;
@@ -333,6 +393,20 @@ bc_keyring_build(const struct bc_key *admin, const struct bc_keydoc *docs,
 			goto out;
 		}
 		last_leaf = docs[i].leaf;
+		if (bc_doc_log(doc) != NULL)
+			seen_bound = 1;
+		else if (seen_bound) {
+			r = bc_err_set(err, BC_ERR_INTEGRITY, "key document "
+			    "%zu: unbound (version 1) after a bound one", i);
+			goto out;
+		}
+		if ((origin != NULL || bc_doc_log(doc) == NULL) &&
+		    bc_doc_log_check(doc, origin, docs[i].leaf, bound,
+		    &why) < 0) {
+			r = bc_err_set(err, BC_ERR_INTEGRITY, "key document "
+			    "%zu: %s", i, why.msg);
+			goto out;
+		}
 		s = bc_doc_str(doc, "signer");
 		if (s == NULL || strcmp(s, docs[i].signer) != 0 ||
 		    bc_keyring_authorised(kr, s, BC_ROLE_ADMIN, docs[i].leaf,
@@ -455,7 +529,8 @@ append_doc(struct bc_catalog *cat, const struct bc_key *admin, json_t *doc,
 		r = bc_err_set(err, BC_ERR_INVALID, "%s", why.msg);
 		goto out;
 	}
-	if (json_object_set_new(doc, "seq", json_integer(kr->ndocs)) ||
+	if (bc_doc_set_log(doc, kr->origin) != 0 ||
+	    json_object_set_new(doc, "seq", json_integer(kr->ndocs)) ||
 	    json_object_set_new(doc, "prev", json_string(kr->head)) ||
 	    json_object_set_new(doc, "at", json_string(now)) ||
 	    json_object_set_new(doc, "signer",
@@ -487,8 +562,8 @@ append_doc(struct bc_catalog *cat, const struct bc_key *admin, json_t *doc,
 static json_t *
 doc_base(const char *action, const char *key)
 {
-	return json_pack("{s:s, s:i, s:s, s:s}", "type", BC_KEY_DOC_TYPE,
-	    "version", BC_DOC_VERSION, "action", action, "key", key);
+	return json_pack("{s:s, s:s, s:s}", "type", BC_KEY_DOC_TYPE,
+	    "action", action, "key", key);
 }
 
 int

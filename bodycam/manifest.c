@@ -8,6 +8,7 @@
 
 #include "bodycam/canon.h"
 #include "bodycam/manifest.h"
+#include "bodycam/note.h"
 
 int
 bc_field_check(const char *name, const char *v, size_t max,
@@ -123,7 +124,7 @@ bc_manifest_build(const struct bc_manifest_in *in, json_t **out,
 	    (reg = put_child(m, "registered", json_object())) == NULL)
 		goto bad;
 	if (put(m, "type", json_string(BC_MANIFEST_TYPE)) ||
-	    put(m, "version", json_integer(BC_DOC_VERSION)) ||
+	    bc_doc_set_log(m, in->log) != 0 ||
 	    put(m, "id", json_string(in->id)) ||
 	    put(file, "name", json_string(in->file_name)) ||
 	    put(file, "size", json_integer((json_int_t)in->size)) ||
@@ -197,7 +198,8 @@ bc_doc_seal(const json_t *doc, const struct bc_key *key,
 int
 bc_event_build(const char *item, int64_t seq, const char *prev,
     const char *action, const char *actor, const char *at,
-    json_t *details, const char *key_id, json_t **out, struct bc_err *err)
+    json_t *details, const char *key_id, const char *log, json_t **out,
+    struct bc_err *err)
 {
 	json_t *e;
 
@@ -205,7 +207,7 @@ bc_event_build(const char *item, int64_t seq, const char *prev,
 	if ((e = json_object()) == NULL)
 		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
 	if (put(e, "type", json_string(BC_EVENT_TYPE)) ||
-	    put(e, "version", json_integer(BC_DOC_VERSION)) ||
+	    bc_doc_set_log(e, log) != 0 ||
 	    put(e, "item", json_string(item)) ||
 	    put(e, "seq", json_integer((json_int_t)seq)) ||
 	    put(e, "prev", json_string(prev)) ||
@@ -227,6 +229,7 @@ bc_doc_parse(const char *text, size_t len, const char *type, json_t **out,
     struct bc_err *err)
 {
 	json_t *doc = NULL;
+	const json_t *log;
 	const char *t;
 	int64_t v;
 	int r;
@@ -245,9 +248,19 @@ bc_doc_parse(const char *text, size_t len, const char *type, json_t **out,
 		    type);
 		goto fail;
 	}
-	if (bc_doc_int(doc, "version", &v) != 0 || v != BC_DOC_VERSION) {
+	if (bc_doc_int(doc, "version", &v) != 0 ||
+	    (v != BC_DOC_VERSION && v != BC_DOC_VERSION_UNBOUND)) {
 		r = bc_err_set(err, BC_ERR_MALFORMED,
 		    "unsupported document version");
+		goto fail;
+	}
+	log = json_object_get(doc, "log");
+	if (v == BC_DOC_VERSION_UNBOUND ? log != NULL :
+	    !json_is_string(log) || json_string_length(log) == 0 ||
+	    json_string_length(log) > BC_ORIGIN_MAX) {
+		r = bc_err_set(err, BC_ERR_MALFORMED, "a version %lld "
+		    "document %s", (long long)v, v == BC_DOC_VERSION_UNBOUND ?
+		    "names no log" : "names its log (1 to 255 bytes)");
 		goto fail;
 	}
 	*out = doc;
@@ -277,6 +290,50 @@ doc_get(const json_t *doc, const char *path)
 		path = dot + 1;
 	}
 	return NULL;
+}
+
+int
+bc_doc_set_log(json_t *doc, const char *log)
+{
+	if (log == NULL) {
+		json_object_del(doc, "log");
+		return put(doc, "version",
+		    json_integer(BC_DOC_VERSION_UNBOUND)) ? BC_ERR_NOMEM : 0;
+	}
+	if (put(doc, "version", json_integer(BC_DOC_VERSION)) ||
+	    put(doc, "log", json_string(log)))
+		return BC_ERR_NOMEM;
+	return 0;
+}
+
+const char *
+bc_doc_log(const json_t *doc)
+{
+	return bc_doc_str(doc, "log");
+}
+
+int
+bc_doc_log_check(const json_t *doc, const char *origin, int64_t leaf,
+    int64_t bound_from, struct bc_err *why)
+{
+	const char *log = bc_doc_log(doc);
+
+	if (log != NULL) {
+		if (origin == NULL || strcmp(log, origin) != 0)
+			return bc_err_set(why, BC_ERR_INTEGRITY, "the record "
+			    "names the log '%.80s', not this one ('%.80s'): "
+			    "it was signed for another catalog", log,
+			    origin ? origin : "(unknown)");
+		bc_err_set(why, 0, "bound to %.80s", log);
+		return 0;
+	}
+	if (bound_from >= 0 && leaf >= bound_from)
+		return bc_err_set(why, BC_ERR_INTEGRITY, "an unbound (version "
+		    "1) record at leaf %lld, after the log began to bind its "
+		    "records at leaf %lld: replayed from elsewhere",
+		    (long long)leaf, (long long)bound_from);
+	bc_err_set(why, 0, "unbound: a version 1 record names no log");
+	return 1;
 }
 
 const char *

@@ -178,6 +178,7 @@ bc_register_locked(struct bc_catalog *cat, const struct bc_key *key,
 	struct bc_manifest_in in;
 	json_t *mdoc = NULL, *edoc = NULL, *details = NULL;
 	char station[256], actor[256], id[BC_ITEM_ID_MAX];
+	char origin[BC_ORIGIN_MAX + 1];
 	int64_t num;
 	int r;
 
@@ -204,7 +205,8 @@ bc_register_locked(struct bc_catalog *cat, const struct bc_key *key,
 		bc_err_set(err, r, "duplicate check failed");
 		goto out;
 	}
-	if ((r = bc_catalog_next_item_num(cat, &num, err)) != 0)
+	if ((r = bc_catalog_next_item_num(cat, &num, err)) != 0 ||
+	    (r = bc_catalog_origin(cat, origin, err)) != 0)
 		goto out;
 	snprintf(id, sizeof(id), "BWC-%06lld", (long long)num);
 
@@ -218,6 +220,7 @@ bc_register_locked(struct bc_catalog *cat, const struct bc_key *key,
 	in.registered_at = now;
 	in.station = station;
 	in.key_id = bc_key_id(key);
+	in.log = origin;
 	in.derived = derived;
 	in.meta = meta;
 	in.sidecar = sidecar;
@@ -250,7 +253,7 @@ bc_register_locked(struct bc_catalog *cat, const struct bc_key *key,
 		goto out;
 	}
 	if ((r = bc_event_build(man.hash, 0, man.hash, "register", actor, now,
-	    details, bc_key_id(key), &edoc, err)) != 0 ||
+	    details, bc_key_id(key), origin, &edoc, err)) != 0 ||
 	    (r = bc_doc_seal(edoc, key, &gen, err)) != 0)
 		goto out;
 

@@ -126,6 +126,33 @@ check_sig(struct bc_verify_report *rep, const char *name, int64_t seq,
 	    "(%s, %s)", signer, e->name, bc_role_name(e->role));
 }
 
+/*
+ * The "manifest-log" or "event-log" check of a parsed record at leaf
+ * (seq -1 for the manifest): it names this
+ * catalog's log, or is an unbound version 1 record from before the log
+ * began to bind its records (valid, and counted as unbound).
+ */
+static int
+check_log(struct bc_verify_report *rep, int64_t seq, const json_t *doc,
+    const struct bc_keyring *kr, int64_t leaf)
+{
+	struct bc_err why = { "" };
+	int r;
+
+	if (doc == NULL)
+		return 0;	/* the format check says why */
+	r = bc_doc_log_check(doc, kr->origin, leaf, kr->bound_from, &why);
+	if (r == 1) {
+		rep->nunbound++;
+		if (leaf > rep->max_unbound)
+			rep->max_unbound = leaf;
+	} else if (r == 0 && leaf >= 0 &&
+	    (rep->min_bound < 0 || leaf < rep->min_bound))
+		rep->min_bound = leaf;
+	return add_check(rep, r >= 0, seq < 0 ? "manifest-log" : "event-log",
+	    seq, "%s", why.msg);
+}
+
 /* The role that may sign a manifest: a derived one also a custodian. */
 static int
 manifest_role(const json_t *mdoc)
@@ -154,7 +181,8 @@ check_manifest(const struct bc_item *it, const struct bc_rec *m,
 		return r;
 	if ((r = check_sig(rep, "manifest-signature", -1, m, kr,
 	    mdoc ? bc_doc_str(mdoc, "registered.key") : NULL,
-	    manifest_role(mdoc), it->leaf)) != 0)
+	    manifest_role(mdoc), it->leaf)) != 0 ||
+	    (r = check_log(rep, -1, mdoc, kr, it->leaf)) != 0)
 		return r;
 
 	/* the catalog's columns must say what the signed manifest says */
@@ -376,6 +404,8 @@ check_events(const char *mhash, const json_t *mdoc,
 			role = manifest_role(mdoc);	/* derived: custodian */
 		if ((r = check_sig(rep, "event-signature", ev[i].seq, &er[i],
 		    kr, er[i].doc ? bc_doc_str(er[i].doc, "key") : NULL, role,
+		    ev[i].leaf)) != 0 ||
+		    (r = check_log(rep, ev[i].seq, er[i].doc, kr,
 		    ev[i].leaf)) != 0)
 			return r;
 		if (er[i].doc == NULL)
@@ -407,6 +437,7 @@ bc_verify_judge(struct bc_catalog *cat, const struct bc_item *it,
 	size_t i;
 	int r;
 
+	rep->max_unbound = rep->min_bound = -1;
 	if (m->failed)
 		return bc_err_set(err, m->failed, "SHA-256 failed");
 	for (i = 0; i < n; i++)

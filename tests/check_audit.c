@@ -511,7 +511,7 @@ store_event(const struct bc_key *key, const char *ref, const char *action,
 	ck_assert_uint_gt(n, 0);
 	ck_assert_int_eq(bc_event_build(it->manifest_hash, (int64_t)n,
 	    evs[n - 1].hash, action, "rogue", at, details,
-	    bc_key_id(key), &doc, &e), 0);
+	    bc_key_id(key), tu_origin(cat), &doc, &e), 0);
 	ck_assert_int_eq(bc_doc_seal(doc, key, &s, &e), 0);
 	memset(&ev, 0, sizeof(ev));
 	snprintf(ev.item, sizeof(ev.item), "%s", it->manifest_hash);
@@ -754,7 +754,7 @@ big_event(const struct bc_key *key, const char *item, int64_t seq,
 	json_t *doc = NULL;
 
 	ck_assert_int_eq(bc_event_build(item, seq, prev, action, "clerk",
-	    T0_STAMP, details, bc_key_id(key), &doc, &e), 0);
+	    T0_STAMP, details, bc_key_id(key), tu_origin(cat), &doc, &e), 0);
 	ck_assert_int_eq(bc_doc_seal(doc, key, &s, &e), 0);
 	memset(&ev, 0, sizeof(ev));
 	snprintf(ev.item, sizeof(ev.item), "%s", item);
@@ -808,6 +808,7 @@ make_item(int64_t nevents, struct bc_key *const *signers, size_t nsigners)
 	in.registered_at = T0_STAMP;
 	in.station = "big";
 	in.key_id = bc_key_id(admin);
+	in.log = tu_origin(cat);
 	ck_assert_int_eq(bc_manifest_build(&in, &mdoc, &e), 0);
 	ck_assert_int_eq(bc_doc_seal(mdoc, admin, &man, &e), 0);
 	memset(&row, 0, sizeof(row));
@@ -1023,7 +1024,7 @@ START_TEST(test_many_signers)
 		    &evs, &n, &e), 0);
 		ck_assert_int_eq(bc_event_build(it->manifest_hash,
 		    (int64_t)n, evs[n - 1].hash, "access", "clerk", T0_STAMP,
-		    d, bc_key_id(k[20]), &doc, &e), 0);
+		    d, bc_key_id(k[20]), tu_origin(cat), &doc, &e), 0);
 		ck_assert_int_eq(bc_doc_seal(doc, k[3], &sg, &e), 0);
 		memset(&ev, 0, sizeof(ev));
 		snprintf(ev.item, sizeof(ev.item), "%s", it->manifest_hash);

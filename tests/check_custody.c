@@ -113,7 +113,7 @@ rule_as(struct bc_custody_state *st, const char *action, const char *actor,
 	d = json_loads(details, 0, &jerr);
 	ck_assert_msg(d != NULL, "%s: %s", details, jerr.text);
 	ck_assert_int_eq(bc_event_build(R_ITEM, st->nevents, R_PREV, action,
-	    actor, at, d, R_KEY, &ev, &err), 0);
+	    actor, at, d, R_KEY, NULL, &ev, &err), 0);
 	json_decref(d);
 	why->msg[0] = '\0';
 	r = bc_custody_rule(st, ev, R_SHA, why);
@@ -222,7 +222,7 @@ START_TEST(test_rule_unknown_and_malformed)
 	/* details must be an object */
 	d = json_string("not an object");
 	ck_assert_int_eq(bc_event_build(R_ITEM, 1, R_PREV, "access", "a",
-	    R_AT, d, R_KEY, &ev, NULL), 0);
+	    R_AT, d, R_KEY, NULL, &ev, NULL), 0);
 	json_decref(d);
 	ck_assert_int_eq(bc_custody_rule(&st, ev, R_SHA, &why),
 	    BC_ERR_INTEGRITY);
@@ -1535,7 +1535,7 @@ store_event(const struct bc_key *key, const char *ref, const char *action,
 	evs_load(ref, &e);
 	ck_assert_int_eq(bc_event_build(e.it->manifest_hash, (int64_t)e.n,
 	    e.ev[e.n - 1].hash, action, "rogue", T0_STAMP, details,
-	    bc_key_id(key), &doc, &e1), 0);
+	    bc_key_id(key), tu_origin(cat), &doc, &e1), 0);
 	ck_assert_int_eq(bc_doc_seal(doc, key, &s, &e1), 0);
 	memset(&ev, 0, sizeof(ev));
 	snprintf(ev.item, sizeof(ev.item), "%s", e.it->manifest_hash);

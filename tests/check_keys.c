@@ -159,55 +159,75 @@ START_TEST(test_authorise_and_load)
 }
 END_TEST
 
+/*
+ * Authority by log position: a key counts for the records after the key
+ * document that added it and before the one that revoked it, whatever
+ * times the records claim.
+ */
 START_TEST(test_authorised_in_time)
 {
-	struct bc_key *k = tu_new_key();
+	struct bc_key *k = tu_new_key(), *k2 = tu_new_key();
 	struct bc_keyring *kr;
 	const struct bc_keyring_entry *e;
 	struct bc_err why = { "" };
 	const char *id = bc_key_id(k);
+	int64_t a, rv;
 
 	add_key(k, "dock", BC_ROLE_INGEST, "2026-03-01T10:00:00Z");
+	add_key(k2, "dock 2", BC_ROLE_INGEST, "2026-03-01T11:00:00Z");
 	revoke_key(k, "lost", "2026-03-02T10:00:00Z");
 	kr = load_ok();
-	ck_assert_int_eq(kr->ndocs, 2);
+	ck_assert_int_eq(kr->ndocs, 3);
 	e = bc_keyring_find(kr, id);
 	ck_assert_ptr_nonnull(e);
 	ck_assert_str_eq(e->revoked, "2026-03-02T10:00:00.000000Z");
 	ck_assert_str_eq(e->reason, "lost");
-	ck_assert_int_eq(e->revoke_seq, 1);
+	ck_assert_int_eq(e->revoke_seq, 2);
+	a = e->add_leaf;
+	rv = e->revoke_leaf;
+	ck_assert_int_ge(a, 0);
+	ck_assert_int_eq(rv, a + 2);		/* dock 2 in between */
 
-	/* before it was added */
-	ck_assert_int_eq(bc_keyring_authorised(kr, id, BC_ROLE_INGEST,
-	    "2026-03-01T09:59:59.999999Z", &e, &why), BC_ERR_INTEGRITY);
+	/* at or before the document that added it */
+	ck_assert_int_eq(bc_keyring_authorised(kr, id, BC_ROLE_INGEST, a, &e,
+	    &why), BC_ERR_INTEGRITY);
 	ck_assert_ptr_null(e);
-	ck_assert_msg(tu_contains(why.msg, "before it was added"), "%s",
+	ck_assert_msg(tu_contains(why.msg, "does not come after"), "%s",
 	    why.msg);
-	/* at and after adding, before revocation */
-	ck_assert_int_eq(bc_keyring_authorised(kr, id, BC_ROLE_INGEST,
-	    "2026-03-01T10:00:00.000000Z", &e, &why), 0);
+	if (a > 0)
+		ck_assert_int_eq(bc_keyring_authorised(kr, id,
+		    BC_ROLE_INGEST, a - 1, NULL, &why), BC_ERR_INTEGRITY);
+	/* after adding, before the revocation */
+	ck_assert_int_eq(bc_keyring_authorised(kr, id, BC_ROLE_INGEST, a + 1,
+	    &e, &why), 0);
 	ck_assert_ptr_nonnull(e);
-	ck_assert_int_eq(bc_keyring_authorised(kr, id, BC_ROLE_INGEST,
-	    "2026-03-01T10:00:00.000001Z", NULL, &why), 0);
-	ck_assert_int_eq(bc_keyring_authorised(kr, id, BC_ROLE_INGEST,
-	    "2026-03-02T09:59:59.999999Z", NULL, &why), 0);
-	/* at and after revocation */
-	ck_assert_int_eq(bc_keyring_authorised(kr, id, BC_ROLE_INGEST,
-	    "2026-03-02T10:00:00.000000Z", NULL, &why), BC_ERR_INTEGRITY);
-	ck_assert_msg(tu_contains(why.msg, "revocation"), "%s", why.msg);
-	ck_assert_int_eq(bc_keyring_authorised(kr, id, BC_ROLE_INGEST,
-	    "2027-01-01T00:00:00.000000Z", NULL, &why), BC_ERR_INTEGRITY);
-	/* no time at all */
-	ck_assert_int_eq(bc_keyring_authorised(kr, id, BC_ROLE_INGEST, NULL,
+	/* at and after the revocation, and now */
+	ck_assert_int_eq(bc_keyring_authorised(kr, id, BC_ROLE_INGEST, rv,
 	    NULL, &why), BC_ERR_INTEGRITY);
+	ck_assert_msg(tu_contains(why.msg, "after its revocation"), "%s",
+	    why.msg);
+	ck_assert_int_eq(bc_keyring_authorised(kr, id, BC_ROLE_INGEST,
+	    rv + 1000, NULL, &why), BC_ERR_INTEGRITY);
+	ck_assert_int_eq(bc_keyring_authorised(kr, id, BC_ROLE_INGEST,
+	    BC_LEAF_NEXT, NULL, &why), BC_ERR_INTEGRITY);
+	ck_assert_msg(tu_contains(why.msg, "revoked"), "%s", why.msg);
+	/* the other key, added before the revocation, still counts now */
+	ck_assert_int_eq(bc_keyring_authorised(kr, bc_key_id(k2),
+	    BC_ROLE_INGEST, BC_LEAF_NEXT, NULL, &why), 0);
+	/* no place in the log at all */
+	ck_assert_int_eq(bc_keyring_authorised(kr, id, BC_ROLE_INGEST, -1,
+	    NULL, &why), BC_ERR_INTEGRITY);
+	ck_assert_msg(tu_contains(why.msg, "no place in the log"), "%s",
+	    why.msg);
 	/* unknown key, and no key */
 	ck_assert_int_eq(bc_keyring_authorised(kr, "00ff", BC_ROLE_INGEST,
-	    "2026-03-01T12:00:00.000000Z", NULL, &why), BC_ERR_INTEGRITY);
+	    a + 1, NULL, &why), BC_ERR_INTEGRITY);
 	ck_assert_msg(tu_contains(why.msg, "not a signer"), "%s", why.msg);
 	ck_assert_int_eq(bc_keyring_authorised(kr, NULL, BC_ROLE_INGEST,
-	    "2026-03-01T12:00:00.000000Z", NULL, &why), BC_ERR_INTEGRITY);
+	    a + 1, NULL, &why), BC_ERR_INTEGRITY);
 	bc_keyring_free(kr);
 	bc_key_free(k);
+	bc_key_free(k2);
 }
 END_TEST
 
@@ -216,7 +236,7 @@ START_TEST(test_authorised_roles)
 	struct bc_key *ing = tu_new_key(), *adm = tu_new_key();
 	struct bc_keyring *kr;
 	struct bc_err why = { "" };
-	const char *at = "2026-05-01T00:00:00.000000Z";
+	const int64_t at = BC_LEAF_NEXT;
 	int roles[] = { BC_ROLE_INGEST, BC_ROLE_CUSTODIAN, BC_ROLE_AUDITOR,
 	    BC_ROLE_ADMIN };
 	size_t i;
@@ -238,14 +258,14 @@ START_TEST(test_authorised_roles)
 		ck_assert_int_eq(bc_keyring_authorised(kr, bc_key_id(adm),
 		    roles[i], at, NULL, &why), 0);
 	ck_assert_int_eq(bc_keyring_authorised(kr, bc_key_id(adm),
-	    BC_ROLE_INGEST, "2026-04-01T00:00:00.000000Z", NULL, &why),
-	    BC_ERR_INTEGRITY);
+	    BC_ROLE_INGEST, bc_keyring_find(kr, bc_key_id(adm))->add_leaf,
+	    NULL, &why), BC_ERR_INTEGRITY);
 	/* the anchor holds every role, at any time */
 	for (i = 0; i < 4; i++) {
 		ck_assert_int_eq(bc_keyring_authorised(kr, bc_key_id(admin),
 		    roles[i], at, NULL, &why), 0);
 		ck_assert_int_eq(bc_keyring_authorised(kr, bc_key_id(admin),
-		    roles[i], "1970-01-01T00:00:00.000000Z", NULL, &why), 0);
+		    roles[i], 0, NULL, &why), 0);
 	}
 	bc_keyring_free(kr);
 	bc_key_free(ing);
@@ -283,7 +303,7 @@ START_TEST(test_check_sig)
 	struct bc_keyring *kr;
 	struct bc_err why = { "" };
 	static const char text[] = "{\"type\":\"test\"}";
-	const char *at = "2026-06-01T00:00:00.000000Z";
+	const int64_t at = BC_LEAF_NEXT;
 	uint8_t sig[BC_ED25519_SIGLEN], bad[BC_ED25519_SIGLEN];
 
 	add_key(k, "dock", BC_ROLE_INGEST, "2026-05-01T00:00:00Z");
@@ -312,10 +332,10 @@ START_TEST(test_check_sig)
 	ck_assert_int_eq(bc_keyring_check_sig(kr, bc_key_id(k),
 	    BC_ROLE_CUSTODIAN, at, text, strlen(text), sig, sizeof(sig),
 	    &why), BC_ERR_INTEGRITY);
-	/* valid signature, before the key was added */
+	/* valid signature, on a record before the key was added */
 	ck_assert_int_eq(bc_keyring_check_sig(kr, bc_key_id(k),
-	    BC_ROLE_INGEST, "2026-04-01T00:00:00.000000Z", text, strlen(text),
-	    sig, sizeof(sig), &why), BC_ERR_INTEGRITY);
+	    BC_ROLE_INGEST, bc_keyring_find(kr, bc_key_id(k))->add_leaf, text,
+	    strlen(text), sig, sizeof(sig), &why), BC_ERR_INTEGRITY);
 	/* a signature by a key not in the keyring, claimed as k's */
 	ck_assert_int_eq(bc_sign(other, text, strlen(text), sig), 0);
 	ck_assert_int_eq(bc_keyring_check_sig(kr, bc_key_id(k),

@@ -170,7 +170,8 @@ static const char *const all_checks[] = {
 	"keyring", "manifest-format", "manifest-hash", "manifest-signature",
 	"manifest-record", "file-present", "file-size", "file-hash",
 	"event-0-hash", "event-0-link", "event-0-signature", "event-0-rule",
-	"log-checkpoint", "log-inclusion", "log-inclusion-0",
+	"log-checkpoint", "log-inclusion", "log-inclusion-0", "manifest-log",
+	"event-0-log",
 };
 
 START_TEST(test_clean)

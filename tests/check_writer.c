@@ -407,7 +407,7 @@ make_event(const char *ref, const char *action, const char *at,
 	ck_assert_int_eq(bc_event_build(it->manifest_hash,
 	    seq >= 0 ? seq : (int64_t)n, prev != NULL ? prev :
 	    n > 0 ? ev[n - 1].hash : it->manifest_hash, action, "off.jones",
-	    at, details, bc_key_id(key), &doc, &e), 0);
+	    at, details, bc_key_id(key), tu_origin(cat), &doc, &e), 0);
 	ck_assert_int_eq(bc_doc_seal(doc, key, out, &e), 0);
 	json_decref(details);
 	json_decref(doc);

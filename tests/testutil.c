@@ -415,3 +415,12 @@ tu_schema_dump(const char *path)
 	sqlite3_close(db);
 	return out;
 }
+
+const char *
+tu_origin(struct bc_catalog *cat)
+{
+	static char origin[BC_ORIGIN_MAX + 1];
+
+	ck_assert_int_eq(bc_catalog_origin(cat, origin, NULL), 0);
+	return origin;
+}

@@ -111,6 +111,9 @@ void tu_custody(struct bc_catalog *cat, const struct bc_key *key,
 /* A new Ed25519 key pair; fails the test when there is none. */
 struct bc_key *tu_new_key(void);
 
+/* The origin of cat's log (a static buffer, until the next call). */
+const char *tu_origin(struct bc_catalog *cat);
+
 int tu_call_timeout(int (*fn)(void *), void *arg, unsigned ms, int *ret);
 
 /* Non-zero when haystack contains needle (either may be NULL: no). */

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "bodycam/catalog.h"
+#include "bodycam/note.h"
 #include "bodycam/sign.h"
 #include "bodycam/util.h"
 
@@ -53,6 +54,10 @@ struct bc_keyring {
 	int64_t			 ndocs;			/* key documents */
 	char			 head[BC_SHA256_HEX];	/* last doc hash */
 	char			 last_at[BC_TIME_MAX];	/* last doc time */
+	char			 origin[BC_ORIGIN_MAX + 1];	/* the log's name,
+							   or "" if unknown */
+	int64_t			 bound_from;	/* leaf of the log's first bound
+						   (version 2) record; -1: none */
 };
 
 /* The role named name ("ingest", ...), or 0. */
@@ -69,8 +74,9 @@ int bc_event_role(const char *action);
 
 /*
  * Loads and verifies every key document of cat (hash, canonical form,
- * chain, log positions that grow with seq, the signer's admin authority
- * at the document's log position, signature).
+ * chain, log positions that grow with seq, the log each names
+ * (bc_doc_log_check), the signer's admin authority at the document's log
+ * position, signature), and notes the log's origin and first bound leaf.
  * Returns 0, BC_ERR_INTEGRITY with the failing document named in err, or a
  * catalog error.  Free with bc_keyring_free.  On BC_ERR_INTEGRITY *out
  * still holds the anchor and the keys of the documents before the failing
@@ -80,12 +86,16 @@ int bc_keyring_load(struct bc_catalog *cat, struct bc_keyring **out,
     struct bc_err *err);
 
 /*
- * The same, from the anchor admin and key documents docs[0..n) held
- * anywhere (a release bundle): their hash, key and signer members are
- * held to the documents' bytes as a catalog's columns are.
+ * The same, from the anchor admin and key documents docs[0..n) of the log
+ * named origin, held anywhere (a release bundle): their hash, key and
+ * signer members are held to the documents' bytes as a catalog's columns
+ * are.  bound_from is as in bc_doc_log_check (-1 when not known).  With
+ * origin NULL the log a bound document names is not checked here: the
+ * caller must hold every bound record to the log it verifies.
  */
-int bc_keyring_build(const struct bc_key *admin, const struct bc_keydoc *docs,
-    size_t n, struct bc_keyring **out, struct bc_err *err);
+int bc_keyring_build(const struct bc_key *admin, const char *origin,
+    int64_t bound_from, const struct bc_keydoc *docs, size_t n,
+    struct bc_keyring **out, struct bc_err *err);
 
 void bc_keyring_free(struct bc_keyring *kr);
 

@@ -17,7 +17,14 @@
 
 #define BC_MANIFEST_TYPE	"bodycam.manifest"
 #define BC_EVENT_TYPE		"bodycam.event"
-#define BC_DOC_VERSION		1
+/*
+ * Version 2 records name their log ("log": the origin of the catalog's
+ * transparency log), so that a record signed for one catalog cannot be
+ * replayed into another; this program writes only those.  Version 1
+ * records name none: they stay valid, and are reported as unbound.
+ */
+#define BC_DOC_VERSION		2
+#define BC_DOC_VERSION_UNBOUND	1
 #define BC_FIELD_MAX		256	/* bytes of an operator field */
 #define BC_TAG_MAX		64	/* bytes of one tag */
 #define BC_TAGS_MAX		32	/* tags on one item */
@@ -51,6 +58,8 @@ struct bc_manifest_in {
 	const char			*registered_at;	/* RFC 3339 */
 	const char			*station;
 	const char			*key_id;
+	const char			*log;		/* the origin, or NULL
+							   for version 1 */
 	const struct bc_derived		*derived;	/* or NULL */
 	const json_t			*meta;		/* bc_meta_extract's
 							   object, or NULL */
@@ -95,20 +104,44 @@ int bc_doc_seal(const json_t *doc, const struct bc_key *key,
 void bc_signed_clear(struct bc_signed *s);
 
 /*
- * Builds a custody event.  details may be NULL (an empty object is used);
- * the event takes its own reference to details.
+ * Builds a custody event bound to log (an origin; NULL builds an unbound
+ * version 1 event, as older catalogs hold).  details may be NULL (an empty
+ * object is used); the event takes its own reference to details.
  */
 int bc_event_build(const char *item, int64_t seq, const char *prev,
     const char *action, const char *actor, const char *at,
-    json_t *details, const char *key_id, json_t **out, struct bc_err *err);
+    json_t *details, const char *key_id, const char *log, json_t **out,
+    struct bc_err *err);
+
+/*
+ * Sets doc's version and log: version 2 naming log, or, with log NULL,
+ * version 1 naming none.  0 or BC_ERR_NOMEM.
+ */
+int bc_doc_set_log(json_t *doc, const char *log);
 
 /*
  * Reads a stored signed document: text must be exactly canonical JSON of
- * an object whose "type" is type and "version" is BC_DOC_VERSION.
- * *out is a new reference.  BC_ERR_MALFORMED otherwise.
+ * an object whose "type" is type, and either "version" 2 with a "log"
+ * (a non-empty string of at most BC_ORIGIN_MAX bytes) or "version" 1
+ * without one.  *out is a new reference.  BC_ERR_MALFORMED otherwise.
  */
 int bc_doc_parse(const char *text, size_t len, const char *type,
     json_t **out, struct bc_err *err);
+
+/* The log a parsed record names, or NULL for an unbound version 1 one. */
+const char *bc_doc_log(const json_t *doc);
+
+/*
+ * Whether a parsed record at log position leaf belongs to the log named
+ * origin: 0 when it names origin; 1 when it is an unbound version 1
+ * record before bound_from (the first bound record's leaf; -1 when the
+ * log holds none), which is valid but proves no log; BC_ERR_INTEGRITY with
+ * why when it names another log (replayed from another catalog) or is
+ * unbound at or after bound_from (an old record replayed after the log
+ * began to bind its records).
+ */
+int bc_doc_log_check(const json_t *doc, const char *origin, int64_t leaf,
+    int64_t bound_from, struct bc_err *why);
 
 /* A string member at a dotted path ("file.sha256"), or NULL. */
 const char *bc_doc_str(const json_t *doc, const char *path);

@@ -33,6 +33,11 @@ struct bc_verify_report {
 	int		 failures_only;	/* record failing checks only */
 	int64_t		 nevents;	/* events read */
 	int64_t		 nsigs;		/* signatures that verified */
+	int64_t		 nunbound;	/* version 1 records: valid, but
+					   naming no log */
+	int64_t		 max_unbound;	/* the last leaf of an unbound
+					   record, and the first of a bound */
+	int64_t		 min_bound;	/* one (-1: none), for audit */
 	char		 measured[BC_SHA256_HEX];	/* the file's, or "" */
 	struct bc_custody_state state;	/* as the chain says */
 };

@@ -336,7 +336,8 @@ def sign(args):
     keyfile, keyid, out = args[1:4]
     now = datetime.datetime.now(datetime.timezone.utc)
     ev = {
-        "type": "bodycam.event", "version": 1,
+        "type": "bodycam.event", "version": 2,
+        "log": cust["events"][0]["event"]["log"],
         "item": cust["manifest_hash"], "seq": cust["next_seq"],
         "prev": cust["head"], "action": "access", "actor": "det.smith",
         "at": stamp(now),
@@ -365,6 +366,8 @@ def sign(args):
             ev[name[6:]] = v
         elif name.startswith("wrap."):
             wrap[name[5:]] = v
+        elif name == "version":
+            ev["version"] = int(v)
         elif name == "drop":
             del ev[v]
         elif name == "sig":
@@ -1548,7 +1551,15 @@ EV_A=$(nevents "$A")
 ps_bad "$T_CUST" 409 rule "an event naming another item ($A)" cust "item=$_otheritem"
 expect_eq "$(nevents "$A")" "$EV_A" "  nothing recorded on $A either"
 ps_bad "$T_CUST" 409 rule "'at' a day in the future" cust at=+86400
-expect_grep "future" "$RB" "  says it is in the future"
+expect_grep "ahead of now" "$RB" "  says it is ahead of now"
+ps_bad "$T_CUST" 409 rule "'at' ten minutes ago (not now)" cust at=-600
+expect_grep "not now" "$RB" "  says it is not now"
+ps_bad "$T_CUST" 409 rule "an event naming another catalog's log" cust \
+    "extra.log=elsewhere.example/bodycam"
+expect_grep "another catalog" "$RB" "  says it was signed for another catalog"
+ps_bad "$T_CUST" 409 rule "an unbound event (version 1, no log)" cust \
+    drop=log version=1
+expect_grep "unbound" "$RB" "  says it is unbound"
 ps_bad "$T_CUST" 409 rule "'at' a microsecond before the previous event" cust \
     at=before-last
 ps_bad "$T_CUST" 400 bad_request "'at' not an RFC 3339 UTC time stamp" cust \

@@ -185,12 +185,14 @@ forge_keydoc() {
 	    return 1
 	_ksigner=$(key_id "$3") || return 1
 	_knew=$(key_id "$4") || return 1
+	_korigin=$(q "$_kdb" "SELECT value FROM meta WHERE name = 'origin'") ||
+	    return 1
 	echo '{}' > "$W/kforge.in"
 	canon_edit "$W/kforge.in" "$W/kforge.json" "d.update({
     'action': 'add', 'at': '${7:-$(now_stamp)}', 'key': '$_knew', 'name': '$5',
     'prev': '$_kprev', 'public': '$(raw_pub_hex "$4")', 'role': '$6',
     'seq': $_kn, 'signer': '$_ksigner', 'type': 'bodycam.key',
-    'version': 1})" || return 1
+    'version': 2, 'log': '$_korigin'})" || return 1
 	sign_raw "$2" "$W/kforge.json" "$W/kforge.sig" || return 1
 	FORGED_SEQ=$_kn
 	_kleaf=$(log_append "$_kdb" "$W/kforge.json") || return 1
@@ -756,6 +758,77 @@ run_audit $C "$DB"
 names $C "$IA" 6 event-rule
 expect_grep "ahead of this clock" "$W/$C.txt" \
     "$C: the reason says the time is ahead of the clock"
+
+C=replayed-unbound
+# an unbound (version 1) event, validly signed by cust, slipped in after
+# the log began to bind its records: as if replayed from an old catalog
+DB=$(fresh $C)
+tampered $C "$DB" forge_next "$DB" "$HA" "$K/cust.key" "$K/cust.pub" \
+    "del d['log']
+d['version'] = 1"
+run_audit $C "$DB"
+names $C "$IA" 6 event-log
+expect_grep "^FAILED +$IA +seq +6 +event-log .*unbound" "$W/$C.txt" \
+    "$C: the reason says it is unbound"
+expect_nogrep "^FAILED +$IA +seq +6 +event-signature" "$W/$C.txt" \
+    "$C: its signature and signer are right"
+
+C=replayed-other-log
+# Another catalog with the same anchor and station key registers five
+# files; an insider copies its fifth item, records and leaves, into this
+# one.  Every signature is right; the records name the other log.
+OTHER=$W/other.db
+expect_exit 0 "$C: another catalog, same anchor" -- \
+    "$BODYCAM" --catalog "$OTHER" init --admin-key "$K/admin.pub"
+expect_exit 0 "$C: the same station key there" -- \
+    "$BODYCAM" --catalog "$OTHER" key add "$K/dock.pub" --name dock \
+    --role ingest --key "$K/admin.key"
+for f in o1 o2 o3 o4 o5; do
+	printf 'other footage %s\n' "$f" > "$M/$f.mp4"
+done
+expect_exit 0 "$C: five items there" -- "$BODYCAM" --catalog "$OTHER" \
+    register "$M/o1.mp4" "$M/o2.mp4" "$M/o3.mp4" "$M/o4.mp4" "$M/o5.mp4" \
+    --key "$K/dock.key"
+DB=$(fresh $C)
+tampered $C "$DB" "$PYTHON" -c '
+import hashlib, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("ATTACH ? AS o", (sys.argv[2],))
+def append(data):
+    n = db.execute("SELECT coalesce(max(idx) + 1, 0) FROM nodes"
+                   " WHERE level = 0").fetchone()[0]
+    h = hashlib.sha256(b"\x00" + data).digest()
+    db.execute("INSERT INTO nodes VALUES (0, ?, ?)", (n, h))
+    i, level = n, 0
+    while i & 1:
+        left = db.execute("SELECT hash FROM nodes WHERE level = ? AND"
+                          " idx = ?", (level, i - 1)).fetchone()[0]
+        h = hashlib.sha256(b"\x01" + left + h).digest()
+        i >>= 1
+        level += 1
+        db.execute("INSERT INTO nodes VALUES (?, ?, ?)", (level, i, h))
+    return n
+cols = "num, id, sha256, size, path, manifest, manifest_hash, signature, key, registered"
+row = db.execute("SELECT " + cols + " FROM o.items WHERE id = ?",
+                 ("BWC-000005",)).fetchone()
+leaf = append(row[5].encode())
+db.execute("INSERT INTO items (" + cols + ", leaf) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+           row + (leaf,))
+for ev in db.execute("SELECT item, seq, hash, body, signature, key FROM"
+                     " o.events WHERE item = ? ORDER BY seq", (row[6],)).fetchall():
+    db.execute("INSERT INTO events (item, seq, hash, body, signature, key,"
+               " leaf) VALUES (?,?,?,?,?,?,?)", ev + (append(ev[3].encode()),))
+db.commit()
+' "$DB" "$OTHER"
+run_audit $C "$DB"
+names $C BWC-000005 - manifest-log
+names $C BWC-000005 0 event-log
+expect_grep "^FAILED +BWC-000005 .*manifest-log .*another catalog" \
+    "$W/$C.txt" "$C: the reason says it was signed for another catalog"
+expect_nogrep "^FAILED +BWC-000005 .*(signature|link|hash)" "$W/$C.txt" \
+    "$C: its signatures, links and hashes are right"
+expect_exit 1 "$C: verify BWC-000005 exits 1" -- \
+    "$BODYCAM" --catalog "$DB" verify BWC-000005
 
 C=rule-second-register
 # a second 'register' (seq 6) signed by the ingest key
