@@ -807,6 +807,106 @@ START_TEST(test_register_refusals)
 }
 END_TEST
 
+/*
+ * A path swapped while its file is hashed: dir "d" is renamed away and
+ * dir "e", holding another file of the same name, takes its place after
+ * the first read.  The file hashed is never touched (its inode, size and
+ * times stay), so only reading the metadata from the descriptor hashed,
+ * or noticing that the path names another file, keeps the other file's
+ * camera, time and place from being sealed with this one's hash.
+ */
+struct swap {
+	int	done;
+	int	calls;
+};
+
+static void
+swap_dirs(void *arg, uint64_t done, uint64_t total)
+{
+	struct swap *sw = arg;
+	char d[4096], old[4096];
+
+	sw->calls++;
+	if (sw->done)
+		return;
+	snprintf(d, sizeof(d), "%s", tu_path("d"));
+	snprintf(old, sizeof(old), "%s", tu_path("d-old"));
+	ck_assert_int_eq(rename(d, old), 0);
+	ck_assert_int_eq(rename(tu_path("e"), d), 0);
+	sw->done = 1;
+}
+
+static void
+swap_check(const char *hashed, const char *other, const char *member)
+{
+	struct bc_register_opts opts;
+	struct bc_register_result res;
+	struct bc_file_hash fh;
+	struct bc_item *it = NULL;
+	struct bc_err err = { "" };
+	struct swap sw = { 0, 0 };
+	json_t *m, *want = NULL;
+	char hex[BC_SHA256_HEX], *buf;
+	const char *got;
+	size_t len;
+	int r;
+
+	ck_assert_int_eq(mkdir(tu_path("d"), 0755), 0);
+	ck_assert_int_eq(mkdir(tu_path("e"), 0755), 0);
+	ck_assert_ptr_nonnull(buf = tu_read_file(tu_data_path(hashed), &len));
+	ck_assert_int_eq(tu_write_file(tu_path("d/clip"), buf, len), 0);
+	free(buf);
+	ck_assert_ptr_nonnull(buf = tu_read_file(tu_data_path(other), &len));
+	ck_assert_int_eq(tu_write_file(tu_path("e/clip"), buf, len), 0);
+	free(buf);
+	ck_assert_int_eq(bc_hash_file(tu_path("d/clip"), &fh, NULL, NULL,
+	    NULL), 0);
+	bc_hex(fh.sha256, sizeof(fh.sha256), hex);
+	ck_assert_int_eq(bc_meta_extract(tu_path("d/clip"), bc_media_sniff(
+	    fh.head, fh.headlen), NULL, &want, NULL), 0);
+
+	memset(&opts, 0, sizeof(opts));
+	opts.actor = "tester";
+	opts.progress = swap_dirs;
+	opts.progress_arg = &sw;
+	r = bc_register(cat, key, tu_path("d/clip"), &opts, &res, &err);
+	ck_assert_msg(sw.done, "%s: the progress callback was never called",
+	    hashed);
+	if (r != 0) {
+		/* refusing is fine, as long as nothing was sealed */
+		ck_assert_msg(r == BC_ERR_CHANGED, "%s: %s: %s", hashed,
+		    bc_strerror(r), err.msg);
+		ck_assert(tu_contains(err.msg, "refusing"));
+		ck_assert_int_eq(item_count(), 0);
+		json_decref(want);
+		return;
+	}
+	ck_assert_str_eq(res.sha256, hex);
+	ck_assert_int_eq(bc_catalog_find_item(cat, res.id, &it, &err), 0);
+	ck_assert_ptr_nonnull(m = json_loadb(it->manifest, it->manifest_len,
+	    0, NULL));
+	ck_assert_str_eq(bc_doc_str(m, "file.sha256"), hex);
+	got = bc_doc_str(m, member);
+	ck_assert_msg(got != NULL && bc_doc_str(want, member) != NULL &&
+	    strcmp(got, bc_doc_str(want, member)) == 0, "%s: sealed %s is "
+	    "'%s', the file hashed has '%s'", hashed, member, got ? got :
+	    "(none)", bc_doc_str(want, member));
+	json_decref(m);
+	json_decref(want);
+	bc_item_free(it);
+}
+
+START_TEST(test_register_path_swapped)
+{
+	/* libexif (a still), then libavformat (a video) */
+	swap_check("stills/Canon.jpg", "stills/GoPro.jpg", "capture.make");
+	tu_rm_rf(tu_path("d"));
+	tu_rm_rf(tu_path("d-old"));
+	swap_check("video/with-gps.mp4", "video/RIFF.avi",
+	    "media.container");
+}
+END_TEST
+
 struct collect {
 	char	ids[256];
 	int	stop_after;	/* 0: never */
@@ -944,6 +1044,7 @@ catalog_suite(void)
 	tcase_add_test(tc, test_add_item_constraints);
 	tcase_add_test(tc, test_duplicate_registration);
 	tcase_add_test(tc, test_register_refusals);
+	tcase_add_test(tc, test_register_path_swapped);
 	tcase_add_test(tc, test_list_filters);
 	suite_add_tcase(s, tc);
 	return s;

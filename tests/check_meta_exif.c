@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <limits.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -907,6 +908,48 @@ START_TEST(test_bitflips)
 }
 END_TEST
 
+/*
+ * From a descriptor: the file opened, even after another took its name
+ * (register reads the metadata of the descriptor it hashed).
+ */
+START_TEST(test_from_fd)
+{
+	struct res r;
+	json_t *all = NULL;
+	char *buf;
+	size_t len;
+	int fd;
+
+	ck_assert_ptr_nonnull(buf = tu_read_file(tu_data_path(
+	    "stills/Canon.jpg"), &len));
+	ck_assert_int_eq(tu_write_file(tu_path("a.jpg"), buf, len), 0);
+	free(buf);
+	ck_assert_ptr_nonnull(buf = tu_read_file(tu_data_path(
+	    "stills/GoPro.jpg"), &len));
+	ck_assert_int_eq(tu_write_file(tu_path("b.jpg"), buf, len), 0);
+	free(buf);
+	ck_assert_int_ne(fd = open(tu_path("a.jpg"), O_RDONLY), -1);
+	ck_assert_int_eq(rename(tu_path("b.jpg"), tu_path("a.jpg")), 0);
+
+	res_new(&r);
+	bc_meta_exif_fd(fd, r.media, r.capture, r.warnings);
+	check_shape(&r);
+	ck_assert_str_eq(str(r.capture, "make"), "Canon");
+	res_free(&r);
+	ck_assert_int_eq(bc_meta_extract_fd(fd, "image/jpeg", NULL, &all,
+	    NULL), 0);
+	ck_assert_str_eq(str(json_object_get(all, "capture"), "make"),
+	    "Canon");
+	json_decref(all);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), 0);
+	close(fd);
+
+	run_file(tu_path("a.jpg"), &r);
+	ck_assert_str_eq(str(r.capture, "make"), "GoPro");
+	res_free(&r);
+}
+END_TEST
+
 START_TEST(test_unreadable)
 {
 	char target[PATH_MAX];
@@ -1653,6 +1696,7 @@ meta_exif_suite(void)
 	tcase_add_test(tc, test_truncations);
 	tcase_add_test(tc, test_bitflips);
 	tcase_add_test(tc, test_unreadable);
+	tcase_add_test(tc, test_from_fd);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("gps");
