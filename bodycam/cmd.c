@@ -30,6 +30,7 @@ const struct bc_cmd *const bc_cmd_table[] = {
 	&bc_cmd_verify_bundle,
 	&bc_cmd_serve,
 	&bc_cmd_probe,
+	&bc_cmd_upgrade,
 	NULL
 };
 
@@ -98,7 +99,8 @@ bc_cli_open_catalog(struct bc_ctx *ctx)
 
 	if (ctx->cat != NULL)
 		return 0;
-	if ((r = bc_catalog_open(ctx->catalog_path, &ctx->cat, &err)) != 0) {
+	if ((r = bc_catalog_open_flags(ctx->catalog_path, ctx->read_only ?
+	    BC_CATALOG_READ_ONLY : 0, &ctx->cat, &err)) != 0) {
 		bc_cli_error("%s", err.msg[0] ? err.msg : bc_strerror(r));
 		return 3;
 	}

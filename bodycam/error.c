@@ -26,7 +26,7 @@ bc_strerror(int code)
 	case BC_ERR_KEY_TYPE:		return "wrong key type";
 	case BC_ERR_CHANGED:		return "file changed while being read";
 	case BC_ERR_NOT_CATALOG:	return "not a bodycam catalog";
-	case BC_ERR_SCHEMA:		return "catalog schema is newer than this program";
+	case BC_ERR_SCHEMA:		return "catalog schema is not this program's (newer, or needs an upgrade)";
 	case BC_ERR_FLOAT:		return "non-integer number in a signed document";
 	case BC_ERR_TOO_LARGE:		return "input too large";
 	case BC_ERR_AMBIGUOUS:		return "ambiguous reference";

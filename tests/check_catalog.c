@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <grp.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -474,6 +476,154 @@ START_TEST(test_transaction_rules)
 	bc_catalog_rollback(cat);	/* a no-op now */
 	ck_assert_int_eq(bc_catalog_begin(cat, &err), 0);
 	ck_assert_int_eq(bc_catalog_commit(cat, &err), 0);
+}
+END_TEST
+
+/* --- read-only ---------------------------------------------------------- */
+
+static int
+count_items_of(struct bc_catalog *c)
+{
+	int64_t items = -1, events = -1;
+
+	if (bc_catalog_count(c, &items, &events, NULL) != 0)
+		return -1;
+	return (int)items;
+}
+
+/*
+ * Opens path read-only and checks what a reader may do: read the item,
+ * never begin a write.  Returns 0 or a small number saying what failed,
+ * for a child's exit status.
+ */
+static int
+read_only_use(const char *path)
+{
+	struct bc_catalog *c = NULL;
+	struct bc_err err = { "" };
+	int r;
+
+	if ((r = bc_catalog_open_flags(path, BC_CATALOG_READ_ONLY, &c,
+	    &err)) != 0) {
+		fprintf(stderr, "read-only open: %s: %s\n", bc_strerror(r),
+		    err.msg);
+		return 10;
+	}
+	if (!bc_catalog_read_only(c))
+		r = 11;
+	else if (count_items_of(c) != 1)
+		r = 12;
+	else if (bc_catalog_begin(c, &err) != BC_ERR_INTERNAL ||
+	    !tu_contains(err.msg, "read-only"))
+		r = 13;
+	bc_catalog_close(c);
+	return r;
+}
+
+/* A copy of the catalog with one item, closed, its file mode 0444. */
+static void
+read_only_copy(const char *to)
+{
+	struct bc_register_result res;
+	char *buf;
+	size_t len;
+
+	register_file("a.mp4", "first", NULL, &res);
+	bc_catalog_close(cat);
+	cat = NULL;
+	ck_assert_ptr_nonnull(buf = tu_read_file(catpath, &len));
+	ck_assert_int_eq(tu_write_file(to, buf, len), 0);
+	free(buf);
+	ck_assert_int_eq(chmod(to, 0444), 0);
+}
+
+/* A 0444 copy in a directory we may write: read, never written. */
+START_TEST(test_read_only_file)
+{
+	const char *copy = tu_path("copy.db");
+	char *before, *after;
+	size_t blen, alen;
+
+	read_only_copy(copy);
+	ck_assert_ptr_nonnull(before = tu_read_file(copy, &blen));
+	ck_assert_int_eq(read_only_use(copy), 0);
+	ck_assert_ptr_nonnull(after = tu_read_file(copy, &alen));
+	ck_assert(blen == alen && memcmp(before, after, blen) == 0);
+	free(before);
+	free(after);
+}
+END_TEST
+
+/*
+ * A copy in a directory that cannot be written, with no -wal or -shm
+ * file: SQLite cannot make the WAL's shared memory there.  Root may write
+ * anywhere, so as root the reader runs as nobody.
+ */
+START_TEST(test_read_only_dir)
+{
+	char dir[4096], copy[4200], side[4300];
+	const char *tmp = getenv("TMPDIR");
+	pid_t pid;
+	int status = -1;
+
+	snprintf(dir, sizeof(dir), "%s/bc-ro.XXXXXX", tmp != NULL &&
+	    *tmp != '\0' ? tmp : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(copy, sizeof(copy), "%s/catalog.db", dir);
+	read_only_copy(copy);
+	ck_assert_int_eq(chmod(dir, 0555), 0);
+	ck_assert_int_ne(pid = fork(), -1);
+	if (pid == 0) {
+		if (geteuid() == 0 && (setgroups(0, NULL) != 0 ||
+		    setgid(65534) != 0 || setuid(65534) != 0))
+			_exit(20);
+		if (access(copy, R_OK) != 0)
+			_exit(22);	/* $TMPDIR is closed to nobody */
+		if (access(dir, W_OK) == 0)
+			_exit(21);	/* no way to make it read-only */
+		_exit(read_only_use(copy));
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	chmod(dir, 0755);
+	snprintf(side, sizeof(side), "%s-shm", copy);
+	ck_assert_int_eq(access(side, F_OK), -1);
+	unlink(copy);
+	rmdir(dir);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 22) {
+		fprintf(stderr, "test_read_only_dir: skipped: nobody cannot "
+		    "reach %s\n", dir);
+		return;
+	}
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the reader failed: status %d", status);
+}
+END_TEST
+
+/* Read-only never upgrades: it says a writer must. */
+START_TEST(test_read_only_old_schema)
+{
+	struct bc_catalog *c2 = NULL;
+	struct bc_err err = { "" };
+	const char *copy = tu_path("v3.db");
+	char *buf;
+	size_t len;
+
+	ck_assert_ptr_nonnull(buf = tu_read_file(tu_data_path(
+	    "catalogs/v3.db"), &len));
+	ck_assert_int_eq(tu_write_file(copy, buf, len), 0);
+	free(buf);
+	ck_assert_int_eq(bc_catalog_open_flags(copy, BC_CATALOG_READ_ONLY,
+	    &c2, &err), BC_ERR_SCHEMA);
+	ck_assert_ptr_null(c2);
+	ck_assert_msg(tu_contains(err.msg, "needs an upgrade"), "%s",
+	    err.msg);
+	ck_assert_int_eq(bc_exit_status(BC_ERR_SCHEMA), 3);
+	ck_assert_int_eq(tu_sql_int(copy, "PRAGMA user_version"), 3);
+	/* a writer upgrades it */
+	ck_assert_int_eq(bc_catalog_open(copy, &c2, &err), 0);
+	bc_catalog_close(c2);
+	ck_assert_int_eq(tu_sql_int(copy, "PRAGMA user_version"),
+	    BC_CATALOG_SCHEMA);
 }
 END_TEST
 
@@ -1015,6 +1165,14 @@ catalog_suite(void)
 	tcase_add_test(tc, test_open_newer_schema);
 	tcase_add_test(tc, test_reopen_unchanged);
 	tcase_add_test(tc, test_migrate_from_zero);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("read-only");
+	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_read_only_file);
+	tcase_add_test(tc, test_read_only_dir);
+	tcase_add_test(tc, test_read_only_old_schema);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("append-only");
