@@ -247,6 +247,11 @@ db_err(struct bc_catalog *cat, struct bc_err *err, const char *what)
 		return bc_err_set(err, BC_ERR_BUSY,
 		    "%s: catalog is locked by another writer (waited %d s)",
 		    cat->path, BUSY_TIMEOUT_MS / 1000);
+	if ((code & 0xff) == SQLITE_FULL ||
+	    sqlite3_system_errno(cat->db) == ENOSPC)
+		return bc_err_set(err, BC_ERR_FULL, "%s: %s: disk full (or "
+		    "the catalog at its size limit): nothing was written",
+		    cat->path, what);
 	if ((code & 0xff) == SQLITE_READONLY)
 		return bc_err_set(err, BC_ERR_DB, "%s: %s: the catalog cannot "
 		    "be written here (%s): writing needs write access to the "

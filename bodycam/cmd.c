@@ -217,7 +217,7 @@ bc_cli_write_new(int fd, const char *path, const char *buf, size_t len,
 		e = errno;
 	if (e != 0) {
 		unlink(path);
-		return bc_err_set(err, BC_ERR_IO, "%s: %s", path, strerror(e));
+		return bc_err_errno(err, e, "%s", path);
 	}
 	return 0;
 }

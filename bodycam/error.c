@@ -1,6 +1,7 @@
 /*
  * error.c - names and exit statuses for BC_ERR_* codes.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,7 @@ bc_strerror(int code)
 	case BC_ERR_AMBIGUOUS:		return "ambiguous reference";
 	case BC_ERR_BUSY:		return "catalog is busy";
 	case BC_ERR_STALE:		return "the chain moved on";
+	case BC_ERR_FULL:		return "disk full";
 	}
 	return "unknown error";
 }
@@ -110,6 +112,24 @@ bc_err_wrap(struct bc_err *err, int code, const char *fmt, ...)
 	if (old[0] != '\0' && n < sizeof(err->msg))
 		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", old);
 	return code;
+}
+
+int
+bc_err_errno(struct bc_err *err, int e, const char *fmt, ...)
+{
+	int full = e == ENOSPC || e == EDQUOT;
+	size_t n;
+	va_list ap;
+
+	if (err != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+		n = strlen(err->msg);
+		snprintf(err->msg + n, sizeof(err->msg) - n, full ?
+		    ": disk full (%s)" : ": %s", strerror(e));
+	}
+	return full ? BC_ERR_FULL : BC_ERR_IO;
 }
 
 void

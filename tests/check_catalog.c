@@ -9,6 +9,7 @@
 
 #include <grp.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -627,6 +628,57 @@ START_TEST(test_read_only_old_schema)
 }
 END_TEST
 
+/*
+ * A full disk is named as such.  Every connection this process opens
+ * from now on may not grow its database (PRAGMA max_page_count, set by an
+ * automatic extension): what SQLite says when the disk is full.
+ */
+static int
+no_growth(sqlite3 *db, char **msg, const void *api)
+{
+	sqlite3_exec(db, "PRAGMA max_page_count = 1", NULL, NULL, NULL);
+	return SQLITE_OK;
+}
+
+START_TEST(test_disk_full)
+{
+	struct bc_register_opts opts;
+	struct bc_register_result res;
+	struct bc_err err = { "" };
+	char name[32], content[64];
+	int i, r = 0;
+
+	bc_catalog_close(cat);
+	cat = NULL;
+	ck_assert_int_eq(sqlite3_auto_extension((void (*)(void))no_growth),
+	    SQLITE_OK);
+	ck_assert_int_eq(bc_catalog_open(catpath, &cat, &err), 0);
+	memset(&opts, 0, sizeof(opts));
+	opts.actor = "tester";
+	opts.op.officer = "O-9";
+	for (i = 0; i < 200 && r == 0; i++) {
+		snprintf(name, sizeof(name), "f%d.mp4", i);
+		snprintf(content, sizeof(content), "content %d", i);
+		ck_assert_int_eq(tu_write_str(tu_path(name), content), 0);
+		r = bc_register(cat, key, tu_path(name), &opts, &res, &err);
+	}
+	sqlite3_reset_auto_extension();
+	ck_assert_msg(r != 0, "200 registrations and the catalog never grew");
+	ck_assert_msg(strcmp(bc_strerror(r), "disk full") == 0 &&
+	    tu_contains(err.msg, "disk full"), "%s: %s", bc_strerror(r),
+	    err.msg);
+	ck_assert_int_eq(bc_exit_status(r), 3);
+
+	/* and a file write that finds no space says the same */
+	ck_assert_int_eq(bc_err_errno(&err, ENOSPC, "%s", "out.txt"),
+	    BC_ERR_FULL);
+	ck_assert_msg(tu_contains(err.msg, "out.txt: disk full"), "%s",
+	    err.msg);
+	ck_assert_int_eq(bc_err_errno(&err, EACCES, "out.txt"), BC_ERR_IO);
+	ck_assert(!tu_contains(err.msg, "disk full"));
+}
+END_TEST
+
 /* --- items -------------------------------------------------------------- */
 
 START_TEST(test_register_and_find)
@@ -1173,6 +1225,7 @@ catalog_suite(void)
 	tcase_add_test(tc, test_read_only_file);
 	tcase_add_test(tc, test_read_only_dir);
 	tcase_add_test(tc, test_read_only_old_schema);
+	tcase_add_test(tc, test_disk_full);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("append-only");
