@@ -526,15 +526,11 @@ static void
 read_only_copy(const char *to)
 {
 	struct bc_register_result res;
-	char *buf;
-	size_t len;
 
 	register_file("a.mp4", "first", NULL, &res);
 	bc_catalog_close(cat);
 	cat = NULL;
-	ck_assert_ptr_nonnull(buf = tu_read_file(catpath, &len));
-	ck_assert_int_eq(tu_write_file(to, buf, len), 0);
-	free(buf);
+	ck_assert_int_eq(tu_copy_file(catpath, to), 0);
 	ck_assert_int_eq(chmod(to, 0444), 0);
 }
 
@@ -606,13 +602,9 @@ START_TEST(test_read_only_old_schema)
 	struct bc_catalog *c2 = NULL;
 	struct bc_err err = { "" };
 	const char *copy = tu_path("v3.db");
-	char *buf;
-	size_t len;
 
-	ck_assert_ptr_nonnull(buf = tu_read_file(tu_data_path(
-	    "catalogs/v3.db"), &len));
-	ck_assert_int_eq(tu_write_file(copy, buf, len), 0);
-	free(buf);
+	ck_assert_int_eq(tu_copy_file(tu_data_path("catalogs/v3.db"), copy),
+	    0);
 	ck_assert_int_eq(bc_catalog_open_flags(copy, BC_CATALOG_READ_ONLY,
 	    &c2, &err), BC_ERR_SCHEMA);
 	ck_assert_ptr_null(c2);
@@ -1048,19 +1040,16 @@ swap_check(const char *hashed, const char *other, const char *member)
 	struct bc_err err = { "" };
 	struct swap sw = { 0, 0 };
 	json_t *m, *want = NULL;
-	char hex[BC_SHA256_HEX], *buf;
+	char hex[BC_SHA256_HEX];
 	const char *got;
-	size_t len;
 	int r;
 
 	ck_assert_int_eq(mkdir(tu_path("d"), 0755), 0);
 	ck_assert_int_eq(mkdir(tu_path("e"), 0755), 0);
-	ck_assert_ptr_nonnull(buf = tu_read_file(tu_data_path(hashed), &len));
-	ck_assert_int_eq(tu_write_file(tu_path("d/clip"), buf, len), 0);
-	free(buf);
-	ck_assert_ptr_nonnull(buf = tu_read_file(tu_data_path(other), &len));
-	ck_assert_int_eq(tu_write_file(tu_path("e/clip"), buf, len), 0);
-	free(buf);
+	ck_assert_int_eq(tu_copy_file(tu_data_path(hashed),
+	    tu_path("d/clip")), 0);
+	ck_assert_int_eq(tu_copy_file(tu_data_path(other), tu_path("e/clip")),
+	    0);
 	ck_assert_int_eq(bc_hash_file(tu_path("d/clip"), &fh, NULL, NULL,
 	    NULL), 0);
 	bc_hex(fh.sha256, sizeof(fh.sha256), hex);

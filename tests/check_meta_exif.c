@@ -14,7 +14,6 @@
 
 #include <dirent.h>
 #include <limits.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -916,20 +915,9 @@ START_TEST(test_from_fd)
 {
 	struct res r;
 	json_t *all = NULL;
-	char *buf;
-	size_t len;
 	int fd;
 
-	ck_assert_ptr_nonnull(buf = tu_read_file(tu_data_path(
-	    "stills/Canon.jpg"), &len));
-	ck_assert_int_eq(tu_write_file(tu_path("a.jpg"), buf, len), 0);
-	free(buf);
-	ck_assert_ptr_nonnull(buf = tu_read_file(tu_data_path(
-	    "stills/GoPro.jpg"), &len));
-	ck_assert_int_eq(tu_write_file(tu_path("b.jpg"), buf, len), 0);
-	free(buf);
-	ck_assert_int_ne(fd = open(tu_path("a.jpg"), O_RDONLY), -1);
-	ck_assert_int_eq(rename(tu_path("b.jpg"), tu_path("a.jpg")), 0);
+	fd = tu_open_replaced("stills/Canon.jpg", "stills/GoPro.jpg", "a.jpg");
 
 	res_new(&r);
 	bc_meta_exif_fd(fd, r.media, r.capture, r.warnings);
