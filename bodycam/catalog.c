@@ -22,6 +22,7 @@
 struct bc_catalog {
 	sqlite3		*db;
 	char		*path;
+	int		 read_only;	/* BC_CATALOG_READ_ONLY */
 	int		 in_tx;
 	sqlite3_stmt	*node_get;	/* prepared once, for the log */
 	sqlite3_stmt	*node_put;
@@ -246,6 +247,16 @@ db_err(struct bc_catalog *cat, struct bc_err *err, const char *what)
 		return bc_err_set(err, BC_ERR_BUSY,
 		    "%s: catalog is locked by another writer (waited %d s)",
 		    cat->path, BUSY_TIMEOUT_MS / 1000);
+	if ((code & 0xff) == SQLITE_FULL ||
+	    sqlite3_system_errno(cat->db) == ENOSPC)
+		return bc_err_set(err, BC_ERR_FULL, "%s: %s: disk full (or "
+		    "the catalog at its size limit): nothing was written",
+		    cat->path, what);
+	if ((code & 0xff) == SQLITE_READONLY)
+		return bc_err_set(err, BC_ERR_DB, "%s: %s: the catalog cannot "
+		    "be written here (%s): writing needs write access to the "
+		    "file and its directory", cat->path, what,
+		    sqlite3_errmsg(cat->db));
 	return bc_err_set(err, BC_ERR_DB, "%s: %s: %s", cat->path, what,
 	    sqlite3_errmsg(cat->db));
 }
@@ -318,6 +329,12 @@ migrate(struct bc_catalog *cat, struct bc_err *err)
 		    BC_CATALOG_SCHEMA);
 	if (v == BC_CATALOG_SCHEMA)
 		return 0;
+	if (cat->read_only)
+		return bc_err_set(err, BC_ERR_SCHEMA,
+		    "%s has schema version %d and needs an upgrade to %d, "
+		    "which only a writer does: run 'bodycam upgrade' as a user "
+		    "who may write it (read-only commands never change the "
+		    "catalog)", cat->path, v, BC_CATALOG_SCHEMA);
 	if ((r = bc_catalog_begin(cat, err)) != 0)
 		return r;
 	/* re-read under the write lock: another process may have migrated */
@@ -354,20 +371,64 @@ configure(struct bc_catalog *cat, struct bc_err *err)
 	return 0;
 }
 
+/*
+ * "file:" URI of path with immutable=1, every byte but the unreserved ones
+ * and '/' percent-encoded; NULL when out of memory.
+ */
+static char *
+immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	char *uri, *o;
+
+	if ((uri = malloc(3 * strlen(path) + sizeof("file://?immutable=1"))) ==
+	    NULL)
+		return NULL;
+	/* "file:///abs" (an empty authority) or "file:rel" */
+	o = uri + sprintf(uri, "file:%s", path[0] == '/' ? "//" : "");
+	for (p = (const unsigned char *)path; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p) != NULL) {
+			*o++ = (char)*p;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 0xf];
+		}
+	}
+	strcpy(o, "?immutable=1");
+	return uri;
+}
+
+/* flags: BC_CATALOG_READ_ONLY; immutable: see bc_catalog_open_flags. */
 static int
-open_db(const char *path, struct bc_catalog **out, struct bc_err *err)
+open_db(const char *path, int flags, int immutable, struct bc_catalog **out,
+    struct bc_err *err)
 {
 	struct bc_catalog *cat;
+	char *uri = NULL;
+	int oflags = SQLITE_OPEN_NOMUTEX, rc, r;
 
 	*out = NULL;
 	if ((cat = calloc(1, sizeof(*cat))) == NULL ||
-	    (cat->path = strdup(path)) == NULL) {
+	    (cat->path = strdup(path)) == NULL ||
+	    (immutable && (uri = immutable_uri(path)) == NULL)) {
+		if (cat != NULL)
+			free(cat->path);
 		free(cat);
 		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
 	}
-	if (sqlite3_open_v2(path, &cat->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		int r = bc_err_set(err, BC_ERR_DB, "%s: %s", path,
+	cat->read_only = (flags & BC_CATALOG_READ_ONLY) != 0;
+	oflags |= cat->read_only ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE;
+	if (uri != NULL)
+		oflags |= SQLITE_OPEN_URI;
+	rc = sqlite3_open_v2(uri != NULL ? uri : path, &cat->db, oflags,
+	    NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
+		r = bc_err_set(err, BC_ERR_DB, "%s: %s", path,
 		    cat->db ? sqlite3_errmsg(cat->db) : "cannot open");
 		bc_catalog_close(cat);
 		return r;
@@ -394,6 +455,45 @@ int
 bc_catalog_open(const char *path, struct bc_catalog **out,
     struct bc_err *err)
 {
+	return bc_catalog_open_flags(path, 0, out, err);
+}
+
+/*
+ * Whether a read-only connection that could not read may be replaced by
+ * an immutable one: when SQLite could not set up the WAL's shared memory
+ * (a directory or mount that cannot be written) and there is no log with
+ * changes that the main file lacks.  A reader cannot create the -shm and
+ * -wal files there, and SQLite reads a WAL database only with them or as
+ * immutable (sqlite.org/wal.html, "Read-Only Databases").
+ */
+static int
+immutable_ok(struct bc_catalog *cat, const char *path, struct bc_err *err)
+{
+	int code = sqlite3_extended_errcode(cat->db) & 0xff;
+	char wal[4096];
+	struct stat st;
+
+	if (!cat->read_only || (code != SQLITE_READONLY &&
+	    code != SQLITE_CANTOPEN))
+		return 0;
+	if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", path) >= sizeof(wal))
+		return 0;
+	if (stat(wal, &st) == 0 && st.st_size > 0) {
+		bc_err_set(err, BC_ERR_DB, "%s: cannot be read here: its "
+		    "write-ahead log %s holds changes, and reading them needs "
+		    "a %s-shm file, which cannot be made in this directory; "
+		    "copy the catalog and its -wal file to a directory you "
+		    "may write, or have a writer open it once", path, wal,
+		    path);
+		return 0;
+	}
+	return 1;
+}
+
+int
+bc_catalog_open_flags(const char *path, int flags, struct bc_catalog **out,
+    struct bc_err *err)
+{
 	struct bc_catalog *cat = NULL;
 	struct stat st;
 	char mode[16];
@@ -412,19 +512,32 @@ bc_catalog_open(const char *path, struct bc_catalog **out,
 	if (!S_ISREG(st.st_mode))
 		return bc_err_set(err, BC_ERR_NOT_CATALOG,
 		    "%s is not a bodycam catalog (not a regular file)", path);
-	if ((r = open_db(path, &cat, err)) != 0)
+	if ((r = open_db(path, flags, 0, &cat, err)) != 0)
 		return r;
-	if ((r = configure(cat, err)) != 0)
-		goto out;
-	if ((r = pragma_int(cat, "PRAGMA application_id", &app, err)) != 0)
+	/* the first statements read the schema: where a reader finds that
+	 * it cannot use the WAL */
+	if (((r = configure(cat, err)) != 0 || (r = pragma_int(cat,
+	    "PRAGMA application_id", &app, err)) != 0) &&
+	    immutable_ok(cat, path, err)) {
+		bc_catalog_close(cat);
+		cat = NULL;
+		if ((r = open_db(path, flags, 1, &cat, err)) != 0 ||
+		    (r = configure(cat, err)) != 0)
+			goto out;
+		r = pragma_int(cat, "PRAGMA application_id", &app, err);
+	}
+	if (r != 0)
 		goto out;
 	if ((uint32_t)app != BC_CATALOG_APP_ID) {
 		r = bc_err_set(err, BC_ERR_NOT_CATALOG,
 		    "%s is not a bodycam catalog", path);
 		goto out;
 	}
+	/* read-only: a catalog that needs an upgrade is refused, not upgraded */
 	if ((r = migrate(cat, err)) != 0)
 		goto out;
+	if (cat->read_only)
+		goto done;
 	/* WAL persists in the file; asking again is cheap and idempotent */
 	if ((r = prepare(cat, "PRAGMA journal_mode = WAL", &stmt, err)) != 0)
 		goto out;
@@ -439,6 +552,7 @@ bc_catalog_open(const char *path, struct bc_catalog **out,
 		    path, mode);
 		goto out;
 	}
+ done:
 	*out = cat;
 	cat = NULL;
 	r = 0;
@@ -446,6 +560,12 @@ bc_catalog_open(const char *path, struct bc_catalog **out,
 	sqlite3_finalize(stmt);
 	bc_catalog_close(cat);
 	return r;
+}
+
+int
+bc_catalog_read_only(const struct bc_catalog *cat)
+{
+	return cat->read_only;
 }
 
 int
@@ -478,7 +598,7 @@ bc_catalog_create(const char *path, const struct bc_key *admin,
 		    strerror(errno));
 	}
 	close(fd);
-	if ((r = open_db(path, &cat, err)) != 0)
+	if ((r = open_db(path, 0, 0, &cat, err)) != 0)
 		goto fail;
 	if ((r = configure(cat, err)) != 0)
 		goto fail;
@@ -577,6 +697,9 @@ bc_catalog_begin(struct bc_catalog *cat, struct bc_err *err)
 	if (cat->in_tx)
 		return bc_err_set(err, BC_ERR_INTERNAL,
 		    "nested catalog transaction");
+	if (cat->read_only)
+		return bc_err_set(err, BC_ERR_INTERNAL, "%s was opened "
+		    "read-only, for a command that only reads", cat->path);
 	if ((r = exec_plain(cat, "BEGIN IMMEDIATE", err)) != 0)
 		return r;
 	cat->in_tx = 1;

@@ -13,16 +13,30 @@ struct bc_ctx {
 	const char		*catalog_path;
 	int			 json;		/* --json */
 	int			 quiet;		/* -q */
+	int			 read_only;	/* open the catalog read-only:
+						   BC_CMD_READ_ONLY, or what
+						   the arguments ask for */
 	struct bc_catalog	*cat;
 	json_t			*out;		/* the --json document */
 	const struct bc_cmd	*cmd;
 };
+
+/*
+ * bc_cmd flags.  BC_CMD_READ_ONLY: the command only reads the catalog, so
+ * main sets ctx->read_only and the catalog is opened read-only (a copy
+ * the user may only read, a read-only mount); a command whose writing
+ * depends on its arguments (verify --record, checkpoint --key) clears it
+ * before opening, and one without the flag whose subcommand only reads
+ * (key list, token list, custody log) sets it.
+ */
+#define BC_CMD_READ_ONLY	0x01
 
 struct bc_cmd {
 	const char	*name;
 	const char	*usage;		/* arguments, after the name */
 	const char	*summary;	/* one line */
 	const char	*options;	/* option lines for --help, or NULL */
+	int		 flags;		/* BC_CMD_* */
 	int		(*exec)(struct bc_ctx *ctx, int argc, char **argv);
 };
 
@@ -44,6 +58,7 @@ extern const struct bc_cmd bc_cmd_prove;
 extern const struct bc_cmd bc_cmd_log;
 extern const struct bc_cmd bc_cmd_release;
 extern const struct bc_cmd bc_cmd_verify_bundle;
+extern const struct bc_cmd bc_cmd_upgrade;
 
 /* The command table, NULL-terminated (cmd.c). */
 extern const struct bc_cmd *const bc_cmd_table[];
@@ -55,9 +70,10 @@ void bc_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Opens the catalog (--catalog, $BODYCAM_CATALOG or ./bodycam.db) into
- * ctx->cat, once.  Commands call it after checking their arguments, so that
- * a usage error is reported as one even where there is no catalog.
- * Returns 0, or prints why and returns exit status 3.
+ * ctx->cat, once, read-only when ctx->read_only.  Commands call it after
+ * checking their arguments, so that a usage error is reported as one even
+ * where there is no catalog.  Returns 0, or prints why and returns exit
+ * status 3.
  */
 int bc_cli_open_catalog(struct bc_ctx *ctx);
 

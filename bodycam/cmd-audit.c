@@ -207,5 +207,6 @@ const struct bc_cmd bc_cmd_audit = {
 	    "and that the log\n"
 	    "                still extends it (consistency proof, and the "
 	    "recomputed root)\n",
+	.flags = BC_CMD_READ_ONLY,
 	.exec = cmd_audit,
 };

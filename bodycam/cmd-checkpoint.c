@@ -54,6 +54,8 @@ cmd_checkpoint(struct bc_ctx *ctx, int argc, char **argv)
 	if (keypath != NULL &&
 	    (r = bc_key_load_private(keypath, &key, &err)) != 0)
 		return bc_cli_fail(r, &err);
+	if (key != NULL)
+		ctx->read_only = 0;	/* signs and stores one */
 	if ((st = bc_cli_open_catalog(ctx)) != 0)
 		goto done;
 	/* the file first: a checkpoint is not signed for nowhere */
@@ -131,5 +133,6 @@ const struct bc_cmd bc_cmd_checkpoint = {
 	    "  --key KEY    private key that signs (role auditor or admin)\n"
 	    "  --out FILE   write the signed note to FILE, a new file, "
 	    "instead of stdout\n",
+	.flags = BC_CMD_READ_ONLY,
 	.exec = cmd_checkpoint,
 };

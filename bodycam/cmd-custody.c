@@ -349,8 +349,10 @@ cmd_custody(struct bc_ctx *ctx, int argc, char **argv)
 		return bc_cli_usage(ctx->cmd, "custody needs add or log");
 	if (strcmp(argv[1], "add") == 0)
 		return custody_add(ctx, argc - 1, argv + 1);
-	if (strcmp(argv[1], "log") == 0)
+	if (strcmp(argv[1], "log") == 0) {
+		ctx->read_only = 1;
 		return custody_log(ctx, argc - 1, argv + 1);
+	}
 	return bc_cli_usage(ctx->cmd, "unknown custody command '%s'",
 	    argv[1]);
 }

@@ -189,8 +189,10 @@ cmd_key(struct bc_ctx *ctx, int argc, char **argv)
 		return key_add(ctx, argc - 1, argv + 1);
 	if (strcmp(argv[1], "revoke") == 0)
 		return key_revoke(ctx, argc - 1, argv + 1);
-	if (strcmp(argv[1], "list") == 0)
+	if (strcmp(argv[1], "list") == 0) {
+		ctx->read_only = 1;
 		return key_list(ctx, argc - 1, argv + 1);
+	}
 	return bc_cli_usage(ctx->cmd, "unknown key command '%s'", argv[1]);
 }
 

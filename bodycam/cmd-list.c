@@ -174,5 +174,6 @@ const struct bc_cmd bc_cmd_list = {
 	    "  --until TIME              taken at or before TIME\n"
 	    "  --registered-since TIME   registered at or after TIME\n"
 	    "  --registered-until TIME   registered at or before TIME\n",
+	.flags = BC_CMD_READ_ONLY,
 	.exec = cmd_list,
 };

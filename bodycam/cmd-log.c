@@ -277,5 +277,6 @@ const struct bc_cmd bc_cmd_log = {
 	    "  --from N   export: the first leaf index (default 0)\n"
 	    "  --to M     export: stop before leaf M, a tree size (default: "
 	    "the whole log)\n",
+	.flags = BC_CMD_READ_ONLY,
 	.exec = cmd_log,
 };

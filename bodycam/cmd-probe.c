@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,31 +43,39 @@ print_members(const char *prefix, const json_t *obj)
 	}
 }
 
-/* The first bytes of a regular file, for the content type. */
+/*
+ * Opens a regular file and reads its first bytes, for the content type;
+ * the metadata is then read from the same descriptor, as register's.
+ */
 static int
-read_head(const char *path, uint8_t *head, size_t *len, struct bc_err *err)
+open_head(const char *path, int *fd, uint8_t *head, size_t *len,
+    struct bc_err *err)
 {
 	struct stat sb;
 	ssize_t n;
-	int fd;
+	int r;
 
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
-		return bc_err_set(err, errno == ENOENT ? BC_ERR_NOT_FOUND :
-		    BC_ERR_IO, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return bc_err_set(err, BC_ERR_INVALID, "%s: not a regular "
-		    "file", path);
+	if ((r = bc_hash_open(path, fd, err)) != 0)
+		return r;
+	if (fstat(*fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		r = bc_err_set(err, BC_ERR_INVALID, "%s: not a regular file",
+		    path);
+		goto fail;
 	}
 	do
-		n = read(fd, head, BC_HASH_HEADSZ);
+		n = pread(*fd, head, BC_HASH_HEADSZ, 0);
 	while (n == -1 && errno == EINTR);
-	close(fd);
-	if (n < 0)
-		return bc_err_set(err, BC_ERR_IO, "%s: %s", path,
+	if (n < 0) {
+		r = bc_err_set(err, BC_ERR_IO, "%s: %s", path,
 		    strerror(errno));
+		goto fail;
+	}
 	*len = (size_t)n;
 	return 0;
+ fail:
+	close(*fd);
+	*fd = -1;
+	return r;
 }
 
 static int
@@ -85,7 +92,7 @@ cmd_probe(struct bc_ctx *ctx, int argc, char **argv)
 	char now[BC_TIME_MAX];
 	json_t *arr = NULL, *meta, *o, *w;
 	size_t j;
-	int c, i, r, st = 0;
+	int c, i, r, st = 0, fd;
 
 	memset(&mo, 0, sizeof(mo));
 	optind = 0;
@@ -106,10 +113,12 @@ cmd_probe(struct bc_ctx *ctx, int argc, char **argv)
 		bc_err_clear(&err);
 		meta = NULL;
 		/* the content type comes from the bytes, as register's */
-		r = read_head(argv[i], head, &headlen, &err);
-		if (r == 0)
-			r = bc_meta_extract(argv[i], bc_media_sniff(head,
+		if ((r = open_head(argv[i], &fd, head, &headlen,
+		    &err)) == 0) {
+			r = bc_meta_extract_fd(fd, bc_media_sniff(head,
 			    headlen), &mo, &meta, &err);
+			close(fd);
+		}
 		if (r != 0) {
 			bc_cli_error("%s", err.msg);
 			st = bc_exit_worst(st, bc_exit_status(r));

@@ -227,5 +227,6 @@ const struct bc_cmd bc_cmd_prove = {
 	.options =
 	    "  --checkpoint FILE   prove against this saved checkpoint "
 	    "(checked first)\n",
+	.flags = BC_CMD_READ_ONLY,
 	.exec = cmd_prove,
 };

@@ -1040,5 +1040,6 @@ const struct bc_cmd bc_cmd_report = {
 	    "(RFC 4180)\n"
 	    "  --out FILE     write to FILE, a new file, instead of stdout\n"
 	    "  (--json is refused: a report is HTML or CSV)\n",
+	.flags = BC_CMD_READ_ONLY,
 	.exec = cmd_report,
 };

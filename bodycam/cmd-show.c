@@ -181,5 +181,6 @@ const struct bc_cmd bc_cmd_show = {
 	    "its custody events.\n      ITEM is an id (BWC-000123) or 8+ hex "
 	    "digits of the file's SHA-256.",
 	.options = NULL,
+	.flags = BC_CMD_READ_ONLY,
 	.exec = cmd_show,
 };

@@ -189,8 +189,10 @@ cmd_token(struct bc_ctx *ctx, int argc, char **argv)
 		return token_create(ctx, argc - 1, argv + 1);
 	if (strcmp(argv[1], "revoke") == 0)
 		return token_revoke(ctx, argc - 1, argv + 1);
-	if (strcmp(argv[1], "list") == 0)
+	if (strcmp(argv[1], "list") == 0) {
+		ctx->read_only = 1;
 		return token_list(ctx, argc - 1, argv + 1);
+	}
 	return bc_cli_usage(ctx->cmd, "unknown token command '%s'", argv[1]);
 }
 

@@ -190,6 +190,7 @@ cmd_verify(struct bc_ctx *ctx, int argc, char **argv)
 		return bc_cli_usage(ctx->cmd, "--key and --actor go with "
 		    "--record");
 	if (rec) {
+		ctx->read_only = 0;	/* the verification is recorded */
 		if ((r = bc_key_load_private(keypath, &key, &err)) != 0)
 			return bc_cli_fail(r, &err);
 		if (actor == NULL) {
@@ -283,5 +284,6 @@ const struct bc_cmd bc_cmd_verify = {
 	    "(role auditor)\n"
 	    "  --actor WHO    with --record: who verified (default: the "
 	    "login name)\n",
+	.flags = BC_CMD_READ_ONLY,
 	.exec = cmd_verify,
 };

@@ -30,6 +30,7 @@ const struct bc_cmd *const bc_cmd_table[] = {
 	&bc_cmd_verify_bundle,
 	&bc_cmd_serve,
 	&bc_cmd_probe,
+	&bc_cmd_upgrade,
 	NULL
 };
 
@@ -98,7 +99,8 @@ bc_cli_open_catalog(struct bc_ctx *ctx)
 
 	if (ctx->cat != NULL)
 		return 0;
-	if ((r = bc_catalog_open(ctx->catalog_path, &ctx->cat, &err)) != 0) {
+	if ((r = bc_catalog_open_flags(ctx->catalog_path, ctx->read_only ?
+	    BC_CATALOG_READ_ONLY : 0, &ctx->cat, &err)) != 0) {
 		bc_cli_error("%s", err.msg[0] ? err.msg : bc_strerror(r));
 		return 3;
 	}
@@ -215,7 +217,7 @@ bc_cli_write_new(int fd, const char *path, const char *buf, size_t len,
 		e = errno;
 	if (e != 0) {
 		unlink(path);
-		return bc_err_set(err, BC_ERR_IO, "%s: %s", path, strerror(e));
+		return bc_err_errno(err, e, "%s", path);
 	}
 	return 0;
 }

@@ -862,12 +862,12 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 			return bc_err_set(err, BC_ERR_IO,
 			    "%s: cannot resolve path", req->file);
 		}
-		if ((r = bc_hash_file(abspath, &fh, req->progress,
-		    req->progress_arg, err)) != 0)
+		/* a derived file's metadata from the very bytes hashed */
+		if ((r = bc_register_read(abspath, req->progress,
+		    req->progress_arg, 0, now, &fh, a == BC_ACT_DERIVE ?
+		    &meta : NULL, err)) != 0)
 			return r;
 		fhp = &fh;
-		if (a == BC_ACT_DERIVE)
-			meta = bc_register_meta(abspath, &fh, 0, now);
 	}
 
 	if ((r = bc_catalog_begin(cat, err)) != 0) {

@@ -1,6 +1,7 @@
 /*
  * error.c - names and exit statuses for BC_ERR_* codes.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,12 +27,13 @@ bc_strerror(int code)
 	case BC_ERR_KEY_TYPE:		return "wrong key type";
 	case BC_ERR_CHANGED:		return "file changed while being read";
 	case BC_ERR_NOT_CATALOG:	return "not a bodycam catalog";
-	case BC_ERR_SCHEMA:		return "catalog schema is newer than this program";
+	case BC_ERR_SCHEMA:		return "catalog schema is not this program's (newer, or needs an upgrade)";
 	case BC_ERR_FLOAT:		return "non-integer number in a signed document";
 	case BC_ERR_TOO_LARGE:		return "input too large";
 	case BC_ERR_AMBIGUOUS:		return "ambiguous reference";
 	case BC_ERR_BUSY:		return "catalog is busy";
 	case BC_ERR_STALE:		return "the chain moved on";
+	case BC_ERR_FULL:		return "disk full";
 	}
 	return "unknown error";
 }
@@ -110,6 +112,24 @@ bc_err_wrap(struct bc_err *err, int code, const char *fmt, ...)
 	if (old[0] != '\0' && n < sizeof(err->msg))
 		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", old);
 	return code;
+}
+
+int
+bc_err_errno(struct bc_err *err, int e, const char *fmt, ...)
+{
+	int full = e == ENOSPC || e == EDQUOT;
+	size_t n;
+	va_list ap;
+
+	if (err != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+		n = strlen(err->msg);
+		snprintf(err->msg + n, sizeof(err->msg) - n, full ?
+		    ": disk full (%s)" : ": %s", strerror(e));
+	}
+	return full ? BC_ERR_FULL : BC_ERR_IO;
 }
 
 void

@@ -17,8 +17,8 @@
 
 #include "bodycam/hash.h"
 
-static int
-same_file(const struct stat *a, const struct stat *b)
+int
+bc_stat_same(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
 	    a->st_size == b->st_size &&
@@ -101,7 +101,7 @@ bc_hash_fd(int fd, const char *name, struct bc_file_hash *out,
 		r = bc_err_set(err, BC_ERR_IO, "%s: %s", name, strerror(errno));
 		goto out;
 	}
-	if (!same_file(&before, &after) ||
+	if (!bc_stat_same(&before, &after) ||
 	    done != (uint64_t)(after.st_size - start)) {
 		r = bc_err_set(err, BC_ERR_CHANGED,
 		    "%s: file changed while it was being hashed "
@@ -124,27 +124,38 @@ bc_hash_fd(int fd, const char *name, struct bc_file_hash *out,
 }
 
 int
-bc_hash_file(const char *path, struct bc_file_hash *out,
-    bc_progress_fn progress, void *arg, struct bc_err *err)
+bc_hash_open(const char *path, int *fd, struct bc_err *err)
 {
-	int fd, flags, r;
+	int flags, r;
 
-	memset(out, 0, sizeof(*out));
 	/* O_NONBLOCK: a FIFO must not hang us; bc_hash_fd refuses it */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd == -1) {
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (*fd == -1) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return bc_err_set(err, BC_ERR_NOT_FOUND,
 			    "%s: no such file", path);
 		return bc_err_set(err, BC_ERR_IO, "%s: %s", path,
 		    strerror(errno));
 	}
-	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) {
+	if ((flags = fcntl(*fd, F_GETFL)) == -1 ||
+	    fcntl(*fd, F_SETFL, flags & ~O_NONBLOCK) == -1) {
 		r = bc_err_set(err, BC_ERR_IO, "%s: %s", path, strerror(errno));
-		close(fd);
+		close(*fd);
+		*fd = -1;
 		return r;
 	}
+	return 0;
+}
+
+int
+bc_hash_file(const char *path, struct bc_file_hash *out,
+    bc_progress_fn progress, void *arg, struct bc_err *err)
+{
+	int fd, r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = bc_hash_open(path, &fd, err)) != 0)
+		return r;
 	r = bc_hash_fd(fd, path, out, progress, arg, err);
 	close(fd);
 	return r;

@@ -61,12 +61,19 @@ int bc_tlog_checkpoint_locked(struct bc_catalog *cat,
     struct bc_err *err);
 
 /*
- * The metadata of a file about to be registered (bc_meta_extract, with
- * the clock check against now), or NULL when even that failed (out of
- * memory): metadata never blocks a registration.
+ * Hashes the regular file at path (progress as bc_hash_file's) into *fh
+ * and, when meta is not NULL, reads its metadata into *meta from the same
+ * open descriptor (bc_meta_extract_fd, with the clock check against now):
+ * what is sealed is of the bytes hashed, whatever happens to the path.
+ * *meta is NULL when even that failed (out of memory): metadata never
+ * blocks a registration.  Returns 0, an error of bc_hash_file, or
+ * BC_ERR_CHANGED when the file changed (device, inode, size or times)
+ * between the first byte hashed and the last metadata read, or path no
+ * longer names it (the catalog records path as where the file is).
  */
-json_t *bc_register_meta(const char *abspath, const struct bc_file_hash *fh,
-    int verbose, const char *now);
+int bc_register_read(const char *path, bc_progress_fn progress, void *arg,
+    int verbose, const char *now, struct bc_file_hash *fh, json_t **meta,
+    struct bc_err *err);
 
 /*
  * One signed record (a manifest or an event) on its way through

@@ -101,6 +101,7 @@ main(int argc, char **argv)
 	}
 
 	ctx.cmd = cmd;
+	ctx.read_only = (cmd->flags & BC_CMD_READ_ONLY) != 0;
 	st = cmd->exec(&ctx, cargc, cargv);
  out:
 	if (ctx.json && ctx.out == NULL && st != 0)	/* still one document */

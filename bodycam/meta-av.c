@@ -3,14 +3,18 @@
  * libavformat: the container, its duration, streams and creation time,
  * and the camera's make, model, software, capture time and position.
  *
- * Footage arrives from outside, so the file is treated as hostile: the
- * file protocol only, a whitelist of demuxers, bounded probing and a
- * wall-clock deadline.  libav's own log never reaches the terminal unless
+ * Footage arrives from outside, so the file is treated as hostile: read
+ * from the caller's descriptor through our own I/O callbacks (no protocol
+ * at all), a whitelist of demuxers, bounded probing and a wall-clock
+ * deadline.  libav's own log never reaches the terminal unless
  * asked for; its error messages become warnings instead, since "moov atom
  * not found" is worth sealing with the hash.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -19,7 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -44,6 +48,7 @@
 #define AV_DEADLINE_US	INT64_C(10000000)	/* the whole file */
 #define AV_LOG_KEPT	3			/* libav errors kept */
 #define AV_EXIF_SCAN	65536	/* APP1 comes before the image data */
+#define AV_IOBUFSZ	32768	/* bytes of one read through pb */
 
 /*
  * The log callback is process-wide in libav, so it is installed once and
@@ -510,21 +515,103 @@ warn_open(json_t *warnings, int r)
 		bc_meta_warn(warnings, "container unreadable: %s", buf);
 }
 
+/*
+ * The file, read through our own AVIOContext with pread on the caller's
+ * descriptor: libavformat opens nothing by name, so what it describes is
+ * the file the caller hashed, even if its path now names another.
+ */
+struct av_fd {
+	int		 fd;
+	int64_t		 pos;
+	int64_t		 size;
+	const int64_t	*deadline;
+};
+
+static int
+av_fd_read(void *opaque, uint8_t *buf, int n)
+{
+	struct av_fd *f = opaque;
+	ssize_t got;
+
+	if (av_gettime_relative() > *f->deadline)
+		return AVERROR_EXIT;
+	do
+		got = pread(f->fd, buf, (size_t)n, (off_t)f->pos);
+	while (got == -1 && errno == EINTR);
+	if (got < 0)
+		return AVERROR(errno);
+	if (got == 0)
+		return AVERROR_EOF;
+	f->pos += got;
+	return (int)got;
+}
+
+static int64_t
+av_fd_seek(void *opaque, int64_t off, int whence)
+{
+	struct av_fd *f = opaque;
+	int64_t to;
+
+	switch (whence & ~AVSEEK_FORCE) {
+	case AVSEEK_SIZE:
+		return f->size;
+	case SEEK_SET:
+		to = off;
+		break;
+	case SEEK_CUR:
+		if (off > INT64_MAX - f->pos)
+			return AVERROR(EINVAL);
+		to = f->pos + off;
+		break;
+	case SEEK_END:
+		if (off > INT64_MAX - f->size)
+			return AVERROR(EINVAL);
+		to = f->size + off;
+		break;
+	default:
+		return AVERROR(EINVAL);
+	}
+	if (to < 0)
+		return AVERROR(EINVAL);
+	f->pos = to;
+	return to;
+}
+
 void
 bc_meta_av_file(const char *path, int verbose, json_t *media,
     json_t *capture, json_t *warnings)
 {
+	int fd;
+
+	/* O_NONBLOCK: a FIFO or a device must not block the open */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1) {
+		bc_meta_warn(warnings, "container not read: %s",
+		    strerror(errno));
+		return;
+	}
+	bc_meta_av_fd(fd, verbose, media, capture, warnings);
+	close(fd);
+}
+
+void
+bc_meta_av_fd(int fd, int verbose, json_t *media, json_t *capture,
+    json_t *warnings)
+{
 	AVFormatContext *fc = NULL;
+	AVIOContext *pb = NULL;
 	AVDictionary *opts = NULL;
 	json_t *avlog = NULL;
 	struct stat sb;
-	char *url = NULL, buf[AV_ERROR_MAX_STRING_SIZE];
+	struct av_fd f;
+	unsigned char *iobuf = NULL;
+	char buf[AV_ERROR_MAX_STRING_SIZE];
 	int64_t deadline;
-	size_t len, i;
+	size_t i;
 	int r;
 
 	/* a FIFO or a device would block or never end */
-	if (stat(path, &sb) == -1) {
+	if (fstat(fd, &sb) == -1) {
 		bc_meta_warn(warnings, "container not read: %s",
 		    strerror(errno));
 		return;
@@ -540,10 +627,21 @@ bc_meta_av_file(const char *path, int verbose, json_t *media,
 	log_warnings = avlog = json_array();
 	log_kept = 0;
 
-	/* "file:" so that a colon in the name never selects a protocol */
-	len = strlen(path) + sizeof("file:");
-	if ((url = malloc(len)) == NULL || (fc = avformat_alloc_context()) ==
-	    NULL || av_dict_set(&opts, "protocol_whitelist", "file", 0) < 0 ||
+	deadline = av_gettime_relative() + AV_DEADLINE_US;
+	f.fd = fd;
+	f.pos = 0;
+	f.size = (int64_t)sb.st_size;
+	f.deadline = &deadline;
+	/*
+	 * No protocol at all: the demuxers only read through pb, and one
+	 * that would open another file by name (a mov reference) is told no.
+	 */
+	if ((iobuf = av_malloc(AV_IOBUFSZ)) != NULL && (pb =
+	    avio_alloc_context(iobuf, AV_IOBUFSZ, 0, &f, av_fd_read, NULL,
+	    av_fd_seek)) != NULL)
+		iobuf = NULL;		/* pb's now */
+	if (pb == NULL || (fc = avformat_alloc_context()) == NULL ||
+	    av_dict_set(&opts, "protocol_whitelist", "none", 0) < 0 ||
 	    av_dict_set(&opts, "format_whitelist", AV_FORMATS, 0) < 0 ||
 	    av_dict_set(&opts, "probesize", AV_PROBESIZE, 0) < 0 ||
 	    av_dict_set(&opts, "analyzeduration", AV_ANALYZE, 0) < 0 ||
@@ -553,13 +651,13 @@ bc_meta_av_file(const char *path, int verbose, json_t *media,
 		bc_meta_warn(warnings, "out of memory: container not read");
 		goto out;
 	}
-	snprintf(url, len, "file:%s", path);
-	deadline = av_gettime_relative() + AV_DEADLINE_US;
+	fc->pb = pb;
+	fc->flags |= AVFMT_FLAG_CUSTOM_IO;
 	fc->interrupt_callback.callback = deadline_cb;
 	fc->interrupt_callback.opaque = &deadline;
 
 	/* frees fc on failure */
-	if ((r = avformat_open_input(&fc, url, NULL, &opts)) < 0) {
+	if ((r = avformat_open_input(&fc, NULL, NULL, &opts)) < 0) {
 		warn_open(warnings, r);
 		goto out;
 	}
@@ -581,6 +679,9 @@ bc_meta_av_file(const char *path, int verbose, json_t *media,
 		    json_array_get(avlog, i)));
 	json_decref(avlog);
 	avformat_close_input(&fc);	/* opened or only allocated */
+	if (pb != NULL)
+		av_freep(&pb->buffer);	/* custom I/O: ours to free */
+	avio_context_free(&pb);
+	av_free(iobuf);
 	av_dict_free(&opts);
-	free(url);
 }

@@ -801,19 +801,32 @@ void
 bc_meta_exif_file(const char *path, json_t *media, json_t *capture,
     json_t *warnings)
 {
+	locale_t loc, old;
+	int fd;
+
+	loc = c_locale_enter(&old);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK)) == -1)
+		bc_meta_warn(warnings, "cannot open the file for EXIF: %s",
+		    strerror(errno));
+	else {
+		bc_meta_exif_fd(fd, media, capture, warnings);
+		close(fd);
+	}
+	c_locale_leave(loc, old);
+}
+
+/* Reads with pread only: the caller's offset is left alone. */
+void
+bc_meta_exif_fd(int fd, json_t *media, json_t *capture, json_t *warnings)
+{
 	unsigned char head[8], *buf = NULL;
 	locale_t loc, old;
 	struct stat st;
 	ssize_t got;
 	size_t want;
-	int fd;
 
 	loc = c_locale_enter(&old);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		bc_meta_warn(warnings, "cannot open the file for EXIF: %s",
-		    strerror(errno));
-		goto out;
-	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		bc_meta_warn(warnings, "not a regular file: no EXIF read");
 		goto out;
@@ -855,8 +868,6 @@ bc_meta_exif_file(const char *path, json_t *media, json_t *capture,
 		bc_meta_warn(warnings, "neither JPEG nor TIFF: no EXIF read");
  out:
 	free(buf);
-	if (fd != -1)
-		close(fd);
 	c_locale_leave(loc, old);
 }
 

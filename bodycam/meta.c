@@ -207,8 +207,9 @@ clock_check(json_t *capture, json_t *media, json_t *warnings,
 		    "the registration time %s", what, taken, now);
 }
 
-int
-bc_meta_extract(const char *path, const char *mime,
+/* From fd when it is not -1, else from path. */
+static int
+extract(int fd, const char *path, const char *mime,
     const struct bc_meta_opts *opts, json_t **out, struct bc_err *err)
 {
 	static const struct bc_meta_opts defaults;
@@ -236,11 +237,19 @@ bc_meta_extract(const char *path, const char *mime,
 	if (mime == NULL)
 		bc_meta_warn(warnings, "content type unknown: no metadata read");
 	else if (strcmp(mime, "image/jpeg") == 0 ||
-	    strcmp(mime, "image/tiff") == 0)
-		bc_meta_exif_file(path, media, capture, warnings);
-	else if (strncmp(mime, "video/", 6) == 0)
-		bc_meta_av_file(path, opts->verbose, media, capture, warnings);
-	else
+	    strcmp(mime, "image/tiff") == 0) {
+		if (fd != -1)
+			bc_meta_exif_fd(fd, media, capture, warnings);
+		else
+			bc_meta_exif_file(path, media, capture, warnings);
+	} else if (strncmp(mime, "video/", 6) == 0) {
+		if (fd != -1)
+			bc_meta_av_fd(fd, opts->verbose, media, capture,
+			    warnings);
+		else
+			bc_meta_av_file(path, opts->verbose, media, capture,
+			    warnings);
+	} else
 		bc_meta_warn(warnings, "no metadata reader for %s", mime);
 	clock_check(capture, media, warnings, opts->now);
 	json_decref(media);
@@ -248,4 +257,22 @@ bc_meta_extract(const char *path, const char *mime,
 	json_decref(warnings);
 	*out = o;
 	return 0;
+}
+
+int
+bc_meta_extract(const char *path, const char *mime,
+    const struct bc_meta_opts *opts, json_t **out, struct bc_err *err)
+{
+	return extract(-1, path, mime, opts, out, err);
+}
+
+int
+bc_meta_extract_fd(int fd, const char *mime,
+    const struct bc_meta_opts *opts, json_t **out, struct bc_err *err)
+{
+	if (fd < 0) {
+		*out = NULL;
+		return bc_err_set(err, BC_ERR_INVALID, "no file to read");
+	}
+	return extract(fd, NULL, mime, opts, out, err);
 }

@@ -6,10 +6,14 @@
  * its signature and the genesis event are then made and stored under one
  * BEGIN IMMEDIATE, so that concurrent registrations never collide.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "bodycam/keys.h"
@@ -54,20 +58,64 @@ signer_allowed(struct bc_catalog *cat, const struct bc_key *key,
 	return bc_signer_allowed(cat, key, BC_ROLE_INGEST, "register", err);
 }
 
-json_t *
-bc_register_meta(const char *abspath, const struct bc_file_hash *fh,
-    int verbose, const char *now)
+int
+bc_register_read(const char *path, bc_progress_fn progress, void *arg,
+    int verbose, const char *now, struct bc_file_hash *fh, json_t **meta,
+    struct bc_err *err)
 {
 	struct bc_meta_opts mo;
-	json_t *meta = NULL;
+	struct stat before, after, named;
+	int fd = -1, r;
 
-	memset(&mo, 0, sizeof(mo));
-	mo.verbose = verbose;
-	mo.now = now;
-	if (bc_meta_extract(abspath, bc_media_sniff(fh->head, fh->headlen),
-	    &mo, &meta, NULL) != 0)
-		return NULL;
-	return meta;
+	if (meta != NULL)
+		*meta = NULL;
+	if ((r = bc_hash_open(path, &fd, err)) != 0)
+		return r;
+	if (fstat(fd, &before) == -1) {
+		r = bc_err_set(err, BC_ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if ((r = bc_hash_fd(fd, path, fh, progress, arg, err)) != 0)
+		goto out;
+	if (meta != NULL) {
+		memset(&mo, 0, sizeof(mo));
+		mo.verbose = verbose;
+		mo.now = now;
+		/* metadata never blocks a registration: NULL is "none" */
+		if (bc_meta_extract_fd(fd, bc_media_sniff(fh->head,
+		    fh->headlen), &mo, meta, NULL) != 0)
+			*meta = NULL;
+	}
+	/*
+	 * The same file, unchanged, from the first byte hashed to the last
+	 * metadata read; and the path still names it, since the catalog
+	 * records that path as where the file is.
+	 */
+	if (fstat(fd, &after) == -1) {
+		r = bc_err_set(err, BC_ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!bc_stat_same(&before, &after)) {
+		r = bc_err_set(err, BC_ERR_CHANGED, "%s: file changed while it "
+		    "was being registered (size, time or inode differ); "
+		    "refusing it", path);
+		goto out;
+	}
+	if (stat(path, &named) == -1 || named.st_dev != before.st_dev ||
+	    named.st_ino != before.st_ino) {
+		r = bc_err_set(err, BC_ERR_CHANGED, "%s: the path was replaced "
+		    "while the file was being registered (it no longer names "
+		    "the file hashed); refusing it", path);
+		goto out;
+	}
+	r = 0;
+ out:
+	if (r != 0 && meta != NULL) {
+		json_decref(*meta);
+		*meta = NULL;
+	}
+	close(fd);
+	return r;
 }
 
 int
@@ -326,10 +374,10 @@ bc_register(struct bc_catalog *cat, const struct bc_key *key,
 		return bc_err_set(err, BC_ERR_IO, "%s: cannot resolve path",
 		    path);
 	}
-	if ((r = bc_hash_file(abspath, &fh, opts->progress,
-	    opts->progress_arg, err)) != 0)
+	/* hashing, metadata and sidecar are read outside the write lock */
+	if ((r = bc_register_read(abspath, opts->progress, opts->progress_arg,
+	    opts->verbose, now, &fh, &meta, err)) != 0)
 		return r;
-	/* metadata and sidecar are read outside the write lock too */
 	if (opts->sidecar != NULL) {
 		if ((swarn = json_array()) == NULL)
 			return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
@@ -338,8 +386,7 @@ bc_register(struct bc_catalog *cat, const struct bc_key *key,
 		    (r = bc_operator_fields_check(&o.op, err)) != 0)
 			goto out;
 	}
-	if ((meta = bc_register_meta(abspath, &fh, opts->verbose,
-	    now)) != NULL && swarn != NULL)
+	if (meta != NULL && swarn != NULL)
 		json_array_extend(json_object_get(meta, "warnings"), swarn);
 
 	if ((r = bc_catalog_begin(cat, err)) != 0)

@@ -327,8 +327,7 @@ put_file(struct bundle *b, const char *rel, const void *data, size_t len,
 	if (close(fd) == -1 && e == 0)
 		e = errno;
 	if (e != 0)
-		return bc_err_set(b->err, BC_ERR_IO, "%s: %s", path,
-		    strerror(e));
+		return bc_err_errno(b->err, e, "%s", path);
 	if (!sum)
 		return 0;
 	if (bc_sha256(data, len, h) != 0)
@@ -476,8 +475,7 @@ copy_media(struct bundle *b, const char *src, const char *rel,
 					w = 0;
 					continue;
 				}
-				r = bc_err_set(b->err, BC_ERR_IO, "%s: %s",
-				    path, strerror(errno));
+				r = bc_err_errno(b->err, errno, "%s", path);
 				break;
 			}
 		}
@@ -487,8 +485,7 @@ copy_media(struct bundle *b, const char *src, const char *rel,
 	close(in);
 	free(buf);
 	if (r == 0 && fsync(out) == -1)
-		r = bc_err_set(b->err, BC_ERR_IO, "%s: %s", path,
-		    strerror(errno));
+		r = bc_err_errno(b->err, errno, "%s", path);
 	if (close(out) == -1 && r == 0)
 		r = bc_err_set(b->err, BC_ERR_IO, "%s: %s", path,
 		    strerror(errno));

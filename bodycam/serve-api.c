@@ -390,14 +390,14 @@ h_items_post(struct bc_req *q)
 	if (storage_path(q, jstr(doc, "path"), abspath) != 0)
 		goto out;
 	/* hashing and metadata outside the writer: they may take long */
-	if ((r = bc_hash_file(abspath, &fh, NULL, NULL, &err)) != 0) {
+	bc_time_now(now);
+	if ((r = bc_register_read(abspath, NULL, NULL, 0, now, &fh, &j.meta,
+	    &err)) != 0) {
 		bc_resp_bc(q, r, &err);
 		goto out;
 	}
-	bc_time_now(now);
 	j.abspath = abspath;
 	j.fh = &fh;
-	j.meta = bc_register_meta(abspath, &fh, 0, now);
 	r = bc_writer_run(s->w, reg_job, &j, &err);
 	json_decref(j.meta);
 	if (r == BC_ERR_EXISTS) {

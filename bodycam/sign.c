@@ -147,8 +147,8 @@ write_new_file(const char *path, BIO *mem, mode_t mode, struct bc_err *err)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			r = bc_err_set(err, BC_ERR_IO, "%s: write: %s", path,
-			    strerror(errno));
+			r = bc_err_errno(err, n == 0 ? EIO : errno,
+			    "%s: write", path);
 			goto fail;
 		}
 		off += (size_t)n;

@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <grp.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -477,6 +480,197 @@ START_TEST(test_transaction_rules)
 }
 END_TEST
 
+/* --- read-only ---------------------------------------------------------- */
+
+static int
+count_items_of(struct bc_catalog *c)
+{
+	int64_t items = -1, events = -1;
+
+	if (bc_catalog_count(c, &items, &events, NULL) != 0)
+		return -1;
+	return (int)items;
+}
+
+/*
+ * Opens path read-only and checks what a reader may do: read the item,
+ * never begin a write.  Returns 0 or a small number saying what failed,
+ * for a child's exit status.
+ */
+static int
+read_only_use(const char *path)
+{
+	struct bc_catalog *c = NULL;
+	struct bc_err err = { "" };
+	int r;
+
+	if ((r = bc_catalog_open_flags(path, BC_CATALOG_READ_ONLY, &c,
+	    &err)) != 0) {
+		fprintf(stderr, "read-only open: %s: %s\n", bc_strerror(r),
+		    err.msg);
+		return 10;
+	}
+	if (!bc_catalog_read_only(c))
+		r = 11;
+	else if (count_items_of(c) != 1)
+		r = 12;
+	else if (bc_catalog_begin(c, &err) != BC_ERR_INTERNAL ||
+	    !tu_contains(err.msg, "read-only"))
+		r = 13;
+	bc_catalog_close(c);
+	return r;
+}
+
+/* A copy of the catalog with one item, closed, its file mode 0444. */
+static void
+read_only_copy(const char *to)
+{
+	struct bc_register_result res;
+
+	register_file("a.mp4", "first", NULL, &res);
+	bc_catalog_close(cat);
+	cat = NULL;
+	ck_assert_int_eq(tu_copy_file(catpath, to), 0);
+	ck_assert_int_eq(chmod(to, 0444), 0);
+}
+
+/* A 0444 copy in a directory we may write: read, never written. */
+START_TEST(test_read_only_file)
+{
+	const char *copy = tu_path("copy.db");
+	char *before, *after;
+	size_t blen, alen;
+
+	read_only_copy(copy);
+	ck_assert_ptr_nonnull(before = tu_read_file(copy, &blen));
+	ck_assert_int_eq(read_only_use(copy), 0);
+	ck_assert_ptr_nonnull(after = tu_read_file(copy, &alen));
+	ck_assert(blen == alen && memcmp(before, after, blen) == 0);
+	free(before);
+	free(after);
+}
+END_TEST
+
+/*
+ * A copy in a directory that cannot be written, with no -wal or -shm
+ * file: SQLite cannot make the WAL's shared memory there.  Root may write
+ * anywhere, so as root the reader runs as nobody.
+ */
+START_TEST(test_read_only_dir)
+{
+	char dir[4096], copy[4200], side[4300];
+	const char *tmp = getenv("TMPDIR");
+	pid_t pid;
+	int status = -1;
+
+	snprintf(dir, sizeof(dir), "%s/bc-ro.XXXXXX", tmp != NULL &&
+	    *tmp != '\0' ? tmp : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(copy, sizeof(copy), "%s/catalog.db", dir);
+	read_only_copy(copy);
+	ck_assert_int_eq(chmod(dir, 0555), 0);
+	ck_assert_int_ne(pid = fork(), -1);
+	if (pid == 0) {
+		if (geteuid() == 0 && (setgroups(0, NULL) != 0 ||
+		    setgid(65534) != 0 || setuid(65534) != 0))
+			_exit(20);
+		if (access(copy, R_OK) != 0)
+			_exit(22);	/* $TMPDIR is closed to nobody */
+		if (access(dir, W_OK) == 0)
+			_exit(21);	/* no way to make it read-only */
+		_exit(read_only_use(copy));
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	chmod(dir, 0755);
+	snprintf(side, sizeof(side), "%s-shm", copy);
+	ck_assert_int_eq(access(side, F_OK), -1);
+	unlink(copy);
+	rmdir(dir);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 22) {
+		fprintf(stderr, "test_read_only_dir: skipped: nobody cannot "
+		    "reach %s\n", dir);
+		return;
+	}
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the reader failed: status %d", status);
+}
+END_TEST
+
+/* Read-only never upgrades: it says a writer must. */
+START_TEST(test_read_only_old_schema)
+{
+	struct bc_catalog *c2 = NULL;
+	struct bc_err err = { "" };
+	const char *copy = tu_path("v3.db");
+
+	ck_assert_int_eq(tu_copy_file(tu_data_path("catalogs/v3.db"), copy),
+	    0);
+	ck_assert_int_eq(bc_catalog_open_flags(copy, BC_CATALOG_READ_ONLY,
+	    &c2, &err), BC_ERR_SCHEMA);
+	ck_assert_ptr_null(c2);
+	ck_assert_msg(tu_contains(err.msg, "needs an upgrade"), "%s",
+	    err.msg);
+	ck_assert_int_eq(bc_exit_status(BC_ERR_SCHEMA), 3);
+	ck_assert_int_eq(tu_sql_int(copy, "PRAGMA user_version"), 3);
+	/* a writer upgrades it */
+	ck_assert_int_eq(bc_catalog_open(copy, &c2, &err), 0);
+	bc_catalog_close(c2);
+	ck_assert_int_eq(tu_sql_int(copy, "PRAGMA user_version"),
+	    BC_CATALOG_SCHEMA);
+}
+END_TEST
+
+/*
+ * A full disk is named as such.  Every connection this process opens
+ * from now on may not grow its database (PRAGMA max_page_count, set by an
+ * automatic extension): what SQLite says when the disk is full.
+ */
+static int
+no_growth(sqlite3 *db, char **msg, const void *api)
+{
+	sqlite3_exec(db, "PRAGMA max_page_count = 1", NULL, NULL, NULL);
+	return SQLITE_OK;
+}
+
+START_TEST(test_disk_full)
+{
+	struct bc_register_opts opts;
+	struct bc_register_result res;
+	struct bc_err err = { "" };
+	char name[32], content[64];
+	int i, r = 0;
+
+	bc_catalog_close(cat);
+	cat = NULL;
+	ck_assert_int_eq(sqlite3_auto_extension((void (*)(void))no_growth),
+	    SQLITE_OK);
+	ck_assert_int_eq(bc_catalog_open(catpath, &cat, &err), 0);
+	memset(&opts, 0, sizeof(opts));
+	opts.actor = "tester";
+	opts.op.officer = "O-9";
+	for (i = 0; i < 200 && r == 0; i++) {
+		snprintf(name, sizeof(name), "f%d.mp4", i);
+		snprintf(content, sizeof(content), "content %d", i);
+		ck_assert_int_eq(tu_write_str(tu_path(name), content), 0);
+		r = bc_register(cat, key, tu_path(name), &opts, &res, &err);
+	}
+	sqlite3_reset_auto_extension();
+	ck_assert_msg(r != 0, "200 registrations and the catalog never grew");
+	ck_assert_msg(strcmp(bc_strerror(r), "disk full") == 0 &&
+	    tu_contains(err.msg, "disk full"), "%s: %s", bc_strerror(r),
+	    err.msg);
+	ck_assert_int_eq(bc_exit_status(r), 3);
+
+	/* and a file write that finds no space says the same */
+	ck_assert_int_eq(bc_err_errno(&err, ENOSPC, "%s", "out.txt"),
+	    BC_ERR_FULL);
+	ck_assert_msg(tu_contains(err.msg, "out.txt: disk full"), "%s",
+	    err.msg);
+	ck_assert_int_eq(bc_err_errno(&err, EACCES, "out.txt"), BC_ERR_IO);
+	ck_assert(!tu_contains(err.msg, "disk full"));
+}
+END_TEST
+
 /* --- items -------------------------------------------------------------- */
 
 START_TEST(test_register_and_find)
@@ -807,6 +1001,103 @@ START_TEST(test_register_refusals)
 }
 END_TEST
 
+/*
+ * A path swapped while its file is hashed: dir "d" is renamed away and
+ * dir "e", holding another file of the same name, takes its place after
+ * the first read.  The file hashed is never touched (its inode, size and
+ * times stay), so only reading the metadata from the descriptor hashed,
+ * or noticing that the path names another file, keeps the other file's
+ * camera, time and place from being sealed with this one's hash.
+ */
+struct swap {
+	int	done;
+	int	calls;
+};
+
+static void
+swap_dirs(void *arg, uint64_t done, uint64_t total)
+{
+	struct swap *sw = arg;
+	char d[4096], old[4096];
+
+	sw->calls++;
+	if (sw->done)
+		return;
+	snprintf(d, sizeof(d), "%s", tu_path("d"));
+	snprintf(old, sizeof(old), "%s", tu_path("d-old"));
+	ck_assert_int_eq(rename(d, old), 0);
+	ck_assert_int_eq(rename(tu_path("e"), d), 0);
+	sw->done = 1;
+}
+
+static void
+swap_check(const char *hashed, const char *other, const char *member)
+{
+	struct bc_register_opts opts;
+	struct bc_register_result res;
+	struct bc_file_hash fh;
+	struct bc_item *it = NULL;
+	struct bc_err err = { "" };
+	struct swap sw = { 0, 0 };
+	json_t *m, *want = NULL;
+	char hex[BC_SHA256_HEX];
+	const char *got;
+	int r;
+
+	ck_assert_int_eq(mkdir(tu_path("d"), 0755), 0);
+	ck_assert_int_eq(mkdir(tu_path("e"), 0755), 0);
+	ck_assert_int_eq(tu_copy_file(tu_data_path(hashed),
+	    tu_path("d/clip")), 0);
+	ck_assert_int_eq(tu_copy_file(tu_data_path(other), tu_path("e/clip")),
+	    0);
+	ck_assert_int_eq(bc_hash_file(tu_path("d/clip"), &fh, NULL, NULL,
+	    NULL), 0);
+	bc_hex(fh.sha256, sizeof(fh.sha256), hex);
+	ck_assert_int_eq(bc_meta_extract(tu_path("d/clip"), bc_media_sniff(
+	    fh.head, fh.headlen), NULL, &want, NULL), 0);
+
+	memset(&opts, 0, sizeof(opts));
+	opts.actor = "tester";
+	opts.progress = swap_dirs;
+	opts.progress_arg = &sw;
+	r = bc_register(cat, key, tu_path("d/clip"), &opts, &res, &err);
+	ck_assert_msg(sw.done, "%s: the progress callback was never called",
+	    hashed);
+	if (r != 0) {
+		/* refusing is fine, as long as nothing was sealed */
+		ck_assert_msg(r == BC_ERR_CHANGED, "%s: %s: %s", hashed,
+		    bc_strerror(r), err.msg);
+		ck_assert(tu_contains(err.msg, "refusing"));
+		ck_assert_int_eq(item_count(), 0);
+		json_decref(want);
+		return;
+	}
+	ck_assert_str_eq(res.sha256, hex);
+	ck_assert_int_eq(bc_catalog_find_item(cat, res.id, &it, &err), 0);
+	ck_assert_ptr_nonnull(m = json_loadb(it->manifest, it->manifest_len,
+	    0, NULL));
+	ck_assert_str_eq(bc_doc_str(m, "file.sha256"), hex);
+	got = bc_doc_str(m, member);
+	ck_assert_msg(got != NULL && bc_doc_str(want, member) != NULL &&
+	    strcmp(got, bc_doc_str(want, member)) == 0, "%s: sealed %s is "
+	    "'%s', the file hashed has '%s'", hashed, member, got ? got :
+	    "(none)", bc_doc_str(want, member));
+	json_decref(m);
+	json_decref(want);
+	bc_item_free(it);
+}
+
+START_TEST(test_register_path_swapped)
+{
+	/* libexif (a still), then libavformat (a video) */
+	swap_check("stills/Canon.jpg", "stills/GoPro.jpg", "capture.make");
+	tu_rm_rf(tu_path("d"));
+	tu_rm_rf(tu_path("d-old"));
+	swap_check("video/with-gps.mp4", "video/RIFF.avi",
+	    "media.container");
+}
+END_TEST
+
 struct collect {
 	char	ids[256];
 	int	stop_after;	/* 0: never */
@@ -917,6 +1208,15 @@ catalog_suite(void)
 	tcase_add_test(tc, test_migrate_from_zero);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("read-only");
+	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_read_only_file);
+	tcase_add_test(tc, test_read_only_dir);
+	tcase_add_test(tc, test_read_only_old_schema);
+	tcase_add_test(tc, test_disk_full);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("append-only");
 	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -944,6 +1244,7 @@ catalog_suite(void)
 	tcase_add_test(tc, test_add_item_constraints);
 	tcase_add_test(tc, test_duplicate_registration);
 	tcase_add_test(tc, test_register_refusals);
+	tcase_add_test(tc, test_register_path_swapped);
 	tcase_add_test(tc, test_list_filters);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1026,6 +1026,45 @@ START_TEST(test_not_a_file)
 }
 END_TEST
 
+/*
+ * From a descriptor: the file opened, not whatever its path names by the
+ * time libavformat reads (register hashes and reads through one
+ * descriptor); the descriptor's offset is left where it was.
+ */
+START_TEST(test_from_fd)
+{
+	struct meta m;
+	json_t *all = NULL;
+	int fd;
+
+	fd = tu_open_replaced("video/with-gps.mp4", "video/RIFF.avi", "clip");
+	ck_assert_int_eq(lseek(fd, 100, SEEK_SET), 100);
+
+	ck_assert_ptr_nonnull(m.media = json_object());
+	ck_assert_ptr_nonnull(m.capture = json_object());
+	ck_assert_ptr_nonnull(m.warnings = json_array());
+	bc_meta_av_fd(fd, 0, m.media, m.capture, m.warnings);
+	ck_assert_msg(strncmp(json_string_value(json_object_get(m.media,
+	    "container")), "mov", 3) == 0, "%s", warnings_str(&m));
+	ck_assert_ptr_nonnull(json_object_get(m.capture, "gps"));
+	meta_free(&m);
+
+	ck_assert_int_eq(bc_meta_extract_fd(fd, "video/mp4", NULL, &all,
+	    NULL), 0);
+	ck_assert_ptr_nonnull(json_object_get(json_object_get(all,
+	    "capture"), "gps"));
+	json_decref(all);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), 100);
+	close(fd);
+
+	/* the path itself now names the AVI file */
+	meta_read(tu_path("clip"), &m);
+	ck_assert_str_eq(json_string_value(json_object_get(m.media,
+	    "container")), "avi");
+	meta_free(&m);
+}
+END_TEST
+
 /* A well-formed WAV: a demuxer libav has, but not one on the list. */
 START_TEST(test_not_whitelisted)
 {
@@ -1314,6 +1353,7 @@ meta_av_suite(void)
 	tcase_add_test(tc, test_cover_exif);
 	tcase_add_test(tc, test_path_not_url);
 	tcase_add_test(tc, test_not_a_file);
+	tcase_add_test(tc, test_from_fd);
 	tcase_add_test(tc, test_not_whitelisted);
 	tcase_add_test(tc, test_stream_cap);
 	suite_add_tcase(s, tc);

@@ -907,6 +907,37 @@ START_TEST(test_bitflips)
 }
 END_TEST
 
+/*
+ * From a descriptor: the file opened, even after another took its name
+ * (register reads the metadata of the descriptor it hashed).
+ */
+START_TEST(test_from_fd)
+{
+	struct res r;
+	json_t *all = NULL;
+	int fd;
+
+	fd = tu_open_replaced("stills/Canon.jpg", "stills/GoPro.jpg", "a.jpg");
+
+	res_new(&r);
+	bc_meta_exif_fd(fd, r.media, r.capture, r.warnings);
+	check_shape(&r);
+	ck_assert_str_eq(str(r.capture, "make"), "Canon");
+	res_free(&r);
+	ck_assert_int_eq(bc_meta_extract_fd(fd, "image/jpeg", NULL, &all,
+	    NULL), 0);
+	ck_assert_str_eq(str(json_object_get(all, "capture"), "make"),
+	    "Canon");
+	json_decref(all);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), 0);
+	close(fd);
+
+	run_file(tu_path("a.jpg"), &r);
+	ck_assert_str_eq(str(r.capture, "make"), "GoPro");
+	res_free(&r);
+}
+END_TEST
+
 START_TEST(test_unreadable)
 {
 	char target[PATH_MAX];
@@ -1653,6 +1684,7 @@ meta_exif_suite(void)
 	tcase_add_test(tc, test_truncations);
 	tcase_add_test(tc, test_bitflips);
 	tcase_add_test(tc, test_unreadable);
+	tcase_add_test(tc, test_from_fd);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("gps");

@@ -171,6 +171,35 @@ tu_write_str(const char *path, const char *s)
 }
 
 int
+tu_copy_file(const char *from, const char *to)
+{
+	char *buf;
+	size_t len;
+	int r;
+
+	if ((buf = tu_read_file(from, &len)) == NULL)
+		return -1;
+	r = tu_write_file(to, buf, len);
+	free(buf);
+	return r;
+}
+
+int
+tu_open_replaced(const char *first, const char *then, const char *name)
+{
+	char path[4096], other[4200];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s", tu_path(name));
+	snprintf(other, sizeof(other), "%s.then", path);
+	ck_assert_int_eq(tu_copy_file(tu_data_path(first), path), 0);
+	ck_assert_int_eq(tu_copy_file(tu_data_path(then), other), 0);
+	ck_assert_int_ne(fd = open(path, O_RDONLY | O_CLOEXEC), -1);
+	ck_assert_int_eq(rename(other, path), 0);
+	return fd;
+}
+
+int
 tu_append_file(const char *path, const void *buf, size_t len)
 {
 	return write_flags(path, buf, len, O_APPEND);

@@ -52,6 +52,17 @@ int tu_write_file(const char *path, const void *buf, size_t len);
 /* Same, with the string s (no NUL written). */
 int tu_write_str(const char *path, const char *s);
 
+/* Copies the file from to a new or truncated file to; 0 or -1. */
+int tu_copy_file(const char *from, const char *to);
+
+/*
+ * Copies the test data file first to tu_path(name) and opens it, then
+ * puts a copy of the test data file then in its place (rename): returns
+ * the descriptor of the first, whose path now names another file.  Fails
+ * the test when any of that fails.
+ */
+int tu_open_replaced(const char *first, const char *then, const char *name);
+
 /* Appends len bytes of buf to path; 0 or -1. */
 int tu_append_file(const char *path, const void *buf, size_t len);
 

@@ -98,6 +98,25 @@ int bc_catalog_create(const char *path, const struct bc_key *admin,
 int bc_catalog_open(const char *path, struct bc_catalog **out,
     struct bc_err *err);
 
+#define BC_CATALOG_READ_ONLY	0x01	/* never write, never upgrade */
+
+/*
+ * bc_catalog_open with flags.  BC_CATALOG_READ_ONLY opens the database
+ * read-only (SQLITE_OPEN_READONLY): nothing is written, no migration, no
+ * journal mode or other setting stored, so that a copy the user may only
+ * read, or a read-only mount, can be listed, shown, verified and audited.
+ * Where the WAL's -shm file cannot be made (a directory that cannot be
+ * written) and no -wal file with changes exists, the file is read as
+ * immutable.  A catalog that needs a migration is refused with
+ * BC_ERR_SCHEMA (a writer must upgrade it), and bc_catalog_begin with
+ * BC_ERR_INTERNAL.
+ */
+int bc_catalog_open_flags(const char *path, int flags,
+    struct bc_catalog **out, struct bc_err *err);
+
+/* Non-zero when cat was opened with BC_CATALOG_READ_ONLY. */
+int bc_catalog_read_only(const struct bc_catalog *cat);
+
 /* Closes; accepts NULL. */
 void bc_catalog_close(struct bc_catalog *cat);
 

@@ -32,6 +32,7 @@
 #define BC_ERR_AMBIGUOUS	-18	/* item reference matches several */
 #define BC_ERR_BUSY		-19	/* catalog locked for too long */
 #define BC_ERR_STALE		-20	/* built on a chain head that moved */
+#define BC_ERR_FULL		-21	/* disk full (SQLITE_FULL, ENOSPC) */
 
 /* Detail of the last failure; msg is always NUL-terminated. */
 struct bc_err {
@@ -56,6 +57,14 @@ int bc_exit_worst(int a, int b);
 
 /* Sets err->msg (printf-style); err may be NULL.  Returns code. */
 int bc_err_set(struct bc_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * For a failed system call with errno e: sets err to fmt's message, ": "
+ * and strerror(e), and returns BC_ERR_IO; or, when e says the disk is
+ * full (ENOSPC, EDQUOT), "...: disk full (...)" and BC_ERR_FULL.
+ */
+int bc_err_errno(struct bc_err *err, int e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Clears err->msg; err may be NULL. */

@@ -9,6 +9,8 @@
 #ifndef BODYCAM_HASH_H
 #define BODYCAM_HASH_H
 
+#include <sys/stat.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +46,21 @@ int bc_hash_file(const char *path, struct bc_file_hash *out,
  */
 int bc_hash_fd(int fd, const char *name, struct bc_file_hash *out,
     bc_progress_fn progress, void *arg, struct bc_err *err);
+
+/*
+ * Opens path for reading as bc_hash_file does (never blocking on a FIFO,
+ * never becoming a controlling terminal) into *fd, for bc_hash_fd and
+ * whatever must then read the very bytes hashed.  Returns 0, or
+ * BC_ERR_NOT_FOUND or BC_ERR_IO; the caller closes *fd.
+ */
+int bc_hash_open(const char *path, int *fd, struct bc_err *err);
+
+/*
+ * Non-zero when two fstat results describe the same file with the same
+ * content as far as the kernel says: device, inode, size, modification
+ * and status-change times.
+ */
+int bc_stat_same(const struct stat *a, const struct stat *b);
 
 /* SHA-256 of a buffer.  Returns 0 or BC_ERR_CRYPTO. */
 int bc_sha256(const void *buf, size_t len, uint8_t out[BC_SHA256_LEN]);

@@ -64,12 +64,25 @@ int bc_meta_extract(const char *path, const char *mime,
     const struct bc_meta_opts *opts, json_t **out, struct bc_err *err);
 
 /*
+ * Same, from the open descriptor fd of a regular file, read with pread
+ * only (its offset is left alone): what register and probe use, so that
+ * the metadata sealed is of the very file hashed, not of whatever its
+ * path names by the time the metadata is read.  fd stays open.
+ */
+int bc_meta_extract_fd(int fd, const char *mime,
+    const struct bc_meta_opts *opts, json_t **out, struct bc_err *err);
+
+/*
  * The parts, for the extractor and the tests.  Each adds what it finds to
  * media and capture and appends warnings; none fails on bad content.
  */
 
 /* A JPEG, TIFF or DNG file, through libexif. */
 void bc_meta_exif_file(const char *path, json_t *media, json_t *capture,
+    json_t *warnings);
+
+/* Same, from an open descriptor (pread only; fd stays open). */
+void bc_meta_exif_fd(int fd, json_t *media, json_t *capture,
     json_t *warnings);
 
 /*
@@ -80,13 +93,20 @@ void bc_meta_exif_data(const unsigned char *data, size_t len, json_t *media,
     json_t *capture, json_t *warnings);
 
 /*
- * A video container, through libavformat: regular files only, file
- * protocol only, a whitelist of demuxers (mov, avi, matroska, mpegts),
- * bounded probing and a 10 s deadline.  libav's errors become warnings
+ * A video container, through libavformat: regular files only, read
+ * through our own I/O callbacks (no protocol), a whitelist of demuxers
+ * (mov, avi, matroska, mpegts), bounded probing and a 10 s deadline.  libav's errors become warnings
  * ("libav: ..."); its log hook is process-wide and silent unless verbose.
  */
 void bc_meta_av_file(const char *path, int verbose, json_t *media,
     json_t *capture, json_t *warnings);
+
+/*
+ * Same, from an open descriptor: libavformat reads it through callbacks
+ * doing pread (no protocol, nothing opened by name); fd stays open.
+ */
+void bc_meta_av_fd(int fd, int verbose, json_t *media, json_t *capture,
+    json_t *warnings);
 
 /*
  * Parses an ISO 6709 location ("+53.3828-001.4566+100.5/") into the

@@ -472,7 +472,12 @@ expect_exit 0 "  and the newest" -- bc audit --against "$W/cp28.txt"
 
 cp "$DATA/catalogs/v2.db" "$W/v2.db"
 chmod 644 "$W/v2.db"
-expect_exit 0 "a schema 2 catalog is upgraded and audits clean" -- \
+expect_exit 3 "audit, which only reads, refuses a schema 2 catalog" -- \
+    "$BODYCAM" --catalog "$W/v2.db" audit
+expect_grep "needs an upgrade" "$ERR" "  it needs an upgrade by a writer"
+expect_eq "$(q "$W/v2.db" "PRAGMA user_version")" 2 "  still schema 2"
+expect_exit 0 "bodycam upgrade" -- "$BODYCAM" --catalog "$W/v2.db" upgrade
+expect_exit 0 "the upgraded schema 2 catalog audits clean" -- \
     "$BODYCAM" --catalog "$W/v2.db" audit
 expect_grep "^log: 8 leaves" "$OUT" "  its 8 records are in the log"
 expect_eq "$(q "$W/v2.db" "PRAGMA user_version")" 4 "  schema 4 (2 -> 3 -> 4)"

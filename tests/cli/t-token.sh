@@ -245,13 +245,19 @@ if [ "$HAVE_SQLITE" -eq 1 ]; then
 	expect_eq "$(sqlite3 "$TMP/v3.db" "PRAGMA user_version")" 3 \
 	    "the v3 fixture is schema 3"
 fi
-expect_exit 0 "token list on a schema 3 catalog: exit 0" -- \
+expect_exit 3 "token list on a schema 3 catalog: exit 3" -- \
     "$BODYCAM" --catalog "$TMP/v3.db" --json token list
-json_check "$OUT" 'd == []' "  no tokens yet"
+expect_grep "schema version 3 and needs an upgrade.*bodycam upgrade" \
+    "$ERR" "  a command that only reads never upgrades: it says so"
+expect_exit 0 "upgrade: exit 0" -- "$BODYCAM" --catalog "$TMP/v3.db" upgrade
+expect_grep "at schema 4" "$OUT" "  says the schema it is at"
 if [ "$HAVE_SQLITE" -eq 1 ]; then
 	expect_eq "$(sqlite3 "$TMP/v3.db" "PRAGMA user_version")" 4 \
 	    "  it is upgraded to schema 4"
 fi
+expect_exit 0 "token list on the upgraded catalog: exit 0" -- \
+    "$BODYCAM" --catalog "$TMP/v3.db" --json token list
+json_check "$OUT" 'd == []' "  no tokens yet"
 expect_exit 0 "the upgraded catalog audits clean" -- \
     "$BODYCAM" --catalog "$TMP/v3.db" audit
 expect_grep "^audited 1 key document, 2 items, 5 events" "$OUT" \
