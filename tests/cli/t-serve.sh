@@ -86,7 +86,7 @@ start_server() {
 	while [ $_i -lt 100 ]; do
 		PORT=$(sed -n 's/^[^ ]* - serving https\{0,1\} on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' "$SLOG")
 		[ -n "$PORT" ] && return 0
-		grep -q ' - serving ' "$SLOG" && break
+		# (a line read half written has no port yet: read it again)
 		if ! kill -0 "$SPID" 2> /dev/null; then
 			break
 		fi
