@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/openat2.h>
 #include <openssl/evp.h>
 
 #include "bodycam/bundle.h"
@@ -896,6 +898,123 @@ bc_http_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
 	return 1;
 }
 
+/*
+ * Opens rel beneath the directory dir without following a symbolic link
+ * in any component: openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+ * or, on a kernel without it, one component at a time with O_NOFOLLOW.
+ * -1 with errno when not (ELOOP for a symbolic link, EXDEV for a way
+ * out).
+ */
+static int
+open_beneath(int dir, const char *rel, int flags)
+{
+	struct open_how how;
+	char buf[PATH_MAX], *comp, *next;
+	int fd, nfd, e;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = (uint64_t)(flags | O_NOFOLLOW);
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+	    RESOLVE_NO_MAGICLINKS;
+	fd = (int)syscall(SYS_openat2, dir, rel, &how, sizeof(how));
+	/* a seccomp filter may answer EPERM for a system call it does not
+	 * know; the walk below is as strict */
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+		return fd;
+	if (strlen(rel) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", rel);
+	for (fd = dir, comp = buf; ; comp = next) {
+		if ((next = strchr(comp, '/')) != NULL)
+			*next++ = '\0';
+		if (*comp == '\0' || strcmp(comp, ".") == 0 ||
+		    strcmp(comp, "..") == 0) {
+			nfd = -1;
+			errno = EXDEV;
+		} else
+			nfd = openat(fd, comp, next != NULL ? O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC : flags |
+			    O_NOFOLLOW);
+		e = errno;
+		if (fd != dir)
+			close(fd);
+		errno = e;
+		if (nfd < 0 || next == NULL)
+			return nfd;
+		fd = nfd;
+	}
+}
+
+/*
+ * Opens the file of it for a download: beneath --storage, no symbolic
+ * link on the way, a regular file of the sealed size.  The descriptor,
+ * or -1 after a response.  What is not checked here -- the bytes, which
+ * would cost a hash of the whole file per download -- is what verify
+ * re-hashes, and the client can check against X-Bodycam-SHA256.
+ */
+static int
+media_open(struct bc_req *q, const struct bc_item *it)
+{
+	const struct bc_server *s = q->srv;
+	size_t slen = strlen(s->storage);
+	struct stat sb;
+	int root, fd, e;
+
+	if (strncmp(it->path, s->storage, slen) != 0 ||
+	    it->path[slen] != '/') {
+		bc_resp_error(q, MHD_HTTP_CONFLICT, "not_in_storage", "%s: the "
+		    "file was registered outside the service's storage "
+		    "directory, and is not served", it->id);
+		return -1;
+	}
+	if ((root = open(s->storage, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0) {
+		bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+		    "the storage directory cannot be opened: %s",
+		    strerror(errno));
+		return -1;
+	}
+	/* O_NONBLOCK: a FIFO put in the file's place must not hang us */
+	fd = open_beneath(root, it->path + slen + 1, O_RDONLY | O_CLOEXEC |
+	    O_NOCTTY | O_NONBLOCK);
+	e = errno;
+	close(root);
+	if (fd < 0) {
+		if (e == ENOENT)
+			bc_resp_error(q, MHD_HTTP_GONE, "gone", "%s: the "
+			    "registered file is missing", it->id);
+		else
+			bc_resp_error(q, MHD_HTTP_CONFLICT, "integrity", "%s: "
+			    "the registered file cannot be opened: %s", it->id,
+			    e == ELOOP || e == EXDEV || e == ENOTDIR ? "a "
+			    "symbolic link (or something else than a directory) "
+			    "on its path under storage" : strerror(e));
+		return -1;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		bc_resp_error(q, MHD_HTTP_CONFLICT, "integrity", "%s: the "
+		    "registered file is no longer a regular file; run verify",
+		    it->id);
+		goto bad;
+	}
+	if ((uint64_t)sb.st_size != (uint64_t)it->size) {
+		bc_resp_error(q, MHD_HTTP_CONFLICT, "integrity", "%s: the file "
+		    "is not the size sealed at registration; run verify",
+		    it->id);
+		goto bad;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+		bc_resp_bc(q, BC_ERR_IO, NULL);
+		goto bad;
+	}
+	return fd;
+ bad:
+	close(fd);
+	return -1;
+}
+
 static void
 h_media(struct bc_req *q)
 {
@@ -904,7 +1023,6 @@ h_media(struct bc_req *q)
 	struct event_job j;
 	struct bc_err err = { "" };
 	struct MHD_Response *resp;
-	struct stat sb;
 	json_t *m = NULL;
 	const char *mime = NULL;
 	char note[160], buf[64];
@@ -915,20 +1033,10 @@ h_media(struct bc_req *q)
 		goto out;
 	bc_pool_put(q->srv, cat);
 	cat = NULL;
-	if ((fd = open(it->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-		bc_resp_error(q, errno == ENOENT ? MHD_HTTP_GONE :
-		    MHD_HTTP_CONFLICT, errno == ENOENT ? "gone" : "integrity",
-		    "%s: the registered file cannot be opened: %s", it->id,
-		    strerror(errno));
+	/* the file is opened and checked first; then the access event is
+	 * committed; then the bytes are sent from this descriptor */
+	if ((fd = media_open(q, it)) < 0)
 		goto out;
-	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-	    (uint64_t)sb.st_size != (uint64_t)it->size) {
-		bc_resp_error(q, MHD_HTTP_CONFLICT, "integrity", "%s: the file "
-		    "is not the size sealed at registration; run verify",
-		    it->id);
-		goto out;
-	}
 	rg = bc_http_range(MHD_lookup_connection_value(q->conn,
 	    MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE), (uint64_t)it->size, &off,
 	    &len);

@@ -1452,6 +1452,76 @@ api "$T_CUST" GET "/v1/items/$X/media"
 expect_error 410 gone "GET /v1/items/$X/media, its file deleted: 410"
 expect_eq "$(nevents "$X")" "$EV_X" "  nothing recorded"
 
+# ------------------------------------------- media: storage that changed
+#
+# Whoever may write into storage must not get the service to send anything
+# but a regular file of the sealed size, found under storage without a
+# symbolic link: each refusal is a 409 and records nothing.  The bytes are
+# not hashed per download: a same-size edit is sent, and verify catches it.
+
+mkdir -p "$ST_DIR/cam9" "$OUTSIDE/cam9"
+head -c 3000 /dev/urandom > "$ST_DIR/cam9/m.bin"
+head -c 3000 /dev/urandom > "$OUTSIDE/cam9/m.bin"
+regok cam9/m.bin '' "POST /v1/items cam9/m.bin: 201"
+M=$REG_ID
+api "$T_CUST" GET "/v1/items/$M/media"
+expect_status 200 "GET /v1/items/$M/media: 200"
+EV_M=$(nevents "$M")
+
+# media_refused STATUS CODE DESC: a download of $M refused, nothing recorded
+media_refused() {
+	api "$T_CUST" GET "/v1/items/$M/media" --max-time 5
+	expect_error "$1" "$2" "$3: $1 $2"
+	expect_eq "$(nevents "$M")" "$EV_M" "  nothing recorded"
+}
+mv "$ST_DIR/cam9" "$ST_DIR/cam9.real"
+ln -s "$OUTSIDE/cam9" "$ST_DIR/cam9"
+media_refused 409 integrity "GET media, its directory a symlink out of storage"
+rm "$ST_DIR/cam9"
+ln -s cam9.real "$ST_DIR/cam9"
+media_refused 409 integrity "GET media, its directory a symlink to the right one"
+rm "$ST_DIR/cam9"
+mv "$ST_DIR/cam9.real" "$ST_DIR/cam9"
+mv "$ST_DIR/cam9/m.bin" "$ST_DIR/cam9/m.keep"
+ln -s m.keep "$ST_DIR/cam9/m.bin"
+media_refused 409 integrity "GET media, the file a symlink to itself"
+rm "$ST_DIR/cam9/m.bin"
+mkfifo "$ST_DIR/cam9/m.bin"
+media_refused 409 integrity "GET media, a FIFO in its place (answered, not hung)"
+# a server that opened the FIFO blocking would wait for a writer: free it
+"$PYTHON" -c 'import os, sys
+try:
+    os.close(os.open(sys.argv[1], os.O_WRONLY | os.O_NONBLOCK))
+except OSError:
+    pass' "$ST_DIR/cam9/m.bin"
+rm "$ST_DIR/cam9/m.bin"
+mkdir "$ST_DIR/cam9/m.bin"
+media_refused 409 integrity "GET media, a directory in its place"
+rmdir "$ST_DIR/cam9/m.bin"
+head -c 2999 "$ST_DIR/cam9/m.keep" > "$ST_DIR/cam9/m.bin"
+media_refused 409 integrity "GET media, one byte shorter"
+cp "$OUTSIDE/cam9/m.bin" "$ST_DIR/cam9/m.bin"
+api "$T_CUST" GET "/v1/items/$M/media"
+expect_status 200 "GET media, other bytes of the same size: 200 (not hashed per download)"
+check "  the header X-Bodycam-SHA256 tells the client it is not the sealed file" -- \
+    test "$(header X-Bodycam-SHA256)" != "$(sha256_of "$RB")"
+EV_M=$((EV_M + 1))
+api "$T_AUD" POST "/v1/items/$M/verify"
+json_check "$RB" "d['status'] == 'failed'" "  verify re-hashes it: failed"
+EV_M=$((EV_M + 1))
+mv "$ST_DIR/cam9/m.keep" "$ST_DIR/cam9/m.bin"
+
+# a file registered outside storage (from the command line) is not served
+head -c 1000 /dev/urandom > "$OUTSIDE/cli.bin"
+expect_exit 0 "setup: register $OUTSIDE/cli.bin from the command line" -- \
+    bc register "$OUTSIDE/cli.bin" --key "$K/ing.key"
+_id=$(bc list --json 2> /dev/null > "$TMP/l.json"; jget "$TMP/l.json" 'd[-1]["id"]')
+_ev=$(nevents "$_id")
+api "$T_CUST" GET "/v1/items/$_id/media"
+expect_error 409 not_in_storage "GET media of a file registered outside storage: 409 not_in_storage"
+expect_eq "$(nevents "$_id")" "$_ev" "  nothing recorded"
+ITEMS=$((ITEMS + 2))
+
 # --------------------------------------------- POST events, pre-signed
 #
 # Built here as the catalog builds its own events, signed with openssl by
