@@ -7,6 +7,7 @@
  * Tokens are never logged or put into an error message; the log names the
  * caller by its token's name.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "serve-int.h"
 
 #define DISCARD_MAX	16	/* times the cap read and dropped at most */
+#define TOKEN_PREFIX	"bct_"	/* what a bearer token starts with */
 
 /*
  * Read connections
@@ -363,15 +365,43 @@ authenticate(struct bc_req *q)
 		bc_resp_bc(q, r, &err);
 }
 
-/* What the log may show of a path: printable ASCII, capped. */
+/*
+ * What the log may show of text (a path, a method, a message of
+ * libmicrohttpd's): printable ASCII (and spaces if spaces), other bytes
+ * as %XX, capped, with anything that looks like a bearer token -- "bct_"
+ * and hex digits, as someone may paste one into a URL -- replaced by
+ * "bct_REDACTED".
+ */
 static void
-log_path(const char *url, char *out, size_t outsz)
+log_clean(const char *in, int spaces, char *out, size_t outsz)
 {
-	size_t i, j;
+	static const char red[] = TOKEN_PREFIX "REDACTED";
+	const size_t plen = sizeof(TOKEN_PREFIX) - 1, rlen = sizeof(red) - 1;
+	size_t i = 0, j = 0;
+	unsigned char c;
 
-	for (i = 0, j = 0; url[i] != '\0' && j + 4 < outsz; i++)
-		out[j++] = url[i] > 0x20 && url[i] < 0x7f ? url[i] : '?';
-	if (url[i] != '\0')
+	while (in[i] != '\0') {
+		c = (unsigned char)in[i];
+		if (strncasecmp(in + i, TOKEN_PREFIX, plen) == 0) {
+			if (j + rlen + 4 > outsz)
+				break;
+			memcpy(out + j, red, rlen);
+			j += rlen;
+			for (i += plen; isxdigit((unsigned char)in[i]); i++)
+				;
+		} else if ((c > 0x20 || (spaces && c == ' ')) && c < 0x7f) {
+			if (j + 1 + 4 > outsz)
+				break;
+			out[j++] = (char)c;
+			i++;
+		} else {
+			if (j + 3 + 4 > outsz)
+				break;
+			j += (size_t)snprintf(out + j, outsz - j, "%%%02X", c);
+			i++;
+		}
+	}
+	if (in[i] != '\0')
 		out[j++] = '.', out[j++] = '.', out[j++] = '.';
 	out[j] = '\0';
 }
@@ -381,7 +411,7 @@ log_request(struct bc_req *q)
 {
 	struct bc_server *s = q->srv;
 	struct timespec now;
-	char when[BC_TIME_MAX], path[256];
+	char when[BC_TIME_MAX], path[256], method[20];
 	double ms;
 
 	if (s->o.log == NULL)
@@ -390,11 +420,12 @@ log_request(struct bc_req *q)
 	ms = (double)(now.tv_sec - q->start.tv_sec) * 1e3 +
 	    (double)(now.tv_nsec - q->start.tv_nsec) / 1e6;
 	bc_time_format(time(NULL), when);
-	log_path(q->url != NULL ? q->url : "", path, sizeof(path));
+	log_clean(q->url != NULL ? q->url : "", 0, path, sizeof(path));
+	log_clean(q->method != NULL ? q->method : "-", 0, method,
+	    sizeof(method));
 	pthread_mutex_lock(&s->log_mu);
 	fprintf(s->o.log, "%s %s %s %s %u %.3fms\n", when,
-	    q->authed ? q->tok.name : "-", q->method ? q->method : "-",
-	    path, q->status, ms);
+	    q->authed ? q->tok.name : "-", method, path, q->status, ms);
 	fflush(s->o.log);
 	pthread_mutex_unlock(&s->log_mu);
 }
@@ -584,14 +615,16 @@ static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct bc_server *s = cls;
-	char when[BC_TIME_MAX];
+	char when[BC_TIME_MAX], msg[512], clean[512];
 
 	if (s->o.log == NULL)
 		return;
 	bc_time_format(time(NULL), when);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_clean(msg, 1, clean, sizeof(clean));
 	pthread_mutex_lock(&s->log_mu);
-	fprintf(s->o.log, "%s - libmicrohttpd: ", when);
-	vfprintf(s->o.log, fmt, ap);
+	fprintf(s->o.log, "%s - libmicrohttpd: %s\n", when, clean);
 	fflush(s->o.log);
 	pthread_mutex_unlock(&s->log_mu);
 }
