@@ -57,6 +57,7 @@ body_parse(struct bc_req *q, const struct field *fields)
 	const struct field *f;
 	const char *k;
 	json_t *doc = NULL, *v, *e;
+	char clip[80];
 	size_t i;
 
 	if (q->len == 0) {
@@ -80,7 +81,8 @@ body_parse(struct bc_req *q, const struct field *fields)
 				break;
 		if (f->name == NULL) {
 			bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
-			    "unknown field '%.64s'", k);
+			    "unknown field '%s'", bc_text_clip(k, 64, clip,
+			    sizeof(clip)));
 			goto bad;
 		}
 		switch (f->type) {
@@ -113,8 +115,8 @@ body_parse(struct bc_req *q, const struct field *fields)
 		}
 	return doc;
  type:
-	bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "field '%.64s' "
-	    "has the wrong type", k);
+	bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "field '%s' has "
+	    "the wrong type", bc_text_clip(k, 64, clip, sizeof(clip)));
  bad:
 	json_decref(doc);
 	return NULL;
@@ -150,12 +152,14 @@ static int
 query_only(struct bc_req *q, const char *const *names)
 {
 	struct qcheck c = { names, NULL };
+	char clip[80];
 
 	MHD_get_connection_values(q->conn, MHD_GET_ARGUMENT_KIND, query_one,
 	    &c);
 	if (c.bad != NULL) {
 		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
-		    "unknown query argument '%.64s'", c.bad);
+		    "unknown query argument '%s'", bc_text_clip(c.bad, 64,
+		    clip, sizeof(clip)));
 		return -1;
 	}
 	return 0;
@@ -255,6 +259,7 @@ report_json(struct bc_server *s, const struct bc_verify_report *rep)
 			continue;
 		snprintf(buf, sizeof(buf), "%s", d);
 		bc_redact(s, buf, sizeof(buf));
+		bc_text_clean(buf);
 		json_object_set_new(c, "detail", json_string(buf));
 	}
 	return o;
@@ -791,6 +796,7 @@ h_events_post(struct bc_req *q)
 	struct event_job j;
 	struct bc_err err = { "" };
 	json_t *doc;
+	char clip[48];
 	int a, role, r;
 
 	if ((doc = body_parse(q, fields)) == NULL)
@@ -811,9 +817,10 @@ h_events_post(struct bc_req *q)
 	    a != BC_ACT_HOLD && a != BC_ACT_UNHOLD && a != BC_ACT_NOTE &&
 	    a != BC_ACT_PURGE) {
 		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "action "
-		    "'%.32s': the server signs access, copy, transfer, hold, "
+		    "'%s': the server signs access, copy, transfer, hold, "
 		    "unhold, note and purge (verify: POST .../verify, "
-		    "release: POST /v1/releases)", j.req.action);
+		    "release: POST /v1/releases)", bc_text_clip(j.req.action,
+		    32, clip, sizeof(clip)));
 		goto out;
 	}
 	role = bc_event_role(j.req.action);
@@ -1521,6 +1528,7 @@ h_releases(struct bc_req *q)
 	if (r == BC_ERR_INTEGRITY && res.failed[0] != '\0') {
 		checks = report_json(s, &res.report);
 		bc_redact(s, err.msg, sizeof(err.msg));
+		bc_text_clean(err.msg);
 		o = json_pack("{s:{s:s, s:s, s:s, s:o?}}", "error", "code",
 		    "integrity", "message", err.msg, "item", res.failed,
 		    "report", checks);

@@ -87,6 +87,19 @@ void bc_resp_error(struct bc_req *q, unsigned status, const char *code,
 void bc_resp_bc(struct bc_req *q, int r, const struct bc_err *err);
 void bc_resp_raw(struct bc_req *q, unsigned status, struct MHD_Response *r);
 
+/*
+ * Makes s (NUL-terminated) fit for a JSON answer, in place: invalid UTF-8
+ * and control characters become '?', and a character cut at the end (by
+ * a cap) is dropped.
+ */
+void bc_text_clean(char *s);
+
+/*
+ * At most max bytes of s, cut on a character boundary and then marked
+ * "...", in buf (size bytes, at least max + 4); returns buf.
+ */
+const char *bc_text_clip(const char *s, size_t max, char *buf, size_t size);
+
 /* Replaces the server's own paths in msg (size bytes, in place) by
  * placeholders. */
 void bc_redact(const struct bc_server *s, char *msg, size_t size);

@@ -184,6 +184,69 @@ bc_redact(const struct bc_server *s, char *msg, size_t size)
 		replace_all(msg, size, s->o.catalog, "<catalog>");
 }
 
+/* Whether p (n bytes to the end) is the start of a character cut short. */
+static int
+utf8_cut(const unsigned char *p, size_t n)
+{
+	size_t want, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		want = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		want = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		want = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n < want;
+}
+
+void
+bc_text_clean(char *s)
+{
+	unsigned char *p = (unsigned char *)s, *o = p;
+	size_t left = strlen(s), n;
+
+	while (left > 0) {
+		n = bc_utf8_seq(p, left);
+		if (n == 0 && utf8_cut(p, left))
+			break;
+		if (n == 0 || *p < 0x20 || *p == 0x7f) {
+			*o++ = '?';
+			n = 1;
+		} else {
+			memmove(o, p, n);
+			o += n;
+		}
+		p += n;
+		left -= n;
+	}
+	*o = '\0';
+}
+
+const char *
+bc_text_clip(const char *s, size_t max, char *buf, size_t size)
+{
+	size_t n, back;
+
+	if (max + 4 > size)
+		max = size > 4 ? size - 4 : 0;
+	if ((n = strnlen(s, max + 1)) <= max) {
+		snprintf(buf, size, "%s", s);
+		return buf;
+	}
+	/* byte max begins a character or lies inside one: go back to the
+	 * start of that character, which is left out */
+	for (n = max, back = 0; n > 0 && back < 3 &&
+	    ((unsigned char)s[n] & 0xc0) == 0x80; back++)
+		n--;
+	snprintf(buf, size, "%.*s...", (int)n, s);
+	return buf;
+}
+
 void
 bc_resp_error(struct bc_req *q, unsigned status, const char *code,
     const char *fmt, ...)
@@ -195,6 +258,8 @@ bc_resp_error(struct bc_req *q, unsigned status, const char *code,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	bc_redact(q->srv, msg, sizeof(msg));
+	/* messages quote requests: whatever they hold, the answer is JSON */
+	bc_text_clean(msg);
 	bc_resp_json(q, status, json_pack("{s:{s:s, s:s}}", "error", "code",
 	    code, "message", msg));
 	if (q->resp != NULL && status == MHD_HTTP_UNAUTHORIZED)
@@ -438,7 +503,7 @@ first_call(struct bc_req *q)
 	struct bc_server *s = q->srv;
 	const char *cl;
 	int other;
-	char *end, allow[64];
+	char *end, allow[64], m[24];
 	unsigned long long n;
 
 	pthread_mutex_lock(&s->mu);
@@ -460,8 +525,9 @@ first_call(struct bc_req *q)
 		if (other) {
 			allowed(q->url, allow, sizeof(allow));
 			bc_resp_error(q, MHD_HTTP_METHOD_NOT_ALLOWED,
-			    "method_not_allowed", "%.16s is not allowed on "
-			    "this path (%s)", q->method, allow);
+			    "method_not_allowed", "%s is not allowed on this "
+			    "path (%s)", bc_text_clip(q->method, 16, m,
+			    sizeof(m)), allow);
 			if (q->resp != NULL)
 				MHD_add_response_header(q->resp,
 				    MHD_HTTP_HEADER_ALLOW, allow);

@@ -1522,6 +1522,27 @@ expect_error 409 not_in_storage "GET media of a file registered outside storage:
 expect_eq "$(nevents "$_id")" "$_ev" "  nothing recorded"
 ITEMS=$((ITEMS + 2))
 
+# ------------------------------------------------ messages from requests
+#
+# An error message quotes what the request held: invalid UTF-8 and a cut
+# in the middle of a character must still give a 4xx JSON answer.
+
+for p in '/v1/items/%ff%fe' '/v1/items/%c3/custody' '/v1/items/a%00b'; do
+	api "$T_CUST" GET "$p"
+	expect_error 404 not_found "GET $p: 404"
+done
+for p in '/v1/items?%ff=1' '/v1/items?after=%ff%fe' "/v1/items/$A/custody?%e2%82=1"; do
+	api "$T_CUST" GET "$p"
+	expect_error 400 bad_request "GET $p: 400"
+done
+_a63=$(printf '%063d' 0 | tr 0 a)
+api "$T_ING" POST /v1/items -d "{\"$_a63$(printf '\303\251')\":1}"
+expect_error 400 bad_request "POST /v1/items with an unknown field cut inside a character: 400"
+json_check "$RB" "d['error']['message'] == \"unknown field '$_a63...'\"" \
+    "  the name cut before the character, and marked"
+api "$T_CUST" POST "/v1/items/$A/events" -d "{\"action\":\"$(echo "$_a63" | cut -c1-31)$(printf '\342\202\254')\"}"
+expect_error 400 bad_request "POST events with an action cut inside a character: 400"
+
 # a token pasted into the path or the query: answered, never logged (the
 # request log is checked below)
 api "$T_CUST" GET "/v1/items/$T_CUST/media"
@@ -1635,6 +1656,8 @@ ps_bad "$T_CUST" 409 rule "'at' a microsecond before the previous event" cust \
 ps_bad "$T_CUST" 400 bad_request "'at' not an RFC 3339 UTC time stamp" cust \
     "at=2026-11-26 09:00:00"
 ps_bad "$T_CUST" 409 rule "an extra member in the event" cust extra.comment=hi
+ps_bad "$T_CUST" 409 rule "an extra member whose name the message cuts inside a character" \
+    cust "extra.$(printf '%031d' 0 | tr 0 x)$(printf '\303\251')=hi"
 ps_bad "$T_CUST" 409 rule "the wrong file SHA-256 in details" cust \
     "detail.sha256=$(sha256_of "$ST_DIR/Apple.jpg")"
 ps_bad "$T_CUST" 400 bad_request "type bodycam.manifest" cust type=bodycam.manifest
@@ -2057,6 +2080,8 @@ expect_grep "Z - DELETE /v1/items/$A 405 " "$MAIN_LOG" \
 expect_nogrep "Z rita " "$(grep -n . "$MAIN_LOG" | sed -n '/rita GET/,$p' | sed 1d > "$TMP/after-rita"; echo "$TMP/after-rita")" \
     "  after the revocation rita is never named"
 expect_nogrep '\?' "$TMP/reqlines" "  no query string in the log"
+expect_grep "Z det.smith GET /v1/items/%FF%FE 404 " "$MAIN_LOG" \
+    "  bytes outside printable ASCII are logged as %XX"
 expect_grep "Z det.smith GET /v1/items/bct_REDACTED/media 404 " "$MAIN_LOG" \
     "  a token in the path is logged as bct_REDACTED"
 expect_grep "Z - GET /v1/bct_REDACTED 404 " "$MAIN_LOG" \
