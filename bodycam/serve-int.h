@@ -30,6 +30,17 @@ struct bc_pool {
 	size_t			  nfree, n;
 };
 
+/*
+ * One connection, from accept to close, and the deadline of what it is
+ * reading: its request's headers, then its body; none while it answers.
+ */
+struct bc_conn {
+	struct bc_conn		*prev, *next;
+	MHD_socket		 fd;
+	struct timespec		 until;		/* CLOCK_MONOTONIC; 0: none */
+	int			 expired;	/* shut down by the sweeper */
+};
+
 struct bc_server {
 	struct bc_serve_opts	 o;
 	char			 storage[4096];	/* realpath, no trailing / */
@@ -43,6 +54,13 @@ struct bc_server {
 	unsigned		 inflight;
 	int			 stopping;
 	uint16_t		 port;
+	/* the sweeper closes connections past their deadline */
+	pthread_mutex_t		 conn_mu;	/* conns, their deadlines */
+	pthread_cond_t		 sweep_cv;
+	pthread_t		 sweeper;
+	int			 sweeping;	/* the thread runs */
+	int			 sweep_stop;
+	struct bc_conn		*conns;
 };
 
 /* One request, from its first callback to its completion. */

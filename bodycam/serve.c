@@ -7,6 +7,8 @@
  * Tokens are never logged or put into an error message; the log names the
  * caller by its token's name.
  */
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -23,6 +25,7 @@
 #include "serve-int.h"
 
 #define DISCARD_MAX	16	/* times the cap read and dropped at most */
+#define SWEEP_MS	250	/* how often deadlines are looked at */
 #define TOKEN_PREFIX	"bct_"	/* what a bearer token starts with */
 
 /*
@@ -562,6 +565,135 @@ first_call(struct bc_req *q)
 	}
 }
 
+/*
+ * Deadlines.  libmicrohttpd's idle timeout starts again with every byte,
+ * so a client sending one byte a second would hold a connection for as
+ * long as it likes.  Each connection has a deadline instead: its
+ * request's headers must be in --header-timeout seconds after it opened
+ * or after its previous answer, and then its body in --body-timeout
+ * seconds; a thread closes (shuts down) connections past theirs.  While
+ * a connection is answered it has none: a download takes what it takes.
+ */
+
+static void
+deadline_in(struct timespec *until, unsigned seconds)
+{
+	if (seconds == 0) {
+		until->tv_sec = 0;
+		until->tv_nsec = 0;
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, until);
+	until->tv_sec += seconds;
+}
+
+static struct bc_conn *
+conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/*
+ * Sets the deadline of conn to seconds from now (0: none); returns
+ * whether the sweeper has closed it already.
+ */
+static int
+conn_deadline(struct bc_server *s, struct MHD_Connection *conn,
+    unsigned seconds)
+{
+	struct bc_conn *c = conn_of(conn);
+	int expired;
+
+	if (c == NULL)
+		return 0;
+	pthread_mutex_lock(&s->conn_mu);
+	deadline_in(&c->until, seconds);
+	expired = c->expired;
+	pthread_mutex_unlock(&s->conn_mu);
+	return expired;
+}
+
+/*
+ * libmicrohttpd calls this with NOTIFY_CLOSED before it closes the
+ * socket: the sweeper, which shuts sockets down under conn_mu, never
+ * touches a descriptor that is closed or already someone else's.
+ */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
+    enum MHD_ConnectionNotificationCode what)
+{
+	struct bc_server *s = cls;
+	struct bc_conn *c = *ctx;
+	const union MHD_ConnectionInfo *ci;
+
+	if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci == NULL || (c = calloc(1, sizeof(*c))) == NULL)
+			return;		/* only MHD's idle timeout, then */
+		c->fd = ci->connect_fd;
+		pthread_mutex_lock(&s->conn_mu);
+		deadline_in(&c->until, s->o.header_timeout);
+		if ((c->next = s->conns) != NULL)
+			c->next->prev = c;
+		s->conns = c;
+		pthread_mutex_unlock(&s->conn_mu);
+		*ctx = c;
+		return;
+	}
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&s->conn_mu);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	pthread_mutex_unlock(&s->conn_mu);
+	free(c);
+	*ctx = NULL;
+}
+
+static int
+passed(const struct timespec *now, const struct timespec *t)
+{
+	return (t->tv_sec != 0 || t->tv_nsec != 0) && (now->tv_sec > t->tv_sec ||
+	    (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec));
+}
+
+static void *
+sweeper(void *arg)
+{
+	struct bc_server *s = arg;
+	struct bc_conn *c;
+	struct timespec now, wake;
+
+	pthread_mutex_lock(&s->conn_mu);
+	while (!s->sweep_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		for (c = s->conns; c != NULL; c = c->next)
+			if (!c->expired && passed(&now, &c->until)) {
+				/* libmicrohttpd sees the end of the stream
+				 * and closes the connection itself */
+				c->expired = 1;
+				shutdown(c->fd, SHUT_RDWR);
+			}
+		wake = now;
+		wake.tv_nsec += SWEEP_MS * 1000000L;
+		if (wake.tv_nsec >= 1000000000L) {
+			wake.tv_sec++;
+			wake.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->sweep_cv, &s->conn_mu, &wake);
+	}
+	pthread_mutex_unlock(&s->conn_mu);
+	return NULL;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -582,6 +714,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		q->url = url;
 		clock_gettime(CLOCK_MONOTONIC, &q->start);
 		*con_cls = q;
+		/* the headers are in: now the body, if any, is timed */
+		(void)conn_deadline(s, conn, s->o.body_timeout);
 		first_call(q);
 		if (q->resp != NULL)
 			goto respond;	/* without reading the body */
@@ -627,6 +761,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (q->queued)
 		return MHD_YES;		/* answered before the body */
+	(void)conn_deadline(s, conn, 0);	/* the body is in: answering */
 	if (q->too_large)
 		bc_resp_error(q, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
 		    "request bodies are capped at %zu bytes", s->o.max_body);
@@ -656,12 +791,15 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct bc_server *s = cls;
 	struct bc_req *q = *con_cls;
+	int expired;
 
+	/* the next request on this connection, if any, is timed */
+	expired = conn_deadline(s, conn, s->o.header_timeout);
 	if (q == NULL)
 		return;
-	if (q->status == 0)
-		q->status = 499;	/* no answer: the client went away,
-					   or a body ran past DISCARD_MAX */
+	if (q->status == 0)	/* no answer: too slow a body, the client
+				   went away, or a body ran past DISCARD_MAX */
+		q->status = expired ? 408 : 499;
 	log_request(q);
 	if (q->resp != NULL)
 		MHD_destroy_response(q->resp);
@@ -748,6 +886,15 @@ keys_by_role(struct bc_server *s, struct bc_err *err)
 static void
 server_free(struct bc_server *s)
 {
+	if (s->sweeping) {
+		pthread_mutex_lock(&s->conn_mu);
+		s->sweep_stop = 1;
+		pthread_cond_signal(&s->sweep_cv);
+		pthread_mutex_unlock(&s->conn_mu);
+		pthread_join(s->sweeper, NULL);
+	}
+	pthread_cond_destroy(&s->sweep_cv);
+	pthread_mutex_destroy(&s->conn_mu);
 	bc_writer_stop(s->w);
 	pool_close(s);
 	pthread_cond_destroy(&s->idle);
@@ -762,6 +909,7 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 {
 	struct bc_server *s;
 	const union MHD_DaemonInfo *info;
+	pthread_condattr_t ca;
 	unsigned flags;
 	size_t npool;
 	int r;
@@ -778,9 +926,20 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 		s->o.max_conns = 256;
 	if (s->o.timeout == 0)
 		s->o.timeout = 30;
+	if (s->o.header_timeout == 0)
+		s->o.header_timeout = BC_SERVE_HEADER_TIMEOUT;
+	if (s->o.body_timeout == 0)
+		s->o.body_timeout = BC_SERVE_BODY_TIMEOUT;
+	if (s->o.max_per_ip == 0)
+		s->o.max_per_ip = BC_SERVE_MAX_PER_IP;
 	pthread_mutex_init(&s->log_mu, NULL);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->idle, NULL);
+	pthread_mutex_init(&s->conn_mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->sweep_cv, &ca);
+	pthread_condattr_destroy(&ca);
 
 	if (realpath(opts->storage, s->storage) == NULL) {
 		r = bc_err_set(err, BC_ERR_NOT_FOUND, "--storage %s: %s",
@@ -792,6 +951,11 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 	    (r = keys_by_role(s, err)) != 0 ||
 	    (r = bc_writer_start(s->o.catalog, 0, &s->w, err)) != 0)
 		goto fail;
+	if (pthread_create(&s->sweeper, NULL, sweeper, s) != 0) {
+		r = bc_err_set(err, BC_ERR_NOMEM, "cannot start a thread");
+		goto fail;
+	}
+	s->sweeping = 1;
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG | MHD_USE_AUTO;
 	if (s->o.addr.ss_family == AF_INET6)
@@ -813,6 +977,8 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 	    MHD_OPTION_THREAD_POOL_SIZE, s->o.threads,
 	    MHD_OPTION_CONNECTION_LIMIT, s->o.max_conns,
 	    MHD_OPTION_CONNECTION_TIMEOUT, s->o.timeout,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->o.max_per_ip,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    s->o.tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
 	    s->o.tls_cert,

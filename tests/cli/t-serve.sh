@@ -618,19 +618,25 @@ def connect(port):
     return socket.create_connection(("127.0.0.1", int(port)))
 
 
+def healthz(port, wait):
+    # a new connection and GET /v1/healthz on it: (socket, status)
+    c = connect(port)
+    c.settimeout(wait)
+    try:
+        c.sendall(http_req("/v1/healthz"))
+        st, _ = read_response(c)
+    except ConnectionError:
+        st = "closed"
+    return c, st
+
+
 def maxconn(args):
     # maxconn PORT: with two idle connections held open, a third gets no
     # answer; once one of the two is closed, one gets an answer again
     port = args[0]
     a, b = connect(port), connect(port)
     time.sleep(0.3)
-    c = connect(port)
-    c.settimeout(1.0)
-    try:
-        c.sendall(http_req("/v1/healthz"))
-        st, _ = read_response(c)
-    except ConnectionError:
-        st = "closed"
+    c, st = healthz(port, 1.0)
     print("third-while-full", st)
     b.settimeout(3)
     b.sendall(http_req("/v1/healthz"))
@@ -643,10 +649,7 @@ def maxconn(args):
         print("after-close", st2)
         print("third-queued yes")
     else:
-        d = connect(port)
-        d.settimeout(3)
-        d.sendall(http_req("/v1/healthz"))
-        print("after-close", read_response(d)[0])
+        print("after-close", healthz(port, 3)[1])
         print("third-queued no")
 
 
@@ -728,9 +731,62 @@ def keepalive(args):
     open(out, "wb").write(st.encode() + b"\n" + body)
 
 
+def trickle(args):
+    # trickle PORT head|body [TOKEN]: a request whose headers (head), or
+    # whose 1000-byte body after quick headers (body), come one byte every
+    # 0.2 s, up to 8 s: "closed SECONDS" when the server closes the
+    # connection, "answered STATUS" when it answers, "held" otherwise
+    port, what = args[0], args[1]
+    s = connect(port)
+    if what == "head":
+        s.sendall(b"GET /v1/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        data = b"X-Slow: " + b"a" * 200 + b"\r\n\r\n"
+    else:
+        s.sendall(("POST /v1/items HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   "Authorization: Bearer %s\r\nContent-Type: "
+                   "application/json\r\nContent-Length: 1000\r\n\r\n"
+                   % args[2]).encode())
+        data = b" " * 1000
+    s.settimeout(0.2)
+    t = time.time()
+    i = 0
+    while time.time() - t < 8:
+        try:
+            if i < len(data):
+                s.send(data[i:i + 1])
+                i += 1
+            d = s.recv(100)
+        except socket.timeout:
+            continue
+        except OSError:
+            d = b""
+        if not d:
+            print("closed %.2f" % (time.time() - t))
+            return
+        print("answered %s" % d.split(b" ")[1].decode())
+        return
+    print("held")
+
+
+def perip(args):
+    # perip PORT N: with N idle connections held open, one more is closed
+    # unanswered; once one of the N is closed, a new one is answered
+    port, n = args[0], int(args[1])
+    held = [connect(port) for _ in range(n)]
+    time.sleep(0.3)
+    print("one-more", healthz(port, 2)[1])
+    held[0].settimeout(2)
+    held[0].sendall(http_req("/v1/healthz"))
+    print("held-one", read_response(held[0])[0])
+    held[0].close()
+    time.sleep(0.3)
+    print("after-close", healthz(port, 2)[1])
+
+
 {"sign": sign, "chain": chain, "msig": msig, "proof": proof, "logroot": logroot,
  "cpsig": cpsig, "maxconn": maxconn, "idle": idle, "slow": slow,
- "keepalive": keepalive}[sys.argv[1]](sys.argv[2:])
+ "keepalive": keepalive, "trickle": trickle,
+ "perip": perip}[sys.argv[1]](sys.argv[2:])
 PYEOF
 
 hpy() {
@@ -2053,6 +2109,53 @@ if start_server timeout --storage "$ST_DIR" --key "$K/admin.key" --timeout 1; th
 else
 	fail "a server with --timeout 1 is up"
 fi
+
+# slow clients: MHD's idle timeout starts again with each byte; the
+# headers and the body each have a deadline of their own
+if start_server slowc --storage "$ST_DIR" --key "$K/admin.key" --threads 2 \
+    --header-timeout 1 --body-timeout 2; then
+	pass "a server with --header-timeout 1 --body-timeout 2 is up"
+	_n=$(nitems)
+	_r=$(hpy trickle "$PORT" head 2>&1)
+	case $_r in
+	"closed "0.[89]* | "closed "1.* | "closed "2.*) _ok=yes ;;
+	*) _ok="$_r" ;;
+	esac
+	expect_eq "$_ok" yes "  headers sent a byte every 0.2 s: closed after 1-3 s"
+	_r=$(hpy trickle "$PORT" body "$T_ING" 2>&1)
+	case $_r in
+	"closed "1.[89]* | "closed "2.* | "closed "3.*) _ok=yes ;;
+	*) _ok="$_r" ;;
+	esac
+	expect_eq "$_ok" yes "  a body sent a byte every 0.2 s: closed after 2-4 s"
+	expect_grep "Z dock-7 POST /v1/items 408 " "$SLOG" "  logged as 408"
+	URL=http://127.0.0.1:$PORT
+	api - GET /v1/healthz
+	expect_status 200 "  a request sent at once is answered"
+	expect_eq "$(nitems)" "$_n" "  nothing registered"
+	stop_server "$SPID" "  SIGTERM: exit 0"
+else
+	fail "a server with --header-timeout 1 --body-timeout 2 is up"
+fi
+if start_server perip --storage "$ST_DIR" --key "$K/admin.key" --threads 2 \
+    --max-connections-per-ip 3; then
+	pass "a server with --max-connections-per-ip 3 is up"
+	hpy perip "$PORT" 3 > "$TMP/perip.out" 2>&1
+	expect_grep '^one-more closed$' "$TMP/perip.out" \
+	    "  three connections held from 127.0.0.1: a fourth is closed unanswered"
+	expect_grep '^held-one 200$' "$TMP/perip.out" "  a held one is served"
+	expect_grep '^after-close 200$' "$TMP/perip.out" \
+	    "  once one is closed, a new one is served"
+	stop_server "$SPID" "  SIGTERM: exit 0"
+else
+	fail "a server with --max-connections-per-ip 3 is up"
+fi
+for o in "--header-timeout 0" "--body-timeout x" "--max-connections-per-ip 0" \
+    "--max-connections-per-ip 65537"; do
+	# shellcheck disable=SC2086 # the option and its value
+	serve_try 2 "serve $o: exit 2" --storage "$ST_DIR" --key "$K/admin.key" \
+	    --listen 127.0.0.1:0 $o
+done
 
 # ------------------------------------------------------- the request log
 
