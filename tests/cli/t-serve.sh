@@ -2035,6 +2035,37 @@ else
 	fail "a server with only the custodian key is up"
 fi
 
+# the service's own key revoked while it runs: a state conflict, 409 (503
+# is for a service started without a key for the role)
+"$BODYCAM" keygen cust2 --dir "$K" > "$TMP/kid.cust2" 2> /dev/null
+expect_exit 0 "setup: key add cust2 as custodian" -- bc key add "$K/cust2.pub" \
+    --name cust2 --role custodian --key "$K/admin.key"
+if start_server revoked --storage "$ST_DIR" --key "$K/cust2.key" --threads 2; then
+	pass "a server with only the cust2 key is up"
+	URL=http://127.0.0.1:$PORT
+	api "$T_CUST" POST "/v1/items/$A/events" -d '{"action":"note","note":"cust2"}'
+	expect_status 201 "  POST events note: 201"
+	EV_A=$((EV_A + 1))
+	expect_exit 0 "  key revoke cust2 while the server runs: exit 0" -- \
+	    bc key revoke "$(cat "$TMP/kid.cust2")" --reason "station stolen" \
+	    --key "$K/admin.key"
+	_evs="$(nevents "$A") $(nevents "$V")"
+	api "$T_CUST" POST "/v1/items/$A/events" -d '{"action":"note","note":"cust2 revoked"}'
+	expect_error 409 rule "  POST events note with the station key revoked: 409 rule"
+	expect_grep "revo(ked|cation)" "$RB" "  the message says the key is revoked"
+	api "$T_CUST" GET "/v1/items/$V/media"
+	expect_error 409 rule "  GET media with the station key revoked: 409 rule"
+	expect_eq "$(nevents "$A") $(nevents "$V")" "$_evs" "  nothing recorded"
+	stop_server "$SPID" "  SIGTERM: exit 0"
+else
+	fail "a server with only the cust2 key is up"
+fi
+sed -n '/^### serve /,/^### /p' README.md | tr '\n' ' ' > "$TMP/readme-serve"
+expect_grep "revoked while (it|the service) runs[^.]*409 \`rule\`" "$TMP/readme-serve" \
+    "README (serve) says a station key revoked while the service runs is a 409 rule"
+expect_nogrep "503 \`unavailable\` \([^)]*revoked" "$TMP/readme-serve" \
+    "  and not that it is a 503"
+
 # ------------------------------------------------------------------- TLS
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
