@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,38 @@ parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 	return 0;
 }
 
+/* The options that take a number, where it goes, and its bounds. */
+static const struct num_opt {
+	int		 c;
+	size_t		 off;		/* in struct bc_serve_opts */
+	unsigned	 lo, hi;
+	const char	*bounds;	/* for the usage error */
+} num_opts[] = {
+	{ 't', offsetof(struct bc_serve_opts, threads), 1, 256,
+	    "--threads: 1 to 256" },
+	{ 'm', offsetof(struct bc_serve_opts, max_conns), 1, 65536,
+	    "--max-connections: 1 to 65536" },
+	{ 'P', offsetof(struct bc_serve_opts, max_per_ip), 1, 65536,
+	    "--max-connections-per-ip: 1 to 65536" },
+	{ 'T', offsetof(struct bc_serve_opts, timeout), 1, 86400,
+	    "--timeout: 1 to 86400 seconds" },
+	{ 'H', offsetof(struct bc_serve_opts, header_timeout), 1, 3600,
+	    "--header-timeout: 1 to 3600 seconds" },
+	{ 'B', offsetof(struct bc_serve_opts, body_timeout), 1, 86400,
+	    "--body-timeout: 1 to 86400 seconds" },
+};
+
+static const struct num_opt *
+num_opt(int c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(num_opts) / sizeof(num_opts[0]); i++)
+		if (num_opts[i].c == c)
+			return &num_opts[i];
+	return NULL;
+}
+
 static int
 cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 {
@@ -99,9 +132,13 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "max-connections", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "header-timeout", required_argument, NULL, 'H' },
+		{ "body-timeout", required_argument, NULL, 'B' },
+		{ "max-connections-per-ip", required_argument, NULL, 'P' },
 		{ "log", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const struct num_opt *no;
 	struct bc_serve_opts o;
 	struct bc_server *srv = NULL;
 	struct bc_key *keys[BC_SERVE_MAX_KEYS] = { NULL };
@@ -139,26 +176,16 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 		case 'K':
 			tlskeypath = optarg;
 			break;
-		case 't':
-			if (parse_uint(optarg, 1, 256, &o.threads) != 0)
-				return bc_cli_usage(ctx->cmd, "--threads: 1 to "
-				    "256");
-			break;
-		case 'm':
-			if (parse_uint(optarg, 1, 65536, &o.max_conns) != 0)
-				return bc_cli_usage(ctx->cmd, "--max-"
-				    "connections: 1 to 65536");
-			break;
-		case 'T':
-			if (parse_uint(optarg, 1, 86400, &o.timeout) != 0)
-				return bc_cli_usage(ctx->cmd, "--timeout: 1 to "
-				    "86400 seconds");
-			break;
 		case 'L':
 			logpath = optarg;
 			break;
 		default:
-			return bc_cli_badopt(ctx->cmd, c, argv);
+			if ((no = num_opt(c)) == NULL)
+				return bc_cli_badopt(ctx->cmd, c, argv);
+			if (parse_uint(optarg, no->lo, no->hi,
+			    (unsigned *)(void *)((char *)&o + no->off)) != 0)
+				return bc_cli_usage(ctx->cmd, "%s", no->bounds);
+			break;
 		}
 	}
 	if (optind != argc)
@@ -266,8 +293,9 @@ const struct bc_cmd bc_cmd_serve = {
 	.name = "serve",
 	.usage = "--storage DIR --key KEY [--key KEY...] [--listen ADDR:PORT]\n"
 	    "             [--tls-cert FILE --tls-key FILE] [--threads N]\n"
-	    "             [--max-connections N] [--timeout SECONDS] "
-	    "[--log FILE]",
+	    "             [--max-connections N] [--max-connections-per-ip N]\n"
+	    "             [--timeout SECONDS] [--header-timeout SECONDS]\n"
+	    "             [--body-timeout SECONDS] [--log FILE]",
 	.summary = "run the catalog service: a JSON HTTP API",
 	.options =
 	    "  --storage DIR        the directory registered files must lie "
@@ -283,8 +311,17 @@ const struct bc_cmd bc_cmd_serve = {
 	    "  --tls-key FILE       ...and this PEM key (mode 0600)\n"
 	    "  --threads N          worker threads (default 16)\n"
 	    "  --max-connections N  connections at once (default 256)\n"
+	    "  --max-connections-per-ip N\n"
+	    "                       connections at once from one address "
+	    "(default 32)\n"
 	    "  --timeout SECONDS    idle time before a connection is closed "
 	    "(default 30)\n"
+	    "  --header-timeout SECONDS\n"
+	    "                       time for a request's headers, however "
+	    "slow (default 10)\n"
+	    "  --body-timeout SECONDS\n"
+	    "                       time for a request's body after its "
+	    "headers (default 60)\n"
 	    "  --log FILE           append the request log to FILE (default: "
 	    "stderr)\n",
 	.exec = cmd_serve,

@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/openat2.h>
 #include <openssl/evp.h>
 
 #include "bodycam/bundle.h"
@@ -56,6 +58,7 @@ body_parse(struct bc_req *q, const struct field *fields)
 	const struct field *f;
 	const char *k;
 	json_t *doc = NULL, *v, *e;
+	char clip[80];
 	size_t i;
 
 	if (q->len == 0) {
@@ -79,7 +82,8 @@ body_parse(struct bc_req *q, const struct field *fields)
 				break;
 		if (f->name == NULL) {
 			bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
-			    "unknown field '%.64s'", k);
+			    "unknown field '%s'", bc_text_clip(k, 64, clip,
+			    sizeof(clip)));
 			goto bad;
 		}
 		switch (f->type) {
@@ -112,8 +116,8 @@ body_parse(struct bc_req *q, const struct field *fields)
 		}
 	return doc;
  type:
-	bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "field '%.64s' "
-	    "has the wrong type", k);
+	bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "field '%s' has "
+	    "the wrong type", bc_text_clip(k, 64, clip, sizeof(clip)));
  bad:
 	json_decref(doc);
 	return NULL;
@@ -149,12 +153,14 @@ static int
 query_only(struct bc_req *q, const char *const *names)
 {
 	struct qcheck c = { names, NULL };
+	char clip[80];
 
 	MHD_get_connection_values(q->conn, MHD_GET_ARGUMENT_KIND, query_one,
 	    &c);
 	if (c.bad != NULL) {
 		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
-		    "unknown query argument '%.64s'", c.bad);
+		    "unknown query argument '%s'", bc_text_clip(c.bad, 64,
+		    clip, sizeof(clip)));
 		return -1;
 	}
 	return 0;
@@ -254,6 +260,7 @@ report_json(struct bc_server *s, const struct bc_verify_report *rep)
 			continue;
 		snprintf(buf, sizeof(buf), "%s", d);
 		bc_redact(s, buf, sizeof(buf));
+		bc_text_clean(buf);
 		json_object_set_new(c, "detail", json_string(buf));
 	}
 	return o;
@@ -790,6 +797,7 @@ h_events_post(struct bc_req *q)
 	struct event_job j;
 	struct bc_err err = { "" };
 	json_t *doc;
+	char clip[48];
 	int a, role, r;
 
 	if ((doc = body_parse(q, fields)) == NULL)
@@ -810,9 +818,10 @@ h_events_post(struct bc_req *q)
 	    a != BC_ACT_HOLD && a != BC_ACT_UNHOLD && a != BC_ACT_NOTE &&
 	    a != BC_ACT_PURGE) {
 		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "action "
-		    "'%.32s': the server signs access, copy, transfer, hold, "
+		    "'%s': the server signs access, copy, transfer, hold, "
 		    "unhold, note and purge (verify: POST .../verify, "
-		    "release: POST /v1/releases)", j.req.action);
+		    "release: POST /v1/releases)", bc_text_clip(j.req.action,
+		    32, clip, sizeof(clip)));
 		goto out;
 	}
 	role = bc_event_role(j.req.action);
@@ -897,6 +906,123 @@ bc_http_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
 	return 1;
 }
 
+/*
+ * Opens rel beneath the directory dir without following a symbolic link
+ * in any component: openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+ * or, on a kernel without it, one component at a time with O_NOFOLLOW.
+ * -1 with errno when not (ELOOP for a symbolic link, EXDEV for a way
+ * out).
+ */
+static int
+open_beneath(int dir, const char *rel, int flags)
+{
+	struct open_how how;
+	char buf[PATH_MAX], *comp, *next;
+	int fd, nfd, e;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = (uint64_t)(flags | O_NOFOLLOW);
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+	    RESOLVE_NO_MAGICLINKS;
+	fd = (int)syscall(SYS_openat2, dir, rel, &how, sizeof(how));
+	/* a seccomp filter may answer EPERM for a system call it does not
+	 * know; the walk below is as strict */
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+		return fd;
+	if (strlen(rel) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", rel);
+	for (fd = dir, comp = buf; ; comp = next) {
+		if ((next = strchr(comp, '/')) != NULL)
+			*next++ = '\0';
+		if (*comp == '\0' || strcmp(comp, ".") == 0 ||
+		    strcmp(comp, "..") == 0) {
+			nfd = -1;
+			errno = EXDEV;
+		} else
+			nfd = openat(fd, comp, next != NULL ? O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC : flags |
+			    O_NOFOLLOW);
+		e = errno;
+		if (fd != dir)
+			close(fd);
+		errno = e;
+		if (nfd < 0 || next == NULL)
+			return nfd;
+		fd = nfd;
+	}
+}
+
+/*
+ * Opens the file of it for a download: beneath --storage, no symbolic
+ * link on the way, a regular file of the sealed size.  The descriptor,
+ * or -1 after a response.  What is not checked here -- the bytes, which
+ * would cost a hash of the whole file per download -- is what verify
+ * re-hashes, and the client can check against X-Bodycam-SHA256.
+ */
+static int
+media_open(struct bc_req *q, const struct bc_item *it)
+{
+	const struct bc_server *s = q->srv;
+	size_t slen = strlen(s->storage);
+	struct stat sb;
+	int root, fd, e;
+
+	if (strncmp(it->path, s->storage, slen) != 0 ||
+	    it->path[slen] != '/') {
+		bc_resp_error(q, MHD_HTTP_CONFLICT, "not_in_storage", "%s: the "
+		    "file was registered outside the service's storage "
+		    "directory, and is not served", it->id);
+		return -1;
+	}
+	if ((root = open(s->storage, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0) {
+		bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+		    "the storage directory cannot be opened: %s",
+		    strerror(errno));
+		return -1;
+	}
+	/* O_NONBLOCK: a FIFO put in the file's place must not hang us */
+	fd = open_beneath(root, it->path + slen + 1, O_RDONLY | O_CLOEXEC |
+	    O_NOCTTY | O_NONBLOCK);
+	e = errno;
+	close(root);
+	if (fd < 0) {
+		if (e == ENOENT)
+			bc_resp_error(q, MHD_HTTP_GONE, "gone", "%s: the "
+			    "registered file is missing", it->id);
+		else
+			bc_resp_error(q, MHD_HTTP_CONFLICT, "integrity", "%s: "
+			    "the registered file cannot be opened: %s", it->id,
+			    e == ELOOP || e == EXDEV || e == ENOTDIR ? "a "
+			    "symbolic link (or something else than a directory) "
+			    "on its path under storage" : strerror(e));
+		return -1;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		bc_resp_error(q, MHD_HTTP_CONFLICT, "integrity", "%s: the "
+		    "registered file is no longer a regular file; run verify",
+		    it->id);
+		goto bad;
+	}
+	if ((uint64_t)sb.st_size != (uint64_t)it->size) {
+		bc_resp_error(q, MHD_HTTP_CONFLICT, "integrity", "%s: the file "
+		    "is not the size sealed at registration; run verify",
+		    it->id);
+		goto bad;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+		bc_resp_bc(q, BC_ERR_IO, NULL);
+		goto bad;
+	}
+	return fd;
+ bad:
+	close(fd);
+	return -1;
+}
+
 static void
 h_media(struct bc_req *q)
 {
@@ -905,7 +1031,6 @@ h_media(struct bc_req *q)
 	struct event_job j;
 	struct bc_err err = { "" };
 	struct MHD_Response *resp;
-	struct stat sb;
 	json_t *m = NULL;
 	const char *mime = NULL;
 	char note[160], buf[64];
@@ -916,20 +1041,10 @@ h_media(struct bc_req *q)
 		goto out;
 	bc_pool_put(q->srv, cat);
 	cat = NULL;
-	if ((fd = open(it->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-		bc_resp_error(q, errno == ENOENT ? MHD_HTTP_GONE :
-		    MHD_HTTP_CONFLICT, errno == ENOENT ? "gone" : "integrity",
-		    "%s: the registered file cannot be opened: %s", it->id,
-		    strerror(errno));
+	/* the file is opened and checked first; then the access event is
+	 * committed; then the bytes are sent from this descriptor */
+	if ((fd = media_open(q, it)) < 0)
 		goto out;
-	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-	    (uint64_t)sb.st_size != (uint64_t)it->size) {
-		bc_resp_error(q, MHD_HTTP_CONFLICT, "integrity", "%s: the file "
-		    "is not the size sealed at registration; run verify",
-		    it->id);
-		goto out;
-	}
 	rg = bc_http_range(MHD_lookup_connection_value(q->conn,
 	    MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE), (uint64_t)it->size, &off,
 	    &len);
@@ -1414,6 +1529,7 @@ h_releases(struct bc_req *q)
 	if (r == BC_ERR_INTEGRITY && res.failed[0] != '\0') {
 		checks = report_json(s, &res.report);
 		bc_redact(s, err.msg, sizeof(err.msg));
+		bc_text_clean(err.msg);
 		o = json_pack("{s:{s:s, s:s, s:s, s:o?}}", "error", "code",
 		    "integrity", "message", err.msg, "item", res.failed,
 		    "report", checks);

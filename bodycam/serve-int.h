@@ -30,6 +30,17 @@ struct bc_pool {
 	size_t			  nfree, n;
 };
 
+/*
+ * One connection, from accept to close, and the deadline of what it is
+ * reading: its request's headers, then its body; none while it answers.
+ */
+struct bc_conn {
+	struct bc_conn		*prev, *next;
+	MHD_socket		 fd;
+	struct timespec		 until;		/* CLOCK_MONOTONIC; 0: none */
+	int			 expired;	/* shut down by the sweeper */
+};
+
 struct bc_server {
 	struct bc_serve_opts	 o;
 	char			 storage[4096];	/* realpath, no trailing / */
@@ -43,6 +54,13 @@ struct bc_server {
 	unsigned		 inflight;
 	int			 stopping;
 	uint16_t		 port;
+	/* the sweeper closes connections past their deadline */
+	pthread_mutex_t		 conn_mu;	/* conns, their deadlines */
+	pthread_cond_t		 sweep_cv;
+	pthread_t		 sweeper;
+	int			 sweeping;	/* the thread runs */
+	int			 sweep_stop;
+	struct bc_conn		*conns;
 };
 
 /* One request, from its first callback to its completion. */
@@ -86,6 +104,19 @@ void bc_resp_error(struct bc_req *q, unsigned status, const char *code,
 /* The response for a library error r (its message in err). */
 void bc_resp_bc(struct bc_req *q, int r, const struct bc_err *err);
 void bc_resp_raw(struct bc_req *q, unsigned status, struct MHD_Response *r);
+
+/*
+ * Makes s (NUL-terminated) fit for a JSON answer, in place: invalid UTF-8
+ * and control characters become '?', and a character cut at the end (by
+ * a cap) is dropped.
+ */
+void bc_text_clean(char *s);
+
+/*
+ * At most max bytes of s, cut on a character boundary and then marked
+ * "...", in buf (size bytes, at least max + 4); returns buf.
+ */
+const char *bc_text_clip(const char *s, size_t max, char *buf, size_t size);
 
 /* Replaces the server's own paths in msg (size bytes, in place) by
  * placeholders. */

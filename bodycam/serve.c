@@ -7,6 +7,9 @@
  * Tokens are never logged or put into an error message; the log names the
  * caller by its token's name.
  */
+#include <sys/socket.h>
+
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,6 +25,8 @@
 #include "serve-int.h"
 
 #define DISCARD_MAX	16	/* times the cap read and dropped at most */
+#define SWEEP_MS	250	/* how often deadlines are looked at */
+#define TOKEN_PREFIX	"bct_"	/* what a bearer token starts with */
 
 /*
  * Read connections
@@ -182,6 +187,69 @@ bc_redact(const struct bc_server *s, char *msg, size_t size)
 		replace_all(msg, size, s->o.catalog, "<catalog>");
 }
 
+/* Whether p (n bytes to the end) is the start of a character cut short. */
+static int
+utf8_cut(const unsigned char *p, size_t n)
+{
+	size_t want, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		want = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		want = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		want = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n < want;
+}
+
+void
+bc_text_clean(char *s)
+{
+	unsigned char *p = (unsigned char *)s, *o = p;
+	size_t left = strlen(s), n;
+
+	while (left > 0) {
+		n = bc_utf8_seq(p, left);
+		if (n == 0 && utf8_cut(p, left))
+			break;
+		if (n == 0 || *p < 0x20 || *p == 0x7f) {
+			*o++ = '?';
+			n = 1;
+		} else {
+			memmove(o, p, n);
+			o += n;
+		}
+		p += n;
+		left -= n;
+	}
+	*o = '\0';
+}
+
+const char *
+bc_text_clip(const char *s, size_t max, char *buf, size_t size)
+{
+	size_t n, back;
+
+	if (max + 4 > size)
+		max = size > 4 ? size - 4 : 0;
+	if ((n = strnlen(s, max + 1)) <= max) {
+		snprintf(buf, size, "%s", s);
+		return buf;
+	}
+	/* byte max begins a character or lies inside one: go back to the
+	 * start of that character, which is left out */
+	for (n = max, back = 0; n > 0 && back < 3 &&
+	    ((unsigned char)s[n] & 0xc0) == 0x80; back++)
+		n--;
+	snprintf(buf, size, "%.*s...", (int)n, s);
+	return buf;
+}
+
 void
 bc_resp_error(struct bc_req *q, unsigned status, const char *code,
     const char *fmt, ...)
@@ -193,6 +261,8 @@ bc_resp_error(struct bc_req *q, unsigned status, const char *code,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	bc_redact(q->srv, msg, sizeof(msg));
+	/* messages quote requests: whatever they hold, the answer is JSON */
+	bc_text_clean(msg);
 	bc_resp_json(q, status, json_pack("{s:{s:s, s:s}}", "error", "code",
 	    code, "message", msg));
 	if (q->resp != NULL && status == MHD_HTTP_UNAUTHORIZED)
@@ -363,15 +433,43 @@ authenticate(struct bc_req *q)
 		bc_resp_bc(q, r, &err);
 }
 
-/* What the log may show of a path: printable ASCII, capped. */
+/*
+ * What the log may show of text (a path, a method, a message of
+ * libmicrohttpd's): printable ASCII (and spaces if spaces), other bytes
+ * as %XX, capped, with anything that looks like a bearer token -- "bct_"
+ * and hex digits, as someone may paste one into a URL -- replaced by
+ * "bct_REDACTED".
+ */
 static void
-log_path(const char *url, char *out, size_t outsz)
+log_clean(const char *in, int spaces, char *out, size_t outsz)
 {
-	size_t i, j;
+	static const char red[] = TOKEN_PREFIX "REDACTED";
+	const size_t plen = sizeof(TOKEN_PREFIX) - 1, rlen = sizeof(red) - 1;
+	size_t i = 0, j = 0;
+	unsigned char c;
 
-	for (i = 0, j = 0; url[i] != '\0' && j + 4 < outsz; i++)
-		out[j++] = url[i] > 0x20 && url[i] < 0x7f ? url[i] : '?';
-	if (url[i] != '\0')
+	while (in[i] != '\0') {
+		c = (unsigned char)in[i];
+		if (strncasecmp(in + i, TOKEN_PREFIX, plen) == 0) {
+			if (j + rlen + 4 > outsz)
+				break;
+			memcpy(out + j, red, rlen);
+			j += rlen;
+			for (i += plen; isxdigit((unsigned char)in[i]); i++)
+				;
+		} else if ((c > 0x20 || (spaces && c == ' ')) && c < 0x7f) {
+			if (j + 1 + 4 > outsz)
+				break;
+			out[j++] = (char)c;
+			i++;
+		} else {
+			if (j + 3 + 4 > outsz)
+				break;
+			j += (size_t)snprintf(out + j, outsz - j, "%%%02X", c);
+			i++;
+		}
+	}
+	if (in[i] != '\0')
 		out[j++] = '.', out[j++] = '.', out[j++] = '.';
 	out[j] = '\0';
 }
@@ -381,7 +479,7 @@ log_request(struct bc_req *q)
 {
 	struct bc_server *s = q->srv;
 	struct timespec now;
-	char when[BC_TIME_MAX], path[256];
+	char when[BC_TIME_MAX], path[256], method[20];
 	double ms;
 
 	if (s->o.log == NULL)
@@ -390,11 +488,12 @@ log_request(struct bc_req *q)
 	ms = (double)(now.tv_sec - q->start.tv_sec) * 1e3 +
 	    (double)(now.tv_nsec - q->start.tv_nsec) / 1e6;
 	bc_time_format(time(NULL), when);
-	log_path(q->url != NULL ? q->url : "", path, sizeof(path));
+	log_clean(q->url != NULL ? q->url : "", 0, path, sizeof(path));
+	log_clean(q->method != NULL ? q->method : "-", 0, method,
+	    sizeof(method));
 	pthread_mutex_lock(&s->log_mu);
 	fprintf(s->o.log, "%s %s %s %s %u %.3fms\n", when,
-	    q->authed ? q->tok.name : "-", q->method ? q->method : "-",
-	    path, q->status, ms);
+	    q->authed ? q->tok.name : "-", method, path, q->status, ms);
 	fflush(s->o.log);
 	pthread_mutex_unlock(&s->log_mu);
 }
@@ -407,7 +506,7 @@ first_call(struct bc_req *q)
 	struct bc_server *s = q->srv;
 	const char *cl;
 	int other;
-	char *end, allow[64];
+	char *end, allow[64], m[24];
 	unsigned long long n;
 
 	pthread_mutex_lock(&s->mu);
@@ -429,8 +528,9 @@ first_call(struct bc_req *q)
 		if (other) {
 			allowed(q->url, allow, sizeof(allow));
 			bc_resp_error(q, MHD_HTTP_METHOD_NOT_ALLOWED,
-			    "method_not_allowed", "%.16s is not allowed on "
-			    "this path (%s)", q->method, allow);
+			    "method_not_allowed", "%s is not allowed on this "
+			    "path (%s)", bc_text_clip(q->method, 16, m,
+			    sizeof(m)), allow);
 			if (q->resp != NULL)
 				MHD_add_response_header(q->resp,
 				    MHD_HTTP_HEADER_ALLOW, allow);
@@ -465,6 +565,135 @@ first_call(struct bc_req *q)
 	}
 }
 
+/*
+ * Deadlines.  libmicrohttpd's idle timeout starts again with every byte,
+ * so a client sending one byte a second would hold a connection for as
+ * long as it likes.  Each connection has a deadline instead: its
+ * request's headers must be in --header-timeout seconds after it opened
+ * or after its previous answer, and then its body in --body-timeout
+ * seconds; a thread closes (shuts down) connections past theirs.  While
+ * a connection is answered it has none: a download takes what it takes.
+ */
+
+static void
+deadline_in(struct timespec *until, unsigned seconds)
+{
+	if (seconds == 0) {
+		until->tv_sec = 0;
+		until->tv_nsec = 0;
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, until);
+	until->tv_sec += seconds;
+}
+
+static struct bc_conn *
+conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/*
+ * Sets the deadline of conn to seconds from now (0: none); returns
+ * whether the sweeper has closed it already.
+ */
+static int
+conn_deadline(struct bc_server *s, struct MHD_Connection *conn,
+    unsigned seconds)
+{
+	struct bc_conn *c = conn_of(conn);
+	int expired;
+
+	if (c == NULL)
+		return 0;
+	pthread_mutex_lock(&s->conn_mu);
+	deadline_in(&c->until, seconds);
+	expired = c->expired;
+	pthread_mutex_unlock(&s->conn_mu);
+	return expired;
+}
+
+/*
+ * libmicrohttpd calls this with NOTIFY_CLOSED before it closes the
+ * socket: the sweeper, which shuts sockets down under conn_mu, never
+ * touches a descriptor that is closed or already someone else's.
+ */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
+    enum MHD_ConnectionNotificationCode what)
+{
+	struct bc_server *s = cls;
+	struct bc_conn *c = *ctx;
+	const union MHD_ConnectionInfo *ci;
+
+	if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci == NULL || (c = calloc(1, sizeof(*c))) == NULL)
+			return;		/* only MHD's idle timeout, then */
+		c->fd = ci->connect_fd;
+		pthread_mutex_lock(&s->conn_mu);
+		deadline_in(&c->until, s->o.header_timeout);
+		if ((c->next = s->conns) != NULL)
+			c->next->prev = c;
+		s->conns = c;
+		pthread_mutex_unlock(&s->conn_mu);
+		*ctx = c;
+		return;
+	}
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&s->conn_mu);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	pthread_mutex_unlock(&s->conn_mu);
+	free(c);
+	*ctx = NULL;
+}
+
+static int
+passed(const struct timespec *now, const struct timespec *t)
+{
+	return (t->tv_sec != 0 || t->tv_nsec != 0) && (now->tv_sec > t->tv_sec ||
+	    (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec));
+}
+
+static void *
+sweeper(void *arg)
+{
+	struct bc_server *s = arg;
+	struct bc_conn *c;
+	struct timespec now, wake;
+
+	pthread_mutex_lock(&s->conn_mu);
+	while (!s->sweep_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		for (c = s->conns; c != NULL; c = c->next)
+			if (!c->expired && passed(&now, &c->until)) {
+				/* libmicrohttpd sees the end of the stream
+				 * and closes the connection itself */
+				c->expired = 1;
+				shutdown(c->fd, SHUT_RDWR);
+			}
+		wake = now;
+		wake.tv_nsec += SWEEP_MS * 1000000L;
+		if (wake.tv_nsec >= 1000000000L) {
+			wake.tv_sec++;
+			wake.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->sweep_cv, &s->conn_mu, &wake);
+	}
+	pthread_mutex_unlock(&s->conn_mu);
+	return NULL;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -485,6 +714,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		q->url = url;
 		clock_gettime(CLOCK_MONOTONIC, &q->start);
 		*con_cls = q;
+		/* the headers are in: now the body, if any, is timed */
+		(void)conn_deadline(s, conn, s->o.body_timeout);
 		first_call(q);
 		if (q->resp != NULL)
 			goto respond;	/* without reading the body */
@@ -530,6 +761,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (q->queued)
 		return MHD_YES;		/* answered before the body */
+	(void)conn_deadline(s, conn, 0);	/* the body is in: answering */
 	if (q->too_large)
 		bc_resp_error(q, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
 		    "request bodies are capped at %zu bytes", s->o.max_body);
@@ -559,12 +791,15 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct bc_server *s = cls;
 	struct bc_req *q = *con_cls;
+	int expired;
 
+	/* the next request on this connection, if any, is timed */
+	expired = conn_deadline(s, conn, s->o.header_timeout);
 	if (q == NULL)
 		return;
-	if (q->status == 0)
-		q->status = 499;	/* no answer: the client went away,
-					   or a body ran past DISCARD_MAX */
+	if (q->status == 0)	/* no answer: too slow a body, the client
+				   went away, or a body ran past DISCARD_MAX */
+		q->status = expired ? 408 : 499;
 	log_request(q);
 	if (q->resp != NULL)
 		MHD_destroy_response(q->resp);
@@ -584,14 +819,16 @@ static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct bc_server *s = cls;
-	char when[BC_TIME_MAX];
+	char when[BC_TIME_MAX], msg[512], clean[512];
 
 	if (s->o.log == NULL)
 		return;
 	bc_time_format(time(NULL), when);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_clean(msg, 1, clean, sizeof(clean));
 	pthread_mutex_lock(&s->log_mu);
-	fprintf(s->o.log, "%s - libmicrohttpd: ", when);
-	vfprintf(s->o.log, fmt, ap);
+	fprintf(s->o.log, "%s - libmicrohttpd: %s\n", when, clean);
 	fflush(s->o.log);
 	pthread_mutex_unlock(&s->log_mu);
 }
@@ -649,6 +886,15 @@ keys_by_role(struct bc_server *s, struct bc_err *err)
 static void
 server_free(struct bc_server *s)
 {
+	if (s->sweeping) {
+		pthread_mutex_lock(&s->conn_mu);
+		s->sweep_stop = 1;
+		pthread_cond_signal(&s->sweep_cv);
+		pthread_mutex_unlock(&s->conn_mu);
+		pthread_join(s->sweeper, NULL);
+	}
+	pthread_cond_destroy(&s->sweep_cv);
+	pthread_mutex_destroy(&s->conn_mu);
 	bc_writer_stop(s->w);
 	pool_close(s);
 	pthread_cond_destroy(&s->idle);
@@ -663,6 +909,7 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 {
 	struct bc_server *s;
 	const union MHD_DaemonInfo *info;
+	pthread_condattr_t ca;
 	unsigned flags;
 	size_t npool;
 	int r;
@@ -679,9 +926,20 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 		s->o.max_conns = 256;
 	if (s->o.timeout == 0)
 		s->o.timeout = 30;
+	if (s->o.header_timeout == 0)
+		s->o.header_timeout = BC_SERVE_HEADER_TIMEOUT;
+	if (s->o.body_timeout == 0)
+		s->o.body_timeout = BC_SERVE_BODY_TIMEOUT;
+	if (s->o.max_per_ip == 0)
+		s->o.max_per_ip = BC_SERVE_MAX_PER_IP;
 	pthread_mutex_init(&s->log_mu, NULL);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->idle, NULL);
+	pthread_mutex_init(&s->conn_mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->sweep_cv, &ca);
+	pthread_condattr_destroy(&ca);
 
 	if (realpath(opts->storage, s->storage) == NULL) {
 		r = bc_err_set(err, BC_ERR_NOT_FOUND, "--storage %s: %s",
@@ -693,6 +951,11 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 	    (r = keys_by_role(s, err)) != 0 ||
 	    (r = bc_writer_start(s->o.catalog, 0, &s->w, err)) != 0)
 		goto fail;
+	if (pthread_create(&s->sweeper, NULL, sweeper, s) != 0) {
+		r = bc_err_set(err, BC_ERR_NOMEM, "cannot start a thread");
+		goto fail;
+	}
+	s->sweeping = 1;
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG | MHD_USE_AUTO;
 	if (s->o.addr.ss_family == AF_INET6)
@@ -714,6 +977,8 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 	    MHD_OPTION_THREAD_POOL_SIZE, s->o.threads,
 	    MHD_OPTION_CONNECTION_LIMIT, s->o.max_conns,
 	    MHD_OPTION_CONNECTION_TIMEOUT, s->o.timeout,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->o.max_per_ip,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    s->o.tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
 	    s->o.tls_cert,

@@ -22,6 +22,9 @@
 
 #define BC_SERVE_MAX_BODY	(1024 * 1024)	/* bytes of a request body */
 #define BC_SERVE_MAX_KEYS	8
+#define BC_SERVE_HEADER_TIMEOUT	10	/* seconds for a request's headers */
+#define BC_SERVE_BODY_TIMEOUT	60	/* seconds for a request's body */
+#define BC_SERVE_MAX_PER_IP	32	/* connections from one address */
 
 struct bc_serve_opts {
 	const char		*catalog;	/* path of the catalog */
@@ -35,6 +38,10 @@ struct bc_serve_opts {
 	unsigned		 threads;	/* libmicrohttpd's pool */
 	unsigned		 max_conns;	/* connections at once */
 	unsigned		 timeout;	/* idle seconds per connection */
+	unsigned		 header_timeout; /* seconds for a request's
+						   headers, however slow */
+	unsigned		 body_timeout;	/* seconds for its body */
+	unsigned		 max_per_ip;	/* connections from one address */
 	size_t			 max_body;	/* 0: BC_SERVE_MAX_BODY */
 	FILE			*log;		/* one line per request */
 };
@@ -44,6 +51,7 @@ struct bc_server;
 /*
  * Opens the catalog, checks the keys (each must hold a role in it now)
  * and starts listening.  On success *out runs until bc_serve_stop.
+ * Numbers left 0 in opts take their defaults (BC_SERVE_*).
  */
 int bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
     struct bc_err *err);
