@@ -42,11 +42,12 @@ audit_json(const struct bc_audit_report *rep, int files)
 			return NULL;
 		}
 	}
-	o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:i, s:o}", "ok",
+	o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:i, s:o}", "ok",
 	    rep->status == 0, "keydocs", (json_int_t)rep->keydocs, "items",
 	    (json_int_t)rep->items, "events", (json_int_t)rep->events,
-	    "signatures", (json_int_t)rep->signatures, "threads",
-	    rep->threads, "failures", arr);
+	    "signatures", (json_int_t)rep->signatures, "unbound",
+	    (json_int_t)rep->unbound, "threads", rep->threads, "failures",
+	    arr);
 	if (o != NULL)
 		json_object_set_new(o, "log", json_pack("{s:I, s:I, s:I, s:b}",
 		    "size", (json_int_t)rep->log.size, "leaves",
@@ -75,6 +76,11 @@ audit_text(const struct bc_audit_report *rep, int files, int quiet)
 		    (long long)rep->items, rep->items == 1 ? "" : "s",
 		    (long long)rep->events, rep->events == 1 ? "" : "s",
 		    (long long)rep->signatures);
+		if (rep->unbound > 0)
+			printf("%lld manifest%s and events of format version "
+			    "1, valid but naming no log (unbound)\n",
+			    (long long)rep->unbound,
+			    rep->unbound == 1 ? "" : "s");
 		printf("log: %llu leaves, %lld recomputed from their records; "
 		    "%lld stored checkpoint%s checked%s\n",
 		    (unsigned long long)rep->log.size,

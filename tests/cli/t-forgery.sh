@@ -118,4 +118,25 @@ expect_exit 0 "key revoke --json" -- \
 json_check "$OUT" "d['checkpoint'] == $(leaves)" \
     "key revoke signs a checkpoint of the whole log, revocation included"
 
+# ------------------------------------- old (version 1) records stay valid
+
+# tests/data/catalogs/v3.db: written by an older bodycam, every record
+# unbound; upgraded, it audits, and reports them as unbound
+OLD=$TMP/v3.db
+cp "$DATA/catalogs/v3.db" "$OLD"
+expect_exit 0 "an old catalog: upgrade" -- "$BODYCAM" --catalog "$OLD" upgrade
+expect_exit 0 "an old catalog: audit --json passes" -- \
+    "$BODYCAM" --catalog "$OLD" --json audit
+json_check "$OUT" "d['ok'] is True and d['unbound'] == d['items'] + d['events'] and d['unbound'] > 0" \
+    "an old catalog: every manifest and event is reported unbound"
+expect_exit 0 "an old catalog: audit says how many are unbound" -- \
+    "$BODYCAM" --catalog "$OLD" audit
+expect_grep "of format version 1, valid but naming no log" "$OUT" \
+    "an old catalog: the text says they name no log"
+# (its media are not here: the file checks fail, the record checks pass)
+expect_exit 0,1,2 "an old catalog: verify BWC-000001 --json" -- \
+    "$BODYCAM" --catalog "$OLD" --json verify BWC-000001
+json_check "$OUT" "any(c['name'] == 'manifest-log' and c['ok'] and 'unbound' in c['detail'] for c in d[0]['checks'])" \
+    "an old catalog: verify's manifest-log check passes, saying unbound"
+
 finish
