@@ -218,19 +218,24 @@ expect_exit 2 "custody add --to with U+202E: exit 2" -- \
 expect_exit 2 "custody add --note with a C1 control: exit 2" -- \
     bc custody add BWC-000001 note --key "$K/cust.key" --actor clerk \
     --note "x${NEL}"
+printf 'four\n' > "$M/four.bin"
+printf 'five\n' > "$M/five.bin"
 expect_exit 2 "register --officer with U+202E: exit 2" -- \
-    bc register "$DATA/stills/GPS.jpg" --key "$K/admin.key" \
-    --officer "O${RLO}1"
+    bc register "$M/four.bin" --key "$K/admin.key" --officer "O${RLO}1"
+expect_grep "officer contains .*U\\+202E" "$ERR" "  names the field and character"
 expect_exit 2 "register --case with U+2066: exit 2" -- \
-    bc register "$DATA/stills/GPS.jpg" --key "$K/admin.key" \
-    --case "${LRI}C-1"
+    bc register "$M/five.bin" --key "$K/admin.key" --case "${LRI}C-1"
+expect_grep "case contains .*U\\+2066" "$ERR" "  names the field and character"
 expect_exit 2 "release --actor with U+202E: exit 2" -- \
-    bc release BWC-000001 --to DA --authority x --key "$K/admin.key" \
+    bc release BWC-000003 --to DA --authority x --key "$K/admin.key" \
     --actor "A${RLO}" --out "$TMP/rel-bad"
+expect_grep "actor contains .*U\\+202E" "$ERR" "  names the field and character"
 check "  nothing written" -- test ! -e "$TMP/rel-bad"
+"$BODYCAM" keygen aud --dir "$K" > /dev/null
 expect_exit 2 "key add --name with U+202E: exit 2" -- \
-    bc key add "$K/cust.pub" --name "c${RLO}" --role auditor \
+    bc key add "$K/aud.pub" --name "a${RLO}" --role auditor \
     --key "$K/admin.key"
+expect_grep "key name contains .*U\\+202E" "$ERR" "  names the character"
 expect_exit 0 "custody add with a plain non-ASCII actor still works" -- \
     bc custody add BWC-000001 note --key "$K/cust.key" \
     --actor "Zoë Ωμέγα עברית" --note "ok"
