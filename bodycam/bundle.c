@@ -1874,6 +1874,7 @@ check_item(struct vb *v, struct item *it)
 	const char *s, *name;
 	json_t *mdoc;
 	int64_t size;
+	int bad_name = 0;
 
 	snprintf(jp, sizeof(jp), "items/%s/manifest.json", it->id);
 	snprintf(sp, sizeof(sp), "items/%s/manifest.sig", it->id);
@@ -1911,8 +1912,7 @@ check_item(struct vb *v, struct item *it)
 			}
 		}
 	} else if (mdoc != NULL) {
-		fail(v, LVL_INTEGRITY, jp, "media-missing", "the sealed file "
-		    "name cannot name a file of the bundle");
+		bad_name = 1;		/* judged with the release, below */
 	} else {
 		/* which files are this item's is unknown: not "unexpected" */
 		v->lost_media = 1;
@@ -1923,6 +1923,10 @@ check_item(struct vb *v, struct item *it)
 	}
 
 	check_custody(v, it, mdoc, &recs);
+	/* a release that omits the media needs no file name for them */
+	if (bad_name && it->media_said != 2)
+		fail(v, LVL_INTEGRITY, jp, "media-missing", "the sealed file "
+		    "name cannot name a file of the bundle");
 	if (mdoc != NULL && json_object_get(mdoc, "derived") != NULL)
 		check_parent(v, it, mdoc, &recs);
 	if (v->fatal == 0)

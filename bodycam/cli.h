@@ -65,7 +65,17 @@ extern const struct bc_cmd *const bc_cmd_table[];
 
 const struct bc_cmd *bc_cmd_find(const char *name);
 
-/* Prints "bodycam: ..." to stderr. */
+/*
+ * s quoted for a terminal (bc_quote: control characters, bidi controls,
+ * invalid UTF-8 and the backslash escaped), for printing text that comes
+ * from outside: file names, actors, notes, anything read from the
+ * catalog or a bundle.  The result stays valid for the next 7 calls, so
+ * one printf may quote up to 8 strings.  "?" when out of
+ * memory; s NULL is "".
+ */
+const char *bc_cli_q(const char *s);
+
+/* Prints "bodycam: ..." to stderr, quoted as bc_cli_q quotes. */
 void bc_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
@@ -111,6 +121,13 @@ int bc_cli_fail(int code, const struct bc_err *err);
 int bc_cli_checkpoint_file(struct bc_ctx *ctx, const struct bc_keyring *kr,
     const char *path, char **note, size_t *len,
     struct bc_signed_checkpoint *sc);
+
+/*
+ * The file name a manifest seals, quoted (bc_cli_q): its original bytes
+ * when file.name_bytes holds them (a name that is not UTF-8), else
+ * file.name; "?" when mdoc is NULL or names no file.
+ */
+const char *bc_cli_file_name(const json_t *mdoc);
 
 /* Lower-case hex of a hash into a new JSON string. */
 json_t *bc_cli_json_hex(const uint8_t h[BC_SHA256_LEN]);

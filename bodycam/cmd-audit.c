@@ -99,11 +99,13 @@ audit_text(const struct bc_audit_report *rep, int files, int quiet)
 	for (i = 0; i < rep->nfailures; i++) {
 		f = &rep->failures[i];
 		if (f->seq >= 0)
-			printf("FAILED  %s  seq %lld  %s  %s\n", f->item,
-			    (long long)f->seq, f->check, f->reason);
+			printf("FAILED  %s  seq %lld  %s  %s\n",
+			    bc_cli_q(f->item), (long long)f->seq,
+			    bc_cli_q(f->check), bc_cli_q(f->reason));
 		else
-			printf("FAILED  %s  seq -  %s  %s\n", f->item,
-			    f->check, f->reason);
+			printf("FAILED  %s  seq -  %s  %s\n",
+			    bc_cli_q(f->item), bc_cli_q(f->check),
+			    bc_cli_q(f->reason));
 	}
 	if (rep->nfailures > 0)
 		printf("%zu failure%s\n", rep->nfailures,

@@ -107,7 +107,7 @@ cmd_checkpoint(struct bc_ctx *ctx, int argc, char **argv)
 		if (!ctx->quiet)
 			printf("checkpoint %" PRId64 ": %" PRIu64 " leaves, root "
 			    "%s, written to %s\n", row.id, row.size, root64,
-			    out);
+			    bc_cli_q(out));
 	} else {
 		fwrite(row.note, 1, row.note_len, stdout);
 	}

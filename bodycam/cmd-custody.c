@@ -208,9 +208,10 @@ print_text(const struct bc_item *it, const struct bc_verify_report *rep,
 	size_t i;
 	int failed;
 
-	printf("%s  SHA-256 %s\n", it->id, it->sha256);
+	printf("%s  SHA-256 %s\n", bc_cli_q(it->id), bc_cli_q(it->sha256));
 	printf("custodian: %s; legal hold: %s%s\n", rep->state.custodian[0] ?
-	    rep->state.custodian : "-", rep->state.held ? "yes" : "no",
+	    bc_cli_q(rep->state.custodian) : "-",
+	    rep->state.held ? "yes" : "no",
 	    rep->state.purged ? "; PURGED" : "");
 	printf("%-4s %-20s %-9s %-7s %-16s %-16s %-24s %s\n", "SEQ",
 	    "TIME (UTC)", "ACTION", "STATUS", "ACTOR", "SIGNER", "WHERE",
@@ -226,10 +227,11 @@ print_text(const struct bc_item *it, const struct bc_verify_report *rep,
 		why_text(l[i].doc, why, sizeof(why));
 		failed = strncmp(l[i].status, "FAILED ", 7) == 0;
 		printf("%-4lld %-20s %-9s %-7s %-16s %-16s %-24s %s%s%s%s\n",
-		    (long long)l[i].seq, when[0] ? when : "?",
-		    l[i].doc ? dstr(l[i].doc, "action") : "(unreadable)",
-		    failed ? "FAILED" : l[i].status, dstr(l[i].doc, "actor"),
-		    l[i].signer, where, why, failed ? "  [" : "",
+		    (long long)l[i].seq, when[0] ? bc_cli_q(when) : "?",
+		    l[i].doc ? bc_cli_q(dstr(l[i].doc, "action")) :
+		    "(unreadable)", failed ? "FAILED" : l[i].status,
+		    bc_cli_q(dstr(l[i].doc, "actor")), bc_cli_q(l[i].signer),
+		    bc_cli_q(where), bc_cli_q(why), failed ? "  [" : "",
 		    failed ? l[i].status + 7 : "", failed ? "]" : "");
 	}
 }

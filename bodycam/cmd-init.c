@@ -61,7 +61,8 @@ cmd_init(struct bc_ctx *ctx, int argc, char **argv)
 		    name, "schema", BC_CATALOG_SCHEMA);
 	else if (!ctx->quiet)
 		printf("created catalog %s\nadmin key %s\nlog origin %s\n",
-		    ctx->catalog_path, bc_key_id(admin), name);
+		    bc_cli_q(ctx->catalog_path), bc_key_id(admin),
+		    bc_cli_q(name));
 	bc_catalog_close(cat);
 	bc_key_free(admin);
 	return 0;

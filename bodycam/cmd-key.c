@@ -56,7 +56,7 @@ key_add(struct bc_ctx *ctx, int argc, char **argv)
 		ctx->out = json_pack("{s:s, s:s, s:s}", "key_id",
 		    bc_key_id(pub), "name", name, "role", bc_role_name(role));
 	else if (!ctx->quiet)
-		printf("added %s %s as %s\n", bc_key_id(pub), name,
+		printf("added %s %s as %s\n", bc_key_id(pub), bc_cli_q(name),
 		    bc_role_name(role));
 	st = 0;
  out:
@@ -118,7 +118,7 @@ key_revoke(struct bc_ctx *ctx, int argc, char **argv)
 		    "reason", reason, "checkpoint", (json_int_t)cp.size);
 	else if (!ctx->quiet)
 		printf("revoked %s\ncheckpoint of %llu records signed\n",
-		    argv[optind], (unsigned long long)cp.size);
+		    bc_cli_q(argv[optind]), (unsigned long long)cp.size);
 	st = 0;
  out:
 	free(cp.note);
@@ -168,11 +168,12 @@ key_list(struct bc_ctx *ctx, int argc, char **argv)
 			if (o == NULL || json_array_append_new(arr, o) != 0)
 				st = bc_exit_worst(st, 3);
 		} else if (!ctx->quiet) {
-			printf("%.16s  %-20s  %-9s  %-27s  %s%s%s\n", e->id,
-			    e->name, bc_role_name(e->role),
-			    e->anchor ? "(init)" : e->added,
-			    e->revoked[0] ? e->revoked : "-",
-			    e->reason[0] ? " " : "", e->reason);
+			printf("%.16s  %-20s  %-9s  %-27s  %s%s%s\n",
+			    bc_cli_q(e->id), bc_cli_q(e->name),
+			    bc_role_name(e->role),
+			    e->anchor ? "(init)" : bc_cli_q(e->added),
+			    e->revoked[0] ? bc_cli_q(e->revoked) : "-",
+			    e->reason[0] ? " " : "", bc_cli_q(e->reason));
 		}
 	}
 	ctx->out = arr;

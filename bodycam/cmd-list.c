@@ -20,7 +20,7 @@ static int
 list_one(void *arg, const struct bc_item *it)
 {
 	struct list_state *ls = arg;
-	json_t *m = NULL, *o;
+	json_t *m = NULL, *o, *nb;
 	const char *name, *mime, *officer, *kase, *reg;
 
 	(void)bc_doc_parse(it->manifest, it->manifest_len, BC_MANIFEST_TYPE,
@@ -36,12 +36,21 @@ list_one(void *arg, const struct bc_item *it)
 	reg = m ? bc_doc_str(m, "registered.at") : NULL;
 	ls->count++;
 	if (ls->arr != NULL) {
-		o = json_pack("{s:s, s:s, s:I, s:s, s:s?, s:s?, s:s?, s:s?,"
+		o = json_pack("{s:s, s:s, s:I, s:s?, s:s?, s:s?, s:s?,"
 		    " s:s?, s:s?}", "id", it->id, "sha256", it->sha256, "size",
-		    (json_int_t)it->size, "path", it->path, "name", name,
-		    "mime", mime, "officer", officer, "device",
+		    (json_int_t)it->size, "name", name, "mime", mime,
+		    "officer", officer, "device",
 		    m ? bc_doc_str(m, "capture.device") : NULL, "case", kase,
 		    "registered", reg);
+		/* a name or path that is not UTF-8 comes with its bytes */
+		nb = json_object_get(m ? json_object_get(m, "file") : NULL,
+		    "name_bytes");
+		if (o != NULL && ((nb != NULL && json_object_set(o,
+		    "name_bytes", nb) != 0) ||
+		    bc_json_set_name(o, "path", it->path) != 0)) {
+			json_decref(o);
+			o = NULL;
+		}
 		json_decref(m);
 		if (o == NULL || json_array_append_new(ls->arr, o) != 0)
 			return BC_ERR_NOMEM;
@@ -49,9 +58,10 @@ list_one(void *arg, const struct bc_item *it)
 	}
 	if (!ls->ctx->quiet)
 		printf("%-11s  %-20s  %12lld  %-16s  %-10s  %-10s  %s\n",
-		    it->id, reg ? reg : "?", (long long)it->size,
-		    mime ? mime : "?", officer ? officer : "-",
-		    kase ? kase : "-", name ? name : "?");
+		    bc_cli_q(it->id), reg ? bc_cli_q(reg) : "?",
+		    (long long)it->size, mime ? bc_cli_q(mime) : "?",
+		    officer ? bc_cli_q(officer) : "-",
+		    kase ? bc_cli_q(kase) : "-", bc_cli_file_name(m));
 	json_decref(m);
 	return 0;
 }

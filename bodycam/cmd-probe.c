@@ -35,9 +35,10 @@ print_members(const char *prefix, const json_t *obj)
 					    json_array_get(v, i));
 			}
 		} else if (json_is_string(v)) {
-			printf("  %-28s %s\n", name, json_string_value(v));
+			printf("  %-28s %s\n", bc_cli_q(name),
+			    bc_cli_q(json_string_value(v)));
 		} else if (json_is_integer(v)) {
-			printf("  %-28s %lld\n", name,
+			printf("  %-28s %lld\n", bc_cli_q(name),
 			    (long long)json_integer_value(v));
 		}
 	}
@@ -112,6 +113,7 @@ cmd_probe(struct bc_ctx *ctx, int argc, char **argv)
 	for (i = optind; i < argc; i++) {
 		bc_err_clear(&err);
 		meta = NULL;
+		o = NULL;
 		/* the content type comes from the bytes, as register's */
 		if ((r = open_head(argv[i], &fd, head, &headlen,
 		    &err)) == 0) {
@@ -122,19 +124,20 @@ cmd_probe(struct bc_ctx *ctx, int argc, char **argv)
 		if (r != 0) {
 			bc_cli_error("%s", err.msg);
 			st = bc_exit_worst(st, bc_exit_status(r));
-			if (arr != NULL && ((o = json_pack("{s:s, s:s}",
-			    "file", argv[i], "error", err.msg)) == NULL ||
-			    json_array_append_new(arr, o) != 0))
+			if (arr != NULL && ((o = json_pack("{s:s}", "error",
+			    bc_cli_q(err.msg))) == NULL ||
+			    bc_json_set_name(o, "file", argv[i]) != 0 ||
+			    json_array_append(arr, o) != 0))
 				st = bc_exit_worst(st, 3);
+			json_decref(o);
 			continue;
 		}
 		if (arr != NULL) {
-			if (json_object_set_new(meta, "file",
-			    json_string(argv[i])) != 0 ||
+			if (bc_json_set_name(meta, "file", argv[i]) != 0 ||
 			    json_array_append(arr, meta) != 0)
 				st = bc_exit_worst(st, 3);
 		} else if (!ctx->quiet) {
-			printf("%s\n", argv[i]);
+			printf("%s\n", bc_cli_q(argv[i]));
 			print_members("media", json_object_get(meta, "media"));
 			print_members("capture", json_object_get(meta,
 			    "capture"));

@@ -87,7 +87,7 @@ prove_one(struct prove *p, const char *what, int64_t seq, int64_t leaf,
 			}
 		}
 	} else if (r != 0) {
-		printf("%-16s FAILED  %s\n", name, err.msg);
+		printf("%-16s FAILED  %s\n", name, bc_cli_q(err.msg));
 	} else {
 		printf("%-16s leaf %-8" PRId64 " newer than the checkpoint: "
 		    "not yet provable\n", name, leaf);
@@ -181,7 +181,8 @@ cmd_prove(struct bc_ctx *ctx, int argc, char **argv)
 		}
 	} else {
 		printf("%s against the checkpoint of %s: %" PRIu64 " leaves, "
-		    "root %s\n", it->id, sc.cp.origin, sc.cp.size, root64);
+		    "root %s\n", bc_cli_q(it->id), bc_cli_q(sc.cp.origin),
+		    sc.cp.size, root64);
 	}
 	if ((st = prove_one(&p, "manifest", -1, it->leaf, it->manifest,
 	    it->manifest_len)) != 0)

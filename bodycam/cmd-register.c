@@ -26,7 +26,8 @@ show_progress(void *arg, uint64_t done, uint64_t total)
 
 	if (total <= PROGRESS_MIN)
 		return;
-	fprintf(stderr, "\rhashing %s: %3d%% (%llu of %llu MiB)", p->name,
+	fprintf(stderr, "\rhashing %s: %3d%% (%llu of %llu MiB)",
+	    bc_cli_q(p->name),
 	    (int)(done * 100 / total), (unsigned long long)(done >> 20),
 	    (unsigned long long)(total >> 20));
 	p->shown = 1;
@@ -39,13 +40,15 @@ show_progress(void *arg, uint64_t done, uint64_t total)
 static void
 print_warnings(const char *id, const char *w)
 {
+	char line[1024];
 	const char *nl;
 
 	for (; *w != '\0'; w = nl + 1) {
 		if ((nl = strchr(w, '\n')) == NULL)
 			nl = w + strlen(w);
-		fprintf(stderr, "bodycam: %s: warning: %.*s\n", id,
-		    (int)(nl - w), w);
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - w), w);
+		fprintf(stderr, "bodycam: %s: warning: %s\n", bc_cli_q(id),
+		    bc_cli_q(line));
 		if (*nl == '\0')
 			break;
 	}
@@ -153,7 +156,8 @@ cmd_register(struct bc_ctx *ctx, int argc, char **argv)
 			bc_cli_error("%s", err.msg[0] ? err.msg :
 			    bc_strerror(r));
 		else if (!ctx->json && !ctx->quiet)
-			printf("%s  %s  %s\n", res.id, res.sha256, argv[i]);
+			printf("%s  %s  %s\n", res.id, res.sha256,
+			    bc_cli_q(argv[i]));
 		if (r == 0 && !ctx->json && !ctx->quiet) {
 			fflush(stdout);		/* the id, then its warnings */
 			print_warnings(res.id, res.warnings);
@@ -161,21 +165,26 @@ cmd_register(struct bc_ctx *ctx, int argc, char **argv)
 		if (arr == NULL)
 			continue;
 		if (r == 0)
-			o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, "
-			    "s:o}", "id", res.id, "path", argv[i], "sha256",
+			o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, "
+			    "s:o}", "id", res.id, "sha256",
 			    res.sha256, "size", (json_int_t)res.size,
 			    "manifest_hash", res.manifest_hash, "mime",
 			    res.mime, "status", "registered", "warnings",
 			    warnings_json(res.warnings));
 		else if (r == BC_ERR_EXISTS && res.existing[0] != '\0')
-			o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}",
-			    "path", argv[i], "sha256", res.sha256, "existing",
+			o = json_pack("{s:s, s:s, s:I, s:s, s:s}",
+			    "sha256", res.sha256, "existing",
 			    res.existing, "size", (json_int_t)res.size,
-			    "status", "duplicate", "error", err.msg);
+			    "status", "duplicate", "error", bc_cli_q(err.msg));
 		else
-			o = json_pack("{s:s, s:s, s:s}", "path", argv[i],
-			    "status", "error", "error", err.msg[0] ? err.msg :
+			o = json_pack("{s:s, s:s}", "status", "error",
+			    "error", err.msg[0] ? bc_cli_q(err.msg) :
 			    bc_strerror(r));
+		/* a path that is not UTF-8 comes with its bytes */
+		if (o != NULL && bc_json_set_name(o, "path", argv[i]) != 0) {
+			json_decref(o);
+			o = NULL;
+		}
 		if (o == NULL || json_array_append_new(arr, o) != 0)
 			st = bc_exit_worst(st, 3);
 	}

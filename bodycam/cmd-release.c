@@ -83,7 +83,7 @@ cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 		st = bc_cli_fail(r, &err);
 		if (ctx->json)
 			ctx->out = json_pack("{s:b, s:s, s:s}", "released", 0,
-			    "item", res.failed, "error", err.msg);
+			    "item", res.failed, "error", bc_cli_q(err.msg));
 		bc_release_result_clear(&res);
 		return st;
 	}
@@ -95,8 +95,9 @@ cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 		printf("released %zu item%s to %s; bundle %s (checkpoint of "
 		    "%" PRIu64 " records)\ncheck it with: bodycam verify-bundle "
 		    "%s --trust ADMIN.pub, or the steps in %s/VERIFY.md\n",
-		    res.nitems, res.nitems == 1 ? "" : "s", ro.recipient, out,
-		    res.checkpoint_size, out, out);
+		    res.nitems, res.nitems == 1 ? "" : "s",
+		    bc_cli_q(ro.recipient), bc_cli_q(out), res.checkpoint_size,
+		    bc_cli_q(out), bc_cli_q(out));
 	bc_release_result_clear(&res);
 	return 0;
 }

@@ -224,13 +224,16 @@ gather_log(struct bc_catalog *cat, struct report *rp, struct bc_err *err)
  * HTML
  */
 
-/* Whether code point c may not appear as text in an HTML document. */
+/*
+ * Whether code point c may not appear as text in the report: what HTML
+ * forbids, and the bidi controls that would reorder what a court reads
+ * (bc_text_unsafe).
+ */
 static int
 html_bad_char(uint32_t c)
 {
-	return (c < 0x20 && c != '\t' && c != '\n') ||
-	    (c >= 0x7f && c <= 0x9f) || (c >= 0xfdd0 && c <= 0xfdef) ||
-	    (c & 0xfffe) == 0xfffe;
+	return (bc_text_unsafe(c) && c != '\t' && c != '\n') ||
+	    (c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe;
 }
 
 /*
@@ -242,7 +245,7 @@ static void
 html_put(FILE *fp, const char *s, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s), n, i;
+	size_t len = strlen(s), n;
 	uint32_t c;
 	int cut = 0;
 
@@ -270,17 +273,13 @@ html_put(FILE *fp, const char *s, size_t max)
 			fputs("&#39;", fp);
 			break;
 		default:
-			if ((n = bc_utf8_seq(p, len)) == 0) {
+			if ((n = bc_utf8_decode(p, len, &c)) == 0) {
 				fputs("\xef\xbf\xbd", fp);
 				n = 1;
+			} else if (html_bad_char(c)) {
+				fputs("\xef\xbf\xbd", fp);
 			} else {
-				c = n == 1 ? p[0] : p[0] & (0x7f >> n);
-				for (i = 1; i < n; i++)
-					c = (c << 6) | (p[i] & 0x3f);
-				if (html_bad_char(c))
-					fputs("\xef\xbf\xbd", fp);
-				else
-					fwrite(p, 1, n, fp);
+				fwrite(p, 1, n, fp);
 			}
 			p += n;
 			len -= n;
@@ -475,6 +474,11 @@ html_manifest(FILE *fp, const struct ritem *ri,
 		    "values below are the catalog's.</p>\n", fp);
 	fputs("<table class=\"kv\">\n", fp);
 	html_kv(fp, "File name", dstr(m, "file.name"), NULL);
+	/* a name that is not UTF-8: its bytes, which the text above cannot
+	 * show */
+	if (dstr(m, "file.name_bytes")[0] != '\0')
+		html_kv(fp, "File name bytes (hex)",
+		    dstr(m, "file.name_bytes"), "mono");
 	html_kv(fp, "Registered path", ri->it->path, "mono");
 	if (m != NULL && bc_doc_int(m, "file.size", &size) == 0)
 		snprintf(num, sizeof(num), "%lld bytes", (long long)size);
@@ -999,7 +1003,8 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 		}
 		if (!ctx->quiet)
 			printf("report of %zu item%s written to %s\n",
-			    rp.nitems, rp.nitems == 1 ? "" : "s", out);
+			    rp.nitems, rp.nitems == 1 ? "" : "s",
+			    bc_cli_q(out));
 	} else {
 		fwrite(buf, 1, len, stdout);
 	}

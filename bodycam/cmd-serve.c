@@ -264,7 +264,7 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 	fprintf(log, "%s - serving %s on %s%s%s:%u (catalog %s)\n", when,
 	    cert ? "https" : "http", o.addr.ss_family == AF_INET6 ? "[" : "",
 	    addr, o.addr.ss_family == AF_INET6 ? "]" : "",
-	    (unsigned)bc_serve_port(srv), ctx->catalog_path);
+	    (unsigned)bc_serve_port(srv), bc_cli_q(ctx->catalog_path));
 	fflush(log);
 
 	while (sigwait(&set, &sig) != 0)

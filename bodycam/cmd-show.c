@@ -17,6 +17,15 @@ str_or(const json_t *doc, const char *path, const char *dflt)
 	return s ? s : dflt;
 }
 
+/* str_or, quoted for the terminal; dflt is ours and is not. */
+static const char *
+q_or(const json_t *doc, const char *path, const char *dflt)
+{
+	const char *s = doc ? bc_doc_str(doc, path) : NULL;
+
+	return s ? bc_cli_q(s) : dflt;
+}
+
 /* The role that may register: for a derived item, also a custodian. */
 static int
 register_role(const json_t *mdoc)
@@ -109,44 +118,46 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 			if (o == NULL || json_array_append_new(evs, o) != 0)
 				goto oom;
 		}
-		ctx->out = json_pack("{s:s, s:s, s:s, s:O?, s:{s:b, s:s}, s:o}",
-		    "id", it->id, "path", it->path, "manifest_hash",
-		    it->manifest_hash, "manifest", mdoc, "signature", "ok",
-		    sig_ok, "key", it->key, "events", evs);
+		ctx->out = json_pack("{s:s, s:s, s:O?, s:{s:b, s:s}, s:o}",
+		    "id", it->id, "manifest_hash", it->manifest_hash,
+		    "manifest", mdoc, "signature", "ok", sig_ok, "key", it->key,
+		    "events", evs);
 		evs = NULL;
-		if (ctx->out == NULL)
+		if (ctx->out == NULL ||
+		    bc_json_set_name(ctx->out, "path", it->path) != 0)
 			goto oom;
 		goto out;
 	}
 	if (ctx->quiet)
 		goto out;
-	printf("%s\n", it->id);
-	printf("  file        %s\n", it->path);
-	printf("  name        %s\n", str_or(mdoc, "file.name", "?"));
+	printf("%s\n", bc_cli_q(it->id));
+	printf("  file        %s\n", bc_cli_q(it->path));
+	printf("  name        %s\n", bc_cli_file_name(mdoc));
 	printf("  size        %lld bytes\n", (long long)it->size);
-	printf("  sha256      %s\n", it->sha256);
-	printf("  mime        %s\n", str_or(mdoc, "media.mime", "?"));
-	printf("  officer     %s\n", str_or(mdoc, "capture.officer", "-"));
-	printf("  device      %s\n", str_or(mdoc, "capture.device", "-"));
-	printf("  case        %s\n", str_or(mdoc, "case.number", "-"));
-	printf("  category    %s\n", str_or(mdoc, "case.category", "-"));
+	printf("  sha256      %s\n", bc_cli_q(it->sha256));
+	printf("  mime        %s\n", q_or(mdoc, "media.mime", "?"));
+	printf("  officer     %s\n", q_or(mdoc, "capture.officer", "-"));
+	printf("  device      %s\n", q_or(mdoc, "capture.device", "-"));
+	printf("  case        %s\n", q_or(mdoc, "case.number", "-"));
+	printf("  category    %s\n", q_or(mdoc, "case.category", "-"));
 	if (mdoc != NULL && json_array_size(json_object_get(mdoc, "tags"))) {
 		json_t *t;
 
 		printf("  tags       ");
 		json_array_foreach(json_object_get(mdoc, "tags"), i, t)
-			printf(" %s", json_string_value(t));
+			printf(" %s", bc_cli_q(json_string_value(t)));
 		printf("\n");
 	}
-	printf("  registered  %s at %s\n", str_or(mdoc, "registered.at", "?"),
-	    str_or(mdoc, "registered.station", "?"));
-	printf("  manifest    %s\n", it->manifest_hash);
+	printf("  registered  %s at %s\n", q_or(mdoc, "registered.at", "?"),
+	    q_or(mdoc, "registered.station", "?"));
+	printf("  manifest    %s\n", bc_cli_q(it->manifest_hash));
 	{
 		const struct bc_keyring_entry *ke = bc_keyring_find(kr,
 		    str_or(mdoc, "registered.key", ""));
 
 		printf("  signature   %s (key %.16s... %s)\n", sig_ok ?
-		    "valid" : "INVALID", it->key, ke ? ke->name : "unknown");
+		    "valid" : "INVALID", bc_cli_q(it->key),
+		    ke ? bc_cli_q(ke->name) : "unknown");
 	}
 	printf("  custody events:\n");
 	for (i = 0; i < n; i++) {
@@ -157,8 +168,8 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 		if (!ev_ok)
 			st = 1;
 		printf("    %3lld  %-20s  %-10s  %-16s  signature %s\n",
-		    (long long)ev[i].seq, str_or(edoc, "at", "?"),
-		    str_or(edoc, "action", "?"), str_or(edoc, "actor", "?"),
+		    (long long)ev[i].seq, q_or(edoc, "at", "?"),
+		    q_or(edoc, "action", "?"), q_or(edoc, "actor", "?"),
 		    ev_ok ? "valid" : "INVALID");
 		json_decref(edoc);
 	}

@@ -77,7 +77,8 @@ token_create(struct bc_ctx *ctx, int argc, char **argv)
 	}
 	if (!ctx->quiet)
 		fprintf(stderr, "bodycam: token '%s' (%s) created; it will "
-		    "not be shown again (only its hash is kept)\n", name,
+		    "not be shown again (only its hash is kept)\n",
+		    bc_cli_q(name),
 		    bc_role_name(role));
 	st = 0;
  out:
@@ -124,7 +125,7 @@ token_revoke(struct bc_ctx *ctx, int argc, char **argv)
 	if (ctx->json)
 		ctx->out = json_pack("{s:s}", "revoked", name);
 	else if (!ctx->quiet)
-		printf("revoked token %s\n", name);
+		printf("revoked token %s\n", bc_cli_q(name));
 	st = 0;
  out:
 	bc_key_free(admin);
@@ -165,9 +166,10 @@ token_list(struct bc_ctx *ctx, int argc, char **argv)
 				goto out;
 			}
 		} else if (!ctx->quiet) {
-			printf("%-20s  %-9s  %-27s  %.16s  %s\n", t->name,
-			    bc_role_name(t->role), t->created, t->created_by,
-			    t->revoked[0] ? t->revoked : "-");
+			printf("%-20s  %-9s  %-27s  %.16s  %s\n",
+			    bc_cli_q(t->name), bc_role_name(t->role),
+			    bc_cli_q(t->created), bc_cli_q(t->created_by),
+			    t->revoked[0] ? bc_cli_q(t->revoked) : "-");
 		}
 	}
 	ctx->out = arr;

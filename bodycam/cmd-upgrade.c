@@ -23,7 +23,8 @@ cmd_upgrade(struct bc_ctx *ctx, int argc, char **argv)
 		ctx->out = json_pack("{s:s, s:i}", "catalog",
 		    ctx->catalog_path, "schema", v);
 	else if (!ctx->quiet)
-		printf("catalog %s is at schema %d\n", ctx->catalog_path, v);
+		printf("catalog %s is at schema %d\n",
+		    bc_cli_q(ctx->catalog_path), v);
 	return 0;
 }
 

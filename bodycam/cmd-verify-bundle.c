@@ -52,13 +52,14 @@ report_text(const char *dir, const struct bc_bundle_report *rep,
 
 	if (!quiet)
 		printf("%s: %zu item%s, %zu custody event%s, %zu file%s\n",
-		    dir, rep->nitems, rep->nitems == 1 ? "" : "s",
+		    bc_cli_q(dir), rep->nitems, rep->nitems == 1 ? "" : "s",
 		    rep->nevents, rep->nevents == 1 ? "" : "s", rep->nfiles,
 		    rep->nfiles == 1 ? "" : "s");
 	for (i = 0; i < rep->nfailures; i++) {
 		f = &rep->failures[i];
-		printf("FAILED  %s  %s  %s\n", f->file[0] ? f->file : "-",
-		    f->check, f->reason);
+		printf("FAILED  %s  %s  %s\n", f->file[0] ?
+		    bc_cli_q(f->file) : "-", bc_cli_q(f->check),
+		    bc_cli_q(f->reason));
 	}
 	printf("integrity: %s  authentic: %s  trusted: %s\n",
 	    rep->integrity ? "ok" : "FAILED",

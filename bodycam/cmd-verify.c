@@ -15,10 +15,10 @@ print_check(const struct bc_check *c)
 {
 	if (c->seq >= 0)
 		printf("  %-6s  %-22s seq %lld: %s\n", c->ok ? "ok" : "FAILED",
-		    c->name, (long long)c->seq, c->detail);
+		    bc_cli_q(c->name), (long long)c->seq, bc_cli_q(c->detail));
 	else
-		printf("  %-6s  %-22s %s\n", c->ok ? "ok" : "FAILED", c->name,
-		    c->detail);
+		printf("  %-6s  %-22s %s\n", c->ok ? "ok" : "FAILED",
+		    bc_cli_q(c->name), bc_cli_q(c->detail));
 }
 
 /*
@@ -47,24 +47,25 @@ report_text(const struct bc_verify_report *rep, int quiet)
 				    rep->nevents == 1 ? "" : "s");
 		}
 		if (rep->status == 0) {
-			printf("%s: %s\n", rep->id, rep->state.purged ?
-			    "OK (purged)" : "OK");
+			printf("%s: %s\n", bc_cli_q(rep->id),
+			    rep->state.purged ? "OK (purged)" : "OK");
 			return;
 		}
 	}
 	if (rep->status == 0)
 		return;
 	/* failures always reach the user, even with --quiet */
-	printf("%s: FAILED (", rep->id);
+	printf("%s: FAILED (", bc_cli_q(rep->id));
 	for (i = 0; i < rep->nchecks; i++) {
 		if (rep->checks[i].ok)
 			continue;
 		if (rep->checks[i].seq >= 0)
 			printf("%s%s seq %lld", shown++ ? ", " : "",
-			    rep->checks[i].name, (long long)rep->checks[i].seq);
+			    bc_cli_q(rep->checks[i].name),
+			    (long long)rep->checks[i].seq);
 		else
 			printf("%s%s", shown++ ? ", " : "",
-			    rep->checks[i].name);
+			    bc_cli_q(rep->checks[i].name));
 	}
 	printf(")\n");
 }
@@ -132,7 +133,8 @@ record(struct bc_ctx *ctx, const struct bc_key *key, const char *actor,
 		json_object_set_new(jrep, "recorded", json_pack("{s:I, s:s}",
 		    "seq", (json_int_t)res.seq, "hash", res.hash));
 	else if (!ctx->quiet)
-		printf("%s: recorded '%s' as seq %lld\n", it->id, req.outcome,
+		printf("%s: recorded '%s' as seq %lld\n", bc_cli_q(it->id),
+		    req.outcome,
 		    (long long)res.seq);
 	return 0;
 }
@@ -140,9 +142,14 @@ record(struct bc_ctx *ctx, const struct bc_key *key, const char *actor,
 static int
 error_entry(json_t *arr, const char *ref, int code, const char *msg)
 {
-	json_t *o = json_pack("{s:s, s:b, s:s, s:s, s:[]}", "id", ref, "ok",
-	    0, "status", bc_strerror(code), "error", msg, "checks");
+	json_t *o = json_pack("{s:b, s:s, s:s, s:[]}", "ok", 0, "status",
+	    bc_strerror(code), "error", bc_cli_q(msg), "checks");
 
+	/* ref is what was asked for: a file name, perhaps not UTF-8 */
+	if (o != NULL && bc_json_set_name(o, "id", ref) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
 	if (o == NULL || json_array_append_new(arr, o) != 0)
 		return BC_ERR_NOMEM;
 	return 0;

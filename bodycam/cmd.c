@@ -54,6 +54,12 @@ bc_cli_first_error(void)
 	return first_error[0] ? first_error : NULL;
 }
 
+/*
+ * A message is one line of our words and the input it echoes (a file
+ * name, an actor): quoted whole, so that the input can neither break the
+ * line nor reach the terminal as a control sequence.  The --json error
+ * document carries the same quoted text (always valid UTF-8).
+ */
 static void
 verror(const char *fmt, va_list ap)
 {
@@ -61,9 +67,31 @@ verror(const char *fmt, va_list ap)
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (first_error[0] == '\0')
-		snprintf(first_error, sizeof(first_error), "%s", msg);
+		bc_quote(first_error, sizeof(first_error), msg);
 	fflush(stdout);
-	fprintf(stderr, "bodycam: %s\n", msg);
+	fprintf(stderr, "bodycam: %s\n", bc_cli_q(msg));
+}
+
+#define QUOTE_SLOTS	8
+
+const char *
+bc_cli_q(const char *s)
+{
+	static char *slot[QUOTE_SLOTS];
+	static size_t size[QUOTE_SLOTS];
+	static unsigned next;
+	unsigned i = next++ % QUOTE_SLOTS;
+	size_t need = bc_quote(NULL, 0, s) + 1;
+	char *p;
+
+	if (need > size[i]) {
+		if ((p = realloc(slot[i], need)) == NULL)
+			return "?";		/* never the raw text */
+		slot[i] = p;
+		size[i] = need;
+	}
+	bc_quote(slot[i], size[i], s);
+	return slot[i];
 }
 
 void
@@ -135,8 +163,9 @@ bc_cli_checkpoint_file(struct bc_ctx *ctx, const struct bc_keyring *kr,
 	if (sc->revoked[0] != '\0' && !ctx->quiet)
 		fprintf(stderr, "bodycam: warning: %s was signed by %s "
 		    "(%.16s...), a key revoked at %s: trust it only if you "
-		    "received it before then\n", path, sc->signer_name,
-		    sc->signer, sc->revoked);
+		    "received it before then\n", bc_cli_q(path),
+		    bc_cli_q(sc->signer_name), bc_cli_q(sc->signer),
+		    bc_cli_q(sc->revoked));
 	if ((r = bc_tlog_holds(ctx->cat, sc->cp.size, sc->cp.root,
 	    &held)) != 0) {
 		bc_err_set(&err, r, "%s: consistency: %s", path, held.msg);
@@ -147,6 +176,23 @@ bc_cli_checkpoint_file(struct bc_ctx *ctx, const struct bc_keyring *kr,
 	free(*note);
 	*note = NULL;
 	return bc_cli_fail(r, &err);
+}
+
+const char *
+bc_cli_file_name(const json_t *mdoc)
+{
+	const char *name = mdoc ? bc_doc_str(mdoc, "file.name") : NULL;
+	const char *q;
+	char *raw = NULL;
+
+	if (name == NULL)
+		return "?";
+	if (bc_json_get_name(json_object_get(mdoc, "file"), "name",
+	    &raw) != 0)
+		return bc_cli_q(name);
+	q = bc_cli_q(raw);
+	free(raw);
+	return q;
 }
 
 json_t *

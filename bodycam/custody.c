@@ -884,6 +884,30 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 }
 
 /*
+ * The rule for what people write, as for --actor, --to, --reason,
+ * --location and --note, on the text of an event signed elsewhere.  An
+ * input rule for writers: verification does not apply it to records
+ * already in the log.
+ */
+static int
+signed_text_check(const json_t *doc, struct bc_err *err)
+{
+	static const char *const paths[] = { "actor", "details.to",
+	    "details.reason", "details.location", "details.note" };
+	char name[32];
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		snprintf(name, sizeof(name), "event: %s", paths[i]);
+		if ((r = bc_field_check(name, bc_doc_str(doc, paths[i]),
+		    BC_FIELD_MAX, err)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
  * An event signed elsewhere, by the caller's own key: nothing in it is
  * ours to fill in, so everything is checked, under the write lock, before
  * it is stored: the format (canonical, the event type, the members the
@@ -935,6 +959,10 @@ bc_custody_append_signed(struct bc_catalog *cat,
 	    a == BC_ACT_RELEASE) {
 		r = bc_err_set(err, BC_ERR_INVALID, "event: '%s' cannot be "
 		    "appended as a signed event", action);
+		goto out;
+	}
+	if (signed_text_check(doc, err) != 0) {
+		r = BC_ERR_MALFORMED;
 		goto out;
 	}
 	if (!bc_time_is_stamp(at)) {

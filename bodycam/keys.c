@@ -13,6 +13,7 @@
 #include "bodycam/clock.h"
 #include "bodycam/keys.h"
 #include "bodycam/manifest.h"
+#include "bodycam/text.h"
 
 static const struct {
 	const char	*name;
@@ -573,16 +574,15 @@ bc_key_authorise(struct bc_catalog *cat, const struct bc_key *admin,
 {
 	char hex[2 * BC_ED25519_PUBLEN + 1];
 	json_t *doc;
-	size_t i, len = strlen(name);
+	size_t len = strlen(name);
 	int r;
 
 	if (len == 0 || len > BC_KEY_NAME_MAX)
 		return bc_err_set(err, BC_ERR_INVALID,
 		    "key name must be 1 to %d bytes", BC_KEY_NAME_MAX);
-	for (i = 0; i < len; i++)
-		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-			return bc_err_set(err, BC_ERR_INVALID,
-			    "key name contains a control character");
+	/* it names a signer wherever a record is shown, as an actor does */
+	if ((r = bc_text_check("key name", name, err)) != 0)
+		return r;
 	if (strcmp(bc_role_name(role), "none") == 0)
 		return bc_err_set(err, BC_ERR_INVALID, "unknown role");
 	bc_hex(bc_key_public(pub), BC_ED25519_PUBLEN, hex);

@@ -9,12 +9,13 @@
 #include "bodycam/canon.h"
 #include "bodycam/manifest.h"
 #include "bodycam/note.h"
+#include "bodycam/text.h"
 
 int
 bc_field_check(const char *name, const char *v, size_t max,
     struct bc_err *err)
 {
-	size_t i, n;
+	size_t n;
 
 	if (v == NULL)
 		return 0;
@@ -25,20 +26,8 @@ bc_field_check(const char *name, const char *v, size_t max,
 		return bc_err_set(err, BC_ERR_INVALID,
 		    "%s is %zu bytes long; at most %zu are allowed", name, n,
 		    max);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
-			return bc_err_set(err, BC_ERR_INVALID,
-			    "%s contains a control character", name);
-	/* jansson validates UTF-8 when it makes the string */
-	{
-		json_t *s = json_string(v);
-
-		if (s == NULL)
-			return bc_err_set(err, BC_ERR_INVALID,
-			    "%s is not valid UTF-8", name);
-		json_decref(s);
-	}
-	return 0;
+	/* no control, bidi control or line separator; valid UTF-8 */
+	return bc_text_check(name, v, err);
 }
 
 int
@@ -126,7 +115,7 @@ bc_manifest_build(const struct bc_manifest_in *in, json_t **out,
 	if (put(m, "type", json_string(BC_MANIFEST_TYPE)) ||
 	    bc_doc_set_log(m, in->log) != 0 ||
 	    put(m, "id", json_string(in->id)) ||
-	    put(file, "name", json_string(in->file_name)) ||
+	    bc_json_set_name(file, "name", in->file_name) != 0 ||
 	    put(file, "size", json_integer((json_int_t)in->size)) ||
 	    put(file, "sha256", json_string(in->sha256)) ||
 	    put(media, "mime", json_string(in->mime)) ||

@@ -20,6 +20,7 @@
 #include "bodycam/keys.h"
 #include "bodycam/manifest.h"
 #include "bodycam/tlog.h"
+#include "bodycam/text.h"
 #include "bodycam/verify.h"
 #include "internal.h"
 
@@ -541,8 +542,9 @@ bc_verify_report_json(const struct bc_verify_report *rep)
 	if ((checks = json_array()) == NULL)
 		return NULL;
 	for (i = 0; i < rep->nchecks; i++) {
-		c = json_pack("{s:s, s:b, s:s}", "name", rep->checks[i].name,
-		    "ok", rep->checks[i].ok, "detail", rep->checks[i].detail);
+		c = json_pack("{s:s, s:b, s:o}", "name", rep->checks[i].name,
+		    "ok", rep->checks[i].ok, "detail",
+		    bc_json_text(rep->checks[i].detail));
 		if (c != NULL && rep->checks[i].seq >= 0 &&
 		    json_object_set_new(c, "seq",
 		    json_integer(rep->checks[i].seq)) != 0) {
@@ -554,12 +556,18 @@ bc_verify_report_json(const struct bc_verify_report *rep)
 			return NULL;
 		}
 	}
-	o = json_pack("{s:s, s:s?, s:b, s:s, s:I, s:b, s:b, s:s, s:o}", "id",
-	    rep->id, "path", rep->path, "ok", rep->status == 0, "status",
+	o = json_pack("{s:s, s:b, s:s, s:I, s:b, s:b, s:s, s:o}", "id",
+	    rep->id, "ok", rep->status == 0, "status",
 	    rep->status == 0 ? (rep->state.purged ? "purged" : "ok") :
 	    rep->status == BC_ERR_INTEGRITY ? "failed" :
 	    bc_strerror(rep->status), "events", (json_int_t)rep->nevents,
 	    "held", rep->state.held, "purged", rep->state.purged,
 	    "custodian", rep->state.custodian, "checks", checks);
+	/* a path that is not UTF-8 comes with its bytes (text.h) */
+	if (o != NULL && rep->path != NULL &&
+	    bc_json_set_name(o, "path", rep->path) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
 	return o;
 }

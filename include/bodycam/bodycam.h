@@ -10,6 +10,7 @@
 
 #include "bodycam/error.h"
 #include "bodycam/util.h"
+#include "bodycam/text.h"
 #include "bodycam/hash.h"
 #include "bodycam/canon.h"
 #include "bodycam/sign.h"

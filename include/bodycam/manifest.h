@@ -50,7 +50,10 @@ struct bc_derived {
 /* Everything a manifest seals. */
 struct bc_manifest_in {
 	const char			*id;		/* "BWC-000001" */
-	const char			*file_name;	/* base name */
+	const char			*file_name;	/* base name; bytes
+							   that are not UTF-8
+							   go to name_bytes
+							   (text.h) */
 	uint64_t			 size;
 	const char			*sha256;	/* hex */
 	const char			*mime;
@@ -77,15 +80,17 @@ struct bc_signed {
 
 /*
  * Checks one operator field named name (for messages): NULL, or a
- * non-empty string of valid UTF-8 of at most max bytes without control
- * characters.  Returns 0 or BC_ERR_INVALID.
+ * non-empty string of at most max bytes that bc_text_check accepts
+ * (valid UTF-8 without control characters, bidi controls or line
+ * separators).  Returns 0 or BC_ERR_INVALID.
  */
 int bc_field_check(const char *name, const char *v, size_t max,
     struct bc_err *err);
 
 /*
- * Checks operator fields: valid UTF-8, within the size caps, no control
- * characters.  Returns 0 or BC_ERR_INVALID with the field named in err.
+ * Checks operator fields with bc_field_check: valid UTF-8, within the
+ * size caps, no control characters, bidi controls or line separators.
+ * Returns 0 or BC_ERR_INVALID with the field named in err.
  */
 int bc_operator_fields_check(const struct bc_operator_fields *op,
     struct bc_err *err);

@@ -1423,6 +1423,15 @@ ev_bad "$T_CUST" '{}' 400 bad_request "POST events {}"
 ev_bad "$T_CUST" '{"action":5}' 400 bad_request "POST events action a number"
 ev_bad "$T_CUST" '{"action":"note","note":["a"]}' 400 bad_request "POST events note an array"
 ev_bad "$T_CUST" '{"action":"note","colour":"red"}' 400 bad_request "POST events with an unknown field"
+# the identifying and free-text fields refuse what the CLI refuses
+ev_bad "$T_CUST" '{"action":"copy","to":"DA\u202e office"}' 400 bad_request \
+    "POST events copy to a name with U+202E (bidi override)"
+ev_bad "$T_CUST" '{"action":"note","note":"a\u0085b"}' 400 bad_request \
+    "POST events note with U+0085 (a C1 control)"
+ev_bad "$T_CUST" '{"action":"note","note":"a\u001b[2Jb"}' 400 bad_request \
+    "POST events note with ESC"
+ev_bad "$T_CUST" '{"action":"access","location":"\u2066room"}' 400 bad_request \
+    "POST events location with U+2066 (bidi isolate)"
 ev_bad "$T_CUST" '{"action":"note","sig":"AAAA"}' 400 bad_request "POST events action and sig"
 ev_bad "$T_CUST" '{"action":"note","action":"access"}' 400 bad_request "POST events with a duplicate key"
 ev_bad "$T_CUST" '{"action":"note"} {}' 400 bad_request "POST events with trailing data"
@@ -1729,6 +1738,19 @@ ps_bad "$T_CUST" 409 rule "the wrong file SHA-256 in details" cust \
     "detail.sha256=$(sha256_of "$ST_DIR/Apple.jpg")"
 ps_bad "$T_CUST" 400 bad_request "type bodycam.manifest" cust type=bodycam.manifest
 ps_bad "$T_CUST" 400 bad_request "no key member" cust drop=key
+# the actor the caller signs is held to the --actor rule
+ps_bad "$T_CUST" 400 bad_request "an actor with U+202E (bidi override)" cust \
+    "actor=det.$(printf '\342\200\256')htims"
+expect_grep "actor contains a bidirectional-text control character \\(U\\+202E\\)" \
+    "$RB" "  says which character"
+ps_bad "$T_CUST" 400 bad_request "an actor with U+0085 (a C1 control)" cust \
+    "actor=det.$(printf '\302\205')smith"
+ps_bad "$T_CUST" 400 bad_request "an actor with ESC" cust \
+    "actor=det.$(printf '\033')[31msmith"
+ps_bad "$T_CUST" 400 bad_request "an actor with U+2069 (bidi isolate)" cust \
+    "actor=det.smith$(printf '\342\201\251')"
+ps_bad "$T_CUST" 400 bad_request "a note with U+202E" cust \
+    "detail.note=x$(printf '\342\200\256')y"
 ps_bad "$T_CUST" 400 bad_request "no seq member" cust drop=seq
 ps_bad "$T_CUST" 400 bad_request "an unknown action" cust action=frobnicate
 ps_bad "$T_CUST" 409 rule "a hold without a reason" cust action=hold
