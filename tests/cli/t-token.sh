@@ -249,8 +249,8 @@ expect_exit 0 "token list on a schema 3 catalog: exit 0" -- \
     "$BODYCAM" --catalog "$TMP/v3.db" --json token list
 json_check "$OUT" 'd == []' "  no tokens yet"
 if [ "$HAVE_SQLITE" -eq 1 ]; then
-	expect_eq "$(sqlite3 "$TMP/v3.db" "PRAGMA user_version")" 4 \
-	    "  it is upgraded to schema 4"
+	expect_eq "$(sqlite3 "$TMP/v3.db" "PRAGMA user_version")" 5 \
+	    "  it is upgraded to schema 5 (3 -> 4 -> 5)"
 fi
 expect_exit 0 "the upgraded catalog audits clean" -- \
     "$BODYCAM" --catalog "$TMP/v3.db" audit
