@@ -56,6 +56,8 @@
 #include "bodycam/sign.h"
 #include "bodycam/verify.h"
 
+#define BC_RELEASE_DOC_TYPE	"bodycam.release"
+
 #define BC_BUNDLE_MAX_FILES	100000		/* files in a bundle */
 #define BC_BUNDLE_MAX_JSON	(16 * 1024 * 1024)	/* bytes per JSON file */
 
