@@ -67,6 +67,9 @@ struct bfile {
 	unsigned	 loaded:1;	/* data holds its bytes */
 	unsigned	 hashed:1;	/* sha256 and size are measured */
 	unsigned	 unreadable:1;	/* reading it failed (reported) */
+	unsigned	 deferred:1;	/* media: hashed after its size */
+	unsigned	 wrong_size:1;	/* media: not the sealed size, so
+					   not hashed at all */
 	uint8_t		 want[BC_SHA256_LEN];	/* as SHA256SUMS says */
 	uint8_t		 sha256[BC_SHA256_LEN];	/* as measured */
 	uint64_t	 size;
@@ -696,17 +699,32 @@ parse_sums(struct vb *v, const char *data, size_t len, struct walk *out)
 	}
 }
 
+/* A file measured: its hash is the one SHA256SUMS lists. */
+static void
+check_listed_hash(struct vb *v, const struct bfile *f)
+{
+	char h1[BC_SHA256_HEX], h2[BC_SHA256_HEX];
+
+	if (!v->have_sums || !f->listed || !f->hashed ||
+	    memcmp(f->sha256, f->want, BC_SHA256_LEN) == 0)
+		return;
+	bc_hex(f->sha256, BC_SHA256_LEN, h1);
+	bc_hex(f->want, BC_SHA256_LEN, h2);
+	fail(v, LVL_INTEGRITY, f->path, "sha256", "SHA-256 %.16s... differs "
+	    "from %.16s... in SHA256SUMS", h1, h2);
+}
+
 /*
  * The files: the walk's and the listing's, merged by path into v->files,
  * and each held to its line.  Record files are read here, once; others
- * are hashed as a stream.
+ * are hashed as a stream, media files once their size is known to be
+ * the one sealed (check_item, check_deferred).
  */
 static void
 check_files(struct vb *v, struct walk *found)
 {
 	struct walk listed = { NULL, 0, 0, 0, 0 };
 	struct bfile *sums = NULL, key, *all = NULL, *f;
-	char h1[BC_SHA256_HEX], h2[BC_SHA256_HEX];
 	size_t i = 0, j = 0, n = 0;
 	int c;
 
@@ -779,19 +797,16 @@ check_files(struct vb *v, struct walk *found)
 			    "file: not listed in SHA256SUMS");
 			continue;
 		}
+		if (strncmp(f->path, "media/", 6) == 0) {
+			/* its size is held to the seal first (check_item) */
+			f->deferred = 1;
+			continue;
+		}
 		if (is_record_path(f->path))
 			(void)load(v, f);
 		else
 			(void)hash_stream(v, f);
-		if (!f->hashed)
-			continue;
-		if (memcmp(f->sha256, f->want, BC_SHA256_LEN) != 0) {
-			bc_hex(f->sha256, BC_SHA256_LEN, h1);
-			bc_hex(f->want, BC_SHA256_LEN, h2);
-			fail(v, LVL_INTEGRITY, f->path, "sha256", "SHA-256 "
-			    "%.16s... differs from %.16s... in SHA256SUMS",
-			    h1, h2);
-		}
+		check_listed_hash(v, f);
 	}
 	if (!v->have_sums)
 		v->rep->nfiles = v->nfiles;
@@ -2211,6 +2226,66 @@ find_after(struct vb *v, const char *prefix)
 	return lo < v->nfiles ? &v->files[lo] : NULL;
 }
 
+/*
+ * Whether media file f (present, listed or not) has the size sealed
+ * (jp's file.size; -1 when it has none); reports why not.  It is not
+ * read: fstat tells.
+ */
+static int
+media_size_ok(struct vb *v, struct bfile *f, int64_t size, const char *jp)
+{
+	struct stat st;
+	int fd;
+
+	if (!f->present || f->unreadable)
+		return 0;
+	if ((fd = open_rel(v->rootfd, f->path)) == -1) {
+		f->unreadable = 1;
+		fail(v, LVL_INTEGRITY, f->path, "read", "cannot open: %s",
+		    open_why(errno));
+		return 0;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		f->unreadable = 1;
+		fail(v, LVL_INTEGRITY, f->path, "file-type", "not a regular "
+		    "file");
+		return 0;
+	}
+	close(fd);
+	if (size < 0 || (uint64_t)st.st_size != (uint64_t)size) {
+		f->wrong_size = 1;
+		fail(v, LVL_INTEGRITY, f->path, "media-size", "%lld bytes, "
+		    "not the %lld that %s seals", (long long)st.st_size,
+		    (long long)size, jp);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The media files no item's check measured (another item's name, or
+ * whose manifest is unreadable): held to SHA256SUMS.  One found to have
+ * the wrong size is not read.
+ */
+static void
+check_deferred(struct vb *v)
+{
+	struct bfile *f;
+	size_t i;
+
+	for (i = 0; i < v->nfiles && v->fatal == 0; i++) {
+		f = &v->files[i];
+		if (!f->deferred || f->hashed || f->wrong_size ||
+		    !f->listed || !f->present)
+			continue;
+		if (!f->used && !v->lost_media)
+			continue;	/* reported as unexpected */
+		if (hash_stream(v, f))
+			check_listed_hash(v, f);
+	}
+}
+
 /* A media file name as release writes it: no path, not hidden. */
 static int
 media_name_ok(const char *s)
@@ -2249,15 +2324,15 @@ check_item(struct vb *v, struct item *it)
 		if ((mf = find(v, it->media)) != NULL) {
 			mf->used = 1;
 			it->has_media = 1;
-			if (hash_stream(v, mf)) {
+			if (bc_doc_int(mdoc, "file.size", &size) != 0)
+				size = -1;
+			/* the size first: a file of another size is not
+			 * read at all, however large */
+			if (media_size_ok(v, mf, size, jp) &&
+			    hash_stream(v, mf)) {
+				check_listed_hash(v, mf);
 				bc_hex(mf->sha256, BC_SHA256_LEN, h1);
 				s = bc_doc_str(mdoc, "file.sha256");
-				if (bc_doc_int(mdoc, "file.size", &size) != 0 ||
-				    size < 0 || (uint64_t)size != mf->size)
-					fail(v, LVL_INTEGRITY, mf->path,
-					    "media-size", "%" PRIu64 " bytes, "
-					    "not the %lld that %s seals",
-					    mf->size, (long long)size, jp);
 				if (s == NULL || strcmp(s, h1) != 0)
 					fail(v, LVL_INTEGRITY, mf->path,
 					    "media-hash", "SHA-256 %.16s... is "
@@ -2523,6 +2598,8 @@ bc_bundle_verify(const char *dir, const struct bc_key *trust,
 		check_release_items(&v);
 	if (v.fatal == 0)
 		cross_check(&v);
+	if (v.fatal == 0)
+		check_deferred(&v);
 	for (i = 0; i < v.nfiles && v.fatal == 0; i++)
 		if (v.files[i].listed && v.files[i].present &&
 		    !v.files[i].used && !(v.lost_media &&

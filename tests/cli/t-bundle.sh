@@ -441,6 +441,22 @@ expect_grep '^FAILED  keys\.jsonl  key-positions  .*no signer.s authority' \
 expect_grep '^integrity: ok  authentic: FAILED  trusted: FAILED$' "$OUT" \
     "  integrity ok, authentic and trusted FAILED"
 
+# a sparse file of 20 GB where a media file was: its size is held to the
+# seal before a byte is read
+fresh
+truncate -s 20G "$W/media/Apple.jpg"
+if command -v timeout > /dev/null 2>&1; then
+	expect_exit 1 "a 20 GB sparse media file fails at once" -- \
+	    timeout 20 "$BODYCAM" verify-bundle "$W" --trust "$K/admin.pub"
+else
+	expect_exit 1 "a 20 GB sparse media file fails" -- \
+	    vb "$W" --trust "$K/admin.pub"
+fi
+expect_grep '^FAILED  media/Apple\.jpg  media-size  21474836480 bytes' \
+    "$OUT" "  media-size, with the file's size"
+expect_nogrep 'media-hash' "$OUT" "  and it is not hashed"
+rm -rf "$W"
+
 # a bundle made without media passes
 expect_exit 0 "setup: a second release, --no-media" -- \
     bc release BWC-000002 --to "PD" --authority "discovery" \
