@@ -427,6 +427,20 @@ load(struct vb *v, struct bfile *f)
 	return f->data;
 }
 
+/* Opens f, or reports why not and marks it unreadable: -1. */
+static int
+open_member(struct vb *v, struct bfile *f)
+{
+	int fd;
+
+	if ((fd = open_rel(v->rootfd, f->path)) == -1) {
+		f->unreadable = 1;
+		fail(v, LVL_INTEGRITY, f->path, "read", "cannot open: %s",
+		    open_why(errno));
+	}
+	return fd;
+}
+
 /* Hashes f without reading it into memory (media and other files). */
 static int
 hash_stream(struct vb *v, struct bfile *f)
@@ -439,12 +453,8 @@ hash_stream(struct vb *v, struct bfile *f)
 		return 0;
 	if (f->hashed)
 		return 1;
-	if ((fd = open_rel(v->rootfd, f->path)) == -1) {
-		f->unreadable = 1;
-		fail(v, LVL_INTEGRITY, f->path, "read", "cannot open: %s",
-		    open_why(errno));
+	if ((fd = open_member(v, f)) == -1)
 		return 0;
-	}
 	if ((fh = malloc(sizeof(*fh))) == NULL) {
 		close(fd);
 		v->fatal = BC_ERR_NOMEM;
@@ -2239,12 +2249,8 @@ media_size_ok(struct vb *v, struct bfile *f, int64_t size, const char *jp)
 
 	if (!f->present || f->unreadable)
 		return 0;
-	if ((fd = open_rel(v->rootfd, f->path)) == -1) {
-		f->unreadable = 1;
-		fail(v, LVL_INTEGRITY, f->path, "read", "cannot open: %s",
-		    open_why(errno));
+	if ((fd = open_member(v, f)) == -1)
 		return 0;
-	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		f->unreadable = 1;

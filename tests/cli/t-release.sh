@@ -210,22 +210,22 @@ resum_all() {
 	    LC_ALL=C sort | while IFS= read -r f; do sha256sum "$f"; done \
 	    > "$W/sums" && mv "$W/sums" SHA256SUMS)
 }
-# forged CASE EDIT [DIR]: a copy of the bundle (or DIR), edited by the
-# shell command EDIT in it, SHA256SUMS redone: VERIFY.md fails
-forged() {
+# edited STATUS WORD CASE EDIT [DIR]: a copy of the bundle (or DIR),
+# edited by the shell command EDIT in it, SHA256SUMS redone: VERIFY.md
+# exits STATUS
+edited() {
 	rm -rf "$W/f"
-	cp -r "${3:-$W/bundle}" "$W/f"
-	(cd "$W/f" && eval "$2")
+	cp -r "${5:-$W/bundle}" "$W/f"
+	(cd "$W/f" && eval "$4")
 	resum_all "$W/f"
-	expect_exit 1 "VERIFY.md fails: $1" -- run_verify "$W/f" "$K/admin.pub"
+	expect_exit "$1" "VERIFY.md $2: $3" -- run_verify "$W/f" \
+	    "$K/admin.pub"
 }
-# kept CASE EDIT: the same, and VERIFY.md passes
+forged() {
+	edited 1 fails "$@"
+}
 kept() {
-	rm -rf "$W/f"
-	cp -r "$W/bundle" "$W/f"
-	(cd "$W/f" && eval "$2")
-	resum_all "$W/f"
-	expect_exit 0 "VERIFY.md passes: $1" -- run_verify "$W/f" "$K/admin.pub"
+	edited 0 passes "$@"
 }
 
 # each record is held to exactly its own proof: a record re-signed with
