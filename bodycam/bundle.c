@@ -67,6 +67,9 @@ struct bfile {
 	unsigned	 loaded:1;	/* data holds its bytes */
 	unsigned	 hashed:1;	/* sha256 and size are measured */
 	unsigned	 unreadable:1;	/* reading it failed (reported) */
+	unsigned	 deferred:1;	/* media: hashed after its size */
+	unsigned	 wrong_size:1;	/* media: not the sealed size, so
+					   not hashed at all */
 	uint8_t		 want[BC_SHA256_LEN];	/* as SHA256SUMS says */
 	uint8_t		 sha256[BC_SHA256_LEN];	/* as measured */
 	uint64_t	 size;
@@ -80,13 +83,26 @@ struct signer {
 	struct bc_key	*key;
 };
 
-/* A record that proofs.json must prove. */
+/*
+ * A record that a proofs.json must prove, and whose signer's authority
+ * is then judged at the leaf its proof shows.
+ */
 struct prec {
 	const char	*kind;	/* "manifest", "event", "parent-event"... */
 	int64_t		 seq;	/* -1 for manifests */
 	const char	*data;
 	size_t		 len;
 	int		 proved;	/* a proof entry was seen */
+	size_t		 order;		/* as added */
+	int64_t		 leaf;		/* proven leaf index, or -1 */
+	int		 role;		/* the role its signer needs; 0:
+					   judged elsewhere */
+	char		 signer[BC_KEYID_HEX];
+};
+
+struct recs {
+	struct prec	*r;
+	size_t		 n, cap;
 };
 
 /* One items/<id>/ directory. */
@@ -104,6 +120,8 @@ struct item {
 	int		 purged;
 	int		 media_said;		/* the last event, a release:
 						   1 included, 2 omitted */
+	char		 last[BC_SHA256_HEX];	/* its last event's hash */
+	int		 released;		/* in the statement */
 };
 
 /* The state of one check. */
@@ -126,6 +144,16 @@ struct vb {
 	size_t			 nsigners;
 	struct bc_key		*anchor;	/* anchor.pub, or NULL */
 	struct bc_keyring	*kr;		/* from keys.jsonl, or NULL */
+	struct jline		*klines;	/* keys.jsonl's lines */
+	struct bc_keydoc	*kdocs;		/* and its documents */
+	size_t			 nkdocs;
+	int			 kpos_bad;	/* key documents' log positions
+						   unproven: no authority can
+						   be judged */
+	int			 old_format;	/* no release statement */
+	json_t			*rel;		/* release.json, or NULL */
+	struct recs		 top;		/* records of proofs.json */
+	char			 cp_signer[BC_KEYID_HEX];	/* "": none */
 
 	int			 lost_media;	/* a manifest unreadable: whose
 						   media are whose is unknown */
@@ -136,6 +164,9 @@ struct vb {
 	struct item		*items;
 	size_t			 nitems, capitems;
 };
+
+static struct prec *add_rec(struct vb *, struct recs *, const char *,
+    int64_t, const char *, size_t, const char *, int);
 
 /*
  * Copies src into dst (dstsz bytes) fit to print and to put in JSON:
@@ -396,6 +427,20 @@ load(struct vb *v, struct bfile *f)
 	return f->data;
 }
 
+/* Opens f, or reports why not and marks it unreadable: -1. */
+static int
+open_member(struct vb *v, struct bfile *f)
+{
+	int fd;
+
+	if ((fd = open_rel(v->rootfd, f->path)) == -1) {
+		f->unreadable = 1;
+		fail(v, LVL_INTEGRITY, f->path, "read", "cannot open: %s",
+		    open_why(errno));
+	}
+	return fd;
+}
+
 /* Hashes f without reading it into memory (media and other files). */
 static int
 hash_stream(struct vb *v, struct bfile *f)
@@ -408,12 +453,8 @@ hash_stream(struct vb *v, struct bfile *f)
 		return 0;
 	if (f->hashed)
 		return 1;
-	if ((fd = open_rel(v->rootfd, f->path)) == -1) {
-		f->unreadable = 1;
-		fail(v, LVL_INTEGRITY, f->path, "read", "cannot open: %s",
-		    open_why(errno));
+	if ((fd = open_member(v, f)) == -1)
 		return 0;
-	}
 	if ((fh = malloc(sizeof(*fh))) == NULL) {
 		close(fd);
 		v->fatal = BC_ERR_NOMEM;
@@ -440,7 +481,8 @@ static int
 is_record_path(const char *path)
 {
 	static const char *const top[] = { "checkpoint", "anchor.pub",
-	    "keys.jsonl" };
+	    "keys.jsonl", "release.json", "release.sig", "proofs.json",
+	    "proofs.txt" };
 	static const char *const item[] = { "manifest.json", "manifest.sig",
 	    "custody.jsonl", "proofs.json", "proofs.txt",
 	    "parent/manifest.json", "parent/manifest.sig",
@@ -667,17 +709,32 @@ parse_sums(struct vb *v, const char *data, size_t len, struct walk *out)
 	}
 }
 
+/* A file measured: its hash is the one SHA256SUMS lists. */
+static void
+check_listed_hash(struct vb *v, const struct bfile *f)
+{
+	char h1[BC_SHA256_HEX], h2[BC_SHA256_HEX];
+
+	if (!v->have_sums || !f->listed || !f->hashed ||
+	    memcmp(f->sha256, f->want, BC_SHA256_LEN) == 0)
+		return;
+	bc_hex(f->sha256, BC_SHA256_LEN, h1);
+	bc_hex(f->want, BC_SHA256_LEN, h2);
+	fail(v, LVL_INTEGRITY, f->path, "sha256", "SHA-256 %.16s... differs "
+	    "from %.16s... in SHA256SUMS", h1, h2);
+}
+
 /*
  * The files: the walk's and the listing's, merged by path into v->files,
  * and each held to its line.  Record files are read here, once; others
- * are hashed as a stream.
+ * are hashed as a stream, media files once their size is known to be
+ * the one sealed (check_item, check_deferred).
  */
 static void
 check_files(struct vb *v, struct walk *found)
 {
 	struct walk listed = { NULL, 0, 0, 0, 0 };
 	struct bfile *sums = NULL, key, *all = NULL, *f;
-	char h1[BC_SHA256_HEX], h2[BC_SHA256_HEX];
 	size_t i = 0, j = 0, n = 0;
 	int c;
 
@@ -750,19 +807,16 @@ check_files(struct vb *v, struct walk *found)
 			    "file: not listed in SHA256SUMS");
 			continue;
 		}
+		if (strncmp(f->path, "media/", 6) == 0) {
+			/* its size is held to the seal first (check_item) */
+			f->deferred = 1;
+			continue;
+		}
 		if (is_record_path(f->path))
 			(void)load(v, f);
 		else
 			(void)hash_stream(v, f);
-		if (!f->hashed)
-			continue;
-		if (memcmp(f->sha256, f->want, BC_SHA256_LEN) != 0) {
-			bc_hex(f->sha256, BC_SHA256_LEN, h1);
-			bc_hex(f->want, BC_SHA256_LEN, h2);
-			fail(v, LVL_INTEGRITY, f->path, "sha256", "SHA-256 "
-			    "%.16s... differs from %.16s... in SHA256SUMS",
-			    h1, h2);
-		}
+		check_listed_hash(v, f);
 	}
 	if (!v->have_sums)
 		v->rep->nfiles = v->nfiles;
@@ -964,8 +1018,8 @@ check_sig(struct vb *v, const char *file, const char *check,
 
 /*
  * The trusted level: the signer held role at the record's log position
- * leaf (TODO: from its proof; -1 until the bundle carries key documents'
- * positions).
+ * leaf, as its inclusion proof shows it (-1: not proven), judged against
+ * the key documents' proven positions.
  */
 static void
 check_authority(struct vb *v, const char *file, const char *what,
@@ -973,11 +1027,28 @@ check_authority(struct vb *v, const char *file, const char *what,
 {
 	struct bc_err why = { "" };
 
-	if (v->kr == NULL || id == NULL)
+	if (v->kr == NULL || v->kpos_bad || id == NULL || id[0] == '\0')
 		return;		/* reported once, or at the signature */
 	if (bc_keyring_authorised(v->kr, id, role, leaf, NULL, &why) != 0)
 		fail(v, LVL_TRUSTED, file, "signer-authority", "%s: %s", what,
 		    why.msg);
+}
+
+/*
+ * A record of the bundle names the log of its checkpoint, or none (an
+ * older, unbound record, which the release statement vouches for):
+ * records signed for another catalog are not this agency's.
+ */
+static void
+check_log(struct vb *v, const char *file, const char *check,
+    const char *what, const json_t *doc)
+{
+	struct bc_err why = { "" };
+
+	if (!v->cp_parsed)
+		return;		/* the checkpoint's own failure says why */
+	if (bc_doc_log_check(doc, v->cp.origin, -1, -1, &why) < 0)
+		fail(v, LVL_AUTHENTIC, file, check, "%s: %s", what, why.msg);
 }
 
 /*
@@ -1080,14 +1151,17 @@ parse_jsonl(struct vb *v, const char *file, const char *name,
 	return 0;
 }
 
-/* keys.jsonl, rebuilt into the keyring under the anchor. */
+/*
+ * keys.jsonl: each line a key document signed by the key it names, kept
+ * in v->kdocs (with the columns a catalog would keep, from the bytes) and
+ * added to the bundle's records to prove; the keyring is built once
+ * their positions are known (build_keyring).
+ */
 static void
-check_keyring(struct vb *v)
+load_keydocs(struct vb *v)
 {
-	struct bc_keydoc *docs = NULL;
-	struct bc_err e = { "" };
+	struct bc_keydoc *docs;
 	struct jline *l = NULL;
-	const struct bc_key *anchor;
 	struct bfile *f;
 	uint8_t h[BC_SHA256_LEN];
 	char what[64];
@@ -1107,39 +1181,89 @@ check_keyring(struct vb *v)
 		v->fatal = r;
 		return;
 	}
-	if (n > 0 && (docs = calloc(n, sizeof(*docs))) == NULL) {
+	v->klines = l;
+	if (n > 0 && (v->kdocs = calloc(n, sizeof(*v->kdocs))) == NULL) {
 		v->fatal = BC_ERR_NOMEM;
-		goto out;
+		return;
 	}
+	v->nkdocs = n;
 	for (i = 0; i < n; i++) {
-		/* the columns a catalog would keep, from the bytes */
-		docs[i].seq = (int64_t)i;
-		docs[i].leaf = -1;
-		docs[i].body = (char *)(l[i].body ? l[i].body : "");
-		docs[i].body_len = l[i].body ? l[i].len : 0;
-		docs[i].sig = l[i].sig;
-		docs[i].siglen = sizeof(l[i].sig);
-		if (bc_sha256(docs[i].body, docs[i].body_len, h) != 0) {
+		docs = &v->kdocs[i];
+		docs->seq = (int64_t)i;
+		docs->leaf = -1;	/* until its proof shows it */
+		docs->body = (char *)(l[i].body ? l[i].body : "");
+		docs->body_len = l[i].body ? l[i].len : 0;
+		docs->sig = l[i].sig;
+		docs->siglen = sizeof(l[i].sig);
+		if (bc_sha256(docs->body, docs->body_len, h) != 0) {
 			v->fatal = BC_ERR_CRYPTO;
-			goto out;
+			return;
 		}
-		bc_hex(h, sizeof(h), docs[i].hash);
-		if (bc_doc_parse(docs[i].body, docs[i].body_len,
+		bc_hex(h, sizeof(h), docs->hash);
+		if (l[i].body != NULL && add_rec(v, &v->top, "key", (int64_t)i,
+		    docs->body, docs->body_len, NULL, 0) == NULL)
+			return;
+		if (bc_doc_parse(docs->body, docs->body_len,
 		    BC_KEY_DOC_TYPE, &doc, NULL) != 0)
 			continue;	/* the build says why */
 		if ((s = bc_doc_str(doc, "key")) != NULL &&
 		    bc_is_sha256_hex(s))
-			snprintf(docs[i].key, sizeof(docs[i].key), "%s", s);
+			snprintf(docs->key, sizeof(docs->key), "%s", s);
 		if ((s = bc_doc_str(doc, "signer")) != NULL &&
 		    bc_is_sha256_hex(s))
-			snprintf(docs[i].signer, sizeof(docs[i].signer), "%s",
-			    s);
+			snprintf(docs->signer, sizeof(docs->signer), "%s", s);
 		json_decref(doc);
 		/* its signer is in signers/ too, as for every record */
 		snprintf(what, sizeof(what), "key document %zu", i);
-		(void)check_sig(v, f->path, "keyring", what, docs[i].signer,
-		    docs[i].body, docs[i].body_len, docs[i].sig);
+		(void)check_sig(v, f->path, "keyring", what, docs->signer,
+		    docs->body, docs->body_len, docs->sig);
 	}
+}
+
+/*
+ * The keyring from the key documents under the anchor, each at the leaf
+ * its proof in proofs.json shows.  When a position is not proven, the
+ * documents are still checked in their order (chain, signatures, an
+ * admin signing each), but no signer's authority can be judged: a key's
+ * authority is its place in the log.
+ */
+static void
+build_keyring(struct vb *v)
+{
+	struct bc_err e = { "" };
+	const struct bc_key *anchor;
+	const struct prec *p;
+	size_t i, unproven = 0, first = 0;
+	int r;
+
+	if (find(v, "keys.jsonl") == NULL || v->fatal != 0)
+		return;		/* reported */
+	for (i = 0; i < v->top.n; i++) {
+		p = &v->top.r[i];
+		if (strcmp(p->kind, "key") == 0 && p->seq >= 0 &&
+		    (size_t)p->seq < v->nkdocs)
+			v->kdocs[p->seq].leaf = p->leaf;
+	}
+	for (i = 0; i < v->nkdocs; i++)
+		if (v->kdocs[i].leaf < 0 && unproven++ == 0)
+			first = i;
+	if (v->old_format) {
+		v->kpos_bad = 1;
+		fail(v, LVL_TRUSTED, "keys.jsonl", "key-positions", "the "
+		    "bundle does not prove where its key documents are in the "
+		    "log (a bundle made before release statements): no "
+		    "signer's authority can be judged");
+	} else if (unproven > 0) {
+		v->kpos_bad = 1;
+		fail(v, LVL_TRUSTED, "keys.jsonl", "key-positions", "%zu key "
+		    "document%s (the first: %zu) %s no proven log position: "
+		    "no signer's authority can be judged", unproven,
+		    unproven == 1 ? "" : "s", first, unproven == 1 ? "has" :
+		    "have");
+	}
+	if (v->kpos_bad)	/* their order alone, for the other checks */
+		for (i = 0; i < v->nkdocs; i++)
+			v->kdocs[i].leaf = (int64_t)i;
 	/* the recipient's anchor when the bundle states that one */
 	anchor = v->anchor;
 	if (anchor != NULL && v->trust != NULL &&
@@ -1147,18 +1271,17 @@ check_keyring(struct vb *v)
 	    BC_ED25519_PUBLEN) == 0)
 		anchor = v->trust;
 	if (anchor == NULL) {
-		fail(v, LVL_AUTHENTIC, f->path, "keyring", "cannot be checked "
-		    "without a valid anchor.pub");
-		goto out;
+		fail(v, LVL_AUTHENTIC, "keys.jsonl", "keyring", "cannot be "
+		    "checked without a valid anchor.pub");
+		return;
 	}
-	r = bc_keyring_build(anchor, NULL, -1, docs, n, &v->kr, &e);
+	/* the key documents name the checkpoint's log, or none (version 1) */
+	r = bc_keyring_build(anchor, v->cp_parsed ? v->cp.origin : NULL, -1,
+	    v->kdocs, v->nkdocs, &v->kr, &e);
 	if (r == BC_ERR_NOMEM || r == BC_ERR_CRYPTO)
 		v->fatal = r;
 	else if (r != 0)
-		fail(v, LVL_AUTHENTIC, f->path, "keyring", "%s", e.msg);
- out:
-	free(docs);
-	free(l);
+		fail(v, LVL_AUTHENTIC, "keys.jsonl", "keyring", "%s", e.msg);
 }
 
 /*
@@ -1169,7 +1292,6 @@ check_keyring(struct vb *v)
 static void
 check_checkpoint(struct vb *v)
 {
-	const struct bc_keyring_entry *e;
 	const struct signer *found = NULL;
 	struct bc_err why = { "" };
 	struct bfile *f;
@@ -1245,20 +1367,34 @@ check_checkpoint(struct vb *v)
 		    "note's text is not the checkpoint");
 		return;
 	}
+	snprintf(v->cp_signer, sizeof(v->cp_signer), "%s", found->id);
+}
+
+/* The checkpoint's signer: an auditor or an admin, not revoked. */
+static void
+check_checkpoint_signer(struct vb *v)
+{
+	const struct bc_keyring_entry *e;
+	const struct signer *found;
+	const char *path = "checkpoint";
+
+	if (v->cp_signer[0] == '\0' ||
+	    (found = find_signer(v, v->cp_signer)) == NULL)
+		return;		/* reported */
 	if (v->kr == NULL) {
-		fail(v, LVL_AUTHENTIC, f->path, "checkpoint-signer", "signed "
+		fail(v, LVL_AUTHENTIC, path, "checkpoint-signer", "signed "
 		    "by key %.16s..., whose role cannot be known without the "
 		    "keyring", found->id);
 	} else if ((e = bc_keyring_find(v->kr, found->id)) == NULL) {
-		fail(v, LVL_AUTHENTIC, f->path, "checkpoint-signer", "signed "
+		fail(v, LVL_AUTHENTIC, path, "checkpoint-signer", "signed "
 		    "by key %.16s..., which keys.jsonl does not hold",
 		    found->id);
 	} else if ((e->role & (BC_ROLE_AUDITOR | BC_ROLE_ADMIN)) == 0) {
-		fail(v, LVL_AUTHENTIC, f->path, "checkpoint-signer", "signed "
+		fail(v, LVL_AUTHENTIC, path, "checkpoint-signer", "signed "
 		    "by key %.16s... (%s), which is not an auditor or admin",
 		    found->id, e->name);
 	} else if (e->revoked[0] != '\0') {
-		fail(v, LVL_AUTHENTIC, f->path, "checkpoint-signer", "signed "
+		fail(v, LVL_AUTHENTIC, path, "checkpoint-signer", "signed "
 		    "by key %.16s... (%s), revoked at %s", found->id, e->name,
 		    e->revoked);
 	}
@@ -1283,31 +1419,38 @@ manifest_role(const json_t *mdoc)
 	    BC_ROLE_INGEST | BC_ROLE_CUSTODIAN : BC_ROLE_INGEST;
 }
 
-static int
-add_rec(struct prec **recs, size_t *n, size_t *cap, const char *kind,
-    int64_t seq, const char *data, size_t len)
+/*
+ * Adds a record to prove, signed by signer (NULL: none named) who needs
+ * role; NULL when out of memory (v->fatal is set).
+ */
+static struct prec *
+add_rec(struct vb *v, struct recs *recs, const char *kind, int64_t seq,
+    const char *data, size_t len, const char *signer, int role)
 {
 	struct prec *tmp;
 
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 16;
-		if ((tmp = realloc(*recs, *cap * sizeof(*tmp))) == NULL)
-			return BC_ERR_NOMEM;
-		*recs = tmp;
+	if (recs->n == recs->cap) {
+		recs->cap = recs->cap ? recs->cap * 2 : 16;
+		if ((tmp = realloc(recs->r, recs->cap * sizeof(*tmp))) ==
+		    NULL) {
+			v->fatal = BC_ERR_NOMEM;
+			return NULL;
+		}
+		recs->r = tmp;
 	}
-	(*recs)[*n].kind = kind;
-	(*recs)[*n].seq = seq;
-	(*recs)[*n].data = data;
-	(*recs)[*n].len = len;
-	(*recs)[*n].proved = 0;
-	(*n)++;
-	return 0;
+	tmp = &recs->r[recs->n];
+	memset(tmp, 0, sizeof(*tmp));
+	tmp->kind = kind;
+	tmp->seq = seq;
+	tmp->data = data;
+	tmp->len = len;
+	tmp->order = recs->n++;
+	tmp->leaf = -1;
+	tmp->role = role;
+	if (signer != NULL && bc_is_sha256_hex(signer))
+		memcpy(tmp->signer, signer, BC_KEYID_HEX);
+	return tmp;
 }
-
-struct recs {
-	struct prec	*r;
-	size_t		 n, cap;
-};
 
 /* Records by kind, then seq: a proof finds its record in O(log n). */
 static int
@@ -1321,9 +1464,18 @@ prec_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* Records as they were added. */
+static int
+prec_order_cmp(const void *a, const void *b)
+{
+	const struct prec *x = a, *y = b;
+
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
 /*
- * A manifest and its signature: canonical, signed by the key it names,
- * which held the role at its time.  Returns the parsed manifest (a new
+ * A manifest and its signature: canonical, signed by the key it names
+ * (whose authority is judged once its proof is checked).  Returns the parsed manifest (a new
  * reference) with its hash in hash, or NULL.
  */
 static json_t *
@@ -1346,18 +1498,20 @@ check_manifest(struct vb *v, const char *jpath, const char *spath,
 		return NULL;
 	}
 	bc_hex(h, sizeof(h), hash);
-	if (add_rec(&recs->r, &recs->n, &recs->cap, kind, -1, mf->data,
-	    mf->len) != 0) {
-		v->fatal = BC_ERR_NOMEM;
-		return NULL;
-	}
 	if (bc_doc_parse(mf->data, mf->len, BC_MANIFEST_TYPE, &doc,
 	    &why) != 0) {
 		fail(v, LVL_AUTHENTIC, jpath, "manifest-format", "%s",
 		    why.msg);
+		(void)add_rec(v, recs, kind, -1, mf->data, mf->len, NULL, 0);
 		return NULL;
 	}
+	check_log(v, jpath, "manifest-log", kind, doc);
 	key = bc_doc_str(doc, "registered.key");
+	if (add_rec(v, recs, kind, -1, mf->data, mf->len, key,
+	    manifest_role(doc)) == NULL) {
+		json_decref(doc);
+		return NULL;
+	}
 	if (sf == NULL || load(v, sf) == NULL) {
 		;	/* reported */
 	} else if (sf->len != BC_ED25519_SIGLEN) {
@@ -1367,7 +1521,6 @@ check_manifest(struct vb *v, const char *jpath, const char *spath,
 		(void)check_sig(v, spath, "manifest-signature", kind, key,
 		    mf->data, mf->len, (const uint8_t *)sf->data);
 	}
-	check_authority(v, jpath, "manifest", key, manifest_role(doc), -1);
 	return doc;
 }
 
@@ -1425,6 +1578,7 @@ check_custody(struct vb *v, struct item *it, const json_t *mdoc,
 	sealed = mdoc != NULL ? bc_doc_str(mdoc, "file.sha256") : NULL;
 	snprintf(prev, sizeof(prev), "%s", it->mhash);
 	for (i = 0; i < n && v->fatal == 0; i++) {
+		it->last[0] = '\0';
 		if (l[i].body == NULL) {
 			prev[0] = '\0';		/* unknown: not checked */
 			if (add_hash(&it->ehash, &it->nev, &it->capev, "") != 0)
@@ -1436,9 +1590,8 @@ check_custody(struct vb *v, struct item *it, const json_t *mdoc,
 			break;
 		}
 		bc_hex(h, sizeof(h), hash);
-		if (add_hash(&it->ehash, &it->nev, &it->capev, hash) != 0 ||
-		    add_rec(&recs->r, &recs->n, &recs->cap, "event",
-		    (int64_t)i, l[i].body, l[i].len) != 0) {
+		snprintf(it->last, sizeof(it->last), "%s", hash);
+		if (add_hash(&it->ehash, &it->nev, &it->capev, hash) != 0) {
 			v->fatal = BC_ERR_NOMEM;
 			break;
 		}
@@ -1446,6 +1599,8 @@ check_custody(struct vb *v, struct item *it, const json_t *mdoc,
 		    &why) != 0) {
 			fail(v, LVL_AUTHENTIC, path, "event-format",
 			    "line %zu: %s", i + 1, why.msg);
+			(void)add_rec(v, recs, "event", (int64_t)i, l[i].body,
+			    l[i].len, NULL, 0);
 			prev[0] = '\0';
 			continue;
 		}
@@ -1469,6 +1624,7 @@ check_custody(struct vb *v, struct item *it, const json_t *mdoc,
 
 		s = bc_doc_str(doc, "key");
 		rec_label(what, sizeof(what), "event", (int64_t)i);
+		check_log(v, path, "event-log", what, doc);
 		(void)check_sig(v, path, "event-signature", what, s,
 		    l[i].body, l[i].len, l[i].sig);
 		if (bc_custody_rule(&st, doc, sealed, &why) != 0)
@@ -1479,7 +1635,11 @@ check_custody(struct vb *v, struct item *it, const json_t *mdoc,
 		if (role == BC_ROLE_INGEST)	/* unknown: derived or not */
 			role = mdoc != NULL ? manifest_role(mdoc) :
 			    BC_ROLE_INGEST | BC_ROLE_CUSTODIAN;
-		check_authority(v, path, what, s, role, -1);
+		if (add_rec(v, recs, "event", (int64_t)i, l[i].body, l[i].len,
+		    s, role) == NULL) {
+			json_decref(doc);
+			break;
+		}
 		/* what the release that made the bundle says of the media */
 		it->media_said = 0;
 		if (action != NULL && strcmp(action, "release") == 0 &&
@@ -1569,10 +1729,11 @@ check_parent(struct vb *v, struct item *it, const json_t *mdoc,
 		if (bc_doc_int(doc, "seq", &seq) != 0 || seq < 0)
 			seq = -2;	/* no proof entry can match */
 		if (add_hash(&it->dhash, &it->nderive, &it->capderive,
-		    hash) != 0 ||
-		    add_rec(&recs->r, &recs->n, &recs->cap, "parent-event",
-		    seq, l[i].body, l[i].len) != 0) {
+		    hash) != 0)
 			v->fatal = BC_ERR_NOMEM;
+		if (v->fatal != 0 || add_rec(v, recs, "parent-event", seq,
+		    l[i].body, l[i].len, bc_doc_str(doc, "key"),
+		    bc_event_role("derive")) == NULL) {
 			json_decref(doc);
 			break;
 		}
@@ -1590,8 +1751,6 @@ check_parent(struct vb *v, struct item *it, const json_t *mdoc,
 		s = bc_doc_str(doc, "key");
 		(void)check_sig(v, dp, "derive-event", "derive event", s,
 		    l[i].body, l[i].len, l[i].sig);
-		check_authority(v, dp, "derive event", s,
-		    bc_event_role("derive"), -1);
 		json_decref(doc);
 	}
 	free(l);
@@ -1701,7 +1860,7 @@ check_proof(struct vb *v, const char *path, size_t idx, const json_t *o,
 		    prec_cmp);
 	if (rec == NULL) {
 		fail(v, LVL_AUTHENTIC, path, "proofs-format", "record %zu "
-		    "(%s) is not a record of this item", idx,
+		    "(%s) is not one of the records this file proves", idx,
 		    rec_label(label, sizeof(label), kind, seq));
 		return;
 	}
@@ -1749,6 +1908,8 @@ check_proof(struct vb *v, const char *path, size_t idx, const json_t *o,
 		fail(v, LVL_AUTHENTIC, path, "proof-inclusion", "%s: leaf "
 		    "%lld is not included under the checkpoint's root", label,
 		    (long long)index);
+	else
+		rec->leaf = index;	/* where authority is judged */
 	goto out;
  nomem:
 	v->fatal = BC_ERR_NOMEM;
@@ -1757,11 +1918,13 @@ check_proof(struct vb *v, const char *path, size_t idx, const json_t *o,
 }
 
 /*
- * proofs.json (and proofs.txt, the same in lines): every record of the
- * item proved once, in the tree of the checkpoint.
+ * dir/proofs.json (and proofs.txt, the same in lines): every record of
+ * recs proved once, in the tree of the checkpoint; dir is an item's
+ * directory, or "" for the bundle's own records.  recs are left in the
+ * order they were added, each with its proven leaf.
  */
 static void
-check_proofs(struct vb *v, const struct item *it, struct recs *recs)
+check_proofs(struct vb *v, const char *dir, struct recs *recs)
 {
 	static const char *const names[] = { "size", "root", "records" };
 	struct bc_err why = { "" };
@@ -1775,14 +1938,16 @@ check_proofs(struct vb *v, const struct item *it, struct recs *recs)
 	uint64_t size;
 	size_t i, tlen = 0, tcap = 0;
 
-	snprintf(path, sizeof(path), "items/%s/proofs.json", it->id);
-	snprintf(tpath, sizeof(tpath), "items/%s/proofs.txt", it->id);
+	snprintf(path, sizeof(path), "%s%sproofs.json", dir, dir[0] ? "/" :
+	    "");
+	snprintf(tpath, sizeof(tpath), "%s%sproofs.txt", dir, dir[0] ? "/" :
+	    "");
 	tf = need(v, tpath, LVL_AUTHENTIC);	/* the same, in lines */
 	if ((f = need(v, path, LVL_AUTHENTIC)) == NULL)
-		return;
+		goto out;
 	if (load(v, f) == NULL) {
 		fail(v, LVL_AUTHENTIC, path, "proofs-format", "unreadable");
-		return;
+		goto out;
 	}
 	if (f->len == 0 || f->data[f->len - 1] != '\n' ||
 	    bc_json_parse(f->data, f->len, &doc, &why) != 0) {
@@ -1836,8 +2001,251 @@ check_proofs(struct vb *v, const struct item *it, struct recs *recs)
 		fail(v, LVL_AUTHENTIC, tpath, "proofs-text", "differs from "
 		    "proofs.json");
  out:
+	if (recs->n > 0)
+		qsort(recs->r, recs->n, sizeof(*recs->r), prec_order_cmp);
 	free(txt);
 	json_decref(doc);
+}
+
+/* The file of dir that holds a record of kind. */
+static void
+rec_file(char *buf, size_t sz, const char *dir, const char *kind)
+{
+	static const struct {
+		const char	*kind, *file;
+	} files[] = {
+		{ "manifest", "manifest.json" },
+		{ "event", "custody.jsonl" },
+		{ "parent-manifest", "parent/manifest.json" },
+		{ "parent-event", "parent/derive.jsonl" },
+		{ "key", "keys.jsonl" },
+		{ "release", "release.json" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (strcmp(kind, files[i].kind) == 0)
+			break;
+	snprintf(buf, sz, "%s%s%s", dir, dir[0] ? "/" : "",
+	    i < sizeof(files) / sizeof(files[0]) ? files[i].file : kind);
+}
+
+/* The trusted level for recs: each signer at its record's proven leaf. */
+static void
+check_authorities(struct vb *v, const char *dir, const struct recs *recs)
+{
+	const struct prec *p;
+	char file[MAX_PATH], what[64];
+	size_t i;
+
+	for (i = 0; i < recs->n; i++) {
+		p = &recs->r[i];
+		if (p->role == 0)
+			continue;
+		rec_file(file, sizeof(file), dir, p->kind);
+		if (strcmp(p->kind, "parent-event") == 0)
+			snprintf(what, sizeof(what), "derive event");
+		else if (strcmp(p->kind, "release") == 0)
+			snprintf(what, sizeof(what), "release statement");
+		else if (strstr(p->kind, "manifest") != NULL)
+			snprintf(what, sizeof(what), "manifest");
+		else
+			rec_label(what, sizeof(what), p->kind, p->seq);
+		check_authority(v, file, what, p->signer, p->role, p->leaf);
+	}
+}
+
+/*
+ * release.json and release.sig: the release statement, canonical, signed
+ * by the key it names (an auditor at its leaf, judged with the bundle's
+ * other records), naming each item once.  It is added to the bundle's
+ * records to prove, and kept in v->rel.
+ */
+static void
+check_statement(struct vb *v)
+{
+	static const char *const inames[] = { "id", "manifest", "release" };
+	struct bc_err why = { "" };
+	struct bfile *f, *sf;
+	const json_t *items, *o;
+	const char *key, *s, *t;
+	json_t *doc = NULL;
+	int64_t ndocs;
+	size_t i, j;
+
+	f = need(v, "release.json", LVL_AUTHENTIC);
+	sf = need(v, "release.sig", LVL_AUTHENTIC);
+	if (f == NULL || load(v, f) == NULL)
+		return;
+	if (bc_doc_parse(f->data, f->len, BC_RELEASE_DOC_TYPE, &doc,
+	    &why) != 0) {
+		fail(v, LVL_AUTHENTIC, f->path, "release-statement", "%s",
+		    why.msg);
+		(void)add_rec(v, &v->top, "release", -1, f->data, f->len, NULL,
+		    0);
+		return;
+	}
+	key = bc_doc_str(doc, "key");
+	if (bc_doc_log(doc) == NULL)
+		fail(v, LVL_AUTHENTIC, f->path, "release-statement", "the "
+		    "statement names no log (a release statement is always "
+		    "version 2)");
+	else
+		check_log(v, f->path, "release-statement", "release statement",
+		    doc);
+	if (add_rec(v, &v->top, "release", -1, f->data, f->len, key,
+	    BC_ROLE_AUDITOR) == NULL)
+		goto out;
+	if (sf == NULL || load(v, sf) == NULL) {
+		;	/* reported */
+	} else if (sf->len != BC_ED25519_SIGLEN) {
+		fail(v, LVL_AUTHENTIC, sf->path, "release-signature", "%zu "
+		    "bytes, not a raw 64-byte Ed25519 signature", sf->len);
+	} else {
+		(void)check_sig(v, sf->path, "release-signature",
+		    "release statement", key, f->data, f->len,
+		    (const uint8_t *)sf->data);
+	}
+	items = json_object_get(doc, "items");
+	if ((s = bc_doc_str(doc, "media")) == NULL ||
+	    (strcmp(s, "included") != 0 && strcmp(s, "omitted") != 0) ||
+	    bc_doc_int(doc, "keys.docs", &ndocs) != 0 || ndocs < 0 ||
+	    (s = bc_doc_str(doc, "keys.head")) == NULL ||
+	    !bc_is_sha256_hex(s) || !json_is_array(items) ||
+	    json_array_size(items) == 0) {
+		fail(v, LVL_AUTHENTIC, f->path, "release-statement", "not a "
+		    "release statement: it lacks media, keys or items");
+		goto out;
+	}
+	for (i = 0; i < json_array_size(items); i++) {
+		o = json_array_get(items, i);
+		if (!members_are(o, inames, 3) ||
+		    (s = json_string_value(json_object_get(o, "id"))) ==
+		    NULL || !bc_is_sha256_hex(json_string_value(
+		    json_object_get(o, "manifest"))) ||
+		    !bc_is_sha256_hex(json_string_value(json_object_get(o,
+		    "release")))) {
+			fail(v, LVL_AUTHENTIC, f->path, "release-statement",
+			    "item %zu is not {id, manifest, release}", i + 1);
+			goto out;
+		}
+		for (j = 0; j < i; j++) {
+			t = json_string_value(json_object_get(
+			    json_array_get(items, j), "id"));
+			if (strcmp(s, t) == 0) {
+				fail(v, LVL_AUTHENTIC, f->path,
+				    "release-statement", "names item %.64s "
+				    "twice", s);
+				goto out;
+			}
+		}
+	}
+	v->rel = doc;
+	doc = NULL;
+ out:
+	json_decref(doc);
+}
+
+/*
+ * The statement's place: the checkpoint is the one signed with the
+ * release, whose last record is the statement; and the keyring it names
+ * is the one keys.jsonl holds (a revocation left out would show).
+ */
+static void
+check_statement_place(struct vb *v)
+{
+	const struct prec *p = NULL;
+	const char *head;
+	char have[BC_SHA256_HEX];
+	int64_t ndocs;
+	size_t i;
+
+	if (v->rel == NULL)
+		return;
+	for (i = 0; i < v->top.n; i++)
+		if (strcmp(v->top.r[i].kind, "release") == 0)
+			p = &v->top.r[i];
+	if (p != NULL && p->leaf >= 0 && v->cp_parsed &&
+	    (uint64_t)p->leaf + 1 != v->cp.size)
+		fail(v, LVL_AUTHENTIC, "checkpoint", "release-checkpoint",
+		    "a tree of %" PRIu64 " records, and the release statement "
+		    "is leaf %" PRId64 ": not the checkpoint signed with the "
+		    "release, whose last record is the statement", v->cp.size,
+		    p->leaf);
+	if (find(v, "keys.jsonl") == NULL)
+		return;		/* reported */
+	(void)bc_doc_int(v->rel, "keys.docs", &ndocs);
+	head = bc_doc_str(v->rel, "keys.head");
+	if (v->nkdocs > 0)
+		snprintf(have, sizeof(have), "%s",
+		    v->kdocs[v->nkdocs - 1].hash);
+	else
+		snprintf(have, sizeof(have), "%s", v->anchor != NULL ?
+		    bc_key_id(v->anchor) : "");
+	if ((int64_t)v->nkdocs != ndocs || strcmp(have, head) != 0)
+		fail(v, LVL_AUTHENTIC, "keys.jsonl", "release-keys", "%zu key "
+		    "documents ending in %.16s..., and the release statement "
+		    "names %" PRId64 " ending in %.16s...: a key document is "
+		    "missing or added", v->nkdocs, have, ndocs, head);
+}
+
+static int item_cmp(const void *, const void *);
+
+/*
+ * The items are those of the statement, each whole: its manifest the one
+ * named, its chain ending with the release event named.  What a cut
+ * bundle lacks (an item, the events after an earlier release) shows here.
+ */
+static void
+check_release_items(struct vb *v)
+{
+	const json_t *items, *o;
+	struct item key, *it;
+	char path[MAX_PATH];
+	const char *id, *s;
+	size_t i;
+
+	if (v->rel == NULL)
+		return;
+	items = json_object_get(v->rel, "items");
+	for (i = 0; i < json_array_size(items); i++) {
+		o = json_array_get(items, i);
+		id = json_string_value(json_object_get(o, "id"));
+		snprintf(key.id, sizeof(key.id), "%s", id);
+		it = v->nitems == 0 ? NULL : bsearch(&key, v->items,
+		    v->nitems, sizeof(*v->items), item_cmp);
+		if (it == NULL || strcmp(it->id, id) != 0) {
+			snprintf(path, sizeof(path), "items/%.64s", id);
+			fail(v, LVL_AUTHENTIC, path, "release-items", "the "
+			    "release statement names item %.64s, and the "
+			    "bundle does not hold it", id);
+			continue;
+		}
+		it->released = 1;
+		s = json_string_value(json_object_get(o, "manifest"));
+		snprintf(path, sizeof(path), "items/%s/manifest.json", it->id);
+		if (it->mhash[0] != '\0' && strcmp(it->mhash, s) != 0)
+			fail(v, LVL_AUTHENTIC, path, "release-items", "%s: the "
+			    "manifest hashes to %.16s..., not the %.16s... "
+			    "that the release statement names", it->id,
+			    it->mhash, s);
+		s = json_string_value(json_object_get(o, "release"));
+		snprintf(path, sizeof(path), "items/%s/custody.jsonl", it->id);
+		if (strcmp(it->last, s) != 0)
+			fail(v, LVL_AUTHENTIC, path, "release-chain", "%s: the "
+			    "chain ends with %s%.16s..., not with the release "
+			    "event %.16s... that the release statement names: "
+			    "events are missing or replaced", it->id,
+			    it->last[0] ? "event " : "(no event)", it->last, s);
+	}
+	for (i = 0; i < v->nitems; i++)
+		if (!v->items[i].released) {
+			snprintf(path, sizeof(path), "items/%s",
+			    v->items[i].id);
+			fail(v, LVL_AUTHENTIC, path, "release-items", "%s is not "
+			    "an item of the release statement",
+			    v->items[i].id);
+		}
 }
 
 /* The first file whose path sorts at or after prefix, or NULL. */
@@ -1854,6 +2262,62 @@ find_after(struct vb *v, const char *prefix)
 			hi = mid;
 	}
 	return lo < v->nfiles ? &v->files[lo] : NULL;
+}
+
+/*
+ * Whether media file f (present, listed or not) has the size sealed
+ * (jp's file.size; -1 when it has none); reports why not.  It is not
+ * read: fstat tells.
+ */
+static int
+media_size_ok(struct vb *v, struct bfile *f, int64_t size, const char *jp)
+{
+	struct stat st;
+	int fd;
+
+	if (!f->present || f->unreadable)
+		return 0;
+	if ((fd = open_member(v, f)) == -1)
+		return 0;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		f->unreadable = 1;
+		fail(v, LVL_INTEGRITY, f->path, "file-type", "not a regular "
+		    "file");
+		return 0;
+	}
+	close(fd);
+	if (size < 0 || (uint64_t)st.st_size != (uint64_t)size) {
+		f->wrong_size = 1;
+		fail(v, LVL_INTEGRITY, f->path, "media-size", "%lld bytes, "
+		    "not the %lld that %s seals", (long long)st.st_size,
+		    (long long)size, jp);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The media files no item's check measured (another item's name, or
+ * whose manifest is unreadable): held to SHA256SUMS.  One found to have
+ * the wrong size is not read.
+ */
+static void
+check_deferred(struct vb *v)
+{
+	struct bfile *f;
+	size_t i;
+
+	for (i = 0; i < v->nfiles && v->fatal == 0; i++) {
+		f = &v->files[i];
+		if (!f->deferred || f->hashed || f->wrong_size ||
+		    !f->listed || !f->present)
+			continue;
+		if (!f->used && !v->lost_media)
+			continue;	/* reported as unexpected */
+		if (hash_stream(v, f))
+			check_listed_hash(v, f);
+	}
 }
 
 /* A media file name as release writes it: no path, not hidden. */
@@ -1895,15 +2359,15 @@ check_item(struct vb *v, struct item *it)
 		if ((mf = find(v, it->media)) != NULL) {
 			mf->used = 1;
 			it->has_media = 1;
-			if (hash_stream(v, mf)) {
+			if (bc_doc_int(mdoc, "file.size", &size) != 0)
+				size = -1;
+			/* the size first: a file of another size is not
+			 * read at all, however large */
+			if (media_size_ok(v, mf, size, jp) &&
+			    hash_stream(v, mf)) {
+				check_listed_hash(v, mf);
 				bc_hex(mf->sha256, BC_SHA256_LEN, h1);
 				s = bc_doc_str(mdoc, "file.sha256");
-				if (bc_doc_int(mdoc, "file.size", &size) != 0 ||
-				    size < 0 || (uint64_t)size != mf->size)
-					fail(v, LVL_INTEGRITY, mf->path,
-					    "media-size", "%" PRIu64 " bytes, "
-					    "not the %lld that %s seals",
-					    mf->size, (long long)size, jp);
 				if (s == NULL || strcmp(s, h1) != 0)
 					fail(v, LVL_INTEGRITY, mf->path,
 					    "media-hash", "SHA-256 %.16s... is "
@@ -1929,8 +2393,11 @@ check_item(struct vb *v, struct item *it)
 		    "name cannot name a file of the bundle");
 	if (mdoc != NULL && json_object_get(mdoc, "derived") != NULL)
 		check_parent(v, it, mdoc, &recs);
+	snprintf(sp, sizeof(sp), "items/%s", it->id);
 	if (v->fatal == 0)
-		check_proofs(v, it, &recs);
+		check_proofs(v, sp, &recs);
+	if (v->fatal == 0)
+		check_authorities(v, sp, &recs);
  out:
 	json_decref(mdoc);
 	free(recs.r);
@@ -2038,9 +2505,10 @@ cross_check(struct vb *v)
 	}
 	if (v->cp_mismatch > 0)
 		fail(v, LVL_AUTHENTIC, "checkpoint", "checkpoint-tree", "not "
-		    "the tree the bundle's proofs were made for (%zu of %zu "
-		    "items' proofs.json disagree): the checkpoint of another "
-		    "log or time", v->cp_mismatch, v->nitems);
+		    "the tree the bundle's proofs were made for (%zu "
+		    "proofs.json file%s disagree%s): the checkpoint of another "
+		    "log or time", v->cp_mismatch, v->cp_mismatch == 1 ? "" :
+		    "s", v->cp_mismatch == 1 ? "s" : "");
 	for (i = 0; i < v->nitems; i++) {
 		it = &v->items[i];
 		/* the signed release says whether the media were included */
@@ -2137,15 +2605,39 @@ bc_bundle_verify(const char *dir, const struct bc_key *trust,
 		check_keys(&v);
 	}
 	if (v.fatal == 0)
-		check_keyring(&v);
-	if (v.fatal == 0)
 		check_checkpoint(&v);
+	/* the bundle's own records: key documents, the release statement */
+	v.old_format = find(&v, "release.json") == NULL &&
+	    find(&v, "release.sig") == NULL &&
+	    find(&v, "proofs.json") == NULL && find(&v, "proofs.txt") == NULL;
+	if (v.fatal == 0)
+		load_keydocs(&v);
+	if (v.fatal == 0 && v.old_format)
+		fail(&v, LVL_AUTHENTIC, "release.json", "bundle-format", "no "
+		    "release statement, and no proofs of the key documents: a "
+		    "bundle made before release statements, which cannot show "
+		    "that it holds every item and event released");
+	else if (v.fatal == 0)
+		check_statement(&v);
+	if (v.fatal == 0 && !v.old_format)
+		check_proofs(&v, "", &v.top);
+	if (v.fatal == 0)
+		build_keyring(&v);
+	if (v.fatal == 0) {
+		check_checkpoint_signer(&v);
+		check_statement_place(&v);
+		check_authorities(&v, "", &v.top);
+	}
 	if (v.fatal == 0)
 		find_items(&v);
 	for (i = 0; i < v.nitems && v.fatal == 0; i++)
 		check_item(&v, &v.items[i]);
 	if (v.fatal == 0)
+		check_release_items(&v);
+	if (v.fatal == 0)
 		cross_check(&v);
+	if (v.fatal == 0)
+		check_deferred(&v);
 	for (i = 0; i < v.nfiles && v.fatal == 0; i++)
 		if (v.files[i].listed && v.files[i].present &&
 		    !v.files[i].used && !(v.lost_media &&
@@ -2193,6 +2685,10 @@ bc_bundle_verify(const char *dir, const struct bc_key *trust,
 	free(v.items);
 	bc_key_free(v.anchor);
 	bc_keyring_free(v.kr);
+	free(v.klines);
+	free(v.kdocs);
+	free(v.top.r);
+	json_decref(v.rel);
 	close(v.rootfd);
 	return r;
 }

@@ -233,6 +233,30 @@ static const struct migration {
 	"    NEW.revoked IS NULL)) BEGIN"
 	"  SELECT RAISE(ABORT, 'bodycam: tokens are never replaced'); END;",
 	NULL, NULL },
+
+	/*
+	 * 4 -> 5: release statements (bundle.h): what each release gave to
+	 * whom, signed by the releasing key and a leaf of the log, appended
+	 * in the release's transaction.  Append-only, as key documents.
+	 */
+	{
+	"CREATE TABLE releases ("
+	"  id        INTEGER PRIMARY KEY,"
+	"  hash      TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),"
+	"  body      TEXT NOT NULL,"
+	"  signature BLOB NOT NULL,"
+	"  key       TEXT NOT NULL,"
+	"  leaf      INTEGER NOT NULL UNIQUE CHECK (leaf >= 0)"
+	") STRICT;"
+	"CREATE TRIGGER releases_no_update BEFORE UPDATE ON releases BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: releases are append-only'); END;"
+	"CREATE TRIGGER releases_no_delete BEFORE DELETE ON releases BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: releases are append-only'); END;"
+	"CREATE TRIGGER releases_no_replace BEFORE INSERT ON releases"
+	"  WHEN EXISTS (SELECT 1 FROM releases WHERE id = NEW.id OR"
+	"    hash = NEW.hash OR leaf = NEW.leaf) BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: releases are append-only'); END;",
+	NULL, NULL },
 };
 
 static int
@@ -1410,6 +1434,35 @@ bc_catalog_add_keydoc(struct bc_catalog *cat, const struct bc_keydoc *d,
 	return r;
 }
 
+int
+bc_catalog_add_release(struct bc_catalog *cat, struct bc_release_row *row,
+    struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t leaf;
+	int r;
+
+	if (!cat->in_tx)
+		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
+	if ((r = log_append(cat, row->body, row->body_len, &leaf, err)) != 0)
+		return r;
+	if ((r = prepare(cat, "INSERT INTO releases (hash, body, signature,"
+	    " key, leaf) VALUES (?1, ?2, ?3, ?4, ?5)", &st, err)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, row->hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, row->body, (int)row->body_len,
+	    SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, row->sig, (int)row->siglen, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, row->key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, leaf);
+	if ((r = step_insert(cat, st, "add release statement", err)) == 0) {
+		row->id = sqlite3_last_insert_rowid(cat->db);
+		row->leaf = leaf;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 void
 bc_keydocs_free(struct bc_keydoc *d, size_t n)
 {
@@ -1587,11 +1640,18 @@ static int
 leaf_claimed(struct bc_catalog *cat, int64_t index, struct bc_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	int r;
+	int r, v = 0;
 
-	if ((r = prepare(cat, "SELECT EXISTS (SELECT 1 FROM items WHERE"
-	    " leaf = ?1) OR EXISTS (SELECT 1 FROM events WHERE leaf = ?1) OR"
-	    " EXISTS (SELECT 1 FROM keydocs WHERE leaf = ?1)", &st, err)) != 0)
+	/* an upgrade appends before the releases table (schema 5) exists */
+	if ((r = pragma_int(cat, "PRAGMA user_version", &v, err)) != 0)
+		return r;
+	if ((r = prepare(cat, v >= 5 ? "SELECT EXISTS (SELECT 1 FROM items"
+	    " WHERE leaf = ?1) OR EXISTS (SELECT 1 FROM events WHERE leaf ="
+	    " ?1) OR EXISTS (SELECT 1 FROM keydocs WHERE leaf = ?1) OR"
+	    " EXISTS (SELECT 1 FROM releases WHERE leaf = ?1)" :
+	    "SELECT EXISTS (SELECT 1 FROM items WHERE leaf = ?1) OR EXISTS"
+	    " (SELECT 1 FROM events WHERE leaf = ?1) OR EXISTS (SELECT 1 FROM"
+	    " keydocs WHERE leaf = ?1)", &st, err)) != 0)
 		return r;
 	sqlite3_bind_int64(st, 1, index);
 	if (sqlite3_step(st) != SQLITE_ROW)
@@ -1747,7 +1807,7 @@ bc_catalog_origin(struct bc_catalog *cat, char out[BC_ORIGIN_MAX + 1],
 
 /*
  * Every record in leaf order, then the stored leaves: the union below is
- * sorted by merging its three parts, each read in the order of its leaf
+ * sorted by merging its four parts, each read in the order of its leaf
  * index, so the walk never sorts and holds one row at a time.
  */
 #define LEAF_RECORDS \
@@ -1757,6 +1817,8 @@ bc_catalog_origin(struct bc_catalog *cat, char out[BC_ORIGIN_MAX + 1],
 	"  FROM events e LEFT JOIN items i ON i.manifest_hash = e.item" \
 	"  WHERE e.leaf >= ?1 AND e.leaf < ?2" \
 	" UNION ALL SELECT leaf, 3, key, seq, body FROM keydocs" \
+	"  WHERE leaf >= ?1 AND leaf < ?2" \
+	" UNION ALL SELECT leaf, 4, '', id, body FROM releases" \
 	"  WHERE leaf >= ?1 AND leaf < ?2"
 
 static void

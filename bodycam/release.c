@@ -25,6 +25,7 @@
 #include <openssl/evp.h>
 
 #include "bodycam/bundle.h"
+#include "bodycam/clock.h"
 #include "bodycam/custody.h"
 #include "bodycam/hash.h"
 #include "bodycam/keys.h"
@@ -105,32 +106,75 @@ static const char verify_md[] =
     "\tsig_ok \"$(field signer < \"$W/doc\")\" \"$W/doc\" \"$W/doc.sig\"\n"
     "\tprev=$(sha256sum < \"$W/doc\" | cut -c1-64)\n"
     "done\n"
+    "nkeys=$n\n"
+    "khead=$prev\n"
     "```\n"
     "\n"
     "**4. The checkpoint.** `checkpoint` is a signed head of the agency's\n"
     "transparency log (C2SP tlog-checkpoint: origin, number of records, root\n"
-    "hash), signed by a key in `signers/` under the origin's name. Its key id\n"
-    "is the first 4 bytes of SHA-256(origin, a newline, 0x01, the raw key).\n"
+    "hash, perhaps extension lines), a C2SP signed note: the signed text is\n"
+    "every line before the blank line, and each signature line after it is\n"
+    "\"— <name> <base64 of a 4-byte key id and the signature>\". A key's id is\n"
+    "the first 4 bytes of SHA-256(origin, a newline, 0x01, the raw key). Lines\n"
+    "of keys not in `signers/` are ignored; each line of a key in `signers/`\n"
+    "must verify, and at least one must be there.\n"
     "\n"
     "```sh\n"
     "origin=$(head -n 1 checkpoint)\n"
     "size=$(sed -n 2p checkpoint)\n"
     "root=$(sed -n 3p checkpoint | base64 -d | hexof)\n"
-    "sed -n '1,3p' checkpoint > \"$W/cp.text\"\n"
-    "grep -F -- \"— $origin \" checkpoint | head -n 1 | cut -d' ' -f3 | base64 -d > \"$W/cp.sig68\"\n"
-    "id4=$(head -c 4 \"$W/cp.sig68\" | hexof)\n"
-    "tail -c 64 \"$W/cp.sig68\" > \"$W/cp.sig\"\n"
+    "sed '/^$/,$d' checkpoint > \"$W/cp.text\"\n"
+    "sed '1,/^$/d' checkpoint | grep -F -- \"— $origin \" | cut -d' ' -f3 > \"$W/cp.sigs\"\n"
     "cpkey=\"\"\n"
-    "for f in signers/*.pub; do\n"
-    "\tk=$({ printf '%s\\n\\001' \"$origin\"; rawkey \"$f\"; } | sha256sum | cut -c1-8)\n"
-    "\t[ \"$k\" = \"$id4\" ] && cpkey=$(basename \"$f\" .pub)\n"
-    "done\n"
+    ": > \"$W/cp.keys\"\n"
+    "while read -r s; do\n"
+    "\tprintf '%s' \"$s\" | base64 -d > \"$W/cp.sig68\"\n"
+    "\tid4=$(head -c 4 \"$W/cp.sig68\" | hexof)\n"
+    "\ttail -c 64 \"$W/cp.sig68\" > \"$W/cp.sig\"\n"
+    "\tfor f in signers/*.pub; do\n"
+    "\t\tk=$({ printf '%s\\n\\001' \"$origin\"; rawkey \"$f\"; } | sha256sum | cut -c1-8)\n"
+    "\t\tif [ \"$k\" = \"$id4\" ]; then\n"
+    "\t\t\tsig_ok \"$(basename \"$f\" .pub)\" \"$W/cp.text\" \"$W/cp.sig\"\n"
+    "\t\t\tcpkey=$(basename \"$f\" .pub)\n"
+    "\t\t\techo \"$cpkey\" >> \"$W/cp.keys\"\n"
+    "\t\tfi\n"
+    "\tdone\n"
+    "done < \"$W/cp.sigs\"\n"
     "[ -n \"$cpkey\" ]\n"
-    "sig_ok \"$cpkey\" \"$W/cp.text\" \"$W/cp.sig\"\n"
     "echo \"checkpoint: $size records of $origin, signed by key $cpkey\"\n"
     "```\n"
     "\n"
-    "**5. Each item.** The manifest is the sealed record of the file (its\n"
+    "**5. The release.** `release.json` is the signed statement of this\n"
+    "release: to whom (`to`), under what authority (`reason`), by whom, with\n"
+    "or without the media, the key documents it was made under (their number\n"
+    "and the last one's hash), and its items, each by id, manifest hash and\n"
+    "the hash of the release event that ends its chain. Its key signed the\n"
+    "checkpoint too, and it is a record of the log (step 7 shows it is the\n"
+    "checkpoint's last). The bundle holds exactly its items, each whole up\n"
+    "to that release event: an item or events cut from the bundle would\n"
+    "show here.\n"
+    "\n"
+    "```sh\n"
+    "rkey=$(field key < release.json)\n"
+    "sig_ok \"$rkey\" release.json release.sig\n"
+    "grep -qx \"$rkey\" \"$W/cp.keys\"\n"
+    "[ \"$(field type < release.json)\" = bodycam.release ]\n"
+    "[ \"$(grep -o '\"keys\":{[^}]*}' release.json | grep -o '\"docs\":[0-9]*' | cut -d: -f2)\" = \"$nkeys\" ]\n"
+    "[ \"$(grep -o '\"keys\":{[^}]*}' release.json | field head)\" = \"$khead\" ]\n"
+    "grep -o '\"items\":\\[[^]]*\\]' release.json | grep -o '{[^}]*}' > \"$W/rel.items\"\n"
+    "while read -r o; do printf '%s\\n' \"$o\" | field id; done < \"$W/rel.items\" | LC_ALL=C sort > \"$W/rel.ids\"\n"
+    "ls items | LC_ALL=C sort > \"$W/have.ids\"\n"
+    "cmp \"$W/rel.ids\" \"$W/have.ids\"\n"
+    "while read -r o; do\n"
+    "\tid=$(printf '%s\\n' \"$o\" | field id)\n"
+    "\t[ \"$(sha256sum < \"items/$id/manifest.json\" | cut -c1-64)\" = \"$(printf '%s\\n' \"$o\" | field manifest)\" ]\n"
+    "\tn=$(wc -l < \"items/$id/custody.jsonl\")\n"
+    "\t[ \"$(line_record \"items/$id/custody.jsonl\" \"$n\" | sha256sum | cut -c1-64)\" = \"$(printf '%s\\n' \"$o\" | field release)\" ]\n"
+    "done < \"$W/rel.items\"\n"
+    "echo \"release: $(wc -l < \"$W/rel.ids\") items to $(field to < release.json), signed by key $rkey\"\n"
+    "```\n"
+    "\n"
+    "**6. Each item.** The manifest is the sealed record of the file (its\n"
     "SHA-256, size and what the camera recorded), signed by the station that\n"
     "registered it; the media file, when present, has exactly that hash. Each\n"
     "line of `custody.jsonl` is a custody event, signed by its `key`, chained\n"
@@ -173,13 +217,17 @@ static const char verify_md[] =
     "done\n"
     "```\n"
     "\n"
-    "**6. Every record is in the log the checkpoint signed.** `proofs.txt`\n"
-    "gives, for each record, its leaf index, its leaf hash (SHA-256 of 0x00\n"
-    "and the record's bytes) and the RFC 6962 inclusion proof; the loop\n"
-    "recomputes the root from them (RFC 9162, 2.1.3.2) and compares it with\n"
-    "the checkpoint's. This shows that the records are exactly those the\n"
-    "agency's log holds: a record changed, removed or added since would give\n"
-    "another root.\n"
+    "**7. Every record is in the log the checkpoint signed.** Each\n"
+    "`proofs.txt` (one per item, and one for the key documents and the\n"
+    "release statement) gives, for each record in a fixed order, its leaf\n"
+    "index, its leaf hash (SHA-256 of 0x00 and the record's bytes) and the\n"
+    "RFC 6962 inclusion proof. The records each file must prove, in its\n"
+    "order, are listed first and held to its lines, so that each record has\n"
+    "exactly its own proof; the loop recomputes the root from each proof (RFC\n"
+    "9162, 2.1.3.2) and compares it with the checkpoint's. This shows that\n"
+    "every record is one the agency's log holds: a record changed since would\n"
+    "give another root. The release statement is the log's last record before\n"
+    "the checkpoint, so the checkpoint is the one signed with the release.\n"
     "\n"
     "```sh\n"
     "included() {\n"
@@ -202,15 +250,24 @@ static const char verify_md[] =
     "\t[ \"$sn\" -eq 0 ] && [ \"$r\" = \"$root\" ]\n"
     "}\n"
     "for d in items/*; do\n"
-    "\twant=$(( $(wc -l < \"$d/custody.jsonl\") + 1 ))\n"
-    "\t[ -d \"$d/parent\" ] && want=$((want + 2))\n"
-    "\t[ \"$(wc -l < \"$d/proofs.txt\")\" -eq \"$want\" ]\n"
+    "\t{\n"
+    "\t\techo \"manifest -\"\n"
+    "\t\tfor i in $(seq 1 \"$(wc -l < \"$d/custody.jsonl\")\"); do echo \"event $((i - 1))\"; done\n"
+    "\t\tif [ -d \"$d/parent\" ]; then\n"
+    "\t\t\techo \"parent-manifest -\"\n"
+    "\t\t\tfor i in $(seq 1 \"$(wc -l < \"$d/parent/derive.jsonl\")\"); do\n"
+    "\t\t\t\techo \"parent-event $(line_record \"$d/parent/derive.jsonl\" \"$i\" | sed 's/.*\"seq\":\\([0-9]*\\).*/\\1/')\"\n"
+    "\t\t\tdone\n"
+    "\t\tfi\n"
+    "\t} > \"$W/want\"\n"
+    "\tcut -d' ' -f1,2 \"$d/proofs.txt\" | cmp - \"$W/want\"\n"
+    "\tpe=0\n"
     "\twhile read -r what seq index leaf proof; do\n"
     "\t\tcase $what in\n"
     "\t\tmanifest) f=\"$d/manifest.json\" ;;\n"
     "\t\tevent) line_record \"$d/custody.jsonl\" $((seq + 1)) > \"$W/r\"; f=\"$W/r\" ;;\n"
     "\t\tparent-manifest) f=\"$d/parent/manifest.json\" ;;\n"
-    "\t\tparent-event) line_record \"$d/parent/derive.jsonl\" 1 > \"$W/r\"; f=\"$W/r\" ;;\n"
+    "\t\tparent-event) pe=$((pe + 1)); line_record \"$d/parent/derive.jsonl\" \"$pe\" > \"$W/r\"; f=\"$W/r\" ;;\n"
     "\t\t*) false ;;\n"
     "\t\tesac\n"
     "\t\t[ \"$(leaf_of \"$f\")\" = \"$leaf\" ]\n"
@@ -219,14 +276,32 @@ static const char verify_md[] =
     "\tdone < \"$d/proofs.txt\"\n"
     "\techo \"$d: every record is in the checkpoint's log\"\n"
     "done\n"
+    "{\n"
+    "\tfor i in $(seq 1 \"$nkeys\"); do echo \"key $((i - 1))\"; done\n"
+    "\techo \"release -\"\n"
+    "} > \"$W/want\"\n"
+    "cut -d' ' -f1,2 proofs.txt | cmp - \"$W/want\"\n"
+    "while read -r what seq index leaf proof; do\n"
+    "\tcase $what in\n"
+    "\tkey) line_record keys.jsonl $((seq + 1)) > \"$W/r\"; f=\"$W/r\" ;;\n"
+    "\trelease) f=release.json; [ \"$index\" -eq $((size - 1)) ] ;;\n"
+    "\t*) false ;;\n"
+    "\tesac\n"
+    "\t[ \"$(leaf_of \"$f\")\" = \"$leaf\" ]\n"
+    "\t# shellcheck disable=SC2086\n"
+    "\tincluded \"$index\" \"$size\" \"$leaf\" $proof\n"
+    "done < proofs.txt\n"
+    "echo \"key documents and release statement: in the checkpoint's log, the statement last\"\n"
     "echo \"bundle verified\"\n"
     "```\n"
     "\n"
     "What this does not check, and `bodycam verify-bundle DIR --trust\n"
-    "ADMIN.pub` does: that each signer held the needed role at the time it\n"
-    "signed (step 3 shows the roles; read them against the times of the\n"
-    "events), and the custody rules (nothing but a note after a purge, a\n"
-    "release only right after a passing verification, and so on).\n";
+    "ADMIN.pub` does: that each signer held the needed role where its record\n"
+    "is in the log (step 3 shows the roles; a key counts only for records\n"
+    "whose leaf, as step 7 shows it, comes after the key document that added\n"
+    "it and before the one that revoked it, whatever time a record claims),\n"
+    "and the custody rules (nothing but a note after a purge, a release only\n"
+    "right after a passing verification, and so on).\n";
 
 /* One item being released. */
 struct ritem {
@@ -235,6 +310,7 @@ struct ritem {
 	json_t		*manifest;	/* parsed */
 	const char	*name;		/* file.name in the manifest */
 	char		 dir[64];	/* "items/BWC-000001" */
+	char		 release[BC_SHA256_HEX];	/* its release event */
 };
 
 /* What a bundle is built from; paths are relative to tmp. */
@@ -568,6 +644,34 @@ add_proof(struct bc_catalog *cat, const struct bc_checkpoint_row *cp,
 	return 0;
 }
 
+/*
+ * dir/proofs.json ({size, root, records: arr}, taking arr) and
+ * dir/proofs.txt (txt); dir "" for the bundle's own.
+ */
+static int
+put_proofs(struct bundle *b, const char *dir,
+    const struct bc_checkpoint_row *cp, json_t *arr, const char *txt,
+    size_t txtlen)
+{
+	char rel[512], root[64];
+	const char *sep = dir[0] != '\0' ? "/" : "";
+	json_t *doc;
+	int r;
+
+	EVP_EncodeBlock((unsigned char *)root, cp->root, BC_SHA256_LEN);
+	doc = json_pack("{s:I, s:s, s:o}", "size", (json_int_t)cp->size,
+	    "root", root, "records", arr);
+	if (doc == NULL)
+		return bc_err_set(b->err, BC_ERR_NOMEM, "out of memory");
+	snprintf(rel, sizeof(rel), "%s%sproofs.json", dir, sep);
+	r = put_json(b, rel, doc);
+	json_decref(doc);
+	if (r != 0)
+		return r;
+	snprintf(rel, sizeof(rel), "%s%sproofs.txt", dir, sep);
+	return put_file(b, rel, txt != NULL ? txt : "", txtlen, 1);
+}
+
 /* The files of one item; its parent's too, when it is derived. */
 static int
 put_item(struct bundle *b, struct bc_catalog *cat,
@@ -679,26 +783,8 @@ put_item(struct bundle *b, struct bc_catalog *cat,
 			goto out;
 	}
 
-	json_decref(doc);
-	doc = json_pack("{s:I, s:o, s:o}", "size", (json_int_t)cp->size,
-	    "root", json_string(""), "records", arr);
+	r = put_proofs(b, ri->dir, cp, arr, txt, txtlen);
 	arr = NULL;
-	if (doc == NULL) {
-		r = bc_err_set(b->err, BC_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	{
-		char root[64];
-
-		EVP_EncodeBlock((unsigned char *)root, cp->root,
-		    BC_SHA256_LEN);
-		json_object_set_new(doc, "root", json_string(root));
-	}
-	snprintf(rel, sizeof(rel), "%s/proofs.json", ri->dir);
-	if ((r = put_json(b, rel, doc)) != 0)
-		goto out;
-	snprintf(rel, sizeof(rel), "%s/proofs.txt", ri->dir);
-	r = put_file(b, rel, txt, txtlen, 1);
  out:
 	json_decref(arr);
 	json_decref(doc);
@@ -711,31 +797,47 @@ put_item(struct bundle *b, struct bc_catalog *cat,
 	return r;
 }
 
-/* keys.jsonl, anchor.pub and signers/. */
+/*
+ * keys.jsonl, anchor.pub, signers/, and the bundle's own proofs.json and
+ * proofs.txt: of every key document, then of the release statement st.
+ */
 static int
-put_keys(struct bundle *b, struct bc_catalog *cat)
+put_keys(struct bundle *b, struct bc_catalog *cat,
+    const struct bc_checkpoint_row *cp, const struct bc_release_row *st)
 {
 	struct bc_keydoc *docs = NULL;
 	struct bc_keyring *kr = NULL;
 	struct bc_key *admin = NULL;
 	const struct bc_keyring_entry *e;
 	struct bc_file_hash fh;
-	char *lines = NULL, rel[256], path[4096];
-	size_t n = 0, len = 0, i;
+	json_t *arr = NULL;
+	char *lines = NULL, *txt = NULL, rel[256], path[4096];
+	size_t n = 0, len = 0, txtlen = 0, i;
 	int r;
 
+	if ((arr = json_array()) == NULL)
+		return bc_err_set(b->err, BC_ERR_NOMEM, "out of memory");
 	if ((r = bc_catalog_keydocs(cat, &docs, &n, b->err)) != 0)
-		return r;
+		goto out;
 	for (i = 0; i < n; i++) {
 		if ((r = jsonl_add(&lines, &len, "doc", docs[i].body,
 		    docs[i].body_len, docs[i].sig, docs[i].siglen)) != 0) {
 			r = bc_err_set(b->err, r, "out of memory");
 			goto out;
 		}
-		if ((r = signer_add(b, docs[i].signer)) != 0)
+		if ((r = signer_add(b, docs[i].signer)) != 0 ||
+		    (r = add_proof(cat, cp, "key", docs[i].seq, docs[i].leaf,
+		    docs[i].body, docs[i].body_len, arr, &txt, &txtlen,
+		    b->err)) != 0)
 			goto out;
 	}
-	if ((r = put_file(b, "keys.jsonl", lines ? lines : "", len, 1)) != 0 ||
+	if ((r = add_proof(cat, cp, "release", -1, st->leaf, st->body,
+	    st->body_len, arr, &txt, &txtlen, b->err)) != 0)
+		goto out;
+	r = put_proofs(b, "", cp, arr, txt, txtlen);
+	arr = NULL;
+	if (r != 0 ||
+	    (r = put_file(b, "keys.jsonl", lines ? lines : "", len, 1)) != 0 ||
 	    (r = bc_catalog_admin_key(cat, &admin, b->err)) != 0 ||
 	    (r = signer_add(b, bc_key_id(admin))) != 0 ||
 	    (r = bc_keyring_load(cat, &kr, b->err)) != 0)
@@ -760,7 +862,9 @@ put_keys(struct bundle *b, struct bc_catalog *cat)
 			goto out;
 	}
  out:
+	json_decref(arr);
 	free(lines);
+	free(txt);
 	bc_keydocs_free(docs, n);
 	bc_keyring_free(kr);
 	bc_key_free(admin);
@@ -860,6 +964,73 @@ load_items(struct bc_catalog *cat, const char *const *refs, size_t n,
 	return r;
 }
 
+/*
+ * The release statement: which items (each by id, manifest hash and the
+ * hash of the release event that ends its chain in the bundle), to whom,
+ * under what authority, by whom, with or without media, and the keyring
+ * the bundle carries (its number of documents and last hash), signed by
+ * key and appended to the catalog and its log as the release's last
+ * record.  *sd and *row hold it (row points into sd).
+ */
+static int
+record_statement(struct bc_catalog *cat, const struct bc_key *key,
+    const struct ritem *ri, size_t n, const struct bc_release_opts *opts,
+    const char *actor, struct bc_signed *sd, struct bc_release_row *row,
+    struct bc_err *err)
+{
+	struct bc_keyring *kr = NULL;
+	struct bc_err why = { "" };
+	json_t *doc = NULL, *items = NULL, *o;
+	char now[BC_TIME_MAX];
+	size_t i;
+	int r;
+
+	memset(row, 0, sizeof(*row));
+	if ((r = bc_keyring_load(cat, &kr, err)) != 0)
+		goto out;
+	if (bc_keyring_authorised(kr, bc_key_id(key), BC_ROLE_AUDITOR,
+	    BC_LEAF_NEXT, NULL, &why) != 0) {
+		r = bc_err_set(err, BC_ERR_INVALID, "%s", why.msg);
+		goto out;
+	}
+	if ((r = bc_clock_sign_time(cat, now, err)) != 0)
+		goto out;
+	if ((items = json_array()) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		o = json_pack("{s:s, s:s, s:s}", "id", ri[i].it->id,
+		    "manifest", ri[i].it->manifest_hash, "release",
+		    ri[i].release);
+		if (o == NULL || json_array_append_new(items, o) != 0)
+			goto nomem;
+	}
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+	    "s:{s:I, s:s}, s:O}", "type", BC_RELEASE_DOC_TYPE, "at", now,
+	    "actor", actor, "to", opts->recipient, "reason", opts->authority,
+	    "media", opts->no_media ? "omitted" : "included", "key",
+	    bc_key_id(key), "keys", "docs", (json_int_t)kr->ndocs, "head",
+	    kr->head, "items", items);
+	if (doc == NULL || bc_doc_set_log(doc, kr->origin) != 0)
+		goto nomem;
+	if ((r = bc_doc_seal(doc, key, sd, err)) != 0)
+		goto out;
+	snprintf(row->hash, sizeof(row->hash), "%s", sd->hash);
+	row->body = sd->text;
+	row->body_len = sd->len;
+	row->sig = sd->sig;
+	row->siglen = sizeof(sd->sig);
+	snprintf(row->key, sizeof(row->key), "%s", bc_key_id(key));
+	r = bc_catalog_add_release(cat, row, err);
+	goto out;
+ nomem:
+	r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+ out:
+	json_decref(items);
+	json_decref(doc);
+	bc_keyring_free(kr);
+	return r;
+}
+
 /* Everything under the write lock; the caller commits on success. */
 static int
 release_locked(struct bc_catalog *cat, const struct bc_key *key,
@@ -870,11 +1041,14 @@ release_locked(struct bc_catalog *cat, const struct bc_key *key,
 	struct bc_custody_req q;
 	struct bc_custody_result cr;
 	struct bc_checkpoint_row cp;
+	struct bc_release_row st;
+	struct bc_signed sd = { 0 };
 	char head[2048], now[BC_TIME_MAX], *md = NULL;
 	size_t i, len;
 	int r;
 
 	memset(&cp, 0, sizeof(cp));
+	memset(&st, 0, sizeof(st));
 	for (i = 0; i < n; i++) {
 		struct bc_verify_opts vo;
 		struct bc_verify_report rep;
@@ -912,11 +1086,24 @@ release_locked(struct bc_catalog *cat, const struct bc_key *key,
 		if ((r = bc_custody_add_locked(cat, key, ri[i].it->id, &q,
 		    NULL, NULL, NULL, &cr, err)) != 0)
 			goto out;
+		snprintf(ri[i].release, sizeof(ri[i].release), "%s", cr.hash);
 	}
-	if ((r = bc_tlog_checkpoint_locked(cat, key, &cp, err)) != 0)
+	/* the statement is the last record the checkpoint holds */
+	if ((r = record_statement(cat, key, ri, n, opts, actor, &sd, &st,
+	    err)) != 0 ||
+	    (r = bc_tlog_checkpoint_locked(cat, key, &cp, err)) != 0)
 		goto out;
+	if (cp.size != (uint64_t)st.leaf + 1) {
+		r = bc_err_set(err, BC_ERR_INTERNAL, "the checkpoint (%" PRIu64
+		    " records) does not end with the release statement (leaf "
+		    "%" PRId64 ")", cp.size, st.leaf);
+		goto out;
+	}
 	res->checkpoint_size = cp.size;
 	if ((r = put_file(b, "checkpoint", cp.note, cp.note_len, 1)) != 0 ||
+	    (r = put_file(b, "release.json", st.body, st.body_len, 1)) != 0 ||
+	    (r = put_file(b, "release.sig", st.sig, st.siglen, 1)) != 0 ||
+	    (r = signer_add(b, st.key)) != 0 ||
 	    (r = signer_add(b, cp.key)) != 0 ||
 	    (r = put_dir(b, "items")) != 0)
 		goto out;
@@ -927,7 +1114,7 @@ release_locked(struct bc_catalog *cat, const struct bc_key *key,
 		    (r = put_item(b, cat, &cp, &ri[i])) != 0)
 			goto out;
 	}
-	if ((r = put_keys(b, cat)) != 0)
+	if ((r = put_keys(b, cat, &cp, &st)) != 0)
 		goto out;
 	bc_time_now(now);
 	snprintf(head, sizeof(head), "# Release bundle\n\n"
@@ -948,6 +1135,7 @@ release_locked(struct bc_catalog *cat, const struct bc_key *key,
  out:
 	free(md);
 	free(cp.note);
+	bc_signed_clear(&sd);
 	return r;
 }
 

@@ -11,8 +11,23 @@
  *                             file, paths relative, sorted bytewise: the
  *                             format of sha256sum -c
  *   checkpoint                a C2SP signed checkpoint of the catalog's
- *                             log, taken after the release events, signed
- *                             under its origin by the releasing key
+ *                             log, signed under its origin by the
+ *                             releasing key in the release's transaction:
+ *                             its last leaf is the release statement
+ *   release.json              the release statement's canonical bytes
+ *                             (BC_RELEASE_DOC_TYPE): "items" [{id,
+ *                             manifest, release}] (release: the hash of
+ *                             the release event that ends the item's
+ *                             chain), "to", "reason", "actor", "media"
+ *                             ("included" | "omitted"), "key" (signer),
+ *                             "keys" {docs, head} (the key documents it
+ *                             was made under), "at"
+ *   release.sig               its raw 64-byte Ed25519 signature
+ *   proofs.json, proofs.txt   as an item's (below), of every key document
+ *                             ("key", by seq) and then of the statement
+ *                             ("release", seq null): where each is in
+ *                             the log, which a key's authority is judged
+ *                             by
  *   anchor.pub                the catalog's admin key (PEM): the trust
  *                             anchor as the bundle states it, to be held
  *                             to the one the recipient knows (--trust)
@@ -35,7 +50,8 @@
  *                             against the checkpoint; each record is
  *                             {"record":"manifest"|"event"|"parent-manifest"
  *                             |"parent-event","seq":S|null,"leaf_index":I,
- *                             "leaf_hash":"<hex>","proof":["<hex>",...]}
+ *                             "leaf_hash":"<hex>","proof":["<hex>",...]},
+ *                             in that order, events by seq
  *   items/<id>/proofs.txt     the same proofs for a shell, one line per
  *                             record in the order of proofs.json:
  *                             "<record> <seq or -> <leaf_index>
@@ -55,6 +71,8 @@
 #include "bodycam/catalog.h"
 #include "bodycam/sign.h"
 #include "bodycam/verify.h"
+
+#define BC_RELEASE_DOC_TYPE	"bodycam.release"
 
 #define BC_BUNDLE_MAX_FILES	100000		/* files in a bundle */
 #define BC_BUNDLE_MAX_JSON	(16 * 1024 * 1024)	/* bytes per JSON file */

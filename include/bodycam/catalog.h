@@ -21,7 +21,7 @@
 #include "bodycam/sign.h"
 #include "bodycam/util.h"
 
-#define BC_CATALOG_SCHEMA	4	/* user_version this program writes */
+#define BC_CATALOG_SCHEMA	5	/* user_version this program writes */
 #define BC_CATALOG_APP_ID	0x42434d31	/* PRAGMA application_id 'BCM1' */
 #define BC_ITEM_ID_MAX		32
 #define BC_ITEM_PREFIX_MIN	8	/* hex digits of a hash prefix */
@@ -70,6 +70,18 @@ struct bc_keydoc {
 	size_t	 siglen;
 	char	 signer[BC_KEYID_HEX];
 	int64_t	 leaf;				/* log index; -1: none */
+};
+
+/* One release statement (bundle.h), as stored. */
+struct bc_release_row {
+	int64_t		 id;			/* 1, 2, ... */
+	char		 hash[BC_SHA256_HEX];	/* of body */
+	const char	*body;			/* canonical JSON */
+	size_t		 body_len;
+	const uint8_t	*sig;
+	size_t		 siglen;
+	char		 key[BC_KEYID_HEX];	/* signer key id */
+	int64_t		 leaf;			/* log index */
 };
 
 /* Filters of bc_catalog_list; NULL members match everything. */
@@ -168,7 +180,7 @@ int bc_catalog_next_item_num(struct bc_catalog *cat, int64_t *num,
 
 /*
  * Appending a signed record (an item's manifest, an event, a key
- * document) also appends its canonical bytes as the next leaf of the
+ * document, a release statement) also appends its canonical bytes as the next leaf of the
  * transparency log, in the same transaction: the leaf index is stored with
  * the record, and the leaf's hash and the subtree hashes it completes go to
  * the log's node store.  The leaf member of the record passed is ignored.
@@ -247,6 +259,13 @@ int bc_catalog_keydocs(struct bc_catalog *cat, struct bc_keydoc **out,
 void bc_keydocs_free(struct bc_keydoc *d, size_t n);
 
 /*
+ * Appends a release statement row (inside a transaction), its body as
+ * the next leaf of the log; sets row->id and row->leaf.
+ */
+int bc_catalog_add_release(struct bc_catalog *cat,
+    struct bc_release_row *row, struct bc_err *err);
+
+/*
  * The transparency log.
  */
 
@@ -287,7 +306,8 @@ enum bc_leaf_kind {
 	BC_LEAF_NONE = 0,	/* a stored leaf with no record */
 	BC_LEAF_MANIFEST,
 	BC_LEAF_EVENT,
-	BC_LEAF_KEYDOC
+	BC_LEAF_KEYDOC,
+	BC_LEAF_RELEASE		/* a release statement */
 };
 
 /* One leaf of the log and the record stored with it, lent to a callback. */
@@ -298,8 +318,10 @@ struct bc_leaf {
 	enum bc_leaf_kind	 kind;
 	const char		*item;	/* item id (manifests, events; "" when
 					 * the event's item is gone), subject
-					 * key id (key documents) */
-	int64_t			 seq;	/* event or key document seq; 0 */
+					 * key id (key documents), "" (release
+					 * statements) */
+	int64_t			 seq;	/* event or key document seq, release
+					 * id; 0 */
 	const char		*data;	/* the record's canonical bytes */
 	size_t			 len;
 };

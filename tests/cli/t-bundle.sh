@@ -388,8 +388,8 @@ tampered "keys.jsonl without the ingest key's authorisation" \
     "items/BWC-000001/manifest.json"
 expect_grep '^FAILED  items/BWC-000002/manifest\.json  signer-authority  ' \
     "$OUT" "the manifests dock signed fail signer-authority"
-expect_grep '^integrity: ok  authentic: ok  trusted: FAILED$' "$OUT" \
-    "a signer without authority: integrity and authentic ok, trusted FAILED"
+expect_grep '^FAILED  keys\.jsonl  release-keys  ' "$OUT" \
+    "  and the release statement names the key documents it was made under"
 
 # the other catalog's anchor, keys and signers: a consistent forgery
 fresh
@@ -419,6 +419,44 @@ printf '%s  /etc/passwd\n' "$(sha256_of /etc/passwd)" | cat - "$B/SHA256SUMS" \
     > "$W/SHA256SUMS"
 tampered "SHA256SUMS naming /etc/passwd" "SHA256SUMS"
 
+# the bundle's own records (key documents, the release statement) are
+# proved where they are in the log
+fresh
+expect_eq "$(cut -d' ' -f1,2 "$W/proofs.txt" | tr '\n' ,)" \
+    "key 0,key 1,key 2,release -," \
+    "proofs.txt proves each key document, then the release statement"
+expect_eq "$(cut -d' ' -f3 "$W/proofs.txt" | tail -n 1)" \
+    "$(($(sed -n 2p "$W/checkpoint") - 1))" \
+    "  the statement is the checkpoint's last record"
+
+# a bundle of the first format (no statement, no key positions)
+fresh
+rm "$W/release.json" "$W/release.sig" "$W/proofs.json" "$W/proofs.txt"
+resum
+tampered "a bundle of the first format" "release.json"
+expect_grep '^FAILED  release\.json  bundle-format  no release statement' \
+    "$OUT" "  it cannot show that it holds every item released"
+expect_grep '^FAILED  keys\.jsonl  key-positions  .*no signer.s authority' \
+    "$OUT" "  and no authority can be judged: the key positions are unproven"
+expect_grep '^integrity: ok  authentic: FAILED  trusted: FAILED$' "$OUT" \
+    "  integrity ok, authentic and trusted FAILED"
+
+# a sparse file of 20 GB where a media file was: its size is held to the
+# seal before a byte is read
+fresh
+truncate -s 20G "$W/media/Apple.jpg"
+if command -v timeout > /dev/null 2>&1; then
+	expect_exit 1 "a 20 GB sparse media file fails at once" -- \
+	    timeout 20 "$BODYCAM" verify-bundle "$W" --trust "$K/admin.pub"
+else
+	expect_exit 1 "a 20 GB sparse media file fails" -- \
+	    vb "$W" --trust "$K/admin.pub"
+fi
+expect_grep '^FAILED  media/Apple\.jpg  media-size  21474836480 bytes' \
+    "$OUT" "  media-size, with the file's size"
+expect_nogrep 'media-hash' "$OUT" "  and it is not hashed"
+rm -rf "$W"
+
 # a bundle made without media passes
 expect_exit 0 "setup: a second release, --no-media" -- \
     bc release BWC-000002 --to "PD" --authority "discovery" \
@@ -441,5 +479,136 @@ cp "$B/media/$(ls "$B/media" | head -n 1)" "$W/media/"
 resum
 expect_exit 1 "media added to a --no-media bundle, sums redone: exit 1" -- \
     vb "$W" --trust "$K/admin.pub"
+
+# ------------------------------------------- cut bundles, forged records
+
+if [ "$HAVE_PYTHON" -ne 1 ] || ! command -v openssl > /dev/null 2>&1 ||
+    ! command -v sqlite3 > /dev/null 2>&1; then
+	echo "# skip: forged bundles (python3, openssl and sqlite3 needed)"
+	finish
+fi
+ED=$REPO/tests/cli/bundle-edit.py
+edit() {
+	"$PYTHON" "$ED" "$@"
+}
+fresh_from() {
+	rm -rf "$W"
+	cp -R "$1" "$W"
+}
+
+# BWC-000002 goes on after its releases, and is released again: a
+# forger who holds this bundle cuts it back to an earlier release
+expect_exit 0 "setup: a hold on BWC-000002 after its releases" -- \
+    bc custody add BWC-000002 hold --key "$K/cust.key" --actor clerk \
+    --reason "litigation hold"
+expect_exit 0 "setup: BWC-000001 and BWC-000002 released again" -- \
+    bc release BWC-000001 BWC-000002 --to "DA office" \
+    --authority "subpoena 2026-18" --key "$K/aud.key" --out "$TMP/second"
+expect_exit 0 "the second release's bundle passes" -- \
+    vb "$TMP/second" --trust "$K/admin.pub"
+# BWC-000002: register, verify, release, verify, release (--no-media),
+# hold, verify, release
+expect_eq "$(wc -l < "$TMP/second/items/BWC-000002/custody.jsonl" |
+    tr -d ' ')" 8 "  BWC-000002 has 8 events"
+
+fresh_from "$TMP/second"
+edit cut "$W" BWC-000002 5
+resum
+tampered "the chain cut back to the earlier release (hold, verify, release gone)" \
+    "items/BWC-000002/custody.jsonl"
+expect_grep '^FAILED  items/BWC-000002/custody\.jsonl  release-chain  BWC-000002: ' \
+    "$OUT" "  release-chain, naming the item"
+expect_grep 'authentic: FAILED' "$OUT" \
+    "the chain cut back to the earlier release: authentic FAILED"
+
+fresh_from "$TMP/second"
+edit cut "$W" BWC-000001 1
+resum
+tampered "a chain cut to its register event" "items/BWC-000001/custody.jsonl"
+expect_grep '^FAILED  items/BWC-000001/custody\.jsonl  release-chain  ' \
+    "$OUT" "  release-chain"
+
+fresh_from "$TMP/second"
+rm -r "$W/items/BWC-000001" "$W/media/Apple.jpg"
+resum
+tampered "an item dropped with its media" "items/BWC-000001"
+expect_grep '^FAILED  items/BWC-000001  release-items  the release statement names item BWC-000001' \
+    "$OUT" "  release-items, naming the item"
+authentic_fails "an item dropped"
+
+fresh_from "$TMP/second"
+rm -r "$W/items/BWC-000001" "$W/media/Apple.jpg"
+edit restate "$W" "$K/aud.key" drop-item BWC-000001
+resum
+tampered "an item dropped, and from the statement re-signed by the auditor" \
+    "proofs.json"
+expect_grep '^FAILED  proofs\.json  proof-leaf  release: ' "$OUT" \
+    "  the statement is not the one the log holds"
+
+fresh_from "$TMP/second"
+edit restate "$W" "$K/aud.key" to "Defence counsel"
+resum
+tampered "the statement's recipient changed, re-signed" "proofs.json"
+fresh_from "$TMP/second"
+sed 's/"to":"DA office"/"to":"DA offices"/' "$TMP/second/release.json" \
+    > "$W/release.json"
+resum
+tampered "the statement's recipient changed" "release.sig"
+expect_grep '^FAILED  release\.sig  release-signature  ' "$OUT" \
+    "  release-signature"
+
+fresh_from "$TMP/second"
+cp -R "$B/items/BWC-000003" "$W/items/"
+resum
+tampered "an item of another release added" "items/BWC-000003"
+expect_grep '^FAILED  items/BWC-000003  release-items  BWC-000003 is not an item of the release statement' \
+    "$OUT" "  release-items"
+
+# the checkpoint as a C2SP signed note may carry extension lines and
+# signatures of keys the bundle does not know
+fresh_from "$TMP/second"
+edit checkpoint "$W" "$K/aud.key" --ext "ext: a line" --other-first \
+    "$K/other.key"
+resum
+expect_exit 0 "a checkpoint with an extension line and an unknown key's signature first" -- \
+    vb "$W" --trust "$K/admin.pub"
+
+# a revoked key signs a record dated before its revocation, placed after
+# it in the log: the whole bundle re-signed and re-proved by the
+# auditor's key, so that only the key's authority at its leaf is wrong
+R=$TMP/revoked
+mkdir "$R"
+rv() { "$BODYCAM" --catalog "$R/c.db" "$@"; }
+rv init --admin-key "$K/admin.pub" --origin example.org/revoked > /dev/null
+rv key add "$K/cust.pub" --name "Det. K" --role custodian \
+    --key "$K/admin.key" > /dev/null
+rv key add "$K/dock.pub" --name "Det. L" --role custodian \
+    --key "$K/admin.key" > /dev/null
+rv key add "$K/aud.pub" --name QA --role auditor --key "$K/admin.key" \
+    > /dev/null
+cp "$DATA/stills/Canon.jpg" "$R/x.jpg"
+chmod 644 "$R/x.jpg"
+rv register "$R/x.jpg" --key "$K/admin.key" > /dev/null 2>&1
+before=$(sqlite3 "$R/c.db" "SELECT json_extract(body, '\$.at') FROM events
+    ORDER BY id DESC LIMIT 1")
+rv key revoke "$CUST_ID" --reason "left the unit" --key "$K/admin.key" \
+    > /dev/null
+rv custody add BWC-000001 access --key "$K/dock.key" --actor "Det. L" \
+    > /dev/null
+expect_exit 0 "setup: a release after the custodian's revocation" -- \
+    rv release BWC-000001 --to DA --authority sub --key "$K/aud.key" \
+    --out "$R/bundle"
+sqlite3 "$R/c.db" "SELECT lower(hex(hash)) FROM nodes WHERE level = 0 AND
+    idx < $(sed -n 2p "$R/bundle/checkpoint") ORDER BY idx" > "$R/leaves"
+fresh_from "$R/bundle"
+edit forge-event "$W" "$R/leaves" BWC-000001 1 "$K/cust.key" "$before" \
+    "$K/aud.key"
+resum
+expect_exit 1 "an event by a revoked key, backdated, after its revocation in the log: exit 1" -- \
+    vb "$W" --trust "$K/admin.pub"
+expect_grep '^FAILED  items/BWC-000001/custody\.jsonl  signer-authority  event seq 1: .*after its revocation' \
+    "$OUT" "  signer-authority: judged at its leaf, not by its time"
+expect_grep '^integrity: ok  authentic: ok  trusted: FAILED$' "$OUT" \
+    "  every signature and proof holds: only the authority fails"
 
 finish

@@ -148,8 +148,8 @@ expect_eq "$(q "$DB" "SELECT json_extract(body, '\$.details.media') FROM events
 # the sh blocks of VERIFY.md, exactly as written, in one bash session
 awk '/^```sh$/ { f = 1; next } /^```$/ { f = 0 } f' "$W/bundle/VERIFY.md" \
     > "$W/verify.sh"
-expect_eq "$(grep -c '^```sh$' "$W/bundle/VERIFY.md")" 7 \
-    "VERIFY.md has its seven command blocks"
+expect_eq "$(grep -c '^```sh$' "$W/bundle/VERIFY.md")" 8 \
+    "VERIFY.md has its eight command blocks"
 run_verify() {
 	(cd "$1" && ANCHOR=$2 bash "$W/verify.sh")
 }
@@ -196,5 +196,139 @@ check "the auditor's key is among the signers" -- \
     test -f "$W/bundle/signers/$audid.pub"
 tamper "the auditor's key replaced by another valid key, sums redone" \
     "cp '$K/cust.pub' signers/$audid.pub" resum
+
+# ------------------------------------------- VERIFY.md and forged bundles
+
+if [ "$HAVE_PYTHON" -ne 1 ]; then
+	echo "# skip: VERIFY.md on forged bundles (no python3)"
+	finish
+fi
+ED=$REPO/tests/cli/bundle-edit.py
+# SHA256SUMS of every file, as a forger who adds or removes files makes it
+resum_all() {
+	(cd "$1" && find . -type f ! -path ./SHA256SUMS | sed 's|^\./||' |
+	    LC_ALL=C sort | while IFS= read -r f; do sha256sum "$f"; done \
+	    > "$W/sums" && mv "$W/sums" SHA256SUMS)
+}
+# edited STATUS WORD CASE EDIT [DIR]: a copy of the bundle (or DIR),
+# edited by the shell command EDIT in it, SHA256SUMS redone: VERIFY.md
+# exits STATUS
+edited() {
+	rm -rf "$W/f"
+	cp -r "${5:-$W/bundle}" "$W/f"
+	(cd "$W/f" && eval "$4")
+	resum_all "$W/f"
+	expect_exit "$1" "VERIFY.md $2: $3" -- run_verify "$W/f" \
+	    "$K/admin.pub"
+}
+forged() {
+	edited 1 fails "$@"
+}
+kept() {
+	edited 0 passes "$@"
+}
+
+# each record is held to exactly its own proof: a record re-signed with
+# changed content (by an insider holding its key), and the proof line of
+# another record in its place
+forged "the last event re-signed, another record's proof in its place" \
+    "'$PYTHON' '$ED' resign-line items/BWC-000001/custody.jsonl 5 '$K/aud.key' 'DA office' 'DA offices' &&
+    '$PYTHON' '$ED' dup-proof . BWC-000001 event 4 4"
+# the parent's derive event: no chain or statement names it in the
+# child's bundle, only its proof does
+forged "a derive event re-signed, another record's proof in its place" \
+    "'$PYTHON' '$ED' resign-line items/BWC-000003/parent/derive.jsonl 1 '$K/cust.key' 'faces blurred' 'nothing blurred' &&
+    '$PYTHON' '$ED' dup-proof . BWC-000003 parent-event 2 2"
+forged "a record's proof line given twice (another's dropped)" \
+    "'$PYTHON' '$ED' dup-proof . BWC-000001 event 2 2"
+
+# C2SP signed notes: signatures of unknown keys are ignored, and the
+# signed text is every line before the blank line (extension lines too)
+"$BODYCAM" keygen stranger --dir "$K" > /dev/null 2>&1
+kept "an unknown key's signature line first" \
+    "'$PYTHON' '$ED' checkpoint . '$K/aud.key' --other-first '$K/stranger.key' &&
+    test \"\$(sed '1,/^\$/d' checkpoint | wc -l)\" -eq 2"
+kept "a checkpoint with an extension line" \
+    "'$PYTHON' '$ED' checkpoint . '$K/aud.key' --ext 'ext: a line' &&
+    test \"\$(sed -n 4p checkpoint)\" = 'ext: a line'"
+forged "a checkpoint signed by a custodian's key only" \
+    "'$PYTHON' '$ED' checkpoint . '$K/cust.key'"
+forged "a checkpoint with an extension line not signed" \
+    "sed -i '3a ext: a line' checkpoint"
+
+# the release statement: every item, whole up to its release event
+expect_exit 0 "setup: a hold on BWC-000002 after its release" -- \
+    bc custody add BWC-000002 hold --key "$K/cust.key" --actor clerk \
+    --reason "litigation hold"
+expect_exit 0 "setup: BWC-000001 and BWC-000002 released" -- \
+    bc release BWC-000001 BWC-000002 --to "DA office" \
+    --authority "subpoena 2026-18" --key "$K/aud.key" --out "$W/second" \
+    --no-media
+expect_exit 0 "VERIFY.md passes on that bundle" -- \
+    run_verify "$W/second" "$K/admin.pub"
+expect_grep "^release: 2 items to DA office" "$OUT" "  and names the release"
+# BWC-000002: register, verify, release (--no-media), hold, verify, release
+forged "the chain cut back to an earlier release" \
+    "'$PYTHON' '$ED' cut . BWC-000002 3" "$W/second"
+forged "a chain cut to its register event" \
+    "'$PYTHON' '$ED' cut . BWC-000001 1" "$W/second"
+forged "an item dropped" "rm -r items/BWC-000001" "$W/second"
+forged "an item dropped, and from the statement re-signed" \
+    "rm -r items/BWC-000001 &&
+    '$PYTHON' '$ED' restate . '$K/aud.key' drop-item BWC-000001" "$W/second"
+forged "the statement's recipient changed" \
+    "sed -i 's/\"to\":\"DA office\"/\"to\":\"DA offices\"/' release.json" \
+    "$W/second"
+forged "the statement's recipient changed, re-signed" \
+    "'$PYTHON' '$ED' restate . '$K/aud.key' to 'Defence counsel'" \
+    "$W/second"
+forged "an item of another release added" \
+    "cp -r '$W/bundle/items/BWC-000003' items/" "$W/second"
+forged "the statement's proof line dropped" "sed -i '\$d' proofs.txt" \
+    "$W/second"
+
+# ------------------------------------------------------------- schema 5
+
+# a schema 4 catalog (with a release made before statements) upgrades
+cp "$DATA/catalogs/v4.db" "$W/v4.db"
+chmod 644 "$W/v4.db"
+expect_eq "$(q "$W/v4.db" "PRAGMA user_version")" 4 \
+    "the v4 fixture is schema 4"
+expect_exit 0 "a schema 4 catalog is upgraded and audits clean" -- \
+    "$BODYCAM" --catalog "$W/v4.db" audit
+expect_grep "^log: 11 leaves" "$OUT" "  its 11 records are in the log"
+expect_eq "$(q "$W/v4.db" "PRAGMA user_version")" 5 "  schema 5"
+expect_eq "$(q "$W/v4.db" "SELECT count(*) FROM releases")" 0 \
+    "  with an empty releases table"
+expect_eq "$(q "$W/v4.db" ".schema releases")" "$(q "$DB" ".schema releases")" \
+    "  the upgraded table is the one a new catalog has"
+cp "$DATA/catalogs/v3.db" "$W/v3.db"
+chmod 644 "$W/v3.db"
+expect_exit 0 "a schema 3 catalog is upgraded (3 -> 4 -> 5) and audits clean" -- \
+    "$BODYCAM" --catalog "$W/v3.db" audit
+expect_eq "$(q "$W/v3.db" "PRAGMA user_version")" 5 "  schema 5"
+
+# release statements are records of the catalog, append-only, in the log
+expect_eq "$(q "$DB" "SELECT count(*) FROM releases")" 3 \
+    "each release recorded its statement"
+expect_eq "$(q "$DB" "SELECT body FROM releases ORDER BY id DESC LIMIT 1")" \
+    "$(cat "$W/second/release.json")" "  the bundle's statement is the last"
+expect_eq "$(q "$DB" "SELECT leaf + 1 FROM releases ORDER BY id DESC
+    LIMIT 1")" "$(sed -n 2p "$W/second/checkpoint")" \
+    "  and the last record of its checkpoint"
+expect_exit 1,19 "a release statement cannot be deleted" -- \
+    q "$DB" "DELETE FROM releases"
+expect_exit 1,19 "  nor changed" -- q "$DB" "UPDATE releases SET body = 'x'"
+expect_exit 1,19 "  nor replaced" -- q "$DB" "INSERT OR REPLACE INTO releases
+    SELECT * FROM releases LIMIT 1"
+expect_exit 0 "the catalog audits clean with its release statements" -- \
+    bc audit
+cp "$DB" "$W/edited.db"
+q "$W/edited.db" "DROP TRIGGER releases_no_update;
+    UPDATE releases SET body = replace(body, 'DA office', 'DA offices')
+    WHERE id = 1"
+expect_exit 1 "an edited release statement fails the audit" -- \
+    "$BODYCAM" --catalog "$W/edited.db" audit
+expect_grep "log-leaf" "$OUT" "  its leaf is recomputed"
 
 finish

@@ -252,8 +252,8 @@ expect_grep "schema version 3 and needs an upgrade.*bodycam upgrade" \
 expect_exit 0 "upgrade: exit 0" -- "$BODYCAM" --catalog "$TMP/v3.db" upgrade
 expect_grep "at schema 4" "$OUT" "  says the schema it is at"
 if [ "$HAVE_SQLITE" -eq 1 ]; then
-	expect_eq "$(sqlite3 "$TMP/v3.db" "PRAGMA user_version")" 4 \
-	    "  it is upgraded to schema 4"
+	expect_eq "$(sqlite3 "$TMP/v3.db" "PRAGMA user_version")" 5 \
+	    "  it is upgraded to schema 5 (3 -> 4 -> 5)"
 fi
 expect_exit 0 "token list on the upgraded catalog: exit 0" -- \
     "$BODYCAM" --catalog "$TMP/v3.db" --json token list
