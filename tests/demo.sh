@@ -105,12 +105,13 @@ bc audit
 arc=$?
 set -e
 
-say "12. on another copy, an insider deletes the newest custody event and rebuilds the log to match"
-echo "$ sqlite3 second.db 'DROP TRIGGER ...; DELETE FROM events ...; DELETE FROM nodes ...'"
+say "12. on another copy, an insider deletes the newest custody event (and the release statement after it) and rebuilds the log to match"
+echo "$ sqlite3 second.db 'DROP TRIGGER ...; DELETE FROM events ...; DELETE FROM releases ...; DELETE FROM nodes ...'"
 sqlite3 "$work/second.db" "DROP TRIGGER events_no_delete; DROP TRIGGER nodes_no_delete;
-    DROP TRIGGER checkpoints_no_delete;
+    DROP TRIGGER checkpoints_no_delete; DROP TRIGGER releases_no_delete;
     DELETE FROM nodes WHERE ((idx + 1) << level) > (SELECT max(leaf) FROM events);
     DELETE FROM checkpoints;
+    DELETE FROM releases WHERE leaf > (SELECT max(leaf) FROM events);
     DELETE FROM events WHERE leaf = (SELECT max(leaf) FROM events);"
 export BODYCAM_CATALOG="$work/second.db"
 echo "(the catalog alone looks whole:)"
