@@ -148,8 +148,8 @@ expect_eq "$(q "$DB" "SELECT json_extract(body, '\$.details.media') FROM events
 # the sh blocks of VERIFY.md, exactly as written, in one bash session
 awk '/^```sh$/ { f = 1; next } /^```$/ { f = 0 } f' "$W/bundle/VERIFY.md" \
     > "$W/verify.sh"
-expect_eq "$(grep -c '^```sh$' "$W/bundle/VERIFY.md")" 8 \
-    "VERIFY.md has its eight command blocks"
+expect_eq "$(grep -c '^```sh$' "$W/bundle/VERIFY.md")" 9 \
+    "VERIFY.md has its nine command blocks"
 run_verify() {
 	(cd "$1" && ANCHOR=$2 bash "$W/verify.sh")
 }
