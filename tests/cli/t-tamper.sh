@@ -98,23 +98,29 @@ ev_body() {
 # log as an insider would, with RFC 6962 hashes computed here (leaf
 # SHA-256(0x00 || bytes), and each parent the new leaf completes); prints
 # the new leaf's index, for the record's leaf column
+# (LOG_APPEND_PY defines append(db, data), for other scripts too)
+LOG_APPEND_PY='
+import hashlib
+def append(db, data):
+    n = db.execute("SELECT coalesce(max(idx) + 1, 0) FROM nodes"
+                   " WHERE level = 0").fetchone()[0]
+    h = hashlib.sha256(b"\x00" + data).digest()
+    db.execute("INSERT INTO nodes VALUES (0, ?, ?)", (n, h))
+    i, level = n, 0
+    while i & 1:
+        left = db.execute("SELECT hash FROM nodes WHERE level = ? AND"
+                          " idx = ?", (level, i - 1)).fetchone()[0]
+        h = hashlib.sha256(b"\x01" + left + h).digest()
+        i >>= 1
+        level += 1
+        db.execute("INSERT INTO nodes VALUES (?, ?, ?)", (level, i, h))
+    return n
+'
 log_append() {
-	"$PYTHON" -c '
-import hashlib, sqlite3, sys
+	"$PYTHON" -c "$LOG_APPEND_PY"'
+import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-data = open(sys.argv[2], "rb").read()
-n = db.execute("SELECT coalesce(max(idx) + 1, 0) FROM nodes"
-               " WHERE level = 0").fetchone()[0]
-h = hashlib.sha256(b"\x00" + data).digest()
-db.execute("INSERT INTO nodes VALUES (0, ?, ?)", (n, h))
-i, level = n, 0
-while i & 1:
-    left = db.execute("SELECT hash FROM nodes WHERE level = ? AND idx = ?",
-                      (level, i - 1)).fetchone()[0]
-    h = hashlib.sha256(b"\x01" + left + h).digest()
-    i >>= 1
-    level += 1
-    db.execute("INSERT INTO nodes VALUES (?, ?, ?)", (level, i, h))
+n = append(db, open(sys.argv[2], "rb").read())
 db.commit()
 print(n)
 ' "$1" "$2"
@@ -790,34 +796,20 @@ expect_exit 0 "$C: five items there" -- "$BODYCAM" --catalog "$OTHER" \
     register "$M/o1.mp4" "$M/o2.mp4" "$M/o3.mp4" "$M/o4.mp4" "$M/o5.mp4" \
     --key "$K/dock.key"
 DB=$(fresh $C)
-tampered $C "$DB" "$PYTHON" -c '
-import hashlib, sqlite3, sys
+tampered $C "$DB" "$PYTHON" -c "$LOG_APPEND_PY"'
+import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 db.execute("ATTACH ? AS o", (sys.argv[2],))
-def append(data):
-    n = db.execute("SELECT coalesce(max(idx) + 1, 0) FROM nodes"
-                   " WHERE level = 0").fetchone()[0]
-    h = hashlib.sha256(b"\x00" + data).digest()
-    db.execute("INSERT INTO nodes VALUES (0, ?, ?)", (n, h))
-    i, level = n, 0
-    while i & 1:
-        left = db.execute("SELECT hash FROM nodes WHERE level = ? AND"
-                          " idx = ?", (level, i - 1)).fetchone()[0]
-        h = hashlib.sha256(b"\x01" + left + h).digest()
-        i >>= 1
-        level += 1
-        db.execute("INSERT INTO nodes VALUES (?, ?, ?)", (level, i, h))
-    return n
 cols = "num, id, sha256, size, path, manifest, manifest_hash, signature, key, registered"
 row = db.execute("SELECT " + cols + " FROM o.items WHERE id = ?",
                  ("BWC-000005",)).fetchone()
-leaf = append(row[5].encode())
+leaf = append(db, row[5].encode())
 db.execute("INSERT INTO items (" + cols + ", leaf) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
            row + (leaf,))
 for ev in db.execute("SELECT item, seq, hash, body, signature, key FROM"
                      " o.events WHERE item = ? ORDER BY seq", (row[6],)).fetchall():
     db.execute("INSERT INTO events (item, seq, hash, body, signature, key,"
-               " leaf) VALUES (?,?,?,?,?,?,?)", ev + (append(ev[3].encode()),))
+               " leaf) VALUES (?,?,?,?,?,?,?)", ev + (append(db, ev[3].encode()),))
 db.commit()
 ' "$DB" "$OTHER"
 run_audit $C "$DB"
