@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bodycam/audit.h"
+#include "bodycam/bundle.h"
 #include "bodycam/keys.h"
 #include "internal.h"
 
@@ -412,6 +413,56 @@ audit_log(struct audit *a)
 }
 
 /*
+ * A stored release statement is a signed record like any other: its
+ * stored hash is that of its bytes, which are a canonical statement
+ * naming this log and the key the row names, signed by that key, which
+ * held the auditor role at the statement's leaf.
+ */
+static int
+release_one(void *arg, const struct bc_release_row *row)
+{
+	struct audit *a = arg;
+	struct bc_err why = { "" };
+	uint8_t h[BC_SHA256_LEN];
+	char hex[BC_SHA256_HEX], item[32];
+	json_t *doc = NULL;
+	const char *key;
+	int r = 0;
+
+	snprintf(item, sizeof(item), "release-%lld", (long long)row->id);
+	if (bc_sha256(row->body, row->body_len, h) != 0)
+		return bc_err_set(a->err, BC_ERR_CRYPTO, "SHA-256 failed");
+	bc_hex(h, sizeof(h), hex);
+	if (strcmp(hex, row->hash) != 0)
+		bc_err_set(&why, BC_ERR_INTEGRITY, "stored hash %.16s... but "
+		    "the statement hashes to %s", row->hash, hex);
+	else if (bc_doc_parse(row->body, row->body_len, BC_RELEASE_DOC_TYPE,
+	    &doc, &why) != 0)
+		;	/* why says it */
+	else if ((key = bc_doc_str(doc, "key")) == NULL ||
+	    strcmp(key, row->key) != 0)
+		bc_err_set(&why, BC_ERR_INTEGRITY, "the row names key %.16s..., "
+		    "the statement another", row->key);
+	else if (bc_doc_log(doc) == NULL || bc_doc_log_check(doc,
+	    a->kr->origin, row->leaf, a->kr->bound_from, &why) != 0) {
+		if (bc_doc_log(doc) == NULL)
+			bc_err_set(&why, BC_ERR_INTEGRITY, "the statement names "
+			    "no log");
+	} else if (bc_keyring_check_sig(a->kr, key, BC_ROLE_AUDITOR,
+	    row->leaf, row->body, row->body_len, row->sig, row->siglen,
+	    &why) == 0) {
+		a->rep->signatures++;
+		why.msg[0] = '\0';
+	}
+	if (why.msg[0] != '\0' && add_failure(a->rep, item, -1,
+	    "release-statement", why.msg) != 0)
+		r = bc_err_set(a->err, BC_ERR_NOMEM, "out of memory");
+	a->rep->releases++;
+	json_decref(doc);
+	return r;
+}
+
+/*
  * Across the whole catalog, no unbound record comes after a bound one:
  * each item's verification holds its records to the first bound leaf it
  * finds by a binary search, which a log out of that order could mislead.
@@ -488,6 +539,7 @@ bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
 	if ((r = bc_catalog_walk(cat, collect, &a, err)) != 0 ||
 	    (r = pipeline_step(&a, 1)) != 0 ||
 	    (r = binding_order(&a)) != 0 ||
+	    (r = bc_catalog_releases(cat, release_one, &a, err)) != 0 ||
 	    (r = bc_catalog_orphan_events(cat, orphan, &a, err)) != 0 ||
 	    (r = audit_log(&a)) != 0)
 		goto out;

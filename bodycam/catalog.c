@@ -1463,6 +1463,42 @@ bc_catalog_add_release(struct bc_catalog *cat, struct bc_release_row *row,
 	return r;
 }
 
+int
+bc_catalog_releases(struct bc_catalog *cat,
+    int (*fn)(void *arg, const struct bc_release_row *row), void *arg,
+    struct bc_err *err)
+{
+	struct bc_release_row row;
+	sqlite3_stmt *st = NULL;
+	const void *sig;
+	int rc, r = 0;
+
+	if ((r = prepare(cat, "SELECT id, hash, body, signature, key,"
+	    " coalesce(leaf, -1) FROM releases ORDER BY id", &st, err)) != 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&row, 0, sizeof(row));
+		row.id = sqlite3_column_int64(st, 0);
+		copy_fixed(row.hash, sizeof(row.hash), sqlite3_column_text(st, 1));
+		row.body = (const char *)sqlite3_column_text(st, 2);
+		row.body_len = (size_t)sqlite3_column_bytes(st, 2);
+		sig = sqlite3_column_blob(st, 3);
+		row.siglen = (size_t)sqlite3_column_bytes(st, 3);
+		row.sig = sig;
+		copy_fixed(row.key, sizeof(row.key), sqlite3_column_text(st, 4));
+		row.leaf = sqlite3_column_int64(st, 5);
+		if (row.body == NULL)
+			row.body = "";
+		if ((r = fn(arg, &row)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		r = db_err(cat, err, "read release statements");
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
 void
 bc_keydocs_free(struct bc_keydoc *d, size_t n)
 {

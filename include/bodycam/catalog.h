@@ -84,6 +84,14 @@ struct bc_release_row {
 	int64_t		 leaf;			/* log index */
 };
 
+/*
+ * Calls fn for every stored release statement, in id order, with a row
+ * lent for the call.  Returns 0, fn's error, or a catalog error.
+ */
+int bc_catalog_releases(struct bc_catalog *cat,
+    int (*fn)(void *arg, const struct bc_release_row *row), void *arg,
+    struct bc_err *err);
+
 /* Filters of bc_catalog_list; NULL members match everything. */
 struct bc_list_filter {
 	const char	*officer;

@@ -332,5 +332,19 @@ q "$W/edited.db" "DROP TRIGGER releases_no_update;
 expect_exit 1 "an edited release statement fails the audit" -- \
     "$BODYCAM" --catalog "$W/edited.db" audit
 expect_grep "log-leaf" "$OUT" "  its leaf is recomputed"
+expect_exit 0 "audit --json counts the release statements" -- bc --json audit
+json_check "$OUT" "d['releases'] == $(q "$DB" "SELECT count(*) FROM releases") and d['releases'] > 0" \
+    "  every stored statement was checked"
+# the statement's bytes (and so its leaf) untouched, its signature not its
+# own: only the statement's signature check can catch it
+cp "$DB" "$W/resigned.db"
+q "$W/resigned.db" "DROP TRIGGER releases_no_update;
+    UPDATE releases SET signature = (SELECT signature FROM events
+        ORDER BY id DESC LIMIT 1) WHERE id = 1"
+expect_exit 1 "a release statement with another record's signature fails the audit" -- \
+    "$BODYCAM" --catalog "$W/resigned.db" audit
+expect_grep "^FAILED +release-1 .*release-statement .*signature does not verify" \
+    "$OUT" "  named: release-1, release-statement, the signature"
+expect_nogrep "log-leaf" "$OUT" "  its leaf still holds"
 
 finish
