@@ -888,6 +888,23 @@ step_insert(struct bc_catalog *cat, sqlite3_stmt *st, const char *what,
 	return db_err(cat, err, what);
 }
 
+/*
+ * Starts the INSERT of a signed record: appends body to the log as the next
+ * leaf (*leaf) and prepares sql. Only inside a write transaction.
+ */
+static int
+logged_insert(struct bc_catalog *cat, const char *body, size_t len,
+    const char *sql, sqlite3_stmt **st, int64_t *leaf, struct bc_err *err)
+{
+	int r;
+
+	if (!cat->in_tx)
+		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
+	if ((r = log_append(cat, body, len, leaf, err)) != 0)
+		return r;
+	return prepare(cat, sql, st, err);
+}
+
 int
 bc_catalog_add_item(struct bc_catalog *cat, const struct bc_item *it,
     struct bc_err *err)
@@ -896,15 +913,11 @@ bc_catalog_add_item(struct bc_catalog *cat, const struct bc_item *it,
 	int64_t leaf;
 	int r;
 
-	if (!cat->in_tx)
-		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
-	if ((r = log_append(cat, it->manifest, it->manifest_len, &leaf,
-	    err)) != 0)
-		return r;
-	if ((r = prepare(cat, "INSERT INTO items (num, id, sha256, size, path,"
-	    " manifest, manifest_hash, signature, key, registered, leaf)"
+	if ((r = logged_insert(cat, it->manifest, it->manifest_len,
+	    "INSERT INTO items (num, id, sha256, size, path, manifest,"
+	    " manifest_hash, signature, key, registered, leaf)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &st,
-	    err)) != 0)
+	    &leaf, err)) != 0)
 		return r;
 	sqlite3_bind_int64(st, 11, leaf);
 	sqlite3_bind_int64(st, 1, it->num);
@@ -931,13 +944,9 @@ bc_catalog_add_event(struct bc_catalog *cat, const struct bc_event *ev,
 	int64_t leaf;
 	int r;
 
-	if (!cat->in_tx)
-		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
-	if ((r = log_append(cat, ev->body, ev->body_len, &leaf, err)) != 0)
-		return r;
-	if ((r = prepare(cat, "INSERT INTO events (item, seq, hash, body,"
-	    " signature, key, leaf) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st,
-	    err)) != 0)
+	if ((r = logged_insert(cat, ev->body, ev->body_len,
+	    "INSERT INTO events (item, seq, hash, body, signature, key, leaf)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st, &leaf, err)) != 0)
 		return r;
 	sqlite3_bind_int64(st, 7, leaf);
 	sqlite3_bind_text(st, 1, ev->item, -1, SQLITE_STATIC);
@@ -1414,13 +1423,10 @@ bc_catalog_add_keydoc(struct bc_catalog *cat, const struct bc_keydoc *d,
 	int64_t leaf;
 	int r;
 
-	if (!cat->in_tx)
-		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
-	if ((r = log_append(cat, d->body, d->body_len, &leaf, err)) != 0)
-		return r;
-	if ((r = prepare(cat, "INSERT INTO keydocs (seq, hash, key, body,"
-	    " signature, signer, leaf) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	    &st, err)) != 0)
+	if ((r = logged_insert(cat, d->body, d->body_len,
+	    "INSERT INTO keydocs (seq, hash, key, body, signature, signer,"
+	    " leaf) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st, &leaf,
+	    err)) != 0)
 		return r;
 	sqlite3_bind_int64(st, 7, leaf);
 	sqlite3_bind_int64(st, 1, d->seq);
@@ -1442,12 +1448,9 @@ bc_catalog_add_release(struct bc_catalog *cat, struct bc_release_row *row,
 	int64_t leaf;
 	int r;
 
-	if (!cat->in_tx)
-		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
-	if ((r = log_append(cat, row->body, row->body_len, &leaf, err)) != 0)
-		return r;
-	if ((r = prepare(cat, "INSERT INTO releases (hash, body, signature,"
-	    " key, leaf) VALUES (?1, ?2, ?3, ?4, ?5)", &st, err)) != 0)
+	if ((r = logged_insert(cat, row->body, row->body_len,
+	    "INSERT INTO releases (hash, body, signature, key, leaf)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)", &st, &leaf, err)) != 0)
 		return r;
 	sqlite3_bind_text(st, 1, row->hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, row->body, (int)row->body_len,
