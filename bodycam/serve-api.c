@@ -955,18 +955,80 @@ open_beneath(int dir, const char *rel, int flags)
 	}
 }
 
+static struct bc_media_ok *
+media_ok_slot(struct bc_server *s, const char *id)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	while (*id != '\0')
+		h = (h ^ (unsigned char)*id++) * 16777619u;
+	return &s->ok[h % BC_MEDIA_OK_SLOTS];
+}
+
+/*
+ * Whether the file open as fd, of stat *sb, still holds the bytes sealed
+ * for it.  A file whose status-change time is before the second of its
+ * registration has not been written, renamed, linked or had its mode
+ * changed since (the kernel sets that time; only root can set the clock
+ * it comes from), and is sent as it is.  Any other file is hashed in full
+ * first, once: a file found right is remembered with its stat.  Returns 1
+ * (the sealed bytes), 0 (other bytes, or it changed while being hashed)
+ * or -1 (could not be read; err says why).
+ */
+static int
+media_unchanged(struct bc_server *s, const struct bc_item *it, int fd,
+    const struct stat *sb, struct bc_err *err)
+{
+	struct bc_media_ok *ok = media_ok_slot(s, it->id);
+	struct bc_file_hash fh;
+	struct stat after;
+	char hex[BC_SHA256_HEX];
+	time_t reg;
+	int hit;
+
+	if (bc_time_parse(it->registered, 0, &reg) == 0 &&
+	    sb->st_ctim.tv_sec < reg)
+		return 1;
+	pthread_mutex_lock(&s->ok_mu);
+	hit = strcmp(ok->id, it->id) == 0 && bc_stat_same(&ok->st, sb);
+	pthread_mutex_unlock(&s->ok_mu);
+	if (hit)
+		return 1;
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		bc_err_set(err, BC_ERR_IO, "%s: %s", it->id, strerror(errno));
+		return -1;
+	}
+	if (bc_hash_fd(fd, it->id, &fh, NULL, NULL, err) != 0)
+		return -1;
+	if (lseek(fd, 0, SEEK_SET) != 0 || fstat(fd, &after) != 0) {
+		bc_err_set(err, BC_ERR_IO, "%s: %s", it->id, strerror(errno));
+		return -1;
+	}
+	bc_hex(fh.sha256, sizeof(fh.sha256), hex);
+	if (strcmp(hex, it->sha256) != 0 || fh.size != (uint64_t)it->size ||
+	    !bc_stat_same(sb, &after))
+		return 0;
+	pthread_mutex_lock(&s->ok_mu);
+	snprintf(ok->id, sizeof(ok->id), "%s", it->id);
+	ok->st = after;
+	pthread_mutex_unlock(&s->ok_mu);
+	return 1;
+}
+
 /*
  * Opens the file of it for a download: beneath --storage, no symbolic
- * link on the way, a regular file of the sealed size.  The descriptor,
- * or -1 after a response.  What is not checked here -- the bytes, which
- * would cost a hash of the whole file per download -- is what verify
- * re-hashes, and the client can check against X-Bodycam-SHA256.
+ * link on the way, a regular file of the sealed size and, when it changed
+ * on disk after its registration, of the sealed hash (media_unchanged).
+ * The descriptor, or -1 after a response.  Bytes rewritten while they are
+ * being sent are what verify re-hashes, and the client can check them
+ * against X-Bodycam-SHA256.
  */
 static int
 media_open(struct bc_req *q, const struct bc_item *it)
 {
 	const struct bc_server *s = q->srv;
 	size_t slen = strlen(s->storage);
+	struct bc_err err = { "" };
 	struct stat sb;
 	int root, fd, e;
 
@@ -1017,7 +1079,18 @@ media_open(struct bc_req *q, const struct bc_item *it)
 		bc_resp_bc(q, BC_ERR_IO, NULL);
 		goto bad;
 	}
-	return fd;
+	switch (media_unchanged(q->srv, it, fd, &sb, &err)) {
+	case 1:
+		return fd;
+	case 0:
+		bc_resp_error(q, MHD_HTTP_CONFLICT, "integrity", "%s: the file "
+		    "changed after its registration and does not hold the "
+		    "bytes sealed (its SHA-256 differs); run verify", it->id);
+		break;
+	default:
+		bc_resp_bc(q, BC_ERR_IO, &err);
+		break;
+	}
  bad:
 	close(fd);
 	return -1;

@@ -41,6 +41,17 @@ struct bc_conn {
 	int			 expired;	/* shut down by the sweeper */
 };
 
+/*
+ * A file found to hold its sealed bytes after it changed on disk (its
+ * status-change time after the registration): while its stat stays the
+ * same, a download need not hash it again.
+ */
+#define BC_MEDIA_OK_SLOTS	256
+struct bc_media_ok {
+	char			 id[BC_ITEM_ID_MAX];
+	struct stat		 st;
+};
+
 struct bc_server {
 	struct bc_serve_opts	 o;
 	char			 storage[4096];	/* realpath, no trailing / */
@@ -61,6 +72,8 @@ struct bc_server {
 	int			 sweeping;	/* the thread runs */
 	int			 sweep_stop;
 	struct bc_conn		*conns;
+	pthread_mutex_t		 ok_mu;		/* ok */
+	struct bc_media_ok	 ok[BC_MEDIA_OK_SLOTS];
 };
 
 /* One request, from its first callback to its completion. */

@@ -895,6 +895,7 @@ server_free(struct bc_server *s)
 	}
 	pthread_cond_destroy(&s->sweep_cv);
 	pthread_mutex_destroy(&s->conn_mu);
+	pthread_mutex_destroy(&s->ok_mu);
 	bc_writer_stop(s->w);
 	pool_close(s);
 	pthread_cond_destroy(&s->idle);
@@ -936,6 +937,7 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->idle, NULL);
 	pthread_mutex_init(&s->conn_mu, NULL);
+	pthread_mutex_init(&s->ok_mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->sweep_cv, &ca);

@@ -1524,8 +1524,10 @@ expect_eq "$(nevents "$X")" "$EV_X" "  nothing recorded"
 #
 # Whoever may write into storage must not get the service to send anything
 # but a regular file of the sealed size, found under storage without a
-# symbolic link: each refusal is a 409 and records nothing.  The bytes are
-# not hashed per download: a same-size edit is sent, and verify catches it.
+# symbolic link: each refusal is a 409 and records nothing.  A file whose
+# status-change time is after its registration is hashed before it is sent:
+# a same-size edit, even with its old modification time put back, is a 409;
+# the right bytes under a new inode or mode are sent.
 
 mkdir -p "$ST_DIR/cam9" "$OUTSIDE/cam9"
 head -c 3000 /dev/urandom > "$ST_DIR/cam9/m.bin"
@@ -1569,15 +1571,31 @@ rmdir "$ST_DIR/cam9/m.bin"
 head -c 2999 "$ST_DIR/cam9/m.keep" > "$ST_DIR/cam9/m.bin"
 media_refused 409 integrity "GET media, one byte shorter"
 cp "$OUTSIDE/cam9/m.bin" "$ST_DIR/cam9/m.bin"
-api "$T_CUST" GET "/v1/items/$M/media"
-expect_status 200 "GET media, other bytes of the same size: 200 (not hashed per download)"
-check "  the header X-Bodycam-SHA256 tells the client it is not the sealed file" -- \
-    test "$(header X-Bodycam-SHA256)" != "$(sha256_of "$RB")"
-EV_M=$((EV_M + 1))
+touch -r "$ST_DIR/cam9/m.keep" "$ST_DIR/cam9/m.bin"
+media_refused 409 integrity "GET media, other bytes of the same size and mtime"
+expect_grep 'does not hold the bytes sealed' "$RB" \
+    "  the message says the bytes are not the ones sealed"
 api "$T_AUD" POST "/v1/items/$M/verify"
 json_check "$RB" "d['status'] == 'failed'" "  verify re-hashes it: failed"
 EV_M=$((EV_M + 1))
 mv "$ST_DIR/cam9/m.keep" "$ST_DIR/cam9/m.bin"
+api "$T_CUST" GET "/v1/items/$M/media"
+expect_status 200 "GET media, the sealed file moved back: 200"
+check "  the bytes sent are the sealed ones" -- \
+    test "$(sha256_of "$RB")" = "$(header X-Bodycam-SHA256)"
+EV_M=$((EV_M + 1))
+chmod 0600 "$ST_DIR/cam9/m.bin"
+api "$T_CUST" GET "/v1/items/$M/media"
+expect_status 200 "GET media, its mode changed: 200 (hashed, right)"
+EV_M=$((EV_M + 1))
+api "$T_CUST" GET "/v1/items/$M/media"
+expect_status 200 "GET media again: 200"
+EV_M=$((EV_M + 1))
+# rewritten in place with other bytes after it was found right once
+cp "$ST_DIR/cam9/m.bin" "$TMP/m.sealed"
+cat "$OUTSIDE/cam9/m.bin" > "$ST_DIR/cam9/m.bin"
+media_refused 409 integrity "GET media, rewritten in place after a good download"
+cat "$TMP/m.sealed" > "$ST_DIR/cam9/m.bin"
 
 # a file registered outside storage (from the command line) is not served
 head -c 1000 /dev/urandom > "$OUTSIDE/cli.bin"
