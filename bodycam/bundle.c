@@ -37,6 +37,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "bodycam/buf.h"
 #include "bodycam/bundle.h"
 #include "bodycam/canon.h"
 #include "bodycam/custody.h"
@@ -511,12 +512,9 @@ add_file(struct bfile **arr, size_t *n, size_t *cap, const char *path,
 {
 	struct bfile *tmp, *f;
 
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		if ((tmp = realloc(*arr, *cap * sizeof(*tmp))) == NULL)
-			return NULL;
-		*arr = tmp;
-	}
+	if ((tmp = bc_grow(*arr, cap, *n + 1, sizeof(*tmp))) == NULL)
+		return NULL;
+	*arr = tmp;
 	f = &(*arr)[*n];
 	memset(f, 0, sizeof(*f));
 	if ((f->path = strndup(path, len)) == NULL)
@@ -1105,14 +1103,11 @@ parse_jsonl(struct vb *v, const char *file, const char *name,
 			    "does not end in a newline", lineno);
 			break;
 		}
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((tmp = realloc(l, cap * sizeof(*l))) == NULL) {
-				free(l);
-				return BC_ERR_NOMEM;
-			}
-			l = tmp;
+		if ((tmp = bc_grow(l, &cap, *n + 1, sizeof(*l))) == NULL) {
+			free(l);
+			return BC_ERR_NOMEM;
 		}
+		l = tmp;
 		tmp = &l[(*n)++];
 		memset(tmp, 0, sizeof(*tmp));
 		linelen = (size_t)(nl - p);
@@ -1429,15 +1424,12 @@ add_rec(struct vb *v, struct recs *recs, const char *kind, int64_t seq,
 {
 	struct prec *tmp;
 
-	if (recs->n == recs->cap) {
-		recs->cap = recs->cap ? recs->cap * 2 : 16;
-		if ((tmp = realloc(recs->r, recs->cap * sizeof(*tmp))) ==
-		    NULL) {
-			v->fatal = BC_ERR_NOMEM;
-			return NULL;
-		}
-		recs->r = tmp;
+	if ((tmp = bc_grow(recs->r, &recs->cap, recs->n + 1,
+	    sizeof(*tmp))) == NULL) {
+		v->fatal = BC_ERR_NOMEM;
+		return NULL;
 	}
+	recs->r = tmp;
 	tmp = &recs->r[recs->n];
 	memset(tmp, 0, sizeof(*tmp));
 	tmp->kind = kind;
@@ -1530,12 +1522,9 @@ add_hash(char (**arr)[BC_SHA256_HEX], size_t *n, size_t *cap,
 {
 	char (*tmp)[BC_SHA256_HEX];
 
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 16;
-		if ((tmp = realloc(*arr, *cap * sizeof(*tmp))) == NULL)
-			return BC_ERR_NOMEM;
-		*arr = tmp;
-	}
+	if ((tmp = bc_grow(*arr, cap, *n + 1, sizeof(*tmp))) == NULL)
+		return BC_ERR_NOMEM;
+	*arr = tmp;
 	snprintf((*arr)[(*n)++], BC_SHA256_HEX, "%s", hash);
 	return 0;
 }
@@ -1770,35 +1759,6 @@ members_are(const json_t *o, const char *const *names, size_t n)
 	return 1;
 }
 
-/* Appends printf output to a growing buffer; -1 when out of memory. */
-static int appendf(char **, size_t *, size_t *, const char *, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-appendf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-{
-	va_list ap;
-	char *tmp;
-	int k;
-
-	va_start(ap, fmt);
-	k = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (k < 0)
-		return -1;
-	if (*len + (size_t)k + 1 > *cap) {
-		*cap = (*len + (size_t)k + 1) * 2;
-		if ((tmp = realloc(*buf, *cap)) == NULL)
-			return -1;
-		*buf = tmp;
-	}
-	va_start(ap, fmt);
-	vsnprintf(*buf + *len, *cap - *len, fmt, ap);
-	va_end(ap);
-	*len += (size_t)k;
-	return 0;
-}
-
 /*
  * One entry of proofs.json: the record it names, its leaf hash
  * recomputed from the record's bytes, and its inclusion in the tree of
@@ -1807,7 +1767,7 @@ appendf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 static void
 check_proof(struct vb *v, const char *path, size_t idx, const json_t *o,
     struct recs *recs, uint64_t size, const uint8_t root[BC_SHA256_LEN],
-    char **txt, size_t *tlen, size_t *tcap)
+    struct bc_buf *txt)
 {
 	static const char *const names[] = { "record", "seq", "leaf_index",
 	    "leaf_hash", "proof" };
@@ -1842,16 +1802,18 @@ check_proof(struct vb *v, const char *path, size_t idx, const json_t *o,
 	n = json_array_size(arr);
 
 	/* the line proofs.txt has for it */
-	if ((seq >= 0 ? appendf(txt, tlen, tcap, "%s %" PRId64 " %lld %s",
-	    kind, seq, (long long)index, lh) : appendf(txt, tlen, tcap,
-	    "%s - %lld %s", kind, (long long)index, lh)) != 0)
-		goto nomem;
+	if (seq >= 0)
+		bc_buf_printf(txt, "%s %" PRId64 " %lld %s", kind, seq,
+		    (long long)index, lh);
+	else
+		bc_buf_printf(txt, "%s - %lld %s", kind, (long long)index, lh);
 	for (i = 0; i < n; i++)
-		if (appendf(txt, tlen, tcap, " %s", json_is_string(h =
-		    json_array_get(arr, i)) ? json_string_value(h) : "?") != 0)
-			goto nomem;
-	if (appendf(txt, tlen, tcap, "\n") != 0)
-		goto nomem;
+		bc_buf_printf(txt, " %s", json_is_string(h = json_array_get(arr,
+		    i)) ? json_string_value(h) : "?");
+	if (bc_buf_addch(txt, '\n') != 0) {
+		v->fatal = txt->err;
+		return;
+	}
 
 	key.kind = kind;
 	key.seq = seq;
@@ -1929,14 +1891,15 @@ check_proofs(struct vb *v, const char *dir, struct recs *recs)
 	static const char *const names[] = { "size", "root", "records" };
 	struct bc_err why = { "" };
 	struct bfile *f, *tf;
-	char path[MAX_PATH], tpath[MAX_PATH], *txt = NULL, label[64];
+	struct bc_buf txt = BC_BUF_INIT(MAX_LOADED);
+	char path[MAX_PATH], tpath[MAX_PATH], label[64];
 	char root64[ROOT_B64_LEN + 1];
 	uint8_t root[BC_SHA256_LEN];
 	const json_t *recarr, *jsize;
 	const char *sroot;
 	json_t *doc = NULL;
 	uint64_t size;
-	size_t i, tlen = 0, tcap = 0;
+	size_t i;
 
 	snprintf(path, sizeof(path), "%s%sproofs.json", dir, dir[0] ? "/" :
 	    "");
@@ -1989,21 +1952,21 @@ check_proofs(struct vb *v, const char *dir, struct recs *recs)
 		qsort(recs->r, recs->n, sizeof(*recs->r), prec_cmp);
 	for (i = 0; i < json_array_size(recarr) && v->fatal == 0; i++)
 		check_proof(v, path, i, json_array_get(recarr, i), recs, size,
-		    root, &txt, &tlen, &tcap);
+		    root, &txt);
 	for (i = 0; i < recs->n; i++)
 		if (!recs->r[i].proved)
 			fail(v, LVL_AUTHENTIC, path, "proof-missing", "no "
 			    "inclusion proof of the %s", rec_label(label,
 			    sizeof(label), recs->r[i].kind, recs->r[i].seq));
 	if (tf != NULL && load(v, tf) != NULL && v->fatal == 0 &&
-	    (tf->len != tlen || (tlen > 0 && memcmp(tf->data, txt,
-	    tlen) != 0)))
+	    (tf->len != txt.len || (txt.len > 0 && memcmp(tf->data, txt.p,
+	    txt.len) != 0)))
 		fail(v, LVL_AUTHENTIC, tpath, "proofs-text", "differs from "
 		    "proofs.json");
  out:
 	if (recs->n > 0)
 		qsort(recs->r, recs->n, sizeof(*recs->r), prec_order_cmp);
-	free(txt);
+	bc_buf_free(&txt);
 	json_decref(doc);
 }
 
@@ -2432,15 +2395,12 @@ find_items(struct vb *v)
 		if (v->nitems > 0 && strlen(v->items[v->nitems - 1].id) ==
 		    len && memcmp(v->items[v->nitems - 1].id, p + 6, len) == 0)
 			continue;
-		if (v->nitems == v->capitems) {
-			v->capitems = v->capitems ? v->capitems * 2 : 16;
-			if ((tmp = realloc(v->items, v->capitems *
-			    sizeof(*tmp))) == NULL) {
-				v->fatal = BC_ERR_NOMEM;
-				return;
-			}
-			v->items = tmp;
+		if ((tmp = bc_grow(v->items, &v->capitems, v->nitems + 1,
+		    sizeof(*tmp))) == NULL) {
+			v->fatal = BC_ERR_NOMEM;
+			return;
 		}
+		v->items = tmp;
 		tmp = v->items;
 		memset(&tmp[v->nitems], 0, sizeof(*tmp));
 		memcpy(tmp[v->nitems].id, p + 6, len);

@@ -15,6 +15,7 @@
 
 #include <sqlite3.h>
 
+#include "bodycam/buf.h"
 #include "bodycam/catalog.h"
 
 #define BUSY_TIMEOUT_MS	30000
@@ -1236,15 +1237,12 @@ bc_catalog_events_range(struct bc_catalog *cat, const char *item,
 	sqlite3_bind_int64(st, 2, from);
 	sqlite3_bind_int64(st, 3, limit < 0 ? -1 : limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 8;
-			if ((tmp = realloc(ev, cap * sizeof(*ev))) == NULL) {
-				r = bc_err_set(err, BC_ERR_NOMEM,
-				    "out of memory");
-				goto out;
-			}
-			ev = tmp;
+		if ((tmp = bc_grow(ev, &cap, cnt + 1, sizeof(*ev))) ==
+		    NULL) {
+			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+			goto out;
 		}
+		ev = tmp;
 		e = &ev[cnt];
 		memset(e, 0, sizeof(*e));
 		cnt++;
@@ -1531,15 +1529,12 @@ bc_catalog_keydocs(struct bc_catalog *cat, struct bc_keydoc **out,
 	    " coalesce(leaf, -1) FROM keydocs ORDER BY seq", &st, err)) != 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 8;
-			if ((tmp = realloc(v, cap * sizeof(*v))) == NULL) {
-				r = bc_err_set(err, BC_ERR_NOMEM,
-				    "out of memory");
-				goto out;
-			}
-			v = tmp;
+		if ((tmp = bc_grow(v, &cap, cnt + 1, sizeof(*v))) ==
+		    NULL) {
+			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+			goto out;
 		}
+		v = tmp;
 		d = &v[cnt++];
 		memset(d, 0, sizeof(*d));
 		d->seq = sqlite3_column_int64(st, 0);
@@ -2024,15 +2019,12 @@ bc_catalog_checkpoints(struct bc_catalog *cat, int latest_only,
 	    " ORDER BY id", &st, err)) != 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 8;
-			if ((tmp = realloc(v, cap * sizeof(*v))) == NULL) {
-				r = bc_err_set(err, BC_ERR_NOMEM,
-				    "out of memory");
-				goto out;
-			}
-			v = tmp;
+		if ((tmp = bc_grow(v, &cap, cnt + 1, sizeof(*v))) ==
+		    NULL) {
+			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+			goto out;
 		}
+		v = tmp;
 		c = &v[cnt++];
 		memset(c, 0, sizeof(*c));
 		c->id = sqlite3_column_int64(st, 0);
@@ -2247,15 +2239,12 @@ bc_catalog_tokens(struct bc_catalog *cat, struct bc_token_row **out,
 	    &st, err)) != 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 8;
-			if ((tmp = realloc(v, cap * sizeof(*v))) == NULL) {
-				r = bc_err_set(err, BC_ERR_NOMEM,
-				    "out of memory");
-				goto out;
-			}
-			v = tmp;
+		if ((tmp = bc_grow(v, &cap, cnt + 1, sizeof(*v))) ==
+		    NULL) {
+			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+			goto out;
 		}
+		v = tmp;
 		token_from_row(st, &v[cnt++]);
 	}
 	if (rc != SQLITE_DONE) {

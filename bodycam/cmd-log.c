@@ -13,6 +13,7 @@
 
 #include <openssl/evp.h>
 
+#include "bodycam/buf.h"
 #include "cli.h"
 
 /* A tree size in decimal, or -1. */
@@ -152,6 +153,7 @@ export_leaf(void *arg, const struct bc_leaf *l)
 {
 	struct export *x = arg;
 	size_t need;
+	char *p;
 
 	if (l->index < 0)
 		return 0;	/* not in the log: audit names these */
@@ -161,15 +163,9 @@ export_leaf(void *arg, const struct bc_leaf *l)
 		    ": the log and the records disagree here (run 'bodycam "
 		    "audit'); export stopped", l->index);
 	need = (l->len + 2) / 3 * 4 + 1;
-	if (need > x->cap) {
-		char *p = realloc(x->b64, need);
-
-		if (p == NULL)
-			return bc_err_set(x->err, BC_ERR_NOMEM,
-			    "out of memory");
-		x->b64 = p;
-		x->cap = need;
-	}
+	if ((p = bc_grow(x->b64, &x->cap, need, 1)) == NULL)
+		return bc_err_set(x->err, BC_ERR_NOMEM, "out of memory");
+	x->b64 = p;
 	EVP_EncodeBlock((unsigned char *)x->b64,
 	    (const unsigned char *)l->data, (int)l->len);
 	if (printf("{\"index\":%" PRId64 ",\"data\":\"%s\"}\n", l->index,

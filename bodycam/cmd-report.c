@@ -20,12 +20,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bodycam/buf.h"
 #include "cli.h"
 
 #define FMT_HTML	1
 #define FMT_CSV		2
 
 #define LABEL_MAX	16	/* bytes of an action in a timeline label */
+#define REPORT_TEXT_MAX	(1 << 20)	/* bytes of one result text */
 
 /* One custody event and what the verification said of it. */
 struct rline {
@@ -33,7 +35,7 @@ struct rline {
 	json_t				*doc;		/* NULL: unreadable */
 	const struct bc_keyring_entry	*signer;	/* NULL: unknown */
 	int				 verified;	/* hash, link, sig */
-	char				 failed[512];	/* failing checks */
+	struct bc_buf			 failed;	/* failing checks */
 };
 
 /* One item of the report. */
@@ -45,7 +47,7 @@ struct ritem {
 	size_t			 n;
 	struct rline		*l;
 	int			 ok;
-	char			 result[1024];	/* "OK", "FAILED (...)" */
+	struct bc_buf		 result;	/* "OK", "FAILED (...)" */
 };
 
 /* Everything a report shows. */
@@ -65,18 +67,27 @@ struct report {
 	struct bc_signed_checkpoint sc;
 };
 
-/* Appends to a NUL-terminated buffer, cutting what does not fit. */
+/* Sets b to the printf output (its error, if any, stays). */
+static void bset(struct bc_buf *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void
-append(char *buf, size_t sz, const char *fmt, ...)
+bset(struct bc_buf *b, const char *fmt, ...)
 {
-	size_t len = strlen(buf);
 	va_list ap;
 
-	if (len + 1 >= sz)
-		return;
+	if (b->err == 0)
+		bc_buf_truncate(b, 0);
 	va_start(ap, fmt);
-	vsnprintf(buf + len, sz - len, fmt, ap);
+	bc_buf_vprintf(b, fmt, ap);
 	va_end(ap);
+}
+
+/* The text of b; "" before anything was added, or after an error. */
+static const char *
+bstr(const struct bc_buf *b)
+{
+	return b->err == 0 && b->p != NULL ? b->p : "";
 }
 
 static const char *
@@ -112,36 +123,36 @@ event_verified(const struct bc_verify_report *rep, int64_t seq)
 	return 1;
 }
 
-/* "OK", "OK (purged)" or "FAILED (check, check seq N)", as verify says. */
-static void
+/*
+ * "OK", "OK (purged)" or "FAILED (check, check seq N)", as verify says:
+ * every failing check, never cut.  Returns 0 or BC_ERR_NOMEM.
+ */
+static int
 result_text(struct ritem *ri)
 {
 	const struct bc_verify_report *rep = &ri->rep;
+	struct bc_buf *b = &ri->result;
 	size_t i;
 	int shown = 0;
 
 	ri->ok = rep->status == 0;
-	if (ri->ok) {
-		snprintf(ri->result, sizeof(ri->result), "%s",
-		    rep->state.purged ? "OK (purged)" : "OK");
-		return;
-	}
-	snprintf(ri->result, sizeof(ri->result), "FAILED (");
+	if (ri->ok)
+		return bc_buf_addstr(b, rep->state.purged ? "OK (purged)" :
+		    "OK");
+	bc_buf_addstr(b, "FAILED (");
 	for (i = 0; i < rep->nchecks; i++) {
 		if (rep->checks[i].ok)
 			continue;
 		if (rep->checks[i].seq >= 0)
-			append(ri->result, sizeof(ri->result), "%s%s seq %lld",
-			    shown++ ? ", " : "", rep->checks[i].name,
-			    (long long)rep->checks[i].seq);
+			bc_buf_printf(b, "%s%s seq %lld", shown++ ? ", " : "",
+			    rep->checks[i].name, (long long)rep->checks[i].seq);
 		else
-			append(ri->result, sizeof(ri->result), "%s%s",
-			    shown++ ? ", " : "", rep->checks[i].name);
+			bc_buf_printf(b, "%s%s", shown++ ? ", " : "",
+			    rep->checks[i].name);
 	}
 	if (!shown)
-		append(ri->result, sizeof(ri->result), "%s",
-		    bc_strerror(rep->status));
-	append(ri->result, sizeof(ri->result), ")");
+		bc_buf_addstr(b, bc_strerror(rep->status));
+	return bc_buf_addch(b, ')');
 }
 
 /*
@@ -166,10 +177,12 @@ gather_item(struct bc_catalog *cat, const struct bc_keyring *kr,
 	if (bc_doc_parse(ri->it->manifest, ri->it->manifest_len,
 	    BC_MANIFEST_TYPE, &ri->mdoc, NULL) != 0)
 		ri->mdoc = NULL;
+	bc_buf_init(&ri->result, REPORT_TEXT_MAX);
 	if (ri->n > 0 && (ri->l = calloc(ri->n, sizeof(*ri->l))) == NULL)
 		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
 	for (i = 0; i < ri->n; i++) {
 		ri->l[i].ev = &ri->ev[i];
+		bc_buf_init(&ri->l[i].failed, REPORT_TEXT_MAX);
 		if (bc_doc_parse(ri->ev[i].body, ri->ev[i].body_len,
 		    BC_EVENT_TYPE, &ri->l[i].doc, NULL) != 0)
 			ri->l[i].doc = NULL;
@@ -179,13 +192,15 @@ gather_item(struct bc_catalog *cat, const struct bc_keyring *kr,
 		ri->l[i].verified = event_verified(&ri->rep, ri->ev[i].seq);
 		for (j = 0; j < ri->rep.nchecks; j++)
 			if (ri->rep.checks[j].seq == ri->ev[i].seq &&
-			    !ri->rep.checks[j].ok)
-				append(ri->l[i].failed,
-				    sizeof(ri->l[i].failed), "%s%s",
-				    ri->l[i].failed[0] ? ", " : "",
-				    ri->rep.checks[j].name);
+			    !ri->rep.checks[j].ok &&
+			    bc_buf_printf(&ri->l[i].failed, "%s%s",
+			    ri->l[i].failed.len > 0 ? ", " : "",
+			    ri->rep.checks[j].name) != 0)
+				return bc_err_set(err, BC_ERR_NOMEM,
+				    "out of memory");
 	}
-	result_text(ri);
+	if (result_text(ri) != 0)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
 	return 0;
 }
 
@@ -463,7 +478,8 @@ html_manifest(FILE *fp, const struct ritem *ri,
     const struct bc_keyring *kr)
 {
 	const json_t *m = ri->mdoc, *a, *v;
-	char buf[4 * BC_FIELD_MAX], num[32];
+	struct bc_buf b = BC_BUF_INIT(64 * BC_FIELD_MAX);
+	char num[32];
 	const char *s;
 	int64_t size;
 	size_t i;
@@ -490,46 +506,46 @@ html_manifest(FILE *fp, const struct ritem *ri,
 	    ri->it->sha256, "mono");
 	html_kv(fp, "Media type", dstr(m, "media.mime"), NULL);
 
-	snprintf(buf, sizeof(buf), "%s%s%s", dstr(m, "capture.make"),
+	bset(&b, "%s%s%s", dstr(m, "capture.make"),
 	    dstr(m, "capture.make")[0] && dstr(m, "capture.model")[0] ?
 	    " " : "", dstr(m, "capture.model"));
-	if (buf[0] != '\0' && (s = dstr(m, "capture.serial"))[0] != '\0')
-		append(buf, sizeof(buf), ", serial %s", s);
-	html_kv(fp, "Camera", buf, NULL);
+	if (b.len > 0 && (s = dstr(m, "capture.serial"))[0] != '\0')
+		bc_buf_printf(&b, ", serial %s", s);
+	html_kv(fp, "Camera", bstr(&b), NULL);
 	html_kv(fp, "Device", dstr(m, "capture.device"), NULL);
 	html_kv(fp, "Officer", dstr(m, "capture.officer"), NULL);
 	if ((s = dstr(m, "capture.taken"))[0] != '\0')
-		snprintf(buf, sizeof(buf), "%s%s", s, strlen(s) > 19 &&
+		bset(&b, "%s%s", s, strlen(s) > 19 &&
 		    strchr("Z+-", s[19]) != NULL ? "" : " (the camera's "
 		    "local time: it recorded no offset)");
 	else if ((s = dstr(m, "media.created"))[0] != '\0')
-		snprintf(buf, sizeof(buf), "%s (the container's creation "
+		bset(&b, "%s (the container's creation "
 		    "time)", s);
 	else
-		buf[0] = '\0';
-	html_kv(fp, "Capture time", buf, NULL);
-	buf[0] = '\0';
+		bc_buf_truncate(&b, 0);
+	html_kv(fp, "Capture time", bstr(&b), NULL);
+	bc_buf_truncate(&b, 0);
 	if (dstr(m, "capture.gps.lat")[0] && dstr(m, "capture.gps.lon")[0]) {
-		snprintf(buf, sizeof(buf), "%s, %s (latitude, longitude)",
+		bset(&b, "%s, %s (latitude, longitude)",
 		    dstr(m, "capture.gps.lat"), dstr(m, "capture.gps.lon"));
 		if ((s = dstr(m, "capture.gps.alt_m"))[0] != '\0')
-			append(buf, sizeof(buf), ", altitude %s m", s);
+			bc_buf_printf(&b, ", altitude %s m", s);
 	}
-	html_kv(fp, "Place (GPS)", buf, NULL);
-	snprintf(buf, sizeof(buf), "%s%s%s", dstr(m, "case.number"),
+	html_kv(fp, "Place (GPS)", bstr(&b), NULL);
+	bset(&b, "%s%s%s", dstr(m, "case.number"),
 	    dstr(m, "case.number")[0] && dstr(m, "case.category")[0] ?
 	    ", " : "", dstr(m, "case.category"));
-	html_kv(fp, "Case", buf, NULL);
+	html_kv(fp, "Case", bstr(&b), NULL);
 	if (m != NULL && json_object_get(m, "derived") != NULL) {
-		snprintf(buf, sizeof(buf), "%s, file SHA-256 %s; reason: %s",
+		bset(&b, "%s, file SHA-256 %s; reason: %s",
 		    dstr(m, "derived.from"), dstr(m, "derived.sha256"),
 		    dstr(m, "derived.reason"));
-		html_kv(fp, "Derived from", buf, NULL);
+		html_kv(fp, "Derived from", bstr(&b), NULL);
 	}
-	snprintf(buf, sizeof(buf), "%s%s%s", dstr(m, "registered.at"),
+	bset(&b, "%s%s%s", dstr(m, "registered.at"),
 	    dstr(m, "registered.station")[0] ? " on station " : "",
 	    dstr(m, "registered.station"));
-	html_kv(fp, "Registered", buf, NULL);
+	html_kv(fp, "Registered", bstr(&b), NULL);
 	fputs("<tr><th>Registration signed by</th><td>", fp);
 	s = m != NULL ? dstr(m, "registered.key") : ri->it->key;
 	html_signer(fp, bc_keyring_find(kr, s), s);
@@ -547,14 +563,15 @@ html_manifest(FILE *fp, const struct ritem *ri,
 		fputs("</td></tr>\n", fp);
 	}
 	if (ri->rep.state.purged) {
-		snprintf(buf, sizeof(buf), "purged at %s by %s: %s",
+		bset(&b, "purged at %s by %s: %s",
 		    ri->rep.state.purged_at, ri->rep.state.purged_by,
 		    ri->rep.state.purge_reason);
-		html_kv(fp, "Media", buf, NULL);
+		html_kv(fp, "Media", bstr(&b), NULL);
 	}
 	html_kv(fp, "Custodian now", ri->rep.state.custodian, NULL);
 	html_kv(fp, "Legal hold", ri->rep.state.held ? "yes" : "no", NULL);
 	fputs("</table>\n", fp);
+	bc_buf_free(&b);
 }
 
 /* An event's time as seconds, or -1 when it is not a signed time stamp. */
@@ -738,9 +755,9 @@ html_events(FILE *fp, const struct ritem *ri)
 		html_signer(fp, l->signer, s);
 		fprintf(fp, "</td><td%s>%s", l->verified ? "" :
 		    " class=\"no\"", l->verified ? "yes" : "NO");
-		if (l->failed[0] != '\0') {
+		if (l->failed.len > 0) {
 			fputs("<br>failed: ", fp);
-			html_put(fp, l->failed, 0);
+			html_put(fp, bstr(&l->failed), 0);
 		}
 		fputs("</td><td class=\"mono\">", fp);
 		html_put(fp, l->ev->hash, 0);
@@ -790,7 +807,7 @@ html_item(FILE *fp, const struct ritem *ri, const struct report *rp)
 	html_put(fp, ri->it->id, 0);
 	fprintf(fp, "</h2>\n<p class=\"result%s\">Verification at the time "
 	    "of this report: ", ri->ok ? "" : " failed");
-	html_put(fp, ri->result, 0);
+	html_put(fp, bstr(&ri->result), 0);
 	fputs("</p>\n", fp);
 	html_manifest(fp, ri, rp->kr);
 	fprintf(fp, "<h3>Custody timeline (%zu event%s)</h3>\n", ri->n,
@@ -857,7 +874,7 @@ render_csv(FILE *fp, const struct report *rp)
 			    bc_role_name(l->signer->role) : "", 0);
 			bc_cli_csv_field(fp, l->verified ? "yes" : "no", 0);
 			bc_cli_csv_field(fp, l->ev->hash, 0);
-			bc_cli_csv_field(fp, ri->result, 1);
+			bc_cli_csv_field(fp, bstr(&ri->result), 1);
 		}
 	}
 }
@@ -868,8 +885,12 @@ report_clear(struct report *rp)
 	size_t i, j;
 
 	for (i = 0; rp->items != NULL && i < rp->nitems; i++) {
-		for (j = 0; rp->items[i].l != NULL && j < rp->items[i].n; j++)
+		for (j = 0; rp->items[i].l != NULL && j < rp->items[i].n;
+		    j++) {
 			json_decref(rp->items[i].l[j].doc);
+			bc_buf_free(&rp->items[i].l[j].failed);
+		}
+		bc_buf_free(&rp->items[i].result);
 		free(rp->items[i].l);
 		bc_events_free(rp->items[i].ev, rp->items[i].n);
 		bc_verify_report_clear(&rp->items[i].rep);
@@ -1013,7 +1034,7 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 		if (rp.items[i].ok)
 			continue;
 		bc_cli_error("%s: %s", rp.items[i].it->id,
-		    rp.items[i].result);
+		    bstr(&rp.items[i].result));
 		st = bc_exit_worst(st, bc_exit_status(rp.items[i].rep.status));
 	}
  out:

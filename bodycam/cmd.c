@@ -64,8 +64,11 @@ static void
 verror(const char *fmt, va_list ap)
 {
 	char msg[1024];
+	int n;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* a message cut at 1 KiB says so; the reports carry it whole */
+	if ((n = vsnprintf(msg, sizeof(msg), fmt, ap)) >= (int)sizeof(msg))
+		memcpy(msg + sizeof(msg) - 4, "...", 4);
 	if (first_error[0] == '\0')
 		bc_quote(first_error, sizeof(first_error), msg);
 	fflush(stdout);

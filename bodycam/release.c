@@ -24,6 +24,7 @@
 
 #include <openssl/evp.h>
 
+#include "bodycam/buf.h"
 #include "bodycam/bundle.h"
 #include "bodycam/clock.h"
 #include "bodycam/custody.h"
@@ -35,6 +36,8 @@
 #include "internal.h"
 
 #define RELEASE_MAX_ITEMS	10000
+/* the most one text file of a bundle may hold */
+#define BC_RELEASE_TEXT_MAX	((size_t)1 << 30)
 
 /*
  * VERIFY.md after its header: what release writes; tests/cli/t-release.sh
@@ -399,14 +402,10 @@ sums_add(struct bundle *b, const char *path, const uint8_t hash[32])
 	char hex[BC_SHA256_HEX], **tmp;
 	size_t len;
 
-	if (b->nsums == b->capsums) {
-		b->capsums = b->capsums ? b->capsums * 2 : 32;
-		if ((tmp = realloc(b->sums, b->capsums * sizeof(*tmp))) ==
-		    NULL)
-			return bc_err_set(b->err, BC_ERR_NOMEM,
-			    "out of memory");
-		b->sums = tmp;
-	}
+	if ((tmp = bc_grow(b->sums, &b->capsums, b->nsums + 1,
+	    sizeof(*tmp))) == NULL)
+		return bc_err_set(b->err, BC_ERR_NOMEM, "out of memory");
+	b->sums = tmp;
 	bc_hex(hash, BC_SHA256_LEN, hex);
 	len = strlen(hex) + 2 + strlen(path) + 2;
 	if ((b->sums[b->nsums] = malloc(len)) == NULL)
@@ -470,25 +469,33 @@ put_dir(struct bundle *b, const char *rel)
 	return 0;
 }
 
+/* A bc_buf error r while a bundle file name was being written. */
+static int
+text_err(struct bc_err *err, int r, const char *name)
+{
+	if (r == BC_ERR_TOO_LARGE)
+		return bc_err_set(err, r, "%s: over %zu MiB", name,
+		    BC_RELEASE_TEXT_MAX >> 20);
+	return bc_err_set(err, r, "out of memory");
+}
+
 /* A JSON document (not a signed record), with a final newline. */
 static int
 put_json(struct bundle *b, const char *rel, const json_t *doc)
 {
-	char *s, *t;
-	size_t len;
+	struct bc_buf t = BC_BUF_INIT(BC_RELEASE_TEXT_MAX);
+	char *s;
 	int r;
 
 	if ((s = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL)
 		return bc_err_set(b->err, BC_ERR_NOMEM, "out of memory");
-	len = strlen(s);
-	if ((t = realloc(s, len + 2)) == NULL) {
-		free(s);
-		return bc_err_set(b->err, BC_ERR_NOMEM, "out of memory");
-	}
-	t[len] = '\n';
-	t[len + 1] = '\0';
-	r = put_file(b, rel, t, len + 1, 1);
-	free(t);
+	bc_buf_addstr(&t, s);
+	free(s);
+	if ((r = bc_buf_addch(&t, '\n')) != 0)
+		r = text_err(b->err, r, rel);
+	else
+		r = put_file(b, rel, t.p, t.len, 1);
+	bc_buf_free(&t);
 	return r;
 }
 
@@ -507,30 +514,21 @@ b64(const void *data, size_t n)
 
 /*
  * A line of custody.jsonl or keys.jsonl: {"<name>":<canonical>,"sig":".."}
- * appended to *buf.
+ * appended to buf.  Returns 0 or the buffer's error.
  */
 static int
-jsonl_add(char **buf, size_t *len, const char *name, const char *text,
+jsonl_add(struct bc_buf *buf, const char *name, const char *text,
     size_t tlen, const uint8_t *sig, size_t siglen)
 {
-	char *s, *t;
-	size_t need;
+	char *s;
 
 	if ((s = b64(sig, siglen)) == NULL)
 		return BC_ERR_NOMEM;
-	need = *len + strlen(name) + tlen + strlen(s) + 32;
-	if ((t = realloc(*buf, need)) == NULL) {
-		free(s);
-		return BC_ERR_NOMEM;
-	}
-	*buf = t;
-	*len += (size_t)snprintf(t + *len, need - *len, "{\"%s\":", name);
-	memcpy(t + *len, text, tlen);
-	*len += tlen;
-	*len += (size_t)snprintf(t + *len, need - *len, ",\"sig\":\"%s\"}\n",
-	    s);
+	bc_buf_printf(buf, "{\"%s\":", name);
+	bc_buf_add(buf, text, tlen);
+	bc_buf_printf(buf, ",\"sig\":\"%s\"}\n", s);
 	free(s);
-	return 0;
+	return buf->err;
 }
 
 static int
@@ -644,12 +642,12 @@ rm_tree(const char *path)
 static int
 add_proof(struct bc_catalog *cat, const struct bc_checkpoint_row *cp,
     const char *what, int64_t seq, int64_t leaf, const char *data,
-    size_t len, json_t *arr, char **txt, size_t *txtlen, struct bc_err *err)
+    size_t len, json_t *arr, struct bc_buf *txt, struct bc_err *err)
 {
 	struct bc_inclusion inc;
-	char hex[BC_SHA256_HEX], *t;
+	char hex[BC_SHA256_HEX];
 	json_t *o, *p;
-	size_t i, need;
+	size_t i;
 	int r;
 
 	if (leaf < 0)
@@ -658,29 +656,26 @@ add_proof(struct bc_catalog *cat, const struct bc_checkpoint_row *cp,
 	if ((r = bc_tlog_inclusion(cat, (uint64_t)leaf, data, len, cp->size,
 	    cp->root, &inc, err)) != 0)
 		return r;
-	need = *txtlen + 64 + (inc.n + 1) * BC_SHA256_HEX + 64;
-	if ((t = realloc(*txt, need)) == NULL ||
-	    (p = json_array()) == NULL) {
-		if (t != NULL)
-			*txt = t;
+	if ((p = json_array()) == NULL) {
 		bc_inclusion_clear(&inc);
 		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
 	}
-	*txt = t;
 	bc_hex(inc.leaf, BC_SHA256_LEN, hex);
 	if (seq >= 0)
-		*txtlen += (size_t)snprintf(t + *txtlen, need - *txtlen,
-		    "%s %" PRId64 " %" PRId64 " %s", what, seq, leaf, hex);
+		bc_buf_printf(txt, "%s %" PRId64 " %" PRId64 " %s", what, seq,
+		    leaf, hex);
 	else
-		*txtlen += (size_t)snprintf(t + *txtlen, need - *txtlen,
-		    "%s - %" PRId64 " %s", what, leaf, hex);
+		bc_buf_printf(txt, "%s - %" PRId64 " %s", what, leaf, hex);
 	for (i = 0; i < inc.n; i++) {
 		bc_hex(inc.proof[i], BC_SHA256_LEN, hex);
 		json_array_append_new(p, json_string(hex));
-		*txtlen += (size_t)snprintf(t + *txtlen, need - *txtlen,
-		    " %s", hex);
+		bc_buf_printf(txt, " %s", hex);
 	}
-	*txtlen += (size_t)snprintf(t + *txtlen, need - *txtlen, "\n");
+	if ((r = bc_buf_addch(txt, '\n')) != 0) {
+		json_decref(p);
+		bc_inclusion_clear(&inc);
+		return text_err(err, r, "proofs.txt");
+	}
 	bc_hex(inc.leaf, BC_SHA256_LEN, hex);
 	o = json_pack("{s:s, s:o, s:I, s:s, s:o}", "record", what, "seq",
 	    seq >= 0 ? json_integer(seq) : json_null(), "leaf_index",
@@ -697,8 +692,8 @@ add_proof(struct bc_catalog *cat, const struct bc_checkpoint_row *cp,
  */
 static int
 put_proofs(struct bundle *b, const char *dir,
-    const struct bc_checkpoint_row *cp, json_t *arr, const char *txt,
-    size_t txtlen)
+    const struct bc_checkpoint_row *cp, json_t *arr,
+    const struct bc_buf *txt)
 {
 	char rel[512], root[64];
 	const char *sep = dir[0] != '\0' ? "/" : "";
@@ -716,7 +711,7 @@ put_proofs(struct bundle *b, const char *dir,
 	if (r != 0)
 		return r;
 	snprintf(rel, sizeof(rel), "%s%sproofs.txt", dir, sep);
-	return put_file(b, rel, txt != NULL ? txt : "", txtlen, 1);
+	return put_file(b, rel, txt->p != NULL ? txt->p : "", txt->len, 1);
 }
 
 /* The files of one item; its parent's too, when it is derived. */
@@ -727,9 +722,11 @@ put_item(struct bundle *b, struct bc_catalog *cat,
 	struct bc_event *ev = NULL, *pev = NULL;
 	struct bc_item *parent = NULL;
 	json_t *arr = NULL, *doc = NULL, *pdoc = NULL;
-	char rel[512], *lines = NULL, *txt = NULL;
+	struct bc_buf lines = BC_BUF_INIT(BC_RELEASE_TEXT_MAX);
+	struct bc_buf txt = BC_BUF_INIT(BC_RELEASE_TEXT_MAX);
+	char rel[512];
 	const char *pm;
-	size_t n = 0, pn = 0, len = 0, txtlen = 0, i;
+	size_t n = 0, pn = 0, i;
 	int r;
 
 	if ((arr = json_array()) == NULL)
@@ -745,26 +742,25 @@ put_item(struct bundle *b, struct bc_catalog *cat,
 	    (r = signer_add(b, bc_doc_str(ri->manifest, "registered.key")))
 	    != 0 ||
 	    (r = add_proof(cat, cp, "manifest", -1, ri->it->leaf,
-	    ri->it->manifest, ri->it->manifest_len, arr, &txt, &txtlen,
-	    b->err)) != 0)
+	    ri->it->manifest, ri->it->manifest_len, arr, &txt, b->err)) != 0)
 		goto out;
 	if ((r = bc_catalog_events(cat, ri->it->manifest_hash, &ev, &n,
 	    b->err)) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if ((r = jsonl_add(&lines, &len, "event", ev[i].body,
+		if ((r = jsonl_add(&lines, "event", ev[i].body,
 		    ev[i].body_len, ev[i].sig, ev[i].siglen)) != 0) {
-			r = bc_err_set(b->err, r, "out of memory");
+			r = text_err(b->err, r, "custody.jsonl");
 			goto out;
 		}
 		if ((r = signer_add(b, ev[i].key)) != 0 ||
 		    (r = add_proof(cat, cp, "event", ev[i].seq, ev[i].leaf,
-		    ev[i].body, ev[i].body_len, arr, &txt, &txtlen,
-		    b->err)) != 0)
+		    ev[i].body, ev[i].body_len, arr, &txt, b->err)) != 0)
 			goto out;
 	}
 	snprintf(rel, sizeof(rel), "%s/custody.jsonl", ri->dir);
-	if ((r = put_file(b, rel, lines, len, 1)) != 0)
+	if ((r = put_file(b, rel, lines.p != NULL ? lines.p : "", lines.len,
+	    1)) != 0)
 		goto out;
 
 	/* provenance: the parent's manifest and its derive event */
@@ -791,11 +787,9 @@ put_item(struct bundle *b, struct bc_catalog *cat,
 		    != 0 ||
 		    (r = add_proof(cat, cp, "parent-manifest", -1,
 		    parent->leaf, parent->manifest, parent->manifest_len, arr,
-		    &txt, &txtlen, b->err)) != 0)
+		    &txt, b->err)) != 0)
 			goto out;
-		free(lines);
-		lines = NULL;
-		len = 0;
+		bc_buf_free(&lines);
 		for (i = 0; i < pn; i++) {
 			const char *child;
 
@@ -808,36 +802,36 @@ put_item(struct bundle *b, struct bc_catalog *cat,
 			if (child == NULL ||
 			    strcmp(child, ri->it->manifest_hash) != 0)
 				continue;
-			if ((r = jsonl_add(&lines, &len, "event", pev[i].body,
+			if ((r = jsonl_add(&lines, "event", pev[i].body,
 			    pev[i].body_len, pev[i].sig, pev[i].siglen)) != 0) {
-				r = bc_err_set(b->err, r, "out of memory");
+				r = text_err(b->err, r, "derive.jsonl");
 				goto out;
 			}
 			if ((r = signer_add(b, pev[i].key)) != 0 ||
 			    (r = add_proof(cat, cp, "parent-event",
 			    pev[i].seq, pev[i].leaf, pev[i].body,
-			    pev[i].body_len, arr, &txt, &txtlen, b->err)) != 0)
+			    pev[i].body_len, arr, &txt, b->err)) != 0)
 				goto out;
 		}
-		if (lines == NULL) {
+		if (lines.len == 0) {
 			r = bc_err_set(b->err, BC_ERR_INTEGRITY, "%s: its "
 			    "parent %s has no derive event naming it",
 			    ri->it->id, parent->id);
 			goto out;
 		}
 		snprintf(rel, sizeof(rel), "%s/parent/derive.jsonl", ri->dir);
-		if ((r = put_file(b, rel, lines, len, 1)) != 0)
+		if ((r = put_file(b, rel, lines.p, lines.len, 1)) != 0)
 			goto out;
 	}
 
-	r = put_proofs(b, ri->dir, cp, arr, txt, txtlen);
+	r = put_proofs(b, ri->dir, cp, arr, &txt);
 	arr = NULL;
  out:
 	json_decref(arr);
 	json_decref(doc);
 	json_decref(pdoc);
-	free(lines);
-	free(txt);
+	bc_buf_free(&lines);
+	bc_buf_free(&txt);
 	bc_events_free(ev, n);
 	bc_events_free(pev, pn);
 	bc_item_free(parent);
@@ -858,8 +852,10 @@ put_keys(struct bundle *b, struct bc_catalog *cat,
 	const struct bc_keyring_entry *e;
 	struct bc_file_hash fh;
 	json_t *arr = NULL;
-	char *lines = NULL, *txt = NULL, rel[256], path[4096];
-	size_t n = 0, len = 0, txtlen = 0, i;
+	struct bc_buf lines = BC_BUF_INIT(BC_RELEASE_TEXT_MAX);
+	struct bc_buf txt = BC_BUF_INIT(BC_RELEASE_TEXT_MAX);
+	char rel[256], path[4096];
+	size_t n = 0, i;
 	int r;
 
 	if ((arr = json_array()) == NULL)
@@ -867,24 +863,24 @@ put_keys(struct bundle *b, struct bc_catalog *cat,
 	if ((r = bc_catalog_keydocs(cat, &docs, &n, b->err)) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if ((r = jsonl_add(&lines, &len, "doc", docs[i].body,
+		if ((r = jsonl_add(&lines, "doc", docs[i].body,
 		    docs[i].body_len, docs[i].sig, docs[i].siglen)) != 0) {
-			r = bc_err_set(b->err, r, "out of memory");
+			r = text_err(b->err, r, "keys.jsonl");
 			goto out;
 		}
 		if ((r = signer_add(b, docs[i].signer)) != 0 ||
 		    (r = add_proof(cat, cp, "key", docs[i].seq, docs[i].leaf,
-		    docs[i].body, docs[i].body_len, arr, &txt, &txtlen,
-		    b->err)) != 0)
+		    docs[i].body, docs[i].body_len, arr, &txt, b->err)) != 0)
 			goto out;
 	}
 	if ((r = add_proof(cat, cp, "release", -1, st->leaf, st->body,
-	    st->body_len, arr, &txt, &txtlen, b->err)) != 0)
+	    st->body_len, arr, &txt, b->err)) != 0)
 		goto out;
-	r = put_proofs(b, "", cp, arr, txt, txtlen);
+	r = put_proofs(b, "", cp, arr, &txt);
 	arr = NULL;
 	if (r != 0 ||
-	    (r = put_file(b, "keys.jsonl", lines ? lines : "", len, 1)) != 0 ||
+	    (r = put_file(b, "keys.jsonl", lines.p != NULL ? lines.p : "",
+	    lines.len, 1)) != 0 ||
 	    (r = bc_catalog_admin_key(cat, &admin, b->err)) != 0 ||
 	    (r = signer_add(b, bc_key_id(admin))) != 0 ||
 	    (r = bc_keyring_load(cat, &kr, b->err)) != 0)
@@ -910,8 +906,8 @@ put_keys(struct bundle *b, struct bc_catalog *cat,
 	}
  out:
 	json_decref(arr);
-	free(lines);
-	free(txt);
+	bc_buf_free(&lines);
+	bc_buf_free(&txt);
 	bc_keydocs_free(docs, n);
 	bc_keyring_free(kr);
 	bc_key_free(admin);
@@ -929,24 +925,19 @@ sum_cmp(const void *a, const void *b)
 static int
 put_sums(struct bundle *b)
 {
-	char *all = NULL, *t;
-	size_t len = 0, i, l;
+	struct bc_buf all = BC_BUF_INIT(BC_RELEASE_TEXT_MAX);
+	size_t i;
 	int r;
 
 	qsort(b->sums, b->nsums, sizeof(*b->sums), sum_cmp);
-	for (i = 0; i < b->nsums; i++) {
-		l = strlen(b->sums[i]);
-		if ((t = realloc(all, len + l + 1)) == NULL) {
-			free(all);
-			return bc_err_set(b->err, BC_ERR_NOMEM,
-			    "out of memory");
-		}
-		all = t;
-		memcpy(all + len, b->sums[i], l);
-		len += l;
-	}
-	r = put_file(b, "SHA256SUMS", all ? all : "", len, 0);
-	free(all);
+	for (i = 0; i < b->nsums; i++)
+		bc_buf_addstr(&all, b->sums[i]);
+	if (all.err != 0)
+		r = text_err(b->err, all.err, "SHA256SUMS");
+	else
+		r = put_file(b, "SHA256SUMS", all.p != NULL ? all.p : "",
+		    all.len, 0);
+	bc_buf_free(&all);
 	return r;
 }
 

@@ -61,12 +61,12 @@ body_parse(struct bc_req *q, const struct field *fields)
 	char clip[80];
 	size_t i;
 
-	if (q->len == 0) {
+	if (q->body.len == 0) {
 		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
 		    "a JSON object is required");
 		return NULL;
 	}
-	if (bc_json_parse(q->body, q->len, &doc, &err) != 0) {
+	if (bc_json_parse(q->body.p, q->body.len, &doc, &err) != 0) {
 		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
 		    "malformed JSON: %s", err.msg);
 		return NULL;
@@ -1211,7 +1211,7 @@ h_verify(struct bc_req *q)
 
 	memset(&rep, 0, sizeof(rep));
 	memset(&j, 0, sizeof(j));
-	if (q->len > 0 && (doc = body_parse(q, fields)) == NULL)
+	if (q->body.len > 0 && (doc = body_parse(q, fields)) == NULL)
 		return;
 	/* known before the file is hashed, not after */
 	if ((j.key = station_key(q, BC_ROLE_AUDITOR)) == NULL)

@@ -5,6 +5,8 @@
 #ifndef BODYCAM_SERVE_INT_H
 #define BODYCAM_SERVE_INT_H
 
+#include <sys/stat.h>
+
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "bodycam/buf.h"
 #include "bodycam/catalog.h"
 #include "bodycam/keys.h"
 #include "bodycam/serve.h"
@@ -83,8 +86,7 @@ struct bc_req {
 	const char		*method;
 	const char		*url;		/* MHD's, valid until done */
 	struct timespec		 start;
-	char			*body;
-	size_t			 len, cap;
+	struct bc_buf		 body;		/* capped at --max-body */
 	int			 too_large;
 	size_t			 discarded;	/* bytes over the cap dropped */
 	int			 authed;

@@ -702,13 +702,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	struct bc_server *s = cls;
 	struct bc_req *q = *con_cls;
 	enum MHD_Result ret;
-	char *nb;
-	size_t ncap;
 
 	if (q == NULL) {
 		if ((q = calloc(1, sizeof(*q))) == NULL)
 			return MHD_NO;
 		q->srv = s;
+		bc_buf_init(&q->body, s->o.max_body);
 		q->conn = conn;
 		q->method = method;
 		q->url = url;
@@ -734,28 +733,17 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			return q->discarded > DISCARD_MAX * s->o.max_body ?
 			    MHD_NO : MHD_YES;
 		}
-		if (q->len + *upload_size > s->o.max_body) {
+		switch (bc_buf_add(&q->body, upload, *upload_size)) {
+		case 0:
+			break;
+		case BC_ERR_TOO_LARGE:
 			q->too_large = 1;
-			q->discarded = q->len + *upload_size;
-			free(q->body);
-			q->body = NULL;
-			q->len = 0;
-			q->cap = 0;
-			*upload_size = 0;
-			return MHD_YES;
+			q->discarded = q->body.len + *upload_size;
+			bc_buf_free(&q->body);
+			break;
+		default:
+			return MHD_NO;
 		}
-		if (q->len + *upload_size + 1 > q->cap) {
-			ncap = q->cap ? q->cap : 4096;
-			while (ncap < q->len + *upload_size + 1)
-				ncap *= 2;
-			if ((nb = realloc(q->body, ncap)) == NULL)
-				return MHD_NO;
-			q->body = nb;
-			q->cap = ncap;
-		}
-		memcpy(q->body + q->len, upload, *upload_size);
-		q->len += *upload_size;
-		q->body[q->len] = '\0';
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -766,7 +754,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		bc_resp_error(q, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
 		    "request bodies are capped at %zu bytes", s->o.max_body);
 	else if (q->resp == NULL) {
-		if (!q->route->body && q->len > 0)
+		if (!q->route->body && q->body.len > 0)
 			bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
 			    "this endpoint takes no request body");
 		else
@@ -803,7 +791,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	log_request(q);
 	if (q->resp != NULL)
 		MHD_destroy_response(q->resp);
-	free(q->body);
+	bc_buf_free(&q->body);
 	if (q->counted) {
 		pthread_mutex_lock(&s->mu);
 		if (--s->inflight == 0)
