@@ -474,6 +474,36 @@ assert all(r["item_result"].startswith("FAILED (event-hash seq 1") for r in rows
 	expect_exit 1 "report with an unreadable event, csv: exit 1" -- \
 	    bc report "$D" --format csv
 	expect_eq "$(wc -l < "$OUT" | tr -d ' ')" "4" "report csv: the unreadable event still has its row"
+
+	# sixty rewritten events: the result names every failing check and
+	# is never cut (it was once a fixed 1 KiB, cut without its ")")
+	cp "$DATA/stills/HTC_Desire.jpg" "$M/"
+	F=$(regid "$M/HTC_Desire.jpg")
+	n=0
+	while [ $n -lt 60 ]; do
+		bc custody add "$F" note --key "$CK" --actor "clerk-$n" \
+		    --note n > /dev/null 2>&1 || break
+		n=$((n + 1))
+	done
+	expect_eq "$n" 60 "setup: $F has sixty notes"
+	HF=$(sqlite3 "$CAT" "SELECT manifest_hash FROM items WHERE id = '$F'")
+	sqlite3 -bail "$CAT" "UPDATE events SET body = replace(body,
+	    '\"note\":\"n\"', '\"note\":\"m\"') WHERE item = '$HF'"
+	expect_exit 1 "report of sixty rewritten events, csv: exit 1" -- \
+	    bc report "$F" --format csv
+	cp "$OUT" "$W/f-bad.csv"
+	cp "$ERR" "$W/f-bad.err"
+	expect_grep "^bodycam: $F: FAILED \(event-hash seq 1, .*\.\.\.\$" \
+	    "$ERR" "report csv: stderr says it, cut at 1 KiB with ..."
+	py_check "report csv: the result names all sixty events, whole" '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")))
+res = rows[0]["item_result"]
+assert len(res) > 1024, len(res)
+assert res.startswith("FAILED (") and res.endswith(")"), res[-40:]
+for seq in range(1, 61):
+    assert "event-hash seq %d," % seq in res + ",", seq
+' "$W/f-bad.csv"
 else
 	echo "# skip: tampered events (no sqlite3)"
 fi
