@@ -133,8 +133,7 @@ cmd_audit(struct bc_ctx *ctx, int argc, char **argv)
 	struct bc_audit_opts ao;
 	struct bc_audit_report rep;
 	struct bc_err err = { "" };
-	char *end;
-	long n;
+	uint64_t n;
 	int c, r, st;
 
 	memset(&ao, 0, sizeof(ao));
@@ -149,9 +148,8 @@ cmd_audit(struct bc_ctx *ctx, int argc, char **argv)
 			against = optarg;
 			break;
 		case 't':
-			n = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || n < 1 ||
-			    n > BC_AUDIT_THREADS_MAX)
+			if (bc_parse_uint(optarg, 1, BC_AUDIT_THREADS_MAX,
+			    &n) != 0)
 				return bc_cli_usage(ctx->cmd, "--threads "
 				    "wants a number from 1 to %d",
 				    BC_AUDIT_THREADS_MAX);

@@ -35,8 +35,7 @@ parse_listen(const char *s, struct bc_serve_opts *o)
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&o->addr;
 	char host[INET6_ADDRSTRLEN + 2];
 	const char *colon;
-	char *end;
-	unsigned long port;
+	uint64_t port;
 	size_t n;
 
 	if (s[0] == '[') {
@@ -54,10 +53,7 @@ parse_listen(const char *s, struct bc_serve_opts *o)
 		return -1;
 	memcpy(host, s, n);
 	host[n] = '\0';
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 ||
-	    port > 65535)
+	if (bc_parse_uint(colon + 1, 0, 65535, &port) != 0)
 		return -1;
 	memset(&o->addr, 0, sizeof(o->addr));
 	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
@@ -76,13 +72,9 @@ parse_listen(const char *s, struct bc_serve_opts *o)
 static int
 parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v < lo ||
-	    v > hi)
+	if (bc_parse_uint(s, lo, hi, &v) != 0)
 		return -1;
 	*out = (unsigned)v;
 	return 0;

@@ -172,21 +172,17 @@ query_uint(struct bc_req *q, const char *name, int64_t def, int64_t max,
     int64_t *out)
 {
 	const char *v = bc_req_query(q, name);
-	char *end;
-	long long n;
+	uint64_t n;
 
 	*out = def;
 	if (v == NULL)
 		return 0;
-	errno = 0;
-	n = strtoll(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || errno != 0 || n < 0 || n > max ||
-	    (*v < '0' || *v > '9')) {
+	if (max < 0 || bc_parse_uint(v, 0, (uint64_t)max, &n) != 0) {
 		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
 		    "'%s' must be an integer from 0 to %" PRId64, name, max);
 		return -1;
 	}
-	*out = n;
+	*out = (int64_t)n;
 	return 0;
 }
 

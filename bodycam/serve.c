@@ -506,8 +506,8 @@ first_call(struct bc_req *q)
 	struct bc_server *s = q->srv;
 	const char *cl;
 	int other;
-	char *end, allow[64], m[24];
-	unsigned long long n;
+	char allow[64], m[24];
+	uint64_t n;
 
 	pthread_mutex_lock(&s->mu);
 	if (s->stopping) {
@@ -554,9 +554,7 @@ first_call(struct bc_req *q)
 	cl = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL) {
-		errno = 0;
-		n = strtoull(cl, &end, 10);
-		if (errno != 0 || *end != '\0' || n > s->o.max_body) {
+		if (bc_parse_uint(cl, 0, s->o.max_body, &n) != 0) {
 			bc_resp_error(q, MHD_HTTP_CONTENT_TOO_LARGE,
 			    "too_large", "request bodies are capped at %zu "
 			    "bytes", s->o.max_body);

@@ -6,6 +6,7 @@
 #define BODYCAM_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "bodycam/error.h"
@@ -35,6 +36,13 @@ void bc_time_now(char out[BC_TIME_MAX]);
 
 /* Reads exactly n decimal digits at *pp, advancing it; the value or -1. */
 int bc_digits(const char **pp, int n);
+
+/*
+ * The whole of s as a decimal number from lo to hi into *out, in the
+ * manner of OpenBSD's strtonum: digits only (no sign, space or prefix), at
+ * least one, no overflow.  Returns 0, or -1 with *out unchanged.
+ */
+int bc_parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
 
 /* Days in month m (1-12) of year y (Gregorian). */
 int bc_days_in_month(int y, int m);
