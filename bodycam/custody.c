@@ -72,20 +72,6 @@ detail(const json_t *details, const char *name)
 	return s != NULL && s[0] != '\0' ? s : NULL;
 }
 
-static int
-is_hex64(const char *s)
-{
-	size_t i;
-
-	if (s == NULL || strlen(s) != BC_SHA256_HEX - 1)
-		return 0;
-	for (i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 static int rule_check(struct bc_custody_state *, const json_t *,
     const char *, struct bc_err *);
 
@@ -199,7 +185,7 @@ rule_check(struct bc_custody_state *st, const json_t *event,
 	case BC_ACT_DERIVE:
 		child = json_object_get(details, "child");
 		if (!json_is_object(child) || detail(child, "id") == NULL ||
-		    !is_hex64(detail(child, "manifest")))
+		    !bc_is_sha256_hex(detail(child, "manifest")))
 			return bc_err_set(why, BC_ERR_INTEGRITY,
 			    "derive event does not name the derived item");
 		break;
@@ -318,7 +304,7 @@ check_req(int a, const struct bc_custody_req *req, struct bc_err *err)
 	    req->measured != NULL || req->nfailed > 0))
 		return bc_err_set(err, BC_ERR_INVALID,
 		    "an outcome is for verify events only");
-	if (req->measured != NULL && !is_hex64(req->measured))
+	if (req->measured != NULL && !bc_is_sha256_hex(req->measured))
 		return bc_err_set(err, BC_ERR_INVALID,
 		    "the measured hash is not 64 lower-case hex digits");
 	for (i = 0; i < req->nfailed; i++) {

@@ -219,6 +219,8 @@ bc_is_sha256_hex(const char *s)
 {
 	size_t i;
 
+	if (s == NULL)
+		return 0;
 	for (i = 0; i < 64; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') ||
 		    (s[i] >= 'a' && s[i] <= 'f')))

@@ -74,7 +74,7 @@ void bc_hex(const uint8_t *in, size_t len, char *out);
  */
 int bc_unhex(const char *hex, uint8_t *out, size_t len);
 
-/* Non-zero when s is exactly 64 lower-case hex digits. */
+/* Non-zero when s is exactly 64 lower-case hex digits (0 for NULL). */
 int bc_is_sha256_hex(const char *s);
 
 #endif /* BODYCAM_HASH_H */
