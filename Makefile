@@ -47,7 +47,8 @@ WARN += -Werror
 endif
 
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude \
+GEN := $(BUILD)/gen
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -I$(GEN) \
 	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -pthread
 ALL_LDFLAGS := $(LDFLAGS) -pthread
 ifneq ($(SANITIZE),)
@@ -96,6 +97,17 @@ FORCE:
 $(BUILD)/obj/%.o: bodycam/%.c $(HEADERS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -c -o $@ $<
+
+# docs/VERIFY.md, the text every release bundle carries after its header,
+# as a C string for release.c.
+$(GEN)/verify-md.h: docs/VERIFY.md
+	@mkdir -p $(GEN)
+	@{ echo '/* made from docs/VERIFY.md by the Makefile: do not edit */'; \
+	echo 'static const char verify_md[] ='; \
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' \
+		-e 's/??/?\\?/g' -e 's/^/    "/' -e 's/$$/\\n"/' $<; \
+	echo '    "";'; } > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/release.o: $(GEN)/verify-md.h
 
 $(LIB): $(LIB_OBJS)
 	rm -f $@
@@ -213,11 +225,12 @@ fuzz: deps
 # the fuzzers are kept after a run, to rerun an input by hand
 .PRECIOUS: $(BUILD)/fuzz/%
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HEADERS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HEADERS) $(GEN)/verify-md.h
 	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz: $(FUZZ_CC)" \
 		"not found; run 'make deps' as root" >&2; exit 1; }
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude $(PC_CFLAGS) \
+	$(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude -I$(GEN) \
+		$(PC_CFLAGS) \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ $< $(LIB_SRCS) $(PC_LIBS)
 
