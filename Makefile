@@ -94,9 +94,12 @@ $(BUILD)/.flags: FORCE
 		echo '$(ALL_CFLAGS) $(ALL_LDFLAGS)' > $@
 FORCE:
 
-$(BUILD)/obj/%.o: bodycam/%.c $(HEADERS) $(BUILD)/.flags
+# Each object depends on the headers it includes (-MMD -MP; the .d files
+# sit beside the objects), on its flags, and at first on nothing else.
+$(BUILD)/obj/%.o: bodycam/%.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -MMD -MP -c -o $@ $<
+-include $(wildcard $(BUILD)/obj/*.d)
 
 # docs/VERIFY.md, the text every release bundle carries after its header,
 # as a C string for release.c.
