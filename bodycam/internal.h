@@ -17,18 +17,6 @@
 #include "bodycam/register.h"
 
 /*
- * Whether key may sign with role now (at the log's next position), by the
- * catalog's verified keyring.  BC_ERR_INVALID "cannot <what> with this
- * key: <why>" if not.
- */
-int bc_signer_allowed(struct bc_catalog *cat, const struct bc_key *key,
-    int role, const char *what, struct bc_err *err);
-
-/* The same against kr, a keyring the caller holds. */
-int bc_signer_check(const struct bc_keyring *kr, const struct bc_key *key,
-    int role, const char *what, struct bc_err *err);
-
-/*
  * The part of registration that runs inside the caller's write
  * transaction: the duplicate check, the next item number, the manifest
  * (naming derived's parent when not NULL), its signature and the genesis

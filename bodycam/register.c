@@ -24,32 +24,6 @@
 #include "bodycam/register.h"
 #include "bodycam/util.h"
 
-int
-bc_signer_allowed(struct bc_catalog *cat, const struct bc_key *key,
-    int role, const char *what, struct bc_err *err)
-{
-	struct bc_keyring *kr = NULL;
-	int r;
-
-	if ((r = bc_keyring_load(cat, &kr, err)) == 0)
-		r = bc_signer_check(kr, key, role, what, err);
-	bc_keyring_free(kr);
-	return r;
-}
-
-int
-bc_signer_check(const struct bc_keyring *kr, const struct bc_key *key,
-    int role, const char *what, struct bc_err *err)
-{
-	struct bc_err why = { "" };
-
-	if (bc_keyring_authorised(kr, bc_key_id(key), role, BC_LEAF_NEXT,
-	    NULL, &why) != 0)
-		return bc_err_set(err, BC_ERR_INVALID, "cannot %s with this "
-		    "key: %s", what, why.msg);
-	return 0;
-}
-
 /* Whether key may register now (role ingest, or admin). */
 static int
 signer_allowed(struct bc_catalog *cat, const struct bc_key *key,

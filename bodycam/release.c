@@ -710,7 +710,6 @@ record_statement(struct bc_catalog *cat, const struct bc_key *key,
     struct bc_err *err)
 {
 	struct bc_keyring *kr = NULL;
-	struct bc_err why = { "" };
 	json_t *doc = NULL, *items = NULL, *o;
 	char now[BC_TIME_MAX];
 	size_t i;
@@ -719,11 +718,9 @@ record_statement(struct bc_catalog *cat, const struct bc_key *key,
 	memset(row, 0, sizeof(*row));
 	if ((r = bc_keyring_load(cat, &kr, err)) != 0)
 		goto out;
-	if (bc_keyring_authorised(kr, bc_key_id(key), BC_ROLE_AUDITOR,
-	    BC_LEAF_NEXT, NULL, &why) != 0) {
-		r = bc_err_set(err, BC_ERR_INVALID, "%s", why.msg);
+	if ((r = bc_signer_check(kr, key, BC_ROLE_AUDITOR,
+	    "sign a release statement", err)) != 0)
 		goto out;
-	}
 	if ((r = bc_clock_sign_time(cat, now, err)) != 0)
 		goto out;
 	if ((items = json_array()) == NULL)
@@ -909,19 +906,9 @@ bc_release(struct bc_catalog *cat, const struct bc_key *key,
 		return bc_err_set(err, BC_ERR_EXISTS, "%s already exists; a "
 		    "bundle goes to a new directory", out);
 	/* fail fast on the key; it is checked again under the lock */
-	{
-		struct bc_keyring *kr = NULL;
-		struct bc_err why = { "" };
-
-		if ((r = bc_keyring_load(cat, &kr, err)) != 0)
-			return r;
-		r = bc_keyring_authorised(kr, bc_key_id(key), BC_ROLE_AUDITOR,
-		    BC_LEAF_NEXT, NULL, &why);
-		bc_keyring_free(kr);
-		if (r != 0)
-			return bc_err_set(err, BC_ERR_INVALID, "key %.16s... "
-			    "may not release: %s", bc_key_id(key), why.msg);
-	}
+	if ((r = bc_signer_allowed(cat, key, BC_ROLE_AUDITOR, "release",
+	    err)) != 0)
+		return r;
 	if ((r = load_items(cat, refs, n, !opts->no_media, &ri, err)) != 0)
 		return r;
 

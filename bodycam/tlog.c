@@ -153,7 +153,6 @@ bc_tlog_checkpoint_locked(struct bc_catalog *cat, const struct bc_key *key,
 {
 	struct bc_keyring *kr = NULL;
 	struct bc_checkpoint_row *prev = NULL;
-	struct bc_err why = { "" };
 	char origin[BC_ORIGIN_MAX + 1], now[BC_TIME_MAX];
 	char *text = NULL;
 	size_t textlen, nprev = 0;
@@ -168,12 +167,9 @@ bc_tlog_checkpoint_locked(struct bc_catalog *cat, const struct bc_key *key,
 	bc_time_now(now);
 	if ((r = bc_keyring_load(cat, &kr, err)) != 0)
 		goto out;
-	if (bc_keyring_authorised(kr, bc_key_id(key), BC_CHECKPOINT_ROLE,
-	    BC_LEAF_NEXT, NULL, &why) != 0) {
-		r = bc_err_set(err, BC_ERR_INVALID, "key %.16s... may not sign "
-		    "checkpoints: %s", bc_key_id(key), why.msg);
+	if ((r = bc_signer_check(kr, key, BC_CHECKPOINT_ROLE,
+	    "sign checkpoints", err)) != 0)
 		goto out;
-	}
 	if ((r = bc_catalog_origin(cat, origin, err)) != 0 ||
 	    (r = bc_catalog_log_size(cat, &size, err)) != 0 ||
 	    (r = stored_root(cat, size, root, err)) != 0)

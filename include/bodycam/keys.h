@@ -118,6 +118,18 @@ int bc_keyring_authorised(const struct bc_keyring *kr, const char *id,
     struct bc_err *why);
 
 /*
+ * The writers' one rule: whether key may sign, as role, the record about
+ * to be appended (bc_keyring_authorised at BC_LEAF_NEXT).  Returns 0, or
+ * BC_ERR_INVALID "key <id>... may not <what>: <why>".
+ */
+int bc_signer_check(const struct bc_keyring *kr, const struct bc_key *key,
+    int role, const char *what, struct bc_err *err);
+
+/* The same by the catalog's verified keyring, loaded for the purpose. */
+int bc_signer_allowed(struct bc_catalog *cat, const struct bc_key *key,
+    int role, const char *what, struct bc_err *err);
+
+/*
  * Whether sig over text is a valid signature by key signer, which was
  * authorised for role at log position leaf.  Returns 0 or
  * BC_ERR_INTEGRITY with why.
