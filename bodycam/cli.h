@@ -31,9 +31,24 @@ struct bc_ctx {
  */
 #define BC_CMD_READ_ONLY	0x01
 
-struct bc_cmd {
+/*
+ * A subcommand (key add, key list): its name, its arguments for the usage
+ * lines, BC_CMD_READ_ONLY when it only reads, and what runs it with argv
+ * starting at its name.  A command with subcommands has them as a table
+ * ending in a NULL name, and bc_cli_subcmd as its exec.
+ */
+struct bc_subcmd {
 	const char	*name;
 	const char	*usage;		/* arguments, after the name */
+	int		 flags;		/* BC_CMD_READ_ONLY */
+	int		(*exec)(struct bc_ctx *ctx, int argc, char **argv);
+};
+
+struct bc_cmd {
+	const char	*name;
+	const char	*usage;		/* arguments, after the name; NULL
+					   with subs: theirs, a line each */
+	const struct bc_subcmd *subs;	/* or NULL */
 	const char	*summary;	/* one line */
 	const char	*options;	/* option lines for --help, or NULL */
 	int		 flags;		/* BC_CMD_* */
@@ -59,6 +74,12 @@ extern const struct bc_cmd bc_cmd_log;
 extern const struct bc_cmd bc_cmd_release;
 extern const struct bc_cmd bc_cmd_verify_bundle;
 extern const struct bc_cmd bc_cmd_upgrade;
+
+/*
+ * Runs the subcommand argv[1] of ctx->cmd (from its subs table), or
+ * reports a usage error naming those there are.
+ */
+int bc_cli_subcmd(struct bc_ctx *ctx, int argc, char **argv);
 
 /* The command table, NULL-terminated (cmd.c). */
 extern const struct bc_cmd *const bc_cmd_table[];

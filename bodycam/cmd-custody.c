@@ -344,27 +344,18 @@ custody_log(struct bc_ctx *ctx, int argc, char **argv)
 	return st;
 }
 
-static int
-cmd_custody(struct bc_ctx *ctx, int argc, char **argv)
-{
-	if (argc < 2)
-		return bc_cli_usage(ctx->cmd, "custody needs add or log");
-	if (strcmp(argv[1], "add") == 0)
-		return custody_add(ctx, argc - 1, argv + 1);
-	if (strcmp(argv[1], "log") == 0) {
-		ctx->read_only = 1;
-		return custody_log(ctx, argc - 1, argv + 1);
-	}
-	return bc_cli_usage(ctx->cmd, "unknown custody command '%s'",
-	    argv[1]);
-}
+static const struct bc_subcmd custody_subs[] = {
+	{ "add", "ITEM ACTION --key KEY --actor WHO [--to WHO] "
+	    "[--reason WHY]\n"
+	    "           [--location WHERE] [--note TEXT] [--file PATH]", 0,
+	    custody_add },
+	{ "log", "ITEM [--json | --csv]", BC_CMD_READ_ONLY, custody_log },
+	{ NULL, NULL, 0, NULL }
+};
 
 const struct bc_cmd bc_cmd_custody = {
 	.name = "custody",
-	.usage = "add ITEM ACTION --key KEY --actor WHO [--to WHO] "
-	    "[--reason WHY]\n"
-	    "           [--location WHERE] [--note TEXT] [--file PATH]\n"
-	    "       bodycam custody log ITEM [--json | --csv]",
+	.subs = custody_subs,
 	.summary = "Record a custody event (signed, chained to the item's "
 	    "last one), or print\n      an item's chain of custody with the "
 	    "verification status of each event.\n      Actions: access, "
@@ -388,5 +379,5 @@ const struct bc_cmd bc_cmd_custody = {
 	    "new item\n"
 	    "  --csv             log: comma-separated values\n"
 	    "  --json            log: one JSON document\n",
-	.exec = cmd_custody,
+	.exec = bc_cli_subcmd,
 };

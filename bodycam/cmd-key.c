@@ -181,27 +181,16 @@ key_list(struct bc_ctx *ctx, int argc, char **argv)
 	return st;
 }
 
-static int
-cmd_key(struct bc_ctx *ctx, int argc, char **argv)
-{
-	if (argc < 2)
-		return bc_cli_usage(ctx->cmd, "key needs add, revoke or list");
-	if (strcmp(argv[1], "add") == 0)
-		return key_add(ctx, argc - 1, argv + 1);
-	if (strcmp(argv[1], "revoke") == 0)
-		return key_revoke(ctx, argc - 1, argv + 1);
-	if (strcmp(argv[1], "list") == 0) {
-		ctx->read_only = 1;
-		return key_list(ctx, argc - 1, argv + 1);
-	}
-	return bc_cli_usage(ctx->cmd, "unknown key command '%s'", argv[1]);
-}
+static const struct bc_subcmd key_subs[] = {
+	{ "add", "PUB --name NAME --role ROLE --key ADMIN.key", 0, key_add },
+	{ "revoke", "KEYID --reason TEXT --key ADMIN.key", 0, key_revoke },
+	{ "list", "", BC_CMD_READ_ONLY, key_list },
+	{ NULL, NULL, 0, NULL }
+};
 
 const struct bc_cmd bc_cmd_key = {
 	.name = "key",
-	.usage = "add PUB --name NAME --role ROLE --key ADMIN.key\n"
-	    "       bodycam key revoke KEYID --reason TEXT --key ADMIN.key\n"
-	    "       bodycam key list",
+	.subs = key_subs,
 	.summary = "Manage the catalog's signer keys.  Roles: ingest "
 	    "(register), custodian (custody\n      events), auditor "
 	    "(verifications), admin (all, and keys).  Each change is a\n"
@@ -213,5 +202,5 @@ const struct bc_cmd bc_cmd_key = {
 	    "  --reason TEXT   why the key is revoked (revoke)\n"
 	    "  --key ADMIN.key an admin's private key, which signs the "
 	    "change\n",
-	.exec = cmd_key,
+	.exec = bc_cli_subcmd,
 };

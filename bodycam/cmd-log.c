@@ -248,22 +248,15 @@ log_export(struct bc_ctx *ctx, int argc, char **argv)
 	return st;
 }
 
-static int
-cmd_log(struct bc_ctx *ctx, int argc, char **argv)
-{
-	if (argc < 2)
-		return bc_cli_usage(ctx->cmd, "log wants a subcommand: "
-		    "consistency or export");
-	if (strcmp(argv[1], "consistency") == 0)
-		return log_consistency(ctx, argc - 1, argv + 1);
-	if (strcmp(argv[1], "export") == 0)
-		return log_export(ctx, argc - 1, argv + 1);
-	return bc_cli_usage(ctx->cmd, "unknown log subcommand '%s'", argv[1]);
-}
+static const struct bc_subcmd log_subs[] = {
+	{ "consistency", "OLD NEW", 0, log_consistency },
+	{ "export", "[--from N] [--to M]", 0, log_export },
+	{ NULL, NULL, 0, NULL }
+};
 
 const struct bc_cmd bc_cmd_log = {
 	.name = "log",
-	.usage = "consistency OLD NEW | export [--from N] [--to M]",
+	.subs = log_subs,
 	.summary = "The transparency log, for anyone to check: 'consistency' "
 	    "proves that the\n      tree of NEW leaves extends the tree of "
 	    "OLD (each a size or a checkpoint\n      file, checked first); "
@@ -274,5 +267,5 @@ const struct bc_cmd bc_cmd_log = {
 	    "  --to M     export: stop before leaf M, a tree size (default: "
 	    "the whole log)\n",
 	.flags = BC_CMD_READ_ONLY,
-	.exec = cmd_log,
+	.exec = bc_cli_subcmd,
 };

@@ -181,28 +181,17 @@ token_list(struct bc_ctx *ctx, int argc, char **argv)
 	return st;
 }
 
-static int
-cmd_token(struct bc_ctx *ctx, int argc, char **argv)
-{
-	if (argc < 2)
-		return bc_cli_usage(ctx->cmd,
-		    "token needs create, revoke or list");
-	if (strcmp(argv[1], "create") == 0)
-		return token_create(ctx, argc - 1, argv + 1);
-	if (strcmp(argv[1], "revoke") == 0)
-		return token_revoke(ctx, argc - 1, argv + 1);
-	if (strcmp(argv[1], "list") == 0) {
-		ctx->read_only = 1;
-		return token_list(ctx, argc - 1, argv + 1);
-	}
-	return bc_cli_usage(ctx->cmd, "unknown token command '%s'", argv[1]);
-}
+static const struct bc_subcmd token_subs[] = {
+	{ "create", "--name NAME --role ROLE --key ADMIN.key", 0,
+	    token_create },
+	{ "revoke", "NAME --key ADMIN.key", 0, token_revoke },
+	{ "list", "", BC_CMD_READ_ONLY, token_list },
+	{ NULL, NULL, 0, NULL }
+};
 
 const struct bc_cmd bc_cmd_token = {
 	.name = "token",
-	.usage = "create --name NAME --role ROLE --key ADMIN.key\n"
-	    "       bodycam token revoke NAME --key ADMIN.key\n"
-	    "       bodycam token list",
+	.subs = token_subs,
 	.summary = "Manage the bearer tokens of the HTTP service.  create "
 	    "prints a new token once\n      (only its SHA-256 is kept); each "
 	    "token has a name and one role (ingest,\n      custodian, "
@@ -216,5 +205,5 @@ const struct bc_cmd bc_cmd_token = {
 	    "  --key ADMIN.key an admin's private key (create, revoke)\n"
 	    "  --json          create: {\"name\", \"role\", \"token\"}; "
 	    "list: an array\n",
-	.exec = cmd_token,
+	.exec = bc_cli_subcmd,
 };

@@ -107,6 +107,25 @@ bc_cli_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The usage lines of cmd, the first after lead, the others (one per
+ * subcommand) after "       bodycam ".
+ */
+static void
+usage_lines(FILE *fp, const char *lead, const struct bc_cmd *cmd)
+{
+	const struct bc_subcmd *sub;
+
+	if (cmd->subs == NULL) {
+		fprintf(fp, "%s%s %s\n", lead, cmd->name, cmd->usage);
+		return;
+	}
+	for (sub = cmd->subs; sub->name != NULL; sub++)
+		fprintf(fp, "%s%s %s%s%s\n", sub == cmd->subs ? lead :
+		    "       bodycam ", cmd->name, sub->name,
+		    sub->usage[0] != '\0' ? " " : "", sub->usage);
+}
+
 int
 bc_cli_usage(const struct bc_cmd *cmd, const char *fmt, ...)
 {
@@ -116,10 +135,36 @@ bc_cli_usage(const struct bc_cmd *cmd, const char *fmt, ...)
 	verror(fmt, ap);
 	va_end(ap);
 	if (cmd != NULL)
-		fprintf(stderr, "usage: bodycam %s %s\n", cmd->name,
-		    cmd->usage);
+		usage_lines(stderr, "usage: bodycam ", cmd);
 	fputs("try 'bodycam --help'\n", stderr);
 	return 2;
+}
+
+int
+bc_cli_subcmd(struct bc_ctx *ctx, int argc, char **argv)
+{
+	const struct bc_cmd *cmd = ctx->cmd;
+	const struct bc_subcmd *sub;
+	char names[256];
+	size_t n = 0;
+
+	for (sub = cmd->subs; argc >= 2 && sub->name != NULL; sub++) {
+		if (strcmp(argv[1], sub->name) != 0)
+			continue;
+		if (sub->flags & BC_CMD_READ_ONLY)
+			ctx->read_only = 1;
+		return sub->exec(ctx, argc - 1, argv + 1);
+	}
+	if (argc >= 2)
+		return bc_cli_usage(cmd, "unknown %s command '%s'", cmd->name,
+		    argv[1]);
+	/* "add, revoke or list" */
+	names[0] = '\0';
+	for (sub = cmd->subs; sub->name != NULL && n < sizeof(names); sub++)
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s",
+		    sub == cmd->subs ? "" : sub[1].name == NULL ? " or " :
+		    ", ", sub->name);
+	return bc_cli_usage(cmd, "%s needs %s", cmd->name, names);
 }
 
 int
@@ -322,7 +367,8 @@ bc_cli_help(FILE *fp, const struct bc_cmd *cmd)
 	size_t i;
 
 	if (cmd != NULL) {
-		fprintf(fp, "usage: bodycam %s %s\n\n", cmd->name, cmd->usage);
+		usage_lines(fp, "usage: bodycam ", cmd);
+		fputc('\n', fp);
 		/* the summary is indented for the command list; undo that */
 		for (s = cmd->summary; *s != '\0'; s++) {
 			fputc(*s, fp);
@@ -336,8 +382,9 @@ bc_cli_help(FILE *fp, const struct bc_cmd *cmd)
 		return;
 	}
 	fputs(global_help, fp);
-	for (i = 0; bc_cmd_table[i] != NULL; i++)
-		fprintf(fp, "  %s %s\n      %s\n", bc_cmd_table[i]->name,
-		    bc_cmd_table[i]->usage, bc_cmd_table[i]->summary);
+	for (i = 0; bc_cmd_table[i] != NULL; i++) {
+		usage_lines(fp, "  ", bc_cmd_table[i]);
+		fprintf(fp, "      %s\n", bc_cmd_table[i]->summary);
+	}
 	fputs(exit_help, fp);
 }
