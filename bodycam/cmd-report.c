@@ -21,51 +21,14 @@
 #include <unistd.h>
 
 #include "bodycam/buf.h"
+#include "bodycam/report.h"
 #include "cli.h"
 
 #define FMT_HTML	1
 #define FMT_CSV		2
 
 #define LABEL_MAX	16	/* bytes of an action in a timeline label */
-#define REPORT_TEXT_MAX	(1 << 20)	/* bytes of one result text */
 
-/* One custody event and what the verification said of it. */
-struct rline {
-	const struct bc_event		*ev;
-	json_t				*doc;		/* NULL: unreadable */
-	const struct bc_keyring_entry	*signer;	/* NULL: unknown */
-	int				 verified;	/* hash, link, sig */
-	struct bc_buf			 failed;	/* failing checks */
-};
-
-/* One item of the report. */
-struct ritem {
-	struct bc_item		*it;
-	json_t			*mdoc;		/* NULL: unreadable */
-	struct bc_verify_report	 rep;
-	struct bc_event		*ev;
-	size_t			 n;
-	struct rline		*l;
-	int			 ok;
-	struct bc_buf		 result;	/* "OK", "FAILED (...)" */
-};
-
-/* Everything a report shows. */
-struct report {
-	struct ritem		*items;
-	size_t			 nitems;
-	struct bc_keyring	*kr;
-	const char		*catalog;
-	char			 origin[BC_ORIGIN_MAX + 1];
-	char			 now[BC_TIME_MAX];
-	char			 station[256];
-	uint64_t		 log_size;
-	int			 cp_status;	/* of bc_tlog_latest */
-	struct bc_err		 cp_err;	/* why it does not check out */
-	int			 cp_root_ok;	/* the log still gives it */
-	struct bc_checkpoint_row cp;
-	struct bc_signed_checkpoint sc;
-};
 
 /* Sets b to the printf output (its error, if any, stays). */
 static void bset(struct bc_buf *, const char *, ...)
@@ -83,12 +46,6 @@ bset(struct bc_buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The text of b; "" before anything was added, or after an error. */
-static const char *
-bstr(const struct bc_buf *b)
-{
-	return b->err == 0 && b->p != NULL ? b->p : "";
-}
 
 static const char *
 dstr(const json_t *doc, const char *path)
@@ -98,142 +55,9 @@ dstr(const json_t *doc, const char *path)
 	return s != NULL ? s : "";
 }
 
-/* Whether the event checks that make an event "verified" all passed. */
-static int
-event_verified(const struct bc_verify_report *rep, int64_t seq)
-{
-	static const char *const need[] = { "event-hash", "event-link",
-	    "event-signature" };
-	size_t i, j;
-	int found;
 
-	for (j = 0; j < sizeof(need) / sizeof(need[0]); j++) {
-		found = 0;
-		for (i = 0; i < rep->nchecks; i++) {
-			if (rep->checks[i].seq != seq ||
-			    strcmp(rep->checks[i].name, need[j]) != 0)
-				continue;
-			if (!rep->checks[i].ok)
-				return 0;
-			found = 1;
-		}
-		if (!found)
-			return 0;
-	}
-	return 1;
-}
 
-/*
- * "OK", "OK (purged)" or "FAILED (check, check seq N)", as verify says:
- * every failing check, never cut.  Returns 0 or BC_ERR_NOMEM.
- */
-static int
-result_text(struct ritem *ri)
-{
-	const struct bc_verify_report *rep = &ri->rep;
-	struct bc_buf *b = &ri->result;
-	size_t i;
-	int shown = 0;
 
-	ri->ok = rep->status == 0;
-	if (ri->ok)
-		return bc_buf_addstr(b, rep->state.purged ? "OK (purged)" :
-		    "OK");
-	bc_buf_addstr(b, "FAILED (");
-	for (i = 0; i < rep->nchecks; i++) {
-		if (rep->checks[i].ok)
-			continue;
-		if (rep->checks[i].seq >= 0)
-			bc_buf_printf(b, "%s%s seq %lld", shown++ ? ", " : "",
-			    rep->checks[i].name, (long long)rep->checks[i].seq);
-		else
-			bc_buf_printf(b, "%s%s", shown++ ? ", " : "",
-			    rep->checks[i].name);
-	}
-	if (!shown)
-		bc_buf_addstr(b, bc_strerror(rep->status));
-	return bc_buf_addch(b, ')');
-}
-
-/*
- * Verifies one item (its file too, unless purged) and reads its events
- * with what the verification said of each.
- */
-static int
-gather_item(struct bc_catalog *cat, const struct bc_keyring *kr,
-    struct ritem *ri, struct bc_err *err)
-{
-	struct bc_verify_opts vo;
-	const char *key;
-	size_t i, j;
-	int r;
-
-	memset(&vo, 0, sizeof(vo));
-	if ((r = bc_verify_item(cat, ri->it, &vo, &ri->rep, err)) != 0)
-		return r;
-	if ((r = bc_catalog_events(cat, ri->it->manifest_hash, &ri->ev,
-	    &ri->n, err)) != 0)
-		return r;
-	if (bc_doc_parse(ri->it->manifest, ri->it->manifest_len,
-	    BC_MANIFEST_TYPE, &ri->mdoc, NULL) != 0)
-		ri->mdoc = NULL;
-	bc_buf_init(&ri->result, REPORT_TEXT_MAX);
-	if (ri->n > 0 && (ri->l = calloc(ri->n, sizeof(*ri->l))) == NULL)
-		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
-	for (i = 0; i < ri->n; i++) {
-		ri->l[i].ev = &ri->ev[i];
-		bc_buf_init(&ri->l[i].failed, REPORT_TEXT_MAX);
-		if (bc_doc_parse(ri->ev[i].body, ri->ev[i].body_len,
-		    BC_EVENT_TYPE, &ri->l[i].doc, NULL) != 0)
-			ri->l[i].doc = NULL;
-		key = ri->l[i].doc != NULL ? dstr(ri->l[i].doc, "key") :
-		    ri->ev[i].key;
-		ri->l[i].signer = bc_keyring_find(kr, key);
-		ri->l[i].verified = event_verified(&ri->rep, ri->ev[i].seq);
-		for (j = 0; j < ri->rep.nchecks; j++)
-			if (ri->rep.checks[j].seq == ri->ev[i].seq &&
-			    !ri->rep.checks[j].ok &&
-			    bc_buf_printf(&ri->l[i].failed, "%s%s",
-			    ri->l[i].failed.len > 0 ? ", " : "",
-			    ri->rep.checks[j].name) != 0)
-				return bc_err_set(err, BC_ERR_NOMEM,
-				    "out of memory");
-	}
-	if (result_text(ri) != 0)
-		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
-	return 0;
-}
-
-/*
- * The catalog-wide part: the keyring (signer names), the log's origin and
- * size, and its newest checkpoint, checked.
- */
-static int
-gather_log(struct bc_catalog *cat, struct report *rp, struct bc_err *err)
-{
-	struct bc_err e = { "" };
-	int r;
-
-	/* a broken keyring still names the keys it proved */
-	r = bc_keyring_load(cat, &rp->kr, err);
-	if (r != 0 && (r != BC_ERR_INTEGRITY || rp->kr == NULL))
-		return r;
-	if ((r = bc_catalog_origin(cat, rp->origin, err)) != 0 ||
-	    (r = bc_catalog_log_size(cat, &rp->log_size, err)) != 0)
-		return r;
-	rp->cp_status = bc_tlog_latest(cat, rp->kr, &rp->cp, &rp->sc,
-	    &rp->cp_err);
-	if (rp->cp_status != 0 && rp->cp_status != BC_ERR_NOT_FOUND &&
-	    rp->cp_status != BC_ERR_INTEGRITY)
-		return bc_err_set(err, rp->cp_status, "%s", rp->cp_err.msg);
-	if (rp->cp_status != 0)
-		return 0;
-	r = bc_tlog_holds(cat, rp->cp.size, rp->cp.root, &e);
-	rp->cp_root_ok = r == 0;
-	if (r != 0 && r != BC_ERR_INTEGRITY)
-		return bc_err_set(err, r, "%s", e.msg);
-	return 0;
-}
 
 /*
  * HTML
@@ -403,7 +227,7 @@ static const char html_foot[] =
 "</html>\n";
 
 static void
-html_header(FILE *fp, const struct report *rp)
+html_header(FILE *fp, const struct bc_report *rp)
 {
 	char hex[BC_SHA256_HEX];
 	size_t i, bad = 0;
@@ -474,7 +298,7 @@ html_header(FILE *fp, const struct report *rp)
 
 /* The manifest summary: file, hash, camera, capture time, place. */
 static void
-html_manifest(FILE *fp, const struct ritem *ri,
+html_manifest(FILE *fp, const struct bc_report_item *ri,
     const struct bc_keyring *kr)
 {
 	const json_t *m = ri->mdoc, *a, *v;
@@ -511,7 +335,7 @@ html_manifest(FILE *fp, const struct ritem *ri,
 	    " " : "", dstr(m, "capture.model"));
 	if (b.len > 0 && (s = dstr(m, "capture.serial"))[0] != '\0')
 		bc_buf_printf(&b, ", serial %s", s);
-	html_kv(fp, "Camera", bstr(&b), NULL);
+	html_kv(fp, "Camera", bc_report_text(&b), NULL);
 	html_kv(fp, "Device", dstr(m, "capture.device"), NULL);
 	html_kv(fp, "Officer", dstr(m, "capture.officer"), NULL);
 	if ((s = dstr(m, "capture.taken"))[0] != '\0')
@@ -523,7 +347,7 @@ html_manifest(FILE *fp, const struct ritem *ri,
 		    "time)", s);
 	else
 		bc_buf_truncate(&b, 0);
-	html_kv(fp, "Capture time", bstr(&b), NULL);
+	html_kv(fp, "Capture time", bc_report_text(&b), NULL);
 	bc_buf_truncate(&b, 0);
 	if (dstr(m, "capture.gps.lat")[0] && dstr(m, "capture.gps.lon")[0]) {
 		bset(&b, "%s, %s (latitude, longitude)",
@@ -531,21 +355,21 @@ html_manifest(FILE *fp, const struct ritem *ri,
 		if ((s = dstr(m, "capture.gps.alt_m"))[0] != '\0')
 			bc_buf_printf(&b, ", altitude %s m", s);
 	}
-	html_kv(fp, "Place (GPS)", bstr(&b), NULL);
+	html_kv(fp, "Place (GPS)", bc_report_text(&b), NULL);
 	bset(&b, "%s%s%s", dstr(m, "case.number"),
 	    dstr(m, "case.number")[0] && dstr(m, "case.category")[0] ?
 	    ", " : "", dstr(m, "case.category"));
-	html_kv(fp, "Case", bstr(&b), NULL);
+	html_kv(fp, "Case", bc_report_text(&b), NULL);
 	if (m != NULL && json_object_get(m, "derived") != NULL) {
 		bset(&b, "%s, file SHA-256 %s; reason: %s",
 		    dstr(m, "derived.from"), dstr(m, "derived.sha256"),
 		    dstr(m, "derived.reason"));
-		html_kv(fp, "Derived from", bstr(&b), NULL);
+		html_kv(fp, "Derived from", bc_report_text(&b), NULL);
 	}
 	bset(&b, "%s%s%s", dstr(m, "registered.at"),
 	    dstr(m, "registered.station")[0] ? " on station " : "",
 	    dstr(m, "registered.station"));
-	html_kv(fp, "Registered", bstr(&b), NULL);
+	html_kv(fp, "Registered", bc_report_text(&b), NULL);
 	fputs("<tr><th>Registration signed by</th><td>", fp);
 	s = m != NULL ? dstr(m, "registered.key") : ri->it->key;
 	html_signer(fp, bc_keyring_find(kr, s), s);
@@ -566,7 +390,7 @@ html_manifest(FILE *fp, const struct ritem *ri,
 		bset(&b, "purged at %s by %s: %s",
 		    ri->rep.state.purged_at, ri->rep.state.purged_by,
 		    ri->rep.state.purge_reason);
-		html_kv(fp, "Media", bstr(&b), NULL);
+		html_kv(fp, "Media", bc_report_text(&b), NULL);
 	}
 	html_kv(fp, "Custodian now", ri->rep.state.custodian, NULL);
 	html_kv(fp, "Legal hold", ri->rep.state.held ? "yes" : "no", NULL);
@@ -593,7 +417,7 @@ stamp_seconds(const char *s)
  * so.  Filled circle: verified; open square: not verified.
  */
 static void
-html_timeline(FILE *fp, const struct ritem *ri)
+html_timeline(FILE *fp, const struct bc_report_item *ri)
 {
 	const double x0 = 40, ly = 100, ay = 130;
 	double x1, w, h = 180, lx, mx, t, tmin = 0, tmax = 0;
@@ -712,9 +536,9 @@ html_what(FILE *fp, const json_t *doc)
 }
 
 static void
-html_events(FILE *fp, const struct ritem *ri)
+html_events(FILE *fp, const struct bc_report_item *ri)
 {
-	const struct rline *l;
+	const struct bc_report_event *l;
 	const json_t *d;
 	const char *s;
 	size_t i;
@@ -757,7 +581,7 @@ html_events(FILE *fp, const struct ritem *ri)
 		    " class=\"no\"", l->verified ? "yes" : "NO");
 		if (l->failed.len > 0) {
 			fputs("<br>failed: ", fp);
-			html_put(fp, bstr(&l->failed), 0);
+			html_put(fp, bc_report_text(&l->failed), 0);
 		}
 		fputs("</td><td class=\"mono\">", fp);
 		html_put(fp, l->ev->hash, 0);
@@ -768,7 +592,7 @@ html_events(FILE *fp, const struct ritem *ri)
 
 /* The record-wide checks, and the event checks that failed. */
 static void
-html_checks(FILE *fp, const struct ritem *ri)
+html_checks(FILE *fp, const struct bc_report_item *ri)
 {
 	const struct bc_check *c;
 	size_t i;
@@ -801,13 +625,13 @@ html_checks(FILE *fp, const struct ritem *ri)
 }
 
 static void
-html_item(FILE *fp, const struct ritem *ri, const struct report *rp)
+html_item(FILE *fp, const struct bc_report_item *ri, const struct bc_report *rp)
 {
 	fputs("<section class=\"item\">\n<h2>", fp);
 	html_put(fp, ri->it->id, 0);
 	fprintf(fp, "</h2>\n<p class=\"result%s\">Verification at the time "
 	    "of this report: ", ri->ok ? "" : " failed");
-	html_put(fp, bstr(&ri->result), 0);
+	html_put(fp, bc_report_text(&ri->result), 0);
 	fputs("</p>\n", fp);
 	html_manifest(fp, ri, rp->kr);
 	fprintf(fp, "<h3>Custody timeline (%zu event%s)</h3>\n", ri->n,
@@ -820,7 +644,7 @@ html_item(FILE *fp, const struct ritem *ri, const struct report *rp)
 }
 
 static void
-render_html(FILE *fp, const struct report *rp)
+render_html(FILE *fp, const struct bc_report *rp)
 {
 	size_t i;
 
@@ -837,14 +661,14 @@ render_html(FILE *fp, const struct report *rp)
  * file, a failed checkpoint).
  */
 static void
-render_csv(FILE *fp, const struct report *rp)
+render_csv(FILE *fp, const struct bc_report *rp)
 {
 	static const char *const cols[] = { "item", "seq", "at", "action",
 	    "actor", "to", "reason", "location", "signer_key", "signer_name",
 	    "signer_role", "verified", "event_hash", "item_result" };
 	const size_t ncols = sizeof(cols) / sizeof(cols[0]);
-	const struct ritem *ri;
-	const struct rline *l;
+	const struct bc_report_item *ri;
+	const struct bc_report_event *l;
 	char seq[32];
 	size_t i, j;
 
@@ -874,33 +698,11 @@ render_csv(FILE *fp, const struct report *rp)
 			    bc_role_name(l->signer->role) : "", 0);
 			bc_cli_csv_field(fp, l->verified ? "yes" : "no", 0);
 			bc_cli_csv_field(fp, l->ev->hash, 0);
-			bc_cli_csv_field(fp, bstr(&ri->result), 1);
+			bc_cli_csv_field(fp, bc_report_text(&ri->result), 1);
 		}
 	}
 }
 
-static void
-report_clear(struct report *rp)
-{
-	size_t i, j;
-
-	for (i = 0; rp->items != NULL && i < rp->nitems; i++) {
-		for (j = 0; rp->items[i].l != NULL && j < rp->items[i].n;
-		    j++) {
-			json_decref(rp->items[i].l[j].doc);
-			bc_buf_free(&rp->items[i].l[j].failed);
-		}
-		bc_buf_free(&rp->items[i].result);
-		free(rp->items[i].l);
-		bc_events_free(rp->items[i].ev, rp->items[i].n);
-		bc_verify_report_clear(&rp->items[i].rep);
-		json_decref(rp->items[i].mdoc);
-		bc_item_free(rp->items[i].it);
-	}
-	free(rp->items);
-	free(rp->cp.note);
-	bc_keyring_free(rp->kr);
-}
 
 static int
 cmd_report(struct bc_ctx *ctx, int argc, char **argv)
@@ -910,7 +712,7 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct report rp;
+	struct bc_report rp;
 	struct bc_err err = { "" };
 	struct bc_item *it;
 	const char *out = NULL;
@@ -982,12 +784,12 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 		st = bc_cli_fail(r, &err);
 		goto out;
 	}
-	if ((r = gather_log(ctx->cat, &rp, &err)) != 0) {
+	if ((r = bc_report_gather_log(ctx->cat, &rp, &err)) != 0) {
 		st = bc_cli_fail(r, &err);
 		goto out;
 	}
 	for (i = 0; i < rp.nitems; i++) {
-		if ((r = gather_item(ctx->cat, rp.kr, &rp.items[i],
+		if ((r = bc_report_gather_item(ctx->cat, rp.kr, &rp.items[i],
 		    &err)) != 0) {
 			bc_cli_error("%s: %s", rp.items[i].it->id,
 			    err.msg[0] ? err.msg : bc_strerror(r));
@@ -1034,7 +836,7 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 		if (rp.items[i].ok)
 			continue;
 		bc_cli_error("%s: %s", rp.items[i].it->id,
-		    bstr(&rp.items[i].result));
+		    bc_report_text(&rp.items[i].result));
 		st = bc_exit_worst(st, bc_exit_status(rp.items[i].rep.status));
 	}
  out:
@@ -1047,7 +849,7 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 	if (snap)
 		bc_catalog_rollback(ctx->cat);
 	free(buf);
-	report_clear(&rp);
+	bc_report_clear(&rp);
 	return st;
 }
 

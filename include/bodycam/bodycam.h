@@ -31,5 +31,7 @@
 #include "bodycam/filter.h"
 #include "bodycam/writer.h"
 #include "bodycam/serve.h"
+#include "bodycam/report.h"
+#include "bodycam/buf.h"
 
 #endif /* BODYCAM_BODYCAM_H */
