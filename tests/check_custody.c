@@ -529,12 +529,7 @@ static char station[256];
 static void
 authorise(const struct bc_key *k, const char *name, int role)
 {
-	struct bc_err e = { "" };
-	int r;
-
-	r = bc_key_authorise(cat, admin, k, name, role, &e);
-	ck_assert_msg(r == 0, "authorise %s: %s: %s", name, bc_strerror(r),
-	    e.msg);
+	tu_authorise(cat, admin, k, name, role);
 }
 
 /* Registers path with the admin key as actor "dock". */
@@ -1464,12 +1459,7 @@ END_TEST
 static void
 sql(const char *stmt)
 {
-	char *msg = NULL;
-	int rc;
-
-	rc = tu_sql(catpath, stmt, &msg);
-	ck_assert_msg(rc == SQLITE_OK, "%s: %s", stmt, msg ? msg : "?");
-	free(msg);
+	tu_sql_ok(catpath, stmt);
 }
 
 START_TEST(test_add_tampered_chain)

@@ -165,12 +165,7 @@ sql_bytes(const char *path, const char *query, size_t *len)
 static void
 sql(const char *stmt)
 {
-	char *msg = NULL;
-	int rc;
-
-	rc = tu_sql(catpath, stmt, &msg);
-	ck_assert_msg(rc == SQLITE_OK, "%s: %s", stmt, msg ? msg : "?");
-	free(msg);
+	tu_sql_ok(catpath, stmt);
 }
 
 static void
@@ -325,12 +320,7 @@ count_checkpoints(void)
 static void
 authorise(const struct bc_key *k, const char *name, int role)
 {
-	struct bc_err e = { "" };
-	int r;
-
-	r = bc_key_authorise(cat, admin, k, name, role, &e);
-	ck_assert_msg(r == 0, "authorise %s: %s: %s", name, bc_strerror(r),
-	    e.msg);
+	tu_authorise(cat, admin, k, name, role);
 	push("keydocs", "seq = %lld", (long long)nkeydocs++);
 	ck_assert_uint_eq(log_size(), nrecs);
 }

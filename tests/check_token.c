@@ -21,27 +21,25 @@ static struct bc_key *admin;		/* the catalog's anchor admin key */
 static struct bc_catalog *cat;
 static const char *catpath;
 
+static struct tu_fixture fx;
+
 static void
 setup(void)
 {
-	unsetenv("BODYCAM_NOW");
-	tu_test_setup();
-	tu_catalog_new("catalog.db", &admin, &cat);
-	catpath = strdup(tu_path("catalog.db"));
-	ck_assert_ptr_nonnull(catpath);
+	tu_fixture_setup(&fx);
+	admin = fx.admin;
+	cat = fx.cat;
+	catpath = fx.path;
 }
 
 static void
 teardown(void)
 {
-	bc_catalog_close(cat);
-	cat = NULL;
-	bc_key_free(admin);
+	fx.cat = cat;		/* a test may have closed and reopened it */
+	tu_fixture_teardown(&fx);
 	admin = NULL;
-	free((char *)catpath);
+	cat = NULL;
 	catpath = NULL;
-	unsetenv("BODYCAM_NOW");
-	tu_test_teardown();
 }
 
 /* Creates token name with role by the anchor admin; fails the test if not. */

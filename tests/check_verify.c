@@ -143,12 +143,7 @@ expect_failing(const struct bc_verify_report *rep, const char *failing)
 static void
 sql(const char *stmt)
 {
-	char *msg = NULL;
-	int rc;
-
-	rc = tu_sql(catpath, stmt, &msg);
-	ck_assert_msg(rc == SQLITE_OK, "%s: %s", stmt, msg ? msg : "?");
-	free(msg);
+	tu_sql_ok(catpath, stmt);
 }
 
 static void

@@ -332,6 +332,50 @@ tu_catalog_new(const char *name, struct bc_key **key,
 	    err.msg);
 }
 
+void
+tu_fixture_setup(struct tu_fixture *fx)
+{
+	unsetenv("BODYCAM_NOW");
+	tu_test_setup();
+	tu_catalog_new("catalog.db", &fx->admin, &fx->cat);
+	fx->path = strdup(tu_path("catalog.db"));
+	ck_assert_ptr_nonnull(fx->path);
+}
+
+void
+tu_fixture_teardown(struct tu_fixture *fx)
+{
+	bc_catalog_close(fx->cat);
+	bc_key_free(fx->admin);
+	free(fx->path);
+	memset(fx, 0, sizeof(*fx));
+	unsetenv("BODYCAM_NOW");
+	tu_test_teardown();
+}
+
+void
+tu_authorise(struct bc_catalog *cat, const struct bc_key *admin,
+    const struct bc_key *k, const char *name, int role)
+{
+	struct bc_err e = { "" };
+	int r;
+
+	r = bc_key_authorise(cat, admin, k, name, role, &e);
+	ck_assert_msg(r == 0, "authorise %s: %s: %s", name, bc_strerror(r),
+	    e.msg);
+}
+
+void
+tu_sql_ok(const char *path, const char *stmt)
+{
+	char *msg = NULL;
+	int rc;
+
+	rc = tu_sql(path, stmt, &msg);
+	ck_assert_msg(rc == SQLITE_OK, "%s: %s", stmt, msg ? msg : "?");
+	free(msg);
+}
+
 int
 tu_contains(const char *haystack, const char *needle)
 {

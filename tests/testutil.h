@@ -119,6 +119,28 @@ void tu_custody(struct bc_catalog *cat, const struct bc_key *key,
     const char *ref, const char *action, const char *to, const char *reason,
     const char *file, const char *outcome, struct bc_custody_result *res);
 
+/*
+ * The fixture most suites set up per test: a fresh catalog "catalog.db" in
+ * this test's directory (tu_catalog_new), its anchor admin key and its
+ * path.  tu_fixture_teardown closes and frees them, and unsets
+ * BODYCAM_NOW, as tu_fixture_setup does first.
+ */
+struct tu_fixture {
+	struct bc_key		*admin;
+	struct bc_catalog	*cat;
+	char			*path;
+};
+void tu_fixture_setup(struct tu_fixture *fx);
+void tu_fixture_teardown(struct tu_fixture *fx);
+
+/* Authorises k as name with role, signed by admin; fails the test if not. */
+void tu_authorise(struct bc_catalog *cat, const struct bc_key *admin,
+    const struct bc_key *k, const char *name, int role);
+
+/* Runs stmt on the catalog at path through a connection of its own; fails
+ * the test when SQLite does. */
+void tu_sql_ok(const char *path, const char *stmt);
+
 /* A new Ed25519 key pair; fails the test when there is none. */
 struct bc_key *tu_new_key(void);
 
