@@ -103,6 +103,12 @@ bc_buf_printf(struct bc_buf *b, const char *fmt, ...)
 	return r;
 }
 
+const char *
+bc_buf_str(const struct bc_buf *b)
+{
+	return b->err == 0 && b->p != NULL ? b->p : "";
+}
+
 void
 bc_buf_truncate(struct bc_buf *b, size_t len)
 {

@@ -335,7 +335,7 @@ html_manifest(FILE *fp, const struct bc_report_item *ri,
 	    " " : "", dstr(m, "capture.model"));
 	if (b.len > 0 && (s = dstr(m, "capture.serial"))[0] != '\0')
 		bc_buf_printf(&b, ", serial %s", s);
-	html_kv(fp, "Camera", bc_report_text(&b), NULL);
+	html_kv(fp, "Camera", bc_buf_str(&b), NULL);
 	html_kv(fp, "Device", dstr(m, "capture.device"), NULL);
 	html_kv(fp, "Officer", dstr(m, "capture.officer"), NULL);
 	if ((s = dstr(m, "capture.taken"))[0] != '\0')
@@ -347,7 +347,7 @@ html_manifest(FILE *fp, const struct bc_report_item *ri,
 		    "time)", s);
 	else
 		bc_buf_truncate(&b, 0);
-	html_kv(fp, "Capture time", bc_report_text(&b), NULL);
+	html_kv(fp, "Capture time", bc_buf_str(&b), NULL);
 	bc_buf_truncate(&b, 0);
 	if (dstr(m, "capture.gps.lat")[0] && dstr(m, "capture.gps.lon")[0]) {
 		bset(&b, "%s, %s (latitude, longitude)",
@@ -355,21 +355,21 @@ html_manifest(FILE *fp, const struct bc_report_item *ri,
 		if ((s = dstr(m, "capture.gps.alt_m"))[0] != '\0')
 			bc_buf_printf(&b, ", altitude %s m", s);
 	}
-	html_kv(fp, "Place (GPS)", bc_report_text(&b), NULL);
+	html_kv(fp, "Place (GPS)", bc_buf_str(&b), NULL);
 	bset(&b, "%s%s%s", dstr(m, "case.number"),
 	    dstr(m, "case.number")[0] && dstr(m, "case.category")[0] ?
 	    ", " : "", dstr(m, "case.category"));
-	html_kv(fp, "Case", bc_report_text(&b), NULL);
+	html_kv(fp, "Case", bc_buf_str(&b), NULL);
 	if (m != NULL && json_object_get(m, "derived") != NULL) {
 		bset(&b, "%s, file SHA-256 %s; reason: %s",
 		    dstr(m, "derived.from"), dstr(m, "derived.sha256"),
 		    dstr(m, "derived.reason"));
-		html_kv(fp, "Derived from", bc_report_text(&b), NULL);
+		html_kv(fp, "Derived from", bc_buf_str(&b), NULL);
 	}
 	bset(&b, "%s%s%s", dstr(m, "registered.at"),
 	    dstr(m, "registered.station")[0] ? " on station " : "",
 	    dstr(m, "registered.station"));
-	html_kv(fp, "Registered", bc_report_text(&b), NULL);
+	html_kv(fp, "Registered", bc_buf_str(&b), NULL);
 	fputs("<tr><th>Registration signed by</th><td>", fp);
 	s = m != NULL ? dstr(m, "registered.key") : ri->it->key;
 	html_signer(fp, bc_keyring_find(kr, s), s);
@@ -390,7 +390,7 @@ html_manifest(FILE *fp, const struct bc_report_item *ri,
 		bset(&b, "purged at %s by %s: %s",
 		    ri->rep.state.purged_at, ri->rep.state.purged_by,
 		    ri->rep.state.purge_reason);
-		html_kv(fp, "Media", bc_report_text(&b), NULL);
+		html_kv(fp, "Media", bc_buf_str(&b), NULL);
 	}
 	html_kv(fp, "Custodian now", ri->rep.state.custodian, NULL);
 	html_kv(fp, "Legal hold", ri->rep.state.held ? "yes" : "no", NULL);
@@ -581,7 +581,7 @@ html_events(FILE *fp, const struct bc_report_item *ri)
 		    " class=\"no\"", l->verified ? "yes" : "NO");
 		if (l->failed.len > 0) {
 			fputs("<br>failed: ", fp);
-			html_put(fp, bc_report_text(&l->failed), 0);
+			html_put(fp, bc_buf_str(&l->failed), 0);
 		}
 		fputs("</td><td class=\"mono\">", fp);
 		html_put(fp, l->ev->hash, 0);
@@ -631,7 +631,7 @@ html_item(FILE *fp, const struct bc_report_item *ri, const struct bc_report *rp)
 	html_put(fp, ri->it->id, 0);
 	fprintf(fp, "</h2>\n<p class=\"result%s\">Verification at the time "
 	    "of this report: ", ri->ok ? "" : " failed");
-	html_put(fp, bc_report_text(&ri->result), 0);
+	html_put(fp, bc_buf_str(&ri->result), 0);
 	fputs("</p>\n", fp);
 	html_manifest(fp, ri, rp->kr);
 	fprintf(fp, "<h3>Custody timeline (%zu event%s)</h3>\n", ri->n,
@@ -698,7 +698,7 @@ render_csv(FILE *fp, const struct bc_report *rp)
 			    bc_role_name(l->signer->role) : "", 0);
 			bc_cli_csv_field(fp, l->verified ? "yes" : "no", 0);
 			bc_cli_csv_field(fp, l->ev->hash, 0);
-			bc_cli_csv_field(fp, bc_report_text(&ri->result), 1);
+			bc_cli_csv_field(fp, bc_buf_str(&ri->result), 1);
 		}
 	}
 }
@@ -836,7 +836,7 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 		if (rp.items[i].ok)
 			continue;
 		bc_cli_error("%s: %s", rp.items[i].it->id,
-		    bc_report_text(&rp.items[i].result));
+		    bc_buf_str(&rp.items[i].result));
 		st = bc_exit_worst(st, bc_exit_status(rp.items[i].rep.status));
 	}
  out:

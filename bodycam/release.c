@@ -404,7 +404,7 @@ put_proofs(struct bundle *b, const char *dir,
 	if (r != 0)
 		return r;
 	snprintf(rel, sizeof(rel), "%s%sproofs.txt", dir, sep);
-	return put_file(b, rel, txt->p != NULL ? txt->p : "", txt->len, 1);
+	return put_file(b, rel, bc_buf_str(txt), txt->len, 1);
 }
 
 /* The files of one item; its parent's too, when it is derived. */
@@ -452,8 +452,7 @@ put_item(struct bundle *b, struct bc_catalog *cat,
 			goto out;
 	}
 	snprintf(rel, sizeof(rel), "%s/custody.jsonl", ri->dir);
-	if ((r = put_file(b, rel, lines.p != NULL ? lines.p : "", lines.len,
-	    1)) != 0)
+	if ((r = put_file(b, rel, bc_buf_str(&lines), lines.len, 1)) != 0)
 		goto out;
 
 	/* provenance: the parent's manifest and its derive event */
@@ -572,8 +571,8 @@ put_keys(struct bundle *b, struct bc_catalog *cat,
 	r = put_proofs(b, "", cp, arr, &txt);
 	arr = NULL;
 	if (r != 0 ||
-	    (r = put_file(b, "keys.jsonl", lines.p != NULL ? lines.p : "",
-	    lines.len, 1)) != 0 ||
+	    (r = put_file(b, "keys.jsonl", bc_buf_str(&lines), lines.len,
+	    1)) != 0 ||
 	    (r = bc_catalog_admin_key(cat, &admin, b->err)) != 0 ||
 	    (r = signer_add(b, bc_key_id(admin))) != 0 ||
 	    (r = bc_keyring_load(cat, &kr, b->err)) != 0)
@@ -628,8 +627,8 @@ put_sums(struct bundle *b)
 	if (all.err != 0)
 		r = text_err(b->err, all.err, "SHA256SUMS");
 	else
-		r = put_file(b, "SHA256SUMS", all.p != NULL ? all.p : "",
-		    all.len, 0);
+		r = put_file(b, "SHA256SUMS", bc_buf_str(&all), all.len,
+		    0);
 	bc_buf_free(&all);
 	return r;
 }

@@ -21,12 +21,6 @@ dstr(const json_t *doc, const char *path)
 	return s != NULL ? s : "";
 }
 
-const char *
-bc_report_text(const struct bc_buf *b)
-{
-	return b->err == 0 && b->p != NULL ? b->p : "";
-}
-
 /* Whether the event checks that make an event "verified" all passed. */
 static int
 event_verified(const struct bc_verify_report *rep, int64_t seq)

@@ -980,7 +980,7 @@ media_unchanged(struct bc_server *s, const struct bc_item *it, int fd,
 	struct stat after;
 	char hex[BC_SHA256_HEX];
 	time_t reg;
-	int hit;
+	int hit, r;
 
 	if (bc_time_parse(it->registered, 0, &reg) == 0 &&
 	    sb->st_ctim.tv_sec < reg)
@@ -994,8 +994,8 @@ media_unchanged(struct bc_server *s, const struct bc_item *it, int fd,
 		bc_err_set(err, BC_ERR_IO, "%s: %s", it->id, strerror(errno));
 		return -1;
 	}
-	if (bc_hash_fd(fd, it->id, &fh, NULL, NULL, err) != 0)
-		return -1;
+	if ((r = bc_hash_fd(fd, it->id, &fh, NULL, NULL, err)) != 0)
+		return r == BC_ERR_CHANGED ? 0 : -1;	/* written to now */
 	if (lseek(fd, 0, SEEK_SET) != 0 || fstat(fd, &after) != 0) {
 		bc_err_set(err, BC_ERR_IO, "%s: %s", it->id, strerror(errno));
 		return -1;

@@ -68,6 +68,7 @@ START_TEST(test_buf_cap)
 	ck_assert_int_eq(bc_buf_printf(&b, "%d", 1), BC_ERR_TOO_LARGE);
 	ck_assert_str_eq(b.p, "12");
 	ck_assert_int_eq(b.err, BC_ERR_TOO_LARGE);
+	ck_assert_str_eq(bc_buf_str(&b), "");		/* never a part */
 	ck_assert_ptr_null(bc_buf_detach(&b, NULL));	/* freed */
 	ck_assert_ptr_null(b.p);
 	ck_assert_int_eq(b.err, 0);

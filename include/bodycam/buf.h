@@ -39,6 +39,9 @@ int	bc_buf_printf(struct bc_buf *b, const char *fmt, ...)
 int	bc_buf_vprintf(struct bc_buf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
+/* The text of b: "" before anything was added, or after an error. */
+const char *bc_buf_str(const struct bc_buf *b);
+
 /* Keeps the first len bytes (len <= b->len); memory is kept. */
 void	bc_buf_truncate(struct bc_buf *b, size_t len);
 

@@ -73,9 +73,6 @@ int bc_report_gather_item(struct bc_catalog *cat,
     const struct bc_keyring *kr, struct bc_report_item *ri,
     struct bc_err *err);
 
-/* The text of b: "" before anything was added, or after an error. */
-const char *bc_report_text(const struct bc_buf *b);
-
 /* Frees what the report holds (items, keyring, checkpoint). */
 void bc_report_clear(struct bc_report *rp);
 

@@ -1532,6 +1532,9 @@ expect_eq "$(nevents "$X")" "$EV_X" "  nothing recorded"
 mkdir -p "$ST_DIR/cam9" "$OUTSIDE/cam9"
 head -c 3000 /dev/urandom > "$ST_DIR/cam9/m.bin"
 head -c 3000 /dev/urandom > "$OUTSIDE/cam9/m.bin"
+# made before the registration, to be renamed over the file after it
+head -c 3000 /dev/urandom > "$ST_DIR/cam9/early.bin"
+sleep 1
 regok cam9/m.bin '' "POST /v1/items cam9/m.bin: 201"
 M=$REG_ID
 api "$T_CUST" GET "/v1/items/$M/media"
@@ -1596,6 +1599,11 @@ cp "$ST_DIR/cam9/m.bin" "$TMP/m.sealed"
 cat "$OUTSIDE/cam9/m.bin" > "$ST_DIR/cam9/m.bin"
 media_refused 409 integrity "GET media, rewritten in place after a good download"
 cat "$TMP/m.sealed" > "$ST_DIR/cam9/m.bin"
+# a file older than the registration renamed over it: rename sets ctime
+mv "$ST_DIR/cam9/m.bin" "$ST_DIR/cam9/m.good"
+mv "$ST_DIR/cam9/early.bin" "$ST_DIR/cam9/m.bin"
+media_refused 409 integrity "GET media, a file made before the registration renamed over it"
+mv "$ST_DIR/cam9/m.good" "$ST_DIR/cam9/m.bin"
 
 # a file registered outside storage (from the command line) is not served
 head -c 1000 /dev/urandom > "$OUTSIDE/cli.bin"
