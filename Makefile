@@ -218,6 +218,8 @@ bench: deps
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat \
 		MKCATALOG=$(BUILD)/tests/mkcatalog sh tests/bench/audit.sh
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/probe.sh
+	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat \
+		MKCATALOG=$(BUILD)/tests/mkcatalog sh tests/bench/startup.sh
 	@TLOG=$(BUILD)/tests/tlog sh tests/bench/tlog.sh
 	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load sh tests/bench/serve.sh
 	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load LOAD_SECONDS=20 \
