@@ -230,40 +230,7 @@ clock_check(json_t *capture, json_t *media, json_t *warnings,
  * no more of it than the documented shape.
  */
 
-#ifndef BC_LIBEXECDIR
-#define BC_LIBEXECDIR	"/usr/local/libexec/bodycam"
-#endif
 #define HELPER_NAME	"bodycam-parse"
-
-/* The helper's path into buf; 0, or -1 when there is none to run. */
-static int
-helper_path(char *buf, size_t bufsz)
-{
-	const char *env = getenv("BODYCAM_PARSE");
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
-	if (env != NULL && *env != '\0') {
-		if ((size_t)snprintf(buf, bufsz, "%s", env) >= bufsz)
-			return -1;
-		return 0;
-	}
-	/* beside the running program (the build tree), as git's exec-path */
-	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/')) != NULL) {
-			*slash = '\0';
-			if ((size_t)snprintf(buf, bufsz, "%s/%s", self,
-			    HELPER_NAME) < bufsz && access(buf, X_OK) == 0)
-				return 0;
-		}
-	}
-	if ((size_t)snprintf(buf, bufsz, "%s/%s", BC_LIBEXECDIR,
-	    HELPER_NAME) >= bufsz)
-		return -1;
-	return 0;
-}
 
 static int
 helper_timeout(void)
@@ -328,7 +295,8 @@ run_helper(int fd, const char *mime, int verbose, char **out,
 	*out = NULL;
 	*outlen = 0;
 	why[0] = '\0';
-	if (helper_path(path, sizeof(path)) != 0) {
+	if (bc_exec_path(HELPER_NAME, "BODYCAM_PARSE", path,
+	    sizeof(path)) != 0) {
 		snprintf(why, whysz, "no path to %s", HELPER_NAME);
 		return 0;
 	}

@@ -38,6 +38,13 @@ if command -v ldd >/dev/null 2>&1; then
 	    "bodycam-parse links libseccomp"
 	expect_nogrep 'libsqlite3|libmicrohttpd' "$TMP/ldd-helper" \
 	    "bodycam-parse links neither SQLite nor libmicrohttpd"
+	expect_nogrep 'libmicrohttpd|libgnutls|libp11-kit' "$TMP/ldd" \
+	    "bodycam links no libmicrohttpd, GnuTLS or p11-kit"
+	ldd "$(dirname "$BODYCAM")/bodycam-serve" > "$TMP/ldd-serve" 2>&1
+	expect_grep 'libmicrohttpd' "$TMP/ldd-serve" \
+	    "bodycam-serve links libmicrohttpd"
+	expect_nogrep 'libav(format|codec|util)|libexif' "$TMP/ldd-serve" \
+	    "bodycam-serve links no libav* and no libexif"
 else
 	echo "# skip: no ldd"
 fi
@@ -46,6 +53,18 @@ fi
 bc init --admin-key "$K/admin.pub" > /dev/null
 check "setup: keys and a fresh catalog" -- test -s "$CAT"
 KEY=$K/admin.key
+
+# ------------------------------------------------- bodycam serve
+
+expect_exit 0 "serve --help, answered by bodycam itself" -- \
+    env BODYCAM_SERVE="$TMP/no-such-server" "$BODYCAM" serve --help
+expect_grep '^usage: bodycam serve --storage DIR' "$OUT" \
+    "serve --help shows serve's usage"
+expect_exit 3 "serve without bodycam-serve: exit 3" -- \
+    env BODYCAM_SERVE="$TMP/no-such-server" "$BODYCAM" serve \
+    --storage "$TMP" --key "$TMP/k"
+expect_grep "cannot run .*no-such-server" "$ERR" \
+    "serve without bodycam-serve says which program it could not run"
 
 # ------------------------------------------------- the real helper
 
