@@ -74,6 +74,8 @@ endif
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lm
 BASE_LIBS = $(shell $(PKG_CONFIG) --libs $(BASE_PC) 2>/dev/null) -lm
+HELPER_LIBS = $(shell $(PKG_CONFIG) --libs $(BASE_PC) $(PARSE_PC) \
+	2>/dev/null) -lm
 SERVE_LIBS = $(shell $(PKG_CONFIG) --libs $(BASE_PC) $(SERVE_PC) \
 	2>/dev/null) -lm
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PC) 2>/dev/null)
@@ -162,14 +164,14 @@ $(BIN): $(CLI_OBJS) $(LIB)
 
 $(HELPER): $(BUILD)/obj/parse-main.o $(PARSE_LIB) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $(BUILD)/obj/parse-main.o $(PARSE_LIB) \
-		$(LIB) $(ALL_LDFLAGS) $(PC_LIBS)
+		$(LIB) $(ALL_LDFLAGS) -Wl,--as-needed $(HELPER_LIBS)
 
 # The helper with test hooks: $$BODYCAM_PARSE_MISBEHAVE makes it crash,
 # hang, flood, lie or make a forbidden system call (tests/cli/t-privsep.sh).
 $(MISBEHAVE): bodycam/parse-main.c $(PARSE_LIB) $(LIB) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -DBC_PARSE_TEST_HOOKS -o $@ $< \
-		$(PARSE_LIB) $(LIB) $(ALL_LDFLAGS) $(PC_LIBS)
+		$(PARSE_LIB) $(LIB) $(ALL_LDFLAGS) -Wl,--as-needed $(HELPER_LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_UTIL) tests/testutil.h $(LIB) \
 		$(PARSE_LIB) $(SERVE_LIB) $(HEADERS)
