@@ -1,6 +1,7 @@
 # bodycam - chain-of-custody catalog for body-worn-camera footage.
 #
-#   make                 build/libbodycam.a and build/bodycam
+#   make                 build/libbodycam.a, build/bodycam and the metadata
+#                        helper build/bodycam-parse (libexif, libavformat)
 #   make deps            install the Debian packages the build and tests need
 #   make test            deps (when missing), build, run every test
 #   make demo            register, verify and tamper with real footage
@@ -19,6 +20,7 @@
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/bodycam
 MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
@@ -30,10 +32,14 @@ DEB_PKGS := build-essential pkg-config libssl-dev libsqlite3-dev \
 	libjansson-dev libexif-dev libavformat-dev libavcodec-dev \
 	libavutil-dev check openssl sqlite3 python3 ffmpeg \
 	libimage-exiftool-perl clang libclang-rt-dev libmicrohttpd-dev \
-	libcurl4-openssl-dev curl
+	libcurl4-openssl-dev curl libseccomp-dev
 
-LIBS_PC  := openssl sqlite3 jansson libexif libavformat libavcodec libavutil \
-	libmicrohttpd
+# bodycam links BASE_PC only; the helper bodycam-parse alone links
+# PARSE_PC, and bodycam-serve (what 'bodycam serve' runs) SERVE_PC.
+BASE_PC  := openssl sqlite3 jansson
+PARSE_PC := libexif libavformat libavcodec libavutil libseccomp
+SERVE_PC := libmicrohttpd
+LIBS_PC  := $(BASE_PC) $(PARSE_PC) $(SERVE_PC)
 TEST_PC  := check
 
 WARN := -Wall -Wextra -Wformat-security -Wstrict-prototypes \
@@ -49,11 +55,12 @@ endif
 CFLAGS ?= -O2 -g
 GEN := $(BUILD)/gen
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -I$(GEN) \
-	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -pthread
+	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -pthread \
+	-DBC_LIBEXECDIR='"$(LIBEXECDIR)"'
 ALL_LDFLAGS := $(LDFLAGS) -pthread
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
-	-fno-sanitize-recover=all -U_FORTIFY_SOURCE
+	-fno-sanitize-recover=all -U_FORTIFY_SOURCE -DBC_SANITIZE
 ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
@@ -66,14 +73,28 @@ endif
 endif
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lm
+BASE_LIBS = $(shell $(PKG_CONFIG) --libs $(BASE_PC) 2>/dev/null) -lm
+HELPER_LIBS = $(shell $(PKG_CONFIG) --libs $(BASE_PC) $(PARSE_PC) \
+	2>/dev/null) -lm
+SERVE_LIBS = $(shell $(PKG_CONFIG) --libs $(BASE_PC) $(SERVE_PC) \
+	2>/dev/null) -lm
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PC) 2>/dev/null)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PC) 2>/dev/null)
 
-LIB_SRCS := $(filter-out bodycam/main.c bodycam/cmd.c bodycam/cmd-%.c, \
+# The parsers of hostile media: only in the helper (and tests, fuzzer).
+PARSE_SRCS := bodycam/meta-parse.c bodycam/meta-exif.c bodycam/meta-av.c
+# The HTTP service: only in bodycam-serve.
+SERVE_SRCS := bodycam/serve.c bodycam/serve-api.c
+LIB_SRCS := $(filter-out bodycam/main.c bodycam/cmd.c bodycam/cmd-%.c \
+	bodycam/parse-main.c $(PARSE_SRCS) $(SERVE_SRCS), \
 	$(wildcard bodycam/*.c))
 CLI_SRCS := bodycam/main.c bodycam/cmd.c $(wildcard bodycam/cmd-*.c)
 LIB_OBJS := $(LIB_SRCS:bodycam/%.c=$(BUILD)/obj/%.o)
+PARSE_OBJS := $(PARSE_SRCS:bodycam/%.c=$(BUILD)/obj/%.o)
+SERVE_OBJS := $(SERVE_SRCS:bodycam/%.c=$(BUILD)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:bodycam/%.c=$(BUILD)/obj/%.o)
+SERVE_CLI_OBJS := $(filter-out $(BUILD)/obj/cmd-serve.o,$(CLI_OBJS)) \
+	$(BUILD)/obj/cmd-serve-main.o
 HEADERS  := $(wildcard include/bodycam/*.h) bodycam/cli.h bodycam/internal.h \
 	bodycam/serve-int.h
 CHECK_SRCS := $(wildcard tests/check_*.c)
@@ -81,11 +102,16 @@ CHECK_BINS := $(CHECK_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL  := tests/testutil.c
 
 LIB := $(BUILD)/libbodycam.a
+PARSE_LIB := $(BUILD)/libbodycam-parse.a
 BIN := $(BUILD)/bodycam
+HELPER := $(BUILD)/bodycam-parse
+SERVE_LIB := $(BUILD)/libbodycam-serve.a
+SERVE_BIN := $(BUILD)/bodycam-serve
+MISBEHAVE := $(BUILD)/tests/bodycam-parse-misbehave
 
 .PHONY: all deps test check-tests demo bench install uninstall clean fuzz \
 	corpus-test load-test
-all: $(BIN)
+all: $(BIN) $(HELPER) $(SERVE_BIN)
 
 # Rebuild everything when the flags change (e.g. SANITIZE on or off).
 $(BUILD)/.flags: FORCE
@@ -116,13 +142,44 @@ $(LIB): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(CLI_OBJS) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(ALL_LDFLAGS) $(PC_LIBS)
+$(PARSE_LIB): $(PARSE_OBJS)
+	rm -f $@
+	ar rcs $@ $^
 
-$(BUILD)/tests/%: tests/%.c $(TEST_UTIL) tests/testutil.h $(LIB) $(HEADERS)
+$(SERVE_LIB): $(SERVE_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/cmd-serve-main.o: bodycam/cmd-serve.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -DBC_SERVE_MAIN -MMD -MP -c -o $@ $<
+
+$(SERVE_BIN): $(SERVE_CLI_OBJS) $(SERVE_LIB) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(SERVE_CLI_OBJS) $(SERVE_LIB) $(LIB) \
+		$(ALL_LDFLAGS) $(SERVE_LIBS)
+
+$(BIN): $(CLI_OBJS) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(ALL_LDFLAGS) \
+		$(BASE_LIBS)
+
+$(HELPER): $(BUILD)/obj/parse-main.o $(PARSE_LIB) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(BUILD)/obj/parse-main.o $(PARSE_LIB) \
+		$(LIB) $(ALL_LDFLAGS) -Wl,--as-needed $(HELPER_LIBS)
+
+# The helper with test hooks: $$BODYCAM_PARSE_MISBEHAVE makes it crash,
+# hang, flood, lie or make a forbidden system call (tests/cli/t-privsep.sh).
+$(MISBEHAVE): bodycam/parse-main.c $(PARSE_LIB) $(LIB) $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -DBC_PARSE_TEST_HOOKS -o $@ $< \
+		$(PARSE_LIB) $(LIB) $(ALL_LDFLAGS) -Wl,--as-needed $(HELPER_LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(TEST_UTIL) tests/testutil.h $(LIB) \
+		$(PARSE_LIB) $(SERVE_LIB) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< \
-		$(TEST_UTIL) $(LIB) $(ALL_LDFLAGS) $(PC_LIBS) $(CHECK_LIBS)
+		$(TEST_UTIL) $(PARSE_LIB) $(SERVE_LIB) $(LIB) $(ALL_LDFLAGS) \
+		$(PC_LIBS) \
+		$(CHECK_LIBS)
 
 $(BUILD)/tests/runstat: tests/bench/runstat.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
@@ -161,43 +218,54 @@ deps:
 	fi
 
 test: deps
-	@$(MAKE) --no-print-directory $(BIN) $(CHECK_BINS)
-	@BODYCAM=$(BIN) BUILD=$(BUILD) sh tests/run.sh $(CHECK_BINS)
+	@$(MAKE) --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN) \
+		$(MISBEHAVE) $(CHECK_BINS)
+	@BODYCAM=$(BIN) BODYCAM_PARSE=$(HELPER) MISBEHAVE=$(MISBEHAVE) \
+		BUILD=$(BUILD) sh tests/run.sh $(CHECK_BINS)
 
 # The whole-corpus suite alone ($$BODYCAM_CORPUS, default ../shared/corpus).
-corpus-test: $(BIN)
+corpus-test: $(BIN) $(HELPER) $(SERVE_BIN)
 	@BODYCAM=$(BIN) sh tests/cli/corpus.sh
 
 # 'bodycam serve' under load, then killed and restarted under load
 # (tests/load/run.sh); LOAD_SECONDS a phase, default 5.
 load-test: deps
-	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/tests/load
+	@$(MAKE) --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN) \
+		$(BUILD)/tests/load
 	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load \
 		LOAD_SECONDS=$${LOAD_SECONDS:-5} sh tests/load/run.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory $(BIN)
+	@$(MAKE) --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN)
 	@BODYCAM=$(BIN) sh tests/demo.sh
 
 bench: deps
-	@$(MAKE) -s --no-print-directory $(BIN) $(BUILD)/tests/runstat \
+	@$(MAKE) -s --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN) \
+		$(BUILD)/tests/runstat \
 		$(BUILD)/tests/mkcatalog $(BUILD)/tests/tlog $(BUILD)/tests/load
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/hash.sh
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat \
 		MKCATALOG=$(BUILD)/tests/mkcatalog sh tests/bench/audit.sh
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/probe.sh
+	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat \
+		MKCATALOG=$(BUILD)/tests/mkcatalog sh tests/bench/startup.sh
 	@TLOG=$(BUILD)/tests/tlog sh tests/bench/tlog.sh
 	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load sh tests/bench/serve.sh
 	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load LOAD_SECONDS=20 \
 		sh tests/load/run.sh
 
-install: $(BIN)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+install: $(BIN) $(HELPER) $(SERVE_BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/bodycam
+	install -m 0755 $(HELPER) $(DESTDIR)$(LIBEXECDIR)/bodycam-parse
+	install -m 0755 $(SERVE_BIN) $(DESTDIR)$(LIBEXECDIR)/bodycam-serve
 	install -m 0644 bodycam.1 $(DESTDIR)$(MANDIR)/man1/bodycam.1
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/bodycam $(DESTDIR)$(MANDIR)/man1/bodycam.1
+	rm -f $(DESTDIR)$(BINDIR)/bodycam $(DESTDIR)$(MANDIR)/man1/bodycam.1 \
+		$(DESTDIR)$(LIBEXECDIR)/bodycam-parse \
+		$(DESTDIR)$(LIBEXECDIR)/bodycam-serve
 
 # libFuzzer targets: tests/fuzz/fuzz_*.c and meta-fuzzer.c.  Each runs its
 # regression inputs, then fuzzes for FUZZ_SECONDS from a scratch copy of
@@ -228,14 +296,16 @@ fuzz: deps
 # the fuzzers are kept after a run, to rerun an input by hand
 .PRECIOUS: $(BUILD)/fuzz/%
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HEADERS) $(GEN)/verify-md.h
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(PARSE_SRCS) $(SERVE_SRCS) \
+		$(HEADERS) \
+		$(GEN)/verify-md.h
 	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz: $(FUZZ_CC)" \
 		"not found; run 'make deps' as root" >&2; exit 1; }
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude -I$(GEN) \
 		$(PC_CFLAGS) \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ $< $(LIB_SRCS) $(PC_LIBS)
+		-o $@ $< $(LIB_SRCS) $(PARSE_SRCS) $(SERVE_SRCS) $(PC_LIBS)
 
 fuzz-run-%: $(BUILD)/fuzz/%
 	@c=$(BUILD)/fuzz/corpus-$*; a=$(BUILD)/fuzz/artifacts-$*; \

@@ -19,6 +19,8 @@ struct bc_ctx {
 	struct bc_catalog	*cat;
 	json_t			*out;		/* the --json document */
 	const struct bc_cmd	*cmd;
+	char			**argv;		/* main's, for a command run
+						   by another program */
 };
 
 /*

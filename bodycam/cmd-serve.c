@@ -2,6 +2,12 @@
  * cmd-serve.c - bodycam serve: run the catalog service (serve.h) until
  * SIGTERM or SIGINT, then stop accepting, let requests in flight finish
  * and close the catalog.
+ *
+ * Compiled twice.  In bodycam, serve executes bodycam-serve with the same
+ * arguments (git-style), so that bodycam links no libmicrohttpd, GnuTLS
+ * and the rest, which only the service needs; with -DBC_SERVE_MAIN, in
+ * bodycam-serve, it runs the service.  The table entry, and so --help, is
+ * the same in both.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +30,7 @@
 #include "bodycam/serve.h"
 #include "cli.h"
 
+#ifdef BC_SERVE_MAIN
 #define PEM_MAX		(64 * 1024)
 #define GRACE_SECONDS	30
 
@@ -280,6 +287,27 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 		fclose(log);
 	return st;
 }
+
+#else /* !BC_SERVE_MAIN */
+
+#include "bodycam/util.h"
+
+static int
+cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
+{
+	char path[PATH_MAX];
+
+	if (bc_exec_path("bodycam-serve", "BODYCAM_SERVE", path,
+	    sizeof(path)) != 0) {
+		bc_cli_error("no path to bodycam-serve");
+		return 3;
+	}
+	fflush(NULL);
+	execv(path, ctx->argv);
+	bc_cli_error("cannot run %s: %s", path, strerror(errno));
+	return 3;
+}
+#endif /* BC_SERVE_MAIN */
 
 const struct bc_cmd bc_cmd_serve = {
 	.name = "serve",

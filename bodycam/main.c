@@ -27,6 +27,7 @@ main(int argc, char **argv)
 	const char *a, *env;
 
 	memset(&ctx, 0, sizeof(ctx));
+	ctx.argv = argv;
 	if ((env = getenv("BODYCAM_CATALOG")) != NULL && *env != '\0')
 		ctx.catalog_path = env;
 	else

@@ -106,6 +106,13 @@ log_init(void)
 	av_max_alloc(256u * 1024 * 1024);
 }
 
+void
+bc_meta_av_init(int verbose)
+{
+	pthread_once(&log_once, log_init);
+	atomic_store(&log_verbose, verbose != 0);
+}
+
 /* AVIOInterruptCB: non-zero once the deadline has passed. */
 static int
 deadline_cb(void *arg)

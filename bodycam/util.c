@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -311,4 +312,37 @@ bc_read_small(const char *path, size_t cap, char **out, size_t *len,
 	free(buf);
 	close(fd);
 	return r;
+}
+
+#ifndef BC_LIBEXECDIR
+#define BC_LIBEXECDIR	"/usr/local/libexec/bodycam"
+#endif
+
+int
+bc_exec_path(const char *name, const char *envvar, char *buf, size_t bufsz)
+{
+	const char *env = envvar != NULL ? getenv(envvar) : NULL;
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (env != NULL && *env != '\0') {
+		if ((size_t)snprintf(buf, bufsz, "%s", env) >= bufsz)
+			return -1;
+		return 0;
+	}
+	/* beside the running program (the build tree), as git's exec-path */
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			if ((size_t)snprintf(buf, bufsz, "%s/%s", self,
+			    name) < bufsz && access(buf, X_OK) == 0)
+				return 0;
+		}
+	}
+	if ((size_t)snprintf(buf, bufsz, "%s/%s", BC_LIBEXECDIR, name) >=
+	    bufsz)
+		return -1;
+	return 0;
 }

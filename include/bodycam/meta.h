@@ -54,11 +54,27 @@ struct bc_meta_opts {
 					   clock check; NULL: no check */
 };
 
+#define BC_META_OUTPUT_MAX	(1024 * 1024)	/* bytes the helper may write */
+#define BC_META_TIMEOUT		30	/* seconds the helper may take */
+
 /*
  * Reads the metadata of the file at path, whose content type mime was
  * sniffed (media.h), into *out = {"media": {...}, "capture": {...},
  * "warnings": [...]} (a new reference).  Returns 0, or BC_ERR_NOMEM; a
  * file that cannot be read or parsed gives warnings, not an error.
+ *
+ * The file is parsed by the helper program bodycam-parse, one process per
+ * file, sandboxed (rlimits, no new privileges, a seccomp filter): the
+ * calling process never runs libexif or libavformat.  The helper is
+ * $BODYCAM_PARSE when set, else bodycam-parse in the directory of the
+ * running program, else BC_LIBEXECDIR/bodycam-parse.  It gets the file as
+ * its standard input and answers with canonical JSON on a pipe, which is
+ * read strictly (at most BC_META_OUTPUT_MAX bytes, within BC_META_TIMEOUT
+ * seconds or $BODYCAM_PARSE_TIMEOUT, exactly the shape above; strings
+ * cleaned again, counts capped).  A helper that cannot be run, crashes,
+ * is killed, overruns or answers anything else gives no metadata but the
+ * content type and one warning "metadata helper: ...; metadata not
+ * sealed".
  */
 int bc_meta_extract(const char *path, const char *mime,
     const struct bc_meta_opts *opts, json_t **out, struct bc_err *err);
@@ -71,6 +87,19 @@ int bc_meta_extract(const char *path, const char *mime,
  */
 int bc_meta_extract_fd(int fd, const char *mime,
     const struct bc_meta_opts *opts, json_t **out, struct bc_err *err);
+
+/*
+ * The helper's side (meta-parse.c, linked into bodycam-parse, the unit
+ * tests and the fuzzer, never into bodycam).  bc_meta_parse_init sets up
+ * the libraries' process-wide state (libav's log hook and allocation
+ * cap); bc_meta_parse_fd reads the file in this process, exactly as the
+ * helper does, into *out as above but without the clock check (which the
+ * caller of bc_meta_extract_fd does on what the helper answered).
+ * Returns 0, BC_ERR_INVALID (fd < 0) or BC_ERR_NOMEM.
+ */
+void bc_meta_parse_init(int verbose);
+int bc_meta_parse_fd(int fd, const char *mime, int verbose, json_t **out,
+    struct bc_err *err);
 
 /*
  * The parts, for the extractor and the tests.  Each adds what it finds to
@@ -100,6 +129,9 @@ void bc_meta_exif_data(const unsigned char *data, size_t len, json_t *media,
  */
 void bc_meta_av_file(const char *path, int verbose, json_t *media,
     json_t *capture, json_t *warnings);
+
+/* libav's log hook and allocation cap, once; verbose as below. */
+void bc_meta_av_init(int verbose);
 
 /*
  * Same, from an open descriptor: libavformat reads it through callbacks

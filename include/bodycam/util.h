@@ -86,4 +86,14 @@ int bc_read_small(const char *path, size_t cap, char **out, size_t *len,
 /* The last path component of path (a pointer into path). */
 const char *bc_basename(const char *path);
 
+/*
+ * Where the companion program name is, as git finds its exec-path: the
+ * value of the environment variable envvar when set and not empty, else
+ * name in the directory of the running program (/proc/self/exe) when it
+ * is executable there, else name in BC_LIBEXECDIR (PREFIX/libexec/bodycam).
+ * Writes the path into buf; returns 0, or -1 when it does not fit.
+ */
+int bc_exec_path(const char *name, const char *envvar, char *buf,
+    size_t bufsz);
+
 #endif /* BODYCAM_UTIL_H */

@@ -1,8 +1,9 @@
 /*
  * meta-fuzzer.c - libFuzzer target for the metadata extractor as register
  * and probe run it: the input becomes a file, its content type is sniffed
- * from its first bytes, and bc_meta_extract reads it with libexif or
- * libavformat.  The same bytes also go to the EXIF block reader
+ * from its first bytes, and bc_meta_parse_fd (what the helper
+ * bodycam-parse runs; here in-process, without the sandbox) reads it
+ * with libexif or libavformat.  The same bytes also go to the EXIF block reader
  * (bc_meta_exif_data), and their first 64 to the ISO 6709 parser.
  *
  * Whatever the bytes, extraction succeeds (or runs out of memory) and
@@ -20,6 +21,7 @@
  * out-of-memory, which libFuzzer ends with _Exit).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,8 +39,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The registration time for the clock check: any fixed time will do. */
-#define FUZZ_NOW	"2024-06-01T12:00:00.000000Z"
 
 static char	tmppath[4096];
 static int	tmpfd = -1;
@@ -343,25 +343,30 @@ check_canon(const json_t *o)
 static void
 fuzz_extract(const uint8_t *data, size_t size)
 {
-	struct bc_meta_opts opts;
+	static int init;
 	struct bc_err err;
 	const char *mime;
 	json_t *out = NULL, *media;
-	int r;
+	int r, fd;
 
+	if (!init) {
+		bc_meta_parse_init(0);
+		init = 1;
+	}
 	write_tmp(data, size);
 	mime = bc_media_sniff(data, size < BC_HASH_HEADSZ ? size :
 	    BC_HASH_HEADSZ);
-	memset(&opts, 0, sizeof(opts));
-	opts.now = FUZZ_NOW;
-	r = bc_meta_extract(tmppath, mime, &opts, &out, &err);
+	if ((fd = open(tmppath, O_RDONLY | O_CLOEXEC)) == -1)
+		harness_fail("open");
+	r = bc_meta_parse_fd(fd, mime, 0, &out, &err);
+	close(fd);
 	if (r == BC_ERR_NOMEM) {
 		if (out != NULL)
 			broken("NOMEM with a result");
 		return;
 	}
 	if (r != 0)
-		broken("bc_meta_extract returned %d", r);
+		broken("bc_meta_parse_fd returned %d", r);
 	shown = out;
 	if (!json_is_object(out) || json_object_size(out) != 3)
 		broken("not an object of three members");
