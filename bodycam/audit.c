@@ -33,6 +33,7 @@ struct batch {
 	struct aitem		*v;
 	size_t			 n, cap;
 	size_t			 nrecs;
+	struct bc_rec		**work;		/* nrecs records, in order */
 	size_t			 next;		/* work queue, atomic */
 	struct batch		*old;		/* judged: its trees to free */
 	size_t			 oldnext;	/* its work queue, atomic */
@@ -106,6 +107,7 @@ batch_free(struct batch *b)
 		bc_item_free(b->v[i].it);
 	}
 	free(b->v);
+	free(b->work);
 	free(b);
 }
 
@@ -129,22 +131,30 @@ worker(void *arg)
 			bc_rec_clear(&a->rec[j]);
 	}
 
+	/*
+	 * One record at a time, not one item: an item of many events would
+	 * leave the other threads idle at the end of the batch.
+	 */
 	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) <
-	    b->n) {
-		a = &b->v[i];
-		for (j = 0; j <= a->n; j++)
-			bc_rec_prepare(&a->rec[j], b->kr, vf);
-	}
+	    b->nrecs)
+		bc_rec_prepare(b->work[i], b->kr, vf);
 	bc_verifier_free(vf);
 	return NULL;
 }
 
 /* Starts the workers on b; with no thread at all, does the work here. */
-static void
+static int
 batch_start(struct batch *b, struct batch *old, const struct bc_keyring *kr,
     int threads)
 {
+	size_t i, j, k = 0;
 	int t;
+
+	if ((b->work = calloc(b->nrecs, sizeof(*b->work))) == NULL)
+		return BC_ERR_NOMEM;
+	for (i = 0; i < b->n; i++)
+		for (j = 0; j <= b->v[i].n; j++)
+			b->work[k++] = &b->v[i].rec[j];
 
 	b->kr = kr;
 	b->old = old;
@@ -159,6 +169,7 @@ batch_start(struct batch *b, struct batch *old, const struct bc_keyring *kr,
 	}
 	if (b->nthreads == 0)
 		worker(b);
+	return 0;
 }
 
 static void
@@ -284,7 +295,12 @@ pipeline_step(struct audit *a, int flush)
 	if (done != NULL)
 		batch_finish(done);
 	if (a->filling != NULL && a->filling->n > 0) {
-		batch_start(a->filling, old, a->kr, a->threads);
+		if (batch_start(a->filling, old, a->kr, a->threads) != 0) {
+			batch_free(old);
+			batch_free(done);
+			return bc_err_set(a->err, BC_ERR_NOMEM,
+			    "out of memory");
+		}
 		a->running = a->filling;
 		a->filling = NULL;
 	} else {
