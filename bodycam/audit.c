@@ -33,6 +33,7 @@ struct batch {
 	struct aitem		*v;
 	size_t			 n, cap;
 	size_t			 nrecs;
+	struct bc_rec		**work;		/* nrecs records, in order */
 	size_t			 next;		/* work queue, atomic */
 	struct batch		*old;		/* judged: its trees to free */
 	size_t			 oldnext;	/* its work queue, atomic */
@@ -53,6 +54,10 @@ struct audit {
 	/* records are unbound up to a point of the log, bound after it */
 	int64_t				 max_unbound, min_bound;
 	char				 unbound_item[BC_ITEM_ID_MAX];
+	/* the log, walked beside the items; its failures reported last */
+	struct bc_tlog_auditor		*tl;
+	uint64_t			 logpos;
+	struct bc_audit_report		 logrep;
 };
 
 static int
@@ -106,6 +111,7 @@ batch_free(struct batch *b)
 		bc_item_free(b->v[i].it);
 	}
 	free(b->v);
+	free(b->work);
 	free(b);
 }
 
@@ -129,22 +135,30 @@ worker(void *arg)
 			bc_rec_clear(&a->rec[j]);
 	}
 
+	/*
+	 * One record at a time, not one item: an item of many events would
+	 * leave the other threads idle at the end of the batch.
+	 */
 	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) <
-	    b->n) {
-		a = &b->v[i];
-		for (j = 0; j <= a->n; j++)
-			bc_rec_prepare(&a->rec[j], b->kr, vf);
-	}
+	    b->nrecs)
+		bc_rec_prepare(b->work[i], b->kr, vf);
 	bc_verifier_free(vf);
 	return NULL;
 }
 
 /* Starts the workers on b; with no thread at all, does the work here. */
-static void
+static int
 batch_start(struct batch *b, struct batch *old, const struct bc_keyring *kr,
     int threads)
 {
+	size_t i, j, k = 0;
 	int t;
+
+	if ((b->work = calloc(b->nrecs, sizeof(*b->work))) == NULL)
+		return BC_ERR_NOMEM;
+	for (i = 0; i < b->n; i++)
+		for (j = 0; j <= b->v[i].n; j++)
+			b->work[k++] = &b->v[i].rec[j];
 
 	b->kr = kr;
 	b->old = old;
@@ -159,6 +173,7 @@ batch_start(struct batch *b, struct batch *old, const struct bc_keyring *kr,
 	}
 	if (b->nthreads == 0)
 		worker(b);
+	return 0;
 }
 
 static void
@@ -284,7 +299,12 @@ pipeline_step(struct audit *a, int flush)
 	if (done != NULL)
 		batch_finish(done);
 	if (a->filling != NULL && a->filling->n > 0) {
-		batch_start(a->filling, old, a->kr, a->threads);
+		if (batch_start(a->filling, old, a->kr, a->threads) != 0) {
+			batch_free(old);
+			batch_free(done);
+			return bc_err_set(a->err, BC_ERR_NOMEM,
+			    "out of memory");
+		}
 		a->running = a->filling;
 		a->filling = NULL;
 	} else {
@@ -293,6 +313,14 @@ pipeline_step(struct audit *a, int flush)
 	if (done != NULL) {
 		r = batch_judge(a, done);
 		a->judged = done;
+	}
+	/*
+	 * As many leaves of the log as records went to the workers: walked
+	 * here while they verify, not alone after them.
+	 */
+	if (r == 0 && a->running != NULL && a->tl != NULL) {
+		a->logpos += a->running->nrecs;
+		r = bc_tlog_audit_step(a->tl, a->logpos);
 	}
 	if (flush && a->running != NULL) {
 		batch_finish(a->running);
@@ -379,13 +407,35 @@ log_failure(void *arg, const char *item, int64_t seq, int64_t leaf,
 {
 	struct audit *a = arg;
 
-	if (add_failure(a->rep, item, seq, check, reason) != 0)
+	if (add_failure(&a->logrep, item, seq, check, reason) != 0)
 		return bc_err_set(a->err, BC_ERR_NOMEM, "out of memory");
-	a->rep->failures[a->rep->nfailures - 1].leaf = leaf;
+	a->logrep.failures[a->logrep.nfailures - 1].leaf = leaf;
 	return 0;
 }
 
-/* The transparency log, held to the checkpoint given too. */
+/* The log's failures, after all others, as when it was walked last. */
+static int
+log_failures_merge(struct audit *a)
+{
+	const struct bc_audit_failure *f;
+	size_t i;
+
+	for (i = 0; i < a->logrep.nfailures; i++) {
+		f = &a->logrep.failures[i];
+		if (add_failure(a->rep, f->item, f->seq, f->check,
+		    f->reason) != 0)
+			return bc_err_set(a->err, BC_ERR_NOMEM,
+			    "out of memory");
+		a->rep->failures[a->rep->nfailures - 1].leaf = f->leaf;
+	}
+	return 0;
+}
+
+/*
+ * Starts the audit of the transparency log, held to the checkpoint given
+ * too; its leaves are walked beside the items (pipeline_step), the rest by
+ * bc_tlog_audit_end.
+ */
 static int
 audit_log(struct audit *a)
 {
@@ -408,8 +458,8 @@ audit_log(struct audit *a)
 		if (r != 0)
 			return r;
 	}
-	return bc_tlog_audit(a->cat, a->kr, against, log_failure, a,
-	    &a->rep->log, a->err);
+	return bc_tlog_audit_begin(a->cat, a->kr, against, log_failure, a,
+	    &a->rep->log, &a->tl, a->err);
 }
 
 /*
@@ -536,12 +586,14 @@ bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
 	    (r = bc_catalog_count(cat, &a.total, &nevents, err)) != 0)
 		goto out;
 	a.max_unbound = a.min_bound = -1;
-	if ((r = bc_catalog_walk(cat, collect, &a, err)) != 0 ||
+	if ((r = audit_log(&a)) != 0 ||
+	    (r = bc_catalog_walk(cat, collect, &a, err)) != 0 ||
 	    (r = pipeline_step(&a, 1)) != 0 ||
 	    (r = binding_order(&a)) != 0 ||
 	    (r = bc_catalog_releases(cat, release_one, &a, err)) != 0 ||
 	    (r = bc_catalog_orphan_events(cat, orphan, &a, err)) != 0 ||
-	    (r = audit_log(&a)) != 0)
+	    (r = bc_tlog_audit_end(a.tl)) != 0 ||
+	    (r = log_failures_merge(&a)) != 0)
 		goto out;
 	r = 0;
  out:
@@ -551,6 +603,8 @@ bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
 	}
 	batch_free(a.judged);
 	batch_free(a.filling);
+	bc_tlog_auditor_free(a.tl);
+	bc_audit_report_clear(&a.logrep);
 	bc_catalog_rollback(cat);
 	bc_keyring_free(kr);
 	return r;

@@ -484,12 +484,12 @@ bc_tlog_verify_item(struct bc_catalog *cat, const struct bc_keyring *kr,
  * all that an append in leaf order reads (the sibling of a new right
  * child), and the perfect subtrees of the root of the size so far.
  */
-struct walk;
-static int node_check(struct walk *, unsigned, uint64_t,
+struct bc_tlog_auditor;
+static int node_check(struct bc_tlog_auditor *, unsigned, uint64_t,
     const uint8_t[BC_SHA256_LEN]);
 
 struct frontier {
-	struct walk	*check;		/* hold each node to the stored one */
+	struct bc_tlog_auditor	*check;		/* hold each node to the stored one */
 	struct {
 		int		valid;
 		uint64_t	idx;
@@ -549,7 +549,9 @@ struct want {
 	uint8_t				 got[HLEN];	/* recomputed */
 };
 
-struct walk {
+struct bc_tlog_auditor {
+	struct bc_tlog_audit		*out;
+	uint64_t			 pos;		/* walked up to */
 	struct frontier			 front;		/* of the records */
 	struct bc_merkle_store		 store;
 	struct frontier			 sfront;	/* of stored leaves */
@@ -605,11 +607,11 @@ who(const struct bc_leaf *l, char item[BC_ITEM_ID_MAX], int64_t *seq)
 }
 
 static int
-walk_fail(struct walk *w, const struct bc_leaf *l, const char *check,
+walk_fail(struct bc_tlog_auditor *w, const struct bc_leaf *l, const char *check,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static int
-walk_fail(struct walk *w, const struct bc_leaf *l, const char *check,
+walk_fail(struct bc_tlog_auditor *w, const struct bc_leaf *l, const char *check,
     const char *fmt, ...)
 {
 	char item[BC_ITEM_ID_MAX], reason[BC_CHECK_DETAIL_MAX];
@@ -629,7 +631,7 @@ walk_fail(struct walk *w, const struct bc_leaf *l, const char *check,
  * wanted at this size.
  */
 static int
-walk_append(struct walk *w, const uint8_t leaf[HLEN],
+walk_append(struct bc_tlog_auditor *w, const uint8_t leaf[HLEN],
     const uint8_t stored[HLEN])
 {
 	int r;
@@ -654,7 +656,7 @@ walk_append(struct walk *w, const uint8_t leaf[HLEN],
 static int
 walk_leaf(void *arg, const struct bc_leaf *l)
 {
-	struct walk *w = arg;
+	struct bc_tlog_auditor *w = arg;
 	uint8_t mine[HLEN];
 	const char *kind = kind_name(l->kind);
 	int r;
@@ -711,11 +713,11 @@ want_cmp(const void *a, const void *b)
 }
 
 static int
-fail_plain(struct walk *w, const char *check, const char *fmt, ...)
+fail_plain(struct bc_tlog_auditor *w, const char *check, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
-fail_plain(struct walk *w, const char *check, const char *fmt, ...)
+fail_plain(struct bc_tlog_auditor *w, const char *check, const char *fmt, ...)
 {
 	char reason[BC_CHECK_DETAIL_MAX];
 	va_list ap;
@@ -728,7 +730,7 @@ fail_plain(struct walk *w, const char *check, const char *fmt, ...)
 
 /* Steps a level's reader to its next stored node. */
 static int
-level_next(struct walk *w, struct level *l)
+level_next(struct bc_tlog_auditor *w, struct level *l)
 {
 	int r = bc_catalog_nodes_next(l->rd, &l->idx, l->hash, &l->bad);
 
@@ -739,7 +741,7 @@ level_next(struct walk *w, struct level *l)
 }
 
 static int
-level_open(struct walk *w, unsigned level)
+level_open(struct bc_tlog_auditor *w, unsigned level)
 {
 	struct level *l = &w->lv[level];
 	int r;
@@ -753,11 +755,11 @@ level_open(struct walk *w, unsigned level)
 }
 
 static int
-tree_fail(struct walk *w, const char *fmt, ...)
+tree_fail(struct bc_tlog_auditor *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static int
-tree_fail(struct walk *w, const char *fmt, ...)
+tree_fail(struct bc_tlog_auditor *w, const char *fmt, ...)
 {
 	char reason[BC_CHECK_DETAIL_MAX];
 	va_list ap;
@@ -776,7 +778,7 @@ tree_fail(struct walk *w, const char *fmt, ...)
  * level's stored nodes are read once, in order, beside the walk.
  */
 static int
-node_check(struct walk *w, unsigned level, uint64_t index,
+node_check(struct bc_tlog_auditor *w, unsigned level, uint64_t index,
     const uint8_t hash[HLEN])
 {
 	struct level *l = &w->lv[level];
@@ -801,7 +803,7 @@ node_check(struct walk *w, unsigned level, uint64_t index,
 
 /* Stored nodes that the leaves do not make: past the end of the log. */
 static int
-nodes_past_end(struct walk *w)
+nodes_past_end(struct bc_tlog_auditor *w)
 {
 	unsigned level;
 	int r;
@@ -824,7 +826,7 @@ nodes_past_end(struct walk *w)
 
 /* How a wanted root compares, said once. */
 static int
-judge_want(struct walk *w, struct bc_catalog *cat, const struct want *x,
+judge_want(struct bc_tlog_auditor *w, struct bc_catalog *cat, const struct want *x,
     uint64_t size, const uint8_t *root_n)
 {
 	uint8_t (*proof)[HLEN] = NULL, rm[HLEN], rn[HLEN];
@@ -871,20 +873,57 @@ judge_want(struct walk *w, struct bc_catalog *cat, const struct want *x,
 	return 0;
 }
 
+/* Judges the wanted roots once every leaf is walked. */
+static int
+walk_finish(struct bc_tlog_auditor *w)
+{
+	const uint8_t *root_n = NULL;
+	size_t i;
+	int r;
+
+	w->out->leaves = w->leaves;
+	if (!w->broken && w->next == w->out->size) {
+		if ((r = bc_merkle_root(&w->store, w->next, w->out->root,
+		    w->err)) != 0 ||
+		    (r = nodes_past_end(w)) != 0)
+			return r;
+		root_n = w->out->root;
+	}
+	for (i = 0; i < w->nw; i++)
+		if ((r = judge_want(w, w->cat, &w->w[i], w->out->size,
+		    root_n)) != 0)
+			return r;
+	return 0;
+}
+
+void
+bc_tlog_auditor_free(struct bc_tlog_auditor *w)
+{
+	size_t i;
+
+	if (w == NULL)
+		return;
+	for (i = 0; i <= BC_MERKLE_MAX_LEVEL; i++)
+		bc_catalog_nodes_close(w->lv[i].rd);
+	free(w->w);
+	free(w);
+}
+
 int
-bc_tlog_audit(struct bc_catalog *cat, const struct bc_keyring *kr,
+bc_tlog_audit_begin(struct bc_catalog *cat, const struct bc_keyring *kr,
     const struct bc_signed_checkpoint *against, bc_tlog_fail_fn fail,
-    void *arg, struct bc_tlog_audit *out, struct bc_err *err)
+    void *arg, struct bc_tlog_audit *out, struct bc_tlog_auditor **wp,
+    struct bc_err *err)
 {
 	struct bc_checkpoint_row *rows = NULL;
 	struct bc_signed_checkpoint sc;
 	struct bc_err e = { "" };
 	char origin[BC_ORIGIN_MAX + 1];
-	struct walk *w;
-	const uint8_t *root_n = NULL;
+	struct bc_tlog_auditor *w;
 	size_t nrows = 0, i;
 	int r;
 
+	*wp = NULL;
 	memset(out, 0, sizeof(*out));
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
@@ -900,6 +939,7 @@ bc_tlog_audit(struct bc_catalog *cat, const struct bc_keyring *kr,
 	w->fail = fail;
 	w->arg = arg;
 	w->err = err;
+	w->out = out;
 	if ((r = bc_catalog_origin(cat, origin, err)) != 0 ||
 	    (r = bc_catalog_log_size(cat, &out->size, err)) != 0 ||
 	    (r = bc_catalog_checkpoints(cat, 0, &rows, &nrows, err)) != 0)
@@ -949,27 +989,52 @@ bc_tlog_audit(struct bc_catalog *cat, const struct bc_keyring *kr,
 		w->w[i].have = 1;
 		w->wi = i + 1;
 	}
-	if ((r = bc_catalog_log_walk(cat, 0, UINT64_MAX, walk_leaf, w,
-	    err)) != 0)
-		goto out;
-	out->leaves = w->leaves;
-	if (!w->broken && w->next == out->size) {
-		if ((r = bc_merkle_root(&w->store, w->next, out->root,
-		    err)) != 0 ||
-		    (r = nodes_past_end(w)) != 0)
-			goto out;
-		root_n = out->root;
-	}
-	for (i = 0; i < w->nw; i++)
-		if ((r = judge_want(w, cat, &w->w[i], out->size,
-		    root_n)) != 0)
-			goto out;
+	*wp = w;
+	w = NULL;
 	r = 0;
  out:
 	bc_checkpoints_free(rows, nrows);
-	for (i = 0; i <= BC_MERKLE_MAX_LEVEL; i++)
-		bc_catalog_nodes_close(w->lv[i].rd);
-	free(w->w);
-	free(w);
+	bc_tlog_auditor_free(w);
+	return r;
+}
+
+int
+bc_tlog_audit_step(struct bc_tlog_auditor *w, uint64_t to)
+{
+	int r;
+
+	if (to <= w->pos)
+		return 0;
+	/* the records and stored leaves of [pos, to): one walk, in pieces */
+	if ((r = bc_catalog_log_walk(w->cat, w->pos, to, walk_leaf, w,
+	    w->err)) != 0)
+		return r;
+	w->pos = to;
+	return 0;
+}
+
+int
+bc_tlog_audit_end(struct bc_tlog_auditor *w)
+{
+	int r;
+
+	if (w->pos < UINT64_MAX &&
+	    (r = bc_tlog_audit_step(w, UINT64_MAX)) != 0)
+		return r;
+	return walk_finish(w);
+}
+
+int
+bc_tlog_audit(struct bc_catalog *cat, const struct bc_keyring *kr,
+    const struct bc_signed_checkpoint *against, bc_tlog_fail_fn fail,
+    void *arg, struct bc_tlog_audit *out, struct bc_err *err)
+{
+	struct bc_tlog_auditor *w = NULL;
+	int r;
+
+	if ((r = bc_tlog_audit_begin(cat, kr, against, fail, arg, out, &w,
+	    err)) == 0)
+		r = bc_tlog_audit_end(w);
+	bc_tlog_auditor_free(w);
 	return r;
 }

@@ -976,6 +976,121 @@ START_TEST(test_batches)
 END_TEST
 
 /*
+ * A forged signature (the bytes intact, the signature replaced) wherever
+ * the work is split: the first record of all, one in the middle of a
+ * batch, the last record of a batch and the first of the next (batches
+ * close at about 4096 records, here after item 51 of 81 records each),
+ * and the very last record.  Each is reported once, under its own item
+ * and seq, by any number of threads, and nothing else is.
+ */
+static void
+forge_event(const char *item, int64_t seq)
+{
+	char stmt[512];
+
+	snprintf(stmt, sizeof(stmt), "DROP TRIGGER IF EXISTS events_no_update;"
+	    "UPDATE events SET signature = randomblob(64) WHERE seq = %lld AND"
+	    " item = (SELECT manifest_hash FROM items WHERE id = '%s');",
+	    (long long)seq, item);
+	sql(stmt);
+}
+
+static void
+forge_manifest(const char *item)
+{
+	char stmt[512];
+
+	snprintf(stmt, sizeof(stmt), "DROP TRIGGER IF EXISTS items_no_update;"
+	    "UPDATE items SET signature = randomblob(64) WHERE id = '%s';",
+	    item);
+	sql(stmt);
+}
+
+START_TEST(test_forged_at_edges)
+{
+	static const struct {
+		const char	*item;
+		int64_t		 seq;	/* -1: the manifest */
+	} forged[] = {
+		{ "BWC-000001", -1 },
+		{ "BWC-000001", 0 },
+		{ "BWC-000025", BIG_SEQ },
+		{ "BWC-000051", BIG_EVENTS - 1 },
+		{ "BWC-000052", -1 },
+		{ "BWC-000052", 0 },
+		{ "BWC-000120", BIG_EVENTS - 1 },
+	};
+	static const int threads[] = { 1, 2, 3, 0 };
+	const size_t nforged = sizeof(forged) / sizeof(forged[0]);
+	struct bc_audit_report rep;
+	struct bc_err e = { "" };
+	size_t i, t;
+	int k;
+
+	ck_assert_int_eq(bc_catalog_begin(cat, &e), 0);
+	for (k = 0; k < BIG_ITEMS; k++)
+		make_item(BIG_EVENTS, &cust, 1);
+	ck_assert_int_eq(bc_catalog_commit(cat, &e), 0);
+	for (i = 0; i < nforged; i++) {
+		if (forged[i].seq < 0)
+			forge_manifest(forged[i].item);
+		else
+			forge_event(forged[i].item, forged[i].seq);
+	}
+	for (t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+		run_audit(threads[t], 0, NULL, &rep);
+		ck_assert_int_eq(rep.status, BC_ERR_INTEGRITY);
+		ck_assert_int_eq(rep.items, BIG_ITEMS);
+		ck_assert_int_eq(rep.events, BIG_ITEMS * BIG_EVENTS);
+		ck_assert_int_eq(rep.signatures, N_KEYDOCS +
+		    BIG_ITEMS * (BIG_EVENTS + 1) - (int64_t)nforged);
+		for (i = 0; i < nforged; i++)
+			ck_assert_msg(nfail(&rep, forged[i].item, forged[i].seq,
+			    forged[i].seq < 0 ? "manifest-signature" :
+			    "event-signature") == 1, "threads %d: %s %lld: %s",
+			    threads[t], forged[i].item,
+			    (long long)forged[i].seq, failures_str(&rep));
+		ck_assert_msg(rep.nfailures == nforged, "threads %d: %s",
+		    threads[t], failures_str(&rep));
+		bc_audit_report_clear(&rep);
+	}
+}
+END_TEST
+
+/* A catalog of one item of one event: a forged genesis is still seen. */
+START_TEST(test_forged_single)
+{
+	struct bc_audit_report rep;
+	struct bc_err e = { "" };
+
+	ck_assert_int_eq(bc_catalog_begin(cat, &e), 0);
+	make_item(1, &cust, 1);
+	ck_assert_int_eq(bc_catalog_commit(cat, &e), 0);
+	run_audit(2, 0, NULL, &rep);
+	ck_assert_msg(rep.status == 0 && rep.nfailures == 0, "%s",
+	    failures_str(&rep));
+	ck_assert_int_eq(rep.events, 1);
+	bc_audit_report_clear(&rep);
+
+	forge_event("BWC-000001", 0);
+	run_audit(2, 0, NULL, &rep);
+	ck_assert_int_eq(rep.status, BC_ERR_INTEGRITY);
+	ck_assert_int_eq(rep.signatures, N_KEYDOCS + 1);
+	ck_assert_msg(rep.nfailures == 1 && nfail(&rep, "BWC-000001", 0,
+	    "event-signature") == 1, "%s", failures_str(&rep));
+	bc_audit_report_clear(&rep);
+
+	forge_manifest("BWC-000001");
+	run_audit(1, 0, NULL, &rep);
+	ck_assert_int_eq(rep.signatures, N_KEYDOCS);
+	ck_assert_msg(rep.nfailures == 2 && nfail(&rep, "BWC-000001", -1,
+	    "manifest-signature") == 1 && nfail(&rep, "BWC-000001", 0,
+	    "event-signature") == 1, "%s", failures_str(&rep));
+	bc_audit_report_clear(&rep);
+}
+END_TEST
+
+/*
  * More signers than a worker keeps verification contexts for (sign.c
  * keeps 16): every signature still checked against its own key, and an
  * event that names one signer but is signed by another still fails.
@@ -1098,6 +1213,8 @@ audit_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_batches);
 	tcase_add_test(tc, test_many_signers);
+	tcase_add_test(tc, test_forged_at_edges);
+	tcase_add_test(tc, test_forged_single);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -163,4 +163,24 @@ int bc_tlog_audit(struct bc_catalog *cat, const struct bc_keyring *kr,
     const struct bc_signed_checkpoint *against, bc_tlog_fail_fn fail,
     void *arg, struct bc_tlog_audit *out, struct bc_err *err);
 
+/*
+ * The same audit in pieces, so that a caller can walk the log beside other
+ * work on the same snapshot and thread: bc_tlog_audit_begin checks the
+ * stored checkpoints (and against) and sets *w; bc_tlog_audit_step walks
+ * the leaves below to (each once, in order, wherever the walk stopped);
+ * bc_tlog_audit_end walks the rest and judges the roots.  The result is
+ * that of bc_tlog_audit, whatever the steps.  out and arg must outlive
+ * *w, which bc_tlog_auditor_free frees (NULL is accepted).  Each returns
+ * 0 or the error that stopped the audit.
+ */
+struct bc_tlog_auditor;
+
+int bc_tlog_audit_begin(struct bc_catalog *cat, const struct bc_keyring *kr,
+    const struct bc_signed_checkpoint *against, bc_tlog_fail_fn fail,
+    void *arg, struct bc_tlog_audit *out, struct bc_tlog_auditor **w,
+    struct bc_err *err);
+int bc_tlog_audit_step(struct bc_tlog_auditor *w, uint64_t to);
+int bc_tlog_audit_end(struct bc_tlog_auditor *w);
+void bc_tlog_auditor_free(struct bc_tlog_auditor *w);
+
 #endif /* BODYCAM_TLOG_H */

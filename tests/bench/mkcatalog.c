@@ -42,6 +42,7 @@ struct bench {
 	struct bc_catalog	*cat;
 	struct bc_key		*admin;
 	struct bc_key		*cust;
+	char			 origin[BC_ORIGIN_MAX + 1];
 };
 
 static void
@@ -129,7 +130,7 @@ add_event(struct bench *b, const struct bc_key *key, const char *item,
 	int r;
 
 	if ((r = bc_event_build(item, seq, prev, action, ACTOR, at, details,
-	    bc_key_id(key), &doc, err)) != 0 ||
+	    bc_key_id(key), b->origin, &doc, err)) != 0 ||
 	    (r = bc_doc_seal(doc, key, &s, err)) != 0)
 		goto out;
 	memset(&ev, 0, sizeof(ev));
@@ -191,6 +192,7 @@ add_item(struct bench *b, long long nevents, struct bc_err *err)
 	in.registered_at = now;
 	in.station = STATION;
 	in.key_id = bc_key_id(b->admin);
+	in.log = b->origin;
 	if ((r = bc_manifest_build(&in, &mdoc, err)) != 0 ||
 	    (r = bc_doc_seal(mdoc, b->admin, &man, err)) != 0)
 		goto out;
@@ -265,7 +267,8 @@ main(int argc, char **argv)
 	    (r = load_or_make_key(dir, "custodian", &b.cust, &err)) != 0 ||
 	    (r = bc_catalog_create(db, b.admin, NULL, &b.cat, &err)) != 0 ||
 	    (r = bc_key_authorise(b.cat, b.admin, b.cust, "bench-custodian",
-	    BC_ROLE_CUSTODIAN, &err)) != 0)
+	    BC_ROLE_CUSTODIAN, &err)) != 0 ||
+	    (r = bc_catalog_origin(b.cat, b.origin, &err)) != 0)
 		goto out;
 	/* every event's time is taken from here on: after the key's */
 
