@@ -37,6 +37,7 @@
 
 #include "bodycam/canon.h"
 #include "bodycam/meta.h"
+#include "bodycam/meta-util.h"
 #include "bodycam/util.h"
 
 /* The "mov" demuxer's name lists its family; avi; matroska,webm; mpegts. */

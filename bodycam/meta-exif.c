@@ -30,6 +30,7 @@
 #include <libexif/exif-utils.h>
 
 #include "bodycam/meta.h"
+#include "bodycam/meta-util.h"
 #include "bodycam/util.h"
 
 /*

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bodycam/meta.h"
+#include "bodycam/meta-util.h"
 
 void
 bc_meta_parse_init(int verbose)

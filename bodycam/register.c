@@ -21,6 +21,7 @@
 #include "bodycam/clock.h"
 #include "bodycam/media.h"
 #include "bodycam/meta.h"
+#include "bodycam/meta-util.h"
 #include "bodycam/register.h"
 #include "bodycam/util.h"
 

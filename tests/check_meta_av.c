@@ -24,6 +24,7 @@
 
 #include <check.h>
 
+#include "bodycam/meta-util.h"
 #include "testutil.h"
 
 #define CORPUS_DEFAULT	"../shared/corpus"

@@ -140,23 +140,4 @@ void bc_meta_av_init(int verbose);
 void bc_meta_av_fd(int fd, int verbose, json_t *media, json_t *capture,
     json_t *warnings);
 
-/*
- * Parses an ISO 6709 location ("+53.3828-001.4566+100.5/") into the
- * capture.gps strings (lat, lon with 6 decimals; alt_m with 1, or "" when
- * absent).  Returns 0, or -1 when s is not ISO 6709.
- */
-int bc_meta_iso6709(const char *s, char lat[16], char lon[16], char alt[24]);
-
-/* Appends a warning (printf-style), at most BC_META_WARNINGS_MAX. */
-void bc_meta_warn(json_t *warnings, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/*
- * Sets obj[key] to the string v, cleaned for a manifest: trailing NULs and
- * white space trimmed, control characters and invalid UTF-8 replaced by
- * '?', at most BC_META_STRING_MAX bytes.  Nothing when v is empty.
- */
-void bc_meta_set_str(json_t *obj, const char *key, const char *v,
-    size_t len);
-
 #endif /* BODYCAM_META_H */

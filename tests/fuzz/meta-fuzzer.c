@@ -36,6 +36,7 @@
 #include "bodycam/hash.h"
 #include "bodycam/media.h"
 #include "bodycam/meta.h"
+#include "bodycam/meta-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
