@@ -62,7 +62,7 @@ struct audit {
 
 static int
 add_failure(struct bc_audit_report *rep, const char *item, int64_t seq,
-    const char *check, const char *reason)
+    enum bc_check_id check, const char *reason)
 {
 	struct bc_audit_failure *f, *tmp;
 	size_t cap;
@@ -81,7 +81,8 @@ add_failure(struct bc_audit_report *rep, const char *item, int64_t seq,
 	snprintf(f->item, sizeof(f->item), "%s", item);
 	f->seq = seq;
 	f->leaf = -1;
-	snprintf(f->check, sizeof(f->check), "%s", check);
+	f->id = check;
+	snprintf(f->check, sizeof(f->check), "%s", bc_check_name(check));
 	snprintf(f->reason, sizeof(f->reason), "%s", reason);
 	rep->status = BC_ERR_INTEGRITY;
 	return 0;
@@ -206,11 +207,11 @@ audit_file(struct audit *a, const struct aitem *ai,
 	if ((r = bc_verify_file(ai->it, ai->rec[0].doc, &vo, &fr)) != 0)
 		goto out;
 	for (i = 0; i < fr.nchecks && r == 0; i++) {
-		if (strcmp(fr.checks[i].name, "file-present") == 0)
+		if (fr.checks[i].id == BC_CHECK_FILE_PRESENT)
 			missing = 1;
 		else
 			changed = 1;
-		r = add_failure(a->rep, ai->it->id, -1, fr.checks[i].name,
+		r = add_failure(a->rep, ai->it->id, -1, fr.checks[i].id,
 		    fr.checks[i].detail);
 	}
 	if (missing)
@@ -242,7 +243,7 @@ batch_judge(struct audit *a, struct batch *b)
 		    &ai->rec[1], ai->n, a->kr, &vr, a->err);
 		for (j = 0; j < vr.nchecks && r == 0; j++)
 			r = add_failure(a->rep, ai->it->id, vr.checks[j].seq,
-			    vr.checks[j].name, vr.checks[j].detail);
+			    vr.checks[j].id, vr.checks[j].detail);
 		a->rep->items++;
 		a->rep->events += (int64_t)ai->n;
 		a->rep->signatures += vr.nsigs;
@@ -395,7 +396,7 @@ orphan(void *arg, const char *item, int64_t seq)
 	char id[BC_ITEM_ID_MAX];
 
 	snprintf(id, sizeof(id), "%.16s", item);
-	if (add_failure(a->rep, id, seq, "orphan-event",
+	if (add_failure(a->rep, id, seq, BC_CHECK_ORPHAN_EVENT,
 	    "an event row names an item that is not in the catalog") != 0)
 		return bc_err_set(a->err, BC_ERR_NOMEM, "out of memory");
 	return 0;
@@ -403,7 +404,7 @@ orphan(void *arg, const char *item, int64_t seq)
 
 static int
 log_failure(void *arg, const char *item, int64_t seq, int64_t leaf,
-    const char *check, const char *reason)
+    enum bc_check_id check, const char *reason)
 {
 	struct audit *a = arg;
 
@@ -422,7 +423,7 @@ log_failures_merge(struct audit *a)
 
 	for (i = 0; i < a->logrep.nfailures; i++) {
 		f = &a->logrep.failures[i];
-		if (add_failure(a->rep, f->item, f->seq, f->check,
+		if (add_failure(a->rep, f->item, f->seq, f->id,
 		    f->reason) != 0)
 			return bc_err_set(a->err, BC_ERR_NOMEM,
 			    "out of memory");
@@ -452,7 +453,8 @@ audit_log(struct audit *a)
 		if (r == 0)
 			against = &sc;
 		else if (r == BC_ERR_INTEGRITY)
-			r = log_failure(a, "log", -1, -1, "checkpoint", e.msg);
+			r = log_failure(a, "log", -1, -1, BC_CHECK_CHECKPOINT,
+			    e.msg);
 		else
 			return bc_err_set(a->err, r, "%s", e.msg);
 		if (r != 0)
@@ -505,7 +507,7 @@ release_one(void *arg, const struct bc_release_row *row)
 		why.msg[0] = '\0';
 	}
 	if (why.msg[0] != '\0' && add_failure(a->rep, item, -1,
-	    "release-statement", why.msg) != 0)
+	    BC_CHECK_RELEASE_STATEMENT, why.msg) != 0)
 		r = bc_err_set(a->err, BC_ERR_NOMEM, "out of memory");
 	a->rep->releases++;
 	json_decref(doc);
@@ -528,7 +530,8 @@ binding_order(struct audit *a)
 	snprintf(why, sizeof(why), "an unbound (version 1) record at leaf "
 	    "%lld comes after a bound one at leaf %lld: replayed from "
 	    "elsewhere", (long long)a->max_unbound, (long long)a->min_bound);
-	if (add_failure(a->rep, a->unbound_item, -1, "log-binding", why) != 0)
+	if (add_failure(a->rep, a->unbound_item, -1, BC_CHECK_LOG_BINDING,
+	    why) != 0)
 		return bc_err_set(a->err, BC_ERR_NOMEM, "out of memory");
 	a->rep->status = BC_ERR_INTEGRITY;
 	return 0;
@@ -574,7 +577,7 @@ bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
 		bc_err_set(err, r, "%s", kerr.msg);
 		goto out;
 	}
-	if (r != 0 && (r = add_failure(rep, "keys", kr->ndocs, "keyring",
+	if (r != 0 && (r = add_failure(rep, "keys", kr->ndocs, BC_CHECK_KEYRING,
 	    kerr.msg)) != 0) {
 		bc_err_set(err, r, "out of memory");
 		goto out;

@@ -201,11 +201,11 @@ clean_copy(char *dst, size_t dstsz, const char *src)
 }
 
 /* Records a failure of file at level; the check goes on. */
-static void fail(struct vb *, int, const char *, const char *, const char *,
-    ...) __attribute__((format(printf, 5, 6)));
+static void fail(struct vb *, int, const char *, enum bc_check_id,
+    const char *, ...) __attribute__((format(printf, 5, 6)));
 
 static void
-fail(struct vb *v, int level, const char *file, const char *check,
+fail(struct vb *v, int level, const char *file, enum bc_check_id check,
     const char *fmt, ...)
 {
 	struct bc_bundle_report *rep = v->rep;
@@ -228,7 +228,8 @@ fail(struct vb *v, int level, const char *file, const char *check,
 	f = &rep->failures[rep->nfailures++];
 	memset(f, 0, sizeof(*f));
 	clean_copy(f->file, sizeof(f->file), file != NULL ? file : "");
-	clean_copy(f->check, sizeof(f->check), check);
+	f->id = check;
+	clean_copy(f->check, sizeof(f->check), bc_check_name(check));
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
@@ -368,24 +369,25 @@ load(struct vb *v, struct bfile *f)
 		return f->data;
 	f->unreadable = 1;	/* until it is read */
 	if ((fd = open_rel(v->rootfd, f->path)) == -1) {
-		fail(v, LVL_INTEGRITY, f->path, "read", "cannot open: %s",
-		    open_why(errno));
+		fail(v, LVL_INTEGRITY, f->path, BC_CHECK_READ, "cannot open: "
+		    "%s", open_why(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		fail(v, LVL_INTEGRITY, f->path, "file-type",
+		fail(v, LVL_INTEGRITY, f->path, BC_CHECK_FILE_TYPE,
 		    "not a regular file");
 		goto out;
 	}
 	if (st.st_size > BC_BUNDLE_MAX_JSON) {
-		fail(v, LVL_INTEGRITY, f->path, "too-large", "%lld bytes, "
-		    "more than the %d a record file of a bundle may have",
-		    (long long)st.st_size, BC_BUNDLE_MAX_JSON);
+		fail(v, LVL_INTEGRITY, f->path, BC_CHECK_TOO_LARGE, "%lld "
+		    "bytes, more than the %d a record file of a bundle may "
+		    "have", (long long)st.st_size, BC_BUNDLE_MAX_JSON);
 		goto out;
 	}
 	if (v->loaded + st.st_size > MAX_LOADED) {
-		fail(v, LVL_INTEGRITY, f->path, "too-large", "the bundle's "
-		    "records are more than %lld bytes in all", MAX_LOADED);
+		fail(v, LVL_INTEGRITY, f->path, BC_CHECK_TOO_LARGE, "the "
+		    "bundle's records are more than %lld bytes in all",
+		    MAX_LOADED);
 		goto out;
 	}
 	/* one byte more than fstat said tells a file that grows */
@@ -398,7 +400,7 @@ load(struct vb *v, struct bfile *f)
 		if ((n = read(fd, buf + got, want - got)) == -1) {
 			if (errno == EINTR)
 				continue;
-			fail(v, LVL_INTEGRITY, f->path, "read", "%s",
+			fail(v, LVL_INTEGRITY, f->path, BC_CHECK_READ, "%s",
 			    strerror(errno));
 			goto out;
 		}
@@ -407,8 +409,8 @@ load(struct vb *v, struct bfile *f)
 		got += (size_t)n;
 	}
 	if (got != (size_t)st.st_size) {
-		fail(v, LVL_INTEGRITY, f->path, "read", "the file changed "
-		    "while it was read");
+		fail(v, LVL_INTEGRITY, f->path, BC_CHECK_READ, "the file "
+		    "changed while it was read");
 		goto out;
 	}
 	buf[got] = '\0';
@@ -436,8 +438,8 @@ open_member(struct vb *v, struct bfile *f)
 
 	if ((fd = open_rel(v->rootfd, f->path)) == -1) {
 		f->unreadable = 1;
-		fail(v, LVL_INTEGRITY, f->path, "read", "cannot open: %s",
-		    open_why(errno));
+		fail(v, LVL_INTEGRITY, f->path, BC_CHECK_READ, "cannot open: "
+		    "%s", open_why(errno));
 	}
 	return fd;
 }
@@ -471,7 +473,7 @@ hash_stream(struct vb *v, struct bfile *f)
 		v->fatal = r;
 	} else {
 		f->unreadable = 1;
-		fail(v, LVL_INTEGRITY, f->path, "read", "%s", e.msg);
+		fail(v, LVL_INTEGRITY, f->path, BC_CHECK_READ, "%s", e.msg);
 	}
 	free(fh);
 	return r == 0;
@@ -542,7 +544,7 @@ walk(struct vb *v, struct walk *w, int dirfd, const char *prefix, int depth)
 	int fd;
 
 	if ((d = fdopendir(dirfd)) == NULL) {
-		fail(v, LVL_INTEGRITY, prefix, "read", "cannot read the "
+		fail(v, LVL_INTEGRITY, prefix, BC_CHECK_READ, "cannot read the "
 		    "directory: %s", strerror(errno));
 		close(dirfd);
 		return;
@@ -551,7 +553,7 @@ walk(struct vb *v, struct walk *w, int dirfd, const char *prefix, int depth)
 		errno = 0;
 		if ((de = readdir(d)) == NULL) {
 			if (errno != 0)
-				fail(v, LVL_INTEGRITY, prefix, "read",
+				fail(v, LVL_INTEGRITY, prefix, BC_CHECK_READ,
 				    "cannot read the directory: %s",
 				    strerror(errno));
 			break;
@@ -560,38 +562,39 @@ walk(struct vb *v, struct walk *w, int dirfd, const char *prefix, int depth)
 		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if (++w->entries > BC_BUNDLE_MAX_FILES) {
-			fail(v, LVL_INTEGRITY, "", "too-many-files", "more "
-			    "than %d files and directories; the rest are not "
-			    "checked", BC_BUNDLE_MAX_FILES);
+			fail(v, LVL_INTEGRITY, "", BC_CHECK_TOO_MANY_FILES,
+			    "more than %d files and directories; the rest are "
+			    "not checked", BC_BUNDLE_MAX_FILES);
 			w->stopped = 1;
 			break;
 		}
 		snprintf(path, sizeof(path), "%s%s%s", prefix,
 		    prefix[0] ? "/" : "", de->d_name);
 		if ((why = path_problem(path, strlen(path))) != NULL) {
-			fail(v, LVL_INTEGRITY, path, "file-name", "%s", why);
+			fail(v, LVL_INTEGRITY, path, BC_CHECK_FILE_NAME, "%s",
+			    why);
 			continue;
 		}
 		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
 		    -1) {
-			fail(v, LVL_INTEGRITY, path, "read", "%s",
+			fail(v, LVL_INTEGRITY, path, BC_CHECK_READ, "%s",
 			    strerror(errno));
 			continue;
 		}
 		if (S_ISLNK(st.st_mode)) {
-			fail(v, LVL_INTEGRITY, path, "symlink", "a symbolic "
-			    "link: a bundle holds only regular files");
+			fail(v, LVL_INTEGRITY, path, BC_CHECK_SYMLINK, "a "
+			    "symbolic link: a bundle holds only regular files");
 		} else if (S_ISDIR(st.st_mode)) {
 			if (depth >= MAX_DEPTH) {
-				fail(v, LVL_INTEGRITY, path, "file-type",
+				fail(v, LVL_INTEGRITY, path, BC_CHECK_FILE_TYPE,
 				    "directories nested too deep");
 				continue;
 			}
 			fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY |
 			    O_NOFOLLOW | O_CLOEXEC);
 			if (fd == -1) {
-				fail(v, LVL_INTEGRITY, path, "read", "cannot "
-				    "open the directory: %s",
+				fail(v, LVL_INTEGRITY, path, BC_CHECK_READ,
+				    "cannot open the directory: %s",
 				    open_why(errno));
 				continue;
 			}
@@ -603,8 +606,8 @@ walk(struct vb *v, struct walk *w, int dirfd, const char *prefix, int depth)
 			else
 				w->files[w->n - 1].present = 1;
 		} else {
-			fail(v, LVL_INTEGRITY, path, "file-type", "not a "
-			    "regular file or a directory");
+			fail(v, LVL_INTEGRITY, path, BC_CHECK_FILE_TYPE, "not "
+			    "a regular file or a directory");
 		}
 	}
 	closedir(d);
@@ -639,35 +642,37 @@ parse_sums(struct vb *v, const char *data, size_t len, struct walk *out)
 	int c;
 
 	if (len == 0) {
-		fail(v, LVL_INTEGRITY, "SHA256SUMS", "sums-format",
+		fail(v, LVL_INTEGRITY, "SHA256SUMS", BC_CHECK_SUMS_FORMAT,
 		    "empty: it lists no file");
 		return;
 	}
 	for (; p < end && v->fatal == 0; p = nl + 1) {
 		line++;
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
-			fail(v, LVL_INTEGRITY, "SHA256SUMS", "sums-format",
-			    "line %zu does not end in a newline", line);
+			fail(v, LVL_INTEGRITY, "SHA256SUMS",
+			    BC_CHECK_SUMS_FORMAT, "line %zu does not end in a "
+			    "newline", line);
 			return;
 		}
 		linelen = (size_t)(nl - p);
 		if (linelen < 67 || !is_lower_hex(p, 64) || p[64] != ' ' ||
 		    p[65] != ' ') {
-			fail(v, LVL_INTEGRITY, "SHA256SUMS", "sums-format",
-			    "line %zu is not '<64 lower-case hex digits>  "
-			    "<path>'", line);
+			fail(v, LVL_INTEGRITY, "SHA256SUMS",
+			    BC_CHECK_SUMS_FORMAT, "line %zu is not '<64 "
+			    "lower-case hex digits>  <path>'", line);
 			continue;
 		}
 		path = p + 66;
 		plen = linelen - 66;
 		if ((why = path_problem(path, plen)) != NULL) {
-			fail(v, LVL_INTEGRITY, "SHA256SUMS", "sums-format",
-			    "line %zu: %s", line, why);
+			fail(v, LVL_INTEGRITY, "SHA256SUMS",
+			    BC_CHECK_SUMS_FORMAT, "line %zu: %s", line, why);
 			continue;
 		}
 		if (plen == 10 && memcmp(path, "SHA256SUMS", 10) == 0) {
-			fail(v, LVL_INTEGRITY, "SHA256SUMS", "sums-format",
-			    "line %zu lists SHA256SUMS itself", line);
+			fail(v, LVL_INTEGRITY, "SHA256SUMS",
+			    BC_CHECK_SUMS_FORMAT, "line %zu lists SHA256SUMS "
+			    "itself", line);
 			continue;
 		}
 		if (prev != NULL) {
@@ -677,16 +682,16 @@ parse_sums(struct vb *v, const char *data, size_t len, struct walk *out)
 				c = prevlen < plen ? -1 : prevlen > plen;
 			if (c >= 0) {
 				fail(v, LVL_INTEGRITY, "SHA256SUMS",
-				    "sums-format", "line %zu: %s", line, c ==
-				    0 ? "the path is listed twice" :
+				    BC_CHECK_SUMS_FORMAT, "line %zu: %s", line,
+				    c == 0 ? "the path is listed twice" :
 				    "the paths are not sorted bytewise");
 				continue;
 			}
 		}
 		if (out->n >= BC_BUNDLE_MAX_FILES) {
-			fail(v, LVL_INTEGRITY, "SHA256SUMS", "too-many-files",
-			    "more than %d lines; the rest are not checked",
-			    BC_BUNDLE_MAX_FILES);
+			fail(v, LVL_INTEGRITY, "SHA256SUMS",
+			    BC_CHECK_TOO_MANY_FILES, "more than %d lines; the "
+			    "rest are not checked", BC_BUNDLE_MAX_FILES);
 			return;
 		}
 		memcpy(hex, p, 64);
@@ -718,8 +723,8 @@ check_listed_hash(struct vb *v, const struct bfile *f)
 		return;
 	bc_hex(f->sha256, BC_SHA256_LEN, h1);
 	bc_hex(f->want, BC_SHA256_LEN, h2);
-	fail(v, LVL_INTEGRITY, f->path, "sha256", "SHA-256 %.16s... differs "
-	    "from %.16s... in SHA256SUMS", h1, h2);
+	fail(v, LVL_INTEGRITY, f->path, BC_CHECK_SHA256, "SHA-256 %.16s... "
+	    "differs from %.16s... in SHA256SUMS", h1, h2);
 }
 
 /*
@@ -744,8 +749,8 @@ check_files(struct vb *v, struct walk *found)
 		sums = bsearch(&key, found->files, found->n,
 		    sizeof(*found->files), path_cmp);
 	if (sums == NULL) {
-		fail(v, LVL_INTEGRITY, "SHA256SUMS", "missing", "the bundle "
-		    "has no SHA256SUMS: no file can be checked");
+		fail(v, LVL_INTEGRITY, "SHA256SUMS", BC_CHECK_MISSING, "the "
+		    "bundle has no SHA256SUMS: no file can be checked");
 	} else if (load(v, sums) != NULL) {
 		v->have_sums = 1;
 		parse_sums(v, sums->data, sums->len, &listed);
@@ -796,13 +801,13 @@ check_files(struct vb *v, struct walk *found)
 		if (!v->have_sums || strcmp(f->path, "SHA256SUMS") == 0)
 			continue;
 		if (f->listed && !f->present) {
-			fail(v, LVL_INTEGRITY, f->path, "missing", "listed "
-			    "in SHA256SUMS but not in the bundle");
+			fail(v, LVL_INTEGRITY, f->path, BC_CHECK_MISSING,
+			    "listed in SHA256SUMS but not in the bundle");
 			continue;
 		}
 		if (!f->listed) {
-			fail(v, LVL_INTEGRITY, f->path, "extra-file", "extra "
-			    "file: not listed in SHA256SUMS");
+			fail(v, LVL_INTEGRITY, f->path, BC_CHECK_EXTRA_FILE,
+			    "extra file: not listed in SHA256SUMS");
 			continue;
 		}
 		if (strncmp(f->path, "media/", 6) == 0) {
@@ -836,12 +841,12 @@ need(struct vb *v, const char *path, int level)
 	if (f != NULL)
 		f->used = 1;
 	if (f == NULL)
-		fail(v, LVL_INTEGRITY, path, "missing", "the bundle format "
-		    "requires this file");
+		fail(v, LVL_INTEGRITY, path, BC_CHECK_MISSING, "the bundle "
+		    "format requires this file");
 	if (f == NULL || !f->present) {
 		if (level > LVL_INTEGRITY)
-			fail(v, level, path, "missing", "cannot be checked: "
-			    "the file is missing");
+			fail(v, level, path, BC_CHECK_MISSING, "cannot be "
+			    "checked: the file is missing");
 		return NULL;
 	}
 	return f;
@@ -911,10 +916,11 @@ check_keys(struct vb *v)
 	    load(v, f) != NULL) {
 		v->anchor = parse_pub(f->data, f->len, &why, &v->fatal);
 		if (v->anchor == NULL)
-			fail(v, LVL_AUTHENTIC, f->path, "anchor-key", "%s",
-			    why);
+			fail(v, LVL_AUTHENTIC, f->path, BC_CHECK_ANCHOR_KEY,
+			    "%s", why);
 	} else if (f != NULL) {
-		fail(v, LVL_AUTHENTIC, f->path, "anchor-key", "unreadable");
+		fail(v, LVL_AUTHENTIC, f->path, BC_CHECK_ANCHOR_KEY,
+		    "unreadable");
 	}
 
 	for (i = 0; i < v->nfiles; i++)
@@ -940,20 +946,20 @@ check_keys(struct vb *v)
 		if (!f->present)
 			continue;
 		if (load(v, f) == NULL) {
-			fail(v, LVL_AUTHENTIC, f->path, "signer-key",
+			fail(v, LVL_AUTHENTIC, f->path, BC_CHECK_SIGNER_KEY,
 			    "unreadable");
 			continue;
 		}
 		if ((k = parse_pub(f->data, f->len, &why, &v->fatal)) ==
 		    NULL) {
-			fail(v, LVL_AUTHENTIC, f->path, "signer-key", "%s",
-			    why);
+			fail(v, LVL_AUTHENTIC, f->path, BC_CHECK_SIGNER_KEY,
+			    "%s", why);
 			continue;
 		}
 		if (strcmp(bc_key_id(k), s->id) != 0) {
-			fail(v, LVL_AUTHENTIC, f->path, "signer-key", "the "
-			    "key's id is %.16s..., not the one its name says",
-			    bc_key_id(k));
+			fail(v, LVL_AUTHENTIC, f->path, BC_CHECK_SIGNER_KEY,
+			    "the key's id is %.16s..., not the one its name "
+			    "says", bc_key_id(k));
 			bc_key_free(k);
 			continue;
 		}
@@ -985,7 +991,7 @@ find_signer(const struct vb *v, const char *id)
  * by its file in signers/; reports why not, against file.
  */
 static int
-check_sig(struct vb *v, const char *file, const char *check,
+check_sig(struct vb *v, const char *file, enum bc_check_id check,
     const char *what, const char *id, const char *text, size_t len,
     const uint8_t *sig)
 {
@@ -1028,8 +1034,8 @@ check_authority(struct vb *v, const char *file, const char *what,
 	if (v->kr == NULL || v->kpos_bad || id == NULL || id[0] == '\0')
 		return;		/* reported once, or at the signature */
 	if (bc_keyring_authorised(v->kr, id, role, leaf, NULL, &why) != 0)
-		fail(v, LVL_TRUSTED, file, "signer-authority", "%s: %s", what,
-		    why.msg);
+		fail(v, LVL_TRUSTED, file, BC_CHECK_SIGNER_AUTHORITY, "%s: %s",
+		    what, why.msg);
 }
 
 /*
@@ -1038,7 +1044,7 @@ check_authority(struct vb *v, const char *file, const char *what,
  * records signed for another catalog are not this agency's.
  */
 static void
-check_log(struct vb *v, const char *file, const char *check,
+check_log(struct vb *v, const char *file, enum bc_check_id check,
     const char *what, const json_t *doc)
 {
 	struct bc_err why = { "" };
@@ -1099,8 +1105,8 @@ parse_jsonl(struct vb *v, const char *file, const char *name,
 	for (; p < end; p = nl + 1) {
 		lineno++;
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
-			fail(v, LVL_AUTHENTIC, file, "jsonl-format", "line %zu "
-			    "does not end in a newline", lineno);
+			fail(v, LVL_AUTHENTIC, file, BC_CHECK_JSONL_FORMAT,
+			    "line %zu does not end in a newline", lineno);
 			break;
 		}
 		if ((tmp = bc_grow(l, &cap, *n + 1, sizeof(*l))) == NULL) {
@@ -1125,15 +1131,16 @@ parse_jsonl(struct vb *v, const char *file, const char *name,
 		}
 		if (s == NULL || s == p + hlen || memcmp(p, head, hlen) != 0 ||
 		    nl[-1] != '}' || nl[-2] != '"') {
-			fail(v, LVL_AUTHENTIC, file, "jsonl-format", "line %zu "
-			    "is not {\"%s\":<record>,\"sig\":\"<base64>\"}",
-			    lineno, name);
+			fail(v, LVL_AUTHENTIC, file, BC_CHECK_JSONL_FORMAT,
+			    "line %zu is not "
+			    "{\"%s\":<record>,\"sig\":\"<base64>\"}", lineno,
+			    name);
 			continue;
 		}
 		q = s + sizeof(sigsep) - 1;
 		if (b64_exact(q, (size_t)(nl - 2 - q), tmp->sig,
 		    BC_ED25519_SIGLEN) != 0) {
-			fail(v, LVL_AUTHENTIC, file, "jsonl-format",
+			fail(v, LVL_AUTHENTIC, file, BC_CHECK_JSONL_FORMAT,
 			    "line %zu: the signature is not the base64 of 64 "
 			    "bytes",
 			    lineno);
@@ -1168,7 +1175,7 @@ load_keydocs(struct vb *v)
 	if ((f = need(v, "keys.jsonl", LVL_AUTHENTIC)) == NULL)
 		return;
 	if (load(v, f) == NULL) {
-		fail(v, LVL_AUTHENTIC, f->path, "keyring", "unreadable");
+		fail(v, LVL_AUTHENTIC, f->path, BC_CHECK_KEYRING, "unreadable");
 		return;
 	}
 	if ((r = parse_jsonl(v, f->path, "doc", f->data, f->len, &l,
@@ -1210,8 +1217,8 @@ load_keydocs(struct vb *v)
 		json_decref(doc);
 		/* its signer is in signers/ too, as for every record */
 		snprintf(what, sizeof(what), "key document %zu", i);
-		(void)check_sig(v, f->path, "keyring", what, docs->signer,
-		    docs->body, docs->body_len, docs->sig);
+		(void)check_sig(v, f->path, BC_CHECK_KEYRING, what,
+		    docs->signer, docs->body, docs->body_len, docs->sig);
 	}
 }
 
@@ -1244,15 +1251,15 @@ build_keyring(struct vb *v)
 			first = i;
 	if (v->old_format) {
 		v->kpos_bad = 1;
-		fail(v, LVL_TRUSTED, "keys.jsonl", "key-positions", "the "
-		    "bundle does not prove where its key documents are in the "
-		    "log (a bundle made before release statements): no "
+		fail(v, LVL_TRUSTED, "keys.jsonl", BC_CHECK_KEY_POSITIONS,
+		    "the bundle does not prove where its key documents are in "
+		    "the log (a bundle made before release statements): no "
 		    "signer's authority can be judged");
 	} else if (unproven > 0) {
 		v->kpos_bad = 1;
-		fail(v, LVL_TRUSTED, "keys.jsonl", "key-positions", "%zu key "
-		    "document%s (the first: %zu) %s no proven log position: "
-		    "no signer's authority can be judged", unproven,
+		fail(v, LVL_TRUSTED, "keys.jsonl", BC_CHECK_KEY_POSITIONS,
+		    "%zu key document%s (the first: %zu) %s no proven log "
+		    "position: no signer's authority can be judged", unproven,
 		    unproven == 1 ? "" : "s", first, unproven == 1 ? "has" :
 		    "have");
 	}
@@ -1266,8 +1273,8 @@ build_keyring(struct vb *v)
 	    BC_ED25519_PUBLEN) == 0)
 		anchor = v->trust;
 	if (anchor == NULL) {
-		fail(v, LVL_AUTHENTIC, "keys.jsonl", "keyring", "cannot be "
-		    "checked without a valid anchor.pub");
+		fail(v, LVL_AUTHENTIC, "keys.jsonl", BC_CHECK_KEYRING, "cannot "
+		    "be checked without a valid anchor.pub");
 		return;
 	}
 	/* the key documents name the checkpoint's log, or none (version 1) */
@@ -1276,7 +1283,8 @@ build_keyring(struct vb *v)
 	if (r == BC_ERR_NOMEM || r == BC_ERR_CRYPTO)
 		v->fatal = r;
 	else if (r != 0)
-		fail(v, LVL_AUTHENTIC, "keys.jsonl", "keyring", "%s", e.msg);
+		fail(v, LVL_AUTHENTIC, "keys.jsonl", BC_CHECK_KEYRING, "%s",
+		    e.msg);
 }
 
 /*
@@ -1296,13 +1304,13 @@ check_checkpoint(struct vb *v)
 	if ((f = need(v, "checkpoint", LVL_AUTHENTIC)) == NULL)
 		return;
 	if (load(v, f) == NULL) {
-		fail(v, LVL_AUTHENTIC, f->path, "checkpoint-format",
+		fail(v, LVL_AUTHENTIC, f->path, BC_CHECK_CHECKPOINT_FORMAT,
 		    "unreadable");
 		return;
 	}
 	if (f->len > BC_NOTE_MAX) {
-		fail(v, LVL_AUTHENTIC, f->path, "checkpoint-format", "more "
-		    "than the %d bytes of a signed note", BC_NOTE_MAX);
+		fail(v, LVL_AUTHENTIC, f->path, BC_CHECK_CHECKPOINT_FORMAT,
+		    "more than the %d bytes of a signed note", BC_NOTE_MAX);
 		return;
 	}
 	/* its text ends at the first blank line: no checkpoint line is empty */
@@ -1310,14 +1318,14 @@ check_checkpoint(struct vb *v)
 		if (f->data[i] == '\n' && f->data[i + 1] == '\n')
 			break;
 	if (i + 1 >= f->len) {
-		fail(v, LVL_AUTHENTIC, f->path, "checkpoint-format", "not a "
-		    "signed note: no blank line before the signatures");
+		fail(v, LVL_AUTHENTIC, f->path, BC_CHECK_CHECKPOINT_FORMAT,
+		    "not a signed note: no blank line before the signatures");
 		return;
 	}
 	tlen = i + 1;
 	if (bc_checkpoint_parse(f->data, tlen, &v->cp, &why) != 0) {
-		fail(v, LVL_AUTHENTIC, f->path, "checkpoint-format", "%s",
-		    why.msg);
+		fail(v, LVL_AUTHENTIC, f->path, BC_CHECK_CHECKPOINT_FORMAT,
+		    "%s", why.msg);
 		return;
 	}
 	v->cp_parsed = 1;
@@ -1340,26 +1348,26 @@ check_checkpoint(struct vb *v)
 		if (r == BC_ERR_INTEGRITY && nsigs == 0)
 			continue;	/* not this key's */
 		if (r == BC_ERR_INTEGRITY) {
-			fail(v, LVL_AUTHENTIC, f->path, "checkpoint-signature",
-			    "a signature of key %.16s... does not verify",
-			    v->signers[i].id);
+			fail(v, LVL_AUTHENTIC, f->path,
+			    BC_CHECK_CHECKPOINT_SIGNATURE, "a signature of key "
+			    "%.16s... does not verify", v->signers[i].id);
 			bad = 1;
 			continue;
 		}
-		fail(v, LVL_AUTHENTIC, f->path, "checkpoint-format", "%s",
-		    why.msg);
+		fail(v, LVL_AUTHENTIC, f->path, BC_CHECK_CHECKPOINT_FORMAT,
+		    "%s", why.msg);
 		return;
 	}
 	if (found == NULL) {
 		if (!bad)
-			fail(v, LVL_AUTHENTIC, f->path, "checkpoint-signature",
-			    "not signed under '%s' by any key in signers/",
-			    v->cp.origin);
+			fail(v, LVL_AUTHENTIC, f->path,
+			    BC_CHECK_CHECKPOINT_SIGNATURE, "not signed under "
+			    "'%s' by any key in signers/", v->cp.origin);
 		return;
 	}
 	if (tl != tlen) {
-		fail(v, LVL_AUTHENTIC, f->path, "checkpoint-format", "the "
-		    "note's text is not the checkpoint");
+		fail(v, LVL_AUTHENTIC, f->path, BC_CHECK_CHECKPOINT_FORMAT,
+		    "the note's text is not the checkpoint");
 		return;
 	}
 	snprintf(v->cp_signer, sizeof(v->cp_signer), "%s", found->id);
@@ -1377,21 +1385,21 @@ check_checkpoint_signer(struct vb *v)
 	    (found = find_signer(v, v->cp_signer)) == NULL)
 		return;		/* reported */
 	if (v->kr == NULL) {
-		fail(v, LVL_AUTHENTIC, path, "checkpoint-signer", "signed "
-		    "by key %.16s..., whose role cannot be known without the "
-		    "keyring", found->id);
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_CHECKPOINT_SIGNER,
+		    "signed by key %.16s..., whose role cannot be known "
+		    "without the keyring", found->id);
 	} else if ((e = bc_keyring_find(v->kr, found->id)) == NULL) {
-		fail(v, LVL_AUTHENTIC, path, "checkpoint-signer", "signed "
-		    "by key %.16s..., which keys.jsonl does not hold",
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_CHECKPOINT_SIGNER,
+		    "signed by key %.16s..., which keys.jsonl does not hold",
 		    found->id);
 	} else if ((e->role & (BC_ROLE_AUDITOR | BC_ROLE_ADMIN)) == 0) {
-		fail(v, LVL_AUTHENTIC, path, "checkpoint-signer", "signed "
-		    "by key %.16s... (%s), which is not an auditor or admin",
-		    found->id, e->name);
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_CHECKPOINT_SIGNER,
+		    "signed by key %.16s... (%s), which is not an auditor or "
+		    "admin", found->id, e->name);
 	} else if (e->revoked[0] != '\0') {
-		fail(v, LVL_AUTHENTIC, path, "checkpoint-signer", "signed "
-		    "by key %.16s... (%s), revoked at %s", found->id, e->name,
-		    e->revoked);
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_CHECKPOINT_SIGNER,
+		    "signed by key %.16s... (%s), revoked at %s", found->id,
+		    e->name, e->revoked);
 	}
 }
 
@@ -1492,12 +1500,12 @@ check_manifest(struct vb *v, const char *jpath, const char *spath,
 	bc_hex(h, sizeof(h), hash);
 	if (bc_doc_parse(mf->data, mf->len, BC_MANIFEST_TYPE, &doc,
 	    &why) != 0) {
-		fail(v, LVL_AUTHENTIC, jpath, "manifest-format", "%s",
+		fail(v, LVL_AUTHENTIC, jpath, BC_CHECK_MANIFEST_FORMAT, "%s",
 		    why.msg);
 		(void)add_rec(v, recs, kind, -1, mf->data, mf->len, NULL, 0);
 		return NULL;
 	}
-	check_log(v, jpath, "manifest-log", kind, doc);
+	check_log(v, jpath, BC_CHECK_MANIFEST_LOG, kind, doc);
 	key = bc_doc_str(doc, "registered.key");
 	if (add_rec(v, recs, kind, -1, mf->data, mf->len, key,
 	    manifest_role(doc)) == NULL) {
@@ -1507,11 +1515,11 @@ check_manifest(struct vb *v, const char *jpath, const char *spath,
 	if (sf == NULL || load(v, sf) == NULL) {
 		;	/* reported */
 	} else if (sf->len != BC_ED25519_SIGLEN) {
-		fail(v, LVL_AUTHENTIC, spath, "manifest-signature", "%zu "
-		    "bytes, not a raw 64-byte Ed25519 signature", sf->len);
+		fail(v, LVL_AUTHENTIC, spath, BC_CHECK_MANIFEST_SIGNATURE,
+		    "%zu bytes, not a raw 64-byte Ed25519 signature", sf->len);
 	} else {
-		(void)check_sig(v, spath, "manifest-signature", kind, key,
-		    mf->data, mf->len, (const uint8_t *)sf->data);
+		(void)check_sig(v, spath, BC_CHECK_MANIFEST_SIGNATURE, kind,
+		    key, mf->data, mf->len, (const uint8_t *)sf->data);
 	}
 	return doc;
 }
@@ -1552,7 +1560,7 @@ check_custody(struct vb *v, struct item *it, const json_t *mdoc,
 	if ((f = need(v, path, LVL_AUTHENTIC)) == NULL)
 		return;
 	if (load(v, f) == NULL) {
-		fail(v, LVL_AUTHENTIC, path, "chain", "unreadable");
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_CHAIN, "unreadable");
 		return;
 	}
 	if ((r = parse_jsonl(v, path, "event", f->data, f->len, &l,
@@ -1562,8 +1570,8 @@ check_custody(struct vb *v, struct item *it, const json_t *mdoc,
 	}
 	v->rep->nevents += n;
 	if (n == 0)
-		fail(v, LVL_AUTHENTIC, path, "chain", "no custody events: the "
-		    "'register' event is missing");
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_CHAIN, "no custody "
+		    "events: the 'register' event is missing");
 	sealed = mdoc != NULL ? bc_doc_str(mdoc, "file.sha256") : NULL;
 	snprintf(prev, sizeof(prev), "%s", it->mhash);
 	for (i = 0; i < n && v->fatal == 0; i++) {
@@ -1586,7 +1594,7 @@ check_custody(struct vb *v, struct item *it, const json_t *mdoc,
 		}
 		if (bc_doc_parse(l[i].body, l[i].len, BC_EVENT_TYPE, &doc,
 		    &why) != 0) {
-			fail(v, LVL_AUTHENTIC, path, "event-format",
+			fail(v, LVL_AUTHENTIC, path, BC_CHECK_EVENT_FORMAT,
 			    "line %zu: %s", i + 1, why.msg);
 			(void)add_rec(v, recs, "event", (int64_t)i, l[i].body,
 			    l[i].len, NULL, 0);
@@ -1594,31 +1602,31 @@ check_custody(struct vb *v, struct item *it, const json_t *mdoc,
 			continue;
 		}
 		if (bc_doc_int(doc, "seq", &seq) != 0 || seq != (int64_t)i)
-			fail(v, LVL_AUTHENTIC, path, "event-link", "line %zu "
-			    "has seq %lld where %zu was due", i + 1,
-			    bc_doc_int(doc, "seq", &seq) == 0 ? (long long)seq
-			    : -1LL, i);
+			fail(v, LVL_AUTHENTIC, path, BC_CHECK_EVENT_LINK,
+			    "line %zu has seq %lld where %zu was due", i + 1,
+			    bc_doc_int(doc, "seq",
+			    &seq) == 0 ? (long long)seq : -1LL, i);
 		else if (it->mhash[0] != '\0' && ((s = bc_doc_str(doc,
 		    "item")) == NULL || strcmp(s, it->mhash) != 0))
-			fail(v, LVL_AUTHENTIC, path, "event-link", "seq %zu "
-			    "belongs to another item (manifest %.16s...)", i,
-			    s ? s : "(none)");
+			fail(v, LVL_AUTHENTIC, path, BC_CHECK_EVENT_LINK, "seq "
+			    "%zu belongs to another item (manifest %.16s...)",
+			    i, s ? s : "(none)");
 		else if (prev[0] != '\0' && ((s = bc_doc_str(doc, "prev")) ==
 		    NULL || strcmp(s, prev) != 0))
-			fail(v, LVL_AUTHENTIC, path, "event-link", "seq %zu: "
-			    "prev %.16s... is not the %s %.16s...", i,
+			fail(v, LVL_AUTHENTIC, path, BC_CHECK_EVENT_LINK, "seq "
+			    "%zu: prev %.16s... is not the %s %.16s...", i,
 			    s ? s : "(none)", i == 0 ? "manifest hash" :
 			    "previous event's hash", prev);
 		snprintf(prev, sizeof(prev), "%s", hash);
 
 		s = bc_doc_str(doc, "key");
 		rec_label(what, sizeof(what), "event", (int64_t)i);
-		check_log(v, path, "event-log", what, doc);
-		(void)check_sig(v, path, "event-signature", what, s,
+		check_log(v, path, BC_CHECK_EVENT_LOG, what, doc);
+		(void)check_sig(v, path, BC_CHECK_EVENT_SIGNATURE, what, s,
 		    l[i].body, l[i].len, l[i].sig);
 		if (bc_custody_rule(&st, doc, sealed, &why) != 0)
-			fail(v, LVL_AUTHENTIC, path, "event-rule", "seq %zu: "
-			    "%s", i, why.msg);
+			fail(v, LVL_AUTHENTIC, path, BC_CHECK_EVENT_RULE, "seq "
+			    "%zu: %s", i, why.msg);
 		action = bc_doc_str(doc, "action");
 		role = bc_event_role(action);
 		if (role == BC_ROLE_INGEST)	/* unknown: derived or not */
@@ -1667,8 +1675,8 @@ check_parent(struct vb *v, struct item *it, const json_t *mdoc,
 	snprintf(sp, sizeof(sp), "items/%s/parent/manifest.sig", it->id);
 	snprintf(dp, sizeof(dp), "items/%s/parent/derive.jsonl", it->id);
 	if (from == NULL || pman == NULL || psha == NULL) {
-		fail(v, LVL_AUTHENTIC, jp, "derive-parent", "the manifest's "
-		    "'derived' names no parent");
+		fail(v, LVL_AUTHENTIC, jp, BC_CHECK_DERIVE_PARENT, "the "
+		    "manifest's 'derived' names no parent");
 		return;
 	}
 	if ((it->derived_from = strdup(from)) == NULL) {
@@ -1678,20 +1686,20 @@ check_parent(struct vb *v, struct item *it, const json_t *mdoc,
 	pdoc = check_manifest(v, jp, sp, "parent-manifest", recs, hash);
 	snprintf(it->pmhash, sizeof(it->pmhash), "%s", hash);
 	if (hash[0] != '\0' && strcmp(hash, pman) != 0)
-		fail(v, LVL_AUTHENTIC, jp, "derive-parent", "hashes to "
+		fail(v, LVL_AUTHENTIC, jp, BC_CHECK_DERIVE_PARENT, "hashes to "
 		    "%.16s..., not the parent manifest %.16s... that the "
 		    "item's manifest seals", hash, pman);
 	if (pdoc != NULL && ((s = bc_doc_str(pdoc, "id")) == NULL ||
 	    strcmp(s, from) != 0 || (s = bc_doc_str(pdoc, "file.sha256")) ==
 	    NULL || strcmp(s, psha) != 0))
-		fail(v, LVL_AUTHENTIC, jp, "derive-parent", "its id or file "
-		    "hash is not the parent's the item's manifest seals");
+		fail(v, LVL_AUTHENTIC, jp, BC_CHECK_DERIVE_PARENT, "its id or "
+		    "file hash is not the parent's the item's manifest seals");
 	json_decref(pdoc);
 
 	if ((f = need(v, dp, LVL_AUTHENTIC)) == NULL)
 		return;
 	if (load(v, f) == NULL) {
-		fail(v, LVL_AUTHENTIC, dp, "derive-event", "unreadable");
+		fail(v, LVL_AUTHENTIC, dp, BC_CHECK_DERIVE_EVENT, "unreadable");
 		return;
 	}
 	if ((r = parse_jsonl(v, dp, "event", f->data, f->len, &l, &n)) != 0) {
@@ -1699,8 +1707,8 @@ check_parent(struct vb *v, struct item *it, const json_t *mdoc,
 		return;
 	}
 	if (n == 0)
-		fail(v, LVL_AUTHENTIC, dp, "derive-event", "no derive event "
-		    "of the parent names this item");
+		fail(v, LVL_AUTHENTIC, dp, BC_CHECK_DERIVE_EVENT, "no derive "
+		    "event of the parent names this item");
 	for (i = 0; i < n && v->fatal == 0; i++) {
 		if (l[i].body == NULL)
 			continue;
@@ -1711,8 +1719,8 @@ check_parent(struct vb *v, struct item *it, const json_t *mdoc,
 		bc_hex(h, sizeof(h), hash);
 		if (bc_doc_parse(l[i].body, l[i].len, BC_EVENT_TYPE, &doc,
 		    &why) != 0) {
-			fail(v, LVL_AUTHENTIC, dp, "derive-event", "line %zu: "
-			    "%s", i + 1, why.msg);
+			fail(v, LVL_AUTHENTIC, dp, BC_CHECK_DERIVE_EVENT,
+			    "line %zu: %s", i + 1, why.msg);
 			continue;
 		}
 		if (bc_doc_int(doc, "seq", &seq) != 0 || seq < 0)
@@ -1734,11 +1742,11 @@ check_parent(struct vb *v, struct item *it, const json_t *mdoc,
 		    strcmp(s, it->mhash) != 0 ||
 		    (s = bc_doc_str(doc, "details.child.id")) == NULL ||
 		    strcmp(s, it->id) != 0)
-			fail(v, LVL_AUTHENTIC, dp, "derive-event", "line %zu "
-			    "is not the parent's derive event naming this "
-			    "item", i + 1);
+			fail(v, LVL_AUTHENTIC, dp, BC_CHECK_DERIVE_EVENT,
+			    "line %zu is not the parent's derive event naming "
+			    "this item", i + 1);
 		s = bc_doc_str(doc, "key");
-		(void)check_sig(v, dp, "derive-event", "derive event", s,
+		(void)check_sig(v, dp, BC_CHECK_DERIVE_EVENT, "derive event", s,
 		    l[i].body, l[i].len, l[i].sig);
 		json_decref(doc);
 	}
@@ -1787,8 +1795,9 @@ check_proof(struct vb *v, const char *path, size_t idx, const json_t *o,
 	    NULL || !json_is_integer(json_object_get(o, "leaf_index")) ||
 	    (lh = json_string_value(json_object_get(o, "leaf_hash"))) ==
 	    NULL || !json_is_array(arr = json_object_get(o, "proof"))) {
-		fail(v, LVL_AUTHENTIC, path, "proofs-format", "record %zu is "
-		    "not {record, seq, leaf_index, leaf_hash, proof}", idx);
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_PROOFS_FORMAT, "record "
+		    "%zu is not {record, seq, leaf_index, leaf_hash, proof}",
+		    idx);
 		return;
 	}
 	jseq = json_object_get(o, "seq");
@@ -1821,20 +1830,20 @@ check_proof(struct vb *v, const char *path, size_t idx, const json_t *o,
 		rec = bsearch(&key, recs->r, recs->n, sizeof(*recs->r),
 		    prec_cmp);
 	if (rec == NULL) {
-		fail(v, LVL_AUTHENTIC, path, "proofs-format", "record %zu "
-		    "(%s) is not one of the records this file proves", idx,
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_PROOFS_FORMAT, "record "
+		    "%zu (%s) is not one of the records this file proves", idx,
 		    rec_label(label, sizeof(label), kind, seq));
 		return;
 	}
 	if (rec->proved++) {
-		fail(v, LVL_AUTHENTIC, path, "proofs-format", "record %zu: a "
-		    "second proof of the %s", idx, kind);
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_PROOFS_FORMAT, "record "
+		    "%zu: a second proof of the %s", idx, kind);
 		return;
 	}
 	rec_label(label, sizeof(label), kind, seq);
 	if (n > BC_MERKLE_MAX_PROOF || index < 0 || (uint64_t)index >= size) {
-		fail(v, LVL_AUTHENTIC, path, "proof-inclusion", "%s: leaf %lld "
-		    "is not in a tree of %" PRIu64 " leaves", label,
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_PROOF_INCLUSION, "%s: "
+		    "leaf %lld is not in a tree of %" PRIu64 " leaves", label,
 		    (long long)index, size);
 		return;
 	}
@@ -1844,8 +1853,8 @@ check_proof(struct vb *v, const char *path, size_t idx, const json_t *o,
 	}
 	if (!bc_is_sha256_hex(lh) || bc_unhex(lh, want, sizeof(want)) != 0 ||
 	    memcmp(want, leaf, sizeof(leaf)) != 0) {
-		fail(v, LVL_AUTHENTIC, path, "proof-leaf", "%s: the leaf hash "
-		    "is not that of the record's bytes", label);
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_PROOF_LEAF, "%s: the "
+		    "leaf hash is not that of the record's bytes", label);
 		return;
 	}
 	if (n > 0 && (proof = calloc(n, sizeof(*proof))) == NULL)
@@ -1856,9 +1865,9 @@ check_proof(struct vb *v, const char *path, size_t idx, const json_t *o,
 		    !bc_is_sha256_hex(json_string_value(h)) ||
 		    bc_unhex(json_string_value(h), proof[i],
 		    BC_SHA256_LEN) != 0) {
-			fail(v, LVL_AUTHENTIC, path, "proofs-format", "record "
-			    "%zu: proof hash %zu is not 64 lower-case hex "
-			    "digits", idx, i);
+			fail(v, LVL_AUTHENTIC, path, BC_CHECK_PROOFS_FORMAT,
+			    "record %zu: proof hash %zu is not 64 lower-case "
+			    "hex digits", idx, i);
 			goto out;
 		}
 	}
@@ -1867,9 +1876,9 @@ check_proof(struct vb *v, const char *path, size_t idx, const json_t *o,
 	if (r == BC_ERR_CRYPTO)
 		v->fatal = r;
 	else if (r != 0)
-		fail(v, LVL_AUTHENTIC, path, "proof-inclusion", "%s: leaf "
-		    "%lld is not included under the checkpoint's root", label,
-		    (long long)index);
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_PROOF_INCLUSION, "%s: "
+		    "leaf %lld is not included under the checkpoint's root",
+		    label, (long long)index);
 	else
 		rec->leaf = index;	/* where authority is judged */
 	goto out;
@@ -1909,12 +1918,13 @@ check_proofs(struct vb *v, const char *dir, struct recs *recs)
 	if ((f = need(v, path, LVL_AUTHENTIC)) == NULL)
 		goto out;
 	if (load(v, f) == NULL) {
-		fail(v, LVL_AUTHENTIC, path, "proofs-format", "unreadable");
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_PROOFS_FORMAT,
+		    "unreadable");
 		goto out;
 	}
 	if (f->len == 0 || f->data[f->len - 1] != '\n' ||
 	    bc_json_parse(f->data, f->len, &doc, &why) != 0) {
-		fail(v, LVL_AUTHENTIC, path, "proofs-format", "%s",
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_PROOFS_FORMAT, "%s",
 		    why.msg[0] ? why.msg : "does not end in a newline");
 		goto out;
 	}
@@ -1924,21 +1934,21 @@ check_proofs(struct vb *v, const char *dir, struct recs *recs)
 	    (sroot = json_string_value(json_object_get(doc, "root"))) ==
 	    NULL || !json_is_array(recarr = json_object_get(doc,
 	    "records"))) {
-		fail(v, LVL_AUTHENTIC, path, "proofs-format", "not {size, "
-		    "root, records}");
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_PROOFS_FORMAT, "not "
+		    "{size, root, records}");
 		goto out;
 	}
 	size = (uint64_t)json_integer_value(jsize);
 	if (b64_exact(sroot, strlen(sroot), root, sizeof(root)) != 0) {
-		fail(v, LVL_AUTHENTIC, path, "proofs-format", "root is not "
-		    "the base64 of 32 bytes");
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_PROOFS_FORMAT, "root is "
+		    "not the base64 of 32 bytes");
 		goto out;
 	}
 	if (v->cp_parsed) {
 		EVP_EncodeBlock((unsigned char *)root64, v->cp.root,
 		    BC_SHA256_LEN);
 		if (size != v->cp.size || strcmp(sroot, root64) != 0) {
-			fail(v, LVL_AUTHENTIC, path, "proofs-checkpoint",
+			fail(v, LVL_AUTHENTIC, path, BC_CHECK_PROOFS_CHECKPOINT,
 			    "size %" PRIu64 " and root %.12s... are not the "
 			    "checkpoint's (%" PRIu64 ", %.12s...)", size,
 			    sroot, v->cp.size, root64);
@@ -1955,14 +1965,14 @@ check_proofs(struct vb *v, const char *dir, struct recs *recs)
 		    root, &txt);
 	for (i = 0; i < recs->n; i++)
 		if (!recs->r[i].proved)
-			fail(v, LVL_AUTHENTIC, path, "proof-missing", "no "
-			    "inclusion proof of the %s", rec_label(label,
+			fail(v, LVL_AUTHENTIC, path, BC_CHECK_PROOF_MISSING,
+			    "no inclusion proof of the %s", rec_label(label,
 			    sizeof(label), recs->r[i].kind, recs->r[i].seq));
 	if (tf != NULL && load(v, tf) != NULL && v->fatal == 0 &&
 	    (tf->len != txt.len || (txt.len > 0 && memcmp(tf->data, txt.p,
 	    txt.len) != 0)))
-		fail(v, LVL_AUTHENTIC, tpath, "proofs-text", "differs from "
-		    "proofs.json");
+		fail(v, LVL_AUTHENTIC, tpath, BC_CHECK_PROOFS_TEXT, "differs "
+		    "from proofs.json");
  out:
 	if (recs->n > 0)
 		qsort(recs->r, recs->n, sizeof(*recs->r), prec_order_cmp);
@@ -2042,30 +2052,30 @@ check_statement(struct vb *v)
 		return;
 	if (bc_doc_parse(f->data, f->len, BC_RELEASE_DOC_TYPE, &doc,
 	    &why) != 0) {
-		fail(v, LVL_AUTHENTIC, f->path, "release-statement", "%s",
-		    why.msg);
+		fail(v, LVL_AUTHENTIC, f->path, BC_CHECK_RELEASE_STATEMENT,
+		    "%s", why.msg);
 		(void)add_rec(v, &v->top, "release", -1, f->data, f->len, NULL,
 		    0);
 		return;
 	}
 	key = bc_doc_str(doc, "key");
 	if (bc_doc_log(doc) == NULL)
-		fail(v, LVL_AUTHENTIC, f->path, "release-statement", "the "
-		    "statement names no log (a release statement is always "
+		fail(v, LVL_AUTHENTIC, f->path, BC_CHECK_RELEASE_STATEMENT,
+		    "the statement names no log (a release statement is always "
 		    "version 2)");
 	else
-		check_log(v, f->path, "release-statement", "release statement",
-		    doc);
+		check_log(v, f->path, BC_CHECK_RELEASE_STATEMENT, "release "
+		    "statement", doc);
 	if (add_rec(v, &v->top, "release", -1, f->data, f->len, key,
 	    BC_ROLE_AUDITOR) == NULL)
 		goto out;
 	if (sf == NULL || load(v, sf) == NULL) {
 		;	/* reported */
 	} else if (sf->len != BC_ED25519_SIGLEN) {
-		fail(v, LVL_AUTHENTIC, sf->path, "release-signature", "%zu "
-		    "bytes, not a raw 64-byte Ed25519 signature", sf->len);
+		fail(v, LVL_AUTHENTIC, sf->path, BC_CHECK_RELEASE_SIGNATURE,
+		    "%zu bytes, not a raw 64-byte Ed25519 signature", sf->len);
 	} else {
-		(void)check_sig(v, sf->path, "release-signature",
+		(void)check_sig(v, sf->path, BC_CHECK_RELEASE_SIGNATURE,
 		    "release statement", key, f->data, f->len,
 		    (const uint8_t *)sf->data);
 	}
@@ -2076,8 +2086,8 @@ check_statement(struct vb *v)
 	    (s = bc_doc_str(doc, "keys.head")) == NULL ||
 	    !bc_is_sha256_hex(s) || !json_is_array(items) ||
 	    json_array_size(items) == 0) {
-		fail(v, LVL_AUTHENTIC, f->path, "release-statement", "not a "
-		    "release statement: it lacks media, keys or items");
+		fail(v, LVL_AUTHENTIC, f->path, BC_CHECK_RELEASE_STATEMENT,
+		    "not a release statement: it lacks media, keys or items");
 		goto out;
 	}
 	for (i = 0; i < json_array_size(items); i++) {
@@ -2088,8 +2098,9 @@ check_statement(struct vb *v)
 		    json_object_get(o, "manifest"))) ||
 		    !bc_is_sha256_hex(json_string_value(json_object_get(o,
 		    "release")))) {
-			fail(v, LVL_AUTHENTIC, f->path, "release-statement",
-			    "item %zu is not {id, manifest, release}", i + 1);
+			fail(v, LVL_AUTHENTIC, f->path,
+			    BC_CHECK_RELEASE_STATEMENT, "item %zu is not {id, "
+			    "manifest, release}", i + 1);
 			goto out;
 		}
 		for (j = 0; j < i; j++) {
@@ -2097,8 +2108,8 @@ check_statement(struct vb *v)
 			    json_array_get(items, j), "id"));
 			if (strcmp(s, t) == 0) {
 				fail(v, LVL_AUTHENTIC, f->path,
-				    "release-statement", "names item %.64s "
-				    "twice", s);
+				    BC_CHECK_RELEASE_STATEMENT, "names item "
+				    "%.64s twice", s);
 				goto out;
 			}
 		}
@@ -2130,11 +2141,11 @@ check_statement_place(struct vb *v)
 			p = &v->top.r[i];
 	if (p != NULL && p->leaf >= 0 && v->cp_parsed &&
 	    (uint64_t)p->leaf + 1 != v->cp.size)
-		fail(v, LVL_AUTHENTIC, "checkpoint", "release-checkpoint",
-		    "a tree of %" PRIu64 " records, and the release statement "
-		    "is leaf %" PRId64 ": not the checkpoint signed with the "
-		    "release, whose last record is the statement", v->cp.size,
-		    p->leaf);
+		fail(v, LVL_AUTHENTIC, "checkpoint",
+		    BC_CHECK_RELEASE_CHECKPOINT, "a tree of %" PRIu64
+		    " records, and the release statement is leaf %" PRId64 ": "
+		    "not the checkpoint signed with the release, whose last "
+		    "record is the statement", v->cp.size, p->leaf);
 	if (find(v, "keys.jsonl") == NULL)
 		return;		/* reported */
 	(void)bc_doc_int(v->rel, "keys.docs", &ndocs);
@@ -2146,10 +2157,11 @@ check_statement_place(struct vb *v)
 		snprintf(have, sizeof(have), "%s", v->anchor != NULL ?
 		    bc_key_id(v->anchor) : "");
 	if ((int64_t)v->nkdocs != ndocs || strcmp(have, head) != 0)
-		fail(v, LVL_AUTHENTIC, "keys.jsonl", "release-keys", "%zu key "
-		    "documents ending in %.16s..., and the release statement "
-		    "names %" PRId64 " ending in %.16s...: a key document is "
-		    "missing or added", v->nkdocs, have, ndocs, head);
+		fail(v, LVL_AUTHENTIC, "keys.jsonl", BC_CHECK_RELEASE_KEYS,
+		    "%zu key documents ending in %.16s..., and the release "
+		    "statement names %" PRId64 " ending in %.16s...: a key "
+		    "document is missing or added", v->nkdocs, have, ndocs,
+		    head);
 }
 
 static int item_cmp(const void *, const void *);
@@ -2179,8 +2191,8 @@ check_release_items(struct vb *v)
 		    v->nitems, sizeof(*v->items), item_cmp);
 		if (it == NULL || strcmp(it->id, id) != 0) {
 			snprintf(path, sizeof(path), "items/%.64s", id);
-			fail(v, LVL_AUTHENTIC, path, "release-items", "the "
-			    "release statement names item %.64s, and the "
+			fail(v, LVL_AUTHENTIC, path, BC_CHECK_RELEASE_ITEMS,
+			    "the release statement names item %.64s, and the "
 			    "bundle does not hold it", id);
 			continue;
 		}
@@ -2188,25 +2200,25 @@ check_release_items(struct vb *v)
 		s = json_string_value(json_object_get(o, "manifest"));
 		snprintf(path, sizeof(path), "items/%s/manifest.json", it->id);
 		if (it->mhash[0] != '\0' && strcmp(it->mhash, s) != 0)
-			fail(v, LVL_AUTHENTIC, path, "release-items", "%s: the "
-			    "manifest hashes to %.16s..., not the %.16s... "
-			    "that the release statement names", it->id,
+			fail(v, LVL_AUTHENTIC, path, BC_CHECK_RELEASE_ITEMS,
+			    "%s: the manifest hashes to %.16s..., not the "
+			    "%.16s... that the release statement names", it->id,
 			    it->mhash, s);
 		s = json_string_value(json_object_get(o, "release"));
 		snprintf(path, sizeof(path), "items/%s/custody.jsonl", it->id);
 		if (strcmp(it->last, s) != 0)
-			fail(v, LVL_AUTHENTIC, path, "release-chain", "%s: the "
-			    "chain ends with %s%.16s..., not with the release "
-			    "event %.16s... that the release statement names: "
-			    "events are missing or replaced", it->id,
+			fail(v, LVL_AUTHENTIC, path, BC_CHECK_RELEASE_CHAIN,
+			    "%s: the chain ends with %s%.16s..., not with the "
+			    "release event %.16s... that the release statement "
+			    "names: events are missing or replaced", it->id,
 			    it->last[0] ? "event " : "(no event)", it->last, s);
 	}
 	for (i = 0; i < v->nitems; i++)
 		if (!v->items[i].released) {
 			snprintf(path, sizeof(path), "items/%s",
 			    v->items[i].id);
-			fail(v, LVL_AUTHENTIC, path, "release-items", "%s is not "
-			    "an item of the release statement",
+			fail(v, LVL_AUTHENTIC, path, BC_CHECK_RELEASE_ITEMS,
+			    "%s is not an item of the release statement",
 			    v->items[i].id);
 		}
 }
@@ -2245,15 +2257,15 @@ media_size_ok(struct vb *v, struct bfile *f, int64_t size, const char *jp)
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		f->unreadable = 1;
-		fail(v, LVL_INTEGRITY, f->path, "file-type", "not a regular "
-		    "file");
+		fail(v, LVL_INTEGRITY, f->path, BC_CHECK_FILE_TYPE, "not a "
+		    "regular file");
 		return 0;
 	}
 	close(fd);
 	if (size < 0 || (uint64_t)st.st_size != (uint64_t)size) {
 		f->wrong_size = 1;
-		fail(v, LVL_INTEGRITY, f->path, "media-size", "%lld bytes, "
-		    "not the %lld that %s seals", (long long)st.st_size,
+		fail(v, LVL_INTEGRITY, f->path, BC_CHECK_MEDIA_SIZE, "%lld "
+		    "bytes, not the %lld that %s seals", (long long)st.st_size,
 		    (long long)size, jp);
 		return 0;
 	}
@@ -2308,8 +2320,8 @@ check_item(struct vb *v, struct item *it)
 	mdoc = check_manifest(v, jp, sp, "manifest", &recs, it->mhash);
 	if (mdoc != NULL && ((s = bc_doc_str(mdoc, "id")) == NULL ||
 	    strcmp(s, it->id) != 0))
-		fail(v, LVL_AUTHENTIC, jp, "manifest-id", "the manifest is of "
-		    "item %.32s, not of %s", s ? s : "(none)", it->id);
+		fail(v, LVL_AUTHENTIC, jp, BC_CHECK_MANIFEST_ID, "the manifest "
+		    "is of item %.32s, not of %s", s ? s : "(none)", it->id);
 
 	/* the media file, against what the manifest seals */
 	name = mdoc != NULL ? bc_doc_str(mdoc, "file.name") : NULL;
@@ -2333,8 +2345,9 @@ check_item(struct vb *v, struct item *it)
 				s = bc_doc_str(mdoc, "file.sha256");
 				if (s == NULL || strcmp(s, h1) != 0)
 					fail(v, LVL_INTEGRITY, mf->path,
-					    "media-hash", "SHA-256 %.16s... is "
-					    "not the %.16s... that %s seals",
+					    BC_CHECK_MEDIA_HASH, "SHA-256 "
+					    "%.16s... is not the %.16s... that "
+					    "%s seals",
 					    h1, s ? s : "(none)", jp);
 			}
 		}
@@ -2352,8 +2365,8 @@ check_item(struct vb *v, struct item *it)
 	check_custody(v, it, mdoc, &recs);
 	/* a release that omits the media needs no file name for them */
 	if (bad_name && it->media_said != 2)
-		fail(v, LVL_INTEGRITY, jp, "media-missing", "the sealed file "
-		    "name cannot name a file of the bundle");
+		fail(v, LVL_INTEGRITY, jp, BC_CHECK_MEDIA_MISSING, "the sealed "
+		    "file name cannot name a file of the bundle");
 	if (mdoc != NULL && json_object_get(mdoc, "derived") != NULL)
 		check_parent(v, it, mdoc, &recs);
 	snprintf(sp, sizeof(sp), "items/%s", it->id);
@@ -2388,8 +2401,8 @@ find_items(struct vb *v)
 			continue;
 		len = (size_t)(slash - (p + 6));
 		if (len >= sizeof(v->items[0].id)) {
-			fail(v, LVL_INTEGRITY, p, "file-name", "item directory "
-			    "name too long");
+			fail(v, LVL_INTEGRITY, p, BC_CHECK_FILE_NAME, "item "
+			    "directory name too long");
 			continue;
 		}
 		if (v->nitems > 0 && strlen(v->items[v->nitems - 1].id) ==
@@ -2410,8 +2423,8 @@ find_items(struct vb *v)
 		qsort(v->items, v->nitems, sizeof(*v->items), item_cmp);
 	v->rep->nitems = v->nitems;
 	if (v->nitems == 0)
-		fail(v, LVL_INTEGRITY, "items", "missing", "the bundle holds "
-		    "no item");
+		fail(v, LVL_INTEGRITY, "items", BC_CHECK_MISSING, "the bundle "
+		    "holds no item");
 }
 
 static int
@@ -2451,21 +2464,21 @@ cross_check(struct vb *v)
 		snprintf(path, sizeof(path), "items/%s/parent/manifest.json",
 		    it->id);
 		if (strcmp(p->mhash, it->pmhash) != 0)
-			fail(v, LVL_AUTHENTIC, path, "derive-parent", "not "
-			    "items/%s/manifest.json, the parent's manifest in "
-			    "this bundle", p->id);
+			fail(v, LVL_AUTHENTIC, path, BC_CHECK_DERIVE_PARENT,
+			    "not items/%s/manifest.json, the parent's manifest "
+			    "in this bundle", p->id);
 		snprintf(path, sizeof(path), "items/%s/parent/derive.jsonl",
 		    it->id);
 		for (j = 0; j < it->nderive; j++)
 			if (p->nev == 0 || bsearch(it->dhash[j], p->ehash,
 			    p->nev, sizeof(*p->ehash), hash_cmp) == NULL)
-				fail(v, LVL_AUTHENTIC, path, "derive-event",
-				    "line %zu is not in items/%s/custody.jsonl",
-				    j + 1, p->id);
+				fail(v, LVL_AUTHENTIC, path,
+				    BC_CHECK_DERIVE_EVENT, "line %zu is not in "
+				    "items/%s/custody.jsonl", j + 1, p->id);
 	}
 	if (v->cp_mismatch > 0)
-		fail(v, LVL_AUTHENTIC, "checkpoint", "checkpoint-tree", "not "
-		    "the tree the bundle's proofs were made for (%zu "
+		fail(v, LVL_AUTHENTIC, "checkpoint", BC_CHECK_CHECKPOINT_TREE,
+		    "not the tree the bundle's proofs were made for (%zu "
 		    "proofs.json file%s disagree%s): the checkpoint of another "
 		    "log or time", v->cp_mismatch, v->cp_mismatch == 1 ? "" :
 		    "s", v->cp_mismatch == 1 ? "s" : "");
@@ -2473,18 +2486,19 @@ cross_check(struct vb *v)
 		it = &v->items[i];
 		/* the signed release says whether the media were included */
 		if (it->media_said == 1 && !it->has_media && it->media != NULL)
-			fail(v, LVL_INTEGRITY, it->media, "media-missing",
-			    "the signed release includes this file, and the "
-			    "bundle does not");
+			fail(v, LVL_INTEGRITY, it->media,
+			    BC_CHECK_MEDIA_MISSING, "the signed release "
+			    "includes this file, and the bundle does not");
 		else if (it->media_said == 2 && it->has_media)
-			fail(v, LVL_INTEGRITY, it->media, "media-unexpected",
-			    "the signed release omits the media, and the "
-			    "bundle carries this file");
+			fail(v, LVL_INTEGRITY, it->media,
+			    BC_CHECK_MEDIA_UNEXPECTED, "the signed release "
+			    "omits the media, and the bundle carries this "
+			    "file");
 		else if (it->media_said == 0 && nmedia > 0 &&
 		    !it->has_media && !it->purged && it->media != NULL)
-			fail(v, LVL_INTEGRITY, it->media, "media-missing",
-			    "the bundle carries media, but not this item's "
-			    "file");
+			fail(v, LVL_INTEGRITY, it->media,
+			    BC_CHECK_MEDIA_MISSING, "the bundle carries media, "
+			    "but not this item's file");
 	}
 }
 
@@ -2493,23 +2507,23 @@ static void
 check_trust(struct vb *v)
 {
 	if (v->trust == NULL) {
-		fail(v, LVL_TRUSTED, "", "trust-anchor", "no trust anchor "
-		    "given: --trust ADMIN.pub");
+		fail(v, LVL_TRUSTED, "", BC_CHECK_TRUST_ANCHOR, "no trust "
+		    "anchor given: --trust ADMIN.pub");
 		return;
 	}
 	if (v->anchor == NULL) {
-		fail(v, LVL_TRUSTED, "anchor.pub", "trust-anchor", "the "
+		fail(v, LVL_TRUSTED, "anchor.pub", BC_CHECK_TRUST_ANCHOR, "the "
 		    "bundle states no usable anchor");
 		return;
 	}
 	if (memcmp(bc_key_public(v->anchor), bc_key_public(v->trust),
 	    BC_ED25519_PUBLEN) != 0)
-		fail(v, LVL_TRUSTED, "anchor.pub", "trust-anchor", "the "
+		fail(v, LVL_TRUSTED, "anchor.pub", BC_CHECK_TRUST_ANCHOR, "the "
 		    "bundle's admin key %.16s... is not the trusted key "
 		    "%.16s...", bc_key_id(v->anchor), bc_key_id(v->trust));
 	if (v->kr == NULL)
-		fail(v, LVL_TRUSTED, "keys.jsonl", "signer-authority", "no "
-		    "keyring: no signer's authority can be checked");
+		fail(v, LVL_TRUSTED, "keys.jsonl", BC_CHECK_SIGNER_AUTHORITY,
+		    "no keyring: no signer's authority can be checked");
 }
 
 void
@@ -2573,10 +2587,10 @@ bc_bundle_verify(const char *dir, const struct bc_key *trust,
 	if (v.fatal == 0)
 		load_keydocs(&v);
 	if (v.fatal == 0 && v.old_format)
-		fail(&v, LVL_AUTHENTIC, "release.json", "bundle-format", "no "
-		    "release statement, and no proofs of the key documents: a "
-		    "bundle made before release statements, which cannot show "
-		    "that it holds every item and event released");
+		fail(&v, LVL_AUTHENTIC, "release.json", BC_CHECK_BUNDLE_FORMAT,
+		    "no release statement, and no proofs of the key documents: "
+		    "a bundle made before release statements, which cannot "
+		    "show that it holds every item and event released");
 	else if (v.fatal == 0)
 		check_statement(&v);
 	if (v.fatal == 0 && !v.old_format)
@@ -2603,14 +2617,14 @@ bc_bundle_verify(const char *dir, const struct bc_key *trust,
 		    !v.files[i].used && !(v.lost_media &&
 		    strncmp(v.files[i].path, "media/", 6) == 0))
 			fail(&v, LVL_INTEGRITY, v.files[i].path,
-			    "unexpected-file", "listed, but not a file of the "
-			    "bundle format");
+			    BC_CHECK_UNEXPECTED_FILE, "listed, but not a file "
+			    "of the bundle format");
 	if (v.fatal == 0)
 		check_trust(&v);
 	if (v.fatal == 0 && v.unlisted > 0) {
 		v.last = 1;
-		fail(&v, v.unlisted_level, "", "more-failures", "%zu more "
-		    "failures are not listed", v.unlisted);
+		fail(&v, v.unlisted_level, "", BC_CHECK_MORE_FAILURES, "%zu "
+		    "more failures are not listed", v.unlisted);
 	}
 	if (v.fatal != 0) {
 		r = bc_err_set(err, v.fatal, "%s", v.fatal == BC_ERR_NOMEM ?

@@ -10,11 +10,14 @@
 #include <jansson.h>
 
 #include "bodycam/catalog.h"
+#include "bodycam/checks.h"
 #include "bodycam/custody.h"
 #include "bodycam/keys.h"
-#include "bodycam/verify.h"
 #include "bodycam/manifest.h"
 #include "bodycam/register.h"
+
+struct bc_verify_opts;
+struct bc_verify_report;
 
 /*
  * The part of registration that runs inside the caller's write
@@ -106,7 +109,7 @@ int bc_verify_judge(struct bc_catalog *cat, const struct bc_item *it,
 
 /* Adds a check to rep (skipping passes when rep->failures_only). */
 int bc_verify_add_check(struct bc_verify_report *rep, int ok,
-    const char *name, int64_t seq, const char *fmt, ...)
+    enum bc_check_id id, int64_t seq, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 /* Checks the file of it (or opts->file) against the sealed manifest. */

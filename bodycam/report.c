@@ -25,8 +25,8 @@ dstr(const json_t *doc, const char *path)
 static int
 event_verified(const struct bc_verify_report *rep, int64_t seq)
 {
-	static const char *const need[] = { "event-hash", "event-link",
-	    "event-signature" };
+	static const enum bc_check_id need[] = { BC_CHECK_EVENT_HASH,
+	    BC_CHECK_EVENT_LINK, BC_CHECK_EVENT_SIGNATURE };
 	size_t i, j;
 	int found;
 
@@ -34,7 +34,7 @@ event_verified(const struct bc_verify_report *rep, int64_t seq)
 		found = 0;
 		for (i = 0; i < rep->nchecks; i++) {
 			if (rep->checks[i].seq != seq ||
-			    strcmp(rep->checks[i].name, need[j]) != 0)
+			    rep->checks[i].id != need[j])
 				continue;
 			if (!rep->checks[i].ok)
 				return 0;

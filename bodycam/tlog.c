@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bodycam/checks.h"
 #include "bodycam/tlog.h"
 #include "bodycam/util.h"
 #include "internal.h"
@@ -378,105 +379,26 @@ leaf_matches(struct bc_catalog *cat, uint64_t index,
 	return 0;
 }
 
-/* One record's log-inclusion check against the checkpoint sc (or none). */
-static int
-check_record(struct bc_catalog *cat, const struct bc_signed_checkpoint *sc,
-    int64_t leaf, const char *data, size_t len, int64_t seq,
-    const char *uncovered, struct bc_verify_report *rep)
+int
+bc_tlog_record_check(struct bc_catalog *cat,
+    const struct bc_signed_checkpoint *sc, uint64_t leaf, const char *data,
+    size_t len, struct bc_err *err)
 {
 	struct bc_inclusion inc;
-	struct bc_err e = { "" };
+	uint8_t mine[HLEN];
 	uint64_t size = sc ? sc->cp.size : 0;
 	int r;
 
-	if (leaf < 0)
-		return bc_verify_add_check(rep, 0, "log-inclusion", seq,
-		    "the record has no leaf index: it is not in the log");
-	if ((uint64_t)leaf < size) {
-		r = bc_tlog_inclusion(cat, (uint64_t)leaf, data, len, size,
-		    sc->cp.root, &inc, &e);
+	if (leaf < size) {
+		r = bc_tlog_inclusion(cat, leaf, data, len, size, sc->cp.root,
+		    &inc, err);
 		bc_inclusion_clear(&inc);
-		if (r == 0)
-			return bc_verify_add_check(rep, 1, "log-inclusion", seq,
-			    "leaf %" PRId64 " is in the checkpoint of %"
-			    PRIu64 " leaves", leaf, size);
-	} else {
-		/* newer than the checkpoint: its leaf must be its own */
-		uint8_t mine[HLEN];
-
-		if (bc_merkle_leaf_hash(data, len, mine) != 0)
-			return BC_ERR_CRYPTO;
-		r = leaf_matches(cat, (uint64_t)leaf, mine, &e);
-		if (r == 0)
-			return bc_verify_add_check(rep, 1, "log-inclusion",
-			    seq, "leaf %" PRId64 " is the record's own; %s",
-			    leaf, uncovered);
-	}
-	if (r != BC_ERR_INTEGRITY)
 		return r;
-	return bc_verify_add_check(rep, 0, "log-inclusion", seq, "%s", e.msg);
-}
-
-int
-bc_tlog_verify_item(struct bc_catalog *cat, const struct bc_keyring *kr,
-    const struct bc_item *it, const struct bc_event *ev, size_t n,
-    struct bc_verify_report *rep, struct bc_err *err)
-{
-	struct bc_checkpoint_row row;
-	struct bc_signed_checkpoint sc;
-	struct bc_err e = { "" };
-	const struct bc_signed_checkpoint *use = NULL;
-	const char *uncovered = "no checkpoint covers it yet";
-	size_t i;
-	int r;
-
-	r = bc_tlog_latest(cat, kr, &row, &sc, &e);
-	if (r == BC_ERR_NOT_FOUND) {
-		r = bc_verify_add_check(rep, 1, "log-checkpoint", -1,
-		    "no checkpoint yet: sign one with 'bodycam checkpoint "
-		    "--key KEY'");
-	} else if (r == BC_ERR_INTEGRITY) {
-		uncovered = "not proved: the latest checkpoint fails";
-		r = bc_verify_add_check(rep, 0, "log-checkpoint", -1, "%s",
-		    e.msg);
-	} else if (r == 0) {
-		struct bc_err e3 = { "" };
-		int r3 = bc_tlog_holds(cat, sc.cp.size, sc.cp.root, &e3);
-
-		uncovered = "not proved: the latest checkpoint fails";
-		if (r3 == 0) {
-			use = &sc;
-			uncovered = "newer than the latest checkpoint, which "
-			    "does not cover it yet";
-			r = bc_verify_add_check(rep, 1, "log-checkpoint", -1,
-			    "%" PRIu64 " leaves, signed by %s (%.16s...)%s%s",
-			    sc.cp.size, sc.signer_name, sc.signer,
-			    sc.revoked[0] ? ", a key revoked at " : "",
-			    sc.revoked);
-		} else if (r3 == BC_ERR_INTEGRITY) {
-			r = bc_verify_add_check(rep, 0, "log-checkpoint", -1,
-			    "the latest checkpoint (%" PRIu64 " leaves): %s",
-			    sc.cp.size, e3.msg);
-		} else {
-			r = bc_err_set(err, r3, "%s", e3.msg);
-		}
-	} else {
-		r = bc_err_set(err, r, "%s", e.msg);
 	}
-	free(row.note);
-	if (r != 0)
-		return r;
-	if ((r = check_record(cat, use, it->leaf, it->manifest,
-	    it->manifest_len, -1, uncovered, rep)) != 0)
-		goto fail;
-	for (i = 0; i < n; i++)
-		if ((r = check_record(cat, use, ev[i].leaf, ev[i].body,
-		    ev[i].body_len, ev[i].seq, uncovered, rep)) != 0)
-			goto fail;
-	return 0;
- fail:
-	return bc_err_set(err, r, "%s", r == BC_ERR_NOMEM ? "out of memory" :
-	    "cannot read the log");
+	/* newer than the checkpoint: its leaf must be its own */
+	if (bc_merkle_leaf_hash(data, len, mine) != 0)
+		return BC_ERR_CRYPTO;
+	return leaf_matches(cat, leaf, mine, err);
 }
 
 /*
@@ -607,12 +529,13 @@ who(const struct bc_leaf *l, char item[BC_ITEM_ID_MAX], int64_t *seq)
 }
 
 static int
-walk_fail(struct bc_tlog_auditor *w, const struct bc_leaf *l, const char *check,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+walk_fail(struct bc_tlog_auditor *w, const struct bc_leaf *l,
+    enum bc_check_id check, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static int
-walk_fail(struct bc_tlog_auditor *w, const struct bc_leaf *l, const char *check,
-    const char *fmt, ...)
+walk_fail(struct bc_tlog_auditor *w, const struct bc_leaf *l,
+    enum bc_check_id check, const char *fmt, ...)
 {
 	char item[BC_ITEM_ID_MAX], reason[BC_CHECK_DETAIL_MAX];
 	int64_t seq;
@@ -662,22 +585,22 @@ walk_leaf(void *arg, const struct bc_leaf *l)
 	int r;
 
 	if (l->index < 0)
-		return walk_fail(w, l, "log-record", "this %s is stored "
+		return walk_fail(w, l, BC_CHECK_LOG_RECORD, "this %s is stored "
 		    "without a leaf index: it is not in the log", kind);
 	if (l->index == w->last)
-		return walk_fail(w, l, "log-record", "leaf %" PRId64 " is "
-		    "claimed by a second record (this %s)", l->index, kind);
+		return walk_fail(w, l, BC_CHECK_LOG_RECORD, "leaf %" PRId64
+		    " is claimed by a second record (this %s)", l->index, kind);
 	w->last = l->index;
 	if ((uint64_t)l->index != w->next && !w->broken) {
 		w->broken = 1;
-		if ((r = walk_fail(w, l, "log-leaf", "leaves %" PRIu64 " to %"
-		    PRId64 " are missing from the log", w->next,
+		if ((r = walk_fail(w, l, BC_CHECK_LOG_LEAF, "leaves %" PRIu64
+		    " to %" PRId64 " are missing from the log", w->next,
 		    l->index - 1)) != 0)
 			return r;
 	}
 	if (l->kind == BC_LEAF_NONE) {
-		if ((r = walk_fail(w, l, "log-record", "leaf %" PRId64 ": no "
-		    "record holds it (a record was deleted, or moved)",
+		if ((r = walk_fail(w, l, BC_CHECK_LOG_RECORD, "leaf %" PRId64
+		    ": no record holds it (a record was deleted, or moved)",
 		    l->index)) != 0)
 			return r;
 		if (!w->broken)
@@ -689,12 +612,12 @@ walk_leaf(void *arg, const struct bc_leaf *l)
 		return bc_err_set(w->err, BC_ERR_CRYPTO, "SHA-256 failed");
 	if (!l->has_hash) {
 		w->broken = 1;
-		if ((r = walk_fail(w, l, "log-leaf", "leaf %" PRId64 ": this "
-		    "%s's leaf is not in the log", l->index, kind)) != 0)
+		if ((r = walk_fail(w, l, BC_CHECK_LOG_LEAF, "leaf %" PRId64 ": "
+		    "this %s's leaf is not in the log", l->index, kind)) != 0)
 			return r;
 	} else if (memcmp(mine, l->hash, HLEN) != 0) {
-		if ((r = walk_fail(w, l, "log-leaf", "leaf %" PRId64 ": this "
-		    "%s does not hash to the stored leaf (rewritten, or "
+		if ((r = walk_fail(w, l, BC_CHECK_LOG_LEAF, "leaf %" PRId64 ": "
+		    "this %s does not hash to the stored leaf (rewritten, or "
 		    "moved)", l->index, kind)) != 0)
 			return r;
 	}
@@ -713,11 +636,13 @@ want_cmp(const void *a, const void *b)
 }
 
 static int
-fail_plain(struct bc_tlog_auditor *w, const char *check, const char *fmt, ...)
+fail_plain(struct bc_tlog_auditor *w, enum bc_check_id check,
+    const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
-fail_plain(struct bc_tlog_auditor *w, const char *check, const char *fmt, ...)
+fail_plain(struct bc_tlog_auditor *w, enum bc_check_id check,
+    const char *fmt, ...)
 {
 	char reason[BC_CHECK_DETAIL_MAX];
 	va_list ap;
@@ -769,7 +694,7 @@ tree_fail(struct bc_tlog_auditor *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	return w->fail(w->arg, "log", -1, -1, "log-tree", reason);
+	return w->fail(w->arg, "log", -1, -1, BC_CHECK_LOG_TREE, reason);
 }
 
 /*
@@ -819,8 +744,8 @@ nodes_past_end(struct bc_tlog_auditor *w)
 			return r;
 	}
 	if (w->tree_fails > TREE_FAILS_SHOWN)
-		return w->fail(w->arg, "log", -1, -1, "log-tree", "and more: "
-		    "the stored tree fails at other nodes too");
+		return w->fail(w->arg, "log", -1, -1, BC_CHECK_LOG_TREE, "and "
+		    "more: the stored tree fails at other nodes too");
 	return 0;
 }
 
@@ -841,19 +766,19 @@ judge_want(struct bc_tlog_auditor *w, struct bc_catalog *cat, const struct want 
 	else
 		snprintf(what, sizeof(what), "the checkpoint");
 	if (x->size > size)
-		return fail_plain(w, "consistency", "the log has %" PRIu64
-		    " leaves, fewer than the %" PRIu64 " of %s: records were "
-		    "deleted, or the catalog was rolled back to an older copy",
-		    size, x->size, what);
+		return fail_plain(w, BC_CHECK_CONSISTENCY, "the log has %"
+		    PRIu64 " leaves, fewer than the %" PRIu64 " of %s: records "
+		    "were deleted, or the catalog was rolled back to an older "
+		    "copy", size, x->size, what);
 	if (!x->have)
-		return fail_plain(w, "consistency", "%s (%" PRIu64 " leaves) "
-		    "cannot be checked: the log cannot be recomputed", what,
-		    x->size);
+		return fail_plain(w, BC_CHECK_CONSISTENCY, "%s (%" PRIu64
+		    " leaves) cannot be checked: the log cannot be recomputed",
+		    what, x->size);
 	if (memcmp(x->got, x->root, HLEN) != 0)
-		return fail_plain(w, "consistency", "the records no longer "
-		    "give the root that %s signed for its %" PRIu64 " leaves: "
-		    "history before leaf %" PRIu64 " was rewritten, reordered "
-		    "or deleted", what, x->size, x->size);
+		return fail_plain(w, BC_CHECK_CONSISTENCY, "the records no "
+		    "longer give the root that %s signed for its %" PRIu64
+		    " leaves: history before leaf %" PRIu64 " was rewritten, "
+		    "reordered or deleted", what, x->size, x->size);
 	if (x->size == 0 || root_n == NULL)
 		return 0;
 	/* the proof an outsider would be given, from the stored tree */
@@ -863,11 +788,11 @@ judge_want(struct bc_tlog_auditor *w, struct bc_catalog *cat, const struct want 
 	if (r == 0 && memcmp(rn, root_n, HLEN) != 0)
 		r = BC_ERR_INTEGRITY;
 	if (r == BC_ERR_INTEGRITY)
-		return fail_plain(w, "consistency", "the consistency proof "
-		    "from %s (%" PRIu64 " leaves) to the log (%" PRIu64
+		return fail_plain(w, BC_CHECK_CONSISTENCY, "the consistency "
+		    "proof from %s (%" PRIu64 " leaves) to the log (%" PRIu64
 		    " leaves) fails: %s", what, x->size, size,
-		    e.msg[0] ? e.msg : "the stored tree is not the "
-		    "recomputed one");
+		    e.msg[0] ? e.msg : "the stored tree is not the recomputed "
+		    "one");
 	if (r != 0)
 		return bc_err_set(w->err, r, "%s", e.msg);
 	return 0;
@@ -959,8 +884,9 @@ bc_tlog_audit_begin(struct bc_catalog *cat, const struct bc_keyring *kr,
 		}
 		if (r == BC_ERR_INTEGRITY || r == BC_ERR_MALFORMED ||
 		    r == BC_ERR_TOO_LARGE) {
-			if ((r = fail_plain(w, "checkpoint", "stored checkpoint "
-			    "%" PRId64 ": %s", rows[i].id, e.msg)) != 0)
+			if ((r = fail_plain(w, BC_CHECK_CHECKPOINT, "stored "
+			    "checkpoint %" PRId64 ": %s", rows[i].id,
+			    e.msg)) != 0)
 				goto out;
 			continue;
 		}

@@ -11,6 +11,7 @@
  * bc_rec_prepare (hash, parse, signature: independent per record) and
  * bc_verify_judge (links, authority at signing time, rules: in order).
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@
 #include "internal.h"
 
 int
-bc_verify_add_check(struct bc_verify_report *rep, int ok, const char *name,
+bc_verify_add_check(struct bc_verify_report *rep, int ok, enum bc_check_id id,
     int64_t seq, const char *fmt, ...)
 {
 	struct bc_check *c, *tmp;
@@ -41,7 +42,8 @@ bc_verify_add_check(struct bc_verify_report *rep, int ok, const char *name,
 	rep->checks = tmp;
 	c = &rep->checks[rep->nchecks++];
 	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->id = id;
+	snprintf(c->name, sizeof(c->name), "%s", bc_check_name(id));
 	c->seq = seq;
 	c->ok = ok;
 	va_start(ap, fmt);
@@ -51,6 +53,101 @@ bc_verify_add_check(struct bc_verify_report *rep, int ok, const char *name,
 }
 
 #define add_check	bc_verify_add_check
+
+/* One record's log-inclusion check against the checkpoint sc (or none). */
+static int
+check_record(struct bc_catalog *cat, const struct bc_signed_checkpoint *sc,
+    int64_t leaf, const char *data, size_t len, int64_t seq,
+    const char *uncovered, struct bc_verify_report *rep)
+{
+	struct bc_err e = { "" };
+	uint64_t size = sc ? sc->cp.size : 0;
+	int r;
+
+	if (leaf < 0)
+		return add_check(rep, 0, BC_CHECK_LOG_INCLUSION, seq,
+		    "the record has no leaf index: it is not in the log");
+	r = bc_tlog_record_check(cat, sc, (uint64_t)leaf, data, len, &e);
+	if (r == 0 && (uint64_t)leaf < size)
+		return add_check(rep, 1, BC_CHECK_LOG_INCLUSION, seq, "leaf %"
+		    PRId64 " is in the checkpoint of %" PRIu64 " leaves",
+		    leaf, size);
+	if (r == 0)
+		return add_check(rep, 1, BC_CHECK_LOG_INCLUSION, seq, "leaf %"
+		    PRId64 " is the record's own; %s", leaf, uncovered);
+	if (r != BC_ERR_INTEGRITY)
+		return r;
+	return add_check(rep, 0, BC_CHECK_LOG_INCLUSION, seq, "%s", e.msg);
+}
+
+/*
+ * The log checks of one item: "log-checkpoint" (the newest checkpoint's
+ * signature, and that the log still reproduces its root) and, for the
+ * manifest (seq -1) and each event, "log-inclusion" (the record hashes to
+ * its leaf, and the leaf is included in that checkpoint; a record newer
+ * than the checkpoint is only checked against its leaf, and says so).
+ * Returns 0 or an error that stopped it.
+ */
+static int
+verify_log(struct bc_catalog *cat, const struct bc_keyring *kr,
+    const struct bc_item *it, const struct bc_event *ev, size_t n,
+    struct bc_verify_report *rep, struct bc_err *err)
+{
+	struct bc_checkpoint_row row;
+	struct bc_signed_checkpoint sc;
+	struct bc_err e = { "" };
+	const struct bc_signed_checkpoint *use = NULL;
+	const char *uncovered = "no checkpoint covers it yet";
+	size_t i;
+	int r;
+
+	r = bc_tlog_latest(cat, kr, &row, &sc, &e);
+	if (r == BC_ERR_NOT_FOUND) {
+		r = add_check(rep, 1, BC_CHECK_LOG_CHECKPOINT, -1,
+		    "no checkpoint yet: sign one with 'bodycam checkpoint "
+		    "--key KEY'");
+	} else if (r == BC_ERR_INTEGRITY) {
+		uncovered = "not proved: the latest checkpoint fails";
+		r = add_check(rep, 0, BC_CHECK_LOG_CHECKPOINT, -1, "%s", e.msg);
+	} else if (r == 0) {
+		struct bc_err e3 = { "" };
+		int r3 = bc_tlog_holds(cat, sc.cp.size, sc.cp.root, &e3);
+
+		uncovered = "not proved: the latest checkpoint fails";
+		if (r3 == 0) {
+			use = &sc;
+			uncovered = "newer than the latest checkpoint, which "
+			    "does not cover it yet";
+			r = add_check(rep, 1, BC_CHECK_LOG_CHECKPOINT, -1,
+			    "%" PRIu64 " leaves, signed by %s (%.16s...)%s%s",
+			    sc.cp.size, sc.signer_name, sc.signer,
+			    sc.revoked[0] ? ", a key revoked at " : "",
+			    sc.revoked);
+		} else if (r3 == BC_ERR_INTEGRITY) {
+			r = add_check(rep, 0, BC_CHECK_LOG_CHECKPOINT, -1,
+			    "the latest checkpoint (%" PRIu64 " leaves): %s",
+			    sc.cp.size, e3.msg);
+		} else {
+			r = bc_err_set(err, r3, "%s", e3.msg);
+		}
+	} else {
+		r = bc_err_set(err, r, "%s", e.msg);
+	}
+	free(row.note);
+	if (r != 0)
+		return r;
+	if ((r = check_record(cat, use, it->leaf, it->manifest,
+	    it->manifest_len, -1, uncovered, rep)) != 0)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if ((r = check_record(cat, use, ev[i].leaf, ev[i].body,
+		    ev[i].body_len, ev[i].seq, uncovered, rep)) != 0)
+			goto fail;
+	return 0;
+ fail:
+	return bc_err_set(err, r, "%s", r == BC_ERR_NOMEM ? "out of memory" :
+	    "cannot read the log");
+}
 
 void
 bc_verify_report_clear(struct bc_verify_report *rep)
@@ -107,7 +204,7 @@ bc_rec_clear(struct bc_rec *r)
  * the time it claims: keys.h).
  */
 static int
-check_sig(struct bc_verify_report *rep, const char *name, int64_t seq,
+check_sig(struct bc_verify_report *rep, enum bc_check_id name, int64_t seq,
     const struct bc_rec *r, const struct bc_keyring *kr, const char *signer,
     int role, int64_t leaf)
 {
@@ -150,8 +247,8 @@ check_log(struct bc_verify_report *rep, int64_t seq, const json_t *doc,
 	} else if (r == 0 && leaf >= 0 &&
 	    (rep->min_bound < 0 || leaf < rep->min_bound))
 		rep->min_bound = leaf;
-	return add_check(rep, r >= 0, seq < 0 ? "manifest-log" : "event-log",
-	    seq, "%s", why.msg);
+	return add_check(rep, r >= 0, seq < 0 ? BC_CHECK_MANIFEST_LOG :
+	    BC_CHECK_EVENT_LOG, seq, "%s", why.msg);
 }
 
 /* The role that may sign a manifest: a derived one also a custodian. */
@@ -172,15 +269,15 @@ check_manifest(const struct bc_item *it, const struct bc_rec *m,
 	int64_t size;
 	int r, same;
 
-	if ((r = add_check(rep, mdoc != NULL, "manifest-format", -1, "%s",
-	    mdoc != NULL ? "canonical JSON manifest" : m->perr)) != 0)
+	if ((r = add_check(rep, mdoc != NULL, BC_CHECK_MANIFEST_FORMAT, -1,
+	    "%s", mdoc != NULL ? "canonical JSON manifest" : m->perr)) != 0)
 		return r;
 	same = strcmp(m->hash, it->manifest_hash) == 0;
-	if ((r = add_check(rep, same, "manifest-hash", -1, same ? "%s" :
+	if ((r = add_check(rep, same, BC_CHECK_MANIFEST_HASH, -1, same ? "%s" :
 	    "stored manifest hash %.16s... but the manifest hashes to %s",
 	    same ? m->hash : it->manifest_hash, m->hash)) != 0)
 		return r;
-	if ((r = check_sig(rep, "manifest-signature", -1, m, kr,
+	if ((r = check_sig(rep, BC_CHECK_MANIFEST_SIGNATURE, -1, m, kr,
 	    mdoc ? bc_doc_str(mdoc, "registered.key") : NULL,
 	    manifest_role(mdoc), it->leaf)) != 0 ||
 	    (r = check_log(rep, -1, mdoc, kr, it->leaf)) != 0)
@@ -188,28 +285,28 @@ check_manifest(const struct bc_item *it, const struct bc_rec *m,
 
 	/* the catalog's columns must say what the signed manifest says */
 	if (mdoc == NULL)
-		return add_check(rep, 0, "manifest-record", -1,
+		return add_check(rep, 0, BC_CHECK_MANIFEST_RECORD, -1,
 		    "manifest unreadable; cannot compare with the catalog row");
 	if ((s = bc_doc_str(mdoc, "id")) == NULL || strcmp(s, it->id) != 0)
-		return add_check(rep, 0, "manifest-record", -1,
+		return add_check(rep, 0, BC_CHECK_MANIFEST_RECORD, -1,
 		    "catalog id %s but manifest id %s", it->id, s ? s : "-");
 	if ((s = bc_doc_str(mdoc, "file.sha256")) == NULL ||
 	    strcmp(s, it->sha256) != 0)
-		return add_check(rep, 0, "manifest-record", -1,
+		return add_check(rep, 0, BC_CHECK_MANIFEST_RECORD, -1,
 		    "catalog SHA-256 %.16s... differs from the sealed one",
 		    it->sha256);
 	if (bc_doc_int(mdoc, "file.size", &size) != 0 || size != it->size)
-		return add_check(rep, 0, "manifest-record", -1,
+		return add_check(rep, 0, BC_CHECK_MANIFEST_RECORD, -1,
 		    "catalog size %lld differs from the sealed size",
 		    (long long)it->size);
 	if ((s = bc_doc_str(mdoc, "registered.key")) == NULL ||
 	    strcmp(s, it->key) != 0 || (s = bc_doc_str(mdoc,
 	    "registered.at")) == NULL || it->registered == NULL ||
 	    strcmp(s, it->registered) != 0)
-		return add_check(rep, 0, "manifest-record", -1,
+		return add_check(rep, 0, BC_CHECK_MANIFEST_RECORD, -1,
 		    "catalog signer or registration time differs from the "
 		    "sealed one");
-	return add_check(rep, 1, "manifest-record", -1,
+	return add_check(rep, 1, BC_CHECK_MANIFEST_RECORD, -1,
 	    "catalog row agrees with the sealed manifest");
 }
 
@@ -233,21 +330,21 @@ check_parent(struct bc_catalog *cat, const struct bc_item *it,
 	pman = bc_doc_str(mdoc, "derived.manifest");
 	psha = bc_doc_str(mdoc, "derived.sha256");
 	if (from == NULL || pman == NULL || psha == NULL)
-		return add_check(rep, 0, "derive-parent", -1,
+		return add_check(rep, 0, BC_CHECK_DERIVE_PARENT, -1,
 		    "the manifest's 'derived' names no parent");
 	r = bc_catalog_find_by_manifest(cat, pman, &p, &e);
 	if (r == BC_ERR_NOT_FOUND)
-		return add_check(rep, 0, "derive-parent", -1, "parent %s "
-		    "(manifest %.16s...) is not in the catalog", from, pman);
+		return add_check(rep, 0, BC_CHECK_DERIVE_PARENT, -1, "parent "
+		    "%s (manifest %.16s...) is not in the catalog", from, pman);
 	if (r != 0)
 		return bc_err_set(err, r, "%s", e.msg);
 	if (strcmp(p->id, from) != 0 || bc_doc_parse(p->manifest,
 	    p->manifest_len, BC_MANIFEST_TYPE, &pdoc, &e) != 0 ||
 	    (s = bc_doc_str(pdoc, "file.sha256")) == NULL ||
 	    strcmp(s, psha) != 0) {
-		r = add_check(rep, 0, "derive-parent", -1, "parent %s does not "
-		    "match the sealed parent (id, manifest or file hash)",
-		    from);
+		r = add_check(rep, 0, BC_CHECK_DERIVE_PARENT, -1, "parent %s "
+		    "does not match the sealed parent (id, manifest or file "
+		    "hash)", from);
 		goto out;
 	}
 	if ((r = bc_catalog_events(cat, p->manifest_hash, &ev, &n,
@@ -263,7 +360,7 @@ check_parent(struct bc_catalog *cat, const struct bc_item *it,
 		    strcmp(s, it->manifest_hash) == 0;
 		json_decref(doc);
 	}
-	r = add_check(rep, found, "derive-parent", -1, found ?
+	r = add_check(rep, found, BC_CHECK_DERIVE_PARENT, -1, found ?
 	    "derived from %s (SHA-256 %.16s...), recorded in its chain" :
 	    "parent %s records no 'derive' event for this item", from, psha);
  out:
@@ -298,7 +395,7 @@ bc_verify_file(const struct bc_item *it, const json_t *mdoc,
 	} else if ((herr = bc_hash_file(path, &fh, opts->progress,
 	    opts->progress_arg, &e)) != 0) {
 		before = rep->status;
-		if ((r = add_check(rep, 0, "file-present", -1, "%s",
+		if ((r = add_check(rep, 0, BC_CHECK_FILE_PRESENT, -1, "%s",
 		    e.msg)) != 0)
 			return r;
 		/* a missing or unreadable file is not evidence of tampering:
@@ -306,21 +403,22 @@ bc_verify_file(const struct bc_item *it, const json_t *mdoc,
 		rep->status = before == BC_ERR_INTEGRITY ? before : herr;
 		return 0;
 	}
-	if ((r = add_check(rep, 1, "file-present", -1, "%s", path)) != 0)
+	if ((r = add_check(rep, 1, BC_CHECK_FILE_PRESENT, -1, "%s", path)) != 0)
 		return r;
 	if (want == NULL || want_size < 0)
-		return add_check(rep, 0, "file-hash", -1,
+		return add_check(rep, 0, BC_CHECK_FILE_HASH, -1,
 		    "no sealed hash to compare with (manifest unreadable)");
-	if ((r = add_check(rep, (int64_t)fh.size == want_size, "file-size", -1,
-	    (int64_t)fh.size == want_size ? "%llu bytes" :
-	    "file has %llu bytes, sealed size is %lld",
+	if ((r = add_check(rep, (int64_t)fh.size == want_size,
+	    BC_CHECK_FILE_SIZE, -1, (int64_t)fh.size == want_size ?
+	    "%llu bytes" : "file has %llu bytes, sealed size is %lld",
 	    (unsigned long long)fh.size, (long long)want_size)) != 0)
 		return r;
 	bc_hex(fh.sha256, sizeof(fh.sha256), hex);
 	snprintf(rep->measured, sizeof(rep->measured), "%s", hex);
 	if (strcmp(hex, want) == 0)
-		return add_check(rep, 1, "file-hash", -1, "SHA-256 %s", hex);
-	return add_check(rep, 0, "file-hash", -1,
+		return add_check(rep, 1, BC_CHECK_FILE_HASH, -1, "SHA-256 %s",
+		    hex);
+	return add_check(rep, 0, BC_CHECK_FILE_HASH, -1,
 	    "file SHA-256 %s differs from the sealed %s", hex, want);
 }
 
@@ -334,27 +432,27 @@ check_link(const struct bc_event *ev, const struct bc_rec *r,
 	int64_t seq;
 
 	if (r->doc == NULL)
-		return add_check(rep, 0, "event-link", ev->seq,
+		return add_check(rep, 0, BC_CHECK_EVENT_LINK, ev->seq,
 		    "event unreadable; its link is unknown");
 	if (bc_doc_int(r->doc, "seq", &seq) != 0 || seq != want_seq)
-		return add_check(rep, 0, "event-link", ev->seq,
+		return add_check(rep, 0, BC_CHECK_EVENT_LINK, ev->seq,
 		    "event has seq %lld where %lld was due",
 		    (long long)(bc_doc_int(r->doc, "seq", &seq) == 0 ? seq :
 		    -1), (long long)want_seq);
 	if (ev->seq != seq)
-		return add_check(rep, 0, "event-link", ev->seq,
+		return add_check(rep, 0, BC_CHECK_EVENT_LINK, ev->seq,
 		    "stored as seq %lld but the event says %lld",
 		    (long long)ev->seq, (long long)seq);
 	if ((s = bc_doc_str(r->doc, "item")) == NULL || strcmp(s, mhash) != 0)
-		return add_check(rep, 0, "event-link", ev->seq,
+		return add_check(rep, 0, BC_CHECK_EVENT_LINK, ev->seq,
 		    "event belongs to another item (manifest %.16s...)",
 		    s ? s : "(none)");
 	if ((s = bc_doc_str(r->doc, "prev")) == NULL || strcmp(s, prev) != 0)
-		return add_check(rep, 0, "event-link", ev->seq,
+		return add_check(rep, 0, BC_CHECK_EVENT_LINK, ev->seq,
 		    "prev %.16s... does not match the %s %.16s...",
 		    s ? s : "(none)", first ? "manifest hash" :
 		    "previous event's hash", prev);
-	return add_check(rep, 1, "event-link", ev->seq,
+	return add_check(rep, 1, BC_CHECK_EVENT_LINK, ev->seq,
 	    "seq %lld follows %.16s...", (long long)seq, prev);
 }
 
@@ -376,21 +474,21 @@ check_events(const char *mhash, const json_t *mdoc,
 
 	rep->nevents = (int64_t)n;
 	if (n == 0)
-		return add_check(rep, 0, "chain", -1, "no custody events: the "
-		    "genesis 'register' event is missing");
+		return add_check(rep, 0, BC_CHECK_CHAIN, -1, "no custody "
+		    "events: the genesis 'register' event is missing");
 	sealed = mdoc ? bc_doc_str(mdoc, "file.sha256") : NULL;
 	snprintf(prev, sizeof(prev), "%s", mhash);
 	for (i = 0; i < n; i++) {
 		if (er[i].doc == NULL)
-			r = add_check(rep, 0, "event-hash", ev[i].seq, "%s",
-			    er[i].perr);
+			r = add_check(rep, 0, BC_CHECK_EVENT_HASH, ev[i].seq,
+			    "%s", er[i].perr);
 		else if (strcmp(er[i].hash, ev[i].hash) != 0)
-			r = add_check(rep, 0, "event-hash", ev[i].seq,
+			r = add_check(rep, 0, BC_CHECK_EVENT_HASH, ev[i].seq,
 			    "stored hash %.16s... but the event hashes to "
 			    "%.16s...", ev[i].hash, er[i].hash);
 		else
-			r = add_check(rep, 1, "event-hash", ev[i].seq, "%s",
-			    er[i].hash);
+			r = add_check(rep, 1, BC_CHECK_EVENT_HASH, ev[i].seq,
+			    "%s", er[i].hash);
 		if (r != 0 || (r = check_link(&ev[i], &er[i], mhash, want,
 		    prev, i == 0, rep)) != 0)
 			return r;
@@ -403,26 +501,26 @@ check_events(const char *mhash, const json_t *mdoc,
 		role = bc_event_role(action);
 		if (role == BC_ROLE_INGEST && mdoc != NULL)
 			role = manifest_role(mdoc);	/* derived: custodian */
-		if ((r = check_sig(rep, "event-signature", ev[i].seq, &er[i],
-		    kr, er[i].doc ? bc_doc_str(er[i].doc, "key") : NULL, role,
-		    ev[i].leaf)) != 0 ||
+		if ((r = check_sig(rep, BC_CHECK_EVENT_SIGNATURE, ev[i].seq,
+		    &er[i], kr, er[i].doc ? bc_doc_str(er[i].doc, "key") :
+		    NULL, role, ev[i].leaf)) != 0 ||
 		    (r = check_log(rep, ev[i].seq, er[i].doc, kr,
 		    ev[i].leaf)) != 0)
 			return r;
 		if (er[i].doc == NULL)
 			continue;
 		if (bc_custody_rule(&rep->state, er[i].doc, sealed, &why) != 0)
-			r = add_check(rep, 0, "event-rule", ev[i].seq, "%s",
-			    why.msg);
+			r = add_check(rep, 0, BC_CHECK_EVENT_RULE, ev[i].seq,
+			    "%s", why.msg);
 		else if (bc_clock_too_far_ahead(bc_doc_str(er[i].doc, "at")))
 			/* a writer never signs so far ahead (clock.h): such a
 			 * record would freeze the chain until its date */
-			r = add_check(rep, 0, "event-rule", ev[i].seq, "dated "
-			    "%s, more than %d s ahead of this clock",
+			r = add_check(rep, 0, BC_CHECK_EVENT_RULE, ev[i].seq,
+			    "dated %s, more than %d s ahead of this clock",
 			    bc_doc_str(er[i].doc, "at"), BC_TIME_TOLERANCE);
 		else
-			r = add_check(rep, 1, "event-rule", ev[i].seq, "%s",
-			    action);
+			r = add_check(rep, 1, BC_CHECK_EVENT_RULE, ev[i].seq,
+			    "%s", action);
 		if (r != 0)
 			return r;
 	}
@@ -478,11 +576,11 @@ bc_verify_item(struct bc_catalog *cat, const struct bc_item *it,
 	}
 	/* a broken keyring fails here; what it proved so far is still used */
 	if (r == 0)
-		r = add_check(rep, 1, "keyring", -1, "%lld key document%s "
-		    "verif%s", (long long)kr->ndocs, kr->ndocs == 1 ? "" : "s",
-		    kr->ndocs == 1 ? "ies" : "y");
+		r = add_check(rep, 1, BC_CHECK_KEYRING, -1, "%lld key "
+		    "document%s verif%s", (long long)kr->ndocs, kr->ndocs == 1 ?
+		    "" : "s", kr->ndocs == 1 ? "ies" : "y");
 	else
-		r = add_check(rep, 0, "keyring", -1, "%s", kerr.msg);
+		r = add_check(rep, 0, BC_CHECK_KEYRING, -1, "%s", kerr.msg);
 	if (r != 0)
 		goto nomem;
 	if ((r = bc_catalog_events(cat, it->manifest_hash, &ev, &n,
@@ -509,13 +607,13 @@ bc_verify_item(struct bc_catalog *cat, const struct bc_item *it,
 	if ((r = bc_verify_judge(cat, it, &m, ev, er, n, kr, rep,
 	    err)) != 0)
 		goto nomem;
-	if ((r = bc_tlog_verify_item(cat, kr, it, ev, n, rep, err)) != 0)
+	if ((r = verify_log(cat, kr, it, ev, n, rep, err)) != 0)
 		goto out;
 	if (opts->no_file)
 		r = 0;
 	else if (rep->state.purged)
-		r = add_check(rep, 1, "file-purged", -1, "purged at %s by %s: "
-		    "%s; the record stays, the file is not checked",
+		r = add_check(rep, 1, BC_CHECK_FILE_PURGED, -1, "purged at %s "
+		    "by %s: %s; the record stays, the file is not checked",
 		    rep->state.purged_at, rep->state.purged_by,
 		    rep->state.purge_reason);
 	else

@@ -21,7 +21,8 @@ struct bc_audit_failure {
 					   item */
 	int64_t	seq;			/* event or key document seq, or -1 */
 	int64_t	leaf;			/* log index, or -1 */
-	char	check[BC_CHECK_NAME_MAX];
+	enum bc_check_id id;
+	char	check[BC_CHECK_NAME_MAX];	/* bc_check_name(id) */
 	char	reason[BC_CHECK_DETAIL_MAX];
 };
 

@@ -115,7 +115,8 @@ void bc_release_result_clear(struct bc_release_result *res);
 /* The levels of trust a bundle reaches. */
 struct bc_bundle_failure {
 	char	file[256];	/* relative path, or "" for the bundle */
-	char	check[BC_CHECK_NAME_MAX];
+	enum bc_check_id id;
+	char	check[BC_CHECK_NAME_MAX];	/* bc_check_name(id) */
 	char	reason[BC_CHECK_DETAIL_MAX];
 	int	level;		/* 1 integrity, 2 authentic, 3 trusted */
 };

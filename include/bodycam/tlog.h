@@ -15,10 +15,10 @@
 #include <stdint.h>
 
 #include "bodycam/catalog.h"
+#include "bodycam/checks.h"
 #include "bodycam/keys.h"
 #include "bodycam/merkle.h"
 #include "bodycam/note.h"
-#include "bodycam/verify.h"
 
 #define BC_CHECKPOINT_ROLE	BC_ROLE_AUDITOR
 
@@ -115,20 +115,18 @@ int bc_tlog_consistency(struct bc_catalog *cat, uint64_t m, uint64_t n,
     size_t *count, struct bc_err *err);
 
 /*
- * Adds the log checks of one item to a verify report: "log-checkpoint"
- * (the newest checkpoint's signature, and that the log still reproduces
- * its root) and, for the manifest (seq -1) and each event, "log-inclusion"
- * (the record hashes to its leaf, and the leaf is included in that
- * checkpoint; a record newer than the checkpoint is only checked against
- * its leaf, and says so).  Returns 0 or an error that stopped it.
+ * Whether a record (data, len bytes) at leaf is in the log: included in
+ * the checkpoint sc when leaf < sc's size, or else (sc NULL or older) the
+ * record hashing to its stored leaf.  Returns 0, BC_ERR_INTEGRITY with
+ * the reason in err, or another error (the log unreadable).
  */
-int bc_tlog_verify_item(struct bc_catalog *cat, const struct bc_keyring *kr,
-    const struct bc_item *it, const struct bc_event *ev, size_t n,
-    struct bc_verify_report *rep, struct bc_err *err);
+int bc_tlog_record_check(struct bc_catalog *cat,
+    const struct bc_signed_checkpoint *sc, uint64_t leaf, const char *data,
+    size_t len, struct bc_err *err);
 
 /* A failure the log audit found: the record's item id or "log". */
 typedef int (*bc_tlog_fail_fn)(void *arg, const char *item, int64_t seq,
-    int64_t leaf, const char *check, const char *reason);
+    int64_t leaf, enum bc_check_id check, const char *reason);
 
 struct bc_tlog_audit {
 	uint64_t	size;		/* leaves in the stored log */

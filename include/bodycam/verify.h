@@ -11,13 +11,12 @@
 #include <stdint.h>
 
 #include "bodycam/catalog.h"
+#include "bodycam/checks.h"
 #include "bodycam/custody.h"
 
-#define BC_CHECK_NAME_MAX	48
-#define BC_CHECK_DETAIL_MAX	320
-
 struct bc_check {
-	char	name[BC_CHECK_NAME_MAX];	/* "file-hash", "event-link" */
+	enum bc_check_id id;
+	char	name[BC_CHECK_NAME_MAX];	/* bc_check_name(id) */
 	int64_t	seq;				/* the event's, or -1 */
 	int	ok;
 	char	detail[BC_CHECK_DETAIL_MAX];
