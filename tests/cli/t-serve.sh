@@ -2119,9 +2119,10 @@ if start_server revoked --storage "$ST_DIR" --key "$K/cust2.key" --threads 2; th
 else
 	fail "a server with only the cust2 key is up"
 fi
-sed -n '/^### serve /,/^### /p' README.md | tr '\n' ' ' > "$TMP/readme-serve"
+{ sed -n '/^## serve /,/^## [a-z]/p' docs/COMMANDS.md; cat docs/HTTP-API.md; } |
+    tr '\n' ' ' > "$TMP/readme-serve"
 expect_grep "revoked while (it|the service) runs[^.]*409 \`rule\`" "$TMP/readme-serve" \
-    "README (serve) says a station key revoked while the service runs is a 409 rule"
+    "docs (serve, HTTP API) say a station key revoked while the service runs is a 409 rule"
 expect_nogrep "503 \`unavailable\` \([^)]*revoked" "$TMP/readme-serve" \
     "  and not that it is a 503"
 
