@@ -96,7 +96,7 @@ CLI_OBJS := $(CLI_SRCS:bodycam/%.c=$(BUILD)/obj/%.o)
 SERVE_CLI_OBJS := $(filter-out $(BUILD)/obj/cmd-serve.o,$(CLI_OBJS)) \
 	$(BUILD)/obj/cmd-serve-main.o
 HEADERS  := $(wildcard include/bodycam/*.h) bodycam/cli.h bodycam/internal.h \
-	bodycam/serve-int.h
+	bodycam/serve-int.h bodycam/catalog-int.h
 CHECK_SRCS := $(wildcard tests/check_*.c)
 CHECK_BINS := $(CHECK_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL  := tests/testutil.c

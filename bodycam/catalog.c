@@ -1,7 +1,10 @@
 /*
- * catalog.c - the SQLite catalog.  The only file in bodycam that speaks
- * SQL: prepared statements with bound values throughout (the one
- * exception, PRAGMA user_version, takes a compile-time integer).
+ * catalog.c - the SQLite catalog: opening and creating it, transactions,
+ * items, events, key documents, releases and tokens.  With catalog-log.c
+ * (the transparency log's tables) and catalog-schema.c (the migrations)
+ * the only files in bodycam that speak SQL: prepared statements with
+ * bound values throughout (the exceptions, PRAGMA user_version and
+ * application_id, take compile-time integers).
  */
 #include <sys/stat.h>
 
@@ -17,251 +20,10 @@
 
 #include "bodycam/buf.h"
 #include "bodycam/catalog.h"
+#include "catalog-int.h"
 
-#define BUSY_TIMEOUT_MS	30000
-
-struct bc_catalog {
-	sqlite3		*db;
-	char		*path;
-	int		 read_only;	/* BC_CATALOG_READ_ONLY */
-	int		 in_tx;
-	sqlite3_stmt	*node_get;	/* prepared once, for the log */
-	sqlite3_stmt	*node_put;
-	int		 node_rc;	/* the last node statement's error */
-};
-
-static int backfill_log(struct bc_catalog *, struct bc_err *);
-static int log_append(struct bc_catalog *, const void *, size_t, int64_t *,
-    struct bc_err *);
-
-/*
- * Ordered migrations: migrations[i] takes a catalog from user_version i to
- * i + 1: its sql, then its fn (when not NULL), then its after, in one
- * transaction.  Never edit a released entry; append a new one.
- */
-static const struct migration {
-	const char	*sql;
-	int		(*fn)(struct bc_catalog *, struct bc_err *);
-	const char	*after;
-} migrations[BC_CATALOG_SCHEMA] = {
-	/* 0 -> 1: items, events, meta; append-only triggers */
-	{
-	"CREATE TABLE meta ("
-	"  name  TEXT PRIMARY KEY NOT NULL,"
-	"  value TEXT NOT NULL"
-	") STRICT;"
-	"CREATE TABLE items ("
-	"  num           INTEGER PRIMARY KEY,"
-	"  id            TEXT NOT NULL UNIQUE,"
-	"  sha256        TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64),"
-	"  size          INTEGER NOT NULL CHECK (size >= 0),"
-	"  path          TEXT NOT NULL,"
-	"  manifest      TEXT NOT NULL,"
-	"  manifest_hash TEXT NOT NULL UNIQUE"
-	"                CHECK (length(manifest_hash) = 64),"
-	"  signature     BLOB NOT NULL,"
-	"  key           TEXT NOT NULL,"
-	"  registered    TEXT NOT NULL"
-	") STRICT;"
-	"CREATE TABLE events ("
-	"  id        INTEGER PRIMARY KEY,"
-	"  item      TEXT NOT NULL REFERENCES items (manifest_hash),"
-	"  seq       INTEGER NOT NULL CHECK (seq >= 0),"
-	"  hash      TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),"
-	"  body      TEXT NOT NULL,"
-	"  signature BLOB NOT NULL,"
-	"  key       TEXT NOT NULL,"
-	"  UNIQUE (item, seq)"
-	") STRICT;"
-	"CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: meta rows are append-only'); END;"
-	"CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: meta rows are append-only'); END;"
-	"CREATE TRIGGER items_no_update BEFORE UPDATE ON items BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: items are append-only'); END;"
-	"CREATE TRIGGER items_no_delete BEFORE DELETE ON items BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: items are append-only'); END;"
-	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: events are append-only'); END;"
-	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: events are append-only'); END;"
-	/*
-	 * INSERT OR REPLACE deletes the conflicting row without firing DELETE
-	 * triggers (unless recursive_triggers is on), so refuse any insert
-	 * that would collide, whatever its conflict clause.
-	 */
-	"CREATE TRIGGER meta_no_replace BEFORE INSERT ON meta"
-	"  WHEN EXISTS (SELECT 1 FROM meta WHERE name = NEW.name) BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: meta rows are append-only'); END;"
-	"CREATE TRIGGER items_no_replace BEFORE INSERT ON items"
-	"  WHEN EXISTS (SELECT 1 FROM items WHERE num = NEW.num OR"
-	"    id = NEW.id OR sha256 = NEW.sha256 OR"
-	"    manifest_hash = NEW.manifest_hash) BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: items are append-only'); END;"
-	"CREATE TRIGGER events_no_replace BEFORE INSERT ON events"
-	"  WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id OR"
-	"    hash = NEW.hash OR (item = NEW.item AND seq = NEW.seq)) BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: events are append-only'); END;",
-	NULL, NULL },
-
-	/* 1 -> 2: key documents (signer keys, roles, revocations) */
-	{
-	"CREATE TABLE keydocs ("
-	"  seq       INTEGER PRIMARY KEY CHECK (seq >= 0),"
-	"  hash      TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),"
-	"  key       TEXT NOT NULL,"
-	"  body      TEXT NOT NULL,"
-	"  signature BLOB NOT NULL,"
-	"  signer    TEXT NOT NULL"
-	") STRICT;"
-	"CREATE INDEX keydocs_key ON keydocs (key);"
-	"CREATE TRIGGER keydocs_no_update BEFORE UPDATE ON keydocs BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: key documents are append-only'); END;"
-	"CREATE TRIGGER keydocs_no_delete BEFORE DELETE ON keydocs BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: key documents are append-only'); END;"
-	"CREATE TRIGGER keydocs_no_replace BEFORE INSERT ON keydocs"
-	"  WHEN EXISTS (SELECT 1 FROM keydocs WHERE seq = NEW.seq OR"
-	"    hash = NEW.hash) BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: key documents are append-only'); END;",
-	NULL, NULL },
-
-	/*
-	 * 2 -> 3: the transparency log.  Each signed record gets the index of
-	 * its leaf; the nodes table holds every complete subtree hash
-	 * (merkle.h), the checkpoints table the signed tree heads.  Records
-	 * that predate the log are appended by backfill_log, so the update
-	 * triggers are dropped meanwhile and put back after, and the replace
-	 * triggers learn the new column.
-	 */
-	{
-	"DROP TRIGGER items_no_update;"
-	"DROP TRIGGER events_no_update;"
-	"DROP TRIGGER keydocs_no_update;"
-	"DROP TRIGGER items_no_replace;"
-	"DROP TRIGGER events_no_replace;"
-	"DROP TRIGGER keydocs_no_replace;"
-	"ALTER TABLE items ADD COLUMN leaf INTEGER CHECK (leaf >= 0);"
-	"ALTER TABLE events ADD COLUMN leaf INTEGER CHECK (leaf >= 0);"
-	"ALTER TABLE keydocs ADD COLUMN leaf INTEGER CHECK (leaf >= 0);"
-	"CREATE UNIQUE INDEX items_leaf ON items (leaf);"
-	"CREATE UNIQUE INDEX events_leaf ON events (leaf);"
-	"CREATE UNIQUE INDEX keydocs_leaf ON keydocs (leaf);"
-	"CREATE TABLE nodes ("
-	"  level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 63),"
-	"  idx   INTEGER NOT NULL CHECK (idx >= 0),"
-	"  hash  BLOB NOT NULL CHECK (length(hash) = 32),"
-	"  PRIMARY KEY (level, idx)"
-	") STRICT, WITHOUT ROWID;"
-	"CREATE TABLE checkpoints ("
-	"  id      INTEGER PRIMARY KEY,"
-	"  size    INTEGER NOT NULL CHECK (size >= 0),"
-	"  root    BLOB NOT NULL CHECK (length(root) = 32),"
-	"  key     TEXT NOT NULL,"
-	"  created TEXT NOT NULL,"
-	"  note    TEXT NOT NULL"
-	") STRICT;"
-	"CREATE TRIGGER nodes_no_update BEFORE UPDATE ON nodes BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: the log is append-only'); END;"
-	"CREATE TRIGGER nodes_no_delete BEFORE DELETE ON nodes BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: the log is append-only'); END;"
-	"CREATE TRIGGER nodes_no_replace BEFORE INSERT ON nodes"
-	"  WHEN EXISTS (SELECT 1 FROM nodes WHERE level = NEW.level AND"
-	"    idx = NEW.idx) BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: the log is append-only'); END;"
-	"CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints"
-	"  BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: checkpoints are append-only'); END;"
-	"CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints"
-	"  BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: checkpoints are append-only'); END;"
-	"CREATE TRIGGER checkpoints_no_replace BEFORE INSERT ON checkpoints"
-	"  WHEN EXISTS (SELECT 1 FROM checkpoints WHERE id = NEW.id) BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: checkpoints are append-only'); END;",
-	backfill_log,
-	"CREATE TRIGGER items_no_update BEFORE UPDATE ON items BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: items are append-only'); END;"
-	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: events are append-only'); END;"
-	"CREATE TRIGGER keydocs_no_update BEFORE UPDATE ON keydocs BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: key documents are append-only'); END;"
-	"CREATE TRIGGER items_no_replace BEFORE INSERT ON items"
-	"  WHEN EXISTS (SELECT 1 FROM items WHERE num = NEW.num OR"
-	"    id = NEW.id OR sha256 = NEW.sha256 OR"
-	"    manifest_hash = NEW.manifest_hash OR leaf = NEW.leaf) BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: items are append-only'); END;"
-	"CREATE TRIGGER events_no_replace BEFORE INSERT ON events"
-	"  WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id OR"
-	"    hash = NEW.hash OR (item = NEW.item AND seq = NEW.seq) OR"
-	"    leaf = NEW.leaf) BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: events are append-only'); END;"
-	"CREATE TRIGGER keydocs_no_replace BEFORE INSERT ON keydocs"
-	"  WHEN EXISTS (SELECT 1 FROM keydocs WHERE seq = NEW.seq OR"
-	"    hash = NEW.hash OR leaf = NEW.leaf) BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: key documents are append-only'); END;",
-	},
-
-	/*
-	 * 3 -> 4: bearer tokens of the HTTP service (token.h).  Only each
-	 * token's SHA-256 is kept.  A row is never deleted and changes once,
-	 * when revoked is set; the partial index lets a revoked token's name
-	 * be used again.  The replace trigger stops INSERT OR REPLACE from
-	 * deleting a row without the delete trigger firing.
-	 */
-	{
-	"CREATE TABLE tokens ("
-	"  id         INTEGER PRIMARY KEY,"
-	"  name       TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),"
-	"  role       INTEGER NOT NULL CHECK (role IN (1, 2, 4, 8)),"
-	"  hash       TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),"
-	"  created    TEXT NOT NULL,"
-	"  created_by TEXT NOT NULL,"
-	"  revoked    TEXT"
-	") STRICT;"
-	"CREATE UNIQUE INDEX tokens_active_name ON tokens (name)"
-	"  WHERE revoked IS NULL;"
-	"CREATE TRIGGER tokens_no_delete BEFORE DELETE ON tokens BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: tokens are never deleted'); END;"
-	"CREATE TRIGGER tokens_only_revoke BEFORE UPDATE ON tokens"
-	"  WHEN OLD.revoked IS NOT NULL OR NEW.revoked IS NULL OR"
-	"    length(NEW.revoked) = 0 OR NEW.id IS NOT OLD.id OR"
-	"    NEW.name IS NOT OLD.name OR NEW.role IS NOT OLD.role OR"
-	"    NEW.hash IS NOT OLD.hash OR NEW.created IS NOT OLD.created OR"
-	"    NEW.created_by IS NOT OLD.created_by BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: a token can only be revoked'); END;"
-	"CREATE TRIGGER tokens_no_replace BEFORE INSERT ON tokens"
-	"  WHEN EXISTS (SELECT 1 FROM tokens WHERE id = NEW.id OR"
-	"    hash = NEW.hash OR (name = NEW.name AND revoked IS NULL AND"
-	"    NEW.revoked IS NULL)) BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: tokens are never replaced'); END;",
-	NULL, NULL },
-
-	/*
-	 * 4 -> 5: release statements (bundle.h): what each release gave to
-	 * whom, signed by the releasing key and a leaf of the log, appended
-	 * in the release's transaction.  Append-only, as key documents.
-	 */
-	{
-	"CREATE TABLE releases ("
-	"  id        INTEGER PRIMARY KEY,"
-	"  hash      TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),"
-	"  body      TEXT NOT NULL,"
-	"  signature BLOB NOT NULL,"
-	"  key       TEXT NOT NULL,"
-	"  leaf      INTEGER NOT NULL UNIQUE CHECK (leaf >= 0)"
-	") STRICT;"
-	"CREATE TRIGGER releases_no_update BEFORE UPDATE ON releases BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: releases are append-only'); END;"
-	"CREATE TRIGGER releases_no_delete BEFORE DELETE ON releases BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: releases are append-only'); END;"
-	"CREATE TRIGGER releases_no_replace BEFORE INSERT ON releases"
-	"  WHEN EXISTS (SELECT 1 FROM releases WHERE id = NEW.id OR"
-	"    hash = NEW.hash OR leaf = NEW.leaf) BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: releases are append-only'); END;",
-	NULL, NULL },
-};
-
-static int
-db_err(struct bc_catalog *cat, struct bc_err *err, const char *what)
+int
+bc_cat_err(struct bc_catalog *cat, struct bc_err *err, const char *what)
 {
 	int code = sqlite3_extended_errcode(cat->db);
 
@@ -271,7 +33,7 @@ db_err(struct bc_catalog *cat, struct bc_err *err, const char *what)
 	if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
 		return bc_err_set(err, BC_ERR_BUSY,
 		    "%s: catalog is locked by another writer (waited %d s)",
-		    cat->path, BUSY_TIMEOUT_MS / 1000);
+		    cat->path, BC_CAT_BUSY_TIMEOUT_MS / 1000);
 	if ((code & 0xff) == SQLITE_FULL ||
 	    sqlite3_system_errno(cat->db) == ENOSPC)
 		return bc_err_set(err, BC_ERR_FULL, "%s: %s: disk full (or "
@@ -286,41 +48,41 @@ db_err(struct bc_catalog *cat, struct bc_err *err, const char *what)
 	    sqlite3_errmsg(cat->db));
 }
 
-static int
-prepare(struct bc_catalog *cat, const char *sql, sqlite3_stmt **st,
+int
+bc_cat_prepare(struct bc_catalog *cat, const char *sql, sqlite3_stmt **st,
     struct bc_err *err)
 {
 	if (sqlite3_prepare_v2(cat->db, sql, -1, st, NULL) != SQLITE_OK) {
 		*st = NULL;
-		return db_err(cat, err, "prepare");
+		return bc_cat_err(cat, err, "prepare");
 	}
 	return 0;
 }
 
 /* Runs a statement that takes no values and returns no rows. */
-static int
-exec_plain(struct bc_catalog *cat, const char *sql, struct bc_err *err)
+int
+bc_cat_exec(struct bc_catalog *cat, const char *sql, struct bc_err *err)
 {
 	char *msg = NULL;
 
 	if (sqlite3_exec(cat->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		sqlite3_free(msg);
-		return db_err(cat, err, "exec");
+		return bc_cat_err(cat, err, "exec");
 	}
 	return 0;
 }
 
-static int
-pragma_int(struct bc_catalog *cat, const char *sql, int *val,
+int
+bc_cat_pragma_int(struct bc_catalog *cat, const char *sql, int *val,
     struct bc_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prepare(cat, sql, &st, err)) != 0)
+	if ((r = bc_cat_prepare(cat, sql, &st, err)) != 0)
 		return r;
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		r = db_err(cat, err, "read pragma");
+		r = bc_cat_err(cat, err, "read pragma");
 		goto out;
 	}
 	*val = sqlite3_column_int(st, 0);
@@ -331,67 +93,16 @@ pragma_int(struct bc_catalog *cat, const char *sql, int *val,
 }
 
 static int
-set_user_version(struct bc_catalog *cat, int v, struct bc_err *err)
-{
-	char sql[64];
-
-	/* PRAGMA takes no bound values; v is our own constant, not input */
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
-	return exec_plain(cat, sql, err);
-}
-
-static int
-migrate(struct bc_catalog *cat, struct bc_err *err)
-{
-	int v = 0, r;
-
-	if ((r = pragma_int(cat, "PRAGMA user_version", &v, err)) != 0)
-		return r;
-	if (v > BC_CATALOG_SCHEMA)
-		return bc_err_set(err, BC_ERR_SCHEMA,
-		    "%s has schema version %d, newer than this bodycam "
-		    "understands (%d); upgrade bodycam", cat->path, v,
-		    BC_CATALOG_SCHEMA);
-	if (v == BC_CATALOG_SCHEMA)
-		return 0;
-	if (cat->read_only)
-		return bc_err_set(err, BC_ERR_SCHEMA,
-		    "%s has schema version %d and needs an upgrade to %d, "
-		    "which only a writer does: run 'bodycam upgrade' as a user "
-		    "who may write it (read-only commands never change the "
-		    "catalog)", cat->path, v, BC_CATALOG_SCHEMA);
-	if ((r = bc_catalog_begin(cat, err)) != 0)
-		return r;
-	/* re-read under the write lock: another process may have migrated */
-	if ((r = pragma_int(cat, "PRAGMA user_version", &v, err)) != 0)
-		goto fail;
-	for (; v < BC_CATALOG_SCHEMA; v++) {
-		const struct migration *m = &migrations[v];
-
-		if ((r = exec_plain(cat, m->sql, err)) != 0 ||
-		    (m->fn != NULL && (r = m->fn(cat, err)) != 0) ||
-		    (m->after != NULL &&
-		    (r = exec_plain(cat, m->after, err)) != 0) ||
-		    (r = set_user_version(cat, v + 1, err)) != 0)
-			goto fail;
-	}
-	return bc_catalog_commit(cat, err);
- fail:
-	bc_catalog_rollback(cat);
-	return r;
-}
-
-static int
 configure(struct bc_catalog *cat, struct bc_err *err)
 {
 	int r;
 
 	sqlite3_extended_result_codes(cat->db, 1);
-	if (sqlite3_busy_timeout(cat->db, BUSY_TIMEOUT_MS) != SQLITE_OK)
-		return db_err(cat, err, "busy timeout");
-	if ((r = exec_plain(cat, "PRAGMA foreign_keys = ON", err)) != 0 ||
-	    (r = exec_plain(cat, "PRAGMA synchronous = FULL", err)) != 0 ||
-	    (r = exec_plain(cat, "PRAGMA trusted_schema = OFF", err)) != 0)
+	if (sqlite3_busy_timeout(cat->db, BC_CAT_BUSY_TIMEOUT_MS) != SQLITE_OK)
+		return bc_cat_err(cat, err, "busy timeout");
+	if ((r = bc_cat_exec(cat, "PRAGMA foreign_keys = ON", err)) != 0 ||
+	    (r = bc_cat_exec(cat, "PRAGMA synchronous = FULL", err)) != 0 ||
+	    (r = bc_cat_exec(cat, "PRAGMA trusted_schema = OFF", err)) != 0)
 		return r;
 	return 0;
 }
@@ -541,7 +252,7 @@ bc_catalog_open_flags(const char *path, int flags, struct bc_catalog **out,
 		return r;
 	/* the first statements read the schema: where a reader finds that
 	 * it cannot use the WAL */
-	if (((r = configure(cat, err)) != 0 || (r = pragma_int(cat,
+	if (((r = configure(cat, err)) != 0 || (r = bc_cat_pragma_int(cat,
 	    "PRAGMA application_id", &app, err)) != 0) &&
 	    immutable_ok(cat, path, err)) {
 		bc_catalog_close(cat);
@@ -549,7 +260,7 @@ bc_catalog_open_flags(const char *path, int flags, struct bc_catalog **out,
 		if ((r = open_db(path, flags, 1, &cat, err)) != 0 ||
 		    (r = configure(cat, err)) != 0)
 			goto out;
-		r = pragma_int(cat, "PRAGMA application_id", &app, err);
+		r = bc_cat_pragma_int(cat, "PRAGMA application_id", &app, err);
 	}
 	if (r != 0)
 		goto out;
@@ -559,15 +270,15 @@ bc_catalog_open_flags(const char *path, int flags, struct bc_catalog **out,
 		goto out;
 	}
 	/* read-only: a catalog that needs an upgrade is refused, not upgraded */
-	if ((r = migrate(cat, err)) != 0)
+	if ((r = bc_cat_migrate(cat, err)) != 0)
 		goto out;
 	if (cat->read_only)
 		goto done;
 	/* WAL persists in the file; asking again is cheap and idempotent */
-	if ((r = prepare(cat, "PRAGMA journal_mode = WAL", &stmt, err)) != 0)
+	if ((r = bc_cat_prepare(cat, "PRAGMA journal_mode = WAL", &stmt, err)) != 0)
 		goto out;
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		r = db_err(cat, err, "journal mode");
+		r = bc_cat_err(cat, err, "journal mode");
 		goto out;
 	}
 	snprintf(mode, sizeof(mode), "%s",
@@ -627,18 +338,18 @@ bc_catalog_create(const char *path, const struct bc_key *admin,
 		goto fail;
 	if ((r = configure(cat, err)) != 0)
 		goto fail;
-	if ((r = exec_plain(cat, "PRAGMA journal_mode = WAL", err)) != 0)
+	if ((r = bc_cat_exec(cat, "PRAGMA journal_mode = WAL", err)) != 0)
 		goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d",
 	    (int)BC_CATALOG_APP_ID);
-	if ((r = exec_plain(cat, sql, err)) != 0)
+	if ((r = bc_cat_exec(cat, sql, err)) != 0)
 		goto fail;
-	if ((r = migrate(cat, err)) != 0)
+	if ((r = bc_cat_migrate(cat, err)) != 0)
 		goto fail;
 	if ((r = bc_catalog_begin(cat, err)) != 0)
 		goto fail;
 	bc_hex(bc_key_public(admin), BC_ED25519_PUBLEN, hex);
-	if ((r = prepare(cat, "INSERT INTO meta (name, value) VALUES "
+	if ((r = bc_cat_prepare(cat, "INSERT INTO meta (name, value) VALUES "
 	    "('admin_key', ?1), ('admin_key_id', ?2), ('origin', ?3)", &st,
 	    err)) != 0)
 		goto fail;
@@ -646,7 +357,7 @@ bc_catalog_create(const char *path, const struct bc_key *admin,
 	sqlite3_bind_text(st, 2, bc_key_id(admin), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, origin, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		r = db_err(cat, err, "record admin key");
+		r = bc_cat_err(cat, err, "record admin key");
 		goto fail;
 	}
 	sqlite3_finalize(st);
@@ -673,7 +384,7 @@ bc_catalog_create(const char *path, const struct bc_key *admin,
 int
 bc_catalog_schema(struct bc_catalog *cat, int *version)
 {
-	return pragma_int(cat, "PRAGMA user_version", version, NULL);
+	return bc_cat_pragma_int(cat, "PRAGMA user_version", version, NULL);
 }
 
 int
@@ -686,7 +397,7 @@ bc_catalog_admin_key(struct bc_catalog *cat, struct bc_key **out,
 	int r;
 
 	*out = NULL;
-	if ((r = prepare(cat, "SELECT value FROM meta WHERE name = ?1", &st,
+	if ((r = bc_cat_prepare(cat, "SELECT value FROM meta WHERE name = ?1", &st,
 	    err)) != 0)
 		return r;
 	sqlite3_bind_text(st, 1, "admin_key", -1, SQLITE_STATIC);
@@ -698,7 +409,7 @@ bc_catalog_admin_key(struct bc_catalog *cat, struct bc_key **out,
 		    "%s: no admin key recorded", cat->path);
 		goto out;
 	default:
-		r = db_err(cat, err, "read admin key");
+		r = bc_cat_err(cat, err, "read admin key");
 		goto out;
 	}
 	hex = (const char *)sqlite3_column_text(st, 0);
@@ -725,7 +436,7 @@ bc_catalog_begin(struct bc_catalog *cat, struct bc_err *err)
 	if (cat->read_only)
 		return bc_err_set(err, BC_ERR_INTERNAL, "%s was opened "
 		    "read-only, for a command that only reads", cat->path);
-	if ((r = exec_plain(cat, "BEGIN IMMEDIATE", err)) != 0)
+	if ((r = bc_cat_exec(cat, "BEGIN IMMEDIATE", err)) != 0)
 		return r;
 	cat->in_tx = 1;
 	return 0;
@@ -741,13 +452,13 @@ bc_catalog_savepoint(struct bc_catalog *cat, struct bc_err *err)
 {
 	if (!cat->in_tx)
 		return bc_err_set(err, BC_ERR_INTERNAL, "no transaction");
-	return exec_plain(cat, "SAVEPOINT bc_job", err);
+	return bc_cat_exec(cat, "SAVEPOINT bc_job", err);
 }
 
 int
 bc_catalog_savepoint_release(struct bc_catalog *cat, struct bc_err *err)
 {
-	return exec_plain(cat, "RELEASE bc_job", err);
+	return bc_cat_exec(cat, "RELEASE bc_job", err);
 }
 
 int
@@ -755,9 +466,24 @@ bc_catalog_savepoint_rollback(struct bc_catalog *cat, struct bc_err *err)
 {
 	int r;
 
-	if ((r = exec_plain(cat, "ROLLBACK TO bc_job", err)) != 0)
+	if ((r = bc_cat_exec(cat, "ROLLBACK TO bc_job", err)) != 0)
 		return r;
-	return exec_plain(cat, "RELEASE bc_job", err);
+	return bc_cat_exec(cat, "RELEASE bc_job", err);
+}
+
+/* The seq and hash of the one row st (seq, hash) reads, if any. */
+static int
+read_head(struct bc_catalog *cat, sqlite3_stmt *st, int64_t *seq,
+    char hash[BC_SHA256_HEX], const char *what, struct bc_err *err)
+{
+	int rc;
+
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		bc_cat_copy(hash, BC_SHA256_HEX, sqlite3_column_text(st, 1));
+		return 0;
+	}
+	return rc == SQLITE_DONE ? 0 : bc_cat_err(cat, err, what);
 }
 
 int
@@ -765,26 +491,17 @@ bc_catalog_event_head(struct bc_catalog *cat, const char *item,
     int64_t *seq, char hash[BC_SHA256_HEX], struct bc_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	const unsigned char *h;
-	int rc, r;
+	int r;
 
 	*seq = -1;
 	hash[0] = '\0';
-	if ((r = prepare(cat, "SELECT seq, hash FROM events WHERE item = ?1"
-	    " ORDER BY seq DESC LIMIT 1", &st, err)) != 0)
+	if ((r = bc_cat_prepare(cat, "SELECT seq, hash FROM events WHERE"
+	    " item = ?1 ORDER BY seq DESC LIMIT 1", &st, err)) != 0)
 		return r;
-	if (sqlite3_bind_text(st, 1, item, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
-		r = db_err(cat, err, "chain head");
-		goto out;
-	}
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*seq = sqlite3_column_int64(st, 0);
-		h = sqlite3_column_text(st, 1);
-		snprintf(hash, BC_SHA256_HEX, "%s", h ? (const char *)h : "");
-		r = 0;
-	} else
-		r = rc == SQLITE_DONE ? 0 : db_err(cat, err, "chain head");
- out:
+	if (sqlite3_bind_text(st, 1, item, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+		r = bc_cat_err(cat, err, "chain head");
+	else
+		r = read_head(cat, st, seq, hash, "chain head", err);
 	sqlite3_finalize(st);
 	return r;
 }
@@ -794,21 +511,14 @@ bc_catalog_keydoc_head(struct bc_catalog *cat, int64_t *seq,
     char hash[BC_SHA256_HEX], struct bc_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	const unsigned char *h;
-	int rc, r;
+	int r;
 
 	*seq = -1;
 	hash[0] = '\0';
-	if ((r = prepare(cat, "SELECT seq, hash FROM keydocs ORDER BY seq DESC"
-	    " LIMIT 1", &st, err)) != 0)
+	if ((r = bc_cat_prepare(cat, "SELECT seq, hash FROM keydocs ORDER BY"
+	    " seq DESC LIMIT 1", &st, err)) != 0)
 		return r;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*seq = sqlite3_column_int64(st, 0);
-		h = sqlite3_column_text(st, 1);
-		snprintf(hash, BC_SHA256_HEX, "%s", h ? (const char *)h : "");
-		r = 0;
-	} else
-		r = rc == SQLITE_DONE ? 0 : db_err(cat, err, "key documents");
+	r = read_head(cat, st, seq, hash, "key documents", err);
 	sqlite3_finalize(st);
 	return r;
 }
@@ -822,10 +532,10 @@ bc_catalog_snapshot(struct bc_catalog *cat, struct bc_err *err)
 		return bc_err_set(err, BC_ERR_INTERNAL,
 		    "nested catalog transaction");
 	/* a deferred BEGIN takes its snapshot at the first read; read now */
-	if ((r = exec_plain(cat, "BEGIN DEFERRED", err)) != 0)
+	if ((r = bc_cat_exec(cat, "BEGIN DEFERRED", err)) != 0)
 		return r;
 	cat->in_tx = 1;
-	if ((r = exec_plain(cat, "SELECT count(*) FROM meta", err)) != 0)
+	if ((r = bc_cat_exec(cat, "SELECT count(*) FROM meta", err)) != 0)
 		bc_catalog_rollback(cat);
 	return r;
 }
@@ -837,7 +547,7 @@ bc_catalog_commit(struct bc_catalog *cat, struct bc_err *err)
 
 	if (!cat->in_tx)
 		return bc_err_set(err, BC_ERR_INTERNAL, "no transaction");
-	if ((r = exec_plain(cat, "COMMIT", err)) != 0) {
+	if ((r = bc_cat_exec(cat, "COMMIT", err)) != 0) {
 		bc_catalog_rollback(cat);
 		return r;
 	}
@@ -861,11 +571,11 @@ bc_catalog_next_item_num(struct bc_catalog *cat, int64_t *num,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prepare(cat, "SELECT coalesce(max(num), 0) + 1 FROM items",
+	if ((r = bc_cat_prepare(cat, "SELECT coalesce(max(num), 0) + 1 FROM items",
 	    &st, err)) != 0)
 		return r;
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		r = db_err(cat, err, "next item number");
+		r = bc_cat_err(cat, err, "next item number");
 		goto out;
 	}
 	*num = sqlite3_column_int64(st, 0);
@@ -875,8 +585,8 @@ bc_catalog_next_item_num(struct bc_catalog *cat, int64_t *num,
 	return r;
 }
 
-static int
-step_insert(struct bc_catalog *cat, sqlite3_stmt *st, const char *what,
+int
+bc_cat_step_insert(struct bc_catalog *cat, sqlite3_stmt *st, const char *what,
     struct bc_err *err)
 {
 	int rc = sqlite3_step(st);
@@ -886,7 +596,7 @@ step_insert(struct bc_catalog *cat, sqlite3_stmt *st, const char *what,
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return bc_err_set(err, BC_ERR_EXISTS, "%s: %s", what,
 		    sqlite3_errmsg(cat->db));
-	return db_err(cat, err, what);
+	return bc_cat_err(cat, err, what);
 }
 
 /*
@@ -901,9 +611,9 @@ logged_insert(struct bc_catalog *cat, const char *body, size_t len,
 
 	if (!cat->in_tx)
 		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
-	if ((r = log_append(cat, body, len, leaf, err)) != 0)
+	if ((r = bc_cat_log_append(cat, body, len, leaf, err)) != 0)
 		return r;
-	return prepare(cat, sql, st, err);
+	return bc_cat_prepare(cat, sql, st, err);
 }
 
 int
@@ -932,7 +642,7 @@ bc_catalog_add_item(struct bc_catalog *cat, const struct bc_item *it,
 	sqlite3_bind_blob(st, 8, it->sig, (int)it->siglen, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, it->key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 10, it->registered, -1, SQLITE_STATIC);
-	r = step_insert(cat, st, "add item", err);
+	r = bc_cat_step_insert(cat, st, "add item", err);
 	sqlite3_finalize(st);
 	return r;
 }
@@ -956,19 +666,19 @@ bc_catalog_add_event(struct bc_catalog *cat, const struct bc_event *ev,
 	sqlite3_bind_text(st, 4, ev->body, (int)ev->body_len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 5, ev->sig, (int)ev->siglen, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, ev->key, -1, SQLITE_STATIC);
-	r = step_insert(cat, st, "add event", err);
+	r = bc_cat_step_insert(cat, st, "add event", err);
 	sqlite3_finalize(st);
 	return r;
 }
 
-static void
-copy_fixed(char *dst, size_t dstsz, const unsigned char *src)
+void
+bc_cat_copy(char *dst, size_t dstsz, const unsigned char *src)
 {
 	snprintf(dst, dstsz, "%s", src ? (const char *)src : "");
 }
 
-static char *
-dup_text(sqlite3_stmt *st, int col, size_t *len)
+char *
+bc_cat_dup_text(sqlite3_stmt *st, int col, size_t *len)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
 	int n = sqlite3_column_bytes(st, col);
@@ -984,8 +694,8 @@ dup_text(sqlite3_stmt *st, int col, size_t *len)
 	return p;
 }
 
-static uint8_t *
-dup_blob(sqlite3_stmt *st, int col, size_t *len)
+uint8_t *
+bc_cat_dup_blob(sqlite3_stmt *st, int col, size_t *len)
 {
 	const void *b = sqlite3_column_blob(st, col);
 	int n = sqlite3_column_bytes(st, col);
@@ -997,6 +707,44 @@ dup_blob(sqlite3_stmt *st, int col, size_t *len)
 		memcpy(p, b, (size_t)n);
 	*len = (size_t)n;
 	return p;
+}
+
+int
+bc_cat_collect(struct bc_catalog *cat, sqlite3_stmt *st, size_t esz,
+    int (*fill)(sqlite3_stmt *, void *), void (*release)(void *, size_t),
+    const char *what, void **out, size_t *n, struct bc_err *err)
+{
+	char *v = NULL, *tmp;
+	size_t cap = 0, cnt = 0;
+	int rc, r;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((tmp = bc_grow(v, &cap, cnt + 1, esz)) == NULL) {
+			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		v = tmp;
+		memset(v + cnt * esz, 0, esz);
+		if (fill(st, v + cnt++ * esz) != 0) {
+			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		r = bc_cat_err(cat, err, what);
+		goto out;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+ out:
+	if (release != NULL)
+		release(v, cnt);
+	else
+		free(v);
+	return r;
 }
 
 #define ITEM_COLS "num, id, sha256, size, path, manifest, manifest_hash," \
@@ -1011,17 +759,17 @@ item_from_row(sqlite3_stmt *st, struct bc_item **out)
 	if ((it = calloc(1, sizeof(*it))) == NULL)
 		return BC_ERR_NOMEM;
 	it->num = sqlite3_column_int64(st, 0);
-	copy_fixed(it->id, sizeof(it->id), sqlite3_column_text(st, 1));
-	copy_fixed(it->sha256, sizeof(it->sha256),
+	bc_cat_copy(it->id, sizeof(it->id), sqlite3_column_text(st, 1));
+	bc_cat_copy(it->sha256, sizeof(it->sha256),
 	    sqlite3_column_text(st, 2));
 	it->size = sqlite3_column_int64(st, 3);
-	it->path = dup_text(st, 4, NULL);
-	it->manifest = dup_text(st, 5, &it->manifest_len);
-	copy_fixed(it->manifest_hash, sizeof(it->manifest_hash),
+	it->path = bc_cat_dup_text(st, 4, NULL);
+	it->manifest = bc_cat_dup_text(st, 5, &it->manifest_len);
+	bc_cat_copy(it->manifest_hash, sizeof(it->manifest_hash),
 	    sqlite3_column_text(st, 6));
-	it->sig = dup_blob(st, 7, &it->siglen);
-	copy_fixed(it->key, sizeof(it->key), sqlite3_column_text(st, 8));
-	it->registered = dup_text(st, 9, NULL);
+	it->sig = bc_cat_dup_blob(st, 7, &it->siglen);
+	bc_cat_copy(it->key, sizeof(it->key), sqlite3_column_text(st, 8));
+	it->registered = bc_cat_dup_text(st, 9, NULL);
 	it->leaf = sqlite3_column_int64(st, 10);
 	if (it->path == NULL || it->manifest == NULL || it->sig == NULL ||
 	    it->registered == NULL) {
@@ -1095,13 +843,13 @@ bc_catalog_find_item(struct bc_catalog *cat, const char *ref,
 			id[i] = (char)(ref[i] >= 'a' && ref[i] <= 'z' ?
 			    ref[i] - 'a' + 'A' : ref[i]);
 		id[i] = '\0';
-		if ((r = prepare(cat, "SELECT " ITEM_COLS " FROM items"
+		if ((r = bc_cat_prepare(cat, "SELECT " ITEM_COLS " FROM items"
 		    " WHERE id = ?1", &st, err)) != 0)
 			return r;
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	} else if (is_hex_prefix(ref, key)) {
 		/* every string with this prefix sorts between key and key||'g' */
-		if ((r = prepare(cat, "SELECT " ITEM_COLS " FROM items"
+		if ((r = bc_cat_prepare(cat, "SELECT " ITEM_COLS " FROM items"
 		    " WHERE sha256 >= ?1 AND sha256 < ?1 || 'g'"
 		    " ORDER BY num LIMIT 11", &st, err)) != 0)
 			return r;
@@ -1127,7 +875,7 @@ bc_catalog_find_item(struct bc_catalog *cat, const char *ref,
 		}
 	}
 	if (rc != SQLITE_DONE) {
-		r = db_err(cat, err, "find item");
+		r = bc_cat_err(cat, err, "find item");
 		goto out;
 	}
 	if (nrows == 0) {
@@ -1160,7 +908,7 @@ find_by(struct bc_catalog *cat, const char *sql, const char *value,
 	int r;
 
 	*out = NULL;
-	if ((r = prepare(cat, sql, &st, err)) != 0)
+	if ((r = bc_cat_prepare(cat, sql, &st, err)) != 0)
 		return r;
 	sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
 	switch (sqlite3_step(st)) {
@@ -1172,7 +920,7 @@ find_by(struct bc_catalog *cat, const char *sql, const char *value,
 		    "no item with hash %s in %s", value, cat->path);
 		break;
 	default:
-		r = db_err(cat, err, "find item by hash");
+		r = bc_cat_err(cat, err, "find item by hash");
 		break;
 	}
 	sqlite3_finalize(st);
@@ -1216,62 +964,49 @@ bc_catalog_events(struct bc_catalog *cat, const char *item,
 	return bc_catalog_events_range(cat, item, 0, -1, out, n, err);
 }
 
+static int
+event_fill(sqlite3_stmt *st, void *elem)
+{
+	struct bc_event *e = elem;
+
+	e->rowid = sqlite3_column_int64(st, 0);
+	bc_cat_copy(e->item, sizeof(e->item), sqlite3_column_text(st, 1));
+	e->seq = sqlite3_column_int64(st, 2);
+	bc_cat_copy(e->hash, sizeof(e->hash), sqlite3_column_text(st, 3));
+	e->body = bc_cat_dup_text(st, 4, &e->body_len);
+	e->sig = bc_cat_dup_blob(st, 5, &e->siglen);
+	bc_cat_copy(e->key, sizeof(e->key), sqlite3_column_text(st, 6));
+	e->leaf = sqlite3_column_int64(st, 7);
+	return e->body == NULL || e->sig == NULL;
+}
+
+static void
+events_release(void *v, size_t n)
+{
+	bc_events_free(v, n);
+}
+
 int
 bc_catalog_events_range(struct bc_catalog *cat, const char *item,
     int64_t from, int64_t limit, struct bc_event **out, size_t *n,
     struct bc_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	struct bc_event *ev = NULL, *tmp, *e;
-	size_t cap = 0, cnt = 0;
-	int rc, r;
+	void *v;
+	int r;
 
 	*out = NULL;
 	*n = 0;
-	if ((r = prepare(cat, "SELECT id, item, seq, hash, body, signature,"
-	    " key, coalesce(leaf, -1) FROM events WHERE item = ?1"
-	    " AND seq >= ?2 ORDER BY seq, id LIMIT ?3", &st,
-	    err)) != 0)
+	if ((r = bc_cat_prepare(cat, "SELECT id, item, seq, hash, body,"
+	    " signature, key, coalesce(leaf, -1) FROM events WHERE item = ?1"
+	    " AND seq >= ?2 ORDER BY seq, id LIMIT ?3", &st, err)) != 0)
 		return r;
 	sqlite3_bind_text(st, 1, item, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, from);
 	sqlite3_bind_int64(st, 3, limit < 0 ? -1 : limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((tmp = bc_grow(ev, &cap, cnt + 1, sizeof(*ev))) ==
-		    NULL) {
-			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		ev = tmp;
-		e = &ev[cnt];
-		memset(e, 0, sizeof(*e));
-		cnt++;
-		e->rowid = sqlite3_column_int64(st, 0);
-		copy_fixed(e->item, sizeof(e->item),
-		    sqlite3_column_text(st, 1));
-		e->seq = sqlite3_column_int64(st, 2);
-		copy_fixed(e->hash, sizeof(e->hash),
-		    sqlite3_column_text(st, 3));
-		e->body = dup_text(st, 4, &e->body_len);
-		e->sig = dup_blob(st, 5, &e->siglen);
-		copy_fixed(e->key, sizeof(e->key),
-		    sqlite3_column_text(st, 6));
-		e->leaf = sqlite3_column_int64(st, 7);
-		if (e->body == NULL || e->sig == NULL) {
-			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		r = db_err(cat, err, "read events");
-		goto out;
-	}
-	*out = ev;
-	*n = cnt;
-	ev = NULL;
-	r = 0;
- out:
-	bc_events_free(ev, cnt);
+	if ((r = bc_cat_collect(cat, st, sizeof(**out), event_fill,
+	    events_release, "read events", &v, n, err)) == 0)
+		*out = v;
 	sqlite3_finalize(st);
 	return r;
 }
@@ -1293,7 +1028,7 @@ each_item(struct bc_catalog *cat, sqlite3_stmt *st,
 		if ((r = fn(arg, it)) != 0)
 			return r;
 	}
-	return rc == SQLITE_DONE ? 0 : db_err(cat, err, "read items");
+	return rc == SQLITE_DONE ? 0 : bc_cat_err(cat, err, "read items");
 }
 
 /* bc_catalog_list lends each item to its callback, then frees it. */
@@ -1324,7 +1059,7 @@ bc_catalog_list(struct bc_catalog *cat, const struct bc_list_filter *f,
 
 	if (f == NULL)
 		f = &none;
-	if ((r = prepare(cat, "SELECT " ITEM_COLS " FROM items WHERE"
+	if ((r = bc_cat_prepare(cat, "SELECT " ITEM_COLS " FROM items WHERE"
 	    " (?1 IS NULL OR (json_valid(manifest) AND"
 	    "   json_extract(manifest, '$.capture.officer') = ?1)) AND"
 	    " (?2 IS NULL OR (json_valid(manifest) AND"
@@ -1359,7 +1094,7 @@ bc_catalog_walk(struct bc_catalog *cat,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prepare(cat, "SELECT " ITEM_COLS " FROM items ORDER BY num",
+	if ((r = bc_cat_prepare(cat, "SELECT " ITEM_COLS " FROM items ORDER BY num",
 	    &st, err)) != 0)
 		return r;
 	r = each_item(cat, st, fn, arg, err);
@@ -1374,7 +1109,7 @@ bc_catalog_count(struct bc_catalog *cat, int64_t *items, int64_t *events,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prepare(cat, "SELECT (SELECT count(*) FROM items),"
+	if ((r = bc_cat_prepare(cat, "SELECT (SELECT count(*) FROM items),"
 	    " (SELECT count(*) FROM events)", &st, err)) != 0)
 		return r;
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -1382,7 +1117,7 @@ bc_catalog_count(struct bc_catalog *cat, int64_t *items, int64_t *events,
 		*events = sqlite3_column_int64(st, 1);
 		r = 0;
 	} else {
-		r = db_err(cat, err, "count items");
+		r = bc_cat_err(cat, err, "count items");
 	}
 	sqlite3_finalize(st);
 	return r;
@@ -1397,7 +1132,7 @@ bc_catalog_orphan_events(struct bc_catalog *cat,
 	const unsigned char *item;
 	int rc, r;
 
-	if ((r = prepare(cat, "SELECT item, seq FROM events WHERE item NOT IN"
+	if ((r = bc_cat_prepare(cat, "SELECT item, seq FROM events WHERE item NOT IN"
 	    " (SELECT manifest_hash FROM items) ORDER BY id", &st,
 	    err)) != 0)
 		return r;
@@ -1407,7 +1142,7 @@ bc_catalog_orphan_events(struct bc_catalog *cat,
 		    sqlite3_column_int64(st, 1))) != 0)
 			goto out;
 	}
-	r = rc == SQLITE_DONE ? 0 : db_err(cat, err, "find orphan events");
+	r = rc == SQLITE_DONE ? 0 : bc_cat_err(cat, err, "find orphan events");
  out:
 	sqlite3_finalize(st);
 	return r;
@@ -1433,7 +1168,7 @@ bc_catalog_add_keydoc(struct bc_catalog *cat, const struct bc_keydoc *d,
 	sqlite3_bind_text(st, 4, d->body, (int)d->body_len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 5, d->sig, (int)d->siglen, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, d->signer, -1, SQLITE_STATIC);
-	r = step_insert(cat, st, "add key document", err);
+	r = bc_cat_step_insert(cat, st, "add key document", err);
 	sqlite3_finalize(st);
 	return r;
 }
@@ -1456,7 +1191,7 @@ bc_catalog_add_release(struct bc_catalog *cat, struct bc_release_row *row,
 	sqlite3_bind_blob(st, 3, row->sig, (int)row->siglen, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, row->key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, leaf);
-	if ((r = step_insert(cat, st, "add release statement", err)) == 0) {
+	if ((r = bc_cat_step_insert(cat, st, "add release statement", err)) == 0) {
 		row->id = sqlite3_last_insert_rowid(cat->db);
 		row->leaf = leaf;
 	}
@@ -1474,19 +1209,19 @@ bc_catalog_releases(struct bc_catalog *cat,
 	const void *sig;
 	int rc, r = 0;
 
-	if ((r = prepare(cat, "SELECT id, hash, body, signature, key,"
+	if ((r = bc_cat_prepare(cat, "SELECT id, hash, body, signature, key,"
 	    " coalesce(leaf, -1) FROM releases ORDER BY id", &st, err)) != 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&row, 0, sizeof(row));
 		row.id = sqlite3_column_int64(st, 0);
-		copy_fixed(row.hash, sizeof(row.hash), sqlite3_column_text(st, 1));
+		bc_cat_copy(row.hash, sizeof(row.hash), sqlite3_column_text(st, 1));
 		row.body = (const char *)sqlite3_column_text(st, 2);
 		row.body_len = (size_t)sqlite3_column_bytes(st, 2);
 		sig = sqlite3_column_blob(st, 3);
 		row.siglen = (size_t)sqlite3_column_bytes(st, 3);
 		row.sig = sig;
-		copy_fixed(row.key, sizeof(row.key), sqlite3_column_text(st, 4));
+		bc_cat_copy(row.key, sizeof(row.key), sqlite3_column_text(st, 4));
 		row.leaf = sqlite3_column_int64(st, 5);
 		if (row.body == NULL)
 			row.body = "";
@@ -1494,7 +1229,7 @@ bc_catalog_releases(struct bc_catalog *cat,
 			goto out;
 	}
 	if (rc != SQLITE_DONE)
-		r = db_err(cat, err, "read release statements");
+		r = bc_cat_err(cat, err, "read release statements");
  out:
 	sqlite3_finalize(st);
 	return r;
@@ -1514,596 +1249,46 @@ bc_keydocs_free(struct bc_keydoc *d, size_t n)
 	free(d);
 }
 
+static int
+keydoc_fill(sqlite3_stmt *st, void *elem)
+{
+	struct bc_keydoc *d = elem;
+
+	d->seq = sqlite3_column_int64(st, 0);
+	bc_cat_copy(d->hash, sizeof(d->hash), sqlite3_column_text(st, 1));
+	bc_cat_copy(d->key, sizeof(d->key), sqlite3_column_text(st, 2));
+	d->body = bc_cat_dup_text(st, 3, &d->body_len);
+	d->sig = bc_cat_dup_blob(st, 4, &d->siglen);
+	bc_cat_copy(d->signer, sizeof(d->signer), sqlite3_column_text(st, 5));
+	d->leaf = sqlite3_column_int64(st, 6);
+	return d->body == NULL || d->sig == NULL;
+}
+
+static void
+keydocs_release(void *v, size_t n)
+{
+	bc_keydocs_free(v, n);
+}
+
 int
 bc_catalog_keydocs(struct bc_catalog *cat, struct bc_keydoc **out,
     size_t *n, struct bc_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	struct bc_keydoc *v = NULL, *tmp, *d;
-	size_t cap = 0, cnt = 0;
-	int rc, r;
+	void *v;
+	int r;
 
 	*out = NULL;
 	*n = 0;
-	if ((r = prepare(cat, "SELECT seq, hash, key, body, signature, signer,"
-	    " coalesce(leaf, -1) FROM keydocs ORDER BY seq", &st, err)) != 0)
+	if ((r = bc_cat_prepare(cat, "SELECT seq, hash, key, body, signature,"
+	    " signer, coalesce(leaf, -1) FROM keydocs ORDER BY seq", &st,
+	    err)) != 0)
 		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((tmp = bc_grow(v, &cap, cnt + 1, sizeof(*v))) ==
-		    NULL) {
-			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		v = tmp;
-		d = &v[cnt++];
-		memset(d, 0, sizeof(*d));
-		d->seq = sqlite3_column_int64(st, 0);
-		copy_fixed(d->hash, sizeof(d->hash), sqlite3_column_text(st, 1));
-		copy_fixed(d->key, sizeof(d->key), sqlite3_column_text(st, 2));
-		d->body = dup_text(st, 3, &d->body_len);
-		d->sig = dup_blob(st, 4, &d->siglen);
-		copy_fixed(d->signer, sizeof(d->signer),
-		    sqlite3_column_text(st, 5));
-		d->leaf = sqlite3_column_int64(st, 6);
-		if (d->body == NULL || d->sig == NULL) {
-			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		r = db_err(cat, err, "read key documents");
-		goto out;
-	}
-	*out = v;
-	*n = cnt;
-	v = NULL;
-	r = 0;
- out:
-	bc_keydocs_free(v, cnt);
+	if ((r = bc_cat_collect(cat, st, sizeof(**out), keydoc_fill,
+	    keydocs_release, "read key documents", &v, n, err)) == 0)
+		*out = v;
 	sqlite3_finalize(st);
 	return r;
-}
-
-/*
- * The transparency log: the node store behind merkle.h, appends, the
- * origin, the walk over leaves and records, checkpoints.
- */
-
-static int
-node_get(void *arg, unsigned level, uint64_t index,
-    uint8_t out[BC_SHA256_LEN])
-{
-	struct bc_catalog *cat = arg;
-	sqlite3_stmt *st;
-	int rc, r;
-
-	if (cat->node_get == NULL && sqlite3_prepare_v2(cat->db,
-	    "SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2", -1,
-	    &cat->node_get, NULL) != SQLITE_OK) {
-		cat->node_get = NULL;
-		return BC_ERR_DB;
-	}
-	if (index > INT64_MAX)
-		return BC_ERR_NOT_FOUND;
-	st = cat->node_get;
-	sqlite3_bind_int(st, 1, (int)level);
-	sqlite3_bind_int64(st, 2, (int64_t)index);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) == BC_SHA256_LEN &&
-		    sqlite3_column_blob(st, 0) != NULL) {
-			memcpy(out, sqlite3_column_blob(st, 0), BC_SHA256_LEN);
-			r = 0;
-		} else {
-			r = BC_ERR_INTEGRITY;	/* not a hash: tampered */
-		}
-	} else {
-		r = rc == SQLITE_DONE ? BC_ERR_NOT_FOUND : BC_ERR_DB;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return r;
-}
-
-static int
-node_put(void *arg, unsigned level, uint64_t index,
-    const uint8_t hash[BC_SHA256_LEN])
-{
-	struct bc_catalog *cat = arg;
-	sqlite3_stmt *st;
-	int rc;
-
-	if (!cat->in_tx || index > INT64_MAX)
-		return BC_ERR_INTERNAL;
-	if (cat->node_put == NULL && sqlite3_prepare_v2(cat->db,
-	    "INSERT INTO nodes (level, idx, hash) VALUES (?1, ?2, ?3)", -1,
-	    &cat->node_put, NULL) != SQLITE_OK) {
-		cat->node_put = NULL;
-		return BC_ERR_DB;
-	}
-	st = cat->node_put;
-	sqlite3_bind_int(st, 1, (int)level);
-	sqlite3_bind_int64(st, 2, (int64_t)index);
-	sqlite3_bind_blob(st, 3, hash, BC_SHA256_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return (rc & 0xff) == SQLITE_CONSTRAINT ? BC_ERR_EXISTS : BC_ERR_DB;
-}
-
-void
-bc_catalog_log_store(struct bc_catalog *cat, struct bc_merkle_store *store)
-{
-	store->arg = cat;
-	store->get = node_get;
-	store->put = node_put;
-}
-
-int
-bc_catalog_log_size(struct bc_catalog *cat, uint64_t *size,
-    struct bc_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	/* the primary key (level, idx) makes this one seek */
-	if ((r = prepare(cat, "SELECT max(idx) FROM nodes WHERE level = 0",
-	    &st, err)) != 0)
-		return r;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		r = db_err(cat, err, "log size");
-	} else if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
-		*size = 0;
-		r = 0;
-	} else {
-		*size = (uint64_t)sqlite3_column_int64(st, 0) + 1;
-		r = 0;
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
-/*
- * Refuses to append leaf index when a record already holds it: the log
- * lost its newest leaves (rolled back, or edited), and appending would
- * only end in a confusing duplicate.
- */
-static int
-leaf_claimed(struct bc_catalog *cat, int64_t index, struct bc_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int r, v = 0;
-
-	/* an upgrade appends before the releases table (schema 5) exists */
-	if ((r = pragma_int(cat, "PRAGMA user_version", &v, err)) != 0)
-		return r;
-	if ((r = prepare(cat, v >= 5 ? "SELECT EXISTS (SELECT 1 FROM items"
-	    " WHERE leaf = ?1) OR EXISTS (SELECT 1 FROM events WHERE leaf ="
-	    " ?1) OR EXISTS (SELECT 1 FROM keydocs WHERE leaf = ?1) OR"
-	    " EXISTS (SELECT 1 FROM releases WHERE leaf = ?1)" :
-	    "SELECT EXISTS (SELECT 1 FROM items WHERE leaf = ?1) OR EXISTS"
-	    " (SELECT 1 FROM events WHERE leaf = ?1) OR EXISTS (SELECT 1 FROM"
-	    " keydocs WHERE leaf = ?1)", &st, err)) != 0)
-		return r;
-	sqlite3_bind_int64(st, 1, index);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		r = db_err(cat, err, "read the log");
-	else if (sqlite3_column_int(st, 0) != 0)
-		r = bc_err_set(err, BC_ERR_INTEGRITY, "%s: the log has lost "
-		    "leaf %lld, which a record holds; nothing more can be "
-		    "written until that is repaired (run 'bodycam audit')",
-		    cat->path, (long long)index);
-	sqlite3_finalize(st);
-	return r;
-}
-
-/* Appends data as the next leaf; *index is where it went. */
-static int
-log_append(struct bc_catalog *cat, const void *data, size_t len,
-    int64_t *index, struct bc_err *err)
-{
-	struct bc_merkle_store store;
-	uint8_t leaf[BC_SHA256_LEN];
-	uint64_t size;
-	int r;
-
-	if ((r = bc_catalog_log_size(cat, &size, err)) != 0)
-		return r;
-	if (size >= (uint64_t)INT64_MAX)
-		return bc_err_set(err, BC_ERR_TOO_LARGE, "the log is full");
-	if ((r = leaf_claimed(cat, (int64_t)size, err)) != 0)
-		return r;
-	if ((r = bc_merkle_leaf_hash(data, len, leaf)) != 0)
-		return bc_err_set(err, r, "leaf hash failed");
-	bc_catalog_log_store(cat, &store);
-	if ((r = bc_merkle_append(&store, size, leaf, err)) != 0) {
-		if (r == BC_ERR_DB)
-			return db_err(cat, err, "append to the log");
-		return r;
-	}
-	*index = (int64_t)size;
-	return 0;
-}
-
-/*
- * The upgrade to schema 3: appends every record that predates the log, in
- * a fixed order (key documents by seq, manifests by item number, events
- * by row id), stores each one's index, and names the log.
- */
-static int
-backfill_table(struct bc_catalog *cat, const char *select,
-    const char *update, struct bc_err *err)
-{
-	sqlite3_stmt *sel = NULL, *upd = NULL;
-	int64_t leaf;
-	int rc, r;
-
-	if ((r = prepare(cat, select, &sel, err)) != 0 ||
-	    (r = prepare(cat, update, &upd, err)) != 0)
-		goto out;
-	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-		const void *body = sqlite3_column_text(sel, 1);
-		int n = sqlite3_column_bytes(sel, 1);
-
-		if ((r = log_append(cat, body ? body : "", (size_t)n, &leaf,
-		    err)) != 0)
-			goto out;
-		sqlite3_bind_int64(upd, 1, leaf);
-		sqlite3_bind_int64(upd, 2, sqlite3_column_int64(sel, 0));
-		if (sqlite3_step(upd) != SQLITE_DONE) {
-			r = db_err(cat, err, "record a leaf index");
-			goto out;
-		}
-		sqlite3_reset(upd);
-	}
-	r = rc == SQLITE_DONE ? 0 : db_err(cat, err, "read old records");
- out:
-	sqlite3_finalize(sel);
-	sqlite3_finalize(upd);
-	return r;
-}
-
-static int
-backfill_log(struct bc_catalog *cat, struct bc_err *err)
-{
-	char origin[BC_ORIGIN_MAX + 1];
-	sqlite3_stmt *st = NULL;
-	int r, upgrade;
-
-	if ((r = backfill_table(cat,
-	    "SELECT seq, body FROM keydocs ORDER BY seq",
-	    "UPDATE keydocs SET leaf = ?1 WHERE seq = ?2", err)) != 0 ||
-	    (r = backfill_table(cat,
-	    "SELECT num, manifest FROM items ORDER BY num",
-	    "UPDATE items SET leaf = ?1 WHERE num = ?2", err)) != 0 ||
-	    (r = backfill_table(cat,
-	    "SELECT id, body FROM events ORDER BY id",
-	    "UPDATE events SET leaf = ?1 WHERE id = ?2", err)) != 0)
-		return r;
-	/* a new catalog is named by bc_catalog_create, after this */
-	if ((r = prepare(cat, "SELECT count(*) FROM meta WHERE name ="
-	    " 'admin_key'", &st, err)) != 0)
-		return r;
-	upgrade = sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_int(st, 0) > 0;
-	sqlite3_finalize(st);
-	st = NULL;
-	if (!upgrade)
-		return 0;
-	if ((r = bc_default_origin(origin, err)) != 0)
-		return r;
-	if ((r = prepare(cat, "INSERT INTO meta (name, value) VALUES"
-	    " ('origin', ?1)", &st, err)) != 0)
-		return r;
-	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
-	r = step_insert(cat, st, "name the log", err);
-	sqlite3_finalize(st);
-	return r;
-}
-
-int
-bc_catalog_origin(struct bc_catalog *cat, char out[BC_ORIGIN_MAX + 1],
-    struct bc_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	const unsigned char *v;
-	int r;
-
-	if ((r = prepare(cat, "SELECT value FROM meta WHERE name = 'origin'",
-	    &st, err)) != 0)
-		return r;
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		v = sqlite3_column_text(st, 0);
-		if (v == NULL || sqlite3_column_bytes(st, 0) > BC_ORIGIN_MAX ||
-		    bc_origin_check((const char *)v, NULL) != 0) {
-			r = bc_err_set(err, BC_ERR_INTEGRITY,
-			    "%s: the recorded log origin is malformed",
-			    cat->path);
-			break;
-		}
-		snprintf(out, BC_ORIGIN_MAX + 1, "%s", (const char *)v);
-		r = 0;
-		break;
-	case SQLITE_DONE:
-		r = bc_err_set(err, BC_ERR_INTEGRITY,
-		    "%s: no log origin recorded", cat->path);
-		break;
-	default:
-		r = db_err(cat, err, "read the log origin");
-		break;
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
-/*
- * Every record in leaf order, then the stored leaves: the union below is
- * sorted by merging its four parts, each read in the order of its leaf
- * index, so the walk never sorts and holds one row at a time.
- */
-#define LEAF_RECORDS \
-	"SELECT leaf, 1, id, 0, manifest FROM items" \
-	"  WHERE leaf >= ?1 AND leaf < ?2" \
-	" UNION ALL SELECT e.leaf, 2, coalesce(i.id, ''), e.seq, e.body" \
-	"  FROM events e LEFT JOIN items i ON i.manifest_hash = e.item" \
-	"  WHERE e.leaf >= ?1 AND e.leaf < ?2" \
-	" UNION ALL SELECT leaf, 3, key, seq, body FROM keydocs" \
-	"  WHERE leaf >= ?1 AND leaf < ?2" \
-	" UNION ALL SELECT leaf, 4, '', id, body FROM releases" \
-	"  WHERE leaf >= ?1 AND leaf < ?2"
-
-static void
-leaf_record(sqlite3_stmt *st, struct bc_leaf *l)
-{
-	const unsigned char *t;
-
-	l->kind = (enum bc_leaf_kind)sqlite3_column_int(st, 1);
-	t = sqlite3_column_text(st, 2);
-	l->item = t ? (const char *)t : "";
-	l->seq = sqlite3_column_int64(st, 3);
-	t = sqlite3_column_text(st, 4);
-	l->len = (size_t)sqlite3_column_bytes(st, 4);
-	l->data = t ? (const char *)t : "";
-}
-
-int
-bc_catalog_log_walk(struct bc_catalog *cat, uint64_t from, uint64_t to,
-    int (*fn)(void *arg, const struct bc_leaf *leaf), void *arg,
-    struct bc_err *err)
-{
-	sqlite3_stmt *rec = NULL, *nod = NULL;
-	struct bc_leaf l;
-	int rrc, nrc, r;
-	int64_t lo, hi;
-
-	if (from > INT64_MAX)
-		from = INT64_MAX;
-	if (to > INT64_MAX)
-		to = INT64_MAX;
-	lo = (int64_t)from;
-	hi = (int64_t)to;
-	if (from == 0) {
-		/* records stored without a leaf index */
-		if ((r = prepare(cat, "SELECT -1, 1, id, 0, manifest FROM items"
-		    " WHERE leaf IS NULL UNION ALL SELECT -1, 2,"
-		    " coalesce(i.id, ''), e.seq, e.body FROM events e"
-		    " LEFT JOIN items i ON i.manifest_hash = e.item"
-		    " WHERE e.leaf IS NULL UNION ALL SELECT -1, 3, key, seq,"
-		    " body FROM keydocs WHERE leaf IS NULL", &rec, err)) != 0)
-			return r;
-		while ((rrc = sqlite3_step(rec)) == SQLITE_ROW) {
-			memset(&l, 0, sizeof(l));
-			l.index = -1;
-			leaf_record(rec, &l);
-			if ((r = fn(arg, &l)) != 0)
-				goto out;
-		}
-		if (rrc != SQLITE_DONE) {
-			r = db_err(cat, err, "read the log");
-			goto out;
-		}
-		sqlite3_finalize(rec);
-		rec = NULL;
-	}
-	if ((r = prepare(cat, LEAF_RECORDS " ORDER BY 1", &rec, err)) != 0 ||
-	    (r = prepare(cat, "SELECT idx, hash FROM nodes WHERE level = 0"
-	    " AND idx >= ?1 AND idx < ?2 ORDER BY idx", &nod, err)) != 0)
-		goto out;
-	sqlite3_bind_int64(rec, 1, lo);
-	sqlite3_bind_int64(rec, 2, hi);
-	sqlite3_bind_int64(nod, 1, lo);
-	sqlite3_bind_int64(nod, 2, hi);
-	rrc = sqlite3_step(rec);
-	nrc = sqlite3_step(nod);
-	while (rrc == SQLITE_ROW || nrc == SQLITE_ROW) {
-		int64_t ri = rrc == SQLITE_ROW ?
-		    sqlite3_column_int64(rec, 0) : INT64_MAX;
-		int64_t ni = nrc == SQLITE_ROW ?
-		    sqlite3_column_int64(nod, 0) : INT64_MAX;
-		int64_t at = ri < ni ? ri : ni;
-
-		memset(&l, 0, sizeof(l));
-		l.index = at;
-		if (ni == at) {
-			if (sqlite3_column_bytes(nod, 1) == BC_SHA256_LEN &&
-			    sqlite3_column_blob(nod, 1) != NULL) {
-				memcpy(l.hash, sqlite3_column_blob(nod, 1),
-				    BC_SHA256_LEN);
-				l.has_hash = 1;
-			}
-		}
-		if (ri != at) {
-			/* a stored leaf that no record claims */
-			if ((r = fn(arg, &l)) != 0)
-				goto out;
-		}
-		/* every record claiming this index, each with the hash */
-		while (rrc == SQLITE_ROW &&
-		    sqlite3_column_int64(rec, 0) == at) {
-			leaf_record(rec, &l);
-			if ((r = fn(arg, &l)) != 0)
-				goto out;
-			rrc = sqlite3_step(rec);
-		}
-		if (ni == at)
-			nrc = sqlite3_step(nod);
-	}
-	if ((rrc != SQLITE_DONE && rrc != SQLITE_ROW) ||
-	    (nrc != SQLITE_DONE && nrc != SQLITE_ROW)) {
-		r = db_err(cat, err, "read the log");
-		goto out;
-	}
-	r = 0;
- out:
-	sqlite3_finalize(rec);
-	sqlite3_finalize(nod);
-	return r;
-}
-
-int
-bc_catalog_add_checkpoint(struct bc_catalog *cat,
-    struct bc_checkpoint_row *row, struct bc_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if (!cat->in_tx)
-		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
-	if (row->size > INT64_MAX)
-		return bc_err_set(err, BC_ERR_INVALID, "tree size too large");
-	if ((r = prepare(cat, "INSERT INTO checkpoints (size, root, key,"
-	    " created, note) VALUES (?1, ?2, ?3, ?4, ?5)", &st, err)) != 0)
-		return r;
-	sqlite3_bind_int64(st, 1, (int64_t)row->size);
-	sqlite3_bind_blob(st, 2, row->root, BC_SHA256_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, row->key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, row->created, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, row->note, (int)row->note_len,
-	    SQLITE_STATIC);
-	if ((r = step_insert(cat, st, "add checkpoint", err)) == 0)
-		row->id = sqlite3_last_insert_rowid(cat->db);
-	sqlite3_finalize(st);
-	return r;
-}
-
-void
-bc_checkpoints_free(struct bc_checkpoint_row *rows, size_t n)
-{
-	size_t i;
-
-	if (rows == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(rows[i].note);
-	free(rows);
-}
-
-int
-bc_catalog_checkpoints(struct bc_catalog *cat, int latest_only,
-    struct bc_checkpoint_row **out, size_t *n, struct bc_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	struct bc_checkpoint_row *v = NULL, *tmp, *c;
-	size_t cap = 0, cnt = 0;
-	int rc, r;
-
-	*out = NULL;
-	*n = 0;
-	if ((r = prepare(cat, latest_only ?
-	    "SELECT id, size, root, key, created, note FROM checkpoints"
-	    " ORDER BY id DESC LIMIT 1" :
-	    "SELECT id, size, root, key, created, note FROM checkpoints"
-	    " ORDER BY id", &st, err)) != 0)
-		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((tmp = bc_grow(v, &cap, cnt + 1, sizeof(*v))) ==
-		    NULL) {
-			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		v = tmp;
-		c = &v[cnt++];
-		memset(c, 0, sizeof(*c));
-		c->id = sqlite3_column_int64(st, 0);
-		c->size = (uint64_t)sqlite3_column_int64(st, 1);
-		if (sqlite3_column_bytes(st, 2) == BC_SHA256_LEN &&
-		    sqlite3_column_blob(st, 2) != NULL)
-			memcpy(c->root, sqlite3_column_blob(st, 2),
-			    BC_SHA256_LEN);
-		copy_fixed(c->key, sizeof(c->key), sqlite3_column_text(st, 3));
-		copy_fixed(c->created, sizeof(c->created),
-		    sqlite3_column_text(st, 4));
-		if ((c->note = dup_text(st, 5, &c->note_len)) == NULL) {
-			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		r = db_err(cat, err, "read checkpoints");
-		goto out;
-	}
-	*out = v;
-	*n = cnt;
-	v = NULL;
-	r = 0;
- out:
-	bc_checkpoints_free(v, cnt);
-	sqlite3_finalize(st);
-	return r;
-}
-
-struct bc_node_reader {
-	sqlite3_stmt	*st;
-};
-
-int
-bc_catalog_nodes_open(struct bc_catalog *cat, unsigned level,
-    struct bc_node_reader **out, struct bc_err *err)
-{
-	struct bc_node_reader *r;
-	int rc;
-
-	*out = NULL;
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
-	if ((rc = prepare(cat, "SELECT idx, hash FROM nodes WHERE level = ?1"
-	    " ORDER BY idx", &r->st, err)) != 0) {
-		free(r);
-		return rc;
-	}
-	sqlite3_bind_int(r->st, 1, (int)level);
-	*out = r;
-	return 0;
-}
-
-int
-bc_catalog_nodes_next(struct bc_node_reader *r, uint64_t *index,
-    uint8_t hash[BC_SHA256_LEN], int *bad)
-{
-	int rc = sqlite3_step(r->st);
-
-	if (rc == SQLITE_DONE)
-		return BC_ERR_NOT_FOUND;
-	if (rc != SQLITE_ROW)
-		return BC_ERR_DB;
-	*index = (uint64_t)sqlite3_column_int64(r->st, 0);
-	*bad = sqlite3_column_bytes(r->st, 1) != BC_SHA256_LEN ||
-	    sqlite3_column_blob(r->st, 1) == NULL;
-	if (!*bad)
-		memcpy(hash, sqlite3_column_blob(r->st, 1), BC_SHA256_LEN);
-	return 0;
-}
-
-void
-bc_catalog_nodes_close(struct bc_node_reader *r)
-{
-	if (r == NULL)
-		return;
-	sqlite3_finalize(r->st);
-	free(r);
 }
 
 /*
@@ -2113,20 +1298,22 @@ bc_catalog_nodes_close(struct bc_node_reader *r)
 #define TOKEN_COLS "id, name, role, hash, created, created_by," \
 	" coalesce(revoked, '')"
 
-static void
-token_from_row(sqlite3_stmt *st, struct bc_token_row *t)
+static int
+token_fill(sqlite3_stmt *st, void *elem)
 {
-	memset(t, 0, sizeof(*t));
+	struct bc_token_row *t = elem;
+
 	t->id = sqlite3_column_int64(st, 0);
-	copy_fixed(t->name, sizeof(t->name), sqlite3_column_text(st, 1));
+	bc_cat_copy(t->name, sizeof(t->name), sqlite3_column_text(st, 1));
 	t->role = sqlite3_column_int(st, 2);
-	copy_fixed(t->hash, sizeof(t->hash), sqlite3_column_text(st, 3));
-	copy_fixed(t->created, sizeof(t->created),
+	bc_cat_copy(t->hash, sizeof(t->hash), sqlite3_column_text(st, 3));
+	bc_cat_copy(t->created, sizeof(t->created),
 	    sqlite3_column_text(st, 4));
-	copy_fixed(t->created_by, sizeof(t->created_by),
+	bc_cat_copy(t->created_by, sizeof(t->created_by),
 	    sqlite3_column_text(st, 5));
-	copy_fixed(t->revoked, sizeof(t->revoked),
+	bc_cat_copy(t->revoked, sizeof(t->revoked),
 	    sqlite3_column_text(st, 6));
+	return 0;
 }
 
 int
@@ -2139,7 +1326,7 @@ bc_catalog_add_token(struct bc_catalog *cat, struct bc_token_row *row,
 	if (!cat->in_tx)
 		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
 	/* under the write lock: a clear message rather than the index's */
-	if ((r = prepare(cat, "SELECT 1 FROM tokens WHERE name = ?1 AND"
+	if ((r = bc_cat_prepare(cat, "SELECT 1 FROM tokens WHERE name = ?1 AND"
 	    " revoked IS NULL", &st, err)) != 0)
 		return r;
 	sqlite3_bind_text(st, 1, row->name, -1, SQLITE_STATIC);
@@ -2151,12 +1338,12 @@ bc_catalog_add_token(struct bc_catalog *cat, struct bc_token_row *row,
 		    "'%s' exists (revoke it first)", row->name);
 		goto out;
 	default:
-		r = db_err(cat, err, "find token");
+		r = bc_cat_err(cat, err, "find token");
 		goto out;
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if ((r = prepare(cat, "INSERT INTO tokens (name, role, hash, created,"
+	if ((r = bc_cat_prepare(cat, "INSERT INTO tokens (name, role, hash, created,"
 	    " created_by) VALUES (?1, ?2, ?3, ?4, ?5)", &st, err)) != 0)
 		return r;
 	sqlite3_bind_text(st, 1, row->name, -1, SQLITE_STATIC);
@@ -2164,7 +1351,7 @@ bc_catalog_add_token(struct bc_catalog *cat, struct bc_token_row *row,
 	sqlite3_bind_text(st, 3, row->hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, row->created, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, row->created_by, -1, SQLITE_STATIC);
-	if ((r = step_insert(cat, st, "add token", err)) == 0)
+	if ((r = bc_cat_step_insert(cat, st, "add token", err)) == 0)
 		row->id = sqlite3_last_insert_rowid(cat->db);
  out:
 	sqlite3_finalize(st);
@@ -2179,20 +1366,19 @@ bc_catalog_find_token(struct bc_catalog *cat, const char *hash,
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = prepare(cat, "SELECT " TOKEN_COLS " FROM tokens"
+	if ((r = bc_cat_prepare(cat, "SELECT " TOKEN_COLS " FROM tokens"
 	    " WHERE hash = ?1", &st, err)) != 0)
 		return r;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	switch (sqlite3_step(st)) {
 	case SQLITE_ROW:
-		token_from_row(st, out);
-		r = 0;
+		r = token_fill(st, out);
 		break;
 	case SQLITE_DONE:
 		r = bc_err_set(err, BC_ERR_NOT_FOUND, "unknown token");
 		break;
 	default:
-		r = db_err(cat, err, "find token");
+		r = bc_cat_err(cat, err, "find token");
 		break;
 	}
 	sqlite3_finalize(st);
@@ -2208,13 +1394,13 @@ bc_catalog_revoke_token(struct bc_catalog *cat, const char *name,
 
 	if (!cat->in_tx)
 		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
-	if ((r = prepare(cat, "UPDATE tokens SET revoked = ?2 WHERE"
+	if ((r = bc_cat_prepare(cat, "UPDATE tokens SET revoked = ?2 WHERE"
 	    " name = ?1 AND revoked IS NULL", &st, err)) != 0)
 		return r;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		r = db_err(cat, err, "revoke token");
+		r = bc_cat_err(cat, err, "revoke token");
 	else if (sqlite3_changes(cat->db) == 0)
 		r = bc_err_set(err, BC_ERR_NOT_FOUND, "no active token named "
 		    "'%s' in %s", name, cat->path);
@@ -2229,34 +1415,17 @@ bc_catalog_tokens(struct bc_catalog *cat, struct bc_token_row **out,
     size_t *n, struct bc_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	struct bc_token_row *v = NULL, *tmp;
-	size_t cap = 0, cnt = 0;
-	int rc, r;
+	void *v;
+	int r;
 
 	*out = NULL;
 	*n = 0;
-	if ((r = prepare(cat, "SELECT " TOKEN_COLS " FROM tokens ORDER BY id",
-	    &st, err)) != 0)
+	if ((r = bc_cat_prepare(cat, "SELECT " TOKEN_COLS " FROM tokens"
+	    " ORDER BY id", &st, err)) != 0)
 		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((tmp = bc_grow(v, &cap, cnt + 1, sizeof(*v))) ==
-		    NULL) {
-			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		v = tmp;
-		token_from_row(st, &v[cnt++]);
-	}
-	if (rc != SQLITE_DONE) {
-		r = db_err(cat, err, "read tokens");
-		goto out;
-	}
-	*out = v;
-	*n = cnt;
-	v = NULL;
-	r = 0;
- out:
-	free(v);
+	if ((r = bc_cat_collect(cat, st, sizeof(**out), token_fill, NULL,
+	    "read tokens", &v, n, err)) == 0)
+		*out = v;
 	sqlite3_finalize(st);
 	return r;
 }

@@ -1,0 +1,465 @@
+/*
+ * catalog-log.c - the transparency log's tables: the node store behind
+ * merkle.h, appends, the origin, the walk over leaves and records,
+ * checkpoints and the node reader.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "bodycam/buf.h"
+#include "catalog-int.h"
+
+static int
+node_get(void *arg, unsigned level, uint64_t index,
+    uint8_t out[BC_SHA256_LEN])
+{
+	struct bc_catalog *cat = arg;
+	sqlite3_stmt *st;
+	int rc, r;
+
+	if (cat->node_get == NULL && sqlite3_prepare_v2(cat->db,
+	    "SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2", -1,
+	    &cat->node_get, NULL) != SQLITE_OK) {
+		cat->node_get = NULL;
+		return BC_ERR_DB;
+	}
+	if (index > INT64_MAX)
+		return BC_ERR_NOT_FOUND;
+	st = cat->node_get;
+	sqlite3_bind_int(st, 1, (int)level);
+	sqlite3_bind_int64(st, 2, (int64_t)index);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) == BC_SHA256_LEN &&
+		    sqlite3_column_blob(st, 0) != NULL) {
+			memcpy(out, sqlite3_column_blob(st, 0), BC_SHA256_LEN);
+			r = 0;
+		} else {
+			r = BC_ERR_INTEGRITY;	/* not a hash: tampered */
+		}
+	} else {
+		r = rc == SQLITE_DONE ? BC_ERR_NOT_FOUND : BC_ERR_DB;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r;
+}
+
+static int
+node_put(void *arg, unsigned level, uint64_t index,
+    const uint8_t hash[BC_SHA256_LEN])
+{
+	struct bc_catalog *cat = arg;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!cat->in_tx || index > INT64_MAX)
+		return BC_ERR_INTERNAL;
+	if (cat->node_put == NULL && sqlite3_prepare_v2(cat->db,
+	    "INSERT INTO nodes (level, idx, hash) VALUES (?1, ?2, ?3)", -1,
+	    &cat->node_put, NULL) != SQLITE_OK) {
+		cat->node_put = NULL;
+		return BC_ERR_DB;
+	}
+	st = cat->node_put;
+	sqlite3_bind_int(st, 1, (int)level);
+	sqlite3_bind_int64(st, 2, (int64_t)index);
+	sqlite3_bind_blob(st, 3, hash, BC_SHA256_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return (rc & 0xff) == SQLITE_CONSTRAINT ? BC_ERR_EXISTS : BC_ERR_DB;
+}
+
+void
+bc_catalog_log_store(struct bc_catalog *cat, struct bc_merkle_store *store)
+{
+	store->arg = cat;
+	store->get = node_get;
+	store->put = node_put;
+}
+
+int
+bc_catalog_log_size(struct bc_catalog *cat, uint64_t *size,
+    struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	/* the primary key (level, idx) makes this one seek */
+	if ((r = bc_cat_prepare(cat, "SELECT max(idx) FROM nodes WHERE level = 0",
+	    &st, err)) != 0)
+		return r;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		r = bc_cat_err(cat, err, "log size");
+	} else if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+		*size = 0;
+		r = 0;
+	} else {
+		*size = (uint64_t)sqlite3_column_int64(st, 0) + 1;
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/*
+ * Refuses to append leaf index when a record already holds it: the log
+ * lost its newest leaves (rolled back, or edited), and appending would
+ * only end in a confusing duplicate.
+ */
+static int
+leaf_claimed(struct bc_catalog *cat, int64_t index, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r, v = 0;
+
+	/* an upgrade appends before the releases table (schema 5) exists */
+	if ((r = bc_cat_pragma_int(cat, "PRAGMA user_version", &v, err)) != 0)
+		return r;
+	if ((r = bc_cat_prepare(cat, v >= 5 ? "SELECT EXISTS (SELECT 1 FROM items"
+	    " WHERE leaf = ?1) OR EXISTS (SELECT 1 FROM events WHERE leaf ="
+	    " ?1) OR EXISTS (SELECT 1 FROM keydocs WHERE leaf = ?1) OR"
+	    " EXISTS (SELECT 1 FROM releases WHERE leaf = ?1)" :
+	    "SELECT EXISTS (SELECT 1 FROM items WHERE leaf = ?1) OR EXISTS"
+	    " (SELECT 1 FROM events WHERE leaf = ?1) OR EXISTS (SELECT 1 FROM"
+	    " keydocs WHERE leaf = ?1)", &st, err)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, index);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		r = bc_cat_err(cat, err, "read the log");
+	else if (sqlite3_column_int(st, 0) != 0)
+		r = bc_err_set(err, BC_ERR_INTEGRITY, "%s: the log has lost "
+		    "leaf %lld, which a record holds; nothing more can be "
+		    "written until that is repaired (run 'bodycam audit')",
+		    cat->path, (long long)index);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Appends data as the next leaf; *index is where it went. */
+int
+bc_cat_log_append(struct bc_catalog *cat, const void *data, size_t len,
+    int64_t *index, struct bc_err *err)
+{
+	struct bc_merkle_store store;
+	uint8_t leaf[BC_SHA256_LEN];
+	uint64_t size;
+	int r;
+
+	if ((r = bc_catalog_log_size(cat, &size, err)) != 0)
+		return r;
+	if (size >= (uint64_t)INT64_MAX)
+		return bc_err_set(err, BC_ERR_TOO_LARGE, "the log is full");
+	if ((r = leaf_claimed(cat, (int64_t)size, err)) != 0)
+		return r;
+	if ((r = bc_merkle_leaf_hash(data, len, leaf)) != 0)
+		return bc_err_set(err, r, "leaf hash failed");
+	bc_catalog_log_store(cat, &store);
+	if ((r = bc_merkle_append(&store, size, leaf, err)) != 0) {
+		if (r == BC_ERR_DB)
+			return bc_cat_err(cat, err, "append to the log");
+		return r;
+	}
+	*index = (int64_t)size;
+	return 0;
+}
+
+int
+bc_catalog_origin(struct bc_catalog *cat, char out[BC_ORIGIN_MAX + 1],
+    struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *v;
+	int r;
+
+	if ((r = bc_cat_prepare(cat, "SELECT value FROM meta WHERE name = 'origin'",
+	    &st, err)) != 0)
+		return r;
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		v = sqlite3_column_text(st, 0);
+		if (v == NULL || sqlite3_column_bytes(st, 0) > BC_ORIGIN_MAX ||
+		    bc_origin_check((const char *)v, NULL) != 0) {
+			r = bc_err_set(err, BC_ERR_INTEGRITY,
+			    "%s: the recorded log origin is malformed",
+			    cat->path);
+			break;
+		}
+		snprintf(out, BC_ORIGIN_MAX + 1, "%s", (const char *)v);
+		r = 0;
+		break;
+	case SQLITE_DONE:
+		r = bc_err_set(err, BC_ERR_INTEGRITY,
+		    "%s: no log origin recorded", cat->path);
+		break;
+	default:
+		r = bc_cat_err(cat, err, "read the log origin");
+		break;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/*
+ * Every record in leaf order, then the stored leaves: the union below is
+ * sorted by merging its four parts, each read in the order of its leaf
+ * index, so the walk never sorts and holds one row at a time.
+ */
+#define LEAF_RECORDS \
+	"SELECT leaf, 1, id, 0, manifest FROM items" \
+	"  WHERE leaf >= ?1 AND leaf < ?2" \
+	" UNION ALL SELECT e.leaf, 2, coalesce(i.id, ''), e.seq, e.body" \
+	"  FROM events e LEFT JOIN items i ON i.manifest_hash = e.item" \
+	"  WHERE e.leaf >= ?1 AND e.leaf < ?2" \
+	" UNION ALL SELECT leaf, 3, key, seq, body FROM keydocs" \
+	"  WHERE leaf >= ?1 AND leaf < ?2" \
+	" UNION ALL SELECT leaf, 4, '', id, body FROM releases" \
+	"  WHERE leaf >= ?1 AND leaf < ?2"
+
+static void
+leaf_record(sqlite3_stmt *st, struct bc_leaf *l)
+{
+	const unsigned char *t;
+
+	l->kind = (enum bc_leaf_kind)sqlite3_column_int(st, 1);
+	t = sqlite3_column_text(st, 2);
+	l->item = t ? (const char *)t : "";
+	l->seq = sqlite3_column_int64(st, 3);
+	t = sqlite3_column_text(st, 4);
+	l->len = (size_t)sqlite3_column_bytes(st, 4);
+	l->data = t ? (const char *)t : "";
+}
+
+int
+bc_catalog_log_walk(struct bc_catalog *cat, uint64_t from, uint64_t to,
+    int (*fn)(void *arg, const struct bc_leaf *leaf), void *arg,
+    struct bc_err *err)
+{
+	sqlite3_stmt *rec = NULL, *nod = NULL;
+	struct bc_leaf l;
+	int rrc, nrc, r;
+	int64_t lo, hi;
+
+	if (from > INT64_MAX)
+		from = INT64_MAX;
+	if (to > INT64_MAX)
+		to = INT64_MAX;
+	lo = (int64_t)from;
+	hi = (int64_t)to;
+	if (from == 0) {
+		/* records stored without a leaf index */
+		if ((r = bc_cat_prepare(cat, "SELECT -1, 1, id, 0, manifest FROM items"
+		    " WHERE leaf IS NULL UNION ALL SELECT -1, 2,"
+		    " coalesce(i.id, ''), e.seq, e.body FROM events e"
+		    " LEFT JOIN items i ON i.manifest_hash = e.item"
+		    " WHERE e.leaf IS NULL UNION ALL SELECT -1, 3, key, seq,"
+		    " body FROM keydocs WHERE leaf IS NULL", &rec, err)) != 0)
+			return r;
+		while ((rrc = sqlite3_step(rec)) == SQLITE_ROW) {
+			memset(&l, 0, sizeof(l));
+			l.index = -1;
+			leaf_record(rec, &l);
+			if ((r = fn(arg, &l)) != 0)
+				goto out;
+		}
+		if (rrc != SQLITE_DONE) {
+			r = bc_cat_err(cat, err, "read the log");
+			goto out;
+		}
+		sqlite3_finalize(rec);
+		rec = NULL;
+	}
+	if ((r = bc_cat_prepare(cat, LEAF_RECORDS " ORDER BY 1", &rec, err)) != 0 ||
+	    (r = bc_cat_prepare(cat, "SELECT idx, hash FROM nodes WHERE level = 0"
+	    " AND idx >= ?1 AND idx < ?2 ORDER BY idx", &nod, err)) != 0)
+		goto out;
+	sqlite3_bind_int64(rec, 1, lo);
+	sqlite3_bind_int64(rec, 2, hi);
+	sqlite3_bind_int64(nod, 1, lo);
+	sqlite3_bind_int64(nod, 2, hi);
+	rrc = sqlite3_step(rec);
+	nrc = sqlite3_step(nod);
+	while (rrc == SQLITE_ROW || nrc == SQLITE_ROW) {
+		int64_t ri = rrc == SQLITE_ROW ?
+		    sqlite3_column_int64(rec, 0) : INT64_MAX;
+		int64_t ni = nrc == SQLITE_ROW ?
+		    sqlite3_column_int64(nod, 0) : INT64_MAX;
+		int64_t at = ri < ni ? ri : ni;
+
+		memset(&l, 0, sizeof(l));
+		l.index = at;
+		if (ni == at) {
+			if (sqlite3_column_bytes(nod, 1) == BC_SHA256_LEN &&
+			    sqlite3_column_blob(nod, 1) != NULL) {
+				memcpy(l.hash, sqlite3_column_blob(nod, 1),
+				    BC_SHA256_LEN);
+				l.has_hash = 1;
+			}
+		}
+		if (ri != at) {
+			/* a stored leaf that no record claims */
+			if ((r = fn(arg, &l)) != 0)
+				goto out;
+		}
+		/* every record claiming this index, each with the hash */
+		while (rrc == SQLITE_ROW &&
+		    sqlite3_column_int64(rec, 0) == at) {
+			leaf_record(rec, &l);
+			if ((r = fn(arg, &l)) != 0)
+				goto out;
+			rrc = sqlite3_step(rec);
+		}
+		if (ni == at)
+			nrc = sqlite3_step(nod);
+	}
+	if ((rrc != SQLITE_DONE && rrc != SQLITE_ROW) ||
+	    (nrc != SQLITE_DONE && nrc != SQLITE_ROW)) {
+		r = bc_cat_err(cat, err, "read the log");
+		goto out;
+	}
+	r = 0;
+ out:
+	sqlite3_finalize(rec);
+	sqlite3_finalize(nod);
+	return r;
+}
+
+int
+bc_catalog_add_checkpoint(struct bc_catalog *cat,
+    struct bc_checkpoint_row *row, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!cat->in_tx)
+		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
+	if (row->size > INT64_MAX)
+		return bc_err_set(err, BC_ERR_INVALID, "tree size too large");
+	if ((r = bc_cat_prepare(cat, "INSERT INTO checkpoints (size, root, key,"
+	    " created, note) VALUES (?1, ?2, ?3, ?4, ?5)", &st, err)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, (int64_t)row->size);
+	sqlite3_bind_blob(st, 2, row->root, BC_SHA256_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, row->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, row->created, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, row->note, (int)row->note_len,
+	    SQLITE_STATIC);
+	if ((r = bc_cat_step_insert(cat, st, "add checkpoint", err)) == 0)
+		row->id = sqlite3_last_insert_rowid(cat->db);
+	sqlite3_finalize(st);
+	return r;
+}
+
+void
+bc_checkpoints_free(struct bc_checkpoint_row *rows, size_t n)
+{
+	size_t i;
+
+	if (rows == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(rows[i].note);
+	free(rows);
+}
+
+static int
+checkpoint_fill(sqlite3_stmt *st, void *elem)
+{
+	struct bc_checkpoint_row *c = elem;
+
+	c->id = sqlite3_column_int64(st, 0);
+	c->size = (uint64_t)sqlite3_column_int64(st, 1);
+	if (sqlite3_column_bytes(st, 2) == BC_SHA256_LEN &&
+	    sqlite3_column_blob(st, 2) != NULL)
+		memcpy(c->root, sqlite3_column_blob(st, 2), BC_SHA256_LEN);
+	bc_cat_copy(c->key, sizeof(c->key), sqlite3_column_text(st, 3));
+	bc_cat_copy(c->created, sizeof(c->created),
+	    sqlite3_column_text(st, 4));
+	return (c->note = bc_cat_dup_text(st, 5, &c->note_len)) == NULL;
+}
+
+static void
+checkpoints_release(void *v, size_t n)
+{
+	bc_checkpoints_free(v, n);
+}
+
+int
+bc_catalog_checkpoints(struct bc_catalog *cat, int latest_only,
+    struct bc_checkpoint_row **out, size_t *n, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	void *v;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = bc_cat_prepare(cat, latest_only ?
+	    "SELECT id, size, root, key, created, note FROM checkpoints"
+	    " ORDER BY id DESC LIMIT 1" :
+	    "SELECT id, size, root, key, created, note FROM checkpoints"
+	    " ORDER BY id", &st, err)) != 0)
+		return r;
+	if ((r = bc_cat_collect(cat, st, sizeof(**out), checkpoint_fill,
+	    checkpoints_release, "read checkpoints", &v, n, err)) == 0)
+		*out = v;
+	sqlite3_finalize(st);
+	return r;
+}
+
+struct bc_node_reader {
+	sqlite3_stmt	*st;
+};
+
+int
+bc_catalog_nodes_open(struct bc_catalog *cat, unsigned level,
+    struct bc_node_reader **out, struct bc_err *err)
+{
+	struct bc_node_reader *r;
+	int rc;
+
+	*out = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	if ((rc = bc_cat_prepare(cat, "SELECT idx, hash FROM nodes WHERE level = ?1"
+	    " ORDER BY idx", &r->st, err)) != 0) {
+		free(r);
+		return rc;
+	}
+	sqlite3_bind_int(r->st, 1, (int)level);
+	*out = r;
+	return 0;
+}
+
+int
+bc_catalog_nodes_next(struct bc_node_reader *r, uint64_t *index,
+    uint8_t hash[BC_SHA256_LEN], int *bad)
+{
+	int rc = sqlite3_step(r->st);
+
+	if (rc == SQLITE_DONE)
+		return BC_ERR_NOT_FOUND;
+	if (rc != SQLITE_ROW)
+		return BC_ERR_DB;
+	*index = (uint64_t)sqlite3_column_int64(r->st, 0);
+	*bad = sqlite3_column_bytes(r->st, 1) != BC_SHA256_LEN ||
+	    sqlite3_column_blob(r->st, 1) == NULL;
+	if (!*bad)
+		memcpy(hash, sqlite3_column_blob(r->st, 1), BC_SHA256_LEN);
+	return 0;
+}
+
+void
+bc_catalog_nodes_close(struct bc_node_reader *r)
+{
+	if (r == NULL)
+		return;
+	sqlite3_finalize(r->st);
+	free(r);
+}
