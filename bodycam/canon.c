@@ -11,50 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bodycam/buf.h"
 #include "bodycam/canon.h"
 #include "bodycam/util.h"
-
-struct buf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-	int	 oom;
-};
-
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	char *np;
-	size_t ncap;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		ncap = b->cap ? b->cap : 256;
-		while (ncap < b->len + n + 1) {
-			if (ncap > SIZE_MAX / 2) {
-				b->oom = 1;
-				return;
-			}
-			ncap *= 2;
-		}
-		if ((np = realloc(b->p, ncap)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
 
 /* Next Unicode scalar of a valid UTF-8 string (jansson validated it). */
 static uint32_t
@@ -141,42 +100,42 @@ key_cmp(const void *a, const void *b)
 }
 
 static void
-write_string(struct buf *b, const char *s, size_t n)
+write_string(struct bc_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	char esc[7];
 	size_t i, start = 0;
 	unsigned char c;
 
-	buf_add(b, "\"", 1);
+	bc_buf_add(b, "\"", 1);
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		buf_add(b, s + start, i - start);
+		bc_buf_add(b, s + start, i - start);
 		start = i + 1;
 		switch (c) {
-		case '"':  buf_add(b, "\\\"", 2); break;
-		case '\\': buf_add(b, "\\\\", 2); break;
-		case '\b': buf_add(b, "\\b", 2); break;
-		case '\t': buf_add(b, "\\t", 2); break;
-		case '\n': buf_add(b, "\\n", 2); break;
-		case '\f': buf_add(b, "\\f", 2); break;
-		case '\r': buf_add(b, "\\r", 2); break;
+		case '"':  bc_buf_add(b, "\\\"", 2); break;
+		case '\\': bc_buf_add(b, "\\\\", 2); break;
+		case '\b': bc_buf_add(b, "\\b", 2); break;
+		case '\t': bc_buf_add(b, "\\t", 2); break;
+		case '\n': bc_buf_add(b, "\\n", 2); break;
+		case '\f': bc_buf_add(b, "\\f", 2); break;
+		case '\r': bc_buf_add(b, "\\r", 2); break;
 		default:
 			memcpy(esc, "\\u00", 4);
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 0xf];
-			buf_add(b, esc, 6);
+			bc_buf_add(b, esc, 6);
 			break;
 		}
 	}
-	buf_add(b, s + start, n - start);
-	buf_add(b, "\"", 1);
+	bc_buf_add(b, s + start, n - start);
+	bc_buf_add(b, "\"", 1);
 }
 
 static int
-write_integer(struct buf *b, long long v, struct bc_err *err)
+write_integer(struct bc_buf *b, long long v, struct bc_err *err)
 {
 	char num[32];
 
@@ -185,12 +144,12 @@ write_integer(struct buf *b, long long v, struct bc_err *err)
 		    "integer %lld is outside the exactly representable "
 		    "range of +/-(2^53 - 1)", v);
 	snprintf(num, sizeof(num), "%lld", v);
-	buf_str(b, num);
+	bc_buf_addstr(b, num);
 	return 0;
 }
 
 static int
-write_value(struct buf *b, const json_t *v, int depth, struct bc_err *err)
+write_value(struct bc_buf *b, const json_t *v, int depth, struct bc_err *err)
 {
 	const char **keys = NULL;
 	const char *key;
@@ -206,13 +165,13 @@ write_value(struct buf *b, const json_t *v, int depth, struct bc_err *err)
 		    "JSON nested deeper than %d levels", BC_CANON_MAX_DEPTH);
 	switch (json_typeof(v)) {
 	case JSON_NULL:
-		buf_str(b, "null");
+		bc_buf_addstr(b, "null");
 		return 0;
 	case JSON_TRUE:
-		buf_str(b, "true");
+		bc_buf_addstr(b, "true");
 		return 0;
 	case JSON_FALSE:
-		buf_str(b, "false");
+		bc_buf_addstr(b, "false");
 		return 0;
 	case JSON_STRING:
 		write_string(b, json_string_value(v), json_string_length(v));
@@ -228,23 +187,21 @@ write_value(struct buf *b, const json_t *v, int depth, struct bc_err *err)
 			    "carry only integers and strings", d);
 		return write_integer(b, (long long)d, err);
 	case JSON_ARRAY:
-		buf_add(b, "[", 1);
+		bc_buf_addch(b, '[');
 		n = json_array_size(v);
 		for (i = 0; i < n; i++) {
 			if (i > 0)
-				buf_add(b, ",", 1);
+				bc_buf_addch(b, ',');
 			if ((r = write_value(b, json_array_get(v, i),
 			    depth + 1, err)) != 0)
 				return r;
 		}
-		buf_add(b, "]", 1);
+		bc_buf_addch(b, ']');
 		return 0;
 	case JSON_OBJECT:
 		n = json_object_size(v);
-		if (n > 0 && (keys = calloc(n, sizeof(*keys))) == NULL) {
-			b->oom = 1;
-			return BC_ERR_NOMEM;
-		}
+		if (n > 0 && (keys = calloc(n, sizeof(*keys))) == NULL)
+			return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
 		i = 0;
 		json_object_foreach((json_t *)v, key, member) {
 			if (i < n)
@@ -253,13 +210,13 @@ write_value(struct buf *b, const json_t *v, int depth, struct bc_err *err)
 		n = i;
 		if (n > 1)
 			qsort(keys, n, sizeof(*keys), key_cmp);
-		buf_add(b, "{", 1);
+		bc_buf_addch(b, '{');
 		r = 0;
 		for (i = 0; i < n; i++) {
 			if (i > 0)
-				buf_add(b, ",", 1);
+				bc_buf_addch(b, ',');
 			write_string(b, keys[i], strlen(keys[i]));
-			buf_add(b, ":", 1);
+			bc_buf_addch(b, ':');
 			if ((r = write_value(b, json_object_get(v, keys[i]),
 			    depth + 1, err)) != 0)
 				break;
@@ -267,7 +224,7 @@ write_value(struct buf *b, const json_t *v, int depth, struct bc_err *err)
 		free(keys);
 		if (r != 0)
 			return r;
-		buf_add(b, "}", 1);
+		bc_buf_addch(b, '}');
 		return 0;
 	}
 	return bc_err_set(err, BC_ERR_INTERNAL, "unknown JSON type");
@@ -276,26 +233,26 @@ write_value(struct buf *b, const json_t *v, int depth, struct bc_err *err)
 int
 bc_canon_dump(const json_t *v, char **out, size_t *outlen, struct bc_err *err)
 {
-	struct buf b = { NULL, 0, 0, 0 };
+	/* what the strict reader would refuse is never written */
+	struct bc_buf b = BC_BUF_INIT(BC_CANON_MAX_INPUT);
 	int r;
 
 	*out = NULL;
 	*outlen = 0;
 	if (v == NULL)
 		return bc_err_set(err, BC_ERR_INVALID, "no JSON value");
-	if ((r = write_value(&b, v, 0, err)) != 0)
-		goto out;
-	if (b.oom || b.p == NULL) {
-		r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
-		goto out;
+	if ((r = write_value(&b, v, 0, err)) != 0) {
+		bc_buf_free(&b);
+		return r;
 	}
-	*out = b.p;
-	*outlen = b.len;
-	b.p = NULL;
-	r = 0;
- out:
-	free(b.p);
-	return r;
+	if (b.err == BC_ERR_TOO_LARGE) {
+		bc_buf_free(&b);
+		return bc_err_set(err, BC_ERR_TOO_LARGE, "canonical JSON of "
+		    "more than %u bytes", BC_CANON_MAX_INPUT);
+	}
+	if ((*out = bc_buf_detach(&b, outlen)) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	return 0;
 }
 
 int
@@ -367,43 +324,21 @@ struct reader {
 	const unsigned char	*p, *end, *start;
 	struct bc_err		*err;
 	int			 oom;
-	char			*tmp;		/* decoded string buffer */
-	size_t			 tmpcap;
+	struct bc_buf		 tmp;		/* the string last read */
 };
 
 static int
 rd_fail(struct reader *rd, const char *why)
 {
-	if (rd->oom)
+	if (rd->oom || rd->tmp.err == BC_ERR_NOMEM)
 		return bc_err_set(rd->err, BC_ERR_NOMEM, "out of memory");
 	return bc_err_set(rd->err, BC_ERR_MALFORMED, "not canonical JSON at "
 	    "byte %zu: %s", (size_t)(rd->p - rd->start), why);
 }
 
-static int
-tmp_put(struct reader *rd, size_t len, const unsigned char *s, size_t n)
-{
-	char *np;
-	size_t ncap;
-
-	if (len + n + 1 > rd->tmpcap) {
-		ncap = rd->tmpcap ? rd->tmpcap : 256;
-		while (ncap < len + n + 1)
-			ncap *= 2;
-		if ((np = realloc(rd->tmp, ncap)) == NULL) {
-			rd->oom = 1;
-			return -1;
-		}
-		rd->tmp = np;
-		rd->tmpcap = ncap;
-	}
-	memcpy(rd->tmp + len, s, n);
-	return 0;
-}
-
 /*
  * Reads a string at rd->p (at its opening quote) into rd->tmp (NUL-ended,
- * *outlen bytes), checking that it is written as the writer writes it.
+ * *outlen bytes, read with bc_buf_str), checking that it is written as the writer writes it.
  */
 static int
 rd_string(struct reader *rd, size_t *outlen)
@@ -411,21 +346,22 @@ rd_string(struct reader *rd, size_t *outlen)
 	static const char hexd[] = "0123456789abcdef";
 	const unsigned char *run;
 	unsigned char c, dec;
-	size_t len = 0, n;
+	size_t n;
 	int v;
 
 	if (rd->p >= rd->end || *rd->p != '"')
 		return rd_fail(rd, "a string was expected");
 	rd->p++;
 	run = rd->p;
+	bc_buf_truncate(&rd->tmp, 0);
 	for (;;) {
 		if (rd->p >= rd->end)
 			return rd_fail(rd, "unterminated string");
 		c = *rd->p;
 		if (c == '"' || c == '\\') {
-			if (tmp_put(rd, len, run, (size_t)(rd->p - run)) != 0)
+			if (bc_buf_add(&rd->tmp, run, (size_t)(rd->p - run)) !=
+			    0)
 				return rd_fail(rd, "");
-			len += (size_t)(rd->p - run);
 			if (c == '"')
 				break;
 			if (rd->end - rd->p < 2)
@@ -465,9 +401,8 @@ rd_string(struct reader *rd, size_t *outlen)
 				return rd_fail(rd, "escape the writer does "
 				    "not make");
 			}
-			if (tmp_put(rd, len, &dec, 1) != 0)
+			if (bc_buf_add(&rd->tmp, &dec, 1) != 0)
 				return rd_fail(rd, "");
-			len++;
 			rd->p += n;
 			run = rd->p;
 			continue;
@@ -479,8 +414,7 @@ rd_string(struct reader *rd, size_t *outlen)
 		rd->p += n;
 	}
 	rd->p++;	/* the closing quote */
-	rd->tmp[len] = '\0';
-	*outlen = len;
+	*outlen = rd->tmp.len;
 	return 0;
 }
 
@@ -578,16 +512,16 @@ rd_object(struct reader *rd, int depth, json_t **out)
 	for (;;) {
 		if ((r = rd_string(rd, &klen)) != 0)
 			goto fail;
-		if (strlen(rd->tmp) != klen) {
+		if (strlen(bc_buf_str(&rd->tmp)) != klen) {
 			r = rd_fail(rd, "NUL in a member name");
 			goto fail;
 		}
-		if (prev != NULL && utf16_cmp(prev, rd->tmp) >= 0) {
+		if (prev != NULL && utf16_cmp(prev, bc_buf_str(&rd->tmp)) >= 0) {
 			r = rd_fail(rd, "members out of order or repeated");
 			goto fail;
 		}
 		free(prev);
-		if ((prev = strdup(rd->tmp)) == NULL) {
+		if ((prev = strdup(bc_buf_str(&rd->tmp))) == NULL) {
 			rd->oom = 1;
 			r = rd_fail(rd, "");
 			goto fail;
@@ -676,9 +610,9 @@ rd_value(struct reader *rd, int depth, json_t **out)
 	case '"':
 		if ((r = rd_string(rd, &len)) != 0)
 			return r;
-		if (memchr(rd->tmp, '\0', len) != NULL)
+		if (memchr(bc_buf_str(&rd->tmp), '\0', len) != NULL)
 			return rd_fail(rd, "NUL in a string");
-		if ((*out = json_stringn_nocheck(rd->tmp, len)) == NULL)
+		if ((*out = json_stringn_nocheck(bc_buf_str(&rd->tmp), len)) == NULL)
 			rd->oom = 1;
 		return *out ? 0 : rd_fail(rd, "");
 	case 't':
@@ -708,12 +642,13 @@ bc_canon_read(const char *text, size_t len, json_t **out, struct bc_err *err)
 	rd.p = rd.start = (const unsigned char *)text;
 	rd.end = rd.p + len;
 	rd.err = err;
+	bc_buf_init(&rd.tmp, BC_CANON_MAX_INPUT);
 	if ((r = rd_value(&rd, 0, &v)) == 0 && rd.p != rd.end) {
 		r = rd_fail(&rd, "data after the value");
 		json_decref(v);
 		v = NULL;
 	}
-	free(rd.tmp);
+	bc_buf_free(&rd.tmp);
 	*out = v;
 	return r;
 }

@@ -712,6 +712,40 @@ START_TEST(test_read_size)
 }
 END_TEST
 
+/*
+ * The writer never makes what the reader refuses: the largest string that
+ * fits (its two quotes counted) is written and read back; one byte more
+ * is BC_ERR_TOO_LARGE, with nothing handed out.
+ */
+START_TEST(test_dump_size)
+{
+	struct bc_err err = { "" };
+	size_t n = BC_CANON_MAX_INPUT - 2, len = 1;
+	char *s, *out = (char *)1;
+	json_t *v, *back = NULL;
+
+	ck_assert_ptr_nonnull(s = malloc(n + 1));
+	memset(s, 'a', n + 1);
+	ck_assert_ptr_nonnull(v = json_stringn(s, n));
+	ck_assert_int_eq(bc_canon_dump(v, &out, &len, &err), 0);
+	ck_assert_uint_eq(len, BC_CANON_MAX_INPUT);
+	ck_assert_int_eq(bc_canon_read(out, len, &back, &err), 0);
+	ck_assert(json_equal(v, back));
+	json_decref(back);
+	json_decref(v);
+	free(out);
+	out = (char *)1;
+	ck_assert_ptr_nonnull(v = json_stringn(s, n + 1));
+	ck_assert_int_eq(bc_canon_dump(v, &out, &len, &err),
+	    BC_ERR_TOO_LARGE);
+	ck_assert_ptr_null(out);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "more than"));
+	json_decref(v);
+	free(s);
+}
+END_TEST
+
 static Suite *
 canon_suite(void)
 {
@@ -757,6 +791,7 @@ canon_suite(void)
 	tcase_add_test(tc, test_read_depth);
 	tcase_add_test(tc, test_read_mutations);
 	tcase_add_test(tc, test_read_size);
+	tcase_add_test(tc, test_dump_size);
 	suite_add_tcase(s, tc);
 	return s;
 }
