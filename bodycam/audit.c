@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bodycam/audit.h"
+#include "bodycam/buf.h"
 #include "bodycam/bundle.h"
 #include "bodycam/keys.h"
 #include "internal.h"
@@ -65,17 +66,12 @@ add_failure(struct bc_audit_report *rep, const char *item, int64_t seq,
     enum bc_check_id check, const char *reason)
 {
 	struct bc_audit_failure *f, *tmp;
-	size_t cap;
 
-	/* grow by doubling: a wrecked catalog may fail every record */
-	cap = rep->nfailures;
-	if ((cap & (cap - 1)) == 0) {
-		tmp = realloc(rep->failures, (cap ? cap * 2 : 16) *
-		    sizeof(*tmp));
-		if (tmp == NULL)
-			return BC_ERR_NOMEM;
-		rep->failures = tmp;
-	}
+	/* grows by doubling: a wrecked catalog may fail every record */
+	if ((tmp = bc_grow(rep->failures, &rep->failures_cap,
+	    rep->nfailures + 1, sizeof(*tmp))) == NULL)
+		return BC_ERR_NOMEM;
+	rep->failures = tmp;
 	f = &rep->failures[rep->nfailures++];
 	memset(f, 0, sizeof(*f));
 	snprintf(f->item, sizeof(f->item), "%s", item);
@@ -353,16 +349,11 @@ collect(void *arg, struct bc_item *it)
 		return bc_err_set(a->err, BC_ERR_NOMEM, "out of memory");
 	}
 	b = a->filling;
-	if (b->n == b->cap) {
-		tmp = realloc(b->v, (b->cap ? b->cap * 2 : 64) * sizeof(*tmp));
-		if (tmp == NULL) {
-			bc_item_free(it);
-			return bc_err_set(a->err, BC_ERR_NOMEM,
-			    "out of memory");
-		}
-		b->v = tmp;
-		b->cap = b->cap ? b->cap * 2 : 64;
+	if ((tmp = bc_grow(b->v, &b->cap, b->n + 1, sizeof(*tmp))) == NULL) {
+		bc_item_free(it);
+		return bc_err_set(a->err, BC_ERR_NOMEM, "out of memory");
 	}
+	b->v = tmp;
 	ai = &b->v[b->n++];
 	memset(ai, 0, sizeof(*ai));
 	ai->it = it;

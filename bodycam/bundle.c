@@ -219,7 +219,8 @@ fail(struct vb *v, int level, const char *file, enum bc_check_id check,
 			v->unlisted_level = level;
 		return;
 	}
-	tmp = realloc(rep->failures, (rep->nfailures + 1) * sizeof(*tmp));
+	tmp = bc_grow(rep->failures, &rep->failures_cap, rep->nfailures + 1,
+	    sizeof(*tmp));
 	if (tmp == NULL) {
 		v->fatal = BC_ERR_NOMEM;
 		return;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bodycam/buf.h"
 #include "bodycam/clock.h"
 #include "bodycam/keys.h"
 #include "bodycam/manifest.h"
@@ -143,7 +144,8 @@ add_entry(struct bc_keyring *kr, struct bc_keyring_entry **out)
 {
 	struct bc_keyring_entry *tmp;
 
-	tmp = realloc(kr->keys, (kr->nkeys + 1) * sizeof(*kr->keys));
+	tmp = bc_grow(kr->keys, &kr->keys_cap, kr->nkeys + 1,
+	    sizeof(*kr->keys));
 	if (tmp == NULL)
 		return BC_ERR_NOMEM;
 	kr->keys = tmp;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bodycam/buf.h"
 #include "bodycam/clock.h"
 #include "bodycam/keys.h"
 #include "bodycam/manifest.h"
@@ -36,7 +37,8 @@ bc_verify_add_check(struct bc_verify_report *rep, int ok, enum bc_check_id id,
 		rep->status = BC_ERR_INTEGRITY;	/* outranks everything */
 	if (ok && rep->failures_only)
 		return 0;
-	tmp = realloc(rep->checks, (rep->nchecks + 1) * sizeof(*rep->checks));
+	tmp = bc_grow(rep->checks, &rep->checks_cap, rep->nchecks + 1,
+	    sizeof(*rep->checks));
 	if (tmp == NULL)
 		return BC_ERR_NOMEM;
 	rep->checks = tmp;

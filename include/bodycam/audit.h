@@ -36,6 +36,7 @@ struct bc_audit_report {
 	struct bc_tlog_audit log;	/* the transparency log */
 	struct bc_audit_failure *failures;
 	size_t	nfailures;
+	size_t	failures_cap;		/* allocated */
 	int	status;			/* 0, or BC_ERR_INTEGRITY */
 };
 

@@ -128,6 +128,7 @@ struct bc_bundle_report {
 	size_t	nitems, nevents, nfiles;
 	struct bc_bundle_failure *failures;
 	size_t	nfailures;
+	size_t	failures_cap;	/* allocated */
 };
 
 /*

@@ -51,6 +51,7 @@ struct bc_keyring_entry {
 struct bc_keyring {
 	struct bc_keyring_entry	*keys;
 	size_t			 nkeys;
+	size_t			 keys_cap;		/* allocated */
 	int64_t			 ndocs;			/* key documents */
 	char			 head[BC_SHA256_HEX];	/* last doc hash */
 	char			 last_at[BC_TIME_MAX];	/* last doc time */

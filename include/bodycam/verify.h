@@ -27,6 +27,7 @@ struct bc_verify_report {
 	char		*path;			/* the file that was checked */
 	struct bc_check	*checks;
 	size_t		 nchecks;
+	size_t		 checks_cap;	/* allocated */
 	int		 status;	/* 0, BC_ERR_INTEGRITY, BC_ERR_NOT_FOUND,
 					   or another error: the worst seen */
 	int		 failures_only;	/* record failing checks only */
