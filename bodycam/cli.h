@@ -126,6 +126,27 @@ int bc_cli_usage(const struct bc_cmd *cmd, const char *fmt, ...)
  */
 int bc_cli_badopt(const struct bc_cmd *cmd, int c, char **argv);
 
+/*
+ * One option of a command for bc_cli_opts: its long name and where it
+ * goes, the text of its value (arg) or, for an option without a value, 1
+ * (flag).  A table ends with a NULL name.
+ */
+struct bc_cli_opt {
+	const char	 *name;
+	const char	**arg;
+	int		 *flag;
+};
+
+#define BC_CLI_OPTS_MAX	16
+
+/*
+ * Reads argv's options by the table opts (at most BC_CLI_OPTS_MAX), the
+ * last of a repeated option winning.  Returns 0 with optind at the first
+ * operand, or, after bc_cli_badopt, 2.
+ */
+int bc_cli_opts(const struct bc_cmd *cmd, int argc, char **argv,
+    const struct bc_cli_opt *opts);
+
 /* Prints the --help text of one command (or of all when cmd is NULL). */
 void bc_cli_help(FILE *fp, const struct bc_cmd *cmd);
 

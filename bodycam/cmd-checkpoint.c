@@ -18,11 +18,6 @@
 static int
 cmd_checkpoint(struct bc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "out", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bc_err err = { "" };
 	struct bc_key *key = NULL;
 	struct bc_keyring *kr = NULL;
@@ -31,23 +26,16 @@ cmd_checkpoint(struct bc_ctx *ctx, int argc, char **argv)
 	const char *keypath = NULL, *out = NULL;
 	char root64[64], hex[BC_SHA256_HEX];
 	uint64_t size = 0;
-	int c, r, st = 0, fd = -1;
+	int r, st = 0, fd = -1;
+	const struct bc_cli_opt opts[] = {
+		{ "key", &keypath, NULL },
+		{ "out", &out, NULL },
+		{ NULL, NULL, NULL }
+	};
 
 	memset(&row, 0, sizeof(row));
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			keypath = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		default:
-			return bc_cli_badopt(ctx->cmd, c, argv);
-		}
-	}
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
 	if (optind != argc)
 		return bc_cli_usage(ctx->cmd, "unexpected argument '%s'",
 		    argv[optind]);

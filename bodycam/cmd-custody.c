@@ -12,38 +12,26 @@
 static int
 custody_add(struct bc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "actor", required_argument, NULL, 'a' },
-		{ "to", required_argument, NULL, 't' },
-		{ "reason", required_argument, NULL, 'R' },
-		{ "location", required_argument, NULL, 'l' },
-		{ "note", required_argument, NULL, 'n' },
-		{ "file", required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bc_custody_req req;
 	struct bc_custody_result res;
 	struct bc_err err = { "" };
 	struct bc_key *key = NULL;
 	const char *keypath = NULL;
-	int a, c, r, st;
+	int a, r, st;
+	const struct bc_cli_opt opts[] = {
+		{ "key", &keypath, NULL },
+		{ "actor", &req.actor, NULL },
+		{ "to", &req.to, NULL },
+		{ "reason", &req.reason, NULL },
+		{ "location", &req.location, NULL },
+		{ "note", &req.note, NULL },
+		{ "file", &req.file, NULL },
+		{ NULL, NULL, NULL }
+	};
 
 	memset(&req, 0, sizeof(req));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'k': keypath = optarg; break;
-		case 'a': req.actor = optarg; break;
-		case 't': req.to = optarg; break;
-		case 'R': req.reason = optarg; break;
-		case 'l': req.location = optarg; break;
-		case 'n': req.note = optarg; break;
-		case 'f': req.file = optarg; break;
-		default: return bc_cli_badopt(ctx->cmd, c, argv);
-		}
-	}
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
 	if (argc - optind != 2)
 		return bc_cli_usage(ctx->cmd, "custody add takes ITEM and "
 		    "ACTION");
@@ -239,11 +227,6 @@ print_text(const struct bc_item *it, const struct bc_verify_report *rep,
 static int
 custody_log(struct bc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "csv", no_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bc_verify_opts vo;
 	struct bc_verify_report rep;
 	struct bc_err err = { "" };
@@ -253,18 +236,16 @@ custody_log(struct bc_ctx *ctx, int argc, char **argv)
 	const struct bc_keyring_entry *ke;
 	struct line *l = NULL;
 	size_t i, j, n = 0;
-	int c, csv = 0, r, st;
+	int csv = 0, r, st;
+	const struct bc_cli_opt opts[] = {
+		{ "csv", NULL, &csv },
+		{ "json", NULL, &ctx->json },
+		{ NULL, NULL, NULL }
+	};
 
 	memset(&rep, 0, sizeof(rep));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c': csv = 1; break;
-		case 'j': ctx->json = 1; break;
-		default: return bc_cli_badopt(ctx->cmd, c, argv);
-		}
-	}
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
 	if (argc - optind != 1)
 		return bc_cli_usage(ctx->cmd, "custody log takes one ITEM");
 	if (csv && ctx->json)

@@ -9,32 +9,20 @@
 static int
 cmd_init(struct bc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "admin-key", required_argument, NULL, 'a' },
-		{ "origin", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bc_err err = { "" };
 	struct bc_key *admin = NULL;
 	struct bc_catalog *cat = NULL;
 	const char *keypath = NULL, *origin = NULL;
 	char name[BC_ORIGIN_MAX + 1];
-	int c, r;
+	int r;
+	const struct bc_cli_opt opts[] = {
+		{ "admin-key", &keypath, NULL },
+		{ "origin", &origin, NULL },
+		{ NULL, NULL, NULL }
+	};
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			keypath = optarg;
-			break;
-		case 'o':
-			origin = optarg;
-			break;
-		default:
-			return bc_cli_badopt(ctx->cmd, c, argv);
-		}
-	}
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
 	if (optind != argc)
 		return bc_cli_usage(ctx->cmd, "unexpected argument '%s'",
 		    argv[optind]);

@@ -11,27 +11,19 @@
 static int
 key_add(struct bc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "role", required_argument, NULL, 'r' },
-		{ "key", required_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bc_err err = { "" };
 	struct bc_key *admin = NULL, *pub = NULL;
 	const char *name = NULL, *rolename = NULL, *keypath = NULL;
-	int c, role, r, st;
+	int role, r, st;
+	const struct bc_cli_opt opts[] = {
+		{ "name", &name, NULL },
+		{ "role", &rolename, NULL },
+		{ "key", &keypath, NULL },
+		{ NULL, NULL, NULL }
+	};
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'n': name = optarg; break;
-		case 'r': rolename = optarg; break;
-		case 'k': keypath = optarg; break;
-		default: return bc_cli_badopt(ctx->cmd, c, argv);
-		}
-	}
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
 	if (argc - optind != 1)
 		return bc_cli_usage(ctx->cmd, "key add takes one PUB file");
 	if (name == NULL || rolename == NULL || keypath == NULL)
@@ -68,26 +60,19 @@ key_add(struct bc_ctx *ctx, int argc, char **argv)
 static int
 key_revoke(struct bc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "reason", required_argument, NULL, 'R' },
-		{ "key", required_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bc_err err = { "" };
 	struct bc_key *admin = NULL;
 	struct bc_checkpoint_row cp = { 0 };
 	const char *reason = NULL, *keypath = NULL;
-	int c, r, st;
+	int r, st;
+	const struct bc_cli_opt opts[] = {
+		{ "reason", &reason, NULL },
+		{ "key", &keypath, NULL },
+		{ NULL, NULL, NULL }
+	};
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'R': reason = optarg; break;
-		case 'k': keypath = optarg; break;
-		default: return bc_cli_badopt(ctx->cmd, c, argv);
-		}
-	}
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
 	if (argc - optind != 1)
 		return bc_cli_usage(ctx->cmd, "key revoke takes one KEYID");
 	if (reason == NULL || keypath == NULL)

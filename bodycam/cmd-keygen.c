@@ -29,27 +29,18 @@ valid_name(const char *n)
 static int
 cmd_keygen(struct bc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bc_err err = { "" };
 	struct bc_key *k = NULL;
 	const char *dir = ".", *name;
 	char priv[4096], pub[4096];
-	int c, r;
+	int r;
+	const struct bc_cli_opt opts[] = {
+		{ "dir", &dir, NULL },
+		{ NULL, NULL, NULL }
+	};
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir = optarg;
-			break;
-		default:
-			return bc_cli_badopt(ctx->cmd, c, argv);
-		}
-	}
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
 	if (argc - optind != 1)
 		return bc_cli_usage(ctx->cmd, "give exactly one NAME");
 	name = argv[optind];

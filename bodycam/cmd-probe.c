@@ -82,10 +82,6 @@ open_head(const char *path, int *fd, uint8_t *head, size_t *len,
 static int
 cmd_probe(struct bc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bc_meta_opts mo;
 	struct bc_err err;
 	uint8_t head[BC_HASH_HEADSZ];
@@ -93,17 +89,15 @@ cmd_probe(struct bc_ctx *ctx, int argc, char **argv)
 	char now[BC_TIME_MAX];
 	json_t *arr = NULL, *meta, *o, *w;
 	size_t j;
-	int c, i, r, st = 0, fd;
+	int i, r, st = 0, fd;
+	const struct bc_cli_opt opts[] = {
+		{ "verbose", NULL, &mo.verbose },
+		{ NULL, NULL, NULL }
+	};
 
 	memset(&mo, 0, sizeof(mo));
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'v': mo.verbose = 1; break;
-		default: return bc_cli_badopt(ctx->cmd, c, argv);
-		}
-	}
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
 	if (optind == argc)
 		return bc_cli_usage(ctx->cmd, "no FILE to probe");
 	if (ctx->json && (arr = json_array()) == NULL)

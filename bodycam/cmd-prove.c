@@ -99,10 +99,6 @@ prove_one(struct prove *p, const char *what, int64_t seq, int64_t leaf,
 static int
 cmd_prove(struct bc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "checkpoint", required_argument, NULL, 'c' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bc_err err = { "" };
 	struct bc_keyring *kr = NULL;
 	struct bc_item *it = NULL;
@@ -113,21 +109,16 @@ cmd_prove(struct bc_ctx *ctx, int argc, char **argv)
 	const char *cpfile = NULL;
 	char *note = NULL, root64[64];
 	size_t n = 0, notelen = 0, i;
-	int c, r, st = 0;
+	int r, st = 0;
+	const struct bc_cli_opt opts[] = {
+		{ "checkpoint", &cpfile, NULL },
+		{ NULL, NULL, NULL }
+	};
 
 	memset(&row, 0, sizeof(row));
 	memset(&p, 0, sizeof(p));
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			cpfile = optarg;
-			break;
-		default:
-			return bc_cli_badopt(ctx->cmd, c, argv);
-		}
-	}
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
 	if (argc - optind != 1)
 		return bc_cli_usage(ctx->cmd, "prove takes one item");
 	if ((st = bc_cli_open_catalog(ctx)) != 0)

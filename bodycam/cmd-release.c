@@ -13,50 +13,26 @@
 static int
 cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "to", required_argument, NULL, 't' },
-		{ "authority", required_argument, NULL, 'a' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "actor", required_argument, NULL, 'A' },
-		{ "no-media", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bc_release_opts ro;
 	struct bc_release_result res;
 	struct bc_err err = { "" };
 	struct bc_key *key = NULL;
 	const char *keypath = NULL, *out = NULL;
 	size_t i;
-	int c, r, st;
+	int r, st;
+	const struct bc_cli_opt opts[] = {
+		{ "to", &ro.recipient, NULL },
+		{ "authority", &ro.authority, NULL },
+		{ "key", &keypath, NULL },
+		{ "out", &out, NULL },
+		{ "actor", &ro.actor, NULL },
+		{ "no-media", NULL, &ro.no_media },
+		{ NULL, NULL, NULL }
+	};
 
 	memset(&ro, 0, sizeof(ro));
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			ro.recipient = optarg;
-			break;
-		case 'a':
-			ro.authority = optarg;
-			break;
-		case 'k':
-			keypath = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'A':
-			ro.actor = optarg;
-			break;
-		case 'n':
-			ro.no_media = 1;
-			break;
-		default:
-			return bc_cli_badopt(ctx->cmd, c, argv);
-		}
-	}
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
 	if (optind == argc)
 		return bc_cli_usage(ctx->cmd, "name at least one item");
 	if (ro.recipient == NULL || ro.authority == NULL || keypath == NULL ||

@@ -14,28 +14,20 @@
 static int
 token_create(struct bc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "role", required_argument, NULL, 'r' },
-		{ "key", required_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bc_err err = { "" };
 	struct bc_key *admin = NULL;
 	const char *name = NULL, *rolename = NULL, *keypath = NULL;
 	char token[BC_TOKEN_LEN + 1] = "";
-	int c, role, r, st;
+	int role, r, st;
+	const struct bc_cli_opt opts[] = {
+		{ "name", &name, NULL },
+		{ "role", &rolename, NULL },
+		{ "key", &keypath, NULL },
+		{ NULL, NULL, NULL }
+	};
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'n': name = optarg; break;
-		case 'r': rolename = optarg; break;
-		case 'k': keypath = optarg; break;
-		default: return bc_cli_badopt(ctx->cmd, c, argv);
-		}
-	}
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
 	if (argc != optind)
 		return bc_cli_usage(ctx->cmd, "token create takes no "
 		    "arguments, only options");
@@ -90,23 +82,17 @@ token_create(struct bc_ctx *ctx, int argc, char **argv)
 static int
 token_revoke(struct bc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bc_err err = { "" };
 	struct bc_key *admin = NULL;
 	const char *name, *keypath = NULL;
-	int c, r, st;
+	int r, st;
+	const struct bc_cli_opt opts[] = {
+		{ "key", &keypath, NULL },
+		{ NULL, NULL, NULL }
+	};
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'k': keypath = optarg; break;
-		default: return bc_cli_badopt(ctx->cmd, c, argv);
-		}
-	}
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
 	if (argc - optind != 1)
 		return bc_cli_usage(ctx->cmd, "token revoke takes one NAME");
 	if (keypath == NULL)

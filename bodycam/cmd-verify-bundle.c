@@ -71,28 +71,19 @@ report_text(const char *dir, const struct bc_bundle_report *rep,
 static int
 cmd_verify_bundle(struct bc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "trust", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bc_bundle_report rep;
 	struct bc_err err = { "" };
 	struct bc_key *trust = NULL;
 	const char *trust_path = NULL;
-	int c, r, st;
+	int r, st;
+	const struct bc_cli_opt opts[] = {
+		{ "trust", &trust_path, NULL },
+		{ NULL, NULL, NULL }
+	};
 
 	memset(&rep, 0, sizeof(rep));
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			trust_path = optarg;
-			break;
-		default:
-			return bc_cli_badopt(ctx->cmd, c, argv);
-		}
-	}
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
 	if (argc - optind != 1)
 		return bc_cli_usage(ctx->cmd, "verify-bundle takes one "
 		    "directory");

@@ -158,13 +158,6 @@ error_entry(json_t *arr, const char *ref, int code, const char *msg)
 static int
 cmd_verify(struct bc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "file", no_argument, NULL, 'f' },
-		{ "record", no_argument, NULL, 'r' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "actor", required_argument, NULL, 'a' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bc_verify_opts vo;
 	struct bc_verify_report rep;
 	struct bc_file_hash fh;
@@ -174,19 +167,17 @@ cmd_verify(struct bc_ctx *ctx, int argc, char **argv)
 	char hex[BC_SHA256_HEX], user[256];
 	const char *keypath = NULL, *actor = NULL;
 	json_t *arr = NULL, *o;
-	int by_file = 0, rec = 0, c, i, r, rst, st = 0;
+	int by_file = 0, rec = 0, i, r, rst, st = 0;
+	const struct bc_cli_opt opts[] = {
+		{ "file", NULL, &by_file },
+		{ "record", NULL, &rec },
+		{ "key", &keypath, NULL },
+		{ "actor", &actor, NULL },
+		{ NULL, NULL, NULL }
+	};
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f': by_file = 1; break;
-		case 'r': rec = 1; break;
-		case 'k': keypath = optarg; break;
-		case 'a': actor = optarg; break;
-		default: return bc_cli_badopt(ctx->cmd, c, argv);
-		}
-	}
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
 	if (optind == argc)
 		return bc_cli_usage(ctx->cmd, by_file ? "no FILE to verify" :
 		    "no ITEM to verify");

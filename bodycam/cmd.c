@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,6 +328,37 @@ bc_cli_badopt(const struct bc_cmd *cmd, int c, char **argv)
 	if (optopt != 0)
 		return bc_cli_usage(cmd, "unknown option '-%c'", optopt);
 	return bc_cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+}
+
+int
+bc_cli_opts(const struct bc_cmd *cmd, int argc, char **argv,
+    const struct bc_cli_opt *opts)
+{
+	struct option lo[BC_CLI_OPTS_MAX + 1];
+	size_t i, n;
+	int c;
+
+	memset(lo, 0, sizeof(lo));
+	for (n = 0; opts[n].name != NULL; n++) {
+		if (n == BC_CLI_OPTS_MAX)
+			return bc_cli_usage(cmd, "internal error: too many "
+			    "options");
+		lo[n].name = opts[n].name;
+		lo[n].has_arg = opts[n].arg != NULL ? required_argument :
+		    no_argument;
+		lo[n].val = 256 + (int)n;	/* never an option letter */
+	}
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+		if (c < 256 || (i = (size_t)(c - 256)) >= n)
+			return bc_cli_badopt(cmd, c, argv);
+		if (opts[i].arg != NULL)
+			*opts[i].arg = optarg;
+		else
+			*opts[i].flag = 1;
+	}
+	return 0;
 }
 
 int
