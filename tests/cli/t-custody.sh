@@ -158,7 +158,7 @@ check "derive printed the new item id ($CHILD)" -- test -n "$CHILD"
 expect_exit 0 "verify the derived item: exit 0" -- bc verify "$CHILD"
 expect_grep "^ +ok +derive-parent " "$OUT" "verify the derived item: derive-parent ok"
 expect_grep "^$CHILD: OK\$" "$OUT" "verify the derived item: '$CHILD: OK'"
-# docs/COMMANDS.md (show): "Exit 1 if a signature is invalid"; verify (above) finds
+# bodycam(1) (show): "Exit 1 if a signature is invalid"; verify (above) finds
 # the derived item's manifest signature valid: it was made by a custodian,
 # which the manifest-signature check allows for a derived item
 expect_exit 0 "show --json of the derived item: exit 0 (its signatures are valid, as verify says)" -- \
@@ -241,7 +241,7 @@ expect_eq "$(nevents "$B")" "3" "the refused access and derive wrote nothing (3 
 add_ok "$B" note 3 "note after purge" -- --key "$CK" --actor "Records" \
     --note "destruction certificate 77"
 
-# docs/COMMANDS.md (verify): an outcome cannot be appended to a purged item; "bodycam says so
+# bodycam(1) (verify): an outcome cannot be appended to a purged item; "bodycam says so
 # and the exit status stays that of the verification" (here 0)
 expect_exit 0 "verify --record of a purged item: exit status that of the verification (0)" -- \
     bc verify "$B" --record --key "$K/aud.key" --actor "A. Auditor"

@@ -2119,8 +2119,11 @@ if start_server revoked --storage "$ST_DIR" --key "$K/cust2.key" --threads 2; th
 else
 	fail "a server with only the cust2 key is up"
 fi
-{ sed -n '/^## serve /,/^## [a-z]/p' docs/COMMANDS.md; cat docs/HTTP-API.md; } |
-    tr '\n' ' ' > "$TMP/readme-serve"
+# bodycam(1)'s serve section as text, bold (\fB...\fR) as `...` as in the
+# markdown of docs/HTTP-API.md
+{ sed -n '/^\.SS "serve /,/^\.S[SH] /p' bodycam.1 |
+    sed 's/\\-/-/g; s/\\f[BI]\([^\\]*\)\\f[RP]/`\1`/g; s/\\f[BIRP]//g; s/\\&//g'
+  cat docs/HTTP-API.md; } | tr '\n' ' ' > "$TMP/readme-serve"
 expect_grep "revoked while (it|the service) runs[^.]*409 \`rule\`" "$TMP/readme-serve" \
     "docs (serve, HTTP API) say a station key revoked while the service runs is a 409 rule"
 expect_nogrep "503 \`unavailable\` \([^)]*revoked" "$TMP/readme-serve" \
