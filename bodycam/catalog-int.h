@@ -1,7 +1,7 @@
 /*
  * catalog-int.h - what the catalog's own files share: the connection and
- * the SQLite helpers.  Only catalog.c, catalog-log.c and catalog-schema.c
- * include it; the rest of bodycam sees catalog.h.
+ * the SQLite helpers of catalog-sql.c.  Only the catalog*.c files include
+ * it; the rest of bodycam sees catalog.h.
  */
 #ifndef BODYCAM_CATALOG_INT_H
 #define BODYCAM_CATALOG_INT_H
@@ -22,7 +22,7 @@ struct bc_catalog {
 	int		 node_rc;	/* the last node statement's error */
 };
 
-/* Sets err from the connection's last error, as the BC_ERR_* it means. */
+/* catalog-sql.c: sets err from the connection's last error, as the BC_ERR_* it means. */
 int	bc_cat_err(struct bc_catalog *, struct bc_err *, const char *what);
 int	bc_cat_prepare(struct bc_catalog *, const char *sql,
 	    sqlite3_stmt **, struct bc_err *);
