@@ -2,7 +2,6 @@
  * cmd-audit.c - bodycam audit: check every record of the catalog (and,
  * with --files, every file still held) and list each failure.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,42 +121,28 @@ audit_text(const struct bc_audit_report *rep, int files, int quiet)
 static int
 cmd_audit(struct bc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "files", no_argument, NULL, 'f' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "against", required_argument, NULL, 'a' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *against = NULL;
+	const char *against = NULL, *threads = NULL;
 	char *note = NULL;
 	struct bc_audit_opts ao;
 	struct bc_audit_report rep;
 	struct bc_err err = { "" };
 	uint64_t n;
-	int c, r, st;
+	int r, st;
+	const struct bc_cli_opt opts[] = {
+		{ "files", NULL, &ao.files },
+		{ "threads", &threads, NULL },
+		{ "against", &against, NULL },
+		{ NULL, NULL, NULL }
+	};
 
 	memset(&ao, 0, sizeof(ao));
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			ao.files = 1;
-			break;
-		case 'a':
-			against = optarg;
-			break;
-		case 't':
-			if (bc_parse_uint(optarg, 1, BC_AUDIT_THREADS_MAX,
-			    &n) != 0)
-				return bc_cli_usage(ctx->cmd, "--threads "
-				    "wants a number from 1 to %d",
-				    BC_AUDIT_THREADS_MAX);
-			ao.threads = (int)n;
-			break;
-		default:
-			return bc_cli_badopt(ctx->cmd, c, argv);
-		}
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
+	if (threads != NULL) {
+		if (bc_parse_uint(threads, 1, BC_AUDIT_THREADS_MAX, &n) != 0)
+			return bc_cli_usage(ctx->cmd, "--threads wants a "
+			    "number from 1 to %d", BC_AUDIT_THREADS_MAX);
+		ao.threads = (int)n;
 	}
 	if (optind != argc)
 		return bc_cli_usage(ctx->cmd, "audit takes no arguments");

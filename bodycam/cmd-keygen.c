@@ -1,7 +1,6 @@
 /*
  * cmd-keygen.c - bodycam keygen: a new Ed25519 key pair on disk.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>

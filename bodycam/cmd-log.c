@@ -178,35 +178,23 @@ export_leaf(void *arg, const struct bc_leaf *l)
 static int
 log_export(struct bc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bc_err err = { "" };
 	struct export x;
+	const char *fromtext = NULL, *totext = NULL;
 	uint64_t from = 0, to = UINT64_MAX, size;
-	int c, r, st, have_to = 0;
+	int r, st, have_to;
+	const struct bc_cli_opt opts[] = {
+		{ "from", &fromtext, NULL },
+		{ "to", &totext, NULL },
+		{ NULL, NULL, NULL }
+	};
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (parse_size(optarg, &from) != 0)
-				return bc_cli_usage(ctx->cmd, "--from wants a "
-				    "leaf index");
-			break;
-		case 't':
-			if (parse_size(optarg, &to) != 0)
-				return bc_cli_usage(ctx->cmd, "--to wants a "
-				    "tree size");
-			have_to = 1;
-			break;
-		default:
-			return bc_cli_badopt(ctx->cmd, c, argv);
-		}
-	}
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
+	if (fromtext != NULL && parse_size(fromtext, &from) != 0)
+		return bc_cli_usage(ctx->cmd, "--from wants a leaf index");
+	if ((have_to = totext != NULL) && parse_size(totext, &to) != 0)
+		return bc_cli_usage(ctx->cmd, "--to wants a tree size");
 	if (optind != argc)
 		return bc_cli_usage(ctx->cmd, "unexpected argument '%s'",
 		    argv[optind]);

@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -707,41 +706,30 @@ render_csv(FILE *fp, const struct bc_report *rp)
 static int
 cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "out", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bc_report rp;
 	struct bc_err err = { "" };
 	struct bc_item *it;
-	const char *out = NULL;
+	const char *out = NULL, *format = NULL;
 	char *buf = NULL;
 	size_t len = 0, i, j;
 	FILE *mem = NULL;
-	int c, fmt = 0, r, st = 0, fd = -1, snap = 0, dup;
+	int fmt = 0, r, st = 0, fd = -1, snap = 0, dup;
+	const struct bc_cli_opt opts[] = {
+		{ "format", &format, NULL },
+		{ "out", &out, NULL },
+		{ NULL, NULL, NULL }
+	};
 
 	memset(&rp, 0, sizeof(rp));
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (strcmp(optarg, "html") == 0)
-				fmt = FMT_HTML;
-			else if (strcmp(optarg, "csv") == 0)
-				fmt = FMT_CSV;
-			else
-				return bc_cli_usage(ctx->cmd, "unknown format "
-				    "'%s' (html or csv)", optarg);
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		default:
-			return bc_cli_badopt(ctx->cmd, c, argv);
-		}
-	}
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
+	if (format != NULL && strcmp(format, "html") == 0)
+		fmt = FMT_HTML;
+	else if (format != NULL && strcmp(format, "csv") == 0)
+		fmt = FMT_CSV;
+	else if (format != NULL)
+		return bc_cli_usage(ctx->cmd, "unknown format '%s' (html or "
+		    "csv)", format);
 	if (ctx->json)
 		return bc_cli_usage(ctx->cmd, "a report is HTML or CSV; "
 		    "--json is refused");

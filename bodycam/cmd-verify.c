@@ -2,7 +2,6 @@
  * cmd-verify.c - bodycam verify: re-hash files, re-check signatures and
  * custody chains, and say exactly what failed.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
