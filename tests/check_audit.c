@@ -1181,16 +1181,11 @@ audit_suite(void)
 	Suite *s = suite_create("audit");
 	TCase *tc;
 
-	tc = tcase_create("clean");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "clean", setup, teardown);
 	tcase_add_test(tc, test_clean);
 	tcase_add_test(tc, test_empty);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("failures");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "failures", setup, teardown);
 	tcase_add_test(tc, test_tampered_event);
 	tcase_add_test(tc, test_tampered_manifest);
 	tcase_add_test(tc, test_broken_keydoc);
@@ -1199,23 +1194,16 @@ audit_suite(void)
 	tcase_add_test(tc, test_wrong_role_signature);
 	tcase_add_test(tc, test_revoked_signer);
 	tcase_add_test(tc, test_deleted_events);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("files");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "files", setup, teardown);
 	tcase_add_test(tc, test_files);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("batches");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "batches", setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_batches);
 	tcase_add_test(tc, test_many_signers);
 	tcase_add_test(tc, test_forged_at_edges);
 	tcase_add_test(tc, test_forged_single);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

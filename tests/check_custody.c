@@ -1714,12 +1714,11 @@ custody_suite(void)
 	Suite *s = suite_create("custody");
 	TCase *tc;
 
-	tc = tcase_create("actions");
+	tc = tu_tcase(s, "actions", NULL, NULL);
 	tcase_add_test(tc, test_action_names);
 	tcase_add_test(tc, test_action_needs);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("rules");
+	tc = tu_tcase(s, "rules", NULL, NULL);
 	tcase_add_test(tc, test_rule_first_is_register);
 	tcase_add_test(tc, test_rule_unknown_and_malformed);
 	tcase_add_test(tc, test_rule_time);
@@ -1731,11 +1730,8 @@ custody_suite(void)
 	tcase_add_test(tc, test_rule_release);
 	tcase_add_test(tc, test_rule_derive);
 	tcase_add_test(tc, test_rule_verify);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("add");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "add", setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_add_each_action);
 	tcase_add_test(tc, test_add_missing_fields);
@@ -1751,28 +1747,18 @@ custody_suite(void)
 	tcase_add_test(tc, test_add_verify_action);
 	tcase_add_test(tc, test_add_verify_not_utf8);
 	tcase_add_test(tc, test_add_verify_measured_checked);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("tampering");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "tampering", setup, teardown);
 	tcase_add_test(tc, test_add_tampered_chain);
 	tcase_add_test(tc, test_add_tampered_manifest);
 	tcase_add_test(tc, test_add_on_rule_broken_chain);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("concurrency");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "concurrency", setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_concurrent_appends);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("verify");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "verify", setup, teardown);
 	tcase_add_test(tc, test_verify_after_purge);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

@@ -599,42 +599,29 @@ keys_suite(void)
 	Suite *s = suite_create("keys");
 	TCase *tc;
 
-	tc = tcase_create("roles");
+	tc = tu_tcase(s, "roles", NULL, NULL);
 	tcase_add_test(tc, test_role_names);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("keyring");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "keyring", setup, teardown);
 	tcase_add_test(tc, test_fresh_keyring_has_anchor);
 	tcase_add_test(tc, test_authorise_and_load);
 	tcase_add_test(tc, test_authorised_in_time);
 	tcase_add_test(tc, test_authorised_roles);
 	tcase_add_test(tc, test_second_admin_manages_keys);
 	tcase_add_test(tc, test_check_sig);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("refused");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "refused", setup, teardown);
 	tcase_add_test(tc, test_refused_changes);
 	tcase_add_test(tc, test_revoked_admin_cannot_sign);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("tampering");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "tampering", setup, teardown);
 	tcase_add_test(tc, test_tampered_keydoc);
 	tcase_add_test(tc, test_tampered_first_keydoc);
 	tcase_add_test(tc, test_deleted_keydoc);
 	tcase_add_test(tc, test_signer_column_swapped);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("migration");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "migration", setup, teardown);
 	tcase_add_test(tc, test_migrate_1_to_2);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

@@ -239,17 +239,15 @@ media_suite(void)
 	Suite *s = suite_create("media");
 	TCase *tc;
 
-	tc = tcase_create("corpus");
+	tc = tu_tcase(s, "corpus", NULL, NULL);
 	tcase_add_test(tc, test_manifest_tsv);
 	tcase_add_test(tc, test_by_extension);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("synthetic");
+	tc = tu_tcase(s, "synthetic", NULL, NULL);
 	tcase_add_test(tc, test_bmff_brands);
 	tcase_add_test(tc, test_other_magic);
 	tcase_add_test(tc, test_transport_streams);
 	tcase_add_test(tc, test_short_and_unknown);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -1667,17 +1667,14 @@ meta_exif_suite(void)
 	Suite *s = suite_create("meta_exif");
 	TCase *tc;
 
-	tc = tcase_create("corpus");
+	tc = tu_tcase(s, "corpus", NULL, NULL);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_data_stills);
 	tcase_add_test(tc, test_data_specifics);
 	tcase_add_test(tc, test_corpus_stills);
 	tcase_add_test(tc, test_corpus_specifics);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("malformed");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
+	tc = tu_tcase(s, "malformed", tu_test_setup, tu_test_teardown);
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_data_bad);
 	tcase_add_test(tc, test_corpus_bad);
@@ -1685,17 +1682,13 @@ meta_exif_suite(void)
 	tcase_add_test(tc, test_bitflips);
 	tcase_add_test(tc, test_unreadable);
 	tcase_add_test(tc, test_from_fd);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("gps");
+	tc = tu_tcase(s, "gps", NULL, NULL);
 	tcase_add_test(tc, test_gps_coordinates);
 	tcase_add_test(tc, test_gps_formats);
 	tcase_add_test(tc, test_gps_altitude);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("fields");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
+	tc = tu_tcase(s, "fields", tu_test_setup, tu_test_teardown);
 	tcase_add_test(tc, test_taken);
 	tcase_add_test(tc, test_strings);
 	tcase_add_test(tc, test_orientation);
@@ -1705,7 +1698,6 @@ meta_exif_suite(void)
 	tcase_add_test(tc, test_block_forms);
 	tcase_add_test(tc, test_tiff_window);
 	tcase_add_test(tc, test_jpeg_segments);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

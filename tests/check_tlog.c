@@ -1971,17 +1971,12 @@ tlog_suite(void)
 	Suite *s = suite_create("tlog");
 	TCase *tc;
 
-	tc = tcase_create("leaves");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "leaves", setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_leaves_commit_order);
 	tcase_add_test(tc, test_failed_writes_leave_log);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("checkpoints");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "checkpoints", setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_checkpoint_sign_and_store);
 	tcase_add_test(tc, test_checkpoint_refused_roles);
@@ -1990,27 +1985,18 @@ tlog_suite(void)
 	tcase_add_test(tc, test_checkpoint_cosigned);
 	tcase_add_test(tc, test_checkpoint_refuses_lost_leaves);
 	tcase_add_test(tc, test_checkpoint_refuses_rewritten_tree);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("proofs");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "proofs", setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_inclusion_every_record);
 	tcase_add_test(tc, test_consistency_every_pair);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("verify");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "verify", setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_verify_log_checks);
 	tcase_add_test(tc, test_verify_edited_event);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("audit");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "audit", setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_audit_clean);
 	tcase_add_test(tc, test_audit_deleted_newest_event);
@@ -2025,21 +2011,14 @@ tlog_suite(void)
 	tcase_add_test(tc, test_audit_edited_checkpoint);
 	tcase_add_test(tc, test_audit_rollback_against);
 	tcase_add_test(tc, test_audit_against_bad);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("errors");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "errors", setup, teardown);
 	tcase_add_test(tc, test_err_wrap);
 	tcase_add_test(tc, test_incomplete_tree_says_why);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("migration");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "migration", setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_migrate_2_to_3);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

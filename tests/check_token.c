@@ -1053,9 +1053,7 @@ token_suite(void)
 	Suite *s = suite_create("token");
 	TCase *tc;
 
-	tc = tcase_create("core");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "core", setup, teardown);
 	tcase_add_test(tc, test_create_and_check);
 	tcase_add_test(tc, test_every_role);
 	tcase_add_test(tc, test_revoke);
@@ -1063,43 +1061,27 @@ token_suite(void)
 	tcase_add_test(tc, test_recreate_after_revoke);
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_fixed_clock);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("refused");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "refused", setup, teardown);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_roles);
 	tcase_add_test(tc, test_not_admin);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("malformed");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "malformed", setup, teardown);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_unknown);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("storage");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "storage", setup, teardown);
 	tcase_add_test(tc, test_only_hash_stored);
 	tcase_add_test(tc, test_triggers);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("concurrency");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "concurrency", setup, teardown);
 	tcase_add_test(tc, test_concurrent_checks);
 	tcase_set_timeout(tc, 60);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("migration");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "migration", setup, teardown);
 	tcase_add_test(tc, test_migrate_3_to_4);
 	tcase_add_test(tc, test_migrate_2_to_4);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

@@ -415,6 +415,20 @@ tu_call_timeout(int (*fn)(void *), void *arg, unsigned ms, int *ret)
 	return 0;
 }
 
+TCase *
+tu_tcase(Suite *s, const char *name, SFun setup, SFun teardown)
+{
+	TCase *tc = tcase_create(name);
+
+	if (setup != NULL || teardown != NULL) {
+		tcase_add_unchecked_fixture(tc, tu_suite_setup,
+		    tu_suite_teardown);
+		tcase_add_checked_fixture(tc, setup, teardown);
+	}
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
 int
 tu_run_suite(Suite *s)
 {

@@ -153,6 +153,14 @@ int tu_call_timeout(int (*fn)(void *), void *arg, unsigned ms, int *ret);
 int tu_contains(const char *haystack, const char *needle);
 
 /*
+ * A new TCase name, already added to s, for the caller to add tests to.
+ * With a checked fixture (setup or teardown not NULL) it also gets the
+ * unchecked one, tu_suite_setup/tu_suite_teardown, that the checked
+ * fixtures' directories live in; with neither, no fixture at all.
+ */
+TCase *tu_tcase(Suite *s, const char *name, SFun setup, SFun teardown);
+
+/*
  * Runs every test of s (freed here) with Check's normal output; returns
  * EXIT_SUCCESS when none failed, for main to return.
  */
