@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include <check.h>
-#include <sqlite3.h>
 
 #include "testutil.h"
 
@@ -35,12 +34,7 @@ static char station[256];
 static void
 authorise(const struct bc_key *k, const char *name, int role)
 {
-	struct bc_err e = { "" };
-	int r;
-
-	r = bc_key_authorise(cat, admin, k, name, role, &e);
-	ck_assert_msg(r == 0, "authorise %s: %s: %s", name, bc_strerror(r),
-	    e.msg);
+	tu_authorise(cat, admin, k, name, role);
 }
 
 static void
@@ -75,29 +69,13 @@ teardown(void)
 static void
 sql(const char *stmt)
 {
-	char *msg = NULL;
-	int rc;
-
-	rc = tu_sql(catpath, stmt, &msg);
-	ck_assert_msg(rc == SQLITE_OK, "%s: %s", stmt, msg ? msg : "?");
-	free(msg);
+	tu_sql_ok(catpath, stmt);
 }
 
 static void
 register_file(const char *path, const char *want_id)
 {
-	struct bc_register_opts opts;
-	struct bc_register_result res;
-	struct bc_err e = { "" };
-	int r;
-
-	memset(&opts, 0, sizeof(opts));
-	opts.actor = "dock";
-	opts.op.officer = "O-17";
-	r = bc_register(cat, admin, path, &opts, &res, &e);
-	ck_assert_msg(r == 0, "register %s: %s: %s", path, bc_strerror(r),
-	    e.msg);
-	ck_assert_str_eq(res.id, want_id);
+	tu_register(cat, admin, path, want_id, NULL);
 }
 
 static void

@@ -723,35 +723,6 @@ doc_int(const json_t *doc, const char *path)
 	return v;
 }
 
-/* Verifies ref afresh. */
-static void
-verify_ref(const char *ref, const struct bc_verify_opts *opts,
-    struct bc_verify_report *rep)
-{
-	struct bc_item *it = NULL;
-	struct bc_err e = { "" };
-	int r;
-
-	ck_assert_int_eq(bc_catalog_find_item(cat, ref, &it, &e), 0);
-	r = bc_verify_item(cat, it, opts, rep, &e);
-	ck_assert_msg(r == 0, "verify %s: %s: %s", ref, bc_strerror(r),
-	    e.msg);
-	bc_item_free(it);
-}
-
-static const struct bc_check *
-find_check(const struct bc_verify_report *rep, const char *name,
-    int64_t seq)
-{
-	size_t i;
-
-	for (i = 0; i < rep->nchecks; i++)
-		if (strcmp(rep->checks[i].name, name) == 0 &&
-		    rep->checks[i].seq == seq)
-			return &rep->checks[i];
-	return NULL;
-}
-
 /* Every check of rep passed. */
 static void
 expect_all_ok(const struct bc_verify_report *rep)
@@ -847,7 +818,7 @@ START_TEST(test_add_each_action)
 	ck_assert_int_eq(count_rows("items"), 1);
 
 	/* the whole chain verifies, and says what happened */
-	verify_ref("BWC-000001", NULL, &rep);
+	tu_verify_ref(cat, "BWC-000001", NULL, &rep);
 	expect_all_ok(&rep);
 	ck_assert_int_eq(rep.nevents, (int64_t)nsteps + 1);
 	ck_assert_int_eq(rep.nsigs, (int64_t)nsteps + 2);
@@ -859,9 +830,9 @@ START_TEST(test_add_each_action)
 	ck_assert_str_eq(rep.state.purge_reason, "retention expired");
 	ck_assert_str_eq(rep.state.last_verify, "passed");
 	for (i = 0; i <= nsteps; i++) {
-		ck_assert_ptr_nonnull(find_check(&rep, "event-rule",
+		ck_assert_ptr_nonnull(tu_find_check(&rep, "event-rule",
 		    (int64_t)i));
-		ck_assert_ptr_nonnull(find_check(&rep, "event-signature",
+		ck_assert_ptr_nonnull(tu_find_check(&rep, "event-signature",
 		    (int64_t)i));
 	}
 	bc_verify_report_clear(&rep);
@@ -1028,7 +999,7 @@ START_TEST(test_add_revoked_key)
 	{
 		struct bc_verify_report rep;
 
-		verify_ref("BWC-000001", NULL, &rep);
+		tu_verify_ref(cat, "BWC-000001", NULL, &rep);
 		expect_all_ok(&rep);
 		bc_verify_report_clear(&rep);
 	}
@@ -1181,16 +1152,16 @@ START_TEST(test_add_derive)
 	evs_free(&e);
 
 	/* both verify, the child's parent link included */
-	verify_ref("BWC-000002", NULL, &rep);
+	tu_verify_ref(cat, "BWC-000002", NULL, &rep);
 	expect_all_ok(&rep);
-	ck_assert_ptr_nonnull(c = find_check(&rep, "derive-parent", -1));
+	ck_assert_ptr_nonnull(c = tu_find_check(&rep, "derive-parent", -1));
 	ck_assert_msg(tu_contains(c->detail, "BWC-000001"), "%s", c->detail);
-	ck_assert_ptr_nonnull(find_check(&rep, "manifest-signature", -1));
+	ck_assert_ptr_nonnull(tu_find_check(&rep, "manifest-signature", -1));
 	ck_assert_str_eq(rep.state.custodian, "tech.lee");
 	bc_verify_report_clear(&rep);
-	verify_ref("BWC-000001", NULL, &rep);
+	tu_verify_ref(cat, "BWC-000001", NULL, &rep);
 	expect_all_ok(&rep);
-	ck_assert_ptr_null(find_check(&rep, "derive-parent", -1));
+	ck_assert_ptr_null(tu_find_check(&rep, "derive-parent", -1));
 	bc_verify_report_clear(&rep);
 
 	/* with fields of its own: they replace the parent's */
@@ -1213,7 +1184,7 @@ START_TEST(test_add_derive)
 	expect_str(m, "derived.from", "BWC-000001");
 	json_decref(m);
 	evs_free(&e);
-	verify_ref("BWC-000003", NULL, &rep);
+	tu_verify_ref(cat, "BWC-000003", NULL, &rep);
 	expect_all_ok(&rep);
 	bc_verify_report_clear(&rep);
 }
@@ -1380,7 +1351,7 @@ START_TEST(test_add_verify_action)
 	    "file-hash");
 	evs_free(&e);
 
-	verify_ref("BWC-000001", NULL, &rep);
+	tu_verify_ref(cat, "BWC-000001", NULL, &rep);
 	expect_all_ok(&rep);
 	ck_assert_str_eq(rep.state.last_verify, "failed");
 	bc_verify_report_clear(&rep);
@@ -1561,14 +1532,14 @@ START_TEST(test_add_on_rule_broken_chain)
 	ck_assert_int_eq(count_rows("events"), 3);
 
 	/* verify reports the broken rule, signatures and links are fine */
-	verify_ref("BWC-000001", NULL, &rep);
+	tu_verify_ref(cat, "BWC-000001", NULL, &rep);
 	ck_assert_int_eq(rep.status, BC_ERR_INTEGRITY);
-	ck_assert_ptr_nonnull(c = find_check(&rep, "event-rule", 2));
+	ck_assert_ptr_nonnull(c = tu_find_check(&rep, "event-rule", 2));
 	ck_assert(!c->ok);
 	ck_assert_msg(tu_contains(c->detail, "purged"), "%s", c->detail);
-	ck_assert(find_check(&rep, "event-signature", 2)->ok);
-	ck_assert(find_check(&rep, "event-link", 2)->ok);
-	ck_assert(find_check(&rep, "event-hash", 2)->ok);
+	ck_assert(tu_find_check(&rep, "event-signature", 2)->ok);
+	ck_assert(tu_find_check(&rep, "event-link", 2)->ok);
+	ck_assert(tu_find_check(&rep, "event-hash", 2)->ok);
 	bc_verify_report_clear(&rep);
 
 	/* and nothing more goes on that chain, not even a note */
@@ -1593,17 +1564,17 @@ START_TEST(test_verify_after_purge)
 	add_ok(cust, "BWC-000001", &q, 1, NULL);
 	ck_assert_int_eq(unlink(clip), 0);
 
-	verify_ref("BWC-000001", NULL, &rep);
+	tu_verify_ref(cat, "BWC-000001", NULL, &rep);
 	ck_assert_int_eq(rep.status, 0);
 	expect_all_ok(&rep);
-	ck_assert_ptr_nonnull(c = find_check(&rep, "file-purged", -1));
+	ck_assert_ptr_nonnull(c = tu_find_check(&rep, "file-purged", -1));
 	ck_assert(c->ok);
 	ck_assert_msg(tu_contains(c->detail, "records.mgr") &&
 	    tu_contains(c->detail, "retention expired") &&
 	    tu_contains(c->detail, T0_STAMP), "%s", c->detail);
 	/* the file is not looked for */
-	ck_assert_ptr_null(find_check(&rep, "file-present", -1));
-	ck_assert_ptr_null(find_check(&rep, "file-hash", -1));
+	ck_assert_ptr_null(tu_find_check(&rep, "file-present", -1));
+	ck_assert_ptr_null(tu_find_check(&rep, "file-hash", -1));
 	ck_assert_int_eq(rep.state.purged, 1);
 	ck_assert_str_eq(rep.state.purged_at, T0_STAMP);
 	ck_assert_str_eq(rep.state.purged_by, "records.mgr");
@@ -1622,11 +1593,12 @@ START_TEST(test_verify_after_purge)
 		ck_assert_int_eq(tu_write_str(b, "kept"), 0);
 		register_file(b, &rb);
 		ck_assert_int_eq(unlink(b), 0);
-		verify_ref(rb.id, NULL, &r2);
+		tu_verify_ref(cat, rb.id, NULL, &r2);
 		ck_assert_int_eq(r2.status, BC_ERR_NOT_FOUND);
-		ck_assert_ptr_nonnull(c = find_check(&r2, "file-present", -1));
+		ck_assert_ptr_nonnull(c = tu_find_check(&r2, "file-present",
+		    -1));
 		ck_assert(!c->ok);
-		ck_assert_ptr_null(find_check(&r2, "file-purged", -1));
+		ck_assert_ptr_null(tu_find_check(&r2, "file-purged", -1));
 		ck_assert_int_eq(r2.state.purged, 0);
 		bc_verify_report_clear(&r2);
 	}
@@ -1702,7 +1674,7 @@ START_TEST(test_concurrent_appends)
 	for (w = 0; w < WRITERS; w++)
 		ck_assert_int_eq(mine[w], PER_WRITER);
 	evs_free(&e);
-	verify_ref("BWC-000001", NULL, &rep);
+	tu_verify_ref(cat, "BWC-000001", NULL, &rep);
 	expect_all_ok(&rep);
 	bc_verify_report_clear(&rep);
 }

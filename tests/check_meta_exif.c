@@ -376,21 +376,6 @@ write_jpeg(const char *path, const unsigned char *const *seg,
 enum { F_PATH, F_BYTES, F_SHA, F_TYPE, F_MAKE, F_MODEL, F_DATE, F_LAT,
     F_LON, F_DUR, F_W, F_H, F_SRC, F_DATESRC, F_EXIFDIMS, F_NFIELDS = 18 };
 
-static size_t
-split_tsv(char *line, char **f, size_t max)
-{
-	size_t n = 0;
-	char *p = line;
-
-	while (n < max) {
-		f[n++] = p;
-		if ((p = strchr(p, '\t')) == NULL)
-			break;
-		*p++ = '\0';
-	}
-	return n;
-}
-
 static int
 ends_with(const char *s, const char *suffix)
 {
@@ -506,12 +491,12 @@ check_manifest(const char *dir, const char *const *prefix, size_t nprefix)
 	ck_assert_ptr_nonnull(tsv = tu_read_file(path, &len));
 	line = strtok_r(tsv, "\n", &save);
 	ck_assert_ptr_nonnull(line);
-	ck_assert_uint_eq(split_tsv(line, f, F_NFIELDS), F_NFIELDS);
+	ck_assert_uint_eq(tu_split_tsv(line, f, F_NFIELDS), F_NFIELDS);
 	ck_assert_str_eq(f[F_MAKE], "make");
 	ck_assert_str_eq(f[F_LAT], "gps_lat");
 	ck_assert_str_eq(f[F_EXIFDIMS], "exif_pixel_dims");
 	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
-		if ((n = split_tsv(line, f, F_NFIELDS)) < F_EXIFDIMS + 1 ||
+		if ((n = tu_split_tsv(line, f, F_NFIELDS)) < F_EXIFDIMS + 1 ||
 		    strncmp(f[F_TYPE], "image/", 6) != 0)
 			continue;
 		for (i = 0; i < nprefix; i++)

@@ -328,18 +328,9 @@ authorise(const struct bc_key *k, const char *name, int role)
 static void
 register_file(const char *name, const char *want_id)
 {
-	struct bc_register_opts opts;
 	struct bc_register_result res;
-	struct bc_err e = { "" };
-	int r;
 
-	memset(&opts, 0, sizeof(opts));
-	opts.actor = "dock";
-	opts.op.officer = "O-17";
-	r = bc_register(cat, admin, tu_path(name), &opts, &res, &e);
-	ck_assert_msg(r == 0, "register %s: %s: %s", name, bc_strerror(r),
-	    e.msg);
-	ck_assert_str_eq(res.id, want_id);
+	tu_register(cat, admin, tu_path(name), want_id, &res);
 	push_item(res.id);
 	push_event(res.id, 0);
 	ck_assert_uint_eq(log_size(), nrecs);
@@ -598,31 +589,11 @@ static void
 verify_ref(const char *ref, struct bc_verify_report *rep)
 {
 	struct bc_verify_opts opts;
-	struct bc_item *it = NULL;
-	struct bc_err e = { "" };
-	int r;
 
 	memset(&opts, 0, sizeof(opts));
 	opts.no_file = 1;
 	opts.failures_only = 0;
-	ck_assert_int_eq(bc_catalog_find_item(cat, ref, &it, &e), 0);
-	r = bc_verify_item(cat, it, &opts, rep, &e);
-	ck_assert_msg(r == 0, "verify %s: %s: %s", ref, bc_strerror(r),
-	    e.msg);
-	bc_item_free(it);
-}
-
-static const struct bc_check *
-find_check(const struct bc_verify_report *rep, const char *name,
-    int64_t seq)
-{
-	size_t i;
-
-	for (i = 0; i < rep->nchecks; i++)
-		if (strcmp(rep->checks[i].name, name) == 0 &&
-		    rep->checks[i].seq == seq)
-			return &rep->checks[i];
-	return NULL;
+	tu_verify_ref(cat, ref, &opts, rep);
 }
 
 static size_t
@@ -640,7 +611,7 @@ static const struct bc_check *
 expect_check(const struct bc_verify_report *rep, const char *name,
     int64_t seq, int ok)
 {
-	const struct bc_check *c = find_check(rep, name, seq);
+	const struct bc_check *c = tu_find_check(rep, name, seq);
 
 	ck_assert_msg(c != NULL, "%s: no check %s seq %lld", rep->id, name,
 	    (long long)seq);
@@ -1821,15 +1792,12 @@ START_TEST(test_migrate_2_to_3)
 	char origin[BC_ORIGIN_MAX + 1], again[BC_ORIGIN_MAX + 1];
 	uint8_t leaves[8][HLEN], node[HLEN], a[HLEN], b[HLEN];
 	const char *path = tu_path("v2.db");
-	char q[256], *fixture, *msg, *data;
+	char q[256], *msg, *data;
 	size_t len, i;
 	uint64_t size = 0;
 	int v = -1, r;
 
-	ck_assert_ptr_nonnull(fixture = tu_read_file(
-	    tu_data_path("catalogs/v2.db"), &len));
-	ck_assert_int_eq(tu_write_file(path, fixture, len), 0);
-	free(fixture);
+	tu_copy_data("catalogs/v2.db", path);
 	ck_assert_int_eq(tu_sql_int(path, "PRAGMA user_version"), 2);
 
 	r = bc_catalog_open(path, &c2, &e);

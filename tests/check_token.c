@@ -1024,14 +1024,10 @@ START_TEST(test_migrate_2_to_4)
 	struct bc_catalog *c2 = NULL;
 	struct bc_err e = { "" };
 	const char *path = tu_path("v2.db");
-	char *fixture, *migrated, *created;
-	size_t len;
+	char *migrated, *created;
 	int r;
 
-	ck_assert_ptr_nonnull(fixture = tu_read_file(
-	    tu_data_path("catalogs/v2.db"), &len));
-	ck_assert_int_eq(tu_write_file(path, fixture, len), 0);
-	free(fixture);
+	tu_copy_data("catalogs/v2.db", path);
 	ck_assert_int_eq(tu_sql_int(path, "PRAGMA user_version"), 2);
 	r = bc_catalog_open(path, &c2, &e);
 	ck_assert_msg(r == 0, "%s: %s", bc_strerror(r), e.msg);

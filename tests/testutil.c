@@ -184,6 +184,28 @@ tu_copy_file(const char *from, const char *to)
 	return r;
 }
 
+void
+tu_copy_data(const char *rel, const char *path)
+{
+	ck_assert_msg(tu_copy_file(tu_data_path(rel), path) == 0,
+	    "copy %s to %s", rel, path);
+}
+
+size_t
+tu_split_tsv(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+	char *p = line;
+
+	while (n < max) {
+		f[n++] = p;
+		if ((p = strchr(p, '\t')) == NULL)
+			break;
+		*p++ = '\0';
+	}
+	return n;
+}
+
 int
 tu_open_replaced(const char *first, const char *then, const char *name)
 {
@@ -363,6 +385,55 @@ tu_authorise(struct bc_catalog *cat, const struct bc_key *admin,
 	r = bc_key_authorise(cat, admin, k, name, role, &e);
 	ck_assert_msg(r == 0, "authorise %s: %s: %s", name, bc_strerror(r),
 	    e.msg);
+}
+
+void
+tu_register(struct bc_catalog *cat, const struct bc_key *key,
+    const char *path, const char *want_id, struct bc_register_result *res)
+{
+	struct bc_register_opts opts;
+	struct bc_register_result r0;
+	struct bc_err e = { "" };
+	int r;
+
+	if (res == NULL)
+		res = &r0;
+	memset(&opts, 0, sizeof(opts));
+	opts.actor = "dock";
+	opts.op.officer = "O-17";
+	r = bc_register(cat, key, path, &opts, res, &e);
+	ck_assert_msg(r == 0, "register %s: %s: %s", path, bc_strerror(r),
+	    e.msg);
+	if (want_id != NULL)
+		ck_assert_str_eq(res->id, want_id);
+}
+
+void
+tu_verify_ref(struct bc_catalog *cat, const char *ref,
+    const struct bc_verify_opts *opts, struct bc_verify_report *rep)
+{
+	struct bc_item *it = NULL;
+	struct bc_err e = { "" };
+	int r;
+
+	ck_assert_int_eq(bc_catalog_find_item(cat, ref, &it, &e), 0);
+	r = bc_verify_item(cat, it, opts, rep, &e);
+	ck_assert_msg(r == 0, "verify %s: %s: %s", ref, bc_strerror(r),
+	    e.msg);
+	bc_item_free(it);
+}
+
+const struct bc_check *
+tu_find_check(const struct bc_verify_report *rep, const char *name,
+    int64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nchecks; i++)
+		if (strcmp(rep->checks[i].name, name) == 0 &&
+		    rep->checks[i].seq == seq)
+			return &rep->checks[i];
+	return NULL;
 }
 
 void

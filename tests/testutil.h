@@ -63,6 +63,15 @@ int tu_copy_file(const char *from, const char *to);
  */
 int tu_open_replaced(const char *first, const char *then, const char *name);
 
+/* Copies the test data file rel to path; fails the test if it cannot. */
+void tu_copy_data(const char *rel, const char *path);
+
+/*
+ * Splits a TSV line in place into at most max fields, f[0] .. f[n - 1];
+ * returns n.
+ */
+size_t tu_split_tsv(char *line, char **f, size_t max);
+
 /* Appends len bytes of buf to path; 0 or -1. */
 int tu_append_file(const char *path, const void *buf, size_t len);
 
@@ -132,6 +141,25 @@ struct tu_fixture {
 };
 void tu_fixture_setup(struct tu_fixture *fx);
 void tu_fixture_teardown(struct tu_fixture *fx);
+
+/*
+ * Registers path in cat, signed by key, as actor "dock" for officer
+ * "O-17"; fails the test when bc_register does, or when want_id is not
+ * NULL and the item gets another id.  The result into *res when not NULL.
+ */
+void tu_register(struct bc_catalog *cat, const struct bc_key *key,
+    const char *path, const char *want_id, struct bc_register_result *res);
+
+/*
+ * Finds ref in cat and verifies it afresh with opts into *rep (which the
+ * caller frees); fails the test when either fails.
+ */
+void tu_verify_ref(struct bc_catalog *cat, const char *ref,
+    const struct bc_verify_opts *opts, struct bc_verify_report *rep);
+
+/* The first check called name of event seq (-1: of none) in rep, or NULL. */
+const struct bc_check *tu_find_check(const struct bc_verify_report *rep,
+    const char *name, int64_t seq);
 
 /* Authorises k as name with role, signed by admin; fails the test if not. */
 void tu_authorise(struct bc_catalog *cat, const struct bc_key *admin,
