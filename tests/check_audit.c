@@ -471,44 +471,6 @@ START_TEST(test_orphan_event)
 }
 END_TEST
 
-/* Seals an event on ref by hand (bypassing the rules) and stores it. */
-static void
-store_event(const struct bc_key *key, const char *ref, const char *action,
-    const char *at, json_t *details)
-{
-	struct bc_item *it = NULL;
-	struct bc_event *evs = NULL, ev;
-	struct bc_signed s = { 0 };
-	struct bc_err e = { "" };
-	json_t *doc = NULL;
-	size_t n = 0;
-
-	ck_assert_int_eq(bc_catalog_find_item(cat, ref, &it, &e), 0);
-	ck_assert_int_eq(bc_catalog_events(cat, it->manifest_hash, &evs, &n,
-	    &e), 0);
-	ck_assert_uint_gt(n, 0);
-	ck_assert_int_eq(bc_event_build(it->manifest_hash, (int64_t)n,
-	    evs[n - 1].hash, action, "rogue", at, details,
-	    bc_key_id(key), tu_origin(cat), &doc, &e), 0);
-	ck_assert_int_eq(bc_doc_seal(doc, key, &s, &e), 0);
-	memset(&ev, 0, sizeof(ev));
-	snprintf(ev.item, sizeof(ev.item), "%s", it->manifest_hash);
-	ev.seq = (int64_t)n;
-	snprintf(ev.hash, sizeof(ev.hash), "%s", s.hash);
-	ev.body = s.text;
-	ev.body_len = s.len;
-	ev.sig = s.sig;
-	ev.siglen = sizeof(s.sig);
-	snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(key));
-	ck_assert_int_eq(bc_catalog_begin(cat, &e), 0);
-	ck_assert_msg(bc_catalog_add_event(cat, &ev, &e) == 0, "%s", e.msg);
-	ck_assert_int_eq(bc_catalog_commit(cat, &e), 0);
-	json_decref(doc);
-	bc_signed_clear(&s);
-	bc_events_free(evs, n);
-	bc_item_free(it);
-}
-
 START_TEST(test_rule_violation)
 {
 	struct bc_audit_report rep, rep1;
@@ -523,7 +485,7 @@ START_TEST(test_rule_violation)
 	d = json_pack("{s:s, s:s, s:s}", "sha256", it->sha256, "station",
 	    station, "outcome", "done");
 	ck_assert_ptr_nonnull(d);
-	store_event(cust, "BWC-000004", "access", T0_STAMP, d);
+	tu_store_event(cat, cust, "BWC-000004", "access", T0_STAMP, d);
 	json_decref(d);
 	bc_item_free(it);
 
@@ -560,7 +522,7 @@ START_TEST(test_wrong_role_signature)
 	    0);
 	d = json_pack("{s:s, s:s, s:s}", "sha256", it->sha256, "station",
 	    station, "outcome", "done");
-	store_event(aud, "BWC-000003", "access", T0_STAMP, d);
+	tu_store_event(cat, aud, "BWC-000003", "access", T0_STAMP, d);
 	json_decref(d);
 	bc_item_free(it);
 	run_audit(2, 0, NULL, &rep);
@@ -596,7 +558,7 @@ START_TEST(test_revoked_signer)
 	    0);
 	d = json_pack("{s:s, s:s, s:s}", "sha256", it->sha256, "station",
 	    station, "outcome", "done");
-	store_event(cust, "BWC-000003", "access",
+	tu_store_event(cat, cust, "BWC-000003", "access",
 	    "2026-03-03T00:00:00.000000Z", d);
 	json_decref(d);
 	bc_item_free(it);

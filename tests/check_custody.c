@@ -1479,42 +1479,6 @@ START_TEST(test_add_tampered_manifest)
 }
 END_TEST
 
-/*
- * Seals and stores an event on ref by hand, bypassing bc_custody_add's
- * rules (as a rogue program holding a valid key could).
- */
-static void
-store_event(const struct bc_key *key, const char *ref, const char *action,
-    json_t *details)
-{
-	struct bc_signed s = { 0 };
-	struct bc_event ev;
-	struct bc_err e1 = { "" };
-	json_t *doc = NULL;
-	struct evs e;
-
-	evs_load(ref, &e);
-	ck_assert_int_eq(bc_event_build(e.it->manifest_hash, (int64_t)e.n,
-	    e.ev[e.n - 1].hash, action, "rogue", T0_STAMP, details,
-	    bc_key_id(key), tu_origin(cat), &doc, &e1), 0);
-	ck_assert_int_eq(bc_doc_seal(doc, key, &s, &e1), 0);
-	memset(&ev, 0, sizeof(ev));
-	snprintf(ev.item, sizeof(ev.item), "%s", e.it->manifest_hash);
-	ev.seq = (int64_t)e.n;
-	snprintf(ev.hash, sizeof(ev.hash), "%s", s.hash);
-	ev.body = s.text;
-	ev.body_len = s.len;
-	ev.sig = s.sig;
-	ev.siglen = sizeof(s.sig);
-	snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(key));
-	ck_assert_int_eq(bc_catalog_begin(cat, &e1), 0);
-	ck_assert_msg(bc_catalog_add_event(cat, &ev, &e1) == 0, "%s", e1.msg);
-	ck_assert_int_eq(bc_catalog_commit(cat, &e1), 0);
-	json_decref(doc);
-	bc_signed_clear(&s);
-	evs_free(&e);
-}
-
 START_TEST(test_add_on_rule_broken_chain)
 {
 	struct bc_custody_req q;
@@ -1527,7 +1491,7 @@ START_TEST(test_add_on_rule_broken_chain)
 	add_ok(cust, "BWC-000001", &q, 1, NULL);
 	d = json_pack("{s:s, s:s, s:s}", "sha256", reg.sha256, "station",
 	    station, "outcome", "done");
-	store_event(cust, "BWC-000001", "access", d);
+	tu_store_event(cat, cust, "BWC-000001", "access", T0_STAMP, d);
 	json_decref(d);
 	ck_assert_int_eq(count_rows("events"), 3);
 

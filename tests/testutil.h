@@ -151,6 +151,15 @@ void tu_register(struct bc_catalog *cat, const struct bc_key *key,
     const char *path, const char *want_id, struct bc_register_result *res);
 
 /*
+ * Seals an event on ref by hand, bypassing bc_custody_add's rules (as a
+ * rogue program holding a valid key could): action by actor "rogue" at
+ * at, with details, signed by key, after ref's last event; and stores it
+ * in cat.  Fails the test when any step fails.
+ */
+void tu_store_event(struct bc_catalog *cat, const struct bc_key *key,
+    const char *ref, const char *action, const char *at, json_t *details);
+
+/*
  * Finds ref in cat and verifies it afresh with opts into *rep (which the
  * caller frees); fails the test when either fails.
  */
