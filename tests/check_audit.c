@@ -688,27 +688,8 @@ static void
 big_event(const struct bc_key *key, const char *item, int64_t seq,
     char prev[BC_SHA256_HEX], const char *action, json_t *details)
 {
-	struct bc_signed s = { 0 };
-	struct bc_event ev;
-	struct bc_err e = { "" };
-	json_t *doc = NULL;
-
-	ck_assert_int_eq(bc_event_build(item, seq, prev, action, "clerk",
-	    T0_STAMP, details, bc_key_id(key), tu_origin(cat), &doc, &e), 0);
-	ck_assert_int_eq(bc_doc_seal(doc, key, &s, &e), 0);
-	memset(&ev, 0, sizeof(ev));
-	snprintf(ev.item, sizeof(ev.item), "%s", item);
-	ev.seq = seq;
-	snprintf(ev.hash, sizeof(ev.hash), "%s", s.hash);
-	ev.body = s.text;
-	ev.body_len = s.len;
-	ev.sig = s.sig;
-	ev.siglen = sizeof(s.sig);
-	snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(key));
-	ck_assert_msg(bc_catalog_add_event(cat, &ev, &e) == 0, "%s", e.msg);
-	snprintf(prev, BC_SHA256_HEX, "%s", s.hash);
-	json_decref(doc);
-	bc_signed_clear(&s);
+	tu_add_event(cat, key, key, item, seq, prev, "clerk", action, T0_STAMP,
+	    details);
 }
 
 /*
@@ -1069,35 +1050,8 @@ START_TEST(test_many_signers)
 	ck_assert_int_eq(bc_catalog_find_item(cat, "BWC-000004", &it, &e), 0);
 	d = json_pack("{s:s, s:s, s:s}", "outcome", "done", "sha256",
 	    it->sha256, "station", "big");
-	{
-		struct bc_event *evs = NULL, ev;
-		struct bc_signed sg = { 0 };
-		json_t *doc = NULL;
-		size_t n = 0;
-
-		ck_assert_int_eq(bc_catalog_events(cat, it->manifest_hash,
-		    &evs, &n, &e), 0);
-		ck_assert_int_eq(bc_event_build(it->manifest_hash,
-		    (int64_t)n, evs[n - 1].hash, "access", "clerk", T0_STAMP,
-		    d, bc_key_id(k[20]), tu_origin(cat), &doc, &e), 0);
-		ck_assert_int_eq(bc_doc_seal(doc, k[3], &sg, &e), 0);
-		memset(&ev, 0, sizeof(ev));
-		snprintf(ev.item, sizeof(ev.item), "%s", it->manifest_hash);
-		ev.seq = (int64_t)n;
-		snprintf(ev.hash, sizeof(ev.hash), "%s", sg.hash);
-		ev.body = sg.text;
-		ev.body_len = sg.len;
-		ev.sig = sg.sig;
-		ev.siglen = sizeof(sg.sig);
-		snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(k[20]));
-		ck_assert_int_eq(bc_catalog_begin(cat, &e), 0);
-		ck_assert_int_eq(bc_catalog_add_event(cat, &ev, &e), 0);
-		ck_assert_int_eq(bc_catalog_commit(cat, &e), 0);
-		ck_assert_int_eq(n, 1 + 3 * MANY_SIGNERS);
-		json_decref(doc);
-		bc_signed_clear(&sg);
-		bc_events_free(evs, n);
-	}
+	ck_assert_int_eq(tu_store_event_as(cat, k[3], k[20], "clerk",
+	    "BWC-000004", "access", T0_STAMP, d), 1 + 3 * MANY_SIGNERS);
 	json_decref(d);
 	bc_item_free(it);
 	run_audit(3, 0, NULL, &rep);

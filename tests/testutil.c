@@ -427,37 +427,61 @@ void
 tu_store_event(struct bc_catalog *cat, const struct bc_key *key,
     const char *ref, const char *action, const char *at, json_t *details)
 {
-	struct bc_item *it = NULL;
-	struct bc_event *evs = NULL, ev;
+	tu_store_event_as(cat, key, key, "rogue", ref, action, at, details);
+}
+
+void
+tu_add_event(struct bc_catalog *cat, const struct bc_key *key,
+    const struct bc_key *named, const char *item, int64_t seq,
+    char prev[BC_SHA256_HEX], const char *actor, const char *action,
+    const char *at, json_t *details)
+{
 	struct bc_signed s = { 0 };
+	struct bc_event ev;
 	struct bc_err e = { "" };
 	json_t *doc = NULL;
+
+	ck_assert_int_eq(bc_event_build(item, seq, prev, action, actor, at,
+	    details, bc_key_id(named), tu_origin(cat), &doc, &e), 0);
+	ck_assert_int_eq(bc_doc_seal(doc, key, &s, &e), 0);
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.item, sizeof(ev.item), "%s", item);
+	ev.seq = seq;
+	snprintf(ev.hash, sizeof(ev.hash), "%s", s.hash);
+	ev.body = s.text;
+	ev.body_len = s.len;
+	ev.sig = s.sig;
+	ev.siglen = sizeof(s.sig);
+	snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(named));
+	ck_assert_msg(bc_catalog_add_event(cat, &ev, &e) == 0, "%s", e.msg);
+	snprintf(prev, BC_SHA256_HEX, "%s", s.hash);
+	json_decref(doc);
+	bc_signed_clear(&s);
+}
+
+int64_t
+tu_store_event_as(struct bc_catalog *cat, const struct bc_key *key,
+    const struct bc_key *named, const char *actor, const char *ref,
+    const char *action, const char *at, json_t *details)
+{
+	struct bc_item *it = NULL;
+	struct bc_event *evs = NULL;
+	struct bc_err e = { "" };
+	char prev[BC_SHA256_HEX];
 	size_t n = 0;
 
 	ck_assert_int_eq(bc_catalog_find_item(cat, ref, &it, &e), 0);
 	ck_assert_int_eq(bc_catalog_events(cat, it->manifest_hash, &evs, &n,
 	    &e), 0);
 	ck_assert_uint_gt(n, 0);
-	ck_assert_int_eq(bc_event_build(it->manifest_hash, (int64_t)n,
-	    evs[n - 1].hash, action, "rogue", at, details,
-	    bc_key_id(key), tu_origin(cat), &doc, &e), 0);
-	ck_assert_int_eq(bc_doc_seal(doc, key, &s, &e), 0);
-	memset(&ev, 0, sizeof(ev));
-	snprintf(ev.item, sizeof(ev.item), "%s", it->manifest_hash);
-	ev.seq = (int64_t)n;
-	snprintf(ev.hash, sizeof(ev.hash), "%s", s.hash);
-	ev.body = s.text;
-	ev.body_len = s.len;
-	ev.sig = s.sig;
-	ev.siglen = sizeof(s.sig);
-	snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(key));
+	snprintf(prev, sizeof(prev), "%s", evs[n - 1].hash);
 	ck_assert_int_eq(bc_catalog_begin(cat, &e), 0);
-	ck_assert_msg(bc_catalog_add_event(cat, &ev, &e) == 0, "%s", e.msg);
+	tu_add_event(cat, key, named, it->manifest_hash, (int64_t)n, prev,
+	    actor, action, at, details);
 	ck_assert_int_eq(bc_catalog_commit(cat, &e), 0);
-	json_decref(doc);
-	bc_signed_clear(&s);
 	bc_events_free(evs, n);
 	bc_item_free(it);
+	return (int64_t)n;
 }
 
 const struct bc_check *

@@ -151,6 +151,18 @@ void tu_register(struct bc_catalog *cat, const struct bc_key *key,
     const char *path, const char *want_id, struct bc_register_result *res);
 
 /*
+ * Seals an event on the item whose manifest hash is item, seq after prev
+ * (which then holds the new event's hash): action by actor at at, with
+ * details, naming named as its signer while it is signed with key (the
+ * same key for a good signature), and adds it to cat within the caller's
+ * transaction.  Fails the test when any step fails.
+ */
+void tu_add_event(struct bc_catalog *cat, const struct bc_key *key,
+    const struct bc_key *named, const char *item, int64_t seq,
+    char prev[BC_SHA256_HEX], const char *actor, const char *action,
+    const char *at, json_t *details);
+
+/*
  * Seals an event on ref by hand, bypassing bc_custody_add's rules (as a
  * rogue program holding a valid key could): action by actor "rogue" at
  * at, with details, signed by key, after ref's last event; and stores it
@@ -158,6 +170,15 @@ void tu_register(struct bc_catalog *cat, const struct bc_key *key,
  */
 void tu_store_event(struct bc_catalog *cat, const struct bc_key *key,
     const char *ref, const char *action, const char *at, json_t *details);
+
+/*
+ * tu_store_event by actor, naming named as the signer while the event
+ * is signed with key (the same key for a good signature).  Returns the
+ * new event's seq, which is the number of events ref had before.
+ */
+int64_t tu_store_event_as(struct bc_catalog *cat, const struct bc_key *key,
+    const struct bc_key *named, const char *actor, const char *ref,
+    const char *action, const char *at, json_t *details);
 
 /*
  * Finds ref in cat and verifies it afresh with opts into *rep (which the
