@@ -21,27 +21,6 @@ static struct bc_key *admin;		/* the catalog's anchor admin key */
 static struct bc_catalog *cat;
 static const char *catpath;
 
-static struct tu_fixture fx;
-
-static void
-setup(void)
-{
-	tu_fixture_setup(&fx);
-	admin = fx.admin;
-	cat = fx.cat;
-	catpath = fx.path;
-}
-
-static void
-teardown(void)
-{
-	fx.cat = cat;		/* a test may have closed and reopened it */
-	tu_fixture_teardown(&fx);
-	admin = NULL;
-	cat = NULL;
-	catpath = NULL;
-}
-
 /* Creates token name with role by the anchor admin; fails the test if not. */
 static void
 create_ok(const char *name, int role, char token[BC_TOKEN_LEN + 1])
@@ -1049,7 +1028,7 @@ token_suite(void)
 	Suite *s = suite_create("token");
 	TCase *tc;
 
-	tc = tu_tcase(s, "core", setup, teardown);
+	tc = tu_tcase(s, "core", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_create_and_check);
 	tcase_add_test(tc, test_every_role);
 	tcase_add_test(tc, test_revoke);
@@ -1058,24 +1037,24 @@ token_suite(void)
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_fixed_clock);
 
-	tc = tu_tcase(s, "refused", setup, teardown);
+	tc = tu_tcase(s, "refused", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_roles);
 	tcase_add_test(tc, test_not_admin);
 
-	tc = tu_tcase(s, "malformed", setup, teardown);
+	tc = tu_tcase(s, "malformed", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_unknown);
 
-	tc = tu_tcase(s, "storage", setup, teardown);
+	tc = tu_tcase(s, "storage", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_only_hash_stored);
 	tcase_add_test(tc, test_triggers);
 
-	tc = tu_tcase(s, "concurrency", setup, teardown);
+	tc = tu_tcase(s, "concurrency", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_concurrent_checks);
 	tcase_set_timeout(tc, 60);
 
-	tc = tu_tcase(s, "migration", setup, teardown);
+	tc = tu_tcase(s, "migration", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_migrate_3_to_4);
 	tcase_add_test(tc, test_migrate_2_to_4);
 
@@ -1085,5 +1064,6 @@ token_suite(void)
 int
 main(void)
 {
+	tu_fx_bind(&admin, &cat, &catpath);
 	return tu_run_suite(token_suite());
 }

@@ -375,6 +375,40 @@ tu_fixture_teardown(struct tu_fixture *fx)
 	tu_test_teardown();
 }
 
+static struct tu_fixture fx;
+static struct bc_key **fx_admin;
+static struct bc_catalog **fx_cat;
+static const char **fx_path;
+
+void
+tu_fx_bind(struct bc_key **admin, struct bc_catalog **cat,
+    const char **path)
+{
+	fx_admin = admin;
+	fx_cat = cat;
+	fx_path = path;
+}
+
+void
+tu_fx_setup(void)
+{
+	ck_assert_msg(fx_cat != NULL, "tu_fx_setup without tu_fx_bind");
+	tu_fixture_setup(&fx);
+	*fx_admin = fx.admin;
+	*fx_cat = fx.cat;
+	*fx_path = fx.path;
+}
+
+void
+tu_fx_teardown(void)
+{
+	fx.cat = *fx_cat;
+	tu_fixture_teardown(&fx);
+	*fx_admin = NULL;
+	*fx_cat = NULL;
+	*fx_path = NULL;
+}
+
 void
 tu_authorise(struct bc_catalog *cat, const struct bc_key *admin,
     const struct bc_key *k, const char *name, int role)

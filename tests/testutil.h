@@ -143,6 +143,18 @@ void tu_fixture_setup(struct tu_fixture *fx);
 void tu_fixture_teardown(struct tu_fixture *fx);
 
 /*
+ * The same as a checked fixture, tu_fx_setup/tu_fx_teardown, for suites
+ * that keep the admin key, the catalog and its path in variables of their
+ * own: tu_fx_bind names those variables (once, before the suite runs).
+ * tu_fx_setup sets them; tu_fx_teardown closes the catalog they hold then
+ * (a test may have closed it and opened another) and sets them to NULL.
+ */
+void tu_fx_bind(struct bc_key **admin, struct bc_catalog **cat,
+    const char **path);
+void tu_fx_setup(void);
+void tu_fx_teardown(void);
+
+/*
  * Registers path in cat, signed by key, as actor "dock" for officer
  * "O-17"; fails the test when bc_register does, or when want_id is not
  * NULL and the item gets another id.  The result into *res when not NULL.
