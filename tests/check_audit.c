@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include <check.h>
-#include <sqlite3.h>
 
 #include "testutil.h"
 
@@ -35,12 +34,7 @@ static char station[256];
 static void
 authorise(const struct bc_key *k, const char *name, int role)
 {
-	struct bc_err e = { "" };
-	int r;
-
-	r = bc_key_authorise(cat, admin, k, name, role, &e);
-	ck_assert_msg(r == 0, "authorise %s: %s: %s", name, bc_strerror(r),
-	    e.msg);
+	tu_authorise(cat, admin, k, name, role);
 }
 
 static void
@@ -75,29 +69,13 @@ teardown(void)
 static void
 sql(const char *stmt)
 {
-	char *msg = NULL;
-	int rc;
-
-	rc = tu_sql(catpath, stmt, &msg);
-	ck_assert_msg(rc == SQLITE_OK, "%s: %s", stmt, msg ? msg : "?");
-	free(msg);
+	tu_sql_ok(catpath, stmt);
 }
 
 static void
 register_file(const char *path, const char *want_id)
 {
-	struct bc_register_opts opts;
-	struct bc_register_result res;
-	struct bc_err e = { "" };
-	int r;
-
-	memset(&opts, 0, sizeof(opts));
-	opts.actor = "dock";
-	opts.op.officer = "O-17";
-	r = bc_register(cat, admin, path, &opts, &res, &e);
-	ck_assert_msg(r == 0, "register %s: %s: %s", path, bc_strerror(r),
-	    e.msg);
-	ck_assert_str_eq(res.id, want_id);
+	tu_register(cat, admin, path, want_id, NULL);
 }
 
 static void
@@ -493,44 +471,6 @@ START_TEST(test_orphan_event)
 }
 END_TEST
 
-/* Seals an event on ref by hand (bypassing the rules) and stores it. */
-static void
-store_event(const struct bc_key *key, const char *ref, const char *action,
-    const char *at, json_t *details)
-{
-	struct bc_item *it = NULL;
-	struct bc_event *evs = NULL, ev;
-	struct bc_signed s = { 0 };
-	struct bc_err e = { "" };
-	json_t *doc = NULL;
-	size_t n = 0;
-
-	ck_assert_int_eq(bc_catalog_find_item(cat, ref, &it, &e), 0);
-	ck_assert_int_eq(bc_catalog_events(cat, it->manifest_hash, &evs, &n,
-	    &e), 0);
-	ck_assert_uint_gt(n, 0);
-	ck_assert_int_eq(bc_event_build(it->manifest_hash, (int64_t)n,
-	    evs[n - 1].hash, action, "rogue", at, details,
-	    bc_key_id(key), tu_origin(cat), &doc, &e), 0);
-	ck_assert_int_eq(bc_doc_seal(doc, key, &s, &e), 0);
-	memset(&ev, 0, sizeof(ev));
-	snprintf(ev.item, sizeof(ev.item), "%s", it->manifest_hash);
-	ev.seq = (int64_t)n;
-	snprintf(ev.hash, sizeof(ev.hash), "%s", s.hash);
-	ev.body = s.text;
-	ev.body_len = s.len;
-	ev.sig = s.sig;
-	ev.siglen = sizeof(s.sig);
-	snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(key));
-	ck_assert_int_eq(bc_catalog_begin(cat, &e), 0);
-	ck_assert_msg(bc_catalog_add_event(cat, &ev, &e) == 0, "%s", e.msg);
-	ck_assert_int_eq(bc_catalog_commit(cat, &e), 0);
-	json_decref(doc);
-	bc_signed_clear(&s);
-	bc_events_free(evs, n);
-	bc_item_free(it);
-}
-
 START_TEST(test_rule_violation)
 {
 	struct bc_audit_report rep, rep1;
@@ -545,7 +485,7 @@ START_TEST(test_rule_violation)
 	d = json_pack("{s:s, s:s, s:s}", "sha256", it->sha256, "station",
 	    station, "outcome", "done");
 	ck_assert_ptr_nonnull(d);
-	store_event(cust, "BWC-000004", "access", T0_STAMP, d);
+	tu_store_event(cat, cust, "BWC-000004", "access", T0_STAMP, d);
 	json_decref(d);
 	bc_item_free(it);
 
@@ -582,7 +522,7 @@ START_TEST(test_wrong_role_signature)
 	    0);
 	d = json_pack("{s:s, s:s, s:s}", "sha256", it->sha256, "station",
 	    station, "outcome", "done");
-	store_event(aud, "BWC-000003", "access", T0_STAMP, d);
+	tu_store_event(cat, aud, "BWC-000003", "access", T0_STAMP, d);
 	json_decref(d);
 	bc_item_free(it);
 	run_audit(2, 0, NULL, &rep);
@@ -618,7 +558,7 @@ START_TEST(test_revoked_signer)
 	    0);
 	d = json_pack("{s:s, s:s, s:s}", "sha256", it->sha256, "station",
 	    station, "outcome", "done");
-	store_event(cust, "BWC-000003", "access",
+	tu_store_event(cat, cust, "BWC-000003", "access",
 	    "2026-03-03T00:00:00.000000Z", d);
 	json_decref(d);
 	bc_item_free(it);
@@ -748,27 +688,8 @@ static void
 big_event(const struct bc_key *key, const char *item, int64_t seq,
     char prev[BC_SHA256_HEX], const char *action, json_t *details)
 {
-	struct bc_signed s = { 0 };
-	struct bc_event ev;
-	struct bc_err e = { "" };
-	json_t *doc = NULL;
-
-	ck_assert_int_eq(bc_event_build(item, seq, prev, action, "clerk",
-	    T0_STAMP, details, bc_key_id(key), tu_origin(cat), &doc, &e), 0);
-	ck_assert_int_eq(bc_doc_seal(doc, key, &s, &e), 0);
-	memset(&ev, 0, sizeof(ev));
-	snprintf(ev.item, sizeof(ev.item), "%s", item);
-	ev.seq = seq;
-	snprintf(ev.hash, sizeof(ev.hash), "%s", s.hash);
-	ev.body = s.text;
-	ev.body_len = s.len;
-	ev.sig = s.sig;
-	ev.siglen = sizeof(s.sig);
-	snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(key));
-	ck_assert_msg(bc_catalog_add_event(cat, &ev, &e) == 0, "%s", e.msg);
-	snprintf(prev, BC_SHA256_HEX, "%s", s.hash);
-	json_decref(doc);
-	bc_signed_clear(&s);
+	tu_add_event(cat, key, key, item, seq, prev, "clerk", action, T0_STAMP,
+	    details);
 }
 
 /*
@@ -1129,35 +1050,8 @@ START_TEST(test_many_signers)
 	ck_assert_int_eq(bc_catalog_find_item(cat, "BWC-000004", &it, &e), 0);
 	d = json_pack("{s:s, s:s, s:s}", "outcome", "done", "sha256",
 	    it->sha256, "station", "big");
-	{
-		struct bc_event *evs = NULL, ev;
-		struct bc_signed sg = { 0 };
-		json_t *doc = NULL;
-		size_t n = 0;
-
-		ck_assert_int_eq(bc_catalog_events(cat, it->manifest_hash,
-		    &evs, &n, &e), 0);
-		ck_assert_int_eq(bc_event_build(it->manifest_hash,
-		    (int64_t)n, evs[n - 1].hash, "access", "clerk", T0_STAMP,
-		    d, bc_key_id(k[20]), tu_origin(cat), &doc, &e), 0);
-		ck_assert_int_eq(bc_doc_seal(doc, k[3], &sg, &e), 0);
-		memset(&ev, 0, sizeof(ev));
-		snprintf(ev.item, sizeof(ev.item), "%s", it->manifest_hash);
-		ev.seq = (int64_t)n;
-		snprintf(ev.hash, sizeof(ev.hash), "%s", sg.hash);
-		ev.body = sg.text;
-		ev.body_len = sg.len;
-		ev.sig = sg.sig;
-		ev.siglen = sizeof(sg.sig);
-		snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(k[20]));
-		ck_assert_int_eq(bc_catalog_begin(cat, &e), 0);
-		ck_assert_int_eq(bc_catalog_add_event(cat, &ev, &e), 0);
-		ck_assert_int_eq(bc_catalog_commit(cat, &e), 0);
-		ck_assert_int_eq(n, 1 + 3 * MANY_SIGNERS);
-		json_decref(doc);
-		bc_signed_clear(&sg);
-		bc_events_free(evs, n);
-	}
+	ck_assert_int_eq(tu_store_event_as(cat, k[3], k[20], "clerk",
+	    "BWC-000004", "access", T0_STAMP, d), 1 + 3 * MANY_SIGNERS);
 	json_decref(d);
 	bc_item_free(it);
 	run_audit(3, 0, NULL, &rep);
@@ -1181,16 +1075,11 @@ audit_suite(void)
 	Suite *s = suite_create("audit");
 	TCase *tc;
 
-	tc = tcase_create("clean");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "clean", setup, teardown);
 	tcase_add_test(tc, test_clean);
 	tcase_add_test(tc, test_empty);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("failures");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "failures", setup, teardown);
 	tcase_add_test(tc, test_tampered_event);
 	tcase_add_test(tc, test_tampered_manifest);
 	tcase_add_test(tc, test_broken_keydoc);
@@ -1199,23 +1088,16 @@ audit_suite(void)
 	tcase_add_test(tc, test_wrong_role_signature);
 	tcase_add_test(tc, test_revoked_signer);
 	tcase_add_test(tc, test_deleted_events);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("files");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "files", setup, teardown);
 	tcase_add_test(tc, test_files);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("batches");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "batches", setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_batches);
 	tcase_add_test(tc, test_many_signers);
 	tcase_add_test(tc, test_forged_at_edges);
 	tcase_add_test(tc, test_forged_single);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

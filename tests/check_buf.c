@@ -153,12 +153,11 @@ buf_suite(void)
 	Suite *s = suite_create("buf");
 	TCase *tc;
 
-	tc = tcase_create("buf");
+	tc = tu_tcase(s, "buf", NULL, NULL);
 	tcase_add_test(tc, test_buf_grows);
 	tcase_add_test(tc, test_buf_cap);
 	tcase_add_test(tc, test_buf_printf);
 	tcase_add_test(tc, test_grow);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

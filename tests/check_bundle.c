@@ -1079,9 +1079,7 @@ bundle_suite(void)
 	Suite *s = suite_create("bundle");
 	TCase *tc;
 
-	tc = tcase_create("core");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
+	tc = tu_tcase(s, "core", tu_test_setup, tu_test_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_real_bundle_passes);
 	tcase_add_test(tc, test_no_trust);
@@ -1090,28 +1088,19 @@ bundle_suite(void)
 	tcase_add_test(tc, test_not_a_bundle);
 	tcase_add_test(tc, test_media_mismatch);
 	tcase_add_test(tc, test_media_partly_missing);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("sums");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
+	tc = tu_tcase(s, "sums", tu_test_setup, tu_test_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_sums_format);
 	tcase_add_test(tc, test_sums_order);
 	tcase_add_test(tc, test_sums_listing);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("directory");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
+	tc = tu_tcase(s, "directory", tu_test_setup, tu_test_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_dir_symlinks);
 	tcase_add_test(tc, test_dir_odd_files);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("malformed");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
+	tc = tu_tcase(s, "malformed", tu_test_setup, tu_test_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_jsonl_shape);
 	tcase_add_test(tc, test_jsonl_base64);
@@ -1119,15 +1108,11 @@ bundle_suite(void)
 	tcase_add_test(tc, test_manifest_sig_length);
 	tcase_add_test(tc, test_proofs_json);
 	tcase_add_test(tc, test_proofs_records);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("limits");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
+	tc = tu_tcase(s, "limits", tu_test_setup, tu_test_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_caps);
 	tcase_add_test(tc, test_random_edits);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

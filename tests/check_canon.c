@@ -752,7 +752,7 @@ canon_suite(void)
 	Suite *s = suite_create("canon");
 	TCase *tc;
 
-	tc = tcase_create("core");
+	tc = tu_tcase(s, "core", NULL, NULL);
 	tcase_add_test(tc, test_jcs_vectors);
 	tcase_add_test(tc, test_utf16_key_order);
 	tcase_add_test(tc, test_weird_keys);
@@ -762,9 +762,8 @@ canon_suite(void)
 	tcase_add_test(tc, test_numbers_integer_valued);
 	tcase_add_test(tc, test_is_canonical);
 	tcase_add_test(tc, test_dump_built_values);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("limits");
+	tc = tu_tcase(s, "limits", NULL, NULL);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_integer_limits);
 	tcase_add_test(tc, test_integer_beyond_int64);
@@ -774,25 +773,22 @@ canon_suite(void)
 	tcase_add_test(tc, test_depth_containers);
 	tcase_add_test(tc, test_depth_huge);
 	tcase_add_test(tc, test_depth_objects);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("malformed");
+	tc = tu_tcase(s, "malformed", NULL, NULL);
 	tcase_add_test(tc, test_duplicate_keys);
 	tcase_add_test(tc, test_trailing_garbage);
 	tcase_add_test(tc, test_syntax_errors);
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_nul_and_surrogates);
 	tcase_add_test(tc, test_refusal_leaves_nothing);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("reader");
+	tc = tu_tcase(s, "reader", NULL, NULL);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_read_cases);
 	tcase_add_test(tc, test_read_depth);
 	tcase_add_test(tc, test_read_mutations);
 	tcase_add_test(tc, test_read_size);
 	tcase_add_test(tc, test_dump_size);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -25,27 +25,6 @@ static struct bc_key *key;		/* the catalog's admin key */
 static struct bc_catalog *cat;
 static const char *catpath;
 
-static void
-setup(void)
-{
-	tu_test_setup();
-	tu_catalog_new("catalog.db", &key, &cat);
-	catpath = strdup(tu_path("catalog.db"));
-	ck_assert_ptr_nonnull(catpath);
-}
-
-static void
-teardown(void)
-{
-	bc_catalog_close(cat);
-	cat = NULL;
-	bc_key_free(key);
-	key = NULL;
-	free((char *)catpath);
-	catpath = NULL;
-	tu_test_teardown();
-}
-
 /*
  * Registers the file name (made of content) as the admin, with the
  * operator fields op, or an officer and a case number when op is NULL.
@@ -1194,9 +1173,7 @@ catalog_suite(void)
 	Suite *s = suite_create("catalog");
 	TCase *tc;
 
-	tc = tcase_create("open");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "open", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_create_schema);
 	tcase_add_test(tc, test_create_exists);
 	tcase_add_test(tc, test_create_no_dir);
@@ -1206,36 +1183,24 @@ catalog_suite(void)
 	tcase_add_test(tc, test_open_newer_schema);
 	tcase_add_test(tc, test_reopen_unchanged);
 	tcase_add_test(tc, test_migrate_from_zero);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("read-only");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "read-only", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_read_only_file);
 	tcase_add_test(tc, test_read_only_dir);
 	tcase_add_test(tc, test_read_only_old_schema);
 	tcase_add_test(tc, test_disk_full);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("append-only");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "append-only", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_triggers);
 	tcase_add_test(tc, test_replace_meta_is_refused);
 	tcase_add_test(tc, test_replace_item_is_refused);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("locking");
+	tc = tu_tcase(s, "locking", tu_fx_setup, tu_fx_teardown);
 	tcase_set_timeout(tc, 20);
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_second_writer_waits);
 	tcase_add_test(tc, test_transaction_rules);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("items");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "items", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_register_and_find);
 	tcase_add_test(tc, test_register_minimal);
 	tcase_add_test(tc, test_genesis_event);
@@ -1246,12 +1211,12 @@ catalog_suite(void)
 	tcase_add_test(tc, test_register_refusals);
 	tcase_add_test(tc, test_register_path_swapped);
 	tcase_add_test(tc, test_list_filters);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int
 main(void)
 {
+	tu_fx_bind(&key, &cat, &catpath);
 	return tu_run_suite(catalog_suite());
 }

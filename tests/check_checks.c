@@ -81,11 +81,10 @@ checks_suite(void)
 	Suite *s = suite_create("checks");
 	TCase *tc;
 
-	tc = tcase_create("table");
+	tc = tu_tcase(s, "table", NULL, NULL);
 	tcase_add_test(tc, test_names_form);
 	tcase_add_test(tc, test_names_unique);
 	tcase_add_test(tc, test_lookup);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

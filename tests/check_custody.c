@@ -723,35 +723,6 @@ doc_int(const json_t *doc, const char *path)
 	return v;
 }
 
-/* Verifies ref afresh. */
-static void
-verify_ref(const char *ref, const struct bc_verify_opts *opts,
-    struct bc_verify_report *rep)
-{
-	struct bc_item *it = NULL;
-	struct bc_err e = { "" };
-	int r;
-
-	ck_assert_int_eq(bc_catalog_find_item(cat, ref, &it, &e), 0);
-	r = bc_verify_item(cat, it, opts, rep, &e);
-	ck_assert_msg(r == 0, "verify %s: %s: %s", ref, bc_strerror(r),
-	    e.msg);
-	bc_item_free(it);
-}
-
-static const struct bc_check *
-find_check(const struct bc_verify_report *rep, const char *name,
-    int64_t seq)
-{
-	size_t i;
-
-	for (i = 0; i < rep->nchecks; i++)
-		if (strcmp(rep->checks[i].name, name) == 0 &&
-		    rep->checks[i].seq == seq)
-			return &rep->checks[i];
-	return NULL;
-}
-
 /* Every check of rep passed. */
 static void
 expect_all_ok(const struct bc_verify_report *rep)
@@ -847,7 +818,7 @@ START_TEST(test_add_each_action)
 	ck_assert_int_eq(count_rows("items"), 1);
 
 	/* the whole chain verifies, and says what happened */
-	verify_ref("BWC-000001", NULL, &rep);
+	tu_verify_ref(cat, "BWC-000001", NULL, &rep);
 	expect_all_ok(&rep);
 	ck_assert_int_eq(rep.nevents, (int64_t)nsteps + 1);
 	ck_assert_int_eq(rep.nsigs, (int64_t)nsteps + 2);
@@ -859,9 +830,9 @@ START_TEST(test_add_each_action)
 	ck_assert_str_eq(rep.state.purge_reason, "retention expired");
 	ck_assert_str_eq(rep.state.last_verify, "passed");
 	for (i = 0; i <= nsteps; i++) {
-		ck_assert_ptr_nonnull(find_check(&rep, "event-rule",
+		ck_assert_ptr_nonnull(tu_find_check(&rep, "event-rule",
 		    (int64_t)i));
-		ck_assert_ptr_nonnull(find_check(&rep, "event-signature",
+		ck_assert_ptr_nonnull(tu_find_check(&rep, "event-signature",
 		    (int64_t)i));
 	}
 	bc_verify_report_clear(&rep);
@@ -1028,7 +999,7 @@ START_TEST(test_add_revoked_key)
 	{
 		struct bc_verify_report rep;
 
-		verify_ref("BWC-000001", NULL, &rep);
+		tu_verify_ref(cat, "BWC-000001", NULL, &rep);
 		expect_all_ok(&rep);
 		bc_verify_report_clear(&rep);
 	}
@@ -1181,16 +1152,16 @@ START_TEST(test_add_derive)
 	evs_free(&e);
 
 	/* both verify, the child's parent link included */
-	verify_ref("BWC-000002", NULL, &rep);
+	tu_verify_ref(cat, "BWC-000002", NULL, &rep);
 	expect_all_ok(&rep);
-	ck_assert_ptr_nonnull(c = find_check(&rep, "derive-parent", -1));
+	ck_assert_ptr_nonnull(c = tu_find_check(&rep, "derive-parent", -1));
 	ck_assert_msg(tu_contains(c->detail, "BWC-000001"), "%s", c->detail);
-	ck_assert_ptr_nonnull(find_check(&rep, "manifest-signature", -1));
+	ck_assert_ptr_nonnull(tu_find_check(&rep, "manifest-signature", -1));
 	ck_assert_str_eq(rep.state.custodian, "tech.lee");
 	bc_verify_report_clear(&rep);
-	verify_ref("BWC-000001", NULL, &rep);
+	tu_verify_ref(cat, "BWC-000001", NULL, &rep);
 	expect_all_ok(&rep);
-	ck_assert_ptr_null(find_check(&rep, "derive-parent", -1));
+	ck_assert_ptr_null(tu_find_check(&rep, "derive-parent", -1));
 	bc_verify_report_clear(&rep);
 
 	/* with fields of its own: they replace the parent's */
@@ -1213,7 +1184,7 @@ START_TEST(test_add_derive)
 	expect_str(m, "derived.from", "BWC-000001");
 	json_decref(m);
 	evs_free(&e);
-	verify_ref("BWC-000003", NULL, &rep);
+	tu_verify_ref(cat, "BWC-000003", NULL, &rep);
 	expect_all_ok(&rep);
 	bc_verify_report_clear(&rep);
 }
@@ -1380,7 +1351,7 @@ START_TEST(test_add_verify_action)
 	    "file-hash");
 	evs_free(&e);
 
-	verify_ref("BWC-000001", NULL, &rep);
+	tu_verify_ref(cat, "BWC-000001", NULL, &rep);
 	expect_all_ok(&rep);
 	ck_assert_str_eq(rep.state.last_verify, "failed");
 	bc_verify_report_clear(&rep);
@@ -1508,42 +1479,6 @@ START_TEST(test_add_tampered_manifest)
 }
 END_TEST
 
-/*
- * Seals and stores an event on ref by hand, bypassing bc_custody_add's
- * rules (as a rogue program holding a valid key could).
- */
-static void
-store_event(const struct bc_key *key, const char *ref, const char *action,
-    json_t *details)
-{
-	struct bc_signed s = { 0 };
-	struct bc_event ev;
-	struct bc_err e1 = { "" };
-	json_t *doc = NULL;
-	struct evs e;
-
-	evs_load(ref, &e);
-	ck_assert_int_eq(bc_event_build(e.it->manifest_hash, (int64_t)e.n,
-	    e.ev[e.n - 1].hash, action, "rogue", T0_STAMP, details,
-	    bc_key_id(key), tu_origin(cat), &doc, &e1), 0);
-	ck_assert_int_eq(bc_doc_seal(doc, key, &s, &e1), 0);
-	memset(&ev, 0, sizeof(ev));
-	snprintf(ev.item, sizeof(ev.item), "%s", e.it->manifest_hash);
-	ev.seq = (int64_t)e.n;
-	snprintf(ev.hash, sizeof(ev.hash), "%s", s.hash);
-	ev.body = s.text;
-	ev.body_len = s.len;
-	ev.sig = s.sig;
-	ev.siglen = sizeof(s.sig);
-	snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(key));
-	ck_assert_int_eq(bc_catalog_begin(cat, &e1), 0);
-	ck_assert_msg(bc_catalog_add_event(cat, &ev, &e1) == 0, "%s", e1.msg);
-	ck_assert_int_eq(bc_catalog_commit(cat, &e1), 0);
-	json_decref(doc);
-	bc_signed_clear(&s);
-	evs_free(&e);
-}
-
 START_TEST(test_add_on_rule_broken_chain)
 {
 	struct bc_custody_req q;
@@ -1556,19 +1491,19 @@ START_TEST(test_add_on_rule_broken_chain)
 	add_ok(cust, "BWC-000001", &q, 1, NULL);
 	d = json_pack("{s:s, s:s, s:s}", "sha256", reg.sha256, "station",
 	    station, "outcome", "done");
-	store_event(cust, "BWC-000001", "access", d);
+	tu_store_event(cat, cust, "BWC-000001", "access", T0_STAMP, d);
 	json_decref(d);
 	ck_assert_int_eq(count_rows("events"), 3);
 
 	/* verify reports the broken rule, signatures and links are fine */
-	verify_ref("BWC-000001", NULL, &rep);
+	tu_verify_ref(cat, "BWC-000001", NULL, &rep);
 	ck_assert_int_eq(rep.status, BC_ERR_INTEGRITY);
-	ck_assert_ptr_nonnull(c = find_check(&rep, "event-rule", 2));
+	ck_assert_ptr_nonnull(c = tu_find_check(&rep, "event-rule", 2));
 	ck_assert(!c->ok);
 	ck_assert_msg(tu_contains(c->detail, "purged"), "%s", c->detail);
-	ck_assert(find_check(&rep, "event-signature", 2)->ok);
-	ck_assert(find_check(&rep, "event-link", 2)->ok);
-	ck_assert(find_check(&rep, "event-hash", 2)->ok);
+	ck_assert(tu_find_check(&rep, "event-signature", 2)->ok);
+	ck_assert(tu_find_check(&rep, "event-link", 2)->ok);
+	ck_assert(tu_find_check(&rep, "event-hash", 2)->ok);
 	bc_verify_report_clear(&rep);
 
 	/* and nothing more goes on that chain, not even a note */
@@ -1593,17 +1528,17 @@ START_TEST(test_verify_after_purge)
 	add_ok(cust, "BWC-000001", &q, 1, NULL);
 	ck_assert_int_eq(unlink(clip), 0);
 
-	verify_ref("BWC-000001", NULL, &rep);
+	tu_verify_ref(cat, "BWC-000001", NULL, &rep);
 	ck_assert_int_eq(rep.status, 0);
 	expect_all_ok(&rep);
-	ck_assert_ptr_nonnull(c = find_check(&rep, "file-purged", -1));
+	ck_assert_ptr_nonnull(c = tu_find_check(&rep, "file-purged", -1));
 	ck_assert(c->ok);
 	ck_assert_msg(tu_contains(c->detail, "records.mgr") &&
 	    tu_contains(c->detail, "retention expired") &&
 	    tu_contains(c->detail, T0_STAMP), "%s", c->detail);
 	/* the file is not looked for */
-	ck_assert_ptr_null(find_check(&rep, "file-present", -1));
-	ck_assert_ptr_null(find_check(&rep, "file-hash", -1));
+	ck_assert_ptr_null(tu_find_check(&rep, "file-present", -1));
+	ck_assert_ptr_null(tu_find_check(&rep, "file-hash", -1));
 	ck_assert_int_eq(rep.state.purged, 1);
 	ck_assert_str_eq(rep.state.purged_at, T0_STAMP);
 	ck_assert_str_eq(rep.state.purged_by, "records.mgr");
@@ -1622,11 +1557,12 @@ START_TEST(test_verify_after_purge)
 		ck_assert_int_eq(tu_write_str(b, "kept"), 0);
 		register_file(b, &rb);
 		ck_assert_int_eq(unlink(b), 0);
-		verify_ref(rb.id, NULL, &r2);
+		tu_verify_ref(cat, rb.id, NULL, &r2);
 		ck_assert_int_eq(r2.status, BC_ERR_NOT_FOUND);
-		ck_assert_ptr_nonnull(c = find_check(&r2, "file-present", -1));
+		ck_assert_ptr_nonnull(c = tu_find_check(&r2, "file-present",
+		    -1));
 		ck_assert(!c->ok);
-		ck_assert_ptr_null(find_check(&r2, "file-purged", -1));
+		ck_assert_ptr_null(tu_find_check(&r2, "file-purged", -1));
 		ck_assert_int_eq(r2.state.purged, 0);
 		bc_verify_report_clear(&r2);
 	}
@@ -1702,7 +1638,7 @@ START_TEST(test_concurrent_appends)
 	for (w = 0; w < WRITERS; w++)
 		ck_assert_int_eq(mine[w], PER_WRITER);
 	evs_free(&e);
-	verify_ref("BWC-000001", NULL, &rep);
+	tu_verify_ref(cat, "BWC-000001", NULL, &rep);
 	expect_all_ok(&rep);
 	bc_verify_report_clear(&rep);
 }
@@ -1714,12 +1650,11 @@ custody_suite(void)
 	Suite *s = suite_create("custody");
 	TCase *tc;
 
-	tc = tcase_create("actions");
+	tc = tu_tcase(s, "actions", NULL, NULL);
 	tcase_add_test(tc, test_action_names);
 	tcase_add_test(tc, test_action_needs);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("rules");
+	tc = tu_tcase(s, "rules", NULL, NULL);
 	tcase_add_test(tc, test_rule_first_is_register);
 	tcase_add_test(tc, test_rule_unknown_and_malformed);
 	tcase_add_test(tc, test_rule_time);
@@ -1731,11 +1666,8 @@ custody_suite(void)
 	tcase_add_test(tc, test_rule_release);
 	tcase_add_test(tc, test_rule_derive);
 	tcase_add_test(tc, test_rule_verify);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("add");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "add", setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_add_each_action);
 	tcase_add_test(tc, test_add_missing_fields);
@@ -1751,28 +1683,18 @@ custody_suite(void)
 	tcase_add_test(tc, test_add_verify_action);
 	tcase_add_test(tc, test_add_verify_not_utf8);
 	tcase_add_test(tc, test_add_verify_measured_checked);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("tampering");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "tampering", setup, teardown);
 	tcase_add_test(tc, test_add_tampered_chain);
 	tcase_add_test(tc, test_add_tampered_manifest);
 	tcase_add_test(tc, test_add_on_rule_broken_chain);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("concurrency");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "concurrency", setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_concurrent_appends);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("verify");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "verify", setup, teardown);
 	tcase_add_test(tc, test_verify_after_purge);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

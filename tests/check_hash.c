@@ -402,10 +402,8 @@ hash_suite(void)
 	Suite *s = suite_create("hash");
 	TCase *tc;
 
-	tc = tcase_create("core");
+	tc = tu_tcase(s, "core", tu_test_setup, tu_test_teardown);
 	tcase_set_timeout(tc, 30);
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_one_byte);
 	tcase_add_test(tc, test_head_size);
@@ -415,19 +413,13 @@ hash_suite(void)
 	tcase_add_test(tc, test_hash_fd_offset);
 	tcase_add_test(tc, test_sha256_buffer);
 	tcase_add_test(tc, test_progress);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("changed");
+	tc = tu_tcase(s, "changed", tu_test_setup, tu_test_teardown);
 	tcase_set_timeout(tc, 30);
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
 	tcase_add_test(tc, test_changed_while_hashed);
 	tcase_add_test(tc, test_rewritten_while_hashed);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("malformed");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
+	tc = tu_tcase(s, "malformed", tu_test_setup, tu_test_teardown);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_directory);
 	tcase_add_test(tc, test_unreadable);
@@ -435,7 +427,6 @@ hash_suite(void)
 	tcase_add_test(tc, test_hex_roundtrip);
 	tcase_add_test(tc, test_unhex_malformed);
 	tcase_add_test(tc, test_is_sha256_hex);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -18,27 +18,6 @@ static struct bc_key *admin;		/* the catalog's anchor admin key */
 static struct bc_catalog *cat;
 static const char *catpath;
 
-static struct tu_fixture fx;
-
-static void
-setup(void)
-{
-	tu_fixture_setup(&fx);
-	admin = fx.admin;
-	cat = fx.cat;
-	catpath = fx.path;
-}
-
-static void
-teardown(void)
-{
-	fx.cat = cat;		/* a test may have closed and reopened it */
-	tu_fixture_teardown(&fx);
-	admin = NULL;
-	cat = NULL;
-	catpath = NULL;
-}
-
 /* Adds k with name and role, signed by the anchor, at time now (or real). */
 static void
 add_key(const struct bc_key *k, const char *name, int role, const char *now)
@@ -599,42 +578,29 @@ keys_suite(void)
 	Suite *s = suite_create("keys");
 	TCase *tc;
 
-	tc = tcase_create("roles");
+	tc = tu_tcase(s, "roles", NULL, NULL);
 	tcase_add_test(tc, test_role_names);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("keyring");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "keyring", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_fresh_keyring_has_anchor);
 	tcase_add_test(tc, test_authorise_and_load);
 	tcase_add_test(tc, test_authorised_in_time);
 	tcase_add_test(tc, test_authorised_roles);
 	tcase_add_test(tc, test_second_admin_manages_keys);
 	tcase_add_test(tc, test_check_sig);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("refused");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "refused", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_refused_changes);
 	tcase_add_test(tc, test_revoked_admin_cannot_sign);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("tampering");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "tampering", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_tampered_keydoc);
 	tcase_add_test(tc, test_tampered_first_keydoc);
 	tcase_add_test(tc, test_deleted_keydoc);
 	tcase_add_test(tc, test_signer_column_swapped);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("migration");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "migration", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_migrate_1_to_2);
-	suite_add_tcase(s, tc);
 
 	return s;
 }
@@ -642,5 +608,6 @@ keys_suite(void)
 int
 main(void)
 {
+	tu_fx_bind(&admin, &cat, &catpath);
 	return tu_run_suite(keys_suite());
 }

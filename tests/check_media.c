@@ -24,22 +24,6 @@ sniff_file(const char *path)
 	return bc_media_sniff(fh.head, fh.headlen);
 }
 
-/* Splits a TSV line in place; returns the number of fields. */
-static size_t
-split_tsv(char *line, char **f, size_t max)
-{
-	size_t n = 0;
-	char *p = line;
-
-	while (n < max) {
-		f[n++] = p;
-		if ((p = strchr(p, '\t')) == NULL)
-			break;
-		*p++ = '\0';
-	}
-	return n;
-}
-
 /* --- corpus ------------------------------------------------------------- */
 
 START_TEST(test_manifest_tsv)
@@ -52,12 +36,12 @@ START_TEST(test_manifest_tsv)
 	    &len));
 	line = strtok_r(tsv, "\n", &save);
 	ck_assert_ptr_nonnull(line);
-	n = split_tsv(line, f, 8);
+	n = tu_split_tsv(line, f, 8);
 	ck_assert_uint_ge(n, 4);
 	ck_assert_str_eq(f[0], "path");
 	ck_assert_str_eq(f[3], "media_type");
 	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
-		if ((n = split_tsv(line, f, 8)) < 4)
+		if ((n = tu_split_tsv(line, f, 8)) < 4)
 			continue;
 		want = f[3];
 		/*
@@ -239,17 +223,15 @@ media_suite(void)
 	Suite *s = suite_create("media");
 	TCase *tc;
 
-	tc = tcase_create("corpus");
+	tc = tu_tcase(s, "corpus", NULL, NULL);
 	tcase_add_test(tc, test_manifest_tsv);
 	tcase_add_test(tc, test_by_extension);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("synthetic");
+	tc = tu_tcase(s, "synthetic", NULL, NULL);
 	tcase_add_test(tc, test_bmff_brands);
 	tcase_add_test(tc, test_other_magic);
 	tcase_add_test(tc, test_transport_streams);
 	tcase_add_test(tc, test_short_and_unknown);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -1741,35 +1741,30 @@ merkle_suite(void)
 	Suite *s = suite_create("merkle");
 	TCase *tc;
 
-	tc = tcase_create("core");
+	tc = tu_tcase(s, "core", NULL, NULL);
 	tcase_add_test(tc, test_hashes);
 	tcase_add_test(tc, test_rfc_roots);
 	tcase_add_test(tc, test_golden_roots);
 	tcase_add_test(tc, test_inclusion_size_binding);
 	tcase_add_test(tc, test_mem_store);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("vectors");
+	tc = tu_tcase(s, "vectors", NULL, NULL);
 	tcase_add_test(tc, test_vectors_inclusion);
 	tcase_add_test(tc, test_vectors_consistency);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("exhaustive");
+	tc = tu_tcase(s, "exhaustive", NULL, NULL);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_all_inclusion_proofs);
 	tcase_add_test(tc, test_all_consistency_proofs);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("limits");
+	tc = tu_tcase(s, "limits", NULL, NULL);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_large_tree);
 	tcase_add_test(tc, test_huge_virtual_tree);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("malformed");
+	tc = tu_tcase(s, "malformed", NULL, NULL);
 	tcase_add_test(tc, test_store_errors);
 	tcase_add_test(tc, test_verify_malformed);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -1329,7 +1329,7 @@ meta_av_suite(void)
 	Suite *s = suite_create("meta_av");
 	TCase *tc;
 
-	tc = tcase_create("corpus");
+	tc = tu_tcase(s, "corpus", NULL, NULL);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_data_videos);
 	tcase_add_test(tc, test_corpus_videos);
@@ -1337,16 +1337,12 @@ meta_av_suite(void)
 	tcase_add_test(tc, test_avi);
 	tcase_add_test(tc, test_libav_errors);
 	tcase_add_test(tc, test_verbose);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("iso6709");
+	tc = tu_tcase(s, "iso6709", NULL, NULL);
 	tcase_add_test(tc, test_iso6709);
 	tcase_add_test(tc, test_iso6709_invalid);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("edited");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
+	tc = tu_tcase(s, "edited", tu_test_setup, tu_test_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_capture_time);
 	tcase_add_test(tc, test_bad_location);
@@ -1357,16 +1353,12 @@ meta_av_suite(void)
 	tcase_add_test(tc, test_from_fd);
 	tcase_add_test(tc, test_not_whitelisted);
 	tcase_add_test(tc, test_stream_cap);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("malformed");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
+	tc = tu_tcase(s, "malformed", tu_test_setup, tu_test_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_bad_files);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_bit_flips);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -376,21 +376,6 @@ write_jpeg(const char *path, const unsigned char *const *seg,
 enum { F_PATH, F_BYTES, F_SHA, F_TYPE, F_MAKE, F_MODEL, F_DATE, F_LAT,
     F_LON, F_DUR, F_W, F_H, F_SRC, F_DATESRC, F_EXIFDIMS, F_NFIELDS = 18 };
 
-static size_t
-split_tsv(char *line, char **f, size_t max)
-{
-	size_t n = 0;
-	char *p = line;
-
-	while (n < max) {
-		f[n++] = p;
-		if ((p = strchr(p, '\t')) == NULL)
-			break;
-		*p++ = '\0';
-	}
-	return n;
-}
-
 static int
 ends_with(const char *s, const char *suffix)
 {
@@ -506,12 +491,12 @@ check_manifest(const char *dir, const char *const *prefix, size_t nprefix)
 	ck_assert_ptr_nonnull(tsv = tu_read_file(path, &len));
 	line = strtok_r(tsv, "\n", &save);
 	ck_assert_ptr_nonnull(line);
-	ck_assert_uint_eq(split_tsv(line, f, F_NFIELDS), F_NFIELDS);
+	ck_assert_uint_eq(tu_split_tsv(line, f, F_NFIELDS), F_NFIELDS);
 	ck_assert_str_eq(f[F_MAKE], "make");
 	ck_assert_str_eq(f[F_LAT], "gps_lat");
 	ck_assert_str_eq(f[F_EXIFDIMS], "exif_pixel_dims");
 	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
-		if ((n = split_tsv(line, f, F_NFIELDS)) < F_EXIFDIMS + 1 ||
+		if ((n = tu_split_tsv(line, f, F_NFIELDS)) < F_EXIFDIMS + 1 ||
 		    strncmp(f[F_TYPE], "image/", 6) != 0)
 			continue;
 		for (i = 0; i < nprefix; i++)
@@ -1667,17 +1652,14 @@ meta_exif_suite(void)
 	Suite *s = suite_create("meta_exif");
 	TCase *tc;
 
-	tc = tcase_create("corpus");
+	tc = tu_tcase(s, "corpus", NULL, NULL);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_data_stills);
 	tcase_add_test(tc, test_data_specifics);
 	tcase_add_test(tc, test_corpus_stills);
 	tcase_add_test(tc, test_corpus_specifics);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("malformed");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
+	tc = tu_tcase(s, "malformed", tu_test_setup, tu_test_teardown);
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_data_bad);
 	tcase_add_test(tc, test_corpus_bad);
@@ -1685,17 +1667,13 @@ meta_exif_suite(void)
 	tcase_add_test(tc, test_bitflips);
 	tcase_add_test(tc, test_unreadable);
 	tcase_add_test(tc, test_from_fd);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("gps");
+	tc = tu_tcase(s, "gps", NULL, NULL);
 	tcase_add_test(tc, test_gps_coordinates);
 	tcase_add_test(tc, test_gps_formats);
 	tcase_add_test(tc, test_gps_altitude);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("fields");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
+	tc = tu_tcase(s, "fields", tu_test_setup, tu_test_teardown);
 	tcase_add_test(tc, test_taken);
 	tcase_add_test(tc, test_strings);
 	tcase_add_test(tc, test_orientation);
@@ -1705,7 +1683,6 @@ meta_exif_suite(void)
 	tcase_add_test(tc, test_block_forms);
 	tcase_add_test(tc, test_tiff_window);
 	tcase_add_test(tc, test_jpeg_segments);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

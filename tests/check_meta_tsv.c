@@ -283,12 +283,11 @@ static Suite *
 tsv_suite(void)
 {
 	Suite *s = suite_create("meta_tsv");
-	TCase *tc = tcase_create("peers");
+	TCase *tc = tu_tcase(s, "peers", NULL, NULL);
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_subset);
 	tcase_add_test(tc, test_corpus);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

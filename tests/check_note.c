@@ -1137,26 +1137,20 @@ note_suite(void)
 	Suite *s = suite_create("note");
 	TCase *tc;
 
-	tc = tcase_create("vectors");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
+	tc = tu_tcase(s, "vectors", tu_test_setup, tu_test_teardown);
 	tcase_add_test(tc, test_checkpoint_bytes);
 	tcase_add_test(tc, test_signed_checkpoint_bytes);
 	tcase_add_test(tc, test_go_sign);
 	tcase_add_test(tc, test_go_open);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("core");
+	tc = tu_tcase(s, "core", NULL, NULL);
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_text_shapes);
 	tcase_add_test(tc, test_extensions_kept);
 	tcase_add_test(tc, test_unknown_signatures);
 	tcase_add_test(tc, test_many_signatures);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("malformed");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
+	tc = tu_tcase(s, "malformed", tu_test_setup, tu_test_teardown);
 	tcase_add_test(tc, test_altered_body);
 	tcase_add_test(tc, test_altered_signature);
 	tcase_add_test(tc, test_forged_signature);
@@ -1166,13 +1160,11 @@ note_suite(void)
 	tcase_add_test(tc, test_bad_bytes);
 	tcase_add_test(tc, test_sign_refusals);
 	tcase_add_test(tc, test_size_cap);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("checkpoint");
+	tc = tu_tcase(s, "checkpoint", NULL, NULL);
 	tcase_add_test(tc, test_checkpoint_sizes);
 	tcase_add_test(tc, test_checkpoint_roots);
 	tcase_add_test(tc, test_checkpoint_origins);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -581,7 +581,7 @@ sign_suite(void)
 	Suite *s = suite_create("sign");
 	TCase *tc;
 
-	tc = tcase_create("core");
+	tc = tu_tcase(s, "core", NULL, NULL);
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_flipped_message);
 	tcase_add_test(tc, test_flipped_signature);
@@ -589,20 +589,14 @@ sign_suite(void)
 	tcase_add_test(tc, test_signature_length);
 	tcase_add_test(tc, test_verifier);
 	tcase_add_test(tc, test_key_id_and_raw);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("files");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
+	tc = tu_tcase(s, "files", tu_test_setup, tu_test_teardown);
 	tcase_add_test(tc, test_write_and_load);
 	tcase_add_test(tc, test_no_overwrite);
 	tcase_add_test(tc, test_write_private_needs_private);
 	tcase_add_test(tc, test_load_missing);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("malformed");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
+	tc = tu_tcase(s, "malformed", tu_test_setup, tu_test_teardown);
 	tcase_add_test(tc, test_key_perm);
 	tcase_add_test(tc, test_garbage_pem);
 	tcase_add_test(tc, test_public_as_private);
@@ -613,7 +607,6 @@ sign_suite(void)
 	tcase_add_test(tc, test_oversized);
 	tcase_add_test(tc, test_size_limit_exact);
 	tcase_add_test(tc, test_fifo);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

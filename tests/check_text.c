@@ -363,26 +363,21 @@ text_suite(void)
 	Suite *s = suite_create("text");
 	TCase *tc;
 
-	tc = tcase_create("quote");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, tu_test_setup, tu_test_teardown);
+	tc = tu_tcase(s, "quote", tu_test_setup, tu_test_teardown);
 	tcase_add_test(tc, test_quote_table);
 	tcase_add_test(tc, test_quote_all_bytes);
 	tcase_add_test(tc, test_quote_truncated);
 	tcase_add_test(tc, test_quote_fprint);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("fields");
+	tc = tu_tcase(s, "fields", NULL, NULL);
 	tcase_add_test(tc, test_text_check);
 	tcase_add_test(tc, test_field_check);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("names");
+	tc = tu_tcase(s, "names", NULL, NULL);
 	tcase_add_test(tc, test_utf8_lossy);
 	tcase_add_test(tc, test_json_name_roundtrip);
 	tcase_add_test(tc, test_json_name_malformed);
 	tcase_add_test(tc, test_manifest_latin1_name);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

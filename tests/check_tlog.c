@@ -328,18 +328,9 @@ authorise(const struct bc_key *k, const char *name, int role)
 static void
 register_file(const char *name, const char *want_id)
 {
-	struct bc_register_opts opts;
 	struct bc_register_result res;
-	struct bc_err e = { "" };
-	int r;
 
-	memset(&opts, 0, sizeof(opts));
-	opts.actor = "dock";
-	opts.op.officer = "O-17";
-	r = bc_register(cat, admin, tu_path(name), &opts, &res, &e);
-	ck_assert_msg(r == 0, "register %s: %s: %s", name, bc_strerror(r),
-	    e.msg);
-	ck_assert_str_eq(res.id, want_id);
+	tu_register(cat, admin, tu_path(name), want_id, &res);
 	push_item(res.id);
 	push_event(res.id, 0);
 	ck_assert_uint_eq(log_size(), nrecs);
@@ -598,31 +589,11 @@ static void
 verify_ref(const char *ref, struct bc_verify_report *rep)
 {
 	struct bc_verify_opts opts;
-	struct bc_item *it = NULL;
-	struct bc_err e = { "" };
-	int r;
 
 	memset(&opts, 0, sizeof(opts));
 	opts.no_file = 1;
 	opts.failures_only = 0;
-	ck_assert_int_eq(bc_catalog_find_item(cat, ref, &it, &e), 0);
-	r = bc_verify_item(cat, it, &opts, rep, &e);
-	ck_assert_msg(r == 0, "verify %s: %s: %s", ref, bc_strerror(r),
-	    e.msg);
-	bc_item_free(it);
-}
-
-static const struct bc_check *
-find_check(const struct bc_verify_report *rep, const char *name,
-    int64_t seq)
-{
-	size_t i;
-
-	for (i = 0; i < rep->nchecks; i++)
-		if (strcmp(rep->checks[i].name, name) == 0 &&
-		    rep->checks[i].seq == seq)
-			return &rep->checks[i];
-	return NULL;
+	tu_verify_ref(cat, ref, &opts, rep);
 }
 
 static size_t
@@ -640,7 +611,7 @@ static const struct bc_check *
 expect_check(const struct bc_verify_report *rep, const char *name,
     int64_t seq, int ok)
 {
-	const struct bc_check *c = find_check(rep, name, seq);
+	const struct bc_check *c = tu_find_check(rep, name, seq);
 
 	ck_assert_msg(c != NULL, "%s: no check %s seq %lld", rep->id, name,
 	    (long long)seq);
@@ -1821,15 +1792,12 @@ START_TEST(test_migrate_2_to_3)
 	char origin[BC_ORIGIN_MAX + 1], again[BC_ORIGIN_MAX + 1];
 	uint8_t leaves[8][HLEN], node[HLEN], a[HLEN], b[HLEN];
 	const char *path = tu_path("v2.db");
-	char q[256], *fixture, *msg, *data;
+	char q[256], *msg, *data;
 	size_t len, i;
 	uint64_t size = 0;
 	int v = -1, r;
 
-	ck_assert_ptr_nonnull(fixture = tu_read_file(
-	    tu_data_path("catalogs/v2.db"), &len));
-	ck_assert_int_eq(tu_write_file(path, fixture, len), 0);
-	free(fixture);
+	tu_copy_data("catalogs/v2.db", path);
 	ck_assert_int_eq(tu_sql_int(path, "PRAGMA user_version"), 2);
 
 	r = bc_catalog_open(path, &c2, &e);
@@ -1971,17 +1939,12 @@ tlog_suite(void)
 	Suite *s = suite_create("tlog");
 	TCase *tc;
 
-	tc = tcase_create("leaves");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "leaves", setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_leaves_commit_order);
 	tcase_add_test(tc, test_failed_writes_leave_log);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("checkpoints");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "checkpoints", setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_checkpoint_sign_and_store);
 	tcase_add_test(tc, test_checkpoint_refused_roles);
@@ -1990,27 +1953,18 @@ tlog_suite(void)
 	tcase_add_test(tc, test_checkpoint_cosigned);
 	tcase_add_test(tc, test_checkpoint_refuses_lost_leaves);
 	tcase_add_test(tc, test_checkpoint_refuses_rewritten_tree);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("proofs");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "proofs", setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_inclusion_every_record);
 	tcase_add_test(tc, test_consistency_every_pair);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("verify");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "verify", setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_verify_log_checks);
 	tcase_add_test(tc, test_verify_edited_event);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("audit");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "audit", setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_audit_clean);
 	tcase_add_test(tc, test_audit_deleted_newest_event);
@@ -2025,21 +1979,14 @@ tlog_suite(void)
 	tcase_add_test(tc, test_audit_edited_checkpoint);
 	tcase_add_test(tc, test_audit_rollback_against);
 	tcase_add_test(tc, test_audit_against_bad);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("errors");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "errors", setup, teardown);
 	tcase_add_test(tc, test_err_wrap);
 	tcase_add_test(tc, test_incomplete_tree_says_why);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("migration");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "migration", setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_migrate_2_to_3);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

@@ -21,27 +21,6 @@ static struct bc_key *admin;		/* the catalog's anchor admin key */
 static struct bc_catalog *cat;
 static const char *catpath;
 
-static struct tu_fixture fx;
-
-static void
-setup(void)
-{
-	tu_fixture_setup(&fx);
-	admin = fx.admin;
-	cat = fx.cat;
-	catpath = fx.path;
-}
-
-static void
-teardown(void)
-{
-	fx.cat = cat;		/* a test may have closed and reopened it */
-	tu_fixture_teardown(&fx);
-	admin = NULL;
-	cat = NULL;
-	catpath = NULL;
-}
-
 /* Creates token name with role by the anchor admin; fails the test if not. */
 static void
 create_ok(const char *name, int role, char token[BC_TOKEN_LEN + 1])
@@ -1024,14 +1003,10 @@ START_TEST(test_migrate_2_to_4)
 	struct bc_catalog *c2 = NULL;
 	struct bc_err e = { "" };
 	const char *path = tu_path("v2.db");
-	char *fixture, *migrated, *created;
-	size_t len;
+	char *migrated, *created;
 	int r;
 
-	ck_assert_ptr_nonnull(fixture = tu_read_file(
-	    tu_data_path("catalogs/v2.db"), &len));
-	ck_assert_int_eq(tu_write_file(path, fixture, len), 0);
-	free(fixture);
+	tu_copy_data("catalogs/v2.db", path);
 	ck_assert_int_eq(tu_sql_int(path, "PRAGMA user_version"), 2);
 	r = bc_catalog_open(path, &c2, &e);
 	ck_assert_msg(r == 0, "%s: %s", bc_strerror(r), e.msg);
@@ -1053,9 +1028,7 @@ token_suite(void)
 	Suite *s = suite_create("token");
 	TCase *tc;
 
-	tc = tcase_create("core");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "core", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_create_and_check);
 	tcase_add_test(tc, test_every_role);
 	tcase_add_test(tc, test_revoke);
@@ -1063,43 +1036,27 @@ token_suite(void)
 	tcase_add_test(tc, test_recreate_after_revoke);
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_fixed_clock);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("refused");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "refused", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_roles);
 	tcase_add_test(tc, test_not_admin);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("malformed");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "malformed", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_unknown);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("storage");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "storage", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_only_hash_stored);
 	tcase_add_test(tc, test_triggers);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("concurrency");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "concurrency", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_concurrent_checks);
 	tcase_set_timeout(tc, 60);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("migration");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "migration", tu_fx_setup, tu_fx_teardown);
 	tcase_add_test(tc, test_migrate_3_to_4);
 	tcase_add_test(tc, test_migrate_2_to_4);
-	suite_add_tcase(s, tc);
 
 	return s;
 }
@@ -1107,5 +1064,6 @@ token_suite(void)
 int
 main(void)
 {
+	tu_fx_bind(&admin, &cat, &catpath);
 	return tu_run_suite(token_suite());
 }

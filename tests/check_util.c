@@ -58,9 +58,8 @@ util_suite(void)
 	Suite *s = suite_create("util");
 	TCase *tc;
 
-	tc = tcase_create("numbers");
+	tc = tu_tcase(s, "numbers", NULL, NULL);
 	tcase_add_test(tc, test_parse_uint);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

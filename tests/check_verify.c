@@ -534,19 +534,14 @@ verify_suite(void)
 	Suite *s = suite_create("verify");
 	TCase *tc;
 
-	tc = tcase_create("file");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "file", setup, teardown);
 	tcase_add_test(tc, test_clean);
 	tcase_add_test(tc, test_flipped_byte);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_deleted);
 	tcase_add_test(tc, test_other_file);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("records");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "records", setup, teardown);
 	tcase_add_test(tc, test_tampered_manifest);
 	tcase_add_test(tc, test_tampered_manifest_and_hash);
 	tcase_add_test(tc, test_tampered_manifest_signature);
@@ -557,7 +552,6 @@ verify_suite(void)
 	tcase_add_test(tc, test_tampered_event_signature);
 	tcase_add_test(tc, test_missing_genesis);
 	tcase_add_test(tc, test_swapped_admin_key);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -614,26 +614,20 @@ writer_suite(void)
 	Suite *s = suite_create("writer");
 	TCase *tc;
 
-	tc = tcase_create("core");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "core", setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_job_rolled_back);
 	tcase_add_test(tc, test_batch);
 	tcase_add_test(tc, test_concurrent);
 	tcase_add_test(tc, test_cache_stale);
 	tcase_add_test(tc, test_keyring_revoked);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("signed");
-	tcase_add_unchecked_fixture(tc, tu_suite_setup, tu_suite_teardown);
-	tcase_add_checked_fixture(tc, signed_setup, signed_teardown);
+	tc = tu_tcase(s, "signed", signed_setup, signed_teardown);
 	tcase_add_test(tc, test_signed_ok);
 	tcase_add_test(tc, test_signed_stale);
 	tcase_add_test(tc, test_signed_refused);
 	tcase_add_test(tc, test_signed_revoked_backdated);
 	tcase_add_test(tc, test_signed_old_time);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

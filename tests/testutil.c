@@ -184,6 +184,28 @@ tu_copy_file(const char *from, const char *to)
 	return r;
 }
 
+void
+tu_copy_data(const char *rel, const char *path)
+{
+	ck_assert_msg(tu_copy_file(tu_data_path(rel), path) == 0,
+	    "copy %s to %s", rel, path);
+}
+
+size_t
+tu_split_tsv(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+	char *p = line;
+
+	while (n < max) {
+		f[n++] = p;
+		if ((p = strchr(p, '\t')) == NULL)
+			break;
+		*p++ = '\0';
+	}
+	return n;
+}
+
 int
 tu_open_replaced(const char *first, const char *then, const char *name)
 {
@@ -353,6 +375,40 @@ tu_fixture_teardown(struct tu_fixture *fx)
 	tu_test_teardown();
 }
 
+static struct tu_fixture fx;
+static struct bc_key **fx_admin;
+static struct bc_catalog **fx_cat;
+static const char **fx_path;
+
+void
+tu_fx_bind(struct bc_key **admin, struct bc_catalog **cat,
+    const char **path)
+{
+	fx_admin = admin;
+	fx_cat = cat;
+	fx_path = path;
+}
+
+void
+tu_fx_setup(void)
+{
+	ck_assert_msg(fx_cat != NULL, "tu_fx_setup without tu_fx_bind");
+	tu_fixture_setup(&fx);
+	*fx_admin = fx.admin;
+	*fx_cat = fx.cat;
+	*fx_path = fx.path;
+}
+
+void
+tu_fx_teardown(void)
+{
+	fx.cat = *fx_cat;
+	tu_fixture_teardown(&fx);
+	*fx_admin = NULL;
+	*fx_cat = NULL;
+	*fx_path = NULL;
+}
+
 void
 tu_authorise(struct bc_catalog *cat, const struct bc_key *admin,
     const struct bc_key *k, const char *name, int role)
@@ -363,6 +419,116 @@ tu_authorise(struct bc_catalog *cat, const struct bc_key *admin,
 	r = bc_key_authorise(cat, admin, k, name, role, &e);
 	ck_assert_msg(r == 0, "authorise %s: %s: %s", name, bc_strerror(r),
 	    e.msg);
+}
+
+void
+tu_register(struct bc_catalog *cat, const struct bc_key *key,
+    const char *path, const char *want_id, struct bc_register_result *res)
+{
+	struct bc_register_opts opts;
+	struct bc_register_result r0;
+	struct bc_err e = { "" };
+	int r;
+
+	if (res == NULL)
+		res = &r0;
+	memset(&opts, 0, sizeof(opts));
+	opts.actor = "dock";
+	opts.op.officer = "O-17";
+	r = bc_register(cat, key, path, &opts, res, &e);
+	ck_assert_msg(r == 0, "register %s: %s: %s", path, bc_strerror(r),
+	    e.msg);
+	if (want_id != NULL)
+		ck_assert_str_eq(res->id, want_id);
+}
+
+void
+tu_verify_ref(struct bc_catalog *cat, const char *ref,
+    const struct bc_verify_opts *opts, struct bc_verify_report *rep)
+{
+	struct bc_item *it = NULL;
+	struct bc_err e = { "" };
+	int r;
+
+	ck_assert_int_eq(bc_catalog_find_item(cat, ref, &it, &e), 0);
+	r = bc_verify_item(cat, it, opts, rep, &e);
+	ck_assert_msg(r == 0, "verify %s: %s: %s", ref, bc_strerror(r),
+	    e.msg);
+	bc_item_free(it);
+}
+
+void
+tu_store_event(struct bc_catalog *cat, const struct bc_key *key,
+    const char *ref, const char *action, const char *at, json_t *details)
+{
+	tu_store_event_as(cat, key, key, "rogue", ref, action, at, details);
+}
+
+void
+tu_add_event(struct bc_catalog *cat, const struct bc_key *key,
+    const struct bc_key *named, const char *item, int64_t seq,
+    char prev[BC_SHA256_HEX], const char *actor, const char *action,
+    const char *at, json_t *details)
+{
+	struct bc_signed s = { 0 };
+	struct bc_event ev;
+	struct bc_err e = { "" };
+	json_t *doc = NULL;
+
+	ck_assert_int_eq(bc_event_build(item, seq, prev, action, actor, at,
+	    details, bc_key_id(named), tu_origin(cat), &doc, &e), 0);
+	ck_assert_int_eq(bc_doc_seal(doc, key, &s, &e), 0);
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.item, sizeof(ev.item), "%s", item);
+	ev.seq = seq;
+	snprintf(ev.hash, sizeof(ev.hash), "%s", s.hash);
+	ev.body = s.text;
+	ev.body_len = s.len;
+	ev.sig = s.sig;
+	ev.siglen = sizeof(s.sig);
+	snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(named));
+	ck_assert_msg(bc_catalog_add_event(cat, &ev, &e) == 0, "%s", e.msg);
+	snprintf(prev, BC_SHA256_HEX, "%s", s.hash);
+	json_decref(doc);
+	bc_signed_clear(&s);
+}
+
+int64_t
+tu_store_event_as(struct bc_catalog *cat, const struct bc_key *key,
+    const struct bc_key *named, const char *actor, const char *ref,
+    const char *action, const char *at, json_t *details)
+{
+	struct bc_item *it = NULL;
+	struct bc_event *evs = NULL;
+	struct bc_err e = { "" };
+	char prev[BC_SHA256_HEX];
+	size_t n = 0;
+
+	ck_assert_int_eq(bc_catalog_find_item(cat, ref, &it, &e), 0);
+	ck_assert_int_eq(bc_catalog_events(cat, it->manifest_hash, &evs, &n,
+	    &e), 0);
+	ck_assert_uint_gt(n, 0);
+	snprintf(prev, sizeof(prev), "%s", evs[n - 1].hash);
+	ck_assert_int_eq(bc_catalog_begin(cat, &e), 0);
+	tu_add_event(cat, key, named, it->manifest_hash, (int64_t)n, prev,
+	    actor, action, at, details);
+	ck_assert_int_eq(bc_catalog_commit(cat, &e), 0);
+	bc_events_free(evs, n);
+	bc_item_free(it);
+	return (int64_t)n;
+}
+
+const struct bc_check *
+tu_find_check(const struct bc_verify_report *rep, const char *name,
+    int64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nchecks; i++)
+		if (strcmp(rep->checks[i].name, name) == 0 &&
+		    rep->checks[i].seq == seq)
+			return &rep->checks[i];
+	return NULL;
 }
 
 void
@@ -413,6 +579,20 @@ tu_call_timeout(int (*fn)(void *), void *arg, unsigned ms, int *ret)
 		return -1;
 	*ret = -WEXITSTATUS(status);
 	return 0;
+}
+
+TCase *
+tu_tcase(Suite *s, const char *name, SFun setup, SFun teardown)
+{
+	TCase *tc = tcase_create(name);
+
+	if (setup != NULL || teardown != NULL) {
+		tcase_add_unchecked_fixture(tc, tu_suite_setup,
+		    tu_suite_teardown);
+		tcase_add_checked_fixture(tc, setup, teardown);
+	}
+	suite_add_tcase(s, tc);
+	return tc;
 }
 
 int

@@ -63,6 +63,15 @@ int tu_copy_file(const char *from, const char *to);
  */
 int tu_open_replaced(const char *first, const char *then, const char *name);
 
+/* Copies the test data file rel to path; fails the test if it cannot. */
+void tu_copy_data(const char *rel, const char *path);
+
+/*
+ * Splits a TSV line in place into at most max fields, f[0] .. f[n - 1];
+ * returns n.
+ */
+size_t tu_split_tsv(char *line, char **f, size_t max);
+
 /* Appends len bytes of buf to path; 0 or -1. */
 int tu_append_file(const char *path, const void *buf, size_t len);
 
@@ -133,6 +142,67 @@ struct tu_fixture {
 void tu_fixture_setup(struct tu_fixture *fx);
 void tu_fixture_teardown(struct tu_fixture *fx);
 
+/*
+ * The same as a checked fixture, tu_fx_setup/tu_fx_teardown, for suites
+ * that keep the admin key, the catalog and its path in variables of their
+ * own: tu_fx_bind names those variables (once, before the suite runs).
+ * tu_fx_setup sets them; tu_fx_teardown closes the catalog they hold then
+ * (a test may have closed it and opened another) and sets them to NULL.
+ */
+void tu_fx_bind(struct bc_key **admin, struct bc_catalog **cat,
+    const char **path);
+void tu_fx_setup(void);
+void tu_fx_teardown(void);
+
+/*
+ * Registers path in cat, signed by key, as actor "dock" for officer
+ * "O-17"; fails the test when bc_register does, or when want_id is not
+ * NULL and the item gets another id.  The result into *res when not NULL.
+ */
+void tu_register(struct bc_catalog *cat, const struct bc_key *key,
+    const char *path, const char *want_id, struct bc_register_result *res);
+
+/*
+ * Seals an event on the item whose manifest hash is item, seq after prev
+ * (which then holds the new event's hash): action by actor at at, with
+ * details, naming named as its signer while it is signed with key (the
+ * same key for a good signature), and adds it to cat within the caller's
+ * transaction.  Fails the test when any step fails.
+ */
+void tu_add_event(struct bc_catalog *cat, const struct bc_key *key,
+    const struct bc_key *named, const char *item, int64_t seq,
+    char prev[BC_SHA256_HEX], const char *actor, const char *action,
+    const char *at, json_t *details);
+
+/*
+ * Seals an event on ref by hand, bypassing bc_custody_add's rules (as a
+ * rogue program holding a valid key could): action by actor "rogue" at
+ * at, with details, signed by key, after ref's last event; and stores it
+ * in cat.  Fails the test when any step fails.
+ */
+void tu_store_event(struct bc_catalog *cat, const struct bc_key *key,
+    const char *ref, const char *action, const char *at, json_t *details);
+
+/*
+ * tu_store_event by actor, naming named as the signer while the event
+ * is signed with key (the same key for a good signature).  Returns the
+ * new event's seq, which is the number of events ref had before.
+ */
+int64_t tu_store_event_as(struct bc_catalog *cat, const struct bc_key *key,
+    const struct bc_key *named, const char *actor, const char *ref,
+    const char *action, const char *at, json_t *details);
+
+/*
+ * Finds ref in cat and verifies it afresh with opts into *rep (which the
+ * caller frees); fails the test when either fails.
+ */
+void tu_verify_ref(struct bc_catalog *cat, const char *ref,
+    const struct bc_verify_opts *opts, struct bc_verify_report *rep);
+
+/* The first check called name of event seq (-1: of none) in rep, or NULL. */
+const struct bc_check *tu_find_check(const struct bc_verify_report *rep,
+    const char *name, int64_t seq);
+
 /* Authorises k as name with role, signed by admin; fails the test if not. */
 void tu_authorise(struct bc_catalog *cat, const struct bc_key *admin,
     const struct bc_key *k, const char *name, int role);
@@ -151,6 +221,14 @@ int tu_call_timeout(int (*fn)(void *), void *arg, unsigned ms, int *ret);
 
 /* Non-zero when haystack contains needle (either may be NULL: no). */
 int tu_contains(const char *haystack, const char *needle);
+
+/*
+ * A new TCase name, already added to s, for the caller to add tests to.
+ * With a checked fixture (setup or teardown not NULL) it also gets the
+ * unchecked one, tu_suite_setup/tu_suite_teardown, that the checked
+ * fixtures' directories live in; with neither, no fixture at all.
+ */
+TCase *tu_tcase(Suite *s, const char *name, SFun setup, SFun teardown);
 
 /*
  * Runs every test of s (freed here) with Check's normal output; returns

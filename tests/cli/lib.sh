@@ -23,6 +23,10 @@
 #                                      "# skip" line, counted neither way
 #   pass DESC / fail DESC [DETAIL]     record a result directly
 #   finish                             summary line and exit status
+#
+# and the usual set-up: the directories $K, $M, $W and the catalog $CAT,
+# with bc, q, need_tools, keygen_all, add_keys and nevents (see below), and
+# HAVE_SQLITE (1 when there is a sqlite3 shell).
 
 set -u
 
@@ -252,6 +256,73 @@ in_dir() {
 		shift
 		"$@"
 	)
+}
+
+# The layout most scripts use: keys in $K, media in $M, scratch files in
+# $W, and the catalog $CAT (a script may point CAT elsewhere) that 'bc'
+# runs bodycam on.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+K=$TMP/keys
+M=$TMP/media
+W=$TMP/work
+CAT=$TMP/cat.db
+mkdir -p "$K" "$M" "$W"
+
+# bc ARGS...: bodycam on the catalog $CAT
+bc() {
+	"$BODYCAM" --catalog "$CAT" "$@"
+}
+
+# q DB SQL: the sqlite3 shell, stopping at the first error
+q() {
+	sqlite3 -bail -batch "$1" "$2"
+}
+
+HAVE_SQLITE=0
+command -v sqlite3 >/dev/null 2>&1 && HAVE_SQLITE=1
+
+# need_tools WHAT TOOL...: when a TOOL is not on PATH, skip the whole
+# script (WHAT names its tests) and finish
+need_tools() {
+	_what=$1
+	shift
+	for _tool; do
+		if ! command -v "$_tool" >/dev/null 2>&1; then
+			echo "# skip: $_what ($_tool not found)"
+			finish
+		fi
+	done
+}
+
+# keygen_all NAME...: a key pair $K/NAME.key, $K/NAME.pub for each NAME,
+# its key id in $TMP/kid.NAME; non-zero when any keygen failed
+keygen_all() {
+	_rc=0
+	for _k; do
+		"$BODYCAM" keygen "$_k" --dir "$K" > "$TMP/kid.$_k" || _rc=1
+	done
+	return $_rc
+}
+
+# add_keys NAME:ROLE...: 'key add' $K/NAME.pub as NAME with ROLE to $CAT,
+# signed by $K/admin.key; a test each
+add_keys() {
+	for _kr; do
+		expect_exit 0 "setup: key add ${_kr%%:*} as ${_kr#*:}" -- \
+		    bc key add "$K/${_kr%%:*}.pub" --name "${_kr%%:*}" \
+		    --role "${_kr#*:}" --key "$K/admin.key"
+	done
+}
+
+# nevents ITEM: the number of events of ITEM, from the CSV log (one line
+# per event: the fields cannot hold a line break), or "?" when it fails
+nevents() {
+	_n=$(bc custody log "$1" --csv 2>/dev/null | wc -l) || _n=0
+	if [ "$_n" -ge 1 ]; then
+		echo $((_n - 1))
+	else
+		echo "?"
+	fi
 }
 
 # finish: the summary line tests/run.sh reads, and the exit status

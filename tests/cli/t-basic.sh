@@ -4,11 +4,6 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-K=$TMP/keys
-W=$TMP/work
-mkdir -p "$K" "$W"
-CAT=$TMP/cat.db
-
 # ---------------------------------------------------------------- help
 
 expect_exit 0 "--help exits 0" -- "$BODYCAM" --help

@@ -12,27 +12,14 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-for tool in sha256sum find sort; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "# skip: bundle tests ($tool not found)"
-		finish
-	fi
-done
+need_tools "bundle tests" sha256sum find sort
 if ! "$BODYCAM" help release > /dev/null 2>&1; then
 	echo "# skip: bundle tests (this bodycam has no 'release')"
 	finish
 fi
 
-K=$TMP/keys
-M=$TMP/media
-W=$TMP/work
-mkdir -p "$K" "$M"
-DB=$TMP/cat.db
+DB=$CAT
 B=$TMP/bundle		# the pristine bundle; tests change copies ($W)
-
-bc() {
-	"$BODYCAM" --catalog "$DB" "$@"
-}
 
 vb() {
 	"$BODYCAM" verify-bundle "$@"
@@ -40,20 +27,14 @@ vb() {
 
 # ------------------------------------------------------------------ set-up
 
-for k in admin cust aud dock other otheraud; do
-	"$BODYCAM" keygen "$k" --dir "$K" > "$TMP/$k.id" 2>&1
-done
-AUD_ID=$(grep -o '[0-9a-f]\{64\}' "$TMP/aud.id" | head -n 1)
-CUST_ID=$(grep -o '[0-9a-f]\{64\}' "$TMP/cust.id" | head -n 1)
+keygen_all admin cust aud dock other otheraud
+AUD_ID=$(grep -o '[0-9a-f]\{64\}' "$TMP/kid.aud" | head -n 1)
+CUST_ID=$(grep -o '[0-9a-f]\{64\}' "$TMP/kid.cust" | head -n 1)
 check "setup: keygen admin, cust, aud, dock, other, otheraud (ids read)" -- \
     test -n "$AUD_ID" -a -n "$CUST_ID" -a -f "$K/other.pub"
 expect_exit 0 "setup: init" -- bc init --admin-key "$K/admin.pub" \
     --origin example.org/t-bundle
-for kr in cust:custodian aud:auditor dock:ingest; do
-	expect_exit 0 "setup: key add ${kr%%:*} as ${kr#*:}" -- \
-	    bc key add "$K/${kr%%:*}.pub" --name "${kr%%:*}" \
-	    --role "${kr#*:}" --key "$K/admin.key"
-done
+add_keys cust:custodian aud:auditor dock:ingest
 cp "$DATA/stills/Apple.jpg" "$DATA/stills/Canon.jpg" "$DATA/stills/GPS.jpg" \
     "$M/"
 chmod 644 "$M"/*

@@ -7,28 +7,11 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v sqlite3 >/dev/null 2>&1; then
-	echo "# skip: concurrency tests (sqlite3 not found)"
-	finish
-fi
+need_tools "concurrency tests" sqlite3
 
 # a burst's process group still running when the script ends is killed
 BURST=""
 trap '[ -n "$BURST" ] && kill -9 "-$BURST" 2>/dev/null; rm -rf "$TMP"' EXIT
-
-K=$TMP/keys
-M=$TMP/media
-W=$TMP/work
-mkdir -p "$K" "$M" "$W"
-CAT=$TMP/cat.db
-
-bc() {
-	"$BODYCAM" --catalog "$CAT" "$@"
-}
-
-q() {
-	sqlite3 -bail -batch "$1" "$2"
-}
 
 # item_hash ID: an item's manifest hash (what its events name)
 item_hash() {
@@ -87,9 +70,7 @@ clean_errors() {
 	fi
 }
 
-for k in admin dock cust cust2; do
-	"$BODYCAM" keygen "$k" --dir "$K" > /dev/null
-done
+keygen_all admin dock cust cust2
 bc init --admin-key "$K/admin.pub" > /dev/null &&
 bc key add "$K/dock.pub" --name dock --role ingest --key "$K/admin.key" \
     > /dev/null &&

@@ -11,46 +11,17 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-K=$TMP/keys
-M=$TMP/media
-W=$TMP/work
-mkdir -p "$K" "$M" "$W"
-CAT=$TMP/cat.db
-
-bc() {
-	"$BODYCAM" --catalog "$CAT" "$@"
-}
-
-HAVE_SQLITE=0
-command -v sqlite3 >/dev/null 2>&1 && HAVE_SQLITE=1
-
-# the number of events of ITEM, from the CSV log (one line per event: the
-# fields cannot hold a line break), or "?" when the log fails
-nevents() {
-	_n=$(bc custody log "$1" --csv 2>/dev/null | wc -l) || _n=0
-	if [ "$_n" -ge 1 ]; then
-		echo $((_n - 1))
-	else
-		echo "?"
-	fi
-}
 
 # ------------------------------------------------------------------ set-up
 
-for k in admin cust cust2 aud dock; do
-	"$BODYCAM" keygen "$k" --dir "$K" > /dev/null
-done
+keygen_all admin cust cust2 aud dock
 check "setup: keygen admin, cust, cust2, aud, dock" -- \
     test -f "$K/admin.key" -a -f "$K/cust.key" -a -f "$K/cust2.key" \
     -a -f "$K/aud.key" -a -f "$K/dock.key"
 expect_exit 0 "setup: init with admin.pub" -- bc init --admin-key "$K/admin.pub"
-KEYDOCS=0
-for kr in cust:custodian cust2:custodian aud:auditor dock:ingest; do
-	expect_exit 0 "setup: key add ${kr%%:*} as ${kr#*:}" -- \
-	    bc key add "$K/${kr%%:*}.pub" --name "${kr%%:*}" --role "${kr#*:}" \
-	    --key "$K/admin.key"
-	KEYDOCS=$((KEYDOCS + 1))
-done
+set -- cust:custodian cust2:custodian aud:auditor dock:ingest
+add_keys "$@"
+KEYDOCS=$#
 
 for f in stills/Apple.jpg stills/Canon.jpg stills/GPS.jpg stills/GoPro.jpg \
     stills/Ricoh2.jpg bad/Canon_ifd0_loop.jpg; do

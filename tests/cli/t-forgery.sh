@@ -5,24 +5,15 @@
 # date one before what the log already holds.
 . "$(dirname "$0")/lib.sh"
 
-K=$TMP/keys
-M=$TMP/media
 CAT=$TMP/catalog.db
-mkdir -p "$K" "$M"
 umask 022
-
-bc() {
-	"$BODYCAM" --catalog "$CAT" "$@"
-}
 
 # counts ITEMS EVENTS LEAVES: what the catalog holds, by bodycam itself
 items() { bc --json list | "$PYTHON" -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 events() { bc --json show "$1" | "$PYTHON" -c 'import json,sys; print(len(json.load(sys.stdin)["events"]))'; }
 leaves() { bc log export | wc -l | tr -d ' '; }
 
-for k in admin dock cust late; do
-	"$BODYCAM" keygen "$k" --dir "$K" > /dev/null
-done
+keygen_all admin dock cust late
 expect_exit 0 "setup: init" -- bc init --admin-key "$K/admin.pub"
 expect_exit 0 "setup: key add dock (ingest)" -- \
     bc key add "$K/dock.pub" --name dock --role ingest --key "$K/admin.key"

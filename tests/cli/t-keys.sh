@@ -4,18 +4,6 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-K=$TMP/keys
-M=$TMP/media
-mkdir -p "$K" "$M"
-CAT=$TMP/cat.db
-
-bc() {
-	"$BODYCAM" --catalog "$CAT" "$@"
-}
-
-HAVE_SQLITE=0
-command -v sqlite3 >/dev/null 2>&1 && HAVE_SQLITE=1
-
 # the key id of NAME in CATALOG (by "key list --json"), or ""
 key_id_of() {
 	[ "$HAVE_PYTHON" -eq 1 ] || return 0
@@ -27,9 +15,7 @@ for e in json.load(sys.stdin):
 ' "$1"
 }
 
-for k in admin dock cust spare; do
-	"$BODYCAM" keygen "$k" --dir "$K" > /dev/null
-done
+keygen_all admin dock cust spare
 check "setup: keygen admin, dock and cust" -- \
     test -f "$K/admin.key" -a -f "$K/dock.pub" -a -f "$K/cust.key"
 expect_exit 0 "init with admin.pub" -- bc init --admin-key "$K/admin.pub"

@@ -7,15 +7,6 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-K=$TMP/keys
-M=$TMP/media
-mkdir -p "$K" "$M"
-CAT=$TMP/cat.db
-
-bc() {
-	"$BODYCAM" --catalog "$CAT" "$@"
-}
-
 cp "$DATA/stills/Apple.jpg" "$DATA/stills/GPS.jpg" "$DATA/stills/GoPro.jpg" \
     "$DATA/stills/Canon.jpg" "$DATA/video/with-gps.mov" \
     "$DATA/bad/jpeg_header_garbage.jpg" "$DATA/bad/empty.jpg" "$M/"

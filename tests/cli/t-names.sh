@@ -13,15 +13,6 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-K=$TMP/keys
-M=$TMP/media
-mkdir -p "$K" "$M"
-CAT=$TMP/cat.db
-
-bc() {
-	"$BODYCAM" --catalog "$CAT" "$@"
-}
-
 ESC=$(printf '\033')
 RLO=$(printf '\342\200\256')	# U+202E RIGHT-TO-LEFT OVERRIDE
 NEL=$(printf '\302\205')	# U+0085, a C1 control

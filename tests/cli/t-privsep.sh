@@ -15,15 +15,6 @@ HELPER=${BODYCAM_PARSE:-$(dirname "$BODYCAM")/bodycam-parse}
 case $MISBEHAVE in /*) ;; *) MISBEHAVE=$(pwd)/$MISBEHAVE ;; esac
 case $HELPER in /*) ;; *) HELPER=$(pwd)/$HELPER ;; esac
 
-K=$TMP/keys
-M=$TMP/media
-mkdir -p "$K" "$M"
-CAT=$TMP/cat.db
-
-bc() {
-	"$BODYCAM" --catalog "$CAT" "$@"
-}
-
 # ------------------------------------------------- what bodycam links
 
 if command -v ldd >/dev/null 2>&1; then

@@ -9,11 +9,8 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-K=$TMP/keys
-M=$TMP/media
 RO=$TMP/ro
-mkdir -p "$K" "$M" "$RO"
-CAT=$TMP/cat.db
+mkdir -p "$RO"
 
 AS=""
 if [ "$(id -u)" -eq 0 ]; then
@@ -26,10 +23,6 @@ if [ "$(id -u)" -eq 0 ]; then
 	# nobody must reach the copy and the media
 	chmod 0755 "$TMP"
 fi
-
-bc() {
-	"$BODYCAM" --catalog "$CAT" "$@"
-}
 
 # as the reader, on the read-only copy
 ro() {

@@ -6,22 +6,8 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-K=$TMP/keys
-M=$TMP/media
-W=$TMP/work
-mkdir -p "$K" "$M" "$W"
-CAT=$TMP/cat.db
-
-bc() {
-	"$BODYCAM" --catalog "$CAT" "$@"
-}
-
-HAVE_SQLITE=0
-command -v sqlite3 >/dev/null 2>&1 && HAVE_SQLITE=1
-
-"$BODYCAM" keygen admin --dir "$K" > /dev/null &&
-"$BODYCAM" keygen other --dir "$K" > /dev/null &&
-"$BODYCAM" --catalog "$CAT" init --admin-key "$K/admin.pub" > /dev/null
+keygen_all admin other &&
+bc init --admin-key "$K/admin.pub" > /dev/null
 check "setup: keys and a fresh catalog" -- test -s "$CAT" -a -f "$K/admin.key"
 KEY=$K/admin.key
 

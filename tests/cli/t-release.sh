@@ -6,35 +6,16 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-for tool in bash sqlite3 openssl sha256sum base64; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "# skip: release tests ($tool not found)"
-		finish
-	fi
-done
+need_tools "release tests" bash sqlite3 openssl sha256sum base64
 
-K=$TMP/keys
-M=$TMP/media
-W=$TMP/work
-mkdir -p "$K" "$M" "$W"
-DB=$TMP/cat.db
-
-bc() {
-	"$BODYCAM" --catalog "$DB" "$@"
-}
-
-q() {
-	sqlite3 -bail -batch "$1" "$2"
-}
+DB=$CAT
 
 counts() {
 	q "$DB" "SELECT (SELECT count(*) FROM events) || ' ' ||
 	    (SELECT count(*) FROM checkpoints)"
 }
 
-for k in admin cust aud; do
-	"$BODYCAM" keygen $k --dir "$K" > /dev/null 2>&1
-done
+keygen_all admin cust aud 2>/dev/null
 bc init --admin-key "$K/admin.pub" --origin example.org/t-release > /dev/null
 bc key add "$K/cust.pub" --name "Det. Smith" --role custodian \
     --key "$K/admin.key" > /dev/null

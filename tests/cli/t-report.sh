@@ -12,25 +12,13 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-K=$TMP/keys
-M=$TMP/media
-W=$TMP/work
-mkdir -p "$K" "$M" "$W"
-CAT=$TMP/cat.db
 umask 022
-
-bc() {
-	"$BODYCAM" --catalog "$CAT" "$@"
-}
 
 # at TIME: the clock of what follows
 at() {
 	BODYCAM_NOW=$1
 	export BODYCAM_NOW
 }
-
-HAVE_SQLITE=0
-command -v sqlite3 >/dev/null 2>&1 && HAVE_SQLITE=1
 
 # py FILE... -- CODE: run python on files; skipped (as passing nothing)
 # without python3.  Prints what CODE prints; its exit status.
@@ -58,9 +46,7 @@ py_check() {
 # ------------------------------------------------------------------ set-up
 
 at 2026-01-01T09:00:00Z
-for k in admin cust dock; do
-	"$BODYCAM" keygen "$k" --dir "$K" > /dev/null
-done
+keygen_all admin cust dock
 expect_exit 0 "setup: init" -- bc init --admin-key "$K/admin.pub"
 expect_exit 0 "setup: key add cust (a name with & and markup)" -- \
     bc key add "$K/cust.pub" --name "Smith & <i>Jones</i>" \

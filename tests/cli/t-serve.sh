@@ -189,25 +189,9 @@ print("null" if v is None else v)' "$1" "$2" 2> /dev/null
 
 # ----------------------------------------------------------------- set-up
 
-K=$TMP/keys
 ST_DIR=$TMP/storage
 OUTSIDE=$TMP/outside
-mkdir -p "$K" "$ST_DIR/sub" "$OUTSIDE"
-CAT=$TMP/cat.db
-
-bc() {
-	"$BODYCAM" --catalog "$CAT" "$@"
-}
-
-# the number of events of ITEM, from the CSV log ("?" when it fails)
-nevents() {
-	_n=$(bc custody log "$1" --csv 2> /dev/null | wc -l) || _n=0
-	if [ "$_n" -ge 1 ]; then
-		echo $((_n - 1))
-	else
-		echo "?"
-	fi
-}
+mkdir -p "$ST_DIR/sub" "$OUTSIDE"
 
 # the number of items in the catalog
 nitems() {
@@ -215,9 +199,7 @@ nitems() {
 	jget "$TMP/nitems.json" 'len(d)'
 }
 
-for k in admin ing cust aud stranger; do
-	"$BODYCAM" keygen "$k" --dir "$K" > "$TMP/kid.$k" 2> /dev/null
-done
+keygen_all admin ing cust aud stranger 2> /dev/null
 KID_admin=$(cat "$TMP/kid.admin")
 KID_ing=$(cat "$TMP/kid.ing")
 KID_cust=$(cat "$TMP/kid.cust")
@@ -227,11 +209,7 @@ check "setup: keygen admin, ing, cust, aud, stranger" -- \
     test ${#KID_admin} -eq 64 -a ${#KID_ing} -eq 64 -a ${#KID_cust} -eq 64 \
     -a ${#KID_aud} -eq 64 -a ${#KID_stranger} -eq 64
 expect_exit 0 "setup: init with admin.pub" -- bc init --admin-key "$K/admin.pub"
-for kr in ing:ingest cust:custodian aud:auditor; do
-	expect_exit 0 "setup: key add ${kr%%:*} as ${kr#*:}" -- \
-	    bc key add "$K/${kr%%:*}.pub" --name "${kr%%:*}" \
-	    --role "${kr#*:}" --key "$K/admin.key"
-done
+add_keys ing:ingest cust:custodian aud:auditor
 
 # tokens: one per role, and one to revoke while the server runs
 mktoken() {
@@ -833,7 +811,7 @@ expect_grep "$KID_stranger holds no role" "$ERR" \
 serve_try 1,2,3 "serve with a role-less key after a good one: refused" \
     --storage "$ST_DIR" --key "$K/cust.key" --key "$K/stranger.key" \
     --listen 127.0.0.1:0
-"$BODYCAM" keygen old --dir "$K" > "$TMP/kid.old" 2> /dev/null
+keygen_all old 2> /dev/null
 bc key add "$K/old.pub" --name old --role custodian --key "$K/admin.key" \
     > /dev/null 2>&1
 expect_exit 0 "setup: key revoke old" -- bc key revoke "$(cat "$TMP/kid.old")" \
@@ -2096,7 +2074,7 @@ fi
 
 # the service's own key revoked while it runs: a state conflict, 409 (503
 # is for a service started without a key for the role)
-"$BODYCAM" keygen cust2 --dir "$K" > "$TMP/kid.cust2" 2> /dev/null
+keygen_all cust2 2> /dev/null
 expect_exit 0 "setup: key add cust2 as custodian" -- bc key add "$K/cust2.pub" \
     --name cust2 --role custodian --key "$K/admin.key"
 if start_server revoked --storage "$ST_DIR" --key "$K/cust2.key" --threads 2; then

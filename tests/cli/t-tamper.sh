@@ -13,33 +13,16 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-for tool in sqlite3 openssl; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "# skip: tamper tests ($tool not found)"
-		finish
-	fi
-done
+need_tools "tamper tests" sqlite3 openssl
 if [ "$HAVE_PYTHON" -ne 1 ]; then
 	echo "# skip: tamper tests (no python3 to write canonical JSON)"
 	finish
 fi
 
-K=$TMP/keys
-M=$TMP/media
-W=$TMP/work
-mkdir -p "$K" "$M" "$W"
 BASE=$TMP/base.db
-
-bc() {
-	"$BODYCAM" --catalog "$BASE" "$@"
-}
+CAT=$BASE		# what bc works on
 
 # ------------------------------------------------------------- helpers
-
-# q DB SQL: the sqlite3 shell, stopping at the first error
-q() {
-	sqlite3 -bail -batch "$1" "$2"
-}
 
 # key_id PUB: the key id, hex SHA-256 of the raw 32-byte public key (the
 # last 32 bytes of its DER SubjectPublicKeyInfo)

@@ -7,31 +7,14 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-for tool in sqlite3 openssl; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "# skip: log tests ($tool not found)"
-		finish
-	fi
-done
+need_tools "log tests" sqlite3 openssl
 if [ "$HAVE_PYTHON" -ne 1 ]; then
 	echo "# skip: log tests (no python3 to recompute the tree)"
 	finish
 fi
 
-K=$TMP/keys
-M=$TMP/media
-W=$TMP/work
-mkdir -p "$K" "$M" "$W"
-DB=$TMP/cat.db
+DB=$CAT
 ORIGIN=example.org/bodycam/t-tlog
-
-bc() {
-	"$BODYCAM" --catalog "$DB" "$@"
-}
-
-q() {
-	sqlite3 -bail -batch "$1" "$2"
-}
 
 # tlog.py: an RFC 6962 / RFC 9162 implementation that is not bodycam's
 cat > "$W/tlog.py" <<'EOF'

@@ -5,20 +5,7 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-K=$TMP/keys
-mkdir -p "$K"
-CAT=$TMP/cat.db
-
-bc() {
-	"$BODYCAM" --catalog "$CAT" "$@"
-}
-
-HAVE_SQLITE=0
-command -v sqlite3 >/dev/null 2>&1 && HAVE_SQLITE=1
-
-for k in admin cust adm2 stranger; do
-	"$BODYCAM" keygen "$k" --dir "$K" > /dev/null
-done
+keygen_all admin cust adm2 stranger
 expect_exit 0 "setup: init with admin.pub" -- bc init --admin-key "$K/admin.pub"
 expect_exit 0 "setup: key add cust.pub as custodian" -- \
     bc key add "$K/cust.pub" --name cust --role custodian --key "$K/admin.key"
