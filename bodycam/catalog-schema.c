@@ -238,6 +238,26 @@ static const struct migration {
 	"    hash = NEW.hash OR leaf = NEW.leaf) BEGIN"
 	"  SELECT RAISE(ABORT, 'bodycam: releases are append-only'); END;",
 	NULL, NULL },
+
+	/*
+	 * 5 -> 6: the current view of each annotated item (annotate.h),
+	 * derived from its signed annotate events and written in their
+	 * transaction, so that list can filter on it.  verify never trusts
+	 * it; audit recomputes every row.  A row is never deleted and only
+	 * moves forward, to a later event of its item.
+	 */
+	{
+	"CREATE TABLE views ("
+	"  item TEXT PRIMARY KEY NOT NULL REFERENCES items (manifest_hash),"
+	"  seq  INTEGER NOT NULL CHECK (seq > 0),"
+	"  view TEXT NOT NULL CHECK (length(view) > 0)"
+	") STRICT;"
+	"CREATE TRIGGER views_no_delete BEFORE DELETE ON views BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: views are never deleted'); END;"
+	"CREATE TRIGGER views_forward BEFORE UPDATE ON views"
+	"  WHEN NEW.item IS NOT OLD.item OR NEW.seq <= OLD.seq BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: a view only moves forward'); END;",
+	NULL, NULL },
 };
 
 static int

@@ -525,6 +525,13 @@ item_from_row(sqlite3_stmt *st, struct bc_item **out)
 	bc_cat_copy(it->key, sizeof(it->key), sqlite3_column_text(st, 8));
 	it->registered = bc_cat_dup_text(st, 9, NULL);
 	it->leaf = sqlite3_column_int64(st, 10);
+	/* a list query adds the stored view */
+	if (sqlite3_column_count(st) > 11 &&
+	    sqlite3_column_type(st, 11) != SQLITE_NULL &&
+	    (it->view = bc_cat_dup_text(st, 11, NULL)) == NULL) {
+		bc_item_free(it);
+		return BC_ERR_NOMEM;
+	}
 	if (it->path == NULL || it->manifest == NULL || it->sig == NULL ||
 	    it->registered == NULL) {
 		bc_item_free(it);
@@ -543,6 +550,7 @@ bc_item_free(struct bc_item *it)
 	free(it->manifest);
 	free(it->sig);
 	free(it->registered);
+	free(it->view);
 	free(it);
 }
 
@@ -813,17 +821,31 @@ bc_catalog_list(struct bc_catalog *cat, const struct bc_list_filter *f,
 
 	if (f == NULL)
 		f = &none;
-	if ((r = bc_cat_prepare(cat, "SELECT " ITEM_COLS " FROM items WHERE"
+	if ((r = bc_cat_prepare(cat, "SELECT " ITEM_COLS ", v.view FROM items"
+	    " LEFT JOIN views v ON v.item = items.manifest_hash WHERE"
 	    " (?1 IS NULL OR (json_valid(manifest) AND"
-	    "   json_extract(manifest, '$.capture.officer') = ?1)) AND"
+	    "   lower(json_extract(manifest, '$.capture.officer')) ="
+	    "   lower(?1))) AND"
 	    " (?2 IS NULL OR (json_valid(manifest) AND"
-	    "   json_extract(manifest, '$.capture.device') = ?2)) AND"
-	    " (?3 IS NULL OR (json_valid(manifest) AND"
-	    "   json_extract(manifest, '$.case.number') = ?3)) AND"
+	    "   lower(json_extract(manifest, '$.capture.device')) ="
+	    "   lower(?2))) AND"
+	    " (?3 IS NULL OR (CASE WHEN v.item IS NULL THEN"
+	    "   (CASE WHEN json_valid(manifest) THEN"
+	    "   json_extract(manifest, '$.case.number') END)"
+	    "   ELSE json_extract(v.view, '$.case') END) = ?3) AND"
 	    " (?4 IS NULL OR (json_valid(manifest) AND"
 	    "   json_extract(manifest, '$.registered.at') >= ?4)) AND"
 	    " (?5 IS NULL OR (json_valid(manifest) AND"
-	    "   json_extract(manifest, '$.registered.at') <= ?5))"
+	    "   json_extract(manifest, '$.registered.at') <= ?5)) AND"
+	    " (?6 IS NULL OR (CASE WHEN v.item IS NULL THEN"
+	    "   (CASE WHEN json_valid(manifest) THEN"
+	    "   json_extract(manifest, '$.case.category') END)"
+	    "   ELSE json_extract(v.view, '$.category') END) = ?6) AND"
+	    " (?7 IS NULL OR EXISTS (SELECT 1 FROM json_each(CASE WHEN"
+	    "   v.item IS NULL THEN (CASE WHEN json_valid(manifest) THEN"
+	    "   json_extract(manifest, '$.tags') END)"
+	    "   ELSE json_extract(v.view, '$.tags') END) t"
+	    "   WHERE t.value = ?7))"
 	    " ORDER BY num", &st, err)) != 0)
 		return r;
 	if (f->officer)
@@ -836,6 +858,10 @@ bc_catalog_list(struct bc_catalog *cat, const struct bc_list_filter *f,
 		sqlite3_bind_text(st, 4, f->since, -1, SQLITE_STATIC);
 	if (f->until)
 		sqlite3_bind_text(st, 5, f->until, -1, SQLITE_STATIC);
+	if (f->category)
+		sqlite3_bind_text(st, 6, f->category, -1, SQLITE_STATIC);
+	if (f->tag)
+		sqlite3_bind_text(st, 7, f->tag, -1, SQLITE_STATIC);
 	r = each_item(cat, st, lend, &l, err);
 	sqlite3_finalize(st);
 	return r;
@@ -1041,6 +1067,54 @@ bc_catalog_keydocs(struct bc_catalog *cat, struct bc_keydoc **out,
 	if ((r = bc_cat_collect(cat, st, sizeof(**out), keydoc_fill,
 	    keydocs_release, "read key documents", &v, n, err)) == 0)
 		*out = v;
+	sqlite3_finalize(st);
+	return r;
+}
+
+/*
+ * Views: the current view of annotated items, derived from their chains.
+ */
+
+int
+bc_catalog_put_view(struct bc_catalog *cat, const char *item, int64_t seq,
+    const char *view, size_t len, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!cat->in_tx)
+		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
+	if ((r = bc_cat_prepare(cat, "INSERT INTO views (item, seq, view)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (item) DO UPDATE SET"
+	    " seq = excluded.seq, view = excluded.view", &st, err)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, item, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_text(st, 3, view, (int)len, SQLITE_STATIC);
+	r = bc_cat_step_insert(cat, st, "store the current view", err);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+bc_catalog_get_view(struct bc_catalog *cat, const char *item, int64_t *seq,
+    char **view, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	*seq = -1;
+	*view = NULL;
+	if ((r = bc_cat_prepare(cat, "SELECT seq, view FROM views WHERE"
+	    " item = ?1", &st, err)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, item, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		if ((*view = bc_cat_dup_text(st, 1, NULL)) == NULL)
+			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	} else if (rc != SQLITE_DONE)
+		r = bc_cat_err(cat, err, "read the current view");
 	sqlite3_finalize(st);
 	return r;
 }

@@ -66,6 +66,7 @@ extern const struct bc_cmd bc_cmd_show;
 extern const struct bc_cmd bc_cmd_list;
 extern const struct bc_cmd bc_cmd_verify;
 extern const struct bc_cmd bc_cmd_custody;
+extern const struct bc_cmd bc_cmd_annotate;
 extern const struct bc_cmd bc_cmd_report;
 extern const struct bc_cmd bc_cmd_audit;
 extern const struct bc_cmd bc_cmd_serve;
@@ -146,6 +147,15 @@ struct bc_cli_opt {
  */
 int bc_cli_opts(const struct bc_cmd *cmd, int argc, char **argv,
     const struct bc_cli_opt *opts);
+
+/*
+ * What custody add and annotate print for the event recorded: "ITEM  seq
+ * N  ACTION  HASH" (and the derived item, the checked copy), or with
+ * --json {item, seq, action, hash, child?, copy_sha256?}.  Returns 0, or
+ * the exit status when out of memory.
+ */
+int bc_cli_recorded(struct bc_ctx *ctx, const char *action,
+    const struct bc_custody_result *res);
 
 /* Prints the --help text of one command (or of all when cmd is NULL). */
 void bc_cli_help(FILE *fp, const struct bc_cmd *cmd);

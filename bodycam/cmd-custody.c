@@ -9,6 +9,36 @@
 
 #include "cli.h"
 
+int
+bc_cli_recorded(struct bc_ctx *ctx, const char *action,
+    const struct bc_custody_result *res)
+{
+	if (ctx->json) {
+		ctx->out = json_pack("{s:s, s:I, s:s, s:s}", "item", res->item,
+		    "seq", (json_int_t)res->seq, "action", action, "hash",
+		    res->hash);
+		if (ctx->out != NULL && res->child[0] != '\0')
+			json_object_set_new(ctx->out, "child",
+			    json_pack("{s:s, s:s}", "id", res->child,
+			    "sha256", res->child_sha256));
+		if (ctx->out != NULL && res->copy_sha256[0] != '\0')
+			json_object_set_new(ctx->out, "copy_sha256",
+			    json_string(res->copy_sha256));
+		return ctx->out != NULL ? 0 : bc_cli_fail(BC_ERR_NOMEM, NULL);
+	}
+	if (ctx->quiet)
+		return 0;
+	printf("%s  seq %lld  %s  %s\n", res->item, (long long)res->seq,
+	    action, res->hash);
+	if (res->child[0] != '\0')
+		printf("%s  derived from %s  %s\n", res->child, res->item,
+		    res->child_sha256);
+	if (res->copy_sha256[0] != '\0')
+		printf("copy matches the sealed SHA-256 %s\n",
+		    res->copy_sha256);
+	return 0;
+}
+
 static int
 custody_add(struct bc_ctx *ctx, int argc, char **argv)
 {
@@ -37,6 +67,9 @@ custody_add(struct bc_ctx *ctx, int argc, char **argv)
 		    "ACTION");
 	req.action = argv[optind + 1];
 	a = bc_action_parse(req.action);
+	if (a == BC_ACT_ANNOTATE)
+		return bc_cli_usage(ctx->cmd, "an annotation is recorded by "
+		    "'bodycam annotate'");
 	if (a < 0 || a == BC_ACT_REGISTER || a == BC_ACT_VERIFY)
 		return bc_cli_usage(ctx->cmd, "%s action '%s' (access, copy, "
 		    "transfer, hold, unhold, derive, purge, note%s)",
@@ -62,28 +95,7 @@ custody_add(struct bc_ctx *ctx, int argc, char **argv)
 		st = bc_cli_fail(r, &err);
 		goto out;
 	}
-	if (ctx->json) {
-		ctx->out = json_pack("{s:s, s:I, s:s, s:s}", "item", res.item,
-		    "seq", (json_int_t)res.seq, "action", req.action, "hash",
-		    res.hash);
-		if (ctx->out != NULL && res.child[0] != '\0')
-			json_object_set_new(ctx->out, "child",
-			    json_pack("{s:s, s:s}", "id", res.child,
-			    "sha256", res.child_sha256));
-		if (ctx->out != NULL && res.copy_sha256[0] != '\0')
-			json_object_set_new(ctx->out, "copy_sha256",
-			    json_string(res.copy_sha256));
-	} else if (!ctx->quiet) {
-		printf("%s  seq %lld  %s  %s\n", res.item, (long long)res.seq,
-		    req.action, res.hash);
-		if (res.child[0] != '\0')
-			printf("%s  derived from %s  %s\n", res.child,
-			    res.item, res.child_sha256);
-		if (res.copy_sha256[0] != '\0')
-			printf("copy matches the sealed SHA-256 %s\n",
-			    res.copy_sha256);
-	}
-	st = 0;
+	st = bc_cli_recorded(ctx, req.action, &res);
  out:
 	bc_key_free(key);
 	return st;

@@ -20,7 +20,7 @@ static int
 list_one(void *arg, const struct bc_item *it)
 {
 	struct list_state *ls = arg;
-	json_t *m = NULL, *o, *nb;
+	json_t *m = NULL, *o, *nb, *cur;
 	const char *name, *mime, *officer, *kase, *reg;
 
 	(void)bc_doc_parse(it->manifest, it->manifest_len, BC_MANIFEST_TYPE,
@@ -32,16 +32,22 @@ list_one(void *arg, const struct bc_item *it)
 	name = m ? bc_doc_str(m, "file.name") : NULL;
 	mime = m ? bc_doc_str(m, "media.mime") : NULL;
 	officer = m ? bc_doc_str(m, "capture.officer") : NULL;
-	kase = m ? bc_doc_str(m, "case.number") : NULL;
+	/* case, category and tags as they are now, annotations applied */
+	if ((cur = bc_view_of(it->view, m)) == NULL) {
+		json_decref(m);
+		return BC_ERR_NOMEM;
+	}
+	kase = json_string_value(json_object_get(cur, "case"));
 	reg = m ? bc_doc_str(m, "registered.at") : NULL;
 	ls->count++;
 	if (ls->arr != NULL) {
 		o = json_pack("{s:s, s:s, s:I, s:s?, s:s?, s:s?, s:s?,"
-		    " s:s?, s:s?}", "id", it->id, "sha256", it->sha256, "size",
-		    (json_int_t)it->size, "name", name, "mime", mime,
-		    "officer", officer, "device",
+		    " s:s?, s:s?, s:O?, s:O?}", "id", it->id, "sha256",
+		    it->sha256, "size", (json_int_t)it->size, "name", name,
+		    "mime", mime, "officer", officer, "device",
 		    m ? bc_doc_str(m, "capture.device") : NULL, "case", kase,
-		    "registered", reg);
+		    "registered", reg, "category", json_object_get(cur,
+		    "category"), "tags", json_object_get(cur, "tags"));
 		/* a name or path that is not UTF-8 comes with its bytes */
 		nb = json_object_get(m ? json_object_get(m, "file") : NULL,
 		    "name_bytes");
@@ -52,6 +58,7 @@ list_one(void *arg, const struct bc_item *it)
 			o = NULL;
 		}
 		json_decref(m);
+		json_decref(cur);
 		if (o == NULL || json_array_append_new(ls->arr, o) != 0)
 			return BC_ERR_NOMEM;
 		return 0;
@@ -63,6 +70,7 @@ list_one(void *arg, const struct bc_item *it)
 		    officer ? bc_cli_q(officer) : "-",
 		    kase ? bc_cli_q(kase) : "-", bc_cli_file_name(m));
 	json_decref(m);
+	json_decref(cur);
 	return 0;
 }
 
@@ -73,6 +81,8 @@ cmd_list(struct bc_ctx *ctx, int argc, char **argv)
 		{ "officer", required_argument, NULL, 'o' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "case", required_argument, NULL, 'c' },
+		{ "category", required_argument, NULL, 'C' },
+		{ "tag", required_argument, NULL, 't' },
 		{ "registered-since", required_argument, NULL, 's' },
 		{ "registered-until", required_argument, NULL, 'u' },
 		{ "since", required_argument, NULL, 'S' },
@@ -98,6 +108,8 @@ cmd_list(struct bc_ctx *ctx, int argc, char **argv)
 		case 'o': f.officer = optarg; break;
 		case 'd': f.device = optarg; break;
 		case 'c': f.case_no = optarg; break;
+		case 'C': f.category = optarg; break;
+		case 't': f.tag = optarg; break;
 		case 'm': ls.mf.make = optarg; break;
 		case 'M': ls.mf.model = optarg; break;
 		case 'n':
@@ -162,18 +174,24 @@ cmd_list(struct bc_ctx *ctx, int argc, char **argv)
 
 const struct bc_cmd bc_cmd_list = {
 	.name = "list",
-	.usage = "[--officer ID] [--device ID] [--case N] [--make M] "
-	    "[--model M]\n             [--near LAT,LON,KM] [--since TIME] "
+	.usage = "[--officer ID] [--device ID] [--case N] [--category C] "
+	    "[--tag T]\n             [--make M] [--model M] "
+	    "[--near LAT,LON,KM] [--since TIME] "
 	    "[--until TIME]\n             [--registered-since TIME] "
 	    "[--registered-until TIME]",
-	.summary = "List items, filtered on their sealed manifests.  Times "
-	    "are a date (YYYY-MM-DD)\n      or an RFC 3339 time; an --until "
-	    "date means the end of that day.",
+	.summary = "List items, filtered on their sealed manifests and, for "
+	    "case, category and\n      tag, on their current view (the "
+	    "annotations applied).  Officer and\n      device ids compare "
+	    "without regard to the case of ASCII letters.  Times\n      are "
+	    "a date (YYYY-MM-DD) or an RFC 3339 time; an --until date means "
+	    "the\n      end of that day.",
 	.options =
 	    "  --officer ID              only items recorded by this "
 	    "officer\n"
 	    "  --device ID               only items from this device\n"
-	    "  --case N                  only items of this case\n"
+	    "  --case N                  only items of this case (now)\n"
+	    "  --category C              only items of this category (now)\n"
+	    "  --tag T                   only items tagged T (now)\n"
 	    "  --make M, --model M       only items whose camera make or "
 	    "model is M (any case)\n"
 	    "  --near LAT,LON,KM         only items taken within KM km of "

@@ -51,6 +51,104 @@ event_ok(const struct bc_keyring *kr, const struct bc_event *ev,
 	    ev->siglen, NULL) == 0;
 }
 
+/*
+ * The events parsed, each with its signature status, the item's current
+ * view (the manifest with the annotations that are signed and obey the
+ * rules), and those annotations as a history: who changed what, when
+ * and why.
+ */
+struct shown {
+	json_t		**docs;		/* NULL where unreadable */
+	int		 *ok;
+	struct bc_view	  view;
+	json_t		 *history;
+};
+
+static int
+replay(const struct bc_keyring *kr, const struct bc_item *it,
+    const json_t *mdoc, const struct bc_event *ev, size_t n,
+    struct shown *sh)
+{
+	struct bc_custody_state cs;
+	const json_t *d;
+	json_t *h;
+	size_t i;
+
+	memset(&cs, 0, sizeof(cs));
+	if ((sh->docs = calloc(n + 1, sizeof(*sh->docs))) == NULL ||
+	    (sh->ok = calloc(n + 1, sizeof(*sh->ok))) == NULL ||
+	    (sh->history = json_array()) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		(void)bc_doc_parse(ev[i].body, ev[i].body_len, BC_EVENT_TYPE,
+		    &sh->docs[i], NULL);
+		sh->ok[i] = event_ok(kr, &ev[i], sh->docs[i], mdoc);
+		if (!sh->ok[i] || bc_custody_rule(&cs, sh->docs[i],
+		    it->sha256, NULL) != 0 || bc_action_parse(bc_doc_str(
+		    sh->docs[i], "action")) != BC_ACT_ANNOTATE)
+			continue;
+		d = json_object_get(sh->docs[i], "details");
+		if ((h = json_pack("{s:I, s:s?, s:s?, s:s?, s:O*, s:O*}",
+		    "seq", (json_int_t)ev[i].seq,
+		    "at", str_or(sh->docs[i], "at", NULL),
+		    "actor", str_or(sh->docs[i], "actor", NULL),
+		    "reason", str_or(d, "reason", NULL),
+		    "set", json_object_get(d, "set"),
+		    "clear", json_object_get(d, "clear"))) == NULL ||
+		    json_array_append_new(sh->history, h) != 0)
+			return -1;
+	}
+	bc_view_current(mdoc, &cs.ann, &sh->view);
+	return 0;
+}
+
+static void
+shown_free(struct shown *sh, size_t n)
+{
+	size_t i;
+
+	if (sh->docs != NULL)
+		for (i = 0; i < n; i++)
+			json_decref(sh->docs[i]);
+	free(sh->docs);
+	free(sh->ok);
+	json_decref(sh->history);
+}
+
+/* A field of the current view: its value or "-", and where it came from. */
+static void
+print_field(const char *label, const char *v, const struct bc_view *view,
+    unsigned bit)
+{
+	printf("  %-11s %s%s\n", label, v[0] != '\0' ? bc_cli_q(v) : "-",
+	    view->changed & bit ? "  (annotated)" : "");
+}
+
+/* One annotation of the history: what it set and cleared. */
+static void
+print_change(const json_t *h)
+{
+	const json_t *set = json_object_get(h, "set"), *v, *t;
+	const char *k;
+	size_t i, j;
+
+	printf("    %3lld  %-20s  %-16s ", (long long)json_integer_value(
+	    json_object_get(h, "seq")), q_or(h, "at", "?"),
+	    q_or(h, "actor", "?"));
+	json_object_foreach((json_t *)set, k, v) {
+		printf(" %s=", k);
+		if (json_is_array(v)) {
+			json_array_foreach(v, j, t)
+				printf("%s%s", j ? "," : "",
+				    bc_cli_q(json_string_value(t)));
+		} else
+			printf("%s", bc_cli_q(json_string_value(v)));
+	}
+	json_array_foreach(json_object_get(h, "clear"), i, v)
+		printf(" -%s", bc_cli_q(json_string_value(v)));
+	printf("  (%s)\n", q_or(h, "reason", "?"));
+}
+
 static int
 cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 {
@@ -61,9 +159,12 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 	struct bc_item *it = NULL;
 	struct bc_keyring *kr = NULL;
 	struct bc_event *ev = NULL;
-	json_t *mdoc = NULL, *edoc, *evs = NULL, *o;
+	json_t *mdoc = NULL, *edoc, *evs = NULL, *o, *h;
+	struct shown sh;
 	size_t n = 0, i;
 	int c, r, sig_ok, ev_ok, st = 0;
+
+	memset(&sh, 0, sizeof(sh));
 
 	optind = 0;
 	opterr = 0;
@@ -96,15 +197,15 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 	    it->sig, it->siglen, NULL) == 0;
 	if (!sig_ok || mdoc == NULL)
 		st = 1;
+	if (replay(kr, it, mdoc, ev, n, &sh) != 0)
+		goto oom;
 
 	if (ctx->json) {
 		if ((evs = json_array()) == NULL)
 			goto oom;
 		for (i = 0; i < n; i++) {
-			edoc = NULL;
-			(void)bc_doc_parse(ev[i].body, ev[i].body_len,
-			    BC_EVENT_TYPE, &edoc, NULL);
-			ev_ok = event_ok(kr, &ev[i], edoc, mdoc);
+			edoc = sh.docs[i];
+			ev_ok = sh.ok[i];
 			if (!ev_ok)
 				st = 1;
 			o = json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:b, s:O?}",
@@ -114,14 +215,14 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 			    "at", str_or(edoc, "at", NULL),
 			    "signature_ok", ev_ok,
 			    "event", edoc);
-			json_decref(edoc);
 			if (o == NULL || json_array_append_new(evs, o) != 0)
 				goto oom;
 		}
-		ctx->out = json_pack("{s:s, s:s, s:O?, s:{s:b, s:s}, s:o}",
-		    "id", it->id, "manifest_hash", it->manifest_hash,
+		ctx->out = json_pack("{s:s, s:s, s:O?, s:{s:b, s:s}, s:o, s:o,"
+		    " s:O}", "id", it->id, "manifest_hash", it->manifest_hash,
 		    "manifest", mdoc, "signature", "ok", sig_ok, "key", it->key,
-		    "events", evs);
+		    "events", evs, "current", bc_view_json(&sh.view),
+		    "annotations", sh.history);
 		evs = NULL;
 		if (ctx->out == NULL ||
 		    bc_json_set_name(ctx->out, "path", it->path) != 0)
@@ -138,16 +239,20 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 	printf("  mime        %s\n", q_or(mdoc, "media.mime", "?"));
 	printf("  officer     %s\n", q_or(mdoc, "capture.officer", "-"));
 	printf("  device      %s\n", q_or(mdoc, "capture.device", "-"));
-	printf("  case        %s\n", q_or(mdoc, "case.number", "-"));
-	printf("  category    %s\n", q_or(mdoc, "case.category", "-"));
-	if (mdoc != NULL && json_array_size(json_object_get(mdoc, "tags"))) {
-		json_t *t;
-
+	print_field("case", sh.view.case_no, &sh.view, BC_VIEW_CASE);
+	print_field("category", sh.view.category, &sh.view,
+	    BC_VIEW_CATEGORY);
+	if (sh.view.ntags > 0 || (sh.view.changed & BC_VIEW_TAGS)) {
 		printf("  tags       ");
-		json_array_foreach(json_object_get(mdoc, "tags"), i, t)
-			printf(" %s", bc_cli_q(json_string_value(t)));
-		printf("\n");
+		for (i = 0; i < sh.view.ntags; i++)
+			printf(" %s", bc_cli_q(sh.view.tags[i]));
+		printf("%s%s\n", sh.view.ntags ? "" : " -",
+		    sh.view.changed & BC_VIEW_TAGS ? "  (annotated)" : "");
 	}
+	if (sh.view.title[0] != '\0')
+		print_field("title", sh.view.title, &sh.view, 0);
+	if (sh.view.description[0] != '\0')
+		print_field("description", sh.view.description, &sh.view, 0);
 	printf("  registered  %s at %s\n", q_or(mdoc, "registered.at", "?"),
 	    q_or(mdoc, "registered.station", "?"));
 	printf("  manifest    %s\n", bc_cli_q(it->manifest_hash));
@@ -161,23 +266,26 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 	}
 	printf("  custody events:\n");
 	for (i = 0; i < n; i++) {
-		edoc = NULL;
-		(void)bc_doc_parse(ev[i].body, ev[i].body_len, BC_EVENT_TYPE,
-		    &edoc, NULL);
-		ev_ok = event_ok(kr, &ev[i], edoc, mdoc);
+		edoc = sh.docs[i];
+		ev_ok = sh.ok[i];
 		if (!ev_ok)
 			st = 1;
 		printf("    %3lld  %-20s  %-10s  %-16s  signature %s\n",
 		    (long long)ev[i].seq, q_or(edoc, "at", "?"),
 		    q_or(edoc, "action", "?"), q_or(edoc, "actor", "?"),
 		    ev_ok ? "valid" : "INVALID");
-		json_decref(edoc);
+	}
+	if (json_array_size(sh.history) > 0) {
+		printf("  annotations:\n");
+		json_array_foreach(sh.history, i, h)
+			print_change(h);
 	}
 	goto out;
  oom:
 	st = bc_cli_fail(BC_ERR_NOMEM, NULL);
  out:
 	json_decref(evs);
+	shown_free(&sh, n);
 	json_decref(mdoc);
 	bc_events_free(ev, n);
 	bc_keyring_free(kr);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bodycam/canon.h"
 #include "bodycam/clock.h"
 #include "bodycam/custody.h"
 #include "bodycam/keys.h"
@@ -27,6 +28,7 @@ static const char *const action_names[BC_ACT_COUNT] = {
 	[BC_ACT_PURGE] = "purge",
 	[BC_ACT_NOTE] = "note",
 	[BC_ACT_RELEASE] = "release",
+	[BC_ACT_ANNOTATE] = "annotate",
 };
 
 int
@@ -53,7 +55,7 @@ bc_action_needs_reason(int a)
 {
 	return a == BC_ACT_TRANSFER || a == BC_ACT_HOLD ||
 	    a == BC_ACT_UNHOLD || a == BC_ACT_DERIVE || a == BC_ACT_PURGE ||
-	    a == BC_ACT_RELEASE;
+	    a == BC_ACT_RELEASE || a == BC_ACT_ANNOTATE;
 }
 
 int
@@ -155,7 +157,15 @@ rule_check(struct bc_custody_state *st, const json_t *event,
 	if (bc_action_needs_reason(a) && detail(details, "reason") == NULL)
 		return bc_err_set(why, BC_ERR_INTEGRITY,
 		    "%s event gives no reason", name);
+	if (a != BC_ACT_ANNOTATE && (json_object_get(details, "set") != NULL ||
+	    json_object_get(details, "clear") != NULL))
+		return bc_err_set(why, BC_ERR_INTEGRITY, "%s event carries an "
+		    "annotation ('set' or 'clear')", name);
 	switch (a) {
+	case BC_ACT_ANNOTATE:
+		if (bc_annotation_check(details, why) != 0)
+			return BC_ERR_INTEGRITY;
+		break;
 	case BC_ACT_HOLD:
 		if (st->held)
 			return bc_err_set(why, BC_ERR_INTEGRITY,
@@ -227,6 +237,9 @@ rule_check(struct bc_custody_state *st, const json_t *event,
 		snprintf(st->last_verify, sizeof(st->last_verify), "%s",
 		    detail(details, "outcome"));
 		break;
+	case BC_ACT_ANNOTATE:
+		bc_view_apply(&st->ann, details);
+		break;
 	default:
 		break;
 	}
@@ -247,6 +260,59 @@ put_opt(json_t *obj, const char *key, const char *v)
 
 static int check_req(int, const struct bc_custody_req *, struct bc_err *);
 
+/* Whether the list of strings l names s. */
+static int
+list_has(const json_t *l, const char *s)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(l, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+annotate_req_check(const struct bc_custody_req *req, struct bc_err *err)
+{
+	const json_t *lists[2] = { req->tag_add, req->tag_remove };
+	const json_t *t;
+	json_t *d;
+	size_t i, j;
+	int r, tagedit;
+
+	tagedit = json_array_size(req->tag_add) +
+	    json_array_size(req->tag_remove) > 0;
+	if (tagedit && (json_object_get(req->set, "tags") != NULL ||
+	    list_has(req->clear, "tags")))
+		return bc_err_set(err, BC_ERR_INVALID, "annotate: give the "
+		    "whole list of tags, or tags to add and remove, not both");
+	for (j = 0; j < 2; j++) {
+		if (lists[j] != NULL && !json_is_array(lists[j]))
+			return bc_err_set(err, BC_ERR_INVALID,
+			    "annotate: tags to add or remove are not a list");
+		json_array_foreach(lists[j], i, t) {
+			if (!json_is_string(t))
+				return bc_err_set(err, BC_ERR_INVALID,
+				    "annotate: a tag is not a string");
+			if ((r = bc_field_check("a tag", json_string_value(t),
+			    BC_TAG_MAX, err)) != 0)
+				return r;
+		}
+	}
+	if (tagedit && json_object_size(req->set) +
+	    json_array_size(req->clear) == 0)
+		return 0;
+	if ((d = json_pack("{s:O*, s:O*}", "set", req->set, "clear",
+	    req->clear)) == NULL)
+		return bc_err_set(err, BC_ERR_INVALID, "annotate: 'set' must "
+		    "be an object and 'clear' a list");
+	r = bc_annotation_check(d, err);
+	json_decref(d);
+	return r;
+}
+
 int
 bc_custody_req_check(const struct bc_custody_req *req, struct bc_err *err)
 {
@@ -262,7 +328,7 @@ check_req(int a, const struct bc_custody_req *req, struct bc_err *err)
 	if (a < 0)
 		return bc_err_set(err, BC_ERR_INVALID,
 		    "unknown action '%s' (access, copy, transfer, hold, "
-		    "unhold, derive, verify, purge, note)",
+		    "unhold, derive, verify, purge, note, annotate)",
 		    req->action ? req->action : "(none)");
 	if (a == BC_ACT_REGISTER)
 		return bc_err_set(err, BC_ERR_INVALID,
@@ -300,6 +366,12 @@ check_req(int a, const struct bc_custody_req *req, struct bc_err *err)
 		return bc_err_set(err, BC_ERR_INVALID,
 		    "a verify event needs the outcome of a verification "
 		    "(use 'bodycam verify --record')");
+	if (a == BC_ACT_ANNOTATE && (r = annotate_req_check(req, err)) != 0)
+		return r;
+	if (a != BC_ACT_ANNOTATE && (req->set != NULL || req->clear != NULL ||
+	    req->tag_add != NULL || req->tag_remove != NULL))
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "fields to set or clear are for annotate only");
 	if (a != BC_ACT_VERIFY && (req->outcome != NULL ||
 	    req->measured != NULL || req->nfailed > 0))
 		return bc_err_set(err, BC_ERR_INVALID,
@@ -316,6 +388,31 @@ check_req(int a, const struct bc_custody_req *req, struct bc_err *err)
 			return r;
 	}
 	return 0;
+}
+
+/*
+ * After an annotate event at seq: stores the item's new current view (its
+ * manifest with the annotations of st) for list to filter on.
+ */
+static int
+view_store(struct bc_catalog *cat, const char *item, int64_t seq,
+    const json_t *manifest, const struct bc_custody_state *st,
+    struct bc_err *err)
+{
+	struct bc_view v;
+	json_t *doc;
+	char *text = NULL;
+	size_t len;
+	int r;
+
+	bc_view_current(manifest, &st->ann, &v);
+	if ((doc = bc_view_json(&v)) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	if ((r = bc_canon_dump(doc, &text, &len, err)) == 0)
+		r = bc_catalog_put_view(cat, item, seq, text, len, err);
+	free(text);
+	json_decref(doc);
+	return r;
 }
 
 /* Whether key may record action a now. */
@@ -598,10 +695,54 @@ parent_fields(const json_t *m, struct parent_fields *pf)
 	pf->op.tags = pf->tags;
 }
 
-/* The details object of the new event. */
+/*
+ * The set and clear of an annotate event into d: req's, with tags to add
+ * and remove turned into the whole new list from the current view cur.
+ * -1 when out of memory.
+ */
+static int
+annotation_details(json_t *d, const struct bc_custody_req *req,
+    const struct bc_view *cur)
+{
+	json_t *set, *tags, *t;
+	size_t i;
+
+	if ((set = req->set != NULL ? json_deep_copy(req->set) :
+	    json_object()) == NULL)
+		return -1;
+	if (json_array_size(req->tag_add) + json_array_size(req->tag_remove) >
+	    0) {
+		if ((tags = json_array()) == NULL ||
+		    json_object_set_new(set, "tags", tags) != 0)
+			goto bad;
+		for (i = 0; i < cur->ntags; i++)
+			if (!list_has(req->tag_remove, cur->tags[i]) &&
+			    json_array_append_new(tags,
+			    json_string(cur->tags[i])) != 0)
+				goto bad;
+		json_array_foreach(req->tag_add, i, t)
+			if (!list_has(tags, json_string_value(t)) &&
+			    !list_has(req->tag_remove, json_string_value(t)) &&
+			    json_array_append(tags, t) != 0)
+				goto bad;
+	}
+	if (json_object_size(set) > 0 && json_object_set(d, "set", set) != 0)
+		goto bad;
+	json_decref(set);
+	if (json_array_size(req->clear) > 0 &&
+	    json_object_set_new(d, "clear", json_deep_copy(req->clear)) != 0)
+		return -1;
+	return 0;
+ bad:
+	json_decref(set);
+	return -1;
+}
+
+/* The details object of the new event; cur: the item's current view. */
 static json_t *
 make_details(int a, const struct bc_custody_req *req, const char *sha256,
-    const struct bc_file_hash *fh, const struct bc_register_result *child)
+    const struct bc_file_hash *fh, const struct bc_register_result *child,
+    const struct bc_view *cur)
 {
 	json_t *d, *o, *arr;
 	char station[256], hex[BC_SHA256_HEX];
@@ -642,6 +783,11 @@ make_details(int a, const struct bc_custody_req *req, const char *sha256,
 		    json_object_set_new(o, "sha256",
 		    json_string(child->sha256)) ||
 		    put_opt(d, "outcome", "registered"))
+			goto bad;
+		break;
+	case BC_ACT_ANNOTATE:
+		if (annotation_details(d, req, cur) != 0 ||
+		    put_opt(d, "outcome", "done"))
 			goto bad;
 		break;
 	case BC_ACT_VERIFY:
@@ -700,6 +846,7 @@ bc_custody_add_cached(struct bc_catalog *cat, struct bc_chain_cache *cache,
 	struct parent_fields pf;
 	struct chain ch = { 0 };
 	struct bc_custody_state probe;
+	struct bc_view cur;
 	struct bc_err why = { "" };
 	const struct bc_keyring *kr;
 	struct bc_keyring *owned = NULL;
@@ -770,7 +917,9 @@ bc_custody_add_cached(struct bc_catalog *cat, struct bc_chain_cache *cache,
 		    child.sha256);
 	}
 
-	if ((details = make_details(a, req, ch.sha256, fhp, &child)) == NULL) {
+	bc_view_current(ch.manifest, &ch.st.ann, &cur);
+	if ((details = make_details(a, req, ch.sha256, fhp, &child,
+	    &cur)) == NULL) {
 		r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -795,7 +944,9 @@ bc_custody_add_cached(struct bc_catalog *cat, struct bc_chain_cache *cache,
 	ev.sig = sealed.sig;
 	ev.siglen = sizeof(sealed.sig);
 	snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(key));
-	if ((r = bc_catalog_add_event(cat, &ev, err)) != 0)
+	if ((r = bc_catalog_add_event(cat, &ev, err)) != 0 ||
+	    (probe.last_action == BC_ACT_ANNOTATE && (r = view_store(cat,
+	    it->manifest_hash, ev.seq, ch.manifest, &probe, err)) != 0))
 		goto out;
 	res->seq = ev.seq;
 	snprintf(res->hash, sizeof(res->hash), "%s", sealed.hash);
@@ -1017,7 +1168,9 @@ bc_custody_append_signed(struct bc_catalog *cat,
 	ev.sig = (uint8_t *)sig;
 	ev.siglen = siglen;
 	snprintf(ev.key, sizeof(ev.key), "%s", signer);
-	if ((r = bc_catalog_add_event(cat, &ev, err)) != 0)
+	if ((r = bc_catalog_add_event(cat, &ev, err)) != 0 ||
+	    (probe.last_action == BC_ACT_ANNOTATE && (r = view_store(cat,
+	    it->manifest_hash, ev.seq, ch.manifest, &probe, err)) != 0))
 		goto out;
 	res->seq = seq;
 	snprintf(res->hash, sizeof(res->hash), "%s", hex);

@@ -447,7 +447,7 @@ static int
 list_one(void *arg, const struct bc_item *it)
 {
 	struct list_ctx *l = arg;
-	json_t *m = NULL, *o;
+	json_t *m = NULL, *o, *cur;
 
 	if (it->num <= l->after)
 		return 0;
@@ -462,15 +462,24 @@ list_one(void *arg, const struct bc_item *it)
 		json_decref(m);
 		return 1;
 	}
-	o = json_pack("{s:s, s:s, s:I, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}",
+	/* case, category and tags as they are now, annotations applied */
+	if ((cur = bc_view_of(it->view, m)) == NULL) {
+		json_decref(m);
+		return BC_ERR_NOMEM;
+	}
+	o = json_pack("{s:s, s:s, s:I, s:s?, s:s?, s:s?, s:s?, s:O?, s:s?,"
+	    " s:O?, s:O?}",
 	    "id", it->id, "sha256", it->sha256, "size", (json_int_t)it->size,
 	    "name", m ? bc_doc_str(m, "file.name") : NULL,
 	    "mime", m ? bc_doc_str(m, "media.mime") : NULL,
 	    "officer", m ? bc_doc_str(m, "capture.officer") : NULL,
 	    "device", m ? bc_doc_str(m, "capture.device") : NULL,
-	    "case", m ? bc_doc_str(m, "case.number") : NULL,
-	    "registered", m ? bc_doc_str(m, "registered.at") : NULL);
+	    "case", json_object_get(cur, "case"),
+	    "registered", m ? bc_doc_str(m, "registered.at") : NULL,
+	    "category", json_object_get(cur, "category"),
+	    "tags", json_object_get(cur, "tags"));
 	json_decref(m);
+	json_decref(cur);
 	if (o == NULL || json_array_append_new(l->arr, o) != 0)
 		return BC_ERR_NOMEM;
 	l->count++;
@@ -501,7 +510,8 @@ static void
 h_items_list(struct bc_req *q)
 {
 	static const char *const args[] = { "officer", "device", "case",
-	    "make", "model", "near", "since", "until", "registered_since",
+	    "category", "tag", "make", "model", "near", "since", "until",
+	    "registered_since",
 	    "registered_until", "limit", "after", NULL };
 	struct bc_list_filter f;
 	struct list_ctx l;
@@ -527,6 +537,8 @@ h_items_list(struct bc_req *q)
 	f.officer = bc_req_query(q, "officer");
 	f.device = bc_req_query(q, "device");
 	f.case_no = bc_req_query(q, "case");
+	f.category = bc_req_query(q, "category");
+	f.tag = bc_req_query(q, "tag");
 	l.mf.make = bc_req_query(q, "make");
 	l.mf.model = bc_req_query(q, "model");
 	if ((v = bc_req_query(q, "near")) != NULL &&
@@ -588,19 +600,31 @@ h_item_get(struct bc_req *q)
 {
 	struct bc_catalog *cat = bc_pool_get(q->srv);
 	struct bc_item *it;
+	struct bc_err err = { "" };
 	json_t *m = NULL;
+	char *view = NULL;
+	int64_t seq;
+	int r;
 
 	if ((it = path_item(q, cat)) == NULL)
 		goto out;
+	if ((r = bc_catalog_get_view(cat, it->manifest_hash, &seq, &view,
+	    &err)) != 0) {
+		bc_resp_bc(q, r, &err);
+		goto out;
+	}
 	if (bc_doc_parse(it->manifest, it->manifest_len, BC_MANIFEST_TYPE,
 	    &m, NULL) != 0)
 		m = NULL;	/* shown as null: verify says why */
 	bc_resp_json(q, MHD_HTTP_OK, json_pack("{s:s, s:s, s:I, s:s, s:o?, "
-	    "s:o?, s:s, s:s?, s:I}", "id", it->id, "sha256", it->sha256,
+	    "s:o?, s:s, s:s?, s:I, s:o?}", "id", it->id, "sha256", it->sha256,
 	    "size", (json_int_t)it->size, "manifest_hash", it->manifest_hash,
-	    "manifest", m, "signature", json_b64(it->sig, it->siglen), "key",
-	    it->key, "registered", it->registered, "leaf",
-	    (json_int_t)it->leaf));
+	    "manifest", json_incref(m), "signature",
+	    json_b64(it->sig, it->siglen), "key", it->key, "registered",
+	    it->registered, "leaf", (json_int_t)it->leaf, "current",
+	    bc_view_of(view, m)));
+	json_decref(m);
+	free(view);
  out:
 	bc_item_free(it);
 	bc_pool_put(q->srv, cat);
@@ -788,7 +812,9 @@ h_events_post(struct bc_req *q)
 		{ "action", F_STR, 0 }, { "to", F_STR, 0 },
 		{ "reason", F_STR, 0 }, { "location", F_STR, 0 },
 		{ "note", F_STR, 0 }, { "event", F_OBJ, 0 },
-		{ "sig", F_STR, 0 }, { NULL, 0, 0 }
+		{ "sig", F_STR, 0 }, { "set", F_OBJ, 0 },
+		{ "clear", F_STRS, 0 }, { "add_tags", F_STRS, 0 },
+		{ "remove_tags", F_STRS, 0 }, { NULL, 0, 0 }
 	};
 	struct event_job j;
 	struct bc_err err = { "" };
@@ -812,12 +838,12 @@ h_events_post(struct bc_req *q)
 	}
 	if (a != BC_ACT_ACCESS && a != BC_ACT_COPY && a != BC_ACT_TRANSFER &&
 	    a != BC_ACT_HOLD && a != BC_ACT_UNHOLD && a != BC_ACT_NOTE &&
-	    a != BC_ACT_PURGE) {
+	    a != BC_ACT_PURGE && a != BC_ACT_ANNOTATE) {
 		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "action "
 		    "'%s': the server signs access, copy, transfer, hold, "
-		    "unhold, note and purge (verify: POST .../verify, "
-		    "release: POST /v1/releases)", bc_text_clip(j.req.action,
-		    32, clip, sizeof(clip)));
+		    "unhold, note, purge and annotate (verify: POST "
+		    ".../verify, release: POST /v1/releases)",
+		    bc_text_clip(j.req.action, 32, clip, sizeof(clip)));
 		goto out;
 	}
 	role = bc_event_role(j.req.action);
@@ -832,6 +858,10 @@ h_events_post(struct bc_req *q)
 	j.req.reason = jstr(doc, "reason");
 	j.req.location = jstr(doc, "location");
 	j.req.note = jstr(doc, "note");
+	j.req.set = json_object_get(doc, "set");
+	j.req.clear = json_object_get(doc, "clear");
+	j.req.tag_add = json_object_get(doc, "add_tags");
+	j.req.tag_remove = json_object_get(doc, "remove_tags");
 	if ((r = bc_custody_req_check(&j.req, &err)) != 0) {
 		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "%s",
 		    err.msg);

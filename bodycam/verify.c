@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "bodycam/buf.h"
+#include "bodycam/canon.h"
 #include "bodycam/clock.h"
 #include "bodycam/keys.h"
 #include "bodycam/manifest.h"
@@ -529,6 +530,57 @@ check_events(const char *mhash, const json_t *mdoc,
 	return 0;
 }
 
+/*
+ * The current view stored for list (catalog.h) against the one the chain
+ * gives: the manifest with the annotations that obey the rules.  Derived
+ * data, never used to judge the evidence, but a row that differs was
+ * written by hand: list would hide the item or show it where it is not.
+ */
+static int
+check_view(struct bc_catalog *cat, const struct bc_item *it,
+    const json_t *manifest, struct bc_verify_report *rep,
+    struct bc_err *err)
+{
+	struct bc_view v;
+	json_t *doc;
+	char *stored = NULL, *want = NULL;
+	size_t len;
+	int64_t seq;
+	int r;
+
+	if ((r = bc_catalog_get_view(cat, it->manifest_hash, &seq, &stored,
+	    err)) != 0)
+		return r;
+	if (stored == NULL && rep->state.ann.annotations == 0)
+		return 0;
+	bc_view_current(manifest, &rep->state.ann, &v);
+	if ((doc = bc_view_json(&v)) == NULL) {
+		free(stored);
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	}
+	r = bc_canon_dump(doc, &want, &len, err);
+	json_decref(doc);
+	if (r == 0) {
+		if (stored == NULL)
+			r = bc_verify_add_check(rep, 0, BC_CHECK_VIEW, -1,
+			    "no current view is stored for %lld annotations",
+			    (long long)rep->state.ann.annotations);
+		else if (strcmp(stored, want) != 0)
+			r = bc_verify_add_check(rep, 0, BC_CHECK_VIEW, seq,
+			    "the stored current view differs from the one "
+			    "the annotations give");
+		else
+			r = bc_verify_add_check(rep, 1, BC_CHECK_VIEW, -1,
+			    "as %lld annotation%s give%s it",
+			    (long long)rep->state.ann.annotations,
+			    rep->state.ann.annotations == 1 ? "" : "s",
+			    rep->state.ann.annotations == 1 ? "s" : "");
+	}
+	free(stored);
+	free(want);
+	return r;
+}
+
 int
 bc_verify_judge(struct bc_catalog *cat, const struct bc_item *it,
     struct bc_rec *m, const struct bc_event *ev, struct bc_rec *er,
@@ -549,7 +601,9 @@ bc_verify_judge(struct bc_catalog *cat, const struct bc_item *it,
 	if (m->doc != NULL && json_object_get(m->doc, "derived") != NULL &&
 	    (r = check_parent(cat, it, m->doc, rep, err)) != 0)
 		return r;
-	return check_events(m->hash, m->doc, ev, er, n, kr, rep);
+	if ((r = check_events(m->hash, m->doc, ev, er, n, kr, rep)) != 0)
+		return r;
+	return check_view(cat, it, m->doc, rep, err);
 }
 
 int

@@ -30,7 +30,7 @@
 
 static const char *const act_names[BC_ACT_COUNT] = {
 	"register", "access", "copy", "transfer", "hold", "unhold", "derive",
-	"verify", "purge", "note", "release",
+	"verify", "purge", "note", "release", "annotate",
 };
 
 START_TEST(test_action_names)
@@ -38,11 +38,11 @@ START_TEST(test_action_names)
 	static const int enums[BC_ACT_COUNT] = {
 		BC_ACT_REGISTER, BC_ACT_ACCESS, BC_ACT_COPY, BC_ACT_TRANSFER,
 		BC_ACT_HOLD, BC_ACT_UNHOLD, BC_ACT_DERIVE, BC_ACT_VERIFY,
-		BC_ACT_PURGE, BC_ACT_NOTE, BC_ACT_RELEASE,
+		BC_ACT_PURGE, BC_ACT_NOTE, BC_ACT_RELEASE, BC_ACT_ANNOTATE,
 	};
 	int a;
 
-	ck_assert_int_eq(BC_ACT_COUNT, 11);
+	ck_assert_int_eq(BC_ACT_COUNT, 12);
 	for (a = 0; a < BC_ACT_COUNT; a++) {
 		ck_assert_str_eq(bc_action_name(enums[a]), act_names[a]);
 		ck_assert_int_eq(bc_action_parse(act_names[a]), enums[a]);
@@ -63,12 +63,12 @@ START_TEST(test_action_needs)
 {
 	/*
 	 * register access copy transfer hold unhold derive verify purge note
-	 * release
+	 * release annotate
 	 */
 	static const int reason[BC_ACT_COUNT] = { 0, 0, 0, 1, 1, 1, 1, 0, 1,
-	    0, 1 };
+	    0, 1, 1 };
 	static const int to[BC_ACT_COUNT] = { 0, 0, 1, 1, 0, 0, 0, 0, 0, 0,
-	    1 };
+	    1, 0 };
 	int a;
 
 	for (a = 0; a < BC_ACT_COUNT; a++) {
@@ -172,6 +172,123 @@ registered(struct bc_custody_state *st)
 	ck_assert_int_eq(st->nevents, 1);
 	ck_assert_str_eq(st->last_at, R_AT);
 }
+
+/* annotate: what the details may set and clear, and what they change */
+START_TEST(test_rule_annotate)
+{
+	struct bc_custody_state st;
+	struct bc_view v;
+	json_t *m;
+	char tags[64 * 40], *p;
+	int i;
+
+	registered(&st);
+	rule_refused(&st, "annotate", D(",\"reason\":\"r\""),
+	    "changes nothing");
+	rule_refused(&st, "annotate", D(",\"reason\":\"r\",\"set\":{}"),
+	    "changes nothing");
+	rule_refused(&st, "annotate", D(",\"set\":{\"case\":\"1\"}"),
+	    "no reason");
+	rule_refused(&st, "annotate", D(",\"reason\":\"r\","
+	    "\"set\":{\"owner\":\"x\"}"), "unknown field 'owner'");
+	rule_refused(&st, "annotate", D(",\"reason\":\"r\",\"set\":\"x\""),
+	    "not an object");
+	rule_refused(&st, "annotate", D(",\"reason\":\"r\",\"clear\":\"x\""),
+	    "not a list");
+	rule_refused(&st, "annotate", D(",\"reason\":\"r\","
+	    "\"clear\":[\"officer\"]"), "unknown field 'officer'");
+	rule_refused(&st, "annotate", D(",\"reason\":\"r\","
+	    "\"set\":{\"case\":\"1\"},\"clear\":[\"case\"]"), "twice");
+	rule_refused(&st, "annotate", D(",\"reason\":\"r\","
+	    "\"clear\":[\"title\",\"title\"]"), "twice");
+	rule_refused(&st, "annotate", D(",\"reason\":\"r\","
+	    "\"set\":{\"case\":1}"), "not a string");
+	rule_refused(&st, "annotate", D(",\"reason\":\"r\","
+	    "\"set\":{\"case\":\"\"}"), "empty");
+	rule_refused(&st, "annotate", D(",\"reason\":\"r\","
+	    "\"set\":{\"category\":\"a\\u0007b\"}"), "category");
+	rule_refused(&st, "annotate", D(",\"reason\":\"r\","
+	    "\"set\":{\"tags\":\"x\"}"), "not a list");
+	rule_refused(&st, "annotate", D(",\"reason\":\"r\","
+	    "\"set\":{\"tags\":[\"a\",\"b\",\"a\"]}"), "twice");
+	rule_refused(&st, "annotate", D(",\"reason\":\"r\","
+	    "\"set\":{\"tags\":[1]}"), "not a string");
+	/* 33 tags, one more than BC_TAGS_MAX */
+	p = tags;
+	for (i = 0; i <= BC_TAGS_MAX; i++)
+		p += sprintf(p, "%s\"t%d\"", i ? "," : "", i);
+	{
+		char d[sizeof(tags) + 256];
+
+		snprintf(d, sizeof(d), D(",\"reason\":\"r\","
+		    "\"set\":{\"tags\":[%s]}"), tags);
+		rule_refused(&st, "annotate", d, "at most 32");
+	}
+	/* a title one byte over its cap */
+	{
+		char d[BC_TITLE_MAX + 256], t[BC_TITLE_MAX + 2];
+
+		memset(t, 'x', BC_TITLE_MAX + 1);
+		t[BC_TITLE_MAX + 1] = '\0';
+		snprintf(d, sizeof(d), D(",\"reason\":\"r\","
+		    "\"set\":{\"title\":\"%s\"}"), t);
+		rule_refused(&st, "annotate", d, "at most 256");
+		t[BC_TITLE_MAX] = '\0';
+		snprintf(d, sizeof(d), D(",\"reason\":\"r\","
+		    "\"set\":{\"title\":\"%s\"}"), t);
+		rule_ok(&st, "annotate", d);
+	}
+	/* another action may not carry an annotation */
+	rule_refused(&st, "note", D(",\"set\":{\"case\":\"1\"}"),
+	    "carries an annotation");
+	rule_refused(&st, "access", D(",\"clear\":[\"case\"]"),
+	    "carries an annotation");
+	ck_assert_int_eq(st.ann.annotations, 1);	/* only the title */
+	ck_assert_uint_eq(st.ann.changed, BC_VIEW_TITLE);
+
+	rule_ok(&st, "annotate", D(",\"reason\":\"case assigned\","
+	    "\"set\":{\"case\":\"2026-0042\",\"category\":\"evidence\","
+	    "\"tags\":[\"scene\",\"night\"]},\"clear\":[\"title\"]"));
+	ck_assert_int_eq(st.ann.annotations, 2);
+	ck_assert_str_eq(st.ann.case_no, "2026-0042");
+	ck_assert_str_eq(st.ann.category, "evidence");
+	ck_assert_str_eq(st.ann.title, "");
+	ck_assert_uint_eq(st.ann.ntags, 2);
+	ck_assert_str_eq(st.ann.tags[1], "night");
+	ck_assert_uint_eq(st.ann.changed, BC_VIEW_TITLE | BC_VIEW_CASE |
+	    BC_VIEW_CATEGORY | BC_VIEW_TAGS);
+
+	/* the current view: the manifest, with what annotations changed */
+	ck_assert_ptr_nonnull(m = json_loads("{\"case\":{\"number\":\"7\","
+	    "\"category\":\"patrol\"},\"tags\":[\"dock\"]}", 0, NULL));
+	bc_view_current(m, NULL, &v);
+	ck_assert_str_eq(v.case_no, "7");
+	ck_assert_str_eq(v.category, "patrol");
+	ck_assert_uint_eq(v.ntags, 1);
+	ck_assert_str_eq(v.tags[0], "dock");
+	bc_view_current(m, &st.ann, &v);
+	ck_assert_str_eq(v.case_no, "2026-0042");
+	ck_assert_str_eq(v.category, "evidence");
+	ck_assert_uint_eq(v.ntags, 2);
+	ck_assert_int_eq(v.annotations, 2);
+	rule_ok(&st, "annotate", D(",\"reason\":\"r\","
+	    "\"clear\":[\"tags\",\"case\"]"));
+	bc_view_current(m, &st.ann, &v);
+	ck_assert_str_eq(v.case_no, "");	/* cleared: not the manifest's */
+	ck_assert_uint_eq(v.ntags, 0);
+	ck_assert_str_eq(v.category, "evidence");
+	json_decref(m);
+
+	/* a held item may be annotated; a purged one may not */
+	rule_ok(&st, "hold", D(",\"reason\":\"litigation\""));
+	rule_ok(&st, "annotate", D(",\"reason\":\"r\","
+	    "\"set\":{\"description\":\"on hold\"}"));
+	rule_ok(&st, "unhold", D(",\"reason\":\"settled\""));
+	rule_ok(&st, "purge", D(",\"reason\":\"retention\""));
+	rule_refused(&st, "annotate", D(",\"reason\":\"r\","
+	    "\"set\":{\"case\":\"1\"}"), "only 'note'");
+}
+END_TEST
 
 START_TEST(test_rule_first_is_register)
 {
@@ -1275,6 +1392,127 @@ START_TEST(test_add_purge)
 }
 END_TEST
 
+/* The manifest hash of the item ref names. */
+static const char *
+item_hash(const char *ref)
+{
+	static char h[BC_SHA256_HEX];
+	struct bc_item *it = NULL;
+	struct bc_err e = { "" };
+
+	ck_assert_int_eq(bc_catalog_find_item(cat, ref, &it, &e), 0);
+	snprintf(h, sizeof(h), "%s", it->manifest_hash);
+	bc_item_free(it);
+	return h;
+}
+
+static int
+count_one(void *arg, const struct bc_item *it)
+{
+	(void)it;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/*
+ * annotate through bc_custody_add: the checks before anything is read,
+ * tags added and removed against the current ones (the manifest's are
+ * night and traffic), the stored view list filters on, the roles.
+ */
+START_TEST(test_add_annotate)
+{
+	struct bc_custody_req q;
+	struct bc_list_filter f;
+	struct bc_err e = { "" };
+	json_t *set, *add1, *rm, *clear, *v;
+	char *view = NULL;
+	int64_t seq;
+	int n;
+
+	ck_assert_ptr_nonnull(set = json_pack("{s:s}", "case", "2026-0099"));
+	ck_assert_ptr_nonnull(add1 = json_pack("[s, s]", "scene", "night"));
+	ck_assert_ptr_nonnull(rm = json_pack("[s]", "traffic"));
+	ck_assert_ptr_nonnull(clear = json_pack("[s]", "tags"));
+
+	req_init(&q, "annotate");
+	q.reason = "case assigned";
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "changes nothing");
+	q.reason = NULL;
+	q.set = set;
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "reason");
+	q.reason = "case assigned";
+	q.tag_add = add1;
+	q.clear = clear;
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "not both");
+	q.clear = NULL;
+	add_refused(ing, "BWC-000001", &q, BC_ERR_INVALID, "has role ingest");
+	ck_assert_int_eq(count_rows("events"), 1);
+	ck_assert_int_eq(tu_sql_int(tu_path("catalog.db"),
+	    "SELECT count(*) FROM views"), 0);
+
+	q.tag_remove = rm;
+	add_ok(cust, "BWC-000001", &q, 1, NULL);
+	ck_assert_int_eq(bc_catalog_get_view(cat, item_hash("BWC-000001"),
+	    &seq, &view, &e), 0);
+	ck_assert_int_eq(seq, 1);
+	ck_assert_ptr_nonnull(view);
+	/* night kept (already there), traffic removed, scene added */
+	ck_assert_str_eq(view, "{\"annotations\":1,\"case\":\"2026-0099\","
+	    "\"category\":null,\"description\":null,"
+	    "\"tags\":[\"night\",\"scene\"],\"title\":null}");
+	free(view);
+
+	/* list filters on the current view */
+	memset(&f, 0, sizeof(f));
+	f.case_no = "2026-0099";
+	n = 0;
+	ck_assert_int_eq(bc_catalog_list(cat, &f, count_one, &n, &e), 0);
+	ck_assert_int_eq(n, 1);
+	f.case_no = "2026-0042";	/* the sealed one, replaced */
+	n = 0;
+	ck_assert_int_eq(bc_catalog_list(cat, &f, count_one, &n, &e), 0);
+	ck_assert_int_eq(n, 0);
+	memset(&f, 0, sizeof(f));
+	f.tag = "traffic";
+	n = 0;
+	ck_assert_int_eq(bc_catalog_list(cat, &f, count_one, &n, &e), 0);
+	ck_assert_int_eq(n, 0);
+	f.tag = "scene";
+	n = 0;
+	ck_assert_int_eq(bc_catalog_list(cat, &f, count_one, &n, &e), 0);
+	ck_assert_int_eq(n, 1);
+	memset(&f, 0, sizeof(f));
+	f.officer = "o-17";		/* any case of ASCII letters */
+	n = 0;
+	ck_assert_int_eq(bc_catalog_list(cat, &f, count_one, &n, &e), 0);
+	ck_assert_int_eq(n, 1);
+
+	/* a second annotation moves the view forward */
+	req_init(&q, "annotate");
+	q.reason = "no longer tagged";
+	q.clear = clear;
+	add_ok(admin, "BWC-000001", &q, 2, NULL);
+	ck_assert_int_eq(bc_catalog_get_view(cat, item_hash("BWC-000001"),
+	    &seq, &view, &e), 0);
+	ck_assert_int_eq(seq, 2);
+	ck_assert_ptr_nonnull(v = json_loads(view, 0, NULL));
+	ck_assert_uint_eq(json_array_size(json_object_get(v, "tags")), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(v, "case")),
+	    "2026-0099");
+	json_decref(v);
+	free(view);
+
+	/* fields to set are for annotate only */
+	req_init(&q, "note");
+	q.set = set;
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "annotate only");
+	json_decref(set);
+	json_decref(add1);
+	json_decref(rm);
+	json_decref(clear);
+}
+END_TEST
+
 START_TEST(test_add_hold)
 {
 	struct bc_custody_req q;
@@ -1666,6 +1904,7 @@ custody_suite(void)
 	tcase_add_test(tc, test_rule_release);
 	tcase_add_test(tc, test_rule_derive);
 	tcase_add_test(tc, test_rule_verify);
+	tcase_add_test(tc, test_rule_annotate);
 
 	tc = tu_tcase(s, "add", setup, teardown);
 	tcase_set_timeout(tc, 20);
@@ -1680,6 +1919,7 @@ custody_suite(void)
 	tcase_add_test(tc, test_add_derive_existing);
 	tcase_add_test(tc, test_add_purge);
 	tcase_add_test(tc, test_add_hold);
+	tcase_add_test(tc, test_add_annotate);
 	tcase_add_test(tc, test_add_verify_action);
 	tcase_add_test(tc, test_add_verify_not_utf8);
 	tcase_add_test(tc, test_add_verify_measured_checked);

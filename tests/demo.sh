@@ -48,6 +48,13 @@ bc keygen auditor --dir "$work"
 bc key add "$work/custodian.pub" --name "Det. Smith" --role custodian --key "$work/admin.key"
 bc key add "$work/auditor.pub" --name "QA auditor" --role auditor --key "$work/admin.key"
 
+say "7a. a case assigned after ingest: a signed annotation, the manifest unchanged"
+bc annotate BWC-000003 --case 2026-000777 --category evidence --tag dui \
+	--untag demo --reason "assigned after review" \
+	--key "$work/custodian.key" --actor "Det. Smith"
+bc list --case 2026-000777
+bc show BWC-000003
+
 say "8. custody: transfer, a checked copy, a legal hold"
 bc custody add BWC-000002 transfer --key "$work/custodian.key" --actor "Det. Smith" \
 	--to "DA office" --reason "trial preparation" --location "evidence room 2"

@@ -20,6 +20,7 @@
 #include "bodycam/catalog.h"
 #include "bodycam/keys.h"
 #include "bodycam/register.h"
+#include "bodycam/annotate.h"
 #include "bodycam/custody.h"
 #include "bodycam/verify.h"
 #include "bodycam/audit.h"

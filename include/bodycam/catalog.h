@@ -21,7 +21,7 @@
 #include "bodycam/sign.h"
 #include "bodycam/util.h"
 
-#define BC_CATALOG_SCHEMA	5	/* user_version this program writes */
+#define BC_CATALOG_SCHEMA	6	/* user_version this program writes */
 #define BC_CATALOG_APP_ID	0x42434d31	/* PRAGMA application_id 'BCM1' */
 #define BC_ITEM_ID_MAX		32
 #define BC_ITEM_PREFIX_MIN	8	/* hex digits of a hash prefix */
@@ -43,6 +43,9 @@ struct bc_item {
 	char	 key[BC_KEYID_HEX];		/* signer key id, as stored */
 	char	*registered;			/* RFC 3339, as stored */
 	int64_t	 leaf;				/* log index; -1: none */
+	char	*view;				/* bc_catalog_list only: the
+						   stored current view, or
+						   NULL (annotate.h) */
 };
 
 /* One custody event, as stored. */
@@ -93,10 +96,17 @@ int bc_catalog_releases(struct bc_catalog *cat,
     struct bc_err *err);
 
 /* Filters of bc_catalog_list; NULL members match everything. */
+/*
+ * What list selects.  Officer and device compare without regard to the
+ * case of ASCII letters; case, category and tag are of the current view
+ * (the manifest with its annotations, annotate.h) and compare exactly.
+ */
 struct bc_list_filter {
 	const char	*officer;
 	const char	*device;
 	const char	*case_no;
+	const char	*category;
+	const char	*tag;
 	const char	*since;		/* registration time, RFC 3339 UTC */
 	const char	*until;
 };
@@ -420,5 +430,18 @@ int bc_catalog_tokens(struct bc_catalog *cat, struct bc_token_row **out,
 
 void bc_item_free(struct bc_item *it);
 void bc_events_free(struct bc_event *ev, size_t n);
+
+/*
+ * The current view of an annotated item (annotate.h: bc_view_json, in
+ * canonical JSON) as of its event seq, replacing an earlier one; inside a
+ * write transaction.  Derived data: verify never reads it, audit checks
+ * it against the chain.
+ */
+int bc_catalog_put_view(struct bc_catalog *cat, const char *item,
+    int64_t seq, const char *view, size_t len, struct bc_err *err);
+
+/* The stored view of item and its seq; *view NULL (seq -1) when none. */
+int bc_catalog_get_view(struct bc_catalog *cat, const char *item,
+    int64_t *seq, char **view, struct bc_err *err);
 
 #endif /* BODYCAM_CATALOG_H */

@@ -160,7 +160,9 @@
 	X(TRUST_ANCHOR, "trust-anchor", BC_CHECKS_BUNDLE, \
 	    "--trust was given, and is the bundle anchor key") \
 	X(UNEXPECTED_FILE, "unexpected-file", BC_CHECKS_BUNDLE, \
-	    "a file listed in SHA256SUMS is of the bundle format")
+	    "a file listed in SHA256SUMS is of the bundle format") \
+	X(VIEW, "view", BC_CHECKS_VERIFY, \
+	    "the stored current view is what the annotations give")
 
 /*
  * enum bc_check_id, not enum bc_check: struct bc_check (verify.h), one

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "bodycam/annotate.h"
 #include "bodycam/catalog.h"
 #include "bodycam/hash.h"
 #include "bodycam/manifest.h"
@@ -35,6 +36,8 @@ enum bc_action {
 	BC_ACT_NOTE,		/* a remark */
 	BC_ACT_RELEASE,		/* released to --to under --reason (the
 				   authority), right after a passing verify */
+	BC_ACT_ANNOTATE,	/* case, category, tags, title or
+				   description set or cleared (annotate.h) */
 	BC_ACT_COUNT
 };
 
@@ -45,7 +48,7 @@ int bc_action_parse(const char *name);
 const char *bc_action_name(int a);
 
 /* Whether action a requires a reason (transfer, hold, unhold, derive,
- * purge) or a recipient (copy, transfer). */
+ * purge, release, annotate) or a recipient (copy, transfer, release). */
 int bc_action_needs_reason(int a);
 int bc_action_needs_to(int a);
 
@@ -64,6 +67,7 @@ struct bc_custody_state {
 	char	 last_verify[16];		/* "passed", "failed", "" */
 	char	 last_at[BC_TIME_MAX];		/* time of the last event */
 	int	 last_action;			/* of the last event */
+	struct bc_view ann;			/* what annotations changed */
 };
 
 /*
@@ -98,6 +102,16 @@ struct bc_custody_req {
 	/* release only: "included" or "omitted", what the bundle holds of
 	   the media, or NULL */
 	const char	*media;
+	/*
+	 * annotate only: set, an object of fields and their new values;
+	 * clear, a list of the fields removed; tag_add and tag_remove, lists
+	 * of tags to add to or take from the current ones (they and a "tags"
+	 * in set exclude each other).  Each may be NULL.
+	 */
+	const json_t	*set;
+	const json_t	*clear;
+	const json_t	*tag_add;
+	const json_t	*tag_remove;
 	bc_progress_fn	 progress;		/* while hashing --file */
 	void		*progress_arg;
 };

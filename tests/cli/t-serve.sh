@@ -1035,8 +1035,8 @@ api "$T_AUD" GET /v1/items
 expect_status 200 "GET /v1/items (auditor): 200"
 json_check "$RB" "sorted(d) == ['items', 'next'] and d['next'] is None and [i['id'] for i in d['items']] == $ALL" \
     "  all $ITEMS items in order, next null"
-json_check "$RB" "all(sorted(i) == ['case', 'device', 'id', 'mime', 'name', 'officer', 'registered', 'sha256', 'size'] for i in d['items'])" \
-    "  each with exactly id, sha256, size, name, mime, officer, device, case, registered"
+json_check "$RB" "all(sorted(i) == ['case', 'category', 'device', 'id', 'mime', 'name', 'officer', 'registered', 'sha256', 'size', 'tags'] for i in d['items'])" \
+    "  each with exactly id, sha256, size, name, mime, officer, device, case, registered, category, tags"
 json_check "$RB" "d['items'][0] == dict(d['items'][0], id='$A', sha256='$(sha256_of "$ST_DIR/Apple.jpg")', size=$(size_of "$ST_DIR/Apple.jpg"), name='Apple.jpg', mime='image/jpeg', officer='OFF-1', device='CAM-1', case='CASE-1') and __import__('re').fullmatch(r'[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{6}Z', d['items'][0]['registered'])" \
     "  $A: its values"
 json_check "$RB" "d['items'][4]['officer'] is None and d['items'][4]['device'] is None and d['items'][4]['case'] is None and d['items'][4]['name'] == 'gone.jpg'" \
@@ -1059,7 +1059,8 @@ listq case=CASE-1 "['$A', '$B']" "GET /v1/items?case=CASE-1: $A, $B"
 listq 'officer=OFF-1&case=CASE-2' "['$V']" "GET /v1/items?officer=OFF-1&case=CASE-2: $V"
 listq 'officer=OFF-1&device=CAM-2' "[]" "GET /v1/items?officer=OFF-1&device=CAM-2: none"
 listq officer=nobody "[]" "GET /v1/items?officer=nobody: none"
-listq officer=off-1 "[]" "GET /v1/items?officer=off-1: none (exact match)"
+listq officer=off-1 "['$A', '$V']" "GET /v1/items?officer=off-1: OFF-1's (ASCII letters in any case)"
+listq officer=OFF-10 "[]" "GET /v1/items?officer=OFF-10: none (the whole id compares)"
 listq registered_since=2000-01-01 "$ALL" "GET /v1/items?registered_since=2000-01-01: all"
 listq registered_since=2999-01-01 "[]" "GET /v1/items?registered_since=2999-01-01: none"
 listq registered_until=2000-01-01 "[]" "GET /v1/items?registered_until=2000-01-01: none"
@@ -1140,8 +1141,8 @@ expect_grep "colour" "$RB" "  the unknown argument is named"
 api "$T_CUST" GET "/v1/items/$A"
 expect_status 200 "GET /v1/items/$A (custodian): 200"
 cp "$RB" "$TMP/itemA.json"
-json_check "$RB" "sorted(d) == ['id', 'key', 'leaf', 'manifest', 'manifest_hash', 'registered', 'sha256', 'signature', 'size']" \
-    "  id, sha256, size, manifest_hash, manifest, signature, key, registered, leaf"
+json_check "$RB" "sorted(d) == ['current', 'id', 'key', 'leaf', 'manifest', 'manifest_hash', 'registered', 'sha256', 'signature', 'size']" \
+    "  id, sha256, size, manifest_hash, manifest, signature, key, registered, leaf, current"
 json_check "$RB" "d['id'] == '$A' and d['manifest']['id'] == '$A' and d['key'] == '$KID_ing' and d['manifest_hash'] == '$(jget "$TMP/regA.json" 'd["manifest_hash"]')' and d['registered'] == d['manifest']['registered']['at'] and isinstance(d['leaf'], int)" \
     "  its values agree with the registration"
 _r=$(hpy msig "$TMP/itemA.json" "$K/ing.pub" 2>&1)
@@ -1418,6 +1419,31 @@ ev_bad "$T_CUST" '["access"]' 400 bad_request "POST events with an array"
 ev_bad "$T_CUST" '' 400 bad_request "POST events with an empty body"
 ev_bad "$T_ING" '{"action":"access"}' 403 forbidden "POST events access with the ingest token"
 ev_bad "$T_AUD" '{"action":"access"}' 403 forbidden "POST events access with the auditor token"
+# annotate: the current view changes, the sealed manifest does not
+ev_ok "$T_CUST" det.smith '{"action":"annotate","reason":"case assigned","set":{"case":"CASE-9","category":"evidence"},"add_tags":["scene"]}' \
+    annotate "POST events annotate"
+api "$T_ING" GET "/v1/items/$B"
+expect_status 200 "  GET /v1/items/$B: 200"
+json_check "$RB" "d['current']['case'] == 'CASE-9' and d['current']['category'] == 'evidence' and 'scene' in d['current']['tags'] and d['current']['annotations'] == 1 and d['manifest']['case']['number'] == 'CASE-1'" \
+    "  'current' has the annotated case, category and tag; the manifest its sealed case"
+listq case=CASE-9 "['$B']" "  GET /v1/items?case=CASE-9: $B, by its current case"
+listq category=evidence "['$B']" "  GET /v1/items?category=evidence: $B"
+listq tag=scene "['$B']" "  GET /v1/items?tag=scene: $B"
+ev_ok "$T_CUST" det.smith '{"action":"annotate","reason":"closed","clear":["case"],"remove_tags":["scene"]}' \
+    annotate "POST events annotate clearing the case and a tag"
+listq case=CASE-9 "[]" "  GET /v1/items?case=CASE-9: none now"
+ev_bad "$T_CUST" '{"action":"annotate","reason":"r"}' 400 bad_request \
+    "POST events annotate that changes nothing"
+ev_bad "$T_CUST" '{"action":"annotate","reason":"r","set":{"owner":"x"}}' 400 \
+    bad_request "POST events annotate of an unknown field"
+ev_bad "$T_CUST" '{"action":"annotate","set":{"case":"1"}}' 400 bad_request \
+    "POST events annotate without a reason"
+ev_bad "$T_CUST" '{"action":"annotate","reason":"r","set":{"case":"1"},"clear":"case"}' \
+    400 bad_request "POST events annotate with clear not a list"
+ev_bad "$T_CUST" '{"action":"note","set":{"case":"1"}}' 400 bad_request \
+    "POST events note that sets a field"
+ev_bad "$T_ING" '{"action":"annotate","reason":"r","set":{"case":"1"}}' 403 \
+    forbidden "POST events annotate with the ingest token"
 api "$T_CUST" POST /v1/items/BWC-999999/events -d '{"action":"access"}'
 expect_error 404 not_found "POST /v1/items/BWC-999999/events: 404"
 api "$T_CUST" POST "/v1/items/$(sha256_of "$ST_DIR/Canon.jpg" | cut -c1-12)/events" \
