@@ -67,6 +67,7 @@ extern const struct bc_cmd bc_cmd_list;
 extern const struct bc_cmd bc_cmd_verify;
 extern const struct bc_cmd bc_cmd_custody;
 extern const struct bc_cmd bc_cmd_annotate;
+extern const struct bc_cmd bc_cmd_case;
 extern const struct bc_cmd bc_cmd_report;
 extern const struct bc_cmd bc_cmd_audit;
 extern const struct bc_cmd bc_cmd_serve;

@@ -39,6 +39,55 @@ bc_cli_recorded(struct bc_ctx *ctx, const char *action,
 	return 0;
 }
 
+/* custody add --case N: every item of the case, all or nothing. */
+static int
+custody_add_case(struct bc_ctx *ctx, const struct bc_key *key,
+    const char *case_no, const struct bc_custody_req *req)
+{
+	struct bc_custody_result *res = NULL;
+	struct bc_err err = { "" };
+	json_t *arr = NULL, *o;
+	size_t n = 0, i;
+	int r, st = 0;
+
+	if ((r = bc_custody_add_case(ctx->cat, key, case_no, req, &res, &n,
+	    &err)) != 0)
+		return bc_cli_fail(r, &err);
+	if (ctx->json && (arr = json_array()) == NULL)
+		goto oom;
+	for (i = 0; i < n; i++) {
+		if (ctx->json) {
+			o = res[i].seq < 0 ? json_pack("{s:s, s:b}", "item",
+			    res[i].item, "skipped_purged", 1) :
+			    json_pack("{s:s, s:I, s:s, s:s}", "item",
+			    res[i].item, "seq", (json_int_t)res[i].seq,
+			    "action", req->action, "hash", res[i].hash);
+			if (o == NULL || json_array_append_new(arr, o) != 0)
+				goto oom;
+		} else if (ctx->quiet)
+			continue;
+		else if (res[i].seq < 0)
+			printf("%s  skipped: purged\n", res[i].item);
+		else
+			printf("%s  seq %lld  %s  %s\n", res[i].item,
+			    (long long)res[i].seq, req->action, res[i].hash);
+	}
+	if (ctx->json) {
+		ctx->out = json_pack("{s:s, s:s, s:o}", "case", case_no,
+		    "action", req->action, "items", arr);
+		arr = NULL;
+		if (ctx->out == NULL)
+			goto oom;
+	}
+	goto out;
+ oom:
+	st = bc_cli_fail(BC_ERR_NOMEM, NULL);
+ out:
+	json_decref(arr);
+	free(res);
+	return st;
+}
+
 static int
 custody_add(struct bc_ctx *ctx, int argc, char **argv)
 {
@@ -46,9 +95,10 @@ custody_add(struct bc_ctx *ctx, int argc, char **argv)
 	struct bc_custody_result res;
 	struct bc_err err = { "" };
 	struct bc_key *key = NULL;
-	const char *keypath = NULL;
+	const char *keypath = NULL, *case_no = NULL;
 	int a, r, st;
 	const struct bc_cli_opt opts[] = {
+		{ "case", &case_no, NULL },
 		{ "key", &keypath, NULL },
 		{ "actor", &req.actor, NULL },
 		{ "to", &req.to, NULL },
@@ -62,10 +112,13 @@ custody_add(struct bc_ctx *ctx, int argc, char **argv)
 	memset(&req, 0, sizeof(req));
 	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
 		return r;
-	if (argc - optind != 2)
+	if (case_no != NULL && argc - optind != 1)
+		return bc_cli_usage(ctx->cmd, "custody add --case N takes "
+		    "ACTION, and no ITEM");
+	if (case_no == NULL && argc - optind != 2)
 		return bc_cli_usage(ctx->cmd, "custody add takes ITEM and "
 		    "ACTION");
-	req.action = argv[optind + 1];
+	req.action = argv[argc - 1];
 	a = bc_action_parse(req.action);
 	if (a == BC_ACT_ANNOTATE)
 		return bc_cli_usage(ctx->cmd, "an annotation is recorded by "
@@ -86,10 +139,18 @@ custody_add(struct bc_ctx *ctx, int argc, char **argv)
 		return bc_cli_usage(ctx->cmd, "%s needs --reason", req.action);
 	if (a == BC_ACT_DERIVE && req.file == NULL)
 		return bc_cli_usage(ctx->cmd, "derive needs --file");
+	if (case_no != NULL && a != BC_ACT_ACCESS && a != BC_ACT_HOLD &&
+	    a != BC_ACT_UNHOLD && a != BC_ACT_NOTE)
+		return bc_cli_usage(ctx->cmd, "--case takes access, hold, "
+		    "unhold or note, not %s", req.action);
 	if ((r = bc_key_load_private(keypath, &key, &err)) != 0)
 		return bc_cli_fail(r, &err);
 	if ((st = bc_cli_open_catalog(ctx)) != 0)
 		goto out;
+	if (case_no != NULL) {
+		st = custody_add_case(ctx, key, case_no, &req);
+		goto out;
+	}
 	if ((r = bc_custody_add(ctx->cat, key, argv[optind], &req, &res,
 	    &err)) != 0) {
 		st = bc_cli_fail(r, &err);
@@ -340,7 +401,9 @@ custody_log(struct bc_ctx *ctx, int argc, char **argv)
 static const struct bc_subcmd custody_subs[] = {
 	{ "add", "ITEM ACTION --key KEY --actor WHO [--to WHO] "
 	    "[--reason WHY]\n"
-	    "           [--location WHERE] [--note TEXT] [--file PATH]", 0,
+	    "           [--location WHERE] [--note TEXT] [--file PATH]\n"
+	    "       bodycam custody add --case N access|hold|unhold|note "
+	    "--key KEY --actor WHO ...", 0,
 	    custody_add },
 	{ "log", "ITEM [--json | --csv]", BC_CMD_READ_ONLY, custody_log },
 	{ NULL, NULL, 0, NULL }
@@ -370,6 +433,9 @@ const struct bc_cmd bc_cmd_custody = {
 	    "hash;\n"
 	    "                    derive: the derived file, registered as a "
 	    "new item\n"
+	    "  --case N          add: every item whose case is N now, in one "
+	    "transaction\n"
+	    "                    (all or nothing; purged items skipped)\n"
 	    "  --csv             log: comma-separated values\n"
 	    "  --json            log: one JSON document\n",
 	.exec = bc_cli_subcmd,

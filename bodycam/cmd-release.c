@@ -10,17 +10,43 @@
 
 #include "cli.h"
 
+/* The ids of the items of a case (release --case). */
+struct case_refs {
+	char	**ids;
+	size_t	  n, cap;
+};
+
+static int
+case_ref(void *arg, const struct bc_item *it)
+{
+	struct case_refs *c = arg;
+	void *tmp;
+
+	if ((tmp = bc_grow(c->ids, &c->cap, c->n + 1, sizeof(*c->ids))) ==
+	    NULL)
+		return BC_ERR_NOMEM;
+	c->ids = tmp;
+	if ((c->ids[c->n] = strdup(it->id)) == NULL)
+		return BC_ERR_NOMEM;
+	c->n++;
+	return 0;
+}
+
 static int
 cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 {
 	struct bc_release_opts ro;
 	struct bc_release_result res;
+	struct bc_list_filter f;
 	struct bc_err err = { "" };
 	struct bc_key *key = NULL;
-	const char *keypath = NULL, *out = NULL;
-	size_t i;
+	const char *keypath = NULL, *out = NULL, *case_no = NULL;
+	const char *const *refs;
+	struct case_refs cr = { NULL, 0, 0 };
+	size_t i, nrefs;
 	int r, st;
 	const struct bc_cli_opt opts[] = {
+		{ "case", &case_no, NULL },
 		{ "to", &ro.recipient, NULL },
 		{ "authority", &ro.authority, NULL },
 		{ "key", &keypath, NULL },
@@ -33,8 +59,11 @@ cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 	memset(&ro, 0, sizeof(ro));
 	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
 		return r;
-	if (optind == argc)
-		return bc_cli_usage(ctx->cmd, "name at least one item");
+	if (case_no == NULL && optind == argc)
+		return bc_cli_usage(ctx->cmd, "name at least one item, or "
+		    "--case N");
+	if (case_no != NULL && optind != argc)
+		return bc_cli_usage(ctx->cmd, "--case N or ITEMs, not both");
 	if (ro.recipient == NULL || ro.authority == NULL || keypath == NULL ||
 	    out == NULL)
 		return bc_cli_usage(ctx->cmd, "--to, --authority, --key and "
@@ -45,9 +74,34 @@ cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 		bc_key_free(key);
 		return st;
 	}
-	r = bc_release(ctx->cat, key, (const char *const *)argv + optind,
-	    (size_t)(argc - optind), out, &ro, &res, &err);
+	refs = (const char *const *)argv + optind;
+	nrefs = (size_t)(argc - optind);
+	if (case_no != NULL) {
+		/* the items whose case is N now; release verifies each */
+		memset(&f, 0, sizeof(f));
+		f.case_no = case_no;
+		if ((r = bc_catalog_list(ctx->cat, &f, case_ref, &cr,
+		    &err)) == 0 && cr.n == 0)
+			r = bc_err_set(&err, BC_ERR_NOT_FOUND, "no item is in "
+			    "case '%s'", case_no);
+		else if (r == BC_ERR_NOMEM)
+			bc_err_set(&err, r, "out of memory");
+		if (r != 0) {
+			bc_key_free(key);
+			for (i = 0; i < cr.n; i++)
+				free(cr.ids[i]);
+			free(cr.ids);
+			return bc_cli_fail(r, &err);
+		}
+		refs = (const char *const *)cr.ids;
+		nrefs = cr.n;
+	}
+	memset(&res, 0, sizeof(res));
+	r = bc_release(ctx->cat, key, refs, nrefs, out, &ro, &res, &err);
 	bc_key_free(key);
+	for (i = 0; i < cr.n; i++)
+		free(cr.ids[i]);
+	free(cr.ids);
 	if (r != 0) {
 		if (res.failed[0] != '\0') {
 			for (i = 0; i < res.report.nchecks; i++)
@@ -80,8 +134,8 @@ cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 
 const struct bc_cmd bc_cmd_release = {
 	.name = "release",
-	.usage = "ITEM... --to RECIPIENT --authority TEXT --key KEY --out DIR "
-	    "[--actor WHO]\n           [--no-media]",
+	.usage = "ITEM...|--case N --to RECIPIENT --authority TEXT --key KEY "
+	    "--out DIR\n           [--actor WHO] [--no-media]",
 	.summary = "Verify each item in full, then record a passing "
 	    "verification and the\n      release, sign a checkpoint, and "
 	    "write DIR: a bundle the recipient checks\n      offline "
@@ -97,6 +151,8 @@ const struct bc_cmd bc_cmd_release = {
 	    "  --out DIR           the bundle, a new directory (required)\n"
 	    "  --actor WHO         who releases it (default: the system "
 	    "user)\n"
-	    "  --no-media          leave the media files out of the bundle\n",
+	    "  --no-media          leave the media files out of the bundle\n"
+	    "  --case N            every item whose case is N now, instead "
+	    "of ITEMs\n",
 	.exec = cmd_release,
 };

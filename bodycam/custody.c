@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bodycam/buf.h"
 #include "bodycam/canon.h"
 #include "bodycam/clock.h"
 #include "bodycam/custody.h"
@@ -1181,5 +1182,117 @@ bc_custody_append_signed(struct bc_catalog *cat,
 	json_decref(doc);
 	bc_item_free(it);
 	bc_keyring_free(owned);
+	return r;
+}
+
+int
+bc_custody_state_of(struct bc_catalog *cat, const struct bc_item *it,
+    struct bc_custody_state *st, json_t **manifest, struct bc_err *err)
+{
+	struct chain ch;
+	int r;
+
+	if (manifest != NULL)
+		*manifest = NULL;
+	r = chain_load(cat, it, &ch, err);
+	*st = ch.st;
+	if (r == 0 && manifest != NULL) {
+		*manifest = ch.manifest;
+		ch.manifest = NULL;
+	}
+	json_decref(ch.manifest);
+	return r;
+}
+
+/* The ids of the items of a case, gathered before any is written. */
+struct case_ids {
+	char	(*id)[BC_ITEM_ID_MAX];
+	size_t	 n, cap;
+};
+
+static int
+case_id(void *arg, const struct bc_item *it)
+{
+	struct case_ids *c = arg;
+	void *tmp;
+
+	if ((tmp = bc_grow(c->id, &c->cap, c->n + 1, sizeof(*c->id))) == NULL)
+		return BC_ERR_NOMEM;
+	c->id = tmp;
+	snprintf(c->id[c->n++], sizeof(c->id[0]), "%s", it->id);
+	return 0;
+}
+
+int
+bc_custody_add_case(struct bc_catalog *cat, const struct bc_key *key,
+    const char *case_no, const struct bc_custody_req *req,
+    struct bc_custody_result **res, size_t *n, struct bc_err *err)
+{
+	struct bc_list_filter f;
+	struct case_ids ids = { NULL, 0, 0 };
+	struct bc_custody_result *v = NULL;
+	struct bc_err e = { "" };
+	int a = bc_action_parse(req->action);
+	size_t i;
+	int r;
+
+	*res = NULL;
+	*n = 0;
+	if ((r = check_req(a, req, err)) != 0)
+		return r;
+	if (a != BC_ACT_ACCESS && a != BC_ACT_HOLD && a != BC_ACT_UNHOLD &&
+	    a != BC_ACT_NOTE)
+		return bc_err_set(err, BC_ERR_INVALID, "%s cannot be recorded "
+		    "for a whole case (access, hold, unhold or note)",
+		    bc_action_name(a));
+	if ((r = bc_field_check("the case", case_no, BC_FIELD_MAX, err)) != 0)
+		return r;
+	if (!bc_key_is_private(key))
+		return bc_err_set(err, BC_ERR_KEY_TYPE,
+		    "a private key is needed to sign");
+	if ((r = bc_catalog_begin(cat, err)) != 0)
+		return r;
+	/* the case's items as they are under the write lock */
+	memset(&f, 0, sizeof(f));
+	f.case_no = case_no;
+	if ((r = bc_catalog_list(cat, &f, case_id, &ids, err)) != 0) {
+		if (r == BC_ERR_NOMEM)
+			bc_err_set(err, r, "out of memory");
+		goto out;
+	}
+	if (ids.n == 0) {
+		r = bc_err_set(err, BC_ERR_NOT_FOUND, "no item is in case "
+		    "'%s' now", case_no);
+		goto out;
+	}
+	if ((v = calloc(ids.n, sizeof(*v))) == NULL) {
+		r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < ids.n; i++) {
+		r = bc_custody_add_locked(cat, key, ids.id[i], req, NULL,
+		    NULL, NULL, &v[i], &e);
+		if (r != 0 && v[i].purged && a != BC_ACT_NOTE) {
+			/* refused before writing: its media is gone */
+			snprintf(v[i].item, sizeof(v[i].item), "%s",
+			    ids.id[i]);
+			v[i].seq = -1;
+			continue;
+		}
+		if (r != 0) {
+			r = bc_err_set(err, r, "%s (case '%s': nothing recorded "
+			    "for any of its %zu items)", e.msg, case_no, ids.n);
+			goto out;
+		}
+	}
+	if ((r = bc_catalog_commit(cat, err)) != 0)
+		goto out;
+	*res = v;
+	*n = ids.n;
+	v = NULL;
+ out:
+	bc_catalog_rollback(cat);	/* no-op after commit */
+	free(v);
+	free(ids.id);
 	return r;
 }

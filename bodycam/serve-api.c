@@ -23,6 +23,7 @@
 
 #include "bodycam/bundle.h"
 #include "bodycam/canon.h"
+#include "bodycam/case.h"
 #include "bodycam/clock.h"
 #include "bodycam/custody.h"
 #include "bodycam/filter.h"
@@ -1650,6 +1651,51 @@ h_releases(struct bc_req *q)
 	json_decref(doc);
 }
 
+/*
+ * GET /v1/cases, GET /v1/cases/{n}: as 'bodycam case list' and 'case show'
+ */
+static void
+h_cases(struct bc_req *q)
+{
+	static const char *const args[] = { NULL };
+	struct bc_catalog *cat;
+	struct bc_err err = { "" };
+	json_t *cases = NULL;
+	int64_t none = 0;
+	int r;
+
+	if (query_only(q, args) != 0)
+		return;
+	cat = bc_pool_get(q->srv);
+	if ((r = bc_catalog_snapshot(cat, &err)) != 0 ||
+	    (r = bc_cases_json(cat, &cases, &none, &err)) != 0)
+		bc_resp_bc(q, r, &err);
+	else
+		bc_resp_json(q, MHD_HTTP_OK, json_pack("{s:o, s:I}", "cases",
+		    cases, "without_case", (json_int_t)none));
+	bc_pool_put(q->srv, cat);
+}
+
+static void
+h_case(struct bc_req *q)
+{
+	static const char *const args[] = { NULL };
+	struct bc_catalog *cat;
+	struct bc_err err = { "" };
+	json_t *doc = NULL;
+	int r;
+
+	if (query_only(q, args) != 0)
+		return;
+	cat = bc_pool_get(q->srv);
+	if ((r = bc_catalog_snapshot(cat, &err)) != 0 ||
+	    (r = bc_case_json(cat, q->arg, &doc, &err)) != 0)
+		bc_resp_bc(q, r, &err);
+	else
+		bc_resp_json(q, MHD_HTTP_OK, doc);
+	bc_pool_put(q->srv, cat);
+}
+
 const struct bc_route bc_routes[] = {
 	{ "GET", "/v1/healthz", h_healthz, BC_ROLE_NONE, 0 },
 	{ "POST", "/v1/items", h_items_post, BC_ROLE_INGEST, 1 },
@@ -1661,6 +1707,8 @@ const struct bc_route bc_routes[] = {
 	{ "POST", "/v1/items/{id}/events", h_events_post, BC_ROLE_ANY, 1 },
 	{ "POST", "/v1/items/{id}/verify", h_verify, BC_ROLE_AUDITOR, 1 },
 	{ "GET", "/v1/items/{id}/proof", h_proof, BC_ROLE_ANY, 0 },
+	{ "GET", "/v1/cases", h_cases, BC_ROLE_ANY, 0 },
+	{ "GET", "/v1/cases/{id}", h_case, BC_ROLE_ANY, 0 },
 	{ "GET", "/v1/checkpoint", h_checkpoint, BC_ROLE_ANY, 0 },
 	{ "POST", "/v1/releases", h_releases, BC_ROLE_AUDITOR, 1 },
 	{ NULL, NULL, NULL, 0, 0 }

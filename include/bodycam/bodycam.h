@@ -21,6 +21,7 @@
 #include "bodycam/keys.h"
 #include "bodycam/register.h"
 #include "bodycam/annotate.h"
+#include "bodycam/case.h"
 #include "bodycam/custody.h"
 #include "bodycam/verify.h"
 #include "bodycam/audit.h"

@@ -1444,6 +1444,24 @@ ev_bad "$T_CUST" '{"action":"note","set":{"case":"1"}}' 400 bad_request \
     "POST events note that sets a field"
 ev_bad "$T_ING" '{"action":"annotate","reason":"r","set":{"case":"1"}}' 403 \
     forbidden "POST events annotate with the ingest token"
+# cases, as 'bodycam case list' and 'case show'
+api "$T_ING" GET /v1/cases
+expect_status 200 "GET /v1/cases: 200"
+expect_exit 0 "  bodycam --json case list: exit 0" -- bc --json case list
+expect_eq "$(jget "$RB" 'json.dumps(d, sort_keys=True)')" \
+    "$(jget "$OUT" 'json.dumps(d, sort_keys=True)')" "  the same document as case list --json"
+json_check "$RB" "{'case': 'CASE-2', 'items': 1, 'held': 0, 'purged': 0} in d['cases']" \
+    "  CASE-2 with its one item"
+api "$T_ING" GET /v1/cases/CASE-2
+expect_status 200 "GET /v1/cases/CASE-2: 200"
+json_check "$RB" "d['case'] == 'CASE-2' and [i['id'] for i in d['items']] == ['$V']" \
+    "  its item $V"
+api "$T_ING" GET /v1/cases/CASE-9
+expect_error 404 not_found "GET /v1/cases/CASE-9 (emptied by an annotation): 404"
+api "$T_ING" GET "/v1/cases?limit=1"
+expect_error 400 bad_request "GET /v1/cases with an unknown argument: 400"
+api - GET /v1/cases
+expect_status 401 "GET /v1/cases without a token: 401"
 api "$T_CUST" POST /v1/items/BWC-999999/events -d '{"action":"access"}'
 expect_error 404 not_found "POST /v1/items/BWC-999999/events: 404"
 api "$T_CUST" POST "/v1/items/$(sha256_of "$ST_DIR/Canon.jpg" | cut -c1-12)/events" \
