@@ -19,6 +19,7 @@ struct bc_catalog {
 	int		 in_tx;
 	sqlite3_stmt	*node_get;	/* prepared once, for the log */
 	sqlite3_stmt	*node_put;
+	sqlite3_stmt	*view_get;	/* prepared once: audit reads many */
 	int		 node_rc;	/* the last node statement's error */
 };
 

@@ -113,6 +113,7 @@ bc_catalog_close(struct bc_catalog *cat)
 		bc_catalog_rollback(cat);
 	sqlite3_finalize(cat->node_get);
 	sqlite3_finalize(cat->node_put);
+	sqlite3_finalize(cat->view_get);
 	sqlite3_close(cat->db);
 	free(cat->path);
 	free(cat);
@@ -1100,14 +1101,15 @@ int
 bc_catalog_get_view(struct bc_catalog *cat, const char *item, int64_t *seq,
     char **view, struct bc_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int rc, r;
+	sqlite3_stmt *st;
+	int rc, r = 0;
 
 	*seq = -1;
 	*view = NULL;
-	if ((r = bc_cat_prepare(cat, "SELECT seq, view FROM views WHERE"
-	    " item = ?1", &st, err)) != 0)
+	if (cat->view_get == NULL && (r = bc_cat_prepare(cat, "SELECT seq,"
+	    " view FROM views WHERE item = ?1", &cat->view_get, err)) != 0)
 		return r;
+	st = cat->view_get;
 	sqlite3_bind_text(st, 1, item, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*seq = sqlite3_column_int64(st, 0);
@@ -1115,7 +1117,8 @@ bc_catalog_get_view(struct bc_catalog *cat, const char *item, int64_t *seq,
 			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
 	} else if (rc != SQLITE_DONE)
 		r = bc_cat_err(cat, err, "read the current view");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return r;
 }
 
