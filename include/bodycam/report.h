@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "bodycam/annotate.h"
 #include "bodycam/buf.h"
 #include "bodycam/catalog.h"
 #include "bodycam/keys.h"
@@ -37,6 +38,8 @@ struct bc_report_item {
 	struct bc_report_event		*l;
 	int			 ok;
 	struct bc_buf		 result;	/* "OK", "FAILED (...)" */
+	struct bc_view		 view;		/* current: annotated */
+	json_t			*history;	/* bc_report_annotations */
 };
 
 /* Everything a report shows. */
@@ -45,6 +48,8 @@ struct bc_report {
 	size_t			 nitems;
 	struct bc_keyring	*kr;
 	const char		*catalog;
+	const char		*tz;		/* render local times too:
+						   the zone TZ names */
 	char			 origin[BC_ORIGIN_MAX + 1];
 	char			 now[BC_TIME_MAX];
 	char			 station[256];
@@ -67,11 +72,28 @@ int bc_report_gather_log(struct bc_catalog *cat, struct bc_report *rp,
 /*
  * Verifies ri->it again (its file too, unless purged) and reads its events
  * with what the verification said of each; ri->result is "OK", "OK
- * (purged)" or "FAILED (check, check seq N, ...)", every failing check.
+ * (purged)" or "FAILED (check, check seq N, ...)", every failing check;
+ * ri->view and ri->history as bc_report_annotations gives them.
  */
 int bc_report_gather_item(struct bc_catalog *cat,
     const struct bc_keyring *kr, struct bc_report_item *ri,
     struct bc_err *err);
+
+/*
+ * An item's annotations as 'show' and 'report' give them.  docs are its n
+ * events ev parsed (NULL where unreadable), mdoc its manifest (may be
+ * NULL).  An annotation counts when its signature is valid by a key that
+ * held the needed role and it obeys the custody rules replayed in chain
+ * order.  Sets ok[i] (when ok is not NULL) to whether event i's signature
+ * is so valid, *view to the current view (bc_view_current) and *history
+ * to a new array, freed by the caller, of the annotations that count:
+ * {"seq", "at", "actor", "reason", "set", "clear"}, in chain order.
+ * Returns 0 or BC_ERR_NOMEM (*history NULL).
+ */
+int bc_report_annotations(const struct bc_keyring *kr,
+    const struct bc_item *it, const json_t *mdoc,
+    const struct bc_event *ev, json_t *const *docs, size_t n, int *ok,
+    struct bc_view *view, json_t **history);
 
 /* Frees what the report holds (items, keyring, checkpoint). */
 void bc_report_clear(struct bc_report *rp);
