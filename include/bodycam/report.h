@@ -38,8 +38,8 @@ struct bc_report_item {
 	struct bc_report_event		*l;
 	int			 ok;
 	struct bc_buf		 result;	/* "OK", "FAILED (...)" */
-	struct bc_view		 view;		/* current: annotated */
-	json_t			*history;	/* bc_report_annotations */
+	struct bc_view		 view;		/* current */
+	json_t			*history;	/* of annotations */
 };
 
 /* Everything a report shows. */
