@@ -1,7 +1,8 @@
 /*
  * report.h - what a custody report shows, gathered from the catalog: each
  * item verified again (its file too), its events with what the
- * verification said of each, and the log's newest checkpoint, checked.
+ * verification said of each, its current view and annotation history
+ * (which 'show' gives too), and the log's newest checkpoint, checked.
  * The CLI renders it as HTML or CSV (cmd-report.c).
  */
 #ifndef BODYCAM_REPORT_H

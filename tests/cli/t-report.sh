@@ -4,7 +4,11 @@
 # its signer and verification, the checkpoint), that hostile catalog text
 # is escaped (HTML) or defused (CSV), that the HTML is self-contained and
 # well formed, that a tampered file or event makes it say FAILED and exit 1,
-# --out, and the usage errors.
+# --out, and the usage errors.  Then annotations: case and category in
+# rows of their own from the current view, the annotation history (HTML
+# escaped, CSV defused), FAILED set apart from OK, --tz local times and
+# unknown zones, and --case (an item moved in by annotation, not one
+# moved out).
 #
 # Times are fixed with BODYCAM_NOW as the catalog is written, so that the
 # time axis can be checked; the expected counts are kept here, not read
