@@ -3,12 +3,15 @@
  * file, as one self-contained printable HTML page (the timeline drawn as
  * inline SVG) or as CSV with one row per custody event.  Every item is
  * verified again, file included, when the report is made, and the report
- * says what that found.
+ * says what that found.  It gives each item's current case, category,
+ * tags, title and description (the annotations applied) and the history
+ * of those annotations; with --tz, local times beside the UTC ones.
  *
  * Everything the catalog holds is treated as hostile text: in HTML it is
  * escaped, and bytes that are not valid UTF-8 or are control characters
  * are replaced; in CSV the custody log's quoting and formula guard apply.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -17,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bodycam/buf.h"
@@ -27,6 +32,8 @@
 #define FMT_CSV		2
 
 #define LABEL_MAX	16	/* bytes of an action in a timeline label */
+#define LOCAL_MAX	64	/* "2026-01-01 05:00:00 EST, UTC-05:00" */
+#define ZONEINFO	"/usr/share/zoneinfo/"
 
 
 /* Sets b to the printf output (its error, if any, stays). */
@@ -52,6 +59,146 @@ dstr(const json_t *doc, const char *path)
 	const char *s = doc != NULL ? bc_doc_str(doc, path) : NULL;
 
 	return s != NULL ? s : "";
+}
+
+/*
+ * Whether zone names a zone of the system's time-zone database ("UTC"
+ * always does).  glibc takes an unknown TZ for UTC without a word, so the
+ * zone's file must be there and be a TZif file; a name is letters,
+ * digits and "/_+-" only, so neither ".." nor an absolute path.
+ */
+static int
+zone_known(const char *zone)
+{
+	char path[sizeof(ZONEINFO) + 256], magic[4];
+	struct stat st;
+	const char *p;
+	FILE *fp;
+	int ok;
+
+	if (strcmp(zone, "UTC") == 0)
+		return 1;
+	if (zone[0] == '\0' || zone[0] == '/' || strlen(zone) > 255)
+		return 0;
+	for (p = zone; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("/_+-", *p) == NULL)
+			return 0;
+	snprintf(path, sizeof(path), ZONEINFO "%s", zone);
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (fp = fopen(path, "rb")) == NULL)
+		return 0;
+	ok = fread(magic, 1, sizeof(magic), fp) == sizeof(magic) &&
+	    memcmp(magic, "TZif", sizeof(magic)) == 0;
+	fclose(fp);
+	return ok;
+}
+
+/*
+ * s, a time in UTC (a signed time stamp, or RFC 3339 with a zone), as the
+ * local time of the zone TZ names (cmd_report sets it from --tz):
+ * "2026-01-01 05:00:00 EST, UTC-05:00".  "" for anything else.
+ */
+static void
+local_time(const char *s, char out[LOCAL_MAX])
+{
+	char cut[BC_TIME_MAX];
+	struct tm tm;
+	time_t t;
+	size_t len;
+	long off;
+
+	out[0] = '\0';
+	len = strlen(s);
+	if (bc_time_is_stamp(s))
+		snprintf(cut, sizeof(cut), "%.19sZ", s);
+	else if (len >= 20 && len < sizeof(cut) &&
+	    strchr("Z+-", s[19]) != NULL)
+		snprintf(cut, sizeof(cut), "%s", s);
+	else
+		return;
+	if (bc_time_parse(cut, 0, &t) != 0 || localtime_r(&t, &tm) == NULL ||
+	    (len = strftime(out, LOCAL_MAX, "%Y-%m-%d %H:%M:%S %Z",
+	    &tm)) == 0) {
+		out[0] = '\0';
+		return;
+	}
+	off = tm.tm_gmtoff < 0 ? -tm.tm_gmtoff : tm.tm_gmtoff;
+	snprintf(out + len, LOCAL_MAX - len, ", UTC%c%02ld:%02ld",
+	    tm.tm_gmtoff < 0 ? '-' : '+', off / 3600, off % 3600 / 60);
+}
+
+/* Appends "; local TIME" to b when tz is set and s is a UTC time. */
+static void
+add_local(struct bc_buf *b, const char *s, const char *tz)
+{
+	char loc[LOCAL_MAX];
+
+	if (tz == NULL)
+		return;
+	local_time(s, loc);
+	if (loc[0] != '\0')
+		bc_buf_printf(b, "; local %s", loc);
+}
+
+/* The tags of v, ", " between them. */
+static void
+tags_text(struct bc_buf *b, const struct bc_view *v)
+{
+	size_t i;
+
+	bc_buf_truncate(b, 0);
+	for (i = 0; i < v->ntags; i++)
+		bc_buf_printf(b, "%s%s", i > 0 ? ", " : "", v->tags[i]);
+}
+
+/* A value of an annotation's "set": a string, or tags ", " between. */
+static void
+set_value(struct bc_buf *b, const json_t *v)
+{
+	const json_t *t;
+	size_t i;
+
+	if (!json_is_array(v)) {
+		bc_buf_addstr(b, json_is_string(v) ? json_string_value(v) :
+		    "?");
+		return;
+	}
+	json_array_foreach(v, i, t)
+		bc_buf_printf(b, "%s%s", i > 0 ? ", " : "",
+		    json_is_string(t) ? json_string_value(t) : "?");
+}
+
+/*
+ * An annotation's changes (its details, or its history entry): "set F=V;
+ * clear F".
+ */
+static void
+changes_text(struct bc_buf *b, const json_t *d)
+{
+	const json_t *v;
+	const char *k;
+	size_t i, n = 0;
+
+	json_object_foreach((json_t *)json_object_get(d, "set"), k, v) {
+		bc_buf_printf(b, "%sset %s=", n++ > 0 ? "; " : "", k);
+		set_value(b, v);
+	}
+	json_array_foreach(json_object_get(d, "clear"), i, v)
+		bc_buf_printf(b, "%sclear %s", n++ > 0 ? "; " : "",
+		    json_is_string(v) ? json_string_value(v) : "?");
+}
+
+/* The annotation whose seq is seq in ri's history, or NULL. */
+static const json_t *
+annotation_at(const struct bc_report_item *ri, int64_t seq)
+{
+	const json_t *h;
+	size_t i;
+
+	json_array_foreach(ri->history, i, h)
+		if (json_integer_value(json_object_get(h, "seq")) == seq)
+			return h;
+	return NULL;
 }
 
 
@@ -147,8 +294,11 @@ html_kv(FILE *fp, const char *label, const char *value, const char *cls)
 
 /* The signer of a record: "name (role), key 0123...". */
 static void
-html_signer(FILE *fp, const struct bc_keyring_entry *ke, const char *id)
+html_signer(FILE *fp, const struct bc_keyring_entry *ke, const char *id,
+    const char *tz)
 {
+	char loc[LOCAL_MAX];
+
 	if (ke == NULL) {
 		fputs("unknown key", fp);
 	} else {
@@ -161,6 +311,13 @@ html_signer(FILE *fp, const struct bc_keyring_entry *ke, const char *id)
 	if (ke != NULL && ke->revoked[0] != '\0') {
 		fputs("<br>revoked ", fp);
 		html_put(fp, ke->revoked, 0);
+		if (tz != NULL) {
+			local_time(ke->revoked, loc);
+			if (loc[0] != '\0') {
+				fputs("; local ", fp);
+				html_put(fp, loc, 0);
+			}
+		}
 	}
 }
 
@@ -191,14 +348,18 @@ static const char html_head[] =
 ".nr { color: #555; font-style: italic; }\n"
 ".result { border: 2px solid #000; padding: .3em .5em;"
 " font-weight: bold; }\n"
-".result.failed { border: 4px double #000; }\n"
-".no { font-weight: bold; }\n"
+".result.ok { border-color: #1a6b1a; }\n"
+".result.failed { border: 4px double #b00000; color: #b00000;"
+" background: #fff0f0; }\n"
+".no { font-weight: bold; color: #b00000; }\n"
+".annotated .ann, .local { font-size: 85%; color: #333; }\n"
+".ann { font-style: italic; }\n"
 "svg { display: block; max-width: 100%; height: auto; margin: .3em 0; }\n"
 "svg text { font: 10px \"DejaVu Sans\", Arial, sans-serif; fill: #000; }\n"
 "svg .axis { stroke: #000; stroke-width: 1.5; }\n"
 "svg .lead { stroke: #888; stroke-width: .7; }\n"
 "svg .ok { fill: #000; }\n"
-"svg .bad { fill: #fff; stroke: #000; stroke-width: 2; }\n"
+"svg .bad { fill: #fff; stroke: #b00000; stroke-width: 2; }\n"
 "@media print {\n"
 "  body { margin: 0; max-width: none; }\n"
 "  section.item { break-before: page; }\n"
@@ -228,6 +389,7 @@ static const char html_foot[] =
 static void
 html_header(FILE *fp, const struct bc_report *rp)
 {
+	struct bc_buf b = BC_BUF_INIT(4 * BC_TIME_MAX + LOCAL_MAX);
 	char hex[BC_SHA256_HEX];
 	size_t i, bad = 0;
 
@@ -248,7 +410,11 @@ html_header(FILE *fp, const struct bc_report *rp)
 		    "do%s not verify</span>", bad, rp->nitems,
 		    rp->nitems == 1 ? "" : "s", bad == 1 ? "es" : "");
 	fputs("</td></tr>\n", fp);
-	html_kv(fp, "Report time (UTC)", rp->now, NULL);
+	bset(&b, "%s", rp->now);
+	add_local(&b, rp->now, rp->tz);
+	html_kv(fp, "Report time (UTC)", bc_buf_str(&b), NULL);
+	if (rp->tz != NULL)
+		html_kv(fp, "Local times", rp->tz, NULL);
 	html_kv(fp, "Made on station", rp->station, NULL);
 	html_kv(fp, "Made with", "bodycam " BODYCAM_VERSION, NULL);
 	html_kv(fp, "Catalog", rp->catalog, "mono");
@@ -260,6 +426,7 @@ html_header(FILE *fp, const struct bc_report *rp)
 		fprintf(fp, "<p>No checkpoint yet: each record was checked "
 		    "against its own leaf of the log (%" PRIu64 " leaves) "
 		    "only.</p>\n</header>\n", rp->log_size);
+		bc_buf_free(&b);
 		return;
 	}
 	fputs("<p>The newest checkpoint stored in the catalog, against which "
@@ -271,12 +438,14 @@ html_header(FILE *fp, const struct bc_report *rp)
 	fputs("<tr><th>Signed by</th><td>", fp);
 	if (rp->cp_status == 0)
 		html_signer(fp, bc_keyring_find(rp->kr, rp->sc.signer),
-		    rp->sc.signer);
+		    rp->sc.signer, rp->tz);
 	else
 		html_signer(fp, bc_keyring_find(rp->kr, rp->cp.key),
-		    rp->cp.key);
+		    rp->cp.key, rp->tz);
 	fputs("</td></tr>\n", fp);
-	html_kv(fp, "Stored at", rp->cp.created, NULL);
+	bset(&b, "%s", rp->cp.created);
+	add_local(&b, rp->cp.created, rp->tz);
+	html_kv(fp, "Stored at", bc_buf_str(&b), NULL);
 	fputs("<tr><th>Signature</th><td>", fp);
 	if (rp->cp_status == 0) {
 		fputs("valid", fp);
@@ -293,12 +462,13 @@ html_header(FILE *fp, const struct bc_report *rp)
 		fputs("<span class=\"no\">FAILED</span>: the log no longer "
 		    "gives this root: records were removed or rewritten", fp);
 	fputs("</td></tr>\n</table>\n</header>\n", fp);
+	bc_buf_free(&b);
 }
 
 /* The manifest summary: file, hash, camera, capture time, place. */
 static void
 html_manifest(FILE *fp, const struct bc_report_item *ri,
-    const struct bc_keyring *kr)
+    const struct bc_keyring *kr, const char *tz)
 {
 	const json_t *m = ri->mdoc, *a, *v;
 	struct bc_buf b = BC_BUF_INIT(64 * BC_FIELD_MAX);
@@ -346,6 +516,8 @@ html_manifest(FILE *fp, const struct bc_report_item *ri,
 		    "time)", s);
 	else
 		bc_buf_truncate(&b, 0);
+	if (s[0] != '\0')
+		add_local(&b, s, tz);
 	html_kv(fp, "Capture time", bc_buf_str(&b), NULL);
 	bc_buf_truncate(&b, 0);
 	if (dstr(m, "capture.gps.lat")[0] && dstr(m, "capture.gps.lon")[0]) {
@@ -355,10 +527,6 @@ html_manifest(FILE *fp, const struct bc_report_item *ri,
 			bc_buf_printf(&b, ", altitude %s m", s);
 	}
 	html_kv(fp, "Place (GPS)", bc_buf_str(&b), NULL);
-	bset(&b, "%s%s%s", dstr(m, "case.number"),
-	    dstr(m, "case.number")[0] && dstr(m, "case.category")[0] ?
-	    ", " : "", dstr(m, "case.category"));
-	html_kv(fp, "Case", bc_buf_str(&b), NULL);
 	if (m != NULL && json_object_get(m, "derived") != NULL) {
 		bset(&b, "%s, file SHA-256 %s; reason: %s",
 		    dstr(m, "derived.from"), dstr(m, "derived.sha256"),
@@ -368,10 +536,11 @@ html_manifest(FILE *fp, const struct bc_report_item *ri,
 	bset(&b, "%s%s%s", dstr(m, "registered.at"),
 	    dstr(m, "registered.station")[0] ? " on station " : "",
 	    dstr(m, "registered.station"));
+	add_local(&b, dstr(m, "registered.at"), tz);
 	html_kv(fp, "Registered", bc_buf_str(&b), NULL);
 	fputs("<tr><th>Registration signed by</th><td>", fp);
 	s = m != NULL ? dstr(m, "registered.key") : ri->it->key;
-	html_signer(fp, bc_keyring_find(kr, s), s);
+	html_signer(fp, bc_keyring_find(kr, s), s, tz);
 	fputs("</td></tr>\n", fp);
 	html_kv(fp, "Manifest SHA-256", ri->it->manifest_hash, "mono");
 	if (m != NULL && json_array_size(a = json_object_get(m,
@@ -389,11 +558,145 @@ html_manifest(FILE *fp, const struct bc_report_item *ri,
 		bset(&b, "purged at %s by %s: %s",
 		    ri->rep.state.purged_at, ri->rep.state.purged_by,
 		    ri->rep.state.purge_reason);
+		add_local(&b, ri->rep.state.purged_at, tz);
 		html_kv(fp, "Media", bc_buf_str(&b), NULL);
 	}
 	html_kv(fp, "Custodian now", ri->rep.state.custodian, NULL);
 	html_kv(fp, "Legal hold", ri->rep.state.held ? "yes" : "no", NULL);
 	fputs("</table>\n", fp);
+	bc_buf_free(&b);
+}
+
+/*
+ * A field of the current view: its value, and when an annotation changed
+ * it, a marker with the value sealed at registration.
+ */
+static void
+html_field(FILE *fp, const char *label, const char *now, const char *sealed,
+    int changed)
+{
+	fprintf(fp, "<tr><th>%s</th><td%s>", label, changed ?
+	    " class=\"annotated\"" : "");
+	if (now[0] != '\0')
+		html_put(fp, now, 0);
+	else
+		fprintf(fp, "<span class=\"nr\">%s</span>", changed ?
+		    "none (cleared)" : "not recorded");
+	if (changed) {
+		fputs(" <span class=\"ann\">[changed by annotation; sealed "
+		    "at registration: ", fp);
+		if (sealed[0] != '\0')
+			html_put(fp, sealed, 0);
+		else
+			fputs("none", fp);
+		fputs("]</span>", fp);
+	}
+	fputs("</td></tr>\n", fp);
+}
+
+/*
+ * The item's case, category, tags, title and description now: the sealed
+ * values with the annotations that count applied.
+ */
+static void
+html_view(FILE *fp, const struct bc_report_item *ri)
+{
+	const struct bc_view *v = &ri->view;
+	struct bc_view sealed;
+	struct bc_buf now = BC_BUF_INIT(BC_TAGS_MAX * (BC_TAG_MAX + 2));
+	struct bc_buf was = BC_BUF_INIT(BC_TAGS_MAX * (BC_TAG_MAX + 2));
+
+	bc_view_current(ri->mdoc, NULL, &sealed);
+	fputs("<h3>Case and classification (now)</h3>\n<table class=\"kv "
+	    "view\">\n", fp);
+	html_field(fp, "Case", v->case_no, sealed.case_no,
+	    (v->changed & BC_VIEW_CASE) != 0);
+	html_field(fp, "Category", v->category, sealed.category,
+	    (v->changed & BC_VIEW_CATEGORY) != 0);
+	if (v->ntags > 0 || (v->changed & BC_VIEW_TAGS)) {
+		tags_text(&now, v);
+		tags_text(&was, &sealed);
+		html_field(fp, "Tags", bc_buf_str(&now), bc_buf_str(&was),
+		    (v->changed & BC_VIEW_TAGS) != 0);
+	}
+	if (v->title[0] != '\0' || (v->changed & BC_VIEW_TITLE))
+		html_field(fp, "Title", v->title, "",
+		    (v->changed & BC_VIEW_TITLE) != 0);
+	if (v->description[0] != '\0' || (v->changed & BC_VIEW_DESCRIPTION))
+		html_field(fp, "Description", v->description, "",
+		    (v->changed & BC_VIEW_DESCRIPTION) != 0);
+	fputs("</table>\n", fp);
+	bc_buf_free(&now);
+	bc_buf_free(&was);
+}
+
+/* A UTC time, and with tz its local time below it. */
+static void
+html_time(FILE *fp, const char *s, const char *tz)
+{
+	char loc[LOCAL_MAX];
+
+	html_put(fp, s, 0);
+	if (tz == NULL)
+		return;
+	local_time(s, loc);
+	if (loc[0] == '\0')
+		return;
+	fputs("<br><span class=\"local\">", fp);
+	html_put(fp, loc, 0);
+	fputs("</span>", fp);
+}
+
+/*
+ * The annotation history: the annotations that count (signed by a key
+ * that held the role, within the custody rules), who changed what, when
+ * and why.
+ */
+static void
+html_annotations(FILE *fp, const struct bc_report_item *ri, const char *tz)
+{
+	struct bc_buf b = BC_BUF_INIT(BC_DESCRIPTION_MAX + 64 * BC_TAG_MAX);
+	const json_t *h, *set, *v;
+	const char *k;
+	size_t i, j, n = json_array_size(ri->history);
+
+	fprintf(fp, "<h3>Annotation history (%zu)</h3>\n", n);
+	if (n == 0) {
+		fputs("<p>No annotations: the case, category and tags are as "
+		    "sealed at registration.</p>\n", fp);
+		return;
+	}
+	fputs("<table class=\"annotations\">\n<thead><tr><th>Seq</th>"
+	    "<th>When (UTC)</th><th>Who</th><th>Set</th><th>Cleared</th>"
+	    "<th>Why</th></tr></thead>\n<tbody>\n", fp);
+	json_array_foreach(ri->history, i, h) {
+		fprintf(fp, "<tr><td>%lld</td><td>", (long long)
+		    json_integer_value(json_object_get(h, "seq")));
+		html_time(fp, dstr(h, "at"), tz);
+		fputs("</td><td>", fp);
+		html_put(fp, dstr(h, "actor"), 0);
+		fputs("</td><td>", fp);
+		set = json_object_get(h, "set");
+		j = 0;
+		json_object_foreach((json_t *)set, k, v) {
+			bc_buf_truncate(&b, 0);
+			set_value(&b, v);
+			fputs(j++ > 0 ? "<br>" : "", fp);
+			html_put(fp, k, 0);
+			fputs(": ", fp);
+			html_put(fp, bc_buf_str(&b), 0);
+		}
+		fputs("</td><td>", fp);
+		json_array_foreach(json_object_get(h, "clear"), j, v) {
+			fputs(j > 0 ? ", " : "", fp);
+			html_put(fp, json_is_string(v) ?
+			    json_string_value(v) : "?", 0);
+		}
+		fputs("</td><td>", fp);
+		html_put(fp, dstr(h, "reason"), 0);
+		fputs("</td></tr>\n", fp);
+	}
+	fputs("</tbody>\n</table>\n", fp);
 	bc_buf_free(&b);
 }
 
@@ -535,7 +838,7 @@ html_what(FILE *fp, const json_t *doc)
 }
 
 static void
-html_events(FILE *fp, const struct bc_report_item *ri)
+html_events(FILE *fp, const struct bc_report_item *ri, const char *tz)
 {
 	const struct bc_report_event *l;
 	const json_t *d;
@@ -550,7 +853,7 @@ html_events(FILE *fp, const struct bc_report_item *ri)
 		l = &ri->l[i];
 		d = l->doc;
 		fprintf(fp, "<tr><td>%lld</td><td>", (long long)l->ev->seq);
-		html_put(fp, dstr(d, "at"), 0);
+		html_time(fp, dstr(d, "at"), tz);
 		fputs("</td><td>", fp);
 		html_what(fp, d);
 		fputs("</td><td>", fp);
@@ -575,7 +878,7 @@ html_events(FILE *fp, const struct bc_report_item *ri)
 		}
 		fputs("</td><td>", fp);
 		s = d != NULL ? dstr(d, "key") : l->ev->key;
-		html_signer(fp, l->signer, s);
+		html_signer(fp, l->signer, s, tz);
 		fprintf(fp, "</td><td%s>%s", l->verified ? "" :
 		    " class=\"no\"", l->verified ? "yes" : "NO");
 		if (l->failed.len > 0) {
@@ -628,15 +931,19 @@ html_item(FILE *fp, const struct bc_report_item *ri, const struct bc_report *rp)
 {
 	fputs("<section class=\"item\">\n<h2>", fp);
 	html_put(fp, ri->it->id, 0);
-	fprintf(fp, "</h2>\n<p class=\"result%s\">Verification at the time "
-	    "of this report: ", ri->ok ? "" : " failed");
+	/* not by colour alone: a symbol, the word, a double border */
+	fprintf(fp, "</h2>\n<p class=\"result %s\"><span class=\"mark\">"
+	    "%s</span> Verification at the time of this report: ", ri->ok ?
+	    "ok" : "failed", ri->ok ? "\xe2\x9c\x93" : "\xe2\x9c\x97");
 	html_put(fp, bc_buf_str(&ri->result), 0);
 	fputs("</p>\n", fp);
-	html_manifest(fp, ri, rp->kr);
+	html_manifest(fp, ri, rp->kr, rp->tz);
+	html_view(fp, ri);
+	html_annotations(fp, ri, rp->tz);
 	fprintf(fp, "<h3>Custody timeline (%zu event%s)</h3>\n", ri->n,
 	    ri->n == 1 ? "" : "s");
 	html_timeline(fp, ri);
-	html_events(fp, ri);
+	html_events(fp, ri, rp->tz);
 	fputs("<h3>Verification checks</h3>\n", fp);
 	html_checks(fp, ri);
 	fputs("</section>\n", fp);
@@ -657,24 +964,36 @@ render_html(FILE *fp, const struct bc_report *rp)
 /*
  * CSV: a row per event of every item.  item_result repeats the item's
  * verification, which no event row could otherwise carry (a changed
- * file, a failed checkpoint).
+ * file, a failed checkpoint).  The columns after it came later and
+ * follow the first fourteen, which keep their places: at_local (with
+ * --tz), changes (of an annotate event: "set F=V; clear F", or "not
+ * applied: " and those when its signature or the rules fail), and the
+ * item's case, category, tags, title and description now, repeated on
+ * each of its rows as item_result is.
  */
 static void
 render_csv(FILE *fp, const struct bc_report *rp)
 {
 	static const char *const cols[] = { "item", "seq", "at", "action",
 	    "actor", "to", "reason", "location", "signer_key", "signer_name",
-	    "signer_role", "verified", "event_hash", "item_result" };
+	    "signer_role", "verified", "event_hash", "item_result",
+	    "at_local", "changes", "case", "category", "tags", "title",
+	    "description" };
 	const size_t ncols = sizeof(cols) / sizeof(cols[0]);
 	const struct bc_report_item *ri;
 	const struct bc_report_event *l;
-	char seq[32];
+	struct bc_buf b = BC_BUF_INIT(BC_DESCRIPTION_MAX + 64 * BC_TAG_MAX +
+	    256);
+	struct bc_buf tags = BC_BUF_INIT(BC_TAGS_MAX * (BC_TAG_MAX + 2));
+	const json_t *h, *d;
+	char seq[32], loc[LOCAL_MAX];
 	size_t i, j;
 
 	for (j = 0; j < ncols; j++)
 		bc_cli_csv_field(fp, cols[j], j + 1 == ncols);
 	for (i = 0; i < rp->nitems; i++) {
 		ri = &rp->items[i];
+		tags_text(&tags, &ri->view);
 		for (j = 0; j < ri->n; j++) {
 			l = &ri->l[j];
 			snprintf(seq, sizeof(seq), "%lld",
@@ -697,11 +1016,52 @@ render_csv(FILE *fp, const struct bc_report *rp)
 			    bc_role_name(l->signer->role) : "", 0);
 			bc_cli_csv_field(fp, l->verified ? "yes" : "no", 0);
 			bc_cli_csv_field(fp, l->ev->hash, 0);
-			bc_cli_csv_field(fp, bc_buf_str(&ri->result), 1);
+			bc_cli_csv_field(fp, bc_buf_str(&ri->result), 0);
+
+			loc[0] = '\0';
+			if (rp->tz != NULL)
+				local_time(dstr(l->doc, "at"), loc);
+			bc_cli_csv_field(fp, loc, 0);
+			bc_buf_truncate(&b, 0);
+			if (strcmp(dstr(l->doc, "action"), "annotate") == 0) {
+				h = annotation_at(ri, l->ev->seq);
+				d = h != NULL ? h : json_object_get(l->doc,
+				    "details");
+				if (h == NULL)
+					bc_buf_addstr(&b, "not applied: ");
+				changes_text(&b, d);
+			}
+			bc_cli_csv_field(fp, bc_buf_str(&b), 0);
+			bc_cli_csv_field(fp, ri->view.case_no, 0);
+			bc_cli_csv_field(fp, ri->view.category, 0);
+			bc_cli_csv_field(fp, bc_buf_str(&tags), 0);
+			bc_cli_csv_field(fp, ri->view.title, 0);
+			bc_cli_csv_field(fp, ri->view.description, 1);
 		}
 	}
+	bc_buf_free(&b);
+	bc_buf_free(&tags);
 }
 
+
+/* The ids of the items bc_catalog_list gives, for report --case. */
+struct case_items {
+	char	(*ids)[BC_ITEM_ID_MAX];
+	size_t	  n;
+};
+
+static int
+case_item(void *arg, const struct bc_item *it)
+{
+	struct case_items *ci = arg;
+	void *p;
+
+	if ((p = reallocarray(ci->ids, ci->n + 1, sizeof(*ci->ids))) == NULL)
+		return BC_ERR_NOMEM;
+	ci->ids = p;
+	snprintf(ci->ids[ci->n++], sizeof(*ci->ids), "%s", it->id);
+	return 0;
+}
 
 static int
 cmd_report(struct bc_ctx *ctx, int argc, char **argv)
@@ -709,14 +1069,18 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 	struct bc_report rp;
 	struct bc_err err = { "" };
 	struct bc_item *it;
-	const char *out = NULL, *format = NULL;
-	char *buf = NULL;
-	size_t len = 0, i, j;
+	struct bc_list_filter filter;
+	struct case_items ci = { NULL, 0 };
+	const char *out = NULL, *format = NULL, *tz = NULL, *case_no = NULL;
+	char *buf = NULL, **refs;
+	size_t len = 0, i, j, nrefs;
 	FILE *mem = NULL;
 	int fmt = 0, r, st = 0, fd = -1, snap = 0, dup;
 	const struct bc_cli_opt opts[] = {
 		{ "format", &format, NULL },
 		{ "out", &out, NULL },
+		{ "tz", &tz, NULL },
+		{ "case", &case_no, NULL },
 		{ NULL, NULL, NULL }
 	};
 
@@ -736,8 +1100,22 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 	if (fmt == 0)
 		return bc_cli_usage(ctx->cmd, "report needs --format html or "
 		    "--format csv");
-	if (optind == argc)
+	if (case_no != NULL && optind < argc)
+		return bc_cli_usage(ctx->cmd, "give ITEMs or --case, not both");
+	if (case_no != NULL && case_no[0] == '\0')
+		return bc_cli_usage(ctx->cmd, "--case needs a case number");
+	if (case_no == NULL && optind == argc)
 		return bc_cli_usage(ctx->cmd, "no ITEM to report on");
+	if (tz != NULL && !zone_known(tz))
+		return bc_cli_usage(ctx->cmd, "unknown time zone '%s' (an "
+		    "IANA name such as Europe/London, or UTC)", tz);
+	/* the local times of the report: this process renders them only */
+	if (tz != NULL) {
+		if (setenv("TZ", tz, 1) != 0)
+			return bc_cli_fail(BC_ERR_NOMEM, NULL);
+		tzset();
+	}
+	rp.tz = tz;
 	if ((st = bc_cli_open_catalog(ctx)) != 0)
 		return st;
 	/* one snapshot: items, events, keys and checkpoint agree */
@@ -747,15 +1125,33 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 	}
 	snap = 1;
 	rp.catalog = ctx->catalog_path;
-	if ((rp.items = calloc((size_t)(argc - optind),
-	    sizeof(*rp.items))) == NULL) {
+	refs = argv + optind;
+	nrefs = (size_t)(argc - optind);
+	if (case_no != NULL) {
+		/* the items whose case is case_no now (annotations too) */
+		memset(&filter, 0, sizeof(filter));
+		filter.case_no = case_no;
+		if ((r = bc_catalog_list(ctx->cat, &filter, case_item, &ci,
+		    &err)) != 0) {
+			st = bc_cli_fail(r, r == BC_ERR_NOMEM ? NULL : &err);
+			goto out;
+		}
+		if (ci.n == 0) {
+			bc_err_set(&err, BC_ERR_NOT_FOUND, "no item is in "
+			    "case %s", bc_cli_q(case_no));
+			st = bc_cli_fail(BC_ERR_NOT_FOUND, &err);
+			goto out;
+		}
+		nrefs = ci.n;
+	}
+	if ((rp.items = calloc(nrefs, sizeof(*rp.items))) == NULL) {
 		st = bc_cli_fail(BC_ERR_NOMEM, NULL);
 		goto out;
 	}
 	/* every item first: a report does not leave one out */
-	for (i = (size_t)optind; i < (size_t)argc; i++) {
-		if ((r = bc_catalog_find_item(ctx->cat, argv[i], &it,
-		    &err)) != 0) {
+	for (i = 0; i < nrefs; i++) {
+		if ((r = bc_catalog_find_item(ctx->cat, case_no != NULL ?
+		    ci.ids[i] : refs[i], &it, &err)) != 0) {
 			st = bc_exit_worst(st, bc_cli_fail(r, &err));
 			continue;
 		}
@@ -837,23 +1233,32 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 	if (snap)
 		bc_catalog_rollback(ctx->cat);
 	free(buf);
+	free(ci.ids);
 	bc_report_clear(&rp);
 	return st;
 }
 
 const struct bc_cmd bc_cmd_report = {
 	.name = "report",
-	.usage = "ITEM... --format html|csv [--out FILE]",
+	.usage = "ITEM...|--case N --format html|csv [--tz ZONE] "
+	    "[--out FILE]",
 	.summary = "A chain-of-custody report for a court file: per item the "
-	    "manifest summary,\n      every custody event (who, what, when, "
-	    "where, why, signer, verified),\n      the verification result "
-	    "now and the log checkpoint it was checked\n      against.  "
+	    "manifest summary,\n      the case, category, tags, title and "
+	    "description now and their\n      annotation history, every "
+	    "custody event (who, what, when, where,\n      why, signer, "
+	    "verified), the verification result now and the log\n      "
+	    "checkpoint it was checked against.  "
 	    "Exit 1 when an item does not verify; the report still says so.",
 	.options =
 	    "  --format html  one self-contained printable HTML page, the "
 	    "timeline as SVG\n"
 	    "  --format csv   one row per custody event of every item "
 	    "(RFC 4180)\n"
+	    "  --case N       every item whose case is N now (annotations "
+	    "applied), in\n"
+	    "                 registration order; instead of ITEMs\n"
+	    "  --tz ZONE      local times in ZONE (Europe/London, UTC, ...) "
+	    "beside UTC\n"
 	    "  --out FILE     write to FILE, a new file, instead of stdout\n"
 	    "  (--json is refused: a report is HTML or CSV)\n",
 	.flags = BC_CMD_READ_ONLY,

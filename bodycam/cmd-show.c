@@ -34,23 +34,6 @@ register_role(const json_t *mdoc)
 	    BC_ROLE_INGEST | BC_ROLE_CUSTODIAN : BC_ROLE_INGEST;
 }
 
-/* Whether an event's signature is valid by a key that was authorised. */
-static int
-event_ok(const struct bc_keyring *kr, const struct bc_event *ev,
-    const json_t *edoc, const json_t *mdoc)
-{
-	int role;
-
-	if (edoc == NULL)
-		return 0;
-	role = bc_event_role(bc_doc_str(edoc, "action"));
-	if (role == BC_ROLE_INGEST)
-		role = register_role(mdoc);
-	return bc_keyring_check_sig(kr, bc_doc_str(edoc, "key"), role,
-	    ev->leaf, ev->body, ev->body_len, ev->sig,
-	    ev->siglen, NULL) == 0;
-}
-
 /*
  * The events parsed, each with its signature status, the item's current
  * view (the manifest with the annotations that are signed and obey the
@@ -64,42 +47,22 @@ struct shown {
 	json_t		 *history;
 };
 
+/* The events parsed, then the annotations (bc_report_annotations). */
 static int
 replay(const struct bc_keyring *kr, const struct bc_item *it,
     const json_t *mdoc, const struct bc_event *ev, size_t n,
     struct shown *sh)
 {
-	struct bc_custody_state cs;
-	const json_t *d;
-	json_t *h;
 	size_t i;
 
-	memset(&cs, 0, sizeof(cs));
 	if ((sh->docs = calloc(n + 1, sizeof(*sh->docs))) == NULL ||
-	    (sh->ok = calloc(n + 1, sizeof(*sh->ok))) == NULL ||
-	    (sh->history = json_array()) == NULL)
+	    (sh->ok = calloc(n + 1, sizeof(*sh->ok))) == NULL)
 		return -1;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		(void)bc_doc_parse(ev[i].body, ev[i].body_len, BC_EVENT_TYPE,
 		    &sh->docs[i], NULL);
-		sh->ok[i] = event_ok(kr, &ev[i], sh->docs[i], mdoc);
-		if (!sh->ok[i] || bc_custody_rule(&cs, sh->docs[i],
-		    it->sha256, NULL) != 0 || bc_action_parse(bc_doc_str(
-		    sh->docs[i], "action")) != BC_ACT_ANNOTATE)
-			continue;
-		d = json_object_get(sh->docs[i], "details");
-		if ((h = json_pack("{s:I, s:s?, s:s?, s:s?, s:O*, s:O*}",
-		    "seq", (json_int_t)ev[i].seq,
-		    "at", str_or(sh->docs[i], "at", NULL),
-		    "actor", str_or(sh->docs[i], "actor", NULL),
-		    "reason", str_or(d, "reason", NULL),
-		    "set", json_object_get(d, "set"),
-		    "clear", json_object_get(d, "clear"))) == NULL ||
-		    json_array_append_new(sh->history, h) != 0)
-			return -1;
-	}
-	bc_view_current(mdoc, &cs.ann, &sh->view);
-	return 0;
+	return bc_report_annotations(kr, it, mdoc, ev, sh->docs, n, sh->ok,
+	    &sh->view, &sh->history) != 0 ? -1 : 0;
 }
 
 static void

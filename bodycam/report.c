@@ -1,6 +1,7 @@
 /*
  * report.c - the gathering half of a custody report (report.h): verify
- * each item again and say, per event, what that found.
+ * each item again and say, per event, what that found; and an item's
+ * annotations and current view, which 'show' gives too.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "bodycam/custody.h"
+#include "bodycam/keys.h"
 #include "bodycam/manifest.h"
 #include "bodycam/report.h"
 
@@ -78,6 +80,79 @@ result_text(struct bc_report_item *ri)
 	return bc_buf_addch(b, ')');
 }
 
+/* The role that may register: for a derived item, also a custodian. */
+static int
+register_role(const json_t *mdoc)
+{
+	return mdoc != NULL && json_object_get(mdoc, "derived") != NULL ?
+	    BC_ROLE_INGEST | BC_ROLE_CUSTODIAN : BC_ROLE_INGEST;
+}
+
+/* Whether an event's signature is valid by a key that was authorised. */
+static int
+event_signed(const struct bc_keyring *kr, const struct bc_event *ev,
+    const json_t *edoc, const json_t *mdoc)
+{
+	int role;
+
+	if (edoc == NULL)
+		return 0;
+	role = bc_event_role(bc_doc_str(edoc, "action"));
+	if (role == BC_ROLE_INGEST)
+		role = register_role(mdoc);
+	return bc_keyring_check_sig(kr, bc_doc_str(edoc, "key"), role,
+	    ev->leaf, ev->body, ev->body_len, ev->sig, ev->siglen, NULL) == 0;
+}
+
+static const char *
+str_or_null(const json_t *doc, const char *path)
+{
+	return doc != NULL ? bc_doc_str(doc, path) : NULL;
+}
+
+int
+bc_report_annotations(const struct bc_keyring *kr, const struct bc_item *it,
+    const json_t *mdoc, const struct bc_event *ev, json_t *const *docs,
+    size_t n, int *ok, struct bc_view *view, json_t **history)
+{
+	struct bc_custody_state cs;
+	const json_t *d;
+	json_t *hist = NULL, *h;
+	size_t i;
+	int sig, r = BC_ERR_NOMEM;
+
+	*history = NULL;
+	memset(&cs, 0, sizeof(cs));
+	if ((hist = json_array()) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		sig = event_signed(kr, &ev[i], docs[i], mdoc);
+		if (ok != NULL)
+			ok[i] = sig;
+		if (!sig || bc_custody_rule(&cs, docs[i], it->sha256,
+		    NULL) != 0 || bc_action_parse(bc_doc_str(docs[i],
+		    "action")) != BC_ACT_ANNOTATE)
+			continue;
+		d = json_object_get(docs[i], "details");
+		if ((h = json_pack("{s:I, s:s?, s:s?, s:s?, s:O*, s:O*}",
+		    "seq", (json_int_t)ev[i].seq,
+		    "at", str_or_null(docs[i], "at"),
+		    "actor", str_or_null(docs[i], "actor"),
+		    "reason", str_or_null(d, "reason"),
+		    "set", json_object_get(d, "set"),
+		    "clear", json_object_get(d, "clear"))) == NULL ||
+		    json_array_append_new(hist, h) != 0)
+			goto out;
+	}
+	bc_view_current(mdoc, &cs.ann, view);
+	*history = hist;
+	hist = NULL;
+	r = 0;
+ out:
+	json_decref(hist);
+	return r;
+}
+
 /*
  * Verifies one item (its file too, unless purged) and reads its events
  * with what the verification said of each.
@@ -87,6 +162,7 @@ bc_report_gather_item(struct bc_catalog *cat, const struct bc_keyring *kr,
     struct bc_report_item *ri, struct bc_err *err)
 {
 	struct bc_verify_opts vo;
+	json_t **docs = NULL;
 	const char *key;
 	size_t i, j;
 	int r;
@@ -124,6 +200,15 @@ bc_report_gather_item(struct bc_catalog *cat, const struct bc_keyring *kr,
 	}
 	if (result_text(ri) != 0)
 		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	if ((docs = calloc(ri->n + 1, sizeof(*docs))) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	for (i = 0; i < ri->n; i++)
+		docs[i] = ri->l[i].doc;
+	r = bc_report_annotations(kr, ri->it, ri->mdoc, ri->ev, docs, ri->n,
+	    NULL, &ri->view, &ri->history);
+	free(docs);
+	if (r != 0)
+		return bc_err_set(err, r, "out of memory");
 	return 0;
 }
 
@@ -175,6 +260,7 @@ bc_report_clear(struct bc_report *rp)
 		bc_events_free(rp->items[i].ev, rp->items[i].n);
 		bc_verify_report_clear(&rp->items[i].rep);
 		json_decref(rp->items[i].mdoc);
+		json_decref(rp->items[i].history);
 		bc_item_free(rp->items[i].it);
 	}
 	free(rp->items);

@@ -4,7 +4,11 @@
 # its signer and verification, the checkpoint), that hostile catalog text
 # is escaped (HTML) or defused (CSV), that the HTML is self-contained and
 # well formed, that a tampered file or event makes it say FAILED and exit 1,
-# --out, and the usage errors.
+# --out, and the usage errors.  Then annotations: case and category in
+# rows of their own from the current view, the annotation history (HTML
+# escaped, CSV defused), FAILED set apart from OK, --tz local times and
+# unknown zones, and --case (an item moved in by annotation, not one
+# moved out).
 #
 # Times are fixed with BODYCAM_NOW as the catalog is written, so that the
 # time axis can be checked; the expected counts are kept here, not read
@@ -280,8 +284,8 @@ expect_exit 0 "report $A $CHILD --format csv: exit 0" -- \
     bc report "$A" "$CHILD" --format csv
 cp "$OUT" "$W/a.csv"
 expect_eq "$(head -n 1 "$W/a.csv")" \
-    "item,seq,at,action,actor,to,reason,location,signer_key,signer_name,signer_role,verified,event_hash,item_result" \
-    "report csv: the header"
+    "item,seq,at,action,actor,to,reason,location,signer_key,signer_name,signer_role,verified,event_hash,item_result,at_local,changes,case,category,tags,title,description" \
+    "report csv: the header (the first fourteen columns as they were)"
 expect_eq "$(wc -l < "$W/a.csv" | tr -d ' ')" "$((AEVENTS + 2))" \
     "report csv: the header and a line per event ($AEVENTS + 1)"
 expect_grep "^$A,3,[^,]*,transfer,\"'=cmd\|' /C calc'!A0\",DA office," "$W/a.csv" \
@@ -289,11 +293,11 @@ expect_grep "^$A,3,[^,]*,transfer,\"'=cmd\|' /C calc'!A0\",DA office," "$W/a.csv
 expect_grep "^$A,2,.*,\"Defence, \"\"counsel\"\"\"," "$W/a.csv" \
     "report csv: a comma and quotes are quoted (RFC 4180)"
 expect_nogrep ",=|,\+|,@|,-" "$W/a.csv" "report csv: no bare field starts a formula"
-py_check "report csv: python's csv module reads $((AEVENTS + 1)) rows of 14 fields" '
+py_check "report csv: python's csv module reads $((AEVENTS + 1)) rows of 21 fields" '
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
 assert len(rows) == int(sys.argv[2]) + 1, len(rows)
-assert all(len(r) == 14 for r in rows), [len(r) for r in rows]
+assert all(len(r) == 21 for r in rows), [len(r) for r in rows]
 ' "$W/a.csv" "$((AEVENTS + 1))"
 bc --json custody log "$A" > "$W/logA.json" 2>/dev/null
 py_check "report csv: the fields, as the signed events and the custody log say" '
@@ -315,6 +319,8 @@ assert ra[0]["signer_name"] == "dock" and ra[0]["signer_role"] == "ingest"
 assert all(r["signer_name"] == "Smith & <i>Jones</i>" and r["signer_role"] == "custodian" for r in ra[1:])
 assert ra[1]["signer_key"] == log["events"][1]["event"]["key"]
 assert all(r["verified"] == "yes" and r["item_result"] == "OK" for r in rows)
+assert all(r["at_local"] == "" and r["changes"] == "" for r in rows)
+assert all(r["case"] == "CASE-7" and r["category"] == "" for r in rows)
 rc = [r for r in rows if r["item"] == child]
 assert len(rc) == 1 and rc[0]["action"] == "register", rc
 ' "$W/a.csv" "$W/logA.json" "$A" "$CHILD" "$ASUM"
@@ -368,7 +374,7 @@ expect_grep "--json" "$ERR" "report with --json: says --json is refused"
 expect_exit 3 "report with no catalog: exit 3" -- \
     "$BODYCAM" --catalog "$TMP/none.db" report "$A" --format html
 expect_exit 0 "report --help: exit 0" -- "$BODYCAM" report --help
-for o in --format --out --json; do
+for o in --format --out --json --case --tz; do
 	expect_grep "$o" "$OUT" "report --help mentions $o"
 done
 
@@ -405,11 +411,21 @@ json_check "$W/b.json" "d['errors'] == [] and d['rows'] == [1]" \
     "report html of the tampered item: still well formed, its event listed"
 expect_exit 1 "report of a tampered file, csv: exit 1" -- \
     bc report "$B" --format csv
-expect_grep "^$B,0,.*,register,.*,yes,[0-9a-f]{64},FAILED \(file-hash\)\$" "$OUT" \
+expect_grep "^$B,0,.*,register,.*,yes,[0-9a-f]{64},FAILED \(file-hash\),,,CASE-7," "$OUT" \
     "report csv: the item_result column says FAILED (file-hash)"
 expect_exit 1 "report of a clean and a tampered item: exit 1" -- \
     bc report "$A" "$B" --format html
 expect_grep "FAILED: 1 of 2 items" "$OUT" "report html: the summary says 1 of 2 items failed"
+expect_grep '<p class="result failed"><span class="mark">[^<]+</span> Verification' \
+    "$W/b.html" "report html: a FAILED result has its own class and a mark"
+expect_nogrep 'class="result ok"' "$W/b.html" \
+    "report html: a FAILED item is not styled as OK"
+expect_grep '\.result\.failed \{[^}]*color: #b00000' "$W/b.html" \
+    "report html: the failed class has a colour of its own"
+expect_grep '<p class="result ok"><span class="mark">' "$W/a.html" \
+    "report html: an OK result has the ok class"
+expect_nogrep 'class="result failed"' "$W/a.html" \
+    "report html: a clean item has no FAILED styling"
 expect_exit 1 "report --out of a tampered file: exit 1" -- \
     bc report "$B" --format html --out "$W/b-out.html"
 check "report --out of a tampered file: the report is still written" -- \
@@ -493,5 +509,147 @@ for seq in range(1, 61):
 else
 	echo "# skip: tampered events (no sqlite3)"
 fi
+
+# ------------------------------------------- annotations, --case, --tz
+
+cp "$DATA/stills/DNG.dng" "$DATA/stills/ExifTool.tif" \
+    "$DATA/video/sample.3gp" "$M/"
+at 2026-03-01T09:00:00Z
+reg_case() {
+	bc register "$1" --key "$K/dock.key" --officer OFF-8 --case "$2" \
+	    --category "$3" 2>/dev/null | awk 'NR == 1 { print $1 }'
+}
+G=$(reg_case "$M/DNG.dng" CASE-7 traffic)
+H=$(reg_case "$M/ExifTool.tif" CASE-9 traffic)
+I=$(reg_case "$M/sample.3gp" CASE-9 assault)
+check "setup: items $G $H $I" -- test -n "$G" -a -n "$H" -a -n "$I"
+# 12:00 UTC is 07:00 in New York (EST: no daylight saving on March 1)
+at 2026-03-01T12:00:00Z
+expect_exit 0 "setup: $G moved to CASE-9 by annotation, hostile text" -- \
+    bc annotate "$G" --case CASE-9 --category "<b>assault</b>" \
+    --tag "=1+1" --tag "ok-tag" --title "=HYPERLINK(\"http://x\")" \
+    --description "<script>alert(2)</script> & more" \
+    --reason "filed <i>wrongly</i>" --actor "@sgt" --key "$CK"
+at 2026-03-01T13:00:00Z
+expect_exit 0 "setup: $G title cleared" -- \
+    bc annotate "$G" --clear title --reason "not needed" --actor clerk \
+    --key "$CK"
+expect_exit 0 "setup: $H moved away from CASE-9" -- \
+    bc annotate "$H" --case CASE-10 --reason "other case" --actor clerk \
+    --key "$CK"
+
+expect_exit 0 "report $G --format html: exit 0" -- bc report "$G" --format html
+cp "$OUT" "$W/g.html"
+expect_grep '<tr><th>Case</th><td class="annotated">CASE-9 <span class="ann">\[changed by annotation; sealed at registration: CASE-7\]' \
+    "$W/g.html" "report html: the case now, marked as annotated, with the sealed one"
+expect_grep '<tr><th>Category</th><td class="annotated">&lt;b&gt;assault&lt;/b&gt; <span class="ann">\[changed by annotation; sealed at registration: traffic\]' \
+    "$W/g.html" "report html: the category in a row of its own, escaped"
+expect_nogrep '<th>Case</th><td[^>]*>[^<]*(traffic|assault)' "$W/g.html" \
+    "report html: the Case row does not give the category"
+expect_grep '<tr><th>Tags</th><td class="annotated">=1\+1, ok-tag ' \
+    "$W/g.html" "report html: the tags now"
+expect_grep '<tr><th>Title</th><td class="annotated"><span class="nr">none \(cleared\)</span>' \
+    "$W/g.html" "report html: a cleared title says so"
+expect_grep '<tr><th>Description</th><td class="annotated">&lt;script&gt;alert\(2\)&lt;/script&gt; &amp; more ' \
+    "$W/g.html" "report html: the description, escaped"
+expect_grep '<h3>Annotation history \(2\)</h3>' "$W/g.html" \
+    "report html: the annotation history has two entries"
+expect_grep '^<tr><td>1</td><td>2026-03-01T12:00:00\.000000Z</td><td>@sgt</td><td>case: CASE-9<br>category: &lt;b&gt;assault&lt;/b&gt;<br>description: &lt;script&gt;alert\(2\)&lt;/script&gt; &amp; more<br>tags: =1\+1, ok-tag<br>title: =HYPERLINK\(&quot;http://x&quot;\)</td><td></td><td>filed &lt;i&gt;wrongly&lt;/i&gt;</td></tr>$' \
+    "$W/g.html" "report html: who set what, when and why"
+expect_grep '^<tr><td>2</td><td>2026-03-01T13:00:00\.000000Z</td><td>clerk</td><td></td><td>title</td><td>not needed</td></tr>$' \
+    "$W/g.html" "report html: a cleared field in the history"
+expect_nogrep "<script|<b>assault|<i>wrongly" "$W/g.html" \
+    "report html: no markup from annotations"
+html_facts "$W/g.html" "$W/g.json"
+json_check "$W/g.json" "d['errors'] == [] and d['rows'] == [3]" \
+    "report html with annotations: well formed, three events"
+expect_exit 0 "report $I --format html: exit 0" -- bc report "$I" --format html
+expect_grep '<tr><th>Case</th><td>CASE-9</td></tr>' "$OUT" \
+    "report html: a case never annotated is plain"
+expect_grep '<tr><th>Category</th><td>assault</td></tr>' "$OUT" \
+    "report html: so is its category"
+expect_grep 'No annotations' "$OUT" "report html: no annotation history"
+
+expect_exit 0 "report $G --format csv: exit 0" -- bc report "$G" --format csv
+cp "$OUT" "$W/g.csv"
+py_check "report csv: the current view and the changes of each annotation" '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")))
+assert [r["action"] for r in rows] == ["register", "annotate", "annotate"]
+assert all(r["case"] == "CASE-9" and r["category"] == "<b>assault</b>" for r in rows)
+assert all(r["tags"] == "\x27=1+1, ok-tag" for r in rows), rows[0]["tags"]
+assert all(r["title"] == "" for r in rows)
+assert all(r["description"] == "<script>alert(2)</script> & more" for r in rows)
+assert rows[0]["changes"] == ""
+assert rows[1]["changes"] == "set case=CASE-9; set category=<b>assault</b>; set description=<script>alert(2)</script> & more; set tags==1+1, ok-tag; set title==HYPERLINK(\"http://x\")", rows[1]["changes"]
+assert rows[2]["changes"] == "clear title", rows[2]["changes"]
+assert rows[1]["actor"] == "\x27@sgt" and rows[1]["reason"] == "filed <i>wrongly</i>"
+' "$W/g.csv"
+expect_nogrep ",=|,\+|,@|,-" "$W/g.csv" \
+    "report csv: no annotation field starts a formula"
+expect_exit 0 "setup: $I given a formula title" -- \
+    bc annotate "$I" --title "=cmd|x" --reason r --actor clerk --key "$CK"
+expect_exit 0 "report $I --format csv: exit 0" -- bc report "$I" --format csv
+expect_grep ",\"'=cmd\|x\",\$" "$OUT" \
+    "report csv: a formula title is quoted and prefixed with '"
+
+# --tz
+expect_exit 0 "report --tz America/New_York: exit 0" -- \
+    bc report "$G" --format html --tz America/New_York
+cp "$OUT" "$W/g-ny.html"
+expect_grep '<tr><th>Local times</th><td>America/New_York</td></tr>' \
+    "$W/g-ny.html" "report html --tz: names the zone"
+expect_grep '<td>2026-03-01T12:00:00\.000000Z<br><span class="local">2026-03-01 07:00:00 EST, UTC-05:00</span></td><td>@sgt' \
+    "$W/g-ny.html" "report html --tz: an annotation's local time beside UTC"
+expect_grep '2026-03-01T09:00:00\.000000Z<br><span class="local">2026-03-01 04:00:00 EST, UTC-05:00</span>' \
+    "$W/g-ny.html" "report html --tz: an event's local time"
+expect_grep '<th>Report time \(UTC\)</th><td>2026-03-01T13:00:00\.000000Z; local 2026-03-01 08:00:00 EST, UTC-05:00<' \
+    "$W/g-ny.html" "report html --tz: the report time's local time"
+expect_grep '<th>Registered</th><td>2026-03-01T09:00:00\.000000Z on station .*; local 2026-03-01 04:00:00 EST' \
+    "$W/g-ny.html" "report html --tz: the registration's local time"
+html_facts "$W/g-ny.html" "$W/g-ny.json"
+json_check "$W/g-ny.json" "d['errors'] == []" "report html --tz: well formed"
+expect_nogrep 'class="local"|Local times' "$W/g.html" \
+    "report html without --tz: no local times"
+expect_exit 0 "report --tz Europe/London --format csv: exit 0" -- \
+    bc report "$G" --format csv --tz Europe/London
+py_check "report csv --tz: at_local of each event" '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")))
+assert [r["at_local"] for r in rows] == ["2026-03-01 09:00:00 GMT, UTC+00:00", "2026-03-01 12:00:00 GMT, UTC+00:00", "2026-03-01 13:00:00 GMT, UTC+00:00"], rows
+' "$OUT"
+expect_exit 0 "report --tz UTC: exit 0" -- bc report "$G" --format csv --tz UTC
+expect_grep ',"2026-03-01 12:00:00 UTC, UTC\+00:00",' "$OUT" "report --tz UTC: UTC local times"
+for z in Mars/Olympus ../../etc/passwd /etc/localtime America/../UTC "" \
+    zone.tab; do
+	expect_exit 2 "report --tz '$z': exit 2" -- \
+	    bc report "$G" --format html --tz "$z"
+	expect_grep "time zone" "$ERR" "report --tz '$z': says the zone is unknown"
+	expect_empty "$OUT" "report --tz '$z': no report"
+done
+
+# --case
+expect_exit 0 "report --case CASE-9 --format csv: exit 0" -- \
+    bc report --case CASE-9 --format csv
+expect_eq "$(awk -F, 'NR > 1 { print $1 }' "$OUT" | sort -u | tr '\n' ' ')" \
+    "$G $I " "report --case CASE-9: the items there now ($G moved in, not $H moved out)"
+expect_exit 0 "report --case CASE-9 --format html: exit 0" -- \
+    bc report --case CASE-9 --format html
+expect_eq "$(grep -c '<section class="item">' "$OUT")" "2" \
+    "report --case CASE-9 html: two sections"
+expect_grep "<tr><th>Items</th><td>$G, $I</td></tr>" "$OUT" \
+    "report --case html: the items, in registration order"
+expect_exit 0 "report --case CASE-10: exit 0" -- \
+    bc report --case CASE-10 --format csv
+expect_eq "$(awk -F, 'NR > 1 { print $1 }' "$OUT" | sort -u)" "$H" \
+    "report --case CASE-10: the item moved there"
+expect_exit 2 "report --case with no item: exit 2" -- \
+    bc report --case CASE-404 --format csv
+expect_grep "no item is in case CASE-404" "$ERR" "report --case with no item: says so"
+expect_empty "$OUT" "report --case with no item: no report"
+expect_exit 2 "report --case and an ITEM: exit 2" -- \
+    bc report "$G" --case CASE-9 --format csv
+expect_grep "not both" "$ERR" "report --case and an ITEM: says why"
+expect_exit 2 "report --case '': exit 2" -- bc report --case "" --format csv
 
 finish
