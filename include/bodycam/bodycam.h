@@ -22,6 +22,7 @@
 #include "bodycam/register.h"
 #include "bodycam/annotate.h"
 #include "bodycam/custody.h"
+#include "bodycam/purge.h"
 #include "bodycam/verify.h"
 #include "bodycam/audit.h"
 #include "bodycam/merkle.h"

@@ -63,6 +63,9 @@ struct bc_custody_state {
 	char	 purged_at[BC_TIME_MAX];
 	char	 purged_by[BC_FIELD_MAX + 1];
 	char	 purge_reason[BC_FIELD_MAX + 1];
+	char	 media[16];			/* after a purge: the last
+						   note's details.media
+						   (purge.h), or "" */
 	char	 custodian[BC_FIELD_MAX + 1];
 	char	 last_verify[16];		/* "passed", "failed", "" */
 	char	 last_at[BC_TIME_MAX];		/* time of the last event */
@@ -99,8 +102,9 @@ struct bc_custody_req {
 	const char *const *failed;
 	size_t		 nfailed;
 	const char	*measured;		/* hex SHA-256 seen, or NULL */
-	/* release only: "included" or "omitted", what the bundle holds of
-	   the media, or NULL */
+	/* release: "included" or "omitted", what the bundle holds of the
+	   media; note after a purge: "destroyed", "absent" or "kept", what
+	   became of it (purge.h); or NULL */
 	const char	*media;
 	/*
 	 * annotate only: set, an object of fields and their new values;
