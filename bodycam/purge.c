@@ -252,6 +252,15 @@ bc_purge_note_req(const struct bc_custody_req *purge, int fate,
 }
 
 int
+bc_purge_note_needed(int repeated, int fate, int prev)
+{
+	if (fate == BC_MEDIA_NONE)
+		return 0;	/* nothing tried */
+	return !repeated || fate != BC_MEDIA_ABSENT ||
+	    (prev != BC_MEDIA_DESTROYED && prev != BC_MEDIA_ABSENT);
+}
+
+int
 bc_purge(struct bc_catalog *cat, const struct bc_key *key,
     const char *ref, const struct bc_custody_req *req,
     struct bc_purge_result *res, struct bc_err *err)
@@ -277,11 +286,8 @@ bc_purge(struct bc_catalog *cat, const struct bc_key *key,
 	}
 	r = bc_purge_media(cat, ref, &res->fate, &prev, why, sizeof(why),
 	    err);
-	if (res->fate == BC_MEDIA_NONE)
-		return r;	/* nothing tried: nothing to record */
-	if (res->repeated && res->fate == BC_MEDIA_ABSENT &&
-	    (prev == BC_MEDIA_DESTROYED || prev == BC_MEDIA_ABSENT))
-		return r;	/* said already */
+	if (!bc_purge_note_needed(res->repeated, res->fate, prev))
+		return r;
 	bc_purge_note_req(req, res->fate, why, &nq, text, sizeof(text));
 	if ((rn = bc_custody_add(cat, key, ref, &nq, &res->note, &e)) != 0) {
 		res->note.seq = -1;

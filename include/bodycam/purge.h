@@ -76,6 +76,13 @@ int bc_purge_media(struct bc_catalog *cat, const char *ref, int *fate,
 void bc_purge_note_req(const struct bc_custody_req *purge, int fate,
     const char *why, struct bc_custody_req *note, char *buf, size_t bufsz);
 
+/*
+ * Whether a note should record fate, after a purge (repeated: the item
+ * was purged before; prev: the fate its last media note recorded): not
+ * when the media was already said to be gone and is absent still.
+ */
+int bc_purge_note_needed(int repeated, int fate, int prev);
+
 struct bc_purge_result {
 	struct bc_custody_result purge;	/* the purge event (seq -1: the
 					   item was purged before) */
