@@ -200,9 +200,12 @@ audit_purged(struct audit *a, const struct aitem *ai)
 	const char *path = ai->it->path;
 
 	a->rep->files_purged++;
-	if (lstat(path, &st) == -1 && (errno == ENOENT || errno == ENOTDIR))
-		return 0;
-	if (S_ISLNK(st.st_mode))
+	if (lstat(path, &st) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		snprintf(why, sizeof(why), "purged, but %s cannot be "
+		    "looked at: %s", path, strerror(errno));
+	} else if (S_ISLNK(st.st_mode))
 		snprintf(why, sizeof(why), "purged, but a symbolic link is at "
 		    "%s", path);
 	else if (!S_ISREG(st.st_mode))

@@ -14,7 +14,6 @@
 #include "bodycam/clock.h"
 #include "bodycam/custody.h"
 #include "bodycam/keys.h"
-#include "bodycam/purge.h"
 #include "internal.h"
 
 static const char *const action_names[BC_ACT_COUNT] = {
@@ -64,6 +63,37 @@ bc_action_needs_to(int a)
 {
 	return a == BC_ACT_COPY || a == BC_ACT_TRANSFER ||
 	    a == BC_ACT_RELEASE;
+}
+
+static const char *const fate_names[] = {
+	[BC_MEDIA_NONE] = "",
+	[BC_MEDIA_DESTROYED] = "destroyed",
+	[BC_MEDIA_ABSENT] = "absent",
+	[BC_MEDIA_KEPT] = "kept",
+};
+
+const char *
+bc_media_fate_name(int fate)
+{
+	return fate > BC_MEDIA_NONE && fate <= BC_MEDIA_KEPT ?
+	    fate_names[fate] : "";
+}
+
+int
+bc_media_fate_parse(const char *name)
+{
+	int f;
+
+	for (f = BC_MEDIA_DESTROYED; name != NULL && f <= BC_MEDIA_KEPT; f++)
+		if (strcmp(name, fate_names[f]) == 0)
+			return f;
+	return BC_MEDIA_NONE;
+}
+
+int
+bc_media_fate_valid(const char *name)
+{
+	return bc_media_fate_parse(name) != BC_MEDIA_NONE;
 }
 
 /* A non-empty string member of details, or NULL. */

@@ -21,40 +21,11 @@
 #include <unistd.h>
 
 #include "bodycam/hash.h"
+#include "bodycam/manifest.h"
 #include "bodycam/purge.h"
+#include "bodycam/text.h"
 #include "bodycam/verify.h"
 #include "internal.h"
-
-static const char *const fate_names[] = {
-	[BC_MEDIA_NONE] = "",
-	[BC_MEDIA_DESTROYED] = "destroyed",
-	[BC_MEDIA_ABSENT] = "absent",
-	[BC_MEDIA_KEPT] = "kept",
-};
-
-const char *
-bc_media_fate_name(int fate)
-{
-	return fate > BC_MEDIA_NONE && fate <= BC_MEDIA_KEPT ?
-	    fate_names[fate] : "";
-}
-
-int
-bc_media_fate_parse(const char *name)
-{
-	int f;
-
-	for (f = BC_MEDIA_DESTROYED; name != NULL && f <= BC_MEDIA_KEPT; f++)
-		if (strcmp(name, fate_names[f]) == 0)
-			return f;
-	return BC_MEDIA_NONE;
-}
-
-int
-bc_media_fate_valid(const char *name)
-{
-	return bc_media_fate_parse(name) != BC_MEDIA_NONE;
-}
 
 /* The file open as fd, hashed: whether it is the sealed content. */
 static int
@@ -174,6 +145,35 @@ bc_media_destroy(const char *path, const char *sha256, int64_t size,
 	return r;
 }
 
+/*
+ * Whether the row's path ends in the file name the manifest seals (the
+ * name of the file registered: the path's last component), so that a row
+ * edited to name another file is not acted on.  The directory is the
+ * catalog's word alone.
+ */
+static int
+sealed_name(const struct bc_item *it)
+{
+	const json_t *file;
+	json_t *doc = NULL, *mine = NULL, *v;
+	const char *k;
+	int ok = 0;
+
+	if (bc_doc_parse(it->manifest, it->manifest_len, BC_MANIFEST_TYPE,
+	    &doc, NULL) != 0 || (mine = json_object()) == NULL ||
+	    bc_json_set_name(mine, "name", bc_basename(it->path)) != 0)
+		goto out;
+	file = json_object_get(doc, "file");
+	ok = 1;
+	json_object_foreach(mine, k, v)
+		if (!json_equal(v, json_object_get(file, k)))
+			ok = 0;
+ out:
+	json_decref(mine);
+	json_decref(doc);
+	return ok;
+}
+
 int
 bc_purge_media(struct bc_catalog *cat, const char *ref, int *fate,
     int *prev, char *why, size_t whysz, struct bc_err *err)
@@ -212,6 +212,14 @@ bc_purge_media(struct bc_catalog *cat, const char *ref, int *fate,
 		goto out;
 	}
 	*prev = bc_media_fate_parse(rep.state.media);
+	if (!sealed_name(it)) {
+		*fate = BC_MEDIA_KEPT;
+		snprintf(why, whysz, "the catalog's path does not end in the "
+		    "sealed file name");
+		r = bc_err_set(err, BC_ERR_INTEGRITY, "%s: %s: the media at "
+		    "%s is kept", it->id, why, it->path);
+		goto out;
+	}
 	if ((r = bc_media_destroy(it->path, it->sha256, it->size, fate,
 	    &e)) != 0) {
 		if (*fate == BC_MEDIA_KEPT)

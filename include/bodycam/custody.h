@@ -53,6 +53,24 @@ int bc_action_needs_reason(int a);
 int bc_action_needs_to(int a);
 
 /*
+ * What became of a purged item's media, as a note after the purge says
+ * in details.media (purge.h): "destroyed", "absent" or "kept".
+ */
+enum bc_media_fate {
+	BC_MEDIA_NONE,		/* not tried */
+	BC_MEDIA_DESTROYED,
+	BC_MEDIA_ABSENT,
+	BC_MEDIA_KEPT
+};
+
+/* "destroyed", "absent", "kept", or "" for BC_MEDIA_NONE. */
+const char *bc_media_fate_name(int fate);
+
+/* The fate named name, or BC_MEDIA_NONE; non-zero when name is one. */
+int bc_media_fate_parse(const char *name);
+int bc_media_fate_valid(const char *name);
+
+/*
  * The state of an item as its chain says, replayed event by event.  The
  * first custodian is the actor of the 'register' event.
  */

@@ -24,20 +24,6 @@
 #include "bodycam/custody.h"
 #include "bodycam/error.h"
 
-enum bc_media_fate {
-	BC_MEDIA_NONE,		/* not tried */
-	BC_MEDIA_DESTROYED,
-	BC_MEDIA_ABSENT,
-	BC_MEDIA_KEPT
-};
-
-/* "destroyed", "absent", "kept", or "" for BC_MEDIA_NONE. */
-const char *bc_media_fate_name(int fate);
-
-/* The fate named name, or BC_MEDIA_NONE; non-zero when name is one. */
-int bc_media_fate_parse(const char *name);
-int bc_media_fate_valid(const char *name);
-
 /*
  * Deletes the regular file at path if it is the sealed one (size bytes
  * with SHA-256 sha256, lower-case hex), then fsyncs its directory.  path

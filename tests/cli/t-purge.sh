@@ -207,7 +207,8 @@ if [ "$HAVE_SQLITE" -eq 1 ]; then
 	q "$CAT" "DROP TRIGGER items_no_update;
 	    UPDATE items SET path = '$C_PATH' WHERE id = '$F';"
 	expect_exit 1 "purge F, its row pointing at C's file: exit 1" -- purge "$F"
-	expect_grep "not the registered file" "$ERR" "  C's file is not F's"
+	expect_grep "does not end in the sealed file name" "$ERR" \
+	    "  the row's path does not name F's sealed file name"
 	expect_eq "$(sha256_of "$C_PATH")" "$CSUM" "  C's file is intact"
 	# its path mended, its purge's signature forged: the writers replay
 	# the rules, but a purge deletes only on a record that verifies
