@@ -9,6 +9,9 @@
  * signature work, which dominates, keeps every core busy, and the result
  * is the same as verifying each item on its own.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +186,44 @@ batch_join(struct batch *b)
 	b->nthreads = 0;
 }
 
+/*
+ * A purged item: whatever is at its path (a purge deletes only the
+ * sealed file, so anything else there is left for someone to look at) is
+ * reported, whatever the notes of the chain claim about the media.
+ */
+static int
+audit_purged(struct audit *a, const struct aitem *ai)
+{
+	struct bc_file_hash fh;
+	struct stat st;
+	char hex[BC_SHA256_HEX], why[BC_CHECK_DETAIL_MAX];
+	const char *path = ai->it->path;
+
+	a->rep->files_purged++;
+	if (lstat(path, &st) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		snprintf(why, sizeof(why), "purged, but %s cannot be "
+		    "looked at: %s", path, strerror(errno));
+	} else if (S_ISLNK(st.st_mode))
+		snprintf(why, sizeof(why), "purged, but a symbolic link is at "
+		    "%s", path);
+	else if (!S_ISREG(st.st_mode))
+		snprintf(why, sizeof(why), "purged, but something else than "
+		    "a file is at %s", path);
+	else if (bc_hash_file(path, &fh, NULL, NULL, NULL) != 0)
+		snprintf(why, sizeof(why), "purged, but a file is still at "
+		    "%s (unreadable)", path);
+	else {
+		bc_hex(fh.sha256, sizeof(fh.sha256), hex);
+		snprintf(why, sizeof(why), strcmp(hex, ai->it->sha256) == 0 ?
+		    "purged, but the sealed file is still at %s" :
+		    "purged, but another file is at %s", path);
+	}
+	return add_failure(a->rep, ai->it->id, -1,
+	    BC_CHECK_PURGED_BUT_PRESENT, why);
+}
+
 /* Re-hashes the file of an item that is not purged. */
 static int
 audit_file(struct audit *a, const struct aitem *ai,
@@ -193,10 +234,8 @@ audit_file(struct audit *a, const struct aitem *ai,
 	size_t i;
 	int changed = 0, missing = 0, r;
 
-	if (vr->state.purged) {
-		a->rep->files_purged++;
-		return 0;
-	}
+	if (vr->state.purged)
+		return audit_purged(a, ai);
 	memset(&vo, 0, sizeof(vo));
 	memset(&fr, 0, sizeof(fr));
 	fr.failures_only = 1;

@@ -88,11 +88,59 @@ custody_add_case(struct bc_ctx *ctx, const struct bc_key *key,
 	return st;
 }
 
+/* Prints what a purge did; its status. */
+static int
+purged(struct bc_ctx *ctx, const struct bc_custody_req *req,
+    const struct bc_purge_result *res, int r, struct bc_err *err)
+{
+	const char *fate = bc_media_fate_name(res->fate);
+	int st;
+
+	if (ctx->json) {
+		ctx->out = json_pack("{s:s, s:s, s:s, s:b, s:s}", "item",
+		    res->purge.item, "action", req->action, "media", fate[0] ?
+		    fate : "kept", "repeated", res->repeated, "hash",
+		    res->purge.hash);
+		if (ctx->out != NULL && !res->repeated)
+			json_object_set_new(ctx->out, "seq",
+			    json_integer(res->purge.seq));
+		if (ctx->out != NULL && res->note.seq >= 0)
+			json_object_set_new(ctx->out, "note", json_pack(
+			    "{s:I, s:s}", "seq", (json_int_t)res->note.seq,
+			    "hash", res->note.hash));
+		if (ctx->out == NULL)
+			return bc_cli_fail(BC_ERR_NOMEM, NULL);
+	} else if (!ctx->quiet) {
+		if (!res->repeated)
+			printf("%s  seq %lld  %s  %s\n", res->purge.item,
+			    (long long)res->purge.seq, req->action,
+			    res->purge.hash);
+		if (res->note.seq >= 0)
+			printf("%s  seq %lld  note  %s  media %s\n",
+			    res->purge.item, (long long)res->note.seq,
+			    res->note.hash, fate);
+		else if (r == 0)
+			printf("%s  purged before; media already %s\n",
+			    res->purge.item, res->fate == BC_MEDIA_ABSENT ?
+			    "absent" : fate);
+	}
+	if (r == 0)
+		return 0;
+	st = bc_cli_fail(r, err);
+	if (res->fate == BC_MEDIA_KEPT && res->purge.item[0] != '\0')
+		bc_cli_error("%s: the purge is recorded; the media is not "
+		    "destroyed: see what is at its path, then run 'bodycam "
+		    "custody add %s purge' again", res->purge.item,
+		    res->purge.item);
+	return st;
+}
+
 static int
 custody_add(struct bc_ctx *ctx, int argc, char **argv)
 {
 	struct bc_custody_req req;
 	struct bc_custody_result res;
+	struct bc_purge_result pres;
 	struct bc_err err = { "" };
 	struct bc_key *key = NULL;
 	const char *keypath = NULL, *case_no = NULL;
@@ -149,6 +197,14 @@ custody_add(struct bc_ctx *ctx, int argc, char **argv)
 		goto out;
 	if (case_no != NULL) {
 		st = custody_add_case(ctx, key, case_no, &req);
+		goto out;
+	}
+	if (a == BC_ACT_PURGE) {
+		r = bc_purge(ctx->cat, key, argv[optind], &req, &pres, &err);
+		if (pres.fate == BC_MEDIA_NONE && r != 0)
+			st = bc_cli_fail(r, &err);	/* nothing done */
+		else
+			st = purged(ctx, &req, &pres, r, &err);
 		goto out;
 	}
 	if ((r = bc_custody_add(ctx->cat, key, argv[optind], &req, &res,

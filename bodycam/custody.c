@@ -66,6 +66,37 @@ bc_action_needs_to(int a)
 	    a == BC_ACT_RELEASE;
 }
 
+static const char *const fate_names[] = {
+	[BC_MEDIA_NONE] = "",
+	[BC_MEDIA_DESTROYED] = "destroyed",
+	[BC_MEDIA_ABSENT] = "absent",
+	[BC_MEDIA_KEPT] = "kept",
+};
+
+const char *
+bc_media_fate_name(int fate)
+{
+	return fate > BC_MEDIA_NONE && fate <= BC_MEDIA_KEPT ?
+	    fate_names[fate] : "";
+}
+
+int
+bc_media_fate_parse(const char *name)
+{
+	int f;
+
+	for (f = BC_MEDIA_DESTROYED; name != NULL && f <= BC_MEDIA_KEPT; f++)
+		if (strcmp(name, fate_names[f]) == 0)
+			return f;
+	return BC_MEDIA_NONE;
+}
+
+int
+bc_media_fate_valid(const char *name)
+{
+	return bc_media_fate_parse(name) != BC_MEDIA_NONE;
+}
+
 /* A non-empty string member of details, or NULL. */
 static const char *
 detail(const json_t *details, const char *name)
@@ -193,6 +224,16 @@ rule_check(struct bc_custody_state *st, const json_t *event,
 			return bc_err_set(why, BC_ERR_INTEGRITY, "release "
 			    "media is neither 'included' nor 'omitted'");
 		break;
+	case BC_ACT_NOTE:
+		/* what became of the media: only ever after a purge */
+		if (json_object_get(details, "media") == NULL)
+			break;
+		s = json_string_value(json_object_get(details, "media"));
+		if (!st->purged || s == NULL || !bc_media_fate_valid(s))
+			return bc_err_set(why, BC_ERR_INTEGRITY, "note media "
+			    "is not 'destroyed', 'absent' or 'kept' after a "
+			    "purge");
+		break;
 	case BC_ACT_DERIVE:
 		child = json_object_get(details, "child");
 		if (!json_is_object(child) || detail(child, "id") == NULL ||
@@ -240,6 +281,10 @@ rule_check(struct bc_custody_state *st, const json_t *event,
 		break;
 	case BC_ACT_ANNOTATE:
 		bc_view_apply(&st->ann, details);
+		break;
+	case BC_ACT_NOTE:
+		if ((s = detail(details, "media")) != NULL)
+			snprintf(st->media, sizeof(st->media), "%s", s);
 		break;
 	default:
 		break;
@@ -369,6 +414,13 @@ check_req(int a, const struct bc_custody_req *req, struct bc_err *err)
 		    "(use 'bodycam verify --record')");
 	if (a == BC_ACT_ANNOTATE && (r = annotate_req_check(req, err)) != 0)
 		return r;
+	if (req->media != NULL && (a != BC_ACT_NOTE ||
+	    !bc_media_fate_valid(req->media)) && (a != BC_ACT_RELEASE ||
+	    (strcmp(req->media, "included") != 0 &&
+	    strcmp(req->media, "omitted") != 0)))
+		return bc_err_set(err, BC_ERR_INVALID, "media: 'included' or "
+		    "'omitted' for a release, 'destroyed', 'absent' or "
+		    "'kept' for a note after a purge");
 	if (a != BC_ACT_ANNOTATE && (req->set != NULL || req->clear != NULL ||
 	    req->tag_add != NULL || req->tag_remove != NULL))
 		return bc_err_set(err, BC_ERR_INVALID,
@@ -758,7 +810,8 @@ make_details(int a, const struct bc_custody_req *req, const char *sha256,
 	    put_opt(d, "reason", req->reason) ||
 	    put_opt(d, "to", req->to) ||
 	    put_opt(d, "note", req->note) ||
-	    (a == BC_ACT_RELEASE && put_opt(d, "media", req->media)))
+	    ((a == BC_ACT_RELEASE || a == BC_ACT_NOTE) &&
+	    put_opt(d, "media", req->media)))
 		goto bad;
 	switch (a) {
 	case BC_ACT_COPY:
@@ -1101,6 +1154,14 @@ bc_custody_append_signed(struct bc_catalog *cat,
 	}
 	if (signed_text_check(doc, err) != 0) {
 		r = BC_ERR_MALFORMED;
+		goto out;
+	}
+	/* what became of the media is said by the purge that destroyed it
+	 * (purge.h), not by a record signed elsewhere */
+	if (a == BC_ACT_NOTE && json_object_get(json_object_get(doc,
+	    "details"), "media") != NULL) {
+		r = bc_err_set(err, BC_ERR_INVALID, "event: a note on the "
+		    "media of a purged item is recorded by the purge itself");
 		goto out;
 	}
 	if (!bc_time_is_stamp(at)) {

@@ -28,6 +28,7 @@
 #include "bodycam/custody.h"
 #include "bodycam/filter.h"
 #include "bodycam/hash.h"
+#include "bodycam/purge.h"
 #include "bodycam/register.h"
 #include "bodycam/tlog.h"
 #include "bodycam/util.h"
@@ -722,6 +723,67 @@ event_job(struct bc_catalog *cat, struct bc_chain_cache *cache, void *arg,
 	    j->len, j->sig, sizeof(j->sig), &j->res, err);
 }
 
+/*
+ * After a purge the writer committed, or refused because the item was
+ * purged before: its media, as 'custody add ITEM purge' does (purge.h),
+ * then a note on what became of it, through the writer again.  The
+ * hashing runs on this request's thread, outside the write lock.
+ * Answers 201 (a new purge) or 200 (a repeated one) when the media is
+ * gone, 409 media_kept when it is not (the purge stays recorded).
+ */
+static void
+purge_media(struct bc_req *q, const struct event_job *j)
+{
+	struct event_job n;
+	struct bc_catalog *cat;
+	struct bc_err err = { "" }, e = { "" };
+	char why[200], text[BC_FIELD_MAX + 1];
+	int fate, prev, r, noted = 0, repeated = j->res.purged;
+	json_t *o;
+
+	cat = bc_pool_get(q->srv);
+	r = bc_purge_media(cat, j->ref, &fate, &prev, why, sizeof(why), &err);
+	bc_pool_put(q->srv, cat);
+	if (fate == BC_MEDIA_NONE) {
+		bc_resp_bc(q, r, &err);
+		return;
+	}
+	memset(&n, 0, sizeof(n));
+	n.key = j->key;
+	n.ref = j->ref;
+	if (bc_purge_note_needed(repeated, fate, prev)) {
+		bc_purge_note_req(&j->req, fate, why, &n.req, text,
+		    sizeof(text));
+		if (bc_writer_run(q->srv->w, event_job, &n, &e) == 0)
+			noted = 1;
+		else if (r == 0)
+			r = bc_err_set(&err, BC_ERR_INTERNAL, "%s: the media "
+			    "is %s, but the note could not be recorded: %s",
+			    j->res.item, bc_media_fate_name(fate), e.msg);
+	}
+	if (r != 0) {
+		if (fate == BC_MEDIA_KEPT)
+			bc_resp_error(q, MHD_HTTP_CONFLICT, "media_kept", "%s; "
+			    "the purge is recorded: purge again once the path "
+			    "holds the sealed file or nothing", err.msg);
+		else
+			bc_resp_bc(q, r, &err);
+		return;
+	}
+	o = json_pack("{s:s, s:s, s:b}", "item", j->res.item, "media",
+	    bc_media_fate_name(fate), "repeated", repeated);
+	if (o != NULL && !repeated && (json_object_set_new(o, "seq",
+	    json_integer(j->res.seq)) != 0 || json_object_set_new(o, "hash",
+	    json_string(j->res.hash)) != 0)) {
+		json_decref(o);
+		o = NULL;
+	}
+	if (o != NULL && noted)
+		json_object_set_new(o, "note", json_pack("{s:I, s:s}", "seq",
+		    (json_int_t)n.res.seq, "hash", n.res.hash));
+	bc_resp_json(q, repeated ? MHD_HTTP_OK : MHD_HTTP_CREATED, o);
+}
+
 static void
 event_created(struct bc_req *q, const struct event_job *j)
 {
@@ -871,7 +933,10 @@ h_events_post(struct bc_req *q)
 	if ((j.key = station_key(q, role)) == NULL)
 		goto out;
 	j.ref = q->arg;
-	if ((r = bc_writer_run(q->srv->w, event_job, &j, &err)) != 0)
+	r = bc_writer_run(q->srv->w, event_job, &j, &err);
+	if (a == BC_ACT_PURGE && (r == 0 || j.res.purged))
+		purge_media(q, &j);	/* committed, or purged before */
+	else if (r != 0)
 		bc_resp_bc(q, r, &err);
 	else
 		event_created(q, &j);

@@ -625,6 +625,33 @@ START_TEST(test_files)
 	int fd;
 
 	populate();
+	/* BWC-000004's purge was only recorded (bc_custody_add): its file
+	 * is still there, and whatever is at its path is reported */
+	run_audit(2, 1, NULL, &rep);
+	ck_assert_msg(rep.status == BC_ERR_INTEGRITY && rep.nfailures == 1 &&
+	    nfail(&rep, "BWC-000004", -1, "purged-but-present") == 1, "%s",
+	    failures_str(&rep));
+	f = failure(&rep, "BWC-000004", -1, "purged-but-present");
+	ck_assert_msg(tu_contains(f->reason, "sealed file is still at") &&
+	    tu_contains(f->reason, "d.mp4"), "%s", f->reason);
+	ck_assert_int_eq(rep.files_purged, 1);
+	bc_audit_report_clear(&rep);
+	ck_assert_int_eq(tu_write_str(tu_path("d.mp4"), "not clip d"), 0);
+	run_audit(2, 1, NULL, &rep);
+	f = failure(&rep, "BWC-000004", -1, "purged-but-present");
+	ck_assert_msg(tu_contains(f->reason, "another file"), "%s",
+	    f->reason);
+	bc_audit_report_clear(&rep);
+	ck_assert_int_eq(unlink(tu_path("d.mp4")), 0);
+	ck_assert_int_eq(symlink(tu_path("a.mp4"), tu_path("d.mp4")), 0);
+	run_audit(2, 1, NULL, &rep);
+	f = failure(&rep, "BWC-000004", -1, "purged-but-present");
+	ck_assert_msg(tu_contains(f->reason, "symbolic link"), "%s",
+	    f->reason);
+	bc_audit_report_clear(&rep);
+
+	/* the path empty: clean */
+	ck_assert_int_eq(unlink(tu_path("d.mp4")), 0);
 	run_audit(2, 1, NULL, &rep);
 	ck_assert_msg(rep.status == 0 && rep.nfailures == 0, "%s",
 	    failures_str(&rep));
@@ -641,7 +668,6 @@ START_TEST(test_files)
 	close(fd);
 	ck_assert_int_eq(tu_write_str(tu_path("b.mp4"), "rewritten"), 0);
 	ck_assert_int_eq(unlink(tu_path("c.mp4")), 0);
-	ck_assert_int_eq(unlink(tu_path("d.mp4")), 0);
 
 	run_audit(2, 1, NULL, &rep);
 	ck_assert_int_eq(rep.status, BC_ERR_INTEGRITY);

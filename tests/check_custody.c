@@ -553,6 +553,26 @@ END_TEST
 /* The details of a release to whom, under what authority. */
 #define REL(to, why)	D(",\"to\":\"" to "\",\"reason\":\"" why "\"")
 
+/* A note on the media only after a purge, with a known outcome. */
+START_TEST(test_rule_media)
+{
+	struct bc_custody_state st;
+
+	registered(&st);
+	rule_refused(&st, "note", D(",\"media\":\"destroyed\""), "media");
+	rule_ok(&st, "purge", D(",\"reason\":\"retention\""));
+	ck_assert_str_eq(st.media, "");
+	rule_refused(&st, "note", D(",\"media\":\"gone\""), "media");
+	rule_refused(&st, "note", D(",\"media\":true"), "media");
+	rule_ok(&st, "note", D(",\"media\":\"kept\""));
+	ck_assert_str_eq(st.media, "kept");
+	rule_ok(&st, "note", D(",\"note\":\"filed\""));
+	ck_assert_str_eq(st.media, "kept");
+	rule_ok(&st, "note", D(",\"media\":\"destroyed\""));
+	ck_assert_str_eq(st.media, "destroyed");
+}
+END_TEST
+
 START_TEST(test_rule_release)
 {
 	struct bc_custody_state st;
@@ -1392,6 +1412,132 @@ START_TEST(test_add_purge)
 }
 END_TEST
 
+static void sql(const char *);
+
+/*
+ * bc_purge: the purge, committed, then the file, then a note on what
+ * became of it; a rerun on a purged item only finishes the job.
+ */
+START_TEST(test_purge_destroys)
+{
+	struct bc_custody_req q;
+	struct bc_purge_result pr;
+	struct evs e;
+	int r;
+
+	req_init(&q, "purge");
+	q.actor = "records.mgr";
+	q.reason = "retention expired";
+	r = bc_purge(cat, cust, "BWC-000001", &q, &pr, &err);
+	ck_assert_msg(r == 0, "%s", err.msg);
+	ck_assert_int_eq(pr.fate, BC_MEDIA_DESTROYED);
+	ck_assert_int_eq(pr.repeated, 0);
+	ck_assert_int_eq(pr.purge.seq, 1);
+	ck_assert_int_eq(pr.note.seq, 2);
+	ck_assert_int_eq(access(clip, F_OK), -1);
+	evs_load("BWC-000001", &e);
+	ck_assert_uint_eq(e.n, 3);
+	expect_str(e.doc[1], "action", "purge");
+	expect_str(e.doc[2], "action", "note");
+	expect_str(e.doc[2], "details.media", "destroyed");
+	expect_str(e.doc[2], "details.note", "media destroyed");
+	expect_str(e.doc[2], "actor", "records.mgr");
+	evs_free(&e);
+
+	/* again: nothing to do, nothing recorded */
+	r = bc_purge(cat, cust, "BWC-000001", &q, &pr, &err);
+	ck_assert_msg(r == 0, "%s", err.msg);
+	ck_assert_int_eq(pr.repeated, 1);
+	ck_assert_int_eq(pr.fate, BC_MEDIA_ABSENT);
+	ck_assert_int_eq(pr.note.seq, -1);
+	ck_assert_int_eq(nevents("BWC-000001"), 3);
+
+	/* not a purge; a key that may not purge cannot finish one */
+	req_init(&q, "access");
+	ck_assert_int_eq(bc_purge(cat, cust, "BWC-000001", &q, &pr, &err),
+	    BC_ERR_INVALID);
+	req_init(&q, "purge");
+	q.reason = "r";
+	ck_assert_int_eq(bc_purge(cat, aud, "BWC-000001", &q, &pr, &err),
+	    BC_ERR_INVALID);
+	ck_assert_int_eq(pr.fate, BC_MEDIA_NONE);
+	ck_assert_int_eq(nevents("BWC-000001"), 3);
+}
+END_TEST
+
+/*
+ * A purge whose record does not verify (here its signature, edited in the
+ * database: writers replay the rules but leave signatures to verify)
+ * deletes nothing: an insider cannot forge the purge of a file.
+ */
+START_TEST(test_purge_forged)
+{
+	struct bc_custody_req q;
+	struct bc_purge_result pr;
+	int r;
+
+	req_init(&q, "purge");
+	q.reason = "retention expired";
+	add_ok(cust, "BWC-000001", &q, 1, NULL);	/* recorded only */
+	sql("DROP TRIGGER events_no_update;"
+	    "UPDATE events SET signature = zeroblob(64) WHERE seq = 1;");
+	r = bc_purge(cat, cust, "BWC-000001", &q, &pr, &err);
+	ck_assert_int_eq(r, BC_ERR_INTEGRITY);
+	ck_assert_int_eq(pr.repeated, 1);
+	ck_assert_int_eq(pr.fate, BC_MEDIA_KEPT);
+	ck_assert_msg(tu_contains(err.msg, "does not verify"), "%s", err.msg);
+	ck_assert_int_eq(access(clip, F_OK), 0);
+}
+END_TEST
+
+/* bc_media_destroy deletes the sealed file and nothing else. */
+START_TEST(test_media_destroy)
+{
+	struct bc_file_hash fh;
+	struct bc_err e = { "" };
+	char hex[BC_SHA256_HEX], link[4096], other[4096], fifo[4096];
+	int fate;
+
+	ck_assert_int_eq(bc_hash_file(clip, &fh, NULL, NULL, &e), 0);
+	bc_hex(fh.sha256, sizeof(fh.sha256), hex);
+	snprintf(link, sizeof(link), "%s", tu_path("link.mp4"));
+	snprintf(other, sizeof(other), "%s", tu_path("other.mp4"));
+	snprintf(fifo, sizeof(fifo), "%s", tu_path("fifo.mp4"));
+
+	/* relative: refused */
+	ck_assert_int_eq(bc_media_destroy("clip.mp4", hex, CLIP_SIZE, &fate,
+	    &e), BC_ERR_INTEGRITY);
+	ck_assert_int_eq(fate, BC_MEDIA_KEPT);
+	/* a link to the very file: not followed */
+	ck_assert_int_eq(symlink(clip, link), 0);
+	ck_assert_int_eq(bc_media_destroy(link, hex, CLIP_SIZE, &fate, &e),
+	    BC_ERR_INTEGRITY);
+	ck_assert_msg(tu_contains(e.msg, "symbolic link"), "%s", e.msg);
+	ck_assert_int_eq(access(clip, F_OK), 0);
+	/* not a regular file */
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(bc_media_destroy(fifo, hex, CLIP_SIZE, &fate, &e),
+	    BC_ERR_INTEGRITY);
+	/* another file, of the same size or not */
+	ck_assert_int_eq(tu_write_pattern(other, CLIP_SIZE + 1), 0);
+	ck_assert_int_eq(bc_media_destroy(other, hex, CLIP_SIZE, &fate, &e),
+	    BC_ERR_INTEGRITY);
+	ck_assert_int_eq(tu_write_str(other, "x"), 0);
+	ck_assert_int_eq(bc_media_destroy(other, hex, 1, &fate, &e),
+	    BC_ERR_INTEGRITY);
+	ck_assert_msg(tu_contains(e.msg, "SHA-256"), "%s", e.msg);
+	ck_assert_int_eq(access(other, F_OK), 0);
+	/* the file: deleted; then absent */
+	ck_assert_int_eq(bc_media_destroy(clip, hex, CLIP_SIZE, &fate, &e), 0);
+	ck_assert_int_eq(fate, BC_MEDIA_DESTROYED);
+	ck_assert_int_eq(access(clip, F_OK), -1);
+	ck_assert_int_eq(bc_media_destroy(clip, hex, CLIP_SIZE, &fate, &e), 0);
+	ck_assert_int_eq(fate, BC_MEDIA_ABSENT);
+	ck_assert_int_eq(access(link, F_OK), -1);	/* dangling now */
+	ck_assert_int_eq(unlink(link), 0);
+}
+END_TEST
+
 /* The manifest hash of the item ref names. */
 static const char *
 item_hash(const char *ref)
@@ -1901,6 +2047,7 @@ custody_suite(void)
 	tcase_add_test(tc, test_rule_reason);
 	tcase_add_test(tc, test_rule_hold);
 	tcase_add_test(tc, test_rule_purge);
+	tcase_add_test(tc, test_rule_media);
 	tcase_add_test(tc, test_rule_release);
 	tcase_add_test(tc, test_rule_derive);
 	tcase_add_test(tc, test_rule_verify);
@@ -1918,6 +2065,9 @@ custody_suite(void)
 	tcase_add_test(tc, test_add_derive);
 	tcase_add_test(tc, test_add_derive_existing);
 	tcase_add_test(tc, test_add_purge);
+	tcase_add_test(tc, test_purge_destroys);
+	tcase_add_test(tc, test_purge_forged);
+	tcase_add_test(tc, test_media_destroy);
 	tcase_add_test(tc, test_add_hold);
 	tcase_add_test(tc, test_add_annotate);
 	tcase_add_test(tc, test_add_verify_action);

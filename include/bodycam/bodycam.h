@@ -23,6 +23,7 @@
 #include "bodycam/annotate.h"
 #include "bodycam/case.h"
 #include "bodycam/custody.h"
+#include "bodycam/purge.h"
 #include "bodycam/verify.h"
 #include "bodycam/audit.h"
 #include "bodycam/merkle.h"

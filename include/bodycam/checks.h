@@ -128,6 +128,8 @@
 	    "proofs.json is well formed") \
 	X(PROOFS_TEXT, "proofs-text", BC_CHECKS_BUNDLE, \
 	    "proofs.json is the canonical text of its document") \
+	X(PURGED_BUT_PRESENT, "purged-but-present", BC_CHECKS_AUDIT, \
+	    "nothing is left at the path of a purged item (audit --files)") \
 	X(READ, "read", BC_CHECKS_BUNDLE, \
 	    "a file of the bundle can be read") \
 	X(RELEASE_CHAIN, "release-chain", BC_CHECKS_BUNDLE, \

@@ -53,6 +53,24 @@ int bc_action_needs_reason(int a);
 int bc_action_needs_to(int a);
 
 /*
+ * What became of a purged item's media, as a note after the purge says
+ * in details.media (purge.h): "destroyed", "absent" or "kept".
+ */
+enum bc_media_fate {
+	BC_MEDIA_NONE,		/* not tried */
+	BC_MEDIA_DESTROYED,
+	BC_MEDIA_ABSENT,
+	BC_MEDIA_KEPT
+};
+
+/* "destroyed", "absent", "kept", or "" for BC_MEDIA_NONE. */
+const char *bc_media_fate_name(int fate);
+
+/* The fate named name, or BC_MEDIA_NONE; non-zero when name is one. */
+int bc_media_fate_parse(const char *name);
+int bc_media_fate_valid(const char *name);
+
+/*
  * The state of an item as its chain says, replayed event by event.  The
  * first custodian is the actor of the 'register' event.
  */
@@ -63,6 +81,9 @@ struct bc_custody_state {
 	char	 purged_at[BC_TIME_MAX];
 	char	 purged_by[BC_FIELD_MAX + 1];
 	char	 purge_reason[BC_FIELD_MAX + 1];
+	char	 media[16];			/* after a purge: the last
+						   note's details.media
+						   (purge.h), or "" */
 	char	 custodian[BC_FIELD_MAX + 1];
 	char	 last_verify[16];		/* "passed", "failed", "" */
 	char	 last_at[BC_TIME_MAX];		/* time of the last event */
@@ -99,8 +120,9 @@ struct bc_custody_req {
 	const char *const *failed;
 	size_t		 nfailed;
 	const char	*measured;		/* hex SHA-256 seen, or NULL */
-	/* release only: "included" or "omitted", what the bundle holds of
-	   the media, or NULL */
+	/* release: "included" or "omitted", what the bundle holds of the
+	   media; note after a purge: "destroyed", "absent" or "kept", what
+	   became of it (purge.h); or NULL */
 	const char	*media;
 	/*
 	 * annotate only: set, an object of fields and their new values;

@@ -107,8 +107,8 @@ E=$(regid "$M/Apple.jpg")
 expect_exit 0 "setup: E purge" -- \
     bc custody add "$E" purge --key "$CK" --actor "Records" \
     --reason "retention over"
-rm -f "$M/Apple.jpg"
-check "setup: items $B $D $E" -- test -n "$B" -a -n "$D" -a -n "$E"
+check "setup: items $B $D $E, E's file destroyed by its purge" -- \
+    test -n "$B" -a -n "$D" -a -n "$E" -a ! -e "$M/Apple.jpg"
 
 at 2026-02-01T08:00:00Z
 
@@ -275,8 +275,8 @@ expect_grep "Verification at the time of this report: OK \(purged\)<" \
     "$W/multi.html" "report html: a purged item is OK (purged), its file not checked"
 expect_grep "OK: every item verifies" "$W/multi.html" "report html: every item verifies"
 html_facts "$W/multi.html" "$W/multi.json"
-json_check "$W/multi.json" "d['errors'] == [] and len(d['svgs']) == 3 and d['rows'] == [$AEVENTS, 1, 2]" \
-    "report html of 3 items: well formed, three timelines, rows 5, 1, 2"
+json_check "$W/multi.json" "d['errors'] == [] and len(d['svgs']) == 3 and d['rows'] == [$AEVENTS, 1, 3]" \
+    "report html of 3 items: well formed, three timelines, rows 5, 1, 3 (purge, note)"
 
 # ------------------------------------------------------------------ CSV
 

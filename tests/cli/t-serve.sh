@@ -1518,22 +1518,40 @@ cp "$RB" "$TMP/custB.json"
 _r=$(hpy chain "$TMP/custB.json" "$K/ing.pub" "$K/cust.pub" "$K/aud.pub" "$K/admin.pub" 2>&1)
 expect_eq "$_r" "$EV_B events chain and verify" "  one chain of $EV_B events (checked here)"
 
-# purge: then only a note; the media is gone
+# purge: the event, then the media (t-purge.sh), then only a note; first
+# with a symbolic link at the path, which is not followed
 EV_U=$(nevents "$U")
+U_FILE=$ST_DIR/HTC_Desire.jpg
+mv "$U_FILE" "$TMP/htc.jpg"
+ln -s "$TMP/htc.jpg" "$U_FILE"
 api "$T_CUST" POST "/v1/items/$U/events" -d '{"action":"purge","reason":"retention period over"}'
-expect_status 201 "POST events purge on $U: 201"
+expect_error 409 media_kept "POST events purge on $U, a link at its path: 409 media_kept"
+expect_grep "symbolic link.*purge is recorded" "$RB" "  says why, and that the purge is recorded"
+check "  the link and its target stay" -- test -L "$U_FILE" -a -f "$TMP/htc.jpg"
+expect_eq "$(nevents "$U")" "$((EV_U + 2))" "  $U: the purge and a note (media kept)"
+rm -f "$U_FILE"
+mv "$TMP/htc.jpg" "$U_FILE"
+api "$T_CUST" POST "/v1/items/$U/events" -d '{"action":"purge","reason":"retention period over"}'
+expect_status 200 "POST events purge on $U again, its file back: 200"
+json_check "$RB" "d['item'] == '$U' and d['media'] == 'destroyed' and d['repeated'] is True and 'seq' not in d and d['note']['seq'] == $((EV_U + 2))" \
+    "  {item, media destroyed, repeated, note at seq $((EV_U + 2))}"
+check "  the file is gone" -- test ! -e "$U_FILE"
+api "$T_CUST" POST "/v1/items/$U/events" -d '{"action":"purge","reason":"retention period over"}'
+expect_status 200 "POST events purge on $U once more: 200"
+json_check "$RB" "d['media'] == 'absent' and d['repeated'] is True and 'note' not in d" \
+    "  media absent, nothing recorded"
 api "$T_CUST" GET "/v1/items/$U/media"
 expect_error 410 gone "GET /v1/items/$U/media after the purge: 410"
 api "$T_CUST" POST "/v1/items/$U/events" -d '{"action":"access"}'
 expect_error 409 rule "POST events access after the purge: 409 rule"
-expect_eq "$(nevents "$U")" "$((EV_U + 1))" "  the 410 and the 409 recorded nothing"
+expect_eq "$(nevents "$U")" "$((EV_U + 3))" "  the 200, 410 and 409 recorded nothing more"
 api "$T_CUST" POST "/v1/items/$U/events" -d '{"action":"note","note":"after the purge"}'
 expect_status 201 "POST events note after the purge: 201"
 api "$T_AUD" POST "/v1/items/$U/verify"
 expect_status 200 "POST verify of the purged $U: 200"
 json_check "$RB" "d['status'] == 'purged' and 'recorded' not in d" \
     "  status purged, nothing recorded"
-expect_eq "$(nevents "$U")" "$((EV_U + 2))" "  $U: register, purge, note"
+expect_eq "$(nevents "$U")" "$((EV_U + 4))" "  $U: register, purge, note, note, note"
 
 # a registered file that is no longer there
 rm -f "$ST_DIR/gone.jpg"
@@ -1741,6 +1759,9 @@ _oldhead=$(jget "$TMP/custP.old.json" 'd["head"]')
 ps_bad "$T_CUST" 409 stale "seq right, prev the old head" cust "prev=$_oldhead"
 ps_bad "$T_CUST" 409 stale "prev right, seq one behind" cust "seq=$((EV_P - 1))"
 ps_bad "$T_CUST" 409 stale "prev right, seq one ahead" cust "seq=$((EV_P + 1))"
+# what became of the media is said by a purge, not by a signed note
+ps_bad "$T_CUST" 409 rule "a note carrying details.media" cust action=note \
+    detail.media=destroyed
 
 # signatures and signers
 ps_bad "$T_CUST" 400 signature "a bad signature (one bit flipped)" cust sig=flip
