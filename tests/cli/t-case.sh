@@ -75,6 +75,7 @@ expect_exit 0 "setup: unhold one and three" -- sh -c "
         --key '$K/cust.key' --actor clerk >/dev/null"
 expect_exit 0 "setup: purge one" -- bc custody add BWC-000001 purge \
     --reason retention --key "$K/cust.key" --actor clerk
+check "  its media is destroyed" -- test ! -e "$M/one.mp4"
 # shellcheck disable=SC2086
 expect_exit 0 "custody add --case 7 access: exit 0" -- \
     bc --json custody add --case 7 access $CK
@@ -83,7 +84,8 @@ json_check "$OUT" "d['case'] == '7' and d['action'] == 'access' and d['items'][0
 # shellcheck disable=SC2086
 expect_exit 0 "custody add --case 7 note: exit 0 (a note follows a purge too)" -- \
     bc custody add --case 7 note --note "case file closed" $CK
-expect_grep "^BWC-000001  seq 4  note  " "$OUT" "  the purged item has its note"
+expect_grep "^BWC-000001  seq 5  note  " "$OUT" \
+    "  the purged item has its note (after the purge's media note, seq 4)"
 
 # usage
 # shellcheck disable=SC2086
