@@ -1265,20 +1265,55 @@ bc_custody_state_of(struct bc_catalog *cat, const struct bc_item *it,
 	return r;
 }
 
-/* The ids of the items of a case, gathered before any is written. */
+/*
+ * The ids of the items of a case, gathered before any is written: by
+ * each item's chain (its manifest and the annotations that obey the
+ * rules), not by the stored views, which are derived.  A view edited to
+ * take an item out of the case would otherwise keep a case-wide hold
+ * off it; one that disagrees with its chain, or a broken chain, stops
+ * the whole case.
+ */
 struct case_ids {
-	char	(*id)[BC_ITEM_ID_MAX];
-	size_t	 n, cap;
+	struct bc_catalog *cat;
+	const char	*case_no;
+	char		(*id)[BC_ITEM_ID_MAX];
+	size_t		 n, cap;
+	struct bc_err	*err;
 };
 
 static int
 case_id(void *arg, const struct bc_item *it)
 {
 	struct case_ids *c = arg;
+	struct chain ch;
+	struct bc_view v;
+	json_t *stored;
+	const char *sc;
 	void *tmp;
+	int r, in, sin;
 
+	if ((r = chain_load(c->cat, it, &ch, c->err)) != 0) {
+		json_decref(ch.manifest);
+		return r;
+	}
+	bc_view_current(ch.manifest, &ch.st.ann, &v);
+	in = strcmp(v.case_no, c->case_no) == 0;
+	stored = bc_view_of(it->view, ch.manifest);
+	json_decref(ch.manifest);
+	if (stored == NULL)
+		return bc_err_set(c->err, BC_ERR_NOMEM, "out of memory");
+	sc = json_string_value(json_object_get(stored, "case"));
+	sin = sc != NULL && strcmp(sc, c->case_no) == 0;
+	json_decref(stored);
+	if (in != sin)
+		return bc_err_set(c->err, BC_ERR_INTEGRITY, "%s: its stored "
+		    "view %s case '%s' and its chain %s: run 'bodycam "
+		    "audit'", it->id, sin ? "puts it in" : "keeps it out of",
+		    c->case_no, in ? "does" : "does not");
+	if (!in)
+		return 0;
 	if ((tmp = bc_grow(c->id, &c->cap, c->n + 1, sizeof(*c->id))) == NULL)
-		return BC_ERR_NOMEM;
+		return bc_err_set(c->err, BC_ERR_NOMEM, "out of memory");
 	c->id = tmp;
 	snprintf(c->id[c->n++], sizeof(c->id[0]), "%s", it->id);
 	return 0;
@@ -1289,8 +1324,7 @@ bc_custody_add_case(struct bc_catalog *cat, const struct bc_key *key,
     const char *case_no, const struct bc_custody_req *req,
     struct bc_custody_result **res, size_t *n, struct bc_err *err)
 {
-	struct bc_list_filter f;
-	struct case_ids ids = { NULL, 0, 0 };
+	struct case_ids ids;
 	struct bc_custody_result *v = NULL;
 	struct bc_err e = { "" };
 	int a = bc_action_parse(req->action);
@@ -1313,14 +1347,13 @@ bc_custody_add_case(struct bc_catalog *cat, const struct bc_key *key,
 		    "a private key is needed to sign");
 	if ((r = bc_catalog_begin(cat, err)) != 0)
 		return r;
-	/* the case's items as they are under the write lock */
-	memset(&f, 0, sizeof(f));
-	f.case_no = case_no;
-	if ((r = bc_catalog_list(cat, &f, case_id, &ids, err)) != 0) {
-		if (r == BC_ERR_NOMEM)
-			bc_err_set(err, r, "out of memory");
+	/* the case's items as their chains say, under the write lock */
+	memset(&ids, 0, sizeof(ids));
+	ids.cat = cat;
+	ids.case_no = case_no;
+	ids.err = err;
+	if ((r = bc_catalog_list(cat, NULL, case_id, &ids, err)) != 0)
 		goto out;
-	}
 	if (ids.n == 0) {
 		r = bc_err_set(err, BC_ERR_NOT_FOUND, "no item is in case "
 		    "'%s' now", case_no);

@@ -131,6 +131,22 @@ check "  and writes no bundle" -- test ! -e "$W/rel99"
 expect_exit 2 "release --case 7 ITEM: exit 2" -- bc release --case 7 \
     BWC-000004 --to x --authority y --key "$K/aud.key" --out "$W/relx"
 
+# an insider edits the derived view to take three out of case 7: a
+# case-wide hold must not silently miss it
+if [ "$HAVE_SQLITE" -eq 1 ]; then
+	cp "$CAT" "$W/forged.db"
+	q "$W/forged.db" "UPDATE views SET seq = seq + 100, view =
+	    replace(view, '\"case\":\"7\"', '\"case\":\"77\"')
+	    WHERE view LIKE '%\"case\":\"7\"%'"
+	expect_exit 1 "custody add --case 7 on a forged view: exit 1" -- \
+	    "$BODYCAM" --catalog "$W/forged.db" custody add --case 7 note \
+	    --note n --key "$K/cust.key" --actor clerk
+	expect_grep "BWC-000003: its stored view keeps it out of case '7'" \
+	    "$ERR" "  names the item whose view disagrees with its chain"
+	expect_eq "$(q "$W/forged.db" "SELECT count(*) FROM events")" \
+	    "$(q "$CAT" "SELECT count(*) FROM events")" "  and records nothing"
+fi
+
 expect_exit 0 "audit after it all: exit 0" -- bc audit
 
 finish
