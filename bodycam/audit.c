@@ -22,6 +22,7 @@
 #include "bodycam/buf.h"
 #include "bodycam/bundle.h"
 #include "bodycam/keys.h"
+#include "bodycam/retention.h"
 #include "internal.h"
 
 #define BATCH_RECS	4096	/* records per batch, about */
@@ -501,7 +502,7 @@ audit_log(struct audit *a)
  * held the auditor role at the statement's leaf.
  */
 static int
-release_one(void *arg, const struct bc_release_row *row)
+release_one(void *arg, const struct bc_record_row *row)
 {
 	struct audit *a = arg;
 	struct bc_err why = { "" };
@@ -542,6 +543,34 @@ release_one(void *arg, const struct bc_release_row *row)
 	a->rep->releases++;
 	json_decref(doc);
 	return r;
+}
+
+/*
+ * The retention policies, as every load checks them (retention.h): the
+ * first that fails is reported, and those after it are not read.
+ */
+static int
+policies(struct audit *a)
+{
+	struct bc_policy *ps = NULL;
+	struct bc_err why = { "" };
+	size_t n = 0;
+	int r;
+
+	r = bc_policies_load(a->cat, a->kr, &ps, &n, &why);
+	a->rep->policies = (int64_t)n;
+	a->rep->signatures += (int64_t)n;
+	bc_policies_free(ps, n);
+	if (r == BC_ERR_INTEGRITY) {
+		r = add_failure(a->rep, "policies", (int64_t)n + 1,
+		    BC_CHECK_POLICY, why.msg);
+		if (r != 0)
+			r = bc_err_set(a->err, BC_ERR_NOMEM, "out of memory");
+		return r;
+	}
+	if (r != 0)
+		return bc_err_set(a->err, r, "%s", why.msg);
+	return 0;
 }
 
 /*
@@ -624,6 +653,7 @@ bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
 	    (r = pipeline_step(&a, 1)) != 0 ||
 	    (r = binding_order(&a)) != 0 ||
 	    (r = bc_catalog_releases(cat, release_one, &a, err)) != 0 ||
+	    (r = policies(&a)) != 0 ||
 	    (r = bc_catalog_orphan_events(cat, orphan, &a, err)) != 0 ||
 	    (r = bc_tlog_audit_end(a.tl)) != 0 ||
 	    (r = log_failures_merge(&a)) != 0)

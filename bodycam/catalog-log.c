@@ -113,22 +113,26 @@ bc_catalog_log_size(struct bc_catalog *cat, uint64_t *size,
  * lost its newest leaves (rolled back, or edited), and appending would
  * only end in a confusing duplicate.
  */
+#define CLAIMED_3 \
+	"SELECT EXISTS (SELECT 1 FROM items WHERE leaf = ?1) OR EXISTS" \
+	" (SELECT 1 FROM events WHERE leaf = ?1) OR EXISTS (SELECT 1 FROM" \
+	" keydocs WHERE leaf = ?1)"
+#define CLAIMED_5 \
+	CLAIMED_3 " OR EXISTS (SELECT 1 FROM releases WHERE leaf = ?1)"
+
 static int
 leaf_claimed(struct bc_catalog *cat, int64_t index, struct bc_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r, v = 0;
 
-	/* an upgrade appends before the releases table (schema 5) exists */
+	/* an upgrade appends before the releases (schema 5) and policies
+	   (schema 7) tables exist */
 	if ((r = bc_cat_pragma_int(cat, "PRAGMA user_version", &v, err)) != 0)
 		return r;
-	if ((r = bc_cat_prepare(cat, v >= 5 ? "SELECT EXISTS (SELECT 1 FROM items"
-	    " WHERE leaf = ?1) OR EXISTS (SELECT 1 FROM events WHERE leaf ="
-	    " ?1) OR EXISTS (SELECT 1 FROM keydocs WHERE leaf = ?1) OR"
-	    " EXISTS (SELECT 1 FROM releases WHERE leaf = ?1)" :
-	    "SELECT EXISTS (SELECT 1 FROM items WHERE leaf = ?1) OR EXISTS"
-	    " (SELECT 1 FROM events WHERE leaf = ?1) OR EXISTS (SELECT 1 FROM"
-	    " keydocs WHERE leaf = ?1)", &st, err)) != 0)
+	if ((r = bc_cat_prepare(cat, v >= 7 ? CLAIMED_5 " OR EXISTS (SELECT 1"
+	    " FROM policies WHERE leaf = ?1)" : v >= 5 ? CLAIMED_5 :
+	    CLAIMED_3, &st, err)) != 0)
 		return r;
 	sqlite3_bind_int64(st, 1, index);
 	if (sqlite3_step(st) != SQLITE_ROW)
@@ -208,7 +212,7 @@ bc_catalog_origin(struct bc_catalog *cat, char out[BC_ORIGIN_MAX + 1],
 
 /*
  * Every record in leaf order, then the stored leaves: the union below is
- * sorted by merging its four parts, each read in the order of its leaf
+ * sorted by merging its five parts, each read in the order of its leaf
  * index, so the walk never sorts and holds one row at a time.
  */
 #define LEAF_RECORDS \
@@ -220,6 +224,8 @@ bc_catalog_origin(struct bc_catalog *cat, char out[BC_ORIGIN_MAX + 1],
 	" UNION ALL SELECT leaf, 3, key, seq, body FROM keydocs" \
 	"  WHERE leaf >= ?1 AND leaf < ?2" \
 	" UNION ALL SELECT leaf, 4, '', id, body FROM releases" \
+	"  WHERE leaf >= ?1 AND leaf < ?2" \
+	" UNION ALL SELECT leaf, 5, '', seq, body FROM policies" \
 	"  WHERE leaf >= ?1 AND leaf < ?2"
 
 static void
@@ -462,4 +468,26 @@ bc_catalog_nodes_close(struct bc_node_reader *r)
 		return;
 	sqlite3_finalize(r->st);
 	free(r);
+}
+
+int
+bc_catalog_log_records(struct bc_catalog *cat, int64_t *n,
+    struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	*n = 0;
+	if ((r = bc_cat_prepare(cat, "SELECT (SELECT count(leaf) FROM items)"
+	    " + (SELECT count(leaf) FROM events) + (SELECT count(leaf) FROM"
+	    " keydocs) + (SELECT count(leaf) FROM releases) + (SELECT"
+	    " count(leaf) FROM policies)", &st, err)) != 0)
+		return r;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*n = sqlite3_column_int64(st, 0);
+		r = 0;
+	} else
+		r = bc_cat_err(cat, err, "count the log's records");
+	sqlite3_finalize(st);
+	return r;
 }

@@ -258,6 +258,62 @@ static const struct migration {
 	"  WHEN NEW.item IS NOT OLD.item OR NEW.seq <= OLD.seq BEGIN"
 	"  SELECT RAISE(ABORT, 'bodycam: a view only moves forward'); END;",
 	NULL, NULL },
+
+	/*
+	 * 6 -> 7: retention (retention.h).  Policies are signed records of
+	 * the log, append-only like key documents, numbered from 1.  The
+	 * status of each item that was ever held or purged is derived like
+	 * its view (written with each event that changes it, checked by
+	 * audit), filled here from the events already stored.
+	 */
+	{
+	"CREATE TABLE policies ("
+	"  seq       INTEGER PRIMARY KEY CHECK (seq > 0),"
+	"  hash      TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),"
+	"  body      TEXT NOT NULL,"
+	"  signature BLOB NOT NULL,"
+	"  key       TEXT NOT NULL,"
+	"  leaf      INTEGER NOT NULL UNIQUE CHECK (leaf >= 0)"
+	") STRICT;"
+	"CREATE TRIGGER policies_no_update BEFORE UPDATE ON policies BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: policies are append-only'); END;"
+	"CREATE TRIGGER policies_no_delete BEFORE DELETE ON policies BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: policies are append-only'); END;"
+	"CREATE TRIGGER policies_no_replace BEFORE INSERT ON policies"
+	"  WHEN EXISTS (SELECT 1 FROM policies WHERE seq = NEW.seq OR"
+	"    hash = NEW.hash OR leaf = NEW.leaf) BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: policies are append-only'); END;"
+	"CREATE TABLE status ("
+	"  item   TEXT PRIMARY KEY NOT NULL REFERENCES items (manifest_hash),"
+	"  seq    INTEGER NOT NULL CHECK (seq > 0),"
+	"  held   INTEGER NOT NULL CHECK (held IN (0, 1)),"
+	"  purged INTEGER NOT NULL CHECK (purged IN (0, 1)),"
+	"  media  TEXT NOT NULL CHECK (media IN ('', 'destroyed', 'absent',"
+	"    'kept'))"
+	") STRICT;"
+	"CREATE TRIGGER status_no_delete BEFORE DELETE ON status BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: a status is never deleted'); END;"
+	"CREATE TRIGGER status_forward BEFORE UPDATE ON status"
+	"  WHEN NEW.item IS NOT OLD.item OR NEW.seq <= OLD.seq BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: a status only moves forward'); END;"
+	/* the chain's rules, as bc_custody_rule applies them */
+	"WITH ev (item, seq, a, m) AS MATERIALIZED (SELECT item, seq,"
+	"  CASE WHEN json_valid(body) THEN json_extract(body, '$.action') END,"
+	"  CASE WHEN json_valid(body) THEN"
+	"   json_extract(body, '$.details.media') END FROM events"
+	"  WHERE seq > 0),"
+	" k AS MATERIALIZED (SELECT * FROM ev WHERE"
+	"  a IN ('hold', 'unhold', 'purge') OR"
+	"  (a = 'note' AND m IN ('destroyed', 'absent', 'kept')))"
+	"INSERT INTO status (item, seq, held, purged, media)"
+	" SELECT k.item, max(k.seq),"
+	"  coalesce((SELECT x.a = 'hold' FROM k x WHERE x.item = k.item AND"
+	"   x.a IN ('hold', 'unhold') ORDER BY x.seq DESC LIMIT 1), 0),"
+	"  max(k.a = 'purge'),"
+	"  coalesce((SELECT x.m FROM k x WHERE x.item = k.item AND"
+	"   x.a = 'note' ORDER BY x.seq DESC LIMIT 1), '')"
+	" FROM k GROUP BY k.item;",
+	NULL, NULL },
 };
 
 static int

@@ -954,17 +954,21 @@ bc_catalog_add_keydoc(struct bc_catalog *cat, const struct bc_keydoc *d,
 	return r;
 }
 
-int
-bc_catalog_add_release(struct bc_catalog *cat, struct bc_release_row *row,
+/*
+ * A signed record by sql, which binds hash, body, signature, key, leaf
+ * and (with_id) the row's id; without, SQLite chooses it.
+ */
+static int
+record_insert(struct bc_catalog *cat, const char *sql,
+    struct bc_record_row *row, int with_id, const char *what,
     struct bc_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t leaf;
 	int r;
 
-	if ((r = logged_insert(cat, row->body, row->body_len,
-	    "INSERT INTO releases (hash, body, signature, key, leaf)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5)", &st, &leaf, err)) != 0)
+	if ((r = logged_insert(cat, row->body, row->body_len, sql, &st, &leaf,
+	    err)) != 0)
 		return r;
 	sqlite3_bind_text(st, 1, row->hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, row->body, (int)row->body_len,
@@ -972,8 +976,11 @@ bc_catalog_add_release(struct bc_catalog *cat, struct bc_release_row *row,
 	sqlite3_bind_blob(st, 3, row->sig, (int)row->siglen, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, row->key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, leaf);
-	if ((r = bc_cat_step_insert(cat, st, "add release statement", err)) == 0) {
-		row->id = sqlite3_last_insert_rowid(cat->db);
+	if (with_id)
+		sqlite3_bind_int64(st, 6, row->id);
+	if ((r = bc_cat_step_insert(cat, st, what, err)) == 0) {
+		if (!with_id)
+			row->id = sqlite3_last_insert_rowid(cat->db);
 		row->leaf = leaf;
 	}
 	sqlite3_finalize(st);
@@ -981,17 +988,34 @@ bc_catalog_add_release(struct bc_catalog *cat, struct bc_release_row *row,
 }
 
 int
-bc_catalog_releases(struct bc_catalog *cat,
-    int (*fn)(void *arg, const struct bc_release_row *row), void *arg,
+bc_catalog_add_release(struct bc_catalog *cat, struct bc_record_row *row,
     struct bc_err *err)
 {
-	struct bc_release_row row;
+	return record_insert(cat, "INSERT INTO releases (hash, body,"
+	    " signature, key, leaf) VALUES (?1, ?2, ?3, ?4, ?5)", row, 0,
+	    "add release statement", err);
+}
+
+int
+bc_catalog_add_policy(struct bc_catalog *cat, struct bc_record_row *row,
+    struct bc_err *err)
+{
+	return record_insert(cat, "INSERT INTO policies (hash, body,"
+	    " signature, key, leaf, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    row, 1, "add retention policy", err);
+}
+
+/* Calls fn for each row sql selects (id, hash, body, signature, key, leaf). */
+static int
+record_rows(struct bc_catalog *cat, const char *sql, const char *what,
+    int (*fn)(void *arg, const struct bc_record_row *row), void *arg,
+    struct bc_err *err)
+{
+	struct bc_record_row row;
 	sqlite3_stmt *st = NULL;
-	const void *sig;
 	int rc, r = 0;
 
-	if ((r = bc_cat_prepare(cat, "SELECT id, hash, body, signature, key,"
-	    " coalesce(leaf, -1) FROM releases ORDER BY id", &st, err)) != 0)
+	if ((r = bc_cat_prepare(cat, sql, &st, err)) != 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&row, 0, sizeof(row));
@@ -999,9 +1023,8 @@ bc_catalog_releases(struct bc_catalog *cat,
 		bc_cat_copy(row.hash, sizeof(row.hash), sqlite3_column_text(st, 1));
 		row.body = (const char *)sqlite3_column_text(st, 2);
 		row.body_len = (size_t)sqlite3_column_bytes(st, 2);
-		sig = sqlite3_column_blob(st, 3);
+		row.sig = sqlite3_column_blob(st, 3);
 		row.siglen = (size_t)sqlite3_column_bytes(st, 3);
-		row.sig = sig;
 		bc_cat_copy(row.key, sizeof(row.key), sqlite3_column_text(st, 4));
 		row.leaf = sqlite3_column_int64(st, 5);
 		if (row.body == NULL)
@@ -1010,10 +1033,30 @@ bc_catalog_releases(struct bc_catalog *cat,
 			goto out;
 	}
 	if (rc != SQLITE_DONE)
-		r = bc_cat_err(cat, err, "read release statements");
+		r = bc_cat_err(cat, err, what);
  out:
 	sqlite3_finalize(st);
 	return r;
+}
+
+int
+bc_catalog_releases(struct bc_catalog *cat,
+    int (*fn)(void *arg, const struct bc_record_row *row), void *arg,
+    struct bc_err *err)
+{
+	return record_rows(cat, "SELECT id, hash, body, signature, key,"
+	    " coalesce(leaf, -1) FROM releases ORDER BY id",
+	    "read release statements", fn, arg, err);
+}
+
+int
+bc_catalog_policies(struct bc_catalog *cat,
+    int (*fn)(void *arg, const struct bc_record_row *row), void *arg,
+    struct bc_err *err)
+{
+	return record_rows(cat, "SELECT seq, hash, body, signature, key,"
+	    " coalesce(leaf, -1) FROM policies ORDER BY seq",
+	    "read retention policies", fn, arg, err);
 }
 
 void

@@ -68,6 +68,7 @@ extern const struct bc_cmd bc_cmd_verify;
 extern const struct bc_cmd bc_cmd_custody;
 extern const struct bc_cmd bc_cmd_annotate;
 extern const struct bc_cmd bc_cmd_case;
+extern const struct bc_cmd bc_cmd_retention;
 extern const struct bc_cmd bc_cmd_report;
 extern const struct bc_cmd bc_cmd_audit;
 extern const struct bc_cmd bc_cmd_serve;
@@ -157,6 +158,13 @@ int bc_cli_opts(const struct bc_cmd *cmd, int argc, char **argv,
  */
 int bc_cli_recorded(struct bc_ctx *ctx, const char *action,
     const struct bc_custody_result *res);
+
+/*
+ * Warns on stderr when category (may be NULL) is not in the current
+ * retention policy, which keeps such items (retention.h); a policy that
+ * refuses them makes the write itself fail.
+ */
+void bc_cli_category_warn(struct bc_ctx *ctx, const char *category);
 
 /* Prints the --help text of one command (or of all when cmd is NULL). */
 void bc_cli_help(FILE *fp, const struct bc_cmd *cmd);

@@ -122,6 +122,8 @@ cmd_annotate(struct bc_ctx *ctx, int argc, char **argv)
 		st = bc_cli_fail(r, &err);
 		goto out;
 	}
+	bc_cli_category_warn(ctx, json_string_value(json_object_get(set,
+	    "category")));
 	st = bc_cli_recorded(ctx, req.action, &res);
  out:
 	json_decref(set);

@@ -41,10 +41,11 @@ audit_json(const struct bc_audit_report *rep, int files)
 			return NULL;
 		}
 	}
-	o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:o}",
+	o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:o}",
 	    "ok", rep->status == 0, "keydocs", (json_int_t)rep->keydocs,
 	    "items", (json_int_t)rep->items, "events",
 	    (json_int_t)rep->events, "releases", (json_int_t)rep->releases,
+	    "policies", (json_int_t)rep->policies,
 	    "signatures", (json_int_t)rep->signatures, "unbound",
 	    (json_int_t)rep->unbound, "threads", rep->threads, "failures",
 	    arr);
@@ -80,6 +81,10 @@ audit_text(const struct bc_audit_report *rep, int files, int quiet)
 			printf("%lld release statement%s checked\n",
 			    (long long)rep->releases,
 			    rep->releases == 1 ? "" : "s");
+		if (rep->policies > 0)
+			printf("%lld retention polic%s checked\n",
+			    (long long)rep->policies,
+			    rep->policies == 1 ? "y" : "ies");
 		if (rep->unbound > 0)
 			printf("%lld manifest%s and events of format version "
 			    "1, valid but naming no log (unbound)\n",

@@ -146,6 +146,7 @@ cmd_register(struct bc_ctx *ctx, int argc, char **argv)
 		ro.progress = show_progress;
 		ro.progress_arg = &prog;
 	}
+	bc_cli_category_warn(ctx, ro.op.category);
 	for (i = optind; i < argc; i++) {
 		prog.name = argv[i];
 		prog.shown = 0;

@@ -24,6 +24,7 @@ const struct bc_cmd *const bc_cmd_table[] = {
 	&bc_cmd_custody,
 	&bc_cmd_annotate,
 	&bc_cmd_case,
+	&bc_cmd_retention,
 	&bc_cmd_report,
 	&bc_cmd_audit,
 	&bc_cmd_checkpoint,
@@ -168,6 +169,18 @@ bc_cli_subcmd(struct bc_ctx *ctx, int argc, char **argv)
 		    sub == cmd->subs ? "" : sub[1].name == NULL ? " or " :
 		    ", ", sub->name);
 	return bc_cli_usage(cmd, "%s needs %s", cmd->name, names);
+}
+
+void
+bc_cli_category_warn(struct bc_ctx *ctx, const char *category)
+{
+	struct bc_err e = { "" };
+	int warn;
+
+	if (category == NULL || ctx->cat == NULL || ctx->quiet)
+		return;
+	if (bc_policy_admits(ctx->cat, category, &warn, &e) == 0 && warn)
+		bc_cli_error("warning: %s", e.msg);
 }
 
 int

@@ -15,6 +15,7 @@
 #include "bodycam/clock.h"
 #include "bodycam/custody.h"
 #include "bodycam/keys.h"
+#include "bodycam/retention.h"
 #include "internal.h"
 
 static const char *const action_names[BC_ACT_COUNT] = {
@@ -466,6 +467,57 @@ view_store(struct bc_catalog *cat, const char *item, int64_t seq,
 	free(text);
 	json_decref(doc);
 	return r;
+}
+
+/*
+ * After the event at seq took an item from state before to after: its
+ * derived rows (catalog.h), the current view after an annotation and the
+ * status when the hold, the purge or the media's fate changed.
+ */
+static int
+derived_store(struct bc_catalog *cat, const char *item, int64_t seq,
+    const json_t *manifest, const struct bc_custody_state *before,
+    const struct bc_custody_state *after, struct bc_err *err)
+{
+	struct bc_status s;
+	int r;
+
+	if (after->last_action == BC_ACT_ANNOTATE &&
+	    (r = view_store(cat, item, seq, manifest, after, err)) != 0)
+		return r;
+	if (before->held == after->held && before->purged == after->purged &&
+	    strcmp(before->media, after->media) == 0)
+		return 0;
+	memset(&s, 0, sizeof(s));
+	s.seq = seq;
+	s.held = after->held;
+	s.purged = after->purged;
+	snprintf(s.media, sizeof(s.media), "%s", after->media);
+	return bc_catalog_put_status(cat, item, &s, err);
+}
+
+/*
+ * An annotation that sets a category the retention policy refuses
+ * (retention.h: unlisted "refuse") is not recorded: a check of the
+ * writer's, under the lock, not a rule (the policy may change later).
+ */
+static int
+category_admitted(struct bc_catalog *cat, const char *id,
+    const json_t *event, struct bc_err *err)
+{
+	const json_t *set = json_object_get(json_object_get(event, "details"),
+	    "set");
+	const char *c = json_string_value(json_object_get(set, "category"));
+	struct bc_err e = { "" };
+	int warn, r;
+
+	if (c == NULL || bc_action_parse(bc_doc_str(event, "action")) !=
+	    BC_ACT_ANNOTATE)
+		return 0;
+	if ((r = bc_policy_admits(cat, c, &warn, &e)) != 0)
+		return bc_err_set(err, r, "%s: %s; nothing recorded", id,
+		    e.msg);
+	return 0;
 }
 
 /* Whether key may record action a now. */
@@ -987,6 +1039,8 @@ bc_custody_add_cached(struct bc_catalog *cat, struct bc_chain_cache *cache,
 		    "recorded", it->id, why.msg);
 		goto out;
 	}
+	if ((r = category_admitted(cat, it->id, doc, err)) != 0)
+		goto out;
 	if ((r = bc_doc_seal(doc, key, &sealed, err)) != 0)
 		goto out;
 	memset(&ev, 0, sizeof(ev));
@@ -999,8 +1053,8 @@ bc_custody_add_cached(struct bc_catalog *cat, struct bc_chain_cache *cache,
 	ev.siglen = sizeof(sealed.sig);
 	snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(key));
 	if ((r = bc_catalog_add_event(cat, &ev, err)) != 0 ||
-	    (probe.last_action == BC_ACT_ANNOTATE && (r = view_store(cat,
-	    it->manifest_hash, ev.seq, ch.manifest, &probe, err)) != 0))
+	    (r = derived_store(cat, it->manifest_hash, ev.seq, ch.manifest,
+	    &ch.st, &probe, err)) != 0)
 		goto out;
 	res->seq = ev.seq;
 	snprintf(res->hash, sizeof(res->hash), "%s", sealed.hash);
@@ -1216,6 +1270,8 @@ bc_custody_append_signed(struct bc_catalog *cat,
 		    "recorded", it->id, why.msg);
 		goto out;
 	}
+	if ((r = category_admitted(cat, it->id, doc, err)) != 0)
+		goto out;
 	if (bc_sha256(text, len, digest) != 0) {
 		r = bc_err_set(err, BC_ERR_CRYPTO, "SHA-256 failed");
 		goto out;
@@ -1231,8 +1287,8 @@ bc_custody_append_signed(struct bc_catalog *cat,
 	ev.siglen = siglen;
 	snprintf(ev.key, sizeof(ev.key), "%s", signer);
 	if ((r = bc_catalog_add_event(cat, &ev, err)) != 0 ||
-	    (probe.last_action == BC_ACT_ANNOTATE && (r = view_store(cat,
-	    it->manifest_hash, ev.seq, ch.manifest, &probe, err)) != 0))
+	    (r = derived_store(cat, it->manifest_hash, ev.seq, ch.manifest,
+	    &ch.st, &probe, err)) != 0)
 		goto out;
 	res->seq = seq;
 	snprintf(res->hash, sizeof(res->hash), "%s", hex);

@@ -23,6 +23,7 @@
 #include "bodycam/meta.h"
 #include "bodycam/meta-util.h"
 #include "bodycam/register.h"
+#include "bodycam/retention.h"
 #include "bodycam/util.h"
 
 /* Whether key may register now (role ingest, or admin). */
@@ -202,8 +203,9 @@ bc_register_locked(struct bc_catalog *cat, const struct bc_key *key,
 	json_t *mdoc = NULL, *edoc = NULL, *details = NULL;
 	char station[256], actor[256], id[BC_ITEM_ID_MAX];
 	char origin[BC_ORIGIN_MAX + 1];
+	struct bc_err pe = { "" };
 	int64_t num;
-	int r;
+	int r, warn;
 
 	bc_hex(fh->sha256, sizeof(fh->sha256), res->sha256);
 	res->size = fh->size;
@@ -226,6 +228,12 @@ bc_register_locked(struct bc_catalog *cat, const struct bc_key *key,
 	}
 	if (r != BC_ERR_NOT_FOUND) {
 		bc_err_set(err, r, "duplicate check failed");
+		goto out;
+	}
+	/* a category the retention policy refuses (retention.h) */
+	if ((r = bc_policy_admits(cat, opts->op.category, &warn, &pe)) != 0) {
+		bc_err_set(err, r, "%s: %s; nothing registered", abspath,
+		    pe.msg);
 		goto out;
 	}
 	if ((r = bc_catalog_next_item_num(cat, &num, err)) != 0 ||

@@ -536,7 +536,7 @@ put_item(struct bundle *b, struct bc_catalog *cat,
  */
 static int
 put_keys(struct bundle *b, struct bc_catalog *cat,
-    const struct bc_checkpoint_row *cp, const struct bc_release_row *st)
+    const struct bc_checkpoint_row *cp, const struct bc_record_row *st)
 {
 	struct bc_keydoc *docs = NULL;
 	struct bc_keyring *kr = NULL;
@@ -705,7 +705,7 @@ load_items(struct bc_catalog *cat, const char *const *refs, size_t n,
 static int
 record_statement(struct bc_catalog *cat, const struct bc_key *key,
     const struct ritem *ri, size_t n, const struct bc_release_opts *opts,
-    const char *actor, struct bc_signed *sd, struct bc_release_row *row,
+    const char *actor, struct bc_signed *sd, struct bc_record_row *row,
     struct bc_err *err)
 {
 	struct bc_keyring *kr = NULL;
@@ -768,7 +768,7 @@ release_locked(struct bc_catalog *cat, const struct bc_key *key,
 	struct bc_custody_req q;
 	struct bc_custody_result cr;
 	struct bc_checkpoint_row cp;
-	struct bc_release_row st;
+	struct bc_record_row st;
 	struct bc_signed sd = { 0 };
 	char head[2048], now[BC_TIME_MAX], *md = NULL;
 	size_t i, len;

@@ -30,6 +30,7 @@
 #include "bodycam/hash.h"
 #include "bodycam/purge.h"
 #include "bodycam/register.h"
+#include "bodycam/retention.h"
 #include "bodycam/tlog.h"
 #include "bodycam/util.h"
 #include "bodycam/verify.h"
@@ -1741,6 +1742,87 @@ h_cases(struct bc_req *q)
 	bc_pool_put(q->srv, cat);
 }
 
+/*
+ * GET /v1/retention/due[?all=1][&at=TIME]: as 'bodycam retention due
+ * --json' (a listing from the derived rows; a purge judges again).
+ */
+static void
+h_retention_due(struct bc_req *q)
+{
+	static const char *const args[] = { "all", "at", NULL };
+	struct bc_catalog *cat;
+	struct bc_err err = { "" };
+	struct bc_policy p;
+	struct bc_retention_item *v = NULL;
+	struct bc_retention_summary sum;
+	const char *attext;
+	char at[BC_TIME_MAX];
+	int64_t all;
+	time_t now = bc_now();
+	size_t n = 0;
+	int r;
+
+	if (query_only(q, args) != 0 ||
+	    query_uint(q, "all", 0, 1, &all) != 0)
+		return;
+	if ((attext = bc_req_query(q, "at")) != NULL &&
+	    bc_time_parse(attext, 1, &now) != 0) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    "'at' must be a date or an RFC 3339 time");
+		return;
+	}
+	bc_time_format(now, at);
+	memset(&p, 0, sizeof(p));
+	cat = bc_pool_get(q->srv);
+	if ((r = bc_catalog_snapshot(cat, &err)) != 0 ||
+	    (r = bc_policy_current(cat, &p, &err)) != 0 ||
+	    (r = bc_retention_due(cat, &p, now, (int)all, &v, &n, &sum,
+	    &err)) != 0)
+		bc_resp_bc(q, r, &err);
+	else
+		bc_resp_json(q, MHD_HTTP_OK, bc_retention_json(&p, at, v, n,
+		    &sum));
+	bc_pool_put(q->srv, cat);
+	free(v);
+	bc_policy_free(&p);
+}
+
+/* GET /v1/retention/policy: every version, as 'retention policy list'. */
+static void
+h_retention_policy(struct bc_req *q)
+{
+	static const char *const args[] = { NULL };
+	struct bc_catalog *cat;
+	struct bc_err err = { "" };
+	struct bc_keyring *kr = NULL;
+	struct bc_policy *ps = NULL;
+	json_t *arr = NULL, *o;
+	size_t i, n = 0;
+	int r;
+
+	if (query_only(q, args) != 0)
+		return;
+	cat = bc_pool_get(q->srv);
+	if ((r = bc_catalog_snapshot(cat, &err)) != 0 ||
+	    (r = bc_keyring_load(cat, &kr, &err)) != 0 ||
+	    (r = bc_policies_load(cat, kr, &ps, &n, &err)) != 0)
+		bc_resp_bc(q, r, &err);
+	else {
+		arr = json_array();
+		for (i = 0; arr != NULL && i < n; i++)
+			if ((o = bc_policy_json(&ps[i])) == NULL ||
+			    json_array_append_new(arr, o) != 0) {
+				json_decref(arr);
+				arr = NULL;
+			}
+		bc_resp_json(q, MHD_HTTP_OK, arr == NULL ? NULL :
+		    json_pack("{s:o}", "policies", arr));
+	}
+	bc_pool_put(q->srv, cat);
+	bc_policies_free(ps, n);
+	bc_keyring_free(kr);
+}
+
 static void
 h_case(struct bc_req *q)
 {
@@ -1774,6 +1856,8 @@ const struct bc_route bc_routes[] = {
 	{ "GET", "/v1/items/{id}/proof", h_proof, BC_ROLE_ANY, 0 },
 	{ "GET", "/v1/cases", h_cases, BC_ROLE_ANY, 0 },
 	{ "GET", "/v1/cases/{id}", h_case, BC_ROLE_ANY, 0 },
+	{ "GET", "/v1/retention/due", h_retention_due, BC_ROLE_ANY, 0 },
+	{ "GET", "/v1/retention/policy", h_retention_policy, BC_ROLE_ANY, 0 },
 	{ "GET", "/v1/checkpoint", h_checkpoint, BC_ROLE_ANY, 0 },
 	{ "POST", "/v1/releases", h_releases, BC_ROLE_AUDITOR, 1 },
 	{ NULL, NULL, NULL, 0, 0 }

@@ -499,6 +499,7 @@ kind_name(enum bc_leaf_kind k)
 	case BC_LEAF_MANIFEST:	return "manifest";
 	case BC_LEAF_EVENT:	return "event";
 	case BC_LEAF_KEYDOC:	return "key document";
+	case BC_LEAF_POLICY:	return "retention policy";
 	default:		return "record";
 	}
 }
@@ -519,6 +520,10 @@ who(const struct bc_leaf *l, char item[BC_ITEM_ID_MAX], int64_t *seq)
 		break;
 	case BC_LEAF_KEYDOC:
 		snprintf(item, BC_ITEM_ID_MAX, "keys");
+		*seq = l->seq;
+		break;
+	case BC_LEAF_POLICY:
+		snprintf(item, BC_ITEM_ID_MAX, "policies");
 		*seq = l->seq;
 		break;
 	default:

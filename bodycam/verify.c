@@ -581,6 +581,36 @@ check_view(struct bc_catalog *cat, const struct bc_item *it,
 	return r;
 }
 
+/*
+ * The hold and purge status stored for retention (catalog.h) against the
+ * chain's: derived, never trusted for a purge, but a row that differs
+ * was written by hand, to put an item on retention's list or off it.
+ */
+static int
+check_status(struct bc_catalog *cat, const struct bc_item *it,
+    struct bc_verify_report *rep, struct bc_err *err)
+{
+	const struct bc_custody_state *cs = &rep->state;
+	struct bc_status s;
+	int r;
+
+	if ((r = bc_catalog_get_status(cat, it->manifest_hash, &s, err)) != 0)
+		return r;
+	if (s.seq < 0 && !cs->held && !cs->purged && cs->media[0] == '\0')
+		return 0;
+	if (s.held != cs->held || s.purged != cs->purged ||
+	    strcmp(s.media, cs->media) != 0)
+		return bc_verify_add_check(rep, 0, BC_CHECK_STATUS, s.seq,
+		    "the stored status (%s, %s%s%s) differs from the chain's "
+		    "(%s, %s%s%s)", s.held ? "held" : "not held", s.purged ?
+		    "purged" : "not purged", s.media[0] ? ", media " : "",
+		    s.media, cs->held ? "held" : "not held", cs->purged ?
+		    "purged" : "not purged", cs->media[0] ? ", media " : "",
+		    cs->media);
+	return bc_verify_add_check(rep, 1, BC_CHECK_STATUS, -1, "%s, %s",
+	    s.held ? "held" : "not held", s.purged ? "purged" : "not purged");
+}
+
 int
 bc_verify_judge(struct bc_catalog *cat, const struct bc_item *it,
     struct bc_rec *m, const struct bc_event *ev, struct bc_rec *er,
@@ -603,7 +633,9 @@ bc_verify_judge(struct bc_catalog *cat, const struct bc_item *it,
 		return r;
 	if ((r = check_events(m->hash, m->doc, ev, er, n, kr, rep)) != 0)
 		return r;
-	return check_view(cat, it, m->doc, rep, err);
+	if ((r = check_view(cat, it, m->doc, rep, err)) != 0)
+		return r;
+	return check_status(cat, it, rep, err);
 }
 
 int

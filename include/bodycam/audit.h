@@ -31,6 +31,7 @@ struct bc_audit_report {
 	int64_t	signatures;		/* that verified */
 	int64_t	unbound;		/* version 1 records (no log named) */
 	int64_t	releases;		/* release statements checked */
+	int64_t	policies;		/* retention policies checked */
 	int64_t	files_matched, files_changed, files_missing, files_purged;
 	int	threads;		/* used */
 	struct bc_tlog_audit log;	/* the transparency log */

@@ -36,5 +36,6 @@
 #include "bodycam/serve.h"
 #include "bodycam/report.h"
 #include "bodycam/buf.h"
+#include "bodycam/retention.h"
 
 #endif /* BODYCAM_BODYCAM_H */

@@ -21,7 +21,7 @@
 #include "bodycam/sign.h"
 #include "bodycam/util.h"
 
-#define BC_CATALOG_SCHEMA	6	/* user_version this program writes */
+#define BC_CATALOG_SCHEMA	7	/* user_version this program writes */
 #define BC_CATALOG_APP_ID	0x42434d31	/* PRAGMA application_id 'BCM1' */
 #define BC_ITEM_ID_MAX		32
 #define BC_ITEM_PREFIX_MIN	8	/* hex digits of a hash prefix */
@@ -75,9 +75,13 @@ struct bc_keydoc {
 	int64_t	 leaf;				/* log index; -1: none */
 };
 
-/* One release statement (bundle.h), as stored. */
-struct bc_release_row {
-	int64_t		 id;			/* 1, 2, ... */
+/*
+ * A signed record kept whole in a table of its own: a release statement
+ * (bundle.h) or a retention policy (retention.h), as stored.
+ */
+struct bc_record_row {
+	int64_t		 id;			/* 1, 2, ... (a policy's
+						   seq) */
 	char		 hash[BC_SHA256_HEX];	/* of body */
 	const char	*body;			/* canonical JSON */
 	size_t		 body_len;
@@ -92,7 +96,12 @@ struct bc_release_row {
  * lent for the call.  Returns 0, fn's error, or a catalog error.
  */
 int bc_catalog_releases(struct bc_catalog *cat,
-    int (*fn)(void *arg, const struct bc_release_row *row), void *arg,
+    int (*fn)(void *arg, const struct bc_record_row *row), void *arg,
+    struct bc_err *err);
+
+/* The same for every stored retention policy, in seq order. */
+int bc_catalog_policies(struct bc_catalog *cat,
+    int (*fn)(void *arg, const struct bc_record_row *row), void *arg,
     struct bc_err *err);
 
 /* Filters of bc_catalog_list; NULL members match everything. */
@@ -281,7 +290,14 @@ void bc_keydocs_free(struct bc_keydoc *d, size_t n);
  * the next leaf of the log; sets row->id and row->leaf.
  */
 int bc_catalog_add_release(struct bc_catalog *cat,
-    struct bc_release_row *row, struct bc_err *err);
+    struct bc_record_row *row, struct bc_err *err);
+
+/*
+ * Appends a retention policy row (inside a transaction) as policy
+ * row->id, its body as the next leaf of the log; sets row->leaf.
+ */
+int bc_catalog_add_policy(struct bc_catalog *cat,
+    struct bc_record_row *row, struct bc_err *err);
 
 /*
  * The transparency log.
@@ -289,6 +305,13 @@ int bc_catalog_add_release(struct bc_catalog *cat,
 
 /* The log's origin, as recorded at init (or at the upgrade to schema 3). */
 int bc_catalog_origin(struct bc_catalog *cat, char out[BC_ORIGIN_MAX + 1],
+    struct bc_err *err);
+
+/*
+ * The number of records that hold a leaf of the log: as many as the log
+ * has leaves, unless a record was deleted (or a leaf appended by hand).
+ */
+int bc_catalog_log_records(struct bc_catalog *cat, int64_t *n,
     struct bc_err *err);
 
 /* The number of leaves in the log. */
@@ -325,7 +348,8 @@ enum bc_leaf_kind {
 	BC_LEAF_MANIFEST,
 	BC_LEAF_EVENT,
 	BC_LEAF_KEYDOC,
-	BC_LEAF_RELEASE		/* a release statement */
+	BC_LEAF_RELEASE,	/* a release statement */
+	BC_LEAF_POLICY		/* a retention policy */
 };
 
 /* One leaf of the log and the record stored with it, lent to a callback. */
@@ -337,9 +361,9 @@ struct bc_leaf {
 	const char		*item;	/* item id (manifests, events; "" when
 					 * the event's item is gone), subject
 					 * key id (key documents), "" (release
-					 * statements) */
-	int64_t			 seq;	/* event or key document seq, release
-					 * id; 0 */
+					 * statements, policies) */
+	int64_t			 seq;	/* event, key document or policy seq,
+					 * release id; 0 */
 	const char		*data;	/* the record's canonical bytes */
 	size_t			 len;
 };
@@ -443,5 +467,49 @@ int bc_catalog_put_view(struct bc_catalog *cat, const char *item,
 /* The stored view of item and its seq; *view NULL (seq -1) when none. */
 int bc_catalog_get_view(struct bc_catalog *cat, const char *item,
     int64_t *seq, char **view, struct bc_err *err);
+
+/*
+ * An item's hold and purge status (custody.h: held, purged, media), as of
+ * its event seq.  Derived like the view, for retention to select on
+ * without replaying every chain: written in the transaction of each event
+ * that changes it, never trusted for a purge, checked by audit.
+ */
+struct bc_status {
+	int64_t	 seq;		/* -1: none stored (neither held nor purged) */
+	int	 held;
+	int	 purged;
+	char	 media[16];	/* the last media note's fate, or "" */
+};
+
+int bc_catalog_put_status(struct bc_catalog *cat, const char *item,
+    const struct bc_status *s, struct bc_err *err);
+
+/* The stored status of item; s->seq -1 (and the rest 0) when none. */
+int bc_catalog_get_status(struct bc_catalog *cat, const char *item,
+    struct bc_status *s, struct bc_err *err);
+
+/*
+ * What retention reads of one item, from the stored rows: lent to a
+ * callback.  Nothing here is trusted for a purge (retention.h).
+ */
+struct bc_retention_row {
+	const char	*id;
+	const char	*registered;	/* registered.at */
+	const char	*taken;		/* capture.taken, or NULL */
+	const char	*category;	/* current (stored view), or NULL */
+	const char	*case_no;	/* current, or NULL */
+	int		 held;
+	int		 purged;
+	const char	*media;		/* the last media note's fate, or "" */
+};
+
+/*
+ * Calls fn for every item in number order; with unfinished set, only for
+ * those not purged and those purged whose media no note has recorded as
+ * destroyed or absent.
+ */
+int bc_catalog_retention_scan(struct bc_catalog *cat, int unfinished,
+    int (*fn)(void *arg, const struct bc_retention_row *row), void *arg,
+    struct bc_err *err);
 
 #endif /* BODYCAM_CATALOG_H */

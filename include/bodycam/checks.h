@@ -118,6 +118,9 @@
 	    "no custody event without its item") \
 	X(PROOF_INCLUSION, "proof-inclusion", BC_CHECKS_BUNDLE, \
 	    "an inclusion proof gives the checkpoint root") \
+	X(POLICY, "policy", BC_CHECKS_AUDIT, \
+	    "each retention policy is well formed, in order and signed by " \
+	    "an admin") \
 	X(PROOF_LEAF, "proof-leaf", BC_CHECKS_BUNDLE, \
 	    "a record hashes to the leaf its proof names") \
 	X(PROOF_MISSING, "proof-missing", BC_CHECKS_BUNDLE, \
@@ -151,6 +154,8 @@
 	    "every signer held the needed role at its leaf") \
 	X(SIGNER_KEY, "signer-key", BC_CHECKS_BUNDLE, \
 	    "a key in signers/ is a readable Ed25519 key") \
+	X(STATUS, "status", BC_CHECKS_VERIFY, \
+	    "the stored hold and purge status is what the chain gives") \
 	X(SUMS_FORMAT, "sums-format", BC_CHECKS_BUNDLE, \
 	    "SHA256SUMS is well formed and sorted") \
 	X(SYMLINK, "symlink", BC_CHECKS_BUNDLE, \

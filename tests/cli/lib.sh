@@ -325,6 +325,35 @@ nevents() {
 	fi
 }
 
+# An undeletable directory, for a deletion that must fail: lock_dir DIR
+# makes it so (chmod as a user; as root, who may unlink from a read-only
+# directory, chattr +i when it works here), unlock_dir DIR undoes it, and
+# can_lock DIR sets CAN_LOCK=1 when lock_dir really stops an unlink there.
+# A script that locks must unlock in its EXIT trap.
+lock_dir() {
+	if [ "$(id -u)" -ne 0 ]; then
+		chmod 555 "$1"
+	else
+		chattr +i "$1" 2>/dev/null
+	fi
+}
+unlock_dir() {
+	if [ "$(id -u)" -ne 0 ]; then
+		chmod 755 "$1"
+	else
+		chattr -i "$1" 2>/dev/null
+	fi
+}
+can_lock() {
+	CAN_LOCK=0
+	: > "$1/probe"
+	if lock_dir "$1" && ! rm -f "$1/probe" 2>/dev/null; then
+		CAN_LOCK=1
+	fi
+	unlock_dir "$1"
+	rm -f "$1/probe"
+}
+
 # finish: the summary line tests/run.sh reads, and the exit status
 finish() {
 	echo "$T_PASS passed, $T_FAIL failed"

@@ -8,33 +8,11 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-# an undeletable directory: chmod as a user; as root (who may unlink from
-# a read-only directory) an immutable directory, when chattr works here
+# an undeletable directory (lib.sh: lock_dir, unlock_dir, can_lock)
 RO=$M/readonly
 mkdir -p "$RO"
-trap 'chattr -i "$RO" 2>/dev/null; chmod 755 "$RO" 2>/dev/null; rm -rf "$TMP"' EXIT
-lock_dir() {
-	if [ "$(id -u)" -ne 0 ]; then
-		chmod 555 "$1"
-	else
-		chattr +i "$1" 2>/dev/null
-	fi
-}
-unlock_dir() {
-	if [ "$(id -u)" -ne 0 ]; then
-		chmod 755 "$1"
-	else
-		chattr -i "$1" 2>/dev/null
-	fi
-}
-# whether lock_dir stops an unlink here
-CAN_LOCK=0
-: > "$RO/probe"
-if lock_dir "$RO" && ! rm -f "$RO/probe" 2>/dev/null; then
-	CAN_LOCK=1
-fi
-unlock_dir "$RO"
-rm -f "$RO/probe"
+trap 'unlock_dir "$RO"; rm -rf "$TMP"' EXIT
+can_lock "$RO"
 
 # ------------------------------------------------------------------ set-up
 

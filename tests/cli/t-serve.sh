@@ -1462,6 +1462,43 @@ api "$T_ING" GET "/v1/cases?limit=1"
 expect_error 400 bad_request "GET /v1/cases with an unknown argument: 400"
 api - GET /v1/cases
 expect_status 401 "GET /v1/cases without a token: 401"
+# retention, as 'bodycam retention due --json' and 'policy list --json'
+api "$T_ING" GET /v1/retention/due
+expect_error 404 not_found "GET /v1/retention/due with no policy: 404"
+api "$T_ING" GET /v1/retention/policy
+expect_status 200 "GET /v1/retention/policy with no policy: 200"
+json_check "$RB" "d == {'policies': []}" "  no policies"
+expect_exit 0 "setup: retention policy set" -- bc retention policy set \
+    --period patrol=90 --period evidence=indefinite --grace 10 \
+    --key "$K/admin.key" --actor Records
+api "$T_ING" GET "/v1/retention/due?all=1&at=2030-01-01"
+expect_status 200 "GET /v1/retention/due?all=1&at=2030-01-01: 200"
+expect_exit 0 "  bodycam --json retention due --all --at 2030-01-01" -- \
+    bc --json retention due --all --at 2030-01-01
+expect_eq "$(jget "$RB" 'json.dumps(d, sort_keys=True)')" \
+    "$(jget "$OUT" 'json.dumps(d, sort_keys=True)')" \
+    "  the same document as retention due --json"
+json_check "$RB" "d['policy']['seq'] == 1 and d['at'] == '2030-01-01T23:59:59Z' and d['items'] == len(d['due']) and d['items'] > 0" \
+    "  policy 1, as of the end of that day, every item"
+api "$T_ING" GET /v1/retention/due
+expect_status 200 "GET /v1/retention/due: 200"
+json_check "$RB" "set(d) == {'policy', 'at', 'items', 'counts', 'due'}" \
+    "  policy, at, items, counts, due"
+api "$T_ING" GET /v1/retention/policy
+expect_status 200 "GET /v1/retention/policy: 200"
+expect_exit 0 "  bodycam --json retention policy list" -- \
+    bc --json retention policy list
+expect_eq "$(jget "$RB" 'json.dumps(d, sort_keys=True)')" \
+    "$(jget "$OUT" 'json.dumps(d, sort_keys=True)')" \
+    "  the same document as policy list --json"
+api "$T_ING" GET "/v1/retention/due?all=2"
+expect_error 400 bad_request "GET /v1/retention/due?all=2: 400"
+api "$T_ING" GET "/v1/retention/due?at=soon"
+expect_error 400 bad_request "GET /v1/retention/due?at=soon: 400"
+api "$T_ING" GET "/v1/retention/due?limit=1"
+expect_error 400 bad_request "GET /v1/retention/due with an unknown argument: 400"
+api - GET /v1/retention/due
+expect_status 401 "GET /v1/retention/due without a token: 401"
 api "$T_CUST" POST /v1/items/BWC-999999/events -d '{"action":"access"}'
 expect_error 404 not_found "POST /v1/items/BWC-999999/events: 404"
 api "$T_CUST" POST "/v1/items/$(sha256_of "$ST_DIR/Canon.jpg" | cut -c1-12)/events" \
