@@ -7,7 +7,9 @@
 #   make demo            register, verify and tamper with real footage
 #   make bench           hashing against openssl dgst, audit against
 #                        openssl speed ed25519, probe against ffprobe and
-#                        exiftool, transparency-log appends and proofs,
+#                        exiftool, retention due on 100,000 items with
+#                        10 annotations each (target < 1 s),
+#                        transparency-log appends and proofs,
 #                        custody events through the HTTP API (target
 #                        1,000/s), and the 20 s load test
 #   make load-test       the HTTP server under load, killed and restarted
@@ -249,6 +251,8 @@ bench: deps
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/probe.sh
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat \
 		MKCATALOG=$(BUILD)/tests/mkcatalog sh tests/bench/startup.sh
+	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat \
+		MKCATALOG=$(BUILD)/tests/mkcatalog sh tests/bench/retention.sh
 	@TLOG=$(BUILD)/tests/tlog sh tests/bench/tlog.sh
 	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load sh tests/bench/serve.sh
 	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load LOAD_SECONDS=20 \

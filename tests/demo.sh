@@ -2,7 +2,8 @@
 # tests/demo.sh - what 'make demo' shows: generate keys, create a catalog,
 # register a real still and a real video, verify them, record custody
 # (transfer, copy, hold, a recorded verification), audit the catalog,
-# release the video as a bundle and check it offline, then
+# release the video as a bundle and check it offline, set a retention
+# schedule and purge what is due (the held video is spared), then
 # flip one byte of a file and forge one custody record and watch
 # verification and audit fail.  Everything happens in a throwaway
 # directory; the repository's keys/ is never touched.
@@ -67,6 +68,17 @@ bc verify BWC-000002 --record --key "$work/auditor.key" --actor "QA auditor"
 bc custody log BWC-000002
 
 say "9. audit the whole catalog"
+bc audit --files
+
+say "9a. retention: an admin-signed schedule, what is due, and its purge; a hold suspends it"
+bc retention policy set --period traffic-stop=90 --period evidence=indefinite \
+	--grace 30 --reason "agency schedule 2026" --key "$work/admin.key" --actor "Records Unit"
+bc retention due
+bc retention purge --key "$work/custodian.key" --actor "Records Unit"
+ls "$work"/GPS.jpg 2>/dev/null || echo "(GPS.jpg is gone: destroyed after its signed purge)"
+bc retention due --all
+echo "(in 2028 the video BWC-000002 is past due, but on legal hold since step 8:)"
+bc retention due --at 2028-01-01
 bc audit --files
 
 say "9b. release the video to defence counsel: verified first, then a bundle that proves itself"
@@ -134,6 +146,7 @@ say "summary"
 if [ "$rc" -eq 1 ] && [ "$arc" -eq 1 ] && [ "$brc" -eq 0 ] && [ "$crc" -eq 1 ]; then
 	echo "3 files registered and sealed; custody recorded and verified; the audit passed;"
 	echo "the video released to the defence as a bundle that verify-bundle and VERIFY.md both check offline."
+	echo "A retention schedule purged the one item due (its media destroyed after the signed purge); the held video was spared."
 	echo "After one flipped byte, 'bodycam verify BWC-000002' exited 1 and named file-hash;"
 	echo "after one forged custody record, 'bodycam audit' exited 1 and named the item, seq and check;"
 	echo "after a deleted event and a rebuilt log, 'bodycam audit --against' the defence's checkpoint exited 1 and named consistency."

@@ -2,7 +2,7 @@
  * mkcatalog.c - build a large, well-formed catalog for the audit benchmark
  * (tests/bench/audit.sh), through the public library API only.
  *
- *   mkcatalog DB ITEMS EVENTS_PER_ITEM KEYDIR
+ *   mkcatalog DB ITEMS EVENTS_PER_ITEM KEYDIR [access|annotate]
  *
  * Creates the catalog DB (which must not exist) with an admin key as its
  * anchor and a custodian key authorised by it, then ITEMS items of
@@ -11,6 +11,12 @@
  * one chained, hashed and signed as 'bodycam register' would do it.  The
  * keys are KEYDIR/admin.{key,pub} and KEYDIR/custodian.{key,pub}; they are
  * made when absent and reused when present.
+ *
+ * With "annotate" (the retention benchmark, tests/bench/retention.sh) the
+ * events after 'register' are 'annotate' events that set the item's
+ * category, one of BENCH_CATS in turn, and the item's current view is
+ * stored as bodycam/custody.c stores it; items are registered with the
+ * category "bench-a".
  *
  * Item n stands for a file whose content is the line "bodycam bench item
  * n\n" (its SHA-256 and size are sealed), registered at the path
@@ -38,7 +44,12 @@
 #define ACTOR		"bench"
 #define ITEM_DIR	"/nonexistent/bodycam-bench"
 
+static const char *const bench_cats[] = {
+	"bench-a", "bench-b", "bench-c", "bench-d"
+};
+
 struct bench {
+	int			 annotate;	/* annotate events, not access */
 	struct bc_catalog	*cat;
 	struct bc_key		*admin;
 	struct bc_key		*cust;
@@ -48,7 +59,8 @@ struct bench {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: mkcatalog DB ITEMS EVENTS_PER_ITEM KEYDIR\n");
+	fprintf(stderr, "usage: mkcatalog DB ITEMS EVENTS_PER_ITEM KEYDIR "
+	    "[access|annotate]\n");
 	exit(2);
 }
 
@@ -160,6 +172,8 @@ static int
 add_item(struct bench *b, long long nevents, struct bc_err *err)
 {
 	struct bc_manifest_in in;
+	struct bc_operator_fields op;
+	struct bc_view ann, cur;
 	struct bc_signed man = { 0 };
 	struct bc_item row;
 	uint8_t digest[BC_SHA256_LEN];
@@ -184,6 +198,9 @@ add_item(struct bench *b, long long nevents, struct bc_err *err)
 	bc_time_now(now);
 
 	memset(&in, 0, sizeof(in));
+	memset(&op, 0, sizeof(op));
+	op.category = b->annotate ? bench_cats[0] : NULL;
+	in.op = &op;
 	in.id = id;
 	in.file_name = bc_basename(path);
 	in.size = (uint64_t)len;
@@ -225,10 +242,42 @@ add_item(struct bench *b, long long nevents, struct bc_err *err)
 	if ((r = add_event(b, b->admin, man.hash, 0, prev, "register", now,
 	    reg, err)) != 0)
 		goto out;
+	memset(&ann, 0, sizeof(ann));
 	for (seq = 1; seq < nevents; seq++) {
 		bc_time_now(now);
-		if ((r = add_event(b, b->cust, man.hash, seq, prev, "access",
-		    now, acc, err)) != 0)
+		if (b->annotate) {
+			json_decref(acc);
+			if ((acc = json_pack("{s:s, s:s, s:{s:s}, s:s, s:s}",
+			    "outcome", "done", "reason", "bench", "set",
+			    "category", bench_cats[(num + seq) % 4], "sha256",
+			    sha, "station", STATION)) == NULL) {
+				r = bc_err_set(err, BC_ERR_NOMEM, "out of "
+				    "memory");
+				goto out;
+			}
+			bc_view_apply(&ann, acc);
+		}
+		if ((r = add_event(b, b->cust, man.hash, seq, prev,
+		    b->annotate ? "annotate" : "access", now, acc, err)) != 0)
+			goto out;
+	}
+	if (b->annotate && nevents > 1) {
+		json_t *v;
+		char *text = NULL;
+		size_t vlen;
+
+		bc_view_current(mdoc, &ann, &cur);
+		if ((v = bc_view_json(&cur)) == NULL) {
+			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		r = bc_canon_dump(v, &text, &vlen, err);
+		json_decref(v);
+		if (r == 0)
+			r = bc_catalog_put_view(b->cat, man.hash, nevents - 1,
+			    text, vlen, err);
+		free(text);
+		if (r != 0)
 			goto out;
 	}
 	r = 0;
@@ -251,8 +300,14 @@ main(int argc, char **argv)
 	double s;
 	int r;
 
-	if (argc != 5)
+	if (argc != 5 && argc != 6)
 		usage();
+	if (argc == 6) {
+		if (strcmp(argv[5], "annotate") == 0)
+			b.annotate = 1;
+		else if (strcmp(argv[5], "access") != 0)
+			usage();
+	}
 	db = argv[1];
 	items = count(argv[2], "ITEMS", 999999);
 	nevents = count(argv[3], "EVENTS_PER_ITEM", 1000000);
