@@ -211,6 +211,28 @@ bc_view_current(const json_t *manifest, const struct bc_view *ann,
 	out->annotations = ann->annotations;
 }
 
+void
+bc_status_make(int64_t num, const char *item, const char *id,
+    const json_t *manifest, const struct bc_view *ann, int64_t seq,
+    int held, int purged, const char *media, struct bc_status *out)
+{
+	struct bc_view v;
+
+	memset(out, 0, sizeof(*out));
+	out->num = num;
+	snprintf(out->item, sizeof(out->item), "%s", item);
+	snprintf(out->id, sizeof(out->id), "%s", id);
+	out->seq = seq;
+	bc_status_start(bc_doc_str(manifest, "capture.taken"),
+	    bc_doc_str(manifest, "registered.at"), out);
+	bc_view_current(manifest, ann, &v);
+	snprintf(out->category, sizeof(out->category), "%s", v.category);
+	snprintf(out->case_no, sizeof(out->case_no), "%s", v.case_no);
+	out->held = held;
+	out->purged = purged;
+	snprintf(out->media, sizeof(out->media), "%s", media ? media : "");
+}
+
 json_t *
 bc_view_json(const struct bc_view *v)
 {

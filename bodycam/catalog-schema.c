@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "bodycam/buf.h"
 #include "catalog-int.h"
 
 static int backfill_log(struct bc_catalog *, struct bc_err *);
+static int backfill_status(struct bc_catalog *, struct bc_err *);
 
 /*
  * Ordered migrations: migrations[i] takes a catalog from user_version i to
@@ -262,9 +264,10 @@ static const struct migration {
 	/*
 	 * 6 -> 7: retention (retention.h).  Policies are signed records of
 	 * the log, append-only like key documents, numbered from 1.  The
-	 * status of each item that was ever held or purged is derived like
-	 * its view (written with each event that changes it, checked by
-	 * audit), filled here from the events already stored.
+	 * status of each item (catalog.h: what retention needs of it) is
+	 * derived like its view, written at registration and with each
+	 * event that changes it, checked by audit; filled here from the
+	 * items, views and events already stored.
 	 */
 	{
 	"CREATE TABLE policies ("
@@ -284,36 +287,28 @@ static const struct migration {
 	"    hash = NEW.hash OR leaf = NEW.leaf) BEGIN"
 	"  SELECT RAISE(ABORT, 'bodycam: policies are append-only'); END;"
 	"CREATE TABLE status ("
-	"  item   TEXT PRIMARY KEY NOT NULL REFERENCES items (manifest_hash),"
-	"  seq    INTEGER NOT NULL CHECK (seq > 0),"
-	"  held   INTEGER NOT NULL CHECK (held IN (0, 1)),"
-	"  purged INTEGER NOT NULL CHECK (purged IN (0, 1)),"
-	"  media  TEXT NOT NULL CHECK (media IN ('', 'destroyed', 'absent',"
+	"  num        INTEGER PRIMARY KEY REFERENCES items (num),"
+	"  item       TEXT NOT NULL UNIQUE REFERENCES items (manifest_hash),"
+	"  id         TEXT NOT NULL,"
+	"  seq        INTEGER NOT NULL CHECK (seq >= 0),"
+	"  start      TEXT NOT NULL,"
+	"  start_from TEXT NOT NULL CHECK (start_from IN ('capture',"
+	"    'registered')),"
+	"  category   TEXT,"
+	"  case_no    TEXT,"
+	"  held       INTEGER NOT NULL CHECK (held IN (0, 1)),"
+	"  purged     INTEGER NOT NULL CHECK (purged IN (0, 1)),"
+	"  media      TEXT NOT NULL CHECK (media IN ('', 'destroyed', 'absent',"
 	"    'kept'))"
-	") STRICT;"
+	") STRICT;",
+	backfill_status,
 	"CREATE TRIGGER status_no_delete BEFORE DELETE ON status BEGIN"
 	"  SELECT RAISE(ABORT, 'bodycam: a status is never deleted'); END;"
 	"CREATE TRIGGER status_forward BEFORE UPDATE ON status"
-	"  WHEN NEW.item IS NOT OLD.item OR NEW.seq <= OLD.seq BEGIN"
-	"  SELECT RAISE(ABORT, 'bodycam: a status only moves forward'); END;"
-	/* the chain's rules, as bc_custody_rule applies them */
-	"WITH ev (item, seq, a, m) AS MATERIALIZED (SELECT item, seq,"
-	"  CASE WHEN json_valid(body) THEN json_extract(body, '$.action') END,"
-	"  CASE WHEN json_valid(body) THEN"
-	"   json_extract(body, '$.details.media') END FROM events"
-	"  WHERE seq > 0),"
-	" k AS MATERIALIZED (SELECT * FROM ev WHERE"
-	"  a IN ('hold', 'unhold', 'purge') OR"
-	"  (a = 'note' AND m IN ('destroyed', 'absent', 'kept')))"
-	"INSERT INTO status (item, seq, held, purged, media)"
-	" SELECT k.item, max(k.seq),"
-	"  coalesce((SELECT x.a = 'hold' FROM k x WHERE x.item = k.item AND"
-	"   x.a IN ('hold', 'unhold') ORDER BY x.seq DESC LIMIT 1), 0),"
-	"  max(k.a = 'purge'),"
-	"  coalesce((SELECT x.m FROM k x WHERE x.item = k.item AND"
-	"   x.a = 'note' ORDER BY x.seq DESC LIMIT 1), '')"
-	" FROM k GROUP BY k.item;",
-	NULL, NULL },
+	"  WHEN NEW.num IS NOT OLD.num OR NEW.item IS NOT OLD.item OR"
+	"    NEW.id IS NOT OLD.id OR NEW.start IS NOT OLD.start OR"
+	"    NEW.start_from IS NOT OLD.start_from OR NEW.seq <= OLD.seq BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: a status only moves forward'); END;" },
 };
 
 static int
@@ -439,6 +434,91 @@ backfill_log(struct bc_catalog *cat, struct bc_err *err)
 		return r;
 	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
 	r = bc_cat_step_insert(cat, st, "name the log", err);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* A string member at a dotted path of o, or "" (json_object_get's way). */
+static const char *
+jstr(const json_t *o, const char *a, const char *b)
+{
+	const char *v;
+
+	if (a != NULL)
+		o = json_object_get(o, a);
+	v = json_string_value(json_object_get(o, b));
+	return v != NULL ? v : "";
+}
+
+/* The hold, the purge and the media's fate, as bc_custody_rule applies
+ * them, from the stored events of every item */
+#define STATUS_FROM_EVENTS \
+	"WITH ev (item, seq, a, m) AS MATERIALIZED (SELECT item, seq," \
+	"  CASE WHEN json_valid(body) THEN json_extract(body, '$.action') END," \
+	"  CASE WHEN json_valid(body) THEN" \
+	"   json_extract(body, '$.details.media') END FROM events" \
+	"  WHERE seq > 0)," \
+	" k AS MATERIALIZED (SELECT * FROM ev WHERE" \
+	"  a IN ('hold', 'unhold', 'purge') OR" \
+	"  (a = 'note' AND m IN ('destroyed', 'absent', 'kept')))," \
+	" agg (item, seq, held, purged, media) AS (SELECT k.item, max(k.seq)," \
+	"  coalesce((SELECT x.a = 'hold' FROM k x WHERE x.item = k.item AND" \
+	"   x.a IN ('hold', 'unhold') ORDER BY x.seq DESC LIMIT 1), 0)," \
+	"  max(k.a = 'purge')," \
+	"  coalesce((SELECT x.m FROM k x WHERE x.item = k.item AND" \
+	"   x.a = 'note' ORDER BY x.seq DESC LIMIT 1), '')" \
+	"  FROM k GROUP BY k.item)" \
+	"UPDATE status SET seq = max(status.seq, agg.seq), held = agg.held," \
+	" purged = agg.purged, media = agg.media FROM agg" \
+	" WHERE agg.item = status.item"
+
+/*
+ * The upgrade to schema 7: a status row for every item, from its
+ * manifest and stored view, then its hold and purge from its events.
+ * Derived data, as the writers derive it; audit checks every row.
+ */
+static int
+backfill_status(struct bc_catalog *cat, struct bc_err *err)
+{
+	struct bc_status s;
+	sqlite3_stmt *st = NULL;
+	json_t *m, *v;
+	int rc, r;
+
+	if ((r = bc_cat_prepare(cat, "SELECT i.num, i.manifest_hash, i.id,"
+	    " i.manifest, v.view, coalesce(v.seq, 0) FROM items i LEFT JOIN"
+	    " views v ON v.item = i.manifest_hash ORDER BY i.num", &st,
+	    err)) != 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *mt = (const char *)sqlite3_column_text(st, 3);
+		const char *vt = (const char *)sqlite3_column_text(st, 4);
+
+		memset(&s, 0, sizeof(s));
+		s.num = sqlite3_column_int64(st, 0);
+		bc_cat_copy(s.item, sizeof(s.item), sqlite3_column_text(st, 1));
+		bc_cat_copy(s.id, sizeof(s.id), sqlite3_column_text(st, 2));
+		s.seq = sqlite3_column_int64(st, 5);
+		m = mt ? json_loads(mt, 0, NULL) : NULL;
+		v = vt ? json_loads(vt, 0, NULL) : NULL;
+		bc_status_start(json_object_get(json_object_get(m, "capture"),
+		    "taken") ? jstr(m, "capture", "taken") : NULL,
+		    jstr(m, "registered", "at"), &s);
+		snprintf(s.category, sizeof(s.category), "%s", vt ?
+		    jstr(v, NULL, "category") : jstr(m, "case", "category"));
+		snprintf(s.case_no, sizeof(s.case_no), "%s", vt ?
+		    jstr(v, NULL, "case") : jstr(m, "case", "number"));
+		json_decref(m);
+		json_decref(v);
+		if ((r = bc_catalog_put_status(cat, &s, err)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		r = bc_cat_err(cat, err, "read the items");
+		goto out;
+	}
+	r = bc_cat_exec(cat, STATUS_FROM_EVENTS, err);
+ out:
 	sqlite3_finalize(st);
 	return r;
 }

@@ -1,9 +1,8 @@
 /*
- * catalog-status.c - derived rows for retention: each item's hold and
- * purge status, and the scan that reads what retention needs of every
- * item in one statement (the stored view's category, the sealed capture
- * and registration times, the status).  Nothing here is trusted for a
- * purge: retention.c replays the chain of every item it would destroy.
+ * catalog-status.c - the status table (catalog.h: struct bc_status):
+ * what retention needs of each item in one narrow row, so that what is
+ * due is one scan.  Nothing here is trusted for a purge: retention.c
+ * verifies the record of every item it would destroy.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,29 +11,89 @@
 
 #include "catalog-int.h"
 
+void
+bc_status_start(const char *taken, const char *registered,
+    struct bc_status *s)
+{
+	time_t t, r;
+
+	if (taken != NULL && registered != NULL &&
+	    strlen(taken) < sizeof(s->start) &&
+	    bc_time_parse(taken, 0, &t) == 0 &&
+	    (bc_time_parse(registered, 0, &r) != 0 || t <= r)) {
+		snprintf(s->start, sizeof(s->start), "%s", taken);
+		snprintf(s->start_from, sizeof(s->start_from), "capture");
+		return;
+	}
+	snprintf(s->start, sizeof(s->start), "%s", registered ? registered :
+	    "");
+	snprintf(s->start_from, sizeof(s->start_from), "registered");
+}
+
+static void
+bind_opt(sqlite3_stmt *st, int col, const char *s)
+{
+	if (s[0] == '\0')
+		sqlite3_bind_null(st, col);
+	else
+		sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
+}
+
 int
-bc_catalog_put_status(struct bc_catalog *cat, const char *item,
-    const struct bc_status *s, struct bc_err *err)
+bc_catalog_put_status(struct bc_catalog *cat, const struct bc_status *s,
+    struct bc_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r;
 
 	if (!cat->in_tx)
 		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
-	if ((r = bc_cat_prepare(cat, "INSERT INTO status (item, seq, held,"
-	    " purged, media) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (item)"
-	    " DO UPDATE SET seq = excluded.seq, held = excluded.held,"
-	    " purged = excluded.purged, media = excluded.media", &st,
-	    err)) != 0)
+	if ((r = bc_cat_prepare(cat, "INSERT INTO status (num, item, id, seq,"
+	    " start, start_from, category, case_no, held, purged, media)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+	    " ON CONFLICT (num) DO UPDATE SET seq = excluded.seq,"
+	    " category = excluded.category, case_no = excluded.case_no,"
+	    " held = excluded.held, purged = excluded.purged,"
+	    " media = excluded.media", &st, err)) != 0)
 		return r;
-	sqlite3_bind_text(st, 1, item, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, s->seq);
-	sqlite3_bind_int(st, 3, s->held != 0);
-	sqlite3_bind_int(st, 4, s->purged != 0);
-	sqlite3_bind_text(st, 5, s->media, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 1, s->num);
+	sqlite3_bind_text(st, 2, s->item, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, s->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, s->seq);
+	sqlite3_bind_text(st, 5, s->start, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, s->start_from, -1, SQLITE_STATIC);
+	bind_opt(st, 7, s->category);
+	bind_opt(st, 8, s->case_no);
+	sqlite3_bind_int(st, 9, s->held != 0);
+	sqlite3_bind_int(st, 10, s->purged != 0);
+	sqlite3_bind_text(st, 11, s->media, -1, SQLITE_STATIC);
 	r = bc_cat_step_insert(cat, st, "store the item's status", err);
 	sqlite3_finalize(st);
 	return r;
+}
+
+#define STATUS_COLS "num, item, id, seq, start, start_from," \
+	" coalesce(category, ''), coalesce(case_no, ''), held, purged, media"
+
+/* The row st is on into s. */
+static void
+status_fill(sqlite3_stmt *st, struct bc_status *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->num = sqlite3_column_int64(st, 0);
+	bc_cat_copy(s->item, sizeof(s->item), sqlite3_column_text(st, 1));
+	bc_cat_copy(s->id, sizeof(s->id), sqlite3_column_text(st, 2));
+	s->seq = sqlite3_column_int64(st, 3);
+	bc_cat_copy(s->start, sizeof(s->start), sqlite3_column_text(st, 4));
+	bc_cat_copy(s->start_from, sizeof(s->start_from),
+	    sqlite3_column_text(st, 5));
+	bc_cat_copy(s->category, sizeof(s->category),
+	    sqlite3_column_text(st, 6));
+	bc_cat_copy(s->case_no, sizeof(s->case_no),
+	    sqlite3_column_text(st, 7));
+	s->held = sqlite3_column_int(st, 8) != 0;
+	s->purged = sqlite3_column_int(st, 9) != 0;
+	bc_cat_copy(s->media, sizeof(s->media), sqlite3_column_text(st, 10));
 }
 
 int
@@ -46,76 +105,35 @@ bc_catalog_get_status(struct bc_catalog *cat, const char *item,
 
 	memset(s, 0, sizeof(*s));
 	s->seq = -1;
-	if ((r = bc_cat_prepare(cat, "SELECT seq, held, purged, media FROM"
-	    " status WHERE item = ?1", &st, err)) != 0)
+	if ((r = bc_cat_prepare(cat, "SELECT " STATUS_COLS " FROM status"
+	    " WHERE item = ?1", &st, err)) != 0)
 		return r;
 	sqlite3_bind_text(st, 1, item, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		s->seq = sqlite3_column_int64(st, 0);
-		s->held = sqlite3_column_int(st, 1);
-		s->purged = sqlite3_column_int(st, 2);
-		bc_cat_copy(s->media, sizeof(s->media),
-		    sqlite3_column_text(st, 3));
-	} else if (rc != SQLITE_DONE)
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		status_fill(st, s);
+	else if (rc != SQLITE_DONE)
 		r = bc_cat_err(cat, err, "read the item's status");
 	sqlite3_finalize(st);
 	return r;
 }
 
-/*
- * The category of a never-annotated item is its manifest's; an
- * annotated one's is its stored view's (null when cleared, never the
- * manifest's then).
- */
-#define RETENTION_SCAN \
-	"SELECT i.id, json_extract(i.manifest, '$.registered.at')," \
-	" json_extract(i.manifest, '$.capture.taken')," \
-	" CASE WHEN v.item IS NULL" \
-	"  THEN json_extract(i.manifest, '$.case.category')" \
-	"  ELSE json_extract(v.view, '$.category') END," \
-	" CASE WHEN v.item IS NULL" \
-	"  THEN json_extract(i.manifest, '$.case.number')" \
-	"  ELSE json_extract(v.view, '$.case') END," \
-	" coalesce(s.held, 0), coalesce(s.purged, 0), coalesce(s.media, '')" \
-	" FROM items i LEFT JOIN views v ON v.item = i.manifest_hash" \
-	" LEFT JOIN status s ON s.item = i.manifest_hash"
-
-/* A column that is text, or NULL (json_extract may give a number). */
-static const char *
-text_or_null(sqlite3_stmt *st, int col)
-{
-	if (sqlite3_column_type(st, col) != SQLITE_TEXT)
-		return NULL;
-	return (const char *)sqlite3_column_text(st, col);
-}
-
 int
 bc_catalog_retention_scan(struct bc_catalog *cat, int unfinished,
-    int (*fn)(void *arg, const struct bc_retention_row *row), void *arg,
+    int (*fn)(void *arg, const struct bc_status *row), void *arg,
     struct bc_err *err)
 {
-	struct bc_retention_row row;
+	struct bc_status s;
 	sqlite3_stmt *st = NULL;
-	const char *t;
 	int rc, r = 0;
 
-	if ((r = bc_cat_prepare(cat, unfinished ? RETENTION_SCAN
-	    " WHERE coalesce(s.purged, 0) = 0 OR"
-	    " coalesce(s.media, '') NOT IN ('destroyed', 'absent')"
-	    " ORDER BY i.num" : RETENTION_SCAN " ORDER BY i.num", &st,
-	    err)) != 0)
+	if ((r = bc_cat_prepare(cat, unfinished ? "SELECT " STATUS_COLS
+	    " FROM status WHERE purged = 0 OR media NOT IN ('destroyed',"
+	    " 'absent') ORDER BY num" : "SELECT " STATUS_COLS " FROM status"
+	    " ORDER BY num", &st, err)) != 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&row, 0, sizeof(row));
-		row.id = (t = text_or_null(st, 0)) ? t : "";
-		row.registered = (t = text_or_null(st, 1)) ? t : "";
-		row.taken = text_or_null(st, 2);
-		row.category = text_or_null(st, 3);
-		row.case_no = text_or_null(st, 4);
-		row.held = sqlite3_column_int(st, 5) != 0;
-		row.purged = sqlite3_column_int(st, 6) != 0;
-		row.media = (t = text_or_null(st, 7)) ? t : "";
-		if ((r = fn(arg, &row)) != 0)
+		status_fill(st, &s);
+		if ((r = fn(arg, &s)) != 0)
 			goto out;
 	}
 	if (rc != SQLITE_DONE)

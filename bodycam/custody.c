@@ -470,12 +470,13 @@ view_store(struct bc_catalog *cat, const char *item, int64_t seq,
 }
 
 /*
- * After the event at seq took an item from state before to after: its
+ * After the event at seq took item it from state before to after: its
  * derived rows (catalog.h), the current view after an annotation and the
- * status when the hold, the purge or the media's fate changed.
+ * status when the case, the category, the hold, the purge or the media's
+ * fate changed.
  */
 static int
-derived_store(struct bc_catalog *cat, const char *item, int64_t seq,
+derived_store(struct bc_catalog *cat, const struct bc_item *it, int64_t seq,
     const json_t *manifest, const struct bc_custody_state *before,
     const struct bc_custody_state *after, struct bc_err *err)
 {
@@ -483,17 +484,16 @@ derived_store(struct bc_catalog *cat, const char *item, int64_t seq,
 	int r;
 
 	if (after->last_action == BC_ACT_ANNOTATE &&
-	    (r = view_store(cat, item, seq, manifest, after, err)) != 0)
+	    (r = view_store(cat, it->manifest_hash, seq, manifest, after,
+	    err)) != 0)
 		return r;
-	if (before->held == after->held && before->purged == after->purged &&
+	if (after->last_action != BC_ACT_ANNOTATE &&
+	    before->held == after->held && before->purged == after->purged &&
 	    strcmp(before->media, after->media) == 0)
 		return 0;
-	memset(&s, 0, sizeof(s));
-	s.seq = seq;
-	s.held = after->held;
-	s.purged = after->purged;
-	snprintf(s.media, sizeof(s.media), "%s", after->media);
-	return bc_catalog_put_status(cat, item, &s, err);
+	bc_status_make(it->num, it->manifest_hash, it->id, manifest,
+	    &after->ann, seq, after->held, after->purged, after->media, &s);
+	return bc_catalog_put_status(cat, &s, err);
 }
 
 /*
@@ -1053,8 +1053,8 @@ bc_custody_add_cached(struct bc_catalog *cat, struct bc_chain_cache *cache,
 	ev.siglen = sizeof(sealed.sig);
 	snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(key));
 	if ((r = bc_catalog_add_event(cat, &ev, err)) != 0 ||
-	    (r = derived_store(cat, it->manifest_hash, ev.seq, ch.manifest,
-	    &ch.st, &probe, err)) != 0)
+	    (r = derived_store(cat, it, ev.seq, ch.manifest, &ch.st, &probe,
+	    err)) != 0)
 		goto out;
 	res->seq = ev.seq;
 	snprintf(res->hash, sizeof(res->hash), "%s", sealed.hash);
@@ -1287,8 +1287,8 @@ bc_custody_append_signed(struct bc_catalog *cat,
 	ev.siglen = siglen;
 	snprintf(ev.key, sizeof(ev.key), "%s", signer);
 	if ((r = bc_catalog_add_event(cat, &ev, err)) != 0 ||
-	    (r = derived_store(cat, it->manifest_hash, ev.seq, ch.manifest,
-	    &ch.st, &probe, err)) != 0)
+	    (r = derived_store(cat, it, ev.seq, ch.manifest, &ch.st, &probe,
+	    err)) != 0)
 		goto out;
 	res->seq = seq;
 	snprintf(res->hash, sizeof(res->hash), "%s", hex);

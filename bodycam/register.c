@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "bodycam/annotate.h"
 #include "bodycam/keys.h"
 #include "bodycam/canon.h"
 #include "bodycam/clock.h"
@@ -204,6 +205,7 @@ bc_register_locked(struct bc_catalog *cat, const struct bc_key *key,
 	char station[256], actor[256], id[BC_ITEM_ID_MAX];
 	char origin[BC_ORIGIN_MAX + 1];
 	struct bc_err pe = { "" };
+	struct bc_status status;
 	int64_t num;
 	int r, warn;
 
@@ -315,6 +317,10 @@ bc_register_locked(struct bc_catalog *cat, const struct bc_key *key,
 	ev.siglen = sizeof(gen.sig);
 	snprintf(ev.key, sizeof(ev.key), "%s", bc_key_id(key));
 	if ((r = bc_catalog_add_event(cat, &ev, err)) != 0)
+		goto out;
+	/* what retention reads of it (catalog.h), from what was sealed */
+	bc_status_make(num, man.hash, id, mdoc, NULL, 0, 0, 0, "", &status);
+	if ((r = bc_catalog_put_status(cat, &status, err)) != 0)
 		goto out;
 	snprintf(res->id, sizeof(res->id), "%s", id);
 	snprintf(res->manifest_hash, sizeof(res->manifest_hash), "%s",

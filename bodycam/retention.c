@@ -34,35 +34,31 @@ bc_retention_state_name(int state)
 	return state_names[state];
 }
 
+static int
+media_gone(const char *media)
+{
+	return strcmp(media, "destroyed") == 0 || strcmp(media, "absent") == 0;
+}
+
 void
-bc_retention_judge(const struct bc_policy *p, const char *taken,
-    const char *registered, const char *category, int held, int purged,
-    int media_gone, time_t now, struct bc_retention_item *out)
+bc_retention_judge(const struct bc_policy *p, const struct bc_status *s,
+    time_t now, struct bc_retention_item *out)
 {
 	const struct bc_policy_period *pp;
-	time_t start, reg, due;
+	time_t start, due;
 
-	memset(out->category, 0, sizeof(out->category));
-	out->start[0] = out->due[0] = '\0';
+	memset(out, 0, sizeof(*out));
+	snprintf(out->id, sizeof(out->id), "%s", s->id);
+	snprintf(out->case_no, sizeof(out->case_no), "%s", s->case_no);
+	snprintf(out->category, sizeof(out->category), "%s", s->category);
+	snprintf(out->start, sizeof(out->start), "%s", s->start);
+	out->start_from = strcmp(s->start_from, "capture") == 0 ? "capture" :
+	    "registered";
 	out->days = -2;
 	out->grace_days = p->grace_days;
-	out->start_from = "registered";
-	snprintf(out->category, sizeof(out->category), "%s",
-	    category ? category : "");
-	if (bc_time_parse(registered ? registered : "", 0, &reg) != 0)
-		reg = 0;
-	start = reg;
-	snprintf(out->start, sizeof(out->start), "%s",
-	    registered ? registered : "");
-	/* a capture time after the registration is a wrong clock */
-	if (taken != NULL && bc_time_parse(taken, 0, &start) == 0 &&
-	    start <= reg) {
-		out->start_from = "capture";
-		snprintf(out->start, sizeof(out->start), "%s", taken);
-	} else
-		start = reg;
-	if (purged) {
-		out->state = media_gone ? BC_RET_PURGED : BC_RET_UNFINISHED;
+	if (s->purged) {
+		out->state = media_gone(s->media) ? BC_RET_PURGED :
+		    BC_RET_UNFINISHED;
 		return;
 	}
 	if ((pp = bc_policy_period(p, out->category)) == NULL) {
@@ -74,19 +70,19 @@ bc_retention_judge(const struct bc_policy *p, const char *taken,
 		out->state = BC_RET_INDEFINITE;
 		return;
 	}
+	/* a start that does not parse (a row edited by hand): not due */
+	if (bc_time_parse(s->start, 0, &start) != 0) {
+		out->state = BC_RET_KEPT;
+		return;
+	}
 	due = start + (time_t)(pp->days + p->grace_days) * DAY;
 	bc_time_format(due, out->due);
 	if (due > now)
 		out->state = BC_RET_KEPT;
 	else
-		out->state = held ? BC_RET_HELD : BC_RET_DUE;
+		out->state = s->held ? BC_RET_HELD : BC_RET_DUE;
 }
 
-static int
-media_gone(const char *media)
-{
-	return strcmp(media, "destroyed") == 0 || strcmp(media, "absent") == 0;
-}
 
 struct due {
 	const struct bc_policy		*p;
@@ -99,18 +95,13 @@ struct due {
 };
 
 static int
-due_one(void *arg, const struct bc_retention_row *row)
+due_one(void *arg, const struct bc_status *row)
 {
 	struct due *d = arg;
 	struct bc_retention_item it;
 	void *tmp;
 
-	memset(&it, 0, sizeof(it));
-	bc_retention_judge(d->p, row->taken, row->registered, row->category,
-	    row->held, row->purged, media_gone(row->media), d->now, &it);
-	snprintf(it.id, sizeof(it.id), "%s", row->id);
-	snprintf(it.case_no, sizeof(it.case_no), "%s",
-	    row->case_no ? row->case_no : "");
+	bc_retention_judge(d->p, row, d->now, &it);
 	d->sum->items++;
 	d->sum->counts[it.state]++;
 	if (!d->all && it.state != BC_RET_DUE && it.state != BC_RET_HELD &&
@@ -231,7 +222,7 @@ judge_verified(struct bc_catalog *cat, const struct bc_policy *p,
 	struct bc_verify_opts vo;
 	struct bc_verify_report rep;
 	struct bc_item *it = NULL;
-	struct bc_view v;
+	struct bc_status s;
 	json_t *m = NULL;
 	size_t i;
 	int r;
@@ -254,12 +245,10 @@ judge_verified(struct bc_catalog *cat, const struct bc_policy *p,
 	if ((r = bc_doc_parse(it->manifest, it->manifest_len,
 	    BC_MANIFEST_TYPE, &m, err)) != 0)
 		goto out;
-	bc_view_current(m, &rep.state.ann, &v);
-	bc_retention_judge(p, bc_doc_str(m, "capture.taken"),
-	    bc_doc_str(m, "registered.at"), v.category, rep.state.held,
-	    rep.state.purged, media_gone(rep.state.media), now, out);
-	snprintf(out->id, sizeof(out->id), "%s", it->id);
-	snprintf(out->case_no, sizeof(out->case_no), "%s", v.case_no);
+	bc_status_make(it->num, it->manifest_hash, it->id, m, &rep.state.ann,
+	    rep.state.nevents - 1, rep.state.held, rep.state.purged,
+	    rep.state.media, &s);
+	bc_retention_judge(p, &s, now, out);
  out:
 	json_decref(m);
 	bc_verify_report_clear(&rep);
@@ -289,7 +278,7 @@ purge_one(struct bc_catalog *cat, const struct bc_key *key,
 	if (it.state != BC_RET_DUE && it.state != BC_RET_UNFINISHED) {
 		o->skipped = 1;
 		snprintf(o->msg, sizeof(o->msg), "its chain says %s, not due "
-		    "(its stored view or status says otherwise: run 'bodycam "
+		    "(its stored status says otherwise: run 'bodycam "
 		    "audit'); nothing done", bc_retention_state_name(it.state));
 		return;
 	}
@@ -321,7 +310,7 @@ struct ids {
 };
 
 static int
-candidate(void *arg, const struct bc_retention_row *row)
+candidate(void *arg, const struct bc_status *row)
 {
 	struct ids *c = arg;
 	void *tmp;
@@ -341,13 +330,12 @@ struct pick {
 };
 
 static int
-pick_due(void *arg, const struct bc_retention_row *row)
+pick_due(void *arg, const struct bc_status *row)
 {
 	struct pick *k = arg;
 	struct bc_retention_item it;
 
-	bc_retention_judge(k->p, row->taken, row->registered, row->category,
-	    row->held, row->purged, media_gone(row->media), k->now, &it);
+	bc_retention_judge(k->p, row, k->now, &it);
 	if (it.state != BC_RET_DUE && it.state != BC_RET_UNFINISHED)
 		return 0;
 	return candidate(&k->ids, row);

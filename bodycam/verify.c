@@ -582,33 +582,50 @@ check_view(struct bc_catalog *cat, const struct bc_item *it,
 }
 
 /*
- * The hold and purge status stored for retention (catalog.h) against the
- * chain's: derived, never trusted for a purge, but a row that differs
- * was written by hand, to put an item on retention's list or off it.
+ * The status stored for retention (catalog.h) against the one the record
+ * gives: derived, never trusted for a purge, but a row that differs was
+ * written by hand, to put an item on retention's list or take it off.
  */
 static int
 check_status(struct bc_catalog *cat, const struct bc_item *it,
-    struct bc_verify_report *rep, struct bc_err *err)
+    const json_t *manifest, struct bc_verify_report *rep,
+    struct bc_err *err)
 {
 	const struct bc_custody_state *cs = &rep->state;
-	struct bc_status s;
+	struct bc_status s, want;
+	const char *what = NULL;
 	int r;
 
 	if ((r = bc_catalog_get_status(cat, it->manifest_hash, &s, err)) != 0)
 		return r;
-	if (s.seq < 0 && !cs->held && !cs->purged && cs->media[0] == '\0')
-		return 0;
-	if (s.held != cs->held || s.purged != cs->purged ||
-	    strcmp(s.media, cs->media) != 0)
+	bc_status_make(it->num, it->manifest_hash, it->id, manifest,
+	    &cs->ann, s.seq, cs->held, cs->purged, cs->media, &want);
+	if (s.seq < 0)
+		return bc_verify_add_check(rep, 0, BC_CHECK_STATUS, -1,
+		    "no status is stored for retention");
+	if (s.held != want.held || s.purged != want.purged ||
+	    strcmp(s.media, want.media) != 0)
+		what = "hold, purge or media";
+	else if (strcmp(s.category, want.category) != 0 ||
+	    strcmp(s.case_no, want.case_no) != 0)
+		what = "case or category";
+	else if (strcmp(s.start, want.start) != 0 ||
+	    strcmp(s.start_from, want.start_from) != 0)
+		what = "start";
+	else if (strcmp(s.id, want.id) != 0 || s.num != want.num)
+		what = "id";
+	if (what != NULL)
 		return bc_verify_add_check(rep, 0, BC_CHECK_STATUS, s.seq,
-		    "the stored status (%s, %s%s%s) differs from the chain's "
-		    "(%s, %s%s%s)", s.held ? "held" : "not held", s.purged ?
-		    "purged" : "not purged", s.media[0] ? ", media " : "",
-		    s.media, cs->held ? "held" : "not held", cs->purged ?
-		    "purged" : "not purged", cs->media[0] ? ", media " : "",
-		    cs->media);
-	return bc_verify_add_check(rep, 1, BC_CHECK_STATUS, -1, "%s, %s",
-	    s.held ? "held" : "not held", s.purged ? "purged" : "not purged");
+		    "the stored status's %s differs from the record's (stored "
+		    "%s, %s, %s; the record's %s, %s, %s)", what,
+		    s.held ? "held" : "not held", s.purged ? "purged" :
+		    "not purged", s.category[0] ? s.category : "no category",
+		    want.held ? "held" : "not held", want.purged ? "purged" :
+		    "not purged", want.category[0] ? want.category :
+		    "no category");
+	return bc_verify_add_check(rep, 1, BC_CHECK_STATUS, -1, "%s, %s; "
+	    "retention from %s", s.held ? "held" : "not held", s.purged ?
+	    "purged" : "not purged", s.start_from);
 }
 
 int
@@ -635,7 +652,7 @@ bc_verify_judge(struct bc_catalog *cat, const struct bc_item *it,
 		return r;
 	if ((r = check_view(cat, it, m->doc, rep, err)) != 0)
 		return r;
-	return check_status(cat, it, rep, err);
+	return check_status(cat, it, m->doc, rep, err);
 }
 
 int

@@ -587,9 +587,11 @@ START_TEST(test_deleted_events)
 	    " FROM items WHERE id = 'BWC-000002');");
 	run_audit(2, 0, NULL, &rep);
 	ck_assert_int_eq(rep.status, BC_ERR_INTEGRITY);
-	/* the chain breaks, and the log still holds the deleted leaf */
-	ck_assert_msg(rep.nfailures == 2 &&
+	/* the chain breaks, the log still holds the deleted leaf, and the
+	   derived status still says held */
+	ck_assert_msg(rep.nfailures == 3 &&
 	    nfail(&rep, "BWC-000002", 2, "event-link") == 1 &&
+	    nfail(&rep, "BWC-000002", 1, "status") == 1 &&
 	    nfail(&rep, "log", -1, "log-record") == 1, "%s",
 	    failures_str(&rep));
 	f = failure(&rep, "BWC-000002", 2, "event-link");
@@ -605,8 +607,9 @@ START_TEST(test_deleted_events)
 	sql("DELETE FROM events WHERE item = (SELECT manifest_hash"
 	    " FROM items WHERE id = 'BWC-000003');");
 	run_audit(2, 0, NULL, &rep);
-	ck_assert_msg(rep.nfailures == 6 &&
+	ck_assert_msg(rep.nfailures == 7 &&
 	    nfail(&rep, "BWC-000002", 2, "event-link") == 1 &&
+	    nfail(&rep, "BWC-000002", 1, "status") == 1 &&
 	    nfail(&rep, "BWC-000003", -1, "chain") == 1 &&
 	    nfail(&rep, "log", -1, "log-record") == 4, "%s",
 	    failures_str(&rep));
@@ -729,6 +732,7 @@ make_item(int64_t nevents, struct bc_key *const *signers, size_t nsigners)
 	struct bc_manifest_in in;
 	struct bc_signed man = { 0 };
 	struct bc_item row;
+	struct bc_status status;
 	struct bc_err e = { "" };
 	uint8_t digest[BC_SHA256_LEN];
 	json_t *mdoc = NULL, *reg, *acc;
@@ -773,6 +777,10 @@ make_item(int64_t nevents, struct bc_key *const *signers, size_t nsigners)
 	snprintf(row.key, sizeof(row.key), "%s", bc_key_id(admin));
 	row.registered = (char *)T0_STAMP;
 	ck_assert_msg(bc_catalog_add_item(cat, &row, &e) == 0, "%s", e.msg);
+	/* its status row, as register writes it */
+	bc_status_make(num, man.hash, id, mdoc, NULL, 0, 0, 0, "", &status);
+	ck_assert_msg(bc_catalog_put_status(cat, &status, &e) == 0, "%s",
+	    e.msg);
 
 	reg = json_pack("{s:s, s:s}", "sha256", sha, "station", "big");
 	acc = json_pack("{s:s, s:s, s:s}", "outcome", "done", "sha256", sha,

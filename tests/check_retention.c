@@ -48,13 +48,32 @@ t(const char *s)
 
 #define REG	"2026-12-06T10:00:00.000000Z"
 
+/* bc_retention_judge of an item with these sealed times and status. */
+static void
+judge(const struct bc_policy *p, const char *taken, const char *registered,
+    const char *category, int held, int purged, int gone, time_t now,
+    struct bc_retention_item *it)
+{
+	struct bc_status s;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.id, sizeof(s.id), "BWC-000001");
+	bc_status_start(taken, registered, &s);
+	snprintf(s.category, sizeof(s.category), "%s", category ? category :
+	    "");
+	s.held = held;
+	s.purged = purged;
+	snprintf(s.media, sizeof(s.media), "%s", gone ? "destroyed" : "");
+	bc_retention_judge(p, &s, now, it);
+}
+
 START_TEST(test_judge)
 {
 	struct bc_policy p = std_policy(30);
 	struct bc_retention_item it;
 
 	/* taken + 90 + 30 days */
-	bc_retention_judge(&p, "2016-09-28T18:18:05", REG, "patrol", 0, 0, 0,
+	judge(&p, "2016-09-28T18:18:05", REG, "patrol", 0, 0, 0,
 	    t("2026-12-06T11:00:00Z"), &it);
 	ck_assert_int_eq(it.state, BC_RET_DUE);
 	ck_assert_str_eq(it.due, "2017-01-26T18:18:05Z");
@@ -62,22 +81,22 @@ START_TEST(test_judge)
 	ck_assert_int_eq(it.days, 90);
 	ck_assert_int_eq(it.grace_days, 30);
 	/* a second before, not due; at the very second, due */
-	bc_retention_judge(&p, "2016-09-28T18:18:05", REG, "patrol", 0, 0, 0,
+	judge(&p, "2016-09-28T18:18:05", REG, "patrol", 0, 0, 0,
 	    t("2017-01-26T18:18:04Z"), &it);
 	ck_assert_int_eq(it.state, BC_RET_KEPT);
-	bc_retention_judge(&p, "2016-09-28T18:18:05", REG, "patrol", 0, 0, 0,
+	judge(&p, "2016-09-28T18:18:05", REG, "patrol", 0, 0, 0,
 	    t("2017-01-26T18:18:05Z"), &it);
 	ck_assert_int_eq(it.state, BC_RET_DUE);
 	/* a hold suspends it */
-	bc_retention_judge(&p, "2016-09-28T18:18:05", REG, "patrol", 1, 0, 0,
+	judge(&p, "2016-09-28T18:18:05", REG, "patrol", 1, 0, 0,
 	    t("2026-12-06T11:00:00Z"), &it);
 	ck_assert_int_eq(it.state, BC_RET_HELD);
 	/* a held item not yet due is just not due */
-	bc_retention_judge(&p, "2016-09-28T18:18:05", REG, "patrol", 1, 0, 0,
+	judge(&p, "2016-09-28T18:18:05", REG, "patrol", 1, 0, 0,
 	    t("2016-10-01T00:00:00Z"), &it);
 	ck_assert_int_eq(it.state, BC_RET_KEPT);
 	/* an offset is honoured: 18:18:05+02:00 is 16:18:05Z */
-	bc_retention_judge(&p, "2016-09-28T18:18:05+02:00", REG, "patrol", 0,
+	judge(&p, "2016-09-28T18:18:05+02:00", REG, "patrol", 0,
 	    0, 0, t("2026-12-06T11:00:00Z"), &it);
 	ck_assert_str_eq(it.due, "2017-01-26T16:18:05Z");
 }
@@ -89,25 +108,25 @@ START_TEST(test_judge_start)
 	struct bc_retention_item it;
 
 	/* no capture time: from the registration */
-	bc_retention_judge(&p, NULL, REG, "patrol", 0, 0, 0,
+	judge(&p, NULL, REG, "patrol", 0, 0, 0,
 	    t("2026-12-06T11:00:00Z"), &it);
 	ck_assert_str_eq(it.start_from, "registered");
 	ck_assert_str_eq(it.start, REG);
 	ck_assert_str_eq(it.due, "2027-03-06T10:00:00Z");
 	ck_assert_int_eq(it.state, BC_RET_KEPT);
 	/* a capture time after the registration: a wrong clock */
-	bc_retention_judge(&p, "2030-01-01T00:00:00", REG, "patrol", 0, 0, 0,
+	judge(&p, "2030-01-01T00:00:00", REG, "patrol", 0, 0, 0,
 	    t("2026-12-06T11:00:00Z"), &it);
 	ck_assert_str_eq(it.start_from, "registered");
 	/* one that does not parse, or before 1970 */
-	bc_retention_judge(&p, "yesterday", REG, "patrol", 0, 0, 0,
+	judge(&p, "yesterday", REG, "patrol", 0, 0, 0,
 	    t("2026-12-06T11:00:00Z"), &it);
 	ck_assert_str_eq(it.start_from, "registered");
-	bc_retention_judge(&p, "1969-12-31T23:59:59Z", REG, "patrol", 0, 0, 0,
+	judge(&p, "1969-12-31T23:59:59Z", REG, "patrol", 0, 0, 0,
 	    t("2026-12-06T11:00:00Z"), &it);
 	ck_assert_str_eq(it.start_from, "registered");
 	/* 0 days, 0 grace: due from its start */
-	bc_retention_judge(&p, NULL, REG, "scratch", 0, 0, 0, t(REG), &it);
+	judge(&p, NULL, REG, "scratch", 0, 0, 0, t(REG), &it);
 	ck_assert_int_eq(it.state, BC_RET_DUE);
 }
 END_TEST
@@ -118,21 +137,21 @@ START_TEST(test_judge_states)
 	struct bc_retention_item it;
 	time_t now = t("2099-01-01T00:00:00Z");
 
-	bc_retention_judge(&p, NULL, REG, "homicide", 0, 0, 0, now, &it);
+	judge(&p, NULL, REG, "homicide", 0, 0, 0, now, &it);
 	ck_assert_int_eq(it.state, BC_RET_INDEFINITE);
 	ck_assert_str_eq(it.due, "");
-	bc_retention_judge(&p, NULL, REG, "traffic", 0, 0, 0, now, &it);
+	judge(&p, NULL, REG, "traffic", 0, 0, 0, now, &it);
 	ck_assert_int_eq(it.state, BC_RET_UNSCHEDULED);
-	bc_retention_judge(&p, NULL, REG, NULL, 0, 0, 0, now, &it);
+	judge(&p, NULL, REG, NULL, 0, 0, 0, now, &it);
 	ck_assert_int_eq(it.state, BC_RET_UNSCHEDULED);
-	bc_retention_judge(&p, NULL, REG, "", 0, 0, 0, now, &it);
+	judge(&p, NULL, REG, "", 0, 0, 0, now, &it);
 	ck_assert_int_eq(it.state, BC_RET_UNSCHEDULED);
 	/* categories compare exactly */
-	bc_retention_judge(&p, NULL, REG, "Patrol", 0, 0, 0, now, &it);
+	judge(&p, NULL, REG, "Patrol", 0, 0, 0, now, &it);
 	ck_assert_int_eq(it.state, BC_RET_UNSCHEDULED);
-	bc_retention_judge(&p, NULL, REG, "patrol", 0, 1, 0, now, &it);
+	judge(&p, NULL, REG, "patrol", 0, 1, 0, now, &it);
 	ck_assert_int_eq(it.state, BC_RET_UNFINISHED);
-	bc_retention_judge(&p, NULL, REG, "patrol", 0, 1, 1, now, &it);
+	judge(&p, NULL, REG, "patrol", 0, 1, 1, now, &it);
 	ck_assert_int_eq(it.state, BC_RET_PURGED);
 	ck_assert_str_eq(bc_retention_state_name(BC_RET_UNFINISHED),
 	    "unfinished");

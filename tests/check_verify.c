@@ -166,7 +166,7 @@ static const char *const all_checks[] = {
 	"manifest-record", "file-present", "file-size", "file-hash",
 	"event-0-hash", "event-0-link", "event-0-signature", "event-0-rule",
 	"log-checkpoint", "log-inclusion", "log-inclusion-0", "manifest-log",
-	"event-0-log",
+	"event-0-log", "status",
 };
 
 START_TEST(test_clean)

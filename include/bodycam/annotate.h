@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "bodycam/catalog.h"
 #include "bodycam/error.h"
 #include "bodycam/manifest.h"
 
@@ -82,5 +83,15 @@ json_t *bc_view_json(const struct bc_view *v);
  * stored view is not a JSON object.
  */
 json_t *bc_view_of(const char *view, const json_t *manifest);
+
+/*
+ * The status row (catalog.h) of the item numbered num, named id, whose
+ * manifest (parsed; its hash item) has the annotations ann (may be NULL),
+ * with held, purged and media (custody.h) as of event seq: what the
+ * writers store and what verify expects.
+ */
+void bc_status_make(int64_t num, const char *item, const char *id,
+    const json_t *manifest, const struct bc_view *ann, int64_t seq,
+    int held, int purged, const char *media, struct bc_status *out);
 
 #endif /* BODYCAM_ANNOTATE_H */

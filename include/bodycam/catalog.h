@@ -16,6 +16,7 @@
 
 #include "bodycam/error.h"
 #include "bodycam/hash.h"
+#include "bodycam/manifest.h"
 #include "bodycam/merkle.h"
 #include "bodycam/note.h"
 #include "bodycam/sign.h"
@@ -469,47 +470,54 @@ int bc_catalog_get_view(struct bc_catalog *cat, const char *item,
     int64_t *seq, char **view, struct bc_err *err);
 
 /*
- * An item's hold and purge status (custody.h: held, purged, media), as of
- * its event seq.  Derived like the view, for retention to select on
- * without replaying every chain: written in the transaction of each event
- * that changes it, never trusted for a purge, checked by audit.
+ * What retention needs of an item (retention.h), one narrow row each, so
+ * that what is due is one scan of a small table: its id, the start of
+ * its retention (from its sealed manifest), its current case and
+ * category (the manifest with its annotations), and its hold and purge
+ * status (custody.h: held, purged, media).  Derived like the view:
+ * written at registration and in the transaction of each event that
+ * changes it, never trusted for a purge, checked by verify and audit.
  */
 struct bc_status {
-	int64_t	 seq;		/* -1: none stored (neither held nor purged) */
+	int64_t	 num;				/* the item's number */
+	char	 item[BC_SHA256_HEX];		/* its manifest hash */
+	char	 id[BC_ITEM_ID_MAX];
+	int64_t	 seq;				/* the event that last changed
+						   it; 0: the registration;
+						   -1: none stored */
+	char	 start[BC_TIME_MAX];		/* as sealed */
+	char	 start_from[12];		/* "capture", "registered" */
+	char	 category[BC_FIELD_MAX + 1];	/* current; "" for none */
+	char	 case_no[BC_FIELD_MAX + 1];	/* current; "" for none */
 	int	 held;
 	int	 purged;
 	char	 media[16];	/* the last media note's fate, or "" */
 };
 
-int bc_catalog_put_status(struct bc_catalog *cat, const char *item,
-    const struct bc_status *s, struct bc_err *err);
+/*
+ * The start of an item's retention: its sealed capture time taken when
+ * there is one that bc_time_parse reads and that is not after its
+ * registration time registered (a camera clock ahead is wrong), else
+ * registered.  Into s->start and s->start_from.
+ */
+void bc_status_start(const char *taken, const char *registered,
+    struct bc_status *s);
 
-/* The stored status of item; s->seq -1 (and the rest 0) when none. */
+/* Stores s (inside a write transaction), replacing the item's row. */
+int bc_catalog_put_status(struct bc_catalog *cat, const struct bc_status *s,
+    struct bc_err *err);
+
+/* The stored row of item (a manifest hash); s->seq -1 when none. */
 int bc_catalog_get_status(struct bc_catalog *cat, const char *item,
     struct bc_status *s, struct bc_err *err);
 
 /*
- * What retention reads of one item, from the stored rows: lent to a
- * callback.  Nothing here is trusted for a purge (retention.h).
- */
-struct bc_retention_row {
-	const char	*id;
-	const char	*registered;	/* registered.at */
-	const char	*taken;		/* capture.taken, or NULL */
-	const char	*category;	/* current (stored view), or NULL */
-	const char	*case_no;	/* current, or NULL */
-	int		 held;
-	int		 purged;
-	const char	*media;		/* the last media note's fate, or "" */
-};
-
-/*
- * Calls fn for every item in number order; with unfinished set, only for
- * those not purged and those purged whose media no note has recorded as
- * destroyed or absent.
+ * Calls fn for every stored row in item number order; with unfinished
+ * set, only for items not purged and those purged whose media no note
+ * has recorded as destroyed or absent.  The row is lent for the call.
  */
 int bc_catalog_retention_scan(struct bc_catalog *cat, int unfinished,
-    int (*fn)(void *arg, const struct bc_retention_row *row), void *arg,
+    int (*fn)(void *arg, const struct bc_status *row), void *arg,
     struct bc_err *err);
 
 #endif /* BODYCAM_CATALOG_H */

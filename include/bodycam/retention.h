@@ -16,8 +16,8 @@
  * when start + days + grace days have passed, it is not on legal hold
  * (a hold suspends it) and not purged.
  *
- * Listing what is due reads derived rows (the stored view and status,
- * catalog.h) for speed.  A purge trusts none of them: each item is
+ * Listing what is due reads the derived status rows (catalog.h: struct
+ * bc_status) for speed.  A purge trusts none of them: each item is
  * judged again from its verified chain and manifest against the newest
  * verified policy before bc_purge records anything.
  */
@@ -147,13 +147,12 @@ struct bc_retention_item {
 };
 
 /*
- * Judges one item from its sealed start times and its current category
- * and status, at now, under p: fills out (id and case_no are left to
- * the caller).
+ * Judges one item, whose derived status (catalog.h: its start, current
+ * category, hold and purge) is s, at now, under p: fills out (with the
+ * id and case of s).
  */
-void bc_retention_judge(const struct bc_policy *p, const char *taken,
-    const char *registered, const char *category, int held, int purged,
-    int media_gone, time_t now, struct bc_retention_item *out);
+void bc_retention_judge(const struct bc_policy *p, const struct bc_status *s,
+    time_t now, struct bc_retention_item *out);
 
 struct bc_retention_summary {
 	int64_t	 items;			/* looked at */
@@ -163,7 +162,7 @@ struct bc_retention_summary {
 /*
  * The items that are due, held past their due date, or purged with
  * their media not yet recorded gone (and with all set, every item), from
- * the stored rows, at now, under p, into *out (*n, freed with free()).
+ * the stored status rows, at now, under p, into *out (*n, freed with free()).
  * sum counts every item by state.
  */
 int bc_retention_due(struct bc_catalog *cat, const struct bc_policy *p,

@@ -16,7 +16,8 @@
  * events after 'register' are 'annotate' events that set the item's
  * category, one of BENCH_CATS in turn, and the item's current view is
  * stored as bodycam/custody.c stores it; items are registered with the
- * category "bench-a".
+ * category "bench-a".  Every item gets its status row (catalog.h), as
+ * bodycam writes it.
  *
  * Item n stands for a file whose content is the line "bodycam bench item
  * n\n" (its SHA-256 and size are sealed), registered at the path
@@ -174,6 +175,7 @@ add_item(struct bench *b, long long nevents, struct bc_err *err)
 	struct bc_manifest_in in;
 	struct bc_operator_fields op;
 	struct bc_view ann, cur;
+	struct bc_status status;
 	struct bc_signed man = { 0 };
 	struct bc_item row;
 	uint8_t digest[BC_SHA256_LEN];
@@ -261,6 +263,11 @@ add_item(struct bench *b, long long nevents, struct bc_err *err)
 		    b->annotate ? "annotate" : "access", now, acc, err)) != 0)
 			goto out;
 	}
+	/* its status row, as register and custody write it */
+	bc_status_make(num, man.hash, id, mdoc, b->annotate ? &ann : NULL,
+	    b->annotate ? nevents - 1 : 0, 0, 0, "", &status);
+	if ((r = bc_catalog_put_status(b->cat, &status, err)) != 0)
+		goto out;
 	if (b->annotate && nevents > 1) {
 		json_t *v;
 		char *text = NULL;

@@ -252,6 +252,7 @@ expect_exit 2 "a purge of held B by hand is refused too" -- \
 
 # ------------------------------- the insider: derived rows are not trusted
 
+cp "$CAT" "$W/saved-status.db"
 BH=$(q "$CAT" "SELECT manifest_hash FROM items WHERE id = '$B'")
 q "$CAT" "DROP TRIGGER status_forward; UPDATE status SET held = 0,
     seq = seq + 100 WHERE item = '$BH'"
@@ -264,26 +265,41 @@ expect_grep "$B: its record does not verify \(status\)" "$ERR" \
 check "  B's file is still there" -- test -f "$M/b.jpg"
 expect_eq "$(nevents "$B")" 2 "  nothing recorded on B"
 expect_exit 1 "audit: exit 1" -- bc audit
-expect_grep "^FAILED +$B .*status +the stored status \(not held, not purged\) differs from the chain's \(held, not purged\)" \
+expect_grep "^FAILED +$B .*status +the stored status's hold, purge or media differs from the record's \(stored not held, not purged, patrol; the record's held, not purged, patrol\)" \
     "$OUT" "  audit: status of B"
 q "$CAT" "UPDATE status SET held = 1 WHERE item = '$BH'"
 expect_exit 0 "status restored: audit exit 0" -- bc audit
 
-# a view that moves C (homicide, indefinite) into patrol
+# a status row that moves C (homicide, indefinite) into patrol
 CH=$(q "$CAT" "SELECT manifest_hash FROM items WHERE id = '$C'")
-q "$CAT" "INSERT INTO views (item, seq, view) VALUES ('$CH', 1,
-    '{\"annotations\":1,\"case\":null,\"category\":\"patrol\",\"description\":null,\"tags\":[],\"title\":null}')"
-expect_exit 0 "C's view forged into patrol: due lists it" -- due_all
+q "$CAT" "UPDATE status SET category = 'patrol', seq = seq + 200 WHERE
+    item = '$CH'"
+expect_exit 0 "C's status forged into patrol: due lists it" -- due_all
 expect_eq "$(state "$C")" due "  the listing says due"
 expect_exit 1 "purge refuses C (its record does not verify): exit 1" -- \
     bc retention purge --key "$CK" --actor Records
-expect_grep "$C: its record does not verify \(view\)" "$ERR" \
-    "  says C's record does not verify (view)"
+expect_grep "$C: its record does not verify \(status\)" "$ERR" \
+    "  says C's record does not verify (status)"
 check "  C's file is still there" -- test -f "$M/c.jpg"
-expect_exit 1 "audit: exit 1 (view)" -- bc audit
-expect_grep "^FAILED +$C .* view " "$OUT" "  audit: C's view"
-q "$CAT" "DROP TRIGGER views_no_delete; DELETE FROM views WHERE item = '$CH'"
-expect_exit 0 "view removed: audit exit 0" -- bc audit
+expect_exit 1 "audit: exit 1 (status)" -- bc audit
+expect_grep "^FAILED +$C .* status +the stored status's case or category differs" \
+    "$OUT" "  audit: C's status, its category"
+q "$CAT" "UPDATE status SET category = 'homicide', seq = seq + 1 WHERE
+    item = '$CH'"
+expect_exit 0 "status restored: audit exit 0" -- bc audit
+
+# a status row deleted: the item is off the list (never purged), and
+# audit says so
+q "$CAT" "DROP TRIGGER status_no_delete; DELETE FROM status WHERE
+    item = '$CH'"
+expect_exit 0 "C's status deleted: due still answers" -- due_all
+json_check "$W/due.json" "'$C' not in [i['id'] for i in d['due']]" \
+    "  C is not listed"
+expect_exit 1 "audit: exit 1 (no status)" -- bc audit
+expect_grep "^FAILED +$C .* status +no status is stored" "$OUT" \
+    "  audit: no status stored for C"
+cp "$W/saved-status.db" "$CAT"
+expect_exit 0 "restored: audit exit 0" -- bc audit
 
 # a policy with a forged signature
 cp "$CAT" "$W/saved.db"
@@ -374,10 +390,15 @@ expect_eq "$(q "$W/v6.db" "PRAGMA user_version")" 6 \
 expect_exit 0 "upgrade the v6 catalog: exit 0" -- \
     "$BODYCAM" --catalog "$W/v6.db" upgrade
 expect_eq "$(q "$W/v6.db" "PRAGMA user_version")" 7 "  schema 7"
-expect_eq "$(q "$W/v6.db" "SELECT i.id || ':' || s.held || s.purged || s.media
-    FROM status s JOIN items i ON i.manifest_hash = s.item ORDER BY i.id" |
-    tr '\n' ' ')" "BWC-000001:10 BWC-000002:00 BWC-000003:01destroyed " \
-    "  status backfilled: 1 held, 2 held then unheld, 3 purged (destroyed)"
+expect_eq "$(q "$W/v6.db" "SELECT id || ':' || held || purged || media
+    FROM status ORDER BY num" | tr '\n' ' ')" \
+    "BWC-000001:10 BWC-000002:00 BWC-000003:01destroyed BWC-000004:00 " \
+    "  status backfilled: 1 held, 2 held then unheld, 3 purged (destroyed), 4"
+expect_eq "$(q "$W/v6.db" "SELECT id || ':' || coalesce(category, '-') || ':'
+    || coalesce(case_no, '-') || ':' || start_from || ':' || start FROM status
+    ORDER BY num" | tr '\n' ' ')" \
+    "BWC-000001:patrol:2026-0042:capture:2016-09-28T18:18:05 BWC-000002:patrol:2026-0042:capture:2003-12-04T06:46:52 BWC-000003:patrol:-:capture:2002-07-13T15:58:28 BWC-000004:-:-:capture:2017-10-03T10:58:29 " \
+    "  and the current category and case (2 annotated), the start"
 expect_eq "$(q "$W/v6.db" ".schema status")" "$(q "$CAT" ".schema status")" \
     "  the same status table as a new catalog's"
 expect_exit 0 "  and audits clean" -- "$BODYCAM" --catalog "$W/v6.db" audit
