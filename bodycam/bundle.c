@@ -123,6 +123,9 @@ struct item {
 						   1 included, 2 omitted */
 	char		 last[BC_SHA256_HEX];	/* its last event's hash */
 	int		 released;		/* in the statement */
+	struct bc_view	*view;			/* current view, or NULL
+						   (manifest unreadable) */
+	json_t		*history;		/* the annotations in it */
 };
 
 /* The state of one check. */
@@ -1538,12 +1541,29 @@ add_hash(char (**arr)[BC_SHA256_HEX], size_t *n, size_t *cap,
 	return 0;
 }
 
+/* An annotate event into history as bundle.h's views give it. */
+static int
+annotation_add(json_t *history, const json_t *doc)
+{
+	const json_t *d = json_object_get(doc, "details");
+	json_t *h;
+
+	h = json_pack("{s:O, s:O?, s:O?, s:O?, s:O*, s:O*}",
+	    "seq", json_object_get(doc, "seq"),
+	    "at", json_object_get(doc, "at"),
+	    "actor", json_object_get(doc, "actor"),
+	    "reason", json_object_get(d, "reason"),
+	    "set", json_object_get(d, "set"),
+	    "clear", json_object_get(d, "clear"));
+	return h == NULL || json_array_append_new(history, h) != 0 ? -1 : 0;
+}
+
 /* custody.jsonl: each event's format, link, signature, rule, authority. */
 static void
 check_custody(struct vb *v, struct item *it, const json_t *mdoc,
     struct recs *recs)
 {
-	struct bc_custody_state st;
+	struct bc_custody_state st, vs;
 	struct bc_err why = { "" };
 	struct jline *l = NULL;
 	struct bfile *f;
@@ -1554,20 +1574,27 @@ check_custody(struct vb *v, struct item *it, const json_t *mdoc,
 	json_t *doc;
 	int64_t seq;
 	size_t i, n = 0;
-	int r, role;
+	int r, role, linked, signd;
 
 	memset(&st, 0, sizeof(st));
+	memset(&vs, 0, sizeof(vs));
+	if ((it->history = json_array()) == NULL ||
+	    (mdoc != NULL && (it->view = calloc(1, sizeof(*it->view))) ==
+	    NULL)) {
+		v->fatal = BC_ERR_NOMEM;
+		return;
+	}
 	snprintf(path, sizeof(path), "items/%s/custody.jsonl", it->id);
 	if ((f = need(v, path, LVL_AUTHENTIC)) == NULL)
-		return;
+		goto out;
 	if (load(v, f) == NULL) {
 		fail(v, LVL_AUTHENTIC, path, BC_CHECK_CHAIN, "unreadable");
-		return;
+		goto out;
 	}
 	if ((r = parse_jsonl(v, path, "event", f->data, f->len, &l,
 	    &n)) != 0) {
 		v->fatal = r;
-		return;
+		goto out;
 	}
 	v->rep->nevents += n;
 	if (n == 0)
@@ -1602,6 +1629,7 @@ check_custody(struct vb *v, struct item *it, const json_t *mdoc,
 			prev[0] = '\0';
 			continue;
 		}
+		linked = 0;
 		if (bc_doc_int(doc, "seq", &seq) != 0 || seq != (int64_t)i)
 			fail(v, LVL_AUTHENTIC, path, BC_CHECK_EVENT_LINK,
 			    "line %zu has seq %lld where %zu was due", i + 1,
@@ -1618,17 +1646,33 @@ check_custody(struct vb *v, struct item *it, const json_t *mdoc,
 			    "%zu: prev %.16s... is not the %s %.16s...", i,
 			    s ? s : "(none)", i == 0 ? "manifest hash" :
 			    "previous event's hash", prev);
+		else
+			linked = it->mhash[0] != '\0' && prev[0] != '\0';
 		snprintf(prev, sizeof(prev), "%s", hash);
 
 		s = bc_doc_str(doc, "key");
 		rec_label(what, sizeof(what), "event", (int64_t)i);
 		check_log(v, path, BC_CHECK_EVENT_LOG, what, doc);
-		(void)check_sig(v, path, BC_CHECK_EVENT_SIGNATURE, what, s,
+		signd = check_sig(v, path, BC_CHECK_EVENT_SIGNATURE, what, s,
 		    l[i].body, l[i].len, l[i].sig);
 		if (bc_custody_rule(&st, doc, sealed, &why) != 0)
 			fail(v, LVL_AUTHENTIC, path, BC_CHECK_EVENT_RULE, "seq "
 			    "%zu: %s", i, why.msg);
 		action = bc_doc_str(doc, "action");
+		/*
+		 * The current view counts the events linked and signed, and
+		 * of them the annotations that obey the rules replayed over
+		 * those events alone; whether their signers held the role is
+		 * the trusted level's.
+		 */
+		if (linked && signd && bc_custody_rule(&vs, doc, sealed,
+		    NULL) == 0 && action != NULL &&
+		    strcmp(action, "annotate") == 0 &&
+		    annotation_add(it->history, doc) != 0) {
+			v->fatal = BC_ERR_NOMEM;
+			json_decref(doc);
+			break;
+		}
 		role = bc_event_role(action);
 		if (role == BC_ROLE_INGEST)	/* unknown: derived or not */
 			role = mdoc != NULL ? manifest_role(mdoc) :
@@ -1648,6 +1692,9 @@ check_custody(struct vb *v, struct item *it, const json_t *mdoc,
 	}
 	it->purged = st.purged;
 	free(l);
+ out:
+	if (it->view != NULL)
+		bc_view_current(mdoc, &vs.ann, it->view);
 }
 
 /*
@@ -2304,6 +2351,41 @@ media_name_ok(const char *s)
 	    path_problem(s, strlen(s)) == NULL;
 }
 
+/*
+ * rep->views: each item's current view, as recomputed from its manifest
+ * and annotations, and whether no failure touched the item's records
+ * (nor went unlisted).
+ */
+static void
+item_views(struct vb *v)
+{
+	struct bc_bundle_report *rep = v->rep;
+	const struct item *it;
+	char dir[MAX_PATH];
+	json_t *o;
+	size_t i, j, len;
+	int ok;
+
+	if ((rep->views = json_array()) == NULL) {
+		v->fatal = BC_ERR_NOMEM;
+		return;
+	}
+	for (i = 0; i < v->nitems; i++) {
+		it = &v->items[i];
+		len = (size_t)snprintf(dir, sizeof(dir), "items/%s/", it->id);
+		ok = v->unlisted == 0 && it->view != NULL;
+		for (j = 0; j < rep->nfailures && ok; j++)
+			ok = strncmp(rep->failures[j].file, dir, len) != 0;
+		o = json_pack("{s:s, s:b, s:o?, s:O?}", "id", it->id,
+		    "verified", ok, "view", it->view != NULL ?
+		    bc_view_json(it->view) : NULL, "history", it->history);
+		if (o == NULL || json_array_append_new(rep->views, o) != 0) {
+			v->fatal = BC_ERR_NOMEM;
+			return;
+		}
+	}
+}
+
 /* items/<id>/: the manifest, its media, the chain, the parent, proofs. */
 static void
 check_item(struct vb *v, struct item *it)
@@ -2533,6 +2615,7 @@ bc_bundle_report_clear(struct bc_bundle_report *rep)
 	if (rep == NULL)
 		return;
 	free(rep->failures);
+	json_decref(rep->views);
 	memset(rep, 0, sizeof(*rep));
 }
 
@@ -2627,6 +2710,8 @@ bc_bundle_verify(const char *dir, const struct bc_key *trust,
 		fail(&v, v.unlisted_level, "", BC_CHECK_MORE_FAILURES, "%zu "
 		    "more failures are not listed", v.unlisted);
 	}
+	if (v.fatal == 0)
+		item_views(&v);
 	if (v.fatal != 0) {
 		r = bc_err_set(err, v.fatal, "%s", v.fatal == BC_ERR_NOMEM ?
 		    "out of memory" : v.fatal == BC_ERR_CRYPTO ?
@@ -2656,6 +2741,8 @@ bc_bundle_verify(const char *dir, const struct bc_key *trust,
 		free(v.items[i].dhash);
 		free(v.items[i].derived_from);
 		free(v.items[i].media);
+		free(v.items[i].view);
+		json_decref(v.items[i].history);
 	}
 	free(v.items);
 	bc_key_free(v.anchor);

@@ -192,6 +192,13 @@ int bc_cli_checkpoint_file(struct bc_ctx *ctx, const struct bc_keyring *kr,
  */
 const char *bc_cli_file_name(const json_t *mdoc);
 
+/*
+ * Prints one entry of an annotation history ({"seq", "at", "actor",
+ * "reason", "set", "clear"}, bc_report_annotations) on a line of its
+ * own: who set and cleared what, when and why, quoted (bc_cli_q).
+ */
+void bc_cli_print_annotation(const json_t *h);
+
 /* Lower-case hex of a hash into a new JSON string. */
 json_t *bc_cli_json_hex(const uint8_t h[BC_SHA256_LEN]);
 

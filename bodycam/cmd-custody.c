@@ -50,7 +50,7 @@ custody_add_case(struct bc_ctx *ctx, const struct bc_key *key,
 	size_t n = 0, i;
 	int r, st = 0;
 
-	if ((r = bc_custody_add_case(ctx->cat, key, case_no, req, &res, &n,
+	if ((r = bc_case_add(ctx->cat, key, case_no, req, &res, &n,
 	    &err)) != 0)
 		return bc_cli_fail(r, &err);
 	if (ctx->json && (arr = json_array()) == NULL)

@@ -10,39 +10,17 @@
 
 #include "cli.h"
 
-/* The ids of the items of a case (release --case). */
-struct case_refs {
-	char	**ids;
-	size_t	  n, cap;
-};
-
-static int
-case_ref(void *arg, const struct bc_item *it)
-{
-	struct case_refs *c = arg;
-	void *tmp;
-
-	if ((tmp = bc_grow(c->ids, &c->cap, c->n + 1, sizeof(*c->ids))) ==
-	    NULL)
-		return BC_ERR_NOMEM;
-	c->ids = tmp;
-	if ((c->ids[c->n] = strdup(it->id)) == NULL)
-		return BC_ERR_NOMEM;
-	c->n++;
-	return 0;
-}
-
 static int
 cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 {
 	struct bc_release_opts ro;
 	struct bc_release_result res;
-	struct bc_list_filter f;
 	struct bc_err err = { "" };
 	struct bc_key *key = NULL;
 	const char *keypath = NULL, *out = NULL, *case_no = NULL;
 	const char *const *refs;
-	struct case_refs cr = { NULL, 0, 0 };
+	const char **cr = NULL;
+	char (*ids)[BC_ITEM_ID_MAX] = NULL;
 	size_t i, nrefs;
 	int r, st;
 	const struct bc_cli_opt opts[] = {
@@ -77,31 +55,25 @@ cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 	refs = (const char *const *)argv + optind;
 	nrefs = (size_t)(argc - optind);
 	if (case_no != NULL) {
-		/* the items whose case is N now; release verifies each */
-		memset(&f, 0, sizeof(f));
-		f.case_no = case_no;
-		if ((r = bc_catalog_list(ctx->cat, &f, case_ref, &cr,
-		    &err)) == 0 && cr.n == 0)
-			r = bc_err_set(&err, BC_ERR_NOT_FOUND, "no item is in "
-			    "case '%s'", case_no);
-		else if (r == BC_ERR_NOMEM)
-			bc_err_set(&err, r, "out of memory");
+		/* the items whose case is N now, by their chains (case.h);
+		   release verifies each */
+		if ((r = bc_case_members(ctx->cat, case_no, &ids, &nrefs,
+		    &err)) == 0 && (cr = calloc(nrefs, sizeof(*cr))) == NULL)
+			r = bc_err_set(&err, BC_ERR_NOMEM, "out of memory");
 		if (r != 0) {
 			bc_key_free(key);
-			for (i = 0; i < cr.n; i++)
-				free(cr.ids[i]);
-			free(cr.ids);
+			free(ids);
 			return bc_cli_fail(r, &err);
 		}
-		refs = (const char *const *)cr.ids;
-		nrefs = cr.n;
+		for (i = 0; i < nrefs; i++)
+			cr[i] = ids[i];
+		refs = cr;
 	}
 	memset(&res, 0, sizeof(res));
 	r = bc_release(ctx->cat, key, refs, nrefs, out, &ro, &res, &err);
 	bc_key_free(key);
-	for (i = 0; i < cr.n; i++)
-		free(cr.ids[i]);
-	free(cr.ids);
+	free(cr);
+	free(ids);
 	if (r != 0) {
 		if (res.failed[0] != '\0') {
 			for (i = 0; i < res.report.nchecks; i++)

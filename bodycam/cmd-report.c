@@ -1044,33 +1044,13 @@ render_csv(FILE *fp, const struct bc_report *rp)
 }
 
 
-/* The ids of the items bc_catalog_list gives, for report --case. */
-struct case_items {
-	char	(*ids)[BC_ITEM_ID_MAX];
-	size_t	  n;
-};
-
-static int
-case_item(void *arg, const struct bc_item *it)
-{
-	struct case_items *ci = arg;
-	void *p;
-
-	if ((p = reallocarray(ci->ids, ci->n + 1, sizeof(*ci->ids))) == NULL)
-		return BC_ERR_NOMEM;
-	ci->ids = p;
-	snprintf(ci->ids[ci->n++], sizeof(*ci->ids), "%s", it->id);
-	return 0;
-}
-
 static int
 cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 {
 	struct bc_report rp;
 	struct bc_err err = { "" };
 	struct bc_item *it;
-	struct bc_list_filter filter;
-	struct case_items ci = { NULL, 0 };
+	char (*ids)[BC_ITEM_ID_MAX] = NULL;
 	const char *out = NULL, *format = NULL, *tz = NULL, *case_no = NULL;
 	char *buf = NULL, **refs;
 	size_t len = 0, i, j, nrefs;
@@ -1128,21 +1108,15 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 	refs = argv + optind;
 	nrefs = (size_t)(argc - optind);
 	if (case_no != NULL) {
-		/* the items whose case is case_no now (annotations too) */
-		memset(&filter, 0, sizeof(filter));
-		filter.case_no = case_no;
-		if ((r = bc_catalog_list(ctx->cat, &filter, case_item, &ci,
+		/* the items whose case is case_no now, by their chains */
+		if ((r = bc_case_members(ctx->cat, case_no, &ids, &nrefs,
 		    &err)) != 0) {
-			st = bc_cli_fail(r, r == BC_ERR_NOMEM ? NULL : &err);
+			if (r == BC_ERR_NOT_FOUND)
+				bc_err_set(&err, r, "no item is in case %s",
+				    bc_cli_q(case_no));
+			st = bc_cli_fail(r, &err);
 			goto out;
 		}
-		if (ci.n == 0) {
-			bc_err_set(&err, BC_ERR_NOT_FOUND, "no item is in "
-			    "case %s", bc_cli_q(case_no));
-			st = bc_cli_fail(BC_ERR_NOT_FOUND, &err);
-			goto out;
-		}
-		nrefs = ci.n;
 	}
 	if ((rp.items = calloc(nrefs, sizeof(*rp.items))) == NULL) {
 		st = bc_cli_fail(BC_ERR_NOMEM, NULL);
@@ -1151,7 +1125,7 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 	/* every item first: a report does not leave one out */
 	for (i = 0; i < nrefs; i++) {
 		if ((r = bc_catalog_find_item(ctx->cat, case_no != NULL ?
-		    ci.ids[i] : refs[i], &it, &err)) != 0) {
+		    ids[i] : refs[i], &it, &err)) != 0) {
 			st = bc_exit_worst(st, bc_cli_fail(r, &err));
 			continue;
 		}
@@ -1233,7 +1207,7 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 	if (snap)
 		bc_catalog_rollback(ctx->cat);
 	free(buf);
-	free(ci.ids);
+	free(ids);
 	bc_report_clear(&rp);
 	return st;
 }

@@ -87,9 +87,8 @@ print_field(const char *label, const char *v, const struct bc_view *view,
 	    view->changed & bit ? "  (annotated)" : "");
 }
 
-/* One annotation of the history: what it set and cleared. */
-static void
-print_change(const json_t *h)
+void
+bc_cli_print_annotation(const json_t *h)
 {
 	const json_t *set = json_object_get(h, "set"), *v, *t;
 	const char *k;
@@ -241,7 +240,7 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 	if (json_array_size(sh.history) > 0) {
 		printf("  annotations:\n");
 		json_array_foreach(sh.history, i, h)
-			print_change(h);
+			bc_cli_print_annotation(h);
 	}
 	goto out;
  oom:

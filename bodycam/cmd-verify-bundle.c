@@ -36,11 +36,57 @@ report_json(const struct bc_bundle_report *rep)
 			return NULL;
 		}
 	}
-	return json_pack("{s:b, s:b, s:b, s:I, s:I, s:I, s:o}", "integrity",
-	    rep->integrity, "authentic", rep->authentic, "trusted",
-	    rep->trusted, "items", (json_int_t)rep->nitems, "events",
-	    (json_int_t)rep->nevents, "files", (json_int_t)rep->nfiles,
-	    "failures", arr);
+	return json_pack("{s:b, s:b, s:b, s:I, s:I, s:I, s:o, s:O}",
+	    "integrity", rep->integrity, "authentic", rep->authentic,
+	    "trusted", rep->trusted, "items", (json_int_t)rep->nitems,
+	    "events", (json_int_t)rep->nevents, "files",
+	    (json_int_t)rep->nfiles, "failures", arr, "views", rep->views);
+}
+
+/* A string of a view, quoted, or "-". */
+static const char *
+view_str(const json_t *view, const char *name)
+{
+	const char *s = json_string_value(json_object_get(view, name));
+
+	return s != NULL && s[0] != '\0' ? bc_cli_q(s) : "-";
+}
+
+/* Each item's current view, recomputed, and its annotation history. */
+static void
+report_views(const struct bc_bundle_report *rep)
+{
+	const json_t *o, *view, *t, *hist;
+	size_t i, j;
+
+	json_array_foreach(rep->views, i, o) {
+		view = json_object_get(o, "view");
+		printf("%s%s\n", bc_cli_q(json_string_value(json_object_get(o,
+		    "id"))), json_is_true(json_object_get(o, "verified")) ?
+		    "" : "  (NOT VERIFIED: see the failures)");
+		if (view == NULL || json_is_null(view)) {
+			printf("  view        unknown: the manifest is "
+			    "unreadable\n");
+			continue;
+		}
+		printf("  case        %s\n", view_str(view, "case"));
+		printf("  category    %s\n", view_str(view, "category"));
+		printf("  tags       ");
+		json_array_foreach(json_object_get(view, "tags"), j, t)
+			printf(" %s", bc_cli_q(json_string_value(t)));
+		printf("%s\n", json_array_size(json_object_get(view,
+		    "tags")) > 0 ? "" : " -");
+		printf("  title       %s\n", view_str(view, "title"));
+		printf("  description %s\n", view_str(view, "description"));
+		hist = json_object_get(o, "history");
+		if (json_array_size(hist) == 0) {
+			printf("  annotations: none (as sealed)\n");
+			continue;
+		}
+		printf("  annotations:\n");
+		json_array_foreach(hist, j, t)
+			bc_cli_print_annotation(t);
+	}
 }
 
 static void
@@ -50,11 +96,13 @@ report_text(const char *dir, const struct bc_bundle_report *rep,
 	const struct bc_bundle_failure *f;
 	size_t i;
 
-	if (!quiet)
+	if (!quiet) {
 		printf("%s: %zu item%s, %zu custody event%s, %zu file%s\n",
 		    bc_cli_q(dir), rep->nitems, rep->nitems == 1 ? "" : "s",
 		    rep->nevents, rep->nevents == 1 ? "" : "s", rep->nfiles,
 		    rep->nfiles == 1 ? "" : "s");
+		report_views(rep);
+	}
 	for (i = 0; i < rep->nfailures; i++) {
 		f = &rep->failures[i];
 		printf("FAILED  %s  %s  %s\n", f->file[0] ?

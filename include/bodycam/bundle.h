@@ -68,6 +68,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "bodycam/catalog.h"
 #include "bodycam/sign.h"
 #include "bodycam/verify.h"
@@ -129,6 +131,19 @@ struct bc_bundle_report {
 	struct bc_bundle_failure *failures;
 	size_t	nfailures;
 	size_t	failures_cap;	/* allocated */
+	/*
+	 * Each item's current view, recomputed: [{"id", "verified", "view",
+	 * "history"}] in the order of items/.  view is bc_view_json's shape
+	 * (annotate.h) of the sealed manifest with the annotations applied
+	 * whose events are linked and signed and obey the rules replayed
+	 * over such events (null when the manifest is unreadable); history
+	 * is those annotations, {"seq", "at", "actor", "reason", "set",
+	 * "clear"} in chain order.  verified: no failure names a file of
+	 * the item (items/ID/..., a signer without its role included) and
+	 * none went unlisted; the bundle as a whole is judged by the three
+	 * levels above.
+	 */
+	json_t	*views;
 };
 
 /*

@@ -182,17 +182,4 @@ int bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 int bc_custody_state_of(struct bc_catalog *cat, const struct bc_item *it,
     struct bc_custody_state *st, json_t **manifest, struct bc_err *err);
 
-/*
- * Records req on every item whose current case is case_no (annotate.h),
- * in one transaction: all or nothing.  Only actions that read no file
- * (access, hold, unhold, note); a purged item is skipped but for a note
- * (its result has purged set and seq -1).  On success *res holds one
- * result an item, in item order (the caller frees it), *n their number.  Errors as
- * bc_custody_add, err naming the item that was refused;
- * BC_ERR_NOT_FOUND when the case has no item.
- */
-int bc_custody_add_case(struct bc_catalog *cat, const struct bc_key *key,
-    const char *case_no, const struct bc_custody_req *req,
-    struct bc_custody_result **res, size_t *n, struct bc_err *err);
-
 #endif /* BODYCAM_CUSTODY_H */

@@ -101,7 +101,7 @@ json_check "$OUT" "d['integrity'] is True and d['authentic'] is True and d['trus
     "--json: integrity, authentic, trusted true, no failures"
 json_check "$OUT" "d['items'] == 3 and d['events'] >= 10 and d['files'] == sum(1 for l in open('$B/SHA256SUMS'))" \
     "--json: items 3, events, files as SHA256SUMS lists"
-json_check "$OUT" "sorted(d) == ['authentic', 'events', 'failures', 'files', 'integrity', 'items', 'trusted']" \
+json_check "$OUT" "sorted(d) == ['authentic', 'events', 'failures', 'files', 'integrity', 'items', 'trusted', 'views']" \
     "--json: exactly the documented members"
 
 expect_exit 1 "without --trust: exit 1" -- vb "$B"
@@ -601,5 +601,71 @@ expect_grep '^FAILED: items/BWC-000001 event 1: key [0-9a-f]{64} held no custodi
     "$ERR" "  at step 8: the revoked key held no role at the event's leaf"
 expect_grep "in the checkpoint's log, the statement last" "$OUT" \
     "  after every signature and proof held (step 7)"
+
+# ------------------------------------------- the current view, recomputed
+
+# four is sealed with a case, a category and a tag and never annotated;
+# two is annotated: its view in the bundle is the manifest's with the
+# annotation applied, by verify-bundle itself (nothing of the catalog's
+# views table is in a bundle)
+cp "$DATA/stills/Ricoh2.jpg" "$M/"
+chmod 644 "$M/Ricoh2.jpg"
+expect_exit 0 "setup: register Ricoh2.jpg (BWC-000004) in case SEALED-1" -- \
+    bc register "$M/Ricoh2.jpg" --key "$K/dock.key" --case SEALED-1 \
+    --category traffic --tag sealed-tag
+expect_exit 0 "setup: annotate BWC-000002: case, category, tag, title" -- \
+    bc annotate BWC-000002 --case C-9 --category patrol --tag night \
+    --title "Stop on the A61" --reason "filed late" --key "$K/cust.key" \
+    --actor clerk
+V=$TMP/vbundle
+expect_exit 0 "setup: release BWC-000002 BWC-000004" -- \
+    bc release BWC-000002 BWC-000004 --to "DA office" \
+    --authority "subpoena 2026-18" --key "$K/aud.key" --out "$V"
+check "  no view file in the bundle: the verifier recomputes it" -- \
+    test -z "$(find "$V" -name '*view*')"
+# the annotate event's seq: its line in custody.jsonl, less one
+ASEQ=$(($(grep -n '"action":"annotate"' "$V/items/BWC-000002/custody.jsonl" |
+    cut -d: -f1) - 1))
+expect_exit 0 "verify-bundle --json with an annotated item: exit 0" -- \
+    vb --json "$V" --trust "$K/admin.pub"
+json_check "$OUT" "[v['id'] for v in d['views']] == ['BWC-000002', 'BWC-000004'] and all(v['verified'] is True for v in d['views'])" \
+    "  views: one an item, verified"
+json_check "$OUT" "d['views'][0]['view'] == {'case': 'C-9', 'category': 'patrol', 'tags': ['night'], 'title': 'Stop on the A61', 'description': None, 'annotations': 1}" \
+    "  the annotated item: its case, category, tags and title now"
+json_check "$OUT" "[(h['seq'], h['actor'], h['reason'], h['set']) for h in d['views'][0]['history']] == [($ASEQ, 'clerk', 'filed late', {'case': 'C-9', 'category': 'patrol', 'tags': ['night'], 'title': 'Stop on the A61'})] and d['views'][0]['history'][0]['at'].endswith('Z')" \
+    "  and its history: seq, at, actor, reason, what it set"
+json_check "$OUT" "d['views'][1]['view'] == {'case': 'SEALED-1', 'category': 'traffic', 'tags': ['sealed-tag'], 'title': None, 'description': None, 'annotations': 0} and d['views'][1]['history'] == []" \
+    "  the item never annotated: its sealed values, no history"
+expect_exit 0 "verify-bundle with an annotated item: exit 0" -- \
+    vb "$V" --trust "$K/admin.pub"
+expect_grep '^BWC-000002$' "$OUT" "  names the item"
+expect_grep '^  case        C-9$' "$OUT" "  its case now"
+expect_grep '^  category    patrol$' "$OUT" "  its category now"
+expect_grep '^  tags        night$' "$OUT" "  its tags now"
+expect_grep '^  title       Stop on the A61$' "$OUT" "  its title"
+expect_grep "^ +$ASEQ  [0-9T:.-]+Z +clerk +case=C-9 category=patrol tags=night title=Stop on the A61  \(filed late\)\$" \
+    "$OUT" "  the annotation: seq, time, actor, what it set, why"
+expect_grep '^  case        SEALED-1$' "$OUT" "  the sealed case of the other"
+expect_grep '^  annotations: none \(as sealed\)$' "$OUT" \
+    "  which no annotation changed"
+
+# a recipient edits the annotation (C-9 to C-8) and SHA256SUMS: its
+# signature fails, so it does not count: the view is the sealed one
+rm -rf "$W"
+cp -R "$V" "$W"
+sed 's/"C-9"/"C-8"/' "$W/items/BWC-000002/custody.jsonl" > "$TMP/cj" &&
+    cat "$TMP/cj" > "$W/items/BWC-000002/custody.jsonl"
+resum
+expect_exit 1 "an edited annotation: exit 1" -- vb --json "$W" \
+    --trust "$K/admin.pub"
+json_check "$OUT" "'event-signature' in [f['check'] for f in d['failures']]" \
+    "  its signature fails"
+json_check "$OUT" "d['views'][0]['verified'] is False and d['views'][0]['view']['case'] is None and d['views'][0]['history'] == [] and d['views'][1]['verified'] is True" \
+    "  it is not in the view (no case, no history), which is not verified"
+expect_exit 1 "an edited annotation, human output: exit 1" -- vb "$W" \
+    --trust "$K/admin.pub"
+expect_grep '^BWC-000002  \(NOT VERIFIED: see the failures\)$' "$OUT" \
+    "  says the item's view is not verified"
+expect_nogrep 'C-8' "$OUT" "  and never shows the forged case"
 
 finish

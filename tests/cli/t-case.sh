@@ -3,6 +3,9 @@
 # current case: the sealed one with its annotations applied), and
 # 'custody add --case N ACTION', which records ACTION on every item of
 # the case in one transaction: all or nothing, purged items skipped.
+# Every case-wide command (custody add, release, report, case show)
+# takes the case's items from their chains: a stored view edited to put
+# an item in a case, or take it out, stops them (exit 1).
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -145,6 +148,74 @@ if [ "$HAVE_SQLITE" -eq 1 ]; then
 	    "$ERR" "  names the item whose view disagrees with its chain"
 	expect_eq "$(q "$W/forged.db" "SELECT count(*) FROM events")" \
 	    "$(q "$CAT" "SELECT count(*) FROM events")" "  and records nothing"
+
+	# the same for release, report and case show, both ways: four's
+	# view (triggers dropped) moved from case 10, where its chain keeps
+	# it, to case 11, where its chain never put it
+	cp "$CAT" "$W/moved.db"
+	q "$W/moved.db" "DROP TRIGGER views_forward;
+	    DROP TRIGGER views_no_delete;
+	    UPDATE views SET view = replace(view, '\"case\":\"10\"',
+	    '\"case\":\"11\"') WHERE item = (SELECT manifest_hash FROM
+	    items WHERE id = 'BWC-000004')"
+	expect_eq "$("$BODYCAM" --catalog "$W/moved.db" --json list \
+	    --case 11 | grep -c BWC-000004)" 1 \
+	    "setup: list (by the views) puts four in case 11"
+	for c in 10 11; do
+		if [ "$c" = 10 ]; then
+			how="keeps it out of case '10'"
+		else
+			how="puts it in case '11'"
+		fi
+		expect_exit 1 "release --case $c on a moved view: exit 1" -- \
+		    "$BODYCAM" --catalog "$W/moved.db" release --case "$c" \
+		    --to "DA office" --authority "subpoena 3" \
+		    --key "$K/aud.key" --actor QA --out "$W/relm$c"
+		expect_grep "BWC-000004: its stored view $how and its chain" \
+		    "$ERR" "  names four and the view's lie"
+		expect_grep "run 'bodycam audit'" "$ERR" "  and says to audit"
+		check "  writes no bundle" -- test ! -e "$W/relm$c"
+		expect_exit 1 "report --case $c on a moved view: exit 1" -- \
+		    "$BODYCAM" --catalog "$W/moved.db" report --case "$c" \
+		    --format csv --out "$W/repm$c.csv"
+		expect_grep "BWC-000004: its stored view $how" "$ERR" \
+		    "  names four"
+		check "  writes no report" -- test ! -e "$W/repm$c.csv"
+		expect_exit 1 "case show $c on a moved view: exit 1" -- \
+		    "$BODYCAM" --catalog "$W/moved.db" case show "$c"
+		expect_grep "BWC-000004: its stored view $how" "$ERR" \
+		    "  names four"
+	done
+	expect_eq "$(q "$W/moved.db" "SELECT count(*) FROM events")" \
+	    "$(q "$CAT" "SELECT count(*) FROM events")" \
+	    "  no release was recorded"
+
+	# a broken chain cannot say its case and stays broken: it stops
+	# the cases that anything readable of it names (three: sealed in 8,
+	# annotated into 7), by its name, and no other
+	cp "$CAT" "$W/broken.db"
+	q "$W/broken.db" "DROP TRIGGER events_no_update;
+	    UPDATE events SET body = replace(body, 'same incident',
+	    'other incident') WHERE seq = 1 AND item = (SELECT
+	    manifest_hash FROM items WHERE id = 'BWC-000003')"
+	expect_exit 0 "case show 10 beside a broken chain: exit 0" -- \
+	    "$BODYCAM" --catalog "$W/broken.db" --json case show 10
+	json_check "$OUT" "[i['id'] for i in d['items']] == ['BWC-000002', 'BWC-000004']" \
+	    "  its two items"
+	expect_exit 0 "custody add --case 10 beside a broken chain: exit 0" -- \
+	    "$BODYCAM" --catalog "$W/broken.db" custody add --case 10 note \
+	    --note n --key "$K/cust.key" --actor clerk
+	for c in 7 8; do
+		expect_exit 1 "case show $c (broken three may be in it): exit 1" -- \
+		    "$BODYCAM" --catalog "$W/broken.db" --json case show "$c"
+		json_check "$OUT" "[i['id'] for i in d['items'] if 'broken' in i] == ['BWC-000003']" \
+		    "  three is there, shown broken"
+		expect_grep "BWC-000003: .*broken" "$ERR" "  and named on stderr"
+		expect_exit 1 "custody add --case $c with three broken: exit 1" -- \
+		    "$BODYCAM" --catalog "$W/broken.db" custody add --case "$c" \
+		    note --note n --key "$K/cust.key" --actor clerk
+		expect_grep "BWC-000003: .*broken" "$ERR" "  names three"
+	done
 fi
 
 expect_exit 0 "audit after it all: exit 0" -- bc audit
