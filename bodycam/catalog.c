@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1301,5 +1302,80 @@ bc_catalog_tokens(struct bc_catalog *cat, struct bc_token_row **out,
 	    "read tokens", &v, n, err)) == 0)
 		*out = v;
 	sqlite3_finalize(st);
+	return r;
+}
+
+int
+bc_catalog_storage(struct bc_catalog *cat, char *out, size_t outsz,
+    struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	const char *v;
+	int r;
+
+	out[0] = '\0';
+	if ((r = bc_cat_prepare(cat, "SELECT value FROM meta WHERE name = "
+	    "'storage'", &st, err)) != 0)
+		return r;
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		v = (const char *)sqlite3_column_text(st, 0);
+		if (v == NULL || v[0] != '/' ||
+		    (size_t)sqlite3_column_bytes(st, 0) >= outsz ||
+		    strlen(v) != (size_t)sqlite3_column_bytes(st, 0)) {
+			r = bc_err_set(err, BC_ERR_INVALID, "%s: the recorded "
+			    "storage root is malformed", cat->path);
+			break;
+		}
+		snprintf(out, outsz, "%s", v);
+		r = 0;
+		break;
+	case SQLITE_DONE:
+		r = 0;
+		break;
+	default:
+		r = bc_cat_err(cat, err, "read the storage root");
+		break;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+bc_catalog_set_storage(struct bc_catalog *cat, const char *dir,
+    struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct stat sb;
+	char abs[PATH_MAX], cur[PATH_MAX];
+	int r;
+
+	if (realpath(dir, abs) == NULL)
+		return bc_err_errno(err, errno, "storage %s", dir);
+	if (stat(abs, &sb) == -1 || !S_ISDIR(sb.st_mode))
+		return bc_err_set(err, BC_ERR_INVALID, "storage %s: not a "
+		    "directory", dir);
+	if ((r = bc_catalog_begin(cat, err)) != 0)
+		return r;
+	if ((r = bc_catalog_storage(cat, cur, sizeof(cur), err)) != 0)
+		goto fail;
+	if (cur[0] != '\0') {
+		r = bc_err_set(err, BC_ERR_EXISTS, "the catalog's storage root "
+		    "is already %s; it is set once", cur);
+		goto fail;
+	}
+	if ((r = bc_cat_prepare(cat, "INSERT INTO meta (name, value) VALUES "
+	    "('storage', ?1)", &st, err)) != 0)
+		goto fail;
+	sqlite3_bind_text(st, 1, abs, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		r = bc_cat_err(cat, err, "record the storage root");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	return bc_catalog_commit(cat, err);
+ fail:
+	sqlite3_finalize(st);
+	bc_catalog_rollback(cat);
 	return r;
 }

@@ -58,6 +58,7 @@ struct bc_cmd {
 };
 
 extern const struct bc_cmd bc_cmd_init;
+extern const struct bc_cmd bc_cmd_storage;
 extern const struct bc_cmd bc_cmd_keygen;
 extern const struct bc_cmd bc_cmd_key;
 extern const struct bc_cmd bc_cmd_token;

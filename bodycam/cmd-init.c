@@ -1,8 +1,13 @@
 /*
  * cmd-init.c - bodycam init: create a catalog with its trust anchor.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -12,12 +17,14 @@ cmd_init(struct bc_ctx *ctx, int argc, char **argv)
 	struct bc_err err = { "" };
 	struct bc_key *admin = NULL;
 	struct bc_catalog *cat = NULL;
-	const char *keypath = NULL, *origin = NULL;
-	char name[BC_ORIGIN_MAX + 1];
+	const char *keypath = NULL, *origin = NULL, *storage = NULL;
+	char name[BC_ORIGIN_MAX + 1], root[PATH_MAX];
+	struct stat sb;
 	int r;
 	const struct bc_cli_opt opts[] = {
 		{ "admin-key", &keypath, NULL },
 		{ "origin", &origin, NULL },
+		{ "storage", &storage, NULL },
 		{ NULL, NULL, NULL }
 	};
 
@@ -30,6 +37,16 @@ cmd_init(struct bc_ctx *ctx, int argc, char **argv)
 		return bc_cli_usage(ctx->cmd, "--admin-key KEY.pub is required");
 	if (origin != NULL && bc_origin_check(origin, &err) != 0)
 		return bc_cli_usage(ctx->cmd, "%s", err.msg);
+	/* a wrong storage root is found before anything is created */
+	if (storage != NULL && stat(storage, &sb) == -1) {
+		bc_cli_error("storage %s: %s", bc_cli_q(storage),
+		    strerror(errno));
+		return 2;
+	}
+	if (storage != NULL && !S_ISDIR(sb.st_mode)) {
+		bc_cli_error("storage %s: not a directory", bc_cli_q(storage));
+		return 2;
+	}
 	if ((r = bc_key_load_public(keypath, &admin, &err)) != 0)
 		return bc_cli_fail(r, &err);
 	r = bc_catalog_create(ctx->catalog_path, admin, origin, &cat, &err);
@@ -38,19 +55,27 @@ cmd_init(struct bc_ctx *ctx, int argc, char **argv)
 		/* an existing catalog is the user's mistake, not ours */
 		return bc_cli_fail(r, &err);
 	}
-	if ((r = bc_catalog_origin(cat, name, &err)) != 0) {
+	root[0] = '\0';
+	if ((storage != NULL &&
+	    ((r = bc_catalog_set_storage(cat, storage, &err)) != 0 ||
+	    (r = bc_catalog_storage(cat, root, sizeof(root), &err)) != 0)) ||
+	    (r = bc_catalog_origin(cat, name, &err)) != 0) {
 		bc_catalog_close(cat);
 		bc_key_free(admin);
 		return bc_cli_fail(r, &err);
 	}
 	if (ctx->json)
-		ctx->out = json_pack("{s:s, s:s, s:s, s:i}", "catalog",
+		ctx->out = json_pack("{s:s, s:s, s:s, s:i, s:s?}", "catalog",
 		    ctx->catalog_path, "admin_key", bc_key_id(admin), "origin",
-		    name, "schema", BC_CATALOG_SCHEMA);
-	else if (!ctx->quiet)
+		    name, "schema", BC_CATALOG_SCHEMA, "storage",
+		    root[0] ? root : NULL);
+	else if (!ctx->quiet) {
 		printf("created catalog %s\nadmin key %s\nlog origin %s\n",
 		    bc_cli_q(ctx->catalog_path), bc_key_id(admin),
 		    bc_cli_q(name));
+		if (root[0] != '\0')
+			printf("storage %s\n", bc_cli_q(root));
+	}
 	bc_catalog_close(cat);
 	bc_key_free(admin);
 	return 0;
@@ -58,7 +83,7 @@ cmd_init(struct bc_ctx *ctx, int argc, char **argv)
 
 const struct bc_cmd bc_cmd_init = {
 	.name = "init",
-	.usage = "--admin-key KEY.pub [--origin NAME]",
+	.usage = "--admin-key KEY.pub [--origin NAME] [--storage DIR]",
 	.summary = "Create a new catalog whose trust anchor is the admin "
 	    "public key; refuses to\n      overwrite an existing file.",
 	.options = "  --admin-key KEY.pub   the admin's public key (PEM)\n"
@@ -67,6 +92,10 @@ const struct bc_cmd bc_cmd_init = {
 	    "                        line of its checkpoints (default: "
 	    "HOST/bodycam/ and\n"
 	    "                        8 random hex digits); no space or "
-	    "'+'\n",
+	    "'+'\n"
+	    "  --storage DIR         the managed storage root, which register "
+	    "copies\n"
+	    "                        footage into (set once; see 'bodycam "
+	    "storage')\n",
 	.exec = cmd_init,
 };

@@ -18,6 +18,7 @@ const struct bc_cmd *const bc_cmd_table[] = {
 	&bc_cmd_key,
 	&bc_cmd_token,
 	&bc_cmd_register,
+	&bc_cmd_storage,
 	&bc_cmd_show,
 	&bc_cmd_list,
 	&bc_cmd_verify,

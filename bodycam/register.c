@@ -25,6 +25,7 @@
 #include "bodycam/meta-util.h"
 #include "bodycam/register.h"
 #include "bodycam/retention.h"
+#include "bodycam/storage.h"
 #include "bodycam/util.h"
 
 /* Whether key may register now (role ingest, or admin). */
@@ -336,6 +337,76 @@ bc_register_locked(struct bc_catalog *cat, const struct bc_key *key,
 	return r;
 }
 
+/*
+ * The copy in storage, its metadata (read from the copy: what is sealed
+ * is of the bytes stored), and the registration of its final path,
+ * placed inside the transaction so that a failed one leaves no file.
+ */
+static int
+register_copy(struct bc_catalog *cat, const struct bc_key *key,
+    const char *abssrc, const struct bc_register_opts *opts,
+    struct bc_register_opts *o, char *now, json_t *swarn,
+    struct bc_register_result *res, struct bc_err *err)
+{
+	struct bc_copy cp;
+	struct bc_meta_opts mo;
+	struct bc_err me = { "" };
+	json_t *meta = NULL, *sidecar = NULL;
+	const char *name = bc_basename(abssrc);
+	char hex[BC_SHA256_HEX], final[PATH_MAX];
+	int r;
+
+	if ((r = bc_storage_copy(opts->copy_to, abssrc, opts->progress,
+	    opts->progress_arg, &cp, err)) != 0)
+		return r;
+	bc_hex(cp.fh.sha256, sizeof(cp.fh.sha256), hex);
+	if ((r = bc_storage_path(opts->copy_to, hex, name, final,
+	    sizeof(final), err)) != 0)
+		goto out;
+	memset(&mo, 0, sizeof(mo));
+	mo.verbose = opts->verbose;
+	mo.now = now;
+	if (lseek(cp.fd, 0, SEEK_SET) != 0 ||
+	    bc_meta_extract_fd(cp.fd, bc_media_sniff(cp.fh.head,
+	    cp.fh.headlen), &mo, &meta, &me) != 0)
+		meta = NULL;	/* metadata never blocks a registration */
+	if (opts->sidecar != NULL &&
+	    ((r = bc_sidecar_read(opts->sidecar, swarn, &o->op, &sidecar,
+	    err)) != 0 || (r = bc_operator_fields_check(&o->op, err)) != 0))
+		goto out;
+	if (meta != NULL && swarn != NULL)
+		json_array_extend(json_object_get(meta, "warnings"), swarn);
+
+	if ((r = bc_catalog_begin(cat, err)) != 0)
+		goto out;
+	if ((r = bc_clock_sign_time(cat, now, err)) != 0 ||
+	    (r = signer_allowed(cat, key, err)) != 0 ||
+	    (r = bc_register_locked(cat, key, final, &cp.fh, o, NULL, meta,
+	    sidecar, now, res, err)) != 0 ||
+	    (r = bc_storage_place(&cp, opts->copy_to, name, err)) != 0) {
+		bc_catalog_rollback(cat);
+		if (r != BC_ERR_EXISTS || res->existing[0] == '\0')
+			res->id[0] = '\0';
+		goto out;
+	}
+	if ((r = bc_catalog_commit(cat, err)) != 0) {
+		bc_catalog_rollback(cat);
+		bc_storage_unplace(&cp);
+		res->id[0] = '\0';
+		goto out;
+	}
+	snprintf(res->path, sizeof(res->path), "%s", cp.final);
+	if (opts->move && (r = bc_storage_remove_source(&cp, abssrc,
+	    &me)) != 0)
+		snprintf(res->note, sizeof(res->note), "%s", me.msg);
+	r = 0;
+ out:
+	bc_storage_close(&cp);
+	json_decref(meta);
+	json_decref(sidecar);
+	return r;
+}
+
 int
 bc_register(struct bc_catalog *cat, const struct bc_key *key,
     const char *path, const struct bc_register_opts *opts,
@@ -362,6 +433,14 @@ bc_register(struct bc_catalog *cat, const struct bc_key *key,
 			return r;
 		return bc_err_set(err, BC_ERR_IO, "%s: cannot resolve path",
 		    path);
+	}
+	if (opts->copy_to != NULL) {
+		if ((swarn = json_array()) == NULL)
+			return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+		r = register_copy(cat, key, abspath, opts, &o, now, swarn,
+		    res, err);
+		json_decref(swarn);
+		return r;
 	}
 	/* hashing, metadata and sidecar are read outside the write lock */
 	if ((r = bc_register_read(abspath, opts->progress, opts->progress_arg,
@@ -390,7 +469,8 @@ bc_register(struct bc_catalog *cat, const struct bc_key *key,
 		bc_catalog_rollback(cat);
 		if (r != BC_ERR_EXISTS)
 			res->id[0] = '\0';
-	}
+	} else
+		snprintf(res->path, sizeof(res->path), "%s", abspath);
  out:
 	json_decref(meta);
 	json_decref(sidecar);

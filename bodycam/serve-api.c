@@ -407,8 +407,14 @@ h_items_post(struct bc_req *q)
 	r = bc_writer_run(s->w, reg_job, &j, &err);
 	json_decref(j.meta);
 	if (r == BC_ERR_EXISTS) {
-		bc_resp_error(q, MHD_HTTP_CONFLICT, "exists", "the file is "
-		    "already registered as %s", j.res.existing);
+		char msg[128];
+
+		/* the item, as a field too: a client need not parse words */
+		snprintf(msg, sizeof(msg), "the file is already registered "
+		    "as %s", j.res.existing);
+		bc_resp_json(q, MHD_HTTP_CONFLICT, json_pack("{s:{s:s, s:s, "
+		    "s:s}}", "error", "code", "exists", "message", msg,
+		    "existing", j.res.existing));
 		goto out;
 	}
 	if (r != 0) {

@@ -301,6 +301,17 @@ int bc_catalog_add_policy(struct bc_catalog *cat,
     struct bc_record_row *row, struct bc_err *err);
 
 /*
+ * The managed storage root (storage.h): an absolute, resolved directory,
+ * set once (a meta row, append-only like the rest).  bc_catalog_storage
+ * gives "" when none is set.  bc_catalog_set_storage resolves dir, which
+ * must be a directory, and returns BC_ERR_EXISTS when a root is set.
+ */
+int bc_catalog_storage(struct bc_catalog *cat, char *out, size_t outsz,
+    struct bc_err *err);
+int bc_catalog_set_storage(struct bc_catalog *cat, const char *dir,
+    struct bc_err *err);
+
+/*
  * The transparency log.
  */
 

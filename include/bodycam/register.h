@@ -19,6 +19,10 @@ struct bc_register_opts {
 	int				 verbose; /* library logs through */
 	bc_progress_fn			 progress;
 	void				*progress_arg;
+	const char			*copy_to; /* storage root: copy the
+						     file in (storage.h) */
+	int				 move;	/* with copy_to: remove the
+						   source once registered */
 };
 
 struct bc_register_result {
@@ -30,6 +34,9 @@ struct bc_register_result {
 	char		existing[BC_ITEM_ID_MAX];	/* on BC_ERR_EXISTS */
 	char		warnings[1024];	/* sealed metadata warnings, one
 					   per line ("" when none) */
+	char		path[4096];	/* where the file is recorded */
+	char		note[1024];	/* after success, what went wrong
+					   (--move: source not removed) */
 };
 
 #define BC_SIDECAR_MAX	(1024 * 1024)	/* bytes of a sidecar file */
@@ -49,7 +56,10 @@ int bc_sidecar_read(const char *path, json_t *warnings,
  * catalog accepts: in this version, its admin key).  Returns 0, or
  * BC_ERR_EXISTS when the same content is already registered (res->existing
  * names the item), or any error of hashing, signing or the catalog.
- * Nothing is written unless everything is.
+ * Nothing is written unless everything is.  With opts->copy_to the file
+ * is first copied into that storage root and verified there
+ * (bc_storage_copy); the copy is what is registered, and it is left in
+ * storage only when the registration committed.
  */
 int bc_register(struct bc_catalog *cat, const struct bc_key *key,
     const char *path, const struct bc_register_opts *opts,

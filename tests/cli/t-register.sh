@@ -250,7 +250,9 @@ json_check "$OUT" "len(d) == 1 and d[0]['ok'] is False" \
 
 printf 'quiet one\n' > "$W/q.bin"
 expect_exit 0 "register -q" -- bc -q register "$W/q.bin" --key "$KEY"
-expect_empty "$OUT" "register -q prints nothing on stdout"
+# scripts need the new id: -q prints it alone (issue "Ingest")
+expect_eq "$(cat "$OUT")" "$(bc list | awk 'END { print $1 }')" \
+    "register -q prints the new id alone on stdout"
 expect_empty "$ERR" "register -q prints nothing on stderr"
 expect_exit 0 "verify -q" -- bc -q verify "$A"
 expect_empty "$OUT" "verify -q of a good item prints nothing"

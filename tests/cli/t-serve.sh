@@ -939,12 +939,16 @@ expect_eq "$ITEMS" 9 "the catalog holds 9 items"
 # ------------------------------------------------- POST items: refused
 
 api "$T_ING" POST /v1/items -d '{"path":"Apple.jpg"}'
-expect_error 409 exists "POST /v1/items Apple.jpg again: 409 exists"
-expect_grep "$A" "$RB" "  the message names $A"
+expect_status 409 "POST /v1/items Apple.jpg again: 409"
+expect_eq "$(jget "$RB" 'd["error"]["code"]')" exists "  code exists"
+expect_eq "$(jget "$RB" 'd["error"]["existing"]')" "$A" \
+    "  the field existing names $A"
+expect_grep "registered as $A" "$RB" "  the message names $A"
 api "$T_ING" POST /v1/items -d '{"path":"alias.jpg"}'
-expect_error 409 exists \
-    "POST /v1/items alias.jpg (a symlink to Canon.jpg inside storage): 409 exists"
-expect_grep "$B" "$RB" "  the message names $B"
+expect_status 409 \
+    "POST /v1/items alias.jpg (a symlink to Canon.jpg inside storage): 409"
+expect_eq "$(jget "$RB" 'd["error"]["existing"]')" "$B" \
+    "  the field existing names $B"
 
 badpath() {
 	# badpath JSON-PATH DESC

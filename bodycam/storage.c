@@ -1,0 +1,585 @@
+/*
+ * storage.c - copying footage into managed storage (see storage.h).
+ *
+ * Two threads share the work of one copy.  The copier reads the source,
+ * hashes each block and writes it, and starts the write-back of every
+ * WINDOW bytes (sync_file_range, as a streaming writer should, so that
+ * dirty pages do not pile up).  The checker waits for each window to be
+ * on the disk, drops it from the page cache and reads it back into a
+ * second hash.  The copy counts only when both hashes agree, and the
+ * source was the same file, unchanged, from its first byte to its last.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "bodycam/storage.h"
+
+#define CHUNK	BC_HASH_BUFSZ			/* one read(), one write() */
+#define WINDOW	(8ULL * 1024 * 1024)		/* flushed, read back */
+
+struct checker {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	int		 fd;
+	uint64_t	 written;	/* by the copier, under mu */
+	int		 done;		/* the copier is done, under mu */
+	int		 stop;		/* the copier failed, under mu */
+	/* the checker's own until it is joined */
+	EVP_MD_CTX	*md;
+	uint8_t		*buf;
+	uint64_t	 checked;
+	int		 error;		/* errno of its failure, or 0 */
+	const char	*what;		/* what failed */
+};
+
+static int
+read_back(struct checker *c, uint64_t off, uint64_t len)
+{
+	ssize_t n;
+	size_t want;
+
+	/* on the disk, then out of the cache: read from the disk */
+	if (sync_file_range(c->fd, (off_t)off, (off_t)len,
+	    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+	    SYNC_FILE_RANGE_WAIT_AFTER) == -1 && errno != ESPIPE) {
+		c->error = errno;
+		c->what = "write-back";
+		return -1;
+	}
+	(void)posix_fadvise(c->fd, (off_t)off, (off_t)len,
+	    POSIX_FADV_DONTNEED);
+	while (len > 0) {
+		want = len < CHUNK ? (size_t)len : CHUNK;
+		n = pread(c->fd, c->buf, want, (off_t)off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			c->error = n == 0 ? EIO : errno;
+			c->what = "read back";
+			return -1;
+		}
+		if (EVP_DigestUpdate(c->md, c->buf, (size_t)n) != 1) {
+			c->error = EIO;
+			c->what = "hash";
+			return -1;
+		}
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+		c->checked += (uint64_t)n;
+	}
+	return 0;
+}
+
+static void *
+checker_main(void *arg)
+{
+	struct checker *c = arg;
+	uint64_t avail, len;
+	int done, stop;
+
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		while (!c->stop && !c->done && c->written - c->checked < WINDOW)
+			pthread_cond_wait(&c->cv, &c->mu);
+		avail = c->written;
+		done = c->done;
+		stop = c->stop;
+		pthread_mutex_unlock(&c->mu);
+		if (stop)
+			break;
+		len = avail - c->checked;
+		if (!done)
+			len -= len % WINDOW;	/* whole windows meanwhile */
+		if (len > 0 && read_back(c, c->checked, len) != 0)
+			break;
+		if (done)
+			break;
+	}
+	return NULL;
+}
+
+static void
+checker_post(struct checker *c, uint64_t written, int done, int stop)
+{
+	pthread_mutex_lock(&c->mu);
+	c->written = written;
+	c->done = done;
+	c->stop = stop;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
+static int
+write_all(int fd, const uint8_t *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Removes the named temporaries of copies whose writers are gone. */
+static void
+sweep_incoming(int incfd)
+{
+	struct dirent *de;
+	size_t len;
+	DIR *d;
+	int dfd, fd;
+
+	if ((dfd = dup(incfd)) == -1)
+		return;
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len < 6 || strcmp(de->d_name + len - 5, ".part") != 0)
+			continue;
+		fd = openat(incfd, de->d_name, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC);
+		if (fd == -1)
+			continue;
+		/* its writer holds the lock as long as it lives */
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			(void)unlinkat(incfd, de->d_name, 0);
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* The fallback of O_TMPFILE: ROOT/.incoming/<random>.part, locked. */
+static int
+open_named(struct bc_copy *cp, struct bc_err *err)
+{
+	uint8_t rnd[8];
+	char hex[17], rel[80];
+	struct stat a, b;
+	int incfd, tries;
+
+	if (mkdirat(cp->rootfd, BC_STORAGE_INCOMING, 0700) == -1 &&
+	    errno != EEXIST)
+		return bc_err_errno(err, errno, "storage: %s",
+		    BC_STORAGE_INCOMING);
+	if ((incfd = openat(cp->rootfd, BC_STORAGE_INCOMING, O_RDONLY |
+	    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return bc_err_errno(err, errno, "storage: %s",
+		    BC_STORAGE_INCOMING);
+	sweep_incoming(incfd);
+	for (tries = 0; tries < 16; tries++) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+			close(incfd);
+			return bc_err_set(err, BC_ERR_CRYPTO, "RAND_bytes "
+			    "failed");
+		}
+		bc_hex(rnd, sizeof(rnd), hex);
+		snprintf(cp->tmp, sizeof(cp->tmp), "%s.part", hex);
+		cp->fd = openat(incfd, cp->tmp, O_RDWR | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0440);
+		if (cp->fd == -1 && errno == EEXIST)
+			continue;
+		if (cp->fd == -1)
+			break;
+		/* a sweeper may have taken it before the lock: then again */
+		if (flock(cp->fd, LOCK_EX) == 0 && fstat(cp->fd, &a) == 0 &&
+		    fstatat(incfd, cp->tmp, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+			close(incfd);
+			return 0;
+		}
+		close(cp->fd);
+		cp->fd = -1;
+	}
+	snprintf(rel, sizeof(rel), "%s/%s", BC_STORAGE_INCOMING, cp->tmp);
+	cp->tmp[0] = '\0';
+	close(incfd);
+	return bc_err_errno(err, errno ? errno : EEXIST, "storage: %s", rel);
+}
+
+static int
+open_copy(struct bc_copy *cp, struct bc_err *err)
+{
+	cp->fd = -1;
+	/* linkat of an unnamed file goes through /proc without privilege */
+	if (access("/proc/self/fd", X_OK) == 0) {
+		cp->fd = openat(cp->rootfd, ".", O_TMPFILE | O_RDWR |
+		    O_CLOEXEC, 0440);
+		if (cp->fd != -1)
+			return 0;
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			return bc_err_errno(err, errno, "storage: cannot "
+			    "create a file");
+	}
+	return open_named(cp, err);
+}
+
+int
+bc_storage_copy(const char *root, const char *src, bc_progress_fn progress,
+    void *arg, struct bc_copy *cp, struct bc_err *err)
+{
+	struct checker c;
+	struct stat after;
+	EVP_MD_CTX *md = NULL;
+	pthread_t tid;
+	uint8_t *buf = NULL, d1[BC_SHA256_LEN], d2[BC_SHA256_LEN];
+	uint64_t total = 0, flushed = 0, next_report = 0;
+	unsigned int n1 = 0, n2 = 0;
+	int sfd = -1, started = 0, r, e;
+	ssize_t n;
+
+	memset(cp, 0, sizeof(*cp));
+	cp->fd = -1;
+	cp->rootfd = -1;
+	memset(&c, 0, sizeof(c));
+	if ((r = bc_hash_open(src, &sfd, err)) != 0)
+		return r;
+	if (fstat(sfd, &cp->src) == -1) {
+		r = bc_err_errno(err, errno, "%s", src);
+		goto out;
+	}
+	if (!S_ISREG(cp->src.st_mode)) {
+		r = bc_err_set(err, BC_ERR_INVALID, "%s: not a regular file",
+		    src);
+		goto out;
+	}
+	if ((cp->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1) {
+		r = bc_err_errno(err, errno, "storage %s", root);
+		goto out;
+	}
+	if ((r = open_copy(cp, err)) != 0)
+		goto out;
+	(void)posix_fadvise(sfd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if ((buf = malloc(CHUNK)) == NULL ||
+	    (c.buf = malloc(CHUNK)) == NULL) {
+		r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    (c.md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestInit_ex(c.md, EVP_sha256(), NULL) != 1) {
+		r = bc_err_set(err, BC_ERR_CRYPTO, "EVP_DigestInit failed");
+		goto out;
+	}
+	c.fd = cp->fd;
+	pthread_mutex_init(&c.mu, NULL);
+	pthread_cond_init(&c.cv, NULL);
+	if ((e = pthread_create(&tid, NULL, checker_main, &c)) != 0) {
+		pthread_cond_destroy(&c.cv);
+		pthread_mutex_destroy(&c.mu);
+		r = bc_err_errno(err, e, "storage: cannot start a thread");
+		goto out;
+	}
+	started = 1;
+	for (;;) {
+		if ((n = read(sfd, buf, CHUNK)) == -1) {
+			if (errno == EINTR)
+				continue;
+			r = bc_err_errno(err, errno, "%s: read", src);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		/* a file still growing is being written: not evidence yet */
+		if (total + (uint64_t)n > (uint64_t)cp->src.st_size) {
+			r = bc_err_set(err, BC_ERR_CHANGED, "%s: file changed "
+			    "while it was copied (it grew); refusing it", src);
+			goto out;
+		}
+		if (cp->fh.headlen < BC_HASH_HEADSZ) {
+			size_t k = BC_HASH_HEADSZ - cp->fh.headlen;
+
+			if (k > (size_t)n)
+				k = (size_t)n;
+			memcpy(cp->fh.head + cp->fh.headlen, buf, k);
+			cp->fh.headlen += k;
+		}
+		if (EVP_DigestUpdate(md, buf, (size_t)n) != 1) {
+			r = bc_err_set(err, BC_ERR_CRYPTO, "EVP_DigestUpdate "
+			    "failed");
+			goto out;
+		}
+		if (write_all(cp->fd, buf, (size_t)n) == -1) {
+			r = bc_err_errno(err, errno, "storage %s: write", root);
+			goto out;
+		}
+		total += (uint64_t)n;
+		if (total - flushed >= WINDOW) {
+			(void)sync_file_range(cp->fd, (off_t)flushed,
+			    (off_t)(total - flushed), SYNC_FILE_RANGE_WRITE);
+			flushed = total;
+			checker_post(&c, total, 0, 0);
+		}
+		if (progress != NULL && total >= next_report) {
+			progress(arg, total, (uint64_t)cp->src.st_size);
+			next_report = total + 16 * CHUNK;
+		}
+	}
+	checker_post(&c, total, 1, 0);
+	pthread_join(tid, NULL);
+	started = 0;
+	pthread_cond_destroy(&c.cv);
+	pthread_mutex_destroy(&c.mu);
+	if (progress != NULL)
+		progress(arg, total, total);
+	if (fstat(sfd, &after) == -1 || !bc_stat_same(&cp->src, &after) ||
+	    total != (uint64_t)cp->src.st_size) {
+		r = bc_err_set(err, BC_ERR_CHANGED, "%s: file changed while it "
+		    "was copied (size, time or inode differ); refusing it",
+		    src);
+		goto out;
+	}
+	if (c.error != 0) {
+		r = bc_err_errno(err, c.error, "storage %s: %s of the copy",
+		    root, c.what);
+		goto out;
+	}
+	if (fsync(cp->fd) == -1) {
+		r = bc_err_errno(err, errno, "storage %s: fsync", root);
+		goto out;
+	}
+	if (EVP_DigestFinal_ex(md, d1, &n1) != 1 ||
+	    EVP_DigestFinal_ex(c.md, d2, &n2) != 1 || n1 != sizeof(d1) ||
+	    n2 != sizeof(d2)) {
+		r = bc_err_set(err, BC_ERR_CRYPTO, "EVP_DigestFinal failed");
+		goto out;
+	}
+	if (c.checked != total || memcmp(d1, d2, sizeof(d1)) != 0) {
+		r = bc_err_set(err, BC_ERR_INTEGRITY, "storage %s: the copy of "
+		    "%s does not read back as written (%llu of %llu bytes "
+		    "read back); nothing registered", root, src,
+		    (unsigned long long)c.checked,
+		    (unsigned long long)total);
+		goto out;
+	}
+	memcpy(cp->fh.sha256, d2, sizeof(d2));
+	cp->fh.size = total;
+	r = 0;
+ out:
+	if (started) {
+		checker_post(&c, total, 1, 1);
+		pthread_join(tid, NULL);
+		pthread_cond_destroy(&c.cv);
+		pthread_mutex_destroy(&c.mu);
+	}
+	EVP_MD_CTX_free(md);
+	EVP_MD_CTX_free(c.md);
+	free(buf);
+	free(c.buf);
+	if (sfd != -1)
+		close(sfd);
+	if (r != 0) {
+		bc_storage_close(cp);
+		cp->fd = -1;
+		cp->rootfd = -1;
+	}
+	return r;
+}
+
+int
+bc_storage_path(const char *root, const char *sha256, const char *name,
+    char *out, size_t outsz, struct bc_err *err)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > 255 || strchr(name, '/') != NULL ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return bc_err_set(err, BC_ERR_INVALID, "'%.64s' cannot name "
+		    "a file in storage", name);
+	if (!bc_is_sha256_hex(sha256))
+		return bc_err_set(err, BC_ERR_INVALID, "not a SHA-256: "
+		    "'%.64s'", sha256);
+	if ((size_t)snprintf(out, outsz, "%s/%.2s/%s/%s", root, sha256,
+	    sha256, name) >= outsz)
+		return bc_err_set(err, BC_ERR_INVALID, "storage path too "
+		    "long for %s", name);
+	return 0;
+}
+
+/* mkdirat + open into *fd, no symbolic link followed; *made when new. */
+static int
+subdir(int at, const char *name, int *made, int *fd, struct bc_err *err)
+{
+	*made = mkdirat(at, name, 0750) == 0;
+	if (!*made && errno != EEXIST)
+		return bc_err_errno(err, errno, "storage: mkdir %s", name);
+	if ((*fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return bc_err_errno(err, errno, "storage: %s", name);
+	return 0;
+}
+
+/* Whether the file name in dfd has the content of cp's copy. */
+static int
+same_content(int dfd, const char *name, const struct bc_copy *cp)
+{
+	struct bc_file_hash fh;
+	int fd, same;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return 0;
+	same = bc_hash_fd(fd, name, &fh, NULL, NULL, NULL) == 0 &&
+	    fh.size == cp->fh.size &&
+	    memcmp(fh.sha256, cp->fh.sha256, sizeof(fh.sha256)) == 0;
+	close(fd);
+	return same;
+}
+
+static int
+link_copy(const struct bc_copy *cp, int dfd, const char *name)
+{
+	char proc[64], rel[80];
+
+	if (cp->tmp[0] == '\0') {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", cp->fd);
+		return linkat(AT_FDCWD, proc, dfd, name, AT_SYMLINK_FOLLOW);
+	}
+	snprintf(rel, sizeof(rel), "%s/%s", BC_STORAGE_INCOMING, cp->tmp);
+	return linkat(cp->rootfd, rel, dfd, name, 0);
+}
+
+int
+bc_storage_place(struct bc_copy *cp, const char *root, const char *name,
+    struct bc_err *err)
+{
+	char hex[BC_SHA256_HEX], top[3], path[PATH_MAX], rel[80];
+	int d1 = -1, d2 = -1, made1 = 0, made2 = 0, r;
+
+	bc_hex(cp->fh.sha256, sizeof(cp->fh.sha256), hex);
+	if ((r = bc_storage_path(root, hex, name, path, sizeof(path),
+	    err)) != 0)
+		return r;
+	snprintf(top, sizeof(top), "%.2s", hex);
+	if ((r = subdir(cp->rootfd, top, &made1, &d1, err)) != 0 ||
+	    (r = subdir(d1, hex, &made2, &d2, err)) != 0)
+		goto out;
+	if (link_copy(cp, d2, name) == -1) {
+		if (errno != EEXIST) {
+			r = bc_err_errno(err, errno, "storage: %s", path);
+			goto out;
+		}
+		/* an earlier placement whose registration never came */
+		if (!same_content(d2, name, cp)) {
+			r = bc_err_set(err, BC_ERR_EXISTS, "storage: %s "
+			    "exists and is another file; nothing registered",
+			    path);
+			goto out;
+		}
+		if (unlinkat(d2, name, 0) == -1 ||
+		    link_copy(cp, d2, name) == -1) {
+			r = bc_err_errno(err, errno, "storage: %s", path);
+			goto out;
+		}
+	}
+	if (fsync(d2) == -1 || (made2 && fsync(d1) == -1) ||
+	    (made1 && fsync(cp->rootfd) == -1)) {
+		r = bc_err_errno(err, errno, "storage: fsync %s", path);
+		(void)unlinkat(d2, name, 0);
+		goto out;
+	}
+	if (cp->tmp[0] != '\0') {
+		snprintf(rel, sizeof(rel), "%s/%s", BC_STORAGE_INCOMING,
+		    cp->tmp);
+		(void)unlinkat(cp->rootfd, rel, 0);
+		cp->tmp[0] = '\0';
+	}
+	snprintf(cp->final, sizeof(cp->final), "%s", path);
+	r = 0;
+ out:
+	if (d2 != -1)
+		close(d2);
+	if (d1 != -1)
+		close(d1);
+	return r;
+}
+
+void
+bc_storage_unplace(struct bc_copy *cp)
+{
+	char *slash;
+	int i;
+
+	if (cp->final[0] == '\0')
+		return;
+	(void)unlink(cp->final);
+	/* the two directories, when nothing else is in them */
+	for (i = 0; i < 2; i++) {
+		if ((slash = strrchr(cp->final, '/')) == NULL)
+			break;
+		*slash = '\0';
+		if (rmdir(cp->final) == -1)
+			break;
+	}
+	cp->final[0] = '\0';
+}
+
+void
+bc_storage_close(struct bc_copy *cp)
+{
+	char rel[80];
+
+	if (cp->tmp[0] != '\0' && cp->rootfd != -1) {
+		snprintf(rel, sizeof(rel), "%s/%s", BC_STORAGE_INCOMING,
+		    cp->tmp);
+		(void)unlinkat(cp->rootfd, rel, 0);
+		cp->tmp[0] = '\0';
+	}
+	if (cp->fd != -1)
+		close(cp->fd);
+	if (cp->rootfd != -1)
+		close(cp->rootfd);
+	cp->fd = -1;
+	cp->rootfd = -1;
+}
+
+int
+bc_storage_remove_source(const struct bc_copy *cp, const char *src,
+    struct bc_err *err)
+{
+	struct stat now;
+	char dir[PATH_MAX], *slash;
+	int dfd;
+
+	if (lstat(src, &now) == -1)
+		return bc_err_errno(err, errno, "%s", src);
+	if (!bc_stat_same(&cp->src, &now))
+		return bc_err_set(err, BC_ERR_CHANGED, "%s changed after it "
+		    "was copied; not removed", src);
+	if (unlink(src) == -1)
+		return bc_err_errno(err, errno, "%s: not removed", src);
+	snprintf(dir, sizeof(dir), "%s", src);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		if ((dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) != -1) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
+	}
+	return 0;
+}
