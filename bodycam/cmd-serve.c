@@ -190,9 +190,8 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return bc_cli_usage(ctx->cmd, "unexpected argument '%s'",
 		    argv[optind]);
-	if (o.storage == NULL || nkeys == 0)
-		return bc_cli_usage(ctx->cmd, "--storage and --key are "
-		    "required");
+	if (nkeys == 0)
+		return bc_cli_usage(ctx->cmd, "--key is required");
 	if ((certpath == NULL) != (tlskeypath == NULL))
 		return bc_cli_usage(ctx->cmd, "--tls-cert and --tls-key go "
 		    "together");
@@ -202,6 +201,18 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 
 	if ((st = bc_cli_open_catalog(ctx)) != 0)
 		return st;
+	/* without --storage, the catalog's managed storage root */
+	if (o.storage == NULL) {
+		static char root[PATH_MAX];
+
+		if ((r = bc_catalog_storage(ctx->cat, root, sizeof(root),
+		    &err)) != 0)
+			return bc_cli_fail(r, &err);
+		if (root[0] == '\0')
+			return bc_cli_usage(ctx->cmd, "--storage DIR is "
+			    "required: the catalog has no storage root");
+		o.storage = root;
+	}
 	for (i = 0; i < nkeys; i++) {
 		if ((r = bc_key_load_private(keypaths[i], &keys[i],
 		    &err)) != 0) {
@@ -311,7 +322,7 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 
 const struct bc_cmd bc_cmd_serve = {
 	.name = "serve",
-	.usage = "--storage DIR --key KEY [--key KEY...] [--listen ADDR:PORT]\n"
+	.usage = "[--storage DIR] --key KEY [--key KEY...] [--listen ADDR:PORT]\n"
 	    "             [--tls-cert FILE --tls-key FILE] [--threads N]\n"
 	    "             [--max-connections N] [--max-connections-per-ip N]\n"
 	    "             [--timeout SECONDS] [--header-timeout SECONDS]\n"
@@ -320,7 +331,9 @@ const struct bc_cmd bc_cmd_serve = {
 	.options =
 	    "  --storage DIR        the directory registered files must lie "
 	    "in; release\n"
-	    "                       bundles are written to DIR/releases\n"
+	    "                       bundles are written to DIR/releases "
+	    "(default: the\n"
+	    "                       catalog's storage root)\n"
 	    "  --key KEY            a private signing key (repeatable): for "
 	    "each record\n"
 	    "                       the first key holding the role it needs "

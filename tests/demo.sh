@@ -142,16 +142,34 @@ bc audit --against "$work/defence-checkpoint.txt"
 crc=$?
 set -e
 
+say "13. a dock folder ingested into managed storage: copied while hashed, verified from the disk"
+unset BODYCAM_CATALOG
+mkdir -p "$work/dock/sub" "$work/store"
+cp "$data/stills/Apple.jpg" "$data/stills/Canon.jpg" "$work/dock/"
+cp "$data/video/sample.3gp" "$work/dock/sub/"
+bc --catalog "$work/ingest.db" init --admin-key "$work/admin.pub" --storage "$work/store"
+bc --catalog "$work/ingest.db" register -r --copy "$work/dock" --key "$work/admin.key" \
+	--officer O-1742 --device BWC-CAM-07
+echo "(the dock is cleared; the copies stand)"
+rm -rf "$work/dock"
+set +e
+bc --catalog "$work/ingest.db" audit --files
+irc=$?
+set -e
+
 say "summary"
-if [ "$rc" -eq 1 ] && [ "$arc" -eq 1 ] && [ "$brc" -eq 0 ] && [ "$crc" -eq 1 ]; then
+if [ "$rc" -eq 1 ] && [ "$arc" -eq 1 ] && [ "$brc" -eq 0 ] && [ "$crc" -eq 1 ] &&
+    [ "$irc" -eq 0 ]; then
 	echo "3 files registered and sealed; custody recorded and verified; the audit passed;"
 	echo "the video released to the defence as a bundle that verify-bundle and VERIFY.md both check offline."
 	echo "A retention schedule purged the one item due (its media destroyed after the signed purge); the held video was spared."
 	echo "After one flipped byte, 'bodycam verify BWC-000002' exited 1 and named file-hash;"
 	echo "after one forged custody record, 'bodycam audit' exited 1 and named the item, seq and check;"
 	echo "after a deleted event and a rebuilt log, 'bodycam audit --against' the defence's checkpoint exited 1 and named consistency."
+	echo "A dock folder was copied into managed storage and still audited clean after the dock was cleared."
 	exit 0
 fi
 echo "UNEXPECTED: verify of the tampered file exited $rc, audit of the forged record $arc," >&2
-echo "audit of the rebuilt log $brc, audit against the checkpoint $crc (expected 1, 1, 0 and 1)" >&2
+echo "audit of the rebuilt log $brc, audit against the checkpoint $crc, audit of the" >&2
+echo "ingested copies $irc (expected 1, 1, 0, 1 and 0)" >&2
 exit 1

@@ -62,6 +62,24 @@ expect_exit 0 "storage set on it" -- \
     "$BODYCAM" --catalog "$CAT2" storage set "$M/sub/.."
 expect_grep "^$M\$" "$OUT" "the root is recorded resolved"
 
+# serve without --storage: the catalog's root, or a refusal
+"$BODYCAM" --catalog "$M/none.db" init --admin-key "$K/admin.pub" >/dev/null
+expect_exit 2 "serve without --storage on a catalog without a root" -- \
+    "$BODYCAM" --catalog "$M/none.db" serve --key "$K/admin.key"
+expect_grep "no storage root" "$ERR" "saying the catalog has none"
+"$BODYCAM" --catalog "$CAT" serve --key "$K/admin.key" \
+    --listen 127.0.0.1:0 >"$M/serve.out" 2>"$M/serve.err" &
+SPID=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q "serving http" "$M/serve.err"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill "$SPID" 2>/dev/null
+wait "$SPID" 2>/dev/null
+expect_grep "serving http" "$M/serve.err" \
+    "serve without --storage starts on the catalog's root"
+
 # ------------------------------------------------------------------ --copy
 
 SHA=$(sha256sum "$M/apple.jpg" | cut -c1-64)
