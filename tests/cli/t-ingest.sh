@@ -279,6 +279,25 @@ expect_exit 2 "-j 0 is refused" -- bc register -j 0 "$D2" --key "$K/dock.key"
 expect_exit 2 "--sidecar with -r is refused" -- bc register -r "$D2" \
     --sidecar "$D2/GoPro.jpg" --key "$K/dock.key"
 
+# on a terminal (script(1) gives one), a progress line: file i of N
+if command -v script >/dev/null 2>&1; then
+	"$BODYCAM" --catalog "$M/tty.db" init --admin-key "$K/admin.pub" \
+	    >/dev/null
+	script -qec "'$BODYCAM' --catalog '$M/tty.db' register -r -j 2 \
+	    '$D2' --key '$K/admin.key'" /dev/null >"$M/tty.out" 2>&1
+	expect_grep "register: file 1 of 7, .* MiB of .* MiB, [0-9]+ MB/s" \
+	    "$M/tty.out" "a progress line on a terminal"
+	expect_grep "register: file 7 of 7" "$M/tty.out" "up to file 7 of 7"
+	expect_grep "7 registered, 0 already registered, 0 failed" \
+	    "$M/tty.out" "and the summary"
+	expect_exit 0 "no progress line without a terminal" -- \
+	    "$BODYCAM" --catalog "$M/tty.db" register -r --skip-existing \
+	    "$D2" --key "$K/admin.key"
+	expect_nogrep "register: file" "$ERR" "(stderr not a terminal)"
+else
+	echo "# skip: progress line (no script(1))"
+fi
+
 # a storage root inside the folder walked is not registered again
 D3=$M/dock3
 mkdir -p "$D3/store"
