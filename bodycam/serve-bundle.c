@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,7 @@ struct bstream {
 	int		 fd;		/* the file being sent, or -1 */
 	uint64_t	 left;		/* its bytes still to send */
 	struct archive	*a;
+	locale_t	 utf8;		/* C.UTF-8, or 0 */
 	struct bc_buf	 out;		/* libarchive's output, not yet sent */
 	size_t		 sent;		/* of out */
 	char		*chunk;
@@ -85,6 +87,8 @@ bstream_free(struct bstream *b)
 	for (i = 0; i < b->n; i++)
 		free(b->e[i].rel);
 	free(b->e);
+	if (b->utf8 != (locale_t)0)
+		freelocale(b->utf8);
 	bc_buf_free(&b->out);
 	free(b->chunk);
 	free(b);
@@ -319,18 +323,43 @@ stream_step(struct bstream *b)
 	return 0;
 }
 
+/*
+ * Names are bytes, UTF-8 in a bundle bodycam wrote; libarchive converts
+ * them from the locale's charset (C's ASCII in the service), and writes
+ * any other byte as "binary" (a pax hdrcharset header that GNU tar warns
+ * of, a zip name without its UTF-8 flag).  This thread's locale is
+ * C.UTF-8 while libarchive works.
+ */
+static locale_t
+utf8_on(struct bstream *b)
+{
+	return b->utf8 != (locale_t)0 ? uselocale(b->utf8) : (locale_t)0;
+}
+
+static void
+utf8_off(locale_t old)
+{
+	if (old != (locale_t)0)
+		uselocale(old);
+}
+
 static ssize_t
 stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct bstream *b = cls;
+	locale_t old;
 	size_t n;
+	int r;
 
 	while (b->sent == b->out.len) {
 		bc_buf_truncate(&b->out, 0);
 		b->sent = 0;
 		if (b->done)
 			return MHD_CONTENT_READER_END_OF_STREAM;
-		if (stream_step(b) != 0)
+		old = utf8_on(b);
+		r = stream_step(b);
+		utf8_off(old);
+		if (r != 0)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
 	n = b->out.len - b->sent;
@@ -378,6 +407,7 @@ bc_bundle_send(struct bc_req *q, int dir, const char *name, int zip)
 	if (scan(q, b, dir, "", 0) != 0)
 		goto out;
 	qsort(b->e, b->n, sizeof(*b->e), entry_cmp);	/* parents first */
+	b->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	if ((b->chunk = malloc(CHUNK)) == NULL ||
 	    (b->a = archive_write_new()) == NULL) {
 		bc_resp_bc(q, BC_ERR_NOMEM, NULL);

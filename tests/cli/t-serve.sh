@@ -2240,6 +2240,47 @@ if [ -n "$_hwm0" ] && [ -n "$_hwm1" ]; then
 else
 	echo "# skip: the server's peak RSS (no /proc/PID/clear_refs)"
 fi
+
+# a name in UTF-8 is written as UTF-8 (no pax hdrcharset=BINARY, which
+# GNU tar warns of); the route sends any directory of files, valid
+# bundle or not
+mkdir "$ST_DIR/releases/rel-utf"
+echo hi > "$ST_DIR/releases/rel-utf/caf$(printf '\303\251').txt"
+api "$T_AUD" GET /v1/releases/rel-utf
+expect_status 200 "GET /v1/releases/rel-utf (a file named café.txt): 200"
+expect_exit 0 "  tar -tf: exit 0" -- tar --quoting-style=literal -tf "$RB"
+expect_eq "$(sed -n 2p "$OUT")" "rel-utf/caf$(printf '\303\251').txt" "  the name in UTF-8"
+expect_empty "$ERR" "  tar has nothing to say"
+
+# a file cut short while it is sent: the answer ends without its last
+# chunk (the client sees an error), and the log says why
+cp -R "$ST_DIR/releases/rel-big" "$ST_DIR/releases/rel-cut"
+rm -f "$TMP/cut.mark" "$TMP/cut.go"
+hpy slow "$MAIN_PORT" "$T_AUD" /v1/releases/rel-cut "$TMP/cut.out" \
+    "$TMP/cut.mark" "$TMP/cut.go" > /dev/null 2>&1 &
+_cut=$!
+SERVERS="$SERVERS $_cut"
+NREQ=$((NREQ + 1))
+echo "GET /v1/releases/rel-cut" >> "$TMP/sent"
+_i=0
+while [ $_i -lt 100 ] && [ ! -s "$TMP/cut.mark" ]; do
+	sleep 0.1
+	_i=$((_i + 1))
+done
+check "a download of rel-cut (64 MiB) has started and is read slowly" -- \
+    test -s "$TMP/cut.mark"
+truncate_file "$ST_DIR/releases/rel-cut/media/big64.bin" 1000
+touch "$TMP/cut.go"
+wait_pid "$_cut" 30
+expect_grep '^HTTP/1\.1 200 ' "$TMP/cut.out.head" "  status 200 (sent before)"
+check "  the body is shorter than the bundle" -- \
+    test "$(size_of "$TMP/cut.out")" -lt 67108864
+check "  and has no last chunk (0 CRLF CRLF)" -- \
+    "$PYTHON" -c 'import sys
+sys.exit(open(sys.argv[1], "rb").read().endswith(b"\r\n0\r\n\r\n"))' "$TMP/cut.out"
+expect_grep " - release rel-cut: the download was cut short: media/big64\.bin: shorter than when it was opened$" \
+    "$MAIN_LOG" "  the log says why"
+rm -rf "$ST_DIR/releases/rel-cut" "$ST_DIR/releases/rel-utf"
 rm -rf "$DL"
 
 # ---------------------------------------------------------- 404 and 405
