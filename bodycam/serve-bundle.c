@@ -65,6 +65,7 @@ struct bstream {
 	size_t		 sent;		/* of out */
 	char		*chunk;
 	int		 done;		/* the archive is closed */
+	int		 cut;		/* no more output: it is cut short */
 };
 
 static void
@@ -75,9 +76,15 @@ bstream_free(struct bstream *b)
 	if (b == NULL)
 		return;
 	if (b->a != NULL) {
-		/* no trailer for an archive cut short */
-		if (!b->done)
-			archive_write_fail(b->a);
+		/*
+		 * An archive cut short gets no end: out_write refuses it.
+		 * Closed all the same, as archive_write_fail would leak
+		 * libarchive's output state (3.6: only close frees it).
+		 */
+		if (!b->done) {
+			b->cut = 1;
+			archive_write_close(b->a);
+		}
 		archive_write_free(b->a);
 	}
 	if (b->fd >= 0)
@@ -220,6 +227,10 @@ out_write(struct archive *a, void *cls, const void *p, size_t n)
 {
 	struct bstream *b = cls;
 
+	if (b->cut) {
+		archive_set_error(a, ECANCELED, "cut short");
+		return -1;
+	}
 	if (bc_buf_add(&b->out, p, n) != 0) {
 		archive_set_error(a, ENOMEM, "more than %d bytes in one step",
 		    OUT_MAX);
