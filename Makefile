@@ -34,13 +34,13 @@ DEB_PKGS := build-essential pkg-config libssl-dev libsqlite3-dev \
 	libjansson-dev libexif-dev libavformat-dev libavcodec-dev \
 	libavutil-dev check openssl sqlite3 python3 ffmpeg \
 	libimage-exiftool-perl clang libclang-rt-dev libmicrohttpd-dev \
-	libcurl4-openssl-dev curl libseccomp-dev tzdata
+	libcurl4-openssl-dev curl libseccomp-dev libarchive-dev tzdata
 
 # bodycam links BASE_PC only; the helper bodycam-parse alone links
 # PARSE_PC, and bodycam-serve (what 'bodycam serve' runs) SERVE_PC.
 BASE_PC  := openssl sqlite3 jansson
 PARSE_PC := libexif libavformat libavcodec libavutil libseccomp
-SERVE_PC := libmicrohttpd
+SERVE_PC := libmicrohttpd libarchive
 LIBS_PC  := $(BASE_PC) $(PARSE_PC) $(SERVE_PC)
 TEST_PC  := check
 
@@ -86,7 +86,7 @@ CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PC) 2>/dev/null)
 # The parsers of hostile media: only in the helper (and tests, fuzzer).
 PARSE_SRCS := bodycam/meta-parse.c bodycam/meta-exif.c bodycam/meta-av.c
 # The HTTP service: only in bodycam-serve.
-SERVE_SRCS := bodycam/serve.c bodycam/serve-api.c
+SERVE_SRCS := bodycam/serve.c bodycam/serve-api.c bodycam/serve-bundle.c
 LIB_SRCS := $(filter-out bodycam/main.c bodycam/cmd.c bodycam/cmd-%.c \
 	bodycam/parse-main.c $(PARSE_SRCS) $(SERVE_SRCS), \
 	$(wildcard bodycam/*.c))

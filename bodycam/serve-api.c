@@ -1006,14 +1006,11 @@ bc_http_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
 }
 
 /*
- * Opens rel beneath the directory dir without following a symbolic link
- * in any component: openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
- * or, on a kernel without it, one component at a time with O_NOFOLLOW.
- * -1 with errno when not (ELOOP for a symbolic link, EXDEV for a way
- * out).
+ * openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, or, on a kernel
+ * without it, one component at a time with O_NOFOLLOW.
  */
-static int
-open_beneath(int dir, const char *rel, int flags)
+int
+bc_open_beneath(int dir, const char *rel, int flags)
 {
 	struct open_how how;
 	char buf[PATH_MAX], *comp, *next;
@@ -1146,7 +1143,7 @@ media_open(struct bc_req *q, const struct bc_item *it)
 		return -1;
 	}
 	/* O_NONBLOCK: a FIFO put in the file's place must not hang us */
-	fd = open_beneath(root, it->path + slen + 1, O_RDONLY | O_CLOEXEC |
+	fd = bc_open_beneath(root, it->path + slen + 1, O_RDONLY | O_CLOEXEC |
 	    O_NOCTTY | O_NONBLOCK);
 	e = errno;
 	close(root);
@@ -1603,10 +1600,10 @@ h_proof(struct bc_req *q)
 }
 
 /*
- * POST /v1/releases
+ * POST /v1/releases, GET /v1/releases/{id}
  */
-static int
-release_name_ok(const char *s)
+int
+bc_release_name_ok(const char *s)
 {
 	size_t i, n = strlen(s);
 
@@ -1618,6 +1615,15 @@ release_name_ok(const char *s)
 		    (s[i] >= '0' && s[i] <= '9') ||
 		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
 			return 0;
+	/* bc_release writes NAME.tmpXXXXXX (mkdtemp: letters and digits)
+	 * and renames it NAME when it is whole: that is never a name */
+	if (n > 10 && strncmp(s + n - 10, ".tmp", 4) == 0) {
+		for (i = n - 6; i < n; i++)
+			if (s[i] == '.' || s[i] == '_' || s[i] == '-')
+				break;
+		if (i == n)
+			return 0;
+	}
 	return 1;
 }
 
@@ -1652,10 +1658,10 @@ h_releases(struct bc_req *q)
 		    "must name 1 to 1000 items");
 		goto done;
 	}
-	if (!release_name_ok(jstr(doc, "name"))) {
+	if (!bc_release_name_ok(jstr(doc, "name"))) {
 		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "'name' "
 		    "must be 1 to 64 of A-Z a-z 0-9 . _ - and not start with "
-		    "'.'");
+		    "'.' nor end in '.tmp' and six letters or digits");
 		goto done;
 	}
 	if ((key = station_key(q, BC_ROLE_AUDITOR)) == NULL)
@@ -1721,6 +1727,62 @@ h_releases(struct bc_req *q)
 	bc_catalog_close(cat);
 	free(refs);
 	json_decref(doc);
+}
+
+/*
+ * GET /v1/releases/{id}[?format=tar|zip]: the bundle POST /v1/releases
+ * wrote, as one archive.  It is as sensitive as the release itself, so
+ * it takes the same role.  A bundle being written is not visible under
+ * its name (bc_release renames it into place when it is whole).
+ */
+static void
+h_release_get(struct bc_req *q)
+{
+	static const char *const args[] = { "format", NULL };
+	const struct bc_server *s = q->srv;
+	const char *fmt;
+	char rel[128], clip[80];
+	int root, dir, e, zip;
+
+	if (query_only(q, args) != 0)
+		return;
+	if ((fmt = bc_req_query(q, "format")) == NULL ||
+	    strcmp(fmt, "tar") == 0)
+		zip = 0;
+	else if (strcmp(fmt, "zip") == 0)
+		zip = 1;
+	else {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    "'format' must be tar or zip");
+		return;
+	}
+	if (!bc_release_name_ok(q->arg)) {
+		bc_resp_error(q, MHD_HTTP_NOT_FOUND, "not_found", "no release "
+		    "named '%s'", bc_text_clip(q->arg, 64, clip,
+		    sizeof(clip)));
+		return;
+	}
+	if ((root = open(s->storage, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0) {
+		bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+		    "the storage directory cannot be opened: %s",
+		    strerror(errno));
+		return;
+	}
+	snprintf(rel, sizeof(rel), "releases/%s", q->arg);
+	dir = bc_open_beneath(root, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	e = errno;
+	close(root);
+	if (dir >= 0)
+		bc_bundle_send(q, dir, q->arg, zip);
+	else if (e == ENOENT)
+		bc_resp_error(q, MHD_HTTP_NOT_FOUND, "not_found", "no release "
+		    "named '%s'", q->arg);
+	else
+		bc_resp_error(q, MHD_HTTP_CONFLICT, "integrity", "release %s: "
+		    "cannot be opened: %s", q->arg, e == ELOOP || e == EXDEV ||
+		    e == ENOTDIR ? "a symbolic link (or something else than a "
+		    "directory) on its path under storage" : strerror(e));
 }
 
 /*
@@ -1866,5 +1928,6 @@ const struct bc_route bc_routes[] = {
 	{ "GET", "/v1/retention/policy", h_retention_policy, BC_ROLE_ANY, 0 },
 	{ "GET", "/v1/checkpoint", h_checkpoint, BC_ROLE_ANY, 0 },
 	{ "POST", "/v1/releases", h_releases, BC_ROLE_AUDITOR, 1 },
+	{ "GET", "/v1/releases/{id}", h_release_get, BC_ROLE_AUDITOR, 0 },
 	{ NULL, NULL, NULL, 0, 0 }
 };

@@ -154,6 +154,35 @@ const struct bc_route *bc_route_find(const char *method, const char *path,
 int bc_http_range(const char *h, uint64_t size, uint64_t *off,
     uint64_t *len);
 
+/*
+ * Opens rel beneath the directory dir without following a symbolic link
+ * in any component (flags as open's; O_NOFOLLOW is added).  The
+ * descriptor, or -1 with errno (ELOOP for a symbolic link, EXDEV for a
+ * way out).
+ */
+int bc_open_beneath(int dir, const char *rel, int flags);
+
+/*
+ * Whether s may name a release: 1 to 64 of A-Z a-z 0-9 . _ -, not
+ * starting with a dot, and not of the shape of a bundle still being
+ * written (NAME.tmpXXXXXX, release.c).
+ */
+int bc_release_name_ok(const char *s);
+
+/*
+ * Answers with the release bundle open as dir (which it takes) as one
+ * archive, <name>/ at its top: pax tar, or zip when zip; a 409 when it
+ * holds anything but regular files and directories (serve-bundle.c).
+ */
+void bc_bundle_send(struct bc_req *q, int dir, const char *name, int zip);
+
+/*
+ * A line in the request log (--log), "TIME - message", the message made
+ * fit for it as a request's path is.
+ */
+void bc_serve_log(struct bc_server *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Read connections. */
 struct bc_catalog *bc_pool_get(struct bc_server *srv);
 void bc_pool_put(struct bc_server *srv, struct bc_catalog *cat);

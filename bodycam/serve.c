@@ -801,22 +801,33 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void
-mhd_log(void *cls, const char *fmt, va_list ap)
+void
+bc_serve_log(struct bc_server *s, const char *fmt, ...)
 {
-	struct bc_server *s = cls;
 	char when[BC_TIME_MAX], msg[512], clean[512];
+	va_list ap;
 
 	if (s->o.log == NULL)
 		return;
 	bc_time_format(time(NULL), when);
+	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	msg[strcspn(msg, "\n")] = '\0';
 	log_clean(msg, 1, clean, sizeof(clean));
 	pthread_mutex_lock(&s->log_mu);
-	fprintf(s->o.log, "%s - libmicrohttpd: %s\n", when, clean);
+	fprintf(s->o.log, "%s - %s\n", when, clean);
 	fflush(s->o.log);
 	pthread_mutex_unlock(&s->log_mu);
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	bc_serve_log(cls, "libmicrohttpd: %s", msg);
 }
 
 /* The first key of opts that may sign with role now, for each role. */

@@ -1192,7 +1192,8 @@ EV_A=$(nevents "$A")
 for ep in "POST /v1/items" "GET /v1/items" "GET /v1/items/$A" \
     "GET /v1/items/$A/custody" "GET /v1/items/$A/media" \
     "POST /v1/items/$A/events" "POST /v1/items/$A/verify" \
-    "GET /v1/items/$A/proof" "GET /v1/checkpoint" "POST /v1/releases"; do
+    "GET /v1/items/$A/proof" "GET /v1/checkpoint" "POST /v1/releases" \
+    "GET /v1/releases/rel-1"; do
 	_m=${ep%% *}
 	_p=${ep#* }
 	case $_p in
@@ -2095,6 +2096,196 @@ expect_eq "$(find "$TMP/outside-releases" | wc -l | tr -d ' ')" 1 \
 expect_eq "$(nevents "$A")" "$EV_A" "  nothing recorded"
 rm "$ST_DIR/releases"
 mv "$ST_DIR/releases.real" "$ST_DIR/releases"
+
+# ------------------------------------------------------ release downloads
+#
+# GET /v1/releases/NAME: the bundle as one archive (pax tar; zip on
+# request), unpacked with the standard tools and checked by verify-bundle
+# as a recipient would; the auditor role as for POST; unknown and bad
+# names 404; a bundle being written (NAME.tmpXXXXXX) never served; a
+# symbolic link, a FIFO or a link in the bundle's place refused, not
+# followed; and a 64 MiB bundle sent with the server's peak RSS growing
+# by far less than the file.
+
+DL=$TMP/dl
+mkdir -p "$DL/tar" "$DL/zip" "$DL/tamper"
+api "$T_AUD" GET /v1/releases/rel-1
+expect_status 200 "GET /v1/releases/rel-1 (auditor): 200"
+expect_eq "$(header Content-Type)" application/x-tar "  Content-Type: application/x-tar"
+expect_eq "$(header Content-Disposition)" 'attachment; filename="rel-1.tar"' \
+    "  Content-Disposition: attachment; filename=\"rel-1.tar\""
+cp "$RB" "$DL/rel-1.tar"
+expect_exit 0 "  tar -tf lists it: exit 0" -- tar -tf "$DL/rel-1.tar"
+expect_nogrep '^([^r]|r[^e]|re[^l]|rel[^-]|rel-[^1]|rel-1[^/])' "$OUT" \
+    "  every member is under rel-1/"
+expect_grep '^rel-1/media/Apple\.jpg$' "$OUT" "  rel-1/media/Apple.jpg is a member"
+expect_exit 0 "  tar -xf: exit 0" -- tar -xf "$DL/rel-1.tar" -C "$DL/tar"
+check "  the unpacked bundle is the one in storage, file for file" -- \
+    diff -r "$DL/tar/rel-1" "$ST_DIR/releases/rel-1"
+expect_eq "$(find "$DL/tar/rel-1" ! -type f ! -type d | wc -l | tr -d ' ')" 0 \
+    "  regular files and directories only"
+expect_exit 0 "  verify-bundle on the unpacked bundle --trust admin.pub: exit 0" -- \
+    bc verify-bundle "$DL/tar/rel-1" --trust "$K/admin.pub"
+expect_grep "integrity: ok +authentic: ok +trusted: ok" "$OUT" \
+    "  integrity, authenticity, trust ok"
+cp -R "$DL/tar/rel-1" "$DL/tamper/rel-1"
+flip_byte "$DL/tamper/rel-1/media/Apple.jpg" 200
+expect_exit 1 "  one byte of the unpacked media changed: verify-bundle exit 1" -- \
+    bc verify-bundle "$DL/tamper/rel-1" --trust "$K/admin.pub"
+expect_nogrep "integrity: ok" "$OUT" "  integrity is not ok"
+expect_eq "$(nevents "$A")" "$EV_A" "  the download recorded no event (the release did)"
+
+api "$T_ADMIN" GET "/v1/releases/rel-2_no.media?format=zip"
+expect_status 200 "GET /v1/releases/rel-2_no.media?format=zip (admin): 200"
+expect_eq "$(header Content-Type)" application/zip "  Content-Type: application/zip"
+expect_eq "$(header Content-Disposition)" 'attachment; filename="rel-2_no.media.zip"' \
+    "  Content-Disposition: attachment; filename=\"rel-2_no.media.zip\""
+check "  python's zipfile unpacks it" -- "$PYTHON" -c 'import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+assert all(n.startswith("rel-2_no.media/") for n in z.namelist())
+z.extractall(sys.argv[2])' "$RB" "$DL/zip"
+check "  the unpacked bundle is the one in storage" -- \
+    diff -r "$DL/zip/rel-2_no.media" "$ST_DIR/releases/rel-2_no.media"
+expect_exit 0 "  verify-bundle on it: exit 0" -- \
+    bc verify-bundle "$DL/zip/rel-2_no.media" --trust "$K/admin.pub"
+api "$T_AUD" GET "/v1/releases/rel-1?format=tar"
+expect_eq "$ST $(header Content-Type)" "200 application/x-tar" \
+    "GET ...?format=tar: 200, a tar"
+api "$T_AUD" GET "/v1/releases/rel-1?format=7z"
+expect_error 400 bad_request "GET ...?format=7z: 400"
+api "$T_AUD" GET "/v1/releases/rel-1?colour=red"
+expect_error 400 bad_request "GET ...?colour=red: 400"
+
+api "$T_CUST" GET /v1/releases/rel-1
+expect_error 403 forbidden "GET /v1/releases/rel-1 with the custodian token: 403"
+expect_grep "auditor" "$RB" "  says the auditor role is needed"
+api "$T_ING" GET /v1/releases/rel-1
+expect_error 403 forbidden "GET /v1/releases/rel-1 with the ingest token: 403"
+api - GET /v1/releases/rel-1
+expect_error 401 unauthorized "GET /v1/releases/rel-1 without a token: 401"
+
+api "$T_AUD" GET /v1/releases/rel-none
+expect_error 404 not_found "GET /v1/releases/rel-none (no such release): 404"
+for n in .. ../x ../../etc/passwd .hidden a/b "a%20b" ..%2fx \
+    nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn; do
+	api "$T_AUD" GET "/v1/releases/$n" --path-as-is
+	expect_error 404 not_found "GET /v1/releases/$n: 404"
+done
+# a bundle being written is NAME.tmpXXXXXX, renamed NAME when whole
+cp -R "$ST_DIR/releases/rel-1" "$ST_DIR/releases/rel-9.tmpAb12Cd"
+api "$T_AUD" GET /v1/releases/rel-9.tmpAb12Cd
+expect_error 404 not_found "GET a bundle still being written (rel-9.tmpAb12Cd): 404"
+api "$T_AUD" POST /v1/releases -d "{\"items\":[\"$A\"],\"to\":\"x\",\"authority\":\"y\",\"name\":\"rel-3.tmpXy34Zw\"}"
+expect_error 400 bad_request "POST /v1/releases named like one being written (rel-3.tmpXy34Zw): 400"
+expect_eq "$(nevents "$A")" "$EV_A" "  nothing recorded"
+
+# whoever may write into storage must not get other files sent
+echo "not for release" > "$OUTSIDE/secret.txt"
+cp -R "$ST_DIR/releases/rel-1" "$ST_DIR/releases/rel-link"
+ln -s "$OUTSIDE/secret.txt" "$ST_DIR/releases/rel-link/media/extra.jpg"
+api "$T_AUD" GET /v1/releases/rel-link -m 20
+expect_error 409 integrity "a symbolic link planted in a bundle: 409 integrity"
+expect_grep "media/extra\.jpg is a symbolic link" "$RB" "  naming it"
+expect_nogrep "not for release" "$RB" "  the link is not followed"
+rm "$ST_DIR/releases/rel-link/media/extra.jpg"
+ln -s ../SHA256SUMS "$ST_DIR/releases/rel-link/items/link-back"
+api "$T_AUD" GET /v1/releases/rel-link -m 20
+expect_error 409 integrity "a symbolic link back into the bundle, one level down: 409"
+rm "$ST_DIR/releases/rel-link/items/link-back"
+mkfifo "$ST_DIR/releases/rel-link/fifo"
+api "$T_AUD" GET /v1/releases/rel-link -m 20
+expect_error 409 integrity "a FIFO in a bundle: 409 integrity (and no hang)"
+rm "$ST_DIR/releases/rel-link/fifo"
+api "$T_AUD" GET /v1/releases/rel-link -m 20
+expect_status 200 "  the same bundle without them: 200"
+mkdir "$TMP/outside-bundle"
+echo "not for release" > "$TMP/outside-bundle/SHA256SUMS"
+ln -s "$TMP/outside-bundle" "$ST_DIR/releases/rel-out"
+ln -s rel-1 "$ST_DIR/releases/rel-alias"
+for n in rel-out rel-alias; do
+	api "$T_AUD" GET "/v1/releases/$n" -m 20
+	expect_error 409 integrity "the bundle $n a symbolic link: 409 integrity"
+done
+rm "$ST_DIR/releases/rel-out" "$ST_DIR/releases/rel-alias"
+mv "$ST_DIR/releases" "$ST_DIR/releases.real"
+ln -s "$ST_DIR/releases.real" "$ST_DIR/releases"
+api "$T_AUD" GET /v1/releases/rel-1 -m 20
+expect_error 409 integrity "storage/releases a symbolic link (back into storage): 409"
+rm "$ST_DIR/releases"
+mv "$ST_DIR/releases.real" "$ST_DIR/releases"
+
+# 64 MiB of media: the server's peak RSS (VmHWM, reset through
+# clear_refs just before) must grow by much less than the bundle
+head -c 67108864 /dev/urandom > "$ST_DIR/big64.bin"
+regok big64.bin '' "POST /v1/items big64.bin (64 MiB): 201"
+B64=$REG_ID
+ITEMS=$((ITEMS + 1))
+api "$T_AUD" POST /v1/releases -d "{\"items\":[\"$B64\"],\"to\":\"DA\",\"authority\":\"order 19\",\"name\":\"rel-big\"}"
+expect_status 201 "POST /v1/releases rel-big (64 MiB): 201"
+hwm() {
+	sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$MAIN_PID/status"
+}
+_hwm0=""
+if echo 5 > "/proc/$MAIN_PID/clear_refs" 2> /dev/null; then
+	_hwm0=$(hwm)
+fi
+api "$T_AUD" GET /v1/releases/rel-big
+expect_status 200 "GET /v1/releases/rel-big: 200"
+_hwm1=$(hwm)
+expect_exit 0 "  tar -xf: exit 0" -- tar -xf "$RB" -C "$DL/tar"
+check "  the media unpacked are the file registered" -- \
+    cmp "$DL/tar/rel-big/media/big64.bin" "$ST_DIR/big64.bin"
+expect_exit 0 "  verify-bundle: exit 0" -- \
+    bc verify-bundle "$DL/tar/rel-big" --trust "$K/admin.pub"
+if [ -n "$_hwm0" ] && [ -n "$_hwm1" ]; then
+	echo "# server VmHWM: $_hwm0 kB before, $_hwm1 kB after sending 65536 kB"
+	check "  the server's peak RSS grew by less than 16 MiB ($((_hwm1 - _hwm0)) kB)" -- \
+	    test $((_hwm1 - _hwm0)) -lt 16384
+else
+	echo "# skip: the server's peak RSS (no /proc/PID/clear_refs)"
+fi
+
+# a name in UTF-8 is written as UTF-8 (no pax hdrcharset=BINARY, which
+# GNU tar warns of); the route sends any directory of files, valid
+# bundle or not
+mkdir "$ST_DIR/releases/rel-utf"
+echo hi > "$ST_DIR/releases/rel-utf/caf$(printf '\303\251').txt"
+api "$T_AUD" GET /v1/releases/rel-utf
+expect_status 200 "GET /v1/releases/rel-utf (a file named café.txt): 200"
+expect_exit 0 "  tar -tf: exit 0" -- tar --quoting-style=literal -tf "$RB"
+expect_eq "$(sed -n 2p "$OUT")" "rel-utf/caf$(printf '\303\251').txt" "  the name in UTF-8"
+expect_empty "$ERR" "  tar has nothing to say"
+
+# a file cut short while it is sent: the answer ends without its last
+# chunk (the client sees an error), and the log says why
+cp -R "$ST_DIR/releases/rel-big" "$ST_DIR/releases/rel-cut"
+rm -f "$TMP/cut.mark" "$TMP/cut.go"
+hpy slow "$MAIN_PORT" "$T_AUD" /v1/releases/rel-cut "$TMP/cut.out" \
+    "$TMP/cut.mark" "$TMP/cut.go" > /dev/null 2>&1 &
+_cut=$!
+SERVERS="$SERVERS $_cut"
+NREQ=$((NREQ + 1))
+echo "GET /v1/releases/rel-cut" >> "$TMP/sent"
+_i=0
+while [ $_i -lt 100 ] && [ ! -s "$TMP/cut.mark" ]; do
+	sleep 0.1
+	_i=$((_i + 1))
+done
+check "a download of rel-cut (64 MiB) has started and is read slowly" -- \
+    test -s "$TMP/cut.mark"
+truncate_file "$ST_DIR/releases/rel-cut/media/big64.bin" 1000
+touch "$TMP/cut.go"
+wait_pid "$_cut" 30
+expect_grep '^HTTP/1\.1 200 ' "$TMP/cut.out.head" "  status 200 (sent before)"
+check "  the body is shorter than the bundle" -- \
+    test "$(size_of "$TMP/cut.out")" -lt 67108864
+check "  and has no last chunk (0 CRLF CRLF)" -- \
+    "$PYTHON" -c 'import sys
+sys.exit(open(sys.argv[1], "rb").read().endswith(b"\r\n0\r\n\r\n"))' "$TMP/cut.out"
+expect_grep " - release rel-cut: the download was cut short: media/big64\.bin: shorter than when it was opened$" \
+    "$MAIN_LOG" "  the log says why"
+rm -rf "$ST_DIR/releases/rel-cut" "$ST_DIR/releases/rel-utf"
+rm -rf "$DL"
 
 # ---------------------------------------------------------- 404 and 405
 
