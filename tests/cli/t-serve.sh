@@ -786,7 +786,7 @@ serve_try() {
 }
 serve_try 2 "serve without --storage: exit 2" --key "$K/admin.key" \
     --listen 127.0.0.1:0
-expect_grep "storage and --key are required" "$ERR" "  names what is missing"
+expect_grep "--storage DIR is required: the catalog has no storage root" "$ERR" "  names what is missing"
 serve_try 2 "serve without --key: exit 2" --storage "$ST_DIR" \
     --listen 127.0.0.1:0
 expect_grep "try 'bodycam --help'" "$ERR" "  a usage error"
