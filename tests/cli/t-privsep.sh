@@ -49,7 +49,7 @@ KEY=$K/admin.key
 
 expect_exit 0 "serve --help, answered by bodycam itself" -- \
     env BODYCAM_SERVE="$TMP/no-such-server" "$BODYCAM" serve --help
-expect_grep '^usage: bodycam serve --storage DIR' "$OUT" \
+expect_grep '^usage: bodycam serve \[--storage DIR\] --key KEY' "$OUT" \
     "serve --help shows serve's usage"
 expect_exit 3 "serve without bodycam-serve: exit 3" -- \
     env BODYCAM_SERVE="$TMP/no-such-server" "$BODYCAM" serve \
