@@ -12,9 +12,9 @@
 
 # ------------------------------------------------------------------ set-up
 
-keygen_all admin cust dock
+keygen_all admin cust dock aud
 expect_exit 0 "setup: init" -- bc init --admin-key "$K/admin.pub"
-add_keys cust:custodian dock:ingest
+add_keys cust:custodian dock:ingest aud:auditor
 CK=$K/cust.key
 
 DOCK=$M/dock
@@ -160,6 +160,14 @@ expect_exit 0 "custody log A --json" -- bc custody log "$A" --json
 json_check "$OUT" "d['events'][2]['event']['details']['from'] == '$ARCH/a-2026.jpg' and d['events'][2]['event']['details']['path'] == '$ARCH/2027/renamed.jpg'" \
     "  from is the last relocate's place"
 expect_exit 0 "verify A: exit 0" -- bc verify "$A"
+# a release takes the media from the current place, under the sealed name
+expect_exit 0 "release A with its media: exit 0" -- bc release "$A" \
+    --to "DA office" --authority "discovery order" --key "$K/aud.key" \
+    --out "$W/bundle"
+expect_eq "$(sha256_of "$W/bundle/media/a.jpg")" "$ASUM" \
+    "  media/a.jpg is the sealed file"
+expect_exit 0 "verify-bundle: exit 0" -- \
+    "$BODYCAM" verify-bundle "$W/bundle" --trust "$K/admin.pub"
 
 # ----------------------------------- an insider edits the rows
 
