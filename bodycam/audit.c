@@ -11,7 +11,10 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +66,20 @@ struct audit {
 	struct bc_tlog_auditor		*tl;
 	uint64_t			 logpos;
 	struct bc_audit_report		 logrep;
+	/* --search: the missing items, and the search roots resolved */
+	struct missing			*miss;
+	size_t				 nmiss, miss_cap;
+	char				**roots;
+};
+
+/* A missing item, for --search. */
+struct missing {
+	char	 item[BC_ITEM_ID_MAX];
+	char	 sha256[BC_SHA256_HEX];
+	int64_t	 size;
+	char	*from;			/* its current place */
+	size_t	 failure;		/* its file-present failure */
+	int	 found;
 };
 
 static int
@@ -91,8 +108,15 @@ add_failure(struct bc_audit_report *rep, const char *item, int64_t seq,
 void
 bc_audit_report_clear(struct bc_audit_report *rep)
 {
+	size_t i;
+
 	if (rep == NULL)
 		return;
+	for (i = 0; i < rep->nmoves; i++) {
+		free(rep->moves[i].path);
+		free(rep->moves[i].from);
+	}
+	free(rep->moves);
 	free(rep->failures);
 	memset(rep, 0, sizeof(*rep));
 }
@@ -193,12 +217,11 @@ batch_join(struct batch *b)
  * reported, whatever the notes of the chain claim about the media.
  */
 static int
-audit_purged(struct audit *a, const struct aitem *ai)
+audit_purged(struct audit *a, const struct aitem *ai, const char *path)
 {
 	struct bc_file_hash fh;
 	struct stat st;
 	char hex[BC_SHA256_HEX], why[BC_CHECK_DETAIL_MAX];
-	const char *path = ai->it->path;
 
 	a->rep->files_purged++;
 	if (lstat(path, &st) == -1) {
@@ -225,31 +248,204 @@ audit_purged(struct audit *a, const struct aitem *ai)
 	    BC_CHECK_PURGED_BUT_PRESENT, why);
 }
 
+/* Remembers a missing item for --search. */
+static int
+missing_add(struct audit *a, const struct bc_item *it, const char *from,
+    size_t failure)
+{
+	struct missing *m, *tmp;
+
+	if ((tmp = bc_grow(a->miss, &a->miss_cap, a->nmiss + 1,
+	    sizeof(*tmp))) == NULL)
+		return BC_ERR_NOMEM;
+	a->miss = tmp;
+	m = &a->miss[a->nmiss];
+	memset(m, 0, sizeof(*m));
+	snprintf(m->item, sizeof(m->item), "%s", it->id);
+	snprintf(m->sha256, sizeof(m->sha256), "%s", it->sha256);
+	m->size = it->size;
+	m->failure = failure;
+	if ((m->from = strdup(from ? from : "")) == NULL)
+		return BC_ERR_NOMEM;
+	a->nmiss++;
+	return 0;
+}
+
+/*
+ * A regular file found under a search root: when its size is that of a
+ * missing item not found yet, hashed, and matched to every such item.
+ */
+static int
+search_file(struct audit *a, const char *path, const struct stat *st)
+{
+	struct bc_audit_report *rep = a->rep;
+	struct bc_audit_failure *f;
+	struct bc_audit_move *mv, *tmp;
+	struct bc_file_hash fh;
+	struct missing *m;
+	char hex[BC_SHA256_HEX];
+	size_t i, cap;
+	int hashed = 0;
+
+	for (i = 0; i < a->nmiss; i++) {
+		m = &a->miss[i];
+		if (m->found || m->size != (int64_t)st->st_size)
+			continue;
+		if (!hashed) {
+			/* unreadable, or changing while read: not a match */
+			if (bc_hash_file(path, &fh, NULL, NULL, NULL) != 0)
+				return 0;
+			bc_hex(fh.sha256, sizeof(fh.sha256), hex);
+			hashed = 1;
+		}
+		if (strcmp(hex, m->sha256) != 0)
+			continue;
+		m->found = 1;
+		cap = rep->nmoves;
+		if ((tmp = bc_grow(rep->moves, &cap, rep->nmoves + 1,
+		    sizeof(*tmp))) == NULL)
+			return BC_ERR_NOMEM;
+		rep->moves = tmp;
+		mv = &rep->moves[rep->nmoves];
+		memset(mv, 0, sizeof(*mv));
+		snprintf(mv->item, sizeof(mv->item), "%s", m->item);
+		if ((mv->path = strdup(path)) == NULL ||
+		    (mv->from = strdup(m->from)) == NULL) {
+			free(mv->path);
+			return BC_ERR_NOMEM;
+		}
+		rep->nmoves++;
+		rep->files_missing--;
+		rep->files_moved++;
+		f = &rep->failures[m->failure];
+		snprintf(f->reason, sizeof(f->reason), "moved: not at %s, but "
+		    "its sealed content is at %s (bodycam relocate %s PATH)",
+		    m->from, path, m->item);
+	}
+	return 0;
+}
+
+/* Walks the directory open as dfd (path names it), depth first. */
+static int
+search_dir(struct audit *a, int dfd, char *path, size_t len, int depth)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	size_t n;
+	int fd, r = 0;
+
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return 0;
+	}
+	while (r == 0 && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		n = strlen(de->d_name);
+		if (len + 1 + n >= PATH_MAX)
+			continue;
+		path[len] = '/';
+		memcpy(path + len + 1, de->d_name, n + 1);
+		/* never through a symbolic link: only what lies beneath */
+		if (fstatat(dirfd(d), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1)
+			continue;
+		if (S_ISREG(st.st_mode))
+			r = search_file(a, path, &st);
+		else if (S_ISDIR(st.st_mode) && depth < 64 &&
+		    (fd = openat(dirfd(d), de->d_name, O_RDONLY |
+		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) != -1)
+			r = search_dir(a, fd, path, len + 1 + n, depth + 1);
+	}
+	path[len] = '\0';
+	closedir(d);
+	return r;
+}
+
+/* --search: the missing items' content under each root, in order. */
+static int
+search_moved(struct audit *a)
+{
+	char path[PATH_MAX];
+	size_t i, len;
+	int fd, r = 0;
+
+	for (i = 0; i < a->opts->nsearch && r == 0 && a->nmiss > 0; i++) {
+		if ((fd = open(a->roots[i], O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) == -1)
+			continue;	/* it was there at the start */
+		len = strlen(a->roots[i]);
+		memcpy(path, a->roots[i], len + 1);
+		/* the root itself is "/": no double slash below it */
+		if (len == 1)
+			len = 0;
+		r = search_dir(a, fd, path, len, 0);
+	}
+	if (r == BC_ERR_NOMEM)
+		bc_err_set(a->err, r, "out of memory");
+	return r;
+}
+
+/* Resolves the --search directories before anything is audited. */
+static int
+search_roots(struct audit *a)
+{
+	struct stat st;
+	size_t i;
+
+	if (a->opts->nsearch == 0)
+		return 0;
+	if ((a->roots = calloc(a->opts->nsearch, sizeof(*a->roots))) == NULL)
+		return bc_err_set(a->err, BC_ERR_NOMEM, "out of memory");
+	for (i = 0; i < a->opts->nsearch; i++) {
+		if ((a->roots[i] = realpath(a->opts->search[i], NULL)) ==
+		    NULL)
+			return bc_err_set(a->err, errno == ENOENT ?
+			    BC_ERR_NOT_FOUND : BC_ERR_IO, "--search %s: %s",
+			    a->opts->search[i], strerror(errno));
+		if (stat(a->roots[i], &st) == -1 || !S_ISDIR(st.st_mode))
+			return bc_err_set(a->err, BC_ERR_INVALID, "--search "
+			    "%s: not a directory", a->opts->search[i]);
+	}
+	return 0;
+}
+
 /* Re-hashes the file of an item that is not purged. */
 static int
 audit_file(struct audit *a, const struct aitem *ai,
     const struct bc_verify_report *vr)
 {
 	struct bc_verify_opts vo;
-	struct bc_verify_report fr;
-	size_t i;
+	struct bc_verify_report *fr;
+	size_t i, fail = 0;
 	int changed = 0, missing = 0, r;
 
 	if (vr->state.purged)
-		return audit_purged(a, ai);
+		return audit_purged(a, ai, bc_custody_place(ai->it,
+		    &vr->state));
 	memset(&vo, 0, sizeof(vo));
-	memset(&fr, 0, sizeof(fr));
-	fr.failures_only = 1;
-	if ((r = bc_verify_file(ai->it, ai->rec[0].doc, &vo, &fr)) != 0)
+	/* a report holds a state, and the state a path: not on the stack */
+	if ((fr = calloc(1, sizeof(*fr))) == NULL)
+		return BC_ERR_NOMEM;
+	fr->failures_only = 1;
+	/* the file at the item's current place, as the chain just judged
+	 * says */
+	memcpy(fr->state.path, vr->state.path, sizeof(fr->state.path));
+	if ((r = bc_verify_file(ai->it, ai->rec[0].doc, &vo, fr)) != 0)
 		goto out;
-	for (i = 0; i < fr.nchecks && r == 0; i++) {
-		if (fr.checks[i].id == BC_CHECK_FILE_PRESENT)
+	for (i = 0; i < fr->nchecks && r == 0; i++) {
+		if (fr->checks[i].id == BC_CHECK_FILE_PRESENT) {
 			missing = 1;
-		else
+			fail = a->rep->nfailures;
+		} else
 			changed = 1;
-		r = add_failure(a->rep, ai->it->id, -1, fr.checks[i].id,
-		    fr.checks[i].detail);
+		r = add_failure(a->rep, ai->it->id, -1, fr->checks[i].id,
+		    fr->checks[i].detail);
 	}
+	if (r == 0 && missing && a->opts->nsearch > 0)
+		r = missing_add(a, ai->it, fr->path, fail);
 	if (missing)
 		a->rep->files_missing++;
 	else if (changed)
@@ -257,7 +453,8 @@ audit_file(struct audit *a, const struct aitem *ai,
 	else
 		a->rep->files_matched++;
  out:
-	bc_verify_report_clear(&fr);
+	bc_verify_report_clear(fr);
+	free(fr);
 	return r;
 }
 
@@ -615,6 +812,7 @@ bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
 	struct bc_err kerr = { "" };
 	struct audit a;
 	int64_t nevents;
+	size_t i;
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
@@ -647,6 +845,8 @@ bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
 	if (opts->progress != NULL &&
 	    (r = bc_catalog_count(cat, &a.total, &nevents, err)) != 0)
 		goto out;
+	if ((r = search_roots(&a)) != 0)
+		goto out;
 	a.max_unbound = a.min_bound = -1;
 	if ((r = audit_log(&a)) != 0 ||
 	    (r = bc_catalog_walk(cat, collect, &a, err)) != 0 ||
@@ -656,10 +856,17 @@ bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
 	    (r = policies(&a)) != 0 ||
 	    (r = bc_catalog_orphan_events(cat, orphan, &a, err)) != 0 ||
 	    (r = bc_tlog_audit_end(a.tl)) != 0 ||
-	    (r = log_failures_merge(&a)) != 0)
+	    (r = log_failures_merge(&a)) != 0 ||
+	    (r = search_moved(&a)) != 0)
 		goto out;
 	r = 0;
  out:
+	for (i = 0; i < a.nmiss; i++)
+		free(a.miss[i].from);
+	free(a.miss);
+	for (i = 0; a.roots != NULL && i < opts->nsearch; i++)
+		free(a.roots[i]);
+	free(a.roots);
 	if (a.running != NULL) {
 		batch_finish(a.running);
 		batch_free(a.running);

@@ -68,6 +68,7 @@ extern const struct bc_cmd bc_cmd_list;
 extern const struct bc_cmd bc_cmd_verify;
 extern const struct bc_cmd bc_cmd_custody;
 extern const struct bc_cmd bc_cmd_annotate;
+extern const struct bc_cmd bc_cmd_relocate;
 extern const struct bc_cmd bc_cmd_case;
 extern const struct bc_cmd bc_cmd_retention;
 extern const struct bc_cmd bc_cmd_report;

@@ -2,6 +2,7 @@
  * cmd-audit.c - bodycam audit: check every record of the catalog (and,
  * with --files, every file still held) and list each failure.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,49 @@ show_progress(void *arg, int64_t done, int64_t total)
 		    (long long)total);
 	if (done == total)
 		fputc('\n', stderr);
+}
+
+/* The relocate command that would record a move. */
+static void
+relocate_cmd(const struct bc_audit_move *m, char *buf, size_t bufsz)
+{
+	const char *p;
+	size_t n = 0;
+
+	/* the path in single quotes, each ' written as '\'' */
+	n = (size_t)snprintf(buf, bufsz, "bodycam relocate %s '", m->item);
+	for (p = m->path; *p != '\0' && n + 5 < bufsz; p++) {
+		if (*p == '\'') {
+			memcpy(buf + n, "'\\''", 4);
+			n += 4;
+		} else
+			buf[n++] = *p;
+	}
+	snprintf(buf + n, bufsz - n, "' --key KEY --actor WHO");
+}
+
+/* "moved": [{item, from, path, command}], for --search. */
+static int
+moves_json(json_t *o, const struct bc_audit_report *rep)
+{
+	const struct bc_audit_move *m;
+	json_t *arr, *e;
+	char cmd[PATH_MAX + 128];
+	size_t i;
+
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(o, "moved", arr) != 0)
+		return -1;
+	for (i = 0; i < rep->nmoves; i++) {
+		m = &rep->moves[i];
+		relocate_cmd(m, cmd, sizeof(cmd));
+		e = json_pack("{s:s, s:o, s:o, s:o}", "item", m->item, "from",
+		    bc_json_text(m->from), "path", bc_json_text(m->path),
+		    "command", bc_json_text(cmd));
+		if (e == NULL || json_array_append_new(arr, e) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 static json_t *
@@ -57,10 +101,15 @@ audit_json(const struct bc_audit_report *rep, int files)
 		    rep->log.against));
 	if (o != NULL && files)
 		json_object_set_new(o, "files", json_pack("{s:I, s:I, s:I, "
-		    "s:I}", "matched", (json_int_t)rep->files_matched,
+		    "s:I, s:I}", "matched", (json_int_t)rep->files_matched,
 		    "changed", (json_int_t)rep->files_changed, "missing",
-		    (json_int_t)rep->files_missing, "purged",
+		    (json_int_t)rep->files_missing, "moved",
+		    (json_int_t)rep->files_moved, "purged",
 		    (json_int_t)rep->files_purged));
+	if (o != NULL && files && moves_json(o, rep) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
 	return o;
 }
 
@@ -68,6 +117,7 @@ static void
 audit_text(const struct bc_audit_report *rep, int files, int quiet)
 {
 	const struct bc_audit_failure *f;
+	char cmd[PATH_MAX + 128];
 	size_t i;
 
 	if (!quiet) {
@@ -99,10 +149,11 @@ audit_text(const struct bc_audit_report *rep, int files, int quiet)
 		    rep->log.against ? ", and the checkpoint given" : "");
 		if (files)
 			printf("files: %lld matched, %lld changed, %lld "
-			    "missing, %lld purged\n",
+			    "missing, %lld moved, %lld purged\n",
 			    (long long)rep->files_matched,
 			    (long long)rep->files_changed,
 			    (long long)rep->files_missing,
+			    (long long)rep->files_moved,
 			    (long long)rep->files_purged);
 	}
 	for (i = 0; i < rep->nfailures; i++) {
@@ -116,6 +167,12 @@ audit_text(const struct bc_audit_report *rep, int files, int quiet)
 			    bc_cli_q(f->item), bc_cli_q(f->check),
 			    bc_cli_q(f->reason));
 	}
+	for (i = 0; i < rep->nmoves; i++) {
+		relocate_cmd(&rep->moves[i], cmd, sizeof(cmd));
+		printf("MOVED   %s  %s\n        run: %s\n",
+		    bc_cli_q(rep->moves[i].item), bc_cli_q(rep->moves[i].path),
+		    bc_cli_q(cmd));
+	}
 	if (rep->nfailures > 0)
 		printf("%zu failure%s\n", rep->nfailures,
 		    rep->nfailures == 1 ? "" : "s");
@@ -123,26 +180,20 @@ audit_text(const struct bc_audit_report *rep, int files, int quiet)
 		printf("OK\n");
 }
 
+/* The audit with the options read by cmd_audit. */
 static int
-cmd_audit(struct bc_ctx *ctx, int argc, char **argv)
+audit_run(struct bc_ctx *ctx, const struct bc_audit_opts *opts,
+    const char *threads, const char *against, int argc)
 {
-	const char *against = NULL, *threads = NULL;
+	struct bc_audit_opts ao = *opts;
 	char *note = NULL;
-	struct bc_audit_opts ao;
 	struct bc_audit_report rep;
 	struct bc_err err = { "" };
 	uint64_t n;
 	int r, st;
-	const struct bc_cli_opt opts[] = {
-		{ "files", NULL, &ao.files },
-		{ "threads", &threads, NULL },
-		{ "against", &against, NULL },
-		{ NULL, NULL, NULL }
-	};
 
-	memset(&ao, 0, sizeof(ao));
-	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
-		return r;
+	if (ao.nsearch > 0 && !ao.files)
+		return bc_cli_usage(ctx->cmd, "--search is for --files");
 	if (threads != NULL) {
 		if (bc_parse_uint(threads, 1, BC_AUDIT_THREADS_MAX, &n) != 0)
 			return bc_cli_usage(ctx->cmd, "--threads wants a "
@@ -188,9 +239,48 @@ cmd_audit(struct bc_ctx *ctx, int argc, char **argv)
 	return st;
 }
 
+static int
+cmd_audit(struct bc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "files", no_argument, NULL, 'f' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "against", required_argument, NULL, 'a' },
+		{ "search", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *against = NULL, *threads = NULL;
+	const char **search = NULL;
+	struct bc_audit_opts ao;
+	int c, st;
+
+	memset(&ao, 0, sizeof(ao));
+	/* --search repeats: at most one a word of argv */
+	if ((search = calloc((size_t)argc + 1, sizeof(*search))) == NULL)
+		return bc_cli_fail(BC_ERR_NOMEM, NULL);
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': ao.files = 1; break;
+		case 't': threads = optarg; break;
+		case 'a': against = optarg; break;
+		case 's': search[ao.nsearch++] = optarg; break;
+		default:
+			free(search);
+			return bc_cli_badopt(ctx->cmd, c, argv);
+		}
+	}
+	ao.search = search;
+	st = audit_run(ctx, &ao, threads, against, argc);
+	free(search);
+	return st;
+}
+
 const struct bc_cmd bc_cmd_audit = {
 	.name = "audit",
-	.usage = "[--files] [--threads N] [--against CHECKPOINT]",
+	.usage = "[--files [--search DIR]...] [--threads N] "
+	    "[--against CHECKPOINT]",
 	.summary = "Check every key document, manifest and custody event of "
 	    "the catalog: hashes,\n      signatures, chain links, roles and "
 	    "revocation at signing time, and the\n      action rules.  "
@@ -199,8 +289,14 @@ const struct bc_cmd bc_cmd_audit = {
 	    "checkpoint's root.\n      Prints counts, then each failure "
 	    "with its item, seq and check.",
 	.options =
-	    "  --files       also re-hash every file still held: matched, "
-	    "changed or missing\n"
+	    "  --files       also re-hash every file still held, at its "
+	    "current place:\n"
+	    "                matched, changed or missing\n"
+	    "  --search DIR  with --files: look under DIR (repeatable) for "
+	    "the content of\n"
+	    "                missing items; one found is reported as moved, "
+	    "with the\n"
+	    "                'bodycam relocate' command to record it\n"
 	    "  --threads N   signature-checking threads (default: one per "
 	    "CPU)\n"
 	    "  --against CHECKPOINT\n"

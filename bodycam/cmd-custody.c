@@ -171,6 +171,9 @@ custody_add(struct bc_ctx *ctx, int argc, char **argv)
 	if (a == BC_ACT_ANNOTATE)
 		return bc_cli_usage(ctx->cmd, "an annotation is recorded by "
 		    "'bodycam annotate'");
+	if (a == BC_ACT_RELOCATE)
+		return bc_cli_usage(ctx->cmd, "a new place is recorded by "
+		    "'bodycam relocate'");
 	if (a < 0 || a == BC_ACT_REGISTER || a == BC_ACT_VERIFY)
 		return bc_cli_usage(ctx->cmd, "%s action '%s' (access, copy, "
 		    "transfer, hold, unhold, derive, purge, note%s)",

@@ -20,8 +20,11 @@ static int
 list_one(void *arg, const struct bc_item *it)
 {
 	struct list_state *ls = arg;
+	struct bc_err err = { "" };
 	json_t *m = NULL, *o, *nb, *cur;
 	const char *name, *mime, *officer, *kase, *reg;
+	char place[PATH_MAX];
+	int r;
 
 	(void)bc_doc_parse(it->manifest, it->manifest_len, BC_MANIFEST_TYPE,
 	    &m, NULL);
@@ -41,6 +44,13 @@ list_one(void *arg, const struct bc_item *it)
 	reg = m ? bc_doc_str(m, "registered.at") : NULL;
 	ls->count++;
 	if (ls->arr != NULL) {
+		/* where the file is now: the last relocate's place, if any */
+		if ((r = bc_custody_place_of(ls->ctx->cat, it, place,
+		    sizeof(place), &err)) != 0) {
+			json_decref(m);
+			json_decref(cur);
+			return r;
+		}
 		o = json_pack("{s:s, s:s, s:I, s:s?, s:s?, s:s?, s:s?,"
 		    " s:s?, s:s?, s:O?, s:O?}", "id", it->id, "sha256",
 		    it->sha256, "size", (json_int_t)it->size, "name", name,
@@ -53,7 +63,7 @@ list_one(void *arg, const struct bc_item *it)
 		    "name_bytes");
 		if (o != NULL && ((nb != NULL && json_object_set(o,
 		    "name_bytes", nb) != 0) ||
-		    bc_json_set_name(o, "path", it->path) != 0)) {
+		    bc_json_set_name(o, "path", place) != 0)) {
 			json_decref(o);
 			o = NULL;
 		}

@@ -123,6 +123,7 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 	struct bc_event *ev = NULL;
 	json_t *mdoc = NULL, *edoc, *evs = NULL, *o, *h;
 	struct shown sh;
+	char place[PATH_MAX];
 	size_t n = 0, i;
 	int c, r, sig_ok, ev_ok, st = 0;
 
@@ -161,6 +162,12 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 		st = 1;
 	if (replay(kr, it, mdoc, ev, n, &sh) != 0)
 		goto oom;
+	/* where the file is now: the last relocate's place, if any */
+	if ((r = bc_custody_place_of(ctx->cat, it, place, sizeof(place),
+	    &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
 
 	if (ctx->json) {
 		if ((evs = json_array()) == NULL)
@@ -187,14 +194,14 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 		    "annotations", sh.history);
 		evs = NULL;
 		if (ctx->out == NULL ||
-		    bc_json_set_name(ctx->out, "path", it->path) != 0)
+		    bc_json_set_name(ctx->out, "path", place) != 0)
 			goto oom;
 		goto out;
 	}
 	if (ctx->quiet)
 		goto out;
 	printf("%s\n", bc_cli_q(it->id));
-	printf("  file        %s\n", bc_cli_q(it->path));
+	printf("  file        %s\n", bc_cli_q(place));
 	printf("  name        %s\n", bc_cli_file_name(mdoc));
 	printf("  size        %lld bytes\n", (long long)it->size);
 	printf("  sha256      %s\n", bc_cli_q(it->sha256));

@@ -24,6 +24,7 @@ const struct bc_cmd *const bc_cmd_table[] = {
 	&bc_cmd_verify,
 	&bc_cmd_custody,
 	&bc_cmd_annotate,
+	&bc_cmd_relocate,
 	&bc_cmd_case,
 	&bc_cmd_retention,
 	&bc_cmd_report,

@@ -16,6 +16,7 @@
 #include "bodycam/custody.h"
 #include "bodycam/keys.h"
 #include "bodycam/retention.h"
+#include "bodycam/text.h"
 #include "internal.h"
 
 static const char *const action_names[BC_ACT_COUNT] = {
@@ -31,6 +32,7 @@ static const char *const action_names[BC_ACT_COUNT] = {
 	[BC_ACT_NOTE] = "note",
 	[BC_ACT_RELEASE] = "release",
 	[BC_ACT_ANNOTATE] = "annotate",
+	[BC_ACT_RELOCATE] = "relocate",
 };
 
 int
@@ -109,6 +111,107 @@ detail(const json_t *details, const char *name)
 
 static int rule_check(struct bc_custody_state *, const json_t *,
     const char *, struct bc_err *);
+
+int
+bc_relocate_path_check(const char *path, size_t len, struct bc_err *err)
+{
+	const char *seg, *p;
+	size_t i, n;
+
+	if (path == NULL || len == 0)
+		return bc_err_set(err, BC_ERR_INVALID, "no path");
+	if (memchr(path, '\0', len) != NULL || strlen(path) != len)
+		return bc_err_set(err, BC_ERR_INVALID, "the path holds a NUL");
+	if (len >= PATH_MAX)
+		return bc_err_set(err, BC_ERR_INVALID, "the path is %zu bytes, "
+		    "longer than PATH_MAX", len);
+	if (path[0] != '/')
+		return bc_err_set(err, BC_ERR_INVALID, "the path is not "
+		    "absolute");
+	if (!bc_utf8_valid(path))
+		return bc_err_set(err, BC_ERR_INVALID, "the path is not "
+		    "UTF-8");
+	for (i = 0; i < len; i++)
+		if ((unsigned char)path[i] < 0x20 || path[i] == 0x7f)
+			return bc_err_set(err, BC_ERR_INVALID, "the path holds "
+			    "a control character");
+	/* canonical, as realpath gives it: the name of one file */
+	for (seg = path + 1; ; seg = p + 1) {
+		p = strchr(seg, '/');
+		n = p ? (size_t)(p - seg) : strlen(seg);
+		if (n == 0 || (n == 1 && seg[0] == '.') ||
+		    (n == 2 && seg[0] == '.' && seg[1] == '.'))
+			return bc_err_set(err, BC_ERR_INVALID, "the path is "
+			    "not canonical (an empty, '.' or '..' component)");
+		if (p == NULL)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * A relocate: the new place (details.path), what was re-hashed there
+ * (details.size; details.sha256 is checked for every event) and the
+ * place before (details.from), which must be the last relocate's path
+ * when there was one: a chain of places with no gap.
+ */
+static int
+relocate_check(const struct bc_custody_state *st, const json_t *details,
+    struct bc_err *why)
+{
+	const json_t *path = json_object_get(details, "path");
+	const json_t *size = json_object_get(details, "size");
+	const char *from = json_string_value(json_object_get(details,
+	    "from"));
+	struct bc_err e = { "" };
+
+	if (!json_is_string(path))
+		return bc_err_set(why, BC_ERR_INTEGRITY, "relocate event "
+		    "names no path");
+	if (bc_relocate_path_check(json_string_value(path),
+	    json_string_length(path), &e) != 0)
+		return bc_err_set(why, BC_ERR_INTEGRITY, "relocate event "
+		    "path: %s", e.msg);
+	if (!json_is_integer(size) || json_integer_value(size) < 0)
+		return bc_err_set(why, BC_ERR_INTEGRITY, "relocate event "
+		    "gives no size");
+	if (from == NULL)
+		return bc_err_set(why, BC_ERR_INTEGRITY, "relocate event "
+		    "does not name the place before ('from')");
+	if (st->path[0] != '\0' && strcmp(from, st->path) != 0)
+		return bc_err_set(why, BC_ERR_INTEGRITY, "relocate event "
+		    "moves the file from another place than the last "
+		    "relocate's");
+	return 0;
+}
+
+const char *
+bc_custody_place(const struct bc_item *it,
+    const struct bc_custody_state *st)
+{
+	return st != NULL && st->path[0] != '\0' ? st->path : it->path;
+}
+
+int
+bc_custody_place_of(struct bc_catalog *cat, const struct bc_item *it,
+    char *out, size_t outsz, struct bc_err *err)
+{
+	struct bc_custody_state *st;
+	struct bc_err e = { "" };
+	int r;
+
+	/* a state holds a path: not on the stack of a service thread */
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	r = bc_custody_state_of(cat, it, st, NULL, &e);
+	if (r == 0 || r == BC_ERR_INTEGRITY) {
+		snprintf(out, outsz, "%s", bc_custody_place(it, st));
+		r = 0;
+	} else
+		bc_err_set(err, r, "%s", e.msg);
+	free(st);
+	return r;
+}
 
 int
 bc_custody_rule(struct bc_custody_state *st, const json_t *event,
@@ -249,6 +352,10 @@ rule_check(struct bc_custody_state *st, const json_t *event,
 			return bc_err_set(why, BC_ERR_INTEGRITY,
 			    "verify event has no outcome 'passed' or 'failed'");
 		break;
+	case BC_ACT_RELOCATE:
+		if (relocate_check(st, details, why) != 0)
+			return BC_ERR_INTEGRITY;
+		break;
 	default:
 		break;
 	}
@@ -286,6 +393,10 @@ rule_check(struct bc_custody_state *st, const json_t *event,
 	case BC_ACT_NOTE:
 		if ((s = detail(details, "media")) != NULL)
 			snprintf(st->media, sizeof(st->media), "%s", s);
+		break;
+	case BC_ACT_RELOCATE:
+		snprintf(st->path, sizeof(st->path), "%s",
+		    detail(details, "path"));
 		break;
 	default:
 		break;
@@ -375,7 +486,8 @@ check_req(int a, const struct bc_custody_req *req, struct bc_err *err)
 	if (a < 0)
 		return bc_err_set(err, BC_ERR_INVALID,
 		    "unknown action '%s' (access, copy, transfer, hold, "
-		    "unhold, derive, verify, purge, note, annotate)",
+		    "unhold, derive, verify, purge, note, annotate, "
+		    "relocate)",
 		    req->action ? req->action : "(none)");
 	if (a == BC_ACT_REGISTER)
 		return bc_err_set(err, BC_ERR_INVALID,
@@ -404,7 +516,11 @@ check_req(int a, const struct bc_custody_req *req, struct bc_err *err)
 	if (a == BC_ACT_DERIVE && req->file == NULL)
 		return bc_err_set(err, BC_ERR_INVALID,
 		    "derive needs the derived file (--file)");
-	if (req->file != NULL && a != BC_ACT_COPY && a != BC_ACT_DERIVE)
+	if (a == BC_ACT_RELOCATE && req->file == NULL)
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "relocate needs the file at its new place");
+	if (req->file != NULL && a != BC_ACT_COPY && a != BC_ACT_DERIVE &&
+	    a != BC_ACT_RELOCATE)
 		return bc_err_set(err, BC_ERR_INVALID,
 		    "--file is for copy and derive only");
 	if (a == BC_ACT_VERIFY && (req->outcome == NULL ||
@@ -958,6 +1074,8 @@ bc_custody_add_cached(struct bc_catalog *cat, struct bc_chain_cache *cache,
 	struct bc_keyring *owned = NULL;
 	json_t *details = NULL, *doc = NULL;
 	char now[BC_TIME_MAX], hex[BC_SHA256_HEX];
+	const char *from = NULL;
+	int64_t size;
 	int a = bc_action_parse(req->action);
 	int r;
 
@@ -994,6 +1112,35 @@ bc_custody_add_cached(struct bc_catalog *cat, struct bc_chain_cache *cache,
 		    "only a note may be recorded", it->id, ch.st.purged_at);
 		goto out;
 	}
+	if (a == BC_ACT_RELOCATE) {
+		if (fhp == NULL || abspath == NULL) {
+			r = bc_err_set(err, BC_ERR_INVALID, "relocate: no "
+			    "file");
+			goto out;
+		}
+		/* only the sealed content moves the item's place */
+		bc_hex(fhp->sha256, sizeof(fhp->sha256), hex);
+		if (bc_doc_int(ch.manifest, "file.size", &size) != 0)
+			size = -1;
+		if ((int64_t)fhp->size != size || strcmp(hex,
+		    ch.sha256) != 0) {
+			r = bc_err_set(err, BC_ERR_INTEGRITY, "%s: the file "
+			    "is %llu bytes with SHA-256 %.16s..., not the "
+			    "sealed %lld bytes with %.16s...: not the "
+			    "registered file; nothing recorded", it->id,
+			    (unsigned long long)fhp->size, hex,
+			    (long long)size, ch.sha256);
+			goto out;
+		}
+		from = bc_custody_place(it, &ch.st);
+		if (strcmp(from, abspath) == 0) {
+			r = bc_err_set(err, BC_ERR_INVALID, "%s is already at "
+			    "that place; nothing recorded", it->id);
+			goto out;
+		}
+		snprintf(res->path, sizeof(res->path), "%s", abspath);
+		snprintf(res->from, sizeof(res->from), "%s", from);
+	}
 	if (a == BC_ACT_DERIVE) {
 		if (fhp == NULL || abspath == NULL) {
 			r = bc_err_set(err, BC_ERR_INVALID, "derive: no file");
@@ -1025,7 +1172,11 @@ bc_custody_add_cached(struct bc_catalog *cat, struct bc_chain_cache *cache,
 
 	bc_view_current(ch.manifest, &ch.st.ann, &cur);
 	if ((details = make_details(a, req, ch.sha256, fhp, &child,
-	    &cur)) == NULL) {
+	    &cur)) == NULL || (a == BC_ACT_RELOCATE &&
+	    (json_object_set_new(details, "path", json_string(abspath)) ||
+	    json_object_set_new(details, "from", json_string(from)) ||
+	    json_object_set_new(details, "size",
+	    json_integer((json_int_t)fhp->size))))) {
 		r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -1079,6 +1230,7 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 {
 	struct bc_file_hash fh, *fhp = NULL;
 	struct bc_keyring *kr = NULL;
+	struct bc_err e = { "" };
 	json_t *meta = NULL;
 	char now[BC_TIME_MAX], abspath[PATH_MAX];
 	int a = bc_action_parse(req->action);
@@ -1107,6 +1259,9 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 			return bc_err_set(err, BC_ERR_IO,
 			    "%s: cannot resolve path", req->file);
 		}
+		if (a == BC_ACT_RELOCATE && (r = bc_relocate_path_check(
+		    abspath, strlen(abspath), &e)) != 0)
+			return bc_err_set(err, r, "%s: %s", req->file, e.msg);
 		/* a derived file's metadata from the very bytes hashed */
 		if ((r = bc_register_read(abspath, req->progress,
 		    req->progress_arg, 0, now, &fh, a == BC_ACT_DERIVE ?
@@ -1198,10 +1353,11 @@ bc_custody_append_signed(struct bc_catalog *cat,
 		    "action, key and at are required");
 		goto out;
 	}
-	/* these come with what they record: a new item, a bundle */
+	/* these come with what they record: a new item, a bundle, a file
+	 * re-hashed at its new place by the writer itself */
 	a = bc_action_parse(action);
 	if (a == BC_ACT_REGISTER || a == BC_ACT_DERIVE ||
-	    a == BC_ACT_RELEASE) {
+	    a == BC_ACT_RELEASE || a == BC_ACT_RELOCATE) {
 		r = bc_err_set(err, BC_ERR_INVALID, "event: '%s' cannot be "
 		    "appended as a signed event", action);
 		goto out;

@@ -149,7 +149,9 @@ bc_media_destroy(const char *path, const char *sha256, int64_t size,
  * Whether the row's path ends in the file name the manifest seals (the
  * name of the file registered: the path's last component), so that a row
  * edited to name another file is not acted on.  The directory is the
- * catalog's word alone.
+ * catalog's word alone.  Once the item was relocated this row is not
+ * used at all: the last relocate's path is signed, and may end in
+ * another name (bc_purge_media).
  */
 static int
 sealed_name(const struct bc_item *it)
@@ -182,6 +184,7 @@ bc_purge_media(struct bc_catalog *cat, const char *ref, int *fate,
 	struct bc_verify_report rep;
 	struct bc_item *it = NULL;
 	struct bc_err e = { "" };
+	const char *place;
 	size_t i;
 	int r;
 
@@ -212,7 +215,13 @@ bc_purge_media(struct bc_catalog *cat, const char *ref, int *fate,
 		goto out;
 	}
 	*prev = bc_media_fate_parse(rep.state.media);
-	if (!sealed_name(it)) {
+	/*
+	 * Where the file is: the path of the last relocate, signed and
+	 * verified just now; else the registered path, the catalog's row,
+	 * which must at least end in the sealed name.
+	 */
+	place = bc_custody_place(it, &rep.state);
+	if (rep.state.path[0] == '\0' && !sealed_name(it)) {
 		*fate = BC_MEDIA_KEPT;
 		snprintf(why, whysz, "the catalog's path does not end in the "
 		    "sealed file name");
@@ -220,12 +229,12 @@ bc_purge_media(struct bc_catalog *cat, const char *ref, int *fate,
 		    "%s is kept", it->id, why, it->path);
 		goto out;
 	}
-	if ((r = bc_media_destroy(it->path, it->sha256, it->size, fate,
+	if ((r = bc_media_destroy(place, it->sha256, it->size, fate,
 	    &e)) != 0) {
 		if (*fate == BC_MEDIA_KEPT)
 			snprintf(why, whysz, "%s", e.msg);
 		bc_err_set(err, r, "%s: the media at %s %s: %s", it->id,
-		    it->path, *fate == BC_MEDIA_KEPT ? "was not destroyed" :
+		    place, *fate == BC_MEDIA_KEPT ? "was not destroyed" :
 		    "was deleted", e.msg);
 	}
  out:

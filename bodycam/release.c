@@ -50,6 +50,8 @@
 struct ritem {
 	struct bc_item	*it;
 	char		 measured[BC_SHA256_HEX];	/* by the verification */
+	char		*place;		/* the file it verified: the current
+					   place (custody.h) */
 	json_t		*manifest;	/* parsed */
 	const char	*name;		/* file.name in the manifest */
 	char		 dir[64];	/* "items/BWC-000001" */
@@ -641,6 +643,7 @@ ritems_free(struct ritem *ri, size_t n)
 	for (i = 0; ri != NULL && i < n; i++) {
 		bc_item_free(ri[i].it);
 		json_decref(ri[i].manifest);
+		free(ri[i].place);
 	}
 	free(ri);
 }
@@ -933,7 +936,14 @@ bc_release(struct bc_catalog *cat, const struct bc_key *key,
 		}
 		snprintf(ri[i].measured, sizeof(ri[i].measured), "%s",
 		    rep.measured);
+		ri[i].place = rep.path;	/* the media is copied from there */
+		rep.path = NULL;
 		bc_verify_report_clear(&rep);
+		if (ri[i].place == NULL) {
+			r = bc_err_set(err, BC_ERR_INTERNAL, "%s: no file was "
+			    "verified", ri[i].it->id);
+			goto out;
+		}
 	}
 
 	/* 2. the media, copied and hashed again, outside the lock */
@@ -959,7 +969,7 @@ bc_release(struct bc_catalog *cat, const struct bc_key *key,
 			goto out;
 		for (i = 0; i < n; i++) {
 			snprintf(mrel, sizeof(mrel), "media/%s", ri[i].name);
-			if ((r = copy_media(&b, ri[i].it->path, mrel,
+			if ((r = copy_media(&b, ri[i].place, mrel,
 			    ri[i].it->sha256, ri[i].it->size)) != 0)
 				goto out;
 		}

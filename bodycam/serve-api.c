@@ -714,6 +714,9 @@ struct event_job {
 	const char			*text;
 	size_t				 len;
 	uint8_t				 sig[BC_ED25519_SIGLEN];
+	/* relocate: the file at its new place, hashed before the lock */
+	const struct bc_file_hash	*fh;
+	const char			*abspath;
 	struct bc_custody_result	 res;
 };
 
@@ -725,7 +728,7 @@ event_job(struct bc_catalog *cat, struct bc_chain_cache *cache, void *arg,
 
 	if (j->text == NULL)
 		return bc_custody_add_cached(cat, cache, j->key, j->ref,
-		    &j->req, NULL, NULL, NULL, &j->res, err);
+		    &j->req, j->fh, j->abspath, NULL, &j->res, err);
 	return bc_custody_append_signed(cat, cache, NULL, j->ref, j->text,
 	    j->len, j->sig, sizeof(j->sig), &j->res, err);
 }
@@ -842,10 +845,12 @@ event_signed(struct bc_req *q, json_t *doc)
 	}
 	a = bc_action_parse(action);
 	if (a == BC_ACT_REGISTER || a == BC_ACT_DERIVE ||
-	    a == BC_ACT_RELEASE) {
+	    a == BC_ACT_RELEASE || a == BC_ACT_RELOCATE) {
 		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "a '%s' "
 		    "event is not accepted here (register: POST /v1/items; "
-		    "release: POST /v1/releases; derive: the command line)",
+		    "release: POST /v1/releases; relocate: 'action' and "
+		    "'path', the server re-hashes the file; derive: the "
+		    "command line)",
 		    action);
 		return;
 	}
@@ -884,12 +889,14 @@ h_events_post(struct bc_req *q)
 		{ "note", F_STR, 0 }, { "event", F_OBJ, 0 },
 		{ "sig", F_STR, 0 }, { "set", F_OBJ, 0 },
 		{ "clear", F_STRS, 0 }, { "add_tags", F_STRS, 0 },
-		{ "remove_tags", F_STRS, 0 }, { NULL, 0, 0 }
+		{ "remove_tags", F_STRS, 0 }, { "path", F_STR, 0 },
+		{ NULL, 0, 0 }
 	};
 	struct event_job j;
+	struct bc_file_hash fh;
 	struct bc_err err = { "" };
 	json_t *doc;
-	char clip[48];
+	char clip[48], abspath[PATH_MAX], now[BC_TIME_MAX];
 	int a, role, r;
 
 	if ((doc = body_parse(q, fields)) == NULL)
@@ -908,10 +915,11 @@ h_events_post(struct bc_req *q)
 	}
 	if (a != BC_ACT_ACCESS && a != BC_ACT_COPY && a != BC_ACT_TRANSFER &&
 	    a != BC_ACT_HOLD && a != BC_ACT_UNHOLD && a != BC_ACT_NOTE &&
-	    a != BC_ACT_PURGE && a != BC_ACT_ANNOTATE) {
+	    a != BC_ACT_PURGE && a != BC_ACT_ANNOTATE &&
+	    a != BC_ACT_RELOCATE) {
 		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "action "
 		    "'%s': the server signs access, copy, transfer, hold, "
-		    "unhold, note, purge and annotate (verify: POST "
+		    "unhold, note, purge, annotate and relocate (verify: POST "
 		    ".../verify, release: POST /v1/releases)",
 		    bc_text_clip(j.req.action, 32, clip, sizeof(clip)));
 		goto out;
@@ -932,6 +940,29 @@ h_events_post(struct bc_req *q)
 	j.req.clear = json_object_get(doc, "clear");
 	j.req.tag_add = json_object_get(doc, "add_tags");
 	j.req.tag_remove = json_object_get(doc, "remove_tags");
+	if ((a == BC_ACT_RELOCATE) != (jstr(doc, "path") != NULL)) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "'path' "
+		    "(the file's new place, relative to the storage directory) "
+		    "is for relocate, and relocate needs it");
+		goto out;
+	}
+	if (a == BC_ACT_RELOCATE) {
+		/* inside storage, a regular file: re-hashed here, outside
+		 * the write lock, and compared with the sealed one under it */
+		if (storage_path(q, jstr(doc, "path"), abspath) != 0)
+			goto out;
+		bc_time_now(now);
+		if ((r = bc_relocate_path_check(abspath, strlen(abspath),
+		    &err)) != 0 || (r = bc_register_read(abspath, NULL, NULL,
+		    0, now, &fh, NULL, &err)) != 0) {
+			bc_resp_bc(q, r == BC_ERR_INVALID ? BC_ERR_MALFORMED :
+			    r, &err);
+			goto out;
+		}
+		j.req.file = abspath;
+		j.fh = &fh;
+		j.abspath = abspath;
+	}
 	if ((r = bc_custody_req_check(&j.req, &err)) != 0) {
 		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "%s",
 		    err.msg);
@@ -945,6 +976,11 @@ h_events_post(struct bc_req *q)
 		purge_media(q, &j);	/* committed, or purged before */
 	else if (r != 0)
 		bc_resp_bc(q, r, &err);
+	else if (a == BC_ACT_RELOCATE)
+		/* the place as the client named it, not the server's path */
+		bc_resp_json(q, MHD_HTTP_CREATED, json_pack("{s:s, s:I, s:s, "
+		    "s:s}", "item", j.res.item, "seq", (json_int_t)j.res.seq,
+		    "hash", j.res.hash, "path", jstr(doc, "path")));
 	else
 		event_created(q, &j);
  out:
@@ -1120,7 +1156,7 @@ media_unchanged(struct bc_server *s, const struct bc_item *it, int fd,
  * against X-Bodycam-SHA256.
  */
 static int
-media_open(struct bc_req *q, const struct bc_item *it)
+media_open(struct bc_req *q, const struct bc_item *it, const char *place)
 {
 	const struct bc_server *s = q->srv;
 	size_t slen = strlen(s->storage);
@@ -1128,8 +1164,7 @@ media_open(struct bc_req *q, const struct bc_item *it)
 	struct stat sb;
 	int root, fd, e;
 
-	if (strncmp(it->path, s->storage, slen) != 0 ||
-	    it->path[slen] != '/') {
+	if (strncmp(place, s->storage, slen) != 0 || place[slen] != '/') {
 		bc_resp_error(q, MHD_HTTP_CONFLICT, "not_in_storage", "%s: the "
 		    "file was registered outside the service's storage "
 		    "directory, and is not served", it->id);
@@ -1143,7 +1178,7 @@ media_open(struct bc_req *q, const struct bc_item *it)
 		return -1;
 	}
 	/* O_NONBLOCK: a FIFO put in the file's place must not hang us */
-	fd = bc_open_beneath(root, it->path + slen + 1, O_RDONLY | O_CLOEXEC |
+	fd = bc_open_beneath(root, place + slen + 1, O_RDONLY | O_CLOEXEC |
 	    O_NOCTTY | O_NONBLOCK);
 	e = errno;
 	close(root);
@@ -1202,17 +1237,24 @@ h_media(struct bc_req *q)
 	struct MHD_Response *resp;
 	json_t *m = NULL;
 	const char *mime = NULL;
-	char note[160], buf[64];
+	char note[160], buf[64], place[PATH_MAX];
 	uint64_t off = 0, len = 0;
 	int fd = -1, rg, r;
 
 	if ((it = path_item(q, cat)) == NULL)
 		goto out;
+	/* its current place: the last relocate's, else the registered one;
+	 * whatever is there is checked against the sealed hash below */
+	if ((r = bc_custody_place_of(cat, it, place, sizeof(place),
+	    &err)) != 0) {
+		bc_resp_bc(q, r, &err);
+		goto out;
+	}
 	bc_pool_put(q->srv, cat);
 	cat = NULL;
 	/* the file is opened and checked first; then the access event is
 	 * committed; then the bytes are sent from this descriptor */
-	if ((fd = media_open(q, it)) < 0)
+	if ((fd = media_open(q, it, place)) < 0)
 		goto out;
 	rg = bc_http_range(MHD_lookup_connection_value(q->conn,
 	    MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE), (uint64_t)it->size, &off,

@@ -384,7 +384,8 @@ bc_verify_file(const struct bc_item *it, const json_t *mdoc,
 	int64_t want_size = -1;
 	int before, herr, r;
 
-	path = opts->file ? opts->file : it->path;
+	/* the item's current place: its last signed relocate's, if any */
+	path = opts->file ? opts->file : bc_custody_place(it, &rep->state);
 	free(rep->path);
 	if ((rep->path = strdup(path)) == NULL)
 		return BC_ERR_NOMEM;
@@ -470,10 +471,10 @@ check_events(const char *mhash, const json_t *mdoc,
 {
 	struct bc_err why = { "" };
 	const char *action, *sealed;
-	char prev[BC_SHA256_HEX];
-	int64_t want = 0, seq;
+	char prev[BC_SHA256_HEX], place[PATH_MAX];
+	int64_t want = 0, seq, nsigs;
 	size_t i;
-	int role, r;
+	int role, r, moved;
 
 	rep->nevents = (int64_t)n;
 	if (n == 0)
@@ -504,6 +505,7 @@ check_events(const char *mhash, const json_t *mdoc,
 		role = bc_event_role(action);
 		if (role == BC_ROLE_INGEST && mdoc != NULL)
 			role = manifest_role(mdoc);	/* derived: custodian */
+		nsigs = rep->nsigs;
 		if ((r = check_sig(rep, BC_CHECK_EVENT_SIGNATURE, ev[i].seq,
 		    &er[i], kr, er[i].doc ? bc_doc_str(er[i].doc, "key") :
 		    NULL, role, ev[i].leaf)) != 0 ||
@@ -512,6 +514,11 @@ check_events(const char *mhash, const json_t *mdoc,
 			return r;
 		if (er[i].doc == NULL)
 			continue;
+		/* only a signed relocate moves the place files are looked
+		 * for at (a forged one fails event-signature all the same) */
+		moved = bc_action_parse(action) == BC_ACT_RELOCATE;
+		if (moved)
+			memcpy(place, rep->state.path, sizeof(place));
 		if (bc_custody_rule(&rep->state, er[i].doc, sealed, &why) != 0)
 			r = add_check(rep, 0, BC_CHECK_EVENT_RULE, ev[i].seq,
 			    "%s", why.msg);
@@ -524,6 +531,9 @@ check_events(const char *mhash, const json_t *mdoc,
 		else
 			r = add_check(rep, 1, BC_CHECK_EVENT_RULE, ev[i].seq,
 			    "%s", action);
+		if (moved && (rep->nsigs == nsigs ||
+		    strcmp(er[i].hash, ev[i].hash) != 0))
+			memcpy(rep->state.path, place, sizeof(place));
 		if (r != 0)
 			return r;
 	}

@@ -30,7 +30,7 @@
 
 static const char *const act_names[BC_ACT_COUNT] = {
 	"register", "access", "copy", "transfer", "hold", "unhold", "derive",
-	"verify", "purge", "note", "release", "annotate",
+	"verify", "purge", "note", "release", "annotate", "relocate",
 };
 
 START_TEST(test_action_names)
@@ -39,10 +39,11 @@ START_TEST(test_action_names)
 		BC_ACT_REGISTER, BC_ACT_ACCESS, BC_ACT_COPY, BC_ACT_TRANSFER,
 		BC_ACT_HOLD, BC_ACT_UNHOLD, BC_ACT_DERIVE, BC_ACT_VERIFY,
 		BC_ACT_PURGE, BC_ACT_NOTE, BC_ACT_RELEASE, BC_ACT_ANNOTATE,
+		BC_ACT_RELOCATE,
 	};
 	int a;
 
-	ck_assert_int_eq(BC_ACT_COUNT, 12);
+	ck_assert_int_eq(BC_ACT_COUNT, 13);
 	for (a = 0; a < BC_ACT_COUNT; a++) {
 		ck_assert_str_eq(bc_action_name(enums[a]), act_names[a]);
 		ck_assert_int_eq(bc_action_parse(act_names[a]), enums[a]);
@@ -547,6 +548,79 @@ START_TEST(test_rule_purge)
 	ck_assert_int_eq(st.purged, 1);
 	ck_assert_str_eq(st.purged_at, "2026-04-01T08:30:00.000000Z");
 	ck_assert_str_eq(st.purged_by, "records.mgr");
+}
+END_TEST
+
+/* relocate: the new place, well formed, and a chain of places */
+#define RELOC(path, from)	D(",\"path\":\"" path "\",\"from\":\"" \
+	from "\",\"size\":7")
+
+START_TEST(test_rule_relocate)
+{
+	struct bc_custody_state st;
+
+	registered(&st);
+	ck_assert_str_eq(st.path, "");
+	rule_ok(&st, "relocate", RELOC("/arch/2026/a.mp4", "/dock/a.mp4"));
+	ck_assert_str_eq(st.path, "/arch/2026/a.mp4");
+	/* the next one moves it from where the last one put it */
+	rule_refused(&st, "relocate", RELOC("/b/a.mp4", "/dock/a.mp4"),
+	    "another place");
+	ck_assert_str_eq(st.path, "/arch/2026/a.mp4");
+	/* the name may change */
+	rule_ok(&st, "relocate", RELOC("/b/renamed.mp4", "/arch/2026/a.mp4"));
+	ck_assert_str_eq(st.path, "/b/renamed.mp4");
+	/* not a place: relative, not canonical, control characters */
+	rule_refused(&st, "relocate", RELOC("b/x.mp4", "/b/renamed.mp4"),
+	    "not absolute");
+	rule_refused(&st, "relocate", RELOC("/b/../x.mp4", "/b/renamed.mp4"),
+	    "canonical");
+	rule_refused(&st, "relocate", RELOC("/b/./x.mp4", "/b/renamed.mp4"),
+	    "canonical");
+	rule_refused(&st, "relocate", RELOC("/b//x.mp4", "/b/renamed.mp4"),
+	    "canonical");
+	rule_refused(&st, "relocate", RELOC("/b/x/", "/b/renamed.mp4"),
+	    "canonical");
+	rule_refused(&st, "relocate", RELOC("/b/x\\ny", "/b/renamed.mp4"),
+	    "control");
+	/* missing parts */
+	rule_refused(&st, "relocate", D(",\"from\":\"/b/renamed.mp4\","
+	    "\"size\":7"), "no path");
+	rule_refused(&st, "relocate", D(",\"path\":\"/c/x.mp4\","
+	    "\"from\":\"/b/renamed.mp4\""), "no size");
+	rule_refused(&st, "relocate", D(",\"path\":\"/c/x.mp4\","
+	    "\"from\":\"/b/renamed.mp4\",\"size\":-1"), "no size");
+	rule_refused(&st, "relocate", D(",\"path\":\"/c/x.mp4\","
+	    "\"size\":7"), "'from'");
+	ck_assert_str_eq(st.path, "/b/renamed.mp4");
+}
+END_TEST
+
+START_TEST(test_rule_relocate_long)
+{
+	struct bc_custody_state st;
+	struct bc_err why = { "" };
+	char *path, *details;
+	size_t n = PATH_MAX + 10, len;
+
+	/* a JSON string may hold a NUL: its length is checked, not strlen */
+	ck_assert_int_eq(bc_relocate_path_check("/b/x\0y", 6, &why),
+	    BC_ERR_INVALID);
+	ck_assert_msg(tu_contains(why.msg, "NUL"), "%s", why.msg);
+	ck_assert_int_eq(bc_relocate_path_check("/b/xy", 5, &why), 0);
+	registered(&st);
+	ck_assert_ptr_nonnull(path = malloc(n + 1));
+	path[0] = '/';
+	memset(path + 1, 'a', n - 1);
+	path[n] = '\0';
+	len = n + 200;
+	ck_assert_ptr_nonnull(details = malloc(len));
+	snprintf(details, len, D(",\"path\":\"%s\",\"from\":\"/x\","
+	    "\"size\":1"), path);
+	rule_refused(&st, "relocate", details, "PATH_MAX");
+	free(details);
+	free(path);
+	ck_assert_str_eq(st.path, "");
 }
 END_TEST
 
@@ -1161,6 +1235,91 @@ START_TEST(test_add_clock_backwards)
 	expect_str(e.doc[1], "at", "2026-03-01T11:00:00.000000Z");
 	expect_str(e.doc[2], "at", "2026-03-01T11:00:00.000000Z");
 	evs_free(&e);
+}
+END_TEST
+
+/* Appends one byte to the file being hashed, on the first call only. */
+static void
+grow_file(void *arg, uint64_t done, uint64_t total)
+{
+	static int calls;
+	const char *path = arg;
+
+	(void)done;
+	(void)total;
+	if (calls++ == 0)
+		ck_assert_int_eq(tu_append_file(path, "!", 1), 0);
+}
+
+/* relocate: re-hashed at the new place; only the sealed content moves */
+START_TEST(test_add_relocate)
+{
+	const char *moved = tu_path("archive.mp4"), *bad = tu_path("bad.mp4");
+	const char *big = tu_path("growing.mp4");
+	struct bc_custody_result res;
+	struct bc_verify_report rep;
+	struct bc_custody_req q;
+	struct evs e;
+	char real[PATH_MAX], old[PATH_MAX];
+	int fd;
+
+	ck_assert_ptr_nonnull(realpath(clip, old));
+	/* other content, same size: refused, nothing written */
+	ck_assert_int_eq(tu_write_pattern(bad, CLIP_SIZE), 0);
+	ck_assert_int_ne(fd = open(bad, O_WRONLY), -1);
+	ck_assert_int_eq(pwrite(fd, "X", 1, 17), 1);
+	close(fd);
+	req_init(&q, "relocate");
+	q.file = bad;
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INTEGRITY,
+	    "not the registered file");
+	ck_assert_uint_eq(nevents("BWC-000001"), 1);
+	/* a file that grows while it is hashed: refused */
+	ck_assert_int_eq(tu_write_pattern(big, 3 * BC_HASH_BUFSZ), 0);
+	q.file = big;
+	q.progress = grow_file;
+	q.progress_arg = (void *)big;
+	add_refused(cust, "BWC-000001", &q, BC_ERR_CHANGED, "changed");
+	q.progress = NULL;
+	ck_assert_uint_eq(nevents("BWC-000001"), 1);
+	/* an ingest key may not record it */
+	ck_assert_int_eq(rename(clip, moved), 0);
+	q.file = moved;
+	add_refused(ing, "BWC-000001", &q, BC_ERR_INVALID, "has role ingest");
+	ck_assert_uint_eq(nevents("BWC-000001"), 1);
+	/* the file moved: verify misses it until the relocate */
+	tu_verify_ref(cat, "BWC-000001", NULL, &rep);
+	ck_assert_int_ne(rep.status, 0);
+	ck_assert_int_eq(tu_find_check(&rep, "file-present", -1)->ok, 0);
+	bc_verify_report_clear(&rep);
+	add_ok(cust, "BWC-000001", &q, 1, &res);
+	ck_assert_ptr_nonnull(realpath(moved, real));
+	ck_assert_str_eq(res.path, real);
+	ck_assert_str_eq(res.from, old);
+	evs_load("BWC-000001", &e);
+	expect_str(e.doc[1], "action", "relocate");
+	expect_str(e.doc[1], "details.path", real);
+	expect_str(e.doc[1], "details.from", old);
+	expect_str(e.doc[1], "details.sha256", reg.sha256);
+	ck_assert_int_eq(doc_int(e.doc[1], "details.size"), CLIP_SIZE);
+	/* the catalog's row is not changed: the event says where it is */
+	ck_assert_str_eq(e.it->path, old);
+	evs_free(&e);
+	tu_verify_ref(cat, "BWC-000001", NULL, &rep);
+	expect_all_ok(&rep);
+	ck_assert_str_eq(rep.path, real);
+	ck_assert_str_eq(rep.state.path, real);
+	bc_verify_report_clear(&rep);
+	/* to the same place again: refused */
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "already");
+	/* after a purge: refused */
+	req_init(&q, "purge");
+	q.reason = "retention";
+	add_ok(cust, "BWC-000001", &q, 2, NULL);
+	req_init(&q, "relocate");
+	q.file = moved;
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "purged");
+	ck_assert_uint_eq(nevents("BWC-000001"), 3);
 }
 END_TEST
 
@@ -2052,6 +2211,8 @@ custody_suite(void)
 	tcase_add_test(tc, test_rule_derive);
 	tcase_add_test(tc, test_rule_verify);
 	tcase_add_test(tc, test_rule_annotate);
+	tcase_add_test(tc, test_rule_relocate);
+	tcase_add_test(tc, test_rule_relocate_long);
 
 	tc = tu_tcase(s, "add", setup, teardown);
 	tcase_set_timeout(tc, 20);
@@ -2062,6 +2223,7 @@ custody_suite(void)
 	tcase_add_test(tc, test_add_revoked_key);
 	tcase_add_test(tc, test_add_clock_backwards);
 	tcase_add_test(tc, test_add_copy_file);
+	tcase_add_test(tc, test_add_relocate);
 	tcase_add_test(tc, test_add_derive);
 	tcase_add_test(tc, test_add_derive_existing);
 	tcase_add_test(tc, test_add_purge);

@@ -26,6 +26,17 @@ struct bc_audit_failure {
 	char	reason[BC_CHECK_DETAIL_MAX];
 };
 
+/*
+ * audit --files --search: a missing item's sealed content (same size,
+ * then same SHA-256) found at another path.  Still a failure until the
+ * item is relocated there (bodycam relocate).
+ */
+struct bc_audit_move {
+	char	 item[BC_ITEM_ID_MAX];
+	char	*path;			/* absolute, where it was found */
+	char	*from;			/* the item's current place */
+};
+
 struct bc_audit_report {
 	int64_t	keydocs, items, events;
 	int64_t	signatures;		/* that verified */
@@ -33,6 +44,9 @@ struct bc_audit_report {
 	int64_t	releases;		/* release statements checked */
 	int64_t	policies;		/* retention policies checked */
 	int64_t	files_matched, files_changed, files_missing, files_purged;
+	int64_t	files_moved;		/* missing, but found (--search) */
+	struct bc_audit_move *moves;
+	size_t	nmoves;
 	int	threads;		/* used */
 	struct bc_tlog_audit log;	/* the transparency log */
 	struct bc_audit_failure *failures;
@@ -43,6 +57,10 @@ struct bc_audit_report {
 
 struct bc_audit_opts {
 	int		files;		/* re-hash every file still held */
+	/* with files: directories searched for the content of missing
+	   items (moved), or NULL */
+	const char *const *search;
+	size_t		 nsearch;
 	int		threads;	/* 0: one per online CPU */
 	/* a saved checkpoint (signed note) to hold the log to, or NULL */
 	const char	*against;
@@ -54,7 +72,15 @@ struct bc_audit_opts {
 
 /*
  * Audits cat into rep (free with bc_audit_report_clear): the records, then
- * the transparency log (bc_tlog_audit), against opts->against too.
+ * the transparency log (bc_tlog_audit), against opts->against too.  With
+ * opts->files, each item's file is re-hashed at its current place
+ * (bc_custody_place: its last signed relocate's path, else the
+ * registered one): matched, changed or missing; and with opts->search,
+ * the files under those directories (symbolic links not followed) are
+ * looked at for the content of each missing item: one found is counted
+ * as moved instead of missing (still a failure, its file-present reason
+ * naming the path), and listed in rep->moves.  A search directory that
+ * cannot be read is BC_ERR_NOT_FOUND or BC_ERR_IO before anything else.
  * Returns 0 when the audit ran (its outcome is rep->status), or an error
  * that stopped it: BC_ERR_MALFORMED (and the like) when opts->against is
  * not a signed checkpoint at all.  A checkpoint that does not check out

@@ -11,6 +11,7 @@
 #ifndef BODYCAM_CUSTODY_H
 #define BODYCAM_CUSTODY_H
 
+#include <limits.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -38,6 +39,8 @@ enum bc_action {
 				   authority), right after a passing verify */
 	BC_ACT_ANNOTATE,	/* case, category, tags, title or
 				   description set or cleared (annotate.h) */
+	BC_ACT_RELOCATE,	/* the sealed file, re-hashed, now lies at
+				   details.path (the item's current place) */
 	BC_ACT_COUNT
 };
 
@@ -88,6 +91,9 @@ struct bc_custody_state {
 	char	 last_verify[16];		/* "passed", "failed", "" */
 	char	 last_at[BC_TIME_MAX];		/* time of the last event */
 	int	 last_action;			/* of the last event */
+	char	 path[PATH_MAX];		/* details.path of the last
+						   relocate, or "": the
+						   registered path */
 	struct bc_view ann;			/* what annotations changed */
 };
 
@@ -112,7 +118,9 @@ struct bc_custody_req {
 	const char	*location;
 	const char	*note;
 	const char	*file;			/* copy: the copy to check;
-						   derive: the derived file */
+						   derive: the derived file;
+						   relocate: the file at its
+						   new place */
 	const struct bc_operator_fields *op;	/* derive: the new item's
 						   fields (NULL: parent's) */
 	/* verify only: the outcome and the failing checks */
@@ -145,6 +153,8 @@ struct bc_custody_result {
 	char	child[BC_ITEM_ID_MAX];		/* derive: the new item */
 	char	child_sha256[BC_SHA256_HEX];
 	char	copy_sha256[BC_SHA256_HEX];	/* copy with a file */
+	char	path[PATH_MAX];			/* relocate: the new place */
+	char	from[PATH_MAX];			/* relocate: the place before */
 	int	purged;				/* refused: the item was
 						   purged */
 };
@@ -181,5 +191,33 @@ int bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
  */
 int bc_custody_state_of(struct bc_catalog *cat, const struct bc_item *it,
     struct bc_custody_state *st, json_t **manifest, struct bc_err *err);
+
+/*
+ * The item's current place: the path of its last relocate event that
+ * obeys the rules (st->path), else the path it was registered at (the
+ * catalog's items.path, which nothing signs).  st is the state the
+ * caller replayed: bc_verify_item's (signatures checked) wherever the
+ * answer acts on a file or judges one.
+ */
+const char *bc_custody_place(const struct bc_item *it,
+    const struct bc_custody_state *st);
+
+/*
+ * Whether path may be a relocate event's details.path: absolute,
+ * canonical (no empty, "." or ".." component, no trailing '/'), shorter
+ * than PATH_MAX, valid UTF-8 without NUL or control characters.  len is
+ * its length in bytes (a JSON string may hold a NUL).  0, or
+ * BC_ERR_INVALID with the cause in err.
+ */
+int bc_relocate_path_check(const char *path, size_t len, struct bc_err *err);
+
+/*
+ * The current place of it as its stored chain says (bc_custody_state_of:
+ * hashes, links and rules, not the signatures), into out: for showing
+ * it (show, list, the service's item).  A chain that does not replay
+ * gives the place as far as it does.  0, or a catalog error.
+ */
+int bc_custody_place_of(struct bc_catalog *cat, const struct bc_item *it,
+    char *out, size_t outsz, struct bc_err *err);
 
 #endif /* BODYCAM_CUSTODY_H */

@@ -2,7 +2,8 @@
  * purge.h - a purge that destroys the media.
  *
  * The signed 'purge' event is committed first; only then is the file at
- * the item's registered path deleted (never before the purge is durable,
+ * the item's current place (its last relocate's path, else the registered
+ * one) deleted (never before the purge is durable,
  * so a crash leaves a purged item with its file, which a rerun finishes,
  * never a deleted file with no record of why).  What became of the file
  * is then recorded as a signed 'note' whose details.media is one of:
@@ -43,7 +44,10 @@ int bc_media_destroy(const char *path, const char *sha256, int64_t size,
  * Destroys the media of the purged item ref as above, after checking its
  * whole record (bc_verify_item without the file: signatures, authority,
  * the rules; so that a catalog row edited to point elsewhere, or an item
- * forged in the database, cannot get a file deleted).  *prev is the fate
+ * forged in the database, cannot get a file deleted).  The file is
+ * looked for at the item's current place (bc_custody_place): the path of
+ * its last relocate event, signed, whatever its last component; else the
+ * registered path, which must end in the sealed file name.  *prev is the fate
  * its last media note recorded (BC_MEDIA_NONE: none).  Returns what
  * bc_media_destroy returns, with the item and path in err and, when the
  * media is kept, the cause alone (no path: it goes into a signed note)

@@ -506,8 +506,8 @@ rm -f "$M/GoPro.jpg"
 expect_exit 1 "audit --files with a changed, a missing and a purged file: exit 1" -- \
     bc audit --files
 cp "$OUT" "$TMP/auditf.txt"
-expect_grep "^files: 3 matched, 1 changed, 1 missing, 1 purged\$" "$TMP/auditf.txt" \
-    "audit --files: 'files: 3 matched, 1 changed, 1 missing, 1 purged'"
+expect_grep "^files: 3 matched, 1 changed, 1 missing, 0 moved, 1 purged\$" "$TMP/auditf.txt" \
+    "audit --files: 'files: 3 matched, 1 changed, 1 missing, 0 moved, 1 purged'"
 expect_grep "^FAILED +$A +seq - +file-(hash|size) " "$TMP/auditf.txt" \
     "audit --files: names $A, file-hash"
 expect_grep "^FAILED +$D +seq - +file-present " "$TMP/auditf.txt" \
@@ -516,7 +516,7 @@ expect_nogrep "$B|$C|$CHILD|${CHILD2:-none}" "$TMP/auditf.txt" \
     "audit --files: the purged and the matching items are not failures"
 expect_grep "^2 failures\$" "$TMP/auditf.txt" "audit --files: '2 failures'"
 expect_exit 1 "audit --files --json: exit 1" -- bc --json audit --files
-json_check "$OUT" "d['ok'] is False and d['files'] == {'matched': 3, 'changed': 1, 'missing': 1, 'purged': 1} and d['items'] == $ITEMS" \
+json_check "$OUT" "d['ok'] is False and d['files'] == {'matched': 3, 'changed': 1, 'missing': 1, 'moved': 0, 'purged': 1} and d['moved'] == [] and d['items'] == $ITEMS" \
     "audit --files --json: files {matched 3, changed 1, missing 1, purged 1}"
 json_check "$OUT" "sorted((f['item'], f['check'], f['seq']) for f in d['failures']) == sorted([('$A', 'file-hash', None), ('$D', 'file-present', None)])" \
     "audit --files --json: failures name $A file-hash and $D file-present"

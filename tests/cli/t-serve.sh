@@ -2526,6 +2526,66 @@ for o in "--header-timeout 0" "--body-timeout x" "--max-connections-per-ip 0" \
 	    --listen 127.0.0.1:0 $o
 done
 
+# ------------------------------------------------------- POST relocate
+
+URL=$MAIN_URL
+ST_REAL=$(cd "$ST_DIR" && pwd -P)
+mkdir -p "$ST_DIR/archive"
+# content of its own (every test file is registered by now)
+seq 1 2000 | sed 's/^/relocated line /' > "$ST_DIR/reloc.jpg"
+cp "$DATA/stills/Canon.jpg" "$ST_DIR/archive/other.jpg"
+regok reloc.jpg '' "POST /v1/items reloc.jpg: 201"
+R=$REG_ID
+EV_R=$(nevents "$R")
+mv "$ST_DIR/reloc.jpg" "$ST_DIR/archive/r2.jpg"
+api "$T_CUST" GET "/v1/items/$R/media"
+expect_error 410 gone "GET media of $R, moved away: 410"
+EV_R=$(nevents "$R")
+api "$T_CUST" POST "/v1/items/$R/events" -d '{"action":"relocate"}'
+expect_error 400 bad_request "POST relocate without a path: 400"
+api "$T_CUST" POST "/v1/items/$R/events" \
+    -d '{"action":"note","note":"n","path":"archive/r2.jpg"}'
+expect_error 400 bad_request "POST note with a path: 400"
+api "$T_CUST" POST "/v1/items/$R/events" \
+    -d '{"action":"relocate","path":"../outside/r2.jpg"}'
+expect_error 400 bad_request "POST relocate to ../: 400"
+cp "$ST_DIR/archive/r2.jpg" "$OUTSIDE/r2.jpg"
+ln -s "$OUTSIDE/r2.jpg" "$ST_DIR/archive/link.jpg"
+api "$T_CUST" POST "/v1/items/$R/events" \
+    -d '{"action":"relocate","path":"archive/link.jpg"}'
+expect_error 400 bad_request "POST relocate through a link out of storage: 400"
+api "$T_CUST" POST "/v1/items/$R/events" \
+    -d "{\"action\":\"relocate\",\"path\":\"$ST_REAL/archive/r2.jpg\"}"
+expect_error 400 bad_request "POST relocate to an absolute path: 400"
+api "$T_CUST" POST "/v1/items/$R/events" \
+    -d '{"action":"relocate","path":"archive/other.jpg"}'
+expect_error 409 integrity "POST relocate to other content: 409 integrity"
+api "$T_ING" POST "/v1/items/$R/events" \
+    -d '{"action":"relocate","path":"archive/r2.jpg"}'
+expect_error 403 forbidden "POST relocate with the ingest token: 403"
+_sig=$(printf '%086d==' 0 | tr 0 A)
+api "$T_CUST" POST "/v1/items/$R/events" \
+    -d "{\"event\":{\"action\":\"relocate\"},\"sig\":\"$_sig\"}"
+expect_error 400 bad_request "POST a pre-signed relocate: 400"
+expect_grep "re-hashes" "$RB" "  says the server must re-hash the file"
+expect_eq "$(nevents "$R")" "$EV_R" "  the refused relocations recorded nothing"
+api "$T_CUST" POST "/v1/items/$R/events" \
+    -d '{"action":"relocate","path":"archive/r2.jpg","reason":"moved"}'
+expect_status 201 "POST relocate to archive/r2.jpg: 201"
+json_check "$RB" "d == {'item': '$R', 'seq': $EV_R, 'hash': d['hash'], 'path': 'archive/r2.jpg'} and len(d['hash']) == 64" \
+    "  {item, seq, hash, path}"
+expect_exit 0 "  custody log $R --json: exit 0" -- bc custody log "$R" --json
+json_check "$OUT" "d['events'][-1]['event']['action'] == 'relocate' and d['events'][-1]['event']['details']['path'] == '$ST_REAL/archive/r2.jpg' and d['events'][-1]['event']['details']['from'] == '$ST_REAL/reloc.jpg' and d['events'][-1]['event']['actor'] == 'det.smith'" \
+    "  the event: the absolute new place, the old one, the token's name"
+expect_exit 0 "  verify $R: exit 0" -- bc verify "$R"
+api "$T_CUST" GET "/v1/items/$R/media"
+expect_status 200 "GET media of $R at its new place: 200"
+check "  the body is the file at the new place" -- \
+    cmp "$RB" "$ST_DIR/archive/r2.jpg"
+api "$T_CUST" POST "/v1/items/$R/events" \
+    -d '{"action":"relocate","path":"archive/r2.jpg"}'
+expect_error 409 rule "POST relocate to where it is: 409 rule"
+
 # ------------------------------------------------------- the request log
 
 URL=$MAIN_URL
