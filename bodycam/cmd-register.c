@@ -288,9 +288,12 @@ report_one(struct run *run, const char *path, int r, struct bc_err *err,
 		fflush(stdout);		/* the id, then its warnings */
 		if (!ctx->json && !ctx->quiet)
 			print_warnings(res->id, res->warnings);
-		if (res->note[0] != '\0')
-			bc_cli_error("%s: warning: %s", res->id,
+		/* registered, but --move left its source: not a success */
+		if (res->note[0] != '\0') {
+			bc_cli_error("%s: registered, but %s", res->id,
 			    bc_cli_q(res->note));
+			run->st = bc_exit_worst(run->st, 3);
+		}
 	}
 	fflush(stdout);
 	if (run->arr == NULL)
@@ -383,10 +386,14 @@ run_all(struct run *run, size_t nworkers)
 	if (nworkers > run->fl->n)
 		nworkers = run->fl->n ? run->fl->n : 1;
 	run->nworkers = nworkers;
-	if ((w = calloc(nworkers, sizeof(*w))) == NULL ||
-	    (tid = calloc(nworkers, sizeof(*tid))) == NULL ||
-	    (run->cur = calloc(nworkers, sizeof(*run->cur))) == NULL) {
+	w = calloc(nworkers, sizeof(*w));
+	tid = calloc(nworkers, sizeof(*tid));
+	run->cur = calloc(nworkers, sizeof(*run->cur));
+	if (w == NULL || tid == NULL || run->cur == NULL) {
 		free(w);
+		free(tid);
+		free(run->cur);
+		run->cur = NULL;
 		return bc_cli_fail(BC_ERR_NOMEM, NULL);
 	}
 	for (i = 0; i < nworkers; i++) {

@@ -10,7 +10,8 @@
 . "$(dirname "$0")/lib.sh"
 
 MNT=$TMP/full
-trap 'umount "$MNT" 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'umount "$MNT" 2>/dev/null; unlock_dir "$M/locked" 2>/dev/null;
+    rm -rf "$TMP"' EXIT
 
 keygen_all admin cust dock
 ST=$M/store
@@ -99,8 +100,6 @@ json_check "$OUT" "d['manifest']['file']['name'] == 'apple.jpg'" \
 expect_exit 0 "verify the copied item" -- bc verify "$A"
 rm "$M/apple.jpg"
 expect_exit 0 "it verifies with the source gone" -- bc verify "$A"
-check "the copy is read-only" -- test ! -w "$ST/$TOP/$SHA/apple.jpg" -o \
-    "$(id -u)" = 0
 expect_eq "$(stat -c %a "$ST/$TOP/$SHA/apple.jpg")" 440 "mode 0440"
 
 # the same content again: a duplicate, and nothing more in storage
@@ -130,6 +129,26 @@ cp "$DATA/stills/Canon.jpg" "$M/canon2.jpg"
 expect_exit 2 "a duplicate --move" -- bc register --move "$M/canon2.jpg" \
     --key "$K/dock.key"
 check "keeps its source" -- test -f "$M/canon2.jpg"
+
+# --move whose source cannot be removed: registered, but exit 3, said
+LK=$M/locked
+mkdir -p "$LK"
+can_lock "$LK"
+if [ "$CAN_LOCK" = 1 ]; then
+	printf 'footage that cannot be moved\n' > "$LK/htc.jpg"
+	lock_dir "$LK"
+	expect_exit 3 "--move of a source that cannot be removed" -- \
+	    bc register --move "$LK/htc.jpg" --key "$K/dock.key"
+	unlock_dir "$LK"
+	expect_grep "registered, but .*not removed" "$ERR" \
+	    "saying the item is registered and the source stays"
+	expect_exit 0 "that item verifies" -- \
+	    bc verify "$(awk 'NR == 1 { print $1 }' "$OUT")"
+	check "the source is still there" -- test -f "$LK/htc.jpg"
+	rm -rf "$LK"
+else
+	echo "# skip: --move of an unremovable source (cannot lock a folder)"
+fi
 
 # an earlier placement whose registration never came: the same content
 # is taken over, another file is refused
