@@ -86,7 +86,8 @@ CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PC) 2>/dev/null)
 # The parsers of hostile media: only in the helper (and tests, fuzzer).
 PARSE_SRCS := bodycam/meta-parse.c bodycam/meta-exif.c bodycam/meta-av.c
 # The HTTP service: only in bodycam-serve.
-SERVE_SRCS := bodycam/serve.c bodycam/serve-api.c bodycam/serve-bundle.c
+SERVE_SRCS := bodycam/serve.c bodycam/serve-api.c bodycam/serve-bundle.c \
+	bodycam/serve-upload.c
 LIB_SRCS := $(filter-out bodycam/main.c bodycam/cmd.c bodycam/cmd-%.c \
 	bodycam/parse-main.c $(PARSE_SRCS) $(SERVE_SRCS), \
 	$(wildcard bodycam/*.c))

@@ -119,6 +119,30 @@ num_opt(int c)
 	return NULL;
 }
 
+/* A size in bytes, or with K, M, G, T, P (powers of 1024). */
+static int
+parse_bytes(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGTP";
+	const char *u;
+	char num[32];
+	uint64_t n;
+	size_t len = strlen(s);
+	int shift = 0;
+
+	if (len == 0 || len >= sizeof(num))
+		return -1;
+	memcpy(num, s, len + 1);
+	if ((u = strchr(units, num[len - 1])) != NULL && num[len - 1] != '\0') {
+		shift = 10 * (int)(u - units + 1);
+		num[len - 1] = '\0';
+	}
+	if (bc_parse_uint(num, 1, (1ULL << 50) >> shift, &n) != 0)
+		return -1;
+	*out = n << shift;
+	return 0;
+}
+
 static int
 cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 {
@@ -135,6 +159,7 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 		{ "body-timeout", required_argument, NULL, 'B' },
 		{ "max-connections-per-ip", required_argument, NULL, 'P' },
 		{ "log", required_argument, NULL, 'L' },
+		{ "max-upload", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct num_opt *no;
@@ -177,6 +202,12 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 			break;
 		case 'L':
 			logpath = optarg;
+			break;
+		case 'U':
+			if (parse_bytes(optarg, &o.max_upload) != 0)
+				return bc_cli_usage(ctx->cmd, "--max-upload: "
+				    "1 byte to 1P, as bytes or with K, M, G or "
+				    "T (powers of 1024)");
 			break;
 		default:
 			if ((no = num_opt(c)) == NULL)
@@ -326,7 +357,8 @@ const struct bc_cmd bc_cmd_serve = {
 	    "             [--tls-cert FILE --tls-key FILE] [--threads N]\n"
 	    "             [--max-connections N] [--max-connections-per-ip N]\n"
 	    "             [--timeout SECONDS] [--header-timeout SECONDS]\n"
-	    "             [--body-timeout SECONDS] [--log FILE]",
+	    "             [--body-timeout SECONDS] [--max-upload SIZE] "
+	    "[--log FILE]",
 	.summary = "run the catalog service: a JSON HTTP API",
 	.options =
 	    "  --storage DIR        the directory registered files must lie "
@@ -354,7 +386,11 @@ const struct bc_cmd bc_cmd_serve = {
 	    "slow (default 10)\n"
 	    "  --body-timeout SECONDS\n"
 	    "                       time for a request's body after its "
-	    "headers (default 60)\n"
+	    "headers (default 60;\n"
+	    "                       an upload has that long for each MiB)\n"
+	    "  --max-upload SIZE    the largest upload taken, in bytes or "
+	    "with K, M, G, T\n"
+	    "                       (default 64G)\n"
 	    "  --log FILE           append the request log to FILE (default: "
 	    "stderr)\n",
 	.exec = cmd_serve,

@@ -212,8 +212,8 @@ json_hex(const uint8_t *p, size_t n)
 }
 
 /* The service's key for role; NULL, with a 503, when it holds none. */
-static const struct bc_key *
-station_key(struct bc_req *q, int role)
+const struct bc_key *
+bc_station_key(struct bc_req *q, int role)
 {
 	const struct bc_key *k = q->srv->by_role[role];
 
@@ -324,29 +324,66 @@ storage_path(struct bc_req *q, const char *rel, char out[PATH_MAX])
 	return 0;
 }
 
-struct reg_job {
-	const struct bc_key		*key;
-	const char			*abspath;
-	const struct bc_file_hash	*fh;
-	struct bc_register_opts		 opts;
-	json_t				*meta;
-	struct bc_register_result	 res;
-};
-
-static int
-reg_job(struct bc_catalog *cat, struct bc_chain_cache *cache, void *arg,
+int
+bc_reg_job(struct bc_catalog *cat, struct bc_chain_cache *cache, void *arg,
     struct bc_err *err)
 {
-	struct reg_job *j = arg;
+	struct bc_reg_job *j = arg;
 	char now[BC_TIME_MAX];
 	int r;
 
 	if ((r = bc_clock_sign_time(cat, now, err)) != 0 ||
 	    (r = bc_signer_allowed(cat, j->key, BC_ROLE_INGEST, "register",
-	    err)) != 0)
+	    err)) != 0 ||
+	    (r = bc_register_locked(cat, j->key, j->abspath, j->fh, &j->opts,
+	    NULL, j->meta, NULL, now, &j->res, err)) != 0)
 		return r;
-	return bc_register_locked(cat, j->key, j->abspath, j->fh, &j->opts,
-	    NULL, j->meta, NULL, now, &j->res, err);
+	/* an upload: its file takes its name inside the transaction, so
+	 * that a registration that fails leaves none (the caller removes it
+	 * again when the commit fails) */
+	if (j->cp != NULL && (r = bc_storage_place(j->cp, j->root, j->name,
+	    err)) != 0) {
+		j->res.id[0] = '\0';
+		return r;
+	}
+	return 0;
+}
+
+void
+bc_resp_exists(struct bc_req *q, const char *existing)
+{
+	char msg[128];
+
+	/* the item, as a field too: a client need not parse words */
+	snprintf(msg, sizeof(msg), "the file is already registered as %s",
+	    existing);
+	bc_resp_json(q, MHD_HTTP_CONFLICT, json_pack("{s:{s:s, s:s, s:s}}",
+	    "error", "code", "exists", "message", msg, "existing", existing));
+}
+
+void
+bc_resp_registered(struct bc_req *q, const struct bc_register_result *res)
+{
+	char warnings[sizeof(res->warnings)], *line, *save;
+	json_t *warn, *o;
+
+	snprintf(warnings, sizeof(warnings), "%s", res->warnings);
+	if ((warn = json_array()) == NULL)
+		goto oom;
+	for (line = strtok_r(warnings, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		json_array_append_new(warn, json_string(line));
+	o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:o}", "id", res->id,
+	    "sha256", res->sha256, "size", (json_int_t)res->size,
+	    "manifest_hash", res->manifest_hash, "mime", res->mime,
+	    "warnings", warn);
+	if (o == NULL)
+		goto oom;
+	bc_resp_json(q, MHD_HTTP_CREATED, o);
+	return;
+ oom:
+	bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+	    "out of memory");
 }
 
 static void
@@ -361,17 +398,17 @@ h_items_post(struct bc_req *q)
 	struct bc_server *s = q->srv;
 	struct bc_err err = { "" };
 	struct bc_file_hash fh;
-	struct reg_job j;
+	struct bc_reg_job j;
 	const char *tags[BC_TAGS_MAX];
-	char abspath[PATH_MAX], now[BC_TIME_MAX], *line, *save;
-	json_t *doc, *jt, *warn, *o;
+	char abspath[PATH_MAX], now[BC_TIME_MAX];
+	json_t *doc, *jt;
 	size_t i;
 	int r;
 
 	if ((doc = body_parse(q, fields)) == NULL)
 		return;
 	memset(&j, 0, sizeof(j));
-	if ((j.key = station_key(q, BC_ROLE_INGEST)) == NULL)
+	if ((j.key = bc_station_key(q, BC_ROLE_INGEST)) == NULL)
 		goto out;
 	j.opts.op.officer = jstr(doc, "officer");
 	j.opts.op.device = jstr(doc, "device");
@@ -404,39 +441,17 @@ h_items_post(struct bc_req *q)
 	}
 	j.abspath = abspath;
 	j.fh = &fh;
-	r = bc_writer_run(s->w, reg_job, &j, &err);
+	r = bc_writer_run(s->w, bc_reg_job, &j, &err);
 	json_decref(j.meta);
 	if (r == BC_ERR_EXISTS) {
-		char msg[128];
-
-		/* the item, as a field too: a client need not parse words */
-		snprintf(msg, sizeof(msg), "the file is already registered "
-		    "as %s", j.res.existing);
-		bc_resp_json(q, MHD_HTTP_CONFLICT, json_pack("{s:{s:s, s:s, "
-		    "s:s}}", "error", "code", "exists", "message", msg,
-		    "existing", j.res.existing));
+		bc_resp_exists(q, j.res.existing);
 		goto out;
 	}
 	if (r != 0) {
 		bc_resp_bc(q, r, &err);
 		goto out;
 	}
-	if ((warn = json_array()) == NULL)
-		goto oom;
-	for (line = strtok_r(j.res.warnings, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
-		json_array_append_new(warn, json_string(line));
-	o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:o}", "id", j.res.id,
-	    "sha256", j.res.sha256, "size", (json_int_t)j.res.size,
-	    "manifest_hash", j.res.manifest_hash, "mime", j.res.mime,
-	    "warnings", warn);
-	if (o == NULL)
-		goto oom;
-	bc_resp_json(q, MHD_HTTP_CREATED, o);
-	goto out;
- oom:
-	bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
-	    "out of memory");
+	bc_resp_registered(q, &j.res);
  out:
 	json_decref(doc);
 }
@@ -968,7 +983,7 @@ h_events_post(struct bc_req *q)
 		    err.msg);
 		goto out;
 	}
-	if ((j.key = station_key(q, role)) == NULL)
+	if ((j.key = bc_station_key(q, role)) == NULL)
 		goto out;
 	j.ref = q->arg;
 	r = bc_writer_run(q->srv->w, event_job, &j, &err);
@@ -1283,7 +1298,7 @@ h_media(struct bc_req *q)
 	j.req.actor = q->tok.name;
 	j.req.note = note;
 	j.ref = it->id;
-	if ((j.key = station_key(q, BC_ROLE_CUSTODIAN)) == NULL)
+	if ((j.key = bc_station_key(q, BC_ROLE_CUSTODIAN)) == NULL)
 		goto out;
 	if ((r = bc_writer_run(q->srv->w, event_job, &j, &err)) != 0) {
 		if (j.res.purged)
@@ -1352,7 +1367,7 @@ h_verify(struct bc_req *q)
 	if (q->body.len > 0 && (doc = body_parse(q, fields)) == NULL)
 		return;
 	/* known before the file is hashed, not after */
-	if ((j.key = station_key(q, BC_ROLE_AUDITOR)) == NULL)
+	if ((j.key = bc_station_key(q, BC_ROLE_AUDITOR)) == NULL)
 		goto out;
 	memset(&vo, 0, sizeof(vo));
 	vo.no_file = json_is_true(json_object_get(doc, "no_file"));
@@ -1706,7 +1721,7 @@ h_releases(struct bc_req *q)
 		    "'.' nor end in '.tmp' and six letters or digits");
 		goto done;
 	}
-	if ((key = station_key(q, BC_ROLE_AUDITOR)) == NULL)
+	if ((key = bc_station_key(q, BC_ROLE_AUDITOR)) == NULL)
 		goto done;
 	if ((refs = calloc(n, sizeof(*refs))) == NULL) {
 		bc_resp_bc(q, BC_ERR_NOMEM, NULL);
@@ -1954,22 +1969,33 @@ h_case(struct bc_req *q)
 }
 
 const struct bc_route bc_routes[] = {
-	{ "GET", "/v1/healthz", h_healthz, BC_ROLE_NONE, 0 },
-	{ "POST", "/v1/items", h_items_post, BC_ROLE_INGEST, 1 },
-	{ "GET", "/v1/items", h_items_list, BC_ROLE_ANY, 0 },
-	{ "GET", "/v1/items/{id}", h_item_get, BC_ROLE_ANY, 0 },
-	{ "GET", "/v1/items/{id}/custody", h_item_custody, BC_ROLE_ANY, 0 },
-	{ "GET", "/v1/items/{id}/media", h_media, BC_ROLE_CUSTODIAN, 0 },
+	{ "GET", "/v1/healthz", h_healthz, BC_ROLE_NONE, 0, NULL },
+	/* a JSON body names a file; application/octet-stream is the file */
+	{ "POST", "/v1/items", h_items_post, BC_ROLE_INGEST,
+	    1, &bc_upload_stream },
+	{ "GET", "/v1/items", h_items_list, BC_ROLE_ANY, 0, NULL },
+	{ "GET", "/v1/items/{id}", h_item_get, BC_ROLE_ANY, 0, NULL },
+	{ "GET", "/v1/items/{id}/custody", h_item_custody, BC_ROLE_ANY,
+	    0, NULL },
+	{ "GET", "/v1/items/{id}/media", h_media, BC_ROLE_CUSTODIAN, 0, NULL },
 	/* the role depends on the action: checked by the handler */
-	{ "POST", "/v1/items/{id}/events", h_events_post, BC_ROLE_ANY, 1 },
-	{ "POST", "/v1/items/{id}/verify", h_verify, BC_ROLE_AUDITOR, 1 },
-	{ "GET", "/v1/items/{id}/proof", h_proof, BC_ROLE_ANY, 0 },
-	{ "GET", "/v1/cases", h_cases, BC_ROLE_ANY, 0 },
-	{ "GET", "/v1/cases/{id}", h_case, BC_ROLE_ANY, 0 },
-	{ "GET", "/v1/retention/due", h_retention_due, BC_ROLE_ANY, 0 },
-	{ "GET", "/v1/retention/policy", h_retention_policy, BC_ROLE_ANY, 0 },
-	{ "GET", "/v1/checkpoint", h_checkpoint, BC_ROLE_ANY, 0 },
-	{ "POST", "/v1/releases", h_releases, BC_ROLE_AUDITOR, 1 },
-	{ "GET", "/v1/releases/{id}", h_release_get, BC_ROLE_AUDITOR, 0 },
-	{ NULL, NULL, NULL, 0, 0 }
+	{ "POST", "/v1/items/{id}/events", h_events_post, BC_ROLE_ANY,
+	    1, NULL },
+	{ "POST", "/v1/items/{id}/verify", h_verify, BC_ROLE_AUDITOR, 1, NULL },
+	{ "GET", "/v1/items/{id}/proof", h_proof, BC_ROLE_ANY, 0, NULL },
+	{ "GET", "/v1/cases", h_cases, BC_ROLE_ANY, 0, NULL },
+	{ "GET", "/v1/cases/{id}", h_case, BC_ROLE_ANY, 0, NULL },
+	{ "GET", "/v1/retention/due", h_retention_due, BC_ROLE_ANY, 0, NULL },
+	{ "GET", "/v1/retention/policy", h_retention_policy, BC_ROLE_ANY,
+	    0, NULL },
+	{ "GET", "/v1/checkpoint", h_checkpoint, BC_ROLE_ANY, 0, NULL },
+	{ "POST", "/v1/releases", h_releases, BC_ROLE_AUDITOR, 1, NULL },
+	{ "GET", "/v1/releases/{id}", h_release_get, BC_ROLE_AUDITOR, 0, NULL },
+	{ "POST", "/v1/uploads", bc_h_uploads_post, BC_ROLE_INGEST, 1, NULL },
+	{ "GET", "/v1/uploads/{id}", bc_h_upload_get, BC_ROLE_INGEST, 0, NULL },
+	{ "PUT", "/v1/uploads/{id}", NULL, BC_ROLE_INGEST,
+	    0, &bc_chunk_stream },
+	{ "DELETE", "/v1/uploads/{id}", bc_h_upload_delete, BC_ROLE_INGEST,
+	    0, NULL },
+	{ NULL, NULL, NULL, 0, 0, NULL }
 };

@@ -18,6 +18,8 @@
 #include "bodycam/buf.h"
 #include "bodycam/catalog.h"
 #include "bodycam/keys.h"
+#include "bodycam/register.h"
+#include "bodycam/storage.h"
 #include "bodycam/serve.h"
 #include "bodycam/token.h"
 #include "bodycam/writer.h"
@@ -77,6 +79,8 @@ struct bc_server {
 	struct bc_conn		*conns;
 	pthread_mutex_t		 ok_mu;		/* ok */
 	struct bc_media_ok	 ok[BC_MEDIA_OK_SLOTS];
+	char			 uproot[4096];	/* the catalog's storage root,
+						   realpath, or "": uploads */
 };
 
 /* One request, from its first callback to its completion. */
@@ -97,6 +101,26 @@ struct bc_req {
 	unsigned		 status;
 	int			 counted;	/* in srv->inflight */
 	int			 queued;	/* a response was queued */
+	/* a body streamed to a handler (uploads), not buffered */
+	const struct bc_stream	*stream;
+	void			*up;		/* the stream's state */
+	uint64_t		 received;	/* bytes of its body so far */
+	int			 dropping;	/* the rest of it is dropped */
+};
+
+/*
+ * A route whose body is streamed: begin runs after the token and role
+ * are checked and may answer at once (the body is then not read); data
+ * takes each block of the body and returns -1 to have the rest dropped
+ * (end then answers); end runs when all of it is in; done runs when the
+ * request ends, answered or not (the client gone, a deadline), and
+ * releases q->up.
+ */
+struct bc_stream {
+	void	(*begin)(struct bc_req *q);
+	int	(*data)(struct bc_req *q, const char *p, size_t n);
+	void	(*end)(struct bc_req *q);
+	void	(*done)(struct bc_req *q);
 };
 
 typedef void (*bc_handler)(struct bc_req *q);
@@ -108,9 +132,46 @@ struct bc_route {
 	int		 role;		/* BC_ROLE_*, _ANY or _NONE; a handler
 					   may ask for more (events) */
 	int		 body;		/* takes a JSON body */
+	const struct bc_stream *stream;	/* or streams it: always when
+					   handler is NULL, else for an
+					   application/octet-stream body */
 };
 
 extern const struct bc_route bc_routes[];
+extern const struct bc_stream bc_upload_stream;	/* POST /v1/items */
+extern const struct bc_stream bc_chunk_stream;	/* PUT /v1/uploads/{id} */
+
+/* Upload routes (serve-upload.c). */
+void bc_h_uploads_post(struct bc_req *q);
+void bc_h_upload_get(struct bc_req *q);
+void bc_h_upload_delete(struct bc_req *q);
+
+/*
+ * The response for an item just registered: 201 and its JSON, as POST
+ * /v1/items gives it (serve-api.c).
+ */
+void bc_resp_registered(struct bc_req *q, const struct bc_register_result *res);
+
+/* 409 "exists", naming the item in the field existing. */
+void bc_resp_exists(struct bc_req *q, const char *existing);
+
+/* The key the service signs with for role, or NULL and a 503. */
+const struct bc_key *bc_station_key(struct bc_req *q, int role);
+
+/* The registration of an upload (serve-api.c's writer job). */
+struct bc_reg_job {
+	const struct bc_key		*key;
+	const char			*abspath;
+	const struct bc_file_hash	*fh;
+	struct bc_register_opts		 opts;
+	json_t				*meta;
+	struct bc_register_result	 res;
+	struct bc_copy			*cp;	/* placed once registered */
+	const char			*root;	/* cp's storage root */
+	const char			*name;	/* cp's name there */
+};
+int bc_reg_job(struct bc_catalog *cat, struct bc_chain_cache *cache,
+    void *arg, struct bc_err *err);
 
 /* Responses: each sets q->resp and q->status exactly once. */
 void bc_resp_json(struct bc_req *q, unsigned status, json_t *body);

@@ -27,6 +27,9 @@
 #define DISCARD_MAX	16	/* times the cap read and dropped at most */
 #define SWEEP_MS	250	/* how often deadlines are looked at */
 #define TOKEN_PREFIX	"bct_"	/* what a bearer token starts with */
+/* a connection's buffer (libmicrohttpd's default is 32 KiB): what an
+ * upload's body is handed over in */
+#define CONN_MEMORY	(256 * 1024)
 
 /*
  * Read connections
@@ -504,7 +507,7 @@ static void
 first_call(struct bc_req *q)
 {
 	struct bc_server *s = q->srv;
-	const char *cl;
+	const char *cl, *ct;
 	int other;
 	char allow[64], m[24];
 	uint64_t n;
@@ -551,9 +554,22 @@ first_call(struct bc_req *q)
 			return;
 		}
 	}
+	ct = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (q->route->stream != NULL && (q->route->handler == NULL ||
+	    (ct != NULL && strncasecmp(ct, "application/octet-stream", 24) ==
+	    0 && (ct[24] == '\0' || ct[24] == ';' || ct[24] == ' '))))
+		q->stream = q->route->stream;
 	cl = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl != NULL) {
+	if (cl != NULL && q->stream != NULL) {
+		if (bc_parse_uint(cl, 0, s->o.max_upload, &n) != 0) {
+			bc_resp_error(q, MHD_HTTP_CONTENT_TOO_LARGE,
+			    "too_large", "uploads are capped at %" PRIu64
+			    " bytes (serve --max-upload)", s->o.max_upload);
+			return;
+		}
+	} else if (cl != NULL) {
 		if (bc_parse_uint(cl, 0, s->o.max_body, &n) != 0) {
 			bc_resp_error(q, MHD_HTTP_CONTENT_TOO_LARGE,
 			    "too_large", "request bodies are capped at %zu "
@@ -561,6 +577,8 @@ first_call(struct bc_req *q)
 			return;
 		}
 	}
+	if (q->stream != NULL)
+		q->stream->begin(q);
 }
 
 /*
@@ -718,6 +736,27 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			goto respond;	/* without reading the body */
 		return MHD_YES;
 	}
+	if (*upload_size > 0 && q->stream != NULL && !q->queued) {
+		/* a body over the cap, or one whose handler failed, is
+		 * dropped to answer at its end; past the cap the connection
+		 * is closed (a chunked body has no end we must wait for) */
+		if (q->received + *upload_size > s->o.max_upload) {
+			if (q->too_large)
+				return MHD_NO;
+			q->too_large = 1;
+			q->dropping = 1;
+		}
+		if (!q->dropping && q->stream->data(q, upload,
+		    *upload_size) != 0)
+			q->dropping = 1;
+		/* an upload has --body-timeout seconds for each MiB */
+		if ((q->received >> 20) != ((q->received + *upload_size) >>
+		    20))
+			(void)conn_deadline(s, conn, s->o.body_timeout);
+		q->received += *upload_size;
+		*upload_size = 0;
+		return MHD_YES;
+	}
 	if (*upload_size > 0) {
 		/*
 		 * libmicrohttpd takes a response only before the body or
@@ -748,9 +787,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (q->queued)
 		return MHD_YES;		/* answered before the body */
 	(void)conn_deadline(s, conn, 0);	/* the body is in: answering */
-	if (q->too_large)
+	if (q->too_large && q->stream != NULL)
+		bc_resp_error(q, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
+		    "uploads are capped at %" PRIu64 " bytes (serve "
+		    "--max-upload)", s->o.max_upload);
+	else if (q->too_large)
 		bc_resp_error(q, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
 		    "request bodies are capped at %zu bytes", s->o.max_body);
+	else if (q->resp == NULL && q->stream != NULL)
+		q->stream->end(q);
 	else if (q->resp == NULL) {
 		if (!q->route->body && q->body.len > 0)
 			bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
@@ -787,6 +832,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 				   went away, or a body ran past DISCARD_MAX */
 		q->status = expired ? 408 : 499;
 	log_request(q);
+	if (q->stream != NULL)
+		q->stream->done(q);
 	if (q->resp != NULL)
 		MHD_destroy_response(q->resp);
 	bc_buf_free(&q->body);
@@ -879,6 +926,25 @@ keys_by_role(struct bc_server *s, struct bc_err *err)
 	return r;
 }
 
+/* Where uploads go: the catalog's storage root, if it has one. */
+static int
+upload_root(struct bc_server *s, struct bc_err *err)
+{
+	struct bc_catalog *cat;
+	char root[sizeof(s->uproot)];
+	int r;
+
+	cat = bc_pool_get(s);
+	r = bc_catalog_storage(cat, root, sizeof(root), err);
+	bc_pool_put(s, cat);
+	if (r != 0 || root[0] == '\0')
+		return r;
+	if (realpath(root, s->uproot) == NULL)
+		return bc_err_set(err, BC_ERR_NOT_FOUND, "the storage root "
+		    "%s: %s", root, strerror(errno));
+	return 0;
+}
+
 /* Stops the writer (it commits what it holds) and frees the rest. */
 static void
 server_free(struct bc_server *s)
@@ -930,6 +996,8 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 		s->o.body_timeout = BC_SERVE_BODY_TIMEOUT;
 	if (s->o.max_per_ip == 0)
 		s->o.max_per_ip = BC_SERVE_MAX_PER_IP;
+	if (s->o.max_upload == 0)
+		s->o.max_upload = BC_SERVE_MAX_UPLOAD;
 	pthread_mutex_init(&s->log_mu, NULL);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->idle, NULL);
@@ -948,6 +1016,7 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 	npool = s->o.threads + 2;
 	if ((r = pool_init(s, npool, err)) != 0 ||
 	    (r = keys_by_role(s, err)) != 0 ||
+	    (r = upload_root(s, err)) != 0 ||
 	    (r = bc_writer_start(s->o.catalog, 0, &s->w, err)) != 0)
 		goto fail;
 	if (pthread_create(&s->sweeper, NULL, sweeper, s) != 0) {
@@ -975,6 +1044,7 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->o.addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, s->o.threads,
 	    MHD_OPTION_CONNECTION_LIMIT, s->o.max_conns,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 	    MHD_OPTION_CONNECTION_TIMEOUT, s->o.timeout,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->o.max_per_ip,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,

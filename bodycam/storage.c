@@ -236,65 +236,201 @@ open_copy(struct bc_copy *cp, struct bc_err *err)
 	return open_named(cp, err);
 }
 
+/*
+ * What a copy being written holds besides struct bc_copy: the copier's
+ * hash and the checker thread.
+ */
+struct bc_sink {
+	struct checker	 c;
+	EVP_MD_CTX	*md;
+	pthread_t	 tid;
+	int		 started;	/* the checker runs */
+	uint64_t	 total;		/* bytes written */
+	uint64_t	 flushed;	/* bytes whose write-back started */
+};
+
+static void
+sink_free(struct bc_copy *cp)
+{
+	struct bc_sink *k = cp->sink;
+
+	if (k == NULL)
+		return;
+	if (k->started) {
+		checker_post(&k->c, k->total, 1, 1);
+		pthread_join(k->tid, NULL);
+		pthread_cond_destroy(&k->c.cv);
+		pthread_mutex_destroy(&k->c.mu);
+	}
+	EVP_MD_CTX_free(k->md);
+	EVP_MD_CTX_free(k->c.md);
+	free(k->c.buf);
+	free(k);
+	cp->sink = NULL;
+}
+
+int
+bc_storage_begin(const char *root, struct bc_copy *cp, struct bc_err *err)
+{
+	struct bc_sink *k;
+	int r, e;
+
+	memset(cp, 0, sizeof(*cp));
+	cp->fd = -1;
+	if ((cp->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		return bc_err_errno(err, errno, "storage %s", root);
+	if ((k = cp->sink = calloc(1, sizeof(*k))) == NULL) {
+		r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if ((r = open_copy(cp, err)) != 0)
+		goto fail;
+	if ((k->c.buf = malloc(CHUNK)) == NULL) {
+		r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if ((k->md = EVP_MD_CTX_new()) == NULL ||
+	    (k->c.md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(k->md, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestInit_ex(k->c.md, EVP_sha256(), NULL) != 1) {
+		r = bc_err_set(err, BC_ERR_CRYPTO, "EVP_DigestInit failed");
+		goto fail;
+	}
+	k->c.fd = cp->fd;
+	pthread_mutex_init(&k->c.mu, NULL);
+	pthread_cond_init(&k->c.cv, NULL);
+	if ((e = pthread_create(&k->tid, NULL, checker_main, &k->c)) != 0) {
+		pthread_cond_destroy(&k->c.cv);
+		pthread_mutex_destroy(&k->c.mu);
+		r = bc_err_errno(err, e, "cannot start a thread");
+		goto fail;
+	}
+	k->started = 1;
+	return 0;
+ fail:
+	bc_storage_close(cp);
+	return r;
+}
+
+int
+bc_storage_write(struct bc_copy *cp, const void *buf, size_t n,
+    struct bc_err *err)
+{
+	struct bc_sink *k = cp->sink;
+	const uint8_t *p = buf;
+
+	if (k == NULL || !k->started)
+		return bc_err_set(err, BC_ERR_INVALID, "no copy being "
+		    "written");
+	if (cp->fh.headlen < BC_HASH_HEADSZ) {
+		size_t m = BC_HASH_HEADSZ - cp->fh.headlen;
+
+		if (m > n)
+			m = n;
+		memcpy(cp->fh.head + cp->fh.headlen, p, m);
+		cp->fh.headlen += m;
+	}
+	if (EVP_DigestUpdate(k->md, p, n) != 1)
+		return bc_err_set(err, BC_ERR_CRYPTO, "EVP_DigestUpdate "
+		    "failed");
+	if (write_all(cp->fd, p, n) == -1)
+		return bc_err_errno(err, errno, "write");
+	k->total += (uint64_t)n;
+	if (k->total - k->flushed >= WINDOW) {
+		(void)sync_file_range(cp->fd, (off_t)k->flushed,
+		    (off_t)(k->total - k->flushed), SYNC_FILE_RANGE_WRITE);
+		k->flushed = k->total;
+		checker_post(&k->c, k->total, 0, 0);
+	}
+	return 0;
+}
+
+uint64_t
+bc_storage_written(const struct bc_copy *cp)
+{
+	return cp->sink != NULL ? cp->sink->total : 0;
+}
+
+int
+bc_storage_end(struct bc_copy *cp, struct bc_err *err)
+{
+	struct bc_sink *k = cp->sink;
+	uint8_t d1[BC_SHA256_LEN], d2[BC_SHA256_LEN];
+	unsigned int n1 = 0, n2 = 0;
+	int r;
+
+	if (k == NULL || !k->started)
+		return bc_err_set(err, BC_ERR_INVALID, "no copy being "
+		    "written");
+	checker_post(&k->c, k->total, 1, 0);
+	pthread_join(k->tid, NULL);
+	k->started = 0;
+	pthread_cond_destroy(&k->c.cv);
+	pthread_mutex_destroy(&k->c.mu);
+	if (k->c.error != 0) {
+		r = bc_err_errno(err, k->c.error, "%s of the copy",
+		    k->c.what);
+		goto out;
+	}
+	if (fsync(cp->fd) == -1) {
+		r = bc_err_errno(err, errno, "fsync");
+		goto out;
+	}
+	if (EVP_DigestFinal_ex(k->md, d1, &n1) != 1 ||
+	    EVP_DigestFinal_ex(k->c.md, d2, &n2) != 1 || n1 != sizeof(d1) ||
+	    n2 != sizeof(d2)) {
+		r = bc_err_set(err, BC_ERR_CRYPTO, "EVP_DigestFinal failed");
+		goto out;
+	}
+	if (k->c.checked != k->total || memcmp(d1, d2, sizeof(d1)) != 0) {
+		r = bc_err_set(err, BC_ERR_INTEGRITY, "the copy does not read "
+		    "back as written (%llu of %llu bytes read back); "
+		    "nothing registered", (unsigned long long)k->c.checked,
+		    (unsigned long long)k->total);
+		goto out;
+	}
+	memcpy(cp->fh.sha256, d2, sizeof(d2));
+	cp->fh.size = k->total;
+	r = 0;
+ out:
+	sink_free(cp);
+	return r;
+}
+
 int
 bc_storage_copy(const char *root, const char *src, bc_progress_fn progress,
     void *arg, struct bc_copy *cp, struct bc_err *err)
 {
-	struct checker c;
-	struct stat after;
-	EVP_MD_CTX *md = NULL;
-	pthread_t tid;
-	uint8_t *buf = NULL, d1[BC_SHA256_LEN], d2[BC_SHA256_LEN];
-	uint64_t total = 0, flushed = 0, next_report = 0;
-	unsigned int n1 = 0, n2 = 0;
-	int sfd = -1, started = 0, r, e;
+	struct stat st, after;
+	uint8_t *buf = NULL;
+	uint64_t total = 0, next_report = 0;
+	int sfd = -1, r;
 	ssize_t n;
 
 	memset(cp, 0, sizeof(*cp));
 	cp->fd = -1;
 	cp->rootfd = -1;
-	memset(&c, 0, sizeof(c));
 	if ((r = bc_hash_open(src, &sfd, err)) != 0)
 		return r;
-	if (fstat(sfd, &cp->src) == -1) {
+	if (fstat(sfd, &st) == -1) {
 		r = bc_err_errno(err, errno, "%s", src);
 		goto out;
 	}
-	if (!S_ISREG(cp->src.st_mode)) {
+	if (!S_ISREG(st.st_mode)) {
 		r = bc_err_set(err, BC_ERR_INVALID, "%s: not a regular file",
 		    src);
 		goto out;
 	}
-	if ((cp->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1) {
-		r = bc_err_errno(err, errno, "storage %s", root);
+	if ((r = bc_storage_begin(root, cp, err)) != 0) {
 		goto out;
 	}
-	if ((r = open_copy(cp, err)) != 0)
-		goto out;
+	cp->src = st;
 	(void)posix_fadvise(sfd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	if ((buf = malloc(CHUNK)) == NULL ||
-	    (c.buf = malloc(CHUNK)) == NULL) {
+	if ((buf = malloc(CHUNK)) == NULL) {
 		r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    (c.md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestInit_ex(c.md, EVP_sha256(), NULL) != 1) {
-		r = bc_err_set(err, BC_ERR_CRYPTO, "EVP_DigestInit failed");
-		goto out;
-	}
-	c.fd = cp->fd;
-	pthread_mutex_init(&c.mu, NULL);
-	pthread_cond_init(&c.cv, NULL);
-	if ((e = pthread_create(&tid, NULL, checker_main, &c)) != 0) {
-		pthread_cond_destroy(&c.cv);
-		pthread_mutex_destroy(&c.mu);
-		r = bc_err_errno(err, e, "storage: cannot start a thread");
-		goto out;
-	}
-	started = 1;
 	for (;;) {
 		if ((n = read(sfd, buf, CHUNK)) == -1) {
 			if (errno == EINTR)
@@ -305,98 +441,41 @@ bc_storage_copy(const char *root, const char *src, bc_progress_fn progress,
 		if (n == 0)
 			break;
 		/* a file still growing is being written: not evidence yet */
-		if (total + (uint64_t)n > (uint64_t)cp->src.st_size) {
+		if (total + (uint64_t)n > (uint64_t)st.st_size) {
 			r = bc_err_set(err, BC_ERR_CHANGED, "%s: file changed "
 			    "while it was copied (it grew); refusing it", src);
 			goto out;
 		}
-		if (cp->fh.headlen < BC_HASH_HEADSZ) {
-			size_t k = BC_HASH_HEADSZ - cp->fh.headlen;
-
-			if (k > (size_t)n)
-				k = (size_t)n;
-			memcpy(cp->fh.head + cp->fh.headlen, buf, k);
-			cp->fh.headlen += k;
-		}
-		if (EVP_DigestUpdate(md, buf, (size_t)n) != 1) {
-			r = bc_err_set(err, BC_ERR_CRYPTO, "EVP_DigestUpdate "
-			    "failed");
-			goto out;
-		}
-		if (write_all(cp->fd, buf, (size_t)n) == -1) {
-			r = bc_err_errno(err, errno, "storage %s: write", root);
+		if ((r = bc_storage_write(cp, buf, (size_t)n, err)) != 0) {
+			bc_err_wrap(err, r, "storage %s", root);
 			goto out;
 		}
 		total += (uint64_t)n;
-		if (total - flushed >= WINDOW) {
-			(void)sync_file_range(cp->fd, (off_t)flushed,
-			    (off_t)(total - flushed), SYNC_FILE_RANGE_WRITE);
-			flushed = total;
-			checker_post(&c, total, 0, 0);
-		}
 		if (progress != NULL && total >= next_report) {
-			progress(arg, total, (uint64_t)cp->src.st_size);
+			progress(arg, total, (uint64_t)st.st_size);
 			next_report = total + 16 * CHUNK;
 		}
 	}
-	checker_post(&c, total, 1, 0);
-	pthread_join(tid, NULL);
-	started = 0;
-	pthread_cond_destroy(&c.cv);
-	pthread_mutex_destroy(&c.mu);
+	if ((r = bc_storage_end(cp, err)) != 0) {
+		bc_err_wrap(err, r, "storage %s, copy of %s", root, src);
+		goto out;
+	}
 	if (progress != NULL)
 		progress(arg, total, total);
-	if (fstat(sfd, &after) == -1 || !bc_stat_same(&cp->src, &after) ||
-	    total != (uint64_t)cp->src.st_size) {
+	if (fstat(sfd, &after) == -1 || !bc_stat_same(&st, &after) ||
+	    total != (uint64_t)st.st_size) {
 		r = bc_err_set(err, BC_ERR_CHANGED, "%s: file changed while it "
 		    "was copied (size, time or inode differ); refusing it",
 		    src);
 		goto out;
 	}
-	if (c.error != 0) {
-		r = bc_err_errno(err, c.error, "storage %s: %s of the copy",
-		    root, c.what);
-		goto out;
-	}
-	if (fsync(cp->fd) == -1) {
-		r = bc_err_errno(err, errno, "storage %s: fsync", root);
-		goto out;
-	}
-	if (EVP_DigestFinal_ex(md, d1, &n1) != 1 ||
-	    EVP_DigestFinal_ex(c.md, d2, &n2) != 1 || n1 != sizeof(d1) ||
-	    n2 != sizeof(d2)) {
-		r = bc_err_set(err, BC_ERR_CRYPTO, "EVP_DigestFinal failed");
-		goto out;
-	}
-	if (c.checked != total || memcmp(d1, d2, sizeof(d1)) != 0) {
-		r = bc_err_set(err, BC_ERR_INTEGRITY, "storage %s: the copy of "
-		    "%s does not read back as written (%llu of %llu bytes "
-		    "read back); nothing registered", root, src,
-		    (unsigned long long)c.checked,
-		    (unsigned long long)total);
-		goto out;
-	}
-	memcpy(cp->fh.sha256, d2, sizeof(d2));
-	cp->fh.size = total;
 	r = 0;
  out:
-	if (started) {
-		checker_post(&c, total, 1, 1);
-		pthread_join(tid, NULL);
-		pthread_cond_destroy(&c.cv);
-		pthread_mutex_destroy(&c.mu);
-	}
-	EVP_MD_CTX_free(md);
-	EVP_MD_CTX_free(c.md);
 	free(buf);
-	free(c.buf);
 	if (sfd != -1)
 		close(sfd);
-	if (r != 0) {
+	if (r != 0)
 		bc_storage_close(cp);
-		cp->fd = -1;
-		cp->rootfd = -1;
-	}
 	return r;
 }
 
@@ -543,6 +622,7 @@ bc_storage_close(struct bc_copy *cp)
 {
 	char rel[80];
 
+	sink_free(cp);
 	if (cp->tmp[0] != '\0' && cp->rootfd != -1) {
 		snprintf(rel, sizeof(rel), "%s/%s", BC_STORAGE_INCOMING,
 		    cp->tmp);

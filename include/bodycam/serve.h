@@ -25,6 +25,7 @@
 #define BC_SERVE_HEADER_TIMEOUT	10	/* seconds for a request's headers */
 #define BC_SERVE_BODY_TIMEOUT	60	/* seconds for a request's body */
 #define BC_SERVE_MAX_PER_IP	32	/* connections from one address */
+#define BC_SERVE_MAX_UPLOAD	(64ULL << 30)	/* bytes of an upload */
 
 struct bc_serve_opts {
 	const char		*catalog;	/* path of the catalog */
@@ -43,6 +44,7 @@ struct bc_serve_opts {
 	unsigned		 body_timeout;	/* seconds for its body */
 	unsigned		 max_per_ip;	/* connections from one address */
 	size_t			 max_body;	/* 0: BC_SERVE_MAX_BODY */
+	uint64_t		 max_upload;	/* 0: BC_SERVE_MAX_UPLOAD */
 	FILE			*log;		/* one line per request */
 };
 

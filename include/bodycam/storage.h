@@ -26,11 +26,14 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bodycam/error.h"
 #include "bodycam/hash.h"
 
 #define BC_STORAGE_INCOMING	".incoming"
+
+struct bc_sink;
 
 struct bc_copy {
 	int			 fd;		/* the copy, -1 when none */
@@ -40,7 +43,26 @@ struct bc_copy {
 	struct stat		 src;		/* the source, as read */
 	struct bc_file_hash	 fh;		/* of the copy, read back */
 	char			 final[PATH_MAX]; /* where placed, or "" */
+	struct bc_sink		*sink;		/* while written */
 };
+
+/*
+ * A copy written from a stream (an upload): bc_storage_begin opens an
+ * unnamed file in root and starts its checker; bc_storage_write hashes
+ * and writes each block; bc_storage_end waits for the read-back, syncs
+ * the file and compares the two hashes, setting cp->fh.  Errors as
+ * bc_storage_copy's; after any, nothing is left in storage once cp is
+ * released with bc_storage_close (which bc_storage_begin needs either
+ * way).
+ */
+int bc_storage_begin(const char *root, struct bc_copy *cp,
+    struct bc_err *err);
+int bc_storage_write(struct bc_copy *cp, const void *buf, size_t n,
+    struct bc_err *err);
+int bc_storage_end(struct bc_copy *cp, struct bc_err *err);
+
+/* Bytes written so far by bc_storage_write. */
+uint64_t bc_storage_written(const struct bc_copy *cp);
 
 /*
  * Copies the regular file src into the storage root, hashing it, and
