@@ -5,14 +5,16 @@
 # release the video as a bundle and check it offline, set a retention
 # schedule and purge what is due (the held video is spared), then
 # flip one byte of a file and forge one custody record and watch
-# verification and audit fail.  Everything happens in a throwaway
+# verification and audit fail; ingest a folder into managed storage and
+# upload a file over HTTP (a corrupted upload refused).  Everything happens in a throwaway
 # directory; the repository's keys/ is never touched.
 set -eu
 : "${BODYCAM:=build/bodycam}"
 case "$BODYCAM" in /*) ;; *) BODYCAM="$(pwd)/$BODYCAM" ;; esac
 data="$(pwd)/tests/data"
 work=$(mktemp -d "${TMPDIR:-/tmp}/bodycam-demo.XXXXXX")
-trap 'rm -rf "$work"' EXIT INT TERM
+spid=""
+trap '[ -z "$spid" ] || kill "$spid" 2>/dev/null; rm -rf "$work"' EXIT INT TERM
 cd "$work"
 export BODYCAM_CATALOG="$work/catalog.db"
 
@@ -157,9 +159,47 @@ bc --catalog "$work/ingest.db" audit --files
 irc=$?
 set -e
 
+say "14. a docking station uploads over HTTP: streamed into storage while hashed, its Content-Digest checked"
+tok=$("$BODYCAM" --catalog "$work/ingest.db" -q token create --name dock-7 \
+	--role ingest --key "$work/admin.key")
+echo "$ bodycam serve --key admin.key --listen 127.0.0.1:0 &   (token dock-7, ingest)"
+"$BODYCAM" --catalog "$work/ingest.db" serve --key "$work/admin.key" \
+	--listen 127.0.0.1:0 --log "$work/serve.log" </dev/null &
+spid=$!
+port=""
+i=0
+while [ -z "$port" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	port=$(sed -n 's/.* serving http on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' \
+	    "$work/serve.log")
+	i=$((i + 1))
+done
+f="$data/stills/GPS.jpg"
+dig=$(openssl dgst -sha256 -binary "$f" | openssl base64 -A)
+echo "$ curl -H 'Content-Type: application/octet-stream' -H 'Content-Digest: sha-256=:$dig:' \\"
+echo "    --data-binary @GPS.jpg 'http://127.0.0.1:$port/v1/items?name=GPS.jpg&officer=O-1742'"
+# post FILE NAME: its upload with $dig as Content-Digest; prints the answer,
+# sets $st to the status
+post() {
+	st=$(curl -s -o "$work/up.json" -w '%{http_code}' \
+		-H "Authorization: Bearer $tok" \
+		-H 'Content-Type: application/octet-stream' \
+		-H "Content-Digest: sha-256=:$dig:" --data-binary "@$1" \
+		"http://127.0.0.1:$port/v1/items?name=$2&officer=O-1742") || st=000
+	echo "$st $(cat "$work/up.json")"
+}
+post "$f" GPS.jpg
+ust=$st
+echo "(the same digest on other bytes, as a corrupted transfer would arrive:)"
+post "$data/stills/Canon.jpg" GPS.jpg
+bst=$st
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null || true
+spid=""
+
 say "summary"
 if [ "$rc" -eq 1 ] && [ "$arc" -eq 1 ] && [ "$brc" -eq 0 ] && [ "$crc" -eq 1 ] &&
-    [ "$irc" -eq 0 ]; then
+    [ "$irc" -eq 0 ] && [ "$ust" = 201 ] && [ "$bst" = 400 ]; then
 	echo "3 files registered and sealed; custody recorded and verified; the audit passed;"
 	echo "the video released to the defence as a bundle that verify-bundle and VERIFY.md both check offline."
 	echo "A retention schedule purged the one item due (its media destroyed after the signed purge); the held video was spared."
@@ -167,9 +207,10 @@ if [ "$rc" -eq 1 ] && [ "$arc" -eq 1 ] && [ "$brc" -eq 0 ] && [ "$crc" -eq 1 ] &
 	echo "after one forged custody record, 'bodycam audit' exited 1 and named the item, seq and check;"
 	echo "after a deleted event and a rebuilt log, 'bodycam audit --against' the defence's checkpoint exited 1 and named consistency."
 	echo "A dock folder was copied into managed storage and still audited clean after the dock was cleared."
+	echo "An upload over HTTP was registered (201); one whose bytes did not match its Content-Digest was refused (400), nothing kept."
 	exit 0
 fi
 echo "UNEXPECTED: verify of the tampered file exited $rc, audit of the forged record $arc," >&2
 echo "audit of the rebuilt log $brc, audit against the checkpoint $crc, audit of the" >&2
-echo "ingested copies $irc (expected 1, 1, 0, 1 and 0)" >&2
+echo "ingested copies $irc, the uploads $ust and $bst (expected 1, 1, 0, 1, 0, 201 and 400)" >&2
 exit 1

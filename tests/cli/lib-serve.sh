@@ -93,7 +93,8 @@ NREQ=0		# requests sent to the main server, for the log's count
 MAIN_URL=""
 
 # api TOKEN METHOD PATH [CURL-OPTIONS...]: one request to $URL; TOKEN "-"
-# sends no Authorization header.  The status is $ST ("000": no answer),
+# sends no Authorization header; the Content-Type is $API_CT, by default
+# application/json.  The status is $ST ("000": no answer),
 # the body $RB, the headers $RH, curl's exit status $CURL_RC.
 api() {
 	_tok=$1
@@ -108,11 +109,11 @@ api() {
 	: > "$RH"
 	if [ "$_tok" = "-" ]; then
 		ST=$(curl -s -o "$RB" -D "$RH" -w '%{http_code}' -X "$_m" \
-		    -H 'Content-Type: application/json' "$@" "$URL$_p" \
+		    -H "Content-Type: ${API_CT:-application/json}" "$@" "$URL$_p" \
 		    2> "$TMP/curl.err")
 	else
 		ST=$(curl -s -o "$RB" -D "$RH" -w '%{http_code}' -X "$_m" \
-		    -H 'Content-Type: application/json' \
+		    -H "Content-Type: ${API_CT:-application/json}" \
 		    -H "Authorization: Bearer $_tok" "$@" "$URL$_p" \
 		    2> "$TMP/curl.err")
 	fi
