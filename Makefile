@@ -10,6 +10,7 @@
 #                        exiftool, retention due on 100,000 items with
 #                        10 annotations each (target < 1 s),
 #                        transparency-log appends and proofs,
+#                        uploads over HTTP against a plain sink,
 #                        custody events through the HTTP API (target
 #                        1,000/s), and the 20 s load test
 #   make load-test       the HTTP server under load, killed and restarted
@@ -188,6 +189,12 @@ $(BUILD)/tests/runstat: tests/bench/runstat.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
 
+# The upload benchmark's reference: libmicrohttpd only, not libbodycam.
+$(BUILD)/tests/sink: tests/bench/sink.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) \
+		$(shell $(PKG_CONFIG) --cflags --libs libmicrohttpd 2>/dev/null)
+
 $(BUILD)/tests/mkcatalog: tests/bench/mkcatalog.c $(LIB) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) \
@@ -244,7 +251,7 @@ demo: deps
 
 bench: deps
 	@$(MAKE) -s --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN) \
-		$(BUILD)/tests/runstat \
+		$(BUILD)/tests/runstat $(BUILD)/tests/sink \
 		$(BUILD)/tests/mkcatalog $(BUILD)/tests/tlog $(BUILD)/tests/load
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/hash.sh
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat \
@@ -256,6 +263,7 @@ bench: deps
 		MKCATALOG=$(BUILD)/tests/mkcatalog sh tests/bench/retention.sh
 	@TLOG=$(BUILD)/tests/tlog sh tests/bench/tlog.sh
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/ingest.sh
+	@BODYCAM=$(BIN) SINK=$(BUILD)/tests/sink sh tests/bench/upload.sh
 	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load sh tests/bench/serve.sh
 	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load LOAD_SECONDS=20 \
 		sh tests/load/run.sh

@@ -7,9 +7,14 @@
  *
  *	sink PORT FILE
  *
- * prints "listening" when ready and serves until killed.
+ * listens on 127.0.0.1:PORT (PORT 0: a free port), prints "listening
+ * PORT" with the port bound when ready and serves until killed.
  */
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +22,9 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+
+/* as bodycam serve (bodycam/serve.c CONN_MEMORY): it sizes the buffers */
+#define CONN_MEMORY	(256 * 1024)
 
 static const char *path;
 
@@ -74,29 +82,51 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 int
 main(int argc, char **argv)
 {
+	const union MHD_DaemonInfo *info;
 	struct MHD_Daemon *d;
+	struct sockaddr_in sin;
 	sigset_t set;
+	char *end;
+	long port;
 	int sig;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: sink PORT FILE\n");
 		return 2;
 	}
+	port = strtol(argv[1], &end, 10);
+	if (argv[1][0] == '\0' || *end != '\0' || port < 0 ||
+	    port > USHRT_MAX) {
+		fprintf(stderr, "sink: %s: not a port\n", argv[1]);
+		return 2;
+	}
 	path = argv[2];
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO,
-	    (uint16_t)atoi(argv[1]), NULL, NULL, on_request, NULL,
+	    0, NULL, NULL, on_request, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 	    MHD_OPTION_THREAD_POOL_SIZE, 2,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 	    MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "sink: cannot listen\n");
 		return 1;
 	}
-	printf("listening\n");
+	if ((info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)) ==
+	    NULL) {
+		fprintf(stderr, "sink: cannot read the port bound\n");
+		MHD_stop_daemon(d);
+		return 1;
+	}
+	printf("listening %u\n", (unsigned)info->port);
 	fflush(stdout);
 	sigwait(&set, &sig);
 	MHD_stop_daemon(d);
