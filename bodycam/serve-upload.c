@@ -52,6 +52,7 @@
 #include "bodycam/hash.h"
 #include "bodycam/media.h"
 #include "bodycam/meta.h"
+#include "bodycam/sign.h"
 #include "bodycam/util.h"
 #include "serve-int.h"
 
@@ -777,6 +778,43 @@ up_path(const struct bc_server *s, const char *id, const char *ext,
 		out[0] = '\0';		/* cannot be: uproot is a path */
 }
 
+/*
+ * Whether st is upload id's state as one of the service's keys signed it
+ * (state_save): its id, and a signature over its canonical form without
+ * "sig".
+ */
+static int
+state_signed(const struct bc_server *s, const char *id, const json_t *st)
+{
+	const struct bc_key *key = NULL;
+	const char *kid, *hex, *sid;
+	uint8_t sig[BC_ED25519_SIGLEN];
+	json_t *copy;
+	char *text;
+	size_t len, k;
+	int ok;
+
+	if ((sid = json_string_value(json_object_get(st, "id"))) == NULL ||
+	    strcmp(sid, id) != 0 ||
+	    (kid = json_string_value(json_object_get(st, "key"))) == NULL ||
+	    (hex = json_string_value(json_object_get(st, "sig"))) == NULL ||
+	    strlen(hex) != 2 * sizeof(sig) ||
+	    bc_unhex(hex, sig, sizeof(sig)) != 0)
+		return 0;
+	for (k = 0; k < s->o.nkeys; k++)
+		if (strcmp(bc_key_id(s->o.keys[k]), kid) == 0)
+			key = s->o.keys[k];
+	if (key == NULL || (copy = json_deep_copy(st)) == NULL)
+		return 0;
+	json_object_del(copy, "sig");
+	text = NULL;
+	ok = bc_canon_dump(copy, &text, &len, NULL) == 0 &&
+	    bc_verify(key, text, len, sig, sizeof(sig)) == 0;
+	free(text);
+	json_decref(copy);
+	return ok;
+}
+
 /* The state of upload id, checked; NULL with a 404/500 response. */
 static json_t *
 state_load(struct bc_req *q, const char *id)
@@ -811,9 +849,9 @@ state_load(struct bc_req *q, const char *id)
 	    !json_is_integer(json_object_get(st, "size")) ||
 	    json_integer_value(json_object_get(st, "size")) < 1 ||
 	    !json_is_string(json_object_get(st, "owner")) ||
-	    ((v = json_object_get(st, "sha256")) != NULL &&
+	    (v = json_object_get(st, "sha256")) == NULL ||
 	    !bc_is_sha256_hex(json_string_value(v) ? json_string_value(v) :
-	    "")) ||
+	    "") ||
 	    ((v = json_object_get(st, "tags")) != NULL &&
 	    (!json_is_array(v) || json_array_size(v) > BC_TAGS_MAX))) {
 		json_decref(st);
@@ -830,6 +868,14 @@ state_load(struct bc_req *q, const char *id)
 			    id);
 			return NULL;
 		}
+	if (!state_signed(q->srv, id, st)) {
+		json_decref(st);
+		bc_resp_error(q, MHD_HTTP_CONFLICT, "integrity", "the state of "
+		    "upload %s is not as this service signed it (changed in "
+		    "storage, or signed by a key the service no longer "
+		    "holds); DELETE it and upload again", id);
+		return NULL;
+	}
 	return st;
 }
 
@@ -848,15 +894,32 @@ state_owner(struct bc_req *q, const json_t *st)
 
 /* Writes st as upload id's state, replacing it whole. */
 static int
-state_save(const struct bc_server *s, const char *id, const json_t *st)
+state_save(const struct bc_server *s, const char *id, json_t *st)
 {
-	char path[UPATH_MAX], tmp[UPATH_MAX], *text;
+	const struct bc_key *key = s->by_role[BC_ROLE_INGEST];
+	uint8_t sig[BC_ED25519_SIGLEN];
+	char path[UPATH_MAX], tmp[UPATH_MAX], hex[2 * BC_ED25519_SIGLEN + 1];
+	char *text;
 	size_t len;
 	int fd, r = -1;
 
+	/* signed by the service, so that whoever may write the storage
+	 * folder cannot change what will be sealed (state_load) */
 	up_path(s, id, "json", path, sizeof(path));
 	up_path(s, id, "json.tmp", tmp, sizeof(tmp));
-	if ((text = json_dumps(st, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+	json_object_del(st, "sig");
+	if (key == NULL || json_object_set_new(st, "id", json_string(id)) != 0 ||
+	    json_object_set_new(st, "key", json_string(bc_key_id(key))) != 0 ||
+	    bc_canon_dump(st, &text, &len, NULL) != 0)
+		return -1;
+	r = bc_sign(key, text, len, sig);
+	free(text);
+	if (r != 0)
+		return -1;
+	r = -1;
+	bc_hex(sig, sizeof(sig), hex);
+	if (json_object_set_new(st, "sig", json_string(hex)) != 0 ||
+	    (text = json_dumps(st, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		return -1;
 	len = strlen(text);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
@@ -1002,10 +1065,13 @@ bc_h_uploads_post(struct bc_req *q)
 		    "(serve --max-upload)", s->o.max_upload);
 		goto out;
 	}
-	if ((v = json_object_get(doc, "sha256")) != NULL &&
+	/* required: the bytes lie in storage between requests, and only
+	 * the client's own hash can show them unchanged at the end */
+	if ((v = json_object_get(doc, "sha256")) == NULL ||
 	    !bc_is_sha256_hex(json_string_value(v))) {
 		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "'sha256' "
-		    "must be 64 lowercase hex digits");
+		    "(of the whole file, 64 lowercase hex digits) is "
+		    "required");
 		goto out;
 	}
 	u.opts.op.officer = json_string_value(json_object_get(doc, "officer"));
@@ -1319,8 +1385,8 @@ chunk_finish(struct bc_req *q, struct up *u)
 		return;
 	}
 	sha = json_string_value(json_object_get(u->state, "sha256"));
-	if (sha != NULL && (bc_unhex(sha, want, sizeof(want)) != 0 ||
-	    memcmp(want, cp.fh.sha256, sizeof(want)) != 0)) {
+	if (sha == NULL || bc_unhex(sha, want, sizeof(want)) != 0 ||
+	    memcmp(want, cp.fh.sha256, sizeof(want)) != 0) {
 		resp_mismatch(q, "the sha256 given when the upload was created",
 		    cp.fh.sha256, "nothing was registered and the upload is "
 		    "removed");

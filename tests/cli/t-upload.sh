@@ -325,7 +325,7 @@ api "$T_ING" GET "/v1/uploads/$U"
 expect_error 404 not_found "and the upload is removed"
 
 # DELETE
-api "$T_ING" POST /v1/uploads -d '{"name":"gone.bin","size":10}'
+api "$T_ING" POST /v1/uploads -d "{\"name\":\"gone.bin\",\"size\":10,\"sha256\":\"$BS\"}"
 U=$(jget "$RB" 'd["id"]')
 api "$T_ING2" DELETE "/v1/uploads/$U"
 expect_error 403 forbidden "DELETE of another token's upload: 403"
@@ -333,12 +333,37 @@ api "$T_ING" DELETE "/v1/uploads/$U"
 expect_status 204 "DELETE of one's own: 204"
 check "its files are gone" -- test ! -e "$ROOT/.uploads/$U.part" -a \
     ! -e "$ROOT/.uploads/$U.json"
-api "$T_ING" POST /v1/uploads -d '{"name":"x","size":99999999}'
+api "$T_ING" POST /v1/uploads -d "{\"name\":\"x\",\"size\":99999999,\"sha256\":\"$BS\"}"
 expect_error 413 too_large "an upload over --max-upload: 413"
-api "$T_ING" POST /v1/uploads -d '{"name":"x/y","size":9}'
+api "$T_ING" POST /v1/uploads -d "{\"name\":\"x/y\",\"size\":9,\"sha256\":\"$BS\"}"
 expect_error 400 bad_request "a name with '/': 400"
 api "$T_ING" POST /v1/uploads -d '{"name":"x","size":9,"what":1}'
 expect_error 400 bad_request "an unknown field: 400"
+api "$T_ING" POST /v1/uploads -d '{"name":"x","size":9}'
+expect_error 400 bad_request "no sha256 of the whole file: 400"
+
+# whoever may write the storage folder, between two PUTs
+api "$T_ING" POST /v1/uploads \
+    -d "{\"name\":\"t.bin\",\"size\":3000000,\"sha256\":\"$BS\",\"officer\":\"Ofc. Lin\"}"
+U=$(jget "$RB" 'd["id"]')
+sed 's/Ofc. Lin/Ofc. Nobody/' "$ROOT/.uploads/$U.json" > "$TMP/state"
+cp "$ROOT/.uploads/$U.json" "$TMP/state.orig"
+cat "$TMP/state" > "$ROOT/.uploads/$U.json"
+api "$T_ING" GET "/v1/uploads/$U"
+expect_error 409 integrity "an upload's state changed in storage: 409"
+put 0 999999 "$M/p1"
+expect_error 409 integrity "and no byte is taken for it"
+cat "$TMP/state.orig" > "$ROOT/.uploads/$U.json"
+put 0 999999 "$M/p1"
+expect_status 200 "its own state back: the upload goes on"
+head -c 2000000 /dev/urandom > "$M/other"
+dd if="$M/other" of="$ROOT/.uploads/$U.part" bs=1000 count=1 conv=notrunc \
+    2> /dev/null
+NI=$(nitems)
+put 1000000 2999999 "$M/rest"
+expect_error 400 digest_mismatch \
+    "bytes changed in storage between PUTs: 400 at the end"
+expect_eq "$(nitems)" "$NI" "nothing registered"
 expect_exit 0 "audit --files after all of it" -- bc audit --files
 stop_server "$MAIN" "the server stops on SIGTERM"
 
@@ -357,7 +382,7 @@ if mount -t tmpfs -o size=4m tmpfs "$MNT" 2> /dev/null; then
 		expect_error 507 storage_full "an upload onto a full disk: 507"
 		expect_eq "$(nstored "$MNT")" 0 "leaving no file"
 		expect_eq "$(nitems)" 0 "and no item"
-		api "$T_F" POST /v1/uploads -d '{"name":"f.bin","size":5242880}'
+		api "$T_F" POST /v1/uploads -d "{\"name\":\"f.bin\",\"size\":5242880,\"sha256\":\"$(sha256sum "$M/five.bin" | cut -c1-64)\"}"
 		U=$(jget "$RB" 'd["id"]')
 		head -c 1048576 "$M/five.bin" > "$M/f1"
 		tail -c +1048577 "$M/five.bin" > "$M/f2"
@@ -397,7 +422,7 @@ if start_server nostore --storage "$M" --key "$K/admin.key" --threads 2; then
 	URL=http://127.0.0.1:$PORT
 	upload "$T_N" "name=x.jpg" "$M/htc.jpg"
 	expect_error 409 no_storage "a catalog without a storage root: 409"
-	api "$T_N" POST /v1/uploads -d '{"name":"x","size":9}'
+	api "$T_N" POST /v1/uploads -d "{\"name\":\"x\",\"size\":9,\"sha256\":\"$BS\"}"
 	expect_error 409 no_storage "for resumable uploads too"
 	stop_server "$SPID" "that server stops"
 fi
