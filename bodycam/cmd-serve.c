@@ -106,6 +106,8 @@ static const struct num_opt {
 	    "--header-timeout: 1 to 3600 seconds" },
 	{ 'B', offsetof(struct bc_serve_opts, body_timeout), 1, 86400,
 	    "--body-timeout: 1 to 86400 seconds" },
+	{ 'E', offsetof(struct bc_serve_opts, upload_expiry), 1, 87600,
+	    "--upload-expiry: 1 to 87600 hours" },
 };
 
 static const struct num_opt *
@@ -160,6 +162,7 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 		{ "max-connections-per-ip", required_argument, NULL, 'P' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "max-upload", required_argument, NULL, 'U' },
+		{ "upload-expiry", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct num_opt *no;
@@ -357,8 +360,8 @@ const struct bc_cmd bc_cmd_serve = {
 	    "             [--tls-cert FILE --tls-key FILE] [--threads N]\n"
 	    "             [--max-connections N] [--max-connections-per-ip N]\n"
 	    "             [--timeout SECONDS] [--header-timeout SECONDS]\n"
-	    "             [--body-timeout SECONDS] [--max-upload SIZE] "
-	    "[--log FILE]",
+	    "             [--body-timeout SECONDS] [--max-upload SIZE]\n"
+	    "             [--upload-expiry HOURS] [--log FILE]",
 	.summary = "run the catalog service: a JSON HTTP API",
 	.options =
 	    "  --storage DIR        the directory registered files must lie "
@@ -391,6 +394,10 @@ const struct bc_cmd bc_cmd_serve = {
 	    "  --max-upload SIZE    the largest upload taken, in bytes or "
 	    "with K, M, G, T\n"
 	    "                       (default 64G)\n"
+	    "  --upload-expiry HOURS\n"
+	    "                       a resumable upload untouched that long "
+	    "is removed\n"
+	    "                       (default 168)\n"
 	    "  --log FILE           append the request log to FILE (default: "
 	    "stderr)\n",
 	.exec = cmd_serve,

@@ -399,6 +399,7 @@ h_items_post(struct bc_req *q)
 	struct bc_err err = { "" };
 	struct bc_file_hash fh;
 	struct bc_reg_job j;
+	struct bc_idem idem = { .fd = -1 };
 	const char *tags[BC_TAGS_MAX];
 	char abspath[PATH_MAX], now[BC_TIME_MAX];
 	json_t *doc, *jt;
@@ -408,7 +409,8 @@ h_items_post(struct bc_req *q)
 	if ((doc = body_parse(q, fields)) == NULL)
 		return;
 	memset(&j, 0, sizeof(j));
-	if ((j.key = bc_station_key(q, BC_ROLE_INGEST)) == NULL)
+	if ((j.key = bc_station_key(q, BC_ROLE_INGEST)) == NULL ||
+	    bc_idem_begin(q, &idem) != 0)
 		goto out;
 	j.opts.op.officer = jstr(doc, "officer");
 	j.opts.op.device = jstr(doc, "device");
@@ -452,7 +454,9 @@ h_items_post(struct bc_req *q)
 		goto out;
 	}
 	bc_resp_registered(q, &j.res);
+	bc_idem_commit(&idem, "item", j.res.id, j.res.sha256);
  out:
+	bc_idem_abort(&idem);	/* nothing once committed */
 	json_decref(doc);
 }
 

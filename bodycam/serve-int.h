@@ -81,6 +81,7 @@ struct bc_server {
 	struct bc_media_ok	 ok[BC_MEDIA_OK_SLOTS];
 	char			 uproot[4096];	/* the catalog's storage root,
 						   realpath, or "": uploads */
+	time_t			 swept;		/* uploads last swept, under mu */
 };
 
 /* One request, from its first callback to its completion. */
@@ -140,6 +141,29 @@ struct bc_route {
 extern const struct bc_route bc_routes[];
 extern const struct bc_stream bc_upload_stream;	/* POST /v1/items */
 extern const struct bc_stream bc_chunk_stream;	/* PUT /v1/uploads/{id} */
+
+/*
+ * An Idempotency-Key's record (serve-upload.c): bc_idem_begin returns 0
+ * to go on (the record held, locked, when the request has a key) or 1
+ * when it answered (a retry, answered with the item again; a key in use;
+ * a key of another request).  After success bc_idem_commit records the
+ * item (kind "item") or upload ("upload"); after a failure bc_idem_abort forgets the key.
+ */
+struct bc_idem {
+	int		 fd;		/* the record, locked; -1: none */
+	char		 path[PATH_MAX + 128];
+	char		 fp[BC_SHA256_HEX];	/* the request's fingerprint */
+};
+int bc_idem_begin(struct bc_req *q, struct bc_idem *i);
+void bc_idem_commit(struct bc_idem *i, const char *kind, const char *id,
+    const char *sha256);
+void bc_idem_abort(struct bc_idem *i);
+
+/*
+ * Removes resumable uploads untouched for --upload-expiry hours and
+ * idempotency records past their time (serve-upload.c).
+ */
+void bc_uploads_sweep(struct bc_server *s);
 
 /* Upload routes (serve-upload.c). */
 void bc_h_uploads_post(struct bc_req *q);

@@ -32,8 +32,10 @@
  * the first is still running 409.
  */
 #include <sys/file.h>
+#include <sys/types.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -63,12 +65,7 @@
 #define STATE_MAX	(64 * 1024)	/* bytes of an upload's state */
 #define UPLOAD_ID_LEN	32		/* hex digits of an upload's id */
 #define UPATH_MAX	(PATH_MAX + 128)	/* the root and a name in it */
-
-struct idem {
-	int		 fd;		/* the record, locked; -1: none */
-	char		 path[UPATH_MAX];
-	char		 fp[BC_SHA256_HEX];	/* the request's fingerprint */
-};
+#define SWEEP_EVERY	60		/* seconds between sweeps at most */
 
 struct up {
 	int			 r;		/* the first failure of data */
@@ -77,7 +74,7 @@ struct up {
 	int			 have_want;
 	uint8_t			 repr[BC_SHA256_LEN];	/* of the file */
 	int			 have_repr;
-	struct idem		 idem;
+	struct bc_idem		 idem;
 	/* POST /v1/items */
 	struct bc_copy		 cp;
 	const struct bc_key	*key;
@@ -277,11 +274,11 @@ no_storage(struct bc_req *q)
 
 /* ROOT/rel, made (0700) when missing; 0 or -1 with a response. */
 static int
-updir(struct bc_req *q, const char *rel)
+updir(struct bc_req *q, const char *root, const char *rel)
 {
 	char path[UPATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", q->srv->uproot, rel);
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
 	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
 		bc_resp_error(q, errno == ENOSPC ? 507 :
 		    MHD_HTTP_INTERNAL_SERVER_ERROR, errno == ENOSPC ?
@@ -295,6 +292,7 @@ updir(struct bc_req *q, const char *rel)
 /*
  * Idempotency keys
  */
+
 
 static enum MHD_Result
 fp_arg(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -353,8 +351,8 @@ static json_t *state_load(struct bc_req *q, const char *id);
  * record then held, locked, in i), or 1 when answered (a retry, a key in
  * use, a key given for another request, an error).
  */
-static int
-idem_begin(struct bc_req *q, struct idem *i)
+int
+bc_idem_begin(struct bc_req *q, struct bc_idem *i)
 {
 	struct bc_server *s = q->srv;
 	const char *h, *kind, *id, *fp;
@@ -403,9 +401,12 @@ idem_begin(struct bc_req *q, struct idem *i)
 			goto oom;
 	}
 	bc_hex(d, sizeof(d), hex);
-	if (updir(q, UPLOADS) != 0 || updir(q, IDEM) != 0)
+	/* under --storage: a catalog without a storage root may still
+	 * take keys for POST /v1/items by path */
+	if (updir(q, s->storage, UPLOADS) != 0 ||
+	    updir(q, s->storage, IDEM) != 0)
 		return 1;
-	snprintf(i->path, sizeof(i->path), "%s/%s/%s", s->uproot, IDEM, hex);
+	snprintf(i->path, sizeof(i->path), "%s/%s/%s", s->storage, IDEM, hex);
 	if ((i->fd = open(i->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 	    0600)) == -1) {
 		bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
@@ -460,8 +461,8 @@ idem_begin(struct bc_req *q, struct idem *i)
 }
 
 /* Records the request's success under its key. */
-static void
-idem_commit(struct idem *i, const char *kind, const char *id,
+void
+bc_idem_commit(struct bc_idem *i, const char *kind, const char *id,
     const char *sha256)
 {
 	char *text;
@@ -484,8 +485,8 @@ idem_commit(struct idem *i, const char *kind, const char *id,
 }
 
 /* Forgets a key whose request failed: a retry does it again. */
-static void
-idem_abort(struct idem *i)
+void
+bc_idem_abort(struct bc_idem *i)
 {
 	if (i->fd == -1)
 		return;
@@ -696,10 +697,10 @@ item_begin(struct bc_req *q)
 	}
 	if (fields_check(q, u) != 0 || digests(q, u, 1) != 0 ||
 	    (u->key = bc_station_key(q, BC_ROLE_INGEST)) == NULL ||
-	    idem_begin(q, &u->idem) != 0)
+	    bc_idem_begin(q, &u->idem) != 0)
 		return;
 	if ((r = bc_storage_begin(s->uproot, &u->cp, &err)) != 0) {
-		idem_abort(&u->idem);
+		bc_idem_abort(&u->idem);
 		resp_store(q, r, &err, "nothing was stored");
 	}
 }
@@ -742,10 +743,10 @@ item_end(struct bc_req *q)
 	}
 	if (register_copy(q, u, &u->cp, u->name, &res) != 0)
 		goto fail;
-	idem_commit(&u->idem, "item", res.id, res.sha256);
+	bc_idem_commit(&u->idem, "item", res.id, res.sha256);
 	return;
  fail:
-	idem_abort(&u->idem);
+	bc_idem_abort(&u->idem);
 }
 
 static void
@@ -756,7 +757,7 @@ item_done(struct bc_req *q)
 	if (u == NULL)
 		return;
 	bc_storage_close(&u->cp);	/* an unnamed copy: gone */
-	idem_abort(&u->idem);
+	bc_idem_abort(&u->idem);
 	free(u);
 	q->up = NULL;
 }
@@ -987,6 +988,103 @@ upload_answer(struct bc_req *q, unsigned status, const char *id,
 }
 
 /*
+ * Expiry
+ */
+
+/* Removes name in dir when older than max seconds and nobody holds it. */
+static int
+expire(int dir, const char *name, time_t now, time_t max)
+{
+	struct stat sb;
+	int fd, gone = 0;
+
+	if (fstatat(dir, name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISREG(sb.st_mode) || sb.st_mtime + max > now)
+		return 0;
+	if ((fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return 0;
+	/* a request writing it holds the lock */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		gone = unlinkat(dir, name, 0) == 0;
+	close(fd);
+	return gone;
+}
+
+/* Whether name is "<id>.ext" for an upload id; its id in id. */
+static int
+upload_file(const char *name, const char *ext, char id[UPLOAD_ID_LEN + 1])
+{
+	if (strlen(name) != UPLOAD_ID_LEN + 1 + strlen(ext) ||
+	    name[UPLOAD_ID_LEN] != '.' ||
+	    strcmp(name + UPLOAD_ID_LEN + 1, ext) != 0)
+		return 0;
+	memcpy(id, name, UPLOAD_ID_LEN);
+	id[UPLOAD_ID_LEN] = '\0';
+	return upload_id_ok(id);
+}
+
+static void
+sweep_dir(struct bc_server *s, const char *root, const char *rel, time_t max,
+    int uploads)
+{
+	char path[UPATH_MAX], id[UPLOAD_ID_LEN + 1], part[UPLOAD_ID_LEN + 8];
+	struct dirent *de;
+	struct stat sb;
+	time_t now = time(NULL);
+	unsigned n = 0;
+	DIR *d;
+	int dfd;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	if ((d = opendir(path)) == NULL)
+		return;
+	dfd = dirfd(d);
+	while ((de = readdir(d)) != NULL) {
+		if (!uploads) {
+			if (strlen(de->d_name) == 64)
+				n += expire(dfd, de->d_name, now, max);
+			continue;
+		}
+		if (upload_file(de->d_name, "json.tmp", id)) {
+			(void)expire(dfd, de->d_name, now, max);
+			continue;
+		}
+		if (!upload_file(de->d_name, "json", id))
+			continue;
+		/* the data first (locked while a PUT writes it), then the
+		 * state; an upload being written is newer anyway */
+		snprintf(part, sizeof(part), "%s.part", id);
+		if (fstatat(dfd, part, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !expire(dfd, part, now, max))
+			continue;
+		n += expire(dfd, de->d_name, now, max);
+	}
+	closedir(d);
+	if (n > 0)
+		bc_serve_log(s, "swept %u expired %s", n, uploads ? "uploads" :
+		    "idempotency keys");
+}
+
+void
+bc_uploads_sweep(struct bc_server *s)
+{
+	time_t now = time(NULL);
+
+	pthread_mutex_lock(&s->mu);
+	if (s->swept != 0 && now - s->swept < SWEEP_EVERY) {
+		pthread_mutex_unlock(&s->mu);
+		return;
+	}
+	s->swept = now;
+	pthread_mutex_unlock(&s->mu);
+	if (s->uproot[0] != '\0')
+		sweep_dir(s, s->uproot, UPLOADS, (time_t)s->o.upload_expiry *
+		    3600, 1);
+	sweep_dir(s, s->storage, IDEM, IDEM_TTL, 0);
+}
+
+/*
  * POST /v1/uploads
  */
 
@@ -1081,8 +1179,9 @@ bc_h_uploads_post(struct bc_req *q)
 	    "category"));
 	if (fields_check(q, &u) != 0 ||
 	    bc_station_key(q, BC_ROLE_INGEST) == NULL ||
-	    idem_begin(q, &u.idem) != 0 || updir(q, UPLOADS) != 0)
+	    bc_idem_begin(q, &u.idem) != 0 || updir(q, s->uproot, UPLOADS) != 0)
 		goto out;
+	bc_uploads_sweep(s);
 
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
 		bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
@@ -1110,12 +1209,12 @@ bc_h_uploads_post(struct bc_req *q)
 		goto fail;
 	}
 	upload_answer(q, MHD_HTTP_CREATED, id, st);
-	idem_commit(&u.idem, "upload", id, NULL);
+	bc_idem_commit(&u.idem, "upload", id, NULL);
 	goto out;
  fail:
-	idem_abort(&u.idem);
+	bc_idem_abort(&u.idem);
  out:
-	idem_abort(&u.idem);	/* a no-op once committed */
+	bc_idem_abort(&u.idem);	/* a no-op once committed */
 	json_decref(st);
 	json_decref(doc);
 }

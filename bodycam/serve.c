@@ -998,6 +998,8 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 		s->o.max_per_ip = BC_SERVE_MAX_PER_IP;
 	if (s->o.max_upload == 0)
 		s->o.max_upload = BC_SERVE_MAX_UPLOAD;
+	if (s->o.upload_expiry == 0)
+		s->o.upload_expiry = BC_SERVE_UPLOAD_EXPIRY;
 	pthread_mutex_init(&s->log_mu, NULL);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->idle, NULL);
@@ -1019,6 +1021,8 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 	    (r = upload_root(s, err)) != 0 ||
 	    (r = bc_writer_start(s->o.catalog, 0, &s->w, err)) != 0)
 		goto fail;
+	if (s->uproot[0] != '\0')
+		bc_uploads_sweep(s);
 	if (pthread_create(&s->sweeper, NULL, sweeper, s) != 0) {
 		r = bc_err_set(err, BC_ERR_NOMEM, "cannot start a thread");
 		goto fail;

@@ -26,6 +26,8 @@
 #define BC_SERVE_BODY_TIMEOUT	60	/* seconds for a request's body */
 #define BC_SERVE_MAX_PER_IP	32	/* connections from one address */
 #define BC_SERVE_MAX_UPLOAD	(64ULL << 30)	/* bytes of an upload */
+#define BC_SERVE_UPLOAD_EXPIRY	168	/* hours a resumable upload is kept
+					   untouched */
 
 struct bc_serve_opts {
 	const char		*catalog;	/* path of the catalog */
@@ -45,6 +47,7 @@ struct bc_serve_opts {
 	unsigned		 max_per_ip;	/* connections from one address */
 	size_t			 max_body;	/* 0: BC_SERVE_MAX_BODY */
 	uint64_t		 max_upload;	/* 0: BC_SERVE_MAX_UPLOAD */
+	unsigned		 upload_expiry;	/* hours; 0: BC_SERVE_UPLOAD_EXPIRY */
 	FILE			*log;		/* one line per request */
 };
 

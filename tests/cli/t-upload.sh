@@ -193,6 +193,22 @@ expect_error 409 in_progress "the key while its request runs: 409"
 wait "$SLOW"
 expect_eq "$(cat "$TMP/slow.st")" 201 "the first request ends with 201"
 
+# the same for a registration by path (JSON)
+mkdir -p "$ROOT/dock"
+cp "$DATA/stills/Ricoh2.jpg" "$ROOT/dock/ricoh.jpg"
+api "$T_ING" POST /v1/items -H "Idempotency-Key: by-path" \
+    -d '{"path":"dock/ricoh.jpg"}'
+expect_status 201 "a registration by path with an Idempotency-Key: 201"
+R=$(jget "$RB" 'd["id"]')
+api "$T_ING" POST /v1/items -H "Idempotency-Key: by-path" \
+    -d '{"path":"dock/ricoh.jpg"}'
+expect_status 201 "retried: 201 again"
+expect_eq "$(jget "$RB" 'd["id"]')" "$R" "the same item"
+expect_eq "$(header Idempotent-Replayed)" "true" "marked as a replay"
+api "$T_ING" POST /v1/items -H "Idempotency-Key: by-path" \
+    -d '{"path":"dock/ricoh.jpg","officer":"x"}'
+expect_error 422 idempotency_key_reused "another body under the key: 422"
+
 # ------------------------------------------------------- refusals, limits
 
 upload "$T_ING" "officer=x" "$M/htc.jpg"
@@ -365,7 +381,31 @@ expect_error 400 digest_mismatch \
     "bytes changed in storage between PUTs: 400 at the end"
 expect_eq "$(nitems)" "$NI" "nothing registered"
 expect_exit 0 "audit --files after all of it" -- bc audit --files
+# two uploads left behind, one of them untouched for 2 hours
+api "$T_ING" POST /v1/uploads -d "{\"name\":\"old.bin\",\"size\":10,\"sha256\":\"$BS\"}"
+OLD=$(jget "$RB" 'd["id"]')
+api "$T_ING" POST /v1/uploads -d "{\"name\":\"new.bin\",\"size\":10,\"sha256\":\"$BS\"}"
+NEW=$(jget "$RB" 'd["id"]')
 stop_server "$MAIN" "the server stops on SIGTERM"
+touch -d '2 hours ago' "$ROOT/.uploads/$OLD.part" "$ROOT/.uploads/$OLD.json"
+NIDEM=$(find "$ROOT/.uploads/idem" -type f | wc -l | tr -d ' ')
+touch -d '25 hours ago' "$ROOT/.uploads/idem/"*
+if start_server expiry --key "$K/ing.key" --threads 2 --upload-expiry 1; then
+	URL=http://127.0.0.1:$PORT
+	expect_grep "swept 1 expired uploads" "$SLOG" \
+	    "an upload untouched past --upload-expiry is swept at start"
+	expect_grep "swept $NIDEM expired idempotency keys" "$SLOG" \
+	    "and idempotency keys past 24 hours"
+	api "$T_ING" GET "/v1/uploads/$OLD"
+	expect_error 404 not_found "the expired upload is gone"
+	check "its files too" -- test ! -e "$ROOT/.uploads/$OLD.part" -a \
+	    ! -e "$ROOT/.uploads/$OLD.json"
+	api "$T_ING" GET "/v1/uploads/$NEW"
+	expect_status 200 "a recent one stays"
+	upload "$T_ING" "name=htc.jpg" "$M/htc.jpg" -H "Idempotency-Key: k-1"
+	expect_status 409 "an expired key is forgotten (409 exists, not a replay)"
+	stop_server "$SPID" "that server stops"
+fi
 
 # -------------------------------------------------------------- full disk
 
