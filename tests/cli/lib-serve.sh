@@ -164,3 +164,16 @@ v = eval(sys.argv[2])
 print("null" if v is None else v)' "$1" "$2" 2> /dev/null
 }
 
+
+# no_server_sanitizer_report: a test that no server started here wrote a
+# sanitizer report (in its log or on its stderr)
+no_server_sanitizer_report() {
+	_bad=""
+	for _f in ${SLOGS-}; do
+		if sanitizer_report "$_f.err" || sanitizer_report "$_f"; then
+			_bad="$_bad $_f"
+			show_file "$(basename "$_f").err" "$_f.err"
+		fi
+	done
+	expect_eq "$_bad" "" "no sanitizer report from any server"
+}

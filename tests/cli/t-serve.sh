@@ -2556,13 +2556,6 @@ expect_eq "$_found" "" "no token (nor 24 hex digits of one) in any server log or
 
 # -------------------------------------------------------------- sanitizers
 
-_bad=""
-for f in $SLOGS; do
-	if sanitizer_report "$f.err" || sanitizer_report "$f"; then
-		_bad="$_bad $f"
-		show_file "$(basename "$f").err" "$f.err"
-	fi
-done
-expect_eq "$_bad" "" "no sanitizer report from any server"
+no_server_sanitizer_report
 
 finish

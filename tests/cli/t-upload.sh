@@ -467,4 +467,5 @@ if start_server nostore --storage "$M" --key "$K/admin.key" --threads 2; then
 	stop_server "$SPID" "that server stops"
 fi
 
+no_server_sanitizer_report
 finish
