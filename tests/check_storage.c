@@ -140,6 +140,55 @@ START_TEST(test_copy_windows)
 }
 END_TEST
 
+START_TEST(test_stream)
+{
+	/* a stream in odd pieces (an upload): the same hash as the file */
+	const char *root = make_root(), *src = tu_path("s.bin");
+	static const size_t pieces[] = { 1, 4095, 65536, 3 * MIB + 7, 1 };
+	struct bc_file_hash fh;
+	struct bc_copy cp;
+	struct bc_err err = { "" };
+	uint8_t *buf;
+	size_t i, off = 0, n = 0;
+
+	for (i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++)
+		n += pieces[i];
+	write_pattern(src, n);
+	ck_assert_int_eq(bc_hash_file(src, &fh, NULL, NULL, &err), 0);
+	ck_assert_ptr_nonnull(buf = malloc(n));
+	for (i = 0; i < n; i++)
+		buf[i] = tu_pattern_byte(i);
+	ck_assert_int_eq(bc_storage_begin(root, &cp, &err), 0);
+	for (i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+		ck_assert_int_eq(bc_storage_write(&cp, buf + off, pieces[i],
+		    &err), 0);
+		off += pieces[i];
+		ck_assert_uint_eq(bc_storage_written(&cp), off);
+	}
+	ck_assert_int_eq(bc_storage_end(&cp, &err), 0);
+	ck_assert_mem_eq(cp.fh.sha256, fh.sha256, sizeof(fh.sha256));
+	ck_assert_uint_eq(cp.fh.size, n);
+	ck_assert_mem_eq(cp.fh.head, buf, cp.fh.headlen);
+	/* nothing more once ended */
+	ck_assert_int_ne(bc_storage_write(&cp, buf, 1, &err), 0);
+	ck_assert_int_ne(bc_storage_end(&cp, &err), 0);
+	ck_assert_int_eq(bc_storage_place(&cp, root, "s.bin", &err), 0);
+	bc_storage_close(&cp);
+	ck_assert_int_eq(count_entries(root), 3);
+
+	/* a stream given up: nothing left */
+	ck_assert_int_eq(bc_storage_begin(root, &cp, &err), 0);
+	ck_assert_int_eq(bc_storage_write(&cp, buf, n, &err), 0);
+	bc_storage_close(&cp);
+	ck_assert_int_eq(count_entries(root), 3);
+	free(buf);
+
+	/* a root that is not there */
+	ck_assert_int_ne(bc_storage_begin(tu_path("nowhere"), &cp, &err), 0);
+	bc_storage_close(&cp);
+}
+END_TEST
+
 START_TEST(test_copy_refusals)
 {
 	const char *root = make_root();
@@ -263,6 +312,7 @@ storage_suite(void)
 	tcase_add_test(tc, test_copy_empty);
 	tcase_add_test(tc, test_copy_one_buffer_plus_one);
 	tcase_add_test(tc, test_copy_windows);
+	tcase_add_test(tc, test_stream);
 	tcase_add_test(tc, test_copy_refusals);
 	tcase_add_test(tc, test_path_names);
 	tcase_add_test(tc, test_place_over_leftover);

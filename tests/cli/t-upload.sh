@@ -295,6 +295,19 @@ expect_error 400 bad_request "a body longer than its Content-Range: 400"
 API_CT=application/octet-stream api "$T_ING" PUT "/v1/uploads/$U" \
     -H "Content-Range: bytes */3000000"
 expect_status 409 "finishing before all bytes are in: 409"
+for cr in "" "bytes 5-3/3000000" "bytes 1000000-3000000/3000000" \
+    "bytes 1000000-1000009/3000001" "bytes -1-5/3000000" \
+    "bytes 1000000-1000009" "items 1000000-1000009/3000000" \
+    "bytes 1000000-1000009/0" "bytes 1000000-99999999999999999999999/3000000"; do
+	API_CT=application/octet-stream api "$T_ING" PUT "/v1/uploads/$U" \
+	    -H "Content-Range: $cr" --data-binary "@$M/p1"
+	expect_error 400 bad_request "Content-Range '$cr': 400"
+done
+API_CT=text/plain api "$T_ING" PUT "/v1/uploads/$U" \
+    -H "Content-Range: bytes 1000000-1999999/3000000" --data-binary "@$M/p1"
+expect_error 415 unsupported_media_type "a text/plain body: 415"
+api "$T_ING" GET "/v1/uploads/$U"
+expect_eq "$(jget "$RB" 'd["offset"]')" 1000000 "none of them moved it"
 api "$T_ING2" GET "/v1/uploads/$U"
 expect_error 403 forbidden "another token's upload: 403"
 api "$T_ING" GET "/v1/uploads/0123"
