@@ -702,7 +702,12 @@ item_begin(struct bc_req *q)
 	if ((r = bc_storage_begin(s->uproot, &u->cp, &err)) != 0) {
 		bc_idem_abort(&u->idem);
 		resp_store(q, r, &err, "nothing was stored");
+		return;
 	}
+	/* the client's digest is what the bytes read back must match:
+	 * end to end, and one hash fewer */
+	if (u->have_want)
+		(void)bc_storage_expect(&u->cp, u->want, &err);
 }
 
 static int
@@ -731,7 +736,13 @@ item_end(struct bc_req *q)
 		    "body is empty: it must be the file");
 		goto fail;
 	}
-	if ((r = bc_storage_end(&u->cp, &u->err)) != 0) {
+	if ((r = bc_storage_end(&u->cp, &u->err)) == BC_ERR_CHANGED &&
+	    u->have_want) {
+		resp_mismatch(q, "the request's digest", u->cp.fh.sha256,
+		    "nothing was stored");
+		goto fail;
+	}
+	if (r != 0) {
 		resp_store(q, r, &u->err, "nothing was stored");
 		goto fail;
 	}

@@ -247,6 +247,8 @@ struct bc_sink {
 	int		 started;	/* the checker runs */
 	uint64_t	 total;		/* bytes written */
 	uint64_t	 flushed;	/* bytes whose write-back started */
+	int		 expect;	/* want is the hash: no copier's */
+	uint8_t		 want[BC_SHA256_LEN];
 };
 
 static void
@@ -331,7 +333,7 @@ bc_storage_write(struct bc_copy *cp, const void *buf, size_t n,
 		memcpy(cp->fh.head + cp->fh.headlen, p, m);
 		cp->fh.headlen += m;
 	}
-	if (EVP_DigestUpdate(k->md, p, n) != 1)
+	if (!k->expect && EVP_DigestUpdate(k->md, p, n) != 1)
 		return bc_err_set(err, BC_ERR_CRYPTO, "EVP_DigestUpdate "
 		    "failed");
 	if (write_all(cp->fd, p, n) == -1)
@@ -343,6 +345,20 @@ bc_storage_write(struct bc_copy *cp, const void *buf, size_t n,
 		k->flushed = k->total;
 		checker_post(&k->c, k->total, 0, 0);
 	}
+	return 0;
+}
+
+int
+bc_storage_expect(struct bc_copy *cp, const uint8_t sha256[BC_SHA256_LEN],
+    struct bc_err *err)
+{
+	struct bc_sink *k = cp->sink;
+
+	if (k == NULL || !k->started || k->total != 0)
+		return bc_err_set(err, BC_ERR_INVALID, "the hash to expect "
+		    "comes before the first byte");
+	k->expect = 1;
+	memcpy(k->want, sha256, sizeof(k->want));
 	return 0;
 }
 
@@ -377,10 +393,22 @@ bc_storage_end(struct bc_copy *cp, struct bc_err *err)
 		r = bc_err_errno(err, errno, "fsync");
 		goto out;
 	}
-	if (EVP_DigestFinal_ex(k->md, d1, &n1) != 1 ||
-	    EVP_DigestFinal_ex(k->c.md, d2, &n2) != 1 || n1 != sizeof(d1) ||
+	if (k->expect) {
+		memcpy(d1, k->want, sizeof(d1));
+		n1 = sizeof(d1);
+	} else if (EVP_DigestFinal_ex(k->md, d1, &n1) != 1)
+		n1 = 0;
+	if (EVP_DigestFinal_ex(k->c.md, d2, &n2) != 1 || n1 != sizeof(d1) ||
 	    n2 != sizeof(d2)) {
 		r = bc_err_set(err, BC_ERR_CRYPTO, "EVP_DigestFinal failed");
+		goto out;
+	}
+	/* what was read back, for a caller to name */
+	memcpy(cp->fh.sha256, d2, sizeof(d2));
+	if (k->expect && k->c.checked == k->total &&
+	    memcmp(d1, d2, sizeof(d1)) != 0) {
+		r = bc_err_set(err, BC_ERR_CHANGED, "the copy is not the "
+		    "bytes of the hash expected; nothing registered");
 		goto out;
 	}
 	if (k->c.checked != k->total || memcmp(d1, d2, sizeof(d1)) != 0) {

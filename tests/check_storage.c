@@ -181,6 +181,26 @@ START_TEST(test_stream)
 	ck_assert_int_eq(bc_storage_write(&cp, buf, n, &err), 0);
 	bc_storage_close(&cp);
 	ck_assert_int_eq(count_entries(root), 3);
+
+	/* with the hash expected: right, wrong, too late */
+	ck_assert_int_eq(bc_storage_begin(root, &cp, &err), 0);
+	ck_assert_int_eq(bc_storage_expect(&cp, fh.sha256, &err), 0);
+	ck_assert_int_eq(bc_storage_write(&cp, buf, n, &err), 0);
+	ck_assert_int_eq(bc_storage_end(&cp, &err), 0);
+	ck_assert_mem_eq(cp.fh.sha256, fh.sha256, sizeof(fh.sha256));
+	bc_storage_close(&cp);
+	ck_assert_int_eq(bc_storage_begin(root, &cp, &err), 0);
+	ck_assert_int_eq(bc_storage_expect(&cp, fh.sha256, &err), 0);
+	ck_assert_int_eq(bc_storage_write(&cp, buf, n - 1, &err), 0);
+	ck_assert_int_eq(bc_storage_end(&cp, &err), BC_ERR_CHANGED);
+	ck_assert_mem_ne(cp.fh.sha256, fh.sha256, sizeof(fh.sha256));
+	bc_storage_close(&cp);
+	ck_assert_int_eq(bc_storage_begin(root, &cp, &err), 0);
+	ck_assert_int_eq(bc_storage_write(&cp, buf, 1, &err), 0);
+	ck_assert_int_eq(bc_storage_expect(&cp, fh.sha256, &err),
+	    BC_ERR_INVALID);
+	bc_storage_close(&cp);
+	ck_assert_int_eq(count_entries(root), 3);
 	free(buf);
 
 	/* a root that is not there */

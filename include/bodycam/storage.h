@@ -61,6 +61,17 @@ int bc_storage_write(struct bc_copy *cp, const void *buf, size_t n,
     struct bc_err *err);
 int bc_storage_end(struct bc_copy *cp, struct bc_err *err);
 
+/*
+ * Says, before the first byte, what the stream's SHA-256 must be (an
+ * upload's digest): the copy read back from the disk is then compared
+ * with it instead of with a hash of the blocks as they were written,
+ * which spares that hash.  bc_storage_end returns BC_ERR_CHANGED when
+ * the bytes read back are not of that hash (cp->fh.sha256 says what
+ * they are).  0, or BC_ERR_INVALID after the first byte.
+ */
+int bc_storage_expect(struct bc_copy *cp, const uint8_t sha256[32],
+    struct bc_err *err);
+
 /* Bytes written so far by bc_storage_write. */
 uint64_t bc_storage_written(const struct bc_copy *cp);
 
