@@ -107,6 +107,7 @@ struct bc_req {
 	void			*up;		/* the stream's state */
 	uint64_t		 received;	/* bytes of its body so far */
 	int			 dropping;	/* the rest of it is dropped */
+	int			 deferred;	/* q->resp waits for its end */
 };
 
 /*

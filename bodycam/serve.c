@@ -507,7 +507,7 @@ static void
 first_call(struct bc_req *q)
 {
 	struct bc_server *s = q->srv;
-	const char *cl, *ct;
+	const char *cl, *ct, *ex;
 	int other;
 	char allow[64], m[24];
 	uint64_t n;
@@ -577,8 +577,23 @@ first_call(struct bc_req *q)
 			return;
 		}
 	}
-	if (q->stream != NULL)
-		q->stream->begin(q);
+	if (q->stream == NULL)
+		return;
+	q->stream->begin(q);
+	/*
+	 * An answer before the body reaches a client that waits for it
+	 * (Expect: 100-continue).  One that sends its body at once would
+	 * often lose it: the connection is closed with the body unread, and
+	 * the reset overtakes the answer.  For it the body is read and
+	 * dropped first (it is under --max-upload, from a valid token).
+	 */
+	ex = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_EXPECT);
+	if (q->resp != NULL && (ex == NULL || strcasecmp(ex, "100-continue")
+	    != 0)) {
+		q->deferred = 1;
+		q->dropping = 1;
+	}
 }
 
 /*
@@ -732,7 +747,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		/* the headers are in: now the body, if any, is timed */
 		(void)conn_deadline(s, conn, s->o.body_timeout);
 		first_call(q);
-		if (q->resp != NULL)
+		if (q->resp != NULL && !q->deferred)
 			goto respond;	/* without reading the body */
 		return MHD_YES;
 	}
@@ -765,9 +780,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		 * connection is closed without an answer.
 		 */
 		if (q->too_large || q->queued) {
+			/* an upload answered before its body (a retry
+			 * answered from its Idempotency-Key, a refusal) may
+			 * send all it announced: it is under --max-upload */
 			q->discarded += *upload_size;
 			*upload_size = 0;
-			return q->discarded > DISCARD_MAX * s->o.max_body ?
+			return q->discarded > (q->stream != NULL ?
+			    s->o.max_upload : DISCARD_MAX * s->o.max_body) ?
 			    MHD_NO : MHD_YES;
 		}
 		switch (bc_buf_add(&q->body, upload, *upload_size)) {

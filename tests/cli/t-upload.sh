@@ -417,6 +417,16 @@ if start_server expiry --key "$K/ing.key" --threads 2 --upload-expiry 1; then
 	expect_status 200 "a recent one stays"
 	upload "$T_ING" "name=htc.jpg" "$M/htc.jpg" -H "Idempotency-Key: k-1"
 	expect_status 409 "an expired key is forgotten (409 exists, not a replay)"
+	# a retry answered before its body, which it sends all the same
+	head -c 20971520 /dev/urandom > "$M/twenty.bin"
+	upload "$T_ING" "name=twenty.bin" "$M/twenty.bin" \
+	    -H "Idempotency-Key: k-20"
+	expect_status 201 "a 20 MiB upload with a key: 201"
+	T20=$(jget "$RB" 'd["id"]')
+	upload "$T_ING" "name=twenty.bin" "$M/twenty.bin" \
+	    -H "Idempotency-Key: k-20" -H "Expect:"
+	expect_status 201 "retried without Expect: 100-continue: answered"
+	expect_eq "$(jget "$RB" 'd["id"]')" "$T20" "with the same item"
 	stop_server "$SPID" "that server stops"
 fi
 
