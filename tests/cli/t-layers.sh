@@ -4,8 +4,8 @@
 # Read from the objects themselves (nm): module A depends on module B when
 # A's object uses a symbol that B's object defines.  A loop (A needs B and
 # B, by any path, needs A) is a failure, except inside the two modules that
-# are one unit split over files (serve.c with serve-api.c and
-# serve-bundle.c) and the command table (cmd.c names every cmd-*.c, each
+# are one unit split over files (serve.c with serve-api.c, serve-bundle.c
+# and serve-upload.c) and the command table (cmd.c names every cmd-*.c, each
 # of which calls back into cmd.c).
 # The catalog's four files must form no loop: catalog.c over catalog-sql.c,
 # catalog-log.c and catalog-schema.c.
@@ -35,7 +35,8 @@ check "nm read symbols from the objects" -- test -s "$TMP/syms"
 # loops: every pair of modules that reach each other
 awk '
 function same_unit(a, b) {
-	if (a ~ /^serve(-api|-bundle)?$/ && b ~ /^serve(-api|-bundle)?$/)
+	if (a ~ /^serve(-api|-bundle|-upload)?$/ &&
+	    b ~ /^serve(-api|-bundle|-upload)?$/)
 		return 1
 	if (a ~ /^cmd(-|$)/ && b ~ /^cmd(-|$)/) return 1
 	return 0
