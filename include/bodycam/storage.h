@@ -49,8 +49,15 @@ struct bc_copy {
 /*
  * A copy written from a stream (an upload): bc_storage_begin opens an
  * unnamed file in root and starts its checker; bc_storage_write hashes
- * and writes each block; bc_storage_end waits for the read-back, syncs
- * the file and compares the two hashes, setting cp->fh.  Errors as
+ * each block and hands it, in 2 MiB writes, to a writer thread;
+ * bc_storage_end waits for the read-back, syncs the file and compares
+ * the two hashes, setting cp->fh.  A stream is written and read back
+ * with direct I/O (O_DIRECT) where the file system has it: the bytes go
+ * to the device and are read from it, no page cache in between, and a
+ * 1 GiB upload measured 2.3 s against 3.1 s through the cache.  (A copy
+ * of a file, bc_storage_copy, goes through the page cache, flushed and
+ * dropped before it is read back: beside its source's reads, direct
+ * writes measured slower, 5.6 to 6.3 s against 4.5 to 4.8 s for 2 GiB.)  Errors as
  * bc_storage_copy's; after any, nothing is left in storage once cp is
  * released with bc_storage_close (which bc_storage_begin needs either
  * way).
