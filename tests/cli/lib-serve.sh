@@ -177,3 +177,22 @@ no_server_sanitizer_report() {
 	done
 	expect_eq "$_bad" "" "no sanitizer report from any server"
 }
+
+# no_token_logged TOKEN...: a test that no server started here logged or
+# printed any of the tokens (nor 24 hex digits of one)
+no_token_logged() {
+	_found=""
+	for _t; do
+		[ -n "$_t" ] || continue
+		_hex=$(echo "${_t#bct_}" | cut -c1-24)
+		for _f in ${SLOGS-}; do
+			for _g in "$_f" "$_f.err" "$_f.out"; do
+				[ -f "$_g" ] || continue
+				grep -q -i -F -e "$_hex" "$_g" &&
+				    _found="$_found $_g"
+			done
+		done
+	done
+	expect_eq "$_found" "" \
+	    "no token (nor 24 hex digits of one) in any server log or output"
+}

@@ -490,5 +490,6 @@ if start_server nostore --storage "$M" --key "$K/admin.key" --threads 2; then
 	stop_server "$SPID" "that server stops"
 fi
 
+no_token_logged "$T_ING" "$T_ING2" "$T_CUST" "${T_F-}" "${T_N-}"
 no_server_sanitizer_report
 finish
