@@ -163,6 +163,7 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 		{ "log", required_argument, NULL, 'L' },
 		{ "max-upload", required_argument, NULL, 'U' },
 		{ "upload-expiry", required_argument, NULL, 'E' },
+		{ "log-format", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct num_opt *no;
@@ -173,7 +174,8 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 	const char *keypaths[BC_SERVE_MAX_KEYS];
 	const char *listen = "127.0.0.1:8080", *certpath = NULL;
 	const char *tlskeypath = NULL, *logpath = NULL;
-	char *cert = NULL, *tlskey = NULL, when[64], addr[INET6_ADDRSTRLEN];
+	char *cert = NULL, *tlskey = NULL, addr[INET6_ADDRSTRLEN];
+	char line[PATH_MAX + 128];
 	size_t nkeys = 0, certlen = 0, tlskeylen = 0, i;
 	struct stat sb;
 	sigset_t set;
@@ -205,6 +207,13 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 			break;
 		case 'L':
 			logpath = optarg;
+			break;
+		case 'F':
+			if (strcmp(optarg, "json") == 0)
+				o.log_json = 1;
+			else if (strcmp(optarg, "text") != 0)
+				return bc_cli_usage(ctx->cmd, "--log-format: "
+				    "text or json");
 			break;
 		case 'U':
 			if (parse_bytes(optarg, &o.max_upload) != 0)
@@ -304,22 +313,19 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 	else
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&o.addr)->sin_addr,
 		    addr, sizeof(addr));
-	bc_time_format(time(NULL), when);
-	fprintf(log, "%s - serving %s on %s%s%s:%u (catalog %s)\n", when,
+	snprintf(line, sizeof(line), "serving %s on %s%s%s:%u (catalog %s)",
 	    cert ? "https" : "http", o.addr.ss_family == AF_INET6 ? "[" : "",
 	    addr, o.addr.ss_family == AF_INET6 ? "]" : "",
 	    (unsigned)bc_serve_port(srv), bc_cli_q(ctx->catalog_path));
-	fflush(log);
+	bc_serve_log_line(log, o.log_json, line);
 
 	while (sigwait(&set, &sig) != 0)
 		;
-	bc_time_format(time(NULL), when);
-	fprintf(log, "%s - %s: stopping; finishing the requests in flight\n",
-	    when, sig == SIGINT ? "SIGINT" : "SIGTERM");
-	fflush(log);
+	snprintf(line, sizeof(line), "%s: stopping; finishing the requests "
+	    "in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	bc_serve_log_line(log, o.log_json, line);
 	bc_serve_stop(srv, GRACE_SECONDS);
-	bc_time_format(time(NULL), when);
-	fprintf(log, "%s - stopped\n", when);
+	bc_serve_log_line(log, o.log_json, "stopped");
  out:
 	for (i = 0; i < nkeys; i++)
 		bc_key_free(keys[i]);
@@ -361,7 +367,8 @@ const struct bc_cmd bc_cmd_serve = {
 	    "             [--max-connections N] [--max-connections-per-ip N]\n"
 	    "             [--timeout SECONDS] [--header-timeout SECONDS]\n"
 	    "             [--body-timeout SECONDS] [--max-upload SIZE]\n"
-	    "             [--upload-expiry HOURS] [--log FILE]",
+	    "             [--upload-expiry HOURS] [--log FILE] "
+	    "[--log-format text|json]",
 	.summary = "run the catalog service: a JSON HTTP API",
 	.options =
 	    "  --storage DIR        the directory registered files must lie "
@@ -399,6 +406,13 @@ const struct bc_cmd bc_cmd_serve = {
 	    "is removed\n"
 	    "                       (default 168)\n"
 	    "  --log FILE           append the request log to FILE (default: "
-	    "stderr)\n",
+	    "stderr)\n"
+	    "  --log-format text|json\n"
+	    "                       one line a request as text (default), or "
+	    "one JSON\n"
+	    "                       object: time (ms), remote address, caller, "
+	    "method,\n"
+	    "                       route, status, bytes, duration, request "
+	    "id\n",
 	.exec = cmd_serve,
 };

@@ -1336,7 +1336,8 @@ h_media(struct bc_req *q)
 	MHD_add_response_header(resp, "X-Bodycam-Event-Seq", buf);
 	MHD_add_response_header(resp, "X-Bodycam-Event-Hash", j.res.hash);
 	MHD_add_response_header(resp, "X-Bodycam-SHA256", it->sha256);
-	bc_resp_raw(q, rg == 1 ? MHD_HTTP_PARTIAL_CONTENT : MHD_HTTP_OK, resp);
+	bc_resp_raw_len(q, rg == 1 ? MHD_HTTP_PARTIAL_CONTENT : MHD_HTTP_OK,
+	    resp, (int64_t)len);
  out:
 	if (fd >= 0)
 		close(fd);

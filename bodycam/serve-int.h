@@ -108,6 +108,9 @@ struct bc_req {
 	uint64_t		 received;	/* bytes of its body so far */
 	int			 dropping;	/* the rest of it is dropped */
 	int			 deferred;	/* q->resp waits for its end */
+	char			 rid[65];	/* request id (X-Request-Id) */
+	int64_t			 out_len;	/* bytes of the answer's body,
+						   -1: not known */
 };
 
 /*
@@ -205,6 +208,9 @@ void bc_resp_error(struct bc_req *q, unsigned status, const char *code,
 /* The response for a library error r (its message in err). */
 void bc_resp_bc(struct bc_req *q, int r, const struct bc_err *err);
 void bc_resp_raw(struct bc_req *q, unsigned status, struct MHD_Response *r);
+/* The same, with the length of the answer's body, for the log. */
+void bc_resp_raw_len(struct bc_req *q, unsigned status,
+    struct MHD_Response *r, int64_t len);
 
 /*
  * Makes s (NUL-terminated) fit for a JSON answer, in place: invalid UTF-8

@@ -1271,7 +1271,7 @@ bc_h_upload_delete(struct bc_req *q)
 		close(fd);
 	if ((r = MHD_create_response_from_buffer(0, NULL,
 	    MHD_RESPMEM_PERSISTENT)) != NULL)
-		bc_resp_raw(q, MHD_HTTP_NO_CONTENT, r);
+		bc_resp_raw_len(q, MHD_HTTP_NO_CONTENT, r, 0);
  out:
 	json_decref(st);
 }

@@ -19,7 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "bodycam/hash.h"
 
 #include "bodycam/util.h"
 #include "serve-int.h"
@@ -103,18 +109,27 @@ bc_pool_put(struct bc_server *s, struct bc_catalog *cat)
  */
 
 void
-bc_resp_raw(struct bc_req *q, unsigned status, struct MHD_Response *r)
+bc_resp_raw_len(struct bc_req *q, unsigned status, struct MHD_Response *r,
+    int64_t len)
 {
 	if (q->resp != NULL)
 		MHD_destroy_response(q->resp);
 	q->resp = r;
 	q->status = status;
+	q->out_len = len;
+}
+
+void
+bc_resp_raw(struct bc_req *q, unsigned status, struct MHD_Response *r)
+{
+	bc_resp_raw_len(q, status, r, -1);
 }
 
 void
 bc_resp_json(struct bc_req *q, unsigned status, json_t *body)
 {
 	struct MHD_Response *r = NULL;
+	int64_t len = 0;
 	char *text;
 
 	text = body != NULL ? json_dumps(body, JSON_COMPACT |
@@ -127,6 +142,7 @@ bc_resp_json(struct bc_req *q, unsigned status, json_t *body)
 		r = MHD_create_response_from_buffer(sizeof(oom) - 1,
 		    (void *)oom, MHD_RESPMEM_PERSISTENT);
 		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		len = sizeof(oom) - 1;
 	} else {
 		size_t n = strlen(text);
 		char *t2 = realloc(text, n + 2);
@@ -140,6 +156,7 @@ bc_resp_json(struct bc_req *q, unsigned status, json_t *body)
 		    MHD_RESPMEM_MUST_FREE);
 		if (r == NULL)
 			free(text);
+		len = (int64_t)n;
 	}
 	if (r == NULL) {
 		bc_resp_raw(q, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL);
@@ -149,7 +166,7 @@ bc_resp_json(struct bc_req *q, unsigned status, json_t *body)
 	    "application/json");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	bc_resp_raw(q, status, r);
+	bc_resp_raw_len(q, status, r, len);
 }
 
 /* Replaces each occurrence of what in s (size bytes) by with. */
@@ -477,6 +494,99 @@ log_clean(const char *in, int spaces, char *out, size_t outsz)
 	out[j] = '\0';
 }
 
+/* RFC 3339, UTC, with milliseconds: 2026-12-06T21:35:01.123Z */
+static void
+time_ms(char out[BC_TIME_MAX])
+{
+	struct timespec ts;
+	struct tm tm;
+	char sec[BC_TIME_MAX];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (gmtime_r(&ts.tv_sec, &tm) == NULL ||
+	    strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		snprintf(sec, sizeof(sec), "1970-01-01T00:00:00");
+	snprintf(out, BC_TIME_MAX, "%.20s.%03dZ", sec,
+	    (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
+/* The client's address, as text ("-" when unknown). */
+static void
+client_addr(struct MHD_Connection *conn, char *out, size_t outsz)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	snprintf(out, outsz, "-");
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)
+		    sa)->sin_addr, out, (socklen_t)outsz);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)
+		    sa)->sin6_addr, out, (socklen_t)outsz);
+}
+
+void
+bc_serve_log_line(FILE *log, int json, const char *msg)
+{
+	char when[BC_TIME_MAX], clean[512], *text;
+	json_t *o;
+
+	if (log == NULL)
+		return;
+	log_clean(msg, 1, clean, sizeof(clean));
+	if (!json) {
+		bc_time_format(time(NULL), when);
+		fprintf(log, "%s - %s\n", when, clean);
+	} else {
+		time_ms(when);
+		o = json_pack("{s:s, s:s}", "time", when, "message", clean);
+		text = o != NULL ? json_dumps(o, JSON_COMPACT |
+		    JSON_ENSURE_ASCII) : NULL;
+		json_decref(o);
+		if (text != NULL)
+			fprintf(log, "%s\n", text);
+		free(text);
+	}
+	fflush(log);
+}
+
+/* One JSON object: what log_request writes with --log-format json. */
+static void
+log_request_json(struct bc_req *q, double ms, const char *path,
+    const char *method)
+{
+	struct bc_server *s = q->srv;
+	char when[BC_TIME_MAX], addr[64], *text;
+	json_t *o;
+
+	time_ms(when);
+	client_addr(q->conn, addr, sizeof(addr));
+	o = json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s, s:i, s:I, s:o, s:f,"
+	    " s:s}", "time", when, "remote", addr,
+	    "caller", q->authed ? q->tok.name : NULL, "method", method,
+	    "route", q->route != NULL ? q->route->path : NULL, "path", path,
+	    "status", (int)q->status,
+	    "bytes_in", (json_int_t)(q->stream != NULL ? q->received +
+	    q->discarded : q->body.len + q->discarded),
+	    "bytes_out", q->out_len >= 0 ? json_integer(q->out_len) :
+	    json_null(), "duration_ms", (double)(long long)(ms * 1000) / 1000,
+	    "request_id", q->rid);
+	text = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII |
+	    JSON_REAL_PRECISION(12)) : NULL;
+	json_decref(o);
+	if (text == NULL)
+		return;
+	pthread_mutex_lock(&s->log_mu);
+	fprintf(s->o.log, "%s\n", text);
+	fflush(s->o.log);
+	pthread_mutex_unlock(&s->log_mu);
+	free(text);
+}
+
 static void
 log_request(struct bc_req *q)
 {
@@ -494,6 +604,10 @@ log_request(struct bc_req *q)
 	log_clean(q->url != NULL ? q->url : "", 0, path, sizeof(path));
 	log_clean(q->method != NULL ? q->method : "-", 0, method,
 	    sizeof(method));
+	if (s->o.log_json) {
+		log_request_json(q, ms, path, method);
+		return;
+	}
 	pthread_mutex_lock(&s->log_mu);
 	fprintf(s->o.log, "%s %s %s %s %u %.3fms\n", when,
 	    q->authed ? q->tok.name : "-", method, path, q->status, ms);
@@ -725,6 +839,38 @@ sweeper(void *arg)
 	return NULL;
 }
 
+/*
+ * The request's id: the client's X-Request-Id when it is 1 to 64 of
+ * A-Z a-z 0-9 . _ : -, else 32 random hex digits.  Echoed in the answer
+ * and logged, so that one request can be followed from a proxy's log to
+ * ours.
+ */
+static void
+request_id(struct bc_req *q, struct MHD_Connection *conn)
+{
+	const char *h;
+	uint8_t rnd[16];
+	size_t i, n;
+
+	h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "X-Request-Id");
+	if (h != NULL && (n = strlen(h)) > 0 && n < sizeof(q->rid)) {
+		for (i = 0; i < n; i++)
+			if (!isalnum((unsigned char)h[i]) && h[i] != '.' &&
+			    h[i] != '_' && h[i] != ':' && h[i] != '-')
+				break;
+		/* never a token, even one passed as an id */
+		if (i == n && strncasecmp(h, TOKEN_PREFIX,
+		    sizeof(TOKEN_PREFIX) - 1) != 0) {
+			memcpy(q->rid, h, n + 1);
+			return;
+		}
+	}
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		memset(rnd, 0, sizeof(rnd));
+	bc_hex(rnd, sizeof(rnd), q->rid);
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -738,6 +884,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		if ((q = calloc(1, sizeof(*q))) == NULL)
 			return MHD_NO;
 		q->srv = s;
+		q->out_len = -1;
+		request_id(q, conn);
 		bc_buf_init(&q->body, s->o.max_body);
 		q->conn = conn;
 		q->method = method;
@@ -828,6 +976,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
  respond:
 	if (q->resp == NULL)
 		return MHD_NO;
+	MHD_add_response_header(q->resp, "X-Request-Id", q->rid);
 	ret = MHD_queue_response(conn, q->status, q->resp);
 	MHD_destroy_response(q->resp);
 	q->resp = NULL;
@@ -870,20 +1019,17 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 void
 bc_serve_log(struct bc_server *s, const char *fmt, ...)
 {
-	char when[BC_TIME_MAX], msg[512], clean[512];
+	char msg[512];
 	va_list ap;
 
 	if (s->o.log == NULL)
 		return;
-	bc_time_format(time(NULL), when);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	msg[strcspn(msg, "\n")] = '\0';
-	log_clean(msg, 1, clean, sizeof(clean));
 	pthread_mutex_lock(&s->log_mu);
-	fprintf(s->o.log, "%s - %s\n", when, clean);
-	fflush(s->o.log);
+	bc_serve_log_line(s->o.log, s->o.log_json, msg);
 	pthread_mutex_unlock(&s->log_mu);
 }
 
@@ -1101,7 +1247,6 @@ bc_serve_stop(struct bc_server *s, unsigned grace)
 {
 	struct bc_writer_stats ws;
 	struct timespec until;
-	char when[BC_TIME_MAX];
 	MHD_socket fd;
 
 	if (s == NULL)
@@ -1122,16 +1267,9 @@ bc_serve_stop(struct bc_server *s, unsigned grace)
 	pthread_mutex_unlock(&s->mu);
 	MHD_stop_daemon(s->d);
 	bc_writer_get_stats(s->w, &ws);
-	if (s->o.log != NULL) {
-		bc_time_format(time(NULL), when);
-		pthread_mutex_lock(&s->log_mu);
-		fprintf(s->o.log, "%s - writer: %" PRIu64 " jobs in %" PRIu64
-		    " transactions (largest %" PRIu64 "), %" PRIu64 " refused;"
-		    " chain cache %" PRIu64 " hits, %" PRIu64 " misses\n", when,
-		    ws.jobs, ws.batches, ws.max_batch, ws.failed,
-		    ws.cache_hits, ws.cache_misses);
-		fflush(s->o.log);
-		pthread_mutex_unlock(&s->log_mu);
-	}
+	bc_serve_log(s, "writer: %" PRIu64 " jobs in %" PRIu64 " transactions "
+	    "(largest %" PRIu64 "), %" PRIu64 " refused; chain cache %" PRIu64
+	    " hits, %" PRIu64 " misses", ws.jobs, ws.batches, ws.max_batch,
+	    ws.failed, ws.cache_hits, ws.cache_misses);
 	server_free(s);
 }

@@ -49,6 +49,7 @@ struct bc_serve_opts {
 	uint64_t		 max_upload;	/* 0: BC_SERVE_MAX_UPLOAD */
 	unsigned		 upload_expiry;	/* hours; 0: BC_SERVE_UPLOAD_EXPIRY */
 	FILE			*log;		/* one line per request */
+	int			 log_json;	/* JSON lines, not text */
 };
 
 struct bc_server;
@@ -60,6 +61,13 @@ struct bc_server;
  */
 int bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
     struct bc_err *err);
+
+/*
+ * Writes a line that is not a request's to log, and flushes it: "TIME -
+ * message", or with json {"time": ..., "message": ...} (time in RFC
+ * 3339 with milliseconds).  msg is made fit for a log line first.
+ */
+void bc_serve_log_line(FILE *log, int json, const char *msg);
 
 /* The port it listens on (useful with port 0). */
 uint16_t bc_serve_port(const struct bc_server *srv);
