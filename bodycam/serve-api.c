@@ -1296,15 +1296,18 @@ h_media(struct bc_req *q)
 		    "bytes %llu-%llu", (unsigned long long)off,
 		    (unsigned long long)(off + len - 1));
 
-	/* the download is custody: recorded before a byte is sent */
+	/* the download is custody: recorded before a byte is sent (a HEAD
+	 * sends none, and records nothing; the file is checked the same) */
 	memset(&j, 0, sizeof(j));
 	j.req.action = "access";
 	j.req.actor = q->tok.name;
 	j.req.note = note;
 	j.ref = it->id;
-	if ((j.key = bc_station_key(q, BC_ROLE_CUSTODIAN)) == NULL)
+	if (!q->head && (j.key = bc_station_key(q, BC_ROLE_CUSTODIAN)) ==
+	    NULL)
 		goto out;
-	if ((r = bc_writer_run(q->srv->w, event_job, &j, &err)) != 0) {
+	if (!q->head && (r = bc_writer_run(q->srv->w, event_job, &j,
+	    &err)) != 0) {
 		if (j.res.purged)
 			bc_resp_error(q, MHD_HTTP_GONE, "gone", "%s", err.msg);
 		else
@@ -1332,9 +1335,12 @@ h_media(struct bc_req *q)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE,
 		    buf);
 	}
-	snprintf(buf, sizeof(buf), "%lld", (long long)j.res.seq);
-	MHD_add_response_header(resp, "X-Bodycam-Event-Seq", buf);
-	MHD_add_response_header(resp, "X-Bodycam-Event-Hash", j.res.hash);
+	if (!q->head) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)j.res.seq);
+		MHD_add_response_header(resp, "X-Bodycam-Event-Seq", buf);
+		MHD_add_response_header(resp, "X-Bodycam-Event-Hash",
+		    j.res.hash);
+	}
 	MHD_add_response_header(resp, "X-Bodycam-SHA256", it->sha256);
 	bc_resp_raw_len(q, rg == 1 ? MHD_HTTP_PARTIAL_CONTENT : MHD_HTTP_OK,
 	    resp, (int64_t)len);

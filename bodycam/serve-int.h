@@ -108,6 +108,8 @@ struct bc_req {
 	uint64_t		 received;	/* bytes of its body so far */
 	int			 dropping;	/* the rest of it is dropped */
 	int			 deferred;	/* q->resp waits for its end */
+	int			 head;		/* a HEAD: a GET's route, no
+						   body sent */
 	char			 rid[65];	/* request id (X-Request-Id) */
 	int64_t			 out_len;	/* bytes of the answer's body,
 						   -1: not known */

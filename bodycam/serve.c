@@ -389,7 +389,11 @@ bc_route_find(const char *method, const char *path, char *arg, size_t argsz,
 	for (rt = bc_routes; rt->method != NULL; rt++) {
 		if (!route_match(rt->path, path, arg, argsz))
 			continue;
-		if (strcmp(rt->method, method) == 0)
+		/* HEAD is GET without the body (libmicrohttpd leaves it
+		 * out); a handler may look at q->head for more */
+		if (strcmp(rt->method, method) == 0 ||
+		    (strcmp(method, "HEAD") == 0 &&
+		    strcmp(rt->method, "GET") == 0))
 			return rt;
 		*other_method = 1;
 	}
@@ -409,7 +413,8 @@ allowed(const char *path, char *out, size_t outsz)
 		if (route_match(rt->path, path, arg, sizeof(arg)) &&
 		    strstr(out, rt->method) == NULL)
 			n += (size_t)snprintf(out + n, n < outsz ? outsz - n :
-			    0, "%s%s", n > 0 ? ", " : "", rt->method);
+			    0, "%s%s%s", n > 0 ? ", " : "", rt->method,
+			    strcmp(rt->method, "GET") == 0 ? ", HEAD" : "");
 }
 
 /* The bearer token of the request: 0 and q->tok, or a response. */
@@ -572,8 +577,8 @@ log_request_json(struct bc_req *q, double ms, const char *path,
 	    "status", (int)q->status,
 	    "bytes_in", (json_int_t)(q->stream != NULL ? q->received +
 	    q->discarded : q->body.len + q->discarded),
-	    "bytes_out", q->out_len >= 0 ? json_integer(q->out_len) :
-	    json_null(), "duration_ms", (double)(long long)(ms * 1000) / 1000,
+	    "bytes_out", q->head ? json_integer(0) : q->out_len >= 0 ?
+	    json_integer(q->out_len) : json_null(), "duration_ms", (double)(long long)(ms * 1000) / 1000,
 	    "request_id", q->rid);
 	text = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII |
 	    JSON_REAL_PRECISION(12)) : NULL;
@@ -889,6 +894,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		bc_buf_init(&q->body, s->o.max_body);
 		q->conn = conn;
 		q->method = method;
+		q->head = strcmp(method, "HEAD") == 0;
 		q->url = url;
 		clock_gettime(CLOCK_MONOTONIC, &q->start);
 		*con_cls = q;

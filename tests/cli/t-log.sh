@@ -5,7 +5,8 @@
 # and request_id, and that id is the answer's X-Request-Id (the client's
 # own when well formed, never a token); the other lines have time and
 # message; no token anywhere.  Also: the text log is the default and
-# --log-format refuses anything else.
+# --log-format refuses anything else; HEAD answers a GET route without
+# its body, and HEAD on media checks the file but records no access.
 #
 # Needs curl and python3 (make deps).
 # shellcheck source=tests/cli/lib.sh
@@ -71,6 +72,27 @@ A=$(jget "$RB" 'd["id"]')
 api "$T_ADM" GET "/v1/items/$A/media" -H "Range: bytes=0-99"
 expect_status 206 "a download of 100 bytes"
 RID4=$(header X-Request-Id)
+
+# HEAD: a GET's answer without its body; on media, no custody event
+N0=$(nevents "$A")
+api "$T_ADM" HEAD "/v1/items/$A/media" -I -H "X-Request-Id: head-1"
+expect_status 200 "HEAD on media: 200"
+expect_eq "$(header Content-Length)" "$(size_of "$M/apple.jpg")" \
+    "  with the file's Content-Length"
+expect_eq "$(header X-Bodycam-SHA256)" \
+    "$(sha256sum "$M/apple.jpg" | cut -c1-64)" "  and its sealed SHA-256"
+expect_eq "$(header X-Bodycam-Event-Seq)" "" "  and no custody event named"
+check "  and no body (no Exif block after the headers)" -- \
+    sh -c "! grep -a -q Exif '$RB'"
+expect_eq "$(nevents "$A")" "$N0" "HEAD on media records no access event"
+api "$T_ADM" HEAD /v1/items -I
+expect_status 200 "HEAD /v1/items: 200"
+api "$T_ADM" POST "/v1/items/$A/media"
+expect_status 405 "POST on media: 405"
+check "  its Allow names HEAD beside GET" -- \
+    sh -c "echo '$(header Allow)' | grep -q 'GET, HEAD'"
+api "$T_ADM" GET "/v1/items/$A/media"
+expect_eq "$(nevents "$A")" "$((N0 + 1))" "a GET records one"
 stop_server "$SPID" "the server stops"
 
 # every line: one JSON object with exactly the fields it should have
@@ -118,13 +140,16 @@ want('proxy-7.a_b:c', caller='admin-al', route='/v1/items', status=200)
 want('up-1', caller='admin-al', method='POST', route='/v1/items',
      status=201, bytes_in=size)
 want(rid4, route='/v1/items/{id}/media', status=206, bytes_out=100)
+want('head-1', method='HEAD', route='/v1/items/{id}/media', status=200,
+     bytes_out=0)
 if not any(d['status'] == 401 and d['caller'] is None for d in reqs.values()):
     bad.append('no 401 line without a caller')
 for d in reqs.values():
-    if d['bytes_out'] is not None and d['bytes_out'] <= 0:
+    if d['method'] != 'HEAD' and d['bytes_out'] is not None and \
+       d['bytes_out'] <= 0:
         bad.append('%s: bytes_out %r' % (d['request_id'], d['bytes_out']))
-if len(reqs) != 7:
-    bad.append('%d request lines, not 7' % len(reqs))
+if len(reqs) != 11:
+    bad.append('%d request lines, not 11' % len(reqs))
 for m in ('serving http on', 'stopping', 'stopped', 'writer:'):
     if not any(m in x for x in msgs):
         bad.append('no %r line' % m)
