@@ -156,9 +156,12 @@ extern const struct bc_stream bc_chunk_stream;	/* PUT /v1/uploads/{id} */
  * item (kind "item") or upload ("upload"); after a failure bc_idem_abort forgets the key.
  */
 struct bc_idem {
-	int		 fd;		/* the record, locked; -1: none */
-	char		 path[PATH_MAX + 128];
-	char		 fp[BC_SHA256_HEX];	/* the request's fingerprint */
+	int			 fd;	/* the record, locked; -1: none */
+	char			 path[PATH_MAX + 128];
+	char			 name[BC_SHA256_HEX];	/* its file's */
+	char			 fp[BC_SHA256_HEX];	/* the request's
+							   fingerprint */
+	const struct bc_server	*srv;
 };
 int bc_idem_begin(struct bc_req *q, struct bc_idem *i);
 void bc_idem_commit(struct bc_idem *i, const char *kind, const char *id,

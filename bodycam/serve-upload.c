@@ -290,6 +290,65 @@ updir(struct bc_req *q, const char *root, const char *rel)
 }
 
 /*
+ * What the service keeps in the storage folder between requests (an
+ * upload's state, an idempotency record) is signed by its ingest key,
+ * over the canonical JSON of the document without "sig", "key" naming
+ * the key: whoever may write the folder cannot change it unseen.
+ */
+static int
+doc_sign(const struct bc_server *s, json_t *doc)
+{
+	const struct bc_key *key = s->by_role[BC_ROLE_INGEST];
+	uint8_t sig[BC_ED25519_SIGLEN];
+	char hex[2 * BC_ED25519_SIGLEN + 1], *text;
+	size_t len;
+	int r;
+
+	json_object_del(doc, "sig");
+	if (key == NULL ||
+	    json_object_set_new(doc, "key", json_string(bc_key_id(key))) != 0 ||
+	    bc_canon_dump(doc, &text, &len, NULL) != 0)
+		return -1;
+	r = bc_sign(key, text, len, sig);
+	free(text);
+	if (r != 0)
+		return -1;
+	bc_hex(sig, sizeof(sig), hex);
+	return json_object_set_new(doc, "sig", json_string(hex)) == 0 ? 0 : -1;
+}
+
+/* Whether doc is as one of the service's keys signed it (doc_sign). */
+static int
+doc_signed(const struct bc_server *s, const json_t *doc)
+{
+	const struct bc_key *key = NULL;
+	const char *kid, *hex;
+	uint8_t sig[BC_ED25519_SIGLEN];
+	json_t *copy;
+	char *text;
+	size_t len, k;
+	int ok;
+
+	if ((kid = json_string_value(json_object_get(doc, "key"))) == NULL ||
+	    (hex = json_string_value(json_object_get(doc, "sig"))) == NULL ||
+	    strlen(hex) != 2 * sizeof(sig) ||
+	    bc_unhex(hex, sig, sizeof(sig)) != 0)
+		return 0;
+	for (k = 0; k < s->o.nkeys; k++)
+		if (strcmp(bc_key_id(s->o.keys[k]), kid) == 0)
+			key = s->o.keys[k];
+	if (key == NULL || (copy = json_deep_copy(doc)) == NULL)
+		return 0;
+	json_object_del(copy, "sig");
+	text = NULL;
+	ok = bc_canon_dump(copy, &text, &len, NULL) == 0 &&
+	    bc_verify(key, text, len, sig, sizeof(sig)) == 0;
+	free(text);
+	json_decref(copy);
+	return ok;
+}
+
+/*
  * Idempotency keys
  */
 
@@ -345,6 +404,15 @@ static void replay_item(struct bc_req *q, const char *id, const char *sha);
 static void upload_answer(struct bc_req *q, unsigned status, const char *id,
     const json_t *state);
 static json_t *state_load(struct bc_req *q, const char *id);
+
+/* Whether rec is a record the service signed under the name name. */
+static int
+record_ok(const struct bc_server *s, const json_t *rec, const char *name)
+{
+	const char *n = json_string_value(json_object_get(rec, "record"));
+
+	return n != NULL && strcmp(n, name) == 0 && doc_signed(s, rec);
+}
 
 /*
  * Looks up the request's Idempotency-Key, if any: 0 to go on (the key's
@@ -407,6 +475,8 @@ bc_idem_begin(struct bc_req *q, struct bc_idem *i)
 	    updir(q, s->storage, IDEM) != 0)
 		return 1;
 	snprintf(i->path, sizeof(i->path), "%s/%s/%s", s->storage, IDEM, hex);
+	snprintf(i->name, sizeof(i->name), "%s", hex);
+	i->srv = s;
 	if ((i->fd = open(i->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 	    0600)) == -1) {
 		bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
@@ -426,6 +496,15 @@ bc_idem_begin(struct bc_req *q, struct bc_idem *i)
 	got = pread(i->fd, buf, sizeof(buf) - 1, 0);
 	if (got > 0 && a.st_mtime + IDEM_TTL > time(NULL) &&
 	    bc_json_parse(buf, (size_t)got, &rec, NULL) == 0 &&
+	    !record_ok(s, rec, i->name)) {
+		/* not as the service wrote it, or another key's: forgotten,
+		 * and the request runs as a new one */
+		bc_serve_log(q->srv, "idempotency record %.16s... is not as "
+		    "this service signed it; ignored", i->name);
+		json_decref(rec);
+		rec = NULL;
+	}
+	if (rec != NULL &&
 	    (fp = json_string_value(json_object_get(rec, "fingerprint"))) !=
 	    NULL &&
 	    (kind = json_string_value(json_object_get(rec, "kind"))) != NULL &&
@@ -470,9 +549,12 @@ bc_idem_commit(struct bc_idem *i, const char *kind, const char *id,
 
 	if (i->fd == -1)
 		return;
-	o = json_pack("{s:s, s:s, s:s, s:s?}", "fingerprint", i->fp, "kind",
-	    kind, "id", id, "sha256", sha256);
-	text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	/* signed, and bound to its file's name: a record planted in the
+	 * folder, or moved to another key's name, is not replayed */
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "fingerprint", i->fp,
+	    "kind", kind, "id", id, "record", i->name, "sha256", sha256);
+	text = o != NULL && doc_sign(i->srv, o) == 0 ? json_dumps(o,
+	    JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (text == NULL || ftruncate(i->fd, 0) == -1 ||
 	    pwrite(i->fd, text, strlen(text), 0) != (ssize_t)strlen(text) ||
@@ -798,33 +880,9 @@ up_path(const struct bc_server *s, const char *id, const char *ext,
 static int
 state_signed(const struct bc_server *s, const char *id, const json_t *st)
 {
-	const struct bc_key *key = NULL;
-	const char *kid, *hex, *sid;
-	uint8_t sig[BC_ED25519_SIGLEN];
-	json_t *copy;
-	char *text;
-	size_t len, k;
-	int ok;
+	const char *sid = json_string_value(json_object_get(st, "id"));
 
-	if ((sid = json_string_value(json_object_get(st, "id"))) == NULL ||
-	    strcmp(sid, id) != 0 ||
-	    (kid = json_string_value(json_object_get(st, "key"))) == NULL ||
-	    (hex = json_string_value(json_object_get(st, "sig"))) == NULL ||
-	    strlen(hex) != 2 * sizeof(sig) ||
-	    bc_unhex(hex, sig, sizeof(sig)) != 0)
-		return 0;
-	for (k = 0; k < s->o.nkeys; k++)
-		if (strcmp(bc_key_id(s->o.keys[k]), kid) == 0)
-			key = s->o.keys[k];
-	if (key == NULL || (copy = json_deep_copy(st)) == NULL)
-		return 0;
-	json_object_del(copy, "sig");
-	text = NULL;
-	ok = bc_canon_dump(copy, &text, &len, NULL) == 0 &&
-	    bc_verify(key, text, len, sig, sizeof(sig)) == 0;
-	free(text);
-	json_decref(copy);
-	return ok;
+	return sid != NULL && strcmp(sid, id) == 0 && doc_signed(s, st);
 }
 
 /* The state of upload id, checked; NULL with a 404/500 response. */
@@ -908,29 +966,14 @@ state_owner(struct bc_req *q, const json_t *st)
 static int
 state_save(const struct bc_server *s, const char *id, json_t *st)
 {
-	const struct bc_key *key = s->by_role[BC_ROLE_INGEST];
-	uint8_t sig[BC_ED25519_SIGLEN];
-	char path[UPATH_MAX], tmp[UPATH_MAX], hex[2 * BC_ED25519_SIGLEN + 1];
-	char *text;
+	char path[UPATH_MAX], tmp[UPATH_MAX], *text;
 	size_t len;
 	int fd, r = -1;
 
-	/* signed by the service, so that whoever may write the storage
-	 * folder cannot change what will be sealed (state_load) */
 	up_path(s, id, "json", path, sizeof(path));
 	up_path(s, id, "json.tmp", tmp, sizeof(tmp));
-	json_object_del(st, "sig");
-	if (key == NULL || json_object_set_new(st, "id", json_string(id)) != 0 ||
-	    json_object_set_new(st, "key", json_string(bc_key_id(key))) != 0 ||
-	    bc_canon_dump(st, &text, &len, NULL) != 0)
-		return -1;
-	r = bc_sign(key, text, len, sig);
-	free(text);
-	if (r != 0)
-		return -1;
-	r = -1;
-	bc_hex(sig, sizeof(sig), hex);
-	if (json_object_set_new(st, "sig", json_string(hex)) != 0 ||
+	if (json_object_set_new(st, "id", json_string(id)) != 0 ||
+	    doc_sign(s, st) != 0 ||
 	    (text = json_dumps(st, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		return -1;
 	len = strlen(text);
@@ -947,16 +990,20 @@ state_save(const struct bc_server *s, const char *id, json_t *st)
 	return r;
 }
 
-/* Removes an upload's files. */
-static void
+/* Removes an upload's files: 0, or the errno of a file left. */
+static int
 state_remove(const struct bc_server *s, const char *id)
 {
 	char path[UPATH_MAX];
+	int e = 0;
 
 	up_path(s, id, "part", path, sizeof(path));
-	(void)unlink(path);
+	if (unlink(path) == -1 && errno != ENOENT)
+		e = errno;
 	up_path(s, id, "json", path, sizeof(path));
-	(void)unlink(path);
+	if (unlink(path) == -1 && errno != ENOENT)
+		e = errno;
+	return e;
 }
 
 /* Bytes of the upload received so far (its part's size). */
@@ -1252,7 +1299,7 @@ bc_h_upload_delete(struct bc_req *q)
 	struct MHD_Response *r;
 	char path[UPATH_MAX];
 	json_t *st;
-	int fd;
+	int fd, e;
 
 	if (no_storage(q) || (st = state_load(q, q->arg)) == NULL)
 		return;
@@ -1266,9 +1313,15 @@ bc_h_upload_delete(struct bc_req *q)
 		    "being written; retry once that request has ended");
 		goto out;
 	}
-	state_remove(q->srv, q->arg);
+	e = state_remove(q->srv, q->arg);
 	if (fd != -1)
 		close(fd);
+	if (e != 0) {
+		bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+		    "storage: the upload could not be removed: %s",
+		    strerror(e));
+		goto out;
+	}
 	if ((r = MHD_create_response_from_buffer(0, NULL,
 	    MHD_RESPMEM_PERSISTENT)) != NULL)
 		bc_resp_raw_len(q, MHD_HTTP_NO_CONTENT, r, 0);

@@ -846,7 +846,7 @@ sweeper(void *arg)
 
 /*
  * The request's id: the client's X-Request-Id when it is 1 to 64 of
- * A-Z a-z 0-9 . _ : -, else 32 random hex digits.  Echoed in the answer
+ * A-Z a-z 0-9 . _ : - without "bct_" in it, else 32 random hex digits.  Echoed in the answer
  * and logged, so that one request can be followed from a proxy's log to
  * ours.
  */
@@ -864,9 +864,9 @@ request_id(struct bc_req *q, struct MHD_Connection *conn)
 			if (!isalnum((unsigned char)h[i]) && h[i] != '.' &&
 			    h[i] != '_' && h[i] != ':' && h[i] != '-')
 				break;
-		/* never a token, even one passed as an id */
-		if (i == n && strncasecmp(h, TOKEN_PREFIX,
-		    sizeof(TOKEN_PREFIX) - 1) != 0) {
+		/* never a token, nor part of one, even passed as an id:
+		 * the JSON log writes the id as it is */
+		if (i == n && strcasestr(h, TOKEN_PREFIX) == NULL) {
 			memcpy(q->rid, h, n + 1);
 			return;
 		}

@@ -62,6 +62,10 @@ check "an id with a space is replaced" -- \
 api "$T_ADM" GET /v1/items -H "X-Request-Id: $T_ADM"
 RID3=$(header X-Request-Id)
 check "a token sent as the id is not echoed" -- test "$RID3" != "$T_ADM"
+PART=x-$(echo "$T_ADM" | cut -c1-60)
+api "$T_ADM" GET /v1/items -H "X-Request-Id: $PART"
+check "nor an id with part of one in it" -- \
+    sh -c "echo '$(header X-Request-Id)' | grep -E -q -x '[0-9a-f]{32}'"
 api "bct_0123" GET /v1/items
 expect_status 401 "a bad token: 401"
 cp "$DATA/stills/Apple.jpg" "$M/apple.jpg"
@@ -148,8 +152,8 @@ for d in reqs.values():
     if d['method'] != 'HEAD' and d['bytes_out'] is not None and \
        d['bytes_out'] <= 0:
         bad.append('%s: bytes_out %r' % (d['request_id'], d['bytes_out']))
-if len(reqs) != 11:
-    bad.append('%d request lines, not 11' % len(reqs))
+if len(reqs) != 12:
+    bad.append('%d request lines, not 12' % len(reqs))
 for m in ('serving http on', 'stopping', 'stopped', 'writer:'):
     if not any(m in x for x in msgs):
         bad.append('no %r line' % m)
