@@ -35,7 +35,8 @@ DEB_PKGS := build-essential pkg-config libssl-dev libsqlite3-dev \
 	libjansson-dev libexif-dev libavformat-dev libavcodec-dev \
 	libavutil-dev check openssl sqlite3 python3 ffmpeg \
 	libimage-exiftool-perl clang libclang-rt-dev libmicrohttpd-dev \
-	libcurl4-openssl-dev curl libseccomp-dev libarchive-dev tzdata
+	libcurl4-openssl-dev curl libseccomp-dev libarchive-dev tzdata \
+	python3-prometheus-client
 
 # bodycam links BASE_PC only; the helper bodycam-parse alone links
 # PARSE_PC, and bodycam-serve (what 'bodycam serve' runs) SERVE_PC.
@@ -88,7 +89,7 @@ CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PC) 2>/dev/null)
 PARSE_SRCS := bodycam/meta-parse.c bodycam/meta-exif.c bodycam/meta-av.c
 # The HTTP service: only in bodycam-serve.
 SERVE_SRCS := bodycam/serve.c bodycam/serve-api.c bodycam/serve-bundle.c \
-	bodycam/serve-upload.c
+	bodycam/serve-upload.c bodycam/serve-metrics.c
 LIB_SRCS := $(filter-out bodycam/main.c bodycam/cmd.c bodycam/cmd-%.c \
 	bodycam/parse-main.c $(PARSE_SRCS) $(SERVE_SRCS), \
 	$(wildcard bodycam/*.c))

@@ -2008,5 +2008,7 @@ const struct bc_route bc_routes[] = {
 	    0, &bc_chunk_stream },
 	{ "DELETE", "/v1/uploads/{id}", bc_h_upload_delete, BC_ROLE_INGEST,
 	    0, NULL },
+	/* Prometheus scrapes with an auditor's token */
+	{ "GET", "/metrics", bc_h_metrics, BC_ROLE_AUDITOR, 0, NULL },
 	{ NULL, NULL, NULL, 0, 0, NULL }
 };

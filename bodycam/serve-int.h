@@ -82,6 +82,7 @@ struct bc_server {
 	char			 uproot[4096];	/* the catalog's storage root,
 						   realpath, or "": uploads */
 	time_t			 swept;		/* uploads last swept, under mu */
+	struct bc_metrics	*metrics;	/* serve-metrics.c */
 };
 
 /* One request, from its first callback to its completion. */
@@ -173,6 +174,18 @@ void bc_idem_abort(struct bc_idem *i);
  * idempotency records past their time (serve-upload.c).
  */
 void bc_uploads_sweep(struct bc_server *s);
+
+/*
+ * The service's counters (serve-metrics.c): bc_metrics_request counts a
+ * request that ended (ms from its headers to its end, bytes_in of its
+ * body read); GET /metrics shows them.
+ */
+struct bc_metrics;
+int bc_metrics_new(struct bc_metrics **out);
+void bc_metrics_free(struct bc_metrics *m);
+void bc_metrics_request(struct bc_metrics *m, const struct bc_req *q,
+    double ms, uint64_t bytes_in);
+void bc_h_metrics(struct bc_req *q);
 
 /* Upload routes (serve-upload.c). */
 void bc_h_uploads_post(struct bc_req *q);

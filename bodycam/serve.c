@@ -559,6 +559,14 @@ bc_serve_log_line(FILE *log, int json, const char *msg)
 	fflush(log);
 }
 
+/* Bytes of the request's body read, kept or dropped. */
+static uint64_t
+bytes_in(const struct bc_req *q)
+{
+	return q->stream != NULL ? q->received + q->discarded :
+	    q->body.len + q->discarded;
+}
+
 /* One JSON object: what log_request writes with --log-format json. */
 static void
 log_request_json(struct bc_req *q, double ms, const char *path,
@@ -575,8 +583,7 @@ log_request_json(struct bc_req *q, double ms, const char *path,
 	    "caller", q->authed ? q->tok.name : NULL, "method", method,
 	    "route", q->route != NULL ? q->route->path : NULL, "path", path,
 	    "status", (int)q->status,
-	    "bytes_in", (json_int_t)(q->stream != NULL ? q->received +
-	    q->discarded : q->body.len + q->discarded),
+	    "bytes_in", (json_int_t)bytes_in(q),
 	    "bytes_out", q->head ? json_integer(0) : q->out_len >= 0 ?
 	    json_integer(q->out_len) : json_null(), "duration_ms", (double)(long long)(ms * 1000) / 1000,
 	    "request_id", q->rid);
@@ -593,18 +600,13 @@ log_request_json(struct bc_req *q, double ms, const char *path,
 }
 
 static void
-log_request(struct bc_req *q)
+log_request(struct bc_req *q, double ms)
 {
 	struct bc_server *s = q->srv;
-	struct timespec now;
 	char when[BC_TIME_MAX], path[256], method[20];
-	double ms;
 
 	if (s->o.log == NULL)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (double)(now.tv_sec - q->start.tv_sec) * 1e3 +
-	    (double)(now.tv_nsec - q->start.tv_nsec) / 1e6;
 	bc_time_format(time(NULL), when);
 	log_clean(q->url != NULL ? q->url : "", 0, path, sizeof(path));
 	log_clean(q->method != NULL ? q->method : "-", 0, method,
@@ -996,6 +998,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct bc_server *s = cls;
 	struct bc_req *q = *con_cls;
+	struct timespec now;
+	double ms;
 	int expired;
 
 	/* the next request on this connection, if any, is timed */
@@ -1005,7 +1009,11 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (q->status == 0)	/* no answer: too slow a body, the client
 				   went away, or a body ran past DISCARD_MAX */
 		q->status = expired ? 408 : 499;
-	log_request(q);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (double)(now.tv_sec - q->start.tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - q->start.tv_nsec) / 1e6;
+	log_request(q, ms);
+	bc_metrics_request(s->metrics, q, ms, bytes_in(q));
 	if (q->stream != NULL)
 		q->stream->done(q);
 	if (q->resp != NULL)
@@ -1132,6 +1140,7 @@ server_free(struct bc_server *s)
 	pthread_mutex_destroy(&s->ok_mu);
 	bc_writer_stop(s->w);
 	pool_close(s);
+	bc_metrics_free(s->metrics);
 	pthread_cond_destroy(&s->idle);
 	pthread_mutex_destroy(&s->mu);
 	pthread_mutex_destroy(&s->log_mu);
@@ -1184,6 +1193,10 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 	if (realpath(opts->storage, s->storage) == NULL) {
 		r = bc_err_set(err, BC_ERR_NOT_FOUND, "--storage %s: %s",
 		    opts->storage, strerror(errno));
+		goto fail;
+	}
+	if (bc_metrics_new(&s->metrics) != 0) {
+		r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
 	npool = s->o.threads + 2;

@@ -96,6 +96,18 @@ run_batch(struct bc_writer *w, struct job *batch)
 			}
 }
 
+/* The histogram bucket of a transaction of n jobs (n >= 1). */
+static size_t
+batch_bucket(size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < BC_WRITER_BATCH_BUCKETS - 1; i++)
+		if (n <= (size_t)1 << i)
+			break;
+	return i;
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -114,6 +126,7 @@ writer_main(void *arg)
 		    n < w->max_batch; n++)
 			last = last->next;
 		w->head = last->next;
+		w->st.queued -= n;
 		if (w->head == NULL)
 			w->tail = NULL;
 		last->next = NULL;
@@ -126,6 +139,7 @@ writer_main(void *arg)
 		w->st.jobs += n;
 		if (n > w->st.max_batch)
 			w->st.max_batch = n;
+		w->st.batch_le[batch_bucket(n)]++;
 		for (j = batch; j != NULL; j = j->next) {
 			if (j->rc != 0)
 				w->st.failed++;
@@ -201,6 +215,7 @@ bc_writer_run(struct bc_writer *w, bc_write_fn fn, void *arg,
 	else
 		w->head = &j;
 	w->tail = &j;
+	w->st.queued++;
 	pthread_cond_signal(&w->work);
 	while (!j.done)
 		pthread_cond_wait(&w->done, &w->mu);

@@ -30,12 +30,18 @@ struct bc_chain_cache;
 typedef int (*bc_write_fn)(struct bc_catalog *cat,
     struct bc_chain_cache *cache, void *arg, struct bc_err *err);
 
+#define BC_WRITER_BATCH_BUCKETS	9
+
 struct bc_writer_stats {
 	uint64_t	batches;	/* transactions committed or tried */
 	uint64_t	jobs;		/* jobs run */
 	uint64_t	failed;		/* of which refused or lost */
 	uint64_t	max_batch;	/* most jobs in one transaction */
 	uint64_t	cache_hits, cache_misses;
+	/* transactions by jobs: batch_le[i] counts those of more than
+	   1 << (i - 1) and at most 1 << i jobs; the last, all over 128 */
+	uint64_t	batch_le[BC_WRITER_BATCH_BUCKETS];
+	uint64_t	queued;		/* jobs waiting now */
 };
 
 /*
