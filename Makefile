@@ -13,6 +13,7 @@
 #                        uploads over HTTP against a plain sink,
 #                        custody events through the HTTP API (target
 #                        1,000/s), and the 20 s load test
+#   make openapi-tools   Redocly CLI (npm) for the OpenAPI test, in BUILD/tools
 #   make load-test       the HTTP server under load, killed and restarted
 #                        (LOAD_SECONDS a phase, default 5)
 #   make install         PREFIX=/usr/local DESTDIR=
@@ -36,7 +37,7 @@ DEB_PKGS := build-essential pkg-config libssl-dev libsqlite3-dev \
 	libavutil-dev check openssl sqlite3 python3 ffmpeg \
 	libimage-exiftool-perl clang libclang-rt-dev libmicrohttpd-dev \
 	libcurl4-openssl-dev curl libseccomp-dev libarchive-dev tzdata \
-	python3-prometheus-client
+	python3-prometheus-client python3-jsonschema
 
 # bodycam links BASE_PC only; the helper bodycam-parse alone links
 # PARSE_PC, and bodycam-serve (what 'bodycam serve' runs) SERVE_PC.
@@ -113,9 +114,8 @@ HELPER := $(BUILD)/bodycam-parse
 SERVE_LIB := $(BUILD)/libbodycam-serve.a
 SERVE_BIN := $(BUILD)/bodycam-serve
 MISBEHAVE := $(BUILD)/tests/bodycam-parse-misbehave
-
 .PHONY: all deps test check-tests demo bench install uninstall clean fuzz \
-	corpus-test load-test
+	corpus-test load-test openapi-tools
 all: $(BIN) $(HELPER) $(SERVE_BIN)
 
 # Rebuild everything when the flags change (e.g. SANITIZE on or off).
@@ -132,16 +132,24 @@ $(BUILD)/obj/%.o: bodycam/%.c $(BUILD)/.flags
 	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -MMD -MP -c -o $@ $<
 -include $(wildcard $(BUILD)/obj/*.d)
 
-# docs/VERIFY.md, the text every release bundle carries after its header,
-# as a C string for release.c.
-$(GEN)/verify-md.h: docs/VERIFY.md
+# A text file as a C string: $(call text_h,NAME) makes $@ from $<.
+define text_h
 	@mkdir -p $(GEN)
-	@{ echo '/* made from docs/VERIFY.md by the Makefile: do not edit */'; \
-	echo 'static const char verify_md[] ='; \
+	@{ echo '/* made from $< by the Makefile: do not edit */'; \
+	echo 'static const char $(1)[] ='; \
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' \
 		-e 's/??/?\\?/g' -e 's/^/    "/' -e 's/$$/\\n"/' $<; \
 	echo '    "";'; } > $@.tmp && mv $@.tmp $@
+endef
+
+# docs/VERIFY.md, the text every release bundle carries after its header,
+# for release.c; docs/openapi.json, what GET /v1/openapi.json answers.
+$(GEN)/verify-md.h: docs/VERIFY.md
+	$(call text_h,verify_md)
 $(BUILD)/obj/release.o: $(GEN)/verify-md.h
+$(GEN)/openapi-json.h: docs/openapi.json
+	$(call text_h,openapi_json)
+$(BUILD)/obj/serve-api.o: $(GEN)/openapi-json.h
 
 $(LIB): $(LIB_OBJS)
 	rm -f $@
@@ -227,10 +235,25 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 			--no-install-recommends $$missing; \
 	fi
+	@# Node.js for the OpenAPI validator: Debian's, unless one is there
+	@if ! command -v npm > /dev/null 2>&1; then \
+		echo "installing: nodejs npm"; \
+		if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			--no-install-recommends nodejs npm; \
+	fi
+
+# Redocly's CLI, which lints docs/openapi.json in t-openapi.sh, from the
+# npm registry into $(BUILD)/tools.
+REDOCLY := $(BUILD)/tools/node_modules/.bin/redocly
+openapi-tools: $(REDOCLY)
+$(REDOCLY): tests/openapi/install-redocly.sh
+	@sh tests/openapi/install-redocly.sh $(BUILD)/tools
 
 test: deps
 	@$(MAKE) --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN) \
-		$(MISBEHAVE) $(CHECK_BINS)
+		$(MISBEHAVE) $(CHECK_BINS) $(REDOCLY)
 	@BODYCAM=$(BIN) BODYCAM_PARSE=$(HELPER) MISBEHAVE=$(MISBEHAVE) \
 		BUILD=$(BUILD) sh tests/run.sh $(CHECK_BINS)
 

@@ -36,6 +36,7 @@
 #include "bodycam/verify.h"
 #include "internal.h"
 #include "serve-int.h"
+#include "openapi-json.h"	/* made by the Makefile */
 
 #define LIST_DEFAULT	100
 #define LIST_MAX	1000
@@ -272,6 +273,18 @@ static void
 h_healthz(struct bc_req *q)
 {
 	bc_resp_json(q, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
+}
+
+/*
+ * GET /v1/openapi.json: docs/openapi.json, built in
+ */
+
+static void
+h_openapi(struct bc_req *q)
+{
+	bc_resp_buffer(q, "application/json", "public, max-age=300",
+	    (void *)openapi_json, sizeof(openapi_json) - 1,
+	    MHD_RESPMEM_PERSISTENT);
 }
 
 /*
@@ -1981,6 +1994,7 @@ h_case(struct bc_req *q)
 
 const struct bc_route bc_routes[] = {
 	{ "GET", "/v1/healthz", h_healthz, BC_ROLE_NONE, 0, NULL },
+	{ "GET", "/v1/openapi.json", h_openapi, BC_ROLE_NONE, 0, NULL },
 	/* a JSON body names a file; application/octet-stream is the file */
 	{ "POST", "/v1/items", h_items_post, BC_ROLE_INGEST,
 	    1, &bc_upload_stream },

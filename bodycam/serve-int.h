@@ -226,6 +226,10 @@ void bc_resp_error(struct bc_req *q, unsigned status, const char *code,
 /* The response for a library error r (its message in err). */
 void bc_resp_bc(struct bc_req *q, int r, const struct bc_err *err);
 void bc_resp_raw(struct bc_req *q, unsigned status, struct MHD_Response *r);
+/* 200 with len bytes at p (freed when mode is MHD_RESPMEM_MUST_FREE,
+ * even on failure), their Content-Type and Cache-Control. */
+void bc_resp_buffer(struct bc_req *q, const char *ctype, const char *cache,
+    void *p, size_t len, enum MHD_ResponseMemoryMode mode);
 /* The same, with the length of the answer's body, for the log. */
 void bc_resp_raw_len(struct bc_req *q, unsigned status,
     struct MHD_Response *r, int64_t len);

@@ -289,7 +289,6 @@ bc_h_metrics(struct bc_req *q)
 	struct bc_metrics *m = s->metrics;
 	struct bc_writer_stats ws;
 	struct bc_err err = { "" };
-	struct MHD_Response *resp;
 	unsigned inflight;
 	int r;
 	char *text = NULL;
@@ -337,17 +336,6 @@ bc_h_metrics(struct bc_req *q)
 		    "out of memory");
 		return;
 	}
-	resp = MHD_create_response_from_buffer(len, text,
-	    MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL) {
-		free(text);
-		bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
-		    "out of memory");
-		return;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "text/plain; version=0.0.4; charset=utf-8");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-	    "no-store");
-	bc_resp_raw_len(q, MHD_HTTP_OK, resp, (int64_t)len);
+	bc_resp_buffer(q, "text/plain; version=0.0.4; charset=utf-8",
+	    "no-store", text, len, MHD_RESPMEM_MUST_FREE);
 }

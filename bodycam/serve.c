@@ -126,6 +126,24 @@ bc_resp_raw(struct bc_req *q, unsigned status, struct MHD_Response *r)
 }
 
 void
+bc_resp_buffer(struct bc_req *q, const char *ctype, const char *cache,
+    void *p, size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *r;
+
+	if ((r = MHD_create_response_from_buffer(len, p, mode)) == NULL) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(p);
+		bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+		    "out of memory");
+		return;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
+	bc_resp_raw_len(q, MHD_HTTP_OK, r, (int64_t)len);
+}
+
+void
 bc_resp_json(struct bc_req *q, unsigned status, json_t *body)
 {
 	struct MHD_Response *r = NULL;
