@@ -15,7 +15,10 @@
 #                        1,000/s), and the 20 s load test
 #   make load-test       the HTTP server under load, killed and restarted
 #                        (LOAD_SECONDS a phase, default 5)
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         the program, its helpers, the man page, and
+#                        libbodycam.a, its headers and bodycam.pc
+#                        (PREFIX=/usr/local DESTDIR= LIBDIR=PREFIX/lib)
+#   make uninstall       remove what make install installed
 #   make SANITIZE=address,undefined test
 #   make fuzz            libFuzzer targets (clang), each run FUZZ_SECONDS
 #                        (FUZZERS="meta-fuzzer" runs only those named)
@@ -25,6 +28,9 @@ PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/bodycam
 MANDIR   ?= $(PREFIX)/share/man
+LIBDIR   ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD    := build
@@ -36,6 +42,11 @@ DEB_PKGS := build-essential pkg-config libssl-dev libsqlite3-dev \
 	libavutil-dev check openssl sqlite3 python3 ffmpeg \
 	libimage-exiftool-perl clang libclang-rt-dev libmicrohttpd-dev \
 	libcurl4-openssl-dev curl libseccomp-dev libarchive-dev tzdata
+
+# The version: BODYCAM_VERSION in the umbrella header.
+VERSION := $(shell sed -n \
+	's/^\#define BODYCAM_VERSION[[:space:]]*"\(.*\)"$$/\1/p' \
+	include/bodycam/bodycam.h)
 
 # bodycam links BASE_PC only; the helper bodycam-parse alone links
 # PARSE_PC, and bodycam-serve (what 'bodycam serve' runs) SERVE_PC.
@@ -57,7 +68,8 @@ endif
 
 CFLAGS ?= -O2 -g
 GEN := $(BUILD)/gen
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -I$(GEN) \
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(CPPFLAGS) \
+	-Iinclude -I$(GEN) \
 	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -pthread \
 	-DBC_LIBEXECDIR='"$(LIBEXECDIR)"'
 ALL_LDFLAGS := $(LDFLAGS) -pthread
@@ -99,7 +111,8 @@ SERVE_OBJS := $(SERVE_SRCS:bodycam/%.c=$(BUILD)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:bodycam/%.c=$(BUILD)/obj/%.o)
 SERVE_CLI_OBJS := $(filter-out $(BUILD)/obj/cmd-serve.o,$(CLI_OBJS)) \
 	$(BUILD)/obj/cmd-serve-main.o
-HEADERS  := $(wildcard include/bodycam/*.h) bodycam/cli.h bodycam/internal.h \
+PUB_HEADERS := $(wildcard include/bodycam/*.h)
+HEADERS  := $(PUB_HEADERS) bodycam/cli.h bodycam/internal.h \
 	bodycam/serve-int.h bodycam/catalog-int.h
 CHECK_SRCS := $(wildcard tests/check_*.c)
 CHECK_BINS := $(CHECK_SRCS:tests/%.c=$(BUILD)/tests/%)
@@ -268,18 +281,38 @@ bench: deps
 	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load LOAD_SECONDS=20 \
 		sh tests/load/run.sh
 
-install: $(BIN) $(HELPER) $(SERVE_BIN)
+# libbodycam is installed static only: no stable ABI is promised yet
+# (0.x; the public structs may change in any release), so no program
+# should be bound to a soname.  The helpers' libraries
+# (libbodycam-parse.a, libbodycam-serve.a) are internal and not
+# installed.  bodycam.pc is made from bodycam.pc.in with the paths of
+# this install.
+install: $(BIN) $(HELPER) $(SERVE_BIN) $(LIB)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(LIBEXECDIR)
+		$(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/bodycam $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/bodycam
 	install -m 0755 $(HELPER) $(DESTDIR)$(LIBEXECDIR)/bodycam-parse
 	install -m 0755 $(SERVE_BIN) $(DESTDIR)$(LIBEXECDIR)/bodycam-serve
 	install -m 0644 bodycam.1 $(DESTDIR)$(MANDIR)/man1/bodycam.1
+	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libbodycam.a
+	install -m 0644 $(PUB_HEADERS) $(DESTDIR)$(INCLUDEDIR)/bodycam/
+	@test -n '$(VERSION)' || { echo "make install: no BODYCAM_VERSION" \
+		"in include/bodycam/bodycam.h" >&2; exit 1; }
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+		-e 's|@VERSION@|$(VERSION)|g' bodycam.pc.in > $(BUILD)/bodycam.pc
+	install -m 0644 $(BUILD)/bodycam.pc $(DESTDIR)$(PKGCONFIGDIR)/bodycam.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/bodycam $(DESTDIR)$(MANDIR)/man1/bodycam.1 \
 		$(DESTDIR)$(LIBEXECDIR)/bodycam-parse \
-		$(DESTDIR)$(LIBEXECDIR)/bodycam-serve
+		$(DESTDIR)$(LIBEXECDIR)/bodycam-serve \
+		$(DESTDIR)$(LIBDIR)/libbodycam.a \
+		$(PUB_HEADERS:include/%=$(DESTDIR)$(INCLUDEDIR)/%) \
+		$(DESTDIR)$(PKGCONFIGDIR)/bodycam.pc
+	rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(INCLUDEDIR)/bodycam \
+		2>/dev/null || true
 
 # libFuzzer targets: tests/fuzz/fuzz_*.c and meta-fuzzer.c.  Each runs its
 # regression inputs, then fuzzes for FUZZ_SECONDS from a scratch copy of
