@@ -19,6 +19,13 @@
 #                        libbodycam.a, its headers and bodycam.pc
 #                        (PREFIX=/usr/local DESTDIR= LIBDIR=PREFIX/lib)
 #   make uninstall       remove what make install installed
+#   make package-deps    install the Debian packages that building the
+#                        .deb needs (debhelper, dpkg-dev, lintian)
+#   make package-test    package-deps, then build the Debian packages
+#                        (debian/) from a scratch copy, lintian, install
+#                        them, build and run a program against the
+#                        installed library with pkg-config, and purge
+#                        them (as root; tests/pkg/run.sh)
 #   make SANITIZE=address,undefined test
 #   make fuzz            libFuzzer targets (clang), each run FUZZ_SECONDS
 #                        (FUZZERS="meta-fuzzer" runs only those named)
@@ -42,8 +49,12 @@ DEB_PKGS := build-essential pkg-config libssl-dev libsqlite3-dev \
 	libavutil-dev check openssl sqlite3 python3 ffmpeg \
 	libimage-exiftool-perl clang libclang-rt-dev libmicrohttpd-dev \
 	libcurl4-openssl-dev curl libseccomp-dev libarchive-dev tzdata
+# What building and checking the Debian packages needs besides (make
+# package-deps; make package-test installs them, make deps does not).
+PKG_DEB_PKGS := debhelper dpkg-dev lintian
 
-# The version: BODYCAM_VERSION in the umbrella header.
+# The version: BODYCAM_VERSION in the umbrella header; debian/changelog
+# repeats it (tests/pkg/run.sh checks that the two agree).
 VERSION := $(shell sed -n \
 	's/^\#define BODYCAM_VERSION[[:space:]]*"\(.*\)"$$/\1/p' \
 	include/bodycam/bodycam.h)
@@ -81,7 +92,8 @@ endif
 
 # pkg-config for every library; say clearly what is missing.
 pc_check = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
-ifeq ($(filter deps clean uninstall test demo bench fuzz load-test,$(MAKECMDGOALS)),)
+ifeq ($(filter deps clean uninstall test demo bench fuzz load-test \
+	package-deps package-test,$(MAKECMDGOALS)),)
 ifneq ($(call pc_check,$(LIBS_PC)),yes)
 $(error missing libraries: $(LIBS_PC) (via pkg-config); run 'make deps' as root)
 endif
@@ -127,7 +139,7 @@ SERVE_BIN := $(BUILD)/bodycam-serve
 MISBEHAVE := $(BUILD)/tests/bodycam-parse-misbehave
 
 .PHONY: all deps test check-tests demo bench install uninstall clean fuzz \
-	corpus-test load-test
+	corpus-test load-test package-deps package-test
 all: $(BIN) $(HELPER) $(SERVE_BIN)
 
 # Rebuild everything when the flags change (e.g. SANITIZE on or off).
@@ -228,7 +240,13 @@ $(BUILD)/tests/load: tests/load/load.c $(BUILD)/.flags
 
 # Installs only what is missing; silent when everything is there.
 deps:
-	@missing=""; for p in $(DEB_PKGS); do \
+	@$(call apt_install,$(DEB_PKGS))
+
+package-deps:
+	@$(call apt_install,$(PKG_DEB_PKGS))
+
+# apt_install: the Debian packages of $(1) that are not installed
+apt_install = missing=""; for p in $(1); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
 			grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -313,6 +331,10 @@ uninstall:
 		$(DESTDIR)$(PKGCONFIGDIR)/bodycam.pc
 	rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(INCLUDEDIR)/bodycam \
 		2>/dev/null || true
+
+# The Debian packages, built, checked, installed and used (as root; CI).
+package-test: package-deps
+	@sh tests/pkg/run.sh
 
 # libFuzzer targets: tests/fuzz/fuzz_*.c and meta-fuzzer.c.  Each runs its
 # regression inputs, then fuzzes for FUZZ_SECONDS from a scratch copy of
