@@ -16,7 +16,17 @@
 #   make openapi-tools   Redocly CLI (npm) for the OpenAPI test, in BUILD/tools
 #   make load-test       the HTTP server under load, killed and restarted
 #                        (LOAD_SECONDS a phase, default 5)
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         the program, its helpers, the man page, and
+#                        libbodycam.a, its headers and bodycam.pc
+#                        (PREFIX=/usr/local DESTDIR= LIBDIR=PREFIX/lib)
+#   make uninstall       remove what make install installed
+#   make package-deps    install the Debian packages that building the
+#                        .deb needs (debhelper, dpkg-dev, lintian)
+#   make package-test    package-deps, then build the Debian packages
+#                        (debian/) from a scratch copy, lintian, install
+#                        them, build and run a program against the
+#                        installed library with pkg-config, and purge
+#                        them (as root; tests/pkg/run.sh)
 #   make SANITIZE=address,undefined test
 #   make fuzz            libFuzzer targets (clang), each run FUZZ_SECONDS
 #                        (FUZZERS="meta-fuzzer" runs only those named)
@@ -26,6 +36,9 @@ PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/bodycam
 MANDIR   ?= $(PREFIX)/share/man
+LIBDIR   ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD    := build
@@ -38,6 +51,15 @@ DEB_PKGS := build-essential pkg-config libssl-dev libsqlite3-dev \
 	libimage-exiftool-perl clang libclang-rt-dev libmicrohttpd-dev \
 	libcurl4-openssl-dev curl libseccomp-dev libarchive-dev tzdata \
 	python3-prometheus-client python3-jsonschema
+# What building and checking the Debian packages needs besides (make
+# package-deps; make package-test installs them, make deps does not).
+PKG_DEB_PKGS := debhelper dpkg-dev lintian
+
+# The version: BODYCAM_VERSION in the umbrella header; debian/changelog
+# repeats it (tests/pkg/run.sh checks that the two agree).
+VERSION := $(shell sed -n \
+	's/^\#define BODYCAM_VERSION[[:space:]]*"\(.*\)"$$/\1/p' \
+	include/bodycam/bodycam.h)
 
 # bodycam links BASE_PC only; the helper bodycam-parse alone links
 # PARSE_PC, and bodycam-serve (what 'bodycam serve' runs) SERVE_PC.
@@ -59,7 +81,8 @@ endif
 
 CFLAGS ?= -O2 -g
 GEN := $(BUILD)/gen
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -I$(GEN) \
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(CPPFLAGS) \
+	-Iinclude -I$(GEN) \
 	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -pthread \
 	-DBC_LIBEXECDIR='"$(LIBEXECDIR)"'
 ALL_LDFLAGS := $(LDFLAGS) -pthread
@@ -71,7 +94,8 @@ endif
 
 # pkg-config for every library; say clearly what is missing.
 pc_check = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
-ifeq ($(filter deps clean uninstall test demo bench fuzz load-test,$(MAKECMDGOALS)),)
+ifeq ($(filter deps clean uninstall test demo bench fuzz load-test \
+	package-deps package-test,$(MAKECMDGOALS)),)
 ifneq ($(call pc_check,$(LIBS_PC)),yes)
 $(error missing libraries: $(LIBS_PC) (via pkg-config); run 'make deps' as root)
 endif
@@ -101,7 +125,8 @@ SERVE_OBJS := $(SERVE_SRCS:bodycam/%.c=$(BUILD)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:bodycam/%.c=$(BUILD)/obj/%.o)
 SERVE_CLI_OBJS := $(filter-out $(BUILD)/obj/cmd-serve.o,$(CLI_OBJS)) \
 	$(BUILD)/obj/cmd-serve-main.o
-HEADERS  := $(wildcard include/bodycam/*.h) bodycam/cli.h bodycam/internal.h \
+PUB_HEADERS := $(wildcard include/bodycam/*.h)
+HEADERS  := $(PUB_HEADERS) bodycam/cli.h bodycam/internal.h \
 	bodycam/serve-int.h bodycam/catalog-int.h
 CHECK_SRCS := $(wildcard tests/check_*.c)
 CHECK_BINS := $(CHECK_SRCS:tests/%.c=$(BUILD)/tests/%)
@@ -115,7 +140,7 @@ SERVE_LIB := $(BUILD)/libbodycam-serve.a
 SERVE_BIN := $(BUILD)/bodycam-serve
 MISBEHAVE := $(BUILD)/tests/bodycam-parse-misbehave
 .PHONY: all deps test check-tests demo bench install uninstall clean fuzz \
-	corpus-test load-test openapi-tools
+	corpus-test load-test openapi-tools package-deps package-test
 all: $(BIN) $(HELPER) $(SERVE_BIN)
 
 # Rebuild everything when the flags change (e.g. SANITIZE on or off).
@@ -224,7 +249,13 @@ $(BUILD)/tests/load: tests/load/load.c $(BUILD)/.flags
 
 # Installs only what is missing; silent when everything is there.
 deps:
-	@missing=""; for p in $(DEB_PKGS); do \
+	@$(call apt_install,$(DEB_PKGS))
+
+package-deps:
+	@$(call apt_install,$(PKG_DEB_PKGS))
+
+# apt_install: the Debian packages of $(1) that are not installed
+apt_install = missing=""; for p in $(1); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
 			grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -292,18 +323,42 @@ bench: deps
 	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load LOAD_SECONDS=20 \
 		sh tests/load/run.sh
 
-install: $(BIN) $(HELPER) $(SERVE_BIN)
+# libbodycam is installed static only: no stable ABI is promised yet
+# (0.x; the public structs may change in any release), so no program
+# should be bound to a soname.  The helpers' libraries
+# (libbodycam-parse.a, libbodycam-serve.a) are internal and not
+# installed.  bodycam.pc is made from bodycam.pc.in with the paths of
+# this install.
+install: $(BIN) $(HELPER) $(SERVE_BIN) $(LIB)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(LIBEXECDIR)
+		$(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/bodycam $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/bodycam
 	install -m 0755 $(HELPER) $(DESTDIR)$(LIBEXECDIR)/bodycam-parse
 	install -m 0755 $(SERVE_BIN) $(DESTDIR)$(LIBEXECDIR)/bodycam-serve
 	install -m 0644 bodycam.1 $(DESTDIR)$(MANDIR)/man1/bodycam.1
+	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libbodycam.a
+	install -m 0644 $(PUB_HEADERS) $(DESTDIR)$(INCLUDEDIR)/bodycam/
+	@test -n '$(VERSION)' || { echo "make install: no BODYCAM_VERSION" \
+		"in include/bodycam/bodycam.h" >&2; exit 1; }
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+		-e 's|@VERSION@|$(VERSION)|g' bodycam.pc.in > $(BUILD)/bodycam.pc
+	install -m 0644 $(BUILD)/bodycam.pc $(DESTDIR)$(PKGCONFIGDIR)/bodycam.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/bodycam $(DESTDIR)$(MANDIR)/man1/bodycam.1 \
 		$(DESTDIR)$(LIBEXECDIR)/bodycam-parse \
-		$(DESTDIR)$(LIBEXECDIR)/bodycam-serve
+		$(DESTDIR)$(LIBEXECDIR)/bodycam-serve \
+		$(DESTDIR)$(LIBDIR)/libbodycam.a \
+		$(PUB_HEADERS:include/%=$(DESTDIR)$(INCLUDEDIR)/%) \
+		$(DESTDIR)$(PKGCONFIGDIR)/bodycam.pc
+	rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(INCLUDEDIR)/bodycam \
+		2>/dev/null || true
+
+# The Debian packages, built, checked, installed and used (as root; CI).
+package-test: package-deps
+	@sh tests/pkg/run.sh
 
 # libFuzzer targets: tests/fuzz/fuzz_*.c and meta-fuzzer.c.  Each runs its
 # regression inputs, then fuzzes for FUZZ_SECONDS from a scratch copy of

@@ -90,11 +90,12 @@ int bc_meta_extract_fd(int fd, const char *mime,
 
 /*
  * The helper's side (meta-parse.c, linked into bodycam-parse, the unit
- * tests and the fuzzer, never into bodycam).  bc_meta_parse_init sets up
- * the libraries' process-wide state (libav's log hook and allocation
- * cap); bc_meta_parse_fd reads the file in this process, exactly as the
- * helper does, into *out as above but without the clock check (which the
- * caller of bc_meta_extract_fd does on what the helper answered).
+ * tests and the fuzzer, never into bodycam nor the installed
+ * libbodycam.a).  bc_meta_parse_init sets up the libraries' process-wide
+ * state (libav's log hook and allocation cap); bc_meta_parse_fd reads the
+ * file in this process, exactly as the helper does, into *out as above
+ * but without the clock check (which the caller of bc_meta_extract_fd
+ * does on what the helper answered).
  * Returns 0, BC_ERR_INVALID (fd < 0) or BC_ERR_NOMEM.
  */
 void bc_meta_parse_init(int verbose);

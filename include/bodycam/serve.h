@@ -8,6 +8,10 @@
  * group-commit writer (writer.h), so concurrent clients can neither fork
  * a chain nor get an acknowledgement before their record is durable.
  * The routes and their roles are in serve-api.c; the README lists them.
+ *
+ * The bc_serve_* functions are linked into bodycam-serve only, not into
+ * the installed libbodycam.a (which does not link libmicrohttpd); the
+ * constants and bc_serve_opts are for that program and its tests.
  */
 #ifndef BODYCAM_SERVE_H
 #define BODYCAM_SERVE_H
