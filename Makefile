@@ -35,13 +35,14 @@ DEB_PKGS := build-essential pkg-config libssl-dev libsqlite3-dev \
 	libjansson-dev libexif-dev libavformat-dev libavcodec-dev \
 	libavutil-dev check openssl sqlite3 python3 ffmpeg \
 	libimage-exiftool-perl clang libclang-rt-dev libmicrohttpd-dev \
-	libcurl4-openssl-dev curl libseccomp-dev libarchive-dev tzdata
+	libcurl4-openssl-dev curl libseccomp-dev libarchive-dev tzdata \
+	libsystemd-dev
 
 # bodycam links BASE_PC only; the helper bodycam-parse alone links
 # PARSE_PC, and bodycam-serve (what 'bodycam serve' runs) SERVE_PC.
 BASE_PC  := openssl sqlite3 jansson
 PARSE_PC := libexif libavformat libavcodec libavutil libseccomp
-SERVE_PC := libmicrohttpd libarchive
+SERVE_PC := libmicrohttpd libarchive libsystemd
 LIBS_PC  := $(BASE_PC) $(PARSE_PC) $(SERVE_PC)
 TEST_PC  := check
 
