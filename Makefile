@@ -15,7 +15,9 @@
 #                        1,000/s), and the 20 s load test
 #   make load-test       the HTTP server under load, killed and restarted
 #                        (LOAD_SECONDS a phase, default 5)
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (also the systemd unit
+#                        in SYSTEMDUNITDIR, the example serve.conf in
+#                        DOCDIR/examples; never anything in /etc)
 #   make SANITIZE=address,undefined test
 #   make fuzz            libFuzzer targets (clang), each run FUZZ_SECONDS
 #                        (FUZZERS="meta-fuzzer" runs only those named)
@@ -25,6 +27,8 @@ PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/bodycam
 MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/bodycam
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD    := build
@@ -36,7 +40,7 @@ DEB_PKGS := build-essential pkg-config libssl-dev libsqlite3-dev \
 	libavutil-dev check openssl sqlite3 python3 ffmpeg \
 	libimage-exiftool-perl clang libclang-rt-dev libmicrohttpd-dev \
 	libcurl4-openssl-dev curl libseccomp-dev libarchive-dev tzdata \
-	libsystemd-dev
+	libsystemd-dev systemd
 
 # bodycam links BASE_PC only; the helper bodycam-parse alone links
 # PARSE_PC, and bodycam-serve (what 'bodycam serve' runs) SERVE_PC.
@@ -276,11 +280,19 @@ install: $(BIN) $(HELPER) $(SERVE_BIN)
 	install -m 0755 $(HELPER) $(DESTDIR)$(LIBEXECDIR)/bodycam-parse
 	install -m 0755 $(SERVE_BIN) $(DESTDIR)$(LIBEXECDIR)/bodycam-serve
 	install -m 0644 bodycam.1 $(DESTDIR)$(MANDIR)/man1/bodycam.1
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(DOCDIR)/examples
+	sed 's|^ExecStart=/usr/bin/bodycam |ExecStart=$(BINDIR)/bodycam |' \
+		dist/bodycam.service > $(BUILD)/bodycam.service
+	install -m 0644 $(BUILD)/bodycam.service \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/bodycam.service
+	install -m 0644 dist/serve.conf $(DESTDIR)$(DOCDIR)/examples/serve.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/bodycam $(DESTDIR)$(MANDIR)/man1/bodycam.1 \
 		$(DESTDIR)$(LIBEXECDIR)/bodycam-parse \
-		$(DESTDIR)$(LIBEXECDIR)/bodycam-serve
+		$(DESTDIR)$(LIBEXECDIR)/bodycam-serve \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/bodycam.service \
+		$(DESTDIR)$(DOCDIR)/examples/serve.conf
 
 # libFuzzer targets: tests/fuzz/fuzz_*.c and meta-fuzzer.c.  Each runs its
 # regression inputs, then fuzzes for FUZZ_SECONDS from a scratch copy of

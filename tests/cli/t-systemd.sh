@@ -1,6 +1,10 @@
 #!/bin/sh
 # t-systemd.sh - bodycam serve as a systemd service (issue 20, part 4):
 #
+#   - dist/bodycam.service passes systemd-analyze verify, and its
+#     hardening keeps systemd-analyze security's exposure at 3.0 or less;
+#   - the metadata helper parses the same under MemoryDenyWriteExecute
+#     (PR_SET_MDWE, what the unit's rule amounts to) and no_new_privs;
 #   - sd_notify: READY=1 (with the PID systemd started, as bodycam execs
 #     bodycam-serve in place) only once the port answers, RELOADING=1 and
 #     READY=1 around SIGHUP, STOPPING=1 on SIGTERM, to a socket of ours;
@@ -15,13 +19,13 @@
 #   - serve --config FILE: the file's options take effect, the command
 #     line's win, and each error is exit 2 with FILE:LINE.
 #
-# Needs curl, openssl and python3 (make deps): without them it fails, it
-# does not skip.
+# Needs curl, openssl, python3 and systemd-analyze (make deps): without
+# them it fails, it does not skip.
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 _missing=""
-for _t in curl openssl python3; do
+for _t in curl openssl python3 systemd-analyze; do
 	command -v "$_t" > /dev/null 2>&1 || _missing="$_missing $_t"
 done
 if [ -n "$_missing" ]; then
@@ -33,6 +37,8 @@ fi
 # shellcheck source=tests/cli/lib-serve.sh
 . "$(dirname "$0")/lib-serve.sh"
 
+HELPER=${BODYCAM_PARSE:-$(dirname "$BODYCAM")/bodycam-parse}
+case $HELPER in /*) ;; *) HELPER=$(pwd)/$HELPER ;; esac
 # some servers run from another directory
 if [ -n "${BODYCAM_SERVE-}" ]; then
 	case $BODYCAM_SERVE in /*) ;; *) BODYCAM_SERVE=$(pwd)/$BODYCAM_SERVE ;; esac
@@ -75,6 +81,82 @@ with socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10) as s:
         print(hashlib.sha256(t.getpeercert(binary_form=True)).hexdigest())
 ' "$PORT" 2> /dev/null || echo none
 }
+
+# ============================================================ the unit
+
+UNIT=$REPO/dist/bodycam.service
+check "dist/bodycam.service exists" -- test -s "$UNIT"
+check "dist/serve.conf exists" -- test -s "$REPO/dist/serve.conf"
+
+# The unit names /usr/bin/bodycam, which systemd-analyze verify wants to
+# find executable, and man:bodycam(1), which it looks up with man: a copy
+# names the program built here, and MANPATH finds bodycam.1 of the tree.
+mkdir -p "$TMP/man/man1"
+cp "$REPO/bodycam.1" "$TMP/man/man1/bodycam.1"
+sed "s|^ExecStart=/usr/bin/bodycam |ExecStart=$BODYCAM |" "$UNIT" \
+    > "$TMP/bodycam.service"
+check "the copy runs the program built here" -- \
+    grep -q "^ExecStart=$BODYCAM serve --config /etc/bodycam/serve.conf\$" \
+    "$TMP/bodycam.service"
+expect_exit 0 "systemd-analyze verify (ExecStart: the built program)" -- \
+    env MANPATH="$TMP/man" systemd-analyze verify "$TMP/bodycam.service"
+expect_empty "$ERR" "  without a word"
+# the real file: nothing but the missing /usr/bin/bodycam, when it is
+env MANPATH="$TMP/man" systemd-analyze verify "$UNIT" > "$TMP/verify.out" 2>&1
+if [ -x /usr/bin/bodycam ]; then
+	expect_empty "$TMP/verify.out" "systemd-analyze verify dist/bodycam.service"
+else
+	grep -v "Command /usr/bin/bodycam is not executable" "$TMP/verify.out" \
+	    > "$TMP/verify.rest"
+	expect_empty "$TMP/verify.rest" \
+	    "systemd-analyze verify dist/bodycam.service: no error but the missing /usr/bin/bodycam"
+fi
+expect_exit 0 "systemd-analyze security: exposure 3.0 or less" -- \
+    systemd-analyze security --offline=yes --threshold=30 \
+    "$TMP/bodycam.service"
+for d in Type=notify NotifyAccess=main \
+    "ExecReload=/bin/kill -HUP \$MAINPID" User=bodycam Group=bodycam \
+    ProtectSystem=strict ReadWritePaths=/var/lib/bodycam \
+    StateDirectory=bodycam NoNewPrivileges=yes PrivateTmp=yes \
+    PrivateDevices=yes ProtectHome=yes ProtectKernelTunables=yes \
+    ProtectKernelModules=yes ProtectKernelLogs=yes ProtectControlGroups=yes \
+    "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6" RestrictNamespaces=yes \
+    LockPersonality=yes MemoryDenyWriteExecute=yes \
+    SystemCallArchitectures=native CapabilityBoundingSet= UMask=0077 \
+    Restart=on-failure; do
+	check "the unit has $d" -- grep -q -x -F -e "$d" "$UNIT"
+done
+check "the unit has no DynamicUser" -- sh -c "! grep -q '^DynamicUser' '$UNIT'"
+
+# MemoryDenyWriteExecute: no mapping both writable and executable.  The
+# kernel's PR_SET_MDWE is the same rule (inherited across execve); the
+# helper must parse a video under it, and under no_new_privs, as without.
+cat > "$TMP/mdwe.py" << 'EOF'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(65, 1, 0, 0, 0) != 0:     # PR_SET_MDWE, REFUSE_EXEC_GAIN
+    sys.exit(77)
+if libc.prctl(38, 1, 0, 0, 0) != 0:     # PR_SET_NO_NEW_PRIVS
+    sys.exit(78)
+os.execv(sys.argv[1], sys.argv[1:])
+EOF
+# (its output goes to a pipe, as in bodycam: RLIMIT_FSIZE is 0)
+"$HELPER" -- video/quicktime < "$DATA/video/with-gps.mov" \
+    2> "$TMP/parse.plain.err" | cat > "$TMP/parse.plain"
+{ "$PYTHON" "$TMP/mdwe.py" "$HELPER" -- video/quicktime \
+    < "$DATA/video/with-gps.mov" 2> "$TMP/parse.mdwe.err"
+  echo $? > "$TMP/parse.mdwe.rc"; } | cat > "$TMP/parse.mdwe"
+_rc=$(cat "$TMP/parse.mdwe.rc")
+if [ $_rc -eq 77 ]; then
+	echo "# skip: this kernel has no PR_SET_MDWE (6.3 or later)"
+else
+	expect_eq "$_rc" 0 "the helper under MDWE and no_new_privs: exit 0"
+	[ "$_rc" -eq 0 ] || show_file stderr "$TMP/parse.mdwe.err"
+	check "  it read the video's metadata" -- grep -q '"duration_ms":4002' \
+	    "$TMP/parse.mdwe"
+	check "  the same as without" -- cmp -s "$TMP/parse.plain" \
+	    "$TMP/parse.mdwe"
+fi
 
 # ============================================================ set-up
 
@@ -499,6 +581,24 @@ expect_exit 2 "--config: a missing file: exit 2" -- timeout 10 \
     "$BODYCAM" serve --config "$W/no-such.conf"
 expect_grep "no-such\\.conf: No such file" "$ERR" "  says so"
 expect_exit 2 "--config without a value: exit 2" -- "$BODYCAM" serve --config
+
+# the example configuration parses, and names only keys serve knows
+sed 's/^#\([a-z-]* = \)/\1/' "$REPO/dist/serve.conf" |
+    sed "s|^catalog = .*|catalog = $CAT|; s|^key = .*|key = $K/admin.key|; s|^listen = .*|listen = 127.0.0.1:0|; s|^log = .*|log = $W/example.log|; s|^storage = .*|storage = $ROOT|; /^tls-/d" \
+    > "$W/example.conf"
+chmod 640 "$W/example.conf"
+"$BODYCAM" serve --config "$W/example.conf" < /dev/null \
+    > "$W/example.log.out" 2> "$W/example.log.err" &
+SPID=$!
+SERVERS="$SERVERS $SPID"
+SLOGS="$SLOGS $W/example.log"
+if wait_grep 'serving http on' "$W/example.log" 1; then
+	pass "dist/serve.conf, every setting uncommented (mode 0640): the service starts"
+else
+	fail "dist/serve.conf, every setting uncommented (mode 0640): the service starts"
+	show_file stderr "$W/example.log.err"
+fi
+stop_server "$SPID" "  SIGTERM: exit 0"
 
 no_server_sanitizer_report
 finish
