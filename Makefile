@@ -18,7 +18,10 @@
 #                        (LOAD_SECONDS a phase, default 5)
 #   make install         the program, its helpers, the man page, and
 #                        libbodycam.a, its headers and bodycam.pc
-#                        (PREFIX=/usr/local DESTDIR= LIBDIR=PREFIX/lib)
+#                        (PREFIX=/usr/local DESTDIR= LIBDIR=PREFIX/lib);
+#                        also the systemd unit in SYSTEMDUNITDIR, the
+#                        example serve.conf in DOCDIR/examples (never
+#                        anything in /etc)
 #   make uninstall       remove what make install installed
 #   make package-deps    install the Debian packages that building the
 #                        .deb needs (debhelper, dpkg-dev, lintian)
@@ -39,6 +42,8 @@ MANDIR   ?= $(PREFIX)/share/man
 LIBDIR   ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DOCDIR   ?= $(PREFIX)/share/doc/bodycam
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD    := build
@@ -50,7 +55,7 @@ DEB_PKGS := build-essential pkg-config libssl-dev libsqlite3-dev \
 	libavutil-dev check openssl sqlite3 python3 ffmpeg \
 	libimage-exiftool-perl clang libclang-rt-dev libmicrohttpd-dev \
 	libcurl4-openssl-dev curl libseccomp-dev libarchive-dev tzdata \
-	python3-prometheus-client python3-jsonschema
+	python3-prometheus-client python3-jsonschema libsystemd-dev systemd
 # What building and checking the Debian packages needs besides (make
 # package-deps; make package-test installs them, make deps does not).
 PKG_DEB_PKGS := debhelper dpkg-dev lintian
@@ -65,7 +70,7 @@ VERSION := $(shell sed -n \
 # PARSE_PC, and bodycam-serve (what 'bodycam serve' runs) SERVE_PC.
 BASE_PC  := openssl sqlite3 jansson
 PARSE_PC := libexif libavformat libavcodec libavutil libseccomp
-SERVE_PC := libmicrohttpd libarchive
+SERVE_PC := libmicrohttpd libarchive libsystemd
 LIBS_PC  := $(BASE_PC) $(PARSE_PC) $(SERVE_PC)
 TEST_PC  := check
 
@@ -345,6 +350,12 @@ install: $(BIN) $(HELPER) $(SERVE_BIN) $(LIB)
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
 		-e 's|@VERSION@|$(VERSION)|g' bodycam.pc.in > $(BUILD)/bodycam.pc
 	install -m 0644 $(BUILD)/bodycam.pc $(DESTDIR)$(PKGCONFIGDIR)/bodycam.pc
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(DOCDIR)/examples
+	sed 's|^ExecStart=/usr/bin/bodycam |ExecStart=$(BINDIR)/bodycam |' \
+		dist/bodycam.service > $(BUILD)/bodycam.service
+	install -m 0644 $(BUILD)/bodycam.service \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/bodycam.service
+	install -m 0644 dist/serve.conf $(DESTDIR)$(DOCDIR)/examples/serve.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/bodycam $(DESTDIR)$(MANDIR)/man1/bodycam.1 \
@@ -352,7 +363,9 @@ uninstall:
 		$(DESTDIR)$(LIBEXECDIR)/bodycam-serve \
 		$(DESTDIR)$(LIBDIR)/libbodycam.a \
 		$(PUB_HEADERS:include/%=$(DESTDIR)$(INCLUDEDIR)/%) \
-		$(DESTDIR)$(PKGCONFIGDIR)/bodycam.pc
+		$(DESTDIR)$(PKGCONFIGDIR)/bodycam.pc \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/bodycam.service \
+		$(DESTDIR)$(DOCDIR)/examples/serve.conf
 	rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(INCLUDEDIR)/bodycam \
 		2>/dev/null || true
 

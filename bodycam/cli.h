@@ -11,6 +11,9 @@
 
 struct bc_ctx {
 	const char		*catalog_path;
+	int			 catalog_opt;	/* it came from --catalog (a
+						   configuration file yields
+						   to it) */
 	int			 json;		/* --json */
 	int			 quiet;		/* -q */
 	int			 read_only;	/* open the catalog read-only:

@@ -57,8 +57,11 @@ main(int argc, char **argv)
 				goto out;
 			}
 			ctx.catalog_path = argv[++i];
-		} else if (strncmp(a, "--catalog=", 10) == 0)
+			ctx.catalog_opt = 1;
+		} else if (strncmp(a, "--catalog=", 10) == 0) {
 			ctx.catalog_path = a + 10;
+			ctx.catalog_opt = 1;
+		}
 		else if (cmd == NULL && is_help(a))
 			help = 1;
 		else if (cmd == NULL && a[0] == '-') {

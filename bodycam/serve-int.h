@@ -57,10 +57,35 @@ struct bc_media_ok {
 	struct stat		 st;
 };
 
+/*
+ * One libmicrohttpd daemon on the listening socket, and the certificate
+ * it was started with.  A TLS reload (SIGHUP) starts another on the same
+ * socket; the one it replaces stops accepting, finishes the requests in
+ * flight on it (each answer then closes its connection) and is stopped
+ * once it has no connection left.
+ */
+struct bc_listener {
+	struct bc_server	*srv;
+	struct MHD_Daemon	*d;
+	MHD_socket		 fd;		/* its listening socket once
+						   quiesced: closed after d
+						   stops */
+	char			*cert, *key;	/* PEM or NULL; the key wiped
+						   when freed */
+	size_t			 keylen;
+	unsigned		 conns;		/* connections; under srv->mu */
+	int			 retiring;	/* replaced; under srv->mu */
+	struct timespec		 retired_at;	/* CLOCK_MONOTONIC */
+	struct bc_listener	*next;		/* srv->retired */
+};
+
 struct bc_server {
 	struct bc_serve_opts	 o;
 	char			 storage[4096];	/* realpath, no trailing / */
-	struct MHD_Daemon	*d;
+	struct bc_listener	*cur;		/* the one accepting */
+	struct bc_listener	*retired;	/* replaced, still answering;
+						   only the thread that
+						   reloads and stops */
 	struct bc_writer	*w;
 	struct bc_pool		 pool;
 	const struct bc_key	*by_role[16];	/* signing key per role bit */
@@ -88,6 +113,7 @@ struct bc_server {
 /* One request, from its first callback to its completion. */
 struct bc_req {
 	struct bc_server	*srv;
+	struct bc_listener	*l;		/* the daemon it came to */
 	struct MHD_Connection	*conn;
 	const char		*method;
 	const char		*url;		/* MHD's, valid until done */

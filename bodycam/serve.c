@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -795,10 +796,18 @@ static void
 on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
     enum MHD_ConnectionNotificationCode what)
 {
-	struct bc_server *s = cls;
+	struct bc_listener *l = cls;
+	struct bc_server *s = l->srv;
 	struct bc_conn *c = *ctx;
 	const union MHD_ConnectionInfo *ci;
 
+	/* a daemon a reload replaced is stopped when it has none */
+	pthread_mutex_lock(&s->mu);
+	if (what == MHD_CONNECTION_NOTIFY_STARTED)
+		l->conns++;
+	else
+		l->conns--;
+	pthread_mutex_unlock(&s->mu);
 	if (what == MHD_CONNECTION_NOTIFY_STARTED) {
 		ci = MHD_get_connection_info(conn,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -901,14 +910,17 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
     size_t *upload_size, void **con_cls)
 {
-	struct bc_server *s = cls;
+	struct bc_listener *l = cls;
+	struct bc_server *s = l->srv;
 	struct bc_req *q = *con_cls;
 	enum MHD_Result ret;
+	int closing;
 
 	if (q == NULL) {
 		if ((q = calloc(1, sizeof(*q))) == NULL)
 			return MHD_NO;
 		q->srv = s;
+		q->l = l;
 		q->out_len = -1;
 		request_id(q, conn);
 		bc_buf_init(&q->body, s->o.max_body);
@@ -1003,6 +1015,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (q->resp == NULL)
 		return MHD_NO;
 	MHD_add_response_header(q->resp, "X-Request-Id", q->rid);
+	/* a replaced daemon's (old certificate's) connections end with
+	 * their answer: the client's next request meets the new one */
+	pthread_mutex_lock(&s->mu);
+	closing = q->l->retiring;
+	pthread_mutex_unlock(&s->mu);
+	if (closing && MHD_get_response_header(q->resp,
+	    MHD_HTTP_HEADER_CONNECTION) == NULL)
+		MHD_add_response_header(q->resp, MHD_HTTP_HEADER_CONNECTION,
+		    "close");
 	ret = MHD_queue_response(conn, q->status, q->resp);
 	MHD_destroy_response(q->resp);
 	q->resp = NULL;
@@ -1014,7 +1035,8 @@ static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	struct bc_server *s = cls;
+	struct bc_listener *l = cls;
+	struct bc_server *s = l->srv;
 	struct bc_req *q = *con_cls;
 	struct timespec now;
 	double ms;
@@ -1142,10 +1164,108 @@ upload_root(struct bc_server *s, struct bc_err *err)
 	return 0;
 }
 
+/*
+ * Stops l's daemon (it waits for its threads, and closes the connections
+ * still open), closes its listening socket if it was quiesced, wipes its
+ * key.  Accepts NULL.
+ */
+static void
+listener_free(struct bc_listener *l)
+{
+	if (l == NULL)
+		return;
+	if (l->d != NULL)
+		MHD_stop_daemon(l->d);
+	/* not before the daemon stopped: its threads may still use it */
+	if (l->fd != MHD_INVALID_SOCKET)
+		close(l->fd);
+	if (l->key != NULL) {
+		OPENSSL_cleanse(l->key, l->keylen);
+		free(l->key);
+	}
+	free(l->cert);
+	free(l);
+}
+
+/*
+ * Starts a daemon with cert and key (PEM, copied; NULL without TLS): on
+ * fd, a listening socket that it then owns, or when fd is
+ * MHD_INVALID_SOCKET, on a socket of its own at the address of opts.
+ */
+static int
+listener_start(struct bc_server *s, MHD_socket fd, const char *cert,
+    const char *key, struct bc_listener **out, struct bc_err *err)
+{
+	struct bc_listener *l;
+	unsigned flags;
+
+	*out = NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (cert != NULL && ((l->cert = strdup(cert)) == NULL ||
+	    (l->key = strdup(key)) == NULL))) {
+		if (l != NULL)
+			l->fd = MHD_INVALID_SOCKET;
+		listener_free(l);
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	}
+	l->srv = s;
+	l->fd = MHD_INVALID_SOCKET;
+	l->keylen = key != NULL ? strlen(key) : 0;
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
+	    MHD_USE_ERROR_LOG | MHD_USE_AUTO;
+	if (s->o.addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (cert != NULL)
+		flags |= MHD_USE_TLS;
+	/*
+	 * The logger first, so that MHD says nothing on its own; the TLS
+	 * options last, so that without a certificate MHD_OPTION_END stands
+	 * in for the first of them and ends the list.  With a listening
+	 * socket MHD binds nothing and the address is not used.  MHD owns
+	 * fd from here: when it fails to start it closes it (0.9.75 does
+	 * so), and a descriptor is never closed twice here.
+	 */
+	l->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, l,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->o.addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, s->o.threads,
+	    MHD_OPTION_CONNECTION_LIMIT, s->o.max_conns,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+	    MHD_OPTION_CONNECTION_TIMEOUT, s->o.timeout,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->o.max_per_ip,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
+	    cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+	    l->cert,
+	    MHD_OPTION_HTTPS_MEM_KEY, l->key,
+	    MHD_OPTION_END);
+	if (l->d == NULL) {
+		listener_free(l);
+		if (fd != MHD_INVALID_SOCKET)
+			return bc_err_set(err, BC_ERR_INVALID, "libmicrohttpd "
+			    "refused the certificate or key (its reason is "
+			    "logged above)");
+		return bc_err_set(err, BC_ERR_IO, "cannot listen (address in "
+		    "use, no permission, or a bad TLS certificate or key)");
+	}
+	*out = l;
+	return 0;
+}
+
 /* Stops the writer (it commits what it holds) and frees the rest. */
 static void
 server_free(struct bc_server *s)
 {
+	struct bc_listener *l;
+
+	listener_free(s->cur);
+	while ((l = s->retired) != NULL) {
+		s->retired = l->next;
+		listener_free(l);
+	}
 	if (s->sweeping) {
 		pthread_mutex_lock(&s->conn_mu);
 		s->sweep_stop = 1;
@@ -1172,7 +1292,6 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 	struct bc_server *s;
 	const union MHD_DaemonInfo *info;
 	pthread_condattr_t ca;
-	unsigned flags;
 	size_t npool;
 	int r;
 
@@ -1180,6 +1299,9 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
 	s->o = *opts;
+	/* the listener keeps its own copy: the caller may wipe its own */
+	s->o.tls_cert = NULL;
+	s->o.tls_key = NULL;
 	if (s->o.max_body == 0)
 		s->o.max_body = BC_SERVE_MAX_BODY;
 	if (s->o.threads == 0)
@@ -1230,46 +1352,110 @@ bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
 		goto fail;
 	}
 	s->sweeping = 1;
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-	    MHD_USE_ERROR_LOG | MHD_USE_AUTO;
-	if (s->o.addr.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	if (s->o.tls_cert != NULL) {
-		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-			r = bc_err_set(err, BC_ERR_INVALID, "this "
-			    "libmicrohttpd was built without TLS");
-			goto fail;
-		}
-		flags |= MHD_USE_TLS;
-	}
-	/* the logger first, so that MHD says nothing on its own; the TLS
-	 * options last, so that without a certificate MHD_OPTION_END stands
-	 * in for the first of them and ends the list */
-	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->o.addr,
-	    MHD_OPTION_THREAD_POOL_SIZE, s->o.threads,
-	    MHD_OPTION_CONNECTION_LIMIT, s->o.max_conns,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
-	    MHD_OPTION_CONNECTION_TIMEOUT, s->o.timeout,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->o.max_per_ip,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-	    s->o.tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
-	    s->o.tls_cert,
-	    MHD_OPTION_HTTPS_MEM_KEY, s->o.tls_key,
-	    MHD_OPTION_END);
-	if (s->d == NULL) {
-		r = bc_err_set(err, BC_ERR_IO, "cannot listen (address in "
-		    "use, no permission, or a bad TLS certificate or key)");
+	if (opts->tls_cert != NULL &&
+	    MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		r = bc_err_set(err, BC_ERR_INVALID, "this libmicrohttpd was "
+		    "built without TLS");
 		goto fail;
 	}
-	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	if ((r = listener_start(s, MHD_INVALID_SOCKET, opts->tls_cert,
+	    opts->tls_key, &s->cur, err)) != 0)
+		goto fail;
+	info = MHD_get_daemon_info(s->cur->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info != NULL ? info->port : 0;
 	*out = s;
 	return 0;
  fail:
 	server_free(s);
+	return r;
+}
+
+int
+bc_serve_reload_tls(struct bc_server *s, const char *cert, const char *key,
+    struct bc_err *err)
+{
+	const union MHD_DaemonInfo *info;
+	struct bc_listener *old = s->cur, *l;
+	MHD_socket fd;
+	int r;
+
+	if (old->cert == NULL)
+		return bc_err_set(err, BC_ERR_INVALID, "the service was "
+		    "started without TLS");
+	info = MHD_get_daemon_info(old->d, MHD_DAEMON_INFO_LISTEN_FD);
+	if (info == NULL || info->listen_fd == MHD_INVALID_SOCKET)
+		return bc_err_set(err, BC_ERR_INTERNAL, "no listening socket");
+	/*
+	 * The new daemon gets its own descriptor of the same socket and
+	 * accepts beside the old one; only then does the old one stop
+	 * accepting.  A connection waits in the socket's queue for
+	 * whichever accepts it first, and none is refused or lost.  Should
+	 * the new one fail to start, the old one goes on as it was.
+	 */
+	if ((fd = fcntl(info->listen_fd, F_DUPFD_CLOEXEC, 3)) == -1)
+		return bc_err_errno(err, errno, "the listening socket");
+	if ((r = listener_start(s, fd, cert, key, &l, err)) != 0)
+		return r;
+	old->fd = MHD_quiesce_daemon(old->d);
+	clock_gettime(CLOCK_MONOTONIC, &old->retired_at);
+	pthread_mutex_lock(&s->mu);
+	old->retiring = 1;
+	pthread_mutex_unlock(&s->mu);
+	s->cur = l;
+	old->next = s->retired;
+	s->retired = old;
+	return 0;
+}
+
+unsigned
+bc_serve_tick(struct bc_server *s)
+{
+	struct bc_listener **lp = &s->retired, *l;
+	struct timespec now;
+	unsigned left = 0;
+	long long ms;
+	int idle;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	while ((l = *lp) != NULL) {
+		/*
+		 * Stopped when it has no connection left: none is cut.  Its
+		 * idle keep-alive ones are closed by their header deadline
+		 * (--header-timeout); those answered after the reload close
+		 * after their answer.  And not in its first second: a
+		 * thread of it that saw a connection coming before it was
+		 * quiesced may still be accepting it, not yet counted.
+		 */
+		pthread_mutex_lock(&s->mu);
+		idle = l->conns == 0;
+		pthread_mutex_unlock(&s->mu);
+		ms = (now.tv_sec - l->retired_at.tv_sec) * 1000 +
+		    (now.tv_nsec - l->retired_at.tv_nsec) / 1000000;
+		if (!idle || ms < 1000) {
+			left++;
+			lp = &l->next;
+			continue;
+		}
+		*lp = l->next;
+		listener_free(l);
+	}
+	return left;
+}
+
+int
+bc_serve_reopen_log(struct bc_server *s, int fd)
+{
+	int r = 0, e = 0;
+
+	pthread_mutex_lock(&s->log_mu);
+	fflush(s->o.log);
+	if (dup3(fd, fileno(s->o.log), O_CLOEXEC) == -1) {
+		e = errno;
+		r = -1;
+	}
+	pthread_mutex_unlock(&s->log_mu);
+	close(fd);
+	errno = e;
 	return r;
 }
 
@@ -1283,17 +1469,22 @@ void
 bc_serve_stop(struct bc_server *s, unsigned grace)
 {
 	struct bc_writer_stats ws;
+	struct bc_listener *l;
 	struct timespec until;
-	MHD_socket fd;
 
 	if (s == NULL)
 		return;
 	pthread_mutex_lock(&s->mu);
 	s->stopping = 1;
 	pthread_mutex_unlock(&s->mu);
-	/* no new connections; requests on open ones get 503 */
-	if ((fd = MHD_quiesce_daemon(s->d)) != MHD_INVALID_SOCKET)
-		close(fd);
+	/*
+	 * No new connections, and those waiting to be accepted refused at
+	 * once: the socket stops listening (shutdown), its descriptor is
+	 * closed only once the daemon stopped, as libmicrohttpd asks.
+	 * Requests on open connections get 503.
+	 */
+	if ((s->cur->fd = MHD_quiesce_daemon(s->cur->d)) != MHD_INVALID_SOCKET)
+		shutdown(s->cur->fd, SHUT_RDWR);
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += grace;
 	pthread_mutex_lock(&s->mu);
@@ -1302,7 +1493,13 @@ bc_serve_stop(struct bc_server *s, unsigned grace)
 		    ETIMEDOUT)
 			break;
 	pthread_mutex_unlock(&s->mu);
-	MHD_stop_daemon(s->d);
+	/* the daemons stopped, and a reload's replaced ones, even busy */
+	listener_free(s->cur);
+	s->cur = NULL;
+	while ((l = s->retired) != NULL) {
+		s->retired = l->next;
+		listener_free(l);
+	}
 	bc_writer_get_stats(s->w, &ws);
 	bc_serve_log(s, "writer: %" PRIu64 " jobs in %" PRIu64 " transactions "
 	    "(largest %" PRIu64 "), %" PRIu64 " refused; chain cache %" PRIu64

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "bodycam/util.h"
 
 time_t
@@ -261,13 +263,48 @@ bc_utf8_seq(const unsigned char *p, size_t n)
 }
 
 int
+bc_read_fd(int fd, const char *name, size_t cap, char **out, size_t *len,
+    struct bc_err *err)
+{
+	char *buf;
+	size_t got = 0;
+	ssize_t n;
+
+	*out = NULL;
+	*len = 0;
+	if ((buf = malloc(cap + 2)) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	/* one byte past the cap tells a file that is too large */
+	while (got < cap + 1) {
+		if ((n = read(fd, buf + got, cap + 1 - got)) == -1) {
+			if (errno == EINTR)
+				continue;
+			OPENSSL_cleanse(buf, got);
+			free(buf);
+			return bc_err_set(err, BC_ERR_IO, "%s: %s", name,
+			    strerror(errno));
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > cap) {
+		OPENSSL_cleanse(buf, got);
+		free(buf);
+		return bc_err_set(err, BC_ERR_TOO_LARGE, "%s: larger than %zu "
+		    "bytes", name, cap);
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	return 0;
+}
+
+int
 bc_read_small(const char *path, size_t cap, char **out, size_t *len,
     struct bc_err *err)
 {
 	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	ssize_t n;
 	int fd, r;
 
 	*out = NULL;
@@ -276,40 +313,11 @@ bc_read_small(const char *path, size_t cap, char **out, size_t *len,
 	if (fd == -1)
 		return bc_err_set(err, errno == ENOENT ? BC_ERR_NOT_FOUND :
 		    BC_ERR_IO, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
 		r = bc_err_set(err, BC_ERR_INVALID, "%s: not a regular file",
 		    path);
-		goto out;
-	}
-	if ((buf = malloc(cap + 2)) == NULL) {
-		r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	/* one byte past the cap tells a file that is too large */
-	while (got < cap + 1) {
-		if ((n = read(fd, buf + got, cap + 1 - got)) == -1) {
-			if (errno == EINTR)
-				continue;
-			r = bc_err_set(err, BC_ERR_IO, "%s: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got > cap) {
-		r = bc_err_set(err, BC_ERR_TOO_LARGE, "%s: larger than %zu "
-		    "bytes", path, cap);
-		goto out;
-	}
-	buf[got] = '\0';
-	*out = buf;
-	*len = got;
-	buf = NULL;
-	r = 0;
- out:
-	free(buf);
+	else
+		r = bc_read_fd(fd, path, cap, out, len, err);
 	close(fd);
 	return r;
 }

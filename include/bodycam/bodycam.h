@@ -37,5 +37,6 @@
 #include "bodycam/report.h"
 #include "bodycam/buf.h"
 #include "bodycam/retention.h"
+#include "bodycam/conf.h"
 
 #endif /* BODYCAM_BODYCAM_H */

@@ -40,8 +40,8 @@ struct bc_serve_opts {
 	size_t			 nkeys;		/* signing keys, in order */
 	struct sockaddr_storage	 addr;		/* where to listen */
 	socklen_t		 addrlen;
-	const char		*tls_cert;	/* PEM text, or NULL */
-	const char		*tls_key;	/* PEM text, or NULL */
+	const char		*tls_cert;	/* PEM text, or NULL; copied */
+	const char		*tls_key;	/* PEM text, or NULL; copied */
 	unsigned		 threads;	/* libmicrohttpd's pool */
 	unsigned		 max_conns;	/* connections at once */
 	unsigned		 timeout;	/* idle seconds per connection */
@@ -73,12 +73,42 @@ int bc_serve_start(const struct bc_serve_opts *opts, struct bc_server **out,
  */
 void bc_serve_log_line(FILE *log, int json, const char *msg);
 
+/*
+ * Answers new connections with another TLS certificate and key (PEM
+ * text, copied: the caller may wipe its own): a new daemon on the same
+ * listening socket, after which the old one accepts no more.  The old
+ * one finishes the requests in flight on it, each answer closing its
+ * connection, and bc_serve_tick stops it when it has no connection left
+ * (an idle keep-alive one is closed by --header-timeout).  On error
+ * (err says why; libmicrohttpd's reason is in the log) nothing changed:
+ * the old certificate is still served.  BC_ERR_INVALID when the service
+ * was started without TLS.  Not thread-safe: one thread reloads, ticks
+ * and stops.
+ */
+int bc_serve_reload_tls(struct bc_server *srv, const char *cert,
+    const char *key, struct bc_err *err);
+
+/*
+ * Stops the daemons a reload replaced that have no connection left (and
+ * were replaced a second ago or more); returns how many are left (call
+ * again later while not 0).
+ */
+unsigned bc_serve_tick(struct bc_server *srv);
+
+/*
+ * Log rotation: the log (opts->log) writes to fd from now on, in place
+ * of the descriptor beneath it (flushed first); fd is closed.  Returns 0,
+ * or -1 with errno, the log unchanged.
+ */
+int bc_serve_reopen_log(struct bc_server *srv, int fd);
+
 /* The port it listens on (useful with port 0). */
 uint16_t bc_serve_port(const struct bc_server *srv);
 
 /*
  * Stops accepting, waits up to grace seconds for the requests in flight
- * to finish, then stops the threads and closes the catalog.  Accepts NULL.
+ * to finish (on every daemon, a reload's replaced ones too), then stops
+ * the threads and closes the catalog.  Accepts NULL.
  */
 void bc_serve_stop(struct bc_server *srv, unsigned grace);
 

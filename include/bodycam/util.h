@@ -75,6 +75,15 @@ void bc_station_name(char *out, size_t outsz);
 void bc_user_name(char *out, size_t outsz);
 
 /*
+ * Reads fd to its end, at most cap bytes, into *out (*len bytes,
+ * NUL-terminated; the caller frees it).  name is what messages call it.
+ * What was read is wiped before it is freed on error (it may be a key).
+ * Returns 0, BC_ERR_TOO_LARGE, BC_ERR_IO or BC_ERR_NOMEM.
+ */
+int bc_read_fd(int fd, const char *name, size_t cap, char **out, size_t *len,
+    struct bc_err *err);
+
+/*
  * Reads the regular file at path, of at most cap bytes, into *out (*len
  * bytes, NUL-terminated; the caller frees it).  Returns 0, BC_ERR_NOT_FOUND,
  * BC_ERR_INVALID (not a regular file), BC_ERR_TOO_LARGE, BC_ERR_IO or

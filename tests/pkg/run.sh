@@ -161,7 +161,8 @@ t3=$(date +%s)
 
 # 'make uninstall' removes all that 'make install' put in debian/tmp
 make -s -C "$SRC" uninstall DESTDIR="$SRC/debian/tmp" PREFIX=/usr \
-    LIBDIR="/usr/lib/$MA" > "$TMP/uninstall.log" 2>&1
+    LIBDIR="/usr/lib/$MA" SYSTEMDUNITDIR=/lib/systemd/system \
+    > "$TMP/uninstall.log" 2>&1
 (cd "$SRC/debian/tmp" && find . ! -type d) > "$TMP/left"
 expect_empty "$TMP/left" "make uninstall leaves no file of make install's"
 
@@ -169,7 +170,9 @@ expect_empty "$TMP/left" "make uninstall leaves no file of make install's"
 dpkg-deb -c "$DEB_BIN" > "$TMP/bin.list"
 dpkg-deb -c "$DEB_DEV" > "$TMP/dev.list"
 for f in usr/bin/bodycam usr/libexec/bodycam/bodycam-parse \
-    usr/libexec/bodycam/bodycam-serve usr/share/man/man1/bodycam.1.gz; do
+    usr/libexec/bodycam/bodycam-serve usr/share/man/man1/bodycam.1.gz \
+    lib/systemd/system/bodycam.service \
+    usr/share/doc/bodycam/examples/serve.conf; do
 	expect_grep " \./$f\$" "$TMP/bin.list" "bodycam holds /$f"
 done
 for f in "usr/lib/$MA/libbodycam.a" "usr/lib/$MA/pkgconfig/bodycam.pc" \
