@@ -255,6 +255,14 @@ $(BUILD)/tests/load: tests/load/load.c $(BUILD)/.flags
 # Installs only what is missing; silent when everything is there.
 deps:
 	@$(call apt_install,$(DEB_PKGS))
+	@# Node.js for the OpenAPI validator: Debian's, unless one is there
+	@if ! command -v npm > /dev/null 2>&1; then \
+		echo "installing: nodejs npm"; \
+		if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			--no-install-recommends nodejs npm; \
+	fi
 
 package-deps:
 	@$(call apt_install,$(PKG_DEB_PKGS))
@@ -270,14 +278,6 @@ apt_install = missing=""; for p in $(1); do \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 			--no-install-recommends $$missing; \
-	fi
-	@# Node.js for the OpenAPI validator: Debian's, unless one is there
-	@if ! command -v npm > /dev/null 2>&1; then \
-		echo "installing: nodejs npm"; \
-		if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
-		$$SUDO apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
-			--no-install-recommends nodejs npm; \
 	fi
 
 # Redocly's CLI, which lints docs/openapi.json in t-openapi.sh, from the
