@@ -62,7 +62,7 @@ read_end(struct bc_ctx *ctx, const struct bc_keyring *kr, struct end *e)
 static int
 log_consistency(struct bc_ctx *ctx, int argc, char **argv)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_keyring *kr = NULL;
 	struct end a, b;
 	uint8_t (*proof)[BC_SHA256_LEN] = NULL;
@@ -178,7 +178,7 @@ export_leaf(void *arg, const struct bc_leaf *l)
 static int
 log_export(struct bc_ctx *ctx, int argc, char **argv)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct export x;
 	const char *fromtext = NULL, *totext = NULL;
 	uint64_t from = 0, to = UINT64_MAX, size;

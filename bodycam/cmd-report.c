@@ -1048,7 +1048,7 @@ static int
 cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 {
 	struct bc_report rp;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_item *it;
 	char (*ids)[BC_ITEM_ID_MAX] = NULL;
 	const char *out = NULL, *format = NULL, *tz = NULL, *case_no = NULL;

@@ -170,7 +170,7 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 	struct bc_serve_opts o;
 	struct bc_server *srv = NULL;
 	struct bc_key *keys[BC_SERVE_MAX_KEYS] = { NULL };
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	const char *keypaths[BC_SERVE_MAX_KEYS];
 	const char *listen = "127.0.0.1:8080", *certpath = NULL;
 	const char *tlskeypath = NULL, *logpath = NULL;
