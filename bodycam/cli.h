@@ -18,6 +18,8 @@ struct bc_ctx {
 						   the arguments ask for */
 	struct bc_catalog	*cat;
 	json_t			*out;		/* the --json document */
+	int			 printed;	/* the command printed its
+						   --json document itself */
 	const struct bc_cmd	*cmd;
 	char			**argv;		/* main's, for a command run
 						   by another program */

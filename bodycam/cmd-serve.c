@@ -233,6 +233,11 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return bc_cli_usage(ctx->cmd, "unexpected argument '%s'",
 		    argv[optind]);
+	/* a service prints no document: its answers and log are JSON */
+	if (ctx->json)
+		return bc_cli_usage(ctx->cmd, "serve runs until stopped and "
+		    "prints no document: --json does not apply (its answers "
+		    "are JSON; --log-format json for its log)");
 	if (nkeys == 0)
 		return bc_cli_usage(ctx->cmd, "--key is required");
 	if ((certpath == NULL) != (tlskeypath == NULL))

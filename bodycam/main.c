@@ -107,7 +107,8 @@ main(int argc, char **argv)
 	ctx.read_only = (cmd->flags & BC_CMD_READ_ONLY) != 0;
 	st = cmd->exec(&ctx, cargc, cargv);
  out:
-	if (ctx.json && ctx.out == NULL && st != 0)	/* still one document */
+	if (ctx.json && ctx.out == NULL && st != 0 && !ctx.printed)
+		/* still one document */
 		ctx.out = json_pack("{s:o}", "error", bc_cli_error_json(st));
 	else if (ctx.json && st != 0 && (e = json_object_get(ctx.out,
 	    "error")) != NULL && json_is_object(e))	/* a command's own */

@@ -267,6 +267,13 @@ expect_exit 2 "the CLI: a recipient on access" -- \
 json_check "$OUT" "list(d) == ['error'] and list(d['error']) == ['code', 'message', 'field', 'exit'] and d['error']['code'] == 'bad_request' and d['error']['field'] == 'to' and '(--to)' in d['error']['message']" \
     "  the API's code and field 'to', with its option --to"
 
+# (a server that took it would run on: timeout ends it, exit 124)
+expect_exit 2 "serve --json: refused, exit 2" -- \
+    timeout 10 "$BODYCAM" --catalog "$CAT" --json serve \
+    --storage "$ST_DIR" --key "$K/ing.key" --listen 127.0.0.1:0
+json_check "$OUT" "d['error']['code'] == 'usage' and d['error']['exit'] == 2 and 'log-format json' in d['error']['message']" \
+    "  says why, in one JSON error document"
+
 stop_server "$SPID" "the server stops on SIGTERM"
 no_server_sanitizer_report
 finish
