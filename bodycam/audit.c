@@ -669,7 +669,7 @@ static int
 audit_log(struct audit *a)
 {
 	struct bc_signed_checkpoint sc, *against = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	char origin[BC_ORIGIN_MAX + 1];
 	int r;
 
@@ -702,7 +702,7 @@ static int
 release_one(void *arg, const struct bc_record_row *row)
 {
 	struct audit *a = arg;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	uint8_t h[BC_SHA256_LEN];
 	char hex[BC_SHA256_HEX], item[32];
 	json_t *doc = NULL;
@@ -750,7 +750,7 @@ static int
 policies(struct audit *a)
 {
 	struct bc_policy *ps = NULL;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	size_t n = 0;
 	int r;
 
@@ -809,7 +809,7 @@ bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
 {
 	static const struct bc_audit_opts defaults;
 	struct bc_keyring *kr = NULL;
-	struct bc_err kerr = { "" };
+	struct bc_err kerr = { 0 };
 	struct audit a;
 	int64_t nevents;
 	size_t i;

@@ -453,7 +453,7 @@ static int
 hash_stream(struct vb *v, struct bfile *f)
 {
 	struct bc_file_hash *fh;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int fd, r;
 
 	if (f == NULL || !f->present || f->unreadable)
@@ -1033,7 +1033,7 @@ static void
 check_authority(struct vb *v, const char *file, const char *what,
     const char *id, int role, int64_t leaf)
 {
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 
 	if (v->kr == NULL || v->kpos_bad || id == NULL || id[0] == '\0')
 		return;		/* reported once, or at the signature */
@@ -1051,7 +1051,7 @@ static void
 check_log(struct vb *v, const char *file, enum bc_check_id check,
     const char *what, const json_t *doc)
 {
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 
 	if (!v->cp_parsed)
 		return;		/* the checkpoint's own failure says why */
@@ -1236,7 +1236,7 @@ load_keydocs(struct vb *v)
 static void
 build_keyring(struct vb *v)
 {
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	const struct bc_key *anchor;
 	const struct prec *p;
 	size_t i, unproven = 0, first = 0;
@@ -1300,7 +1300,7 @@ static void
 check_checkpoint(struct vb *v)
 {
 	const struct signer *found = NULL;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	struct bfile *f;
 	size_t i, tlen, tl = 0, one = 0, nsigs;
 	int r, bad = 0;
@@ -1487,7 +1487,7 @@ check_manifest(struct vb *v, const char *jpath, const char *spath,
     const char *kind, struct recs *recs, char hash[BC_SHA256_HEX])
 {
 	struct bfile *mf, *sf;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	uint8_t h[BC_SHA256_LEN];
 	json_t *doc = NULL;
 	const char *key;
@@ -1564,7 +1564,7 @@ check_custody(struct vb *v, struct item *it, const json_t *mdoc,
     struct recs *recs)
 {
 	struct bc_custody_state st, vs;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	struct jline *l = NULL;
 	struct bfile *f;
 	uint8_t h[BC_SHA256_LEN];
@@ -1705,7 +1705,7 @@ static void
 check_parent(struct vb *v, struct item *it, const json_t *mdoc,
     struct recs *recs)
 {
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	struct jline *l = NULL;
 	struct bfile *f;
 	uint8_t h[BC_SHA256_LEN];
@@ -1946,7 +1946,7 @@ static void
 check_proofs(struct vb *v, const char *dir, struct recs *recs)
 {
 	static const char *const names[] = { "size", "root", "records" };
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	struct bfile *f, *tf;
 	struct bc_buf txt = BC_BUF_INIT(MAX_LOADED);
 	char path[MAX_PATH], tpath[MAX_PATH], label[64];
@@ -2086,7 +2086,7 @@ static void
 check_statement(struct vb *v)
 {
 	static const char *const inames[] = { "id", "manifest", "release" };
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	struct bfile *f, *sf;
 	const json_t *items, *o;
 	const char *key, *s, *t;

@@ -56,7 +56,7 @@ member(void *arg, const struct bc_item *it)
 {
 	struct members *c = arg;
 	struct bc_custody_state st;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	struct bc_view v;
 	json_t *m = NULL;
 	const char *sealed;
@@ -132,7 +132,7 @@ bc_case_add(struct bc_catalog *cat, const struct bc_key *key,
 {
 	char (*ids)[BC_ITEM_ID_MAX] = NULL;
 	struct bc_custody_result *v = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int a = bc_action_parse(req->action);
 	size_t i, nids = 0;
 	int r;
@@ -202,7 +202,7 @@ item_json(struct bc_catalog *cat, const struct bc_item *it, char **kase,
 {
 	struct bc_custody_state st;
 	struct bc_view v;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	json_t *m = NULL, *cur, *o;
 	const char *c;
 	int r;

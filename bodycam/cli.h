@@ -21,6 +21,8 @@ struct bc_ctx {
 						   the arguments ask for */
 	struct bc_catalog	*cat;
 	json_t			*out;		/* the --json document */
+	int			 printed;	/* the command printed its
+						   --json document itself */
 	const struct bc_cmd	*cmd;
 	char			**argv;		/* main's, for a command run
 						   by another program */
@@ -122,11 +124,40 @@ int bc_cli_open_catalog(struct bc_ctx *ctx);
 const char *bc_cli_first_error(void);
 
 /*
+ * The --json error object of a run that failed with exit status st:
+ * {code, message, exit, field?}, as bc_err_json and the HTTP API shape
+ * it.  The first error printed gives it: a library error (bc_cli_fail)
+ * its code (bc_err_code) and field, a usage error (bc_cli_usage) the code
+ * "usage", any other the code of its exit status (1 "integrity", 2
+ * "bad_request", 3 "internal").  Returns a new object or NULL.
+ */
+json_t *bc_cli_error_json(int st);
+
+/*
+ * The error object for the library error code with err (may be NULL):
+ * {code, message, field?}, the message quoted as bc_cli_q quotes; for
+ * the errors of one item in a --json document.  A new object or NULL.
+ */
+json_t *bc_cli_err_json(int code, const struct bc_err *err);
+
+/* Tells bc_cli_fail which command runs: it names that command's options. */
+void bc_cli_running(const struct bc_cmd *cmd);
+
+/*
  * Prints a usage error for cmd ("bodycam: msg", its usage line and
  * "try 'bodycam --help'") and returns 2.
  */
 int bc_cli_usage(const struct bc_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * bc_cli_usage for a library error code, err, that the arguments caused
+ * (an empty --officer): its message with the option of err->field, as
+ * bc_cli_fail names it; the --json error document has the library's
+ * code and field, as bc_cli_fail's.  Returns 2.
+ */
+int bc_cli_usage_err(const struct bc_cmd *cmd, int code,
+    const struct bc_err *err);
 
 /*
  * For getopt_long's '?' and ':' results: prints which option was unknown
@@ -174,8 +205,11 @@ void bc_cli_category_warn(struct bc_ctx *ctx, const char *category);
 /* Prints the --help text of one command (or of all when cmd is NULL). */
 void bc_cli_help(FILE *fp, const struct bc_cmd *cmd);
 
-/* Reports a library error for err/code: prints it and returns the exit
- * status that goes with it. */
+/*
+ * Reports a library error for err/code: prints it, with the running
+ * command's option for err->field when it has one ("hold needs a reason
+ * (--reason)"), and returns the exit status that goes with it.
+ */
 int bc_cli_fail(int code, const struct bc_err *err);
 
 /*

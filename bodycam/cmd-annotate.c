@@ -39,7 +39,7 @@ cmd_annotate(struct bc_ctx *ctx, int argc, char **argv)
 	};
 	struct bc_custody_req req;
 	struct bc_custody_result res;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_key *key = NULL;
 	json_t *set = NULL, *clear = NULL, *add = NULL, *del = NULL;
 	const char *keypath = NULL, *field;

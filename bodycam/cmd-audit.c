@@ -188,7 +188,7 @@ audit_run(struct bc_ctx *ctx, const struct bc_audit_opts *opts,
 	struct bc_audit_opts ao = *opts;
 	char *note = NULL;
 	struct bc_audit_report rep;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	uint64_t n;
 	int r, st;
 

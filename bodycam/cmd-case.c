@@ -27,7 +27,7 @@ static int
 case_list(struct bc_ctx *ctx, int argc, char **argv)
 {
 	const struct bc_cli_opt opts[] = { { NULL, NULL, NULL } };
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	json_t *cases = NULL, *c;
 	int64_t none = 0;
 	size_t i;
@@ -66,7 +66,7 @@ static int
 case_show(struct bc_ctx *ctx, int argc, char **argv)
 {
 	const struct bc_cli_opt opts[] = { { NULL, NULL, NULL } };
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	json_t *doc = NULL, *it;
 	size_t i;
 	int r, st = 0;

@@ -17,7 +17,7 @@
 static int
 cmd_checkpoint(struct bc_ctx *ctx, int argc, char **argv)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_key *key = NULL;
 	struct bc_keyring *kr = NULL;
 	struct bc_checkpoint_row row;
@@ -56,7 +56,8 @@ cmd_checkpoint(struct bc_ctx *ctx, int argc, char **argv)
 		if ((r = bc_keyring_load(ctx->cat, &kr, &err)) == 0) {
 			r = bc_tlog_latest(ctx->cat, kr, &row, &sc, &err);
 			if (r == BC_ERR_NOT_FOUND) {
-				bc_cli_error("%s", err.msg);
+				bc_cli_error("%s (sign one with 'bodycam "
+				    "checkpoint --key KEY')", err.msg);
 				st = 2;
 				goto done;
 			}

@@ -45,7 +45,7 @@ custody_add_case(struct bc_ctx *ctx, const struct bc_key *key,
     const char *case_no, const struct bc_custody_req *req)
 {
 	struct bc_custody_result *res = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	json_t *arr = NULL, *o;
 	size_t n = 0, i;
 	int r, st = 0;
@@ -141,7 +141,7 @@ custody_add(struct bc_ctx *ctx, int argc, char **argv)
 	struct bc_custody_req req;
 	struct bc_custody_result res;
 	struct bc_purge_result pres;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_key *key = NULL;
 	const char *keypath = NULL, *case_no = NULL;
 	int a, r, st;
@@ -361,7 +361,7 @@ custody_log(struct bc_ctx *ctx, int argc, char **argv)
 {
 	struct bc_verify_opts vo;
 	struct bc_verify_report rep;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_item *it = NULL;
 	struct bc_event *ev = NULL;
 	struct bc_keyring *kr = NULL;

@@ -14,7 +14,7 @@
 static int
 cmd_init(struct bc_ctx *ctx, int argc, char **argv)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_key *admin = NULL;
 	struct bc_catalog *cat = NULL;
 	const char *keypath = NULL, *origin = NULL, *storage = NULL;

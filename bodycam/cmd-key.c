@@ -11,7 +11,7 @@
 static int
 key_add(struct bc_ctx *ctx, int argc, char **argv)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_key *admin = NULL, *pub = NULL;
 	const char *name = NULL, *rolename = NULL, *keypath = NULL;
 	int role, r, st;
@@ -60,7 +60,7 @@ key_add(struct bc_ctx *ctx, int argc, char **argv)
 static int
 key_revoke(struct bc_ctx *ctx, int argc, char **argv)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_key *admin = NULL;
 	struct bc_checkpoint_row cp = { 0 };
 	const char *reason = NULL, *keypath = NULL;
@@ -114,7 +114,7 @@ key_revoke(struct bc_ctx *ctx, int argc, char **argv)
 static int
 key_list(struct bc_ctx *ctx, int argc, char **argv)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_keyring *kr = NULL;
 	const struct bc_keyring_entry *e;
 	json_t *arr = NULL, *o;

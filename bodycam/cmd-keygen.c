@@ -28,7 +28,7 @@ valid_name(const char *n)
 static int
 cmd_keygen(struct bc_ctx *ctx, int argc, char **argv)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_key *k = NULL;
 	const char *dir = ".", *name;
 	char priv[4096], pub[4096];

@@ -20,7 +20,7 @@ static int
 list_one(void *arg, const struct bc_item *it)
 {
 	struct list_state *ls = arg;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	json_t *m = NULL, *o, *nb, *cur;
 	const char *name, *mime, *officer, *kase, *reg;
 	char place[PATH_MAX];
@@ -104,7 +104,7 @@ cmd_list(struct bc_ctx *ctx, int argc, char **argv)
 	};
 	struct bc_list_filter f;
 	struct list_state ls;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char since[BC_TIME_MAX], until[BC_TIME_MAX];
 	time_t t;
 	int c, r;

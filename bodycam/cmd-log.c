@@ -62,7 +62,7 @@ read_end(struct bc_ctx *ctx, const struct bc_keyring *kr, struct end *e)
 static int
 log_consistency(struct bc_ctx *ctx, int argc, char **argv)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_keyring *kr = NULL;
 	struct end a, b;
 	uint8_t (*proof)[BC_SHA256_LEN] = NULL;
@@ -142,7 +142,9 @@ log_consistency(struct bc_ctx *ctx, int argc, char **argv)
 }
 
 struct export {
+	int		 json;		/* one document, not JSON lines */
 	uint64_t	 next;		/* the index expected */
+	uint64_t	 from;
 	char		*b64;
 	size_t		 cap;
 	struct bc_err	*err;
@@ -168,17 +170,31 @@ export_leaf(void *arg, const struct bc_leaf *l)
 	x->b64 = p;
 	EVP_EncodeBlock((unsigned char *)x->b64,
 	    (const unsigned char *)l->data, (int)l->len);
-	if (printf("{\"index\":%" PRId64 ",\"data\":\"%s\"}\n", l->index,
-	    x->b64) < 0)
+	if (printf("%s{\"index\":%" PRId64 ",\"data\":\"%s\"}%s",
+	    x->json ? (l->index == (int64_t)x->from ? "\n  " : ",\n  ") :
+	    "", l->index, x->b64, x->json ? "" : "\n") < 0)
 		return bc_err_set(x->err, BC_ERR_IO, "cannot write");
 	x->next++;
 	return 0;
 }
 
+/* ,"error":{...} of the run's failure with exit status st (--json) */
+static void
+json_fprint_error(int st)
+{
+	json_t *e = bc_cli_error_json(st);
+
+	fputs(",\"error\":", stdout);
+	if (e == NULL || json_dumpf(e, stdout, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER) != 0)
+		fputs("null", stdout);
+	json_decref(e);
+}
+
 static int
 log_export(struct bc_ctx *ctx, int argc, char **argv)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct export x;
 	const char *fromtext = NULL, *totext = NULL;
 	uint64_t from = 0, to = UINT64_MAX, size;
@@ -198,9 +214,6 @@ log_export(struct bc_ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return bc_cli_usage(ctx->cmd, "unexpected argument '%s'",
 		    argv[optind]);
-	if (ctx->json)
-		return bc_cli_usage(ctx->cmd, "log export always prints JSON "
-		    "lines; --json does not apply");
 	if (have_to && from > to)
 		return bc_cli_usage(ctx->cmd, "--from is past --to");
 	if ((st = bc_cli_open_catalog(ctx)) != 0)
@@ -220,17 +233,32 @@ log_export(struct bc_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	memset(&x, 0, sizeof(x));
-	x.next = from;
+	x.json = ctx->json;
+	x.next = x.from = from;
 	x.err = &err;
+	/* --json: one document, streamed, {from, to, size, leaves} */
+	if (x.json)
+		printf("{\"from\":%" PRIu64 ",\"to\":%" PRIu64 ",\"size\":%"
+		    PRIu64 ",\"leaves\":[", from, to, size);
 	r = bc_catalog_log_walk(ctx->cat, from, to, export_leaf, &x, &err);
 	if (r == 0 && x.next != to)
 		r = bc_err_set(&err, BC_ERR_INTEGRITY, "leaf %" PRIu64 ": "
 		    "missing from the log (run 'bodycam audit')", x.next);
 	free(x.b64);
-	if (r == 0 && fflush(stdout) != 0)
-		r = bc_err_set(&err, BC_ERR_IO, "cannot write the export");
 	if (r != 0)
 		st = bc_cli_fail(r, &err);
+	if (x.json) {
+		/* a failure ends the document with the error of the run */
+		fputs(x.next > from ? "\n]" : "]", stdout);
+		if (st != 0)
+			json_fprint_error(st);
+		fputs("}\n", stdout);
+		ctx->printed = 1;
+	}
+	if (r == 0 && fflush(stdout) != 0) {
+		r = bc_err_set(&err, BC_ERR_IO, "cannot write the export");
+		st = bc_cli_fail(r, &err);
+	}
  out:
 	bc_catalog_rollback(ctx->cat);
 	return st;
@@ -238,7 +266,7 @@ log_export(struct bc_ctx *ctx, int argc, char **argv)
 
 static const struct bc_subcmd log_subs[] = {
 	{ "consistency", "OLD NEW", 0, log_consistency },
-	{ "export", "[--from N] [--to M]", 0, log_export },
+	{ "export", "[--from N] [--to M] [--json]", 0, log_export },
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -253,7 +281,10 @@ const struct bc_cmd bc_cmd_log = {
 	.options =
 	    "  --from N   export: the first leaf index (default 0)\n"
 	    "  --to M     export: stop before leaf M, a tree size (default: "
-	    "the whole log)\n",
+	    "the whole log)\n"
+	    "  --json     export: the leaves as one JSON document, {from, to, "
+	    "size, leaves},\n"
+	    "             streamed; a failure ends it with \"error\"\n",
 	.flags = BC_CMD_READ_ONLY,
 	.exec = bc_cli_subcmd,
 };

@@ -117,8 +117,8 @@ cmd_probe(struct bc_ctx *ctx, int argc, char **argv)
 		if (r != 0) {
 			bc_cli_error("%s", err.msg);
 			st = bc_exit_worst(st, bc_exit_status(r));
-			if (arr != NULL && ((o = json_pack("{s:s}", "error",
-			    bc_cli_q(err.msg))) == NULL ||
+			if (arr != NULL && ((o = json_pack("{s:o}", "error",
+			    bc_cli_err_json(r, &err))) == NULL ||
 			    bc_json_set_name(o, "file", argv[i]) != 0 ||
 			    json_array_append(arr, o) != 0))
 				st = bc_exit_worst(st, 3);

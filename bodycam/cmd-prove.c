@@ -26,7 +26,7 @@ prove_one(struct prove *p, const char *what, int64_t seq, int64_t leaf,
     const char *data, size_t len)
 {
 	struct bc_inclusion inc;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char name[48], hex[BC_SHA256_HEX];
 	json_t *o = NULL, *arr;
 	size_t i;
@@ -70,10 +70,12 @@ prove_one(struct prove *p, const char *what, int64_t seq, int64_t leaf,
 			    bc_cli_json_hex(inc.leaf));
 			json_object_set_new(o, "proof", arr);
 		} else if (r != 0) {
-			json_object_set_new(o, "error", json_string(err.msg));
+			json_object_set_new(o, "error", bc_cli_err_json(r,
+			    &err));
 		} else {
-			json_object_set_new(o, "error", json_string("newer "
-			    "than the checkpoint"));
+			json_object_set_new(o, "error", bc_err_json(
+			    bc_err_code(BC_ERR_NOT_FOUND), "newer than the "
+			    "checkpoint", NULL));
 		}
 	} else if (ok) {
 		bc_hex(inc.leaf, BC_SHA256_LEN, hex);
@@ -99,7 +101,7 @@ prove_one(struct prove *p, const char *what, int64_t seq, int64_t leaf,
 static int
 cmd_prove(struct bc_ctx *ctx, int argc, char **argv)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_keyring *kr = NULL;
 	struct bc_item *it = NULL;
 	struct bc_event *ev = NULL;
@@ -145,7 +147,8 @@ cmd_prove(struct bc_ctx *ctx, int argc, char **argv)
 	} else {
 		r = bc_tlog_latest(ctx->cat, kr, &row, &sc, &err);
 		if (r == BC_ERR_NOT_FOUND) {
-			bc_cli_error("%s", err.msg);
+			bc_cli_error("%s (sign one with 'bodycam "
+			    "checkpoint --key KEY')", err.msg);
 			st = 2;
 			goto out;
 		}

@@ -42,6 +42,23 @@ print_warnings(const char *id, const char *w)
 	}
 }
 
+/*
+ * The error of a duplicate, as the API's 409 has it: with the item the
+ * file is registered as, "existing", beside the message.
+ */
+static json_t *
+exists_json(int r, const struct bc_err *err, const char *existing)
+{
+	json_t *o = bc_cli_err_json(r, err);
+
+	if (o != NULL && json_object_set_new(o, "existing",
+	    json_string(existing)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
 static json_t *
 warnings_json(const char *w)
 {
@@ -305,16 +322,15 @@ report_one(struct run *run, const char *path, int r, struct bc_err *err,
 		    "mime", res->mime, "status", "registered", "warnings",
 		    warnings_json(res->warnings));
 	else if (existing)
-		o = json_pack("{s:s, s:s, s:I, s:s, s:s}", "sha256",
+		o = json_pack("{s:s, s:s, s:I, s:s, s:o?}", "sha256",
 		    res->sha256, "existing", res->existing, "size",
 		    (json_int_t)res->size, "status", run->skip_existing ?
 		    "existing" : "duplicate", "error",
-		    run->skip_existing ? "" : bc_cli_q(err->msg));
+		    run->skip_existing ? NULL : exists_json(r, err,
+		    res->existing));
 	else
-		o = json_pack("{s:s, s:s}", "status", "error", "error",
-		    err->msg[0] ? bc_cli_q(err->msg) : bc_strerror(r));
-	if (o != NULL && existing && run->skip_existing)
-		json_object_del(o, "error");
+		o = json_pack("{s:s, s:o}", "status", "error", "error",
+		    bc_cli_err_json(r, err));
 	/* where the file is recorded: the copy in storage, with --copy */
 	if (o != NULL && r == 0 && run->ro->copy_to != NULL &&
 	    bc_json_set_name(o, "stored", res->path) != 0) {
@@ -379,7 +395,7 @@ run_all(struct run *run, size_t nworkers)
 {
 	struct worker *w;
 	pthread_t *tid;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	size_t i, nstarted = 0;
 	int r;
 
@@ -448,7 +464,7 @@ cmd_register(struct bc_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bc_register_opts ro;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_key *key = NULL;
 	struct filelist fl;
 	struct run run;
@@ -510,7 +526,7 @@ cmd_register(struct bc_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if ((r = bc_operator_fields_check(&ro.op, &err)) != 0) {
-		st = bc_cli_usage(ctx->cmd, "%s", err.msg);
+		st = bc_cli_usage_err(ctx->cmd, r, &err);
 		goto out;
 	}
 	if ((r = bc_key_load_private(keypath, &key, &err)) != 0) {

@@ -15,7 +15,7 @@ cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 {
 	struct bc_release_opts ro;
 	struct bc_release_result res;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_key *key = NULL;
 	const char *keypath = NULL, *out = NULL, *case_no = NULL;
 	const char *const *refs;
@@ -84,8 +84,9 @@ cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 		}
 		st = bc_cli_fail(r, &err);
 		if (ctx->json)
-			ctx->out = json_pack("{s:b, s:s, s:s}", "released", 0,
-			    "item", res.failed, "error", bc_cli_q(err.msg));
+			ctx->out = json_pack("{s:b, s:s, s:o}", "released", 0,
+			    "item", res.failed, "error", bc_cli_err_json(r,
+			    &err));
 		bc_release_result_clear(&res);
 		return st;
 	}

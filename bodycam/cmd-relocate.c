@@ -17,7 +17,7 @@ cmd_relocate(struct bc_ctx *ctx, int argc, char **argv)
 {
 	struct bc_custody_req req;
 	struct bc_custody_result res;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_key *key = NULL;
 	const char *keypath = NULL;
 	int r, st;

@@ -1043,12 +1043,101 @@ render_csv(FILE *fp, const struct bc_report *rp)
 	bc_buf_free(&tags);
 }
 
+/* A string of the view, null when it is "" (not set). */
+static json_t *
+view_str(const char *s)
+{
+	return s[0] != '\0' ? json_string(s) : json_null();
+}
+
+/*
+ * The --json report: the data of the CSV, each event once with the item
+ * it belongs to, and the item's state and result beside its events.
+ * NULL when out of memory.
+ */
+static json_t *
+render_json(const struct bc_report *rp)
+{
+	const struct bc_report_item *ri;
+	const struct bc_report_event *l;
+	json_t *doc, *items, *events, *tags, *o, *cp;
+	char loc[LOCAL_MAX];
+	size_t i, j;
+
+	if (rp->cp_status == 0)
+		cp = json_pack("{s:I, s:o, s:s, s:s, s:b}", "size",
+		    (json_int_t)rp->cp.size, "root", bc_cli_json_hex(
+		    rp->cp.root), "key", rp->cp.key, "created",
+		    rp->cp.created, "ok", rp->cp_root_ok);
+	else
+		cp = json_null();
+	if ((items = json_array()) == NULL || (doc = json_pack("{s:s, s:s, "
+	    "s:s, s:s?, s:I, s:o, s:O}", "generated", rp->now, "station",
+	    rp->station, "origin", rp->origin, "tz", rp->tz, "log_size",
+	    (json_int_t)rp->log_size, "checkpoint", cp, "items",
+	    items)) == NULL) {
+		json_decref(items);
+		return NULL;
+	}
+	json_decref(items);
+	for (i = 0; i < rp->nitems; i++) {
+		ri = &rp->items[i];
+		if ((events = json_array()) == NULL ||
+		    (tags = json_array()) == NULL) {
+			json_decref(events);
+			goto oom;
+		}
+		for (j = 0; j < ri->view.ntags; j++)
+			json_array_append_new(tags,
+			    json_string(ri->view.tags[j]));
+		o = json_pack("{s:s, s:b, s:s, s:{s:o, s:o, s:o, s:o, s:o}, "
+		    "s:o, s:O?}", "id", ri->it->id, "ok", ri->ok, "result",
+		    bc_buf_str(&ri->result), "current", "case",
+		    view_str(ri->view.case_no), "category",
+		    view_str(ri->view.category), "tags", tags, "title",
+		    view_str(ri->view.title), "description",
+		    view_str(ri->view.description), "events", events,
+		    "annotations", ri->history);
+		if (o == NULL || json_array_append_new(json_object_get(doc,
+		    "items"), o) != 0)
+			goto oom;
+		for (j = 0; j < ri->n; j++) {
+			l = &ri->l[j];
+			loc[0] = '\0';
+			if (rp->tz != NULL)
+				local_time(dstr(l->doc, "at"), loc);
+			o = json_pack("{s:I, s:s, s:s?, s:s, s:s, s:s?, s:s?, "
+			    "s:s?, s:s, s:s?, s:s?, s:b, s:s, s:s?, s:O?}",
+			    "seq", (json_int_t)l->ev->seq, "at",
+			    dstr(l->doc, "at"), "at_local", loc[0] ? loc :
+			    NULL, "action", dstr(l->doc, "action"), "actor",
+			    dstr(l->doc, "actor"), "to", l->doc ?
+			    bc_doc_str(l->doc, "details.to") : NULL, "reason",
+			    l->doc ? bc_doc_str(l->doc, "details.reason") :
+			    NULL, "location", l->doc ? bc_doc_str(l->doc,
+			    "details.location") : NULL, "signer_key",
+			    l->doc != NULL ? dstr(l->doc, "key") : l->ev->key,
+			    "signer_name", l->signer ? l->signer->name : NULL,
+			    "signer_role", l->signer ?
+			    bc_role_name(l->signer->role) : NULL, "verified",
+			    l->verified, "hash", l->ev->hash, "failed",
+			    l->failed.len > 0 ? bc_buf_str(&l->failed) :
+			    NULL, "event", l->doc);
+			if (o == NULL || json_array_append_new(events, o) != 0)
+				goto oom;
+		}
+	}
+	return doc;
+ oom:
+	json_decref(doc);
+	return NULL;
+}
 
 static int
 cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 {
 	struct bc_report rp;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_item *it;
 	char (*ids)[BC_ITEM_ID_MAX] = NULL;
 	const char *out = NULL, *format = NULL, *tz = NULL, *case_no = NULL;
@@ -1074,12 +1163,12 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 	else if (format != NULL)
 		return bc_cli_usage(ctx->cmd, "unknown format '%s' (html or "
 		    "csv)", format);
-	if (ctx->json)
-		return bc_cli_usage(ctx->cmd, "a report is HTML or CSV; "
-		    "--json is refused");
-	if (fmt == 0)
-		return bc_cli_usage(ctx->cmd, "report needs --format html or "
-		    "--format csv");
+	if (ctx->json && (fmt != 0 || out != NULL))
+		return bc_cli_usage(ctx->cmd, "--json prints the report's "
+		    "data on standard output: not with --format or --out");
+	if (fmt == 0 && !ctx->json)
+		return bc_cli_usage(ctx->cmd, "report needs --format html, "
+		    "--format csv or --json");
 	if (case_no != NULL && optind < argc)
 		return bc_cli_usage(ctx->cmd, "give ITEMs or --case, not both");
 	if (case_no != NULL && case_no[0] == '\0')
@@ -1159,7 +1248,13 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 	snap = 0;
 	bc_time_now(rp.now);
 	bc_station_name(rp.station, sizeof(rp.station));
-
+	if (ctx->json) {
+		if ((ctx->out = render_json(&rp)) == NULL) {
+			st = bc_cli_fail(BC_ERR_NOMEM, NULL);
+			goto out;
+		}
+		goto verdict;
+	}
 	if ((mem = open_memstream(&buf, &len)) == NULL) {
 		st = bc_cli_fail(BC_ERR_NOMEM, NULL);
 		goto out;
@@ -1190,6 +1285,7 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 		fwrite(buf, 1, len, stdout);
 	}
 	/* the report says it; so does the exit status, and stderr */
+ verdict:
 	for (i = 0; i < rp.nitems; i++) {
 		if (rp.items[i].ok)
 			continue;
@@ -1215,7 +1311,7 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 const struct bc_cmd bc_cmd_report = {
 	.name = "report",
 	.usage = "ITEM...|--case N --format html|csv [--tz ZONE] "
-	    "[--out FILE]",
+	    "[--out FILE] | --json",
 	.summary = "A chain-of-custody report for a court file: per item the "
 	    "manifest summary,\n      the case, category, tags, title and "
 	    "description now and their\n      annotation history, every "
@@ -1234,7 +1330,10 @@ const struct bc_cmd bc_cmd_report = {
 	    "  --tz ZONE      local times in ZONE (Europe/London, UTC, ...) "
 	    "beside UTC\n"
 	    "  --out FILE     write to FILE, a new file, instead of stdout\n"
-	    "  (--json is refused: a report is HTML or CSV)\n",
+	    "  --json         instead of --format: the report's data as one "
+	    "JSON document on\n"
+	    "                 stdout (items, their events and state now, "
+	    "the checkpoint)\n",
 	.flags = BC_CMD_READ_ONLY,
 	.exec = cmd_report,
 };

@@ -62,7 +62,7 @@ policy_set(struct bc_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bc_policy p;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_key *key = NULL;
 	const char *keypath = NULL, *actor = NULL, *reason = "";
 	uint64_t grace = 0;
@@ -162,7 +162,7 @@ static int
 policy_list(struct bc_ctx *ctx, int argc, char **argv)
 {
 	const struct bc_cli_opt opts[] = { { NULL, NULL, NULL } };
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_keyring *kr = NULL;
 	struct bc_policy *ps = NULL;
 	json_t *arr = NULL, *o;
@@ -288,7 +288,7 @@ ret_due(struct bc_ctx *ctx, int argc, char **argv)
 		{ "all", NULL, &all },
 		{ NULL, NULL, NULL }
 	};
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_policy p;
 	struct bc_retention_item *v = NULL;
 	struct bc_retention_summary sum;
@@ -358,11 +358,14 @@ purge_progress(void *arg, const struct bc_retention_outcome *o)
 	json_t *j;
 
 	if (po->ctx->json) {
-		j = json_pack("{s:s, s:s, s:I, s:I, s:s?, s:s?}", "id", o->id,
-		    "outcome", outcome_name(o, po->dry_run), "purge_seq",
-		    (json_int_t)o->purge_seq, "note_seq",
+		j = json_pack("{s:s, s:s, s:I, s:I, s:s?, s:s?, s:o?}", "id",
+		    o->id, "outcome", outcome_name(o, po->dry_run),
+		    "purge_seq", (json_int_t)o->purge_seq, "note_seq",
 		    (json_int_t)o->note_seq, "media", media[0] ? media : NULL,
-		    "error", o->msg[0] ? o->msg : NULL);
+		    "reason", o->skipped && o->msg[0] ? o->msg : NULL,
+		    "error", o->status != 0 ? bc_err_json(bc_err_code(
+		    o->status), o->msg[0] ? o->msg : bc_strerror(o->status),
+		    NULL) : NULL);
 		if (j != NULL)
 			json_array_append_new(po->items, j);
 		return;
@@ -394,7 +397,7 @@ ret_purge(struct bc_ctx *ctx, int argc, char **argv)
 	};
 	struct bc_retention_outcome *v = NULL;
 	struct purge_out po;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_key *key = NULL;
 	size_t i, n = 0, done = 0, bad = 0;
 	int r, st;

@@ -265,7 +265,7 @@ read_config(const struct bc_cmd *cmd, const char *path, struct bc_conf **conf,
     struct serve_args *fl)
 {
 	const struct bc_conf_entry *e;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	const char *why;
 	size_t i, k;
 	int r;
@@ -417,7 +417,7 @@ static void
 reload(struct bc_server *srv, const struct serve_args *a, FILE *log,
     int json, const char *status)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char *cert = NULL, *key = NULL, line[PATH_MAX + 256], info[256];
 	size_t certlen = 0, keylen = 0;
 	int fd, r;
@@ -462,7 +462,7 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 	struct bc_server *srv = NULL;
 	struct bc_conf *conf = NULL;
 	struct bc_key *keys[BC_SERVE_MAX_KEYS] = { NULL };
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct timespec tick = { 0, TICK_MS * 1000000L };
 	const char *config = NULL, *why;
 	char *cert = NULL, *tlskey = NULL, info[256];
@@ -500,6 +500,11 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return bc_cli_usage(ctx->cmd, "unexpected argument '%s'",
 		    argv[optind]);
+	/* a service prints no document: its answers and log are JSON */
+	if (ctx->json)
+		return bc_cli_usage(ctx->cmd, "serve runs until stopped and "
+		    "prints no document: --json does not apply (its answers "
+		    "are JSON; --log-format json for its log)");
 	if (config != NULL) {
 		if ((st = read_config(ctx->cmd, config, &conf, &fl)) != 0)
 			goto out;

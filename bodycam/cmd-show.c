@@ -117,7 +117,7 @@ cmd_show(struct bc_ctx *ctx, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ NULL, 0, NULL, 0 }
 	};
-	struct bc_err err = { "" }, perr = { "" };
+	struct bc_err err = { 0 }, perr = { 0 };
 	struct bc_item *it = NULL;
 	struct bc_keyring *kr = NULL;
 	struct bc_event *ev = NULL;

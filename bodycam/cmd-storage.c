@@ -10,7 +10,7 @@
 static int
 storage_print(struct bc_ctx *ctx)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char root[PATH_MAX];
 	int r;
 
@@ -45,7 +45,7 @@ static int
 storage_set(struct bc_ctx *ctx, int argc, char **argv)
 {
 	static const struct bc_cli_opt opts[] = { { NULL, NULL, NULL } };
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)

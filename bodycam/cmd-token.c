@@ -14,7 +14,7 @@
 static int
 token_create(struct bc_ctx *ctx, int argc, char **argv)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_key *admin = NULL;
 	const char *name = NULL, *rolename = NULL, *keypath = NULL;
 	char token[BC_TOKEN_LEN + 1] = "";
@@ -82,7 +82,7 @@ token_create(struct bc_ctx *ctx, int argc, char **argv)
 static int
 token_revoke(struct bc_ctx *ctx, int argc, char **argv)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_key *admin = NULL;
 	const char *name, *keypath = NULL;
 	int r, st;
@@ -121,7 +121,7 @@ token_revoke(struct bc_ctx *ctx, int argc, char **argv)
 static int
 token_list(struct bc_ctx *ctx, int argc, char **argv)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_token_info *v = NULL, *t;
 	json_t *arr = NULL, *o;
 	size_t i, n = 0;

@@ -120,7 +120,7 @@ static int
 cmd_verify_bundle(struct bc_ctx *ctx, int argc, char **argv)
 {
 	struct bc_bundle_report rep;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_key *trust = NULL;
 	const char *trust_path = NULL;
 	int r, st;

@@ -141,8 +141,9 @@ record(struct bc_ctx *ctx, const struct bc_key *key, const char *actor,
 static int
 error_entry(json_t *arr, const char *ref, int code, const char *msg)
 {
-	json_t *o = json_pack("{s:b, s:s, s:s, s:[]}", "ok", 0, "status",
-	    bc_strerror(code), "error", bc_cli_q(msg), "checks");
+	json_t *o = json_pack("{s:b, s:s, s:o, s:[]}", "ok", 0, "status",
+	    bc_strerror(code), "error", bc_err_json(bc_err_code(code),
+	    bc_cli_q(msg), NULL), "checks");
 
 	/* ref is what was asked for: a file name, perhaps not UTF-8 */
 	if (o != NULL && bc_json_set_name(o, "id", ref) != 0) {

@@ -51,13 +51,115 @@ bc_cmd_find(const char *name)
 	return NULL;
 }
 
-/* The first error message of this run, for the --json error document. */
+/*
+ * The first error of this run, for the --json error document: its
+ * message, and what kind it was: a usage error, a library error (its
+ * code and field) or neither.
+ */
 static char first_error[1024];
+static enum { FIRST_NONE, FIRST_USAGE, FIRST_LIB } first_kind;
+static const char *first_code;	/* bc_err_code_for */
+static char first_field[BC_ERR_FIELD_MAX];
+static const struct bc_cmd *running;
 
 const char *
 bc_cli_first_error(void)
 {
 	return first_error[0] ? first_error : NULL;
+}
+
+void
+bc_cli_running(const struct bc_cmd *cmd)
+{
+	running = cmd;
+}
+
+/*
+ * The code of an error the library did not name, by the exit status it
+ * led to (DESIGN.md): what the library's codes map to for each.
+ */
+static const char *
+status_code(int st)
+{
+	switch (st) {
+	case 1:
+		return bc_err_code(BC_ERR_INTEGRITY);
+	case 2:
+		return bc_err_code(BC_ERR_MALFORMED);
+	default:
+		return bc_err_code(BC_ERR_INTERNAL);
+	}
+}
+
+json_t *
+bc_cli_err_json(int code, const struct bc_err *err)
+{
+	const char *m = err != NULL && err->msg[0] != '\0' ? err->msg :
+	    bc_strerror(code);
+
+	return bc_err_json(bc_err_code_for(code, err), bc_cli_q(m),
+	    err != NULL ? err->field : NULL);
+}
+
+json_t *
+bc_cli_error_json(int st)
+{
+	const char *m = first_error[0] != '\0' ? first_error : "failed";
+	json_t *o;
+
+	if (first_kind == FIRST_LIB)
+		o = bc_err_json(first_code, m, first_field);
+	else if (first_kind == FIRST_USAGE)
+		o = bc_err_json("usage", m, first_field);
+	else
+		o = bc_err_json(status_code(st), m, NULL);
+	if (o != NULL && json_object_set_new(o, "exit",
+	    json_integer(st)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+/*
+ * The option of the running command that sets field, "--reason" for
+ * "reason", or NULL when it has none (a field of a file it reads).
+ */
+static const char *
+field_option(const char *field)
+{
+	static const struct {
+		const char	*field;
+		const char	*opt;
+	} alias[] = {
+		{ "tags",	"--tag" },
+		{ "recipient",	"--to" },
+	};
+	static char opt[BC_ERR_FIELD_MAX + 3];
+	const struct bc_subcmd *sub;
+	const char *texts[64];
+	size_t i, n = 0, len;
+	const char *p;
+
+	if (running == NULL || field[0] == '\0')
+		return NULL;
+	snprintf(opt, sizeof(opt), "--%s", field);
+	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (strcmp(alias[i].field, field) == 0)
+			snprintf(opt, sizeof(opt), "%s", alias[i].opt);
+	/* the option, as its help and usage lines name it */
+	texts[n++] = running->usage;
+	texts[n++] = running->options;
+	for (sub = running->subs; sub != NULL && sub->name != NULL &&
+	    n < sizeof(texts) / sizeof(texts[0]); sub++)
+		texts[n++] = sub->usage;
+	len = strlen(opt);
+	for (i = 0; i < n; i++)
+		for (p = texts[i]; p != NULL && (p = strstr(p, opt)) != NULL;
+		    p += len)
+			if (p[len] == '\0' || strchr(" =]|\n", p[len]) != NULL)
+				return opt;
+	return NULL;
 }
 
 /*
@@ -137,12 +239,33 @@ bc_cli_usage(const struct bc_cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (first_error[0] == '\0')
+		first_kind = FIRST_USAGE;
 	va_start(ap, fmt);
 	verror(fmt, ap);
 	va_end(ap);
 	if (cmd != NULL)
 		usage_lines(stderr, "usage: bodycam ", cmd);
 	fputs("try 'bodycam --help'\n", stderr);
+	return 2;
+}
+
+int
+bc_cli_usage_err(const struct bc_cmd *cmd, int code,
+    const struct bc_err *err)
+{
+	const char *opt = field_option(err->field);
+	int first = first_error[0] == '\0';
+
+	if (opt != NULL)
+		bc_cli_usage(cmd, "%s (%s)", err->msg, opt);
+	else
+		bc_cli_usage(cmd, "%s", err->msg);
+	if (first) {
+		first_kind = FIRST_LIB;
+		first_code = bc_err_code_for(code, err);
+		snprintf(first_field, sizeof(first_field), "%s", err->field);
+	}
 	return 2;
 }
 
@@ -176,7 +299,7 @@ bc_cli_subcmd(struct bc_ctx *ctx, int argc, char **argv)
 void
 bc_cli_category_warn(struct bc_ctx *ctx, const char *category)
 {
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int warn;
 
 	if (category == NULL || ctx->cat == NULL || ctx->quiet)
@@ -188,7 +311,7 @@ bc_cli_category_warn(struct bc_ctx *ctx, const char *category)
 int
 bc_cli_open_catalog(struct bc_ctx *ctx)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	if (ctx->cat != NULL)
@@ -206,9 +329,9 @@ bc_cli_checkpoint_file(struct bc_ctx *ctx, const struct bc_keyring *kr,
     const char *path, char **note, size_t *len,
     struct bc_signed_checkpoint *sc)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char origin[BC_ORIGIN_MAX + 1];
-	struct bc_err held = { "" };
+	struct bc_err held = { 0 };
 	int r;
 
 	*note = NULL;
@@ -381,7 +504,17 @@ bc_cli_opts(const struct bc_cmd *cmd, int argc, char **argv,
 int
 bc_cli_fail(int code, const struct bc_err *err)
 {
-	if (err != NULL && err->msg[0] != '\0')
+	const char *opt = err != NULL ? field_option(err->field) : NULL;
+
+	if (first_error[0] == '\0') {
+		first_kind = FIRST_LIB;
+		first_code = bc_err_code_for(code, err);
+		snprintf(first_field, sizeof(first_field), "%s",
+		    err != NULL ? err->field : "");
+	}
+	if (err != NULL && err->msg[0] != '\0' && opt != NULL)
+		bc_cli_error("%s (%s)", err->msg, opt);
+	else if (err != NULL && err->msg[0] != '\0')
 		bc_cli_error("%s", err->msg);
 	else
 		bc_cli_error("%s", bc_strerror(code));

@@ -163,7 +163,7 @@ relocate_check(const struct bc_custody_state *st, const json_t *details,
 	const json_t *size = json_object_get(details, "size");
 	const char *from = json_string_value(json_object_get(details,
 	    "from"));
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 
 	if (!json_is_string(path))
 		return bc_err_set(why, BC_ERR_INTEGRITY, "relocate event "
@@ -197,7 +197,7 @@ bc_custody_place_of(struct bc_catalog *cat, const struct bc_item *it,
     char *out, size_t outsz, struct bc_err *err)
 {
 	struct bc_custody_state *st;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int r;
 
 	/* a state holds a path: not on the stack of a service thread */
@@ -493,42 +493,42 @@ check_req(int a, const struct bc_custody_req *req, struct bc_err *err)
 		return bc_err_set(err, BC_ERR_INVALID,
 		    "'register' is recorded by 'bodycam register'");
 	if (req->actor == NULL)
-		return bc_err_set(err, BC_ERR_INVALID,
-		    "who did it is required (--actor)");
-	if ((r = bc_field_check("--actor", req->actor, BC_FIELD_MAX,
+		return bc_err_field(err, BC_ERR_INVALID, "actor",
+		    "the actor (who did it) is required");
+	if ((r = bc_field_check("actor", req->actor, BC_FIELD_MAX,
 	    err)) != 0 ||
-	    (r = bc_field_check("--to", req->to, BC_FIELD_MAX, err)) != 0 ||
-	    (r = bc_field_check("--reason", req->reason, BC_FIELD_MAX,
+	    (r = bc_field_check("to", req->to, BC_FIELD_MAX, err)) != 0 ||
+	    (r = bc_field_check("reason", req->reason, BC_FIELD_MAX,
 	    err)) != 0 ||
-	    (r = bc_field_check("--location", req->location, BC_FIELD_MAX,
+	    (r = bc_field_check("location", req->location, BC_FIELD_MAX,
 	    err)) != 0 ||
-	    (r = bc_field_check("--note", req->note, BC_FIELD_MAX, err)) != 0)
+	    (r = bc_field_check("note", req->note, BC_FIELD_MAX, err)) != 0)
 		return r;
 	if (bc_action_needs_to(a) && req->to == NULL)
-		return bc_err_set(err, BC_ERR_INVALID,
-		    "%s needs the recipient (--to)", bc_action_name(a));
+		return bc_err_field(err, BC_ERR_INVALID, "to",
+		    "%s needs the recipient", bc_action_name(a));
 	if (!bc_action_needs_to(a) && req->to != NULL)
-		return bc_err_set(err, BC_ERR_INVALID,
-		    "--to is for copy and transfer only");
+		return bc_err_field(err, BC_ERR_INVALID, "to",
+		    "a recipient is for copy and transfer only");
 	if (bc_action_needs_reason(a) && req->reason == NULL)
-		return bc_err_set(err, BC_ERR_INVALID,
-		    "%s needs a reason (--reason)", bc_action_name(a));
+		return bc_err_field(err, BC_ERR_INVALID, "reason",
+		    "%s needs a reason", bc_action_name(a));
 	if (a == BC_ACT_DERIVE && req->file == NULL)
-		return bc_err_set(err, BC_ERR_INVALID,
-		    "derive needs the derived file (--file)");
+		return bc_err_field(err, BC_ERR_INVALID, "file",
+		    "derive needs the derived file");
 	if (a == BC_ACT_RELOCATE && req->file == NULL)
 		return bc_err_set(err, BC_ERR_INVALID,
 		    "relocate needs the file at its new place");
 	if (req->file != NULL && a != BC_ACT_COPY && a != BC_ACT_DERIVE &&
 	    a != BC_ACT_RELOCATE)
-		return bc_err_set(err, BC_ERR_INVALID,
-		    "--file is for copy and derive only");
+		return bc_err_field(err, BC_ERR_INVALID, "file",
+		    "a file is for copy and derive only");
 	if (a == BC_ACT_VERIFY && (req->outcome == NULL ||
 	    (strcmp(req->outcome, "passed") != 0 &&
 	    strcmp(req->outcome, "failed") != 0)))
 		return bc_err_set(err, BC_ERR_INVALID,
-		    "a verify event needs the outcome of a verification "
-		    "(use 'bodycam verify --record')");
+		    "a verify event needs the outcome of a verification, "
+		    "which verifying the item records");
 	if (a == BC_ACT_ANNOTATE && (r = annotate_req_check(req, err)) != 0)
 		return r;
 	if (req->media != NULL && (a != BC_ACT_NOTE ||
@@ -624,7 +624,7 @@ category_admitted(struct bc_catalog *cat, const char *id,
 	const json_t *set = json_object_get(json_object_get(event, "details"),
 	    "set");
 	const char *c = json_string_value(json_object_get(set, "category"));
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int warn, r;
 
 	if (c == NULL || bc_action_parse(bc_doc_str(event, "action")) !=
@@ -666,7 +666,7 @@ chain_load(struct bc_catalog *cat, const struct bc_item *it,
     struct chain *ch, struct bc_err *err)
 {
 	struct bc_event *ev = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	uint8_t digest[BC_SHA256_LEN];
 	char hex[BC_SHA256_HEX];
 	const char *s;
@@ -1069,7 +1069,7 @@ bc_custody_add_cached(struct bc_catalog *cat, struct bc_chain_cache *cache,
 	struct chain ch = { 0 };
 	struct bc_custody_state probe;
 	struct bc_view cur;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	const struct bc_keyring *kr;
 	struct bc_keyring *owned = NULL;
 	json_t *details = NULL, *doc = NULL;
@@ -1230,7 +1230,7 @@ bc_custody_add(struct bc_catalog *cat, const struct bc_key *key,
 {
 	struct bc_file_hash fh, *fhp = NULL;
 	struct bc_keyring *kr = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	json_t *meta = NULL;
 	char now[BC_TIME_MAX], abspath[PATH_MAX];
 	int a = bc_action_parse(req->action);
@@ -1325,7 +1325,7 @@ bc_custody_append_signed(struct bc_catalog *cat,
 	struct bc_event ev;
 	struct chain ch = { 0 };
 	struct bc_custody_state probe;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	uint8_t digest[BC_SHA256_LEN];
 	json_t *doc = NULL;
 	const char *item, *prev, *action, *signer, *at;

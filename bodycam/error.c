@@ -1,10 +1,13 @@
 /*
- * error.c - names and exit statuses for BC_ERR_* codes.
+ * error.c - names, exit statuses and the JSON error object for BC_ERR_*
+ * codes.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "bodycam/error.h"
 
@@ -63,6 +66,63 @@ bc_exit_status(int code)
 	}
 }
 
+/*
+ * These names are a public contract (docs/HTTP-API.md): a new code may
+ * get a new name, an old one keeps its own.
+ */
+const char *
+bc_err_code(int code)
+{
+	switch (code) {
+	case BC_ERR_NOT_FOUND:
+		return "not_found";
+	case BC_ERR_MALFORMED:
+	case BC_ERR_FLOAT:
+	case BC_ERR_AMBIGUOUS:
+	case BC_ERR_KEY_TYPE:
+		return "bad_request";
+	case BC_ERR_TOO_LARGE:
+		return "too_large";
+	case BC_ERR_EXISTS:
+		return "exists";
+	case BC_ERR_STALE:
+		return "stale";
+	case BC_ERR_INVALID:
+		return "rule";
+	case BC_ERR_INTEGRITY:
+	case BC_ERR_CHANGED:
+		return "integrity";
+	case BC_ERR_BUSY:
+		return "unavailable";
+	default:
+		return "internal";
+	}
+}
+
+const char *
+bc_err_code_for(int code, const struct bc_err *err)
+{
+	if (code == BC_ERR_INVALID && err != NULL && err->field[0] != '\0')
+		return bc_err_code(BC_ERR_MALFORMED);
+	return bc_err_code(code);
+}
+
+json_t *
+bc_err_json(const char *code, const char *message, const char *field)
+{
+	json_t *o;
+
+	if ((o = json_pack("{s:s, s:s}", "code", code, "message",
+	    message)) == NULL)
+		return NULL;
+	if (field != NULL && field[0] != '\0' && json_object_set_new(o,
+	    "field", json_string(field)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static int
 severity(int status)
 {
@@ -90,6 +150,22 @@ bc_err_set(struct bc_err *err, int code, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 		va_end(ap);
+		err->field[0] = '\0';
+	}
+	return code;
+}
+
+int
+bc_err_field(struct bc_err *err, int code, const char *field,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+		snprintf(err->field, sizeof(err->field), "%s", field);
 	}
 	return code;
 }
@@ -128,6 +204,7 @@ bc_err_errno(struct bc_err *err, int e, const char *fmt, ...)
 		n = strlen(err->msg);
 		snprintf(err->msg + n, sizeof(err->msg) - n, full ?
 		    ": disk full (%s)" : ": %s", strerror(e));
+		err->field[0] = '\0';
 	}
 	return full ? BC_ERR_FULL : BC_ERR_IO;
 }
@@ -135,6 +212,8 @@ bc_err_errno(struct bc_err *err, int e, const char *fmt, ...)
 void
 bc_err_clear(struct bc_err *err)
 {
-	if (err != NULL)
+	if (err != NULL) {
 		err->msg[0] = '\0';
+		err->field[0] = '\0';
+	}
 }

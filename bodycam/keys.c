@@ -285,7 +285,7 @@ int
 bc_signer_check(const struct bc_keyring *kr, const struct bc_key *key,
     int role, const char *what, struct bc_err *err)
 {
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 
 	if (bc_keyring_authorised(kr, bc_key_id(key), role, BC_LEAF_NEXT,
 	    NULL, &why) != 0)
@@ -339,7 +339,7 @@ bc_keyring_build(const struct bc_key *admin, const char *origin,
 	struct bc_keyring *kr = NULL;
 	struct bc_keyring_entry *anchor;
 	const struct bc_keyring_entry *signer;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	uint8_t digest[BC_SHA256_LEN];
 	char hex[BC_SHA256_HEX], prev[BC_SHA256_HEX], last_at[BC_TIME_MAX] = "";
 	const char *s;
@@ -534,7 +534,7 @@ append_doc(struct bc_catalog *cat, const struct bc_key *admin, json_t *doc,
 	struct bc_keyring *kr = NULL;
 	struct bc_signed sd = { 0 };
 	struct bc_keydoc row;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	char now[BC_TIME_MAX];
 	int r;
 

@@ -25,6 +25,7 @@ main(int argc, char **argv)
 	char **cargv = NULL;
 	int cargc = 0, help = 0, version = 0, i, st = 0;
 	const char *a, *env;
+	json_t *e;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.argv = argv;
@@ -105,13 +106,16 @@ main(int argc, char **argv)
 	}
 
 	ctx.cmd = cmd;
+	bc_cli_running(cmd);
 	ctx.read_only = (cmd->flags & BC_CMD_READ_ONLY) != 0;
 	st = cmd->exec(&ctx, cargc, cargv);
  out:
-	if (ctx.json && ctx.out == NULL && st != 0)	/* still one document */
-		ctx.out = json_pack("{s:{s:i, s:s}}", "error", "status", st,
-		    "message", bc_cli_first_error() ? bc_cli_first_error() :
-		    "failed");
+	if (ctx.json && ctx.out == NULL && st != 0 && !ctx.printed)
+		/* still one document */
+		ctx.out = json_pack("{s:o}", "error", bc_cli_error_json(st));
+	else if (ctx.json && st != 0 && (e = json_object_get(ctx.out,
+	    "error")) != NULL && json_is_object(e))	/* a command's own */
+		json_object_set_new(e, "exit", json_integer(st));
 	if (ctx.json && ctx.out != NULL) {
 		if (json_dumpf(ctx.out, stdout, JSON_INDENT(2) |
 		    JSON_PRESERVE_ORDER) != 0)

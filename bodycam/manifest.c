@@ -1,6 +1,7 @@
 /*
  * manifest.c - building, sealing and reading signed documents.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,23 +12,36 @@
 #include "bodycam/note.h"
 #include "bodycam/text.h"
 
+/* Whether name is a field's name (lower case and '_'), not a phrase. */
+static int
+is_field_name(const char *name)
+{
+	return name[0] != '\0' && strspn(name, "abcdefghijklmnopqrstuvwxyz_") ==
+	    strlen(name);
+}
+
 int
 bc_field_check(const char *name, const char *v, size_t max,
     struct bc_err *err)
 {
+	const char *field = is_field_name(name) ? name : "";
 	size_t n;
+	int r;
 
 	if (v == NULL)
 		return 0;
 	n = strlen(v);
 	if (n == 0)
-		return bc_err_set(err, BC_ERR_INVALID, "%s is empty", name);
+		return bc_err_field(err, BC_ERR_INVALID, field, "%s is empty",
+		    name);
 	if (n > max)
-		return bc_err_set(err, BC_ERR_INVALID,
+		return bc_err_field(err, BC_ERR_INVALID, field,
 		    "%s is %zu bytes long; at most %zu are allowed", name, n,
 		    max);
 	/* no control, bidi control or line separator; valid UTF-8 */
-	return bc_text_check(name, v, err);
+	if ((r = bc_text_check(name, v, err)) != 0 && err != NULL)
+		snprintf(err->field, sizeof(err->field), "%s", field);
+	return r;
 }
 
 int
@@ -37,21 +51,25 @@ bc_operator_fields_check(const struct bc_operator_fields *op,
 	size_t i;
 	int r;
 
-	if ((r = bc_field_check("--officer", op->officer, BC_FIELD_MAX,
+	if ((r = bc_field_check("officer", op->officer, BC_FIELD_MAX,
 	    err)) != 0 ||
-	    (r = bc_field_check("--device", op->device, BC_FIELD_MAX, err)) != 0 ||
-	    (r = bc_field_check("--case", op->case_no, BC_FIELD_MAX, err)) != 0 ||
-	    (r = bc_field_check("--category", op->category, BC_FIELD_MAX,
+	    (r = bc_field_check("device", op->device, BC_FIELD_MAX, err)) != 0 ||
+	    (r = bc_field_check("case", op->case_no, BC_FIELD_MAX, err)) != 0 ||
+	    (r = bc_field_check("category", op->category, BC_FIELD_MAX,
 	    err)) != 0)
 		return r;
 	if (op->ntags > BC_TAGS_MAX)
-		return bc_err_set(err, BC_ERR_INVALID,
+		return bc_err_field(err, BC_ERR_INVALID, "tags",
 		    "%zu tags given; at most %d are allowed", op->ntags,
 		    BC_TAGS_MAX);
 	for (i = 0; i < op->ntags; i++)
-		if ((r = bc_field_check("--tag", op->tags[i], BC_TAG_MAX,
-		    err)) != 0)
+		if ((r = bc_field_check("a tag", op->tags[i], BC_TAG_MAX,
+		    err)) != 0) {
+			if (err != NULL)
+				snprintf(err->field, sizeof(err->field),
+				    "tags");
 			return r;
+		}
 	return 0;
 }
 

@@ -244,7 +244,7 @@ static int
 load_one(void *arg, const struct bc_record_row *row)
 {
 	struct load *l = arg;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	struct bc_policy p;
 	uint8_t h[BC_SHA256_LEN];
 	char hex[BC_SHA256_HEX];

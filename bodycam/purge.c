@@ -183,7 +183,7 @@ bc_purge_media(struct bc_catalog *cat, const char *ref, int *fate,
 	struct bc_verify_opts vo;
 	struct bc_verify_report rep;
 	struct bc_item *it = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	const char *place;
 	size_t i;
 	int r;
@@ -283,7 +283,7 @@ bc_purge(struct bc_catalog *cat, const struct bc_key *key,
     struct bc_purge_result *res, struct bc_err *err)
 {
 	struct bc_custody_req nq;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	char why[200], text[BC_FIELD_MAX + 1];
 	int prev, r, rn;
 

@@ -205,7 +205,7 @@ bc_register_locked(struct bc_catalog *cat, const struct bc_key *key,
 	json_t *mdoc = NULL, *edoc = NULL, *details = NULL;
 	char station[256], actor[256], id[BC_ITEM_ID_MAX];
 	char origin[BC_ORIGIN_MAX + 1];
-	struct bc_err pe = { "" };
+	struct bc_err pe = { 0 };
 	struct bc_status status;
 	int64_t num;
 	int r, warn;
@@ -350,7 +350,7 @@ register_copy(struct bc_catalog *cat, const struct bc_key *key,
 {
 	struct bc_copy cp;
 	struct bc_meta_opts mo;
-	struct bc_err me = { "" };
+	struct bc_err me = { 0 };
 	json_t *meta = NULL, *sidecar = NULL;
 	const char *name = bc_basename(abssrc);
 	char hex[BC_SHA256_HEX], final[PATH_MAX];

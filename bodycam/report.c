@@ -220,7 +220,7 @@ int
 bc_report_gather_log(struct bc_catalog *cat, struct bc_report *rp,
     struct bc_err *err)
 {
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int r;
 
 	/* a broken keyring still names the keys it proved */

@@ -265,7 +265,7 @@ purge_one(struct bc_catalog *cat, const struct bc_key *key,
 	struct bc_retention_item it;
 	struct bc_custody_req req;
 	struct bc_purge_result res;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	char reason[BC_FIELD_MAX + 1];
 
 	memset(o, 0, sizeof(*o));

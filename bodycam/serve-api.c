@@ -58,7 +58,7 @@ struct field {
 static json_t *
 body_parse(struct bc_req *q, const struct field *fields)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	const struct field *f;
 	const char *k;
 	json_t *doc = NULL, *v, *e;
@@ -114,14 +114,15 @@ body_parse(struct bc_req *q, const struct field *fields)
 	}
 	for (f = fields; f->name != NULL; f++)
 		if (f->required && json_object_get(doc, f->name) == NULL) {
-			bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request",
-			    "the field '%s' is required", f->name);
+			bc_resp_error_field(q, MHD_HTTP_BAD_REQUEST,
+			    "bad_request", f->name, "the field '%s' is "
+			    "required", f->name);
 			goto bad;
 		}
 	return doc;
  type:
-	bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "field '%s' has "
-	    "the wrong type", bc_text_clip(k, 64, clip, sizeof(clip)));
+	bc_resp_error_field(q, MHD_HTTP_BAD_REQUEST, "bad_request", f->name,
+	    "field '%s' has the wrong type", f->name);
  bad:
 	json_decref(doc);
 	return NULL;
@@ -230,7 +231,7 @@ static struct bc_item *
 path_item(struct bc_req *q, struct bc_catalog *cat)
 {
 	struct bc_item *it = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	if ((r = bc_catalog_find_item(cat, q->arg, &it, &err)) != 0) {
@@ -365,13 +366,10 @@ bc_reg_job(struct bc_catalog *cat, struct bc_chain_cache *cache, void *arg,
 void
 bc_resp_exists(struct bc_req *q, const char *existing)
 {
-	char msg[128];
-
 	/* the item, as a field too: a client need not parse words */
-	snprintf(msg, sizeof(msg), "the file is already registered as %s",
+	bc_resp_error_with(q, MHD_HTTP_CONFLICT, "exists", json_pack("{s:s}",
+	    "existing", existing), "the file is already registered as %s",
 	    existing);
-	bc_resp_json(q, MHD_HTTP_CONFLICT, json_pack("{s:{s:s, s:s, s:s}}",
-	    "error", "code", "exists", "message", msg, "existing", existing));
 }
 
 void
@@ -409,7 +407,7 @@ h_items_post(struct bc_req *q)
 		{ NULL, 0, 0 }
 	};
 	struct bc_server *s = q->srv;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_file_hash fh;
 	struct bc_reg_job j;
 	struct bc_idem idem = { .fd = -1 };
@@ -441,8 +439,8 @@ h_items_post(struct bc_req *q)
 	j.opts.op.ntags = json_array_size(jt);
 	j.opts.actor = q->tok.name;
 	if ((r = bc_operator_fields_check(&j.opts.op, &err)) != 0) {
-		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "%s",
-		    err.msg);
+		bc_resp_error_field(q, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    err.field, "%s", err.msg);
 		goto out;
 	}
 	if (storage_path(q, jstr(doc, "path"), abspath) != 0)
@@ -558,7 +556,7 @@ h_items_list(struct bc_req *q)
 	struct list_ctx l;
 	struct bc_catalog *cat = NULL;
 	struct bc_item *it = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char since[BC_TIME_MAX], until[BC_TIME_MAX];
 	const char *v;
 	time_t t;
@@ -641,7 +639,7 @@ h_item_get(struct bc_req *q)
 {
 	struct bc_catalog *cat = bc_pool_get(q->srv);
 	struct bc_item *it;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	json_t *m = NULL;
 	char *view = NULL;
 	int64_t seq;
@@ -681,7 +679,7 @@ h_item_custody(struct bc_req *q)
 	struct bc_catalog *cat = NULL;
 	struct bc_item *it = NULL;
 	struct bc_event *ev = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	json_t *arr = NULL, *doc, *o;
 	char head[BC_SHA256_HEX];
 	int64_t from, limit, last;
@@ -778,7 +776,7 @@ purge_media(struct bc_req *q, const struct event_job *j)
 {
 	struct event_job n;
 	struct bc_catalog *cat;
-	struct bc_err err = { "" }, e = { "" };
+	struct bc_err err = { 0 }, e = { 0 };
 	char why[200], text[BC_FIELD_MAX + 1];
 	int fate, prev, r, noted = 0, repeated = j->res.purged;
 	json_t *o;
@@ -838,7 +836,7 @@ static void
 event_signed(struct bc_req *q, json_t *doc)
 {
 	struct event_job j;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	const json_t *evo = json_object_get(doc, "event");
 	const char *sig = jstr(doc, "sig"), *action;
 	unsigned char raw[BC_ED25519_SIGLEN + 3];
@@ -926,7 +924,7 @@ h_events_post(struct bc_req *q)
 	};
 	struct event_job j;
 	struct bc_file_hash fh;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	json_t *doc;
 	char clip[48], abspath[PATH_MAX], now[BC_TIME_MAX];
 	int a, role, r;
@@ -996,8 +994,8 @@ h_events_post(struct bc_req *q)
 		j.abspath = abspath;
 	}
 	if ((r = bc_custody_req_check(&j.req, &err)) != 0) {
-		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "%s",
-		    err.msg);
+		bc_resp_error_field(q, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    err.field, "%s", err.msg);
 		goto out;
 	}
 	if ((j.key = bc_station_key(q, role)) == NULL)
@@ -1192,7 +1190,7 @@ media_open(struct bc_req *q, const struct bc_item *it, const char *place)
 {
 	const struct bc_server *s = q->srv;
 	size_t slen = strlen(s->storage);
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct stat sb;
 	int root, fd, e;
 
@@ -1265,7 +1263,7 @@ h_media(struct bc_req *q)
 	struct bc_catalog *cat = bc_pool_get(q->srv);
 	struct bc_item *it = NULL;
 	struct event_job j;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct MHD_Response *resp;
 	json_t *m = NULL;
 	const char *mime = NULL;
@@ -1379,7 +1377,7 @@ h_verify(struct bc_req *q)
 	struct bc_verify_opts vo;
 	struct bc_verify_report rep;
 	struct event_job j;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	const char **failed = NULL;
 	char (*names)[BC_CHECK_NAME_MAX + 32] = NULL;
 	json_t *doc = NULL, *o = NULL;
@@ -1504,7 +1502,7 @@ fresh_checkpoint(struct bc_req *q)
 {
 	const struct bc_key *key = q->srv->by_role[BC_ROLE_AUDITOR];
 	struct bc_catalog *cat;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r, grew;
 
 	if (key == NULL)
@@ -1533,7 +1531,7 @@ static int
 latest(struct bc_req *q, struct bc_catalog *cat, struct bc_keyring **kr,
     struct bc_checkpoint_row *row, struct bc_signed_checkpoint *sc)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	if ((r = bc_keyring_load(cat, kr, &err)) != 0 ||
@@ -1635,7 +1633,7 @@ h_proof(struct bc_req *q)
 	struct bc_event *ev = NULL;
 	struct bc_checkpoint_row row;
 	struct bc_signed_checkpoint sc;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	json_t *arr = NULL;
 	size_t i, n = 0;
 	int r;
@@ -1721,11 +1719,11 @@ h_releases(struct bc_req *q)
 	const struct bc_key *key;
 	struct bc_release_opts ro;
 	struct bc_release_result res;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	const char **refs = NULL;
 	char dir[PATH_MAX], out[PATH_MAX];
 	struct stat sb;
-	json_t *doc, *items, *checks = NULL, *o;
+	json_t *doc, *items, *checks = NULL;
 	size_t i, n;
 	int r;
 
@@ -1787,12 +1785,9 @@ h_releases(struct bc_req *q)
 	r = bc_release(cat, key, refs, n, out, &ro, &res, &err);
 	if (r == BC_ERR_INTEGRITY && res.failed[0] != '\0') {
 		checks = report_json(s, &res.report);
-		bc_redact(s, err.msg, sizeof(err.msg));
-		bc_text_clean(err.msg);
-		o = json_pack("{s:{s:s, s:s, s:s, s:o?}}", "error", "code",
-		    "integrity", "message", err.msg, "item", res.failed,
-		    "report", checks);
-		bc_resp_json(q, MHD_HTTP_CONFLICT, o);
+		bc_resp_error_with(q, MHD_HTTP_CONFLICT, "integrity",
+		    json_pack("{s:s, s:o?}", "item", res.failed, "report",
+		    checks), "%s", err.msg);
 		goto done;
 	}
 	if (r != 0) {
@@ -1874,7 +1869,7 @@ h_cases(struct bc_req *q)
 {
 	static const char *const args[] = { NULL };
 	struct bc_catalog *cat;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	json_t *cases = NULL;
 	int64_t none = 0;
 	int r;
@@ -1900,7 +1895,7 @@ h_retention_due(struct bc_req *q)
 {
 	static const char *const args[] = { "all", "at", NULL };
 	struct bc_catalog *cat;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_policy p;
 	struct bc_retention_item *v = NULL;
 	struct bc_retention_summary sum;
@@ -1942,7 +1937,7 @@ h_retention_policy(struct bc_req *q)
 {
 	static const char *const args[] = { NULL };
 	struct bc_catalog *cat;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_keyring *kr = NULL;
 	struct bc_policy *ps = NULL;
 	json_t *arr = NULL, *o;
@@ -1977,7 +1972,7 @@ h_case(struct bc_req *q)
 {
 	static const char *const args[] = { NULL };
 	struct bc_catalog *cat;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	json_t *doc = NULL;
 	int r;
 

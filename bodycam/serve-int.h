@@ -249,6 +249,17 @@ int bc_reg_job(struct bc_catalog *cat, struct bc_chain_cache *cache,
 void bc_resp_json(struct bc_req *q, unsigned status, json_t *body);
 void bc_resp_error(struct bc_req *q, unsigned status, const char *code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* bc_resp_error with the request's field at fault as a "field" detail. */
+void bc_resp_error_field(struct bc_req *q, unsigned status,
+    const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/*
+ * bc_resp_error with details: the members of the object details (taken
+ * over; NULL for none) beside code and message.
+ */
+void bc_resp_error_with(struct bc_req *q, unsigned status,
+    const char *code, json_t *details, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* The response for a library error r (its message in err). */
 void bc_resp_bc(struct bc_req *q, int r, const struct bc_err *err);
 void bc_resp_raw(struct bc_req *q, unsigned status, struct MHD_Response *r);

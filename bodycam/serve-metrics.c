@@ -288,7 +288,7 @@ bc_h_metrics(struct bc_req *q)
 	struct bc_server *s = q->srv;
 	struct bc_metrics *m = s->metrics;
 	struct bc_writer_stats ws;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	unsigned inflight;
 	int r;
 	char *text = NULL;

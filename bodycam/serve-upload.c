@@ -583,7 +583,7 @@ replay_item(struct bc_req *q, const char *id, const char *sha)
 	struct bc_register_result res;
 	struct bc_catalog *cat;
 	struct bc_item *it = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	json_t *m = NULL;
 	int r;
 
@@ -629,7 +629,7 @@ register_copy(struct bc_req *q, struct up *u, struct bc_copy *cp,
 	struct bc_server *s = q->srv;
 	struct bc_reg_job j;
 	struct bc_meta_opts mo;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char hex[BC_SHA256_HEX], final[PATH_MAX], now[BC_TIME_MAX];
 	int r;
 
@@ -675,12 +675,12 @@ register_copy(struct bc_req *q, struct up *u, struct bc_copy *cp,
 static int
 fields_check(struct bc_req *q, struct up *u)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	u->opts.op.tags = u->tags;
 	if (bc_operator_fields_check(&u->opts.op, &err) != 0) {
-		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "%s",
-		    err.msg);
+		bc_resp_error_field(q, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    err.field, "%s", err.msg);
 		return -1;
 	}
 	return 0;
@@ -750,7 +750,7 @@ item_begin(struct bc_req *q)
 {
 	struct bc_server *s = q->srv;
 	struct qargs a = { NULL, NULL, 0 };
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct up *u;
 	char clip[80];
 	int r;
@@ -890,7 +890,7 @@ static json_t *
 state_load(struct bc_req *q, const char *id)
 {
 	char path[UPATH_MAX], *text = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	json_t *st = NULL, *v;
 	const char *name;
 	size_t len, i;
@@ -1152,7 +1152,7 @@ bc_h_uploads_post(struct bc_req *q)
 	static const char *const strs[] = { "name", "sha256", "officer",
 	    "device", "case", "category", NULL };
 	struct bc_server *s = q->srv;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct up u;
 	const char *k;
 	json_t *doc = NULL, *v, *st = NULL;
@@ -1214,11 +1214,12 @@ bc_h_uploads_post(struct bc_req *q)
 	}
 	if (v == NULL || json_integer_value(v) < 1 ||
 	    (uint64_t)json_integer_value(v) > s->o.max_upload) {
-		bc_resp_error(q, v == NULL || json_integer_value(v) < 1 ?
-		    MHD_HTTP_BAD_REQUEST : MHD_HTTP_CONTENT_TOO_LARGE,
-		    v == NULL || json_integer_value(v) < 1 ? "bad_request" :
-		    "too_large", "'size' is required: 1 to %" PRIu64 " bytes "
-		    "(serve --max-upload)", s->o.max_upload);
+		bc_resp_error_field(q, v == NULL ||
+		    json_integer_value(v) < 1 ? MHD_HTTP_BAD_REQUEST :
+		    MHD_HTTP_CONTENT_TOO_LARGE, v == NULL ||
+		    json_integer_value(v) < 1 ? "bad_request" : "too_large",
+		    "size", "'size' is required: 1 to %" PRIu64 " bytes "
+		    "on this server", s->o.max_upload);
 		goto out;
 	}
 	/* required: the bytes lie in storage between requests, and only
@@ -1363,13 +1364,10 @@ content_range(const char *h, uint64_t *a, uint64_t *b, uint64_t *n,
 static void
 resp_offset(struct bc_req *q, const char *id, uint64_t off, uint64_t size)
 {
-	char msg[160];
-
-	snprintf(msg, sizeof(msg), "the upload has %" PRIu64 " of %" PRIu64
+	bc_resp_error_with(q, MHD_HTTP_CONFLICT, "offset_mismatch",
+	    json_pack("{s:I, s:I}", "offset", (json_int_t)off, "size",
+	    (json_int_t)size), "the upload has %" PRIu64 " of %" PRIu64
 	    " bytes: send from byte %" PRIu64, off, size, off);
-	bc_resp_json(q, MHD_HTTP_CONFLICT, json_pack("{s:{s:s, s:s, s:I, s:I}}",
-	    "error", "code", "offset_mismatch", "message", msg, "offset",
-	    (json_int_t)off, "size", (json_int_t)size));
 }
 
 static void
@@ -1390,12 +1388,10 @@ chunk_begin(struct bc_req *q)
 	u->size = (uint64_t)json_integer_value(json_object_get(u->state,
 	    "size"));
 	if (json_object_get(u->state, "item") != NULL) {
-		snprintf(path, sizeof(path), "the upload is complete: "
-		    "registered as %s", json_string_value(
-		    json_object_get(u->state, "item")));
-		bc_resp_json(q, MHD_HTTP_CONFLICT, json_pack("{s:{s:s, s:s, "
-		    "s:O}}", "error", "code", "complete", "message", path,
-		    "item", json_object_get(u->state, "item")));
+		bc_resp_error_with(q, MHD_HTTP_CONFLICT, "complete",
+		    json_pack("{s:O}", "item", json_object_get(u->state,
+		    "item")), "the upload is complete: registered as %s",
+		    json_string_value(json_object_get(u->state, "item")));
 		return;
 	}
 	ct = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
@@ -1517,7 +1513,7 @@ chunk_finish(struct bc_req *q, struct up *u)
 	struct bc_server *s = q->srv;
 	struct bc_register_result res;
 	struct bc_copy cp;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	uint8_t want[BC_SHA256_LEN];
 	const char *sha, *id = q->arg;
 	json_t *jt;

@@ -188,22 +188,35 @@ bc_resp_json(struct bc_req *q, unsigned status, json_t *body)
 	bc_resp_raw_len(q, status, r, len);
 }
 
-/* Replaces each occurrence of what in s (size bytes) by with. */
+/*
+ * Rewrites each mention of the directory root in s (size bytes): a path
+ * beneath it ("root/a/b.mp4") becomes the path within it ("a/b.mp4"),
+ * as a request names it, and root itself becomes alone ("the storage
+ * folder").  What only begins like root ("root2/x") is left.
+ */
 static void
-replace_all(char *s, size_t size, const char *what, const char *with)
+redact_root(char *s, size_t size, const char *root, const char *alone)
 {
 	char out[1024];
-	const char *p, *q;
-	size_t wl = strlen(what), o = 0, n;
+	const char *p, *q, *after;
+	size_t rl = strlen(root), o = 0;
 
-	if (wl == 0 || size > sizeof(out) || strstr(s, what) == NULL)
+	if (rl == 0 || size > sizeof(out) || strstr(s, root) == NULL)
 		return;
-	for (p = s; (q = strstr(p, what)) != NULL; p = q + wl) {
-		n = (size_t)(q - p);
-		o += (size_t)snprintf(out + o, sizeof(out) - o, "%.*s%s",
-		    (int)n, p, with);
-		if (o >= size)
-			break;
+	for (p = s; (q = strstr(p, root)) != NULL && o < size; p = after) {
+		after = q + rl;
+		if (*after == '/') {
+			after++;
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "%.*s",
+			    (int)(q - p), p);
+		} else if (*after == '\0' || strchr(" \t'\":,;)]", *after) !=
+		    NULL) {
+			o += (size_t)snprintf(out + o, sizeof(out) - o,
+			    "%.*s%s", (int)(q - p), p, alone);
+		} else {
+			o += (size_t)snprintf(out + o, sizeof(out) - o,
+			    "%.*s", (int)(after - p), p);
+		}
 	}
 	if (o < size)
 		snprintf(out + o, sizeof(out) - o, "%s", p);
@@ -212,18 +225,21 @@ replace_all(char *s, size_t size, const char *what, const char *with)
 
 /*
  * Where the catalog and the files lie on the server is not the caller's
- * business: library messages name them, answers do not.
+ * business: answers do not name server paths.  Messages meant for
+ * answers say "the catalog" and name files as requests do; library
+ * messages may name the paths, and this rewrites them so that they still
+ * read as sentences.
  */
 void
 bc_redact(const struct bc_server *s, char *msg, size_t size)
 {
-	/* relative paths say nothing of the server's file system; and
-	 * replacing "storage" would mangle the placeholder itself */
-	replace_all(msg, size, s->storage, "<storage>");
+	/* relative paths say nothing of the server's file system */
+	redact_root(msg, size, s->storage, "the storage folder");
 	if (s->o.storage[0] == '/')
-		replace_all(msg, size, s->o.storage, "<storage>");
+		redact_root(msg, size, s->o.storage, "the storage folder");
+	redact_root(msg, size, s->uproot, "the storage folder");
 	if (s->o.catalog[0] == '/')
-		replace_all(msg, size, s->o.catalog, "<catalog>");
+		redact_root(msg, size, s->o.catalog, "the catalog");
 }
 
 /* Whether p (n bytes to the end) is the start of a character cut short. */
@@ -289,24 +305,92 @@ bc_text_clip(const char *s, size_t max, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * The one error answer: {"error": {code, message, field?, details...}}
+ * (bc_err_json, as the CLI's --json prints errors); details, when not
+ * NULL, is taken over and its members added.
+ */
+static void
+vresp_error(struct bc_req *q, unsigned status, const char *code,
+    const char *field, json_t *details, const char *fmt, va_list ap)
+{
+	char msg[640];
+	json_t *inner;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	bc_redact(q->srv, msg, sizeof(msg));
+	/* messages quote requests: whatever they hold, the answer is JSON */
+	bc_text_clean(msg);
+	inner = bc_err_json(code, msg, field);
+	if (inner != NULL && details != NULL &&
+	    json_object_update(inner, details) != 0) {
+		json_decref(inner);
+		inner = NULL;
+	}
+	json_decref(details);
+	bc_resp_json(q, status, inner != NULL ? json_pack("{s:o}", "error",
+	    inner) : NULL);
+	if (q->resp != NULL && status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(q->resp,
+		    MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+}
+
 void
 bc_resp_error(struct bc_req *q, unsigned status, const char *code,
     const char *fmt, ...)
 {
-	char msg[640];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vresp_error(q, status, code, NULL, NULL, fmt, ap);
 	va_end(ap);
-	bc_redact(q->srv, msg, sizeof(msg));
-	/* messages quote requests: whatever they hold, the answer is JSON */
-	bc_text_clean(msg);
-	bc_resp_json(q, status, json_pack("{s:{s:s, s:s}}", "error", "code",
-	    code, "message", msg));
-	if (q->resp != NULL && status == MHD_HTTP_UNAUTHORIZED)
-		MHD_add_response_header(q->resp,
-		    MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+}
+
+void
+bc_resp_error_field(struct bc_req *q, unsigned status, const char *code,
+    const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vresp_error(q, status, code, field, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+bc_resp_error_with(struct bc_req *q, unsigned status, const char *code,
+    json_t *details, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vresp_error(q, status, code, NULL, details, fmt, ap);
+	va_end(ap);
+}
+
+/* The HTTP status of an error code (bc_err_code). */
+static unsigned
+code_status(const char *code)
+{
+	static const struct {
+		const char	*code;
+		unsigned	 status;
+	} tab[] = {
+		{ "not_found",		MHD_HTTP_NOT_FOUND },
+		{ "bad_request",	MHD_HTTP_BAD_REQUEST },
+		{ "too_large",		MHD_HTTP_CONTENT_TOO_LARGE },
+		{ "exists",		MHD_HTTP_CONFLICT },
+		{ "stale",		MHD_HTTP_CONFLICT },
+		{ "rule",		MHD_HTTP_CONFLICT },
+		{ "integrity",		MHD_HTTP_CONFLICT },
+		{ "unavailable",	MHD_HTTP_SERVICE_UNAVAILABLE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strcmp(tab[i].code, code) == 0)
+			return tab[i].status;
+	return MHD_HTTP_INTERNAL_SERVER_ERROR;
 }
 
 void
@@ -314,43 +398,10 @@ bc_resp_bc(struct bc_req *q, int r, const struct bc_err *err)
 {
 	const char *m = err != NULL && err->msg[0] ? err->msg :
 	    bc_strerror(r);
+	const char *code = bc_err_code_for(r, err);
 
-	switch (r) {
-	case BC_ERR_NOT_FOUND:
-		bc_resp_error(q, MHD_HTTP_NOT_FOUND, "not_found", "%s", m);
-		break;
-	case BC_ERR_MALFORMED:
-	case BC_ERR_FLOAT:
-	case BC_ERR_AMBIGUOUS:
-	case BC_ERR_KEY_TYPE:
-		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "%s", m);
-		break;
-	case BC_ERR_TOO_LARGE:
-		bc_resp_error(q, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", "%s",
-		    m);
-		break;
-	case BC_ERR_EXISTS:
-		bc_resp_error(q, MHD_HTTP_CONFLICT, "exists", "%s", m);
-		break;
-	case BC_ERR_STALE:
-		bc_resp_error(q, MHD_HTTP_CONFLICT, "stale", "%s", m);
-		break;
-	case BC_ERR_INVALID:
-		bc_resp_error(q, MHD_HTTP_CONFLICT, "rule", "%s", m);
-		break;
-	case BC_ERR_INTEGRITY:
-	case BC_ERR_CHANGED:
-		bc_resp_error(q, MHD_HTTP_CONFLICT, "integrity", "%s", m);
-		break;
-	case BC_ERR_BUSY:
-		bc_resp_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
-		    "%s", m);
-		break;
-	default:
-		bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
-		    "%s", m);
-		break;
-	}
+	bc_resp_error_field(q, code_status(code), code, err != NULL ?
+	    err->field : NULL, "%s", m);
 }
 
 /*
@@ -441,7 +492,7 @@ static void
 authenticate(struct bc_req *q)
 {
 	struct bc_catalog *cat;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	const char *h, *t;
 	size_t n;
 	int r;
@@ -706,7 +757,7 @@ first_call(struct bc_req *q)
 		if (bc_parse_uint(cl, 0, s->o.max_upload, &n) != 0) {
 			bc_resp_error(q, MHD_HTTP_CONTENT_TOO_LARGE,
 			    "too_large", "uploads are capped at %" PRIu64
-			    " bytes (serve --max-upload)", s->o.max_upload);
+			    " bytes on this server", s->o.max_upload);
 			return;
 		}
 	} else if (cl != NULL) {
@@ -994,8 +1045,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	(void)conn_deadline(s, conn, 0);	/* the body is in: answering */
 	if (q->too_large && q->stream != NULL)
 		bc_resp_error(q, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
-		    "uploads are capped at %" PRIu64 " bytes (serve "
-		    "--max-upload)", s->o.max_upload);
+		    "uploads are capped at %" PRIu64 " bytes on this "
+		    "server", s->o.max_upload);
 	else if (q->too_large)
 		bc_resp_error(q, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
 		    "request bodies are capped at %zu bytes", s->o.max_body);
@@ -1104,7 +1155,7 @@ keys_by_role(struct bc_server *s, struct bc_err *err)
 	    BC_ROLE_AUDITOR, BC_ROLE_ADMIN };
 	struct bc_keyring *kr = NULL;
 	struct bc_catalog *cat;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	char now[BC_TIME_MAX];
 	size_t i, k;
 	int r, any;

@@ -36,7 +36,7 @@ bc_tlog_checkpoint_check(const struct bc_keyring *kr, const char *origin,
     struct bc_err *err)
 {
 	const struct bc_keyring_entry *e, *found = NULL, *norole = NULL;
-	struct bc_err e2 = { "" };
+	struct bc_err e2 = { 0 };
 	size_t i, textlen = 0, tlen = 0, nsigs;
 	int r;
 
@@ -242,8 +242,8 @@ bc_tlog_latest(struct bc_catalog *cat, const struct bc_keyring *kr,
 	    (r = bc_catalog_checkpoints(cat, 1, &rows, &n, err)) != 0)
 		return r;
 	if (n == 0)
-		return bc_err_set(err, BC_ERR_NOT_FOUND, "no checkpoint yet "
-		    "(sign one with 'bodycam checkpoint --key KEY')");
+		return bc_err_set(err, BC_ERR_NOT_FOUND, "no checkpoint yet: "
+		    "none has been signed");
 	*row = rows[0];
 	free(rows);
 	r = bc_tlog_checkpoint_check(kr, origin, row->note, row->note_len,
@@ -760,7 +760,7 @@ judge_want(struct bc_tlog_auditor *w, struct bc_catalog *cat, const struct want 
     uint64_t size, const uint8_t *root_n)
 {
 	uint8_t (*proof)[HLEN] = NULL, rm[HLEN], rn[HLEN];
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	char what[64];
 	size_t count = 0;
 	int r;
@@ -847,7 +847,7 @@ bc_tlog_audit_begin(struct bc_catalog *cat, const struct bc_keyring *kr,
 {
 	struct bc_checkpoint_row *rows = NULL;
 	struct bc_signed_checkpoint sc;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	char origin[BC_ORIGIN_MAX + 1];
 	struct bc_tlog_auditor *w;
 	size_t nrows = 0, i;

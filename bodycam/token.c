@@ -197,7 +197,7 @@ bc_token_check_len(struct bc_catalog *cat, const char *token, size_t len,
     struct bc_token_info *out, struct bc_err *err)
 {
 	struct bc_token_row row;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	char hash[BC_SHA256_HEX];
 	int r;
 

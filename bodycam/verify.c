@@ -63,7 +63,7 @@ check_record(struct bc_catalog *cat, const struct bc_signed_checkpoint *sc,
     int64_t leaf, const char *data, size_t len, int64_t seq,
     const char *uncovered, struct bc_verify_report *rep)
 {
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	uint64_t size = sc ? sc->cp.size : 0;
 	int r;
 
@@ -98,7 +98,7 @@ verify_log(struct bc_catalog *cat, const struct bc_keyring *kr,
 {
 	struct bc_checkpoint_row row;
 	struct bc_signed_checkpoint sc;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	const struct bc_signed_checkpoint *use = NULL;
 	const char *uncovered = "no checkpoint covers it yet";
 	size_t i;
@@ -107,13 +107,12 @@ verify_log(struct bc_catalog *cat, const struct bc_keyring *kr,
 	r = bc_tlog_latest(cat, kr, &row, &sc, &e);
 	if (r == BC_ERR_NOT_FOUND) {
 		r = add_check(rep, 1, BC_CHECK_LOG_CHECKPOINT, -1,
-		    "no checkpoint yet: sign one with 'bodycam checkpoint "
-		    "--key KEY'");
+		    "no checkpoint yet: none has been signed");
 	} else if (r == BC_ERR_INTEGRITY) {
 		uncovered = "not proved: the latest checkpoint fails";
 		r = add_check(rep, 0, BC_CHECK_LOG_CHECKPOINT, -1, "%s", e.msg);
 	} else if (r == 0) {
-		struct bc_err e3 = { "" };
+		struct bc_err e3 = { 0 };
 		int r3 = bc_tlog_holds(cat, sc.cp.size, sc.cp.root, &e3);
 
 		uncovered = "not proved: the latest checkpoint fails";
@@ -167,7 +166,7 @@ bc_rec_prepare(struct bc_rec *r, const struct bc_keyring *kr,
     struct bc_verifier *vf)
 {
 	const struct bc_keyring_entry *e;
-	struct bc_err e1 = { "" };
+	struct bc_err e1 = { 0 };
 	uint8_t digest[BC_SHA256_LEN];
 	const char *signer;
 
@@ -181,7 +180,9 @@ bc_rec_prepare(struct bc_rec *r, const struct bc_keyring *kr,
 	}
 	bc_hex(digest, sizeof(digest), r->hash);
 	if (bc_doc_parse(r->text, r->len, r->type, &r->doc, &e1) != 0) {
-		snprintf(r->perr, sizeof(r->perr), "%s", e1.msg);
+		/* cut to fit: it says why, the start is enough */
+		snprintf(r->perr, sizeof(r->perr), "%.*s",
+		    (int)sizeof(r->perr) - 1, e1.msg);
 		return;
 	}
 	signer = bc_doc_str(r->doc, strcmp(r->type, BC_MANIFEST_TYPE) == 0 ?
@@ -212,7 +213,7 @@ check_sig(struct bc_verify_report *rep, enum bc_check_id name, int64_t seq,
     int role, int64_t leaf)
 {
 	const struct bc_keyring_entry *e;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 
 	if (r->doc == NULL)
 		return add_check(rep, 0, name, seq,
@@ -237,7 +238,7 @@ static int
 check_log(struct bc_verify_report *rep, int64_t seq, const json_t *doc,
     const struct bc_keyring *kr, int64_t leaf)
 {
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	int r;
 
 	if (doc == NULL)
@@ -323,7 +324,7 @@ check_parent(struct bc_catalog *cat, const struct bc_item *it,
 {
 	struct bc_item *p = NULL;
 	struct bc_event *ev = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	const char *from, *pman, *psha, *s;
 	json_t *pdoc = NULL, *doc;
 	size_t i, n = 0;
@@ -378,7 +379,7 @@ bc_verify_file(const struct bc_item *it, const json_t *mdoc,
     const struct bc_verify_opts *opts, struct bc_verify_report *rep)
 {
 	struct bc_file_hash fh;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	char hex[BC_SHA256_HEX];
 	const char *want = NULL, *path;
 	int64_t want_size = -1;
@@ -469,7 +470,7 @@ check_events(const char *mhash, const json_t *mdoc,
     const struct bc_event *ev, const struct bc_rec *er, size_t n,
     const struct bc_keyring *kr, struct bc_verify_report *rep)
 {
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	const char *action, *sealed;
 	char prev[BC_SHA256_HEX], place[PATH_MAX];
 	int64_t want = 0, seq, nsigs;
@@ -674,7 +675,7 @@ bc_verify_item(struct bc_catalog *cat, const struct bc_item *it,
 	struct bc_keyring *kr = NULL;
 	struct bc_event *ev = NULL;
 	struct bc_rec m, *er = NULL;
-	struct bc_err kerr = { "" };
+	struct bc_err kerr = { 0 };
 	size_t i, n = 0;
 	int r;
 

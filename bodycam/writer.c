@@ -42,7 +42,7 @@ struct bc_writer {
 static void
 run_batch(struct bc_writer *w, struct job *batch)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct job *j;
 	int r, broken = 0;
 

@@ -157,7 +157,7 @@ run_audit(int threads, int files, struct progress *p,
     struct bc_audit_report *rep)
 {
 	struct bc_audit_opts opts;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int r;
 
 	memset(&opts, 0, sizeof(opts));
@@ -298,7 +298,7 @@ START_TEST(test_clean)
 
 	/* no progress function, no options at all */
 	{
-		struct bc_err e = { "" };
+		struct bc_err e = { 0 };
 
 		ck_assert_int_eq(bc_audit(cat, NULL, &rep, &e), 0);
 		ck_assert_int_eq(rep.status, 0);
@@ -319,7 +319,7 @@ START_TEST(test_empty)
 {
 	struct bc_audit_report rep;
 	struct bc_audit_opts opts;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 
 	run_audit(2, 1, NULL, &rep);
 	ck_assert_int_eq(rep.status, 0);
@@ -540,7 +540,7 @@ START_TEST(test_revoked_signer)
 {
 	struct bc_audit_report rep;
 	struct bc_item *it = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	json_t *d;
 
 	populate();
@@ -733,7 +733,7 @@ make_item(int64_t nevents, struct bc_key *const *signers, size_t nsigners)
 	struct bc_signed man = { 0 };
 	struct bc_item row;
 	struct bc_status status;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	uint8_t digest[BC_SHA256_LEN];
 	json_t *mdoc = NULL, *reg, *acc;
 	char content[64], path[128], id[BC_ITEM_ID_MAX], sha[BC_SHA256_HEX];
@@ -812,7 +812,7 @@ write_during_audit(int64_t done, int64_t total)
 	struct bc_custody_result res;
 	struct bc_register_opts ro;
 	struct bc_register_result rr;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int r;
 
 	if (done == total)
@@ -845,7 +845,7 @@ START_TEST(test_batches)
 	struct bc_verify_report vr;
 	struct bc_verify_opts vo;
 	struct bc_item *it = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	struct progress p;
 	char stmt[512];
 	size_t i, j, found;
@@ -978,7 +978,7 @@ START_TEST(test_forged_at_edges)
 	static const int threads[] = { 1, 2, 3, 0 };
 	const size_t nforged = sizeof(forged) / sizeof(forged[0]);
 	struct bc_audit_report rep;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	size_t i, t;
 	int k;
 
@@ -1016,7 +1016,7 @@ END_TEST
 START_TEST(test_forged_single)
 {
 	struct bc_audit_report rep;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 
 	ck_assert_int_eq(bc_catalog_begin(cat, &e), 0);
 	make_item(1, &cust, 1);
@@ -1057,7 +1057,7 @@ START_TEST(test_many_signers)
 	struct bc_key *k[MANY_SIGNERS];
 	struct bc_audit_report rep, rep1;
 	struct bc_item *it = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	json_t *d;
 	char name[32];
 	int i;

@@ -50,7 +50,7 @@ base_path(const char *name, char *buf, size_t sz)
 static int
 write_pub(const struct bc_key *k, const char *path)
 {
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 
 	return bc_key_write_public(k, path, &e);
 }
@@ -70,7 +70,7 @@ make_pristine(void)
 	struct bc_release_opts opts;
 	struct bc_release_result res;
 	struct bc_custody_result cr;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	const char *refs[] = { "BWC-000001", "BWC-000002", "BWC-000003" };
 	char path[4096], dbpath[1024];
 	struct stat st;
@@ -131,7 +131,7 @@ static struct bc_key *
 load_pub(const char *name)
 {
 	struct bc_key *k = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/%s.pub", keydir, name);
@@ -188,7 +188,7 @@ static int
 sum_one(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
 	struct bc_file_hash fh;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	const char *rel = path + sums_cur->rootlen + 1;
 	char hex[BC_SHA256_HEX], **tmp;
 
@@ -298,7 +298,7 @@ static void
 verify(const char *dir, struct bc_bundle_report *rep)
 {
 	struct bc_key *admin = load_pub("admin");
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int r;
 
 	r = bc_bundle_verify(dir, admin, rep, &e);
@@ -355,7 +355,7 @@ END_TEST
 START_TEST(test_no_trust)
 {
 	struct bc_bundle_report rep;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	const char *b = bundle_copy();
 
 	ck_assert_int_eq(bc_bundle_verify(b, NULL, &rep, &e), 0);
@@ -374,7 +374,7 @@ END_TEST
 START_TEST(test_other_trust)
 {
 	struct bc_bundle_report rep;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	struct bc_key *k;
 	const char *b = bundle_copy();
 
@@ -415,7 +415,7 @@ END_TEST
 START_TEST(test_not_a_bundle)
 {
 	struct bc_bundle_report rep;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	const char *b = bundle_copy();
 	char path[4096];
 
@@ -1040,7 +1040,7 @@ START_TEST(test_random_edits)
 	    I1 "proofs.json", I3 "parent/manifest.json",
 	    I3 "parent/derive.jsonl", I3 "custody.jsonl", I2 "manifest.sig" };
 	struct bc_bundle_report rep;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	struct bc_key *admin;
 	const char *b;
 	char *data;

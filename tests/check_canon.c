@@ -25,7 +25,7 @@ canon(const char *in, char **out)
 static void
 expect_canon(const char *in, const char *want)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char *out = NULL;
 	size_t len = 0;
 	int r;
@@ -45,7 +45,7 @@ expect_canon(const char *in, const char *want)
 static void
 expect_refused(const char *in, size_t len, int want)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char *out = (char *)"sentinel";
 	size_t outlen = 1;
 	int r;
@@ -124,7 +124,7 @@ ref_read(const char *text, size_t len)
 static int
 agree(const char *text, size_t len)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	json_t *got = NULL, *want = ref_read(text, len);
 	int r = bc_canon_read(text, len, &got, &err);
 
@@ -322,7 +322,7 @@ END_TEST
 
 START_TEST(test_dump_built_values)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	json_t *v;
 	char *out = NULL;
 	size_t len = 0;
@@ -371,7 +371,7 @@ END_TEST
 
 START_TEST(test_integer_beyond_int64)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	const char *in = "100000000000000000000000000000";
 	char *out = NULL;
 	size_t len = 0;
@@ -703,7 +703,7 @@ END_TEST
 
 START_TEST(test_read_size)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	json_t *v = (json_t *)1;
 
 	ck_assert_int_eq(bc_canon_read("{}", BC_CANON_MAX_INPUT + 1u, &v,
@@ -719,7 +719,7 @@ END_TEST
  */
 START_TEST(test_dump_size)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	size_t n = BC_CANON_MAX_INPUT - 2, len = 1;
 	char *s, *out = (char *)1;
 	json_t *v, *back = NULL;

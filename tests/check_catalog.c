@@ -34,7 +34,7 @@ register_file(const char *name, const char *content,
     const struct bc_operator_fields *op, struct bc_register_result *res)
 {
 	struct bc_register_opts opts;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	memset(&opts, 0, sizeof(opts));
@@ -98,7 +98,7 @@ END_TEST
 START_TEST(test_create_exists)
 {
 	struct bc_catalog *c2 = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char *text;
 	size_t len;
 
@@ -122,7 +122,7 @@ END_TEST
 START_TEST(test_create_no_dir)
 {
 	struct bc_catalog *c2 = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	ck_assert_int_ne(bc_catalog_create(tu_path("no/such/dir.db"), key,
 	    NULL, &c2, &err), 0);
@@ -133,7 +133,7 @@ END_TEST
 START_TEST(test_open_missing)
 {
 	struct bc_catalog *c2 = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	ck_assert_int_eq(bc_catalog_open(tu_path("missing.db"), &c2, &err),
 	    BC_ERR_NOT_FOUND);
@@ -147,7 +147,7 @@ END_TEST
 START_TEST(test_open_random_bytes)
 {
 	struct bc_catalog *c2 = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	uint8_t buf[8192];
 	size_t i;
 
@@ -175,7 +175,7 @@ END_TEST
 START_TEST(test_open_foreign_sqlite)
 {
 	struct bc_catalog *c2 = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char *schema;
 	const char *path = tu_path("other.db");
 
@@ -199,7 +199,7 @@ END_TEST
 START_TEST(test_open_newer_schema)
 {
 	struct bc_catalog *c2 = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	bc_catalog_close(cat);
 	cat = NULL;
@@ -245,7 +245,7 @@ END_TEST
 START_TEST(test_migrate_from_zero)
 {
 	struct bc_catalog *c2 = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	const char *path = tu_path("v0.db");
 	char sql[128];
 	int v = -1, r;
@@ -439,7 +439,7 @@ END_TEST
 
 START_TEST(test_transaction_rules)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_item it;
 	int64_t num = 0;
 
@@ -480,7 +480,7 @@ static int
 read_only_use(const char *path)
 {
 	struct bc_catalog *c = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	if ((r = bc_catalog_open_flags(path, BC_CATALOG_READ_ONLY, &c,
@@ -579,7 +579,7 @@ END_TEST
 START_TEST(test_read_only_old_schema)
 {
 	struct bc_catalog *c2 = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	const char *copy = tu_path("v3.db");
 
 	ck_assert_int_eq(tu_copy_file(tu_data_path("catalogs/v3.db"), copy),
@@ -615,7 +615,7 @@ START_TEST(test_disk_full)
 {
 	struct bc_register_opts opts;
 	struct bc_register_result res;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char name[32], content[64];
 	int i, r = 0;
 
@@ -657,7 +657,7 @@ START_TEST(test_register_and_find)
 	struct bc_register_result res;
 	struct bc_file_hash fh;
 	struct bc_item *it = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	uint8_t d[BC_SHA256_LEN];
 	char hex[BC_SHA256_HEX], ref[BC_SHA256_HEX], *real;
 	size_t i;
@@ -742,7 +742,7 @@ START_TEST(test_genesis_event)
 {
 	struct bc_register_result res;
 	struct bc_event *ev = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	uint8_t d[BC_SHA256_LEN];
 	char hex[BC_SHA256_HEX];
 	json_t *doc = NULL;
@@ -779,7 +779,7 @@ START_TEST(test_find_not_found)
 {
 	struct bc_register_result res;
 	struct bc_item *it = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char ref[16];
 	static const char *refs[] = {
 		"BWC-000002", "BWC-", "BWC-1", "bwc-00000x", "", "xyz",
@@ -808,7 +808,7 @@ static void
 add_fake_item(int64_t num, const char *sha256)
 {
 	struct bc_item it;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	uint8_t sig[BC_ED25519_SIGLEN] = { 0 };
 	uint8_t d[BC_SHA256_LEN];
 	char manifest[128];
@@ -836,7 +836,7 @@ add_fake_item(int64_t num, const char *sha256)
 START_TEST(test_ambiguous_prefix)
 {
 	struct bc_item *it = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char sha[BC_SHA256_HEX];
 	int i;
 
@@ -885,7 +885,7 @@ END_TEST
 
 START_TEST(test_add_item_constraints)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_item it;
 	char sha[BC_SHA256_HEX];
 
@@ -914,7 +914,7 @@ START_TEST(test_duplicate_registration)
 {
 	struct bc_register_result res, res2;
 	struct bc_register_opts opts;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	register_file("a.mp4", "same bytes", NULL, &res);
 	memset(&opts, 0, sizeof(opts));
@@ -943,7 +943,7 @@ START_TEST(test_register_refusals)
 	struct bc_register_result res;
 	struct bc_register_opts opts;
 	struct bc_key *other = NULL, *pub = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	ck_assert_int_eq(tu_write_str(tu_path("a.mp4"), "bytes"), 0);
 	memset(&opts, 0, sizeof(opts));
@@ -1016,7 +1016,7 @@ swap_check(const char *hashed, const char *other, const char *member)
 	struct bc_register_result res;
 	struct bc_file_hash fh;
 	struct bc_item *it = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct swap sw = { 0, 0 };
 	json_t *m, *want = NULL;
 	char hex[BC_SHA256_HEX];
@@ -1099,7 +1099,7 @@ static const char *
 list_ids(const struct bc_list_filter *f)
 {
 	static struct collect c;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	memset(&c, 0, sizeof(c));
 	ck_assert_msg(bc_catalog_list(cat, f, collect_ids, &c, &err) == 0,

@@ -106,7 +106,7 @@ rule_as(struct bc_custody_state *st, const char *action, const char *actor,
     const char *details, const char *at, struct bc_err *why)
 {
 	struct bc_custody_state before = *st;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	json_error_t jerr;
 	json_t *d, *ev = NULL;
 	int r;
@@ -140,7 +140,7 @@ rule_as(struct bc_custody_state *st, const char *action, const char *actor,
 static void
 rule_ok(struct bc_custody_state *st, const char *action, const char *details)
 {
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	int r;
 
 	r = rule_as(st, action, "officer.a", details, rule_at, &why);
@@ -151,7 +151,7 @@ static void
 rule_refused(struct bc_custody_state *st, const char *action,
     const char *details, const char *words)
 {
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	int r;
 
 	r = rule_as(st, action, "officer.a", details, rule_at, &why);
@@ -165,7 +165,7 @@ rule_refused(struct bc_custody_state *st, const char *action,
 static void
 registered(struct bc_custody_state *st)
 {
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 
 	memset(st, 0, sizeof(*st));
 	ck_assert_int_eq(rule_as(st, "register", "first.custodian", D(""),
@@ -294,7 +294,7 @@ END_TEST
 START_TEST(test_rule_first_is_register)
 {
 	struct bc_custody_state st;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	int a;
 
 	/* nothing but register may open a chain */
@@ -326,7 +326,7 @@ END_TEST
 START_TEST(test_rule_unknown_and_malformed)
 {
 	struct bc_custody_state st;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	json_t *ev = NULL, *d;
 
 	registered(&st);
@@ -364,7 +364,7 @@ END_TEST
 START_TEST(test_rule_time)
 {
 	struct bc_custody_state st;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	static const char *const not_stamps[] = {
 		"2026-03-01T10:00:00Z", "2026-03-01T10:00:00.000000+00:00",
 		"2026-03-01 10:00:00.000000Z", "2026-02-30T10:00:00.000000Z",
@@ -518,7 +518,7 @@ END_TEST
 START_TEST(test_rule_purge)
 {
 	struct bc_custody_state st;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	int a;
 
 	registered(&st);
@@ -599,7 +599,7 @@ END_TEST
 START_TEST(test_rule_relocate_long)
 {
 	struct bc_custody_state st;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	char *path, *details;
 	size_t n = PATH_MAX + 10, len;
 
@@ -749,7 +749,7 @@ register_file(const char *path, struct bc_register_result *res)
 {
 	static const char *const tags[] = { "night", "traffic" };
 	struct bc_register_opts opts;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int r;
 
 	memset(&opts, 0, sizeof(opts));
@@ -845,6 +845,16 @@ add_refused(const struct bc_key *key, const char *ref,
 	r = add(key, ref, q, &res);
 	ck_assert_msg(r == code, "%s: got %d (%s), wanted %d",
 	    q->action ? q->action : "(null)", r, err.msg, code);
+	/* "field:NAME": the error names the field NAME, not an option */
+	if (words != NULL && strncmp(words, "field:", 6) == 0) {
+		ck_assert_msg(strcmp(err.field, words + 6) == 0,
+		    "%s: field '%s', wanted '%s' (%s)", q->action ?
+		    q->action : "(null)", err.field, words + 6, err.msg);
+		ck_assert_msg(!tu_contains(err.msg, "--"),
+		    "%s: '%s' names an option", q->action ? q->action :
+		    "(null)", err.msg);
+		return;
+	}
 	ck_assert_msg(words == NULL || tu_contains(err.msg, words),
 	    "%s: '%s' lacks '%s'", q->action ? q->action : "(null)", err.msg,
 	    words);
@@ -870,7 +880,7 @@ struct evs {
 static void
 evs_load(const char *ref, struct evs *e)
 {
-	struct bc_err e1 = { "" };
+	struct bc_err e1 = { 0 };
 	size_t i;
 
 	memset(e, 0, sizeof(*e));
@@ -1061,32 +1071,32 @@ START_TEST(test_add_missing_fields)
 	longer[sizeof(longer) - 1] = '\0';
 
 	req_init(&q, "copy");
-	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "--to");
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "field:to");
 	req_init(&q, "transfer");
 	q.reason = "r";
-	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "--to");
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "field:to");
 	req_init(&q, "transfer");
 	q.to = "det.jones";
-	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "--reason");
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "field:reason");
 	req_init(&q, "hold");
-	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "--reason");
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "field:reason");
 	req_init(&q, "unhold");
-	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "--reason");
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "field:reason");
 	req_init(&q, "purge");
-	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "--reason");
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "field:reason");
 	req_init(&q, "derive");
 	q.file = other;
-	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "--reason");
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "field:reason");
 	req_init(&q, "derive");
 	q.reason = "r";
-	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "--file");
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "field:file");
 	/* fields that belong to other actions */
 	req_init(&q, "access");
 	q.to = "someone";
-	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "--to");
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "field:to");
 	req_init(&q, "note");
 	q.file = other;
-	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "--file");
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "field:file");
 	req_init(&q, "access");
 	q.outcome = "passed";
 	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "outcome");
@@ -1109,16 +1119,16 @@ START_TEST(test_add_missing_fields)
 	/* who, and what */
 	req_init(&q, "access");
 	q.actor = NULL;
-	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "--actor");
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "field:actor");
 	req_init(&q, "access");
 	q.actor = "a\nb";
-	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "--actor");
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "field:actor");
 	req_init(&q, "copy");
 	q.to = "";
-	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "--to");
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "field:to");
 	req_init(&q, "hold");
 	q.reason = longer;
-	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "--reason");
+	add_refused(cust, "BWC-000001", &q, BC_ERR_INVALID, "field:reason");
 	req_init(&q, "register");
 	add_refused(admin, "BWC-000001", &q, BC_ERR_INVALID, "register");
 	req_init(&q, "destroy");
@@ -1193,7 +1203,7 @@ END_TEST
 START_TEST(test_add_revoked_key)
 {
 	struct bc_custody_req q;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 
 	req_init(&q, "access");
 	setenv("BODYCAM_NOW", "2026-03-01T11:00:00Z", 1);
@@ -1653,7 +1663,7 @@ END_TEST
 START_TEST(test_media_destroy)
 {
 	struct bc_file_hash fh;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	char hex[BC_SHA256_HEX], link[4096], other[4096], fifo[4096];
 	int fate;
 
@@ -1703,7 +1713,7 @@ item_hash(const char *ref)
 {
 	static char h[BC_SHA256_HEX];
 	struct bc_item *it = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 
 	ck_assert_int_eq(bc_catalog_find_item(cat, ref, &it, &e), 0);
 	snprintf(h, sizeof(h), "%s", it->manifest_hash);
@@ -1728,7 +1738,7 @@ START_TEST(test_add_annotate)
 {
 	struct bc_custody_req q;
 	struct bc_list_filter f;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	json_t *set, *add1, *rm, *clear, *v;
 	char *view = NULL;
 	int64_t seq;
@@ -2124,7 +2134,7 @@ writer(int w)
 	struct bc_catalog *c = NULL;
 	struct bc_custody_req q;
 	struct bc_custody_result res;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	char actor[32];
 	int i, r;
 

@@ -43,7 +43,7 @@ static void
 check_vector(size_t i)
 {
 	struct bc_file_hash fh;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char hex[BC_SHA256_HEX];
 	size_t k, head;
 	const char *path = tu_path("pattern");
@@ -110,7 +110,7 @@ END_TEST
 START_TEST(test_hash_fd_offset)
 {
 	struct bc_file_hash fh;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char hex[BC_SHA256_HEX];
 	const char *path = tu_path("fd");
 	int fd;
@@ -215,7 +215,7 @@ START_TEST(test_changed_while_hashed)
 {
 	struct grower g = { NULL, 0, 0 };
 	struct bc_file_hash fh;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	const char *path = tu_path("growing");
 	int r;
 
@@ -267,7 +267,7 @@ END_TEST
 START_TEST(test_missing_file)
 {
 	struct bc_file_hash fh;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	ck_assert_int_eq(bc_hash_file(tu_path("nope"), &fh, NULL, NULL,
 	    &err), BC_ERR_NOT_FOUND);
@@ -280,7 +280,7 @@ END_TEST
 START_TEST(test_directory)
 {
 	struct bc_file_hash fh;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	ck_assert_int_eq(bc_hash_file(tu_dir(), &fh, NULL, NULL, &err),
 	    BC_ERR_INVALID);
@@ -291,7 +291,7 @@ END_TEST
 START_TEST(test_unreadable)
 {
 	struct bc_file_hash fh;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	const char *path = tu_path("secret");
 	int r;
 

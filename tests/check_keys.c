@@ -22,7 +22,7 @@ static const char *catpath;
 static void
 add_key(const struct bc_key *k, const char *name, int role, const char *now)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	if (now != NULL)
@@ -35,7 +35,7 @@ add_key(const struct bc_key *k, const char *name, int role, const char *now)
 static void
 revoke_key(const struct bc_key *k, const char *reason, const char *now)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	if (now != NULL)
@@ -49,7 +49,7 @@ static struct bc_keyring *
 load_ok(void)
 {
 	struct bc_keyring *kr = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	r = bc_keyring_load(cat, &kr, &err);
@@ -146,7 +146,7 @@ START_TEST(test_authorised_in_time)
 	struct bc_key *k = tu_new_key(), *k2 = tu_new_key();
 	struct bc_keyring *kr;
 	const struct bc_keyring_entry *e;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	const char *id = bc_key_id(k);
 	int64_t a, rv;
 
@@ -212,7 +212,7 @@ START_TEST(test_authorised_roles)
 {
 	struct bc_key *ing = tu_new_key(), *adm = tu_new_key();
 	struct bc_keyring *kr;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	const int64_t at = BC_LEAF_NEXT;
 	int roles[] = { BC_ROLE_INGEST, BC_ROLE_CUSTODIAN, BC_ROLE_AUDITOR,
 	    BC_ROLE_ADMIN };
@@ -254,7 +254,7 @@ START_TEST(test_second_admin_manages_keys)
 {
 	struct bc_key *adm = tu_new_key(), *k = tu_new_key();
 	struct bc_keyring *kr;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	const struct bc_keyring_entry *e;
 	int r;
 
@@ -278,7 +278,7 @@ START_TEST(test_check_sig)
 {
 	struct bc_key *k = tu_new_key(), *other = tu_new_key();
 	struct bc_keyring *kr;
-	struct bc_err why = { "" };
+	struct bc_err why = { 0 };
 	static const char text[] = "{\"type\":\"test\"}";
 	const int64_t at = BC_LEAF_NEXT;
 	uint8_t sig[BC_ED25519_SIGLEN], bad[BC_ED25519_SIGLEN];
@@ -338,7 +338,7 @@ START_TEST(test_refused_changes)
 {
 	struct bc_key *k = tu_new_key(), *ing = tu_new_key(), *x = tu_new_key();
 	struct bc_keyring *kr;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char name[BC_KEY_NAME_MAX + 2];
 
 	add_key(k, "dock", BC_ROLE_INGEST, NULL);
@@ -404,7 +404,7 @@ END_TEST
 START_TEST(test_revoked_admin_cannot_sign)
 {
 	struct bc_key *adm = tu_new_key(), *x = tu_new_key();
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	add_key(adm, "second admin", BC_ROLE_ADMIN, "2026-04-01T00:00:00Z");
 	revoke_key(adm, "left", "2026-04-02T00:00:00Z");
@@ -423,7 +423,7 @@ START_TEST(test_tampered_keydoc)
 {
 	struct bc_key *a = tu_new_key(), *b = tu_new_key();
 	struct bc_keyring *kr = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char *msg = NULL;
 	int r;
 
@@ -461,7 +461,7 @@ START_TEST(test_tampered_first_keydoc)
 {
 	struct bc_key *a = tu_new_key();
 	struct bc_keyring *kr = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	add_key(a, "first", BC_ROLE_INGEST, NULL);
 	ck_assert_int_eq(tu_sql(catpath, "DROP TRIGGER keydocs_no_update;"
@@ -482,7 +482,7 @@ START_TEST(test_deleted_keydoc)
 {
 	struct bc_key *a = tu_new_key(), *b = tu_new_key();
 	struct bc_keyring *kr = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	add_key(a, "first", BC_ROLE_INGEST, NULL);
 	add_key(b, "second", BC_ROLE_CUSTODIAN, NULL);
@@ -503,7 +503,7 @@ START_TEST(test_signer_column_swapped)
 {
 	struct bc_key *a = tu_new_key();
 	struct bc_keyring *kr = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	add_key(a, "first", BC_ROLE_INGEST, NULL);
 	ck_assert_int_eq(tu_sql(catpath, "DROP TRIGGER keydocs_no_update;"
@@ -520,7 +520,7 @@ START_TEST(test_migrate_1_to_2)
 {
 	struct bc_catalog *c2 = NULL;
 	struct bc_keyring *kr;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char *msg = NULL, *fixture;
 	size_t len;
 	int v = -1, r;

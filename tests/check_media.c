@@ -16,7 +16,7 @@ static const char *
 sniff_file(const char *path)
 {
 	struct bc_file_hash fh;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	r = bc_hash_file(path, &fh, NULL, NULL, &err);

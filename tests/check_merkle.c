@@ -346,7 +346,7 @@ mem_tree(uint8_t (*lh)[HL], uint64_t n)
 {
 	struct bc_merkle_store store;
 	struct bc_merkle_mem *m;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	uint64_t i;
 	int r;
 
@@ -420,7 +420,7 @@ START_TEST(test_rfc_roots)
 {
 	struct bc_merkle_store store;
 	struct bc_merkle_mem *m;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	uint8_t lh[8][HL];
 	uint8_t got[HL], want[HL];
 	uint64_t n;
@@ -457,7 +457,7 @@ START_TEST(test_golden_roots)
 {
 	struct bc_merkle_store store;
 	struct bc_merkle_mem *m;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	uint8_t lh[HL], got[HL], want[HL], data[2];
 	uint64_t i, size = 0;
 	size_t g;
@@ -959,7 +959,7 @@ small_teardown(struct small *s)
 static void
 small_grow(struct small *s, uint64_t n, uint8_t root[HL])
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	uint8_t want[HL];
 	unsigned t = trailing_ones(n - 1);
 
@@ -982,7 +982,7 @@ small_grow(struct small *s, uint64_t n, uint8_t root[HL])
 START_TEST(test_all_inclusion_proofs)
 {
 	struct small s;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	uint8_t root[HL], other[HL], bad[HL], (*p)[HL];
 	uint8_t want[BC_MERKLE_MAX_PROOF][HL];
 	uint64_t n, i, wi[3], wn[3];
@@ -1084,7 +1084,7 @@ END_TEST
 START_TEST(test_all_consistency_proofs)
 {
 	struct small s;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	uint8_t root[HL], root_m[HL], other[HL], (*p)[HL];
 	uint8_t want[BC_MERKLE_MAX_PROOF + 1][HL];
 	uint64_t n, m, wm[2], wn[3];
@@ -1328,7 +1328,7 @@ START_TEST(test_large_tree)
 	struct counting c;
 	struct stack st;
 	struct naive nv;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	uint8_t data[8], root[HL], want[HL];
 	uint64_t big, i, n, samples = 0, max_puts = 0;
 	uint8_t (*lh)[HL];
@@ -1420,7 +1420,7 @@ virt_put(void *arg, unsigned level, uint64_t index, const uint8_t h[HL])
 START_TEST(test_huge_virtual_tree)
 {
 	struct bc_merkle_store store = { NULL, virt_get, virt_put };
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct virt v;
 	uint8_t root[HL], root_m[HL], (*p)[HL];
 	uint64_t sizes[6], n, m, i;

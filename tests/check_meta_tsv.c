@@ -116,7 +116,7 @@ struct tally {
 static void
 check_row(const char *base, char **f, const int *col, struct tally *t)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_file_hash fh;
 	char path[1024], want[64];
 	const char *rel = f[col[0]], *got, *mime;

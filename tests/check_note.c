@@ -111,7 +111,7 @@ static const char enoch_sig[] =
 static struct bc_key *
 load_pem(const char *pem)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_key *k = NULL;
 	const char *path = tu_path("note.key");
 	int r;
@@ -166,7 +166,7 @@ sig_line(const char *name, const uint8_t *raw, size_t len)
 static int
 verify_str(const char *note, const char *name, const struct bc_key *k)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	return bc_note_verify(note, strlen(note), name, k, NULL, &err);
 }
@@ -175,7 +175,7 @@ static void
 expect_verify(const char *note, const char *name, const struct bc_key *k,
     int want)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	size_t tlen = 1;
 	int r;
 
@@ -191,7 +191,7 @@ expect_verify(const char *note, const char *name, const struct bc_key *k,
 static char *
 sign_str(const char *text, const char *name, const struct bc_key *k)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char *note = NULL;
 	size_t len = 0;
 	int r;
@@ -206,7 +206,7 @@ static void
 expect_parse(const char *text, int want)
 {
 	struct bc_checkpoint cp;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	r = bc_checkpoint_parse(text, strlen(text), &cp, &err);
@@ -220,7 +220,7 @@ static void
 expect_text_refused(const char *o)
 {
 	uint8_t root[BC_SHA256_LEN] = { 0 };
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char *out = (char *)1;
 	size_t len = 1;
 
@@ -235,7 +235,7 @@ expect_text_refused(const char *o)
 
 START_TEST(test_checkpoint_bytes)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_checkpoint cp;
 	uint8_t root[BC_SHA256_LEN];
 	char *text = NULL;
@@ -260,7 +260,7 @@ END_TEST
 START_TEST(test_signed_checkpoint_bytes)
 {
 	struct bc_key *k = load_pem(fixed_pem), *pub = pub_from_hex(fixed_pub);
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_checkpoint cp;
 	uint8_t id[BC_NOTE_KEYID_LEN];
 	char *note = NULL;
@@ -392,7 +392,7 @@ END_TEST
 START_TEST(test_roundtrip)
 {
 	struct bc_key *k = tu_new_key(), *pub = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_checkpoint cp;
 	uint8_t root[BC_SHA256_LEN];
 	uint64_t sizes[] = { 0, 1, 42, 1000000, UINT64_MAX };
@@ -442,7 +442,7 @@ START_TEST(test_text_shapes)
 		"caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x93\xb9 \x7f\n",
 	};
 	struct bc_key *k = tu_new_key();
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char *note;
 	size_t i, len, tlen;
 
@@ -461,7 +461,7 @@ END_TEST
 START_TEST(test_extensions_kept)
 {
 	struct bc_key *k = tu_new_key();
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_checkpoint cp;
 	char *text, *note;
 	size_t tlen;
@@ -685,7 +685,7 @@ END_TEST
 START_TEST(test_wrong_name_or_key)
 {
 	struct bc_key *k = load_pem(fixed_pem), *other = tu_new_key();
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	expect_verify(fixed_note, origin, k, 0);
@@ -710,7 +710,7 @@ END_TEST
 START_TEST(test_truncated)
 {
 	struct bc_key *k = load_pem(fixed_pem);
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	size_t n, len = strlen(fixed_note);
 	int r;
 
@@ -843,7 +843,7 @@ START_TEST(test_bad_bytes)
 		"\xf4\x90\x80\x80",	/* beyond U+10FFFF */
 	};
 	struct bc_key *k = load_pem(fixed_pem);
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	size_t i, at, len, blen;
 	char *s;
 	int r;
@@ -881,7 +881,7 @@ START_TEST(test_sign_refusals)
 		"", "no final newline", "a\n\x01\n", "\xff\n", "a\r\n",
 	};
 	struct bc_key *k = tu_new_key(), *pub = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char *note = (char *)1;
 	size_t i, len = 1;
 
@@ -917,7 +917,7 @@ END_TEST
 START_TEST(test_size_cap)
 {
 	struct bc_key *k = tu_new_key();
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_checkpoint cp;
 	size_t siglen, n, len, tlen;
 	char *text, *note, *big;
@@ -1002,7 +1002,7 @@ START_TEST(test_checkpoint_sizes)
 		{ "\xd9\xa4\xd9\xa2", 0, 0 },	/* Arabic-Indic 42 */
 	};
 	struct bc_checkpoint cp;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	size_t i;
 	char *s;
 	int r;
@@ -1038,7 +1038,7 @@ START_TEST(test_checkpoint_roots)
 		"",
 	};
 	struct bc_checkpoint cp;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	size_t i;
 	char *s;
 
@@ -1088,7 +1088,7 @@ START_TEST(test_checkpoint_origins)
 	};
 	uint8_t root[BC_SHA256_LEN] = { 0 };
 	struct bc_checkpoint cp;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char o[BC_ORIGIN_MAX + 2], *text, *s;
 	size_t i, len;
 

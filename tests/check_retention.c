@@ -167,7 +167,7 @@ START_TEST(test_period_parse)
 		"\xff=90", "patrol=Indefinite", NULL
 	};
 	struct bc_policy_period pp;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char big[BC_FIELD_MAX + 8];
 	size_t i;
 
@@ -197,7 +197,7 @@ static int
 set(const struct bc_key *key, const struct bc_policy_period *per,
     size_t n, int refuse, struct bc_policy *out)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -223,7 +223,7 @@ START_TEST(test_set_and_load)
 {
 	struct bc_policy p1, p2, cur, *ps = NULL;
 	struct bc_keyring *kr = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	size_t n = 0;
 
 	ck_assert_int_eq(bc_policy_current(cat, &cur, &err),
@@ -268,7 +268,7 @@ START_TEST(test_set_refused)
 	};
 	struct bc_key *cust = NULL;
 	struct bc_policy p;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	ck_assert_int_eq(set(admin, std_periods, 0, 0, &p), BC_ERR_INVALID);
 	bc_policy_free(&p);
@@ -300,7 +300,7 @@ load_after(const char *sql, size_t *n)
 {
 	struct bc_keyring *kr = NULL;
 	struct bc_policy *ps = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char *msg = NULL;
 	int r;
 
@@ -379,7 +379,7 @@ START_TEST(test_admits)
 {
 	static const struct bc_policy_period patrol[] = { { "patrol", 90 } };
 	struct bc_policy p;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int warn;
 
 	ck_assert_int_eq(bc_policy_admits(cat, "anything", &warn, &err), 0);

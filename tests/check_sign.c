@@ -22,7 +22,7 @@ static const char msg[] = "BWC-000001 sealed at 2026-11-26T02:15:33Z";
 static void
 write_pair(const struct bc_key *k, const char *name)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char pub[256];
 	int r;
 
@@ -249,7 +249,7 @@ END_TEST
 START_TEST(test_write_and_load)
 {
 	struct bc_key *k = tu_new_key(), *priv = NULL, *pub = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	uint8_t sig[BC_ED25519_SIGLEN];
 	mode_t old;
 	char *text;
@@ -294,7 +294,7 @@ END_TEST
 START_TEST(test_no_overwrite)
 {
 	struct bc_key *k = tu_new_key();
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char *text;
 	size_t len;
 
@@ -319,7 +319,7 @@ END_TEST
 START_TEST(test_write_private_needs_private)
 {
 	struct bc_key *k = tu_new_key(), *p = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	ck_assert_int_eq(bc_key_from_raw(bc_key_public(k), &p), 0);
 	ck_assert_int_eq(bc_key_write_private(p, tu_path("p"), &err),
@@ -335,7 +335,7 @@ END_TEST
 START_TEST(test_load_missing)
 {
 	struct bc_key *k = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	ck_assert_int_eq(bc_key_load_private(tu_path("none"), &k, &err),
 	    BC_ERR_NOT_FOUND);
@@ -353,7 +353,7 @@ END_TEST
 START_TEST(test_key_perm)
 {
 	struct bc_key *k = tu_new_key(), *l = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	static const mode_t bad[] = { 0644, 0640, 0604, 0660, 0601, 0610 };
 	size_t i;
 
@@ -379,7 +379,7 @@ END_TEST
 START_TEST(test_garbage_pem)
 {
 	struct bc_key *k = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	static const char *bad[] = {
 		"",
 		"hello, world\n",
@@ -409,7 +409,7 @@ END_TEST
 START_TEST(test_public_as_private)
 {
 	struct bc_key *k = tu_new_key(), *l = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	write_pair(k, "id");
 	ck_assert_int_eq(chmod(tu_path("id.pub"), 0600), 0);
@@ -424,7 +424,7 @@ END_TEST
 START_TEST(test_public_as_private_as_written)
 {
 	struct bc_key *k = tu_new_key(), *l = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	/*
@@ -444,7 +444,7 @@ END_TEST
 START_TEST(test_private_as_public)
 {
 	struct bc_key *k = tu_new_key(), *l = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	write_pair(k, "id");
 	ck_assert_int_eq(bc_key_load_public(tu_path("id"), &l, &err),
@@ -457,7 +457,7 @@ END_TEST
 START_TEST(test_not_ed25519)
 {
 	struct bc_key *l = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	write_ec_pair("ec", "ec.pub");
 	ck_assert_int_eq(bc_key_load_private(tu_path("ec"), &l, &err),
@@ -473,7 +473,7 @@ END_TEST
 START_TEST(test_encrypted_private)
 {
 	struct bc_key *k = tu_new_key(), *l = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	EVP_PKEY *pkey;
 	FILE *f;
 
@@ -496,7 +496,7 @@ END_TEST
 START_TEST(test_oversized)
 {
 	struct bc_key *l = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	static const size_t sizes[] = { BC_KEYFILE_MAX + 1, 1024 * 1024 };
 	char *buf;
 	size_t i;
@@ -522,7 +522,7 @@ END_TEST
 START_TEST(test_size_limit_exact)
 {
 	struct bc_key *k = tu_new_key(), *l = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char *pem, *buf;
 	size_t len;
 	int r;

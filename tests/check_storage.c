@@ -75,7 +75,7 @@ static void
 copy_vector(size_t n, const char *sha256)
 {
 	struct bc_copy cp;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	char hex[BC_SHA256_HEX], want[4096];
 	const char *root = make_root(), *src = tu_path("src.bin");
 	int r;
@@ -126,7 +126,7 @@ START_TEST(test_copy_windows)
 	const char *root = make_root(), *src = tu_path("big.bin");
 	struct bc_file_hash fh;
 	struct bc_copy cp;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	write_pattern(src, 19 * MIB + 12345);
 	ck_assert_int_eq(bc_hash_file(src, &fh, NULL, NULL, &err), 0);
@@ -147,7 +147,7 @@ START_TEST(test_stream)
 	static const size_t pieces[] = { 1, 4095, 65536, 3 * MIB + 7, 1 };
 	struct bc_file_hash fh;
 	struct bc_copy cp;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	uint8_t *buf;
 	size_t i, off = 0, n = 0;
 
@@ -213,7 +213,7 @@ START_TEST(test_copy_refusals)
 {
 	const char *root = make_root();
 	struct bc_copy cp;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	ck_assert_int_eq(bc_storage_copy(root, tu_path("none"), NULL, NULL,
 	    &cp, &err), BC_ERR_NOT_FOUND);
@@ -231,7 +231,7 @@ START_TEST(test_path_names)
 	static const char sha[] = "0d09f3eabb5c78e5d435c41e3b3755f1c4d038657f73"
 	    "9d0be0083c24e71235df";
 	char out[4096], longname[300];
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	ck_assert_int_eq(bc_storage_path("/s", sha, "a.mp4", out, sizeof(out),
 	    &err), 0);
@@ -264,7 +264,7 @@ START_TEST(test_place_over_leftover)
 	const char *root = make_root(), *src = tu_path("v.bin");
 	char hex[BC_SHA256_HEX], dir[4096], file[4200];
 	struct bc_copy cp;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	write_pattern(src, 5000);
 	ck_assert_int_eq(bc_storage_copy(root, src, NULL, NULL, &cp, &err),
@@ -300,7 +300,7 @@ START_TEST(test_remove_source)
 {
 	const char *root = make_root(), *src = tu_path("m.bin");
 	struct bc_copy cp;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct timespec ts[2] = { { 0, 0 }, { 12345, 0 } };
 
 	write_pattern(src, 100);

@@ -174,7 +174,7 @@ START_TEST(test_text_check)
 		{ "\xc0\xaf", "not valid UTF-8" },
 		{ "\xed\xa0\x80", "not valid UTF-8" },
 	};
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	size_t i;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
@@ -195,7 +195,7 @@ END_TEST
 /* The operator and custody fields go through the same check. */
 START_TEST(test_field_check)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	ck_assert_int_eq(bc_field_check("--actor", "Det. J. Smith",
 	    BC_FIELD_MAX, &err), 0);
@@ -317,7 +317,7 @@ END_TEST
 START_TEST(test_manifest_latin1_name)
 {
 	struct bc_manifest_in in;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	json_t *m = NULL, *back = NULL;
 	char *text = NULL, *name = NULL;
 	size_t len = 0;

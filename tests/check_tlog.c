@@ -294,7 +294,7 @@ rec_leaves(uint8_t (*out)[HLEN])
 static uint64_t
 log_size(void)
 {
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	uint64_t size = UINT64_MAX;
 	int r;
 
@@ -446,7 +446,7 @@ static struct bc_keyring *
 keyring(void)
 {
 	struct bc_keyring *kr = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int r;
 
 	r = bc_keyring_load(cat, &kr, &e);
@@ -457,7 +457,7 @@ keyring(void)
 static void
 checkpoint(const struct bc_key *key, struct bc_checkpoint_row *row)
 {
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int r;
 
 	r = bc_tlog_checkpoint(cat, key, row, &e);
@@ -471,7 +471,7 @@ static char *
 sign_cp(const char *origin, uint64_t size, const uint8_t root[HLEN],
     const char *name, const struct bc_key *key, size_t *len)
 {
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	char *text = NULL, *note = NULL;
 	size_t tlen = 0;
 	int r;
@@ -516,7 +516,7 @@ run_audit(const char *against, size_t against_len,
     struct bc_audit_report *rep)
 {
 	struct bc_audit_opts opts;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int r;
 
 	memset(&opts, 0, sizeof(opts));
@@ -627,7 +627,7 @@ START_TEST(test_leaves_commit_order)
 	uint8_t (*mine)[HLEN], node[HLEN], a[HLEN], b[HLEN], c[HLEN];
 	struct bc_merkle_store store, ms;
 	struct bc_merkle_mem *mem;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	size_t i;
 	int r;
 
@@ -690,7 +690,7 @@ START_TEST(test_failed_writes_leave_log)
 	struct bc_custody_result cres;
 	struct bc_item *it = NULL;
 	struct bc_event *ev = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	long long nodes;
 	size_t n = 0;
 	uint64_t size;
@@ -774,7 +774,7 @@ START_TEST(test_checkpoint_sign_and_store)
 	struct bc_checkpoint_row r1, r2, lrow, *rows = NULL;
 	struct bc_signed_checkpoint sc;
 	struct bc_keyring *kr;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	char origin[BC_ORIGIN_MAX + 1], want_head[64];
 	uint8_t root[HLEN];
 	char *want;
@@ -865,7 +865,7 @@ START_TEST(test_checkpoint_refused_roles)
 {
 	struct bc_checkpoint_row row;
 	struct bc_key *stranger = tu_new_key(), *pub = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 
 	populate();
 	ck_assert_int_eq(bc_tlog_checkpoint(cat, ing, &row, &e),
@@ -894,7 +894,7 @@ START_TEST(test_checkpoint_check_rejects)
 {
 	struct bc_signed_checkpoint sc;
 	struct bc_key *stranger = tu_new_key();
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	static const char *const garbage[] = {
 		"", "garbage", "garbage\n", "\n\n",
 		ORIGIN "\n1\nAAAA\n",	/* no signatures */
@@ -974,7 +974,7 @@ START_TEST(test_checkpoint_revoked_signer)
 	struct bc_signed_checkpoint sc;
 	const struct bc_keyring_entry *ke;
 	struct bc_keyring *kr;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int r;
 
 	populate();
@@ -1018,7 +1018,7 @@ END_TEST
 START_TEST(test_checkpoint_cosigned)
 {
 	struct bc_signed_checkpoint sc;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	uint8_t root[HLEN];
 	char *n1, *n2, *both, *sig2;
 	size_t l1, l2, tlen;
@@ -1054,7 +1054,7 @@ END_TEST
 START_TEST(test_checkpoint_refuses_lost_leaves)
 {
 	struct bc_checkpoint_row row;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 
 	populate();
 	checkpoint(admin, &row);
@@ -1087,7 +1087,7 @@ END_TEST
 START_TEST(test_checkpoint_refuses_rewritten_tree)
 {
 	struct bc_checkpoint_row row;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 
 	populate();
 	checkpoint(admin, &row);
@@ -1112,7 +1112,7 @@ START_TEST(test_inclusion_every_record)
 	struct bc_signed_checkpoint sc;
 	struct bc_inclusion inc;
 	struct bc_keyring *kr;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	uint8_t mine[HLEN], bad[HLEN];
 	char *data;
 	size_t i, len;
@@ -1185,7 +1185,7 @@ START_TEST(test_consistency_every_pair)
 {
 	uint8_t (*mine)[HLEN], (*proof)[HLEN], rm[HLEN], rn[HLEN];
 	uint8_t want_m[HLEN], want_n[HLEN], bad[HLEN];
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	size_t count;
 	uint64_t m, n, size;
 	int r;
@@ -1460,7 +1460,7 @@ START_TEST(test_audit_rewritten_history)
 	struct bc_checkpoint_row row;
 	struct bc_merkle_store ms;
 	struct bc_merkle_mem *mem;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	uint8_t (*mine)[HLEN], h[HLEN], root[HLEN];
 	char hx[2 * HLEN + 1];
 	unsigned level;
@@ -1626,7 +1626,7 @@ START_TEST(test_audit_edited_checkpoint)
 	struct bc_checkpoint_row row, lrow;
 	struct bc_signed_checkpoint sc;
 	struct bc_keyring *kr;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 
 	populate();
 	checkpoint(admin, &row);
@@ -1668,7 +1668,7 @@ START_TEST(test_audit_rollback_against)
 {
 	struct bc_audit_report rep;
 	struct bc_checkpoint_row row;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	char side[4096];
 	char *old, *note;
 	size_t oldlen, notelen;
@@ -1728,7 +1728,7 @@ START_TEST(test_audit_against_bad)
 	struct bc_audit_report rep;
 	struct bc_audit_opts opts;
 	struct bc_key *stranger = tu_new_key();
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	uint8_t root[HLEN];
 	char *note;
 	size_t len;
@@ -1788,7 +1788,7 @@ START_TEST(test_migrate_2_to_3)
 	struct bc_catalog *c2 = NULL;
 	struct bc_audit_report rep;
 	struct bc_merkle_store store;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	char origin[BC_ORIGIN_MAX + 1], again[BC_ORIGIN_MAX + 1];
 	uint8_t leaves[8][HLEN], node[HLEN], a[HLEN], b[HLEN];
 	const char *path = tu_path("v2.db");
@@ -1894,7 +1894,7 @@ END_TEST
 
 START_TEST(test_err_wrap)
 {
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	char big[sizeof(e.msg) + 40];
 
 	/* what it meant here, in front of what went wrong below */
@@ -1919,7 +1919,7 @@ END_TEST
 
 START_TEST(test_incomplete_tree_says_why)
 {
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	uint8_t root[BC_SHA256_LEN];
 
 	populate();

@@ -25,7 +25,7 @@ static const char *catpath;
 static void
 create_ok(const char *name, int role, char token[BC_TOKEN_LEN + 1])
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	r = bc_token_create(cat, admin, name, role, token, &err);
@@ -36,7 +36,7 @@ create_ok(const char *name, int role, char token[BC_TOKEN_LEN + 1])
 static void
 check_ok(const char *token, struct bc_token_info *info)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	r = bc_token_check(cat, token, info, &err);
@@ -146,7 +146,7 @@ START_TEST(test_revoke)
 {
 	char t1[BC_TOKEN_LEN + 1], t2[BC_TOKEN_LEN + 1];
 	struct bc_token_info info;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	create_ok("alice", BC_ROLE_CUSTODIAN, t1);
 	create_ok("bob", BC_ROLE_CUSTODIAN, t2);
@@ -181,7 +181,7 @@ START_TEST(test_duplicate_active_name)
 {
 	char t1[BC_TOKEN_LEN + 1], t2[BC_TOKEN_LEN + 1];
 	struct bc_token_info info;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	create_ok("ci", BC_ROLE_INGEST, t1);
 	memset(t2, 'x', sizeof(t2));
@@ -202,7 +202,7 @@ START_TEST(test_recreate_after_revoke)
 {
 	char t1[BC_TOKEN_LEN + 1], t2[BC_TOKEN_LEN + 1];
 	struct bc_token_info info, *v = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	size_t n = 0;
 
 	create_ok("ci", BC_ROLE_INGEST, t1);
@@ -238,7 +238,7 @@ START_TEST(test_list)
 {
 	char t[BC_TOKEN_LEN + 1];
 	struct bc_token_info *v = (struct bc_token_info *)1;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct bc_key *adm2 = tu_new_key();
 	size_t n = 99;
 
@@ -280,7 +280,7 @@ START_TEST(test_fixed_clock)
 	char t[BC_TOKEN_LEN + 1];
 	struct bc_token_info info;
 	struct bc_token_info *v = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	size_t n = 0;
 
 	setenv("BODYCAM_NOW", "2030-01-02T03:04:05Z", 1);
@@ -307,7 +307,7 @@ START_TEST(test_names)
 	    "caf\xc3\xa9", "a:b", "a'b", "a\"b", "a;b", "a%b", "a+b",
 	    " lead", "trail ", "a\\b", "\x7f" };
 	char t[BC_TOKEN_LEN + 1], name[BC_TOKEN_NAME_MAX + 2];
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	size_t i;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -350,7 +350,7 @@ START_TEST(test_roles)
 	static const int bad[] = { 0, -1, 3, 5, 6, 0x0f, 0x10, 0x100,
 	    BC_ROLE_ADMIN | BC_ROLE_INGEST };
 	char t[BC_TOKEN_LEN + 1];
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -369,7 +369,7 @@ START_TEST(test_not_admin)
 	struct bc_key *cust = tu_new_key(), *stranger = tu_new_key();
 	struct bc_key *adm2 = tu_new_key(), *pub = NULL;
 	char t[BC_TOKEN_LEN + 1], t2[BC_TOKEN_LEN + 1];
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	ck_assert_int_eq(bc_key_authorise(cat, admin, cust, "Det. Smith",
 	    BC_ROLE_CUSTODIAN, &err), 0);
@@ -433,7 +433,7 @@ START_TEST(test_malformed)
 {
 	char t[BC_TOKEN_LEN + 1], bad[BC_TOKEN_LEN + 8];
 	const char *hex;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	size_t i;
 
 	create_ok("m", BC_ROLE_INGEST, t);
@@ -514,7 +514,7 @@ START_TEST(test_unknown)
 {
 	char t[BC_TOKEN_LEN + 1], other[BC_TOKEN_LEN + 1], hash[BC_SHA256_HEX];
 	struct bc_token_info info;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	create_ok("u", BC_ROLE_INGEST, t);
 	/* well formed, one digit off */
@@ -637,7 +637,7 @@ START_TEST(test_triggers)
 	char t1[BC_TOKEN_LEN + 1], t2[BC_TOKEN_LEN + 1], q[512];
 	char *before, *msg = NULL;
 	struct bc_token_info info;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	size_t len, len2, i;
 
 	create_ok("one", BC_ROLE_INGEST, t1);
@@ -772,7 +772,7 @@ START_TEST(test_concurrent_checks)
 	    BC_ROLE_AUDITOR, BC_ROLE_ADMIN };
 	struct worker w[NTHREADS];
 	pthread_t th[NTHREADS];
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int i, r;
 
 	for (i = 0; i < 4; i++) {
@@ -863,7 +863,7 @@ START_TEST(test_migrate_3_to_4)
 	struct bc_token_row row;
 	struct bc_token_info info, *v = NULL;
 	struct bc_key *fixture_admin = NULL, *stranger = tu_new_key();
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	const char *path = tu_path("v3.db");
 	char *fixture, *again, *before[NKEPT], *migrated, *created;
 	char tok[BC_TOKEN_LEN + 1], t[BC_TOKEN_LEN + 1];
@@ -1001,7 +1001,7 @@ END_TEST
 START_TEST(test_migrate_2_to_4)
 {
 	struct bc_catalog *c2 = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	const char *path = tu_path("v2.db");
 	char *migrated, *created;
 	int r;

@@ -29,7 +29,7 @@ static void
 setup(void)
 {
 	struct bc_register_opts opts;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	tu_test_setup();
@@ -63,7 +63,7 @@ static void
 verify(const struct bc_verify_opts *opts, struct bc_verify_report *rep)
 {
 	struct bc_item *it = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	ck_assert_msg(bc_catalog_find_item(cat, reg.id, &it, &err) == 0, "%s",

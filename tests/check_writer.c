@@ -23,7 +23,7 @@ reg(const char *name, size_t len, char out[BC_ITEM_ID_MAX])
 {
 	struct bc_register_opts o;
 	struct bc_register_result res;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int r;
 
 	ck_assert_int_eq(tu_write_pattern(tu_path(name), len), 0);
@@ -90,7 +90,7 @@ nevents(const char *ref)
 {
 	struct bc_item *it = NULL;
 	struct bc_event *ev = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	size_t n = 0;
 
 	ck_assert_int_eq(bc_catalog_find_item(cat, ref, &it, &e), 0);
@@ -107,7 +107,7 @@ verify_ok(const char *ref)
 	struct bc_item *it = NULL;
 	struct bc_verify_opts o;
 	struct bc_verify_report rep;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	size_t i;
 
 	memset(&o, 0, sizeof(o));
@@ -142,7 +142,7 @@ START_TEST(test_job_rolled_back)
 {
 	struct bc_writer *w = NULL;
 	struct note_job j;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int64_t before = nevents(item1);
 
 	ck_assert_int_eq(bc_writer_start(tu_path("c.db"), 0, &w, &e), 0);
@@ -175,7 +175,7 @@ START_TEST(test_batch)
 	struct bc_writer_stats st;
 	struct runner slow, rs[8];
 	pthread_t ts, t[8];
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int64_t before1 = nevents(item1), before2 = nevents(item2);
 	size_t i;
 
@@ -248,7 +248,7 @@ START_TEST(test_concurrent)
 	struct bc_writer *w = NULL;
 	struct many m[8];
 	pthread_t t[8];
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int64_t before1 = nevents(item1), before2 = nevents(item2);
 	uint64_t size;
 	uint8_t seen1[1024] = { 0 }, seen2[1024] = { 0 };
@@ -296,7 +296,7 @@ START_TEST(test_cache_stale)
 	struct bc_writer_stats st;
 	struct note_job j;
 	struct bc_custody_result res;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 
 	ck_assert_int_eq(bc_writer_start(tu_path("c.db"), 0, &w, &e), 0);
 	memset(&j, 0, sizeof(j));
@@ -330,7 +330,7 @@ START_TEST(test_keyring_revoked)
 	struct bc_writer *w = NULL;
 	struct bc_key *k = tu_new_key();
 	struct note_job j;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int64_t before;
 
 	ck_assert_int_eq(bc_key_authorise(cat, admin, k, "station.k",
@@ -364,7 +364,7 @@ static struct bc_key *cust;
 static void
 signed_setup(void)
 {
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 
 	setup();
 	cust = tu_new_key();
@@ -388,7 +388,7 @@ make_event(const char *ref, const char *action, const char *at,
 {
 	struct bc_item *it = NULL;
 	struct bc_event *ev = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	json_t *doc = NULL, *details, *m = NULL;
 	char now[BC_TIME_MAX];
 	size_t n = 0;
@@ -421,7 +421,7 @@ append(const char *ref, const struct bc_signed *s, struct bc_err *e)
 {
 	struct bc_keyring *kr = NULL;
 	struct bc_custody_result res;
-	struct bc_err e2 = { "" };
+	struct bc_err e2 = { 0 };
 	int r;
 
 	ck_assert_int_eq(bc_keyring_load(cat, &kr, &e2), 0);
@@ -441,7 +441,7 @@ START_TEST(test_signed_ok)
 	struct bc_signed s = { 0 };
 	struct bc_item *it = NULL;
 	struct bc_event *ev = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int64_t before = nevents(item1);
 	size_t n = 0;
 
@@ -470,7 +470,7 @@ END_TEST
 START_TEST(test_signed_stale)
 {
 	struct bc_signed s = { 0 }, s2 = { 0 };
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int64_t before = nevents(item1);
 
 	make_event(item1, "access", NULL, cust, -1, NULL, &s);
@@ -493,7 +493,7 @@ START_TEST(test_signed_refused)
 {
 	struct bc_signed s = { 0 };
 	struct bc_key *stranger = tu_new_key();
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int64_t before = nevents(item1);
 	char far[BC_TIME_MAX];
 
@@ -567,7 +567,7 @@ START_TEST(test_signed_revoked_backdated)
 {
 	struct bc_signed s = { 0 };
 	struct bc_keyring *kr = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int64_t before = nevents(item1);
 	char then[BC_TIME_MAX];
 
@@ -595,7 +595,7 @@ END_TEST
 START_TEST(test_signed_old_time)
 {
 	struct bc_signed s = { 0 };
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int64_t before = nevents(item1);
 	char old[BC_TIME_MAX];
 

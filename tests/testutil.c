@@ -344,7 +344,7 @@ void
 tu_catalog_new(const char *name, struct bc_key **key,
     struct bc_catalog **cat)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	int r;
 
 	ck_assert_int_eq(bc_key_generate(key), 0);
@@ -413,7 +413,7 @@ void
 tu_authorise(struct bc_catalog *cat, const struct bc_key *admin,
     const struct bc_key *k, const char *name, int role)
 {
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int r;
 
 	r = bc_key_authorise(cat, admin, k, name, role, &e);
@@ -427,7 +427,7 @@ tu_register(struct bc_catalog *cat, const struct bc_key *key,
 {
 	struct bc_register_opts opts;
 	struct bc_register_result r0;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int r;
 
 	if (res == NULL)
@@ -447,7 +447,7 @@ tu_verify_ref(struct bc_catalog *cat, const char *ref,
     const struct bc_verify_opts *opts, struct bc_verify_report *rep)
 {
 	struct bc_item *it = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int r;
 
 	ck_assert_int_eq(bc_catalog_find_item(cat, ref, &it, &e), 0);
@@ -472,7 +472,7 @@ tu_add_event(struct bc_catalog *cat, const struct bc_key *key,
 {
 	struct bc_signed s = { 0 };
 	struct bc_event ev;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	json_t *doc = NULL;
 
 	ck_assert_int_eq(bc_event_build(item, seq, prev, action, actor, at,
@@ -500,7 +500,7 @@ tu_store_event_as(struct bc_catalog *cat, const struct bc_key *key,
 {
 	struct bc_item *it = NULL;
 	struct bc_event *evs = NULL;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	char prev[BC_SHA256_HEX];
 	size_t n = 0;
 
@@ -624,7 +624,7 @@ tu_custody(struct bc_catalog *cat, const struct bc_key *key, const char *ref,
 {
 	struct bc_custody_req q;
 	struct bc_custody_result mine;
-	struct bc_err e = { "" };
+	struct bc_err e = { 0 };
 	int r;
 
 	memset(&q, 0, sizeof(q));

@@ -4,7 +4,12 @@
  * Library functions return 0 on success or a negative BC_ERR_* code; they
  * never print and never exit.  Where a caller needs to know more than the
  * code (which field, which row, which file), functions take a
- * struct bc_err * that they fill with a one-line, human-readable cause.
+ * struct bc_err * that they fill with a one-line, human-readable cause,
+ * and, when one input field is at fault, with that field's name.
+ *
+ * Messages name fields neutrally ("the reason"), never by a command-line
+ * option or a JSON member: the CLI adds its option (--reason), the HTTP
+ * API the member's name (a "field" detail), from err->field.
  */
 #ifndef BODYCAM_ERROR_H
 #define BODYCAM_ERROR_H
@@ -34,10 +39,19 @@
 #define BC_ERR_STALE		-20	/* built on a chain head that moved */
 #define BC_ERR_FULL		-21	/* disk full (SQLITE_FULL, ENOSPC) */
 
-/* Detail of the last failure; msg is always NUL-terminated. */
+/*
+ * Detail of the last failure; msg and field are always NUL-terminated.
+ * field is the input at fault by the name the HTTP API gives it in a
+ * request ("reason", "tags"), or "" when no one field is.  Declare one
+ * as struct bc_err err = { 0 }.
+ */
+#define BC_ERR_FIELD_MAX	32
 struct bc_err {
 	char msg[512];
+	char field[BC_ERR_FIELD_MAX];
 };
+
+struct json_t;
 
 /* A static, human-readable name for code (never NULL). */
 const char *bc_strerror(int code);
@@ -55,9 +69,45 @@ int bc_exit_status(int code);
  */
 int bc_exit_worst(int a, int b);
 
-/* Sets err->msg (printf-style); err may be NULL.  Returns code. */
+/*
+ * The stable, snake_case name of code for programs: what the HTTP API
+ * answers in {"error": {"code"}} and the CLI prints in its --json error
+ * document ("not_found", "bad_request", "too_large", "exists", "stale",
+ * "rule", "integrity", "unavailable", "internal").  Never NULL.
+ */
+const char *bc_err_code(int code);
+
+/*
+ * bc_err_code for code as err details it (err may be NULL): an invalid
+ * value of one field (BC_ERR_INVALID with err->field) is the request's
+ * fault, "bad_request", where other invalid requests break a "rule".
+ */
+const char *bc_err_code_for(int code, const struct bc_err *err);
+
+/*
+ * The one error object of the CLI's and the API's JSON:
+ * {"code": code, "message": message} and, when field is neither NULL nor
+ * "", "field": field.  Callers add their details (existing, offset,
+ * exit).  message must be valid UTF-8.  Returns a new object, or NULL
+ * when out of memory.
+ */
+struct json_t *bc_err_json(const char *code, const char *message,
+    const char *field);
+
+/*
+ * Sets err->msg (printf-style) and clears err->field; err may be NULL.
+ * Returns code.
+ */
 int bc_err_set(struct bc_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * As bc_err_set, for a failure of one input field: also sets err->field
+ * to field (cut to BC_ERR_FIELD_MAX - 1 bytes).  Returns code.
+ */
+int bc_err_field(struct bc_err *err, int code, const char *field,
+    const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /*
  * For a failed system call with errno e: sets err to fmt's message, ": "
@@ -67,13 +117,14 @@ int bc_err_set(struct bc_err *err, int code, const char *fmt, ...)
 int bc_err_errno(struct bc_err *err, int e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Clears err->msg; err may be NULL. */
+/* Clears err->msg and err->field; err may be NULL. */
 void bc_err_clear(struct bc_err *err);
 
 /*
  * Puts the message fmt says in front of err's own, "fmt: old", and
  * returns code: for passing an error on with what it meant here (err's
- * text may not be an argument of bc_err_set itself).  err may be NULL.
+ * text may not be an argument of bc_err_set itself).  err->field is
+ * kept.  err may be NULL.
  */
 int bc_err_wrap(struct bc_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

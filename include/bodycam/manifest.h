@@ -82,7 +82,9 @@ struct bc_signed {
  * Checks one operator field named name (for messages): NULL, or a
  * non-empty string of at most max bytes that bc_text_check accepts
  * (valid UTF-8 without control characters, bidi controls or line
- * separators).  Returns 0 or BC_ERR_INVALID.
+ * separators).  Returns 0 or BC_ERR_INVALID; when name is a field's
+ * name (lower-case letters and '_', as the API's requests name it:
+ * "reason"), not a phrase ("a tag"), err->field is set to it.
  */
 int bc_field_check(const char *name, const char *v, size_t max,
     struct bc_err *err);

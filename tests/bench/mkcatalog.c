@@ -300,7 +300,7 @@ int
 main(int argc, char **argv)
 {
 	struct bench b = { 0 };
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct timespec t0, t1;
 	const char *db, *dir;
 	long long items, nevents, i, pending = 0;

@@ -326,7 +326,7 @@ main(int argc, char **argv)
 {
 	static struct log logs[NSIZES];
 	struct bc_key *admin = NULL;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	struct spread make = { 0 }, check = { 0 };
 	uint8_t root[BC_SHA256_LEN], mem_root[BC_SHA256_LEN];
 	char path[PATH_MAX], a[16], b[16];

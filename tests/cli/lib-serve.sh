@@ -132,8 +132,10 @@ expect_status() {
 }
 
 # expect_error STATUS CODE DESC: the status, a JSON content type, and the
-# body exactly {"error":{"code":CODE,"message":"..."}} (jansson's compact
-# form, members in that order; a grep, as this runs some 300 times)
+# body exactly {"error":{"code":CODE,"message":"...",DETAILS}} (jansson's
+# compact form, members in that order, DETAILS none or more members with a
+# string or integer value such as "field":"reason"; a grep, as this runs
+# some 300 times)
 expect_error() {
 	if [ "$ST" != "$1" ]; then
 		fail "$3" "status $ST, expected $1 ($2)"
@@ -142,7 +144,7 @@ expect_error() {
 		fail "$3" "no Content-Type: application/json"
 		show_file headers "$RH"
 	elif [ "$(wc -l < "$RB" | tr -d ' ')" != 1 ] || ! grep -E -q -x \
-	    "\\{\"error\":\\{\"code\":\"$2\",\"message\":\"([^\"\\\\]|\\\\.)+\"\\}\\}" \
+	    "\\{\"error\":\\{\"code\":\"$2\",\"message\":\"([^\"\\\\]|\\\\.)+\"(,\"[a-z_]+\":(\"([^\"\\\\]|\\\\.)*\"|-?[0-9]+))*\\}\\}" \
 	    "$RB"; then
 		fail "$3" "the body is not {\"error\":{\"code\":\"$2\",\"message\":...}}"
 		show_file body "$RB"

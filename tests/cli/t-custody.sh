@@ -298,7 +298,7 @@ usage "derive without --reason" "derive needs .*--reason" -- \
 usage "derive without --file" "derive needs .*--file" -- \
     derive --key "$CK" --actor X --reason r
 for act in access note hold; do
-	usage "--to on $act" "--to is for copy and transfer" -- \
+	usage "--to on $act" "is for copy and transfer only \\(--to\\)" -- \
 	    "$act" --key "$CK" --actor X --to Y --reason r
 done
 LONG=$(printf '%0257d' 0)

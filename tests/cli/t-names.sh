@@ -198,8 +198,8 @@ for _case in "U\\+202E:x${RLO}y" "U\\+0085:x${NEL}y" \
 	expect_exit 2 "custody add --actor with $_what: exit 2" -- \
 	    bc custody add BWC-000001 note --key "$K/cust.key" \
 	    --actor "$_v" --note hello
-	expect_grep "^bodycam: --actor (contains .*\\($_what\\)|is not valid UTF-8 \\(byte $_what)" \
-	    "$ERR" "  says what and which character"
+	expect_grep "^bodycam: actor (contains .*\\($_what\\)|is not valid UTF-8 \\(byte $_what).* \\(--actor\\)\$" \
+	    "$ERR" "  says what, which character, and the option"
 	raw_free "$ERR" "  the message itself is quoted"
 	expect_eq "$(nev)" "$EV" "  nothing recorded"
 done
@@ -240,7 +240,7 @@ raw_free "$ERR" "  the error quotes it (no raw ESC)"
 expect_grep "BWC\\\\x1b\\[31m" "$ERR" "  as \\x1b"
 expect_exit 2 "show --json with a Latin-1 reference: still a JSON error" -- \
     bc --json show "BWC$(printf '\351')"
-json_check "$OUT" 'd["error"]["status"] == 2 and "BWC\\xe9" in d["error"]["message"]' \
+json_check "$OUT" 'd["error"]["exit"] == 2 and d["error"]["code"] == "not_found" and "BWC\\xe9" in d["error"]["message"]' \
     "  the message, quoted, in a JSON document"
 expect_exit 2 "register a missing file whose name has RLO" -- \
     bc register "$M/no${RLO}such" --key "$K/admin.key"

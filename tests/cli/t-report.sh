@@ -368,9 +368,31 @@ expect_exit 2 "report --format pdf: exit 2" -- bc report "$A" --format pdf
 expect_grep "pdf" "$ERR" "report --format pdf: names it"
 expect_exit 2 "report without an ITEM: exit 2" -- bc report --format html
 expect_exit 2 "report --bogus: exit 2" -- bc report "$A" --format html --bogus
-expect_exit 2 "report with --json: refused, exit 2" -- \
+expect_exit 2 "report --json with --format: refused, exit 2" -- \
     bc --json report "$A" --format csv
-expect_grep "--json" "$ERR" "report with --json: says --json is refused"
+expect_grep "not with --format" "$ERR" "  says --json is instead of --format"
+expect_exit 2 "report --json with --out: refused, exit 2" -- \
+    bc --json report "$A" --out "$W/never.json"
+check "  and writes no file" -- test ! -e "$W/never.json"
+expect_exit 0 "report --json: exit 0" -- bc report --json "$A" "$CHILD"
+json_check "$OUT" "[i['id'] for i in d['items']] == ['$A', '$CHILD'] and all(i['ok'] and i['result'] == 'OK' for i in d['items']) and len(d['items'][0]['events']) == $AEVENTS" \
+    "  the items, in order, their result and every event of each"
+json_check "$OUT" "set(d) == {'generated', 'station', 'origin', 'tz', 'log_size', 'checkpoint', 'items'} and d['items'][0]['events'][0]['action'] == 'register' and d['items'][0]['events'][0]['event']['seq'] == 0 and d['items'][0]['events'][0]['verified'] is True" \
+    "  with the log and each event as signed, verified"
+bc report "$A" --format csv > "$W/json-vs.csv" 2> /dev/null
+"$PYTHON" -c 'import csv, json, sys
+d = json.load(open(sys.argv[1]))
+rows = list(csv.DictReader(open(sys.argv[2])))
+ev = d["items"][0]["events"]
+ok = len(rows) == len(ev) and all(r["event_hash"] == e["hash"] and
+    r["action"] == e["action"] and
+    # the CSV defuses a formula with a leading quote; JSON has the text
+    r["actor"] in (e["actor"], "\x27" + e["actor"]) and
+    int(r["seq"]) == e["seq"] and r["signer_name"] == (e["signer_name"] or
+    "(unknown key)") for r, e in zip(rows, ev))
+print("same" if ok else "differ: %d rows, %d events; %r" % (len(rows),
+    len(ev), [(r, e) for r, e in zip(rows, ev)][:1]))' "$OUT" "$W/json-vs.csv" > "$W/json-vs.txt"
+expect_eq "$(cat "$W/json-vs.txt")" same "  the same events as the CSV report"
 expect_exit 3 "report with no catalog: exit 3" -- \
     "$BODYCAM" --catalog "$TMP/none.db" report "$A" --format html
 expect_exit 0 "report --help: exit 0" -- "$BODYCAM" report --help

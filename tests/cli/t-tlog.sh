@@ -198,6 +198,26 @@ expect_eq "$(sed -n 2p "$W/cp17.txt")" 17 "line 2 is the tree size"
 bc log export > "$W/export17.jsonl"
 expect_eq "$(sed -n 3p "$W/cp17.txt")" "$(tlog root "$W/export17.jsonl")" \
     "line 3 is the root that python recomputes from the export"
+expect_exit 0 "log export --json: one document" -- bc --json log export
+"$PYTHON" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+for l in d["leaves"]:
+    print(json.dumps(l, separators=(",", ":")))' "$OUT" > "$W/export17-json.jsonl"
+check "  its leaves are the JSON lines' leaves, in order" -- \
+    cmp -s "$W/export17.jsonl" "$W/export17-json.jsonl"
+json_check "$OUT" "d['from'] == 0 and d['to'] == 17 and d['size'] == 17 and len(d['leaves']) == 17 and list(d) == ['from', 'to', 'size', 'leaves']" \
+    "  {from, to, size, leaves}"
+expect_exit 0 "log export --json --from 3 --to 5" -- \
+    bc log export --json --from 3 --to 5
+json_check "$OUT" "[l['index'] for l in d['leaves']] == [3, 4] and d['from'] == 3 and d['to'] == 5" \
+    "  leaves 3 and 4"
+expect_exit 0 "log export --json --from 5 --to 5: none" -- \
+    bc log export --json --from 5 --to 5
+json_check "$OUT" "d['leaves'] == []" "  an empty list"
+expect_exit 2 "log export --json --to past the log: exit 2" -- \
+    bc log export --json --to 99
+json_check "$OUT" "d['error']['exit'] == 2 and d['error']['code'] == 'bad_request' and '99' in d['error']['message']" \
+    "  one JSON error document"
 expect_eq "$(sed -n 4p "$W/cp17.txt")" "" "line 4 is blank"
 expect_eq "$(wc -l < "$W/cp17.txt" | tr -d ' ')" 5 "one signature line"
 expect_exit 0 "checkpoint without --key prints the newest, checked" -- \

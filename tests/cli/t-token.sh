@@ -144,7 +144,7 @@ expect_exit 3 "token create without a catalog: exit 3" -- \
 check "  and no catalog was made" -- test ! -e "$TMP/none.db"
 expect_exit 2 "--json and an error: exit 2" -- \
     bc --json token create --name alice --role ingest --key "$K/admin.key"
-json_check "$OUT" 'd["error"]["status"] == 2 and "alice" in d["error"]["message"]' \
+json_check "$OUT" 'd["error"]["exit"] == 2 and "alice" in d["error"]["message"]' \
     "  one JSON error document"
 expect_exit 0 "token --help: exit 0" -- bc token --help
 for o in --name --role --key --json; do

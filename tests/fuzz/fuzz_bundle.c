@@ -37,7 +37,7 @@ die(const char *what, const struct bc_err *err)
 static int
 collect(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 
 	(void)st;
 	(void)f;
@@ -72,7 +72,7 @@ setup(void)
 	struct bc_catalog *cat = NULL;
 	struct bc_release_opts ro;
 	struct bc_release_result res;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	const char *refs[1] = { "BWC-000001" };
 	char db[300], media[300];
 	FILE *fp;
@@ -124,7 +124,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bc_bundle_report rep;
-	struct bc_err err = { "" };
+	struct bc_err err = { 0 };
 	size_t i;
 	int changed;
 
