@@ -21,7 +21,8 @@
 #                        (PREFIX=/usr/local DESTDIR= LIBDIR=PREFIX/lib);
 #                        also the systemd unit in SYSTEMDUNITDIR, the
 #                        example serve.conf in DOCDIR/examples (never
-#                        anything in /etc)
+#                        anything in /etc), bash completion in
+#                        BASHCOMPDIR
 #   make uninstall       remove what make install installed
 #   make package-deps    install the Debian packages that building the
 #                        .deb needs (debhelper, dpkg-dev, lintian)
@@ -44,6 +45,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DOCDIR   ?= $(PREFIX)/share/doc/bodycam
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD    := build
@@ -144,9 +146,10 @@ HELPER := $(BUILD)/bodycam-parse
 SERVE_LIB := $(BUILD)/libbodycam-serve.a
 SERVE_BIN := $(BUILD)/bodycam-serve
 MISBEHAVE := $(BUILD)/tests/bodycam-parse-misbehave
+COMPLETION := $(BUILD)/bodycam.bash-completion
 .PHONY: all deps test check-tests demo bench install uninstall clean fuzz \
 	corpus-test load-test openapi-tools package-deps package-test
-all: $(BIN) $(HELPER) $(SERVE_BIN)
+all: $(BIN) $(HELPER) $(SERVE_BIN) $(COMPLETION)
 
 # Rebuild everything when the flags change (e.g. SANITIZE on or off).
 $(BUILD)/.flags: FORCE
@@ -280,6 +283,11 @@ apt_install = missing=""; for p in $(1); do \
 			--no-install-recommends $$missing; \
 	fi
 
+# bash completion, made from the built program's --help (the command
+# table, each command's sub-commands and options).
+$(COMPLETION): $(BIN) dist/completion.sh
+	sh dist/completion.sh $(BIN) > $@.tmp && mv $@.tmp $@
+
 # Redocly's CLI, which lints docs/openapi.json in t-openapi.sh, from the
 # npm registry into $(BUILD)/tools.
 REDOCLY := $(BUILD)/tools/node_modules/.bin/redocly
@@ -289,7 +297,7 @@ $(REDOCLY): tests/openapi/install-redocly.sh
 
 test: deps
 	@$(MAKE) --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN) \
-		$(MISBEHAVE) $(CHECK_BINS) $(REDOCLY)
+		$(MISBEHAVE) $(CHECK_BINS) $(REDOCLY) $(COMPLETION)
 	@BODYCAM=$(BIN) BODYCAM_PARSE=$(HELPER) MISBEHAVE=$(MISBEHAVE) \
 		BUILD=$(BUILD) sh tests/run.sh $(CHECK_BINS)
 
@@ -334,7 +342,7 @@ bench: deps
 # (libbodycam-parse.a, libbodycam-serve.a) are internal and not
 # installed.  bodycam.pc is made from bodycam.pc.in with the paths of
 # this install.
-install: $(BIN) $(HELPER) $(SERVE_BIN) $(LIB)
+install: $(BIN) $(HELPER) $(SERVE_BIN) $(COMPLETION) $(LIB)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(LIBDIR) \
 		$(DESTDIR)$(INCLUDEDIR)/bodycam $(DESTDIR)$(PKGCONFIGDIR)
@@ -356,6 +364,8 @@ install: $(BIN) $(HELPER) $(SERVE_BIN) $(LIB)
 	install -m 0644 $(BUILD)/bodycam.service \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/bodycam.service
 	install -m 0644 dist/serve.conf $(DESTDIR)$(DOCDIR)/examples/serve.conf
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/bodycam
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/bodycam $(DESTDIR)$(MANDIR)/man1/bodycam.1 \
@@ -365,7 +375,8 @@ uninstall:
 		$(PUB_HEADERS:include/%=$(DESTDIR)$(INCLUDEDIR)/%) \
 		$(DESTDIR)$(PKGCONFIGDIR)/bodycam.pc \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/bodycam.service \
-		$(DESTDIR)$(DOCDIR)/examples/serve.conf
+		$(DESTDIR)$(DOCDIR)/examples/serve.conf \
+		$(DESTDIR)$(BASHCOMPDIR)/bodycam
 	rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(INCLUDEDIR)/bodycam \
 		2>/dev/null || true
 

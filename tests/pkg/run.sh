@@ -172,7 +172,8 @@ dpkg-deb -c "$DEB_DEV" > "$TMP/dev.list"
 for f in usr/bin/bodycam usr/libexec/bodycam/bodycam-parse \
     usr/libexec/bodycam/bodycam-serve usr/share/man/man1/bodycam.1.gz \
     lib/systemd/system/bodycam.service \
-    usr/share/doc/bodycam/examples/serve.conf; do
+    usr/share/doc/bodycam/examples/serve.conf \
+    usr/share/bash-completion/completions/bodycam; do
 	expect_grep " \./$f\$" "$TMP/bin.list" "bodycam holds /$f"
 done
 for f in "usr/lib/$MA/libbodycam.a" "usr/lib/$MA/pkgconfig/bodycam.pc" \
