@@ -322,7 +322,7 @@ report_one(struct run *run, const char *path, int r, struct bc_err *err,
 		    "mime", res->mime, "status", "registered", "warnings",
 		    warnings_json(res->warnings));
 	else if (existing)
-		o = json_pack("{s:s, s:s, s:I, s:s, s:o?}", "sha256",
+		o = json_pack("{s:s, s:s, s:I, s:s, s:o*}", "sha256",
 		    res->sha256, "existing", res->existing, "size",
 		    (json_int_t)res->size, "status", run->skip_existing ?
 		    "existing" : "duplicate", "error",
