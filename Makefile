@@ -50,14 +50,16 @@ CC       ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD    := build
 
-# Debian packages: the build, the tests, the demo, the benchmark and the
+# Debian packages: the build, the tests (Go and its x/mod for the outside
+# checker of the log's tiles, tests/go), the demo, the benchmark and the
 # fuzzers (clang with its libFuzzer runtime).
 DEB_PKGS := build-essential pkg-config libssl-dev libsqlite3-dev \
 	libjansson-dev libexif-dev libavformat-dev libavcodec-dev \
 	libavutil-dev check openssl sqlite3 python3 ffmpeg \
 	libimage-exiftool-perl clang libclang-rt-dev libmicrohttpd-dev \
 	libcurl4-openssl-dev curl libseccomp-dev libarchive-dev tzdata \
-	python3-prometheus-client python3-jsonschema libsystemd-dev systemd
+	python3-prometheus-client python3-jsonschema libsystemd-dev systemd \
+	golang-go golang-golang-x-mod-dev
 # What building and checking the Debian packages needs besides (make
 # package-deps; make package-test installs them, make deps does not).
 PKG_DEB_PKGS := debhelper dpkg-dev lintian
@@ -297,7 +299,8 @@ $(REDOCLY): tests/openapi/install-redocly.sh
 
 test: deps
 	@$(MAKE) --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN) \
-		$(MISBEHAVE) $(CHECK_BINS) $(REDOCLY) $(COMPLETION)
+		$(MISBEHAVE) $(CHECK_BINS) $(REDOCLY) $(COMPLETION) \
+		$(BUILD)/tests/mkcatalog
 	@BODYCAM=$(BIN) BODYCAM_PARSE=$(HELPER) MISBEHAVE=$(MISBEHAVE) \
 		BUILD=$(BUILD) sh tests/run.sh $(CHECK_BINS)
 
