@@ -9,7 +9,8 @@
 #                        openssl speed ed25519, probe against ffprobe and
 #                        exiftool, retention due on 100,000 items with
 #                        10 annotations each (target < 1 s),
-#                        transparency-log appends and proofs,
+#                        transparency-log appends and proofs, tiles of a
+#                        1,000,000-leaf log and a monitor's catch-up,
 #                        uploads over HTTP against a plain sink,
 #                        custody events through the HTTP API (target
 #                        1,000/s), and the 20 s load test
@@ -244,6 +245,14 @@ $(BUILD)/tests/mkcatalog: tests/bench/mkcatalog.c $(LIB) $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) \
 		$(PC_LIBS)
 
+# the outside checker of the log's tiles, Go's own sumdb/tlog (GOPATH mode,
+# offline, Debian's golang-golang-x-mod-dev); t-tiles builds its own copy
+$(BUILD)/tests/tlogcheck: tests/go/tlogcheck/main.go
+	@mkdir -p $(BUILD)/tests
+	GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
+		GOCACHE=$(abspath $(BUILD))/gocache \
+		go build -o $(abspath $@) ./tests/go/tlogcheck
+
 $(BUILD)/tests/tlog: tests/bench/tlog.c $(LIB) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) \
@@ -323,7 +332,8 @@ demo: deps
 bench: deps
 	@$(MAKE) -s --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN) \
 		$(BUILD)/tests/runstat $(BUILD)/tests/sink \
-		$(BUILD)/tests/mkcatalog $(BUILD)/tests/tlog $(BUILD)/tests/load
+		$(BUILD)/tests/mkcatalog $(BUILD)/tests/tlog $(BUILD)/tests/load \
+		$(BUILD)/tests/tlogcheck
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/hash.sh
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat \
 		MKCATALOG=$(BUILD)/tests/mkcatalog sh tests/bench/audit.sh
@@ -333,6 +343,9 @@ bench: deps
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat \
 		MKCATALOG=$(BUILD)/tests/mkcatalog sh tests/bench/retention.sh
 	@TLOG=$(BUILD)/tests/tlog sh tests/bench/tlog.sh
+	@BODYCAM=$(BIN) MKCATALOG=$(BUILD)/tests/mkcatalog \
+		RUNSTAT=$(BUILD)/tests/runstat \
+		TLOGCHECK=$(BUILD)/tests/tlogcheck sh tests/bench/tiles.sh
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/ingest.sh
 	@BODYCAM=$(BIN) SINK=$(BUILD)/tests/sink sh tests/bench/upload.sh
 	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load sh tests/bench/serve.sh
