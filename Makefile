@@ -9,7 +9,8 @@
 #                        openssl speed ed25519, probe against ffprobe and
 #                        exiftool, retention due on 100,000 items with
 #                        10 annotations each (target < 1 s),
-#                        transparency-log appends and proofs,
+#                        transparency-log appends and proofs, tiles of a
+#                        1,000,000-leaf log and a monitor's catch-up,
 #                        uploads over HTTP against a plain sink,
 #                        custody events through the HTTP API (target
 #                        1,000/s), and the 20 s load test
@@ -50,14 +51,16 @@ CC       ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD    := build
 
-# Debian packages: the build, the tests, the demo, the benchmark and the
+# Debian packages: the build, the tests (Go and its x/mod for the outside
+# checker of the log's tiles, tests/go), the demo, the benchmark and the
 # fuzzers (clang with its libFuzzer runtime).
 DEB_PKGS := build-essential pkg-config libssl-dev libsqlite3-dev \
 	libjansson-dev libexif-dev libavformat-dev libavcodec-dev \
 	libavutil-dev check openssl sqlite3 python3 ffmpeg \
 	libimage-exiftool-perl clang libclang-rt-dev libmicrohttpd-dev \
 	libcurl4-openssl-dev curl libseccomp-dev libarchive-dev tzdata \
-	python3-prometheus-client python3-jsonschema libsystemd-dev systemd
+	python3-prometheus-client python3-jsonschema libsystemd-dev systemd \
+	golang-go golang-golang-x-mod-dev
 # What building and checking the Debian packages needs besides (make
 # package-deps; make package-test installs them, make deps does not).
 PKG_DEB_PKGS := debhelper dpkg-dev lintian
@@ -242,6 +245,14 @@ $(BUILD)/tests/mkcatalog: tests/bench/mkcatalog.c $(LIB) $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) \
 		$(PC_LIBS)
 
+# the outside checker of the log's tiles, Go's own sumdb/tlog (GOPATH mode,
+# offline, Debian's golang-golang-x-mod-dev); t-tiles builds its own copy
+$(BUILD)/tests/tlogcheck: tests/go/tlogcheck/main.go
+	@mkdir -p $(BUILD)/tests
+	GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
+		GOCACHE=$(abspath $(BUILD))/gocache \
+		go build -o $(abspath $@) ./tests/go/tlogcheck
+
 $(BUILD)/tests/tlog: tests/bench/tlog.c $(LIB) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) \
@@ -297,7 +308,8 @@ $(REDOCLY): tests/openapi/install-redocly.sh
 
 test: deps
 	@$(MAKE) --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN) \
-		$(MISBEHAVE) $(CHECK_BINS) $(REDOCLY) $(COMPLETION)
+		$(MISBEHAVE) $(CHECK_BINS) $(REDOCLY) $(COMPLETION) \
+		$(BUILD)/tests/mkcatalog
 	@BODYCAM=$(BIN) BODYCAM_PARSE=$(HELPER) MISBEHAVE=$(MISBEHAVE) \
 		BUILD=$(BUILD) sh tests/run.sh $(CHECK_BINS)
 
@@ -320,7 +332,8 @@ demo: deps
 bench: deps
 	@$(MAKE) -s --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN) \
 		$(BUILD)/tests/runstat $(BUILD)/tests/sink \
-		$(BUILD)/tests/mkcatalog $(BUILD)/tests/tlog $(BUILD)/tests/load
+		$(BUILD)/tests/mkcatalog $(BUILD)/tests/tlog $(BUILD)/tests/load \
+		$(BUILD)/tests/tlogcheck
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/hash.sh
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat \
 		MKCATALOG=$(BUILD)/tests/mkcatalog sh tests/bench/audit.sh
@@ -330,6 +343,9 @@ bench: deps
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat \
 		MKCATALOG=$(BUILD)/tests/mkcatalog sh tests/bench/retention.sh
 	@TLOG=$(BUILD)/tests/tlog sh tests/bench/tlog.sh
+	@BODYCAM=$(BIN) MKCATALOG=$(BUILD)/tests/mkcatalog \
+		RUNSTAT=$(BUILD)/tests/runstat \
+		TLOGCHECK=$(BUILD)/tests/tlogcheck sh tests/bench/tiles.sh
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/ingest.sh
 	@BODYCAM=$(BIN) SINK=$(BUILD)/tests/sink sh tests/bench/upload.sh
 	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load sh tests/bench/serve.sh

@@ -419,6 +419,45 @@ bc_catalog_checkpoints(struct bc_catalog *cat, int latest_only,
 	return r;
 }
 
+int
+bc_catalog_log_nodes(struct bc_catalog *cat, unsigned level, uint64_t from,
+    size_t n, uint8_t *out, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	uint64_t want = from;
+	int rc, r;
+
+	if (n > 256 || from > INT64_MAX - n)
+		return bc_err_set(err, BC_ERR_INVALID, "nodes %llu+%zu: out "
+		    "of range", (unsigned long long)from, n);
+	if ((r = bc_cat_prepare(cat, "SELECT idx, hash FROM nodes WHERE"
+	    " level = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx", &st,
+	    err)) != 0)
+		return r;
+	sqlite3_bind_int(st, 1, (int)level);
+	sqlite3_bind_int64(st, 2, (int64_t)from);
+	sqlite3_bind_int64(st, 3, (int64_t)(from + n));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((uint64_t)sqlite3_column_int64(st, 0) != want ||
+		    sqlite3_column_bytes(st, 1) != BC_SHA256_LEN ||
+		    sqlite3_column_blob(st, 1) == NULL)
+			break;
+		memcpy(out + (want - from) * BC_SHA256_LEN,
+		    sqlite3_column_blob(st, 1), BC_SHA256_LEN);
+		want++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = bc_cat_err(cat, err, "read the log's nodes");
+	else if (want != from + n)
+		r = bc_err_set(err, BC_ERR_INTEGRITY, "node (%u, %llu) is "
+		    "missing or not a hash: the stored tree is incomplete "
+		    "(run 'bodycam audit')", level, (unsigned long long)want);
+	else
+		r = 0;
+	sqlite3_finalize(st);
+	return r;
+}
+
 struct bc_node_reader {
 	sqlite3_stmt	*st;
 };

@@ -4,6 +4,7 @@
  *	log consistency OLD NEW		a consistency proof between two tree
  *					sizes or checkpoint files
  *	log export [--from N] [--to M]	the leaves, a JSON line each
+ *	log tiles --out DIR		the log as C2SP tlog-tiles, static
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -264,9 +265,78 @@ log_export(struct bc_ctx *ctx, int argc, char **argv)
 	return st;
 }
 
+/*
+ * The tiles of the newest signed checkpoint under DIR, for any web
+ * server: what 'serve' answers at /log/, byte for byte.
+ */
+static int
+log_tiles(struct bc_ctx *ctx, int argc, char **argv)
+{
+	struct bc_err err = { 0 };
+	struct bc_keyring *kr = NULL;
+	struct bc_checkpoint_row row;
+	struct bc_signed_checkpoint sc;
+	struct bc_tiles_stats ts;
+	const char *out = NULL;
+	int r, st;
+	const struct bc_cli_opt opts[] = {
+		{ "out", &out, NULL },
+		{ NULL, NULL, NULL }
+	};
+
+	memset(&row, 0, sizeof(row));
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
+	if (optind != argc)
+		return bc_cli_usage(ctx->cmd, "unexpected argument '%s'",
+		    argv[optind]);
+	if (out == NULL || *out == '\0')
+		return bc_cli_usage(ctx->cmd, "log tiles needs --out DIR");
+	if ((st = bc_cli_open_catalog(ctx)) != 0)
+		return st;
+	if ((r = bc_catalog_snapshot(ctx->cat, &err)) != 0)
+		return bc_cli_fail(r, &err);
+	if ((r = bc_keyring_load(ctx->cat, &kr, &err)) != 0 ||
+	    (r = bc_tlog_latest(ctx->cat, kr, &row, &sc, &err)) != 0) {
+		if (r == BC_ERR_NOT_FOUND) {
+			bc_cli_error("no checkpoint yet: sign one with "
+			    "'bodycam checkpoint --key KEY' first");
+			st = 2;
+		} else
+			st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	/* a rewritten log is not published under its old checkpoint */
+	if ((r = bc_tlog_holds(ctx->cat, row.size, row.root, &err)) != 0 ||
+	    (r = bc_tiles_write(ctx->cat, out, row.note, row.note_len,
+	    row.size, &ts, &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	if (ctx->json) {
+		ctx->out = json_pack("{s:s, s:I, s:I, s:I, s:I}", "out", out,
+		    "size", (json_int_t)row.size, "written",
+		    (json_int_t)ts.written, "kept", (json_int_t)ts.kept,
+		    "bytes", (json_int_t)ts.bytes);
+		if (ctx->out == NULL)
+			st = bc_cli_fail(BC_ERR_NOMEM, NULL);
+	} else {
+		printf("%s: the tiles of the checkpoint of %" PRIu64 " leaves:"
+		    " %" PRIu64 " written (%" PRIu64 " bytes with the "
+		    "checkpoint), %" PRIu64 " already there\n", out, row.size,
+		    ts.written, ts.bytes, ts.kept);
+	}
+ out:
+	bc_catalog_rollback(ctx->cat);
+	bc_keyring_free(kr);
+	free(row.note);
+	return st;
+}
+
 static const struct bc_subcmd log_subs[] = {
 	{ "consistency", "OLD NEW", 0, log_consistency },
 	{ "export", "[--from N] [--to M] [--json]", 0, log_export },
+	{ "tiles", "--out DIR [--json]", 0, log_tiles },
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -277,14 +347,19 @@ const struct bc_cmd bc_cmd_log = {
 	    "proves that the\n      tree of NEW leaves extends the tree of "
 	    "OLD (each a size or a checkpoint\n      file, checked first); "
 	    "'export' prints leaves N to M-1, one JSON line\n      each: "
-	    "{\"index\":I,\"data\":\"base64 of the canonical bytes\"}.",
+	    "{\"index\":I,\"data\":\"base64 of the canonical bytes\"}; "
+	    "'tiles' writes\n      the log of the newest signed checkpoint "
+	    "as C2SP tlog-tiles under DIR\n      (DIR/checkpoint, DIR/tile/...)"
+	    ", for any web server; run again, it\n      writes only the new "
+	    "tiles.",
 	.options =
 	    "  --from N   export: the first leaf index (default 0)\n"
 	    "  --to M     export: stop before leaf M, a tree size (default: "
 	    "the whole log)\n"
 	    "  --json     export: the leaves as one JSON document, {from, to, "
 	    "size, leaves},\n"
-	    "             streamed; a failure ends it with \"error\"\n",
+	    "             streamed; a failure ends it with \"error\"\n"
+	    "  --out DIR  tiles: the directory to write (made when missing)\n",
 	.flags = BC_CMD_READ_ONLY,
 	.exec = bc_cli_subcmd,
 };

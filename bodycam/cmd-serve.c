@@ -122,11 +122,12 @@ struct serve_args {
 	unsigned	 header_timeout, body_timeout, upload_expiry;
 	uint64_t	 max_upload;
 	int		 log_json;
+	int		 public_log;
 	uint32_t	 set;			/* bit i: opts[i] given */
 	unsigned	 line[32];		/* in the file, where */
 };
 
-enum opt_kind { O_STR, O_NUM, O_BYTES, O_FORMAT, O_KEY, O_CONFIG };
+enum opt_kind { O_STR, O_NUM, O_BYTES, O_FORMAT, O_ACCESS, O_KEY, O_CONFIG };
 
 #define ARG(f)	offsetof(struct serve_args, f)
 
@@ -163,6 +164,7 @@ static const struct serve_opt {
 	{ "upload-expiry", O_NUM, ARG(upload_expiry), 1, 87600,
 	    "1 to 87600 hours" },
 	{ "log-format", O_FORMAT, ARG(log_json), 0, 0, "text or json" },
+	{ "log-access", O_ACCESS, ARG(public_log), 0, 0, "token or public" },
 	{ "config", O_CONFIG, 0, 0, 0, NULL },
 	{ "catalog", O_STR, ARG(catalog), 0, 0, NULL },
 };
@@ -197,6 +199,14 @@ set_opt(struct serve_args *a, size_t i, const char *val, const char **why)
 		if (strcmp(val, "json") == 0)
 			*(int *)p = 1;
 		else if (strcmp(val, "text") == 0)
+			*(int *)p = 0;
+		else
+			goto bad;
+		break;
+	case O_ACCESS:
+		if (strcmp(val, "public") == 0)
+			*(int *)p = 1;
+		else if (strcmp(val, "token") == 0)
 			*(int *)p = 0;
 		else
 			goto bad;
@@ -240,6 +250,7 @@ merge_args(struct serve_args *cl, const struct serve_args *fl)
 			size = sizeof(uint64_t);
 			break;
 		case O_FORMAT:
+		case O_ACCESS:
 			size = sizeof(int);
 			break;
 		case O_KEY:
@@ -539,6 +550,7 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 	o.upload_expiry = cl.upload_expiry;
 	o.max_upload = cl.max_upload;
 	o.log_json = cl.log_json;
+	o.public_log = cl.public_log;
 
 	if ((st = bc_cli_open_catalog(ctx)) != 0)
 		goto out;
@@ -679,7 +691,8 @@ const struct bc_cmd bc_cmd_serve = {
 	    "             [--timeout SECONDS] [--header-timeout SECONDS]\n"
 	    "             [--body-timeout SECONDS] [--max-upload SIZE]\n"
 	    "             [--upload-expiry HOURS] [--log FILE] "
-	    "[--log-format text|json]",
+	    "[--log-format text|json]\n"
+	    "             [--log-access token|public]",
 	.summary = "run the catalog service: a JSON HTTP API",
 	.options =
 	    "  --config FILE        options from FILE, 'key = value' lines "
@@ -734,6 +747,13 @@ const struct bc_cmd bc_cmd_serve = {
 	    "                       object: time (ms), remote address, caller, "
 	    "method,\n"
 	    "                       route, status, bytes, duration, request "
-	    "id\n",
+	    "id\n"
+	    "  --log-access token|public\n"
+	    "                       who may read the transparency log at "
+	    "/log/ (C2SP\n"
+	    "                       tlog-tiles): any valid token (default), or "
+	    "anyone; its\n"
+	    "                       entries hold the signed records' case and "
+	    "officer data\n",
 	.exec = cmd_serve,
 };

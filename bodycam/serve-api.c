@@ -31,6 +31,7 @@
 #include "bodycam/purge.h"
 #include "bodycam/register.h"
 #include "bodycam/retention.h"
+#include "bodycam/tiles.h"
 #include "bodycam/tlog.h"
 #include "bodycam/util.h"
 #include "bodycam/verify.h"
@@ -1546,6 +1547,11 @@ latest(struct bc_req *q, struct bc_catalog *cat, struct bc_keyring **kr,
 	return 0;
 }
 
+/* the checkpoint and partial tiles change as the log grows; full tiles
+ * never (/log/) */
+#define LOG_CACHE_SHORT	"public, max-age=10"
+#define LOG_CACHE_FULL	"public, max-age=31536000, immutable"
+
 static json_t *
 checkpoint_json(const struct bc_checkpoint_row *row)
 {
@@ -1555,8 +1561,12 @@ checkpoint_json(const struct bc_checkpoint_row *row)
 	    row->created);
 }
 
+/*
+ * The newest checkpoint, signed first when the log grew: as JSON, or
+ * (note) the signed note itself, as GET /log/checkpoint gives it.
+ */
 static void
-h_checkpoint(struct bc_req *q)
+checkpoint_answer(struct bc_req *q, int note)
 {
 	struct bc_catalog *cat;
 	struct bc_keyring *kr = NULL;
@@ -1567,11 +1577,101 @@ h_checkpoint(struct bc_req *q)
 	if (fresh_checkpoint(q) != 0)
 		return;
 	cat = bc_pool_get(q->srv);
-	if (latest(q, cat, &kr, &row, &sc) == 0)
+	if (latest(q, cat, &kr, &row, &sc) == 0 && !note)
 		bc_resp_json(q, MHD_HTTP_OK, checkpoint_json(&row));
+	else if (q->resp == NULL) {
+		bc_resp_buffer(q, "text/plain; charset=utf-8",
+		    LOG_CACHE_SHORT, row.note, row.note_len,
+		    MHD_RESPMEM_MUST_FREE);
+		row.note = NULL;
+	}
 	free(row.note);
 	bc_keyring_free(kr);
 	bc_pool_put(q->srv, cat);
+}
+
+static void
+h_checkpoint(struct bc_req *q)
+{
+	checkpoint_answer(q, 0);
+}
+
+/*
+ * GET /log/checkpoint, /log/tile/{path}, /log/tile/entries/{path}: the log
+ * as C2SP tlog-tiles (c2sp.org/tlog-tiles), for monitors.  Only the tiles
+ * of the newest signed checkpoint's tree are answered: a monitor can
+ * authenticate every byte it gets.  A full tile never changes, nor does
+ * a partial one of a given width, but a partial tile is superseded as
+ * the log grows: it is cached briefly, as the checkpoint is.
+ */
+
+static void
+h_log_checkpoint(struct bc_req *q)
+{
+	checkpoint_answer(q, 1);
+}
+
+static void
+log_tile(struct bc_req *q, const char *prefix)
+{
+	struct bc_buf b = BC_BUF_INIT(BC_TILE_WIDTH * (BC_TILE_ENTRY_MAX + 2));
+	struct bc_catalog *cat;
+	struct bc_keyring *kr = NULL;
+	struct bc_checkpoint_row row;
+	struct bc_signed_checkpoint sc;
+	struct bc_err err = { 0 };
+	struct bc_tile t;
+	char path[BC_TILE_PATH_MAX + 16];
+	char *p;
+	size_t len;
+	int r;
+
+	memset(&row, 0, sizeof(row));
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", prefix, q->arg) >=
+	    sizeof(path) || bc_tile_parse(path, &t) != 0) {
+		bc_resp_error(q, MHD_HTTP_BAD_REQUEST, "bad_request", "not a "
+		    "tile path (c2sp.org/tlog-tiles): tile/L/N[.p/W] or "
+		    "tile/entries/N[.p/W]");
+		return;
+	}
+	cat = bc_pool_get(q->srv);
+	if (latest(q, cat, &kr, &row, &sc) != 0)
+		goto out;
+	if (!bc_tile_in_tree(&t, row.size)) {
+		bc_resp_error(q, MHD_HTTP_NOT_FOUND, "not_found", "no such "
+		    "tile in the tree of the newest checkpoint (%" PRIu64
+		    " leaves)", row.size);
+		goto out;
+	}
+	if ((r = bc_tile_read(cat, &t, &b, &err)) != 0) {
+		bc_resp_bc(q, r, &err);
+		goto out;
+	}
+	if ((p = bc_buf_detach(&b, &len)) == NULL) {
+		bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+		    "out of memory");
+		goto out;
+	}
+	bc_resp_buffer(q, "application/octet-stream", t.width ==
+	    BC_TILE_WIDTH ? LOG_CACHE_FULL : LOG_CACHE_SHORT, p, len,
+	    MHD_RESPMEM_MUST_FREE);
+ out:
+	bc_buf_free(&b);
+	free(row.note);
+	bc_keyring_free(kr);
+	bc_pool_put(q->srv, cat);
+}
+
+static void
+h_log_tile(struct bc_req *q)
+{
+	log_tile(q, "tile/");
+}
+
+static void
+h_log_entries(struct bc_req *q)
+{
+	log_tile(q, "tile/entries/");
 }
 
 /*
@@ -1988,36 +2088,49 @@ h_case(struct bc_req *q)
 }
 
 const struct bc_route bc_routes[] = {
-	{ "GET", "/v1/healthz", h_healthz, BC_ROLE_NONE, 0, NULL },
-	{ "GET", "/v1/openapi.json", h_openapi, BC_ROLE_NONE, 0, NULL },
+	{ "GET", "/v1/healthz", h_healthz, BC_ROLE_NONE, 0, NULL, 0 },
+	{ "GET", "/v1/openapi.json", h_openapi, BC_ROLE_NONE, 0, NULL, 0 },
 	/* a JSON body names a file; application/octet-stream is the file */
 	{ "POST", "/v1/items", h_items_post, BC_ROLE_INGEST,
-	    1, &bc_upload_stream },
-	{ "GET", "/v1/items", h_items_list, BC_ROLE_ANY, 0, NULL },
-	{ "GET", "/v1/items/{id}", h_item_get, BC_ROLE_ANY, 0, NULL },
+	    1, &bc_upload_stream, 0 },
+	{ "GET", "/v1/items", h_items_list, BC_ROLE_ANY, 0, NULL, 0 },
+	{ "GET", "/v1/items/{id}", h_item_get, BC_ROLE_ANY, 0, NULL, 0 },
 	{ "GET", "/v1/items/{id}/custody", h_item_custody, BC_ROLE_ANY,
-	    0, NULL },
-	{ "GET", "/v1/items/{id}/media", h_media, BC_ROLE_CUSTODIAN, 0, NULL },
+	    0, NULL, 0 },
+	{ "GET", "/v1/items/{id}/media", h_media, BC_ROLE_CUSTODIAN,
+	    0, NULL, 0 },
 	/* the role depends on the action: checked by the handler */
 	{ "POST", "/v1/items/{id}/events", h_events_post, BC_ROLE_ANY,
-	    1, NULL },
-	{ "POST", "/v1/items/{id}/verify", h_verify, BC_ROLE_AUDITOR, 1, NULL },
-	{ "GET", "/v1/items/{id}/proof", h_proof, BC_ROLE_ANY, 0, NULL },
-	{ "GET", "/v1/cases", h_cases, BC_ROLE_ANY, 0, NULL },
-	{ "GET", "/v1/cases/{id}", h_case, BC_ROLE_ANY, 0, NULL },
-	{ "GET", "/v1/retention/due", h_retention_due, BC_ROLE_ANY, 0, NULL },
+	    1, NULL, 0 },
+	{ "POST", "/v1/items/{id}/verify", h_verify, BC_ROLE_AUDITOR,
+	    1, NULL, 0 },
+	{ "GET", "/v1/items/{id}/proof", h_proof, BC_ROLE_ANY, 0, NULL, 0 },
+	{ "GET", "/v1/cases", h_cases, BC_ROLE_ANY, 0, NULL, 0 },
+	{ "GET", "/v1/cases/{id}", h_case, BC_ROLE_ANY, 0, NULL, 0 },
+	{ "GET", "/v1/retention/due", h_retention_due, BC_ROLE_ANY,
+	    0, NULL, 0 },
 	{ "GET", "/v1/retention/policy", h_retention_policy, BC_ROLE_ANY,
-	    0, NULL },
-	{ "GET", "/v1/checkpoint", h_checkpoint, BC_ROLE_ANY, 0, NULL },
-	{ "POST", "/v1/releases", h_releases, BC_ROLE_AUDITOR, 1, NULL },
-	{ "GET", "/v1/releases/{id}", h_release_get, BC_ROLE_AUDITOR, 0, NULL },
-	{ "POST", "/v1/uploads", bc_h_uploads_post, BC_ROLE_INGEST, 1, NULL },
-	{ "GET", "/v1/uploads/{id}", bc_h_upload_get, BC_ROLE_INGEST, 0, NULL },
+	    0, NULL, 0 },
+	{ "GET", "/v1/checkpoint", h_checkpoint, BC_ROLE_ANY, 0, NULL, 0 },
+	/* the log for monitors (tlog-tiles); no token with --log-access
+	 * public; entries before tiles, which would take them too */
+	{ "GET", "/log/checkpoint", h_log_checkpoint, BC_ROLE_ANY, 0, NULL,
+	    1 },
+	{ "GET", "/log/tile/entries/{path}", h_log_entries, BC_ROLE_ANY, 0,
+	    NULL, 1 },
+	{ "GET", "/log/tile/{path}", h_log_tile, BC_ROLE_ANY, 0, NULL, 1 },
+	{ "POST", "/v1/releases", h_releases, BC_ROLE_AUDITOR, 1, NULL, 0 },
+	{ "GET", "/v1/releases/{id}", h_release_get, BC_ROLE_AUDITOR,
+	    0, NULL, 0 },
+	{ "POST", "/v1/uploads", bc_h_uploads_post, BC_ROLE_INGEST,
+	    1, NULL, 0 },
+	{ "GET", "/v1/uploads/{id}", bc_h_upload_get, BC_ROLE_INGEST,
+	    0, NULL, 0 },
 	{ "PUT", "/v1/uploads/{id}", NULL, BC_ROLE_INGEST,
-	    0, &bc_chunk_stream },
+	    0, &bc_chunk_stream, 0 },
 	{ "DELETE", "/v1/uploads/{id}", bc_h_upload_delete, BC_ROLE_INGEST,
-	    0, NULL },
+	    0, NULL, 0 },
 	/* Prometheus scrapes with an auditor's token */
-	{ "GET", "/metrics", bc_h_metrics, BC_ROLE_AUDITOR, 0, NULL },
-	{ NULL, NULL, NULL, 0, 0, NULL }
+	{ "GET", "/metrics", bc_h_metrics, BC_ROLE_AUDITOR, 0, NULL, 0 },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0 }
 };

@@ -124,7 +124,8 @@ struct bc_req {
 	int			 authed;
 	struct bc_token_info	 tok;
 	const struct bc_route	*route;
-	char			 arg[BC_ITEM_ID_MAX + 64];	/* {id} */
+	char			 arg[BC_ITEM_ID_MAX + 64];	/* {id} or
+							   {path} */
 	struct MHD_Response	*resp;
 	unsigned		 status;
 	int			 counted;	/* in srv->inflight */
@@ -169,6 +170,8 @@ struct bc_route {
 	const struct bc_stream *stream;	/* or streams it: always when
 					   handler is NULL, else for an
 					   application/octet-stream body */
+	int		 public_log;	/* no token with --log-access
+					   public (the log's tiles) */
 };
 
 extern const struct bc_route bc_routes[];
@@ -289,8 +292,9 @@ const char *bc_text_clip(const char *s, size_t max, char *buf, size_t size);
 void bc_redact(const struct bc_server *s, char *msg, size_t size);
 
 /*
- * The route for method and path, with the {id} segment copied into arg
- * (argsz bytes); NULL when there is none, with *other_method set when
+ * The route for method and path, with the {id} segment (or the rest of
+ * the path, one or more segments, for a {path} at the end of a route)
+ * copied into arg (argsz bytes); NULL when there is none, with *other_method set when
  * the path exists for another method.
  */
 const struct bc_route *bc_route_find(const char *method, const char *path,

@@ -424,7 +424,10 @@ bc_req_query(const struct bc_req *q, const char *name)
 	    name);
 }
 
-/* Matches path against a route pattern; {id} takes one segment. */
+/*
+ * Matches path against a route pattern; {id} takes one segment, {path}
+ * (at the end of a pattern) the rest of the path, one or more segments.
+ */
 static int
 route_match(const char *pat, const char *path, char *arg, size_t argsz)
 {
@@ -432,6 +435,13 @@ route_match(const char *pat, const char *path, char *arg, size_t argsz)
 	size_t n;
 
 	while (*pat != '\0') {
+		if (strcmp(pat, "{path}") == 0) {
+			n = strlen(path);
+			if (n == 0 || n >= argsz)
+				return 0;
+			memcpy(arg, path, n + 1);
+			return 1;
+		}
 		if (strncmp(pat, "{id}", 4) == 0) {
 			slash = strchr(path, '/');
 			n = slash ? (size_t)(slash - path) : strlen(path);
@@ -733,7 +743,8 @@ first_call(struct bc_req *q)
 			    "no such endpoint");
 		return;
 	}
-	if (q->route->role != BC_ROLE_NONE) {
+	if (q->route->role != BC_ROLE_NONE &&
+	    !(q->route->public_log && s->o.public_log)) {
 		authenticate(q);
 		if (q->resp != NULL)
 			return;

@@ -29,6 +29,7 @@
 #include "bodycam/merkle.h"
 #include "bodycam/note.h"
 #include "bodycam/tlog.h"
+#include "bodycam/tiles.h"
 #include "bodycam/bundle.h"
 #include "bodycam/token.h"
 #include "bodycam/filter.h"

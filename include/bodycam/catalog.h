@@ -354,6 +354,16 @@ int bc_catalog_nodes_next(struct bc_node_reader *r, uint64_t *index,
     uint8_t hash[BC_SHA256_LEN], int *bad);
 void bc_catalog_nodes_close(struct bc_node_reader *r);
 
+/*
+ * Copies the n stored nodes (level, from) ... (level, from + n - 1) into
+ * out (n * BC_SHA256_LEN bytes), for the log's tiles (tiles.h).  Returns
+ * 0, BC_ERR_INTEGRITY when one of them is not stored or not a hash (the
+ * tree is incomplete or was edited), BC_ERR_INVALID (n over 256 or past
+ * the largest index) or BC_ERR_DB.
+ */
+int bc_catalog_log_nodes(struct bc_catalog *cat, unsigned level,
+    uint64_t from, size_t n, uint8_t *out, struct bc_err *err);
+
 /* Kinds of record a leaf holds. */
 enum bc_leaf_kind {
 	BC_LEAF_NONE = 0,	/* a stored leaf with no record */

@@ -54,6 +54,7 @@ struct bc_serve_opts {
 	unsigned		 upload_expiry;	/* hours; 0: BC_SERVE_UPLOAD_EXPIRY */
 	FILE			*log;		/* one line per request */
 	int			 log_json;	/* JSON lines, not text */
+	int			 public_log;	/* /log/ without a token */
 };
 
 struct bc_server;

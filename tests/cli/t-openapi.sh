@@ -182,6 +182,18 @@ call "$T_ING" GET "/v1/uploads/{id}" /v1/uploads/0123456789abcdef0123456789abcde
 call "$T_AUD" GET /metrics /metrics
 call "$T_CUST" GET /metrics /metrics
 call - GET /v1/openapi.json /v1/openapi.json
+# the log (tlog-tiles): a token by default; tiles of the checkpoint only
+call - GET /log/checkpoint /log/checkpoint
+call "$T_CUST" GET /log/checkpoint /log/checkpoint
+LOGN=$(sed -n 2p "$RB")
+check "  the checkpoint note names a tree size ($LOGN)" -- \
+    test "$LOGN" -ge 1 -a "$LOGN" -lt 256
+call "$T_CUST" GET "/log/tile/{path}" "/log/tile/0/000.p/$LOGN"
+call "$T_CUST" GET "/log/tile/{path}" /log/tile/0/000
+call "$T_CUST" GET "/log/tile/{path}" /log/tile/0/0
+call - GET "/log/tile/{path}" "/log/tile/0/000.p/$LOGN"
+call "$T_CUST" GET "/log/tile/entries/{path}" "/log/tile/entries/000.p/$LOGN"
+call "$T_CUST" GET "/log/tile/entries/{path}" /log/tile/entries/x000/001
 
 # every route was called at least once
 cut -d' ' -f2 "$TMP/routes" | sort -u > "$TMP/route-paths"
