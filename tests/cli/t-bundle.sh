@@ -714,16 +714,16 @@ expect_grep '^FAILED  items/BWC-000001/custody\.jsonl  signer-authority  event s
     "$OUT" "  signer-authority: judged at its leaf, not by its time"
 expect_grep '^integrity: ok  authentic: ok  trusted: FAILED$' "$OUT" \
     "  every signature and proof holds: only the authority fails"
-# VERIFY.md, run literally, fails it too: at its step 8, not before
+# VERIFY.md, run literally, fails it too: at its step 9, not before
 awk '/^```sh$/ { f = 1; next } /^```$/ { f = 0 } f' "$W/VERIFY.md" \
     > "$TMP/verify-revoked.sh"
 expect_exit 1 "  VERIFY.md fails it too" -- \
     sh -c 'cd "$1" && ANCHOR=$2 bash "$3"' _ "$W" "$K/admin.pub" \
     "$TMP/verify-revoked.sh"
-expect_grep '^FAILED: items/BWC-000001 event 1: key [0-9a-f]{64} held no custodian role at leaf [0-9]+$' \
-    "$ERR" "  at step 8: the revoked key held no role at the event's leaf"
-expect_grep "in the checkpoint's log, the statement last" "$OUT" \
-    "  after every signature and proof held (step 7)"
+expect_grep '^FAIL step 9 [(]authority[)]: items/BWC-000001/custody.jsonl line 2: key [0-9a-f]{64} held no custodian role at leaf [0-9]+$' \
+    "$ERR" "  at step 9: the revoked key held no role at the event's leaf"
+expect_grep "^OK step 8 .*in the checkpoint's log, the statement last|^OK step 8 [(]tlog-proof files[)]: items/BWC-000001/proofs/" "$OUT" \
+    "  after every signature and proof held (steps 7 and 8)"
 
 # ------------------------------------------- the current view, recomputed
 
