@@ -502,13 +502,27 @@ is_record_path(const char *path)
 			return 1;
 	if (strncmp(path, "signers/", 8) == 0)
 		return strchr(path + 8, '/') == NULL;
+	if (strncmp(path, "proofs/", 7) == 0)
+		return strchr(path + 7, '/') == NULL;
 	if (strncmp(path, "items/", 6) != 0 ||
 	    (s = strchr(path + 6, '/')) == NULL)
 		return 0;
+	if (strncmp(s + 1, "proofs/", 7) == 0)
+		return strchr(s + 8, '/') == NULL;
 	for (i = 0; i < sizeof(item) / sizeof(item[0]); i++)
 		if (strcmp(s + 1, item[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/* Whether path is where the format keeps a record's tlog proof. */
+static int
+is_tlog_proof_path(const char *path)
+{
+	size_t n = strlen(path), k = sizeof(".tlog-proof") - 1;
+
+	return is_record_path(path) && strstr(path, "proofs/") != NULL &&
+	    n > k && strcmp(path + n - k, ".tlog-proof") == 0;
 }
 
 /* Adds a file found by the walk or listed in SHA256SUMS. */
@@ -1815,15 +1829,125 @@ members_are(const json_t *o, const char *const *names, size_t n)
 	return 1;
 }
 
+/* The tlog proof file of a record of dir: dir/proofs/kind[-seq].tlog-proof. */
+static void
+tlog_proof_path(char *buf, size_t sz, const char *dir, const char *kind,
+    int64_t seq)
+{
+	const char *sep = dir[0] != '\0' ? "/" : "";
+
+	if (seq >= 0)
+		snprintf(buf, sz, "%s%sproofs/%.24s-%" PRId64 ".tlog-proof",
+		    dir, sep, kind, seq);
+	else
+		snprintf(buf, sz, "%s%sproofs/%.24s.tlog-proof", dir, sep,
+		    kind);
+}
+
+/*
+ * The record's c2sp.org/tlog-proof@v1 file, which must say what its
+ * entry of proofs.json says (index, the proof's hashes) with the bundle's
+ * checkpoint, byte for byte, so that the one signature check of
+ * `checkpoint` covers it; and, on its own terms, prove the record's leaf
+ * under its checkpoint's root.  A file that does not verify alone, or
+ * tells another story than proofs.json, fails.
+ */
+static void
+check_tlog_proof(struct vb *v, const char *dir, const struct prec *rec,
+    const char *label, uint64_t index,
+    const uint8_t (*proof)[BC_SHA256_LEN], size_t n)
+{
+	static struct bc_tlog_proof tp;	/* 10 KiB: not on the stack */
+	struct bc_checkpoint cp;
+	struct bc_err why = { 0 };
+	struct bfile *f, *cf;
+	uint8_t leaf[BC_SHA256_LEN];
+	char path[MAX_PATH];
+	size_t i, tlen;
+	int r;
+
+	tlog_proof_path(path, sizeof(path), dir, rec->kind, rec->seq);
+	if ((f = need(v, path, LVL_AUTHENTIC)) == NULL)
+		return;
+	if (load(v, f) == NULL) {
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_TLOG_PROOF_FORMAT,
+		    "unreadable");
+		return;
+	}
+	if (bc_tlog_proof_parse(f->data, f->len, &tp, &why) != 0) {
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_TLOG_PROOF_FORMAT,
+		    "%s", why.msg);
+		return;
+	}
+	if (tp.has_extra) {
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_TLOG_PROOF_FORMAT,
+		    "extra data: not authenticated, and bodycam writes none");
+		return;
+	}
+
+	/* on its own: the record's leaf under its checkpoint's root */
+	for (tlen = 0; tlen + 1 < tp.notelen; tlen++)
+		if (tp.note[tlen] == '\n' && tp.note[tlen + 1] == '\n')
+			break;
+	if (bc_checkpoint_parse(tp.note, tlen + 1, &cp, &why) != 0) {
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_TLOG_PROOF_FORMAT,
+		    "its checkpoint: %s", why.msg);
+		return;
+	}
+	if (bc_merkle_leaf_hash(rec->data, rec->len, leaf) != 0) {
+		v->fatal = BC_ERR_CRYPTO;
+		return;
+	}
+	if (tp.index >= cp.size)
+		r = BC_ERR_INTEGRITY;
+	else
+		r = bc_merkle_verify_inclusion(tp.index, cp.size, leaf,
+		    (const uint8_t (*)[BC_SHA256_LEN])tp.hashes, tp.nhashes,
+		    cp.root);
+	if (r == BC_ERR_CRYPTO) {
+		v->fatal = r;
+		return;
+	}
+	if (r != 0)
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_TLOG_PROOF, "the %s is "
+		    "not leaf %" PRIu64 " of the tree its checkpoint signs "
+		    "(%" PRIu64 " leaves)", label, tp.index, cp.size);
+
+	/* one truth: the bundle's checkpoint and proofs.json */
+	cf = find(v, "checkpoint");
+	if (cf == NULL || !cf->loaded || cf->len != tp.notelen ||
+	    memcmp(cf->data, tp.note, tp.notelen) != 0)
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_TLOG_PROOF, "its "
+		    "checkpoint is not the bundle's checkpoint, byte for byte");
+	if (tp.index != index)
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_TLOG_PROOF, "index %"
+		    PRIu64 ", but proofs.json proves the %s at leaf %" PRIu64,
+		    tp.index, label, index);
+	else if (tp.nhashes != n)
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_TLOG_PROOF, "%zu proof "
+		    "hashes, but proofs.json has %zu for the %s", tp.nhashes,
+		    n, label);
+	else
+		for (i = 0; i < n; i++)
+			if (memcmp(tp.hashes[i], proof[i], BC_SHA256_LEN) !=
+			    0) {
+				fail(v, LVL_AUTHENTIC, path,
+				    BC_CHECK_TLOG_PROOF, "proof hash %zu (line "
+				    "%zu) is not that of proofs.json for the %s",
+				    i, i + 3, label);
+				break;
+			}
+}
+
 /*
  * One entry of proofs.json: the record it names, its leaf hash
  * recomputed from the record's bytes, and its inclusion in the tree of
  * size leaves with root root.  txt gets the entry's line of proofs.txt.
  */
 static void
-check_proof(struct vb *v, const char *path, size_t idx, const json_t *o,
-    struct recs *recs, uint64_t size, const uint8_t root[BC_SHA256_LEN],
-    struct bc_buf *txt)
+check_proof(struct vb *v, const char *dir, const char *path, size_t idx,
+    const json_t *o, struct recs *recs, uint64_t size,
+    const uint8_t root[BC_SHA256_LEN], struct bc_buf *txt)
 {
 	static const char *const names[] = { "record", "seq", "leaf_index",
 	    "leaf_hash", "proof" };
@@ -1929,6 +2053,9 @@ check_proof(struct vb *v, const char *path, size_t idx, const json_t *o,
 		    label, (long long)index);
 	else
 		rec->leaf = index;	/* where authority is judged */
+	if (v->fatal == 0)
+		check_tlog_proof(v, dir, rec, label, (uint64_t)index,
+		    (const uint8_t (*)[BC_SHA256_LEN])proof, n);
 	goto out;
  nomem:
 	v->fatal = BC_ERR_NOMEM;
@@ -1947,9 +2074,9 @@ check_proofs(struct vb *v, const char *dir, struct recs *recs)
 {
 	static const char *const names[] = { "size", "root", "records" };
 	struct bc_err why = { 0 };
-	struct bfile *f, *tf;
+	struct bfile *f, *tf, *pf;
 	struct bc_buf txt = BC_BUF_INIT(MAX_LOADED);
-	char path[MAX_PATH], tpath[MAX_PATH], label[64];
+	char path[MAX_PATH], tpath[MAX_PATH], ppath[MAX_PATH], label[64];
 	char root64[ROOT_B64_LEN + 1];
 	uint8_t root[BC_SHA256_LEN];
 	const json_t *recarr, *jsize;
@@ -1963,6 +2090,15 @@ check_proofs(struct vb *v, const char *dir, struct recs *recs)
 	snprintf(tpath, sizeof(tpath), "%s%sproofs.txt", dir, dir[0] ? "/" :
 	    "");
 	tf = need(v, tpath, LVL_AUTHENTIC);	/* the same, in lines */
+	/* each record's tlog proof is a file of the format, whatever fails */
+	for (i = 0; i < recs->n; i++) {
+		tlog_proof_path(label, sizeof(label), "", recs->r[i].kind,
+		    recs->r[i].seq);
+		snprintf(ppath, sizeof(ppath), "%s%s%s", dir, dir[0] ? "/" :
+		    "", label);
+		if ((pf = find(v, ppath)) != NULL)
+			pf->used = 1;
+	}
 	if ((f = need(v, path, LVL_AUTHENTIC)) == NULL)
 		goto out;
 	if (load(v, f) == NULL) {
@@ -2009,8 +2145,8 @@ check_proofs(struct vb *v, const char *dir, struct recs *recs)
 	if (recs->n > 0)
 		qsort(recs->r, recs->n, sizeof(*recs->r), prec_cmp);
 	for (i = 0; i < json_array_size(recarr) && v->fatal == 0; i++)
-		check_proof(v, path, i, json_array_get(recarr, i), recs, size,
-		    root, &txt);
+		check_proof(v, dir, path, i, json_array_get(recarr, i), recs,
+		    size, root, &txt);
 	for (i = 0; i < recs->n; i++)
 		if (!recs->r[i].proved)
 			fail(v, LVL_AUTHENTIC, path, BC_CHECK_PROOF_MISSING,
@@ -2696,13 +2832,20 @@ bc_bundle_verify(const char *dir, const struct bc_key *trust,
 		cross_check(&v);
 	if (v.fatal == 0)
 		check_deferred(&v);
-	for (i = 0; i < v.nfiles && v.fatal == 0; i++)
-		if (v.files[i].listed && v.files[i].present &&
-		    !v.files[i].used && !(v.lost_media &&
+	for (i = 0; i < v.nfiles && v.fatal == 0; i++) {
+		if (!v.files[i].listed || !v.files[i].present ||
+		    v.files[i].used || (v.lost_media &&
 		    strncmp(v.files[i].path, "media/", 6) == 0))
+			continue;
+		if (is_tlog_proof_path(v.files[i].path))
+			fail(&v, LVL_AUTHENTIC, v.files[i].path,
+			    BC_CHECK_TLOG_PROOF, "the proof of no record "
+			    "that the bundle proves");
+		else
 			fail(&v, LVL_INTEGRITY, v.files[i].path,
 			    BC_CHECK_UNEXPECTED_FILE, "listed, but not a file "
 			    "of the bundle format");
+	}
 	if (v.fatal == 0)
 		check_trust(&v);
 	if (v.fatal == 0 && v.unlisted > 0) {

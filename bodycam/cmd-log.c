@@ -69,6 +69,7 @@ log_consistency(struct bc_ctx *ctx, int argc, char **argv)
 	uint8_t (*proof)[BC_SHA256_LEN] = NULL;
 	uint8_t rm[BC_SHA256_LEN], rn[BC_SHA256_LEN];
 	char hex[BC_SHA256_HEX];
+	char m64[BC_SHA256_LEN * 2], n64[BC_SHA256_LEN * 2];	/* base64 */
 	json_t *arr;
 	size_t count = 0, i;
 	int r, st;
@@ -117,19 +118,23 @@ log_consistency(struct bc_ctx *ctx, int argc, char **argv)
 		}
 		for (i = 0; i < count; i++)
 			json_array_append_new(arr, bc_cli_json_hex(proof[i]));
-		ctx->out = json_pack("{s:b, s:{s:I, s:o}, s:{s:I, s:o}, s:o}",
-		    "consistent", 1, "old", "size", (json_int_t)a.size, "root",
+		EVP_EncodeBlock((unsigned char *)m64, rm, BC_SHA256_LEN);
+		EVP_EncodeBlock((unsigned char *)n64, rn, BC_SHA256_LEN);
+		ctx->out = json_pack("{s:b, s:{s:I, s:s, s:o}, s:{s:I, s:s, "
+		    "s:o}, s:o}", "consistent", 1, "old", "size",
+		    (json_int_t)a.size, "root", m64, "root_hex",
 		    bc_cli_json_hex(rm), "new", "size", (json_int_t)b.size,
-		    "root", bc_cli_json_hex(rn), "proof", arr);
+		    "root", n64, "root_hex", bc_cli_json_hex(rn), "proof", arr);
 		if (ctx->out == NULL)
 			st = bc_cli_fail(BC_ERR_NOMEM, NULL);
 	} else {
-		bc_hex(rm, sizeof(rm), hex);
-		printf("old  %" PRIu64 " leaves  root %s\n", a.size, hex);
-		bc_hex(rn, sizeof(rn), hex);
-		printf("new  %" PRIu64 " leaves  root %s\n", b.size, hex);
+		/* roots as a checkpoint's third line has them */
+		EVP_EncodeBlock((unsigned char *)m64, rm, BC_SHA256_LEN);
+		EVP_EncodeBlock((unsigned char *)n64, rn, BC_SHA256_LEN);
+		printf("old  %" PRIu64 " leaves  root %s\n", a.size, m64);
+		printf("new  %" PRIu64 " leaves  root %s\n", b.size, n64);
 		printf("consistent: the new tree extends the old one; proof "
-		    "of %zu hash%s:\n", count, count == 1 ? "" : "es");
+		    "of %zu hash%s (hex):\n", count, count == 1 ? "" : "es");
 		for (i = 0; i < count; i++) {
 			bc_hex(proof[i], BC_SHA256_LEN, hex);
 			printf("  %s\n", hex);

@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "bodycam/buf.h"
 #include "bodycam/report.h"
 #include "cli.h"
@@ -390,7 +392,7 @@ static void
 html_header(FILE *fp, const struct bc_report *rp)
 {
 	struct bc_buf b = BC_BUF_INIT(4 * BC_TIME_MAX + LOCAL_MAX);
-	char hex[BC_SHA256_HEX];
+	char hex[BC_SHA256_HEX], root64[BC_SHA256_LEN * 2];
 	size_t i, bad = 0;
 
 	fputs("<header>\n<h1>Chain-of-custody report</h1>\n"
@@ -433,8 +435,11 @@ html_header(FILE *fp, const struct bc_report *rp)
 	    "the records were checked:</p>\n<table class=\"kv\">\n", fp);
 	fprintf(fp, "<tr><th>Tree size</th><td>%" PRIu64 " leaves (the log "
 	    "now has %" PRIu64 ")</td></tr>\n", rp->cp.size, rp->log_size);
+	/* as the checkpoint's third line has it; hex labelled */
+	EVP_EncodeBlock((unsigned char *)root64, rp->cp.root, BC_SHA256_LEN);
+	html_kv(fp, "Root (base64, as in the checkpoint)", root64, "mono");
 	bc_hex(rp->cp.root, BC_SHA256_LEN, hex);
-	html_kv(fp, "Root (SHA-256)", hex, "mono");
+	html_kv(fp, "Root (hex)", hex, "mono");
 	fputs("<tr><th>Signed by</th><td>", fp);
 	if (rp->cp_status == 0)
 		html_signer(fp, bc_keyring_find(rp->kr, rp->sc.signer),
@@ -1061,15 +1066,17 @@ render_json(const struct bc_report *rp)
 	const struct bc_report_item *ri;
 	const struct bc_report_event *l;
 	json_t *doc, *items, *events, *tags, *o, *cp;
-	char loc[LOCAL_MAX];
+	char loc[LOCAL_MAX], root64[BC_SHA256_LEN * 2];
 	size_t i, j;
 
-	if (rp->cp_status == 0)
-		cp = json_pack("{s:I, s:o, s:s, s:s, s:b}", "size",
-		    (json_int_t)rp->cp.size, "root", bc_cli_json_hex(
-		    rp->cp.root), "key", rp->cp.key, "created",
-		    rp->cp.created, "ok", rp->cp_root_ok);
-	else
+	if (rp->cp_status == 0) {
+		EVP_EncodeBlock((unsigned char *)root64, rp->cp.root,
+		    BC_SHA256_LEN);
+		cp = json_pack("{s:I, s:s, s:o, s:s, s:s, s:b}", "size",
+		    (json_int_t)rp->cp.size, "root", root64, "root_hex",
+		    bc_cli_json_hex(rp->cp.root), "key", rp->cp.key,
+		    "created", rp->cp.created, "ok", rp->cp_root_ok);
+	} else
 		cp = json_null();
 	if ((items = json_array()) == NULL || (doc = json_pack("{s:s, s:s, "
 	    "s:s, s:s?, s:I, s:o, s:O}", "generated", rp->now, "station",

@@ -612,3 +612,129 @@ bc_checkpoint_parse(const char *text, size_t len, struct bc_checkpoint *out,
 	*out = c;
 	return 0;
 }
+
+int
+bc_tlog_proof_format(uint64_t index, const uint8_t (*hashes)[BC_SHA256_LEN],
+    size_t n, const char *note, size_t notelen, char **out, size_t *outlen,
+    struct bc_err *err)
+{
+	char *buf, *p;
+	size_t cap, i;
+	int w;
+
+	*out = NULL;
+	*outlen = 0;
+	if (n > BC_TLOG_PROOF_MAX_HASHES)
+		return bc_err_set(err, BC_ERR_INVALID, "tlog proof: %zu "
+		    "hashes, more than %d", n, BC_TLOG_PROOF_MAX_HASHES);
+	if (notelen == 0 || notelen > BC_NOTE_MAX ||
+	    note[notelen - 1] != '\n')
+		return bc_err_set(err, BC_ERR_INVALID, "tlog proof: the "
+		    "checkpoint is not a note");
+	cap = sizeof(BC_TLOG_PROOF_HEADER) + 32 + n * (ROOT_B64_LEN + 1) +
+	    1 + notelen + 1;
+	if ((buf = malloc(cap)) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	w = snprintf(buf, cap, "%s\nindex %" PRIu64 "\n",
+	    BC_TLOG_PROOF_HEADER, index);
+	p = buf + w;
+	for (i = 0; i < n; i++) {
+		p += b64_encode(hashes[i], BC_SHA256_LEN, p);
+		*p++ = '\n';
+	}
+	*p++ = '\n';
+	memcpy(p, note, notelen);
+	p += notelen;
+	*p = '\0';
+	*out = buf;
+	*outlen = (size_t)(p - buf);
+	return 0;
+}
+
+int
+bc_tlog_proof_parse(const char *data, size_t len, struct bc_tlog_proof *out,
+    struct bc_err *err)
+{
+	static struct bc_tlog_proof zero;
+	const char *p, *end, *eol, *why;
+	size_t n, dlen, line = 1, at;
+
+	*out = zero;
+	if (len > BC_TLOG_PROOF_MAX)
+		return bc_err_set(err, BC_ERR_TOO_LARGE, "tlog proof of %zu "
+		    "bytes exceeds the %d-byte limit", len, BC_TLOG_PROOF_MAX);
+	if ((why = text_check(data, len, &at)) != NULL)
+		return bc_err_set(err, BC_ERR_MALFORMED, "tlog proof: %s at "
+		    "byte %zu", why, at);
+	end = data + len;
+	p = data;
+	if ((eol = memchr(p, '\n', len)) == NULL ||
+	    (size_t)(eol - p) != sizeof(BC_TLOG_PROOF_HEADER) - 1 ||
+	    memcmp(p, BC_TLOG_PROOF_HEADER, (size_t)(eol - p)) != 0)
+		return bc_err_set(err, BC_ERR_MALFORMED, "tlog proof: line 1 "
+		    "is not \"%s\"", BC_TLOG_PROOF_HEADER);
+
+	/* extra data, perhaps */
+	p = eol + 1;
+	line++;
+	if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+		return bc_err_set(err, BC_ERR_MALFORMED, "tlog proof: line "
+		    "%zu: no index line", line);
+	n = (size_t)(eol - p);
+	if (n >= 6 && memcmp(p, "extra ", 6) == 0) {
+		if (n - 6 > B64_LEN(BC_TLOG_PROOF_EXTRA_MAX) ||
+		    b64_decode(p + 6, n - 6, out->extra, sizeof(out->extra),
+		    &dlen) != 0 || dlen == 0)
+			return bc_err_set(err, BC_ERR_MALFORMED, "tlog proof: "
+			    "line %zu: extra data is not canonical base64 of "
+			    "1 to %d bytes", line, BC_TLOG_PROOF_EXTRA_MAX);
+		out->has_extra = 1;
+		out->extralen = dlen;
+		p = eol + 1;
+		line++;
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return bc_err_set(err, BC_ERR_MALFORMED, "tlog proof: "
+			    "line %zu: no index line", line);
+		n = (size_t)(eol - p);
+	}
+	if (n < 7 || memcmp(p, "index ", 6) != 0 ||
+	    parse_size(p + 6, n - 6, &out->index) != 0 ||
+	    out->index > INT64_MAX)
+		return bc_err_set(err, BC_ERR_MALFORMED, "tlog proof: line "
+		    "%zu is not \"index N\" (decimal, no leading zeros)", line);
+
+	/* the inclusion proof, to the empty line */
+	for (;;) {
+		p = eol + 1;
+		line++;
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return bc_err_set(err, BC_ERR_MALFORMED, "tlog proof: "
+			    "line %zu: no empty line before the checkpoint",
+			    line);
+		if (eol == p)
+			break;
+		if (out->nhashes == BC_TLOG_PROOF_MAX_HASHES)
+			return bc_err_set(err, BC_ERR_MALFORMED, "tlog proof: "
+			    "line %zu: more than %d proof hashes", line,
+			    BC_TLOG_PROOF_MAX_HASHES);
+		if ((size_t)(eol - p) != ROOT_B64_LEN ||
+		    b64_decode(p, ROOT_B64_LEN, out->hashes[out->nhashes],
+		    BC_SHA256_LEN, &dlen) != 0 || dlen != BC_SHA256_LEN)
+			return bc_err_set(err, BC_ERR_MALFORMED, "tlog proof: "
+			    "line %zu: not the canonical base64 of a 32-byte "
+			    "hash", line);
+		out->nhashes++;
+	}
+
+	/* the checkpoint note, to the end */
+	p = eol + 1;
+	line++;
+	out->note = p;
+	out->notelen = (size_t)(end - p);
+	if (out->notelen == 0 || out->notelen > BC_NOTE_MAX ||
+	    end[-1] != '\n' || p[0] == '\n' ||
+	    last_blank(p, out->notelen) < 0)
+		return bc_err_set(err, BC_ERR_MALFORMED, "tlog proof: line "
+		    "%zu: not a signed checkpoint note to the end", line);
+	return 0;
+}

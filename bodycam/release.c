@@ -31,6 +31,7 @@
 #include "bodycam/hash.h"
 #include "bodycam/keys.h"
 #include "bodycam/manifest.h"
+#include "bodycam/note.h"
 #include "bodycam/tlog.h"
 #include "bodycam/util.h"
 #include "internal.h"
@@ -333,16 +334,23 @@ rm_tree(const char *path)
 		(void)nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* The proof of one record, to proofs.json and proofs.txt. */
+/*
+ * The proof of one record, to proofs.json and proofs.txt, and as
+ * dir/proofs/<what>[-<seq>].tlog-proof (c2sp.org/tlog-proof@v1, with
+ * the checkpoint note as stored): one proof, written three ways.
+ */
 static int
-add_proof(struct bc_catalog *cat, const struct bc_checkpoint_row *cp,
-    const char *what, int64_t seq, int64_t leaf, const char *data,
-    size_t len, json_t *arr, struct bc_buf *txt, struct bc_err *err)
+add_proof(struct bundle *b, struct bc_catalog *cat,
+    const struct bc_checkpoint_row *cp, const char *dir, const char *what,
+    int64_t seq, int64_t leaf, const char *data, size_t len, json_t *arr,
+    struct bc_buf *txt)
 {
+	struct bc_err *err = b->err;
 	struct bc_inclusion inc;
-	char hex[BC_SHA256_HEX];
+	char hex[BC_SHA256_HEX], rel[512], *tp = NULL;
+	const char *sep = dir[0] != '\0' ? "/" : "";
 	json_t *o, *p;
-	size_t i;
+	size_t i, tplen;
 	int r;
 
 	if (leaf < 0)
@@ -351,6 +359,21 @@ add_proof(struct bc_catalog *cat, const struct bc_checkpoint_row *cp,
 	if ((r = bc_tlog_inclusion(cat, (uint64_t)leaf, data, len, cp->size,
 	    cp->root, &inc, err)) != 0)
 		return r;
+	if (seq >= 0)
+		snprintf(rel, sizeof(rel), "%s%sproofs/%s-%" PRId64
+		    ".tlog-proof", dir, sep, what, seq);
+	else
+		snprintf(rel, sizeof(rel), "%s%sproofs/%s.tlog-proof", dir,
+		    sep, what);
+	if ((r = bc_tlog_proof_format((uint64_t)leaf,
+	    (const uint8_t (*)[BC_SHA256_LEN])inc.proof, inc.n, cp->note,
+	    cp->note_len, &tp, &tplen, err)) != 0 ||
+	    (r = put_file(b, rel, tp, tplen, 1)) != 0) {
+		free(tp);
+		bc_inclusion_clear(&inc);
+		return r;
+	}
+	free(tp);
 	if ((p = json_array()) == NULL) {
 		bc_inclusion_clear(&inc);
 		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
@@ -426,7 +449,8 @@ put_item(struct bundle *b, struct bc_catalog *cat,
 
 	if ((arr = json_array()) == NULL)
 		return bc_err_set(b->err, BC_ERR_NOMEM, "out of memory");
-	if ((r = put_dir(b, ri->dir)) != 0)
+	snprintf(rel, sizeof(rel), "%s/proofs", ri->dir);
+	if ((r = put_dir(b, ri->dir)) != 0 || (r = put_dir(b, rel)) != 0)
 		goto out;
 	snprintf(rel, sizeof(rel), "%s/manifest.json", ri->dir);
 	if ((r = put_file(b, rel, ri->it->manifest, ri->it->manifest_len,
@@ -436,8 +460,9 @@ put_item(struct bundle *b, struct bc_catalog *cat,
 	if ((r = put_file(b, rel, ri->it->sig, ri->it->siglen, 1)) != 0 ||
 	    (r = signer_add(b, bc_doc_str(ri->manifest, "registered.key")))
 	    != 0 ||
-	    (r = add_proof(cat, cp, "manifest", -1, ri->it->leaf,
-	    ri->it->manifest, ri->it->manifest_len, arr, &txt, b->err)) != 0)
+	    (r = add_proof(b, cat, cp, ri->dir, "manifest", -1,
+	    ri->it->leaf, ri->it->manifest, ri->it->manifest_len, arr,
+	    &txt)) != 0)
 		goto out;
 	if ((r = bc_catalog_events(cat, ri->it->manifest_hash, &ev, &n,
 	    b->err)) != 0)
@@ -449,8 +474,8 @@ put_item(struct bundle *b, struct bc_catalog *cat,
 			goto out;
 		}
 		if ((r = signer_add(b, ev[i].key)) != 0 ||
-		    (r = add_proof(cat, cp, "event", ev[i].seq, ev[i].leaf,
-		    ev[i].body, ev[i].body_len, arr, &txt, b->err)) != 0)
+		    (r = add_proof(b, cat, cp, ri->dir, "event", ev[i].seq,
+		    ev[i].leaf, ev[i].body, ev[i].body_len, arr, &txt)) != 0)
 			goto out;
 	}
 	snprintf(rel, sizeof(rel), "%s/custody.jsonl", ri->dir);
@@ -479,9 +504,9 @@ put_item(struct bundle *b, struct bc_catalog *cat,
 		    1)) != 0 ||
 		    (r = signer_add(b, bc_doc_str(pdoc, "registered.key")))
 		    != 0 ||
-		    (r = add_proof(cat, cp, "parent-manifest", -1,
+		    (r = add_proof(b, cat, cp, ri->dir, "parent-manifest", -1,
 		    parent->leaf, parent->manifest, parent->manifest_len, arr,
-		    &txt, b->err)) != 0)
+		    &txt)) != 0)
 			goto out;
 		bc_buf_free(&lines);
 		for (i = 0; i < pn; i++) {
@@ -502,9 +527,9 @@ put_item(struct bundle *b, struct bc_catalog *cat,
 				goto out;
 			}
 			if ((r = signer_add(b, pev[i].key)) != 0 ||
-			    (r = add_proof(cat, cp, "parent-event",
-			    pev[i].seq, pev[i].leaf, pev[i].body,
-			    pev[i].body_len, arr, &txt, b->err)) != 0)
+			    (r = add_proof(b, cat, cp, ri->dir,
+			    "parent-event", pev[i].seq, pev[i].leaf,
+			    pev[i].body, pev[i].body_len, arr, &txt)) != 0)
 				goto out;
 		}
 		if (lines.len == 0) {
@@ -554,7 +579,8 @@ put_keys(struct bundle *b, struct bc_catalog *cat,
 
 	if ((arr = json_array()) == NULL)
 		return bc_err_set(b->err, BC_ERR_NOMEM, "out of memory");
-	if ((r = bc_catalog_keydocs(cat, &docs, &n, b->err)) != 0)
+	if ((r = put_dir(b, "proofs")) != 0 ||
+	    (r = bc_catalog_keydocs(cat, &docs, &n, b->err)) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if ((r = jsonl_add(&lines, "doc", docs[i].body,
@@ -563,12 +589,13 @@ put_keys(struct bundle *b, struct bc_catalog *cat,
 			goto out;
 		}
 		if ((r = signer_add(b, docs[i].signer)) != 0 ||
-		    (r = add_proof(cat, cp, "key", docs[i].seq, docs[i].leaf,
-		    docs[i].body, docs[i].body_len, arr, &txt, b->err)) != 0)
+		    (r = add_proof(b, cat, cp, "", "key", docs[i].seq,
+		    docs[i].leaf, docs[i].body, docs[i].body_len, arr,
+		    &txt)) != 0)
 			goto out;
 	}
-	if ((r = add_proof(cat, cp, "release", -1, st->leaf, st->body,
-	    st->body_len, arr, &txt, b->err)) != 0)
+	if ((r = add_proof(b, cat, cp, "", "release", -1, st->leaf,
+	    st->body, st->body_len, arr, &txt)) != 0)
 		goto out;
 	r = put_proofs(b, "", cp, arr, &txt);
 	arr = NULL;

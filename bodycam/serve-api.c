@@ -1552,13 +1552,20 @@ latest(struct bc_req *q, struct bc_catalog *cat, struct bc_keyring **kr,
 #define LOG_CACHE_SHORT	"public, max-age=10"
 #define LOG_CACHE_FULL	"public, max-age=31536000, immutable"
 
+/*
+ * root is hex, as it has always been here; root_base64 is the spelling
+ * a person compares with the checkpoint's third line.
+ */
 static json_t *
 checkpoint_json(const struct bc_checkpoint_row *row)
 {
-	return json_pack("{s:s%, s:I, s:o, s:s, s:s}", "note", row->note,
-	    row->note_len, "size", (json_int_t)row->size, "root",
-	    json_hex(row->root, BC_SHA256_LEN), "key", row->key, "created",
-	    row->created);
+	char root64[BC_SHA256_LEN * 2];
+
+	EVP_EncodeBlock((unsigned char *)root64, row->root, BC_SHA256_LEN);
+	return json_pack("{s:s%, s:I, s:o, s:s, s:s, s:s}", "note",
+	    row->note, row->note_len, "size", (json_int_t)row->size, "root",
+	    json_hex(row->root, BC_SHA256_LEN), "root_base64", root64, "key",
+	    row->key, "created", row->created);
 }
 
 /*

@@ -1131,6 +1131,165 @@ START_TEST(test_checkpoint_origins)
 }
 END_TEST
 
+/* tlog proofs (c2sp.org/tlog-proof@v1) */
+static const char fixed_proof[] =
+    "c2sp.org/tlog-proof@v1\n"
+    "index 7\n"
+    "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
+    "\n";
+
+static char *
+proof_text(const char *head)
+{
+	char *s;
+
+	ck_assert_int_ne(asprintf(&s, "%s%s", head, fixed_note), -1);
+	return s;
+}
+
+START_TEST(test_tlog_proof_roundtrip)
+{
+	uint8_t h[2][BC_SHA256_LEN];
+	struct bc_tlog_proof p;
+	struct bc_err err;
+	char *want, *out;
+	size_t len;
+
+	ck_assert_int_eq(bc_unhex(fixed_root, h[0], BC_SHA256_LEN), 0);
+	memset(h[1], 0, BC_SHA256_LEN);
+	want = proof_text(fixed_proof);
+	ck_assert_int_eq(bc_tlog_proof_format(7, (const uint8_t (*)[32])h, 2,
+	    fixed_note, strlen(fixed_note), &out, &len, &err), 0);
+	ck_assert_str_eq(out, want);
+	ck_assert_uint_eq(len, strlen(want));
+	ck_assert_int_eq(bc_tlog_proof_parse(out, len, &p, &err), 0);
+	ck_assert_uint_eq(p.index, 7);
+	ck_assert_uint_eq(p.nhashes, 2);
+	ck_assert_int_eq(memcmp(p.hashes, h, sizeof(h)), 0);
+	ck_assert_int_eq(p.has_extra, 0);
+	ck_assert_uint_eq(p.notelen, strlen(fixed_note));
+	ck_assert_int_eq(memcmp(p.note, fixed_note, p.notelen), 0);
+	free(out);
+
+	/* no hashes: a tree of one leaf */
+	ck_assert_int_eq(bc_tlog_proof_format(0, NULL, 0, fixed_note,
+	    strlen(fixed_note), &out, &len, &err), 0);
+	ck_assert_int_eq(bc_tlog_proof_parse(out, len, &p, &err), 0);
+	ck_assert_uint_eq(p.index, 0);
+	ck_assert_uint_eq(p.nhashes, 0);
+	free(out);
+	free(want);
+
+	/* the spec's extra line */
+	want = proof_text("c2sp.org/tlog-proof@v1\nextra aGk=\nindex 0\n\n");
+	ck_assert_int_eq(bc_tlog_proof_parse(want, strlen(want), &p, &err),
+	    0);
+	ck_assert_int_eq(p.has_extra, 1);
+	ck_assert_uint_eq(p.extralen, 2);
+	ck_assert_int_eq(memcmp(p.extra, "hi", 2), 0);
+	free(want);
+}
+END_TEST
+
+static const char *bad_proofs[] = {
+	"c2sp.org/tlog-proof@v2\nindex 0\n\n",
+	"c2sp.org/tlog-proof@v1 \nindex 0\n\n",
+	"C2SP.org/tlog-proof@v1\nindex 0\n\n",
+	"\nc2sp.org/tlog-proof@v1\nindex 0\n\n",
+	"c2sp.org/tlog-proof@v1\nindex 00\n\n",
+	"c2sp.org/tlog-proof@v1\nindex 01\n\n",
+	"c2sp.org/tlog-proof@v1\nindex -1\n\n",
+	"c2sp.org/tlog-proof@v1\nindex +1\n\n",
+	"c2sp.org/tlog-proof@v1\nindex \n\n",
+	"c2sp.org/tlog-proof@v1\nindex  1\n\n",
+	"c2sp.org/tlog-proof@v1\nindex 1 \n\n",
+	"c2sp.org/tlog-proof@v1\nindex 9223372036854775808\n\n",
+	"c2sp.org/tlog-proof@v1\nindex 18446744073709551616\n\n",
+	"c2sp.org/tlog-proof@v1\nIndex 1\n\n",
+	"c2sp.org/tlog-proof@v1\n\n",
+	"c2sp.org/tlog-proof@v1\nextra \nindex 1\n\n",
+	"c2sp.org/tlog-proof@v1\nextra aGk\nindex 1\n\n",
+	"c2sp.org/tlog-proof@v1\nextra aGl=\nindex 1\n\n",
+	"c2sp.org/tlog-proof@v1\nextra aGk=\nextra aGk=\nindex 1\n\n",
+	"c2sp.org/tlog-proof@v1\nindex 1\nextra aGk=\n\n",
+	/* hashes: 31 and 33 bytes, non-canonical, spaces, hex */
+	"c2sp.org/tlog-proof@v1\nindex 1\n"
+	    "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuA==\n\n",
+	"c2sp.org/tlog-proof@v1\nindex 1\n"
+	    "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFUA\n\n",
+	"c2sp.org/tlog-proof@v1\nindex 1\n"
+	    "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFV=\n\n",
+	"c2sp.org/tlog-proof@v1\nindex 1\n"
+	    " 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\n",
+	"c2sp.org/tlog-proof@v1\nindex 1\n"
+	    "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\r\n\n",
+	"c2sp.org/tlog-proof@v1\nindex 1\n"
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	    "\n\n",
+	/* two empty lines */
+	"c2sp.org/tlog-proof@v1\nindex 1\n\n\n",
+};
+
+START_TEST(test_tlog_proof_malformed)
+{
+	struct bc_tlog_proof p;
+	struct bc_err err;
+	char *s, *big;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(bad_proofs) / sizeof(bad_proofs[0]); i++) {
+		s = proof_text(bad_proofs[i]);
+		err.msg[0] = '\0';
+		ck_assert_msg(bc_tlog_proof_parse(s, strlen(s), &p, &err) ==
+		    BC_ERR_MALFORMED, "accepted bad proof %zu", i);
+		ck_assert(err.msg[0] != '\0');
+		free(s);
+	}
+	/* no note, a note cut short, a note without its signatures */
+	s = (char *)"c2sp.org/tlog-proof@v1\nindex 1\n\n";
+	ck_assert_int_eq(bc_tlog_proof_parse(s, strlen(s), &p, &err),
+	    BC_ERR_MALFORMED);
+	s = proof_text(fixed_proof);
+	n = strlen(s);
+	ck_assert_int_eq(bc_tlog_proof_parse(s, n - 1, &p, &err),
+	    BC_ERR_MALFORMED);
+	ck_assert_int_eq(bc_tlog_proof_parse(s, strlen(fixed_proof) +
+	    strlen(fixed_body), &p, &err), BC_ERR_MALFORMED);
+	/* a NUL byte, a control character */
+	s[10] = '\0';
+	ck_assert_int_eq(bc_tlog_proof_parse(s, n, &p, &err),
+	    BC_ERR_MALFORMED);
+	s[10] = '\t';
+	ck_assert_int_eq(bc_tlog_proof_parse(s, n, &p, &err),
+	    BC_ERR_MALFORMED);
+	free(s);
+
+	/* 65 hashes, and a proof over the size cap */
+	big = malloc(BC_TLOG_PROOF_MAX + 2);
+	ck_assert_ptr_nonnull(big);
+	n = (size_t)sprintf(big, "c2sp.org/tlog-proof@v1\nindex 1\n");
+	for (i = 0; i < 65; i++)
+		n += (size_t)sprintf(big + n, "%s\n",
+		    "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+	n += (size_t)sprintf(big + n, "\n%s", fixed_note);
+	ck_assert_int_eq(bc_tlog_proof_parse(big, n, &p, &err),
+	    BC_ERR_MALFORMED);
+	memset(big, 'a', BC_TLOG_PROOF_MAX + 1);
+	ck_assert_int_eq(bc_tlog_proof_parse(big, BC_TLOG_PROOF_MAX + 1, &p,
+	    &err), BC_ERR_TOO_LARGE);
+	free(big);
+
+	/* the formatter refuses what it could not write right */
+	ck_assert_int_eq(bc_tlog_proof_format(0, NULL, 65, fixed_note,
+	    strlen(fixed_note), &s, &n, &err), BC_ERR_INVALID);
+	ck_assert_int_eq(bc_tlog_proof_format(0, NULL, 0, fixed_note,
+	    strlen(fixed_note) - 1, &s, &n, &err), BC_ERR_INVALID);
+	ck_assert_int_eq(bc_tlog_proof_format(0, NULL, 0, "", 0, &s, &n,
+	    &err), BC_ERR_INVALID);
+}
+END_TEST
+
 static Suite *
 note_suite(void)
 {
@@ -1165,6 +1324,10 @@ note_suite(void)
 	tcase_add_test(tc, test_checkpoint_sizes);
 	tcase_add_test(tc, test_checkpoint_roots);
 	tcase_add_test(tc, test_checkpoint_origins);
+
+	tc = tu_tcase(s, "tlog-proof", NULL, NULL);
+	tcase_add_test(tc, test_tlog_proof_roundtrip);
+	tcase_add_test(tc, test_tlog_proof_malformed);
 	return s;
 }
 

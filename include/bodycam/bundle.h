@@ -56,6 +56,12 @@
  *                             record in the order of proofs.json:
  *                             "<record> <seq or -> <leaf_index>
  *                             <leaf_hash>[ <proof hash>...]\n"
+ *   items/<id>/proofs/<record>[-<seq>].tlog-proof
+ *                             each record's proof of proofs.json again,
+ *                             as c2sp.org/tlog-proof@v1 with the
+ *                             checkpoint note verbatim ("manifest",
+ *                             "event-3", "parent-event-2"; the bundle's
+ *                             own in proofs/: "key-0", "release")
  *   items/<id>/parent/manifest.json, manifest.sig, derive.jsonl
  *                             for a derived item: its parent's manifest
  *                             and the parent's derive event naming it

@@ -160,6 +160,11 @@
 	    "SHA256SUMS is well formed and sorted") \
 	X(SYMLINK, "symlink", BC_CHECKS_BUNDLE, \
 	    "the bundle holds no symbolic link") \
+	X(TLOG_PROOF, "tlog-proof", BC_CHECKS_BUNDLE, \
+	    "a record's .tlog-proof file proves it under the bundle " \
+	    "checkpoint, as proofs.json does") \
+	X(TLOG_PROOF_FORMAT, "tlog-proof-format", BC_CHECKS_BUNDLE, \
+	    "a .tlog-proof file is a well-formed c2sp.org/tlog-proof@v1") \
 	X(TOO_LARGE, "too-large", BC_CHECKS_BUNDLE, \
 	    "a file is within the size limits") \
 	X(TOO_MANY_FILES, "too-many-files", BC_CHECKS_BUNDLE, \

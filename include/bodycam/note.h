@@ -127,4 +127,62 @@ int bc_checkpoint_text(const char *origin, uint64_t size,
 int bc_checkpoint_parse(const char *text, size_t len,
     struct bc_checkpoint *cp, struct bc_err *err);
 
+/*
+ * A transparency log proof (c2sp.org/tlog-proof@v1): the text
+ *
+ *	"c2sp.org/tlog-proof@v1\n"
+ *	["extra " base64(extra data) "\n"]
+ *	"index " decimal "\n"
+ *	base64(hash) "\n" ...		(the RFC 6962 inclusion proof)
+ *	"\n"
+ *	the signed checkpoint note, verbatim
+ *
+ * The checkpoint is not verified here (see bc_note_verify and
+ * bc_checkpoint_parse): a proof is only taken apart.
+ */
+#define BC_TLOG_PROOF_HEADER	"c2sp.org/tlog-proof@v1"
+#define BC_TLOG_PROOF_EXTRA_MAX	1024		/* bytes of extra data */
+#define BC_TLOG_PROOF_MAX_HASHES 64		/* BC_MERKLE_MAX_PROOF */
+#define BC_TLOG_PROOF_MAX	(BC_NOTE_MAX + 4096 + \
+	BC_TLOG_PROOF_MAX_HASHES * 45)		/* bytes in a proof */
+
+/* A tlog proof, taken apart. */
+struct bc_tlog_proof {
+	int		 has_extra;
+	uint8_t		 extra[BC_TLOG_PROOF_EXTRA_MAX];
+	size_t		 extralen;
+	uint64_t	 index;
+	uint8_t		 hashes[BC_TLOG_PROOF_MAX_HASHES][BC_SHA256_LEN];
+	size_t		 nhashes;
+	const char	*note;		/* the checkpoint note, inside the */
+	size_t		 notelen;	/* parsed text, to its end */
+};
+
+/*
+ * The tlog proof of the leaf at index with the n hashes of its inclusion
+ * proof, in the tree of the signed checkpoint note (notelen bytes, as
+ * stored: text, blank line, signatures), without extra data, into *out
+ * (*outlen bytes, NUL-terminated; the caller frees it).  Returns 0,
+ * BC_ERR_INVALID (more than BC_TLOG_PROOF_MAX_HASHES hashes, or a note
+ * that is empty, does not end in a newline or is over BC_NOTE_MAX
+ * bytes) or BC_ERR_NOMEM.
+ */
+int bc_tlog_proof_format(uint64_t index,
+    const uint8_t (*hashes)[BC_SHA256_LEN], size_t n, const char *note,
+    size_t notelen, char **out, size_t *outlen, struct bc_err *err);
+
+/*
+ * Parses the tlog proof data (len bytes) into *p, whose note points into
+ * data.  Strict: at most BC_TLOG_PROOF_MAX bytes; the exact header line;
+ * extra data, when there, canonical base64 of 1 to
+ * BC_TLOG_PROOF_EXTRA_MAX bytes; the index decimal without leading zeros
+ * and fitting 63 bits; each hash the canonical base64 of exactly 32 bytes
+ * (at most BC_TLOG_PROOF_MAX_HASHES); one empty line; then a note that is
+ * not empty, ends in a newline, is at most BC_NOTE_MAX bytes and holds a
+ * blank line.  Returns 0, BC_ERR_TOO_LARGE or BC_ERR_MALFORMED; err gets
+ * the cause, naming the line.
+ */
+int bc_tlog_proof_parse(const char *data, size_t len,
+    struct bc_tlog_proof *p, struct bc_err *err);
+
 #endif /* BODYCAM_NOTE_H */

@@ -2,7 +2,8 @@
 # tests/cli/bundle-edit.py - edits a release bundle as a forger would, for
 # t-bundle.sh and t-release.sh: every file it writes is consistent with
 # the others (proofs.txt from proofs.json, records re-signed where their
-# bytes change), so that only the check under test can catch the edit.
+# bytes change, each .tlog-proof from proofs.json and the checkpoint), so
+# that only the check under test can catch the edit.
 # SHA256SUMS is left to the caller.  Signing uses openssl(1).
 #
 #   cut DIR ITEM KEEP          keep the first KEEP lines of ITEM's
@@ -99,6 +100,29 @@ def write_proofs(dirname, d):
         f.write(json.dumps(d, indent=2, sort_keys=True) + "\n")
     with open(os.path.join(dirname, "proofs.txt"), "w") as f:
         f.write(proofs_txt(d))
+
+
+def tlog_proofs(b):
+    # every proofs/*.tlog-proof again, from proofs.json and the checkpoint
+    note = open(os.path.join(b, "checkpoint"), "rb").read()
+    dirs = [b] + [os.path.join(b, "items", x)
+                  for x in sorted(os.listdir(os.path.join(b, "items")))]
+    for x in dirs:
+        pj = os.path.join(x, "proofs.json")
+        pd = os.path.join(x, "proofs")
+        if not os.path.exists(pj) or not os.path.isdir(pd):
+            continue
+        for n in os.listdir(pd):
+            if n.endswith(".tlog-proof"):
+                os.unlink(os.path.join(pd, n))
+        for r in json.load(open(pj))["records"]:
+            name = r["record"] if r["seq"] is None else \
+                "%s-%d" % (r["record"], r["seq"])
+            text = "c2sp.org/tlog-proof@v1\nindex %d\n" % r["leaf_index"]
+            for h in r["proof"]:
+                text += base64.b64encode(bytes.fromhex(h)).decode() + "\n"
+            with open(os.path.join(pd, name + ".tlog-proof"), "wb") as f:
+                f.write(text.encode() + b"\n" + note)
 
 
 def leaf_hash(data):
@@ -263,8 +287,10 @@ def cmd_dup_proof(b, item, what, seq, src):
 def main(a):
     if a[0] == "cut":
         cmd_cut(a[1], a[2], int(a[3]))
+        tlog_proofs(a[1])
     elif a[0] == "forge-event":
         cmd_forge_event(a[1], a[2], a[3], int(a[4]), a[5], a[6], a[7])
+        tlog_proofs(a[1])
     elif a[0] == "checkpoint":
         ext = other = None
         rest = a[3:]
@@ -275,6 +301,7 @@ def main(a):
                 other = rest[1]
             rest = rest[2:]
         checkpoint(a[1], a[2], ext=ext, other=other)
+        tlog_proofs(a[1])
     elif a[0] == "resign-line":
         cmd_resign_line(a[1], int(a[2]), a[3], a[4], a[5])
     elif a[0] == "restate":

@@ -461,6 +461,129 @@ resum
 expect_exit 1 "media added to a --no-media bundle, sums redone: exit 1" -- \
     vb "$W" --trust "$K/admin.pub"
 
+# ------------------------------------------------------ tlog-proof files
+
+# each record's proof, as c2sp.org/tlog-proof@v1: what proofs.json says,
+# with the bundle's checkpoint verbatim
+P=items/BWC-000001/proofs
+for d in . items/BWC-000001 items/BWC-000002 items/BWC-000003; do
+	expect_eq "$(ls "$B/$d/proofs" | grep -c '\.tlog-proof$')" \
+	    "$(wc -l < "$B/$d/proofs.txt" | tr -d ' ')" \
+	    "$d: one .tlog-proof file per line of proofs.txt"
+done
+for f in manifest event-0 event-1; do
+	expect_eq "$(head -n 1 "$B/$P/$f.tlog-proof")" c2sp.org/tlog-proof@v1 \
+	    "$P/$f.tlog-proof: the tlog-proof@v1 header"
+done
+rec=$(grep '^event 1 ' "$B/items/BWC-000001/proofs.txt")
+set -- $rec
+expect_eq "$(sed -n 2p "$B/$P/event-1.tlog-proof")" "index $3" \
+    "$P/event-1.tlog-proof: the index proofs.txt gives"
+shift 4
+want=$(for h in "$@"; do printf '%s' "$h" | sed 's/../\\x&/g' |
+    xargs -0 printf | base64; done)
+expect_eq "$(sed -n '3,/^$/p' "$B/$P/event-1.tlog-proof" | sed '/^$/d')" \
+    "$want" "$P/event-1.tlog-proof: the proof hashes of proofs.txt, base64"
+ncp=$(size_of "$B/checkpoint")
+tail -c "$ncp" "$B/$P/event-1.tlog-proof" > "$TMP/tp-cp"
+check "$P/event-1.tlog-proof: ends with the bundle's checkpoint, verbatim" -- \
+    cmp -s "$TMP/tp-cp" "$B/checkpoint"
+
+# tproof DESC FILE PATTERN: with sums redone, FILE fails as PATTERN says
+tproof() {
+	resum
+	tampered "$1" "$2"
+	authentic_fails "$1"
+	expect_grep "^FAILED  $2  $3" "$OUT" "  $3"
+}
+sub_line() {	# FILE N TEXT: line N of FILE becomes TEXT
+	awk -v n="$2" -v t="$3" 'NR == n { print t; next } { print }' \
+	    "$1" > "$1.new" && mv "$1.new" "$1"
+}
+T=$P/event-1.tlog-proof
+idx=$(sed -n 2p "$B/$T" | cut -d' ' -f2)
+
+fresh
+sub_line "$W/$T" 2 "index $((idx + 1))"
+tproof "tlog proof: index edited" "$T" "tlog-proof  index $((idx + 1)), but proofs.json proves the event seq 1 at leaf $idx"
+fresh
+sub_line "$W/$T" 2 "index 0$idx"
+tproof "tlog proof: index with a leading zero" "$T" "tlog-proof-format  tlog proof: line 2 is not \"index N\""
+fresh
+sub_line "$W/$T" 2 "index 99999"
+tproof "tlog proof: index past the tree" "$T" "tlog-proof  the event seq 1 is not leaf 99999 of the tree"
+fresh
+sub_line "$W/$T" 3 "$(sed -n 4p "$B/$T")"
+tproof "tlog proof: a proof hash replaced by another" "$T" "tlog-proof  the event seq 1 is not leaf $idx"
+expect_grep "^FAILED  $T  tlog-proof  proof hash 0 [(]line 3[)] is not that of proofs.json" \
+    "$OUT" "  and names the hash that differs from proofs.json"
+fresh
+sub_line "$W/$T" 3 "$(sed -n 3p "$B/$T" | sed 's/=$/A/')"
+tproof "tlog proof: a proof hash not base64 of 32 bytes" "$T" "tlog-proof-format  tlog proof: line 3: not the canonical base64"
+fresh
+sub_line "$W/$T" 3 "$(sed -n 3p "$B/$T" | base64 -d | od -An -tx1 | tr -d ' \n')"
+tproof "tlog proof: a proof hash in hex" "$T" "tlog-proof-format  "
+fresh
+sed -i '3d' "$W/$T"
+tproof "tlog proof: a proof hash removed" "$T" "tlog-proof  "
+fresh
+n=$(grep -n '^$' "$B/$T" | head -n 1 | cut -d: -f1)
+sub_line "$W/$T" "$((n + 2))" "$(($(sed -n "$((n + 2))p" "$B/$T") + 1))"
+tproof "tlog proof: the checkpoint's size line edited" "$T" "tlog-proof  its checkpoint is not the bundle's checkpoint"
+fresh
+sub_line "$W/$T" "$((n + 3))" "$(sed -n "$((n + 3))p" "$B/$T" | tr 'A-Za-z' 'B-ZAb-za')"
+tproof "tlog proof: the checkpoint's root line edited" "$T" "tlog-proof"
+fresh
+last=$(wc -l < "$B/$T")
+sub_line "$W/$T" "$last" "$(sed -n "${last}p" "$B/$T" | sed 's/\(.\{20\}\)./\1x/')"
+tproof "tlog proof: the checkpoint's signature edited" "$T" "tlog-proof  its checkpoint is not the bundle's checkpoint"
+fresh
+sub_line "$W/$T" 1 "c2sp.org/tlog-proof@v2"
+tproof "tlog proof: another header" "$T" "tlog-proof-format  tlog proof: line 1 is not"
+fresh
+sub_line "$W/$T" 1 "c2sp.org/tlog-proof@v1
+extra aGk="
+tproof "tlog proof: extra data" "$T" "tlog-proof-format  extra data"
+fresh
+printf 'junk\n' >> "$W/$T"
+tproof "tlog proof: trailing data" "$T" "tlog-proof  its checkpoint is not the bundle's checkpoint"
+fresh
+printf '\n' >> "$W/$T"
+tproof "tlog proof: a trailing empty line" "$T" "tlog-proof"
+fresh
+sed '/^$/,$d' "$B/$T" > "$W/$T"
+tproof "tlog proof: no checkpoint" "$T" "tlog-proof-format  "
+fresh
+: > "$W/$T"
+tproof "tlog proof: empty" "$T" "tlog-proof-format  "
+fresh
+mv "$W/$P/event-0.tlog-proof" "$TMP/swap"
+mv "$W/$T" "$W/$P/event-0.tlog-proof"
+mv "$TMP/swap" "$W/$T"
+tproof "tlog proof: two records' proofs swapped" "$T" "tlog-proof  the event seq 1 is not leaf"
+expect_grep "^FAILED  $P/event-0.tlog-proof  tlog-proof  " "$OUT" \
+    "  the other one fails too"
+fresh
+cp "$B/$P/event-0.tlog-proof" "$W/$T"
+tproof "tlog proof: one record's proof copied over another's" "$T" "tlog-proof  "
+fresh
+rm "$W/$T"
+resum
+tampered "tlog proof: removed, sums redone" "$T"
+expect_grep "^FAILED  $T  missing  the bundle format requires this file" \
+    "$OUT" "  missing"
+fresh
+rm "$W/proofs/release.tlog-proof"
+resum
+tampered "tlog proof: the release statement's removed, sums redone" \
+    "proofs/release.tlog-proof"
+fresh
+cp "$B/$T" "$W/$P/event-99.tlog-proof"
+tproof "tlog proof: a proof of no record added" "$P/event-99.tlog-proof" "tlog-proof  the proof of no record"
+fresh
+cp "$B/$P/manifest.tlog-proof" "$W/items/BWC-000002/proofs/manifest.tlog-proof"
+tproof "tlog proof: another item's manifest proof" "items/BWC-000002/proofs/manifest.tlog-proof" "tlog-proof  "
+
 # ------------------------------------------- cut bundles, forged records
 
 if [ "$HAVE_PYTHON" -ne 1 ] || ! command -v openssl > /dev/null 2>&1 ||
@@ -591,16 +714,16 @@ expect_grep '^FAILED  items/BWC-000001/custody\.jsonl  signer-authority  event s
     "$OUT" "  signer-authority: judged at its leaf, not by its time"
 expect_grep '^integrity: ok  authentic: ok  trusted: FAILED$' "$OUT" \
     "  every signature and proof holds: only the authority fails"
-# VERIFY.md, run literally, fails it too: at its step 8, not before
+# VERIFY.md, run literally, fails it too: at its step 9, not before
 awk '/^```sh$/ { f = 1; next } /^```$/ { f = 0 } f' "$W/VERIFY.md" \
     > "$TMP/verify-revoked.sh"
 expect_exit 1 "  VERIFY.md fails it too" -- \
     sh -c 'cd "$1" && ANCHOR=$2 bash "$3"' _ "$W" "$K/admin.pub" \
     "$TMP/verify-revoked.sh"
-expect_grep '^FAILED: items/BWC-000001 event 1: key [0-9a-f]{64} held no custodian role at leaf [0-9]+$' \
-    "$ERR" "  at step 8: the revoked key held no role at the event's leaf"
-expect_grep "in the checkpoint's log, the statement last" "$OUT" \
-    "  after every signature and proof held (step 7)"
+expect_grep '^FAIL step 9 [(]authority[)]: items/BWC-000001/custody.jsonl line 2: key [0-9a-f]{64} held no custodian role at leaf [0-9]+$' \
+    "$ERR" "  at step 9: the revoked key held no role at the event's leaf"
+expect_grep "^OK step 8 .*in the checkpoint's log, the statement last|^OK step 8 [(]tlog-proof files[)]: items/BWC-000001/proofs/" "$OUT" \
+    "  after every signature and proof held (steps 7 and 8)"
 
 # ------------------------------------------- the current view, recomputed
 

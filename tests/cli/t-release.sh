@@ -129,18 +129,26 @@ expect_eq "$(q "$DB" "SELECT json_extract(body, '\$.details.media') FROM events
 # the sh blocks of VERIFY.md, exactly as written, in one bash session
 awk '/^```sh$/ { f = 1; next } /^```$/ { f = 0 } f' "$W/bundle/VERIFY.md" \
     > "$W/verify.sh"
-expect_eq "$(grep -c '^```sh$' "$W/bundle/VERIFY.md")" 9 \
-    "VERIFY.md has its nine command blocks"
+expect_eq "$(grep -c '^```sh$' "$W/bundle/VERIFY.md")" 10 \
+    "VERIFY.md has its ten command blocks"
 run_verify() {
 	(cd "$1" && ANCHOR=$2 bash "$W/verify.sh")
 }
 expect_exit 0 "VERIFY.md's commands pass on the bundle" -- \
     run_verify "$W/bundle" "$K/admin.pub"
 expect_grep "^bundle verified$" "$OUT" "  to the end"
+for i in 1 2 3 4 5 6 7 8 9; do
+	expect_grep "^OK step $i " "$OUT" "  step $i says OK"
+done
+expect_nogrep "FAIL" "$OUT$(cat "$ERR")" "  and nothing failed"
+expect_grep "^OK step 4 [(]checkpoint[)]: [0-9]+ records of .*, root $(sed -n 3p "$W/bundle/checkpoint" | sed 's/[+/]/[&]/g'), signed by key [0-9a-f]{64}$" \
+    "$OUT" "  the checkpoint's root in base64, as the checkpoint has it"
 expect_exit 0 "  and on the bundle without media" -- \
     run_verify "$W/nomedia" "$K/admin.pub"
 expect_exit 1 "  but not when ANCHOR is another key" -- \
     run_verify "$W/bundle" "$K/aud.pub"
+expect_grep "^FAIL step 2 [(]keys[)]: anchor.pub: not the admin key " "$ERR" \
+    "  FAIL step 2, anchor.pub"
 expect_exit 1 "  nor without ANCHOR" -- run_verify "$W/bundle" ""
 
 # tampered copies: each is caught; where the forger fixed SHA256SUMS too,
@@ -150,6 +158,8 @@ resum() {
 	    mv SHA256SUMS.new SHA256SUMS)
 }
 n=0
+# tamper DESC EDIT resum|- FAIL: VERIFY.md fails with a line matching
+# "^FAIL step FAIL"
 tamper() {
 	n=$((n + 1))
 	rm -rf "$W/t$n"
@@ -158,25 +168,58 @@ tamper() {
 	[ "${3-}" = resum ] && resum "$W/t$n"
 	expect_exit 1 "VERIFY.md fails: $1" -- run_verify "$W/t$n" \
 	    "$K/admin.pub"
+	expect_grep "^FAIL step $4" "$ERR" "  FAIL step $4"
+	expect_eq "$(grep -c '^FAIL' "$ERR")" 1 "  one FAIL line"
 }
-tamper "a media byte changed" "printf X | dd of=media/gps.jpg bs=1 seek=100 conv=notrunc 2>/dev/null"
-tamper "a media byte changed, sums redone" "printf X | dd of=media/gps.jpg bs=1 seek=100 conv=notrunc 2>/dev/null" resum
-tamper "an actor rewritten, sums redone" "sed -i 's/\"actor\":\"Det. Smith\"/\"actor\":\"Det. Jones\"/' items/BWC-000001/custody.jsonl" resum
-tamper "two custody lines swapped, sums redone" "sed -i '1{h;d};2{G}' items/BWC-000001/custody.jsonl" resum
-tamper "the last custody line dropped, sums redone" "sed -i '\$d' items/BWC-000001/custody.jsonl" resum
-tamper "a manifest signature from another item, sums redone" "cp items/BWC-000003/manifest.sig items/BWC-000001/manifest.sig" resum
-tamper "every media file removed, sums redone" "rm -r media; grep -v ' media/' SHA256SUMS > S; mv S SHA256SUMS"
-tamper "an extra file" "echo hello > extra.txt"
-tamper "a file removed" "rm keys.jsonl"
+tamper "a media byte changed" "printf X | dd of=media/gps.jpg bs=1 seek=100 conv=notrunc 2>/dev/null" - \
+    "1 [(]files[)]: media/gps.jpg: "
+tamper "a media byte changed, sums redone" "printf X | dd of=media/gps.jpg bs=1 seek=100 conv=notrunc 2>/dev/null" resum \
+    "6 [(]each item[)]: media/gps.jpg: not the SHA-256 that items/BWC-[0-9]+/manifest.json seals"
+tamper "an actor rewritten, sums redone" "sed -i 's/\"actor\":\"Det. Smith\"/\"actor\":\"Det. Jones\"/' items/BWC-000001/custody.jsonl" resum \
+    "6 [(]each item[)]: items/BWC-000001/custody.jsonl line [0-9]+: the event's signature does not verify"
+tamper "two custody lines swapped, sums redone" "sed -i '1{h;d};2{G}' items/BWC-000001/custody.jsonl" resum \
+    "6 [(]each item[)]: items/BWC-000001/custody.jsonl line 1: its prev is not"
+tamper "the last custody line dropped, sums redone" "sed -i '\$d' items/BWC-000001/custody.jsonl" resum \
+    "5 [(]release statement[)]: items/BWC-000001/custody.jsonl: its last event is not the release event"
+tamper "a manifest signature from another item, sums redone" "cp items/BWC-000003/manifest.sig items/BWC-000001/manifest.sig" resum \
+    "6 [(]each item[)]: items/BWC-000001/manifest.json: the manifest's signature"
+tamper "every media file removed, sums redone" "rm -r media; grep -v ' media/' SHA256SUMS > S; mv S SHA256SUMS" - \
+    "6 [(]each item[)]: media/[^:]*: the release includes the media"
+tamper "an extra file" "echo hello > extra.txt" - \
+    "1 [(]files[)]: extra.txt: not once in the bundle and once in SHA256SUMS"
+tamper "a file removed" "rm keys.jsonl" - \
+    "1 [(]files[)]: keys.jsonl: "
 # the last hash's first digit: 0 becomes 1, anything else 0 (a real change)
-tamper "a proof hash changed, sums redone" "sed -i '1s/ 0\([0-9a-f]*\)\$/ 1\1/; t; 1s/ [1-9a-f]\([0-9a-f]*\)\$/ 0\1/' items/BWC-000001/proofs.txt" resum
-tamper "the checkpoint's size changed, sums redone" "sed -i '2s/.*/999/' checkpoint" resum
+tamper "a proof hash changed, sums redone" "sed -i '1s/ 0\([0-9a-f]*\)\$/ 1\1/; t; 1s/ [1-9a-f]\([0-9a-f]*\)\$/ 0\1/' items/BWC-000001/proofs.txt" resum \
+    "7 [(]inclusion proofs[)]: items/BWC-000001/proofs.txt [(]manifest -[)]: leaf [0-9]+ is not included under the checkpoint's root"
+tamper "the checkpoint's size changed, sums redone" "sed -i '2s/.*/999/' checkpoint" resum \
+    "4 [(]checkpoint[)]: checkpoint: the signature of key [0-9a-f]{64} does not verify"
+tamper "a file listed twice in SHA256SUMS" "sed -n 1p SHA256SUMS > S && cat SHA256SUMS >> S && mv S SHA256SUMS" - \
+    "1 [(]files[)]: VERIFY.md: not once in the bundle and once in SHA256SUMS"
+tamper "SHA256SUMS out of order" "sed -i '1{h;d};2{G}' SHA256SUMS" - \
+    "1 [(]files[)]: "
+T=items/BWC-000001/proofs/event-1.tlog-proof
+tamper "a tlog-proof's index changed, sums redone" "sed -i '2s/.*/index 999/' $T" resum \
+    "8 [(]tlog-proof files[)]: $T: not the proof of event 1 in proofs.txt with the bundle's checkpoint"
+tamper "a tlog-proof's signature line changed, sums redone" "sed -i '\$s/.\$/x/' $T" resum \
+    "8 [(]tlog-proof files[)]: $T: not the proof of event 1"
+tamper "a tlog-proof with trailing data, sums redone" "echo >> $T" resum \
+    "8 [(]tlog-proof files[)]: $T: not the proof of event 1"
+tamper "two tlog-proofs swapped, sums redone" "mv $T x && mv items/BWC-000001/proofs/event-0.tlog-proof $T && mv x items/BWC-000001/proofs/event-0.tlog-proof" resum \
+    "8 [(]tlog-proof files[)]: items/BWC-000001/proofs/event-0.tlog-proof: not the proof of event 0"
+tamper "a tlog-proof removed, sums redone" "rm $T && grep -v ' $T\$' SHA256SUMS > S; mv S SHA256SUMS" - \
+    "8 [(]tlog-proof files[)]: $T: missing: the proof of event 1"
+tamper "a tlog-proof of no record added, sums redone" "cp $T items/BWC-000001/proofs/event-77.tlog-proof && sha256sum items/BWC-000001/proofs/event-77.tlog-proof >> SHA256SUMS && LC_ALL=C sort -k2 SHA256SUMS > S && mv S SHA256SUMS" - \
+    "8 [(]tlog-proof files[)]: items/BWC-000001/proofs/: holds other files than the proofs"
+tamper "the statement's tlog-proof edited, sums redone" "sed -i '2s/.*/index 0/' proofs/release.tlog-proof" resum \
+    "8 [(]tlog-proof files[)]: proofs/release.tlog-proof: not the proof of release -"
 audid=$(openssl pkey -pubin -in "$K/aud.pub" -outform DER | tail -c 32 |
     sha256sum | cut -c1-64)
 check "the auditor's key is among the signers" -- \
     test -f "$W/bundle/signers/$audid.pub"
 tamper "the auditor's key replaced by another valid key, sums redone" \
-    "cp '$K/cust.pub' signers/$audid.pub" resum
+    "cp '$K/cust.pub' signers/$audid.pub" resum \
+    "2 [(]keys[)]: signers/$audid.pub: not the key its name says"
 
 # ------------------------------------------- VERIFY.md and forged bundles
 
@@ -201,6 +244,10 @@ edited() {
 	resum_all "$W/f"
 	expect_exit "$1" "VERIFY.md $2: $3" -- run_verify "$W/f" \
 	    "$K/admin.pub"
+	if [ "$1" -ne 0 ]; then
+		expect_eq "$(grep -c '^FAIL step [1-9] [(][a-z -]*[)]: [^ ]' "$ERR")" 1 \
+		    "  one FAIL line, naming the step and the file"
+	fi
 }
 forged() {
 	edited 1 fails "$@"
@@ -247,7 +294,7 @@ expect_exit 0 "setup: BWC-000001 and BWC-000002 released" -- \
     --no-media
 expect_exit 0 "VERIFY.md passes on that bundle" -- \
     run_verify "$W/second" "$K/admin.pub"
-expect_grep "^release: 2 items to DA office" "$OUT" "  and names the release"
+expect_grep "^OK step 5 [(]release statement[)]: 2 items to DA office" "$OUT" "  and names the release"
 # BWC-000002: register, verify, release (--no-media), hold, verify, release
 forged "the chain cut back to an earlier release" \
     "'$PYTHON' '$ED' cut . BWC-000002 3" "$W/second"

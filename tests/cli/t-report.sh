@@ -405,6 +405,7 @@ done
 expect_exit 0 "setup: sign a checkpoint" -- \
     bc --json checkpoint --key "$K/admin.key"
 ROOT=$(sed -n 's/.*"root_hex": *"\([0-9a-f]*\)".*/\1/p' "$OUT")
+cp "$OUT" "$OUT.cp"
 SIZE=$(sed -n 's/.*"size": *\([0-9]*\).*/\1/p' "$OUT")
 check "setup: the checkpoint's root and size ($SIZE)" -- test -n "$ROOT" -a -n "$SIZE"
 expect_exit 0 "report html with a checkpoint: exit 0" -- \
@@ -413,6 +414,13 @@ cp "$OUT" "$W/cp.html"
 expect_grep "<th>Tree size</th><td>$SIZE leaves" "$W/cp.html" \
     "report html: the checkpoint's tree size"
 expect_grep "$ROOT" "$W/cp.html" "report html: the checkpoint's root"
+ROOT64=$(sed -n 's/.*"root": *"\([A-Za-z0-9+/=]*\)".*/\1/p' "$OUT.cp")
+expect_grep "<th>Root [(]base64, as in the checkpoint[)]</th><td[^>]*>$(printf %s "$ROOT64" | sed 's/[+/]/[&]/g')<" "$W/cp.html" \
+    "report html: the root in base64, as the checkpoint has it"
+expect_grep "<th>Root [(]hex[)]</th>" "$W/cp.html" "report html: the hex root labelled so"
+expect_exit 0 "report --json with a checkpoint: exit 0" -- bc --json report "$A"
+json_check "$OUT" "d['checkpoint']['root'] == '$ROOT64' and d['checkpoint']['root_hex'] == '$ROOT'" \
+    "report --json: root in base64, root_hex in hex"
 expect_grep "<th>Signature</th><td>valid<" "$W/cp.html" "report html: the checkpoint's signature is valid"
 expect_grep "the log still gives this root" "$W/cp.html" "report html: the log is consistent with it"
 expect_nogrep "No checkpoint yet" "$W/cp.html" "report html: no longer 'no checkpoint yet'"

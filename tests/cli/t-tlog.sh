@@ -92,8 +92,8 @@ elif cmd == "prove":       # prove JSON CHECKPOINT: every included proof
 elif cmd == "consistency":  # consistency JSON
     d = json.load(open(sys.argv[2]))
     print(verify_consistency(d["old"]["size"], d["new"]["size"],
-                             bytes.fromhex(d["old"]["root"]),
-                             bytes.fromhex(d["new"]["root"]),
+                             base64.b64decode(d["old"]["root"]),
+                             base64.b64decode(d["new"]["root"]),
                              [bytes.fromhex(h) for h in d["proof"]]))
 elif cmd == "leafhash":    # leafhash FILE
     print(leaf(open(sys.argv[2], "rb").read()).hex())
@@ -296,6 +296,14 @@ expect_exit 0 "log consistency between two checkpoint files" -- \
 cp "$OUT" "$W/cons.json"
 expect_eq "$(tlog consistency "$W/cons.json")" True \
     "  python verifies the consistency proof"
+json_check "$W/cons.json" "d['old']['root'] == '$(sed -n 3p "$W/cp17.txt")' and d['new']['root'] == '$(sed -n 3p "$W/cp18.txt")' and bytes.fromhex(d['new']['root_hex']) == __import__('base64').b64decode(d['new']['root'])" \
+    "  roots in base64 as the checkpoints have them, root_hex the same"
+expect_exit 0 "log consistency, text" -- \
+    bc log consistency "$W/cp17.txt" "$W/cp18.txt"
+expect_grep "^old  17 leaves  root $(sed -n 3p "$W/cp17.txt" | sed 's/[+/]/[&]/g')$" "$OUT" \
+    "  prints the old root as cp17.txt's third line"
+expect_grep "^new  18 leaves  root $(sed -n 3p "$W/cp18.txt" | sed 's/[+/]/[&]/g')$" "$OUT" \
+    "  and the new one as cp18.txt's"
 fails=0
 for m in 1 2 5 8 16 17; do
 	bc --json log consistency $m 18 > "$W/c.json" 2>/dev/null &&

@@ -3,7 +3,9 @@
  * readers: arbitrary bytes are parsed as a checkpoint and verified as a
  * signed note against a fixed key; neither may crash, read out of bounds
  * or accept what it then cannot describe.  A note that verifies must
- * carry a body that parses again to the same bytes' checkpoint.
+ * carry a body that parses again to the same bytes' checkpoint.  The
+ * same bytes are read as a tlog proof: one that parses, written again
+ * from its parts (when it has no extra line), gives the same bytes.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +22,7 @@ static struct bc_key *key;
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static struct bc_tlog_proof tp;
 	struct bc_checkpoint cp;
 	struct bc_err err;
 	char *text = NULL;
@@ -36,6 +39,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    memcmp(text, data, len) != 0)
 			abort();
 		free(text);
+	} else if (err.msg[0] == '\0') {
+		abort();
+	}
+	if (bc_tlog_proof_parse((const char *)data, size, &tp, &err) == 0) {
+		if (tp.note < (const char *)data || tp.notelen > size ||
+		    tp.note + tp.notelen != (const char *)data + size)
+			abort();
+		if (!tp.has_extra) {
+			if (bc_tlog_proof_format(tp.index,
+			    (const uint8_t (*)[BC_SHA256_LEN])tp.hashes,
+			    tp.nhashes, tp.note, tp.notelen, &text, &len,
+			    &err) != 0 || len != size ||
+			    memcmp(text, data, len) != 0)
+				abort();
+			free(text);
+			text = NULL;
+		}
 	} else if (err.msg[0] == '\0') {
 		abort();
 	}
