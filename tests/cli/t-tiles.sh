@@ -263,7 +263,7 @@ check "  Go's 3 consistency proofs and bodycam's are the same hashes" -- \
     cmp -s "$TMP/bc-proofs" "$W/p-big"
 # the root Go computed from the tiles is the one bodycam gives
 bc --json log consistency "$((NBIG + 3))" "$((NBIG + 3))" > "$TMP/c.json"
-root=$(jget "$TMP/c.json" 'd["new"]["root"]')
+root=$(jget "$TMP/c.json" 'd["new"]["root_hex"]')
 expect_grep "root $root;" "$OUT" "  Go's root from the tiles is bodycam's root"
 
 start_server b --storage "$W/src" --key "$KD/admin.key" \
