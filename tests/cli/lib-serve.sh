@@ -85,6 +85,13 @@ stop_server() {
 	fi
 }
 
+# mktoken NAME ROLE: prints a new bearer token of $CAT, made with
+# $K/admin.key
+mktoken() {
+	bc -q token create --name "$1" --role "$2" --key "$K/admin.key" \
+	    2> /dev/null
+}
+
 # ------------------------------------------------------------ requests
 
 RB=$TMP/resp.body

@@ -25,12 +25,9 @@ keygen_all admin auditor custodian 2> /dev/null
 expect_exit 0 "setup: init --storage" -- \
     bc init --admin-key "$K/admin.pub" --storage "$ROOT"
 add_keys auditor:auditor custodian:custodian
-T_ADM=$(bc -q token create --name admin-al --role admin --key "$K/admin.key" \
-    2> /dev/null)
-T_AUD=$(bc -q token create --name aud-ann --role auditor \
-    --key "$K/admin.key" 2> /dev/null)
-T_CUS=$(bc -q token create --name cus-cy --role custodian \
-    --key "$K/admin.key" 2> /dev/null)
+T_ADM=$(mktoken admin-al admin)
+T_AUD=$(mktoken aud-ann auditor)
+T_CUS=$(mktoken cus-cy custodian)
 
 start_server m --key "$K/admin.key" --key "$K/auditor.key" \
     --key "$K/custodian.key" --threads 2 ||

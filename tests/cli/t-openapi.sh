@@ -68,10 +68,6 @@ keygen_all admin ing cust aud 2> /dev/null
 expect_exit 0 "setup: init --storage" -- \
     bc init --admin-key "$K/admin.pub" --storage "$ROOT"
 add_keys ing:ingest cust:custodian aud:auditor
-mktoken() {
-	bc -q token create --name "$1" --role "$2" --key "$K/admin.key" \
-	    2> /dev/null
-}
 T_ING=$(mktoken dock-1 ingest)
 T_CUST=$(mktoken det.smith custodian)
 T_AUD=$(mktoken aud.ann auditor)

@@ -55,10 +55,6 @@ expect_exit 0 "setup: init with admin.pub" -- bc init --admin-key "$K/admin.pub"
 add_keys ing:ingest cust:custodian aud:auditor
 
 # tokens: one per role, and one to revoke while the server runs
-mktoken() {
-	bc -q token create --name "$1" --role "$2" --key "$K/admin.key" \
-	    2> /dev/null
-}
 T_ING=$(mktoken dock-7 ingest)
 T_CUST=$(mktoken det.smith custodian)
 T_AUD=$(mktoken auditor.ann auditor)
