@@ -309,6 +309,57 @@ static const struct migration {
 	"    NEW.id IS NOT OLD.id OR NEW.start IS NOT OLD.start OR"
 	"    NEW.start_from IS NOT OLD.start_from OR NEW.seq <= OLD.seq BEGIN"
 	"  SELECT RAISE(ABORT, 'bodycam: a status only moves forward'); END;" },
+
+	/*
+	 * 7 -> 8: what outsiders say of the checkpoints.  cosignatures holds
+	 * witness cosignatures (c2sp.org/tlog-cosignature, cosignature/v1):
+	 * the note signature line as received, one per witness key and
+	 * checkpoint; timestamps holds RFC 3161 time-stamp tokens (DER)
+	 * over a checkpoint's signed note.  Each is checked before it is
+	 * stored and again whenever it is used; neither is a leaf of the
+	 * log.  Append-only, as the checkpoints they speak of.
+	 */
+	{
+	"CREATE TABLE cosignatures ("
+	"  id         INTEGER PRIMARY KEY,"
+	"  checkpoint INTEGER NOT NULL REFERENCES checkpoints (id),"
+	"  name       TEXT NOT NULL CHECK (length(name) > 0),"
+	"  keyid      TEXT NOT NULL CHECK (length(keyid) = 8),"
+	"  time       INTEGER NOT NULL CHECK (time >= 0),"
+	"  line       TEXT NOT NULL,"
+	"  added      TEXT NOT NULL,"
+	"  UNIQUE (checkpoint, name, keyid)"
+	") STRICT;"
+	"CREATE TRIGGER cosignatures_no_update BEFORE UPDATE ON cosignatures"
+	"  BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: cosignatures are append-only'); END;"
+	"CREATE TRIGGER cosignatures_no_delete BEFORE DELETE ON cosignatures"
+	"  BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: cosignatures are append-only'); END;"
+	"CREATE TRIGGER cosignatures_no_replace BEFORE INSERT ON cosignatures"
+	"  WHEN EXISTS (SELECT 1 FROM cosignatures WHERE id = NEW.id OR"
+	"    (checkpoint = NEW.checkpoint AND name = NEW.name AND"
+	"    keyid = NEW.keyid)) BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: cosignatures are append-only'); END;"
+	"CREATE TABLE timestamps ("
+	"  id         INTEGER PRIMARY KEY,"
+	"  checkpoint INTEGER NOT NULL REFERENCES checkpoints (id),"
+	"  token      BLOB NOT NULL CHECK (length(token) > 0),"
+	"  time       TEXT NOT NULL,"
+	"  tsa        TEXT NOT NULL,"
+	"  added      TEXT NOT NULL"
+	") STRICT;"
+	"CREATE INDEX timestamps_checkpoint ON timestamps (checkpoint);"
+	"CREATE TRIGGER timestamps_no_update BEFORE UPDATE ON timestamps"
+	"  BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: timestamps are append-only'); END;"
+	"CREATE TRIGGER timestamps_no_delete BEFORE DELETE ON timestamps"
+	"  BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: timestamps are append-only'); END;"
+	"CREATE TRIGGER timestamps_no_replace BEFORE INSERT ON timestamps"
+	"  WHEN EXISTS (SELECT 1 FROM timestamps WHERE id = NEW.id) BEGIN"
+	"  SELECT RAISE(ABORT, 'bodycam: timestamps are append-only'); END;",
+	NULL, NULL },
 };
 
 static int

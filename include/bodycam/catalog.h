@@ -22,7 +22,7 @@
 #include "bodycam/sign.h"
 #include "bodycam/util.h"
 
-#define BC_CATALOG_SCHEMA	7	/* user_version this program writes */
+#define BC_CATALOG_SCHEMA	8	/* user_version this program writes */
 #define BC_CATALOG_APP_ID	0x42434d31	/* PRAGMA application_id 'BCM1' */
 #define BC_ITEM_ID_MAX		32
 #define BC_ITEM_PREFIX_MIN	8	/* hex digits of a hash prefix */

@@ -214,7 +214,7 @@ if [ "$HAVE_SQLITE" -eq 1 ]; then
 	    "the v5 fixture (the previous release) is schema 5"
 	expect_exit 0 "a schema 5 catalog is upgraded" -- \
 	    "$BODYCAM" --catalog "$W/v5.db" upgrade
-	expect_eq "$(q "$W/v5.db" "PRAGMA user_version")" 7 "  schema 7"
+	expect_eq "$(q "$W/v5.db" "PRAGMA user_version")" 8 "  schema 8"
 	expect_eq "$(q "$W/v5.db" ".schema views")" "$(q "$CAT" ".schema views")" \
 	    "  its views table is the one a new catalog has"
 	expect_exit 0 "  and audits clean" -- "$BODYCAM" --catalog "$W/v5.db" audit

@@ -326,7 +326,7 @@ expect_exit 0 "a schema 4 catalog is upgraded" -- \
     "$BODYCAM" --catalog "$W/v4.db" upgrade
 expect_exit 0 "  and audits clean" -- "$BODYCAM" --catalog "$W/v4.db" audit
 expect_grep "^log: 11 leaves" "$OUT" "  its 11 records are in the log"
-expect_eq "$(q "$W/v4.db" "PRAGMA user_version")" 7 "  schema 7 (4 -> 5 -> 6 -> 7)"
+expect_eq "$(q "$W/v4.db" "PRAGMA user_version")" 8 "  schema 8 (4 -> 5 -> 6 -> 7 -> 8)"
 expect_eq "$(q "$W/v4.db" "SELECT count(*) FROM releases")" 0 \
     "  with an empty releases table"
 expect_eq "$(q "$W/v4.db" ".schema releases")" "$(q "$DB" ".schema releases")" \
@@ -336,7 +336,7 @@ chmod 644 "$W/v3.db"
 expect_exit 0 "a schema 3 catalog is upgraded (3 -> 4 -> 5 -> 6)" -- \
     "$BODYCAM" --catalog "$W/v3.db" upgrade
 expect_exit 0 "  and audits clean" -- "$BODYCAM" --catalog "$W/v3.db" audit
-expect_eq "$(q "$W/v3.db" "PRAGMA user_version")" 7 "  schema 7"
+expect_eq "$(q "$W/v3.db" "PRAGMA user_version")" 8 "  schema 8"
 
 # release statements are records of the catalog, append-only, in the log
 expect_eq "$(q "$DB" "SELECT count(*) FROM releases")" 3 \

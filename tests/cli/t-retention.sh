@@ -389,7 +389,7 @@ expect_eq "$(q "$W/v6.db" "PRAGMA user_version")" 6 \
     "the v6 fixture (the previous release) is schema 6"
 expect_exit 0 "upgrade the v6 catalog: exit 0" -- \
     "$BODYCAM" --catalog "$W/v6.db" upgrade
-expect_eq "$(q "$W/v6.db" "PRAGMA user_version")" 7 "  schema 7"
+expect_eq "$(q "$W/v6.db" "PRAGMA user_version")" 8 "  schema 8"
 expect_eq "$(q "$W/v6.db" "SELECT id || ':' || held || purged || media
     FROM status ORDER BY num" | tr '\n' ' ')" \
     "BWC-000001:10 BWC-000002:00 BWC-000003:01destroyed BWC-000004:00 " \

@@ -135,8 +135,8 @@ expect_grep "^log origin $ORIGIN$" "$OUT" "  prints the origin"
 expect_exit 0 "--json init has the origin" -- \
     "$BODYCAM" --catalog "$W/j.db" --json init --admin-key "$K/admin.pub" \
     --origin o.example/x
-json_check "$OUT" "d['origin'] == 'o.example/x' and d['schema'] == 7" \
-    "  origin and schema 7"
+json_check "$OUT" "d['origin'] == 'o.example/x' and d['schema'] == 8" \
+    "  origin and schema 8"
 
 bc key add "$K/cust.pub" --name "Det. Smith" --role custodian \
     --key "$K/admin.key" > /dev/null
@@ -498,8 +498,8 @@ expect_exit 0 "bodycam upgrade" -- "$BODYCAM" --catalog "$W/v2.db" upgrade
 expect_exit 0 "the upgraded schema 2 catalog audits clean" -- \
     "$BODYCAM" --catalog "$W/v2.db" audit
 expect_grep "^log: 8 leaves" "$OUT" "  its 8 records are in the log"
-expect_eq "$(q "$W/v2.db" "PRAGMA user_version")" 7 \
-    "  schema 7 (2 -> 3 -> 4 -> 5 -> 6 -> 7)"
+expect_eq "$(q "$W/v2.db" "PRAGMA user_version")" 8 \
+    "  schema 8 (2 -> 3 -> 4 -> 5 -> 6 -> 7 -> 8)"
 expect_eq "$(q "$W/v2.db" "SELECT group_concat(leaf) FROM (SELECT leaf
     FROM keydocs ORDER BY seq)"),$(q "$W/v2.db" "SELECT group_concat(leaf)
     FROM (SELECT leaf FROM items ORDER BY num)"),$(q "$W/v2.db" "SELECT

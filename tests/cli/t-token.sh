@@ -237,10 +237,10 @@ expect_exit 3 "token list on a schema 3 catalog: exit 3" -- \
 expect_grep "schema version 3 and needs an upgrade.*bodycam upgrade" \
     "$ERR" "  a command that only reads never upgrades: it says so"
 expect_exit 0 "upgrade: exit 0" -- "$BODYCAM" --catalog "$TMP/v3.db" upgrade
-expect_grep "at schema 7" "$OUT" "  says the schema it is at"
+expect_grep "at schema 8" "$OUT" "  says the schema it is at"
 if [ "$HAVE_SQLITE" -eq 1 ]; then
-	expect_eq "$(sqlite3 "$TMP/v3.db" "PRAGMA user_version")" 7 \
-	    "  it is upgraded to schema 7 (3 -> 4 -> 5 -> 6 -> 7)"
+	expect_eq "$(sqlite3 "$TMP/v3.db" "PRAGMA user_version")" 8 \
+	    "  it is upgraded to schema 8 (3 -> 4 -> 5 -> 6 -> 7 -> 8)"
 fi
 expect_exit 0 "token list on the upgraded catalog: exit 0" -- \
     "$BODYCAM" --catalog "$TMP/v3.db" --json token list
