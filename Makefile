@@ -133,8 +133,9 @@ LIB_OBJS := $(LIB_SRCS:bodycam/%.c=$(BUILD)/obj/%.o)
 PARSE_OBJS := $(PARSE_SRCS:bodycam/%.c=$(BUILD)/obj/%.o)
 SERVE_OBJS := $(SERVE_SRCS:bodycam/%.c=$(BUILD)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:bodycam/%.c=$(BUILD)/obj/%.o)
-SERVE_CLI_OBJS := $(filter-out $(BUILD)/obj/cmd-serve.o,$(CLI_OBJS)) \
-	$(BUILD)/obj/cmd-serve-main.o
+SERVE_CLI_OBJS := $(filter-out $(BUILD)/obj/cmd-serve.o \
+	$(BUILD)/obj/cmd-witness.o,$(CLI_OBJS)) \
+	$(BUILD)/obj/cmd-serve-main.o $(BUILD)/obj/cmd-witness-main.o
 PUB_HEADERS := $(wildcard include/bodycam/*.h)
 HEADERS  := $(PUB_HEADERS) bodycam/cli.h bodycam/internal.h \
 	bodycam/serve-int.h bodycam/catalog-int.h
@@ -200,6 +201,10 @@ $(SERVE_LIB): $(SERVE_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/obj/cmd-serve-main.o: bodycam/cmd-serve.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -DBC_SERVE_MAIN -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/cmd-witness-main.o: bodycam/cmd-witness.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PC_CFLAGS) -DBC_SERVE_MAIN -MMD -MP -c -o $@ $<
 

@@ -3,6 +3,8 @@
  * merkle.h, appends, the origin, the walk over leaves and records,
  * checkpoints and the node reader.
  */
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,6 +419,94 @@ bc_catalog_checkpoints(struct bc_catalog *cat, int latest_only,
 		*out = v;
 	sqlite3_finalize(st);
 	return r;
+}
+
+int
+bc_catalog_add_cosignature(struct bc_catalog *cat, int64_t checkpoint,
+    const char *name, const char *keyid, uint64_t time, const char *line,
+    size_t linelen, struct bc_err *err)
+{
+	char now[BC_TIME_MAX];
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!cat->in_tx)
+		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
+	if (time > INT64_MAX || linelen > INT_MAX)
+		return bc_err_set(err, BC_ERR_INVALID, "cosignature too large");
+	bc_time_now(now);
+	if ((r = bc_cat_prepare(cat, "INSERT INTO cosignatures (checkpoint,"
+	    " name, keyid, time, line, added) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    &st, err)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, checkpoint);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, keyid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (int64_t)time);
+	sqlite3_bind_text(st, 5, line, (int)linelen, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+	r = bc_cat_step_insert(cat, st, "add cosignature", err);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+bc_catalog_cosignatures(struct bc_catalog *cat, int64_t checkpoint,
+    char **lines, size_t *len, struct bc_err *err)
+{
+	struct bc_buf b = BC_BUF_INIT(BC_NOTE_MAX);
+	sqlite3_stmt *st = NULL;
+	const unsigned char *t;
+	int rc, r;
+
+	*lines = NULL;
+	*len = 0;
+	if ((r = bc_cat_prepare(cat, "SELECT line FROM cosignatures"
+	    " WHERE checkpoint = ?1 ORDER BY id", &st, err)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, checkpoint);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t = sqlite3_column_text(st, 0);
+		if (t != NULL)
+			bc_buf_add(&b, t, (size_t)sqlite3_column_bytes(st, 0));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		bc_buf_free(&b);
+		return bc_cat_err(cat, err, "read cosignatures");
+	}
+	if (b.err != 0) {
+		r = b.err;
+		bc_buf_free(&b);
+		return bc_err_set(err, r, "the cosignatures of checkpoint "
+		    "%" PRId64 " exceed %d bytes", checkpoint, BC_NOTE_MAX);
+	}
+	if ((*lines = bc_buf_detach(&b, len)) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+int
+bc_catalog_cosigned_size(struct bc_catalog *cat, const char *name,
+    const char *keyid, uint64_t *size, struct bc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	*size = 0;
+	if ((r = bc_cat_prepare(cat, "SELECT max(c.size) FROM cosignatures s"
+	    " JOIN checkpoints c ON c.id = s.checkpoint"
+	    " WHERE s.name = ?1 AND s.keyid = ?2", &st, err)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, keyid, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+		*size = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return bc_cat_err(cat, err, "read cosignatures");
+	return 0;
 }
 
 int

@@ -5,6 +5,8 @@
 #ifndef BODYCAM_CLI_H
 #define BODYCAM_CLI_H
 
+#include <sys/socket.h>
+
 #include <jansson.h>
 
 #include "bodycam/bodycam.h"
@@ -65,6 +67,7 @@ struct bc_cmd {
 extern const struct bc_cmd bc_cmd_init;
 extern const struct bc_cmd bc_cmd_storage;
 extern const struct bc_cmd bc_cmd_keygen;
+extern const struct bc_cmd bc_cmd_witness;
 extern const struct bc_cmd bc_cmd_key;
 extern const struct bc_cmd bc_cmd_token;
 extern const struct bc_cmd bc_cmd_register;
@@ -185,6 +188,10 @@ struct bc_cli_opt {
  */
 int bc_cli_opts(const struct bc_cmd *cmd, int argc, char **argv,
     const struct bc_cli_opt *opts);
+
+/* Parses --listen's ADDR:PORT or [V6ADDR]:PORT.  0, or -1. */
+int bc_cli_parse_listen(const char *s, struct sockaddr_storage *addr,
+    socklen_t *addrlen);
 
 /*
  * What custody add and annotate print for the event recorded: "ITEM  seq

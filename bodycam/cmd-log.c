@@ -5,8 +5,13 @@
  *					sizes or checkpoint files
  *	log export [--from N] [--to M]	the leaves, a JSON line each
  *	log tiles --out DIR		the log as C2SP tlog-tiles, static
+ *	log cosign --witness-policy P	witness cosignatures of the newest
+ *					checkpoint
+ *	log cosign-request --out FILE	a witness's request, for a file
  */
 #include <getopt.h>
+#include <stdint.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,10 +343,286 @@ log_tiles(struct bc_ctx *ctx, int argc, char **argv)
 	return st;
 }
 
+/* The newest checkpoint, checked; st: 0 or the exit status. */
+static int
+newest_checkpoint(struct bc_ctx *ctx, struct bc_checkpoint_row *row)
+{
+	struct bc_err err = { 0 };
+	struct bc_keyring *kr = NULL;
+	struct bc_signed_checkpoint sc;
+	int r;
+
+	if ((r = bc_keyring_load(ctx->cat, &kr, &err)) == 0)
+		r = bc_tlog_latest(ctx->cat, kr, row, &sc, &err);
+	bc_keyring_free(kr);
+	if (r == BC_ERR_NOT_FOUND) {
+		bc_cli_error("no checkpoint yet: sign one with 'bodycam "
+		    "checkpoint --key KEY' first");
+		return 2;
+	}
+	if (r == 0 && (r = bc_tlog_holds(ctx->cat, row->size, row->root,
+	    &err)) != 0)
+		bc_err_wrap(&err, r, "the log no longer gives checkpoint "
+		    "%" PRId64 "'s root", row->id);
+	return r != 0 ? bc_cli_fail(r, &err) : 0;
+}
+
+/*
+ * The add-checkpoint request for the newest checkpoint, for a witness
+ * reached by file: 'bodycam witness add --in' answers it.
+ */
+static int
+log_cosign_request(struct bc_ctx *ctx, int argc, char **argv)
+{
+	struct bc_err err = { 0 };
+	struct bc_checkpoint_row row;
+	const char *out = NULL, *olds = NULL;
+	uint64_t old = 0;
+	char *body = NULL;
+	size_t len;
+	int r, st, fd = -1;
+	const struct bc_cli_opt opts[] = {
+		{ "old", &olds, NULL },
+		{ "out", &out, NULL },
+		{ NULL, NULL, NULL }
+	};
+
+	memset(&row, 0, sizeof(row));
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
+	if (optind != argc)
+		return bc_cli_usage(ctx->cmd, "unexpected argument '%s'",
+		    argv[optind]);
+	if (out == NULL)
+		return bc_cli_usage(ctx->cmd, "log cosign-request needs --out "
+		    "FILE");
+	if (olds != NULL && bc_parse_uint(olds, 0, INT64_MAX, &old) != 0)
+		return bc_cli_usage(ctx->cmd, "--old '%s' is not a tree size",
+		    olds);
+	if ((st = bc_cli_open_catalog(ctx)) != 0)
+		return st;
+	if ((r = bc_catalog_snapshot(ctx->cat, &err)) != 0)
+		return bc_cli_fail(r, &err);
+	if ((st = newest_checkpoint(ctx, &row)) != 0)
+		goto out;
+	if ((r = bc_cli_create_new(out, &fd, &err)) != 0 ||
+	    (r = bc_witness_request(ctx->cat, &row, old, &body, &len,
+	    &err)) != 0) {
+		if (fd != -1) {
+			close(fd);
+			(void)unlink(out);
+		}
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	if ((r = bc_cli_write_new(fd, out, body, len, &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	if (!ctx->quiet && !ctx->json)
+		printf("%s: add-checkpoint request for checkpoint %" PRId64
+		    " (size %" PRIu64 ") from size %" PRIu64 "\n", out, row.id,
+		    row.size, old);
+out:
+	bc_catalog_rollback(ctx->cat);
+	free(body);
+	free(row.note);
+	return st;
+}
+
+/* One witness over HTTP: 0 cosigned and stored, else the exit status. */
+static int
+cosign_one(struct bc_ctx *ctx, const struct bc_checkpoint_row *row,
+    const struct bc_witness_policy *pol, const struct bc_policy_witness *w,
+    json_t *res)
+{
+	struct bc_err err = { 0 };
+	struct bc_http_answer ans;
+	char url[BC_WITNESS_URL_MAX + 32], *body = NULL, *end;
+	const char *outcome = "cosigned";
+	uint64_t old = 0, theirs;
+	size_t len, added = 0;
+	int r, tries, st = 0;
+
+	memset(&ans, 0, sizeof(ans));
+	snprintf(url, sizeof(url), "%s%sadd-checkpoint", w->url,
+	    w->url[0] != '\0' && w->url[strlen(w->url) - 1] == '/' ? "" : "/");
+	if ((r = bc_catalog_cosigned_size(ctx->cat, w->name, w->keyid, &old,
+	    &err)) != 0)
+		goto fail;
+	if (old > row->size)
+		old = 0;	/* asks the witness for its size */
+	for (tries = 0; tries < 2; tries++) {
+		free(body);
+		body = NULL;
+		bc_http_answer_clear(&ans);
+		if ((r = bc_witness_request(ctx->cat, row, old, &body, &len,
+		    &err)) != 0 ||
+		    (r = bc_http_post(url, "text/plain; charset=utf-8", body,
+		    len, BC_NOTE_MAX, 30, &ans, &err)) != 0)
+			goto fail;
+		if (ans.status != 409 || ans.len < 2 ||
+		    ans.body[ans.len - 1] != '\n')
+			break;
+		/* the witness's size: the proof must start there */
+		theirs = strtoull(ans.body, &end, 10);
+		if (end != ans.body + ans.len - 1 || theirs == old)
+			break;
+		if (theirs > row->size) {
+			r = bc_err_set(&err, BC_ERR_INTEGRITY, "witness %s has "
+			    "cosigned a tree of %" PRIu64 " leaves, larger than "
+			    "this log's newest checkpoint (%" PRIu64 "): it saw "
+			    "another view of this log", w->name, theirs,
+			    row->size);
+			goto fail;
+		}
+		old = theirs;
+	}
+	if (ans.status != 200) {
+		r = bc_err_set(&err, ans.status == 409 || ans.status == 422 ||
+		    ans.status == 403 ? BC_ERR_INTEGRITY : BC_ERR_IO,
+		    "witness %s refused (%d): %.*s", w->name, ans.status,
+		    (int)(ans.len > 300 ? 300 : ans.len > 0 ? ans.len - 1 : 0),
+		    ans.body != NULL ? ans.body : "");
+		goto fail;
+	}
+	if ((r = bc_witness_store(ctx->cat, row, pol, ans.body, ans.len,
+	    &added, &err)) != 0)
+		goto fail;
+	if (added == 0)
+		outcome = "already cosigned";
+	goto done;
+fail:
+	outcome = "failed";
+	st = bc_cli_fail(r, &err);
+done:
+	if (!ctx->json && !ctx->quiet)
+		printf("%-40s %s%s%s\n", w->name, outcome, st ? ": " : "",
+		    st ? err.msg : "");
+	json_array_append_new(res, json_pack("{s:s, s:s, s:i, s:s?}",
+	    "witness", w->name, "outcome", outcome, "status", ans.status,
+	    "error", st ? err.msg : NULL));
+	bc_http_answer_clear(&ans);
+	free(body);
+	return st;
+}
+
+/*
+ * Witness cosignatures for the newest checkpoint: over HTTP from each
+ * witness of the policy that has a URL, or from the answer file of one
+ * reached by file ('bodycam witness add').  Checked and stored; the
+ * policy is then checked on the cosigned checkpoint.
+ */
+static int
+log_cosign(struct bc_ctx *ctx, int argc, char **argv)
+{
+	struct bc_err err = { 0 };
+	struct bc_witness_policy *pol = NULL;
+	struct bc_policy_result pr;
+	struct bc_checkpoint_row row;
+	const char *polpath = NULL, *in = NULL, *only = NULL;
+	json_t *res = NULL;
+	char *sigs = NULL, *note = NULL;
+	size_t len, added = 0, i, asked = 0;
+	int r, st = 0, s1, met;
+	const struct bc_cli_opt opts[] = {
+		{ "witness-policy", &polpath, NULL },
+		{ "in", &in, NULL },
+		{ "witness", &only, NULL },
+		{ NULL, NULL, NULL }
+	};
+
+	memset(&row, 0, sizeof(row));
+	if ((r = bc_cli_opts(ctx->cmd, argc, argv, opts)) != 0)
+		return r;
+	if (optind != argc)
+		return bc_cli_usage(ctx->cmd, "unexpected argument '%s'",
+		    argv[optind]);
+	if (polpath == NULL)
+		return bc_cli_usage(ctx->cmd, "log cosign needs "
+		    "--witness-policy FILE");
+	if ((r = bc_witness_policy_load(polpath, &pol, &err)) != 0)
+		return bc_cli_fail(r, &err);
+	ctx->read_only = 0;	/* stores cosignatures */
+	if ((st = bc_cli_open_catalog(ctx)) != 0)
+		goto out;
+	if ((st = newest_checkpoint(ctx, &row)) != 0)
+		goto out;
+	if ((res = json_array()) == NULL) {
+		st = bc_cli_fail(BC_ERR_NOMEM, NULL);
+		goto out;
+	}
+	if (in != NULL) {
+		if (strcmp(in, "-") == 0)
+			r = bc_read_fd(0, "standard input", BC_NOTE_MAX, &sigs,
+			    &len, &err);
+		else
+			r = bc_read_small(in, BC_NOTE_MAX, &sigs, &len, &err);
+		if (r == 0)
+			r = bc_witness_store(ctx->cat, &row, pol, sigs, len,
+			    &added, &err);
+		if (r != 0) {
+			st = bc_cli_fail(r, &err);
+			goto out;
+		}
+		if (!ctx->json && !ctx->quiet)
+			printf("%s: %zu cosignature%s stored\n", in, added,
+			    added == 1 ? "" : "s");
+	} else {
+		for (i = 0; i < pol->n; i++) {
+			if (pol->w[i].url == NULL || (only != NULL &&
+			    strcmp(only, pol->w[i].name) != 0))
+				continue;
+			asked++;
+			if ((s1 = cosign_one(ctx, &row, pol, &pol->w[i],
+			    res)) != 0 && st == 0)
+				st = s1;
+		}
+		if (asked == 0) {
+			st = bc_cli_usage(ctx->cmd, "no witness of the policy "
+			    "%shas a URL: give the answer of one reached by "
+			    "file with --in FILE", only != NULL ?
+			    "by that name " : "");
+			goto out;
+		}
+	}
+	/* what the policy says of the checkpoint now */
+	if ((r = bc_witness_cosigned_note(ctx->cat, &row, &note, &len,
+	    &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
+	r = bc_witness_policy_check(pol, note, len, &pr, &err);
+	met = r == 0;
+	if (ctx->json) {
+		ctx->out = json_pack("{s:I, s:I, s:o, s:I, s:I, s:b}",
+		    "checkpoint", (json_int_t)row.id, "size",
+		    (json_int_t)row.size, "witnesses", res, "cosigned",
+		    (json_int_t)pr.valid, "quorum", (json_int_t)pr.quorum,
+		    "policy_met", met);
+		res = NULL;
+	} else if (!ctx->quiet)
+		printf("checkpoint %" PRId64 " (size %" PRIu64 "): %zu of "
+		    "quorum %zu witnesses cosigned: policy %s\n", row.id,
+		    row.size, pr.valid, pr.quorum, met ? "met" : "NOT met");
+	if (!met && st == 0)
+		st = r == BC_ERR_INTEGRITY ? 1 : bc_cli_fail(r, &err);
+out:
+	json_decref(res);
+	bc_witness_policy_free(pol);
+	free(sigs);
+	free(note);
+	free(row.note);
+	return st;
+}
+
 static const struct bc_subcmd log_subs[] = {
 	{ "consistency", "OLD NEW", 0, log_consistency },
 	{ "export", "[--from N] [--to M] [--json]", 0, log_export },
 	{ "tiles", "--out DIR [--json]", 0, log_tiles },
+	{ "cosign", "--witness-policy FILE [--witness NAME] [--in FILE|-]", 0,
+	    log_cosign },
+	{ "cosign-request", "[--old N] --out FILE", 0, log_cosign_request },
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -356,7 +637,12 @@ const struct bc_cmd bc_cmd_log = {
 	    "'tiles' writes\n      the log of the newest signed checkpoint "
 	    "as C2SP tlog-tiles under DIR\n      (DIR/checkpoint, DIR/tile/...)"
 	    ", for any web server; run again, it\n      writes only the new "
-	    "tiles.",
+	    "tiles.  'cosign' asks each witness of the policy\n      that has "
+	    "a URL to cosign the newest checkpoint (c2sp.org/tlog-witness),\n"
+	    "      or reads a witness's answer file (--in), checks and stores "
+	    "the\n      cosignatures, and says whether the policy is met (exit "
+	    "1 if not);\n      'cosign-request' writes the request for a "
+	    "witness reached by file.",
 	.options =
 	    "  --from N   export: the first leaf index (default 0)\n"
 	    "  --to M     export: stop before leaf M, a tree size (default: "
@@ -364,7 +650,17 @@ const struct bc_cmd bc_cmd_log = {
 	    "  --json     export: the leaves as one JSON document, {from, to, "
 	    "size, leaves},\n"
 	    "             streamed; a failure ends it with \"error\"\n"
-	    "  --out DIR  tiles: the directory to write (made when missing)\n",
+	    "  --out DIR  tiles: the directory to write (made when missing);\n"
+	    "             cosign-request: the request file to write (new)\n"
+	    "  --witness-policy FILE  cosign: the witnesses (\"witness VKEY "
+	    "[URL]\" lines)\n"
+	    "             and their quorum (\"quorum K\")\n"
+	    "  --witness NAME  cosign: ask only that witness of the policy\n"
+	    "  --in FILE  cosign: a witness's answer (cosignature lines), not "
+	    "HTTP\n"
+	    "  --old N    cosign-request: the size the witness last cosigned "
+	    "(default 0;\n"
+	    "             a witness that has another says so)\n",
 	.flags = BC_CMD_READ_ONLY,
 	.exec = bc_cli_subcmd,
 };

@@ -42,48 +42,6 @@
 #define GRACE_SECONDS	30
 #define TICK_MS		250	/* how often replaced daemons are looked at */
 
-/* ADDR:PORT, [V6ADDR]:PORT; 0 or -1. */
-static int
-parse_listen(const char *s, struct bc_serve_opts *o)
-{
-	struct sockaddr_in *v4 = (struct sockaddr_in *)&o->addr;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&o->addr;
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon;
-	uint64_t port;
-	size_t n;
-
-	if (s[0] == '[') {
-		if ((colon = strstr(s, "]:")) == NULL)
-			return -1;
-		n = (size_t)(colon - s - 1);
-		colon++;
-		s++;
-	} else {
-		if ((colon = strrchr(s, ':')) == NULL)
-			return -1;
-		n = (size_t)(colon - s);
-	}
-	if (n == 0 || n >= sizeof(host))
-		return -1;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	if (bc_parse_uint(colon + 1, 0, 65535, &port) != 0)
-		return -1;
-	memset(&o->addr, 0, sizeof(o->addr));
-	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons((uint16_t)port);
-		o->addrlen = sizeof(*v4);
-	} else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons((uint16_t)port);
-		o->addrlen = sizeof(*v6);
-	} else
-		return -1;
-	return 0;
-}
-
 /* A size in bytes, or with K, M, G, T, P (powers of 1024). */
 static int
 parse_bytes(const char *s, uint64_t *out)
@@ -535,7 +493,7 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 	}
 	if (cl.listen == NULL)
 		cl.listen = "127.0.0.1:8080";
-	if (parse_listen(cl.listen, &o) != 0) {
+	if (bc_cli_parse_listen(cl.listen, &o.addr, &o.addrlen) != 0) {
 		st = bc_cli_usage(ctx->cmd, "--listen '%s' is not ADDR:PORT "
 		    "(e.g. 127.0.0.1:8080 or [::1]:8080)", cl.listen);
 		goto out;

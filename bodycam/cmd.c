@@ -1,6 +1,9 @@
 /*
  * cmd.c - the command table and the CLI's message helpers.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -34,6 +37,7 @@ const struct bc_cmd *const bc_cmd_table[] = {
 	&bc_cmd_log,
 	&bc_cmd_release,
 	&bc_cmd_verify_bundle,
+	&bc_cmd_witness,
 	&bc_cmd_serve,
 	&bc_cmd_probe,
 	&bc_cmd_upgrade,
@@ -569,4 +573,46 @@ bc_cli_help(FILE *fp, const struct bc_cmd *cmd)
 		fprintf(fp, "      %s\n", bc_cmd_table[i]->summary);
 	}
 	fputs(exit_help, fp);
+}
+
+int
+bc_cli_parse_listen(const char *s, struct sockaddr_storage *addr,
+    socklen_t *addrlen)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)addr;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)addr;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon;
+	uint64_t port;
+	size_t n;
+
+	if (s[0] == '[') {
+		if ((colon = strstr(s, "]:")) == NULL)
+			return -1;
+		n = (size_t)(colon - s - 1);
+		colon++;
+		s++;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL)
+			return -1;
+		n = (size_t)(colon - s);
+	}
+	if (n == 0 || n >= sizeof(host))
+		return -1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (bc_parse_uint(colon + 1, 0, 65535, &port) != 0)
+		return -1;
+	memset(addr, 0, sizeof(*addr));
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		*addrlen = sizeof(*v4);
+	} else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		*addrlen = sizeof(*v6);
+	} else
+		return -1;
+	return 0;
 }

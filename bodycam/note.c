@@ -284,17 +284,18 @@ bc_default_origin(char out[BC_ORIGIN_MAX + 1], struct bc_err *err)
 	return bc_origin_check(out, err);
 }
 
-int
-bc_note_key_id(const char *key_name, const struct bc_key *key,
+/* SHA-256(name || "\n" || alg || pub)[:4]: a note key id of any type. */
+static int
+key_id(const char *key_name, int alg, const uint8_t pub[BC_ED25519_PUBLEN],
     uint8_t id[BC_NOTE_KEYID_LEN])
 {
-	static const uint8_t sep[2] = { '\n', ALG_ED25519 };
+	uint8_t sep[2] = { '\n', (uint8_t)alg };
 	uint8_t md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *ctx;
 	int r = BC_ERR_CRYPTO;
 
-	if (key_name == NULL || key == NULL ||
+	if (key_name == NULL || pub == NULL ||
 	    !name_valid(key_name, strlen(key_name)))
 		return BC_ERR_INVALID;
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
@@ -302,7 +303,7 @@ bc_note_key_id(const char *key_name, const struct bc_key *key,
 	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
 	    EVP_DigestUpdate(ctx, key_name, strlen(key_name)) == 1 &&
 	    EVP_DigestUpdate(ctx, sep, sizeof(sep)) == 1 &&
-	    EVP_DigestUpdate(ctx, bc_key_public(key), BC_ED25519_PUBLEN) == 1 &&
+	    EVP_DigestUpdate(ctx, pub, BC_ED25519_PUBLEN) == 1 &&
 	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 &&
 	    mdlen == BC_SHA256_LEN) {
 		memcpy(id, md, BC_NOTE_KEYID_LEN);
@@ -310,6 +311,99 @@ bc_note_key_id(const char *key_name, const struct bc_key *key,
 	}
 	EVP_MD_CTX_free(ctx);
 	return r;
+}
+
+int
+bc_note_key_id(const char *key_name, const struct bc_key *key,
+    uint8_t id[BC_NOTE_KEYID_LEN])
+{
+	if (key == NULL)
+		return BC_ERR_INVALID;
+	return key_id(key_name, ALG_ED25519, bc_key_public(key), id);
+}
+
+int
+bc_cosig_key_id(const char *name, const struct bc_key *key,
+    uint8_t id[BC_NOTE_KEYID_LEN])
+{
+	if (key == NULL)
+		return BC_ERR_INVALID;
+	return key_id(name, BC_VKEY_COSIG_V1, bc_key_public(key), id);
+}
+
+int
+bc_vkey_format(const char *name, int alg, const struct bc_key *key,
+    char **out, struct bc_err *err)
+{
+	uint8_t id[BC_NOTE_KEYID_LEN], raw[1 + BC_ED25519_PUBLEN];
+	char b64[B64_LEN(sizeof(raw)) + 1];
+	size_t n;
+	int r;
+
+	*out = NULL;
+	if (alg != ALG_ED25519 && alg != BC_VKEY_COSIG_V1)
+		return bc_err_set(err, BC_ERR_INVALID, "vkey: unknown "
+		    "signature type %d", alg);
+	if ((r = key_id(name, alg, key == NULL ? NULL : bc_key_public(key),
+	    id)) != 0)
+		return bc_err_set(err, r, "vkey: invalid key name (empty, a "
+		    "space, '+' or not UTF-8)");
+	raw[0] = (uint8_t)alg;
+	memcpy(raw + 1, bc_key_public(key), BC_ED25519_PUBLEN);
+	b64_encode(raw, sizeof(raw), b64);
+	n = strlen(name) + 1 + 8 + 1 + strlen(b64) + 1;
+	if ((*out = malloc(n)) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	snprintf(*out, n, "%s+%02x%02x%02x%02x+%s", name, id[0], id[1],
+	    id[2], id[3], b64);
+	return 0;
+}
+
+int
+bc_vkey_parse(const char *s, char name[BC_VKEY_NAME_MAX + 1], int *alg,
+    struct bc_key **key, struct bc_err *err)
+{
+	uint8_t id[BC_NOTE_KEYID_LEN], raw[1 + BC_ED25519_PUBLEN + 1];
+	const char *p1, *p2;
+	size_t n, rawlen;
+	char hex[9];
+	int r;
+
+	*key = NULL;
+	n = strlen(s);
+	if ((p1 = strchr(s, '+')) == NULL ||
+	    (p2 = strchr(p1 + 1, '+')) == NULL || p2 - p1 != 9 ||
+	    (size_t)(p1 - s) > BC_VKEY_NAME_MAX || p1 == s)
+		return bc_err_set(err, BC_ERR_MALFORMED, "vkey: not "
+		    "NAME+KEYID+BASE64 (a name of at most %d bytes, 8 hex "
+		    "digits)", BC_VKEY_NAME_MAX);
+	memcpy(name, s, (size_t)(p1 - s));
+	name[p1 - s] = '\0';
+	if (!name_valid(name, strlen(name)))
+		return bc_err_set(err, BC_ERR_MALFORMED, "vkey: invalid key "
+		    "name (a space, '+', a control or not UTF-8)");
+	if (b64_decode(p2 + 1, n - (size_t)(p2 + 1 - s), raw, sizeof(raw),
+	    &rawlen) != 0 || rawlen != 1 + BC_ED25519_PUBLEN)
+		return bc_err_set(err, BC_ERR_MALFORMED, "vkey %s: the key is "
+		    "not the canonical base64 of a type byte and a 32-byte "
+		    "Ed25519 key", name);
+	if (raw[0] != ALG_ED25519 && raw[0] != BC_VKEY_COSIG_V1)
+		return bc_err_set(err, BC_ERR_MALFORMED, "vkey %s: signature "
+		    "type 0x%02x is neither Ed25519 (0x01) nor cosignature/v1 "
+		    "(0x04)", name, raw[0]);
+	if ((r = key_id(name, raw[0], raw + 1, id)) != 0)
+		return bc_err_set(err, r, "vkey %s: cannot compute its key "
+		    "id", name);
+	snprintf(hex, sizeof(hex), "%02x%02x%02x%02x", id[0], id[1], id[2],
+	    id[3]);
+	if (memcmp(hex, p1 + 1, 8) != 0)
+		return bc_err_set(err, BC_ERR_MALFORMED, "vkey %s: key id %.8s "
+		    "is not that of its key (%s)", name, p1 + 1, hex);
+	if ((r = bc_key_from_raw(raw + 1, key)) != 0)
+		return bc_err_set(err, r, "vkey %s: not an Ed25519 public key",
+		    name);
+	*alg = raw[0];
+	return 0;
 }
 
 int
@@ -737,4 +831,199 @@ bc_tlog_proof_parse(const char *data, size_t len, struct bc_tlog_proof *out,
 		return bc_err_set(err, BC_ERR_MALFORMED, "tlog proof: line "
 		    "%zu: not a signed checkpoint note to the end", line);
 	return 0;
+}
+
+int
+bc_note_split(const char *note, size_t len, size_t *textlen,
+    struct bc_err *err)
+{
+	long split;
+
+	*textlen = 0;
+	if (len > BC_NOTE_MAX)
+		return bc_err_set(err, BC_ERR_TOO_LARGE, "signed note of %zu "
+		    "bytes exceeds the %d-byte limit", len, BC_NOTE_MAX);
+	if ((split = last_blank(note, len)) < 0 || note[len - 1] != '\n')
+		return bc_err_set(err, BC_ERR_MALFORMED, "signed note: no "
+		    "blank line before the signatures, or no final newline");
+	*textlen = (size_t)split + 1;
+	return 0;
+}
+
+/* "cosignature/v1\ntime T\n" || text: what a cosigner signs. */
+static char *
+cosig_message(const char *text, size_t textlen, uint64_t t, size_t *len)
+{
+	char head[64];
+	char *msg;
+	int w;
+
+	w = snprintf(head, sizeof(head), "%s\ntime %" PRIu64 "\n",
+	    BC_COSIG_HEADER, t);
+	if ((msg = malloc((size_t)w + textlen)) == NULL)
+		return NULL;
+	memcpy(msg, head, (size_t)w);
+	memcpy(msg + w, text, textlen);
+	*len = (size_t)w + textlen;
+	return msg;
+}
+
+int
+bc_cosig_sign(const char *text, size_t textlen, const char *name,
+    const struct bc_key *key, uint64_t t, char **line, size_t *linelen,
+    struct bc_err *err)
+{
+	uint8_t raw[BC_COSIG_RAW_LEN];
+	char b64[B64_LEN(BC_COSIG_RAW_LEN) + 1];
+	const char *why;
+	size_t namelen, mlen, at, n;
+	char *msg;
+	int r, i;
+
+	*line = NULL;
+	*linelen = 0;
+	if (key == NULL || !bc_key_is_private(key))
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "a private key is needed to cosign");
+	if (name == NULL || (namelen = strlen(name)) > BC_VKEY_NAME_MAX ||
+	    !name_valid(name, namelen))
+		return bc_err_set(err, BC_ERR_INVALID, "invalid cosigner "
+		    "name (empty, a space, '+' or not UTF-8)");
+	if (t > INT64_MAX)
+		return bc_err_set(err, BC_ERR_INVALID, "cosignature time "
+		    "%" PRIu64 " exceeds 2^63 - 1", t);
+	if (textlen == 0 || textlen > BC_NOTE_MAX || text[textlen - 1] != '\n')
+		return bc_err_set(err, BC_ERR_INVALID, "note text is empty, "
+		    "too large or does not end in a newline");
+	if ((why = text_check(text, textlen, &at)) != NULL)
+		return bc_err_set(err, BC_ERR_INVALID,
+		    "note text: %s at byte %zu", why, at);
+	if ((r = bc_cosig_key_id(name, key, raw)) != 0)
+		return bc_err_set(err, r, "cannot compute the cosigner key id");
+	for (i = 0; i < 8; i++)
+		raw[BC_NOTE_KEYID_LEN + i] = (uint8_t)(t >> (56 - 8 * i));
+	if ((msg = cosig_message(text, textlen, t, &mlen)) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	r = bc_sign(key, msg, mlen, raw + BC_NOTE_KEYID_LEN + 8);
+	free(msg);
+	if (r != 0)
+		return bc_err_set(err, r, "cannot cosign the checkpoint");
+	b64_encode(raw, sizeof(raw), b64);
+	n = SIG_PREFIX_LEN + namelen + 1 + strlen(b64) + 1;
+	if ((*line = malloc(n + 1)) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	snprintf(*line, n + 1, "%s%s %s\n", SIG_PREFIX, name, b64);
+	*linelen = n;
+	return 0;
+}
+
+int
+bc_cosig_check(const char *text, size_t textlen, const char *sigs,
+    size_t sigslen, const char *name, const struct bc_key *key,
+    uint64_t *t, const char **line, size_t *linelen, struct bc_err *err)
+{
+	uint8_t id[BC_NOTE_KEYID_LEN], raw[BC_COSIG_RAW_LEN];
+	const char *p, *end, *eol, *nm, *b64, *why;
+	size_t namelen, rawlen, mlen, at, lineno = 0, nmatch = 0;
+	uint64_t ts;
+	char *msg;
+	int r, i;
+
+	*t = 0;
+	if (line != NULL)
+		*line = NULL;
+	if (linelen != NULL)
+		*linelen = 0;
+	if ((r = bc_cosig_key_id(name, key, id)) != 0)
+		return bc_err_set(err, r, "invalid cosigner name (empty, a "
+		    "space, '+' or not UTF-8)");
+	if (sigslen > BC_NOTE_MAX || textlen > BC_NOTE_MAX)
+		return bc_err_set(err, BC_ERR_TOO_LARGE, "cosigned note "
+		    "exceeds the %d-byte limit", BC_NOTE_MAX);
+	if ((why = text_check(sigs, sigslen, &at)) != NULL)
+		return bc_err_set(err, BC_ERR_MALFORMED,
+		    "signature lines: %s at byte %zu", why, at);
+	if (sigslen > 0 && sigs[sigslen - 1] != '\n')
+		return bc_err_set(err, BC_ERR_MALFORMED, "signature lines: "
+		    "the last line does not end in a newline");
+	end = sigs + sigslen;
+	for (p = sigs; p < end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (++lineno > BC_NOTE_MAX_SIGS)
+			return bc_err_set(err, BC_ERR_MALFORMED, "more than %d "
+			    "signature lines", BC_NOTE_MAX_SIGS);
+		if ((size_t)(eol - p) < SIG_PREFIX_LEN ||
+		    memcmp(p, SIG_PREFIX, SIG_PREFIX_LEN) != 0)
+			return bc_err_set(err, BC_ERR_MALFORMED, "signature "
+			    "line %zu does not begin with an em dash and a "
+			    "space", lineno);
+		nm = p + SIG_PREFIX_LEN;
+		if ((b64 = memchr(nm, ' ', (size_t)(eol - nm))) == NULL)
+			return bc_err_set(err, BC_ERR_MALFORMED, "signature "
+			    "line %zu has no signature", lineno);
+		namelen = (size_t)(b64 - nm);
+		b64++;
+		if (!name_valid(nm, namelen))
+			return bc_err_set(err, BC_ERR_MALFORMED, "signature "
+			    "line %zu: invalid key name", lineno);
+		if (b64_decode(b64, (size_t)(eol - b64), raw, sizeof(raw),
+		    &rawlen) != 0 || rawlen <= BC_NOTE_KEYID_LEN)
+			return bc_err_set(err, BC_ERR_MALFORMED, "signature "
+			    "line %zu: invalid base64 signature", lineno);
+		if (namelen != strlen(name) || memcmp(nm, name, namelen) != 0 ||
+		    memcmp(raw, id, BC_NOTE_KEYID_LEN) != 0)
+			continue;	/* another key's: ignored */
+		nmatch++;
+		if (rawlen != BC_COSIG_RAW_LEN)
+			return bc_err_set(err, BC_ERR_INTEGRITY, "cosignature "
+			    "by %s on line %zu: %zu bytes, not %d", name,
+			    lineno, rawlen, BC_COSIG_RAW_LEN);
+		for (ts = 0, i = 0; i < 8; i++)
+			ts = ts << 8 | raw[BC_NOTE_KEYID_LEN + i];
+		if (ts > INT64_MAX)
+			return bc_err_set(err, BC_ERR_INTEGRITY, "cosignature "
+			    "by %s on line %zu: time exceeds 2^63 - 1", name,
+			    lineno);
+		if ((msg = cosig_message(text, textlen, ts, &mlen)) == NULL)
+			return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+		r = bc_verify(key, msg, mlen, raw + BC_NOTE_KEYID_LEN + 8,
+		    BC_ED25519_SIGLEN);
+		free(msg);
+		if (r == BC_ERR_INTEGRITY)
+			return bc_err_set(err, r, "bad cosignature by %s on "
+			    "line %zu", name, lineno);
+		if (r != 0)
+			return bc_err_set(err, r, "cannot verify a "
+			    "cosignature");
+		if (nmatch == 1) {
+			*t = ts;
+			if (line != NULL)
+				*line = p;
+			if (linelen != NULL)
+				*linelen = (size_t)(eol - p) + 1;
+		}
+	}
+	if (nmatch == 0)
+		return bc_err_set(err, BC_ERR_NOT_FOUND, "no cosignature by "
+		    "%s with key id %02x%02x%02x%02x", name, id[0], id[1],
+		    id[2], id[3]);
+	return 0;
+}
+
+int
+bc_note_hash_parse(const char *s, size_t n, uint8_t out[BC_SHA256_LEN])
+{
+	size_t dlen;
+
+	if (n != ROOT_B64_LEN || b64_decode(s, n, out, BC_SHA256_LEN,
+	    &dlen) != 0 || dlen != BC_SHA256_LEN)
+		return -1;
+	return 0;
+}
+
+void
+bc_note_hash_format(const uint8_t h[BC_SHA256_LEN],
+    char out[BC_NOTE_HASH_B64 + 1])
+{
+	b64_encode(h, BC_SHA256_LEN, out);
 }

@@ -30,6 +30,8 @@
 #include "bodycam/note.h"
 #include "bodycam/tlog.h"
 #include "bodycam/tiles.h"
+#include "bodycam/witness.h"
+#include "bodycam/http.h"
 #include "bodycam/bundle.h"
 #include "bodycam/token.h"
 #include "bodycam/filter.h"

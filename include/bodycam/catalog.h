@@ -428,6 +428,29 @@ int bc_catalog_checkpoints(struct bc_catalog *cat, int latest_only,
 void bc_checkpoints_free(struct bc_checkpoint_row *rows, size_t n);
 
 /*
+ * Witness cosignatures of stored checkpoints (schema 8).  The caller has
+ * checked the line (a note signature line, newline included) as the
+ * cosignature of name's key, whose cosigner key id is keyid (8 hex
+ * digits), made at POSIX time.  Inside a transaction; one per witness key
+ * and checkpoint: BC_ERR_EXISTS for a second.
+ */
+int bc_catalog_add_cosignature(struct bc_catalog *cat, int64_t checkpoint,
+    const char *name, const char *keyid, uint64_t time, const char *line,
+    size_t linelen, struct bc_err *err);
+
+/*
+ * The stored cosignature lines of a checkpoint, in the order stored, in
+ * *lines (*len bytes, NUL-terminated, "" for none; the caller frees it).
+ * They are not checked here.
+ */
+int bc_catalog_cosignatures(struct bc_catalog *cat, int64_t checkpoint,
+    char **lines, size_t *len, struct bc_err *err);
+
+/* The size of the largest checkpoint with a cosignature by name/keyid. */
+int bc_catalog_cosigned_size(struct bc_catalog *cat, const char *name,
+    const char *keyid, uint64_t *size, struct bc_err *err);
+
+/*
  * Bearer tokens of the HTTP service (token.h).  A row holds the token's
  * SHA-256, never the token.  Rows are never deleted, and change once:
  * when the token is revoked.  At most one active token has a given name.

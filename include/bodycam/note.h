@@ -105,6 +105,83 @@ int bc_note_open(const char *note, size_t len, const char *key_name,
     struct bc_err *err);
 
 /*
+ * Note verifier keys (c2sp.org/signed-note "vkeys"):
+ *
+ *	name "+" hex(key id) "+" base64(type || 32-byte Ed25519 key)
+ *
+ * of type 0x01 (Ed25519 note signatures: a log's checkpoint key) or 0x04
+ * (c2sp.org/tlog-cosignature cosignature/v1: a witness).
+ */
+#define BC_VKEY_ED25519		0x01
+#define BC_VKEY_COSIG_V1	0x04
+#define BC_VKEY_NAME_MAX	BC_ORIGIN_MAX
+
+/* key's vkey under name, of type alg, in *out (the caller frees it). */
+int bc_vkey_format(const char *name, int alg, const struct bc_key *key,
+    char **out, struct bc_err *err);
+
+/*
+ * Parses the vkey s: its name, type (BC_VKEY_ED25519 or
+ * BC_VKEY_COSIG_V1) and key (a public key; free it).  The key id must be
+ * that of the name, type and key.  Returns 0 or BC_ERR_MALFORMED.
+ */
+int bc_vkey_parse(const char *s, char name[BC_VKEY_NAME_MAX + 1], int *alg,
+    struct bc_key **key, struct bc_err *err);
+
+/*
+ * Splits a signed note: *textlen is the length of its text (final newline
+ * included); the signature lines begin at note + *textlen + 1.  Returns
+ * 0, BC_ERR_TOO_LARGE or BC_ERR_MALFORMED (no blank line).
+ */
+int bc_note_split(const char *note, size_t len, size_t *textlen,
+    struct bc_err *err);
+
+/* A 32-byte hash in canonical base64 (44 characters), as in checkpoints. */
+#define BC_NOTE_HASH_B64	44
+int bc_note_hash_parse(const char *s, size_t n, uint8_t out[BC_SHA256_LEN]);
+void bc_note_hash_format(const uint8_t h[BC_SHA256_LEN],
+    char out[BC_NOTE_HASH_B64 + 1]);
+
+/*
+ * Witness cosignatures (c2sp.org/tlog-cosignature, Ed25519 cosignature/v1).
+ * A cosignature is a note signature line whose key id is
+ * SHA-256(name || 0x0A || 0x04 || key)[:4] and whose signature bytes are
+ * a big-endian 64-bit POSIX time and the Ed25519 signature of
+ *
+ *	"cosignature/v1\n" "time " decimal "\n" || the checkpoint text
+ */
+#define BC_COSIG_HEADER		"cosignature/v1"
+#define BC_COSIG_RAW_LEN	(BC_NOTE_KEYID_LEN + 8 + BC_ED25519_SIGLEN)
+
+/* The cosigner key id of key under name (as bc_note_key_id). */
+int bc_cosig_key_id(const char *name, const struct bc_key *key,
+    uint8_t id[BC_NOTE_KEYID_LEN]);
+
+/*
+ * Cosigns the checkpoint text (textlen bytes, not the signed note) at
+ * POSIX time t with key under name: *line is the signature line
+ * ("— name base64\n", NUL-terminated, *linelen bytes; the caller frees
+ * it).  Returns 0, BC_ERR_INVALID, BC_ERR_NOMEM or BC_ERR_CRYPTO.
+ */
+int bc_cosig_sign(const char *text, size_t textlen, const char *name,
+    const struct bc_key *key, uint64_t t, char **line, size_t *linelen,
+    struct bc_err *err);
+
+/*
+ * Checks the cosignatures by name and key among the signature lines sigs
+ * (sigslen bytes, each "— name base64\n"; lines of other keys are
+ * ignored but must be well formed) over the checkpoint text.  Every line
+ * of name and key's id must verify; *t is the time of the first, and
+ * *line (pointing into sigs) and *linelen that line, when not NULL.
+ * Returns 0; BC_ERR_NOT_FOUND when there is none; BC_ERR_INTEGRITY when
+ * one fails; BC_ERR_MALFORMED, BC_ERR_TOO_LARGE, BC_ERR_NOMEM or
+ * BC_ERR_CRYPTO.  err says which line.
+ */
+int bc_cosig_check(const char *text, size_t textlen, const char *sigs,
+    size_t sigslen, const char *name, const struct bc_key *key,
+    uint64_t *t, const char **line, size_t *linelen, struct bc_err *err);
+
+/*
  * The checkpoint text of a tree of size leaves with root hash root, for
  * the log named origin, into *out (*len bytes, NUL-terminated; the caller
  * frees it).  origin is at most BC_ORIGIN_MAX bytes of UTF-8, not empty,
