@@ -132,6 +132,11 @@ struct item {
 struct vb {
 	int			 rootfd;
 	const struct bc_key	*trust;
+	const struct bc_witness_policy *witnesses;	/* or NULL */
+	char			*cosigned;	/* the checkpoint with the
+						   cosignatures of the
+						   .tlog-proof files */
+	size_t			 cosigned_len;
 	struct bc_bundle_report	*rep;
 	int			 fatal;		/* NOMEM or CRYPTO: stop */
 	int			 failed[4];	/* by level */
@@ -1852,6 +1857,56 @@ tlog_proof_path(char *buf, size_t sz, const char *dir, const char *kind,
  * under its checkpoint's root.  A file that does not verify alone, or
  * tells another story than proofs.json, fails.
  */
+/* Whether s[0..n) is only note signature lines ("— name base64\n"). */
+static int
+sig_lines(const char *s, size_t n)
+{
+	static const char dash[] = "\xe2\x80\x94 ";
+	const char *p, *eol, *end = s + n;
+
+	for (p = s; p < end; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL ||
+		    (size_t)(eol - p) < sizeof(dash) + 2 ||
+		    memcmp(p, dash, sizeof(dash) - 1) != 0 ||
+		    memchr(p + sizeof(dash) - 1, ' ',
+		    (size_t)(eol - p) - (sizeof(dash) - 1)) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The witness policy, on the checkpoint as the .tlog-proof files carry
+ * it: a failure is of the "trusted" level, which the policy's witnesses
+ * vouch for as the anchor key does for the signers.
+ */
+static void
+check_witnesses(struct vb *v)
+{
+	struct bc_policy_result pr;
+	struct bc_err why = { 0 };
+	int r;
+
+	if (v->witnesses == NULL)
+		return;
+	v->rep->witnesses_checked = 1;
+	if (v->cosigned == NULL) {
+		fail(v, LVL_TRUSTED, "checkpoint", BC_CHECK_WITNESS_POLICY,
+		    "no .tlog-proof file carries the checkpoint, so no "
+		    "cosignature was found");
+		return;
+	}
+	r = bc_witness_policy_check(v->witnesses, v->cosigned,
+	    v->cosigned_len, &pr, &why);
+	v->rep->cosigned = pr.valid;
+	v->rep->quorum = pr.quorum;
+	if (r == BC_ERR_NOMEM || r == BC_ERR_CRYPTO)
+		v->fatal = r;
+	else if (r != 0)
+		fail(v, LVL_TRUSTED, "proofs/release.tlog-proof",
+		    BC_CHECK_WITNESS_POLICY, "%s", why.msg);
+}
+
 static void
 check_tlog_proof(struct vb *v, const char *dir, const struct prec *rec,
     const char *label, uint64_t index,
@@ -1913,12 +1968,34 @@ check_tlog_proof(struct vb *v, const char *dir, const struct prec *rec,
 		    "not leaf %" PRIu64 " of the tree its checkpoint signs "
 		    "(%" PRIu64 " leaves)", label, tp.index, cp.size);
 
-	/* one truth: the bundle's checkpoint and proofs.json */
+	/*
+	 * one truth: the bundle's checkpoint and proofs.json.  The note may
+	 * carry witness cosignatures after the log's signature (release
+	 * --witness-policy): the bundle's checkpoint, byte for byte, then
+	 * only signature lines, the same in every .tlog-proof file.
+	 */
 	cf = find(v, "checkpoint");
-	if (cf == NULL || !cf->loaded || cf->len != tp.notelen ||
-	    memcmp(cf->data, tp.note, tp.notelen) != 0)
+	if (cf == NULL || !cf->loaded || cf->len > tp.notelen ||
+	    memcmp(cf->data, tp.note, cf->len) != 0)
 		fail(v, LVL_AUTHENTIC, path, BC_CHECK_TLOG_PROOF, "its "
 		    "checkpoint is not the bundle's checkpoint, byte for byte");
+	else if (cf->len < tp.notelen && !sig_lines(tp.note + cf->len,
+	    tp.notelen - cf->len))
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_TLOG_PROOF, "after the "
+		    "bundle's checkpoint, its note holds more than signature "
+		    "lines");
+	else if (v->cosigned == NULL) {
+		if ((v->cosigned = malloc(tp.notelen)) == NULL) {
+			v->fatal = BC_ERR_NOMEM;
+			return;
+		}
+		memcpy(v->cosigned, tp.note, tp.notelen);
+		v->cosigned_len = tp.notelen;
+	} else if (v->cosigned_len != tp.notelen ||
+	    memcmp(v->cosigned, tp.note, tp.notelen) != 0)
+		fail(v, LVL_AUTHENTIC, path, BC_CHECK_TLOG_PROOF, "its "
+		    "checkpoint carries other cosignatures than another "
+		    ".tlog-proof file of the bundle");
 	if (tp.index != index)
 		fail(v, LVL_AUTHENTIC, path, BC_CHECK_TLOG_PROOF, "index %"
 		    PRIu64 ", but proofs.json proves the %s at leaf %" PRIu64,
@@ -2759,6 +2836,14 @@ int
 bc_bundle_verify(const char *dir, const struct bc_key *trust,
     struct bc_bundle_report *rep, struct bc_err *err)
 {
+	return bc_bundle_verify_witnessed(dir, trust, NULL, rep, err);
+}
+
+int
+bc_bundle_verify_witnessed(const char *dir, const struct bc_key *trust,
+    const struct bc_witness_policy *witnesses, struct bc_bundle_report *rep,
+    struct bc_err *err)
+{
 	struct walk w = { NULL, 0, 0, 0, 0 };
 	struct stat st;
 	struct vb v;
@@ -2769,6 +2854,7 @@ bc_bundle_verify(const char *dir, const struct bc_key *trust,
 	memset(&v, 0, sizeof(v));
 	v.rep = rep;
 	v.trust = trust;
+	v.witnesses = witnesses;
 	v.rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (v.rootfd == -1) {
 		if (errno == ENOENT)
@@ -2848,6 +2934,8 @@ bc_bundle_verify(const char *dir, const struct bc_key *trust,
 	}
 	if (v.fatal == 0)
 		check_trust(&v);
+	if (v.fatal == 0)
+		check_witnesses(&v);
 	if (v.fatal == 0 && v.unlisted > 0) {
 		v.last = 1;
 		fail(&v, v.unlisted_level, "", BC_CHECK_MORE_FAILURES, "%zu "
@@ -2893,6 +2981,7 @@ bc_bundle_verify(const char *dir, const struct bc_key *trust,
 	free(v.klines);
 	free(v.kdocs);
 	free(v.top.r);
+	free(v.cosigned);
 	json_decref(v.rel);
 	close(v.rootfd);
 	return r;

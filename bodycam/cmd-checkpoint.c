@@ -61,6 +61,10 @@ cmd_checkpoint(struct bc_ctx *ctx, int argc, char **argv)
 				st = 2;
 				goto done;
 			}
+			/* with the witnesses' cosignatures, as stored */
+			if (r == 0)
+				r = bc_tlog_cosigned(ctx->cat, &row, NULL,
+				    &err);
 		}
 	}
 	if (r != 0) {

@@ -318,6 +318,7 @@ log_tiles(struct bc_ctx *ctx, int argc, char **argv)
 	}
 	/* a rewritten log is not published under its old checkpoint */
 	if ((r = bc_tlog_holds(ctx->cat, row.size, row.root, &err)) != 0 ||
+	    (r = bc_tlog_cosigned(ctx->cat, &row, NULL, &err)) != 0 ||
 	    (r = bc_tiles_write(ctx->cat, out, row.note, row.note_len,
 	    row.size, &ts, &err)) != 0) {
 		st = bc_cli_fail(r, &err);
@@ -437,73 +438,22 @@ cosign_one(struct bc_ctx *ctx, const struct bc_checkpoint_row *row,
     json_t *res)
 {
 	struct bc_err err = { 0 };
-	struct bc_http_answer ans;
-	char url[BC_WITNESS_URL_MAX + 32], *body = NULL, *end;
 	const char *outcome = "cosigned";
-	uint64_t old = 0, theirs;
-	size_t len, added = 0;
-	int r, tries, st = 0;
+	size_t added = 0;
+	int r, status = 0, st = 0;
 
-	memset(&ans, 0, sizeof(ans));
-	snprintf(url, sizeof(url), "%s%sadd-checkpoint", w->url,
-	    w->url[0] != '\0' && w->url[strlen(w->url) - 1] == '/' ? "" : "/");
-	if ((r = bc_catalog_cosigned_size(ctx->cat, w->name, w->keyid, &old,
-	    &err)) != 0)
-		goto fail;
-	if (old > row->size)
-		old = 0;	/* asks the witness for its size */
-	for (tries = 0; tries < 2; tries++) {
-		free(body);
-		body = NULL;
-		bc_http_answer_clear(&ans);
-		if ((r = bc_witness_request(ctx->cat, row, old, &body, &len,
-		    &err)) != 0 ||
-		    (r = bc_http_post(url, "text/plain; charset=utf-8", body,
-		    len, BC_NOTE_MAX, 30, &ans, &err)) != 0)
-			goto fail;
-		if (ans.status != 409 || ans.len < 2 ||
-		    ans.body[ans.len - 1] != '\n')
-			break;
-		/* the witness's size: the proof must start there */
-		theirs = strtoull(ans.body, &end, 10);
-		if (end != ans.body + ans.len - 1 || theirs == old)
-			break;
-		if (theirs > row->size) {
-			r = bc_err_set(&err, BC_ERR_INTEGRITY, "witness %s has "
-			    "cosigned a tree of %" PRIu64 " leaves, larger than "
-			    "this log's newest checkpoint (%" PRIu64 "): it saw "
-			    "another view of this log", w->name, theirs,
-			    row->size);
-			goto fail;
-		}
-		old = theirs;
-	}
-	if (ans.status != 200) {
-		r = bc_err_set(&err, ans.status == 409 || ans.status == 422 ||
-		    ans.status == 403 ? BC_ERR_INTEGRITY : BC_ERR_IO,
-		    "witness %s refused (%d): %.*s", w->name, ans.status,
-		    (int)(ans.len > 300 ? 300 : ans.len > 0 ? ans.len - 1 : 0),
-		    ans.body != NULL ? ans.body : "");
-		goto fail;
-	}
-	if ((r = bc_witness_store(ctx->cat, row, pol, ans.body, ans.len,
-	    &added, &err)) != 0)
-		goto fail;
-	if (added == 0)
+	r = bc_witness_cosign(ctx->cat, row, pol, w, 30, &status, &added,
+	    &err);
+	if (r != 0) {
+		outcome = "failed";
+		st = bc_cli_fail(r, &err);
+	} else if (added == 0)
 		outcome = "already cosigned";
-	goto done;
-fail:
-	outcome = "failed";
-	st = bc_cli_fail(r, &err);
-done:
 	if (!ctx->json && !ctx->quiet)
-		printf("%-40s %s%s%s\n", w->name, outcome, st ? ": " : "",
-		    st ? err.msg : "");
+		printf("%-40s %s\n", w->name, outcome);
 	json_array_append_new(res, json_pack("{s:s, s:s, s:i, s:s?}",
-	    "witness", w->name, "outcome", outcome, "status", ans.status,
+	    "witness", w->name, "outcome", outcome, "status", status,
 	    "error", st ? err.msg : NULL));
-	bc_http_answer_clear(&ans);
-	free(body);
 	return st;
 }
 
@@ -522,7 +472,7 @@ log_cosign(struct bc_ctx *ctx, int argc, char **argv)
 	struct bc_checkpoint_row row;
 	const char *polpath = NULL, *in = NULL, *only = NULL;
 	json_t *res = NULL;
-	char *sigs = NULL, *note = NULL;
+	char *sigs = NULL;
 	size_t len, added = 0, i, asked = 0;
 	int r, st = 0, s1, met;
 	const struct bc_cli_opt opts[] = {
@@ -587,12 +537,11 @@ log_cosign(struct bc_ctx *ctx, int argc, char **argv)
 		}
 	}
 	/* what the policy says of the checkpoint now */
-	if ((r = bc_witness_cosigned_note(ctx->cat, &row, &note, &len,
-	    &err)) != 0) {
+	if ((r = bc_tlog_cosigned(ctx->cat, &row, NULL, &err)) != 0) {
 		st = bc_cli_fail(r, &err);
 		goto out;
 	}
-	r = bc_witness_policy_check(pol, note, len, &pr, &err);
+	r = bc_witness_policy_check(pol, row.note, row.note_len, &pr, &err);
 	met = r == 0;
 	if (ctx->json) {
 		ctx->out = json_pack("{s:I, s:I, s:o, s:I, s:I, s:b}",
@@ -611,7 +560,6 @@ out:
 	json_decref(res);
 	bc_witness_policy_free(pol);
 	free(sigs);
-	free(note);
 	free(row.note);
 	return st;
 }

@@ -156,6 +156,10 @@ cmd_prove(struct bc_ctx *ctx, int argc, char **argv)
 			st = bc_cli_fail(r, &err);
 			goto out;
 		}
+		if ((r = bc_tlog_cosigned(ctx->cat, &row, NULL, &err)) != 0) {
+			st = bc_cli_fail(r, &err);
+			goto out;
+		}
 		note = row.note;
 		notelen = row.note_len;
 		row.note = NULL;

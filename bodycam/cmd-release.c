@@ -18,6 +18,8 @@ cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 	struct bc_err err = { 0 };
 	struct bc_key *key = NULL;
 	const char *keypath = NULL, *out = NULL, *case_no = NULL;
+	const char *polpath = NULL;
+	struct bc_witness_policy *pol = NULL;
 	const char *const *refs;
 	const char **cr = NULL;
 	char (*ids)[BC_ITEM_ID_MAX] = NULL;
@@ -31,6 +33,7 @@ cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 		{ "out", &out, NULL },
 		{ "actor", &ro.actor, NULL },
 		{ "no-media", NULL, &ro.no_media },
+		{ "witness-policy", &polpath, NULL },
 		{ NULL, NULL, NULL }
 	};
 
@@ -46,9 +49,16 @@ cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 	    out == NULL)
 		return bc_cli_usage(ctx->cmd, "--to, --authority, --key and "
 		    "--out are required");
-	if ((r = bc_key_load_private(keypath, &key, &err)) != 0)
+	if (polpath != NULL &&
+	    (r = bc_witness_policy_load(polpath, &pol, &err)) != 0)
 		return bc_cli_fail(r, &err);
+	ro.witnesses = pol;
+	if ((r = bc_key_load_private(keypath, &key, &err)) != 0) {
+		bc_witness_policy_free(pol);
+		return bc_cli_fail(r, &err);
+	}
 	if ((st = bc_cli_open_catalog(ctx)) != 0) {
+		bc_witness_policy_free(pol);
 		bc_key_free(key);
 		return st;
 	}
@@ -61,6 +71,7 @@ cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 		    &err)) == 0 && (cr = calloc(nrefs, sizeof(*cr))) == NULL)
 			r = bc_err_set(&err, BC_ERR_NOMEM, "out of memory");
 		if (r != 0) {
+			bc_witness_policy_free(pol);
 			bc_key_free(key);
 			free(ids);
 			return bc_cli_fail(r, &err);
@@ -71,6 +82,7 @@ cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 	}
 	memset(&res, 0, sizeof(res));
 	r = bc_release(ctx->cat, key, refs, nrefs, out, &ro, &res, &err);
+	bc_witness_policy_free(pol);
 	bc_key_free(key);
 	free(cr);
 	free(ids);
@@ -90,10 +102,20 @@ cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 		bc_release_result_clear(&res);
 		return st;
 	}
+	if (res.witnessed && res.cosigned < res.quorum)
+		bc_cli_error("warning: %zu of quorum %zu witnesses cosigned "
+		    "the release's checkpoint%s%s (ask again with 'bodycam log "
+		    "cosign'; the bundle holds the cosignatures it got)",
+		    res.cosigned, res.quorum, res.witness_errors[0] ? ": " :
+		    "", res.witness_errors);
 	if (ctx->json)
-		ctx->out = json_pack("{s:b, s:s, s:I, s:I}", "released", 1,
-		    "bundle", out, "items", (json_int_t)res.nitems,
-		    "checkpoint_size", (json_int_t)res.checkpoint_size);
+		ctx->out = json_pack("{s:b, s:s, s:I, s:I, s:o*}", "released",
+		    1, "bundle", out, "items", (json_int_t)res.nitems,
+		    "checkpoint_size", (json_int_t)res.checkpoint_size,
+		    "witnesses", res.witnessed ? json_pack("{s:I, s:I, s:s}",
+		    "cosigned", (json_int_t)res.cosigned, "quorum",
+		    (json_int_t)res.quorum, "errors", res.witness_errors) :
+		    NULL);
 	else if (!ctx->quiet)
 		printf("released %zu item%s to %s; bundle %s (checkpoint of "
 		    "%" PRIu64 " records)\ncheck it with: bodycam verify-bundle "
@@ -108,7 +130,8 @@ cmd_release(struct bc_ctx *ctx, int argc, char **argv)
 const struct bc_cmd bc_cmd_release = {
 	.name = "release",
 	.usage = "ITEM...|--case N --to RECIPIENT --authority TEXT --key KEY "
-	    "--out DIR\n           [--actor WHO] [--no-media]",
+	    "--out DIR\n           [--actor WHO] [--no-media] "
+	    "[--witness-policy FILE]",
 	.summary = "Verify each item in full, then record a passing "
 	    "verification and the\n      release, sign a checkpoint, and "
 	    "write DIR: a bundle the recipient checks\n      offline "
@@ -126,6 +149,12 @@ const struct bc_cmd bc_cmd_release = {
 	    "user)\n"
 	    "  --no-media          leave the media files out of the bundle\n"
 	    "  --case N            every item whose case is N now, instead "
-	    "of ITEMs\n",
+	    "of ITEMs\n"
+	    "  --witness-policy FILE  after the release, ask the policy's "
+	    "witnesses (those\n"
+	    "                      with a URL) to cosign its checkpoint; "
+	    "the bundle's\n"
+	    "                      .tlog-proof files carry their "
+	    "cosignatures\n",
 	.exec = cmd_release,
 };

@@ -36,11 +36,14 @@ report_json(const struct bc_bundle_report *rep)
 			return NULL;
 		}
 	}
-	return json_pack("{s:b, s:b, s:b, s:I, s:I, s:I, s:o, s:O}",
+	return json_pack("{s:b, s:b, s:b, s:I, s:I, s:I, s:o, s:O, s:o*}",
 	    "integrity", rep->integrity, "authentic", rep->authentic,
 	    "trusted", rep->trusted, "items", (json_int_t)rep->nitems,
 	    "events", (json_int_t)rep->nevents, "files",
-	    (json_int_t)rep->nfiles, "failures", arr, "views", rep->views);
+	    (json_int_t)rep->nfiles, "failures", arr, "views", rep->views,
+	    "witnesses", rep->witnesses_checked ? json_pack("{s:I, s:I}",
+	    "cosigned", (json_int_t)rep->cosigned, "quorum",
+	    (json_int_t)rep->quorum) : NULL);
 }
 
 /* A string of a view, quoted, or "-". */
@@ -109,6 +112,9 @@ report_text(const char *dir, const struct bc_bundle_report *rep,
 		    bc_cli_q(f->file) : "-", bc_cli_q(f->check),
 		    bc_cli_q(f->reason));
 	}
+	if (rep->witnesses_checked)
+		printf("witnesses: %zu of quorum %zu cosigned the "
+		    "checkpoint\n", rep->cosigned, rep->quorum);
 	printf("integrity: %s  authentic: %s  trusted: %s\n",
 	    rep->integrity ? "ok" : "FAILED",
 	    rep->authentic ? "ok" : "FAILED",
@@ -122,10 +128,12 @@ cmd_verify_bundle(struct bc_ctx *ctx, int argc, char **argv)
 	struct bc_bundle_report rep;
 	struct bc_err err = { 0 };
 	struct bc_key *trust = NULL;
-	const char *trust_path = NULL;
+	struct bc_witness_policy *pol = NULL;
+	const char *trust_path = NULL, *pol_path = NULL;
 	int r, st;
 	const struct bc_cli_opt opts[] = {
 		{ "trust", &trust_path, NULL },
+		{ "witness-policy", &pol_path, NULL },
 		{ NULL, NULL, NULL }
 	};
 
@@ -141,8 +149,14 @@ cmd_verify_bundle(struct bc_ctx *ctx, int argc, char **argv)
 		    bc_strerror(r));
 		return r == BC_ERR_IO || r == BC_ERR_NOMEM ? 3 : 2;
 	}
+	if (pol_path != NULL &&
+	    (r = bc_witness_policy_load(pol_path, &pol, &err)) != 0) {
+		st = bc_cli_fail(r, &err);
+		goto out;
+	}
 	/* offline: no catalog is opened */
-	if ((r = bc_bundle_verify(argv[optind], trust, &rep, &err)) != 0) {
+	if ((r = bc_bundle_verify_witnessed(argv[optind], trust, pol, &rep,
+	    &err)) != 0) {
 		st = bc_cli_fail(r, &err);
 		goto out;
 	}
@@ -157,23 +171,30 @@ cmd_verify_bundle(struct bc_ctx *ctx, int argc, char **argv)
 	st = rep.integrity && rep.authentic && rep.trusted ? 0 : 1;
  out:
 	bc_bundle_report_clear(&rep);
+	bc_witness_policy_free(pol);
 	bc_key_free(trust);
 	return st;
 }
 
 const struct bc_cmd bc_cmd_verify_bundle = {
 	.name = "verify-bundle",
-	.usage = "DIR [--trust ADMIN.pub]",
+	.usage = "DIR [--trust ADMIN.pub] [--witness-policy FILE]",
 	.summary = "Check a release bundle offline, without a catalog: "
 	    "integrity (files match\n      SHA256SUMS and the sealed "
 	    "manifests), authentic (signatures, custody\n      chains, "
 	    "inclusion proofs, checkpoint) and trusted (every signer "
-	    "held\n      its role, under the admin key given with --trust). "
-	    "Exit 0 only when\n      all three hold.",
+	    "held\n      its role, under the admin key given with --trust; "
+	    "and, with\n      --witness-policy, a quorum of its witnesses "
+	    "cosigned the checkpoint).\n      Exit 0 only when all three "
+	    "hold.",
 	.options =
 	    "  --trust ADMIN.pub   the catalog's admin public key, as the "
 	    "recipient knows it\n"
 	    "                      (without it the bundle cannot be "
-	    "trusted: exit 1)\n",
+	    "trusted: exit 1)\n"
+	    "  --witness-policy FILE  the witnesses you trust (\"witness VKEY"
+	    "\" lines) and how\n"
+	    "                      many must have cosigned the checkpoint "
+	    "(\"quorum K\")\n",
 	.exec = cmd_verify_bundle,
 };

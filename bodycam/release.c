@@ -67,6 +67,7 @@ struct bundle {
 	char		 signers[256][BC_KEYID_HEX];
 	size_t		 nsigners;
 	struct bc_err	*err;
+	struct bc_checkpoint_row cp;	/* the release's, note as stored */
 };
 
 void
@@ -151,6 +152,22 @@ put_file(struct bundle *b, const char *rel, const void *data, size_t len,
 	if (bc_sha256(data, len, h) != 0)
 		return bc_err_set(b->err, BC_ERR_CRYPTO, "SHA-256 failed");
 	return sums_add(b, rel, h);
+}
+
+/* Removes tmp/rel, to be written again. */
+static int
+unlinkat_rel(struct bundle *b, const char *rel)
+{
+	char path[4096];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", b->tmp, rel) >=
+	    sizeof(path))
+		return bc_err_set(b->err, BC_ERR_INVALID, "%s: path too long",
+		    rel);
+	if (unlink(path) != 0)
+		return bc_err_set(b->err, BC_ERR_IO, "%s: %s", path,
+		    strerror(errno));
+	return 0;
 }
 
 static int
@@ -857,6 +874,12 @@ release_locked(struct bc_catalog *cat, const struct bc_key *key,
 		goto out;
 	}
 	res->checkpoint_size = cp.size;
+	b->cp = cp;
+	if ((b->cp.note = malloc(cp.note_len + 1)) == NULL) {
+		r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(b->cp.note, cp.note, cp.note_len + 1);
 	if ((r = put_file(b, "checkpoint", cp.note, cp.note_len, 1)) != 0 ||
 	    (r = put_file(b, "release.json", st.body, st.body_len, 1)) != 0 ||
 	    (r = put_file(b, "release.sig", st.sig, st.siglen, 1)) != 0 ||
@@ -893,6 +916,93 @@ release_locked(struct bc_catalog *cat, const struct bc_key *key,
 	free(md);
 	free(cp.note);
 	bc_signed_clear(&sd);
+	return r;
+}
+
+/*
+ * Asks each witness of the policy that has a URL to cosign the release's
+ * checkpoint (witness.h), then writes the cosigned checkpoint into every
+ * .tlog-proof file of the bundle and SHA256SUMS again.  A witness that
+ * cannot be reached or refuses is reported in res, not an error: the
+ * release is recorded, and 'bodycam log cosign' can ask again.  The
+ * bundle's checkpoint file stays the note as the log signed it.
+ */
+static int
+witness_bundle(struct bc_catalog *cat, struct bundle *b,
+    const struct bc_witness_policy *pol, struct bc_release_result *res,
+    struct bc_err *err)
+{
+	struct bc_policy_result pr;
+	struct bc_err e = { 0 };
+	struct bc_checkpoint_row cp = b->cp;
+	char path[4096], *data = NULL, *nd;
+	uint8_t h[BC_SHA256_LEN];
+	size_t i, k, len, added, plen, ncos = 0;
+	int r, status;
+
+	res->witnessed = 1;
+	res->quorum = pol->quorum;
+	for (i = 0; i < pol->n; i++) {
+		if (pol->w[i].url == NULL)
+			continue;
+		e.msg[0] = '\0';
+		if (bc_witness_cosign(cat, &b->cp, pol, &pol->w[i], 30, &status,
+		    &added, &e) != 0) {
+			k = strlen(res->witness_errors);
+			snprintf(res->witness_errors + k,
+			    sizeof(res->witness_errors) - k, "%s%s",
+			    k > 0 ? "; " : "", e.msg);
+		}
+	}
+	if ((cp.note = strdup(b->cp.note)) == NULL)
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	if ((r = bc_tlog_cosigned(cat, &cp, &ncos, err)) != 0)
+		goto out;
+	(void)bc_witness_policy_check(pol, cp.note, cp.note_len, &pr, &e);
+	res->cosigned = pr.valid;
+	if (ncos == 0)
+		goto out;
+	for (i = 0; i < b->nsums; i++) {
+		const char *rel = b->sums[i] + BC_SHA256_HEX + 1;
+		size_t rl = strlen(rel) - 1;	/* without its newline */
+
+		if (rl < 11 || memcmp(rel + rl - 11, ".tlog-proof", 11) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%.*s", b->tmp, (int)rl, rel);
+		if ((r = bc_read_small(path, BC_TLOG_PROOF_MAX, &data, &len,
+		    err)) != 0)
+			goto out;
+		if (len < b->cp.note_len || memcmp(data + len -
+		    b->cp.note_len, b->cp.note, b->cp.note_len) != 0) {
+			r = bc_err_set(err, BC_ERR_INTERNAL, "%s does not end "
+			    "with the checkpoint", path);
+			goto out;
+		}
+		plen = len - b->cp.note_len;
+		if ((nd = realloc(data, plen + cp.note_len)) == NULL) {
+			r = bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		data = nd;
+		memcpy(data + plen, cp.note, cp.note_len);
+		snprintf(path, sizeof(path), "%.*s", (int)rl, rel);
+		if ((r = unlinkat_rel(b, path)) != 0 ||
+		    (r = put_file(b, path, data, plen + cp.note_len, 0)) != 0)
+			goto out;
+		if (bc_sha256(data, plen + cp.note_len, h) != 0) {
+			r = bc_err_set(err, BC_ERR_CRYPTO, "SHA-256 failed");
+			goto out;
+		}
+		bc_hex(h, BC_SHA256_LEN, b->sums[i]);
+		b->sums[i][BC_SHA256_HEX - 1] = ' ';
+		free(data);
+		data = NULL;
+	}
+	if ((r = unlinkat_rel(b, "SHA256SUMS")) == 0)
+		r = put_sums(b);
+out:
+	free(data);
+	free(cp.note);
 	return r;
 }
 
@@ -1013,6 +1123,17 @@ bc_release(struct bc_catalog *cat, const struct bc_key *key,
 	locked = 0;
 	res->nitems = n;
 
+	/* 3b. the witnesses' cosignatures, after the commit: no lock held */
+	if (opts->witnesses != NULL &&
+	    (r = witness_bundle(cat, &b, opts->witnesses, res, err)) != 0) {
+		r = bc_err_wrap(err, r, "the release is recorded, but its "
+		    "bundle could not take the witnesses' cosignatures; it is "
+		    "complete without them in %s", b.tmp);
+		free(b.tmp);
+		b.tmp = NULL;	/* keep it: it is the only copy */
+		goto out;
+	}
+
 	/* 4. into place, never over anything */
 	if (renameat2(AT_FDCWD, b.tmp, AT_FDCWD, out, RENAME_NOREPLACE) != 0) {
 		r = bc_err_set(err, BC_ERR_IO, "the release is recorded, but "
@@ -1035,6 +1156,7 @@ bc_release(struct bc_catalog *cat, const struct bc_key *key,
 	for (i = 0; i < b.nsums; i++)
 		free(b.sums[i]);
 	free(b.sums);
+	free(b.cp.note);
 	ritems_free(ri, n);
 	return r;
 }

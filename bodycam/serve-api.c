@@ -1557,15 +1557,16 @@ latest(struct bc_req *q, struct bc_catalog *cat, struct bc_keyring **kr,
  * a person compares with the checkpoint's third line.
  */
 static json_t *
-checkpoint_json(const struct bc_checkpoint_row *row)
+checkpoint_json(const struct bc_checkpoint_row *row, size_t ncosig)
 {
 	char root64[BC_SHA256_LEN * 2];
 
 	EVP_EncodeBlock((unsigned char *)root64, row->root, BC_SHA256_LEN);
-	return json_pack("{s:s%, s:I, s:o, s:s, s:s, s:s}", "note",
+	return json_pack("{s:s%, s:I, s:o, s:s, s:s, s:s, s:I}", "note",
 	    row->note, row->note_len, "size", (json_int_t)row->size, "root",
 	    json_hex(row->root, BC_SHA256_LEN), "root_base64", root64, "key",
-	    row->key, "created", row->created);
+	    row->key, "created", row->created, "cosignatures",
+	    (json_int_t)ncosig);
 }
 
 /*
@@ -1579,13 +1580,19 @@ checkpoint_answer(struct bc_req *q, int note)
 	struct bc_keyring *kr = NULL;
 	struct bc_checkpoint_row row;
 	struct bc_signed_checkpoint sc;
+	struct bc_err err = { 0 };
+	size_t ncosig = 0;
+	int r;
 
 	memset(&row, 0, sizeof(row));
 	if (fresh_checkpoint(q) != 0)
 		return;
 	cat = bc_pool_get(q->srv);
-	if (latest(q, cat, &kr, &row, &sc) == 0 && !note)
-		bc_resp_json(q, MHD_HTTP_OK, checkpoint_json(&row));
+	if (latest(q, cat, &kr, &row, &sc) == 0 &&
+	    (r = bc_tlog_cosigned(cat, &row, &ncosig, &err)) != 0)
+		bc_resp_bc(q, r, &err);
+	else if (q->resp == NULL && !note)
+		bc_resp_json(q, MHD_HTTP_OK, checkpoint_json(&row, ncosig));
 	else if (q->resp == NULL) {
 		bc_resp_buffer(q, "text/plain; charset=utf-8",
 		    LOG_CACHE_SHORT, row.note, row.note_len,
@@ -1742,7 +1749,7 @@ h_proof(struct bc_req *q)
 	struct bc_signed_checkpoint sc;
 	struct bc_err err = { 0 };
 	json_t *arr = NULL;
-	size_t i, n = 0;
+	size_t i, n = 0, ncosig = 0;
 	int r;
 
 	memset(&row, 0, sizeof(row));
@@ -1756,7 +1763,8 @@ h_proof(struct bc_req *q)
 	if ((it = path_item(q, cat)) == NULL ||
 	    latest(q, cat, &kr, &row, &sc) != 0)
 		goto out;
-	if ((r = bc_catalog_events(cat, it->manifest_hash, &ev, &n,
+	if ((r = bc_tlog_cosigned(cat, &row, &ncosig, &err)) != 0 ||
+	    (r = bc_catalog_events(cat, it->manifest_hash, &ev, &n,
 	    &err)) != 0) {
 		bc_resp_bc(q, r, &err);
 		goto out;
@@ -1775,7 +1783,8 @@ h_proof(struct bc_req *q)
 		goto out;
 	}
 	bc_resp_json(q, MHD_HTTP_OK, json_pack("{s:s, s:o, s:O}", "id",
-	    it->id, "checkpoint", checkpoint_json(&row), "records", arr));
+	    it->id, "checkpoint", checkpoint_json(&row, ncosig), "records",
+	    arr));
  out:
 	json_decref(arr);
 	free(row.note);

@@ -257,6 +257,47 @@ bc_tlog_latest(struct bc_catalog *cat, const struct bc_keyring *kr,
 	return r;
 }
 
+int
+bc_tlog_cosigned(struct bc_catalog *cat, struct bc_checkpoint_row *row,
+    size_t *n, struct bc_err *err)
+{
+	char *lines = NULL, *buf;
+	const char *p, *eol;
+	size_t len = 0;
+	int r;
+
+	if (n != NULL)
+		*n = 0;
+	if ((r = bc_catalog_cosignatures(cat, row->id, &lines, &len,
+	    err)) != 0)
+		return r;
+	if (len == 0) {
+		free(lines);
+		return 0;
+	}
+	if (row->note_len + len > BC_NOTE_MAX) {
+		free(lines);
+		return bc_err_set(err, BC_ERR_TOO_LARGE, "checkpoint %" PRId64
+		    " with its cosignatures exceeds %d bytes", row->id,
+		    BC_NOTE_MAX);
+	}
+	if ((buf = realloc(row->note, row->note_len + len + 1)) == NULL) {
+		free(lines);
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	}
+	memcpy(buf + row->note_len, lines, len);
+	buf[row->note_len + len] = '\0';
+	row->note = buf;
+	row->note_len += len;
+	if (n != NULL)
+		for (p = lines; p < lines + len &&
+		    (eol = memchr(p, '\n', (size_t)(lines + len - p))) != NULL;
+		    p = eol + 1)
+			(*n)++;
+	free(lines);
+	return 0;
+}
+
 void
 bc_inclusion_clear(struct bc_inclusion *inc)
 {

@@ -22,6 +22,7 @@
 
 #include "bodycam/buf.h"
 #include "bodycam/hash.h"
+#include "bodycam/http.h"
 #include "bodycam/merkle.h"
 #include "bodycam/tlog.h"
 #include "bodycam/util.h"
@@ -850,33 +851,67 @@ fail:
 }
 
 int
-bc_witness_cosigned_note(struct bc_catalog *cat,
-    const struct bc_checkpoint_row *row, char **note, size_t *len,
-    struct bc_err *err)
+bc_witness_cosign(struct bc_catalog *cat, const struct bc_checkpoint_row *row,
+    const struct bc_witness_policy *p, const struct bc_policy_witness *w,
+    int timeout, int *status, size_t *added, struct bc_err *err)
 {
-	char *lines = NULL, *buf;
-	size_t n = 0;
-	int r;
+	struct bc_http_answer ans;
+	char url[BC_WITNESS_URL_MAX + 32], *body = NULL, *end;
+	uint64_t old = 0, theirs;
+	size_t len;
+	int r, tries;
 
-	*note = NULL;
-	*len = 0;
-	if ((r = bc_catalog_cosignatures(cat, row->id, &lines, &n, err)) != 0)
+	*status = 0;
+	*added = 0;
+	memset(&ans, 0, sizeof(ans));
+	if (w->url == NULL)
+		return bc_err_set(err, BC_ERR_INVALID, "witness %s has no URL",
+		    w->name);
+	snprintf(url, sizeof(url), "%s%sadd-checkpoint", w->url,
+	    w->url[0] != '\0' && w->url[strlen(w->url) - 1] == '/' ? "" : "/");
+	if ((r = bc_catalog_cosigned_size(cat, w->name, w->keyid, &old,
+	    err)) != 0)
 		return r;
-	if (row->note_len + n > BC_NOTE_MAX) {
-		free(lines);
-		return bc_err_set(err, BC_ERR_TOO_LARGE, "checkpoint %" PRId64
-		    " with its cosignatures exceeds %d bytes", row->id,
-		    BC_NOTE_MAX);
+	if (old > row->size)
+		old = 0;	/* the witness says its size */
+	for (tries = 0; tries < 2; tries++) {
+		free(body);
+		body = NULL;
+		bc_http_answer_clear(&ans);
+		if ((r = bc_witness_request(cat, row, old, &body, &len,
+		    err)) != 0 ||
+		    (r = bc_http_post(url, "text/plain; charset=utf-8", body,
+		    len, BC_NOTE_MAX, timeout, &ans, err)) != 0)
+			goto done;
+		*status = ans.status;
+		if (ans.status != 409 || ans.len < 2 ||
+		    ans.body[ans.len - 1] != '\n')
+			break;
+		/* the witness's size: the proof must start there */
+		theirs = strtoull(ans.body, &end, 10);
+		if (end != ans.body + ans.len - 1 || theirs == old)
+			break;
+		if (theirs > row->size) {
+			r = bc_err_set(err, BC_ERR_INTEGRITY, "witness %s has "
+			    "cosigned a tree of %" PRIu64 " leaves, larger than "
+			    "checkpoint %" PRId64 " (%" PRIu64 "): it saw another "
+			    "view of this log, or a newer checkpoint", w->name,
+			    theirs, row->id, row->size);
+			goto done;
+		}
+		old = theirs;
 	}
-	if ((buf = malloc(row->note_len + n + 1)) == NULL) {
-		free(lines);
-		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	if (ans.status != 200) {
+		r = bc_err_set(err, ans.status == 409 || ans.status == 422 ||
+		    ans.status == 403 ? BC_ERR_INTEGRITY : BC_ERR_IO,
+		    "witness %s refused (%d): %.*s", w->name, ans.status,
+		    (int)(ans.len > 300 ? 300 : ans.len > 0 ? ans.len - 1 : 0),
+		    ans.body != NULL ? ans.body : "");
+		goto done;
 	}
-	memcpy(buf, row->note, row->note_len);
-	memcpy(buf + row->note_len, lines, n);
-	buf[row->note_len + n] = '\0';
-	free(lines);
-	*note = buf;
-	*len = row->note_len + n;
-	return 0;
+	r = bc_witness_store(cat, row, p, ans.body, ans.len, added, err);
+done:
+	bc_http_answer_clear(&ans);
+	free(body);
+	return r;
 }

@@ -79,6 +79,7 @@
 #include "bodycam/catalog.h"
 #include "bodycam/sign.h"
 #include "bodycam/verify.h"
+#include "bodycam/witness.h"
 
 #define BC_RELEASE_DOC_TYPE	"bodycam.release"
 
@@ -90,11 +91,19 @@ struct bc_release_opts {
 	const char	*authority;	/* required: its "reason" */
 	const char	*actor;		/* who releases; NULL: the OS user */
 	int		 no_media;	/* leave media/ out */
+	/* ask these witnesses (those with a URL) to cosign the release's
+	 * checkpoint, and ship their cosignatures; NULL: none */
+	const struct bc_witness_policy *witnesses;
 };
 
 struct bc_release_result {
 	size_t		 nitems;
 	uint64_t	 checkpoint_size;	/* of the bundle's checkpoint */
+	/* with opts->witnesses: how many of them cosigned it, of the
+	 * quorum, and why the others did not */
+	int		 witnessed;
+	size_t		 cosigned, quorum;
+	char		 witness_errors[1024];
 	/* when a verification failed: the item and its report */
 	char		 failed[BC_ITEM_ID_MAX];
 	struct bc_verify_report	 report;
@@ -150,6 +159,10 @@ struct bc_bundle_report {
 	 * levels above.
 	 */
 	json_t	*views;
+	/* with a witness policy: it was checked, and how many of its
+	 * witnesses cosigned the checkpoint, of the quorum */
+	int	witnesses_checked;
+	size_t	cosigned, quorum;
 };
 
 /*
@@ -169,6 +182,16 @@ struct bc_bundle_report {
  */
 int bc_bundle_verify(const char *dir, const struct bc_key *trust,
     struct bc_bundle_report *rep, struct bc_err *err);
+
+/*
+ * As bc_bundle_verify, and with a witness policy (witness.h; NULL: none)
+ * the checkpoint must carry, in the .tlog-proof files, the cosignatures
+ * of a quorum of its witnesses: a failure (check "witness-policy") is of
+ * the "trusted" level.
+ */
+int bc_bundle_verify_witnessed(const char *dir, const struct bc_key *trust,
+    const struct bc_witness_policy *witnesses, struct bc_bundle_report *rep,
+    struct bc_err *err);
 
 void bc_bundle_report_clear(struct bc_bundle_report *rep);
 

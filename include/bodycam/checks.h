@@ -174,7 +174,10 @@
 	X(UNEXPECTED_FILE, "unexpected-file", BC_CHECKS_BUNDLE, \
 	    "a file listed in SHA256SUMS is of the bundle format") \
 	X(VIEW, "view", BC_CHECKS_VERIFY, \
-	    "the stored current view is what the annotations give")
+	    "the stored current view is what the annotations give") \
+	X(WITNESS_POLICY, "witness-policy", BC_CHECKS_BUNDLE, \
+	    "--witness-policy was given, and enough of its witnesses " \
+	    "cosigned the bundle checkpoint")
 
 /*
  * enum bc_check_id, not enum bc_check: struct bc_check (verify.h), one

@@ -65,6 +65,16 @@ int bc_tlog_latest(struct bc_catalog *cat, const struct bc_keyring *kr,
     struct bc_err *err);
 
 /*
+ * Puts the stored witness cosignature lines (schema 8) of the checkpoint
+ * row after its note, as C2SP checkpoints carry them: row->note is
+ * replaced, *n (may be NULL) is how many lines.  They are not checked
+ * here: a verifier checks those of the witnesses it trusts
+ * (witness.h) and ignores the rest.
+ */
+int bc_tlog_cosigned(struct bc_catalog *cat, struct bc_checkpoint_row *row,
+    size_t *n, struct bc_err *err);
+
+/*
  * The root of the first size leaves of the stored tree.  BC_ERR_INTEGRITY
  * when the log has fewer leaves or the stored tree is incomplete.
  */

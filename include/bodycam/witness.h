@@ -166,11 +166,19 @@ int bc_witness_store(struct bc_catalog *cat,
     const char *sigs, size_t len, size_t *added, struct bc_err *err);
 
 /*
- * The checkpoint row's note with its stored cosignature lines after the
- * log's signature, in *note (*len bytes, NUL-terminated; free it).
+ * Asks witness w of the policy (over HTTP, at its URL + "/add-checkpoint",
+ * timeout seconds a read) to cosign the stored checkpoint row, starting
+ * from the largest size it is known to have cosigned (or 0) and, when it
+ * answers 409 with another size of this log, once more from that one;
+ * then stores its cosignature (bc_witness_store).  *status is the last
+ * HTTP status (0: none), *added as bc_witness_store's.  Returns 0,
+ * BC_ERR_INTEGRITY (the witness refused: a fork, a rollback, a proof
+ * that fails, or it has seen a larger tree), BC_ERR_IO (unreachable, or
+ * another status), or the errors of bc_witness_store.
  */
-int bc_witness_cosigned_note(struct bc_catalog *cat,
-    const struct bc_checkpoint_row *row, char **note, size_t *len,
-    struct bc_err *err);
+int bc_witness_cosign(struct bc_catalog *cat,
+    const struct bc_checkpoint_row *row, const struct bc_witness_policy *p,
+    const struct bc_policy_witness *w, int timeout, int *status,
+    size_t *added, struct bc_err *err);
 
 #endif /* BODYCAM_WITNESS_H */
