@@ -183,14 +183,16 @@ audit_text(const struct bc_audit_report *rep, int files, int quiet)
 /* The audit with the options read by cmd_audit. */
 static int
 audit_run(struct bc_ctx *ctx, const struct bc_audit_opts *opts,
-    const char *threads, const char *against, int argc)
+    const char *threads, const char *against, const char *polpath, int argc)
 {
 	struct bc_audit_opts ao = *opts;
 	char *note = NULL;
 	struct bc_audit_report rep;
-	struct bc_err err = { 0 };
+	struct bc_err err = { 0 }, werr = { 0 };
+	struct bc_witness_policy *pol = NULL;
+	struct bc_policy_result pr;
 	uint64_t n;
-	int r, st;
+	int r, st, wr = 0;
 
 	if (ao.nsearch > 0 && !ao.files)
 		return bc_cli_usage(ctx->cmd, "--search is for --files");
@@ -202,14 +204,32 @@ audit_run(struct bc_ctx *ctx, const struct bc_audit_opts *opts,
 	}
 	if (optind != argc)
 		return bc_cli_usage(ctx->cmd, "audit takes no arguments");
+	if (polpath != NULL && against == NULL)
+		return bc_cli_usage(ctx->cmd, "--witness-policy is for the "
+		    "checkpoint given with --against");
+	if (polpath != NULL &&
+	    (r = bc_witness_policy_load(polpath, &pol, &err)) != 0)
+		return bc_cli_fail(r, &err);
 	if (against != NULL) {
 		r = bc_read_small(against, BC_NOTE_MAX, &note, &ao.against_len,
 		    &err);
 		if (r != 0) {
+			bc_witness_policy_free(pol);
 			bc_cli_error("checkpoint %s", err.msg);
 			return r == BC_ERR_IO || r == BC_ERR_NOMEM ? 3 : 2;
 		}
 		ao.against = note;
+	}
+	/* the witnesses first: did enough of them see this checkpoint? */
+	if (pol != NULL) {
+		wr = bc_witness_policy_check(pol, note, ao.against_len, &pr,
+		    &werr);
+		bc_witness_policy_free(pol);
+		if (wr != 0 && wr != BC_ERR_INTEGRITY) {
+			free(note);
+			bc_cli_error("%s: %s", against, werr.msg);
+			return wr == BC_ERR_MALFORMED ? 2 : bc_exit_status(wr);
+		}
 	}
 	if ((st = bc_cli_open_catalog(ctx)) != 0) {
 		free(note);
@@ -230,11 +250,26 @@ audit_run(struct bc_ctx *ctx, const struct bc_audit_opts *opts,
 	if (ctx->json) {
 		if ((ctx->out = audit_json(&rep, ao.files)) == NULL)
 			st = bc_cli_fail(BC_ERR_NOMEM, NULL);
+		else if (polpath != NULL)
+			json_object_set_new(ctx->out, "witnesses", json_pack(
+			    "{s:I, s:I, s:b, s:s?}", "cosigned",
+			    (json_int_t)pr.valid, "quorum",
+			    (json_int_t)pr.quorum, "met", wr == 0, "error",
+			    wr != 0 ? werr.msg : NULL));
 	} else {
-		audit_text(&rep, ao.files, ctx->quiet);
+		if (polpath != NULL && !ctx->quiet)
+			printf("witnesses: %zu of quorum %zu cosigned %s\n",
+			    pr.valid, pr.quorum, bc_cli_q(against));
+		if (wr != 0)
+			printf("FAILED  %s  seq -  witness-policy  %s\n",
+			    bc_cli_q(against), bc_cli_q(werr.msg));
+		/* "OK" is the audit's word: not with the policy failed */
+		audit_text(&rep, ao.files, ctx->quiet || wr != 0);
 	}
 	if (st == 0)
 		st = bc_exit_status(rep.status);
+	if (st == 0 && wr != 0)
+		st = 1;
 	bc_audit_report_clear(&rep);
 	return st;
 }
@@ -247,9 +282,10 @@ cmd_audit(struct bc_ctx *ctx, int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "against", required_argument, NULL, 'a' },
 		{ "search", required_argument, NULL, 's' },
+		{ "witness-policy", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *against = NULL, *threads = NULL;
+	const char *against = NULL, *threads = NULL, *polpath = NULL;
 	const char **search = NULL;
 	struct bc_audit_opts ao;
 	int c, st;
@@ -266,13 +302,14 @@ cmd_audit(struct bc_ctx *ctx, int argc, char **argv)
 		case 't': threads = optarg; break;
 		case 'a': against = optarg; break;
 		case 's': search[ao.nsearch++] = optarg; break;
+		case 'w': polpath = optarg; break;
 		default:
 			free(search);
 			return bc_cli_badopt(ctx->cmd, c, argv);
 		}
 	}
 	ao.search = search;
-	st = audit_run(ctx, &ao, threads, against, argc);
+	st = audit_run(ctx, &ao, threads, against, polpath, argc);
 	free(search);
 	return st;
 }
@@ -280,7 +317,8 @@ cmd_audit(struct bc_ctx *ctx, int argc, char **argv)
 const struct bc_cmd bc_cmd_audit = {
 	.name = "audit",
 	.usage = "[--files [--search DIR]...] [--threads N] "
-	    "[--against CHECKPOINT]",
+	    "[--against CHECKPOINT\n"
+	    "           [--witness-policy FILE]]",
 	.summary = "Check every key document, manifest and custody event of "
 	    "the catalog: hashes,\n      signatures, chain links, roles and "
 	    "revocation at signing time, and the\n      action rules.  "
@@ -303,7 +341,12 @@ const struct bc_cmd bc_cmd_audit = {
 	    "                a saved checkpoint file: check its signature, "
 	    "and that the log\n"
 	    "                still extends it (consistency proof, and the "
-	    "recomputed root)\n",
+	    "recomputed root)\n"
+	    "  --witness-policy FILE\n"
+	    "                with --against: the checkpoint must carry the "
+	    "cosignatures of\n"
+	    "                a quorum of the policy's witnesses (exit 1 if "
+	    "not)\n",
 	.flags = BC_CMD_READ_ONLY,
 	.exec = cmd_audit,
 };
