@@ -7,8 +7,15 @@
 //		prints the note verifier key of an Ed25519 public key (PEM,
 //		as bodycam writes it) under NAME: NAME+KEYID+base64(0x01||key)
 //
+//	tlogcheck note -vkey VKEY [-witness WVKEY... -quorum K] FILE
+//		opens FILE (a checkpoint, or the checkpoint of a tlog-proof
+//		file) with note.Open: the log's signature, and the witnesses'
+//		cosignatures (c2sp.org/tlog-cosignature, cosignature/v1,
+//		checked by a note.Verifier of this program over Go's
+//		crypto/ed25519); fewer than K that verify is a failure.
+//
 //	tlogcheck check -vkey VKEY -src URL|DIR [-token T] [-old FILE]...
-//	    [-every K] [-proofs FILE]
+//	    [-every K] [-proofs FILE] [-witness WVKEY... -quorum K]
 //		opens SRC/checkpoint with note.Open (signed by VKEY, under
 //		the checkpoint's origin), reads the tree's hashes through
 //		tlog.TileHashReader (which authenticates every tile against
@@ -31,6 +38,7 @@ package main
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/binary"
@@ -139,16 +147,85 @@ func (r *tileReader) SaveTiles(tiles []tlog.Tile, data [][]byte) {}
 
 // checkpoint is an opened C2SP checkpoint (c2sp.org/tlog-checkpoint).
 type checkpoint struct {
-	origin string
-	tree   tlog.Tree
+	origin    string
+	tree      tlog.Tree
+	witnessed int // witnesses whose cosignature verified
 }
 
-func openCheckpoint(msg []byte, v note.Verifier) (checkpoint, error) {
+// cosigVerifier checks c2sp.org/tlog-cosignature cosignature/v1 lines
+// (Ed25519, key type 0x04) through note.Open: the signature bytes are a
+// big-endian uint64 time and the Ed25519 signature of
+// "cosignature/v1\ntime T\n" followed by the note text.
+type cosigVerifier struct {
+	name string
+	hash uint32
+	key  ed25519.PublicKey
+}
+
+func (v *cosigVerifier) Name() string    { return v.name }
+func (v *cosigVerifier) KeyHash() uint32 { return v.hash }
+func (v *cosigVerifier) Verify(msg, sig []byte) bool {
+	if len(sig) != 8+ed25519.SignatureSize {
+		return false
+	}
+	t := binary.BigEndian.Uint64(sig)
+	if t > 1<<63-1 {
+		return false
+	}
+	m := []byte(fmt.Sprintf("cosignature/v1\ntime %d\n", t))
+	m = append(m, msg...)
+	return ed25519.Verify(v.key, m, sig[8:])
+}
+
+// newCosigVerifier parses a witness's vkey: NAME+HASH+base64(0x04||key).
+func newCosigVerifier(vkey string) (*cosigVerifier, error) {
+	name, rest, ok1 := strings.Cut(vkey, "+")
+	hash16, key64, ok2 := strings.Cut(rest, "+")
+	if !ok1 || !ok2 || len(hash16) != 8 || name == "" {
+		return nil, errors.New("malformed witness vkey")
+	}
+	h, err := strconv.ParseUint(hash16, 16, 32)
+	if err != nil {
+		return nil, errors.New("malformed witness vkey hash")
+	}
+	key, err := base64.StdEncoding.DecodeString(key64)
+	if err != nil || len(key) != 1+ed25519.PublicKeySize || key[0] != 4 {
+		return nil, errors.New("witness vkey: not a cosignature/v1 key")
+	}
+	sum := sha256.Sum256(append([]byte(name+"\n"), key...))
+	if binary.BigEndian.Uint32(sum[:4]) != uint32(h) {
+		return nil, errors.New("witness vkey: wrong key hash")
+	}
+	return &cosigVerifier{name: name, hash: uint32(h),
+		key: ed25519.PublicKey(key[1:])}, nil
+}
+
+// witnessed counts the witnesses whose cosignature note.Open verified.
+func witnessed(n *note.Note, ws []*cosigVerifier) int {
+	seen := 0
+	for _, w := range ws {
+		for _, sig := range n.Sigs {
+			if sig.Name == w.name && sig.Hash == w.hash {
+				seen++
+				break
+			}
+		}
+	}
+	return seen
+}
+
+func openCheckpoint(msg []byte, v note.Verifier,
+	ws ...*cosigVerifier) (checkpoint, error) {
 	var cp checkpoint
-	n, err := note.Open(msg, note.VerifierList(v))
+	vs := []note.Verifier{v}
+	for _, w := range ws {
+		vs = append(vs, w)
+	}
+	n, err := note.Open(msg, note.VerifierList(vs...))
 	if err != nil {
 		return cp, err
 	}
+	cp.witnessed = witnessed(n, ws)
 	lines := strings.SplitN(n.Text, "\n", 4)
 	if len(lines) < 4 {
 		return cp, errors.New("checkpoint: fewer than 3 lines")
@@ -231,14 +308,25 @@ func checkCmd(args []string) int {
 	token := fs.String("token", "", "bearer token")
 	every := fs.Int64("every", 97, "prove the inclusion of every K-th leaf")
 	proofs := fs.String("proofs", "", "write the consistency proofs here")
-	var olds multi
+	var olds, wkeys multi
 	fs.Var(&olds, "old", "an older checkpoint (repeatable)")
+	fs.Var(&wkeys, "witness", "a witness's vkey (repeatable)")
+	quorum := fs.Int("quorum", 0, "witnesses that must have cosigned")
 	if err := fs.Parse(args); err != nil || *vkey == "" || *src == "" ||
-		fs.NArg() != 0 || *every < 1 {
+		fs.NArg() != 0 || *every < 1 || *quorum > len(wkeys) {
 		fmt.Fprintln(os.Stderr, "usage: tlogcheck check -vkey VKEY "+
 			"-src URL|DIR [-token T] [-old FILE]... [-every K] "+
-			"[-proofs FILE]")
+			"[-proofs FILE] [-witness VKEY... -quorum K]")
 		return 2
+	}
+	var ws []*cosigVerifier
+	for _, k := range wkeys {
+		w, err := newCosigVerifier(k)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "tlogcheck: -witness:", err)
+			return 2
+		}
+		ws = append(ws, w)
 	}
 	fail := func(f string, a ...interface{}) int {
 		fmt.Fprintf(os.Stderr, "tlogcheck: "+f+"\n", a...)
@@ -255,9 +343,13 @@ func checkCmd(args []string) int {
 	if err != nil {
 		return fail("checkpoint: %v", err)
 	}
-	cp, err := openCheckpoint(msg, v)
+	cp, err := openCheckpoint(msg, v, ws...)
 	if err != nil {
 		return fail("checkpoint: %v", err)
+	}
+	if cp.witnessed < *quorum {
+		return fail("checkpoint: %d witnesses cosigned it, quorum %d",
+			cp.witnessed, *quorum)
 	}
 	tree := cp.tree
 	tr := &tileReader{src: s, cache: map[tlog.Tile][]byte{}}
@@ -365,15 +457,74 @@ func checkCmd(args []string) int {
 	}
 	fmt.Printf("ok: checkpoint of %s, %d leaves, root %s; %d entries "+
 		"hash to their leaves; %d inclusion proofs and %d consistency "+
-		"proofs checked; %d files, %d bytes read\n", cp.origin, tree.N,
+		"proofs checked; %d files, %d bytes read; %d witnesses "+
+		"cosigned\n", cp.origin, tree.N,
 		hex.EncodeToString(tree.Hash[:]), leaves, proved, len(olds),
-		s.reads, s.bytes)
+		s.reads, s.bytes, cp.witnessed)
+	return 0
+}
+
+// noteCmd checks one checkpoint file, or the checkpoint of a
+// c2sp.org/tlog-proof@v1 file: the log's signature and the witnesses'
+// cosignatures, with note.Open.
+func noteCmd(args []string) int {
+	fs := flag.NewFlagSet("note", flag.ContinueOnError)
+	vkey := fs.String("vkey", "", "note verifier key of the log")
+	var wkeys multi
+	fs.Var(&wkeys, "witness", "a witness's vkey (repeatable)")
+	quorum := fs.Int("quorum", 0, "witnesses that must have cosigned")
+	if err := fs.Parse(args); err != nil || *vkey == "" ||
+		fs.NArg() != 1 || *quorum > len(wkeys) {
+		fmt.Fprintln(os.Stderr, "usage: tlogcheck note -vkey VKEY "+
+			"[-witness VKEY... -quorum K] FILE")
+		return 2
+	}
+	v, err := note.NewVerifier(*vkey)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tlogcheck: -vkey:", err)
+		return 2
+	}
+	var ws []*cosigVerifier
+	for _, k := range wkeys {
+		w, err := newCosigVerifier(k)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "tlogcheck: -witness:", err)
+			return 2
+		}
+		ws = append(ws, w)
+	}
+	msg, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tlogcheck:", err)
+		return 1
+	}
+	if bytes.HasPrefix(msg, []byte("c2sp.org/tlog-proof@v1\n")) {
+		i := bytes.Index(msg, []byte("\n\n"))
+		if i < 0 {
+			fmt.Fprintln(os.Stderr, "tlogcheck: tlog-proof: no "+
+				"empty line before the checkpoint")
+			return 1
+		}
+		msg = msg[i+2:]
+	}
+	cp, err := openCheckpoint(msg, v, ws...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tlogcheck:", fs.Arg(0)+":", err)
+		return 1
+	}
+	if cp.witnessed < *quorum {
+		fmt.Fprintf(os.Stderr, "tlogcheck: %s: %d witnesses cosigned "+
+			"it, quorum %d\n", fs.Arg(0), cp.witnessed, *quorum)
+		return 1
+	}
+	fmt.Printf("ok: checkpoint of %s, %d leaves; %d witnesses cosigned\n",
+		cp.origin, cp.tree.N, cp.witnessed)
 	return 0
 }
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: tlogcheck vkey|check ...")
+		fmt.Fprintln(os.Stderr, "usage: tlogcheck vkey|check|note ...")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
@@ -381,7 +532,9 @@ func main() {
 		os.Exit(vkeyCmd(os.Args[2:]))
 	case "check":
 		os.Exit(checkCmd(os.Args[2:]))
+	case "note":
+		os.Exit(noteCmd(os.Args[2:]))
 	}
-	fmt.Fprintln(os.Stderr, "usage: tlogcheck vkey|check ...")
+	fmt.Fprintln(os.Stderr, "usage: tlogcheck vkey|check|note ...")
 	os.Exit(2)
 }
