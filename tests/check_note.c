@@ -1290,6 +1290,143 @@ START_TEST(test_tlog_proof_malformed)
 }
 END_TEST
 
+/*
+ * cosignature/v1 (c2sp.org/tlog-cosignature), by the fixed key over the
+ * fixed checkpoint text at time 1700000000, computed with the command
+ * line as the fixed vector above (same key.pem, body.txt):
+ *
+ *   { printf 'witness.example/w\n\004'; cat pub.bin; } | sha256sum |
+ *       cut -c1-8				# 76d9f8e5: the key id
+ *   { printf 'cosignature/v1\ntime 1700000000\n'; cat body.txt; } > m
+ *   openssl pkeyutl -sign -inkey key.pem -rawin -in m > sig.bin
+ *   { printf '\166\331\370\345\0\0\0\0\145\123\361\0'; cat sig.bin; } |
+ *       base64 -w0
+ */
+static const char cosig_name[] = "witness.example/w";
+static const char cosig_line[] =
+    EMDASH " witness.example/w dtn45QAAAABlU/EA6ehMk+mzoAH69T0cuS3nCXvI+J"
+    "x0X7HYLzF1I5oeISTIjWlin4LIhwEH5hostmcJf4rry13JfpVaiJf5yjWvAw==\n";
+static const char cosig_vkey[] =
+    "witness.example/w+76d9f8e5+BAOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVT"
+    "G4";
+
+START_TEST(test_cosig_bytes)
+{
+	struct bc_err err = { 0 };
+	struct bc_key *k = load_pem(fixed_pem), *pub = NULL;
+	const char *line = NULL;
+	char *got = NULL, *vk = NULL, name[BC_VKEY_NAME_MAX + 1];
+	size_t len = 0, ll = 0;
+	uint64_t t = 0;
+	int alg = 0;
+
+	ck_assert_int_eq(bc_cosig_sign(fixed_body, strlen(fixed_body),
+	    cosig_name, k, 1700000000, &got, &len, &err), 0);
+	ck_assert_str_eq(got, cosig_line);
+	ck_assert_uint_eq(len, strlen(cosig_line));
+	ck_assert_int_eq(bc_cosig_check(fixed_body, strlen(fixed_body),
+	    cosig_line, strlen(cosig_line), cosig_name, k, &t, &line, &ll,
+	    &err), 0);
+	ck_assert_uint_eq(t, 1700000000);
+	ck_assert_ptr_eq(line, cosig_line);
+	ck_assert_uint_eq(ll, strlen(cosig_line));
+
+	/* the vkey, both ways */
+	ck_assert_int_eq(bc_vkey_format(cosig_name, BC_VKEY_COSIG_V1, k, &vk,
+	    &err), 0);
+	ck_assert_str_eq(vk, cosig_vkey);
+	ck_assert_int_eq(bc_vkey_parse(cosig_vkey, name, &alg, &pub, &err), 0);
+	ck_assert_str_eq(name, cosig_name);
+	ck_assert_int_eq(alg, BC_VKEY_COSIG_V1);
+	ck_assert_mem_eq(bc_key_public(pub), bc_key_public(k),
+	    BC_ED25519_PUBLEN);
+	free(got);
+	free(vk);
+	bc_key_free(pub);
+	bc_key_free(k);
+}
+END_TEST
+
+START_TEST(test_cosig_refusals)
+{
+	struct bc_err err = { 0 };
+	struct bc_key *k = load_pem(fixed_pem);
+	struct bc_key *other = load_pem(peter_pem), *pub = NULL;
+	char buf[512], name[BC_VKEY_NAME_MAX + 1];
+	size_t n = strlen(cosig_line);
+	uint64_t t;
+	int alg;
+
+	/* another text: the time and the signature no longer fit */
+	ck_assert_int_eq(bc_cosig_check(go_text, strlen(go_text), cosig_line,
+	    n, cosig_name, k, &t, NULL, NULL, &err), BC_ERR_INTEGRITY);
+	/* another time: byte 11 of the raw bytes is in base64 char 15 */
+	memcpy(buf, cosig_line, n + 1);
+	buf[sizeof(EMDASH) + strlen(cosig_name) + 1 + 14] ^= 1;
+	ck_assert_int_eq(bc_cosig_check(fixed_body, strlen(fixed_body), buf,
+	    n, cosig_name, k, &t, NULL, NULL, &err), BC_ERR_INTEGRITY);
+	/* another witness key, or name: not this witness's line */
+	ck_assert_int_eq(bc_cosig_check(fixed_body, strlen(fixed_body),
+	    cosig_line, n, cosig_name, other, &t, NULL, NULL, &err),
+	    BC_ERR_NOT_FOUND);
+	ck_assert_int_eq(bc_cosig_check(fixed_body, strlen(fixed_body),
+	    cosig_line, n, "witness.example/x", k, &t, NULL, NULL, &err),
+	    BC_ERR_NOT_FOUND);
+	/* a log's own signature line (type 0x01) is not a cosignature */
+	ck_assert_int_eq(bc_cosig_check(fixed_body, strlen(fixed_body),
+	    fixed_note + strlen(fixed_body) + 1, strlen(fixed_note) -
+	    strlen(fixed_body) - 1, origin, k, &t, NULL, NULL, &err),
+	    BC_ERR_NOT_FOUND);
+	/* malformed lines */
+	ck_assert_int_eq(bc_cosig_check(fixed_body, strlen(fixed_body),
+	    "no dash\n", 8, cosig_name, k, &t, NULL, NULL, &err),
+	    BC_ERR_MALFORMED);
+	ck_assert_int_eq(bc_cosig_check(fixed_body, strlen(fixed_body),
+	    cosig_line, n - 1, cosig_name, k, &t, NULL, NULL, &err),
+	    BC_ERR_MALFORMED);
+	/* a line of the right key id, but 68 bytes (a note signature) */
+	snprintf(buf, sizeof(buf), "%s witness.example/w "
+	    "dtn45QAAAABlU/EA6ehMk+mzoAH69T0cuS3nCXvI+Jx0X7HYLzF1I5oeISTIjWlin"
+	    "4LIhwEH5hostmcJf4rry13JfpU=\n", EMDASH);
+	ck_assert_int_eq(bc_cosig_check(fixed_body, strlen(fixed_body), buf,
+	    strlen(buf), cosig_name, k, &t, NULL, NULL, &err),
+	    BC_ERR_INTEGRITY);
+	/* signing refuses a public key, and a time past 2^63 - 1 */
+	pub = NULL;
+	ck_assert_int_eq(bc_vkey_parse(cosig_vkey, name, &alg, &pub, &err), 0);
+	{
+		char *line = NULL;
+		size_t ll;
+
+		ck_assert_int_eq(bc_cosig_sign(fixed_body, strlen(fixed_body),
+		    cosig_name, pub, 1, &line, &ll, &err), BC_ERR_INVALID);
+		ck_assert_int_eq(bc_cosig_sign(fixed_body, strlen(fixed_body),
+		    cosig_name, k, (uint64_t)1 << 63, &line, &ll, &err),
+		    BC_ERR_INVALID);
+		ck_assert_ptr_null(line);
+	}
+	bc_key_free(pub);
+
+	/* vkeys: a wrong key id, a bad type, bad base64, no name */
+	pub = NULL;
+	ck_assert_int_eq(bc_vkey_parse("witness.example/w+76d9f8e6+BAOhB7/zzhC"
+	    "+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4", name, &alg, &pub, &err),
+	    BC_ERR_MALFORMED);
+	ck_assert_int_eq(bc_vkey_parse("witness.example/w+76d9f8e5+BQOhB7/zzhC"
+	    "+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4", name, &alg, &pub, &err),
+	    BC_ERR_MALFORMED);
+	ck_assert_int_eq(bc_vkey_parse("witness.example/w+76d9f8e5+BAOhB7",
+	    name, &alg, &pub, &err), BC_ERR_MALFORMED);
+	ck_assert_int_eq(bc_vkey_parse("+76d9f8e5+BAOhB7/zzhC+HXDdGOdLwJln5NYw"
+	    "m6UNXx3chmQSVTG4", name, &alg, &pub, &err), BC_ERR_MALFORMED);
+	ck_assert_int_eq(bc_vkey_parse("no-plus", name, &alg, &pub, &err),
+	    BC_ERR_MALFORMED);
+	ck_assert_ptr_null(pub);
+	bc_key_free(other);
+	bc_key_free(k);
+}
+END_TEST
+
 static Suite *
 note_suite(void)
 {
@@ -1328,6 +1465,9 @@ note_suite(void)
 	tc = tu_tcase(s, "tlog-proof", NULL, NULL);
 	tcase_add_test(tc, test_tlog_proof_roundtrip);
 	tcase_add_test(tc, test_tlog_proof_malformed);
+	tc = tu_tcase(s, "cosignatures", tu_test_setup, tu_test_teardown);
+	tcase_add_test(tc, test_cosig_bytes);
+	tcase_add_test(tc, test_cosig_refusals);
 	return s;
 }
 
