@@ -2,7 +2,9 @@
 # tests/demo.sh - what 'make demo' shows: generate keys, create a catalog,
 # register a real still and a real video, verify them, record custody
 # (transfer, copy, hold, a recorded verification), audit the catalog,
-# release the video as a bundle and check it offline, set a retention
+# release the video as a bundle, its checkpoint cosigned by a witness the
+# defence runs, and check it offline against the defence's witness
+# policy, set a retention
 # schedule and purge what is due (the held video is spared), then
 # flip one byte of a file and forge one custody record and watch
 # verification and audit fail; ingest a folder into managed storage and
@@ -83,16 +85,49 @@ echo "(in 2028 the video BWC-000002 is past due, but on legal hold since step 8:
 bc retention due --at 2028-01-01
 bc audit --files
 
-say "9b. release the video to defence counsel: verified first, then a bundle that proves itself"
+say "9a2. the defence bar runs a witness of the agency's log (c2sp.org/tlog-witness)"
+origin=$("$BODYCAM" checkpoint --key "$work/auditor.key" --out "$work/cp-now.txt" > /dev/null &&
+    head -n 1 "$work/cp-now.txt")
+echo "$ bodycam witness init --state $work/witness --name witness.defence-bar.example/w1"
+"$BODYCAM" witness init --state "$work/witness" \
+    --name witness.defence-bar.example/w1 | tee "$work/witness.vkey"
+bc witness trust --state "$work/witness" --origin "$origin" --key "$work/auditor.pub"
+echo "$ bodycam witness serve --state witness --listen 127.0.0.1:0 &"
+"$BODYCAM" witness serve --state "$work/witness" --listen 127.0.0.1:0 \
+	2> "$work/witness.log" </dev/null &
+wpid=$!
+wport=""
+i=0
+while [ -z "$wport" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	wport=$(sed -n 's/^witness .* serving on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+	    "$work/witness.log")
+	i=$((i + 1))
+done
+echo "(the agency asks it to cosign; the defence's own policy names its key, quorum 1)"
+printf 'witness %s http://127.0.0.1:%s\nquorum 1\n' "$(cat "$work/witness.vkey")" \
+    "$wport" | tee "$work/agency-witnesses.txt"
+printf 'witness %s\nquorum 1\n' "$(cat "$work/witness.vkey")" > "$work/defence-policy.txt"
+bc log cosign --witness-policy "$work/agency-witnesses.txt"
+
+say "9b. release the video to defence counsel: verified first, then a bundle that proves itself, its checkpoint cosigned by the witness"
 bc release BWC-000002 --to "defence counsel" --authority "discovery order 2026-000451" \
-	--key "$work/auditor.key" --actor "QA auditor" --out "$work/bundle"
+	--key "$work/auditor.key" --actor "QA auditor" --out "$work/bundle" \
+	--witness-policy "$work/agency-witnesses.txt"
+kill "$wpid" 2>/dev/null
+wait "$wpid" 2>/dev/null || true
 (cd "$work/bundle" && find . -type f | sort)
 
-say "9c. the defence checks the bundle offline, with bodycam and with only bash, sha256sum and openssl"
-bc verify-bundle "$work/bundle" --trust "$work/admin.pub"
-echo "$ (cd bundle && ANCHOR=admin.pub bash <the sh blocks of VERIFY.md>)"
+say "9c. the defence checks the bundle offline, with bodycam and with only bash, sha256sum and openssl, and demands its witness's cosignature"
+set +e
+bc verify-bundle "$work/bundle" --trust "$work/admin.pub" \
+	--witness-policy "$work/defence-policy.txt"
+wrc=$?
+set -e
+echo "$ (cd bundle && ANCHOR=admin.pub WITNESS_POLICY=defence-policy.txt bash <the sh blocks of VERIFY.md>)"
 awk '/^```sh$/ { f = 1; next } /^```$/ { f = 0 } f' "$work/bundle/VERIFY.md" > "$work/verify.sh"
-(cd "$work/bundle" && ANCHOR="$work/admin.pub" bash "$work/verify.sh")
+(cd "$work/bundle" && ANCHOR="$work/admin.pub" \
+    WITNESS_POLICY="$work/defence-policy.txt" bash "$work/verify.sh")
 echo "(the defence keeps the bundle's signed checkpoint)"
 cp "$work/bundle/checkpoint" "$work/defence-checkpoint.txt"
 cat "$work/defence-checkpoint.txt"
@@ -199,9 +234,10 @@ spid=""
 
 say "summary"
 if [ "$rc" -eq 1 ] && [ "$arc" -eq 1 ] && [ "$brc" -eq 0 ] && [ "$crc" -eq 1 ] &&
-    [ "$irc" -eq 0 ] && [ "$ust" = 201 ] && [ "$bst" = 400 ]; then
+    [ "$irc" -eq 0 ] && [ "$ust" = 201 ] && [ "$bst" = 400 ] && [ "$wrc" -eq 0 ]; then
 	echo "3 files registered and sealed; custody recorded and verified; the audit passed;"
-	echo "the video released to the defence as a bundle that verify-bundle and VERIFY.md both check offline."
+	echo "the video released to the defence as a bundle that verify-bundle and VERIFY.md both check offline,"
+	echo "its checkpoint cosigned by the defence bar's witness, as the defence's witness policy demands."
 	echo "A retention schedule purged the one item due (its media destroyed after the signed purge); the held video was spared."
 	echo "After one flipped byte, 'bodycam verify BWC-000002' exited 1 and named file-hash;"
 	echo "after one forged custody record, 'bodycam audit' exited 1 and named the item, seq and check;"
@@ -212,5 +248,6 @@ if [ "$rc" -eq 1 ] && [ "$arc" -eq 1 ] && [ "$brc" -eq 0 ] && [ "$crc" -eq 1 ] &
 fi
 echo "UNEXPECTED: verify of the tampered file exited $rc, audit of the forged record $arc," >&2
 echo "audit of the rebuilt log $brc, audit against the checkpoint $crc, audit of the" >&2
-echo "ingested copies $irc, the uploads $ust and $bst (expected 1, 1, 0, 1, 0, 201 and 400)" >&2
+echo "ingested copies $irc, the uploads $ust and $bst, verify-bundle with the witness policy" >&2
+echo "$wrc (expected 1, 1, 0, 1, 0, 201, 400 and 0)" >&2
 exit 1

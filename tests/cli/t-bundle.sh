@@ -546,7 +546,14 @@ extra aGk="
 tproof "tlog proof: extra data" "$T" "tlog-proof-format  extra data"
 fresh
 printf 'junk\n' >> "$W/$T"
-tproof "tlog proof: trailing data" "$T" "tlog-proof  its checkpoint is not the bundle's checkpoint"
+tproof "tlog proof: trailing data" "$T" "tlog-proof  after the bundle's checkpoint, its note holds more than signature lines"
+fresh
+printf '\342\200\224 witness.example/w AAAA\n' >> "$W/$T"
+resum
+tampered "tlog proof: a signature line after the checkpoint, in one file only" "$T"
+authentic_fails "tlog proof: a signature line after the checkpoint, in one file only"
+expect_grep "^FAILED  .*[.]tlog-proof  tlog-proof  its checkpoint carries other cosignatures than another [.]tlog-proof file" \
+    "$OUT" "  one file's cosignatures are not another's"
 fresh
 printf '\n' >> "$W/$T"
 tproof "tlog proof: a trailing empty line" "$T" "tlog-proof"

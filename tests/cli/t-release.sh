@@ -129,15 +129,15 @@ expect_eq "$(q "$DB" "SELECT json_extract(body, '\$.details.media') FROM events
 # the sh blocks of VERIFY.md, exactly as written, in one bash session
 awk '/^```sh$/ { f = 1; next } /^```$/ { f = 0 } f' "$W/bundle/VERIFY.md" \
     > "$W/verify.sh"
-expect_eq "$(grep -c '^```sh$' "$W/bundle/VERIFY.md")" 10 \
-    "VERIFY.md has its ten command blocks"
+expect_eq "$(grep -c '^```sh$' "$W/bundle/VERIFY.md")" 11 \
+    "VERIFY.md has its eleven command blocks"
 run_verify() {
 	(cd "$1" && ANCHOR=$2 bash "$W/verify.sh")
 }
 expect_exit 0 "VERIFY.md's commands pass on the bundle" -- \
     run_verify "$W/bundle" "$K/admin.pub"
 expect_grep "^bundle verified$" "$OUT" "  to the end"
-for i in 1 2 3 4 5 6 7 8 9; do
+for i in 1 2 3 4 5 6 7 8 9 10; do
 	expect_grep "^OK step $i " "$OUT" "  step $i says OK"
 done
 expect_nogrep "FAIL" "$OUT$(cat "$ERR")" "  and nothing failed"
@@ -204,7 +204,7 @@ tamper "a tlog-proof's index changed, sums redone" "sed -i '2s/.*/index 999/' $T
 tamper "a tlog-proof's signature line changed, sums redone" "sed -i '\$s/.\$/x/' $T" resum \
     "8 [(]tlog-proof files[)]: $T: not the proof of event 1"
 tamper "a tlog-proof with trailing data, sums redone" "echo >> $T" resum \
-    "8 [(]tlog-proof files[)]: $T: not the proof of event 1"
+    "8 [(]tlog-proof files[)]: $T: after the bundle's checkpoint, more than signature lines"
 tamper "two tlog-proofs swapped, sums redone" "mv $T x && mv items/BWC-000001/proofs/event-0.tlog-proof $T && mv x items/BWC-000001/proofs/event-0.tlog-proof" resum \
     "8 [(]tlog-proof files[)]: items/BWC-000001/proofs/event-0.tlog-proof: not the proof of event 0"
 tamper "a tlog-proof removed, sums redone" "rm $T && grep -v ' $T\$' SHA256SUMS > S; mv S SHA256SUMS" - \
