@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -100,6 +101,7 @@ bc_http_post(const char *url, const char *ctype, const void *body,
 	SSL *ssl = NULL;
 	size_t vlen, hlen, blen;
 	unsigned long long clen;
+	time_t deadline;
 	int use_tls = 0, n, r = 0;
 	char *end;
 
@@ -166,7 +168,14 @@ bc_http_post(const char *url, const char *ctype, const void *body,
 		    hostport);
 		goto done;
 	}
+	deadline = time(NULL) + 4 * (time_t)timeout;
 	for (;;) {
+		/* each read waits at most timeout; the whole answer, 4x */
+		if (time(NULL) > deadline) {
+			r = bc_err_set(err, BC_ERR_IO, "%s: the answer took "
+			    "longer than %d seconds", hostport, 4 * timeout);
+			goto done;
+		}
 		n = BIO_read(b, buf, sizeof(buf));
 		if (n <= 0)
 			break;

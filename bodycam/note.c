@@ -1027,3 +1027,22 @@ bc_note_hash_format(const uint8_t h[BC_SHA256_LEN],
 {
 	b64_encode(h, BC_SHA256_LEN, out);
 }
+
+int
+bc_note_sig_line_ok(const char *p, size_t n)
+{
+	const char *name, *sp;
+	uint8_t raw[8];
+	size_t rawlen;
+
+	if (n < SIG_PREFIX_LEN + 3 || p[n - 1] != '\n' ||
+	    memcmp(p, SIG_PREFIX, SIG_PREFIX_LEN) != 0 ||
+	    memchr(p, '\n', n - 1) != NULL)
+		return 0;
+	name = p + SIG_PREFIX_LEN;
+	if ((sp = memchr(name, ' ', (size_t)(p + n - 1 - name))) == NULL ||
+	    !name_valid(name, (size_t)(sp - name)))
+		return 0;
+	return b64_decode(sp + 1, (size_t)(p + n - 1 - sp - 1), raw,
+	    sizeof(raw), &rawlen) == 0 && rawlen > BC_NOTE_KEYID_LEN;
+}

@@ -285,15 +285,23 @@ bc_tlog_cosigned(struct bc_catalog *cat, struct bc_checkpoint_row *row,
 		free(lines);
 		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
 	}
-	memcpy(buf + row->note_len, lines, len);
-	buf[row->note_len + len] = '\0';
 	row->note = buf;
-	row->note_len += len;
-	if (n != NULL)
-		for (p = lines; p < lines + len &&
-		    (eol = memchr(p, '\n', (size_t)(lines + len - p))) != NULL;
-		    p = eol + 1)
+	/*
+	 * Only well-formed signature lines: a row written behind bodycam's
+	 * back cannot break the note open (a blank line would move its
+	 * text); what they sign is for the reader to check.
+	 */
+	for (p = lines; p < lines + len &&
+	    (eol = memchr(p, '\n', (size_t)(lines + len - p))) != NULL;
+	    p = eol + 1) {
+		if (!bc_note_sig_line_ok(p, (size_t)(eol - p) + 1))
+			continue;
+		memcpy(buf + row->note_len, p, (size_t)(eol - p) + 1);
+		row->note_len += (size_t)(eol - p) + 1;
+		if (n != NULL)
 			(*n)++;
+	}
+	buf[row->note_len] = '\0';
 	free(lines);
 	return 0;
 }

@@ -274,6 +274,29 @@ path_in(char *out, size_t cap, const char *dir, const char *name,
 	return 0;
 }
 
+/* fsync of the directory holding path: a rename is durable after it. */
+static int
+sync_dir(const char *path, struct bc_err *err)
+{
+	char dir[4096];
+	char *slash;
+	int fd, r = 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(fd) != 0)
+		r = bc_err_set(err, BC_ERR_IO, "%s: %s", dir, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return r;
+}
+
 /* Writes data to path through a temporary file, fsync and rename. */
 static int
 write_atomic(const char *path, const char *data, size_t len, mode_t mode,
@@ -311,7 +334,7 @@ write_atomic(const char *path, const char *data, size_t len, mode_t mode,
 		(void)unlink(tmp);
 		return BC_ERR_IO;
 	}
-	return 0;
+	return sync_dir(path, err);
 }
 
 int

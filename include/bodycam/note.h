@@ -143,6 +143,13 @@ void bc_note_hash_format(const uint8_t h[BC_SHA256_LEN],
     char out[BC_NOTE_HASH_B64 + 1]);
 
 /*
+ * Whether p[0..n) is one well-formed note signature line: an em dash and
+ * a space, a key name, a space, canonical base64 of more than 4 bytes,
+ * and the newline that ends it (and no other).
+ */
+int bc_note_sig_line_ok(const char *p, size_t n);
+
+/*
  * Witness cosignatures (c2sp.org/tlog-cosignature, Ed25519 cosignature/v1).
  * A cosignature is a note signature line whose key id is
  * SHA-256(name || 0x0A || 0x04 || key)[:4] and whose signature bytes are

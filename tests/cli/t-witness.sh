@@ -306,6 +306,16 @@ expect_exit 1 "audit: a forged cosignature by a policy witness fails" -- \
     bc audit --against "$W/cp4x.txt" --witness-policy "$W/p12"
 expect_grep "bad cosignature by witness.example/w1" "$OUT" \
     "  a bad cosignature by w1"
+# an insider's row that is not a signature line (a blank line would move
+# the note's text) is left out of the note
+q "$CAT" "INSERT INTO cosignatures (checkpoint, name, keyid, time, line, added)
+    SELECT max(id), 'x', '11111111', 1, char(10) || 'bogus' || char(10),
+    'x' FROM checkpoints"
+expect_exit 0 "checkpoint --out with a row that is no signature line" -- \
+    bc checkpoint --out "$W/cp4g.txt"
+expect_nogrep "bogus" "$W/cp4g.txt" "  the row is left out"
+expect_exit 0 "  the checkpoint still checks (audit --against, no policy)" -- \
+    bc audit --against "$W/cp4g.txt"
 
 # ----------------------------------------------- release, verify-bundle
 expect_exit 0 "release --witness-policy (both witnesses over HTTP)" -- \
