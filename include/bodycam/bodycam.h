@@ -30,6 +30,7 @@
 #include "bodycam/note.h"
 #include "bodycam/tlog.h"
 #include "bodycam/tiles.h"
+#include "bodycam/tsa.h"
 #include "bodycam/bundle.h"
 #include "bodycam/token.h"
 #include "bodycam/filter.h"
