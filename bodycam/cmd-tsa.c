@@ -39,6 +39,11 @@ bc_cli_tsa_usage(struct bc_ctx *ctx, const struct bc_cli_tsa *t, int signing,
 		return bc_cli_usage(ctx->cmd, "%s needs --tsa-ca FILE: the "
 		    "TSA certificates its token must chain to", t->url ?
 		    "--tsa" : "--tsa-reply");
+	/* before anything is signed: a checkpoint is not signed for nowhere */
+	if (t->url != NULL && strncmp(t->url, "http://", 7) != 0 &&
+	    strncmp(t->url, "https://", 8) != 0)
+		return bc_cli_usage(ctx->cmd, "--tsa '%s': not an http:// or "
+		    "https:// URL", t->url);
 	if (t->query != NULL && t->ca != NULL)
 		return bc_cli_usage(ctx->cmd, "--tsa-ca goes with --tsa or "
 		    "--tsa-reply, not --tsa-query");
