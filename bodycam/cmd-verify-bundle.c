@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli-tsa.h"
 
 static const char *const level_names[] = { "bundle", "integrity",
     "authentic", "trusted" };
@@ -36,11 +37,38 @@ report_json(const struct bc_bundle_report *rep)
 			return NULL;
 		}
 	}
-	return json_pack("{s:b, s:b, s:b, s:I, s:I, s:I, s:o, s:O}",
+	o = json_pack("{s:b, s:b, s:b, s:I, s:I, s:I, s:o, s:O}",
 	    "integrity", rep->integrity, "authentic", rep->authentic,
 	    "trusted", rep->trusted, "items", (json_int_t)rep->nitems,
 	    "events", (json_int_t)rep->nevents, "files",
 	    (json_int_t)rep->nfiles, "failures", arr, "views", rep->views);
+	/* trusted time, when the bundle has any to say */
+	if (o != NULL && (rep->ntimestamps > 0 || rep->trusted_time != NULL) &&
+	    json_object_set_new(o, "timestamps", json_pack("{s:I, s:b, s:O?}",
+	    "tokens", (json_int_t)rep->ntimestamps, "checked",
+	    rep->timestamps_checked, "trusted_time", rep->trusted_time)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+/* What trusted time says: the tokens, and each revoked signer's record. */
+static void
+report_times(const struct bc_bundle_report *rep)
+{
+	const json_t *o;
+	size_t i;
+
+	if (rep->ntimestamps > 0)
+		printf("timestamps: %zu time-stamped checkpoint%s, %s\n",
+		    rep->ntimestamps, rep->ntimestamps == 1 ? "" : "s",
+		    rep->timestamps_checked ? "tokens checked to --tsa-ca" :
+		    "tokens NOT checked (no --tsa-ca): no trusted time");
+	json_array_foreach(rep->trusted_time, i, o)
+		printf("trusted-time  %s  %s\n", bc_cli_q(json_string_value(
+		    json_object_get(o, "file"))), bc_cli_q(json_string_value(
+		    json_object_get(o, "detail"))));
 }
 
 /* A string of a view, quoted, or "-". */
@@ -102,6 +130,7 @@ report_text(const char *dir, const struct bc_bundle_report *rep,
 		    rep->nevents, rep->nevents == 1 ? "" : "s", rep->nfiles,
 		    rep->nfiles == 1 ? "" : "s");
 		report_views(rep);
+		report_times(rep);
 	}
 	for (i = 0; i < rep->nfailures; i++) {
 		f = &rep->failures[i];
@@ -122,10 +151,12 @@ cmd_verify_bundle(struct bc_ctx *ctx, int argc, char **argv)
 	struct bc_bundle_report rep;
 	struct bc_err err = { 0 };
 	struct bc_key *trust = NULL;
-	const char *trust_path = NULL;
+	struct bc_tsa_trust *tsa = NULL;
+	const char *trust_path = NULL, *tsa_ca = NULL;
 	int r, st;
 	const struct bc_cli_opt opts[] = {
 		{ "trust", &trust_path, NULL },
+		{ "tsa-ca", &tsa_ca, NULL },
 		{ NULL, NULL, NULL }
 	};
 
@@ -141,8 +172,12 @@ cmd_verify_bundle(struct bc_ctx *ctx, int argc, char **argv)
 		    bc_strerror(r));
 		return r == BC_ERR_IO || r == BC_ERR_NOMEM ? 3 : 2;
 	}
+	/* the TSA anchors: cmd-tsa.c */
+	if ((st = bc_cli_tsa_trust(tsa_ca, &tsa)) != 0)
+		goto out;
 	/* offline: no catalog is opened */
-	if ((r = bc_bundle_verify(argv[optind], trust, &rep, &err)) != 0) {
+	if ((r = bc_bundle_verify_tsa(argv[optind], trust, tsa, &rep,
+	    &err)) != 0) {
 		st = bc_cli_fail(r, &err);
 		goto out;
 	}
@@ -157,13 +192,14 @@ cmd_verify_bundle(struct bc_ctx *ctx, int argc, char **argv)
 	st = rep.integrity && rep.authentic && rep.trusted ? 0 : 1;
  out:
 	bc_bundle_report_clear(&rep);
+	bc_tsa_trust_free(tsa);
 	bc_key_free(trust);
 	return st;
 }
 
 const struct bc_cmd bc_cmd_verify_bundle = {
 	.name = "verify-bundle",
-	.usage = "DIR [--trust ADMIN.pub]",
+	.usage = "DIR [--trust ADMIN.pub] [--tsa-ca FILE]",
 	.summary = "Check a release bundle offline, without a catalog: "
 	    "integrity (files match\n      SHA256SUMS and the sealed "
 	    "manifests), authentic (signatures, custody\n      chains, "
@@ -174,6 +210,10 @@ const struct bc_cmd bc_cmd_verify_bundle = {
 	    "  --trust ADMIN.pub   the catalog's admin public key, as the "
 	    "recipient knows it\n"
 	    "                      (without it the bundle cannot be "
-	    "trusted: exit 1)\n",
+	    "trusted: exit 1)\n"
+	    "  --tsa-ca FILE       PEM certificates of the TSAs you trust: "
+	    "the tokens of\n"
+	    "                      timestamps/ are checked to them (without: "
+	    "not trusted)\n",
 	.exec = cmd_verify_bundle,
 };

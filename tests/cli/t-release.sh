@@ -129,8 +129,8 @@ expect_eq "$(q "$DB" "SELECT json_extract(body, '\$.details.media') FROM events
 # the sh blocks of VERIFY.md, exactly as written, in one bash session
 awk '/^```sh$/ { f = 1; next } /^```$/ { f = 0 } f' "$W/bundle/VERIFY.md" \
     > "$W/verify.sh"
-expect_eq "$(grep -c '^```sh$' "$W/bundle/VERIFY.md")" 10 \
-    "VERIFY.md has its ten command blocks"
+expect_eq "$(grep -c '^```sh$' "$W/bundle/VERIFY.md")" 11 \
+    "VERIFY.md has its eleven command blocks (step 10: trusted time)"
 run_verify() {
 	(cd "$1" && ANCHOR=$2 bash "$W/verify.sh")
 }

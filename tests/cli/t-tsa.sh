@@ -335,4 +335,100 @@ rm -f "$CAT-wal" "$CAT-shm"
 expect_exit 0 "the clean catalog audits" -- bc audit --tsa-ca "$CA"
 expect_grep "4 time-stamp tokens checked" "$OUT" "  and counts the tokens"
 
+# ------------------------------------------------------------- bundles
+
+expect_exit 0 "release BWC-000001 and BWC-000002" -- \
+    bc release BWC-000001 BWC-000002 --to "DA office" --authority "case 7" \
+    --key "$K/aud.key" --out "$W/bundle"
+C=$(q "$CAT" "SELECT max(checkpoint) FROM timestamps")
+for n in "$A" "$B" "$C"; do
+	check "the bundle ships timestamps/checkpoint-$n, its .tsr and .consistency" -- \
+	    test -s "$W/bundle/timestamps/checkpoint-$n" -a \
+	    -s "$W/bundle/timestamps/checkpoint-$n.tsr" -a \
+	    -e "$W/bundle/timestamps/checkpoint-$n.consistency"
+done
+check "  listed in SHA256SUMS" -- \
+    grep -q "  timestamps/checkpoint-$A.tsr$" "$W/bundle/SHA256SUMS"
+q "$CAT" "SELECT note FROM checkpoints WHERE id = $A" > "$W/noteA"
+truncate_file "$W/noteA" "$(q "$CAT" "SELECT length(CAST(note AS BLOB)) FROM checkpoints WHERE id = $A")"
+check "  checkpoint-$A is the stored note, byte for byte" -- \
+    cmp "$W/noteA" "$W/bundle/timestamps/checkpoint-$A"
+check "  openssl ts -verify accepts checkpoint-$A.tsr over it" -- \
+    openssl ts -verify -data "$W/bundle/timestamps/checkpoint-$A" \
+    -in "$W/bundle/timestamps/checkpoint-$A.tsr" -token_in -CAfile "$CA"
+
+expect_exit 0 "verify-bundle --tsa-ca: passes" -- \
+    "$BODYCAM" verify-bundle "$W/bundle" --trust "$K/admin.pub" \
+    --tsa-ca "$CA"
+expect_grep "^timestamps: 3 time-stamped checkpoints, tokens checked to --tsa-ca$" \
+    "$OUT" "  three time-stamped checkpoints, checked"
+expect_grep "^trusted-time  items/BWC-000001/custody.jsonl  event seq 1 \(leaf [0-9]+\), by key [0-9a-f]{16}\.\.\. \(cust\) revoked at .*: covered by timestamped checkpoint $A at" \
+    "$OUT" "  cust's event: covered by timestamped checkpoint $A"
+expect_grep "^trusted-time  items/BWC-000002/custody.jsonl  event seq 2 .*\(cust2\) revoked at .*: no time-stamped checkpoint from before the revocation covers it" \
+    "$OUT" "  cust2's event: not covered, said precisely"
+expect_grep "^integrity: ok  authentic: ok  trusted: ok$" "$OUT" \
+    "  every level holds"
+expect_exit 0 "verify-bundle --json --tsa-ca" -- \
+    "$BODYCAM" --json verify-bundle "$W/bundle" --trust "$K/admin.pub" \
+    --tsa-ca "$CA"
+json_check "$OUT" "d['timestamps']['tokens'] == 3 and d['timestamps']['checked'] and sorted(t['covered'] for t in d['timestamps']['trusted_time']) == [False, True, True]" \
+    "  --json: tokens, checked, and what each revoked signer's record is"
+expect_exit 0 "verify-bundle without --tsa-ca: passes" -- \
+    "$BODYCAM" verify-bundle "$W/bundle" --trust "$K/admin.pub"
+expect_grep "tokens NOT checked \(no --tsa-ca\): no trusted time" "$OUT" \
+    "  says the tokens were not checked"
+expect_nogrep "covered by timestamped" "$OUT" "  and claims no trusted time"
+expect_exit 1 "verify-bundle with another TSA's CA: fails" -- \
+    "$BODYCAM" verify-bundle "$W/bundle" --trust "$K/admin.pub" \
+    --tsa-ca "$EVIL_CA"
+expect_grep "^FAILED  timestamps/checkpoint-$A.tsr  timestamp  .*does not verify" \
+    "$OUT" "  names the token"
+
+# VERIFY.md, run literally
+awk '/^```sh$/ { f = 1; next } /^```$/ { f = 0 } f' "$W/bundle/VERIFY.md" \
+    > "$W/verify.sh"
+expect_exit 0 "VERIFY.md with TSA_CA: passes" -- \
+    sh -c 'cd "$1" && ANCHOR=$2 TSA_CA=$3 bash "$4"' _ "$W/bundle" \
+    "$K/admin.pub" "$CA" "$W/verify.sh"
+expect_grep "^OK step 10 \(trusted time\): timestamps/checkpoint-$A: its [0-9]+ records existed at" \
+    "$OUT" "  step 10 dates checkpoint $A"
+expect_grep "^OK step 10 \(trusted time\): 3 time-stamped checkpoints checked$" \
+    "$OUT" "  and counts them"
+expect_exit 0 "VERIFY.md without TSA_CA: passes, checking no token" -- \
+    sh -c 'cd "$1" && ANCHOR=$2 bash "$3"' _ "$W/bundle" "$K/admin.pub" \
+    "$W/verify.sh"
+expect_grep "^OK step 10 \(trusted time\): NOT checked" "$OUT" \
+    "  says so"
+
+# a swapped token: checkpoint B's token in checkpoint A's place
+cp -R "$W/bundle" "$W/swapped"
+cp "$W/swapped/timestamps/checkpoint-$B.tsr" \
+    "$W/swapped/timestamps/checkpoint-$A.tsr"
+(cd "$W/swapped" && find . -type f ! -name SHA256SUMS | sed 's|^\./||' |
+    LC_ALL=C sort | while read -r f; do sha256sum "$f"; done > SHA256SUMS)
+expect_exit 1 "verify-bundle of a bundle with a swapped token: fails" -- \
+    "$BODYCAM" verify-bundle "$W/swapped" --trust "$K/admin.pub" \
+    --tsa-ca "$CA"
+expect_grep "^FAILED  timestamps/checkpoint-$A.tsr  timestamp  the token is over another checkpoint" \
+    "$OUT" "  names the token and says it is over another checkpoint"
+expect_grep "^integrity: ok  authentic: FAILED" "$OUT" "  not authentic"
+expect_exit 1 "  without --tsa-ca too" -- \
+    "$BODYCAM" verify-bundle "$W/swapped" --trust "$K/admin.pub"
+expect_exit 1 "VERIFY.md on the swapped token: fails" -- \
+    sh -c 'cd "$1" && ANCHOR=$2 TSA_CA=$3 bash "$4"' _ "$W/swapped" \
+    "$K/admin.pub" "$CA" "$W/verify.sh"
+expect_grep "^FAIL step 10 \(trusted time\): timestamps/checkpoint-$A.tsr: openssl ts -verify fails" \
+    "$ERR" "  FAIL at step 10, naming the file"
+
+# a consistency proof edited: the old checkpoint is not shown in the log
+cp -R "$W/bundle" "$W/badproof"
+printf '%064d\n' 0 > "$W/badproof/timestamps/checkpoint-$A.consistency"
+(cd "$W/badproof" && find . -type f ! -name SHA256SUMS | sed 's|^\./||' |
+    LC_ALL=C sort | while read -r f; do sha256sum "$f"; done > SHA256SUMS)
+expect_exit 1 "verify-bundle with an edited consistency proof: fails" -- \
+    "$BODYCAM" verify-bundle "$W/badproof" --trust "$K/admin.pub" \
+    --tsa-ca "$CA"
+expect_grep "^FAILED  timestamps/checkpoint-$A.consistency  timestamp  the bundle checkpoint is not shown to extend" \
+    "$OUT" "  names the proof"
+
 finish
