@@ -117,6 +117,17 @@ cmd_checkpoint(struct bc_ctx *ctx, int argc, char **argv)
 		if (ctx->out != NULL && out != NULL)
 			json_object_set_new(ctx->out, "file",
 			    json_string(out));
+		/* its RFC 3161 tokens, as GET /v1/checkpoint has them */
+		if (ctx->out != NULL) {
+			json_t *ts = bc_tsa_timestamps_json(ctx->cat, row.id,
+			    &err);
+
+			if (ts == NULL) {
+				st = bc_cli_fail(BC_ERR_NOMEM, &err);
+				goto done;
+			}
+			json_object_set_new(ctx->out, "timestamps", ts);
+		}
 	} else if (out != NULL) {
 		if (!ctx->quiet)
 			printf("checkpoint %" PRId64 ": %" PRIu64 " leaves, root "

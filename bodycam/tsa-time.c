@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "bodycam/tlog.h"
 #include "bodycam/tsa.h"
 
@@ -152,5 +154,29 @@ bc_tsa_covering(const struct bc_tsa_times *tt, const struct bc_keyring_entry *e,
 		if (tt->t[i].ok && (uint64_t)leaf < tt->t[i].size &&
 		    tt->t[i].latest < revoked)
 			return &tt->t[i];
+	return NULL;
+}
+
+json_t *
+bc_tsa_timestamps_json(struct bc_catalog *cat, int64_t cp, struct bc_err *err)
+{
+	struct bc_timestamp_row *ts = NULL;
+	json_t *arr, *o;
+	size_t n = 0, i;
+
+	if (bc_catalog_timestamps(cat, cp, &ts, &n, err) != 0)
+		return NULL;
+	if ((arr = json_array()) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++)
+		if ((o = json_pack("{s:s, s:s}", "time", ts[i].time, "tsa",
+		    ts[i].tsa)) == NULL || json_array_append_new(arr, o) != 0)
+			goto nomem;
+	bc_timestamps_free(ts, n);
+	return arr;
+ nomem:
+	json_decref(arr);
+	bc_timestamps_free(ts, n);
+	bc_err_set(err, BC_ERR_NOMEM, "out of memory");
 	return NULL;
 }

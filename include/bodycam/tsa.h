@@ -143,6 +143,16 @@ int bc_catalog_timestamps(struct bc_catalog *cat, int64_t cp,
     struct bc_timestamp_row **out, size_t *n, struct bc_err *err);
 void bc_timestamps_free(struct bc_timestamp_row *rows, size_t n);
 
+/*
+ * The tokens stored for checkpoint cp as a JSON array of {"time", "tsa"}
+ * (genTime and the URL or "file", as stored: not checked here; verify
+ * --tsa-ca checks them), for the CLI's and the service's --json views
+ * of a checkpoint.  A new reference, or NULL with err set.
+ */
+struct json_t;
+struct json_t *bc_tsa_timestamps_json(struct bc_catalog *cat, int64_t cp,
+    struct bc_err *err);
+
 /* The stored checkpoint id into *row (free its note); BC_ERR_NOT_FOUND. */
 int bc_catalog_checkpoint_get(struct bc_catalog *cat, int64_t id,
     struct bc_checkpoint_row *row, struct bc_err *err);

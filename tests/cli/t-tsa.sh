@@ -177,6 +177,9 @@ expect_exit 0 "checkpoint --tsa --json (the newest, already signed)" -- \
     bc --json checkpoint --tsa "$URL" --tsa-ca "$CA"
 json_check "$OUT" "d['timestamp']['checkpoint'] == $A and d['timestamp']['tsa'] == '$URL' and d['timestamp']['time'].endswith('Z')" \
     "  --json: the token's checkpoint, TSA and time"
+expect_exit 0 "checkpoint --json (show) lists its tokens" -- bc --json checkpoint
+json_check "$OUT" "d['id'] == $A and [t['tsa'] for t in d['timestamps']] == ['$URL', '$URL'] and all(t['time'].endswith('Z') for t in d['timestamps'])" \
+    "  timestamps: [{time, tsa}], as GET /v1/checkpoint has them"
 expect_exit 1 "a TSA that refuses: exit 1" -- \
     bc checkpoint --tsa "${URL%/tsa}/refuse" --tsa-ca "$CA"
 expect_grep "did not grant.*rejection" "$ERR" "  names the status"
