@@ -8,6 +8,9 @@
  * when its imprint is the SHA-256 of the very note bytes it is filed
  * under.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -447,6 +450,16 @@ bc_tsa_reply_check(const uint8_t *reply, size_t len, const uint8_t *req,
 	return r;
 }
 
+/* Whether host is an IPv4 or IPv6 address literal. */
+static int
+is_ip(const char *host)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, host, a) == 1 ||
+	    inet_pton(AF_INET6, host, a) == 1;
+}
+
 /* https: a TLS client over the connection, checking the host name. */
 static BIO *
 tls_update(BIO *bio, void *arg, int connect, int detail)
@@ -469,7 +482,9 @@ tls_update(BIO *bio, void *arg, int connect, int detail)
 	}
 	SSL_CTX_free(ctx);	/* the SSL holds its own reference */
 	BIO_get_ssl(sbio, &ssl);
-	if (ssl == NULL || SSL_set_tlsext_host_name(ssl, host) != 1 ||
+	/* SSL_set1_host takes an IP literal as one; SNI is for names only */
+	if (ssl == NULL || (!is_ip(host) &&
+	    SSL_set_tlsext_host_name(ssl, host) != 1) ||
 	    SSL_set1_host(ssl, host) != 1) {
 		BIO_free(sbio);
 		return NULL;

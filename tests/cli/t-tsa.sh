@@ -103,22 +103,41 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 s = http.server.HTTPServer(("127.0.0.1", 0), H)
+if len(sys.argv) > 4:       # https: CERT KEY
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+    s.socket = ctx.wrap_socket(s.socket, server_side=True)
 with open(portfile + ".tmp", "w") as f:
     f.write(str(s.server_address[1]))
 os.rename(portfile + ".tmp", portfile)
 s.serve_forever()
 EOF
+# and for https, a server certificate for 127.0.0.1 from the test CA
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$P/web.key" -out "$P/web.csr" -subj "/CN=127.0.0.1" \
+    2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' \
+    > "$P/web.cnf"
+openssl x509 -req -in "$P/web.csr" -CA "$CA" -CAkey "$P/good-ca.key" \
+    -CAcreateserial -out "$P/web.pem" -days 30 -extfile "$P/web.cnf" \
+    2>/dev/null
 env -u http_proxy -u HTTP_PROXY "$PYTHON" "$W/tsa-server.py" \
     "$P/good-ts.cnf" "$W/port" 2>/dev/null &
 SRV=$!
-trap 'kill "$SRV" 2>/dev/null; rm -rf "$TMP"' EXIT
+env -u https_proxy -u HTTPS_PROXY "$PYTHON" "$W/tsa-server.py" \
+    "$P/good-ts.cnf" "$W/sport" "$P/web.pem" "$P/web.key" 2>/dev/null &
+SSRV=$!
+trap 'kill "$SRV" "$SSRV" 2>/dev/null; rm -rf "$TMP"' EXIT
 i=0
-while [ ! -s "$W/port" ] && [ $i -lt 100 ]; do
+while { [ ! -s "$W/port" ] || [ ! -s "$W/sport" ]; } && [ $i -lt 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
 check "the local HTTP TSA listens" -- test -s "$W/port"
+check "the local HTTPS TSA listens" -- test -s "$W/sport"
 URL=http://127.0.0.1:$(cat "$W/port" 2>/dev/null)/tsa
+SURL=https://127.0.0.1:$(cat "$W/sport" 2>/dev/null)/tsa
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
 
 # ----------------------------------------------------------- a catalog
@@ -180,6 +199,16 @@ json_check "$OUT" "d['timestamp']['checkpoint'] == $A and d['timestamp']['tsa'] 
 expect_exit 0 "checkpoint --json (show) lists its tokens" -- bc --json checkpoint
 json_check "$OUT" "d['id'] == $A and [t['tsa'] for t in d['timestamps']] == ['$URL', '$URL'] and all(t['time'].endswith('Z') for t in d['timestamps'])" \
     "  timestamps: [{time, tsa}], as GET /v1/checkpoint has them"
+expect_exit 0 "checkpoint --tsa https://, the server's CA trusted (SSL_CERT_FILE)" -- \
+    env SSL_CERT_FILE="$CA" "$BODYCAM" --catalog "$CAT" checkpoint \
+    --tsa "$SURL" --tsa-ca "$CA"
+expect_grep "time-stamped at .* by /CN=good test TSA" "$OUT" "  stored"
+expect_exit 3 "checkpoint --tsa https:// to a server no CA vouches for: refused" -- \
+    env SSL_CERT_FILE="$EVIL_CA" "$BODYCAM" --catalog "$CAT" checkpoint \
+    --tsa "$SURL" --tsa-ca "$CA"
+expect_grep "no time-stamp reply from https://" "$ERR" "  says no reply came"
+expect_eq "$(q "$CAT" "SELECT count(*) FROM timestamps WHERE tsa = '$SURL'")" 1 \
+    "  one token from the https TSA"
 expect_exit 1 "a TSA that refuses: exit 1" -- \
     bc checkpoint --tsa "${URL%/tsa}/refuse" --tsa-ca "$CA"
 expect_grep "did not grant.*rejection" "$ERR" "  names the status"
@@ -191,7 +220,7 @@ expect_exit 1 "the HTTP TSA's token checked to another CA: refused" -- \
     bc checkpoint --tsa "$URL" --tsa-ca "$EVIL_CA"
 expect_grep "does not verify to the given TSA certificates" "$ERR" \
     "  says the signature does not chain to --tsa-ca"
-expect_eq "$(q "$CAT" "SELECT count(*) FROM timestamps")" 2 \
+expect_eq "$(q "$CAT" "SELECT count(*) FROM timestamps")" 3 \
     "  the refusals stored nothing"
 
 # ----------------------------------------------------------- file mode
@@ -232,7 +261,7 @@ expect_exit 2 "--tsa-reply with a byte after the DER: refused" -- \
 expect_grep "after the time-stamp reply" "$ERR" "  says there is trailing data"
 expect_exit 2 "--tsa-reply of a non-DER file: refused" -- \
     bc checkpoint --tsa-reply "$W/q2.tsq" --tsa-ca "$CA"
-expect_eq "$(q "$CAT" "SELECT count(*) FROM timestamps")" 2 \
+expect_eq "$(q "$CAT" "SELECT count(*) FROM timestamps")" 3 \
     "  nothing stored by the refusals"
 expect_exit 0 "--tsa-reply of the good TSA: stored" -- \
     bc checkpoint --tsa-reply "$W/r2.tsr" --tsa-ca "$CA"
@@ -246,7 +275,7 @@ expect_exit 2 "the same reply twice: refused" -- \
 
 expect_exit 0 "verify --tsa-ca: passes" -- \
     bc verify BWC-000001 --tsa-ca "$CA"
-expect_grep "timestamp +3 tokens over their checkpoints, signed by a TSA" \
+expect_grep "timestamp +4 tokens over their checkpoints, signed by a TSA" \
     "$OUT" "  the tokens are checked to --tsa-ca"
 expect_exit 0 "verify without --tsa-ca: passes" -- bc verify BWC-000001
 expect_grep "signatures not checked \(no --tsa-ca\)" "$OUT" \
@@ -255,7 +284,7 @@ expect_exit 1 "verify with another CA: fails" -- \
     bc verify BWC-000001 --tsa-ca "$EVIL_CA"
 expect_exit 0 "audit --tsa-ca --json: passes" -- \
     bc --json audit --tsa-ca "$CA"
-json_check "$OUT" "d['ok'] and d['timestamps'] == 3" "  counts 3 tokens"
+json_check "$OUT" "d['ok'] and d['timestamps'] == 4" "  counts 4 tokens"
 
 # ------------------------------------------- revoked keys, trusted time
 
@@ -336,7 +365,7 @@ expect_grep "the stored time 2000-01-01T00:00:00Z is not the token's genTime" \
 cp "$W/clean.db" "$CAT"
 rm -f "$CAT-wal" "$CAT-shm"
 expect_exit 0 "the clean catalog audits" -- bc audit --tsa-ca "$CA"
-expect_grep "4 time-stamp tokens checked" "$OUT" "  and counts the tokens"
+expect_grep "5 time-stamp tokens checked" "$OUT" "  and counts the tokens"
 
 # ------------------------------------------------------------- bundles
 
