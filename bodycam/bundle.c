@@ -1097,6 +1097,7 @@ trusted_time(struct vb *v, const char *file, const char *what,
 		    "(%s) revoked at %s: no time-stamped checkpoint from before "
 		    "the revocation covers it%s; it stands on its place in the "
 		    "log alone", what, leaf, e->id, e->name, e->revoked,
+		    v->tt.n == 0 ? " (no checkpoint is time-stamped)" :
 		    v->tsa != NULL ? "" : " (no --tsa-ca: no token is trusted)");
 	if (v->rep->trusted_time == NULL &&
 	    (v->rep->trusted_time = json_array()) == NULL) {

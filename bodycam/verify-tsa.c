@@ -49,8 +49,9 @@ record_time(const struct bc_keyring *kr, const struct bc_tsa_times *tt,
 		snprintf(d, sizeof(d), "%s, by key %.16s... (%s) revoked at "
 		    "%s: no time-stamped checkpoint from before the "
 		    "revocation covers it%s; it stands on its place in the log "
-		    "alone", what, e->id, e->name, e->revoked, tt->trusted ?
-		    "" : " (no --tsa-ca: no token is trusted)");
+		    "alone", what, e->id, e->name, e->revoked, tt->n == 0 ?
+		    " (no checkpoint is time-stamped)" : tt->trusted ? "" :
+		    " (no --tsa-ca: no token is trusted)");
 	return add(arg, 1, BC_CHECK_TRUSTED_TIME, d);
 }
 

@@ -324,6 +324,25 @@ expect_exit 0 "verify BWC-000002 --tsa-ca" -- bc verify BWC-000002 --tsa-ca "$CA
 expect_grep "\(cust2\) revoked at .*: no time-stamped checkpoint from before" \
     "$OUT" "  a token from after the revocation covers nothing"
 
+# a catalog without tokens: the revoked key's record passes, as before,
+# and says that nothing is time-stamped
+PC=$W/plain.db
+"$BODYCAM" --catalog "$PC" init --admin-key "$K/admin.pub" \
+    --origin example.org/t-tsa-plain > /dev/null 2>&1
+"$BODYCAM" --catalog "$PC" key add "$K/cust.pub" --name cust \
+    --role custodian --key "$K/admin.key" > /dev/null 2>&1
+"$BODYCAM" --catalog "$PC" register "$M/a.mp4" --key "$K/admin.key" \
+    > /dev/null 2>&1
+"$BODYCAM" --catalog "$PC" custody add BWC-000001 access \
+    --key "$K/cust.key" --actor det-1 > /dev/null 2>&1
+"$BODYCAM" --catalog "$PC" key revoke "$(cat "$TMP/kid.cust")" \
+    --reason left --key "$K/admin.key" > /dev/null 2>&1
+expect_exit 0 "no tokens at all: verify passes as before" -- \
+    "$BODYCAM" --catalog "$PC" verify BWC-000001 --tsa-ca "$CA"
+expect_grep "trusted-time +event seq 1 .*\(cust\) revoked at .*: no time-stamped checkpoint from before the revocation covers it \(no checkpoint is time-stamped\)" \
+    "$OUT" "  and says that no checkpoint is time-stamped"
+expect_nogrep "timestamp  " "$OUT" "  no timestamp line without tokens"
+
 # ------------------------------------------------- an insider's tokens
 
 cp "$CAT" "$W/clean.db"
