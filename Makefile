@@ -424,6 +424,7 @@ FUZZ_SEEDS_meta-fuzzer   := tests/data/stills tests/data/video tests/data/bad \
 	tests/fuzz/seeds-meta
 FUZZ_REGRESS_meta-fuzzer := tests/fuzz/regress-meta
 FUZZ_MAXLEN_meta-fuzzer  := 1048576
+FUZZ_SEEDS_fuzz_tsa      := tests/fuzz/seeds-tsa
 
 fuzz: deps
 	@bad='$(filter-out $(FUZZ_ALL),$(FUZZERS))'; [ -z "$$bad" ] || { \

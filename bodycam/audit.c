@@ -26,6 +26,7 @@
 #include "bodycam/bundle.h"
 #include "bodycam/keys.h"
 #include "bodycam/retention.h"
+#include "bodycam/tsa.h"
 #include "internal.h"
 
 #define BATCH_RECS	4096	/* records per batch, about */
@@ -771,6 +772,31 @@ policies(struct audit *a)
 }
 
 /*
+ * The stored time-stamp tokens (tsa.h): each over the checkpoint it is
+ * filed under and, with the verifier's anchors, signed by a TSA.
+ */
+static int
+timestamps(struct audit *a)
+{
+	struct bc_tsa_times tt;
+	size_t i;
+	int r;
+
+	if ((r = bc_tsa_times_load(a->cat, a->kr, a->opts->tsa, &tt,
+	    a->err)) != 0)
+		return r;
+	a->rep->timestamps = (int64_t)tt.n;
+	for (i = 0; i < tt.n; i++)
+		if (tt.t[i].bad && (r = add_failure(a->rep, "timestamps",
+		    tt.t[i].token_id, BC_CHECK_TIMESTAMP, tt.t[i].why)) != 0) {
+			r = bc_err_set(a->err, r, "out of memory");
+			break;
+		}
+	bc_tsa_times_clear(&tt);
+	return r;
+}
+
+/*
  * Across the whole catalog, no unbound record comes after a bound one:
  * each item's verification holds its records to the first bound leaf it
  * finds by a binary search, which a log out of that order could mislead.
@@ -854,6 +880,7 @@ bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
 	    (r = binding_order(&a)) != 0 ||
 	    (r = bc_catalog_releases(cat, release_one, &a, err)) != 0 ||
 	    (r = policies(&a)) != 0 ||
+	    (r = timestamps(&a)) != 0 ||
 	    (r = bc_catalog_orphan_events(cat, orphan, &a, err)) != 0 ||
 	    (r = bc_tlog_audit_end(a.tl)) != 0 ||
 	    (r = log_failures_merge(&a)) != 0 ||

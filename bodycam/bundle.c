@@ -46,6 +46,8 @@
 #include "bodycam/manifest.h"
 #include "bodycam/merkle.h"
 #include "bodycam/note.h"
+#include "bodycam/tlog.h"
+#include "bodycam/tsa.h"
 #include "bodycam/util.h"
 
 #define LVL_INTEGRITY	1
@@ -172,10 +174,17 @@ struct vb {
 
 	struct item		*items;
 	size_t			 nitems, capitems;
+
+	/* trusted time: the verifier's TSA anchors (or NULL), and the
+	   time-stamped checkpoints of timestamps/ */
+	const struct bc_tsa_trust *tsa;
+	struct bc_tsa_times	 tt;
 };
 
 static struct prec *add_rec(struct vb *, struct recs *, const char *,
     int64_t, const char *, size_t, const char *, int);
+static void trusted_time(struct vb *, const char *, const char *,
+    const char *, int64_t);
 
 /*
  * Copies src into dst (dstsz bytes) fit to print and to put in JSON:
@@ -509,6 +518,8 @@ is_record_path(const char *path)
 		return strchr(path + 8, '/') == NULL;
 	if (strncmp(path, "proofs/", 7) == 0)
 		return strchr(path + 7, '/') == NULL;
+	if (strncmp(path, "timestamps/", 11) == 0)
+		return strchr(path + 11, '/') == NULL;
 	if (strncmp(path, "items/", 6) != 0 ||
 	    (s = strchr(path + 6, '/')) == NULL)
 		return 0;
@@ -1059,6 +1070,49 @@ check_authority(struct vb *v, const char *file, const char *what,
 	if (bc_keyring_authorised(v->kr, id, role, leaf, NULL, &why) != 0)
 		fail(v, LVL_TRUSTED, file, BC_CHECK_SIGNER_AUTHORITY, "%s: %s",
 		    what, why.msg);
+	else
+		trusted_time(v, file, what, id, leaf);	/* trusted time */
+}
+
+/*
+ * Trusted time (tsa.h), for a record whose signer held its role at its
+ * leaf but is revoked since: whether a time-stamped checkpoint of
+ * timestamps/ from before the revocation covers it.  Not a failure
+ * either way (the record counts by its place in the log, as before
+ * trusted time); an entry of rep->trusted_time that says which.
+ */
+static void
+trusted_time(struct vb *v, const char *file, const char *what,
+    const char *id, int64_t leaf)
+{
+	const struct bc_keyring_entry *e;
+	const struct bc_tsa_time *t;
+	char d[BC_CHECK_DETAIL_MAX * 2];
+	json_t *o;
+
+	if ((e = bc_keyring_find(v->kr, id)) == NULL || e->revoked[0] == '\0')
+		return;
+	if ((t = bc_tsa_covering(&v->tt, e, leaf)) != NULL)
+		snprintf(d, sizeof(d), "%s (leaf %" PRId64 "), by key %.16s... "
+		    "(%s) revoked at %s: covered by timestamped checkpoint %"
+		    PRId64 " at %s", what, leaf, e->id, e->name, e->revoked,
+		    t->checkpoint, t->time);
+	else
+		snprintf(d, sizeof(d), "%s (leaf %" PRId64 "), by key %.16s... "
+		    "(%s) revoked at %s: no time-stamped checkpoint from before "
+		    "the revocation covers it%s; it stands on its place in the "
+		    "log alone", what, leaf, e->id, e->name, e->revoked,
+		    v->tt.n == 0 ? " (no checkpoint is time-stamped)" :
+		    v->tsa != NULL ? "" : " (no --tsa-ca: no token is trusted)");
+	if (v->rep->trusted_time == NULL &&
+	    (v->rep->trusted_time = json_array()) == NULL) {
+		v->fatal = BC_ERR_NOMEM;
+		return;
+	}
+	if ((o = json_pack("{s:s, s:b, s:s}", "file", file, "covered",
+	    t != NULL, "detail", d)) == NULL ||
+	    json_array_append_new(v->rep->trusted_time, o) != 0)
+		v->fatal = BC_ERR_NOMEM;
 }
 
 /*
@@ -1394,6 +1448,134 @@ check_checkpoint(struct vb *v)
 		return;
 	}
 	snprintf(v->cp_signer, sizeof(v->cp_signer), "%s", found->id);
+}
+
+/*
+ * Trusted time (tsa.h): timestamps/checkpoint-ID, an older checkpoint of
+ * this log (signed by a key of keys.jsonl with the role), its token
+ * checkpoint-ID.tsr over exactly those bytes (with --tsa-ca, signed by a
+ * TSA that chains to it), and checkpoint-ID.consistency, the proof that
+ * the bundle checkpoint extends it.  Each one that holds is a trusted
+ * time in v->tt (without --tsa-ca none is: nothing was checked to an
+ * anchor); one that does not is a "timestamp" failure.
+ */
+static void
+check_timestamp(struct vb *v, struct bfile *f, size_t *ok)
+{
+	struct bc_signed_checkpoint sc;
+	struct bc_tsa_token tok;
+	struct bc_err why = { 0 };
+	struct bc_tsa_time *t;
+	struct bfile *tf, *pf;
+	uint8_t (*proof)[BC_SHA256_LEN] = NULL;
+	char path[MAX_PATH];
+	const char *p, *q;
+	uint64_t id;
+	size_t n = 0, i;
+	int r;
+
+	p = f->path + sizeof("timestamps/checkpoint-") - 1;
+	if (bc_parse_uint(p, 1, INT64_MAX, &id) != 0)
+		return;		/* not a checkpoint: unexpected */
+	f->used = 1;
+	snprintf(path, sizeof(path), "%s.tsr", f->path);
+	tf = need(v, path, LVL_AUTHENTIC);
+	snprintf(path, sizeof(path), "%s.consistency", f->path);
+	pf = need(v, path, LVL_AUTHENTIC);
+	if (tf == NULL || pf == NULL || load(v, f) == NULL ||
+	    load(v, tf) == NULL || load(v, pf) == NULL)
+		return;		/* reported */
+	if (v->kr == NULL || !v->cp_parsed)
+		return;		/* no checkpoint can be judged: reported */
+	r = bc_tlog_checkpoint_check(v->kr, v->cp.origin, f->data, f->len,
+	    &sc, &why);
+	if (r == BC_ERR_NOMEM || r == BC_ERR_CRYPTO) {
+		v->fatal = r;
+		return;
+	}
+	if (r != 0) {
+		fail(v, LVL_AUTHENTIC, f->path, BC_CHECK_TIMESTAMP, "not a "
+		    "checkpoint of this log: %s", why.msg);
+		return;
+	}
+	/* the consistency proof: a lowercase hex hash a line */
+	if (pf->len % BC_SHA256_HEX != 0 || pf->len / BC_SHA256_HEX > 64) {
+		fail(v, LVL_AUTHENTIC, pf->path, BC_CHECK_TIMESTAMP, "not a "
+		    "consistency proof (hex hashes, one a line)");
+		return;
+	}
+	n = pf->len / BC_SHA256_HEX;
+	if (n > 0 && (proof = calloc(n, sizeof(*proof))) == NULL) {
+		v->fatal = BC_ERR_NOMEM;
+		return;
+	}
+	for (i = 0, q = pf->data; i < n; i++, q += BC_SHA256_HEX) {
+		char hex[BC_SHA256_HEX];
+
+		memcpy(hex, q, BC_SHA256_HEX - 1);
+		hex[BC_SHA256_HEX - 1] = '\0';
+		if (q[BC_SHA256_HEX - 1] != '\n' ||
+		    !is_lower_hex(hex, BC_SHA256_HEX - 1) ||
+		    bc_unhex(hex, proof[i], BC_SHA256_LEN) != 0)
+			break;
+	}
+	if (i < n || bc_merkle_verify_consistency(sc.cp.size, v->cp.size,
+	    sc.cp.root, v->cp.root, proof, n) != 0 ||
+	    sc.cp.size >= v->cp.size) {
+		fail(v, LVL_AUTHENTIC, pf->path, BC_CHECK_TIMESTAMP, "the "
+		    "bundle checkpoint is not shown to extend checkpoint %"
+		    PRIu64 " (%" PRIu64 " leaves)", id, sc.cp.size);
+		free(proof);
+		return;
+	}
+	free(proof);
+	r = bc_tsa_token_check((const uint8_t *)tf->data, tf->len, f->data,
+	    f->len, v->tsa, &tok, &why);
+	if (r == BC_ERR_NOMEM || r == BC_ERR_CRYPTO) {
+		v->fatal = r;
+		return;
+	}
+	if (r != 0) {
+		fail(v, r == BC_ERR_INTEGRITY && v->tsa != NULL &&
+		    strstr(why.msg, "signature") != NULL ? LVL_TRUSTED :
+		    LVL_AUTHENTIC, tf->path, BC_CHECK_TIMESTAMP, "%s",
+		    why.msg);
+		return;
+	}
+	t = &v->tt.t[v->tt.n++];
+	memset(t, 0, sizeof(*t));
+	t->checkpoint = (int64_t)id;
+	t->size = sc.cp.size;
+	snprintf(t->time, sizeof(t->time), "%s", tok.time);
+	t->latest = tok.latest;
+	t->ok = v->tsa != NULL;
+	bc_tsa_token_clear(&tok);
+	(*ok)++;
+}
+
+static void
+check_timestamps(struct vb *v)
+{
+	size_t i, n = 0, ok = 0;
+
+	for (i = 0; i < v->nfiles; i++)
+		if (strncmp(v->files[i].path, "timestamps/checkpoint-", 22) ==
+		    0 && strchr(v->files[i].path + 22, '.') == NULL)
+			n++;
+	v->tt.trusted = v->tsa != NULL;
+	if (n == 0)
+		return;
+	if ((v->tt.t = calloc(n, sizeof(*v->tt.t))) == NULL) {
+		v->fatal = BC_ERR_NOMEM;
+		return;
+	}
+	for (i = 0; i < v->nfiles && v->fatal == 0; i++)
+		if (strncmp(v->files[i].path, "timestamps/checkpoint-", 22) ==
+		    0 && strchr(v->files[i].path + 22, '.') == NULL &&
+		    v->files[i].present)
+			check_timestamp(v, &v->files[i], &ok);
+	v->rep->ntimestamps = ok;
+	v->rep->timestamps_checked = v->tsa != NULL;
 }
 
 /* The checkpoint's signer: an auditor or an admin, not revoked. */
@@ -2829,6 +3011,7 @@ bc_bundle_report_clear(struct bc_bundle_report *rep)
 		return;
 	free(rep->failures);
 	json_decref(rep->views);
+	json_decref(rep->trusted_time);
 	memset(rep, 0, sizeof(*rep));
 }
 
@@ -2836,12 +3019,29 @@ int
 bc_bundle_verify(const char *dir, const struct bc_key *trust,
     struct bc_bundle_report *rep, struct bc_err *err)
 {
-	return bc_bundle_verify_witnessed(dir, trust, NULL, rep, err);
+	return bc_bundle_verify_full(dir, trust, NULL, NULL, rep, err);
 }
 
 int
 bc_bundle_verify_witnessed(const char *dir, const struct bc_key *trust,
     const struct bc_witness_policy *witnesses, struct bc_bundle_report *rep,
+    struct bc_err *err)
+{
+	return bc_bundle_verify_full(dir, trust, NULL, witnesses, rep, err);
+}
+
+int
+bc_bundle_verify_tsa(const char *dir, const struct bc_key *trust,
+    const struct bc_tsa_trust *tsa, struct bc_bundle_report *rep,
+    struct bc_err *err)
+{
+	return bc_bundle_verify_full(dir, trust, tsa, NULL, rep, err);
+}
+
+int
+bc_bundle_verify_full(const char *dir, const struct bc_key *trust,
+    const struct bc_tsa_trust *tsa, const struct bc_witness_policy *witnesses,
+    struct bc_bundle_report *rep,
     struct bc_err *err)
 {
 	struct walk w = { NULL, 0, 0, 0, 0 };
@@ -2855,6 +3055,7 @@ bc_bundle_verify_witnessed(const char *dir, const struct bc_key *trust,
 	v.rep = rep;
 	v.trust = trust;
 	v.witnesses = witnesses;
+	v.tsa = tsa;
 	v.rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (v.rootfd == -1) {
 		if (errno == ENOENT)
@@ -2903,6 +3104,8 @@ bc_bundle_verify_witnessed(const char *dir, const struct bc_key *trust,
 		check_proofs(&v, "", &v.top);
 	if (v.fatal == 0)
 		build_keyring(&v);
+	if (v.fatal == 0)
+		check_timestamps(&v);	/* trusted time */
 	if (v.fatal == 0) {
 		check_checkpoint_signer(&v);
 		check_statement_place(&v);
@@ -2983,6 +3186,7 @@ bc_bundle_verify_witnessed(const char *dir, const struct bc_key *trust,
 	free(v.top.r);
 	free(v.cosigned);
 	json_decref(v.rel);
+	bc_tsa_times_clear(&v.tt);
 	close(v.rootfd);
 	return r;
 }

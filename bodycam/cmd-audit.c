@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli-tsa.h"
 
 static void
 show_progress(void *arg, int64_t done, int64_t total)
@@ -99,6 +100,9 @@ audit_json(const struct bc_audit_report *rep, int files)
 		    (json_int_t)rep->log.leaves, "checkpoints",
 		    (json_int_t)rep->log.checkpoints, "against",
 		    rep->log.against));
+	if (o != NULL)
+		json_object_set_new(o, "timestamps",
+		    json_integer(rep->timestamps));
 	if (o != NULL && files)
 		json_object_set_new(o, "files", json_pack("{s:I, s:I, s:I, "
 		    "s:I, s:I}", "matched", (json_int_t)rep->files_matched,
@@ -135,6 +139,10 @@ audit_text(const struct bc_audit_report *rep, int files, int quiet)
 			printf("%lld retention polic%s checked\n",
 			    (long long)rep->policies,
 			    rep->policies == 1 ? "y" : "ies");
+		if (rep->timestamps > 0)
+			printf("%lld time-stamp token%s checked\n",
+			    (long long)rep->timestamps,
+			    rep->timestamps == 1 ? "" : "s");
 		if (rep->unbound > 0)
 			printf("%lld manifest%s and events of format version "
 			    "1, valid but naming no log (unbound)\n",
@@ -283,9 +291,12 @@ cmd_audit(struct bc_ctx *ctx, int argc, char **argv)
 		{ "against", required_argument, NULL, 'a' },
 		{ "search", required_argument, NULL, 's' },
 		{ "witness-policy", required_argument, NULL, 'w' },
+		{ "tsa-ca", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *against = NULL, *threads = NULL, *polpath = NULL;
+	const char *tsa_ca = NULL;
+	struct bc_tsa_trust *trust = NULL;
 	const char **search = NULL;
 	struct bc_audit_opts ao;
 	int c, st;
@@ -303,13 +314,19 @@ cmd_audit(struct bc_ctx *ctx, int argc, char **argv)
 		case 'a': against = optarg; break;
 		case 's': search[ao.nsearch++] = optarg; break;
 		case 'w': polpath = optarg; break;
+		case 'c': tsa_ca = optarg; break;
 		default:
 			free(search);
 			return bc_cli_badopt(ctx->cmd, c, argv);
 		}
 	}
 	ao.search = search;
-	st = audit_run(ctx, &ao, threads, against, polpath, argc);
+	/* the verifier's TSA anchors: cmd-tsa.c */
+	if ((st = bc_cli_tsa_trust(tsa_ca, &trust)) == 0) {
+		ao.tsa = trust;
+		st = audit_run(ctx, &ao, threads, against, polpath, argc);
+	}
+	bc_tsa_trust_free(trust);
 	free(search);
 	return st;
 }
@@ -318,7 +335,7 @@ const struct bc_cmd bc_cmd_audit = {
 	.name = "audit",
 	.usage = "[--files [--search DIR]...] [--threads N] "
 	    "[--against CHECKPOINT\n"
-	    "           [--witness-policy FILE]]",
+	    "           [--witness-policy FILE]] [--tsa-ca FILE]",
 	.summary = "Check every key document, manifest and custody event of "
 	    "the catalog: hashes,\n      signatures, chain links, roles and "
 	    "revocation at signing time, and the\n      action rules.  "
@@ -346,7 +363,12 @@ const struct bc_cmd bc_cmd_audit = {
 	    "                with --against: the checkpoint must carry the "
 	    "cosignatures of\n"
 	    "                a quorum of the policy's witnesses (exit 1 if "
-	    "not)\n",
+	    "not)\n"
+	    "  --tsa-ca FILE PEM certificates of the TSAs you trust: stored "
+	    "time-stamp\n"
+	    "                tokens must be signed by one (without: held to "
+	    "their\n"
+	    "                checkpoints only)\n",
 	.flags = BC_CMD_READ_ONLY,
 	.exec = cmd_audit,
 };

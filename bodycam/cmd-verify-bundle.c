@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli-tsa.h"
 
 static const char *const level_names[] = { "bundle", "integrity",
     "authentic", "trusted" };
@@ -36,14 +37,46 @@ report_json(const struct bc_bundle_report *rep)
 			return NULL;
 		}
 	}
-	return json_pack("{s:b, s:b, s:b, s:I, s:I, s:I, s:o, s:O, s:o*}",
+	o = json_pack("{s:b, s:b, s:b, s:I, s:I, s:I, s:o, s:O}",
 	    "integrity", rep->integrity, "authentic", rep->authentic,
 	    "trusted", rep->trusted, "items", (json_int_t)rep->nitems,
 	    "events", (json_int_t)rep->nevents, "files",
-	    (json_int_t)rep->nfiles, "failures", arr, "views", rep->views,
-	    "witnesses", rep->witnesses_checked ? json_pack("{s:I, s:I}",
+	    (json_int_t)rep->nfiles, "failures", arr, "views", rep->views);
+	/* the witness policy, when one was given */
+	if (o != NULL && rep->witnesses_checked &&
+	    json_object_set_new(o, "witnesses", json_pack("{s:I, s:I}",
 	    "cosigned", (json_int_t)rep->cosigned, "quorum",
-	    (json_int_t)rep->quorum) : NULL);
+	    (json_int_t)rep->quorum)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	/* trusted time, when the bundle has any to say */
+	if (o != NULL && (rep->ntimestamps > 0 || rep->trusted_time != NULL) &&
+	    json_object_set_new(o, "timestamps", json_pack("{s:I, s:b, s:O?}",
+	    "tokens", (json_int_t)rep->ntimestamps, "checked",
+	    rep->timestamps_checked, "trusted_time", rep->trusted_time)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+/* What trusted time says: the tokens, and each revoked signer's record. */
+static void
+report_times(const struct bc_bundle_report *rep)
+{
+	const json_t *o;
+	size_t i;
+
+	if (rep->ntimestamps > 0)
+		printf("timestamps: %zu time-stamped checkpoint%s, %s\n",
+		    rep->ntimestamps, rep->ntimestamps == 1 ? "" : "s",
+		    rep->timestamps_checked ? "tokens checked to --tsa-ca" :
+		    "tokens NOT checked (no --tsa-ca): no trusted time");
+	json_array_foreach(rep->trusted_time, i, o)
+		printf("trusted-time  %s  %s\n", bc_cli_q(json_string_value(
+		    json_object_get(o, "file"))), bc_cli_q(json_string_value(
+		    json_object_get(o, "detail"))));
 }
 
 /* A string of a view, quoted, or "-". */
@@ -105,6 +138,7 @@ report_text(const char *dir, const struct bc_bundle_report *rep,
 		    rep->nevents, rep->nevents == 1 ? "" : "s", rep->nfiles,
 		    rep->nfiles == 1 ? "" : "s");
 		report_views(rep);
+		report_times(rep);
 	}
 	for (i = 0; i < rep->nfailures; i++) {
 		f = &rep->failures[i];
@@ -129,11 +163,13 @@ cmd_verify_bundle(struct bc_ctx *ctx, int argc, char **argv)
 	struct bc_err err = { 0 };
 	struct bc_key *trust = NULL;
 	struct bc_witness_policy *pol = NULL;
-	const char *trust_path = NULL, *pol_path = NULL;
+	struct bc_tsa_trust *tsa = NULL;
+	const char *trust_path = NULL, *pol_path = NULL, *tsa_ca = NULL;
 	int r, st;
 	const struct bc_cli_opt opts[] = {
 		{ "trust", &trust_path, NULL },
 		{ "witness-policy", &pol_path, NULL },
+		{ "tsa-ca", &tsa_ca, NULL },
 		{ NULL, NULL, NULL }
 	};
 
@@ -154,8 +190,11 @@ cmd_verify_bundle(struct bc_ctx *ctx, int argc, char **argv)
 		st = bc_cli_fail(r, &err);
 		goto out;
 	}
+	/* the TSA anchors: cmd-tsa.c */
+	if ((st = bc_cli_tsa_trust(tsa_ca, &tsa)) != 0)
+		goto out;
 	/* offline: no catalog is opened */
-	if ((r = bc_bundle_verify_witnessed(argv[optind], trust, pol, &rep,
+	if ((r = bc_bundle_verify_full(argv[optind], trust, tsa, pol, &rep,
 	    &err)) != 0) {
 		st = bc_cli_fail(r, &err);
 		goto out;
@@ -172,13 +211,15 @@ cmd_verify_bundle(struct bc_ctx *ctx, int argc, char **argv)
  out:
 	bc_bundle_report_clear(&rep);
 	bc_witness_policy_free(pol);
+	bc_tsa_trust_free(tsa);
 	bc_key_free(trust);
 	return st;
 }
 
 const struct bc_cmd bc_cmd_verify_bundle = {
 	.name = "verify-bundle",
-	.usage = "DIR [--trust ADMIN.pub] [--witness-policy FILE]",
+	.usage = "DIR [--trust ADMIN.pub] [--tsa-ca FILE] "
+	    "[--witness-policy FILE]",
 	.summary = "Check a release bundle offline, without a catalog: "
 	    "integrity (files match\n      SHA256SUMS and the sealed "
 	    "manifests), authentic (signatures, custody\n      chains, "
@@ -192,6 +233,10 @@ const struct bc_cmd bc_cmd_verify_bundle = {
 	    "recipient knows it\n"
 	    "                      (without it the bundle cannot be "
 	    "trusted: exit 1)\n"
+	    "  --tsa-ca FILE       PEM certificates of the TSAs you trust: "
+	    "the tokens of\n"
+	    "                      timestamps/ are checked to them (without: "
+	    "not trusted)\n"
 	    "  --witness-policy FILE  the witnesses you trust (\"witness VKEY"
 	    "\" lines) and how\n"
 	    "                      many must have cosigned the checkpoint "

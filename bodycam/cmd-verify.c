@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli-tsa.h"
 
 static void
 print_check(const struct bc_check *c)
@@ -165,7 +166,8 @@ cmd_verify(struct bc_ctx *ctx, int argc, char **argv)
 	struct bc_item *it;
 	struct bc_key *key = NULL;
 	char hex[BC_SHA256_HEX], user[256];
-	const char *keypath = NULL, *actor = NULL;
+	const char *keypath = NULL, *actor = NULL, *tsa_ca = NULL;
+	struct bc_tsa_trust *trust = NULL;
 	json_t *arr = NULL, *o;
 	int by_file = 0, rec = 0, i, r, rst, st = 0;
 	const struct bc_cli_opt opts[] = {
@@ -173,6 +175,7 @@ cmd_verify(struct bc_ctx *ctx, int argc, char **argv)
 		{ "record", NULL, &rec },
 		{ "key", &keypath, NULL },
 		{ "actor", &actor, NULL },
+		{ "tsa-ca", &tsa_ca, NULL },
 		{ NULL, NULL, NULL }
 	};
 
@@ -196,6 +199,9 @@ cmd_verify(struct bc_ctx *ctx, int argc, char **argv)
 			actor = user;
 		}
 	}
+	/* the verifier's TSA anchors: cmd-tsa.c */
+	if ((st = bc_cli_tsa_trust(tsa_ca, &trust)) != 0)
+		goto out;
 	if ((st = bc_cli_open_catalog(ctx)) != 0)
 		goto out;
 	if (ctx->json && (arr = json_array()) == NULL) {
@@ -207,6 +213,7 @@ cmd_verify(struct bc_ctx *ctx, int argc, char **argv)
 		o = NULL;
 		bc_err_clear(&err);
 		memset(&vo, 0, sizeof(vo));
+		vo.tsa = trust;
 		if (by_file) {
 			r = bc_hash_file(argv[i], &fh, NULL, NULL, &err);
 			if (r == 0) {
@@ -263,6 +270,7 @@ cmd_verify(struct bc_ctx *ctx, int argc, char **argv)
 	}
 	ctx->out = arr;
  out:
+	bc_tsa_trust_free(trust);
 	bc_key_free(key);
 	return st;
 }
@@ -270,7 +278,7 @@ cmd_verify(struct bc_ctx *ctx, int argc, char **argv)
 const struct bc_cmd bc_cmd_verify = {
 	.name = "verify",
 	.usage = "ITEM... | verify --file FILE... [--record --key KEY "
-	    "[--actor WHO]]",
+	    "[--actor WHO]]\n       [--tsa-ca FILE]",
 	.summary = "Re-hash each item's file and re-check its manifest "
 	    "signature and custody chain;\n      with --file, find the item "
 	    "by the file's content.  Every check is named.",
@@ -281,7 +289,11 @@ const struct bc_cmd bc_cmd_verify = {
 	    "  --key KEY      with --record: the private key that signs it "
 	    "(role auditor)\n"
 	    "  --actor WHO    with --record: who verified (default: the "
-	    "login name)\n",
+	    "login name)\n"
+	    "  --tsa-ca FILE  PEM certificates of the TSAs you trust: "
+	    "time-stamp tokens are\n"
+	    "                 checked to them, and date the records of "
+	    "revoked keys\n",
 	.flags = BC_CMD_READ_ONLY,
 	.exec = cmd_verify,
 };

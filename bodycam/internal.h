@@ -92,6 +92,23 @@ struct bc_rec {
 	int		 failed;	/* out of memory or SHA-256 failed */
 };
 
+/*
+ * The trusted-time checks of an item (verify-tsa.c), each passed to add
+ * (which returns 0 or BC_ERR_NOMEM): "timestamp" for each stored token
+ * that fails (over another checkpoint, or, with trust, not signed by a
+ * TSA it names) and "trusted-time" for each of the item's records signed
+ * by a key revoked since: covered by a time-stamped checkpoint from
+ * before the revocation, or not.  Returns 0 or the error that stopped it.
+ */
+struct bc_tsa_trust;
+typedef int (*bc_verify_add_fn)(void *arg, int ok, enum bc_check_id id,
+    const char *detail);
+int bc_verify_tsa(struct bc_catalog *cat, const struct bc_keyring *kr,
+    const struct bc_tsa_trust *trust, const struct bc_item *it,
+    const struct bc_rec *m, const struct bc_event *ev,
+    const struct bc_rec *er, size_t n, bc_verify_add_fn add, void *arg,
+    struct bc_err *err);
+
 void bc_rec_prepare(struct bc_rec *r, const struct bc_keyring *kr,
     struct bc_verifier *vf);
 void bc_rec_clear(struct bc_rec *r);

@@ -33,6 +33,7 @@
 #include "bodycam/manifest.h"
 #include "bodycam/note.h"
 #include "bodycam/tlog.h"
+#include "bodycam/tsa.h"
 #include "bodycam/util.h"
 #include "internal.h"
 
@@ -805,6 +806,86 @@ record_statement(struct bc_catalog *cat, const struct bc_key *key,
 	return r;
 }
 
+/*
+ * Trusted time (tsa.h): every stored checkpoint older than the bundle's
+ * that a token is over, as timestamps/checkpoint-ID (its note),
+ * checkpoint-ID.tsr (the first stored token over that note, DER) and
+ * checkpoint-ID.consistency (the proof, a hex hash a line, that the
+ * bundle checkpoint extends it), so that a recipient can date the
+ * records a revoked key signed.  A token not over its checkpoint is not
+ * shipped: audit reports it.
+ */
+static int
+put_timestamps(struct bundle *b, struct bc_catalog *cat,
+    const struct bc_checkpoint_row *cp, struct bc_err *err)
+{
+	struct bc_timestamp_row *ts = NULL;
+	struct bc_checkpoint_row *cps = NULL, *c;
+	struct bc_err e = { 0 };
+	struct bc_buf txt = BC_BUF_INIT(64 * BC_SHA256_HEX);
+	uint8_t (*proof)[BC_SHA256_LEN] = NULL;
+	uint8_t rm[BC_SHA256_LEN], rn[BC_SHA256_LEN];
+	char rel[96], hex[BC_SHA256_HEX];
+	int64_t done = 0;
+	size_t nts = 0, ncp = 0, i, j, k, count = 0;
+	int r;
+
+	if ((r = bc_catalog_timestamps(cat, -1, &ts, &nts, err)) != 0 ||
+	    nts == 0)
+		goto out;
+	if ((r = bc_catalog_checkpoints(cat, 0, &cps, &ncp, err)) != 0 ||
+	    (r = put_dir(b, "timestamps")) != 0)
+		goto out;
+	for (j = 0; j < ncp; j++) {
+		c = &cps[j];
+		if (c->size == 0 || c->size >= cp->size || c->id <= done)
+			continue;
+		for (i = 0; i < nts; i++)
+			if (ts[i].checkpoint == c->id && bc_tsa_token_check(
+			    ts[i].token, ts[i].token_len, c->note, c->note_len,
+			    NULL, NULL, &e) == 0)
+				break;
+		if (i == nts)
+			continue;
+		done = c->id;
+		if ((r = bc_tlog_consistency(cat, c->size, cp->size, c->root,
+		    rm, rn, &proof, &count, err)) != 0)
+			goto out;
+		for (k = 0; k < count; k++) {
+			bc_hex(proof[k], BC_SHA256_LEN, hex);
+			if (bc_buf_printf(&txt, "%s\n", hex) != 0) {
+				r = bc_err_set(err, BC_ERR_NOMEM, "out of "
+				    "memory");
+				goto out;
+			}
+		}
+		snprintf(rel, sizeof(rel), "timestamps/checkpoint-%" PRId64,
+		    c->id);
+		if ((r = put_file(b, rel, c->note, c->note_len, 1)) != 0 ||
+		    (r = signer_add(b, c->key)) != 0)
+			goto out;
+		snprintf(rel, sizeof(rel), "timestamps/checkpoint-%" PRId64
+		    ".tsr", c->id);
+		if ((r = put_file(b, rel, ts[i].token, ts[i].token_len,
+		    1)) != 0)
+			goto out;
+		snprintf(rel, sizeof(rel), "timestamps/checkpoint-%" PRId64
+		    ".consistency", c->id);
+		if ((r = put_file(b, rel, bc_buf_str(&txt), txt.len, 1)) != 0)
+			goto out;
+		bc_buf_free(&txt);
+		bc_merkle_proof_free(proof);
+		proof = NULL;
+	}
+	r = 0;
+ out:
+	bc_buf_free(&txt);
+	bc_merkle_proof_free(proof);
+	bc_checkpoints_free(cps, ncp);
+	bc_timestamps_free(ts, nts);
+	return r;
+}
+
 /* Everything under the write lock; the caller commits on success. */
 static int
 release_locked(struct bc_catalog *cat, const struct bc_key *key,
@@ -894,7 +975,9 @@ release_locked(struct bc_catalog *cat, const struct bc_key *key,
 		    (r = put_item(b, cat, &cp, &ri[i])) != 0)
 			goto out;
 	}
-	if ((r = put_keys(b, cat, &cp, &st)) != 0)
+	/* before the keys: those write signers/, the timestamps' too */
+	if ((r = put_timestamps(b, cat, &cp, err)) != 0 ||
+	    (r = put_keys(b, cat, &cp, &st)) != 0)
 		goto out;
 	bc_time_now(now);
 	snprintf(head, sizeof(head), "# Release bundle\n\n"

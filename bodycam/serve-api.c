@@ -33,6 +33,7 @@
 #include "bodycam/retention.h"
 #include "bodycam/tiles.h"
 #include "bodycam/tlog.h"
+#include "bodycam/tsa.h"
 #include "bodycam/util.h"
 #include "bodycam/verify.h"
 #include "internal.h"
@@ -1557,16 +1558,22 @@ latest(struct bc_req *q, struct bc_catalog *cat, struct bc_keyring **kr,
  * a person compares with the checkpoint's third line.
  */
 static json_t *
-checkpoint_json(const struct bc_checkpoint_row *row, size_t ncosig)
+checkpoint_json(struct bc_catalog *cat, const struct bc_checkpoint_row *row,
+    size_t ncosig)
 {
+	struct bc_err err = { 0 };
 	char root64[BC_SHA256_LEN * 2];
+	json_t *ts;
 
+	/* the RFC 3161 tokens stored for it, read-only (tsa.h) */
+	if ((ts = bc_tsa_timestamps_json(cat, row->id, &err)) == NULL)
+		return NULL;
 	EVP_EncodeBlock((unsigned char *)root64, row->root, BC_SHA256_LEN);
-	return json_pack("{s:s%, s:I, s:o, s:s, s:s, s:s, s:I}", "note",
+	return json_pack("{s:s%, s:I, s:o, s:s, s:s, s:s, s:o, s:I}", "note",
 	    row->note, row->note_len, "size", (json_int_t)row->size, "root",
 	    json_hex(row->root, BC_SHA256_LEN), "root_base64", root64, "key",
-	    row->key, "created", row->created, "cosignatures",
-	    (json_int_t)ncosig);
+	    row->key, "created", row->created, "timestamps", ts,
+	    "cosignatures", (json_int_t)ncosig);
 }
 
 /*
@@ -1592,7 +1599,8 @@ checkpoint_answer(struct bc_req *q, int note)
 	    (r = bc_tlog_cosigned(cat, &row, &ncosig, &err)) != 0)
 		bc_resp_bc(q, r, &err);
 	else if (q->resp == NULL && !note)
-		bc_resp_json(q, MHD_HTTP_OK, checkpoint_json(&row, ncosig));
+		bc_resp_json(q, MHD_HTTP_OK, checkpoint_json(cat, &row,
+		    ncosig));
 	else if (q->resp == NULL) {
 		bc_resp_buffer(q, "text/plain; charset=utf-8",
 		    LOG_CACHE_SHORT, row.note, row.note_len,
@@ -1783,8 +1791,8 @@ h_proof(struct bc_req *q)
 		goto out;
 	}
 	bc_resp_json(q, MHD_HTTP_OK, json_pack("{s:s, s:o, s:O}", "id",
-	    it->id, "checkpoint", checkpoint_json(&row, ncosig), "records",
-	    arr));
+	    it->id, "checkpoint", checkpoint_json(cat, &row, ncosig),
+	    "records", arr));
  out:
 	json_decref(arr);
 	free(row.note);

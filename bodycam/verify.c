@@ -666,6 +666,13 @@ bc_verify_judge(struct bc_catalog *cat, const struct bc_item *it,
 	return check_status(cat, it, m->doc, rep, err);
 }
 
+/* A check of verify-tsa.c, which does not call into this file. */
+static int
+add_tsa_check(void *arg, int ok, enum bc_check_id id, const char *detail)
+{
+	return add_check(arg, ok, id, -1, "%s", detail);
+}
+
 int
 bc_verify_item(struct bc_catalog *cat, const struct bc_item *it,
     const struct bc_verify_opts *opts, struct bc_verify_report *rep,
@@ -724,6 +731,10 @@ bc_verify_item(struct bc_catalog *cat, const struct bc_item *it,
 	    err)) != 0)
 		goto nomem;
 	if ((r = verify_log(cat, kr, it, ev, n, rep, err)) != 0)
+		goto out;
+	/* trusted time: verify-tsa.c */
+	if ((r = bc_verify_tsa(cat, kr, opts->tsa, it, &m, ev, er, n,
+	    add_tsa_check, rep, err)) != 0)
 		goto out;
 	if (opts->no_file)
 		r = 0;

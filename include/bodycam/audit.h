@@ -13,6 +13,8 @@
 #include "bodycam/tlog.h"
 #include "bodycam/verify.h"
 
+struct bc_tsa_trust;
+
 #define BC_AUDIT_THREADS_MAX	64
 
 struct bc_audit_failure {
@@ -43,6 +45,7 @@ struct bc_audit_report {
 	int64_t	unbound;		/* version 1 records (no log named) */
 	int64_t	releases;		/* release statements checked */
 	int64_t	policies;		/* retention policies checked */
+	int64_t	timestamps;		/* time-stamp tokens checked */
 	int64_t	files_matched, files_changed, files_missing, files_purged;
 	int64_t	files_moved;		/* missing, but found (--search) */
 	struct bc_audit_move *moves;
@@ -62,6 +65,9 @@ struct bc_audit_opts {
 	const char *const *search;
 	size_t		 nsearch;
 	int		threads;	/* 0: one per online CPU */
+	/* the verifier's TSA anchors (--tsa-ca, tsa.h), or NULL: tokens are
+	   then held to their checkpoints only */
+	const struct bc_tsa_trust *tsa;
 	/* a saved checkpoint (signed note) to hold the log to, or NULL */
 	const char	*against;
 	size_t		 against_len;

@@ -32,6 +32,7 @@
 #include "bodycam/tiles.h"
 #include "bodycam/witness.h"
 #include "bodycam/http.h"
+#include "bodycam/tsa.h"
 #include "bodycam/bundle.h"
 #include "bodycam/token.h"
 #include "bodycam/filter.h"

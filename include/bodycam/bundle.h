@@ -62,6 +62,12 @@
  *                             checkpoint note verbatim ("manifest",
  *                             "event-3", "parent-event-2"; the bundle's
  *                             own in proofs/: "key-0", "release")
+ *   timestamps/checkpoint-<id>, .tsr, .consistency
+ *                             trusted time (tsa.h): an older stored
+ *                             checkpoint that a TSA's token is over, the
+ *                             token (DER), and the consistency proof from
+ *                             it to the bundle checkpoint, a hex hash a
+ *                             line
  *   items/<id>/parent/manifest.json, manifest.sig, derive.jsonl
  *                             for a derived item: its parent's manifest
  *                             and the parent's derive event naming it
@@ -163,6 +169,16 @@ struct bc_bundle_report {
 	 * witnesses cosigned the checkpoint, of the quorum */
 	int	witnesses_checked;
 	size_t	cosigned, quorum;
+	/*
+	 * Trusted time (tsa.h): the time-stamped checkpoints of timestamps/
+	 * that held (ntimestamps; timestamps_checked when their tokens were
+	 * checked to the verifier's TSA anchors), and, for each record
+	 * signed by a key revoked since, {"file", "covered", "detail"}:
+	 * whether one from before the revocation covers it (NULL: none).
+	 */
+	size_t	 ntimestamps;
+	int	 timestamps_checked;
+	json_t	*trusted_time;
 };
 
 /*
@@ -184,13 +200,28 @@ int bc_bundle_verify(const char *dir, const struct bc_key *trust,
     struct bc_bundle_report *rep, struct bc_err *err);
 
 /*
- * As bc_bundle_verify, and with a witness policy (witness.h; NULL: none)
+* As bc_bundle_verify, and with a witness policy (witness.h; NULL: none)
  * the checkpoint must carry, in the .tlog-proof files, the cosignatures
  * of a quorum of its witnesses: a failure (check "witness-policy") is of
  * the "trusted" level.
  */
 int bc_bundle_verify_witnessed(const char *dir, const struct bc_key *trust,
     const struct bc_witness_policy *witnesses, struct bc_bundle_report *rep,
+    struct bc_err *err);
+
+/*
+ * bc_bundle_verify, also checking the tokens of timestamps/ to the TSA
+ * anchors tsa (NULL: over their checkpoints only, and trusting none).
+ */
+struct bc_tsa_trust;
+int bc_bundle_verify_tsa(const char *dir, const struct bc_key *trust,
+    const struct bc_tsa_trust *tsa, struct bc_bundle_report *rep,
+    struct bc_err *err);
+
+/* Both: the TSA anchors and the witness policy (each may be NULL). */
+int bc_bundle_verify_full(const char *dir, const struct bc_key *trust,
+    const struct bc_tsa_trust *tsa, const struct bc_witness_policy *witnesses,
+    struct bc_bundle_report *rep,
     struct bc_err *err);
 
 void bc_bundle_report_clear(struct bc_bundle_report *rep);

@@ -160,6 +160,10 @@
 	    "SHA256SUMS is well formed and sorted") \
 	X(SYMLINK, "symlink", BC_CHECKS_BUNDLE, \
 	    "the bundle holds no symbolic link") \
+	X(TIMESTAMP, "timestamp", \
+	    BC_CHECKS_VERIFY | BC_CHECKS_AUDIT | BC_CHECKS_BUNDLE, \
+	    "a time-stamp token is over its checkpoint and, with --tsa-ca, " \
+	    "signed by a trusted TSA") \
 	X(TLOG_PROOF, "tlog-proof", BC_CHECKS_BUNDLE, \
 	    "a record's .tlog-proof file proves it under the bundle " \
 	    "checkpoint, as proofs.json does") \
@@ -171,6 +175,10 @@
 	    "the bundle is within the file count limit") \
 	X(TRUST_ANCHOR, "trust-anchor", BC_CHECKS_BUNDLE, \
 	    "--trust was given, and is the bundle anchor key") \
+	X(TRUSTED_TIME, "trusted-time", BC_CHECKS_VERIFY | BC_CHECKS_BUNDLE, \
+	    "a record by a key revoked since: a time-stamped checkpoint " \
+	    "from before the revocation covers it, or it is said that none " \
+	    "does") \
 	X(UNEXPECTED_FILE, "unexpected-file", BC_CHECKS_BUNDLE, \
 	    "a file listed in SHA256SUMS is of the bundle format") \
 	X(VIEW, "view", BC_CHECKS_VERIFY, \

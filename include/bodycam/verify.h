@@ -14,6 +14,8 @@
 #include "bodycam/checks.h"
 #include "bodycam/custody.h"
 
+struct bc_tsa_trust;
+
 struct bc_check {
 	enum bc_check_id id;
 	char	name[BC_CHECK_NAME_MAX];	/* bc_check_name(id) */
@@ -47,6 +49,8 @@ struct bc_verify_opts {
 	const struct bc_file_hash *file_hash;	/* already hashed, or NULL */
 	int			 no_file;	/* check the records only */
 	int			 failures_only;
+	/* the verifier's TSA anchors (--tsa-ca), or NULL (tsa.h) */
+	const struct bc_tsa_trust *tsa;
 	bc_progress_fn		 progress;
 	void			*progress_arg;
 };

@@ -129,15 +129,15 @@ expect_eq "$(q "$DB" "SELECT json_extract(body, '\$.details.media') FROM events
 # the sh blocks of VERIFY.md, exactly as written, in one bash session
 awk '/^```sh$/ { f = 1; next } /^```$/ { f = 0 } f' "$W/bundle/VERIFY.md" \
     > "$W/verify.sh"
-expect_eq "$(grep -c '^```sh$' "$W/bundle/VERIFY.md")" 11 \
-    "VERIFY.md has its eleven command blocks"
+expect_eq "$(grep -c '^```sh$' "$W/bundle/VERIFY.md")" 12 \
+    "VERIFY.md has its twelve command blocks (10: trusted time, 11: witnesses)"
 run_verify() {
 	(cd "$1" && ANCHOR=$2 bash "$W/verify.sh")
 }
 expect_exit 0 "VERIFY.md's commands pass on the bundle" -- \
     run_verify "$W/bundle" "$K/admin.pub"
 expect_grep "^bundle verified$" "$OUT" "  to the end"
-for i in 1 2 3 4 5 6 7 8 9 10; do
+for i in 1 2 3 4 5 6 7 8 9 10 11; do
 	expect_grep "^OK step $i " "$OUT" "  step $i says OK"
 done
 expect_nogrep "FAIL" "$OUT$(cat "$ERR")" "  and nothing failed"

@@ -1842,8 +1842,8 @@ expect_error 404 not_found "GET /v1/items/BWC-999999/proof: 404"
 api "$T_CUST" GET /v1/checkpoint
 expect_status 200 "GET /v1/checkpoint (custodian): 200"
 cp "$RB" "$TMP/cp.json"
-json_check "$RB" "sorted(d) == ['cosignatures', 'created', 'key', 'note', 'root', 'root_base64', 'size'] and d['cosignatures'] == 0 and d['key'] == '$KID_aud' and d['note'].split(chr(10))[2] == d['root_base64'] and __import__('base64').b64decode(d['root_base64']).hex() == d['root']" \
-    "  note, size, root (hex), root_base64 (the note's third line), key, created; signed by the auditor key"
+json_check "$RB" "sorted(d) == ['cosignatures', 'created', 'key', 'note', 'root', 'root_base64', 'size', 'timestamps'] and d['timestamps'] == [] and d['cosignatures'] == 0 and d['key'] == '$KID_aud' and d['note'].split(chr(10))[2] == d['root_base64'] and __import__('base64').b64decode(d['root_base64']).hex() == d['root']" \
+    "  note, size, root (hex), root_base64 (the note's third line), key, created, timestamps and cosignatures (none here); signed by the auditor key"
 expect_exit 0 "  log export: exit 0" -- bc log export
 cp "$OUT" "$TMP/export.jsonl"
 _r=$(hpy logroot "$TMP/export.jsonl" "$TMP/cp.json" 2>&1)

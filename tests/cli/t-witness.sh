@@ -348,14 +348,14 @@ vmd() {	# vmd DIR POLICY
 	(cd "$1" && ANCHOR=$K/admin.pub WITNESS_POLICY=$2 bash "$W/verify.sh")
 }
 expect_exit 0 "VERIFY.md with the policy (2 of 2)" -- vmd "$W/bundle" "$W/p12"
-expect_grep "^OK step 10 \(witnesses\): 2 of the policy's witnesses" "$OUT" \
-    "  step 10: two witnesses cosigned"
+expect_grep "^OK step 11 \(witnesses\): 2 of the policy's witnesses" "$OUT" \
+    "  step 11: two witnesses cosigned"
 expect_exit 0 "VERIFY.md without a policy" -- vmd "$W/bundle" ""
-expect_grep "^OK step 10 \(witnesses\): no WITNESS_POLICY given" "$OUT" \
-    "  step 10 says it checked nothing"
+expect_grep "^OK step 11 \(witnesses\): no WITNESS_POLICY given" "$OUT" \
+    "  step 11 says it checked nothing"
 expect_exit 1 "VERIFY.md with a policy of an unknown witness" -- \
     vmd "$W/bundle" "$W/p3"
-expect_grep "FAIL step 10 \(witnesses\)" "$ERR" "  fails at step 10"
+expect_grep "FAIL step 11 \(witnesses\)" "$ERR" "  fails at step 11"
 
 # a bundle whose cosignature was altered, in every .tlog-proof file
 cp -r "$W/bundle" "$W/bad"
@@ -371,9 +371,9 @@ expect_exit 1 "verify-bundle: an altered cosignature fails the policy" -- \
     "$BODYCAM" verify-bundle "$W/bad" --trust "$K/admin.pub" \
     --witness-policy "$W/p12"
 expect_grep "bad cosignature by witness.example/w1" "$OUT" "  names the witness"
-expect_exit 1 "VERIFY.md: an altered cosignature fails step 10" -- \
+expect_exit 1 "VERIFY.md: an altered cosignature fails step 11" -- \
     vmd "$W/bad" "$W/p12"
-expect_grep "FAIL step 10 .*witness.example/w1.*does not verify" "$ERR" \
+expect_grep "FAIL step 11 .*witness.example/w1.*does not verify" "$ERR" \
     "  names the witness, and that it does not verify"
 # different cosignatures in two .tlog-proof files
 cp -r "$W/bundle" "$W/mixed"
