@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include <openssl/err.h>
 #include <openssl/http.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "bodycam/buf.h"
 #include "bodycam/http.h"
@@ -30,6 +33,16 @@ bc_http_answer_clear(struct bc_http_answer *ans)
 {
 	free(ans->body);
 	memset(ans, 0, sizeof(*ans));
+}
+
+/* Whether host is an IPv4 or IPv6 address rather than a name. */
+static int
+is_ip(const char *host)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, host, buf) == 1 ||
+	    inet_pton(AF_INET6, host, buf) == 1;
 }
 
 /* Sets the socket's read and write timeouts. */
@@ -128,24 +141,35 @@ bc_http_post(const char *url, const char *ctype, const void *body,
 	set_timeouts(conn, timeout);
 	b = conn;
 	if (use_tls) {
-		if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
-		    SSL_CTX_set_default_verify_paths(ctx) != 1 ||
+		/* verification on the context first: the SSL copies it */
+		if ((ctx = SSL_CTX_new(TLS_client_method())) != NULL)
+			SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+		if (ctx == NULL || SSL_CTX_set_default_verify_paths(ctx) != 1 ||
 		    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
 		    (b = BIO_new_ssl(ctx, 1)) == NULL) {
 			b = conn;
 			r = bc_err_set(err, BC_ERR_CRYPTO, "cannot set up TLS");
 			goto done;
 		}
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 		BIO_get_ssl(b, &ssl);
-		if (ssl == NULL || SSL_set_tlsext_host_name(ssl, host) != 1 ||
-		    SSL_set1_host(ssl, host) != 1) {
+		if (ssl != NULL)
+			SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
+		/*
+		 * An address is checked against the certificate's IP
+		 * addresses and sent as no server name (RFC 6066); a name,
+		 * against its DNS names, and sent.
+		 */
+		if (ssl == NULL || (is_ip(host) ?
+		    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
+		    host) != 1 : SSL_set_tlsext_host_name(ssl, host) != 1 ||
+		    SSL_set1_host(ssl, host) != 1)) {
 			r = bc_err_set(err, BC_ERR_CRYPTO, "cannot set up TLS");
 			goto done;
 		}
 		b = BIO_push(b, conn);
 		conn = NULL;	/* freed with the chain */
-		if (BIO_do_handshake(b) <= 0) {
+		if (BIO_do_handshake(b) <= 0 ||
+		    SSL_get_verify_result(ssl) != X509_V_OK) {
 			ERR_clear_error();
 			r = bc_err_set(err, BC_ERR_IO, "TLS with %s failed (is "
 			    "its certificate valid for that name?)", host);

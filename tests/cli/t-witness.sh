@@ -227,9 +227,72 @@ json_check "$OUT" '[w["outcome"] for w in d["witnesses"]] == ["already cosigned"
 expect_eq "$(q "$CAT" "SELECT count(*) FROM cosignatures")" 3 \
     "  three rows: one for checkpoint 1, two for checkpoint 3"
 
+# ------------------------------------------- a witness behind TLS
+# A TLS front (python3's ssl) for w1, with a certificate for 127.0.0.1
+# from a test CA: log cosign reaches it only when that CA is trusted.
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
+openssl req -x509 -newkey ed25519 -nodes -keyout "$W/ca.key" \
+    -out "$W/ca.pem" -days 2 -subj /CN=t-witness-ca > /dev/null 2>&1
+openssl req -x509 -newkey ed25519 -nodes -keyout "$W/evil.key" \
+    -out "$W/evil.pem" -days 2 -subj /CN=t-witness-evil > /dev/null 2>&1
+openssl req -newkey ed25519 -nodes -keyout "$W/web.key" -out "$W/web.csr" \
+    -subj /CN=127.0.0.1 > /dev/null 2>&1
+printf 'subjectAltName=IP:127.0.0.1\n' > "$W/web.ext"
+openssl x509 -req -in "$W/web.csr" -CA "$W/ca.pem" -CAkey "$W/ca.key" \
+    -CAcreateserial -days 2 -extfile "$W/web.ext" -out "$W/web.pem" \
+    > /dev/null 2>&1
+cat > "$W/front.py" <<'PY'
+import http.server, ssl, sys, urllib.request, urllib.error
+back, cert, key, portfile = sys.argv[1:5]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        req = urllib.request.Request(back + self.path, data=body,
+            headers={"Content-Type": "text/plain"})
+        try:
+            r = urllib.request.urlopen(req)
+            st, ct, out = r.status, r.headers["Content-Type"], r.read()
+        except urllib.error.HTTPError as e:
+            st, ct, out = e.code, e.headers["Content-Type"], e.read()
+        self.send_response(st)
+        self.send_header("Content-Type", ct or "text/plain")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+s.socket = ctx.wrap_socket(s.socket, server_side=True)
+open(portfile, "w").write(str(s.server_address[1]))
+s.serve_forever()
+PY
+env -u http_proxy -u HTTP_PROXY "$PYTHON" "$W/front.py" "$W1URL" \
+    "$W/web.pem" "$W/web.key" "$W/fport" < /dev/null > /dev/null 2>&1 &
+SERVERS="$SERVERS $!"
+_i=0
+while [ ! -s "$W/fport" ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+printf 'witness %s https://127.0.0.1:%s\nquorum 1\n' "$(cat "$W/w1.vkey")" \
+    "$(cat "$W/fport")" > "$W/p1tls"
+bc custody add BWC-000001 access --key "$K/admin.key" --actor t > /dev/null
+bc checkpoint --key "$K/admin.key" --out "$W/cp-tls.txt" > /dev/null
+expect_exit 3 "log cosign over https, the front's CA not trusted: refused" -- \
+    env SSL_CERT_FILE="$W/evil.pem" "$BODYCAM" --catalog "$CAT" log cosign \
+    --witness-policy "$W/p1tls"
+expect_grep "TLS with 127.0.0.1 failed" "$ERR" "  TLS failed, it says"
+expect_exit 0 "log cosign over https, its CA trusted (SSL_CERT_FILE)" -- \
+    env SSL_CERT_FILE="$W/ca.pem" "$BODYCAM" --catalog "$CAT" log cosign \
+    --witness-policy "$W/p1tls"
+expect_grep "cosigned" "$OUT" "  w1 cosigned through TLS"
+# w2, not asked over TLS, is brought up to date for what follows
+expect_exit 0 "log cosign (both, plain HTTP) for the new checkpoint" -- \
+    bc log cosign --witness-policy "$W/p12u"
+
 # the witness's memory: its stored checkpoint is the log's newest
-check "  w1 keeps checkpoint 3 as the newest it cosigned" -- sh -c \
-    'cmp -s "$1"/logs/* "$2"' _ "$W/w1" "$W/cp3.txt"
+check "  w1 keeps the newest checkpoint as the newest it cosigned" -- sh -c \
+    'cmp -s "$1"/logs/* "$2"' _ "$W/w1" "$W/cp-tls.txt"
 
 # ------------------------------------------------------------ a fork
 # a copy of the catalog grows otherwise, under the same key and origin
