@@ -2039,21 +2039,16 @@ tlog_proof_path(char *buf, size_t sz, const char *dir, const char *kind,
  * under its checkpoint's root.  A file that does not verify alone, or
  * tells another story than proofs.json, fails.
  */
-/* Whether s[0..n) is only note signature lines ("— name base64\n"). */
+/* Whether s[0..n) is only note signature lines, as note.h parses them. */
 static int
 sig_lines(const char *s, size_t n)
 {
-	static const char dash[] = "\xe2\x80\x94 ";
 	const char *p, *eol, *end = s + n;
 
-	for (p = s; p < end; p = eol + 1) {
+	for (p = s; p < end; p = eol + 1)
 		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL ||
-		    (size_t)(eol - p) < sizeof(dash) + 2 ||
-		    memcmp(p, dash, sizeof(dash) - 1) != 0 ||
-		    memchr(p + sizeof(dash) - 1, ' ',
-		    (size_t)(eol - p) - (sizeof(dash) - 1)) == NULL)
+		    !bc_note_sig_line_ok(p, (size_t)(eol - p) + 1))
 			return 0;
-	}
 	return 1;
 }
 

@@ -189,6 +189,12 @@ struct bc_cli_opt {
 int bc_cli_opts(const struct bc_cmd *cmd, int argc, char **argv,
     const struct bc_cli_opt *opts);
 
+/*
+ * Runs this command line in bodycam-serve instead (execv; the only
+ * binary that links libmicrohttpd): returns only on failure, 3.
+ */
+int bc_cli_exec_serve(struct bc_ctx *ctx);
+
 /* Parses --listen's ADDR:PORT or [V6ADDR]:PORT.  0, or -1. */
 int bc_cli_parse_listen(const char *s, struct sockaddr_storage *addr,
     socklen_t *addrlen);

@@ -626,17 +626,7 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 static int
 cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 {
-	char path[PATH_MAX];
-
-	if (bc_exec_path("bodycam-serve", "BODYCAM_SERVE", path,
-	    sizeof(path)) != 0) {
-		bc_cli_error("no path to bodycam-serve");
-		return 3;
-	}
-	fflush(NULL);
-	execv(path, ctx->argv);
-	bc_cli_error("cannot run %s: %s", path, strerror(errno));
-	return 3;
+	return bc_cli_exec_serve(ctx);
 }
 #endif /* BC_SERVE_MAIN */
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -615,4 +616,20 @@ bc_cli_parse_listen(const char *s, struct sockaddr_storage *addr,
 	} else
 		return -1;
 	return 0;
+}
+
+int
+bc_cli_exec_serve(struct bc_ctx *ctx)
+{
+	char path[PATH_MAX];
+
+	if (bc_exec_path("bodycam-serve", "BODYCAM_SERVE", path,
+	    sizeof(path)) != 0) {
+		bc_cli_error("no path to bodycam-serve");
+		return 3;
+	}
+	fflush(NULL);
+	execv(path, ctx->argv);
+	bc_cli_error("cannot run %s: %s", path, strerror(errno));
+	return 3;
 }

@@ -480,6 +480,39 @@ last_blank(const char *s, size_t n)
 	return -1;
 }
 
+/*
+ * Takes apart the signature line p[0..eol) (number lineno): "— ", a key
+ * name, a space, canonical base64 of more than a key id, whose first cap
+ * bytes go to raw.  0, or BC_ERR_MALFORMED with err saying why (err may
+ * be NULL).
+ */
+static int
+sig_line(const char *p, const char *eol, size_t lineno, const char **name,
+    size_t *namelen, uint8_t *raw, size_t cap, size_t *rawlen,
+    struct bc_err *err)
+{
+	const char *b64;
+
+	if ((size_t)(eol - p) < SIG_PREFIX_LEN ||
+	    memcmp(p, SIG_PREFIX, SIG_PREFIX_LEN) != 0)
+		return bc_err_set(err, BC_ERR_MALFORMED, "signature line %zu "
+		    "does not begin with an em dash and a space", lineno);
+	*name = p + SIG_PREFIX_LEN;
+	if ((b64 = memchr(*name, ' ', (size_t)(eol - *name))) == NULL)
+		return bc_err_set(err, BC_ERR_MALFORMED, "signature line %zu "
+		    "has no signature", lineno);
+	*namelen = (size_t)(b64 - *name);
+	b64++;
+	if (!name_valid(*name, *namelen))
+		return bc_err_set(err, BC_ERR_MALFORMED, "signature line %zu: "
+		    "invalid key name", lineno);
+	if (b64_decode(b64, (size_t)(eol - b64), raw, cap, rawlen) != 0 ||
+	    *rawlen <= BC_NOTE_KEYID_LEN)
+		return bc_err_set(err, BC_ERR_MALFORMED, "signature line %zu: "
+		    "invalid base64 signature", lineno);
+	return 0;
+}
+
 int
 bc_note_verify(const char *note, size_t len, const char *key_name,
     const struct bc_key *key, size_t *textlen, struct bc_err *err)
@@ -497,7 +530,7 @@ bc_note_open(const char *note, size_t len, const char *key_name,
 	/* a signature of key's is 68 bytes; longer ones are cut, and fail */
 	uint8_t id[BC_NOTE_KEYID_LEN];
 	uint8_t raw[BC_NOTE_KEYID_LEN + BC_ED25519_SIGLEN];
-	const char *p, *end, *eol, *name, *b64, *why;
+	const char *p, *end, *eol, *name, *why;
 	size_t namelen, tlen, rawlen, at, lineno = 0, nmatch = 0;
 	long split;
 	int r, bad = 0;
@@ -537,24 +570,9 @@ bc_note_open(const char *note, size_t len, const char *key_name,
 		if (++lineno > BC_NOTE_MAX_SIGS)
 			return bc_err_set(err, BC_ERR_MALFORMED, "signed "
 			    "note: more than %d signatures", BC_NOTE_MAX_SIGS);
-		if ((size_t)(eol - p) < SIG_PREFIX_LEN ||
-		    memcmp(p, SIG_PREFIX, SIG_PREFIX_LEN) != 0)
-			return bc_err_set(err, BC_ERR_MALFORMED, "signature "
-			    "line %zu does not begin with an em dash and a "
-			    "space", lineno);
-		name = p + SIG_PREFIX_LEN;
-		if ((b64 = memchr(name, ' ', (size_t)(eol - name))) == NULL)
-			return bc_err_set(err, BC_ERR_MALFORMED, "signature "
-			    "line %zu has no signature", lineno);
-		namelen = (size_t)(b64 - name);
-		b64++;
-		if (!name_valid(name, namelen))
-			return bc_err_set(err, BC_ERR_MALFORMED, "signature "
-			    "line %zu: invalid key name", lineno);
-		if (b64_decode(b64, (size_t)(eol - b64), raw, sizeof(raw),
-		    &rawlen) != 0 || rawlen <= BC_NOTE_KEYID_LEN)
-			return bc_err_set(err, BC_ERR_MALFORMED, "signature "
-			    "line %zu: invalid base64 signature", lineno);
+		if ((r = sig_line(p, eol, lineno, &name, &namelen, raw,
+		    sizeof(raw), &rawlen, err)) != 0)
+			return r;
 		if (namelen != strlen(key_name) ||
 		    memcmp(name, key_name, namelen) != 0 ||
 		    memcmp(raw, id, BC_NOTE_KEYID_LEN) != 0)
@@ -923,7 +941,7 @@ bc_cosig_check(const char *text, size_t textlen, const char *sigs,
     uint64_t *t, const char **line, size_t *linelen, struct bc_err *err)
 {
 	uint8_t id[BC_NOTE_KEYID_LEN], raw[BC_COSIG_RAW_LEN];
-	const char *p, *end, *eol, *nm, *b64, *why;
+	const char *p, *end, *eol, *nm, *why;
 	size_t namelen, rawlen, mlen, at, lineno = 0, nmatch = 0;
 	uint64_t ts;
 	char *msg;
@@ -952,24 +970,9 @@ bc_cosig_check(const char *text, size_t textlen, const char *sigs,
 		if (++lineno > BC_NOTE_MAX_SIGS)
 			return bc_err_set(err, BC_ERR_MALFORMED, "more than %d "
 			    "signature lines", BC_NOTE_MAX_SIGS);
-		if ((size_t)(eol - p) < SIG_PREFIX_LEN ||
-		    memcmp(p, SIG_PREFIX, SIG_PREFIX_LEN) != 0)
-			return bc_err_set(err, BC_ERR_MALFORMED, "signature "
-			    "line %zu does not begin with an em dash and a "
-			    "space", lineno);
-		nm = p + SIG_PREFIX_LEN;
-		if ((b64 = memchr(nm, ' ', (size_t)(eol - nm))) == NULL)
-			return bc_err_set(err, BC_ERR_MALFORMED, "signature "
-			    "line %zu has no signature", lineno);
-		namelen = (size_t)(b64 - nm);
-		b64++;
-		if (!name_valid(nm, namelen))
-			return bc_err_set(err, BC_ERR_MALFORMED, "signature "
-			    "line %zu: invalid key name", lineno);
-		if (b64_decode(b64, (size_t)(eol - b64), raw, sizeof(raw),
-		    &rawlen) != 0 || rawlen <= BC_NOTE_KEYID_LEN)
-			return bc_err_set(err, BC_ERR_MALFORMED, "signature "
-			    "line %zu: invalid base64 signature", lineno);
+		if ((r = sig_line(p, eol, lineno, &nm, &namelen, raw,
+		    sizeof(raw), &rawlen, err)) != 0)
+			return r;
 		if (namelen != strlen(name) || memcmp(nm, name, namelen) != 0 ||
 		    memcmp(raw, id, BC_NOTE_KEYID_LEN) != 0)
 			continue;	/* another key's: ignored */
@@ -1031,18 +1034,12 @@ bc_note_hash_format(const uint8_t h[BC_SHA256_LEN],
 int
 bc_note_sig_line_ok(const char *p, size_t n)
 {
-	const char *name, *sp;
+	const char *name;
 	uint8_t raw[8];
-	size_t rawlen;
+	size_t namelen, rawlen;
 
-	if (n < SIG_PREFIX_LEN + 3 || p[n - 1] != '\n' ||
-	    memcmp(p, SIG_PREFIX, SIG_PREFIX_LEN) != 0 ||
-	    memchr(p, '\n', n - 1) != NULL)
+	if (n == 0 || p[n - 1] != '\n' || memchr(p, '\n', n - 1) != NULL)
 		return 0;
-	name = p + SIG_PREFIX_LEN;
-	if ((sp = memchr(name, ' ', (size_t)(p + n - 1 - name))) == NULL ||
-	    !name_valid(name, (size_t)(sp - name)))
-		return 0;
-	return b64_decode(sp + 1, (size_t)(p + n - 1 - sp - 1), raw,
-	    sizeof(raw), &rawlen) == 0 && rawlen > BC_NOTE_KEYID_LEN;
+	return sig_line(p, p + n - 1, 1, &name, &namelen, raw, sizeof(raw),
+	    &rawlen, NULL) == 0;
 }
