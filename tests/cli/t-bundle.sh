@@ -548,7 +548,7 @@ fresh
 printf 'junk\n' >> "$W/$T"
 tproof "tlog proof: trailing data" "$T" "tlog-proof  after the bundle's checkpoint, its note holds more than signature lines"
 fresh
-printf '\342\200\224 witness.example/w AAAA\n' >> "$W/$T"
+printf '\342\200\224 witness.example/w AAAAAAAAAAA=\n' >> "$W/$T"
 resum
 tampered "tlog proof: a signature line after the checkpoint, in one file only" "$T"
 authentic_fails "tlog proof: a signature line after the checkpoint, in one file only"
