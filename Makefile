@@ -60,7 +60,7 @@ DEB_PKGS := build-essential pkg-config libssl-dev libsqlite3-dev \
 	libimage-exiftool-perl clang libclang-rt-dev libmicrohttpd-dev \
 	libcurl4-openssl-dev curl libseccomp-dev libarchive-dev tzdata \
 	python3-prometheus-client python3-jsonschema libsystemd-dev systemd \
-	golang-go golang-golang-x-mod-dev
+	golang-go golang-golang-x-mod-dev libpq-dev postgresql postgresql-client
 # What building and checking the Debian packages needs besides (make
 # package-deps; make package-test installs them, make deps does not).
 PKG_DEB_PKGS := debhelper dpkg-dev lintian
@@ -73,7 +73,7 @@ VERSION := $(shell sed -n \
 
 # bodycam links BASE_PC only; the helper bodycam-parse alone links
 # PARSE_PC, and bodycam-serve (what 'bodycam serve' runs) SERVE_PC.
-BASE_PC  := openssl sqlite3 jansson
+BASE_PC  := openssl sqlite3 jansson libpq
 PARSE_PC := libexif libavformat libavcodec libavutil libseccomp
 SERVE_PC := libmicrohttpd libarchive libsystemd
 LIBS_PC  := $(BASE_PC) $(PARSE_PC) $(SERVE_PC)

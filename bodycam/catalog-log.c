@@ -19,34 +19,33 @@ node_get(void *arg, unsigned level, uint64_t index,
     uint8_t out[BC_SHA256_LEN])
 {
 	struct bc_catalog *cat = arg;
-	sqlite3_stmt *st;
+	struct bc_stmt *st;
 	int rc, r;
 
-	if (cat->node_get == NULL && sqlite3_prepare_v2(cat->db,
-	    "SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2", -1,
-	    &cat->node_get, NULL) != SQLITE_OK) {
+	if (cat->node_get == NULL && bc_cat_prepare(cat,
+	    "SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2",
+	    &cat->node_get, NULL) != 0) {
 		cat->node_get = NULL;
 		return BC_ERR_DB;
 	}
 	if (index > INT64_MAX)
 		return BC_ERR_NOT_FOUND;
 	st = cat->node_get;
-	sqlite3_bind_int(st, 1, (int)level);
-	sqlite3_bind_int64(st, 2, (int64_t)index);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) == BC_SHA256_LEN &&
-		    sqlite3_column_blob(st, 0) != NULL) {
-			memcpy(out, sqlite3_column_blob(st, 0), BC_SHA256_LEN);
+	bc_st_bind_int64(st, 1, (int)level);
+	bc_st_bind_int64(st, 2, (int64_t)index);
+	rc = bc_st_step(st);
+	if (rc == BC_ROW) {
+		if (bc_st_bytes(st, 0) == BC_SHA256_LEN &&
+		    bc_st_blob(st, 0) != NULL) {
+			memcpy(out, bc_st_blob(st, 0), BC_SHA256_LEN);
 			r = 0;
 		} else {
 			r = BC_ERR_INTEGRITY;	/* not a hash: tampered */
 		}
 	} else {
-		r = rc == SQLITE_DONE ? BC_ERR_NOT_FOUND : BC_ERR_DB;
+		r = rc == BC_DONE ? BC_ERR_NOT_FOUND : BC_ERR_DB;
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	bc_st_reset(st);
 	return r;
 }
 
@@ -55,27 +54,26 @@ node_put(void *arg, unsigned level, uint64_t index,
     const uint8_t hash[BC_SHA256_LEN])
 {
 	struct bc_catalog *cat = arg;
-	sqlite3_stmt *st;
+	struct bc_stmt *st;
 	int rc;
 
 	if (!cat->in_tx || index > INT64_MAX)
 		return BC_ERR_INTERNAL;
-	if (cat->node_put == NULL && sqlite3_prepare_v2(cat->db,
-	    "INSERT INTO nodes (level, idx, hash) VALUES (?1, ?2, ?3)", -1,
-	    &cat->node_put, NULL) != SQLITE_OK) {
+	if (cat->node_put == NULL && bc_cat_prepare(cat,
+	    "INSERT INTO nodes (level, idx, hash) VALUES (?1, ?2, ?3)",
+	    &cat->node_put, NULL) != 0) {
 		cat->node_put = NULL;
 		return BC_ERR_DB;
 	}
 	st = cat->node_put;
-	sqlite3_bind_int(st, 1, (int)level);
-	sqlite3_bind_int64(st, 2, (int64_t)index);
-	sqlite3_bind_blob(st, 3, hash, BC_SHA256_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_DONE)
+	bc_st_bind_int64(st, 1, (int)level);
+	bc_st_bind_int64(st, 2, (int64_t)index);
+	bc_st_bind_blob(st, 3, hash, BC_SHA256_LEN);
+	rc = bc_st_step(st);
+	bc_st_reset(st);
+	if (rc == BC_DONE)
 		return 0;
-	return (rc & 0xff) == SQLITE_CONSTRAINT ? BC_ERR_EXISTS : BC_ERR_DB;
+	return rc == BC_CONSTRAINT ? BC_ERR_EXISTS : BC_ERR_DB;
 }
 
 void
@@ -90,23 +88,23 @@ int
 bc_catalog_log_size(struct bc_catalog *cat, uint64_t *size,
     struct bc_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	int r;
 
 	/* the primary key (level, idx) makes this one seek */
 	if ((r = bc_cat_prepare(cat, "SELECT max(idx) FROM nodes WHERE level = 0",
 	    &st, err)) != 0)
 		return r;
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (bc_st_step(st) != BC_ROW) {
 		r = bc_cat_err(cat, err, "log size");
-	} else if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+	} else if (bc_st_is_null(st, 0)) {
 		*size = 0;
 		r = 0;
 	} else {
-		*size = (uint64_t)sqlite3_column_int64(st, 0) + 1;
+		*size = (uint64_t)bc_st_int64(st, 0) + 1;
 		r = 0;
 	}
-	sqlite3_finalize(st);
+	bc_st_finalize(st);
 	return r;
 }
 
@@ -125,26 +123,26 @@ bc_catalog_log_size(struct bc_catalog *cat, uint64_t *size,
 static int
 leaf_claimed(struct bc_catalog *cat, int64_t index, struct bc_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	int r, v = 0;
 
 	/* an upgrade appends before the releases (schema 5) and policies
 	   (schema 7) tables exist */
-	if ((r = bc_cat_pragma_int(cat, "PRAGMA user_version", &v, err)) != 0)
+	if ((r = bc_cat_schema(cat, &v, err)) != 0)
 		return r;
 	if ((r = bc_cat_prepare(cat, v >= 7 ? CLAIMED_5 " OR EXISTS (SELECT 1"
 	    " FROM policies WHERE leaf = ?1)" : v >= 5 ? CLAIMED_5 :
 	    CLAIMED_3, &st, err)) != 0)
 		return r;
-	sqlite3_bind_int64(st, 1, index);
-	if (sqlite3_step(st) != SQLITE_ROW)
+	bc_st_bind_int64(st, 1, index);
+	if (bc_st_step(st) != BC_ROW)
 		r = bc_cat_err(cat, err, "read the log");
-	else if (sqlite3_column_int(st, 0) != 0)
+	else if (bc_st_int(st, 0) != 0)
 		r = bc_err_set(err, BC_ERR_INTEGRITY, "%s: the log has lost "
 		    "leaf %lld, which a record holds; nothing more can be "
 		    "written until that is repaired (run 'bodycam audit')",
 		    cat->path, (long long)index);
-	sqlite3_finalize(st);
+	bc_st_finalize(st);
 	return r;
 }
 
@@ -180,17 +178,17 @@ int
 bc_catalog_origin(struct bc_catalog *cat, char out[BC_ORIGIN_MAX + 1],
     struct bc_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	const unsigned char *v;
 	int r;
 
 	if ((r = bc_cat_prepare(cat, "SELECT value FROM meta WHERE name = 'origin'",
 	    &st, err)) != 0)
 		return r;
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		v = sqlite3_column_text(st, 0);
-		if (v == NULL || sqlite3_column_bytes(st, 0) > BC_ORIGIN_MAX ||
+	switch (bc_st_step(st)) {
+	case BC_ROW:
+		v = bc_st_text(st, 0);
+		if (v == NULL || bc_st_bytes(st, 0) > BC_ORIGIN_MAX ||
 		    bc_origin_check((const char *)v, NULL) != 0) {
 			r = bc_err_set(err, BC_ERR_INTEGRITY,
 			    "%s: the recorded log origin is malformed",
@@ -200,7 +198,7 @@ bc_catalog_origin(struct bc_catalog *cat, char out[BC_ORIGIN_MAX + 1],
 		snprintf(out, BC_ORIGIN_MAX + 1, "%s", (const char *)v);
 		r = 0;
 		break;
-	case SQLITE_DONE:
+	case BC_DONE:
 		r = bc_err_set(err, BC_ERR_INTEGRITY,
 		    "%s: no log origin recorded", cat->path);
 		break;
@@ -208,7 +206,7 @@ bc_catalog_origin(struct bc_catalog *cat, char out[BC_ORIGIN_MAX + 1],
 		r = bc_cat_err(cat, err, "read the log origin");
 		break;
 	}
-	sqlite3_finalize(st);
+	bc_st_finalize(st);
 	return r;
 }
 
@@ -231,16 +229,16 @@ bc_catalog_origin(struct bc_catalog *cat, char out[BC_ORIGIN_MAX + 1],
 	"  WHERE leaf >= ?1 AND leaf < ?2"
 
 static void
-leaf_record(sqlite3_stmt *st, struct bc_leaf *l)
+leaf_record(struct bc_stmt *st, struct bc_leaf *l)
 {
 	const unsigned char *t;
 
-	l->kind = (enum bc_leaf_kind)sqlite3_column_int(st, 1);
-	t = sqlite3_column_text(st, 2);
+	l->kind = (enum bc_leaf_kind)bc_st_int(st, 1);
+	t = bc_st_text(st, 2);
 	l->item = t ? (const char *)t : "";
-	l->seq = sqlite3_column_int64(st, 3);
-	t = sqlite3_column_text(st, 4);
-	l->len = (size_t)sqlite3_column_bytes(st, 4);
+	l->seq = bc_st_int64(st, 3);
+	t = bc_st_text(st, 4);
+	l->len = (size_t)bc_st_bytes(st, 4);
 	l->data = t ? (const char *)t : "";
 }
 
@@ -249,7 +247,7 @@ bc_catalog_log_walk(struct bc_catalog *cat, uint64_t from, uint64_t to,
     int (*fn)(void *arg, const struct bc_leaf *leaf), void *arg,
     struct bc_err *err)
 {
-	sqlite3_stmt *rec = NULL, *nod = NULL;
+	struct bc_stmt *rec = NULL, *nod = NULL;
 	struct bc_leaf l;
 	int rrc, nrc, r;
 	int64_t lo, hi;
@@ -269,43 +267,43 @@ bc_catalog_log_walk(struct bc_catalog *cat, uint64_t from, uint64_t to,
 		    " WHERE e.leaf IS NULL UNION ALL SELECT -1, 3, key, seq,"
 		    " body FROM keydocs WHERE leaf IS NULL", &rec, err)) != 0)
 			return r;
-		while ((rrc = sqlite3_step(rec)) == SQLITE_ROW) {
+		while ((rrc = bc_st_step(rec)) == BC_ROW) {
 			memset(&l, 0, sizeof(l));
 			l.index = -1;
 			leaf_record(rec, &l);
 			if ((r = fn(arg, &l)) != 0)
 				goto out;
 		}
-		if (rrc != SQLITE_DONE) {
+		if (rrc != BC_DONE) {
 			r = bc_cat_err(cat, err, "read the log");
 			goto out;
 		}
-		sqlite3_finalize(rec);
+		bc_st_finalize(rec);
 		rec = NULL;
 	}
 	if ((r = bc_cat_prepare(cat, LEAF_RECORDS " ORDER BY 1", &rec, err)) != 0 ||
 	    (r = bc_cat_prepare(cat, "SELECT idx, hash FROM nodes WHERE level = 0"
 	    " AND idx >= ?1 AND idx < ?2 ORDER BY idx", &nod, err)) != 0)
 		goto out;
-	sqlite3_bind_int64(rec, 1, lo);
-	sqlite3_bind_int64(rec, 2, hi);
-	sqlite3_bind_int64(nod, 1, lo);
-	sqlite3_bind_int64(nod, 2, hi);
-	rrc = sqlite3_step(rec);
-	nrc = sqlite3_step(nod);
-	while (rrc == SQLITE_ROW || nrc == SQLITE_ROW) {
-		int64_t ri = rrc == SQLITE_ROW ?
-		    sqlite3_column_int64(rec, 0) : INT64_MAX;
-		int64_t ni = nrc == SQLITE_ROW ?
-		    sqlite3_column_int64(nod, 0) : INT64_MAX;
+	bc_st_bind_int64(rec, 1, lo);
+	bc_st_bind_int64(rec, 2, hi);
+	bc_st_bind_int64(nod, 1, lo);
+	bc_st_bind_int64(nod, 2, hi);
+	rrc = bc_st_step(rec);
+	nrc = bc_st_step(nod);
+	while (rrc == BC_ROW || nrc == BC_ROW) {
+		int64_t ri = rrc == BC_ROW ?
+		    bc_st_int64(rec, 0) : INT64_MAX;
+		int64_t ni = nrc == BC_ROW ?
+		    bc_st_int64(nod, 0) : INT64_MAX;
 		int64_t at = ri < ni ? ri : ni;
 
 		memset(&l, 0, sizeof(l));
 		l.index = at;
 		if (ni == at) {
-			if (sqlite3_column_bytes(nod, 1) == BC_SHA256_LEN &&
-			    sqlite3_column_blob(nod, 1) != NULL) {
-				memcpy(l.hash, sqlite3_column_blob(nod, 1),
+			if (bc_st_bytes(nod, 1) == BC_SHA256_LEN &&
+			    bc_st_blob(nod, 1) != NULL) {
+				memcpy(l.hash, bc_st_blob(nod, 1),
 				    BC_SHA256_LEN);
 				l.has_hash = 1;
 			}
@@ -316,25 +314,25 @@ bc_catalog_log_walk(struct bc_catalog *cat, uint64_t from, uint64_t to,
 				goto out;
 		}
 		/* every record claiming this index, each with the hash */
-		while (rrc == SQLITE_ROW &&
-		    sqlite3_column_int64(rec, 0) == at) {
+		while (rrc == BC_ROW &&
+		    bc_st_int64(rec, 0) == at) {
 			leaf_record(rec, &l);
 			if ((r = fn(arg, &l)) != 0)
 				goto out;
-			rrc = sqlite3_step(rec);
+			rrc = bc_st_step(rec);
 		}
 		if (ni == at)
-			nrc = sqlite3_step(nod);
+			nrc = bc_st_step(nod);
 	}
-	if ((rrc != SQLITE_DONE && rrc != SQLITE_ROW) ||
-	    (nrc != SQLITE_DONE && nrc != SQLITE_ROW)) {
+	if ((rrc != BC_DONE && rrc != BC_ROW) ||
+	    (nrc != BC_DONE && nrc != BC_ROW)) {
 		r = bc_cat_err(cat, err, "read the log");
 		goto out;
 	}
 	r = 0;
  out:
-	sqlite3_finalize(rec);
-	sqlite3_finalize(nod);
+	bc_st_finalize(rec);
+	bc_st_finalize(nod);
 	return r;
 }
 
@@ -342,7 +340,7 @@ int
 bc_catalog_add_checkpoint(struct bc_catalog *cat,
     struct bc_checkpoint_row *row, struct bc_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	int r;
 
 	if (!cat->in_tx)
@@ -352,15 +350,13 @@ bc_catalog_add_checkpoint(struct bc_catalog *cat,
 	if ((r = bc_cat_prepare(cat, "INSERT INTO checkpoints (size, root, key,"
 	    " created, note) VALUES (?1, ?2, ?3, ?4, ?5)", &st, err)) != 0)
 		return r;
-	sqlite3_bind_int64(st, 1, (int64_t)row->size);
-	sqlite3_bind_blob(st, 2, row->root, BC_SHA256_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, row->key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, row->created, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, row->note, (int)row->note_len,
-	    SQLITE_STATIC);
-	if ((r = bc_cat_step_insert(cat, st, "add checkpoint", err)) == 0)
-		row->id = sqlite3_last_insert_rowid(cat->db);
-	sqlite3_finalize(st);
+	bc_st_bind_int64(st, 1, (int64_t)row->size);
+	bc_st_bind_blob(st, 2, row->root, BC_SHA256_LEN);
+	bc_st_bind_text(st, 3, row->key, -1);
+	bc_st_bind_text(st, 4, row->created, -1);
+	bc_st_bind_text(st, 5, row->note, (int)row->note_len);
+	r = bc_cat_step_insert_id(cat, st, "add checkpoint", &row->id, err);
+	bc_st_finalize(st);
 	return r;
 }
 
@@ -377,18 +373,18 @@ bc_checkpoints_free(struct bc_checkpoint_row *rows, size_t n)
 }
 
 static int
-checkpoint_fill(sqlite3_stmt *st, void *elem)
+checkpoint_fill(struct bc_stmt *st, void *elem)
 {
 	struct bc_checkpoint_row *c = elem;
 
-	c->id = sqlite3_column_int64(st, 0);
-	c->size = (uint64_t)sqlite3_column_int64(st, 1);
-	if (sqlite3_column_bytes(st, 2) == BC_SHA256_LEN &&
-	    sqlite3_column_blob(st, 2) != NULL)
-		memcpy(c->root, sqlite3_column_blob(st, 2), BC_SHA256_LEN);
-	bc_cat_copy(c->key, sizeof(c->key), sqlite3_column_text(st, 3));
+	c->id = bc_st_int64(st, 0);
+	c->size = (uint64_t)bc_st_int64(st, 1);
+	if (bc_st_bytes(st, 2) == BC_SHA256_LEN &&
+	    bc_st_blob(st, 2) != NULL)
+		memcpy(c->root, bc_st_blob(st, 2), BC_SHA256_LEN);
+	bc_cat_copy(c->key, sizeof(c->key), bc_st_text(st, 3));
 	bc_cat_copy(c->created, sizeof(c->created),
-	    sqlite3_column_text(st, 4));
+	    bc_st_text(st, 4));
 	return (c->note = bc_cat_dup_text(st, 5, &c->note_len)) == NULL;
 }
 
@@ -402,7 +398,7 @@ int
 bc_catalog_checkpoints(struct bc_catalog *cat, int latest_only,
     struct bc_checkpoint_row **out, size_t *n, struct bc_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	void *v;
 	int r;
 
@@ -417,7 +413,7 @@ bc_catalog_checkpoints(struct bc_catalog *cat, int latest_only,
 	if ((r = bc_cat_collect(cat, st, sizeof(**out), checkpoint_fill,
 	    checkpoints_release, "read checkpoints", &v, n, err)) == 0)
 		*out = v;
-	sqlite3_finalize(st);
+	bc_st_finalize(st);
 	return r;
 }
 
@@ -427,7 +423,7 @@ bc_catalog_add_cosignature(struct bc_catalog *cat, int64_t checkpoint,
     size_t linelen, struct bc_err *err)
 {
 	char now[BC_TIME_MAX];
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	int r;
 
 	if (!cat->in_tx)
@@ -439,14 +435,14 @@ bc_catalog_add_cosignature(struct bc_catalog *cat, int64_t checkpoint,
 	    " name, keyid, time, line, added) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	    &st, err)) != 0)
 		return r;
-	sqlite3_bind_int64(st, 1, checkpoint);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, keyid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (int64_t)time);
-	sqlite3_bind_text(st, 5, line, (int)linelen, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+	bc_st_bind_int64(st, 1, checkpoint);
+	bc_st_bind_text(st, 2, name, -1);
+	bc_st_bind_text(st, 3, keyid, -1);
+	bc_st_bind_int64(st, 4, (int64_t)time);
+	bc_st_bind_text(st, 5, line, (int)linelen);
+	bc_st_bind_text(st, 6, now, -1);
 	r = bc_cat_step_insert(cat, st, "add cosignature", err);
-	sqlite3_finalize(st);
+	bc_st_finalize(st);
 	return r;
 }
 
@@ -455,7 +451,7 @@ bc_catalog_cosignatures(struct bc_catalog *cat, int64_t checkpoint,
     char **lines, size_t *len, struct bc_err *err)
 {
 	struct bc_buf b = BC_BUF_INIT(BC_NOTE_MAX);
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	const unsigned char *t;
 	int rc, r;
 
@@ -464,14 +460,14 @@ bc_catalog_cosignatures(struct bc_catalog *cat, int64_t checkpoint,
 	if ((r = bc_cat_prepare(cat, "SELECT line FROM cosignatures"
 	    " WHERE checkpoint = ?1 ORDER BY id", &st, err)) != 0)
 		return r;
-	sqlite3_bind_int64(st, 1, checkpoint);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		t = sqlite3_column_text(st, 0);
+	bc_st_bind_int64(st, 1, checkpoint);
+	while ((rc = bc_st_step(st)) == BC_ROW) {
+		t = bc_st_text(st, 0);
 		if (t != NULL)
-			bc_buf_add(&b, t, (size_t)sqlite3_column_bytes(st, 0));
+			bc_buf_add(&b, t, (size_t)bc_st_bytes(st, 0));
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	bc_st_finalize(st);
+	if (rc != BC_DONE) {
 		bc_buf_free(&b);
 		return bc_cat_err(cat, err, "read cosignatures");
 	}
@@ -490,7 +486,7 @@ int
 bc_catalog_cosigned_size(struct bc_catalog *cat, const char *name,
     const char *keyid, uint64_t *size, struct bc_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	int rc, r;
 
 	*size = 0;
@@ -498,13 +494,13 @@ bc_catalog_cosigned_size(struct bc_catalog *cat, const char *name,
 	    " JOIN checkpoints c ON c.id = s.checkpoint"
 	    " WHERE s.name = ?1 AND s.keyid = ?2", &st, err)) != 0)
 		return r;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, keyid, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) == SQLITE_INTEGER)
-		*size = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
+	bc_st_bind_text(st, 1, name, -1);
+	bc_st_bind_text(st, 2, keyid, -1);
+	if ((rc = bc_st_step(st)) == BC_ROW &&
+	    !bc_st_is_null(st, 0))
+		*size = (uint64_t)bc_st_int64(st, 0);
+	bc_st_finalize(st);
+	if (rc != BC_ROW)
 		return bc_cat_err(cat, err, "read cosignatures");
 	return 0;
 }
@@ -513,7 +509,7 @@ int
 bc_catalog_log_nodes(struct bc_catalog *cat, unsigned level, uint64_t from,
     size_t n, uint8_t *out, struct bc_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	uint64_t want = from;
 	int rc, r;
 
@@ -524,19 +520,19 @@ bc_catalog_log_nodes(struct bc_catalog *cat, unsigned level, uint64_t from,
 	    " level = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx", &st,
 	    err)) != 0)
 		return r;
-	sqlite3_bind_int(st, 1, (int)level);
-	sqlite3_bind_int64(st, 2, (int64_t)from);
-	sqlite3_bind_int64(st, 3, (int64_t)(from + n));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((uint64_t)sqlite3_column_int64(st, 0) != want ||
-		    sqlite3_column_bytes(st, 1) != BC_SHA256_LEN ||
-		    sqlite3_column_blob(st, 1) == NULL)
+	bc_st_bind_int64(st, 1, (int)level);
+	bc_st_bind_int64(st, 2, (int64_t)from);
+	bc_st_bind_int64(st, 3, (int64_t)(from + n));
+	while ((rc = bc_st_step(st)) == BC_ROW) {
+		if ((uint64_t)bc_st_int64(st, 0) != want ||
+		    bc_st_bytes(st, 1) != BC_SHA256_LEN ||
+		    bc_st_blob(st, 1) == NULL)
 			break;
 		memcpy(out + (want - from) * BC_SHA256_LEN,
-		    sqlite3_column_blob(st, 1), BC_SHA256_LEN);
+		    bc_st_blob(st, 1), BC_SHA256_LEN);
 		want++;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != BC_ROW && rc != BC_DONE)
 		r = bc_cat_err(cat, err, "read the log's nodes");
 	else if (want != from + n)
 		r = bc_err_set(err, BC_ERR_INTEGRITY, "node (%u, %llu) is "
@@ -544,12 +540,12 @@ bc_catalog_log_nodes(struct bc_catalog *cat, unsigned level, uint64_t from,
 		    "(run 'bodycam audit')", level, (unsigned long long)want);
 	else
 		r = 0;
-	sqlite3_finalize(st);
+	bc_st_finalize(st);
 	return r;
 }
 
 struct bc_node_reader {
-	sqlite3_stmt	*st;
+	struct bc_stmt	*st;
 };
 
 int
@@ -567,7 +563,7 @@ bc_catalog_nodes_open(struct bc_catalog *cat, unsigned level,
 		free(r);
 		return rc;
 	}
-	sqlite3_bind_int(r->st, 1, (int)level);
+	bc_st_bind_int64(r->st, 1, (int)level);
 	*out = r;
 	return 0;
 }
@@ -576,17 +572,17 @@ int
 bc_catalog_nodes_next(struct bc_node_reader *r, uint64_t *index,
     uint8_t hash[BC_SHA256_LEN], int *bad)
 {
-	int rc = sqlite3_step(r->st);
+	int rc = bc_st_step(r->st);
 
-	if (rc == SQLITE_DONE)
+	if (rc == BC_DONE)
 		return BC_ERR_NOT_FOUND;
-	if (rc != SQLITE_ROW)
+	if (rc != BC_ROW)
 		return BC_ERR_DB;
-	*index = (uint64_t)sqlite3_column_int64(r->st, 0);
-	*bad = sqlite3_column_bytes(r->st, 1) != BC_SHA256_LEN ||
-	    sqlite3_column_blob(r->st, 1) == NULL;
+	*index = (uint64_t)bc_st_int64(r->st, 0);
+	*bad = bc_st_bytes(r->st, 1) != BC_SHA256_LEN ||
+	    bc_st_blob(r->st, 1) == NULL;
 	if (!*bad)
-		memcpy(hash, sqlite3_column_blob(r->st, 1), BC_SHA256_LEN);
+		memcpy(hash, bc_st_blob(r->st, 1), BC_SHA256_LEN);
 	return 0;
 }
 
@@ -595,7 +591,7 @@ bc_catalog_nodes_close(struct bc_node_reader *r)
 {
 	if (r == NULL)
 		return;
-	sqlite3_finalize(r->st);
+	bc_st_finalize(r->st);
 	free(r);
 }
 
@@ -603,7 +599,7 @@ int
 bc_catalog_log_records(struct bc_catalog *cat, int64_t *n,
     struct bc_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	int r;
 
 	*n = 0;
@@ -612,11 +608,11 @@ bc_catalog_log_records(struct bc_catalog *cat, int64_t *n,
 	    " keydocs) + (SELECT count(leaf) FROM releases) + (SELECT"
 	    " count(leaf) FROM policies)", &st, err)) != 0)
 		return r;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*n = sqlite3_column_int64(st, 0);
+	if (bc_st_step(st) == BC_ROW) {
+		*n = bc_st_int64(st, 0);
 		r = 0;
 	} else
 		r = bc_cat_err(cat, err, "count the log's records");
-	sqlite3_finalize(st);
+	bc_st_finalize(st);
 	return r;
 }

@@ -377,7 +377,7 @@ bc_cat_migrate(struct bc_catalog *cat, struct bc_err *err)
 {
 	int v = 0, r;
 
-	if ((r = bc_cat_pragma_int(cat, "PRAGMA user_version", &v, err)) != 0)
+	if ((r = bc_cat_schema(cat, &v, err)) != 0)
 		return r;
 	if (v > BC_CATALOG_SCHEMA)
 		return bc_err_set(err, BC_ERR_SCHEMA,
@@ -386,6 +386,11 @@ bc_cat_migrate(struct bc_catalog *cat, struct bc_err *err)
 		    BC_CATALOG_SCHEMA);
 	if (v == BC_CATALOG_SCHEMA)
 		return 0;
+	/* PostgreSQL catalogs are made at schema 8 (catalog-pg.c) */
+	if (cat->engine == BC_ENGINE_PG)
+		return bc_err_set(err, BC_ERR_SCHEMA, "%s has schema version "
+		    "%d; a PostgreSQL catalog has no migration to %d",
+		    cat->path, v, BC_CATALOG_SCHEMA);
 	if (cat->read_only)
 		return bc_err_set(err, BC_ERR_SCHEMA,
 		    "%s has schema version %d and needs an upgrade to %d, "
@@ -395,7 +400,7 @@ bc_cat_migrate(struct bc_catalog *cat, struct bc_err *err)
 	if ((r = bc_catalog_begin(cat, err)) != 0)
 		return r;
 	/* re-read under the write lock: another process may have migrated */
-	if ((r = bc_cat_pragma_int(cat, "PRAGMA user_version", &v, err)) != 0)
+	if ((r = bc_cat_schema(cat, &v, err)) != 0)
 		goto fail;
 	for (; v < BC_CATALOG_SCHEMA; v++) {
 		const struct migration *m = &migrations[v];
@@ -422,32 +427,32 @@ static int
 backfill_table(struct bc_catalog *cat, const char *select,
     const char *update, struct bc_err *err)
 {
-	sqlite3_stmt *sel = NULL, *upd = NULL;
+	struct bc_stmt *sel = NULL, *upd = NULL;
 	int64_t leaf;
 	int rc, r;
 
 	if ((r = bc_cat_prepare(cat, select, &sel, err)) != 0 ||
 	    (r = bc_cat_prepare(cat, update, &upd, err)) != 0)
 		goto out;
-	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-		const void *body = sqlite3_column_text(sel, 1);
-		int n = sqlite3_column_bytes(sel, 1);
+	while ((rc = bc_st_step(sel)) == BC_ROW) {
+		const void *body = bc_st_text(sel, 1);
+		int n = bc_st_bytes(sel, 1);
 
 		if ((r = bc_cat_log_append(cat, body ? body : "", (size_t)n, &leaf,
 		    err)) != 0)
 			goto out;
-		sqlite3_bind_int64(upd, 1, leaf);
-		sqlite3_bind_int64(upd, 2, sqlite3_column_int64(sel, 0));
-		if (sqlite3_step(upd) != SQLITE_DONE) {
+		bc_st_bind_int64(upd, 1, leaf);
+		bc_st_bind_int64(upd, 2, bc_st_int64(sel, 0));
+		if (bc_st_step(upd) != BC_DONE) {
 			r = bc_cat_err(cat, err, "record a leaf index");
 			goto out;
 		}
-		sqlite3_reset(upd);
+		bc_st_reset(upd);
 	}
-	r = rc == SQLITE_DONE ? 0 : bc_cat_err(cat, err, "read old records");
+	r = rc == BC_DONE ? 0 : bc_cat_err(cat, err, "read old records");
  out:
-	sqlite3_finalize(sel);
-	sqlite3_finalize(upd);
+	bc_st_finalize(sel);
+	bc_st_finalize(upd);
 	return r;
 }
 
@@ -455,7 +460,7 @@ static int
 backfill_log(struct bc_catalog *cat, struct bc_err *err)
 {
 	char origin[BC_ORIGIN_MAX + 1];
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	int r, upgrade;
 
 	if ((r = backfill_table(cat,
@@ -472,9 +477,9 @@ backfill_log(struct bc_catalog *cat, struct bc_err *err)
 	if ((r = bc_cat_prepare(cat, "SELECT count(*) FROM meta WHERE name ="
 	    " 'admin_key'", &st, err)) != 0)
 		return r;
-	upgrade = sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_int(st, 0) > 0;
-	sqlite3_finalize(st);
+	upgrade = bc_st_step(st) == BC_ROW &&
+	    bc_st_int(st, 0) > 0;
+	bc_st_finalize(st);
 	st = NULL;
 	if (!upgrade)
 		return 0;
@@ -483,9 +488,9 @@ backfill_log(struct bc_catalog *cat, struct bc_err *err)
 	if ((r = bc_cat_prepare(cat, "INSERT INTO meta (name, value) VALUES"
 	    " ('origin', ?1)", &st, err)) != 0)
 		return r;
-	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	bc_st_bind_text(st, 1, origin, -1);
 	r = bc_cat_step_insert(cat, st, "name the log", err);
-	sqlite3_finalize(st);
+	bc_st_finalize(st);
 	return r;
 }
 
@@ -532,7 +537,7 @@ static int
 backfill_status(struct bc_catalog *cat, struct bc_err *err)
 {
 	struct bc_status s;
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	json_t *m, *v;
 	int rc, r;
 
@@ -541,15 +546,15 @@ backfill_status(struct bc_catalog *cat, struct bc_err *err)
 	    " views v ON v.item = i.manifest_hash ORDER BY i.num", &st,
 	    err)) != 0)
 		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *mt = (const char *)sqlite3_column_text(st, 3);
-		const char *vt = (const char *)sqlite3_column_text(st, 4);
+	while ((rc = bc_st_step(st)) == BC_ROW) {
+		const char *mt = (const char *)bc_st_text(st, 3);
+		const char *vt = (const char *)bc_st_text(st, 4);
 
 		memset(&s, 0, sizeof(s));
-		s.num = sqlite3_column_int64(st, 0);
-		bc_cat_copy(s.item, sizeof(s.item), sqlite3_column_text(st, 1));
-		bc_cat_copy(s.id, sizeof(s.id), sqlite3_column_text(st, 2));
-		s.seq = sqlite3_column_int64(st, 5);
+		s.num = bc_st_int64(st, 0);
+		bc_cat_copy(s.item, sizeof(s.item), bc_st_text(st, 1));
+		bc_cat_copy(s.id, sizeof(s.id), bc_st_text(st, 2));
+		s.seq = bc_st_int64(st, 5);
 		m = mt ? json_loads(mt, 0, NULL) : NULL;
 		v = vt ? json_loads(vt, 0, NULL) : NULL;
 		bc_status_start(json_object_get(json_object_get(m, "capture"),
@@ -564,12 +569,12 @@ backfill_status(struct bc_catalog *cat, struct bc_err *err)
 		if ((r = bc_catalog_put_status(cat, &s, err)) != 0)
 			goto out;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != BC_DONE) {
 		r = bc_cat_err(cat, err, "read the items");
 		goto out;
 	}
 	r = bc_cat_exec(cat, STATUS_FROM_EVENTS, err);
  out:
-	sqlite3_finalize(st);
+	bc_st_finalize(st);
 	return r;
 }

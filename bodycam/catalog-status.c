@@ -31,19 +31,19 @@ bc_status_start(const char *taken, const char *registered,
 }
 
 static void
-bind_opt(sqlite3_stmt *st, int col, const char *s)
+bind_opt(struct bc_stmt *st, int col, const char *s)
 {
 	if (s[0] == '\0')
-		sqlite3_bind_null(st, col);
+		bc_st_bind_null(st, col);
 	else
-		sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
+		bc_st_bind_text(st, col, s, -1);
 }
 
 int
 bc_catalog_put_status(struct bc_catalog *cat, const struct bc_status *s,
     struct bc_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	int r;
 
 	if (!cat->in_tx)
@@ -56,19 +56,19 @@ bc_catalog_put_status(struct bc_catalog *cat, const struct bc_status *s,
 	    " held = excluded.held, purged = excluded.purged,"
 	    " media = excluded.media", &st, err)) != 0)
 		return r;
-	sqlite3_bind_int64(st, 1, s->num);
-	sqlite3_bind_text(st, 2, s->item, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, s->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, s->seq);
-	sqlite3_bind_text(st, 5, s->start, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, s->start_from, -1, SQLITE_STATIC);
+	bc_st_bind_int64(st, 1, s->num);
+	bc_st_bind_text(st, 2, s->item, -1);
+	bc_st_bind_text(st, 3, s->id, -1);
+	bc_st_bind_int64(st, 4, s->seq);
+	bc_st_bind_text(st, 5, s->start, -1);
+	bc_st_bind_text(st, 6, s->start_from, -1);
 	bind_opt(st, 7, s->category);
 	bind_opt(st, 8, s->case_no);
-	sqlite3_bind_int(st, 9, s->held != 0);
-	sqlite3_bind_int(st, 10, s->purged != 0);
-	sqlite3_bind_text(st, 11, s->media, -1, SQLITE_STATIC);
+	bc_st_bind_int64(st, 9, s->held != 0);
+	bc_st_bind_int64(st, 10, s->purged != 0);
+	bc_st_bind_text(st, 11, s->media, -1);
 	r = bc_cat_step_insert(cat, st, "store the item's status", err);
-	sqlite3_finalize(st);
+	bc_st_finalize(st);
 	return r;
 }
 
@@ -77,30 +77,30 @@ bc_catalog_put_status(struct bc_catalog *cat, const struct bc_status *s,
 
 /* The row st is on into s. */
 static void
-status_fill(sqlite3_stmt *st, struct bc_status *s)
+status_fill(struct bc_stmt *st, struct bc_status *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->num = sqlite3_column_int64(st, 0);
-	bc_cat_copy(s->item, sizeof(s->item), sqlite3_column_text(st, 1));
-	bc_cat_copy(s->id, sizeof(s->id), sqlite3_column_text(st, 2));
-	s->seq = sqlite3_column_int64(st, 3);
-	bc_cat_copy(s->start, sizeof(s->start), sqlite3_column_text(st, 4));
+	s->num = bc_st_int64(st, 0);
+	bc_cat_copy(s->item, sizeof(s->item), bc_st_text(st, 1));
+	bc_cat_copy(s->id, sizeof(s->id), bc_st_text(st, 2));
+	s->seq = bc_st_int64(st, 3);
+	bc_cat_copy(s->start, sizeof(s->start), bc_st_text(st, 4));
 	bc_cat_copy(s->start_from, sizeof(s->start_from),
-	    sqlite3_column_text(st, 5));
+	    bc_st_text(st, 5));
 	bc_cat_copy(s->category, sizeof(s->category),
-	    sqlite3_column_text(st, 6));
+	    bc_st_text(st, 6));
 	bc_cat_copy(s->case_no, sizeof(s->case_no),
-	    sqlite3_column_text(st, 7));
-	s->held = sqlite3_column_int(st, 8) != 0;
-	s->purged = sqlite3_column_int(st, 9) != 0;
-	bc_cat_copy(s->media, sizeof(s->media), sqlite3_column_text(st, 10));
+	    bc_st_text(st, 7));
+	s->held = bc_st_int(st, 8) != 0;
+	s->purged = bc_st_int(st, 9) != 0;
+	bc_cat_copy(s->media, sizeof(s->media), bc_st_text(st, 10));
 }
 
 int
 bc_catalog_get_status(struct bc_catalog *cat, const char *item,
     struct bc_status *s, struct bc_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	int rc, r;
 
 	memset(s, 0, sizeof(*s));
@@ -108,12 +108,12 @@ bc_catalog_get_status(struct bc_catalog *cat, const char *item,
 	if ((r = bc_cat_prepare(cat, "SELECT " STATUS_COLS " FROM status"
 	    " WHERE item = ?1", &st, err)) != 0)
 		return r;
-	sqlite3_bind_text(st, 1, item, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	bc_st_bind_text(st, 1, item, -1);
+	if ((rc = bc_st_step(st)) == BC_ROW)
 		status_fill(st, s);
-	else if (rc != SQLITE_DONE)
+	else if (rc != BC_DONE)
 		r = bc_cat_err(cat, err, "read the item's status");
-	sqlite3_finalize(st);
+	bc_st_finalize(st);
 	return r;
 }
 
@@ -123,7 +123,7 @@ bc_catalog_retention_scan(struct bc_catalog *cat, int unfinished,
     struct bc_err *err)
 {
 	struct bc_status s;
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	int rc, r = 0;
 
 	if ((r = bc_cat_prepare(cat, unfinished ? "SELECT " STATUS_COLS
@@ -131,14 +131,14 @@ bc_catalog_retention_scan(struct bc_catalog *cat, int unfinished,
 	    " 'absent') ORDER BY num" : "SELECT " STATUS_COLS " FROM status"
 	    " ORDER BY num", &st, err)) != 0)
 		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = bc_st_step(st)) == BC_ROW) {
 		status_fill(st, &s);
 		if ((r = fn(arg, &s)) != 0)
 			goto out;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != BC_DONE)
 		r = bc_cat_err(cat, err, "read items for retention");
  out:
-	sqlite3_finalize(st);
+	bc_st_finalize(st);
 	return r;
 }

@@ -9,16 +9,16 @@
 #include "catalog-int.h"
 
 static int
-checkpoint_fill(sqlite3_stmt *st, struct bc_checkpoint_row *c)
+checkpoint_fill(struct bc_stmt *st, struct bc_checkpoint_row *c)
 {
-	c->id = sqlite3_column_int64(st, 0);
-	c->size = (uint64_t)sqlite3_column_int64(st, 1);
-	if (sqlite3_column_bytes(st, 2) == BC_SHA256_LEN &&
-	    sqlite3_column_blob(st, 2) != NULL)
-		memcpy(c->root, sqlite3_column_blob(st, 2), BC_SHA256_LEN);
-	bc_cat_copy(c->key, sizeof(c->key), sqlite3_column_text(st, 3));
+	c->id = bc_st_int64(st, 0);
+	c->size = (uint64_t)bc_st_int64(st, 1);
+	if (bc_st_bytes(st, 2) == BC_SHA256_LEN &&
+	    bc_st_blob(st, 2) != NULL)
+		memcpy(c->root, bc_st_blob(st, 2), BC_SHA256_LEN);
+	bc_cat_copy(c->key, sizeof(c->key), bc_st_text(st, 3));
 	bc_cat_copy(c->created, sizeof(c->created),
-	    sqlite3_column_text(st, 4));
+	    bc_st_text(st, 4));
 	return (c->note = bc_cat_dup_text(st, 5, &c->note_len)) == NULL;
 }
 
@@ -26,23 +26,23 @@ int
 bc_catalog_checkpoint_get(struct bc_catalog *cat, int64_t id,
     struct bc_checkpoint_row *row, struct bc_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	int r, rc;
 
 	memset(row, 0, sizeof(*row));
 	if ((r = bc_cat_prepare(cat, "SELECT id, size, root, key, created, "
 	    "note FROM checkpoints WHERE id = ?1", &st, err)) != 0)
 		return r;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	bc_st_bind_int64(st, 1, id);
+	if ((rc = bc_st_step(st)) == BC_ROW)
 		r = checkpoint_fill(st, row) ? bc_err_set(err, BC_ERR_NOMEM,
 		    "out of memory") : 0;
-	else if (rc == SQLITE_DONE)
+	else if (rc == BC_DONE)
 		r = bc_err_set(err, BC_ERR_NOT_FOUND, "no checkpoint %lld",
 		    (long long)id);
 	else
 		r = bc_cat_err(cat, err, "read a checkpoint");
-	sqlite3_finalize(st);
+	bc_st_finalize(st);
 	return r;
 }
 
@@ -52,7 +52,7 @@ bc_catalog_add_timestamp(struct bc_catalog *cat, int64_t cp,
     const char *tsa, int64_t *id, struct bc_err *err)
 {
 	struct bc_checkpoint_row row;
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	char now[BC_TIME_MAX];
 	int r, rc;
 
@@ -71,35 +71,34 @@ bc_catalog_add_timestamp(struct bc_catalog *cat, int64_t cp,
 	if ((r = bc_cat_prepare(cat, "SELECT 1 FROM timestamps WHERE "
 	    "checkpoint = ?1 AND token = ?2", &st, err)) != 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, cp);
-	sqlite3_bind_blob(st, 2, tok->der, (int)tok->len, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	bc_st_bind_int64(st, 1, cp);
+	bc_st_bind_blob(st, 2, tok->der, (int)tok->len);
+	if ((rc = bc_st_step(st)) == BC_ROW) {
 		r = bc_err_set(err, BC_ERR_EXISTS, "this token is already "
 		    "stored for checkpoint %lld", (long long)cp);
 		goto out;
-	} else if (rc != SQLITE_DONE) {
+	} else if (rc != BC_DONE) {
 		r = bc_cat_err(cat, err, "read timestamps");
 		goto out;
 	}
-	sqlite3_finalize(st);
+	bc_st_finalize(st);
 	st = NULL;
 	bc_time_now(now);
 	if ((r = bc_cat_prepare(cat, "INSERT INTO timestamps (checkpoint, "
 	    "token, time, tsa, added) VALUES (?1, ?2, ?3, ?4, ?5)", &st,
 	    err)) != 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, cp);
-	sqlite3_bind_blob(st, 2, tok->der, (int)tok->len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, tok->time, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, tsa, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
-	if ((r = bc_cat_step_insert(cat, st, "add timestamp", err)) != 0)
+	bc_st_bind_int64(st, 1, cp);
+	bc_st_bind_blob(st, 2, tok->der, (int)tok->len);
+	bc_st_bind_text(st, 3, tok->time, -1);
+	bc_st_bind_text(st, 4, tsa, -1);
+	bc_st_bind_text(st, 5, now, -1);
+	if ((r = bc_cat_step_insert_id(cat, st, "add timestamp", id,
+	    err)) != 0)
 		goto out;
-	if (id != NULL)
-		*id = sqlite3_last_insert_rowid(cat->db);
 	r = bc_catalog_commit(cat, err);
  out:
-	sqlite3_finalize(st);
+	bc_st_finalize(st);
 	if (r != 0)
 		bc_catalog_rollback(cat);
 	free(row.note);
@@ -119,17 +118,17 @@ bc_timestamps_free(struct bc_timestamp_row *rows, size_t n)
 }
 
 static int
-timestamp_fill(sqlite3_stmt *st, void *elem)
+timestamp_fill(struct bc_stmt *st, void *elem)
 {
 	struct bc_timestamp_row *t = elem;
 
-	t->id = sqlite3_column_int64(st, 0);
-	t->checkpoint = sqlite3_column_int64(st, 1);
-	bc_cat_copy(t->time, sizeof(t->time), sqlite3_column_text(st, 3));
-	bc_cat_copy(t->tsa, sizeof(t->tsa), sqlite3_column_text(st, 4));
-	bc_cat_copy(t->added, sizeof(t->added), sqlite3_column_text(st, 5));
+	t->id = bc_st_int64(st, 0);
+	t->checkpoint = bc_st_int64(st, 1);
+	bc_cat_copy(t->time, sizeof(t->time), bc_st_text(st, 3));
+	bc_cat_copy(t->tsa, sizeof(t->tsa), bc_st_text(st, 4));
+	bc_cat_copy(t->added, sizeof(t->added), bc_st_text(st, 5));
 	/* a hostile row: a blob over the cap is read as empty, and fails */
-	if (sqlite3_column_bytes(st, 2) > BC_TSA_TOKEN_MAX)
+	if (bc_st_bytes(st, 2) > BC_TSA_TOKEN_MAX)
 		return (t->token = malloc(1)) == NULL;
 	return (t->token = bc_cat_dup_blob(st, 2, &t->token_len)) == NULL;
 }
@@ -144,7 +143,7 @@ int
 bc_catalog_timestamps(struct bc_catalog *cat, int64_t cp,
     struct bc_timestamp_row **out, size_t *n, struct bc_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct bc_stmt *st = NULL;
 	void *v;
 	int r;
 
@@ -154,10 +153,10 @@ bc_catalog_timestamps(struct bc_catalog *cat, int64_t cp,
 	    "tsa, added FROM timestamps WHERE ?1 < 0 OR checkpoint = ?1 "
 	    "ORDER BY id", &st, err)) != 0)
 		return r;
-	sqlite3_bind_int64(st, 1, cp);
+	bc_st_bind_int64(st, 1, cp);
 	if ((r = bc_cat_collect(cat, st, sizeof(**out), timestamp_fill,
 	    timestamps_release, "read timestamps", &v, n, err)) == 0)
 		*out = v;
-	sqlite3_finalize(st);
+	bc_st_finalize(st);
 	return r;
 }

@@ -1,0 +1,691 @@
+/*
+ * catalog-pg.c - the PostgreSQL engine of the catalog (catalog-int.h),
+ * through libpq: a catalog named by a postgresql:// or postgres:// URI.
+ *
+ * The database is made by its administrator (docs/DEPLOY.md); 'bodycam
+ * init' makes the tables in it, at the current schema, in one
+ * transaction.  Each connection runs with synchronous_commit on, so that
+ * an acknowledged write is on the primary's disk (and, with synchronous
+ * standbys configured, theirs), and with a lock timeout equal to SQLite's
+ * busy timeout.
+ *
+ * Writers: bc_catalog_begin takes one transaction-scoped advisory lock,
+ * the catalog's write lock, so that what a writer reads inside (the next
+ * item number, a chain head, the log's size) cannot change before it
+ * commits, whichever machine the other writers run on.  Several service
+ * instances therefore append to one log, in commit order, without gaps
+ * or forks; each still commits its requests in groups.
+ *
+ * Statements: the catalog's SQL is written with ?N parameters; here they
+ * become $N.  Values go as text, typed text or bigint (a value not bound
+ * is a NULL text), or for blobs as binary bytea; results come as text,
+ * bytea decoded.  A result is read
+ * whole, so that statements may be interleaved as SQLite allows.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "bodycam/buf.h"
+#include "catalog-int.h"
+
+#define BYTEAOID	17
+#define INT8OID		20
+#define INT2OID		21
+#define INT4OID		23
+#define TEXTOID		25
+#define PG_MAXPARAM	32
+/* the write lock: pg_advisory_xact_lock's key, 'BCM1' */
+#define PG_WRITE_LOCK	"1111706929"
+
+struct bc_pg {
+	PGconn		*conn;
+	char		 sqlstate[6];
+	char		*msg;		/* the last error, one line */
+	int64_t		 changes;
+	int64_t		 last_id;
+};
+
+struct bc_pgst {
+	struct bc_catalog	*cat;
+	char			*sql;		/* with $N */
+	int			 nparam;
+	int			 returning_id;	/* INSERT ... RETURNING id added */
+	char			*val[PG_MAXPARAM];
+	int			 len[PG_MAXPARAM];
+	int			 fmt[PG_MAXPARAM];
+	unsigned int		 type[PG_MAXPARAM];
+	PGresult		*res;
+	int			 row;		/* -1: not run */
+	int			 nrow;
+	uint8_t			**dec;		/* decoded bytea of this row */
+	int			*declen;
+	int			 ncol;
+};
+
+/* Tables whose id the engine gives (catalog-pg-schema.c: max + 1). */
+static const char *const id_tables[] = {
+	"events", "tokens", "checkpoints", "cosignatures", "timestamps",
+	"releases", NULL
+};
+
+int
+bc_pg_is_uri(const char *s)
+{
+	return strncmp(s, "postgresql://", 13) == 0 ||
+	    strncmp(s, "postgres://", 11) == 0;
+}
+
+/*
+ * The URI for messages: its password, if any, replaced by "***".  A
+ * password in the URI is allowed (libpq reads it) but never printed;
+ * ~/.pgpass, PGPASSWORD or a Unix socket's peer authentication are
+ * better places for it.
+ */
+static char *
+redact(const char *uri)
+{
+	const char *p = strstr(uri, "://"), *at, *colon, *slash;
+	char *out;
+
+	if (p == NULL)
+		return strdup(uri);
+	p += 3;
+	slash = p + strcspn(p, "/?");
+	for (at = NULL, colon = p; colon < slash; colon++)
+		if (*colon == '@')
+			at = colon;
+	if (at == NULL)
+		return strdup(uri);
+	for (colon = p; colon < at && *colon != ':'; colon++)
+		;
+	if (colon == at)
+		return strdup(uri);
+	if ((out = malloc(strlen(uri) + 4)) == NULL)
+		return NULL;
+	sprintf(out, "%.*s:***%s", (int)(colon - uri), uri, at);
+	return out;
+}
+
+static void
+set_error(struct bc_catalog *cat, const PGresult *res)
+{
+	struct bc_pg *pg = cat->pg;
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) :
+	    NULL;
+	const char *m = res ? PQresultErrorField(res,
+	    PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char *nl;
+
+	snprintf(pg->sqlstate, sizeof(pg->sqlstate), "%s",
+	    state ? state : "");
+	free(pg->msg);
+	if (m == NULL)
+		m = PQerrorMessage(pg->conn);
+	pg->msg = strdup(m ? m : "unknown error");
+	if (pg->msg != NULL && (nl = strchr(pg->msg, '\n')) != NULL)
+		*nl = '\0';
+}
+
+const char *
+bc_pg_errmsg(struct bc_catalog *cat)
+{
+	return cat->pg->msg ? cat->pg->msg : "unknown error";
+}
+
+int
+bc_pg_err(struct bc_catalog *cat, struct bc_err *err, const char *what)
+{
+	const char *s = cat->pg->sqlstate;
+
+	if (strcmp(s, "55P03") == 0 || strcmp(s, "40001") == 0 ||
+	    strcmp(s, "40P01") == 0)
+		return bc_err_set(err, BC_ERR_BUSY, "%s: catalog is locked by "
+		    "another writer (waited %d s): %s", cat->path,
+		    BC_CAT_BUSY_TIMEOUT_MS / 1000, bc_pg_errmsg(cat));
+	if (strcmp(s, "53100") == 0)
+		return bc_err_set(err, BC_ERR_FULL, "%s: %s: disk full on the "
+		    "database server: nothing was written", cat->path, what);
+	if (strcmp(s, "25006") == 0)
+		return bc_err_set(err, BC_ERR_DB, "%s: %s: the catalog cannot "
+		    "be written here (%s)", cat->path, what,
+		    bc_pg_errmsg(cat));
+	if (strcmp(s, "42501") == 0)
+		return bc_err_set(err, BC_ERR_DB, "%s: %s: the database role "
+		    "may not do this (%s)", cat->path, what,
+		    bc_pg_errmsg(cat));
+	return bc_err_set(err, BC_ERR_DB, "%s: %s: %s", cat->path, what,
+	    bc_pg_errmsg(cat));
+}
+
+/* Runs sql (no parameters); the result when it is one of want. */
+static PGresult *
+run(struct bc_catalog *cat, const char *sql, ExecStatusType want)
+{
+	PGresult *res = PQexec(cat->pg->conn, sql);
+
+	if (res == NULL || PQresultStatus(res) != want) {
+		set_error(cat, res);
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+int
+bc_pg_exec(struct bc_catalog *cat, const char *sql, struct bc_err *err)
+{
+	PGresult *res;
+
+	if ((res = PQexec(cat->pg->conn, sql)) == NULL ||
+	    (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)) {
+		set_error(cat, res);
+		PQclear(res);
+		return err ? bc_cat_err(cat, err, "exec") : BC_ERR_DB;
+	}
+	PQclear(res);
+	return 0;
+}
+
+int
+bc_pg_begin(struct bc_catalog *cat, int write, struct bc_err *err)
+{
+	/* one round trip: the lock is the first thing the transaction does */
+	return bc_pg_exec(cat, write ? "BEGIN ISOLATION LEVEL READ COMMITTED;"
+	    " SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")" :
+	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
+	    " SELECT count(*) FROM meta", err);
+}
+
+int64_t
+bc_pg_changes(struct bc_catalog *cat)
+{
+	return cat->pg->changes;
+}
+
+int64_t
+bc_pg_last_id(struct bc_catalog *cat)
+{
+	return cat->pg->last_id;
+}
+
+void
+bc_pg_close(struct bc_catalog *cat)
+{
+	if (cat->pg == NULL)
+		return;
+	if (cat->pg->conn != NULL)
+		PQfinish(cat->pg->conn);
+	free(cat->pg->msg);
+	free(cat->pg);
+	cat->pg = NULL;
+}
+
+/* Notices (a trigger's, the server's) are not for the user's terminal. */
+static void
+quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+static int
+connect_pg(const char *uri, int flags, struct bc_catalog **out,
+    struct bc_err *err)
+{
+	struct bc_catalog *cat;
+	const char *shown;
+	int r;
+
+	*out = NULL;
+	if ((cat = calloc(1, sizeof(*cat))) == NULL ||
+	    (cat->pg = calloc(1, sizeof(*cat->pg))) == NULL ||
+	    (cat->path = redact(uri)) == NULL) {
+		if (cat != NULL) {
+			free(cat->pg);
+			free(cat);
+		}
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	}
+	cat->engine = BC_ENGINE_PG;
+	cat->read_only = (flags & BC_CATALOG_READ_ONLY) != 0;
+	cat->pg->conn = PQconnectdb(uri);
+	if (cat->pg->conn == NULL || PQstatus(cat->pg->conn) != CONNECTION_OK) {
+		shown = cat->pg->conn ? PQerrorMessage(cat->pg->conn) :
+		    "out of memory";
+		r = bc_err_set(err, BC_ERR_DB, "%s: cannot connect: %.*s",
+		    cat->path, (int)strcspn(shown, "\n"), shown);
+		bc_catalog_close(cat);
+		return r;
+	}
+	PQsetNoticeProcessor(cat->pg->conn, quiet, NULL);
+	/* durability and the busy timeout of SQLite, whatever the server's
+	   defaults; text compared and sorted bytewise by the schema */
+	if ((r = bc_pg_exec(cat, "SET synchronous_commit = on;"
+	    " SET lock_timeout = '30s'; SET client_encoding = 'UTF8';"
+	    " SET client_min_messages = warning", err)) != 0 ||
+	    (cat->read_only && (r = bc_pg_exec(cat,
+	    "SET default_transaction_read_only = on", err)) != 0)) {
+		bc_catalog_close(cat);
+		return r;
+	}
+	*out = cat;
+	return 0;
+}
+
+int
+bc_pg_schema(struct bc_catalog *cat, int *version, struct bc_err *err)
+{
+	PGresult *res;
+
+	if ((res = run(cat, "SELECT app_id, version FROM bodycam_catalog",
+	    PGRES_TUPLES_OK)) == NULL) {
+		if (strcmp(cat->pg->sqlstate, "42P01") == 0)
+			return bc_err_set(err, BC_ERR_NOT_CATALOG, "%s is not "
+			    "a bodycam catalog (the database has no bodycam "
+			    "tables: make them with 'bodycam init')",
+			    cat->path);
+		return bc_cat_err(cat, err, "read schema version");
+	}
+	if (PQntuples(res) != 1 || strtoll(PQgetvalue(res, 0, 0), NULL, 10) !=
+	    BC_CATALOG_APP_ID) {
+		PQclear(res);
+		return bc_err_set(err, BC_ERR_NOT_CATALOG,
+		    "%s is not a bodycam catalog", cat->path);
+	}
+	*version = (int)strtol(PQgetvalue(res, 0, 1), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+int
+bc_pg_open(const char *uri, int flags, struct bc_catalog **out,
+    struct bc_err *err)
+{
+	struct bc_catalog *cat;
+	int v, r;
+
+	if ((r = connect_pg(uri, flags, &cat, err)) != 0)
+		return r;
+	if ((r = bc_pg_schema(cat, &v, err)) != 0 ||
+	    (r = bc_cat_migrate(cat, err)) != 0) {
+		bc_catalog_close(cat);
+		return r;
+	}
+	*out = cat;
+	return 0;
+}
+
+/* catalog-pg-schema.c */
+extern const char bc_pg_schema_sql[];
+
+int
+bc_pg_create(const char *uri, struct bc_catalog **out, struct bc_err *err)
+{
+	struct bc_catalog *cat;
+	PGresult *res;
+	char sql[128];
+	int r;
+
+	if ((r = connect_pg(uri, 0, &cat, err)) != 0)
+		return r;
+	if ((r = bc_catalog_begin(cat, err)) != 0)
+		goto fail;
+	if ((res = run(cat, "SELECT to_regclass('bodycam_catalog') IS NOT NULL",
+	    PGRES_TUPLES_OK)) == NULL) {
+		r = bc_cat_err(cat, err, "look for a catalog");
+		goto fail;
+	}
+	r = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (r) {
+		r = bc_err_set(err, BC_ERR_EXISTS, "%s already holds a bodycam "
+		    "catalog; refusing to overwrite it", cat->path);
+		goto fail;
+	}
+	snprintf(sql, sizeof(sql), "INSERT INTO bodycam_catalog (app_id, "
+	    "version) VALUES (%d, %d)", (int)BC_CATALOG_APP_ID,
+	    BC_CATALOG_SCHEMA);
+	if ((r = bc_pg_exec(cat, bc_pg_schema_sql, err)) != 0 ||
+	    (r = bc_pg_exec(cat, sql, err)) != 0)
+		goto fail;
+	/* bc_catalog_create records the admin key and commits */
+	*out = cat;
+	return 0;
+ fail:
+	bc_catalog_close(cat);
+	return r;
+}
+
+/* Statements. */
+
+/* sql with ?N (and bare ?) as $N, outside quotes; NULL when out of memory */
+static char *
+translate(const char *sql, int *nparam)
+{
+	size_t n = strlen(sql);
+	char *out = malloc(4 * n + 16), *o = out, q = 0;
+	int last = 0, max = 0, k;
+
+	if (out == NULL)
+		return NULL;
+	for (; *sql != '\0'; sql++) {
+		if (q != 0) {
+			if (*sql == q)
+				q = 0;
+			*o++ = *sql;
+			continue;
+		}
+		if (*sql == '\'' || *sql == '"') {
+			q = *sql;
+			*o++ = *sql;
+			continue;
+		}
+		if (*sql != '?') {
+			*o++ = *sql;
+			continue;
+		}
+		if (sql[1] >= '0' && sql[1] <= '9') {
+			k = (int)strtol(sql + 1, NULL, 10);
+			while (sql[1] >= '0' && sql[1] <= '9')
+				sql++;
+		} else {
+			k = last + 1;
+		}
+		last = k;
+		if (k > max)
+			max = k;
+		o += sprintf(o, "$%d", k);
+	}
+	*o = '\0';
+	*nparam = max;
+	return out;
+}
+
+/* "INSERT INTO t" where t's id is the engine's: its new id is returned */
+static int
+inserts_id(const char *sql)
+{
+	size_t i, n;
+
+	if (strncmp(sql, "INSERT INTO ", 12) != 0)
+		return 0;
+	sql += 12;
+	for (i = 0; id_tables[i] != NULL; i++) {
+		n = strlen(id_tables[i]);
+		if (strncmp(sql, id_tables[i], n) == 0 && sql[n] == ' ')
+			return 1;
+	}
+	return 0;
+}
+
+int
+bc_pgst_prepare(struct bc_catalog *cat, const char *sql,
+    struct bc_pgst **out)
+{
+	struct bc_pgst *st;
+	char *t;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		goto nomem;
+	st->cat = cat;
+	bc_pgst_reset(st);
+	if ((st->sql = translate(sql, &st->nparam)) == NULL)
+		goto nomem;
+	if (st->nparam > PG_MAXPARAM) {
+		bc_pgst_finalize(st);
+		snprintf(cat->pg->sqlstate, sizeof(cat->pg->sqlstate), "XX000");
+		free(cat->pg->msg);
+		cat->pg->msg = strdup("too many parameters");
+		return -1;
+	}
+	if (inserts_id(sql)) {
+		if ((t = malloc(strlen(st->sql) + sizeof(" RETURNING id"))) ==
+		    NULL)
+			goto nomem;
+		sprintf(t, "%s RETURNING id", st->sql);
+		free(st->sql);
+		st->sql = t;
+		st->returning_id = 1;
+	}
+	*out = st;
+	return 0;
+ nomem:
+	bc_pgst_finalize(st);
+	snprintf(cat->pg->sqlstate, sizeof(cat->pg->sqlstate), "53200");
+	free(cat->pg->msg);
+	cat->pg->msg = strdup("out of memory");
+	return -1;
+}
+
+int
+bc_pgst_bind(struct bc_pgst *st, int i, const void *v, int len, int kind)
+{
+	char num[24];
+
+	if (i < 1 || i > PG_MAXPARAM || len < 0)
+		return -1;
+	i--;
+	free(st->val[i]);
+	st->val[i] = NULL;
+	st->len[i] = 0;
+	st->fmt[i] = 0;
+	st->type[i] = TEXTOID;
+	switch (kind) {
+	case BC_PGST_NULL:
+		return 0;
+	case BC_PGST_INT:
+		len = snprintf(num, sizeof(num), "%" PRId64,
+		    *(const int64_t *)v);
+		v = num;
+		st->type[i] = INT8OID;
+		break;
+	case BC_PGST_BLOB:
+		st->fmt[i] = 1;
+		st->type[i] = BYTEAOID;
+		break;
+	}
+	if ((st->val[i] = malloc((size_t)len + 1)) == NULL)
+		return -1;
+	if (len > 0)
+		memcpy(st->val[i], v, (size_t)len);
+	st->val[i][len] = '\0';
+	st->len[i] = len;
+	return 0;
+}
+
+static void
+clear_row(struct bc_pgst *st)
+{
+	int c;
+
+	if (st->dec == NULL)
+		return;
+	for (c = 0; c < st->ncol; c++) {
+		free(st->dec[c]);
+		st->dec[c] = NULL;
+	}
+}
+
+int
+bc_pgst_step(struct bc_pgst *st)
+{
+	struct bc_pg *pg = st->cat->pg;
+	const char *tuples;
+	ExecStatusType s;
+
+	if (st->row < 0) {
+		st->res = PQexecParams(pg->conn, st->sql, st->nparam,
+		    st->type, (const char *const *)st->val, st->len, st->fmt,
+		    0);
+		s = st->res ? PQresultStatus(st->res) : PGRES_FATAL_ERROR;
+		if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+			set_error(st->cat, st->res);
+			PQclear(st->res);
+			st->res = NULL;
+			st->row = 0;
+			st->nrow = 0;
+			return strncmp(pg->sqlstate, "23", 2) == 0 ?
+			    BC_CONSTRAINT : BC_STEP_ERROR;
+		}
+		tuples = PQcmdTuples(st->res);
+		pg->changes = tuples[0] ? strtoll(tuples, NULL, 10) : 0;
+		st->nrow = s == PGRES_TUPLES_OK ? PQntuples(st->res) : 0;
+		st->ncol = PQnfields(st->res);
+		if (st->ncol > 0 && (st->dec = calloc((size_t)st->ncol,
+		    sizeof(*st->dec))) == NULL) {
+			PQclear(st->res);
+			st->res = NULL;
+			return BC_STEP_ERROR;
+		}
+		if (st->ncol > 0 && (st->declen = calloc((size_t)st->ncol,
+		    sizeof(*st->declen))) == NULL) {
+			PQclear(st->res);
+			st->res = NULL;
+			return BC_STEP_ERROR;
+		}
+		if (st->returning_id) {
+			if (st->nrow == 1)
+				pg->last_id = strtoll(PQgetvalue(st->res, 0,
+				    0), NULL, 10);
+			st->nrow = 0;	/* an INSERT returns no rows */
+		}
+		st->row = 0;
+	} else {
+		clear_row(st);
+		if (st->row < st->nrow)
+			st->row++;
+	}
+	return st->row < st->nrow ? BC_ROW : BC_DONE;
+}
+
+void
+bc_pgst_reset(struct bc_pgst *st)
+{
+	int i;
+
+	clear_row(st);
+	free(st->dec);
+	free(st->declen);
+	st->dec = NULL;
+	st->declen = NULL;
+	st->ncol = 0;
+	PQclear(st->res);
+	st->res = NULL;
+	st->row = -1;
+	st->nrow = 0;
+	for (i = 0; i < PG_MAXPARAM; i++) {
+		free(st->val[i]);
+		st->val[i] = NULL;
+		st->len[i] = 0;
+		st->fmt[i] = 0;
+		st->type[i] = TEXTOID;
+	}
+}
+
+void
+bc_pgst_finalize(struct bc_pgst *st)
+{
+	if (st == NULL)
+		return;
+	bc_pgst_reset(st);
+	free(st->sql);
+	free(st);
+}
+
+int
+bc_pgst_columns(struct bc_pgst *st)
+{
+	return st->res ? PQnfields(st->res) : 0;
+}
+
+static int
+have(struct bc_pgst *st, int col)
+{
+	return st->res != NULL && st->row >= 0 && st->row < st->nrow &&
+	    col >= 0 && col < st->ncol;
+}
+
+int
+bc_pgst_is_null(struct bc_pgst *st, int col)
+{
+	return !have(st, col) || PQgetisnull(st->res, st->row, col);
+}
+
+int
+bc_pgst_coltype(struct bc_pgst *st, int col)
+{
+	if (bc_pgst_is_null(st, col))
+		return BC_COL_NULL;
+	switch (PQftype(st->res, col)) {
+	case BYTEAOID:
+		return BC_COL_BLOB;
+	case INT2OID:
+	case INT4OID:
+	case INT8OID:
+		return BC_COL_INT;
+	default:
+		return BC_COL_TEXT;
+	}
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+const char *
+bc_pgst_value(struct bc_pgst *st, int col, int *len)
+{
+	const char *v;
+	size_t n, i;
+	int hi, lo;
+
+	if (len != NULL)
+		*len = 0;
+	if (!have(st, col) || PQgetisnull(st->res, st->row, col))
+		return NULL;
+	v = PQgetvalue(st->res, st->row, col);
+	if (PQftype(st->res, col) != BYTEAOID) {
+		if (len != NULL)
+			*len = PQgetlength(st->res, st->row, col);
+		return v;
+	}
+	/* bytea, in the hex output format: \x then two digits a byte */
+	if (st->dec[col] == NULL) {
+		n = (size_t)PQgetlength(st->res, st->row, col);
+		if (n < 2 || v[0] != '\\' || v[1] != 'x' || n % 2 != 0)
+			return NULL;
+		n = (n - 2) / 2;
+		if ((st->dec[col] = malloc(n + 1)) == NULL)
+			return NULL;
+		for (i = 0; i < n; i++) {
+			hi = hexval(v[2 + 2 * i]);
+			lo = hexval(v[3 + 2 * i]);
+			if (hi < 0 || lo < 0) {
+				free(st->dec[col]);
+				st->dec[col] = NULL;
+				return NULL;
+			}
+			st->dec[col][i] = (uint8_t)(hi << 4 | lo);
+		}
+		st->dec[col][n] = '\0';
+		st->declen[col] = (int)n;
+	}
+	if (len != NULL)
+		*len = st->declen[col];
+	return (const char *)st->dec[col];
+}
