@@ -344,8 +344,9 @@ bc_pg_create(const char *uri, struct bc_catalog **out, struct bc_err *err)
 	r = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	if (r) {
-		r = bc_err_set(err, BC_ERR_EXISTS, "%s already holds a bodycam "
-		    "catalog; refusing to overwrite it", cat->path);
+		r = bc_err_set(err, BC_ERR_EXISTS, "%s: a bodycam catalog "
+		    "already exists in that database; refusing to overwrite "
+		    "it", cat->path);
 		goto fail;
 	}
 	snprintf(sql, sizeof(sql), "INSERT INTO bodycam_catalog (app_id, "

@@ -269,18 +269,65 @@ W=$TMP/work
 CAT=$TMP/cat.db
 mkdir -p "$K" "$M" "$W"
 
+# The engine matrix: with BODYCAM_TEST_PG naming the folder of a server
+# that tests/pg/pg.sh started (make test-pg), $CAT is a new empty
+# database of that server, one per script, so that every suite runs on
+# PostgreSQL as on SQLite; ENGINE says which ("sqlite" or "pg").  new_cat
+# gives a script a further fresh catalog of the same engine.
+ENGINE=sqlite
+_ncat=0
+# new_cat NAME: prints a fresh catalog argument (a file path in $TMP, or a
+# new database)
+new_cat() {
+	_ncat=$((_ncat + 1))
+	if [ "$ENGINE" = pg ]; then
+		sh "$REPO/tests/pg/pg.sh" createdb "$BODYCAM_TEST_PG" \
+		    "bct_${_dbtag}_${_ncat}"
+	else
+		echo "$TMP/$1.db"
+	fi
+}
+if [ -n "${BODYCAM_TEST_PG:-}" ]; then
+	ENGINE=pg
+	_dbtag=$(basename "$0" .sh | tr -c 'a-z0-9\n' _)_$$
+	CAT=$(new_cat cat) || {
+		echo "cannot make a database on the server in $BODYCAM_TEST_PG" >&2
+		exit 3
+	}
+fi
+
+# sqlite_only DESC: with ENGINE=pg, a "# skip" line for a test that is
+# about the SQLite file itself, counted neither way; status 0 when the
+# test should run
+sqlite_only() {
+	[ "$ENGINE" = sqlite ] && return 0
+	echo "# skip: $1 (SQLite file only)"
+	return 1
+}
+
 # bc ARGS...: bodycam on the catalog $CAT
 bc() {
 	"$BODYCAM" --catalog "$CAT" "$@"
 }
 
-# q DB SQL: the sqlite3 shell, stopping at the first error
+# q DB SQL: the sqlite3 shell (psql for a PostgreSQL catalog), stopping
+# at the first error
 q() {
-	sqlite3 -bail -batch "$1" "$2"
+	case $1 in
+	postgres://*|postgresql://*)
+		psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2" ;;
+	*)
+		sqlite3 -bail -batch "$1" "$2" ;;
+	esac
 }
 
 HAVE_SQLITE=0
-command -v sqlite3 >/dev/null 2>&1 && HAVE_SQLITE=1
+if [ "$ENGINE" = pg ]; then
+	# q speaks to PostgreSQL through psql
+	command -v psql >/dev/null 2>&1 && HAVE_SQLITE=1
+else
+	command -v sqlite3 >/dev/null 2>&1 && HAVE_SQLITE=1
+fi
 
 # need_tools WHAT TOOL...: when a TOOL is not on PATH, skip the whole
 # script (WHAT names its tests) and finish

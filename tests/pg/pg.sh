@@ -10,7 +10,8 @@
 #   pg.sh stop DIR      stop it (the folder stays: remove it after)
 #
 # When run as root the server runs as the 'postgres' user Debian's
-# package makes (or 'nobody'): PostgreSQL refuses to run as root.
+# package makes (or 'nobody'): PostgreSQL refuses to run as root.  That
+# user must be able to pass through the folders above DIR (o+x).
 set -eu
 
 bindir() {

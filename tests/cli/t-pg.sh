@@ -1,0 +1,217 @@
+#!/bin/sh
+# t-pg.sh - the catalog on PostgreSQL, what only PostgreSQL has: a server
+# of Debian's package started here (tests/pg/pg.sh: initdb in $TMP as an
+# unprivileged user, a Unix socket only), the role set-up of
+# dist/postgresql-roles.sql (the service role cannot UPDATE, DELETE,
+# TRUNCATE or drop a trigger; the reader role only reads), the
+# append-only triggers against the owner, an insider who disables them
+# (audit and verify name what changed), writers on one catalog at once
+# (one chain, one log, no fork), connection errors (no password printed)
+# and a database that holds no catalog.  The other suites run on
+# PostgreSQL as well under 'make test-pg'.
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+need_tools "PostgreSQL tests" psql
+
+PGDIR=$TMP/pg
+# the server's user must pass through $TMP to reach its folder
+chmod 0711 "$TMP"
+if ! sh "$REPO/tests/pg/pg.sh" start "$PGDIR" > "$TMP/pg.out" 2>&1; then
+	if grep -q "no PostgreSQL server" "$TMP/pg.out"; then
+		echo "# skip: PostgreSQL tests (no server installed: make deps)"
+		finish
+	fi
+	fail "a PostgreSQL server starts" "$(cat "$TMP/pg.out")"
+	finish
+fi
+SOCK=$PGDIR/sock
+trap 'sh "$REPO/tests/pg/pg.sh" stop "$PGDIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+pass "a PostgreSQL server starts in a temporary folder"
+
+# su SQL: as the server's superuser
+su_sql() {
+	psql -X -q -At -v ON_ERROR_STOP=1 -h "$SOCK" -U postgres -d postgres \
+	    -c "$1"
+}
+
+uri() {
+	echo "postgresql:///$1?host=$SOCK&user=$2"
+}
+
+expect_exit 0 "setup: roles owner, service, reader" -- \
+    su_sql "CREATE ROLE bc_owner LOGIN; CREATE ROLE bc_service LOGIN;
+CREATE ROLE bc_reader LOGIN"
+expect_exit 0 "setup: the database, the owner's" -- \
+    su_sql "CREATE DATABASE evidence OWNER bc_owner"
+OWNER=$(uri evidence bc_owner)
+SVC=$(uri evidence bc_service)
+READER=$(uri evidence bc_reader)
+
+keygen_all admin dock cust aud ||
+	fail "setup: keygen"
+
+# ----------------------------------------------------------- init, roles
+
+CAT=$OWNER
+expect_exit 0 "init as the owner" -- bc init --admin-key "$K/admin.pub" \
+    --origin pg.test/bodycam/evidence
+expect_grep "^created catalog postgresql:" "$OUT" "  it names the catalog"
+expect_exit 2 "init again: refused" -- bc init --admin-key "$K/admin.pub"
+expect_grep "already exists" "$ERR" "  it says a catalog exists"
+expect_exit 0 "the role set-up of dist/postgresql-roles.sql" -- \
+    psql -X -q -v ON_ERROR_STOP=1 -v service=bc_service -v reader=bc_reader \
+    -d "$OWNER" -f "$REPO/dist/postgresql-roles.sql"
+
+CAT=$SVC
+add_keys dock:ingest cust:custodian aud:auditor
+cp "$DATA/stills/Canon.jpg" "$M/a.jpg"
+cp "$DATA/stills/Apple.jpg" "$M/b.jpg"
+expect_exit 0 "service role: register" -- \
+    bc register "$M/a.jpg" "$M/b.jpg" --key "$K/dock.key" --officer "Ann Lee"
+expect_exit 0 "service role: custody access" -- \
+    bc custody add BWC-000001 access --key "$K/cust.key" --actor ann \
+    --reason review
+expect_exit 0 "service role: a hold" -- \
+    bc custody add BWC-000002 hold --key "$K/cust.key" --actor ann \
+    --reason "case 7"
+expect_exit 0 "service role: annotate (the derived view is updated)" -- \
+    bc annotate BWC-000001 --key "$K/cust.key" --actor ann --case 2026-7 \
+    --reason "case assigned"
+expect_exit 0 "service role: token create" -- \
+    bc -q token create --name t1 --role auditor --key "$K/admin.key"
+expect_exit 0 "service role: token revoke (its one UPDATE)" -- \
+    bc token revoke t1 --key "$K/admin.key"
+expect_exit 0 "service role: checkpoint" -- bc checkpoint --key "$K/aud.key" \
+    --out "$W/cp1"
+expect_exit 0 "service role: audit" -- bc audit
+expect_exit 0 "service role: verify" -- bc verify BWC-000001
+expect_exit 0 "list --case finds the annotated item" -- bc list --case 2026-7
+expect_grep "BWC-000001" "$OUT" "  BWC-000001"
+expect_nogrep "BWC-000002" "$OUT" "  not BWC-000002"
+expect_exit 0 "list --officer compares without case" -- \
+    bc list --officer "ann LEE"
+expect_grep "BWC-000002" "$OUT" "  both items"
+
+psql_as() {
+	psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"
+}
+for sql in "UPDATE items SET path = '/x'" "DELETE FROM events" \
+    "TRUNCATE nodes" "UPDATE checkpoints SET note = ''" \
+    "DROP TRIGGER events_no_change ON events" \
+    "ALTER TABLE events DISABLE TRIGGER USER" \
+    "UPDATE tokens SET name = 'x'" "DROP TABLE meta"; do
+	expect_exit 1,3 "service role may not: $sql" -- psql_as "$SVC" "$sql"
+	expect_grep "permission denied|must be owner" "$ERR" \
+	    "  the server refuses it (not a trigger)"
+done
+
+CAT=$READER
+expect_exit 0 "reader role: list" -- bc list
+expect_exit 0 "reader role: verify" -- bc verify BWC-000001
+expect_exit 0 "reader role: audit" -- bc audit
+expect_exit 3 "reader role: custody add is refused" -- \
+    bc custody add BWC-000001 access --key "$K/cust.key" --actor x \
+    --reason y
+expect_grep "may not|permission denied" "$ERR" "  it says the role may not"
+expect_exit 1,3 "reader role may not INSERT" -- \
+    psql_as "$READER" "INSERT INTO meta VALUES ('x', 'y')"
+
+# ------------------------------------------------ the owner and triggers
+
+for sql in "UPDATE items SET path = '/x'" "DELETE FROM events" \
+    "TRUNCATE nodes" "UPDATE checkpoints SET note = ''" \
+    "DELETE FROM views" "UPDATE status SET seq = 0" \
+    "UPDATE tokens SET name = 'x'"; do
+	expect_exit 1,3 "owner: a trigger refuses $sql" -- \
+	    psql_as "$OWNER" "$sql"
+	expect_grep "bodycam: " "$ERR" "  with bodycam's message"
+done
+
+# An insider with the owner's rights disables the triggers and edits.
+CAT=$OWNER
+expect_exit 0 "insider: disable the triggers, edit an event's body" -- \
+    psql_as "$OWNER" "ALTER TABLE events DISABLE TRIGGER USER;
+UPDATE events SET body = replace(body, 'review', 'revieW') WHERE seq = 1
+  AND item = (SELECT manifest_hash FROM items WHERE id = 'BWC-000001');
+ALTER TABLE events ENABLE TRIGGER USER"
+expect_exit 1 "  verify fails" -- bc verify BWC-000001
+expect_grep "FAILED +event-hash" "$OUT" "  it names the event hash"
+expect_exit 1 "  audit fails" -- bc audit
+expect_grep "BWC-000001" "$OUT" "  it names the item"
+expect_exit 0 "insider: the body put back" -- \
+    psql_as "$OWNER" "ALTER TABLE events DISABLE TRIGGER USER;
+UPDATE events SET body = replace(body, 'revieW', 'review') WHERE seq = 1
+  AND item = (SELECT manifest_hash FROM items WHERE id = 'BWC-000001');
+ALTER TABLE events ENABLE TRIGGER USER"
+expect_exit 0 "  audit is clean again" -- bc audit
+
+expect_exit 0 "insider: a log node's hash changed" -- \
+    psql_as "$OWNER" "ALTER TABLE nodes DISABLE TRIGGER USER;
+UPDATE nodes SET hash = sha256(hash) WHERE level = 0 AND idx = 2;
+ALTER TABLE nodes ENABLE TRIGGER USER"
+expect_exit 1 "  audit fails" -- bc audit
+expect_grep "leaf 2|log" "$OUT" "  it names the log"
+expect_exit 1 "  audit --against the old checkpoint fails" -- \
+    bc audit --against "$W/cp1"
+
+expect_exit 0 "insider: an event deleted (the last of its chain)" -- \
+    psql_as "$OWNER" "ALTER TABLE events DISABLE TRIGGER USER;
+DELETE FROM events WHERE seq = (SELECT max(seq) FROM events e2
+  WHERE e2.item = events.item) AND item = (SELECT manifest_hash FROM items
+  WHERE id = 'BWC-000002');
+ALTER TABLE events ENABLE TRIGGER USER"
+expect_exit 1 "  audit fails" -- bc audit
+expect_grep "BWC-000002" "$OUT" "  it names the item"
+
+# ------------------------------------------------- many writers at once
+
+CAT=$(uri conc bc_owner)
+expect_exit 0 "setup: a second database" -- \
+    su_sql "CREATE DATABASE conc OWNER bc_owner"
+expect_exit 0 "setup: init" -- bc init --admin-key "$K/admin.pub"
+add_keys dock:ingest cust:custodian
+expect_exit 0 "setup: register" -- bc register "$M/a.jpg" --key "$K/dock.key"
+i=0
+: > "$TMP/pids"
+while [ $i -lt 6 ]; do
+	(
+		j=0
+		while [ $j -lt 10 ]; do
+			bc custody add BWC-000001 note --key "$K/cust.key" \
+			    --actor "w$i" --note "$j" >/dev/null 2>"$TMP/w$i.err" ||
+			    echo "writer $i: $(cat "$TMP/w$i.err")" >> "$TMP/werr"
+			j=$((j + 1))
+		done
+	) &
+	echo $! >> "$TMP/pids"
+	i=$((i + 1))
+done
+# shellcheck disable=SC2046
+wait $(cat "$TMP/pids")
+check "6 writers x 10 events on one chain: none failed" -- \
+    test ! -s "$TMP/werr"
+expect_eq "$(nevents BWC-000001)" 61 "  the chain holds 61 events"
+expect_exit 0 "  audit is clean (one chain, one log)" -- bc audit
+expect_eq "$(q "$CAT" "SELECT count(*) FROM nodes WHERE level = 0")" \
+    "$(q "$CAT" "SELECT (SELECT count(*) FROM items) +
+      (SELECT count(*) FROM events) + (SELECT count(*) FROM keydocs)")" \
+    "  one leaf a record, no gap"
+
+# ------------------------------------------------------------- errors
+
+CAT="postgresql://bc_owner:s3cr3tpw@/evidence?host=$TMP/nowhere"
+expect_exit 3,4 "a server that is not there: refused" -- bc list
+expect_grep "cannot connect" "$ERR" "  it says it cannot connect"
+expect_nogrep "s3cr3tpw" "$ERR" "  the password is not printed"
+expect_grep "\\*\\*\\*" "$ERR" "  it is shown as ***"
+
+expect_exit 0 "setup: an empty database" -- \
+    su_sql "CREATE DATABASE empty OWNER bc_owner"
+CAT=$(uri empty bc_owner)
+expect_exit 3 "a database without a catalog: refused" -- bc list
+expect_grep "not a bodycam catalog" "$ERR" "  it says so"
+expect_exit 0 "  and nothing was made in it" -- \
+    test "$(q "$CAT" "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0
+
+finish
