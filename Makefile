@@ -104,7 +104,7 @@ endif
 
 # pkg-config for every library; say clearly what is missing.
 pc_check = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
-ifeq ($(filter deps clean uninstall test demo bench fuzz load-test \
+ifeq ($(filter deps clean uninstall test test-pg demo bench fuzz load-test \
 	package-deps package-test,$(MAKECMDGOALS)),)
 ifneq ($(call pc_check,$(LIBS_PC)),yes)
 $(error missing libraries: $(LIBS_PC) (via pkg-config); run 'make deps' as root)
@@ -151,7 +151,7 @@ SERVE_LIB := $(BUILD)/libbodycam-serve.a
 SERVE_BIN := $(BUILD)/bodycam-serve
 MISBEHAVE := $(BUILD)/tests/bodycam-parse-misbehave
 COMPLETION := $(BUILD)/bodycam.bash-completion
-.PHONY: all deps test check-tests demo bench install uninstall clean fuzz \
+.PHONY: all deps test test-pg check-tests demo bench install uninstall clean fuzz \
 	corpus-test load-test openapi-tools package-deps package-test
 all: $(BIN) $(HELPER) $(SERVE_BIN) $(COMPLETION)
 
@@ -317,6 +317,15 @@ test: deps
 		$(BUILD)/tests/mkcatalog
 	@BODYCAM=$(BIN) BODYCAM_PARSE=$(HELPER) MISBEHAVE=$(MISBEHAVE) \
 		BUILD=$(BUILD) sh tests/run.sh $(CHECK_BINS)
+	@BODYCAM=$(BIN) BODYCAM_PARSE=$(HELPER) MISBEHAVE=$(MISBEHAVE) \
+		BUILD=$(BUILD) sh tests/pg/matrix.sh
+
+# The CLI suites on PostgreSQL alone (make test runs them after SQLite).
+test-pg: deps
+	@$(MAKE) --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN) \
+		$(MISBEHAVE) $(REDOCLY) $(COMPLETION) $(BUILD)/tests/mkcatalog
+	@BODYCAM=$(BIN) BODYCAM_PARSE=$(HELPER) MISBEHAVE=$(MISBEHAVE) \
+		BUILD=$(BUILD) sh tests/pg/matrix.sh
 
 # The whole-corpus suite alone ($$BODYCAM_CORPUS, default ../shared/corpus).
 corpus-test: $(BIN) $(HELPER) $(SERVE_BIN)

@@ -53,6 +53,12 @@ struct bc_catalog {
 int	bc_cat_err(struct bc_catalog *, struct bc_err *, const char *what);
 int	bc_cat_prepare(struct bc_catalog *, const char *sql,
 	    struct bc_stmt **, struct bc_err *);
+/*
+ * bc_cat_prepare for a statement that may return very many rows (a whole
+ * table): PostgreSQL reads it through a cursor inside a transaction.
+ */
+int	bc_cat_prepare_scan(struct bc_catalog *, const char *sql,
+	    struct bc_stmt **, struct bc_err *);
 /* Runs a statement that takes no values and returns no rows. */
 int	bc_cat_exec(struct bc_catalog *, const char *sql, struct bc_err *);
 /* The integer the one-row statement sql returns. */
@@ -132,6 +138,7 @@ void	bc_lite_unlink(const char *path);
 
 /* catalog-pg.c: the PostgreSQL engine. */
 int	bc_pg_is_uri(const char *);
+char	*bc_pg_redact(const char *uri);
 int	bc_pg_open(const char *uri, int flags, struct bc_catalog **,
 	    struct bc_err *);
 int	bc_pg_create(const char *uri, struct bc_catalog **, struct bc_err *);
@@ -150,6 +157,7 @@ int	bc_pgst_prepare(struct bc_catalog *, const char *sql,
 int	bc_pgst_bind(struct bc_pgst *, int, const void *, int len,
 	    int kind);
 int	bc_pgst_step(struct bc_pgst *);
+void	bc_pgst_scan(struct bc_pgst *);
 void	bc_pgst_reset(struct bc_pgst *);
 void	bc_pgst_finalize(struct bc_pgst *);
 int	bc_pgst_columns(struct bc_pgst *);

@@ -18,6 +18,17 @@
 
 #include "catalog-int.h"
 
+/* A catalog this file made and could not finish opening. */
+static void
+free_cat(struct bc_catalog *cat)
+{
+	if (cat == NULL)
+		return;
+	sqlite3_close(cat->db);
+	free(cat->path);
+	free(cat);
+}
+
 static int
 configure(struct bc_catalog *cat, struct bc_err *err)
 {
@@ -92,7 +103,7 @@ open_db(const char *path, int flags, int immutable, struct bc_catalog **out,
 	if (rc != SQLITE_OK) {
 		r = bc_err_set(err, BC_ERR_DB, "%s: %s", path,
 		    cat->db ? sqlite3_errmsg(cat->db) : "cannot open");
-		bc_catalog_close(cat);
+		free_cat(cat);
 		return r;
 	}
 	*out = cat;
@@ -152,7 +163,7 @@ bc_lite_open(const char *path, int flags, struct bc_catalog **out,
 	if (((r = configure(cat, err)) != 0 || (r = bc_cat_query_int(cat,
 	    "PRAGMA application_id", &app, err)) != 0) &&
 	    immutable_ok(cat, path, err)) {
-		bc_catalog_close(cat);
+		free_cat(cat);
 		cat = NULL;
 		if ((r = open_db(path, flags, 1, &cat, err)) != 0 ||
 		    (r = configure(cat, err)) != 0)
@@ -166,9 +177,8 @@ bc_lite_open(const char *path, int flags, struct bc_catalog **out,
 		    "%s is not a bodycam catalog", path);
 		goto out;
 	}
-	/* read-only: a catalog that needs an upgrade is refused, not upgraded */
-	if ((r = bc_cat_migrate(cat, err)) != 0)
-		goto out;
+	/* bc_catalog_open_flags brings it to the current schema (read-only:
+	   refuses one that needs an upgrade) */
 	if (cat->read_only)
 		goto done;
 	/* WAL persists in the file; asking again is cheap and idempotent */
@@ -191,7 +201,7 @@ bc_lite_open(const char *path, int flags, struct bc_catalog **out,
 	r = 0;
  out:
 	bc_st_finalize(stmt);
-	bc_catalog_close(cat);
+	free_cat(cat);
 	return r;
 }
 
@@ -226,12 +236,11 @@ bc_lite_create(const char *path, struct bc_catalog **out, struct bc_err *err)
 	    (int)BC_CATALOG_APP_ID);
 	if ((r = bc_cat_exec(cat, sql, err)) != 0)
 		goto fail;
-	if ((r = bc_cat_migrate(cat, err)) != 0)
-		goto fail;
+	/* bc_catalog_create makes the tables (bc_cat_migrate) */
 	*out = cat;
 	return 0;
  fail:
-	bc_catalog_close(cat);
+	free_cat(cat);
 	bc_lite_unlink(path);
 	return r;
 }

@@ -281,8 +281,8 @@ bc_catalog_log_walk(struct bc_catalog *cat, uint64_t from, uint64_t to,
 		bc_st_finalize(rec);
 		rec = NULL;
 	}
-	if ((r = bc_cat_prepare(cat, LEAF_RECORDS " ORDER BY 1", &rec, err)) != 0 ||
-	    (r = bc_cat_prepare(cat, "SELECT idx, hash FROM nodes WHERE level = 0"
+	if ((r = bc_cat_prepare_scan(cat, LEAF_RECORDS " ORDER BY 1", &rec, err)) != 0 ||
+	    (r = bc_cat_prepare_scan(cat, "SELECT idx, hash FROM nodes WHERE level = 0"
 	    " AND idx >= ?1 AND idx < ?2 ORDER BY idx", &nod, err)) != 0)
 		goto out;
 	bc_st_bind_int64(rec, 1, lo);
@@ -558,7 +558,7 @@ bc_catalog_nodes_open(struct bc_catalog *cat, unsigned level,
 	*out = NULL;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
-	if ((rc = bc_cat_prepare(cat, "SELECT idx, hash FROM nodes WHERE level = ?1"
+	if ((rc = bc_cat_prepare_scan(cat, "SELECT idx, hash FROM nodes WHERE level = ?1"
 	    " ORDER BY idx", &r->st, err)) != 0) {
 		free(r);
 		return rc;

@@ -9,7 +9,8 @@
  * standbys configured, theirs), and with a lock timeout equal to SQLite's
  * busy timeout.
  *
- * Writers: bc_catalog_begin takes one transaction-scoped advisory lock,
+ * Writers: bc_pg_begin (bc_catalog_begin) takes one transaction-scoped
+ * advisory lock,
  * the catalog's write lock, so that what a writer reads inside (the next
  * item number, a chain head, the log's size) cannot change before it
  * commits, whichever machine the other writers run on.  Several service
@@ -39,6 +40,7 @@
 #define INT4OID		23
 #define TEXTOID		25
 #define PG_MAXPARAM	32
+#define PG_FETCH	2048	/* rows a cursor fetches at a time */
 /* the write lock: pg_advisory_xact_lock's key, 'BCM1' */
 #define PG_WRITE_LOCK	"1111706929"
 
@@ -48,6 +50,8 @@ struct bc_pg {
 	char		*msg;		/* the last error, one line */
 	int64_t		 changes;
 	int64_t		 last_id;
+	unsigned	 ncursor;	/* cursors declared, for names */
+	unsigned	 txgen;		/* transactions begun */
 };
 
 struct bc_pgst {
@@ -55,6 +59,10 @@ struct bc_pgst {
 	char			*sql;		/* with $N */
 	int			 nparam;
 	int			 returning_id;	/* INSERT ... RETURNING id added */
+	int			 scan;		/* read through a cursor */
+	char			 cursor[24];	/* its name, "" when none open */
+	unsigned		 txgen;		/* the transaction it lives in */
+	int			 more;		/* the cursor may have more rows */
 	char			*val[PG_MAXPARAM];
 	int			 len[PG_MAXPARAM];
 	int			 fmt[PG_MAXPARAM];
@@ -86,8 +94,8 @@ bc_pg_is_uri(const char *s)
  * ~/.pgpass, PGPASSWORD or a Unix socket's peer authentication are
  * better places for it.
  */
-static char *
-redact(const char *uri)
+char *
+bc_pg_redact(const char *uri)
 {
 	const char *p = strstr(uri, "://"), *at, *colon, *slash;
 	char *out;
@@ -186,15 +194,65 @@ bc_pg_exec(struct bc_catalog *cat, const char *sql, struct bc_err *err)
 	    PQresultStatus(res) != PGRES_TUPLES_OK)) {
 		set_error(cat, res);
 		PQclear(res);
-		return err ? bc_cat_err(cat, err, "exec") : BC_ERR_DB;
+		return err ? bc_pg_err(cat, err, "exec") : BC_ERR_DB;
 	}
 	PQclear(res);
 	return 0;
 }
 
+/* The session's settings, on every new connection. */
+static int
+session(struct bc_catalog *cat, struct bc_err *err)
+{
+	int r;
+
+	/* durability and the busy timeout of SQLite, whatever the server's
+	   defaults */
+	if ((r = bc_pg_exec(cat, "SET synchronous_commit = on;"
+	    " SET lock_timeout = '30s'; SET client_encoding = 'UTF8';"
+	    " SET client_min_messages = warning", err)) != 0)
+		return r;
+	if (cat->read_only)
+		return bc_pg_exec(cat, "SET default_transaction_read_only = on",
+		    err);
+	return 0;
+}
+
+/*
+ * A connection that broke (the server restarted, or failed over to a
+ * standby that libpq finds again through the URI's hosts and
+ * target_session_attrs) is made again before the next transaction or
+ * statement outside one; what was in flight failed, and was not
+ * acknowledged.
+ */
+static int
+reconnect(struct bc_catalog *cat, struct bc_err *err)
+{
+	PGconn *conn = cat->pg->conn;
+	const char *m;
+
+	if (PQstatus(conn) == CONNECTION_OK)
+		return 0;
+	PQreset(conn);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		m = PQerrorMessage(conn);
+		snprintf(cat->pg->sqlstate, sizeof(cat->pg->sqlstate), "08006");
+		free(cat->pg->msg);
+		cat->pg->msg = strndup(m, strcspn(m, "\n"));
+		return bc_err_set(err, BC_ERR_DB, "%s: cannot connect again: "
+		    "%.*s", cat->path, (int)strcspn(m, "\n"), m);
+	}
+	return session(cat, err);
+}
+
 int
 bc_pg_begin(struct bc_catalog *cat, int write, struct bc_err *err)
 {
+	int r;
+
+	if ((r = reconnect(cat, err)) != 0)
+		return r;
+	cat->pg->txgen++;
 	/* one round trip: the lock is the first thing the transaction does */
 	return bc_pg_exec(cat, write ? "BEGIN ISOLATION LEVEL READ COMMITTED;"
 	    " SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")" :
@@ -226,6 +284,15 @@ bc_pg_close(struct bc_catalog *cat)
 	cat->pg = NULL;
 }
 
+/* A catalog this file made and could not finish opening. */
+static void
+free_cat(struct bc_catalog *cat)
+{
+	bc_pg_close(cat);
+	free(cat->path);
+	free(cat);
+}
+
 /* Notices (a trigger's, the server's) are not for the user's terminal. */
 static void
 quiet(void *arg, const char *msg)
@@ -245,7 +312,7 @@ connect_pg(const char *uri, int flags, struct bc_catalog **out,
 	*out = NULL;
 	if ((cat = calloc(1, sizeof(*cat))) == NULL ||
 	    (cat->pg = calloc(1, sizeof(*cat->pg))) == NULL ||
-	    (cat->path = redact(uri)) == NULL) {
+	    (cat->path = bc_pg_redact(uri)) == NULL) {
 		if (cat != NULL) {
 			free(cat->pg);
 			free(cat);
@@ -260,18 +327,12 @@ connect_pg(const char *uri, int flags, struct bc_catalog **out,
 		    "out of memory";
 		r = bc_err_set(err, BC_ERR_DB, "%s: cannot connect: %.*s",
 		    cat->path, (int)strcspn(shown, "\n"), shown);
-		bc_catalog_close(cat);
+		free_cat(cat);
 		return r;
 	}
 	PQsetNoticeProcessor(cat->pg->conn, quiet, NULL);
-	/* durability and the busy timeout of SQLite, whatever the server's
-	   defaults; text compared and sorted bytewise by the schema */
-	if ((r = bc_pg_exec(cat, "SET synchronous_commit = on;"
-	    " SET lock_timeout = '30s'; SET client_encoding = 'UTF8';"
-	    " SET client_min_messages = warning", err)) != 0 ||
-	    (cat->read_only && (r = bc_pg_exec(cat,
-	    "SET default_transaction_read_only = on", err)) != 0)) {
-		bc_catalog_close(cat);
+	if ((r = session(cat, err)) != 0) {
+		free_cat(cat);
 		return r;
 	}
 	*out = cat;
@@ -290,7 +351,7 @@ bc_pg_schema(struct bc_catalog *cat, int *version, struct bc_err *err)
 			    "a bodycam catalog (the database has no bodycam "
 			    "tables: make them with 'bodycam init')",
 			    cat->path);
-		return bc_cat_err(cat, err, "read schema version");
+		return bc_pg_err(cat, err, "read schema version");
 	}
 	if (PQntuples(res) != 1 || strtoll(PQgetvalue(res, 0, 0), NULL, 10) !=
 	    BC_CATALOG_APP_ID) {
@@ -312,9 +373,9 @@ bc_pg_open(const char *uri, int flags, struct bc_catalog **out,
 
 	if ((r = connect_pg(uri, flags, &cat, err)) != 0)
 		return r;
-	if ((r = bc_pg_schema(cat, &v, err)) != 0 ||
-	    (r = bc_cat_migrate(cat, err)) != 0) {
-		bc_catalog_close(cat);
+	/* bc_catalog_open_flags brings it to the current schema */
+	if ((r = bc_pg_schema(cat, &v, err)) != 0) {
+		free_cat(cat);
 		return r;
 	}
 	*out = cat;
@@ -334,11 +395,12 @@ bc_pg_create(const char *uri, struct bc_catalog **out, struct bc_err *err)
 
 	if ((r = connect_pg(uri, 0, &cat, err)) != 0)
 		return r;
-	if ((r = bc_catalog_begin(cat, err)) != 0)
+	if ((r = bc_pg_begin(cat, 1, err)) != 0)
 		goto fail;
+	cat->in_tx = 1;
 	if ((res = run(cat, "SELECT to_regclass('bodycam_catalog') IS NOT NULL",
 	    PGRES_TUPLES_OK)) == NULL) {
-		r = bc_cat_err(cat, err, "look for a catalog");
+		r = bc_pg_err(cat, err, "look for a catalog");
 		goto fail;
 	}
 	r = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
@@ -359,7 +421,7 @@ bc_pg_create(const char *uri, struct bc_catalog **out, struct bc_err *err)
 	*out = cat;
 	return 0;
  fail:
-	bc_catalog_close(cat);
+	free_cat(cat);
 	return r;
 }
 
@@ -465,6 +527,12 @@ bc_pgst_prepare(struct bc_catalog *cat, const char *sql,
 	return -1;
 }
 
+void
+bc_pgst_scan(struct bc_pgst *st)
+{
+	st->scan = 1;
+}
+
 int
 bc_pgst_bind(struct bc_pgst *st, int i, const void *v, int len, int kind)
 {
@@ -514,6 +582,107 @@ clear_row(struct bc_pgst *st)
 	}
 }
 
+/* Takes st->res as the current batch of rows. */
+static int
+take(struct bc_pgst *st)
+{
+	uint8_t **dec;
+	int *declen;
+
+	st->nrow = PQresultStatus(st->res) == PGRES_TUPLES_OK ?
+	    PQntuples(st->res) : 0;
+	if (st->dec == NULL) {
+		st->ncol = PQnfields(st->res);
+		if (st->ncol > 0) {
+			dec = calloc((size_t)st->ncol, sizeof(*dec));
+			declen = calloc((size_t)st->ncol, sizeof(*declen));
+			if (dec == NULL || declen == NULL) {
+				free(dec);
+				free(declen);
+				return -1;
+			}
+			st->dec = dec;
+			st->declen = declen;
+		}
+	}
+	st->row = 0;
+	return 0;
+}
+
+static int
+fail_step(struct bc_pgst *st)
+{
+	set_error(st->cat, st->res);
+	PQclear(st->res);
+	st->res = NULL;
+	st->row = 0;
+	st->nrow = 0;
+	st->more = 0;
+	return strncmp(st->cat->pg->sqlstate, "23", 2) == 0 ? BC_CONSTRAINT :
+	    BC_STEP_ERROR;
+}
+
+/* The next PG_FETCH rows of st's cursor. */
+static int
+fetch(struct bc_pgst *st)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "FETCH %d FROM %s", PG_FETCH, st->cursor);
+	PQclear(st->res);
+	st->res = PQexec(st->cat->pg->conn, sql);
+	if (st->res == NULL || PQresultStatus(st->res) != PGRES_TUPLES_OK)
+		return -1;
+	if (take(st) != 0)
+		return -1;
+	st->more = st->nrow == PG_FETCH;
+	return 0;
+}
+
+/* Closes st's cursor when it is still open in this transaction. */
+static void
+close_cursor(struct bc_pgst *st)
+{
+	struct bc_pg *pg = st->cat->pg;
+	char sql[48];
+
+	if (st->cursor[0] == '\0')
+		return;
+	if (st->cat->in_tx && st->txgen == pg->txgen) {
+		snprintf(sql, sizeof(sql), "CLOSE %s", st->cursor);
+		PQclear(PQexec(pg->conn, sql));
+	}
+	st->cursor[0] = '\0';
+}
+
+/*
+ * A scan inside a transaction reads through a cursor, PG_FETCH rows at a
+ * time, so that reading a million rows does not hold them all here.
+ */
+static int
+declare(struct bc_pgst *st)
+{
+	struct bc_pg *pg = st->cat->pg;
+	char *sql;
+
+	snprintf(st->cursor, sizeof(st->cursor), "bc_c%u", ++pg->ncursor);
+	if ((sql = malloc(strlen(st->sql) + 64)) == NULL) {
+		st->cursor[0] = '\0';
+		return -1;
+	}
+	sprintf(sql, "DECLARE %s NO SCROLL CURSOR FOR %s", st->cursor,
+	    st->sql);
+	st->res = PQexecParams(pg->conn, sql, st->nparam, st->type,
+	    (const char *const *)st->val, st->len, st->fmt, 0);
+	free(sql);
+	if (st->res == NULL || PQresultStatus(st->res) != PGRES_COMMAND_OK) {
+		st->cursor[0] = '\0';
+		return -1;
+	}
+	st->txgen = pg->txgen;
+	return fetch(st);
+}
+
 int
 bc_pgst_step(struct bc_pgst *st)
 {
@@ -522,31 +691,22 @@ bc_pgst_step(struct bc_pgst *st)
 	ExecStatusType s;
 
 	if (st->row < 0) {
+		if (!st->cat->in_tx && reconnect(st->cat, NULL) != 0)
+			return BC_STEP_ERROR;
+		if (st->scan && st->cat->in_tx) {
+			if (declare(st) != 0)
+				return fail_step(st);
+			return st->row < st->nrow ? BC_ROW : BC_DONE;
+		}
 		st->res = PQexecParams(pg->conn, st->sql, st->nparam,
 		    st->type, (const char *const *)st->val, st->len, st->fmt,
 		    0);
 		s = st->res ? PQresultStatus(st->res) : PGRES_FATAL_ERROR;
-		if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-			set_error(st->cat, st->res);
-			PQclear(st->res);
-			st->res = NULL;
-			st->row = 0;
-			st->nrow = 0;
-			return strncmp(pg->sqlstate, "23", 2) == 0 ?
-			    BC_CONSTRAINT : BC_STEP_ERROR;
-		}
+		if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK)
+			return fail_step(st);
 		tuples = PQcmdTuples(st->res);
 		pg->changes = tuples[0] ? strtoll(tuples, NULL, 10) : 0;
-		st->nrow = s == PGRES_TUPLES_OK ? PQntuples(st->res) : 0;
-		st->ncol = PQnfields(st->res);
-		if (st->ncol > 0 && (st->dec = calloc((size_t)st->ncol,
-		    sizeof(*st->dec))) == NULL) {
-			PQclear(st->res);
-			st->res = NULL;
-			return BC_STEP_ERROR;
-		}
-		if (st->ncol > 0 && (st->declen = calloc((size_t)st->ncol,
-		    sizeof(*st->declen))) == NULL) {
+		if (take(st) != 0) {
 			PQclear(st->res);
 			st->res = NULL;
 			return BC_STEP_ERROR;
@@ -557,13 +717,17 @@ bc_pgst_step(struct bc_pgst *st)
 				    0), NULL, 10);
 			st->nrow = 0;	/* an INSERT returns no rows */
 		}
-		st->row = 0;
 	} else {
 		clear_row(st);
 		if (st->row < st->nrow)
 			st->row++;
+		if (st->row >= st->nrow && st->more && fetch(st) != 0)
+			return fail_step(st);
 	}
-	return st->row < st->nrow ? BC_ROW : BC_DONE;
+	if (st->row < st->nrow)
+		return BC_ROW;
+	close_cursor(st);
+	return BC_DONE;
 }
 
 void
@@ -571,6 +735,9 @@ bc_pgst_reset(struct bc_pgst *st)
 {
 	int i;
 
+	if (st->cat != NULL && st->cat->pg != NULL)
+		close_cursor(st);
+	st->more = 0;
 	clear_row(st);
 	free(st->dec);
 	free(st->declen);

@@ -75,6 +75,17 @@ bc_cat_prepare(struct bc_catalog *cat, const char *sql, struct bc_stmt **st,
 }
 
 int
+bc_cat_prepare_scan(struct bc_catalog *cat, const char *sql,
+    struct bc_stmt **st, struct bc_err *err)
+{
+	int r;
+
+	if ((r = bc_cat_prepare(cat, sql, st, err)) == 0 && (*st)->pg != NULL)
+		bc_pgst_scan((*st)->pg);
+	return r;
+}
+
+int
 bc_st_bind_int64(struct bc_stmt *st, int i, int64_t v)
 {
 	if (st->pg != NULL)

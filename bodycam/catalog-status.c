@@ -126,7 +126,7 @@ bc_catalog_retention_scan(struct bc_catalog *cat, int unfinished,
 	struct bc_stmt *st = NULL;
 	int rc, r = 0;
 
-	if ((r = bc_cat_prepare(cat, unfinished ? "SELECT " STATUS_COLS
+	if ((r = bc_cat_prepare_scan(cat, unfinished ? "SELECT " STATUS_COLS
 	    " FROM status WHERE purged = 0 OR media NOT IN ('destroyed',"
 	    " 'absent') ORDER BY num" : "SELECT " STATUS_COLS " FROM status"
 	    " ORDER BY num", &st, err)) != 0)

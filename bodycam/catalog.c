@@ -53,9 +53,32 @@ int
 bc_catalog_open_flags(const char *path, int flags, struct bc_catalog **out,
     struct bc_err *err)
 {
+	int r;
+
+	if ((r = bc_pg_is_uri(path) ? bc_pg_open(path, flags, out, err) :
+	    bc_lite_open(path, flags, out, err)) != 0)
+		return r;
+	/* read-only: a catalog that needs an upgrade is refused, not
+	   upgraded */
+	if ((r = bc_cat_migrate(*out, err)) != 0) {
+		bc_catalog_close(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
+const char *
+bc_catalog_name(const struct bc_catalog *cat)
+{
+	return cat->path;
+}
+
+char *
+bc_catalog_redact(const char *path)
+{
 	if (bc_pg_is_uri(path))
-		return bc_pg_open(path, flags, out, err);
-	return bc_lite_open(path, flags, out, err);
+		return bc_pg_redact(path);
+	return strdup(path);
 }
 
 int
@@ -86,6 +109,8 @@ bc_catalog_create(const char *path, const struct bc_key *admin,
 	if ((r = pg ? bc_pg_create(path, &cat, err) :
 	    bc_lite_create(path, &cat, err)) != 0)
 		return r;
+	if (!pg && (r = bc_cat_migrate(cat, err)) != 0)
+		goto fail;
 	if (!cat->in_tx && (r = bc_catalog_begin(cat, err)) != 0)
 		goto fail;
 	bc_hex(bc_key_public(admin), BC_ED25519_PUBLEN, hex);
@@ -622,7 +647,7 @@ bc_catalog_list(struct bc_catalog *cat, const struct bc_list_filter *f,
 
 	if (f == NULL)
 		f = &none;
-	if ((r = bc_cat_prepare(cat, "SELECT " ITEM_COLS ", v.view FROM items"
+	if ((r = bc_cat_prepare_scan(cat, "SELECT " ITEM_COLS ", v.view FROM items"
 	    " LEFT JOIN views v ON v.item = items.manifest_hash WHERE"
 	    " (?1 IS NULL OR (json_valid(manifest) AND"
 	    "   lower(json_extract(manifest, '$.capture.officer')) ="
@@ -675,7 +700,7 @@ bc_catalog_walk(struct bc_catalog *cat,
 	struct bc_stmt *st = NULL;
 	int r;
 
-	if ((r = bc_cat_prepare(cat, "SELECT " ITEM_COLS " FROM items ORDER BY num",
+	if ((r = bc_cat_prepare_scan(cat, "SELECT " ITEM_COLS " FROM items ORDER BY num",
 	    &st, err)) != 0)
 		return r;
 	r = each_item(cat, st, fn, arg, err);
@@ -713,7 +738,7 @@ bc_catalog_orphan_events(struct bc_catalog *cat,
 	const unsigned char *item;
 	int rc, r;
 
-	if ((r = bc_cat_prepare(cat, "SELECT item, seq FROM events WHERE item NOT IN"
+	if ((r = bc_cat_prepare_scan(cat, "SELECT item, seq FROM events WHERE item NOT IN"
 	    " (SELECT manifest_hash FROM items) ORDER BY id", &st,
 	    err)) != 0)
 		return r;

@@ -66,12 +66,12 @@ cmd_init(struct bc_ctx *ctx, int argc, char **argv)
 	}
 	if (ctx->json)
 		ctx->out = json_pack("{s:s, s:s, s:s, s:i, s:s?}", "catalog",
-		    ctx->catalog_path, "admin_key", bc_key_id(admin), "origin",
+		    bc_catalog_name(cat), "admin_key", bc_key_id(admin), "origin",
 		    name, "schema", BC_CATALOG_SCHEMA, "storage",
 		    root[0] ? root : NULL);
 	else if (!ctx->quiet) {
 		printf("created catalog %s\nadmin key %s\nlog origin %s\n",
-		    bc_cli_q(ctx->catalog_path), bc_key_id(admin),
+		    bc_cli_q(bc_catalog_name(cat)), bc_key_id(admin),
 		    bc_cli_q(name));
 		if (root[0] != '\0')
 			printf("storage %s\n", bc_cli_q(root));

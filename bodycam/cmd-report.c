@@ -1200,7 +1200,7 @@ cmd_report(struct bc_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	snap = 1;
-	rp.catalog = ctx->catalog_path;
+	rp.catalog = bc_catalog_name(ctx->cat);
 	refs = argv + optind;
 	nrefs = (size_t)(argc - optind);
 	if (case_no != NULL) {

@@ -435,7 +435,7 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 	struct timespec tick = { 0, TICK_MS * 1000000L };
 	const char *config = NULL, *why;
 	char *cert = NULL, *tlskey = NULL, info[256];
-	char line[PATH_MAX + 256], status[PATH_MAX + 128];
+	char line[PATH_MAX + 256], status[PATH_MAX + 128], *shown;
 	size_t certlen = 0, tlskeylen = 0, i, n;
 	sigset_t set;
 	FILE *log = stderr;
@@ -578,8 +578,14 @@ cmd_serve(struct bc_ctx *ctx, int argc, char **argv)
 		st = bc_cli_fail(r, &err);
 		goto out;
 	}
-	serving_line(&o, cert != NULL, bc_serve_port(srv), ctx->catalog_path,
-	    status, sizeof(status));
+	if ((shown = bc_catalog_redact(ctx->catalog_path)) == NULL) {
+		st = bc_cli_fail(bc_err_set(&err, BC_ERR_NOMEM,
+		    "out of memory"), &err);
+		goto out;
+	}
+	serving_line(&o, cert != NULL, bc_serve_port(srv), shown, status,
+	    sizeof(status));
+	free(shown);
 	bc_serve_log_line(log, o.log_json, status);
 	if (cert != NULL) {
 		snprintf(line, sizeof(line), "TLS certificate %s (%s)",

@@ -21,10 +21,10 @@ cmd_upgrade(struct bc_ctx *ctx, int argc, char **argv)
 		return bc_cli_fail(BC_ERR_DB, NULL);
 	if (ctx->json)
 		ctx->out = json_pack("{s:s, s:i}", "catalog",
-		    ctx->catalog_path, "schema", v);
+		    bc_catalog_name(ctx->cat), "schema", v);
 	else if (!ctx->quiet)
 		printf("catalog %s is at schema %d\n",
-		    bc_cli_q(ctx->catalog_path), v);
+		    bc_cli_q(bc_catalog_name(ctx->cat)), v);
 	return 0;
 }
 

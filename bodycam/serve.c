@@ -240,6 +240,15 @@ bc_redact(const struct bc_server *s, char *msg, size_t size)
 	redact_root(msg, size, s->uproot, "the storage folder");
 	if (s->o.catalog[0] == '/')
 		redact_root(msg, size, s->o.catalog, "the catalog");
+	else if (s->o.catalog[0] != '\0' && strstr(s->o.catalog, "://") !=
+	    NULL) {
+		/* a database URI, as the catalog layer names it */
+		char *shown = bc_catalog_redact(s->o.catalog);
+
+		if (shown != NULL)
+			redact_root(msg, size, shown, "the catalog");
+		free(shown);
+	}
 }
 
 /* Whether p (n bytes to the end) is the start of a character cut short. */

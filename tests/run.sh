@@ -55,8 +55,9 @@ for s in tests/cli/t-*.sh; do
 	fi
 done
 
-# the whole-corpus suite: counted only when it ran
-if [ -f tests/cli/corpus.sh ]; then
+# the whole-corpus suite: counted only when it ran (not again on
+# PostgreSQL: tests/pg/matrix.sh)
+if [ -f tests/cli/corpus.sh ] && [ -z "${BODYCAM_TEST_PG:-}" ]; then
 	out=$(sh tests/cli/corpus.sh 2>&1)
 	rc=$?
 	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
@@ -78,5 +79,5 @@ if [ -f tests/cli/corpus.sh ]; then
 fi
 
 [ -n "$bad" ] && echo "failing:$bad"
-echo "tests: $pass passed, $fail failed"
+echo "tests${BODYCAM_TEST_PG:+ on PostgreSQL}: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

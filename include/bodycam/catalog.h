@@ -157,6 +157,18 @@ int bc_catalog_open_flags(const char *path, int flags,
 /* Non-zero when cat was opened with BC_CATALOG_READ_ONLY. */
 int bc_catalog_read_only(const struct bc_catalog *cat);
 
+/*
+ * The catalog's name for messages: its path, or its URI with any password
+ * replaced by "***" (a password is never printed).
+ */
+const char *bc_catalog_name(const struct bc_catalog *cat);
+
+/*
+ * The same for a catalog argument not opened: a new string the caller
+ * frees, or NULL when out of memory.
+ */
+char *bc_catalog_redact(const char *path);
+
 /* Closes; accepts NULL. */
 void bc_catalog_close(struct bc_catalog *cat);
 

@@ -296,6 +296,30 @@ if [ -n "${BODYCAM_TEST_PG:-}" ]; then
 	}
 fi
 
+# cat_copy DEST: a copy of $CAT as the SQLite file DEST, for a test that
+# edits a copy with the sqlite3 shell: cp(1), or on PostgreSQL 'bodycam
+# migrate', which copies every row as it is (and checks that the copy's
+# log is the original's)
+cat_copy() {
+	if [ "$ENGINE" = pg ]; then
+		"$BODYCAM" --catalog "$CAT" -q migrate --to "$1"
+	else
+		cp "$CAT" "$1"
+	fi
+}
+
+# cat_digest [CAT]: a digest of everything in a catalog ($CAT by
+# default): of the file, or of the database's rows (pg_dump --data-only)
+cat_digest() {
+	case ${1:-$CAT} in
+	postgres://*|postgresql://*)
+		pg_dump --data-only --no-owner -d "${1:-$CAT}" | sha256sum |
+		    cut -d' ' -f1 ;;
+	*)
+		sha256sum < "${1:-$CAT}" | cut -d' ' -f1 ;;
+	esac
+}
+
 # sqlite_only DESC: with ENGINE=pg, a "# skip" line for a test that is
 # about the SQLite file itself, counted neither way; status 0 when the
 # test should run

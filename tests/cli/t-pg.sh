@@ -214,4 +214,17 @@ expect_grep "not a bodycam catalog" "$ERR" "  it says so"
 expect_exit 0 "  and nothing was made in it" -- \
     test "$(q "$CAT" "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0
 
+# a catalog of a newer bodycam
+CAT=$(uri conc bc_owner)
+expect_exit 0 "setup: the schema version set to 99 (the owner, triggers off)" -- \
+    psql_as "$CAT" "ALTER TABLE bodycam_catalog DISABLE TRIGGER USER;
+UPDATE bodycam_catalog SET version = 99;
+ALTER TABLE bodycam_catalog ENABLE TRIGGER USER"
+expect_exit 3 "schema version 99: list refuses it" -- bc list
+expect_grep "newer" "$ERR" "  the message says it is newer"
+expect_exit 3 "  custody add refuses it" -- \
+    bc custody add BWC-000001 note --key "$K/cust.key" --actor x --note y
+expect_eq "$(q "$CAT" "SELECT count(*) FROM events")" 61 \
+    "  and nothing was written"
+
 finish
