@@ -308,6 +308,23 @@ cat_copy() {
 	fi
 }
 
+# insider_begin NAME ... insider_end: a section in which an insider edits
+# $CAT with the sqlite3 shell (q).  On PostgreSQL it works on a SQLite
+# copy (cat_copy) named NAME in $W, and $CAT is the live catalog again
+# after insider_end, unchanged; on SQLite $CAT is the catalog itself, as
+# the section leaves it.  t-pg.sh is the insider on PostgreSQL itself.
+insider_begin() {
+	_live=$CAT
+	if [ "$ENGINE" = pg ]; then
+		cat_copy "$W/$1.db" ||
+		    fail "setup: a SQLite copy of the catalog for the insider"
+		CAT=$W/$1.db
+	fi
+}
+insider_end() {
+	CAT=$_live
+}
+
 # cat_digest [CAT]: a digest of everything in a catalog ($CAT by
 # default): of the file, or of the database's rows (pg_dump --data-only)
 cat_digest() {
@@ -347,8 +364,10 @@ q() {
 
 HAVE_SQLITE=0
 if [ "$ENGINE" = pg ]; then
-	# q speaks to PostgreSQL through psql
-	command -v psql >/dev/null 2>&1 && HAVE_SQLITE=1
+	# q speaks to PostgreSQL through psql; an insider's SQLite copy
+	# (insider_begin) needs sqlite3 too
+	command -v psql >/dev/null 2>&1 && command -v sqlite3 >/dev/null 2>&1 &&
+	    HAVE_SQLITE=1
 else
 	command -v sqlite3 >/dev/null 2>&1 && HAVE_SQLITE=1
 fi

@@ -153,7 +153,7 @@ expect_grep "^  ok +view +as 2 annotations give it\$" "$OUT" \
     "  the stored view is checked against the chain"
 expect_exit 0 "audit: exit 0" -- bc audit
 if [ "$HAVE_SQLITE" -eq 1 ]; then
-	cp "$CAT" "$W/forged.db"
+	cat_copy "$W/forged.db"
 	# an insider moves the item into another case in the view table only
 	q "$W/forged.db" "UPDATE views SET seq = seq + 1, view =
 	    replace(view, '2026-0042', '2026-0666')" 2>/dev/null
@@ -172,7 +172,7 @@ if [ "$HAVE_SQLITE" -eq 1 ]; then
 	expect_exit 1,19 "a view cannot move back to an earlier event" -- \
 	    q "$W/forged.db" "UPDATE views SET seq = 1"
 	# the annotate event edited in place: its hash no longer matches
-	cp "$CAT" "$W/edited.db"
+	cat_copy "$W/edited.db"
 	q "$W/edited.db" "DROP TRIGGER events_no_update;
 	    UPDATE events SET body = replace(body, 'case assigned',
 	    'case closed') WHERE seq = 1 AND body LIKE '%annotate%'"

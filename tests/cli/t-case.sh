@@ -137,7 +137,7 @@ expect_exit 2 "release --case 7 ITEM: exit 2" -- bc release --case 7 \
 # an insider edits the derived view to take three out of case 7: a
 # case-wide hold must not silently miss it
 if [ "$HAVE_SQLITE" -eq 1 ]; then
-	cp "$CAT" "$W/forged.db"
+	cat_copy "$W/forged.db"
 	q "$W/forged.db" "UPDATE views SET seq = seq + 100, view =
 	    replace(view, '\"case\":\"7\"', '\"case\":\"77\"')
 	    WHERE view LIKE '%\"case\":\"7\"%'"
@@ -152,7 +152,7 @@ if [ "$HAVE_SQLITE" -eq 1 ]; then
 	# the same for release, report and case show, both ways: four's
 	# view (triggers dropped) moved from case 10, where its chain keeps
 	# it, to case 11, where its chain never put it
-	cp "$CAT" "$W/moved.db"
+	cat_copy "$W/moved.db"
 	q "$W/moved.db" "DROP TRIGGER views_forward;
 	    DROP TRIGGER views_no_delete;
 	    UPDATE views SET view = replace(view, '\"case\":\"10\"',
@@ -193,7 +193,7 @@ if [ "$HAVE_SQLITE" -eq 1 ]; then
 	# a broken chain cannot say its case and stays broken: it stops
 	# the cases that anything readable of it names (three: sealed in 8,
 	# annotated into 7), by its name, and no other
-	cp "$CAT" "$W/broken.db"
+	cat_copy "$W/broken.db"
 	q "$W/broken.db" "DROP TRIGGER events_no_update;
 	    UPDATE events SET body = replace(body, 'same incident',
 	    'other incident') WHERE seq = 1 AND item = (SELECT

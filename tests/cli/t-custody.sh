@@ -142,9 +142,9 @@ json_check "$TMP/child.json" "d['manifest']['derived']['from'] == '$A' and d['ma
 json_check "$TMP/child.json" "d['manifest']['file']['sha256'] == '$RSUM' and d['manifest']['capture']['officer'] == 'OFF-9' and d['manifest']['case']['number'] == 'CASE-9' and d['manifest']['tags'] == ['bodycam']" \
     "derived item's manifest: its own file hash, the parent's officer, case and tags"
 if [ "$HAVE_SQLITE" -eq 1 ]; then
-	expect_eq "$(sqlite3 "$CAT" "SELECT json_extract(manifest, '\$.derived.from') FROM items WHERE id = '$CHILD'")" \
+	expect_eq "$(q "$CAT" "SELECT json_extract(manifest, '\$.derived.from') FROM items WHERE id = '$CHILD'")" \
 	    "$A" "sqlite3: the stored manifest's derived.from is $A"
-	expect_eq "$(sqlite3 "$CAT" "SELECT json_extract(manifest, '\$.derived.manifest') = (SELECT manifest_hash FROM items WHERE id = '$A') FROM items WHERE id = '$CHILD'")" \
+	expect_eq "$(q "$CAT" "SELECT CASE WHEN json_extract(manifest, '\$.derived.manifest') = (SELECT manifest_hash FROM items WHERE id = '$A') THEN 1 ELSE 0 END FROM items WHERE id = '$CHILD'")" \
 	    "1" "sqlite3: derived.manifest is the parent's manifest hash"
 fi
 

@@ -5,7 +5,7 @@
 # date one before what the log already holds.
 . "$(dirname "$0")/lib.sh"
 
-CAT=$TMP/catalog.db
+CAT=$(new_cat catalog)
 umask 022
 
 # counts ITEMS EVENTS LEAVES: what the catalog holds, by bodycam itself

@@ -122,7 +122,7 @@ expect_exit 0 "verify the admin's item: exit 0" -- bc verify "$ID4"
 # ------------------------------------------------------------------ tampering
 
 if [ "$HAVE_SQLITE" -eq 1 ]; then
-	cp "$CAT" "$TMP/role.db"
+	cat_copy "$TMP/role.db"
 	sqlite3 "$TMP/role.db" "DROP TRIGGER keydocs_no_update; UPDATE keydocs SET body = replace(body, '\"ingest\"', '\"admin\"')"
 	check "tamper: the role in a key document changed to admin" -- \
 	    test "$(sqlite3 "$TMP/role.db" "SELECT count(*) FROM keydocs WHERE body LIKE '%\"admin\"%'")" -ge 1
@@ -136,7 +136,7 @@ if [ "$HAVE_SQLITE" -eq 1 ]; then
 	    "$BODYCAM" --catalog "$TMP/role.db" register "$M/two.mp4" \
 	    --key "$K/dock.key"
 
-	cp "$CAT" "$TMP/del.db"
+	cat_copy "$TMP/del.db"
 	sqlite3 "$TMP/del.db" "DROP TRIGGER keydocs_no_delete; DELETE FROM keydocs WHERE seq = 1"
 	expect_exit 1 "verify with a key document deleted: exit 1" -- \
 	    "$BODYCAM" --catalog "$TMP/del.db" verify "$ID1"
@@ -153,13 +153,13 @@ fi
 # the keyring's times never go back: a station whose clock is behind the
 # last key document is refused, and nothing is written
 "$BODYCAM" keygen late --dir "$K" > /dev/null
-N0=$(sqlite3 "$CAT" "SELECT count(*) FROM keydocs")
+N0=$(q "$CAT" "SELECT count(*) FROM keydocs")
 expect_exit 2 "key add with a clock behind the last key document: exit 2" -- \
     env BODYCAM_NOW=2001-01-01T00:00:00Z "$BODYCAM" --catalog "$CAT" \
     key add "$K/late.pub" --name late --role ingest --key "$K/admin.key"
 expect_grep "before the newest record in the log" "$ERR" \
     "clock behind: the message says so"
-expect_eq "$(sqlite3 "$CAT" "SELECT count(*) FROM keydocs")" "$N0" \
+expect_eq "$(q "$CAT" "SELECT count(*) FROM keydocs")" "$N0" \
     "clock behind: no key document written"
 
 finish

@@ -128,7 +128,7 @@ expect_exit 2 "show a non-hex reference: exit 2" -- bc show not-an-item
 
 if [ "$HAVE_SQLITE" -eq 1 ]; then
 	# ambiguity needs two hashes with one prefix: plant a second row
-	sqlite3 "$CAT" ".backup '$W/amb.db'"
+	cat_copy "$W/amb.db"
 	pre=$(echo "$ASUM" | cut -c1-10)
 	fake="${pre}$(printf '%054d' 0)"
 	sqlite3 "$W/amb.db" "INSERT INTO items (id, sha256, size, path, manifest, manifest_hash, signature, key, registered) VALUES ('BWC-900000', '$fake', 1, '/nonexistent', '{}', '$(printf '%064d' 0)', x'00', 'k', '2000-01-01T00:00:00Z');"
@@ -309,7 +309,7 @@ json_check "$OUT" "d[0]['ok'] is False and [c['ok'] for c in d[0]['checks'] if c
 
 if [ "$HAVE_SQLITE" -eq 1 ]; then
 	# the manifest text edited in SQL (the append-only trigger dropped)
-	sqlite3 "$CAT" ".backup '$W/t1.db'"
+	cat_copy "$W/t1.db"
 	sqlite3 "$W/t1.db" "DROP TRIGGER items_no_update; UPDATE items SET manifest = replace(manifest, 'OFF-7', 'OFF-8') WHERE id = '$A';"
 	expect_eq "$(sqlite3 "$W/t1.db" "SELECT instr(manifest, 'OFF-8') > 0 FROM items WHERE id = '$A';")" 1 \
 	    "the stored manifest was edited"
@@ -324,14 +324,14 @@ if [ "$HAVE_SQLITE" -eq 1 ]; then
 	    "$BODYCAM" --catalog "$W/t1.db" verify "$ONE"
 
 	# the catalog row's sha256 swapped for another file's: the row lies
-	sqlite3 "$CAT" ".backup '$W/t2.db'"
+	cat_copy "$W/t2.db"
 	sqlite3 "$W/t2.db" "DROP TRIGGER items_no_update; UPDATE items SET sha256 = '$(sha256_of "$W/stranger.bin")' WHERE id = '$A';"
 	expect_exit 1 "verify a catalog row that disagrees with its manifest: exit 1" -- \
 	    "$BODYCAM" --catalog "$W/t2.db" verify "$A"
 	expect_grep "FAILED +manifest-record" "$OUT" "row edit: manifest-record fails"
 
 	# the custody event edited
-	sqlite3 "$CAT" ".backup '$W/t3.db'"
+	cat_copy "$W/t3.db"
 	sqlite3 "$W/t3.db" "DROP TRIGGER events_no_update; UPDATE events SET body = replace(body, '\"action\":\"register\"', '\"action\":\"release\"') WHERE item = (SELECT manifest_hash FROM items WHERE id = '$A');"
 	expect_eq "$(sqlite3 "$W/t3.db" "SELECT count(*) FROM events WHERE body LIKE '%\"release\"%';")" 1 \
 	    "the stored event was edited"
@@ -340,10 +340,13 @@ if [ "$HAVE_SQLITE" -eq 1 ]; then
 	expect_grep "FAILED +event-hash +seq 0:" "$OUT" "edited event: event-hash of seq 0 fails"
 
 	# the append-only triggers are in place in a normal catalog
+	refuses() {
+		! q "$1" "$2" 2>/dev/null
+	}
 	check "the catalog refuses UPDATE on items" -- \
-	    sh -c '! sqlite3 "$1" "UPDATE items SET path = path;" 2>/dev/null' sh "$CAT"
+	    refuses "$CAT" "UPDATE items SET path = path;"
 	check "the catalog refuses DELETE on events" -- \
-	    sh -c '! sqlite3 "$1" "DELETE FROM events;" 2>/dev/null' sh "$CAT"
+	    refuses "$CAT" "DELETE FROM events;"
 else
 	echo "# skip: catalog tampering (no sqlite3)"
 fi

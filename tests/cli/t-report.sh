@@ -464,6 +464,7 @@ check "report --out of a tampered file: the report is still written" -- \
 # ------------------------------------------------------ a tampered event
 
 if [ "$HAVE_SQLITE" -eq 1 ]; then
+	insider_begin report-insider
 	HD=$(sqlite3 "$CAT" "SELECT manifest_hash FROM items WHERE id = '$D'")
 	# a readable event whose hash no longer matches: a control
 	# character and markup in the actor, in canonical JSON
@@ -536,6 +537,7 @@ assert res.startswith("FAILED (") and res.endswith(")"), res[-40:]
 for seq in range(1, 61):
     assert "event-hash seq %d," % seq in res + ",", seq
 ' "$W/f-bad.csv"
+	insider_end
 else
 	echo "# skip: tampered events (no sqlite3)"
 fi

@@ -252,6 +252,7 @@ expect_exit 2 "a purge of held B by hand is refused too" -- \
 
 # ------------------------------- the insider: derived rows are not trusted
 
+insider_begin retention-insider
 cp "$CAT" "$W/saved-status.db"
 BH=$(q "$CAT" "SELECT manifest_hash FROM items WHERE id = '$B'")
 q "$CAT" "DROP TRIGGER status_forward; UPDATE status SET held = 0,
@@ -328,10 +329,11 @@ expect_grep "log-record +leaf [0-9]+: no record holds it" "$OUT" \
     "  audit: the log has a leaf no record holds"
 cp "$W/saved.db" "$CAT"
 expect_exit 0 "restored: audit exit 0" -- bc audit
+insider_end
 
 # ------------------------------------------------ SIGKILL, then the rerun
 
-CAT=$TMP/kill.db
+CAT=$(new_cat kill)
 expect_exit 0 "kill: init" -- bc init --admin-key "$K/admin.pub"
 add_keys cust:custodian
 mkdir -p "$M/k"

@@ -56,7 +56,7 @@ files() {
 }
 
 # ------------------------------------------------------ width 1: 257 leaves
-CAT=$W/small.db
+CAT=$(new_cat small)
 expect_exit 0 "setup: a catalog of 257 leaves" -- mk "$CAT" 128
 expect_exit 2 "log tiles before any checkpoint: exit 2" -- \
     bc log tiles --out "$W/s"
@@ -208,7 +208,7 @@ sed 's/^259$/258/' "$W/cp-259.txt" > "$W/e3/checkpoint"
 expect_exit 1 "Go: a checkpoint edited on disk is caught" -- tc -src "$W/e3"
 
 # ----------------------------------------------------- width 255: 511 leaves
-CAT=$W/w255.db
+CAT=$(new_cat w255)
 expect_exit 0 "setup: a catalog of 511 leaves" -- mk "$CAT" 255
 expect_exit 0 "setup: a checkpoint of 511" -- \
     bc checkpoint --key "$KD/admin.key" --out "$W/cp-511.txt"
@@ -223,7 +223,7 @@ expect_exit 0 "Go: every leaf of 511" -- tc -src "$W/w" -every 1
 
 # ------------------------------------------------------------ a large log
 NBIG=$((TILES_ITEMS * 2 + 1))
-CAT=$W/big.db
+CAT=$(new_cat big)
 t0=$(date +%s)
 expect_exit 0 "setup: a catalog of $NBIG leaves" -- mk "$CAT" "$TILES_ITEMS"
 t1=$(date +%s)

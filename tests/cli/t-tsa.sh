@@ -345,6 +345,7 @@ expect_nogrep "timestamp  " "$OUT" "  no timestamp line without tokens"
 
 # ------------------------------------------------- an insider's tokens
 
+insider_begin tsa-insider
 cp "$CAT" "$W/clean.db"
 # the token of checkpoint B filed under checkpoint A's row
 q "$CAT" "INSERT INTO timestamps (checkpoint, token, time, tsa, added)
@@ -385,6 +386,7 @@ cp "$W/clean.db" "$CAT"
 rm -f "$CAT-wal" "$CAT-shm"
 expect_exit 0 "the clean catalog audits" -- bc audit --tsa-ca "$CA"
 expect_grep "5 time-stamp tokens checked" "$OUT" "  and counts the tokens"
+insider_end
 
 # ------------------------------------------------------------- bundles
 

@@ -460,7 +460,7 @@ fi
 
 mkdir -p "$MNT"
 if mount -t tmpfs -o size=4m tmpfs "$MNT" 2> /dev/null; then
-	CAT=$TMP/full.db
+	CAT=$(new_cat full)
 	"$BODYCAM" --catalog "$CAT" init --admin-key "$K/admin.pub" \
 	    --storage "$MNT" > /dev/null
 	T_F=$(mktoken dock-f ingest)
@@ -504,7 +504,7 @@ fi
 
 # --------------------------------------------------------- no storage root
 
-CAT=$TMP/nostore.db
+CAT=$(new_cat nostore)
 "$BODYCAM" --catalog "$CAT" init --admin-key "$K/admin.pub" > /dev/null
 T_N=$(mktoken dock-n ingest)
 if start_server nostore --storage "$M" --key "$K/admin.key" --threads 2; then

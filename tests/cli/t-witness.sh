@@ -296,7 +296,7 @@ check "  w1 keeps the newest checkpoint as the newest it cosigned" -- sh -c \
 
 # ------------------------------------------------------------ a fork
 # a copy of the catalog grows otherwise, under the same key and origin
-cp "$CAT" "$W/fork.db"
+cat_copy "$W/fork.db"
 "$BODYCAM" --catalog "$W/fork.db" custody add BWC-000001 note \
     --key "$K/admin.key" --actor evil --note "another history" > /dev/null
 "$BODYCAM" --catalog "$CAT" custody add BWC-000001 access \
