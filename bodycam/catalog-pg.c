@@ -63,6 +63,7 @@ struct bc_pgst {
 	char			 cursor[24];	/* its name, "" when none open */
 	unsigned		 txgen;		/* the transaction it lives in */
 	int			 more;		/* the cursor may have more rows */
+	int			 bad;		/* a value could not be bound */
 	char			*val[PG_MAXPARAM];
 	int			 len[PG_MAXPARAM];
 	int			 fmt[PG_MAXPARAM];
@@ -538,8 +539,16 @@ bc_pgst_bind(struct bc_pgst *st, int i, const void *v, int len, int kind)
 {
 	char num[24];
 
-	if (i < 1 || i > PG_MAXPARAM || len < 0)
+	if (i < 1 || i > PG_MAXPARAM || len < 0) {
+		st->bad = 1;
 		return -1;
+	}
+	/* PostgreSQL's text holds no NUL byte: refused, never cut short */
+	if (kind == BC_PGST_TEXT && len > 0 && memchr(v, '\0', (size_t)len) !=
+	    NULL) {
+		st->bad = 1;
+		return -1;
+	}
 	i--;
 	free(st->val[i]);
 	st->val[i] = NULL;
@@ -560,8 +569,10 @@ bc_pgst_bind(struct bc_pgst *st, int i, const void *v, int len, int kind)
 		st->type[i] = BYTEAOID;
 		break;
 	}
-	if ((st->val[i] = malloc((size_t)len + 1)) == NULL)
+	if ((st->val[i] = malloc((size_t)len + 1)) == NULL) {
+		st->bad = 1;
 		return -1;
+	}
 	if (len > 0)
 		memcpy(st->val[i], v, (size_t)len);
 	st->val[i][len] = '\0';
@@ -691,6 +702,14 @@ bc_pgst_step(struct bc_pgst *st)
 	ExecStatusType s;
 
 	if (st->row < 0) {
+		if (st->bad) {
+			snprintf(pg->sqlstate, sizeof(pg->sqlstate), "22021");
+			free(pg->msg);
+			pg->msg = strdup("a value could not be bound (a text "
+			    "holds a NUL byte, or out of memory): nothing was "
+			    "run");
+			return BC_STEP_ERROR;
+		}
 		if (!st->cat->in_tx && reconnect(st->cat, NULL) != 0)
 			return BC_STEP_ERROR;
 		if (st->scan && st->cat->in_tx) {
@@ -738,6 +757,7 @@ bc_pgst_reset(struct bc_pgst *st)
 	if (st->cat != NULL && st->cat->pg != NULL)
 		close_cursor(st);
 	st->more = 0;
+	st->bad = 0;
 	clear_row(st);
 	free(st->dec);
 	free(st->declen);
