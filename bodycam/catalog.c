@@ -58,6 +58,12 @@ bc_catalog_open_flags(const char *path, int flags, struct bc_catalog **out,
 	return bc_lite_open(path, flags, out, err);
 }
 
+char *
+bc_catalog_shown(const char *path)
+{
+	return bc_pg_is_uri(path) ? bc_pg_redact(path) : strdup(path);
+}
+
 int
 bc_catalog_read_only(const struct bc_catalog *cat)
 {
