@@ -138,6 +138,7 @@ void	bc_lite_unlink(const char *path);
 
 /* catalog-pg.c: the PostgreSQL engine. */
 int	bc_pg_is_uri(const char *);
+/* uri with its password, if any, as "***": a new string, or NULL */
 char	*bc_pg_redact(const char *uri);
 int	bc_pg_open(const char *uri, int flags, struct bc_catalog **,
 	    struct bc_err *);

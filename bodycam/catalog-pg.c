@@ -89,8 +89,35 @@ bc_pg_is_uri(const char *s)
 	    strncmp(s, "postgres://", 11) == 0;
 }
 
+static int hexval(int);
+
+/* Whether the parameter name p (n bytes, percent-encoded) is "password". */
+static int
+is_password_param(const char *p, size_t n)
+{
+	static const char want[] = "password";
+	size_t i, k;
+	int c, hi, lo;
+
+	for (i = 0, k = 0; i < n; i++, k++) {
+		c = (unsigned char)p[i];
+		if (c == '%') {
+			if (n - i < 3 || (hi = hexval(p[i + 1])) < 0 ||
+			    (lo = hexval(p[i + 2])) < 0)
+				return 0;
+			c = hi << 4 | lo;
+			i += 2;
+		}
+		if (k >= sizeof(want) - 1 || c != want[k])
+			return 0;
+	}
+	return k == sizeof(want) - 1;
+}
+
 /*
- * The URI for messages: its password, if any, replaced by "***".  A
+ * The URI for messages: its password, if any, replaced by "***", in the
+ * user part (user:secret@host) and as a parameter (?password=secret;
+ * libpq decodes a parameter's name, so "%70assword" is one too).  A
  * password in the URI is allowed (libpq reads it) but never printed;
  * ~/.pgpass, PGPASSWORD or a Unix socket's peer authentication are
  * better places for it.
@@ -98,25 +125,55 @@ bc_pg_is_uri(const char *s)
 char *
 bc_pg_redact(const char *uri)
 {
-	const char *p = strstr(uri, "://"), *at, *colon, *slash;
-	char *out;
+	const char *p = strstr(uri, "://"), *auth, *at, *colon, *q;
+	char *out, *o;
+	size_t n, len;
 
 	if (p == NULL)
 		return strdup(uri);
-	p += 3;
-	slash = p + strcspn(p, "/?");
-	for (at = NULL, colon = p; colon < slash; colon++)
-		if (*colon == '@')
-			at = colon;
-	if (at == NULL)
-		return strdup(uri);
-	for (colon = p; colon < at && *colon != ':'; colon++)
-		;
-	if (colon == at)
-		return strdup(uri);
-	if ((out = malloc(strlen(uri) + 4)) == NULL)
+	/* "***" for each password: at most 3 bytes more than each name */
+	if ((out = malloc(2 * strlen(uri) + 8)) == NULL)
 		return NULL;
-	sprintf(out, "%.*s:***%s", (int)(colon - uri), uri, at);
+	p += 3;
+	auth = p + strcspn(p, "/?");
+	for (at = NULL, q = p; q < auth; q++)
+		if (*q == '@')
+			at = q;
+	o = out;
+	memcpy(o, uri, (size_t)(p - uri));
+	o += p - uri;
+	if (at != NULL && (colon = memchr(p, ':', (size_t)(at - p))) !=
+	    NULL) {
+		memcpy(o, p, (size_t)(colon - p));
+		o += colon - p;
+		memcpy(o, ":***", 4);
+		o += 4;
+		p = at;
+	}
+	if ((q = strchr(p, '?')) == NULL)
+		q = p + strlen(p);
+	else
+		q++;
+	memcpy(o, p, (size_t)(q - p));
+	o += q - p;
+	for (p = q; *p != '\0'; p += len) {
+		len = strcspn(p, "&");
+		n = strcspn(p, "=&");
+		if (n < len && is_password_param(p, n)) {
+			memcpy(o, p, n + 1);
+			o += n + 1;
+			memcpy(o, "***", 3);
+			o += 3;
+		} else {
+			memcpy(o, p, len);
+			o += len;
+		}
+		if (p[len] == '&') {
+			*o++ = '&';
+			len++;
+		}
+	}
+	*o = '\0';
 	return out;
 }
 

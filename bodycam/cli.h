@@ -89,6 +89,7 @@ extern const struct bc_cmd bc_cmd_log;
 extern const struct bc_cmd bc_cmd_release;
 extern const struct bc_cmd bc_cmd_verify_bundle;
 extern const struct bc_cmd bc_cmd_upgrade;
+extern const struct bc_cmd bc_cmd_migrate;
 
 /*
  * Runs the subcommand argv[1] of ctx->cmd (from its subs table), or

@@ -42,6 +42,7 @@ const struct bc_cmd *const bc_cmd_table[] = {
 	&bc_cmd_serve,
 	&bc_cmd_probe,
 	&bc_cmd_upgrade,
+	&bc_cmd_migrate,
 	NULL
 };
 

@@ -2,7 +2,8 @@
  * check_catalog.c - the SQLite catalog: creation and opening (and what is
  * refused), migrations, append-only triggers, the write lock, and items
  * as bc_register leaves them: lookup by id, prefix and hash, duplicates,
- * signers, and filtered listing.
+ * signers, and filtered listing; the copy of 'migrate' to another file
+ * (what it copies, what it refuses) and the names messages show.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1167,6 +1168,118 @@ START_TEST(test_list_filters)
 }
 END_TEST
 
+/* --- copy (migrate) ----------------------------------------------------- */
+
+START_TEST(test_copy_file)
+{
+	struct bc_copy_stats stats;
+	struct bc_register_result res;
+	struct bc_merkle_store store;
+	struct bc_catalog *c2 = NULL;
+	struct bc_err err = { 0 };
+	uint8_t root[BC_SHA256_LEN];
+	uint64_t size = 0;
+	size_t i;
+	int64_t items = 0;
+	int r;
+
+	register_file("a.bin", "first", NULL, &res);
+	register_file("b.bin", "second", NULL, &res);
+	r = bc_catalog_copy(cat, tu_path("copy.db"), &stats, &err);
+	ck_assert_msg(r == 0, "copy: %s", err.msg);
+	ck_assert_uint_eq(stats.ntables, 13);
+	for (i = 0; i < stats.ntables; i++)
+		if (strcmp(stats.table[i].name, "items") == 0)
+			items = stats.table[i].rows;
+	ck_assert_int_eq(items, 2);
+	ck_assert_uint_eq(stats.log_size, 4);	/* a manifest and an event each */
+	ck_assert_int_eq(stats.checkpoints, 0);
+	/* the copy's root is the source's */
+	ck_assert_int_eq(bc_catalog_open(tu_path("copy.db"), &c2, &err), 0);
+	ck_assert_int_eq(bc_catalog_log_size(c2, &size, &err), 0);
+	ck_assert_uint_eq(size, 4);
+	bc_catalog_log_store(c2, &store);
+	ck_assert_int_eq(bc_merkle_root(&store, size, root, &err), 0);
+	ck_assert_mem_eq(root, stats.root, BC_SHA256_LEN);
+	bc_catalog_close(c2);
+	ck_assert_int_eq(tu_sql_int(tu_path("copy.db"),
+	    "PRAGMA application_id"), BC_CATALOG_APP_ID);
+	ck_assert_int_eq(tu_sql_int(tu_path("copy.db"),
+	    "PRAGMA user_version"), BC_CATALOG_SCHEMA);
+	ck_assert_int_eq(tu_sql_int(tu_path("copy.db"),
+	    "SELECT count(*) FROM meta"), 3);
+
+	/* an existing destination is refused and left alone */
+	ck_assert_int_eq(bc_catalog_copy(cat, tu_path("copy.db"), &stats,
+	    &err), BC_ERR_EXISTS);
+	ck_assert_int_eq(tu_sql_int(tu_path("copy.db"),
+	    "SELECT count(*) FROM items"), 2);
+	/* the source is not left in a transaction */
+	ck_assert_int_eq(bc_catalog_begin(cat, &err), 0);
+	bc_catalog_rollback(cat);
+}
+END_TEST
+
+START_TEST(test_copy_root_missing)
+{
+	struct bc_copy_stats stats;
+	struct bc_register_result res;
+	struct bc_catalog *src = NULL;
+	struct bc_err err = { 0 };
+	char *msg = NULL;
+
+	register_file("a.bin", "first", NULL, &res);
+	bc_catalog_close(cat);
+	cat = NULL;
+	ck_assert_int_eq(tu_sql(catpath, "DROP TRIGGER nodes_no_delete;"
+	    " DELETE FROM nodes WHERE level = 1", &msg), 0);
+	free(msg);
+	ck_assert_int_eq(bc_catalog_open_flags(catpath, BC_CATALOG_READ_ONLY,
+	    &src, &err), 0);
+	ck_assert_int_eq(bc_catalog_copy(src, tu_path("copy.db"), &stats,
+	    &err), BC_ERR_INTEGRITY);
+	ck_assert_msg(strstr(err.msg, "cannot be computed") != NULL, "%s",
+	    err.msg);
+	ck_assert_int_eq(access(tu_path("copy.db"), F_OK), -1);
+	ck_assert_int_eq(access(tu_path("copy.db-wal"), F_OK), -1);
+	bc_catalog_close(src);
+	ck_assert_int_eq(bc_catalog_open(catpath, &cat, &err), 0);
+}
+END_TEST
+
+START_TEST(test_shown)
+{
+	static const struct {
+		const char	*in;
+		const char	*out;
+	} v[] = {
+		{ "/var/lib/bodycam/catalog.db",
+		  "/var/lib/bodycam/catalog.db" },
+		{ "postgresql://u:pw@h/db", "postgresql://u:***@h/db" },
+		{ "postgres://u:@h", "postgres://u:***@h" },
+		{ "postgresql://u@h/db", "postgresql://u@h/db" },
+		{ "postgresql://u:p@ss@h:5432/db?sslmode=require",
+		  "postgresql://u:***@h:5432/db?sslmode=require" },
+		{ "postgresql:///db?host=/s&password=pw&user=x",
+		  "postgresql:///db?host=/s&password=***&user=x" },
+		{ "postgresql:///db?%70assword=pw&password=",
+		  "postgresql:///db?%70assword=***&password=***" },
+		{ "postgresql://a:b@/db?password=c",
+		  "postgresql://a:***@/db?password=***" },
+		{ "postgresql:///db?passwordx=1&xpassword=2&password",
+		  "postgresql:///db?passwordx=1&xpassword=2&password" },
+	};
+	size_t i;
+	char *s;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		ck_assert_ptr_nonnull(s = bc_catalog_redact(v[i].in));
+		ck_assert_str_eq(s, v[i].out);
+		free(s);
+	}
+}
+END_TEST
+
 static Suite *
 catalog_suite(void)
 {
@@ -1211,6 +1324,11 @@ catalog_suite(void)
 	tcase_add_test(tc, test_register_refusals);
 	tcase_add_test(tc, test_register_path_swapped);
 	tcase_add_test(tc, test_list_filters);
+
+	tc = tu_tcase(s, "copy", tu_fx_setup, tu_fx_teardown);
+	tcase_add_test(tc, test_copy_file);
+	tcase_add_test(tc, test_copy_root_missing);
+	tcase_add_test(tc, test_shown);
 	return s;
 }
 

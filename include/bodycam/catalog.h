@@ -172,6 +172,44 @@ char *bc_catalog_redact(const char *path);
 /* Closes; accepts NULL. */
 void bc_catalog_close(struct bc_catalog *cat);
 
+/*
+ * What bc_catalog_copy copied: the rows of each table (in the order
+ * copied; name is static), and the log's size and root, and the number
+ * of stored checkpoints, each found identical in the copy.
+ */
+#define BC_COPY_TABLES_MAX	16
+
+struct bc_copy_stats {
+	size_t		 ntables;
+	struct {
+		const char	*name;
+		int64_t		 rows;
+	}		 table[BC_COPY_TABLES_MAX];
+	uint64_t	 log_size;
+	uint8_t		 root[BC_SHA256_LEN];
+	int64_t		 checkpoints;
+};
+
+/*
+ * Copies the catalog src, which must be at BC_CATALOG_SCHEMA (else
+ * BC_ERR_SCHEMA: 'bodycam upgrade' it first) and may be read-only, into
+ * a new catalog dest of either engine (a file, or a postgresql:// URI of
+ * a database with no catalog): every row of every table as stored, ids,
+ * leaf indexes, signatures and times included, read from one snapshot
+ * of src and written in one transaction.  Before committing, the copy is
+ * read back and held to src: each table's row count and values, the
+ * log's size and root, every stored checkpoint; a difference is
+ * BC_ERR_INTEGRITY.  A destination that exists or holds a catalog is
+ * refused (BC_ERR_EXISTS) and left alone; after any other failure no
+ * catalog is left at dest (a new file is removed, a database's tables
+ * rolled back).  A file is written under a name of its own beside dest
+ * (dest.migrating-PID) and linked to dest when complete, so that a copy
+ * cut short leaves no catalog at dest either.  *stats is filled on
+ * success.
+ */
+int bc_catalog_copy(struct bc_catalog *src, const char *dest,
+    struct bc_copy_stats *stats, struct bc_err *err);
+
 /* The catalog's schema version (PRAGMA user_version). */
 int bc_catalog_schema(struct bc_catalog *cat, int *version);
 

@@ -275,14 +275,12 @@ mkdir -p "$K" "$M" "$W"
 # PostgreSQL as on SQLite; ENGINE says which ("sqlite" or "pg").  new_cat
 # gives a script a further fresh catalog of the same engine.
 ENGINE=sqlite
-_ncat=0
 # new_cat NAME: prints a fresh catalog argument (a file path in $TMP, or a
-# new database)
+# new database); each NAME once a script
 new_cat() {
-	_ncat=$((_ncat + 1))
 	if [ "$ENGINE" = pg ]; then
 		sh "$REPO/tests/pg/pg.sh" createdb "$BODYCAM_TEST_PG" \
-		    "bct_${_dbtag}_${_ncat}"
+		    "bct_${_dbtag}_$(printf '%s' "$1" | tr -c 'a-z0-9' _)"
 	else
 		echo "$TMP/$1.db"
 	fi
