@@ -73,10 +73,13 @@ VERSION := $(shell sed -n \
 
 # bodycam links BASE_PC only; the helper bodycam-parse alone links
 # PARSE_PC, and bodycam-serve (what 'bodycam serve' runs) SERVE_PC.
-BASE_PC  := openssl sqlite3 jansson libpq
+BASE_PC  := openssl sqlite3 jansson
 PARSE_PC := libexif libavformat libavcodec libavutil libseccomp
 SERVE_PC := libmicrohttpd libarchive libsystemd
 LIBS_PC  := $(BASE_PC) $(PARSE_PC) $(SERVE_PC)
+# libpq: its header only; catalog-pg.c loads the library when a catalog
+# on PostgreSQL is opened (dlopen), so that bodycam does not link it
+PQ_PC    := libpq
 TEST_PC  := check
 
 WARN := -Wall -Wextra -Wformat-security -Wstrict-prototypes \
@@ -110,11 +113,11 @@ TEST_PG ?= 1
 pc_check = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
 ifeq ($(filter deps clean uninstall test test-pg demo bench fuzz load-test \
 	package-deps package-test,$(MAKECMDGOALS)),)
-ifneq ($(call pc_check,$(LIBS_PC)),yes)
-$(error missing libraries: $(LIBS_PC) (via pkg-config); run 'make deps' as root)
+ifneq ($(call pc_check,$(LIBS_PC) $(PQ_PC)),yes)
+$(error missing libraries: $(LIBS_PC) $(PQ_PC) (via pkg-config); run 'make deps' as root)
 endif
 endif
-PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) $(PQ_PC) 2>/dev/null)
 PC_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lm
 BASE_LIBS = $(shell $(PKG_CONFIG) --libs $(BASE_PC) 2>/dev/null) -lm
 HELPER_LIBS = $(shell $(PKG_CONFIG) --libs $(BASE_PC) $(PARSE_PC) \

@@ -23,8 +23,11 @@
  * bytea decoded.  A result is read
  * whole, so that statements may be interleaved as SQLite allows.
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +36,115 @@
 
 #include "bodycam/buf.h"
 #include "catalog-int.h"
+
+/*
+ * libpq is loaded when a PostgreSQL catalog is first opened, not linked:
+ * a bodycam that works on a file, as most do, starts without it and the
+ * libraries it brings (LDAP, GSSAPI, GnuTLS), as fast as before and with
+ * nothing more mapped (t-privsep.sh checks).  Its declarations come from
+ * libpq-fe.h; the calls go through this table.
+ */
+static struct {
+	void		*h;
+	PGconn		*(*connectdb)(const char *);
+	ConnStatusType	 (*status)(const PGconn *);
+	char		*(*errorMessage)(const PGconn *);
+	void		 (*finish)(PGconn *);
+	void		 (*reset)(PGconn *);
+	PQnoticeProcessor (*setNoticeProcessor)(PGconn *, PQnoticeProcessor,
+			    void *);
+	PGresult	*(*exec)(PGconn *, const char *);
+	PGresult	*(*execParams)(PGconn *, const char *, int,
+			    const Oid *, const char *const *, const int *,
+			    const int *, int);
+	ExecStatusType	 (*resultStatus)(const PGresult *);
+	char		*(*resultErrorField)(const PGresult *, int);
+	void		 (*clear)(PGresult *);
+	char		*(*cmdTuples)(PGresult *);
+	int		 (*ntuples)(const PGresult *);
+	int		 (*nfields)(const PGresult *);
+	char		*(*getvalue)(const PGresult *, int, int);
+	int		 (*getlength)(const PGresult *, int, int);
+	int		 (*getisnull)(const PGresult *, int, int);
+	Oid		 (*ftype)(const PGresult *, int);
+} pq;
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+static char pq_why[256];
+
+static void
+pq_load(void)
+{
+	static const char *const libs[] = { "libpq.so.5", "libpq.so", NULL };
+	static const struct {
+		const char	*name;
+		size_t		 off;
+	} syms[] = {
+#define SYM(f, n)	{ n, offsetof(__typeof__(pq), f) }
+		SYM(connectdb, "PQconnectdb"), SYM(status, "PQstatus"),
+		SYM(errorMessage, "PQerrorMessage"), SYM(finish, "PQfinish"),
+		SYM(reset, "PQreset"),
+		SYM(setNoticeProcessor, "PQsetNoticeProcessor"),
+		SYM(exec, "PQexec"), SYM(execParams, "PQexecParams"),
+		SYM(resultStatus, "PQresultStatus"),
+		SYM(resultErrorField, "PQresultErrorField"),
+		SYM(clear, "PQclear"), SYM(cmdTuples, "PQcmdTuples"),
+		SYM(ntuples, "PQntuples"), SYM(nfields, "PQnfields"),
+		SYM(getvalue, "PQgetvalue"), SYM(getlength, "PQgetlength"),
+		SYM(getisnull, "PQgetisnull"), SYM(ftype, "PQftype"),
+#undef SYM
+	};
+	const char *e = NULL;
+	void *h = NULL, *p;
+	size_t i;
+
+	for (i = 0; libs[i] != NULL && h == NULL; i++)
+		if ((h = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL)) == NULL)
+			e = dlerror();
+	if (h == NULL) {
+		snprintf(pq_why, sizeof(pq_why), "%s", e ? e : "not found");
+		return;
+	}
+	for (i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		if ((p = dlsym(h, syms[i].name)) == NULL) {
+			snprintf(pq_why, sizeof(pq_why), "libpq has no %s",
+			    syms[i].name);
+			dlclose(h);
+			return;
+		}
+		memcpy((char *)&pq + syms[i].off, &p, sizeof(p));
+	}
+	pq.h = h;
+}
+
+static int
+pq_ready(const char *shown, struct bc_err *err)
+{
+	pthread_once(&pq_once, pq_load);
+	if (pq.h != NULL)
+		return 0;
+	return bc_err_set(err, BC_ERR_DB, "%s: a catalog on PostgreSQL needs "
+	    "libpq, which could not be loaded (%s): install Debian's libpq5",
+	    shown, pq_why);
+}
+
+#define PQconnectdb		pq.connectdb
+#define PQstatus		pq.status
+#define PQerrorMessage		pq.errorMessage
+#define PQfinish		pq.finish
+#define PQreset			pq.reset
+#define PQsetNoticeProcessor	pq.setNoticeProcessor
+#define PQexec			pq.exec
+#define PQexecParams		pq.execParams
+#define PQresultStatus		pq.resultStatus
+#define PQresultErrorField	pq.resultErrorField
+#define PQclear			pq.clear
+#define PQcmdTuples		pq.cmdTuples
+#define PQntuples		pq.ntuples
+#define PQnfields		pq.nfields
+#define PQgetvalue		pq.getvalue
+#define PQgetlength		pq.getlength
+#define PQgetisnull		pq.getisnull
+#define PQftype			pq.ftype
 
 #define BYTEAOID	17
 #define INT8OID		20
@@ -266,8 +378,12 @@ session(struct bc_catalog *cat, struct bc_err *err)
 
 	/* durability and the busy timeout of SQLite, whatever the server's
 	   defaults */
+	/* the client's encoding is the database's, whatever PGCLIENTENCODING
+	   says: bytes go in and come out as they are (SQL_ASCII stores any,
+	   as SQLite does; UTF8 refuses what is not UTF-8) */
 	if ((r = bc_pg_exec(cat, "SET synchronous_commit = on;"
-	    " SET lock_timeout = '30s'; SET client_encoding = 'UTF8';"
+	    " SET lock_timeout = '30s'; SELECT set_config('client_encoding',"
+	    " current_setting('server_encoding'), false);"
 	    " SET client_min_messages = warning", err)) != 0)
 		return r;
 	if (cat->read_only)
@@ -379,6 +495,10 @@ connect_pg(const char *uri, int flags, struct bc_catalog **out,
 	}
 	cat->engine = BC_ENGINE_PG;
 	cat->read_only = (flags & BC_CATALOG_READ_ONLY) != 0;
+	if ((r = pq_ready(cat->path, err)) != 0) {
+		free_cat(cat);
+		return r;
+	}
 	cat->pg->conn = PQconnectdb(uri);
 	if (cat->pg->conn == NULL || PQstatus(cat->pg->conn) != CONNECTION_OK) {
 		shown = cat->pg->conn ? PQerrorMessage(cat->pg->conn) :

@@ -323,6 +323,16 @@ insider_end() {
 	CAT=$_live
 }
 
+# cat_ok: $CAT is there (a file that is not empty, or a database whose
+# catalog answers)
+cat_ok() {
+	if [ "$ENGINE" = pg ]; then
+		"$BODYCAM" --catalog "$CAT" -q list > /dev/null 2>&1
+	else
+		test -s "$CAT"
+	fi
+}
+
 # cat_digest [CAT]: a digest of everything in a catalog ($CAT by
 # default): of the file, or of the database's rows (pg_dump --data-only)
 cat_digest() {

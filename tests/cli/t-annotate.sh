@@ -215,7 +215,9 @@ if [ "$HAVE_SQLITE" -eq 1 ]; then
 	expect_exit 0 "a schema 5 catalog is upgraded" -- \
 	    "$BODYCAM" --catalog "$W/v5.db" upgrade
 	expect_eq "$(q "$W/v5.db" "PRAGMA user_version")" 8 "  schema 8"
-	expect_eq "$(q "$W/v5.db" ".schema views")" "$(q "$CAT" ".schema views")" \
+	sqlite_only "its views table is the one a new catalog has" &&
+	    expect_eq "$(q "$W/v5.db" ".schema views")" \
+	    "$(q "$CAT" ".schema views")" \
 	    "  its views table is the one a new catalog has"
 	expect_exit 0 "  and audits clean" -- "$BODYCAM" --catalog "$W/v5.db" audit
 	expect_grep "^log: 7 leaves" "$OUT" "  its 7 records are in the log"

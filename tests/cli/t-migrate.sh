@@ -18,6 +18,10 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+# the original is a file on either run of the suites: the copies go to
+# this script's own server and back
+CAT=$TMP/cat.db
+
 need_tools "migrate tests" sqlite3 python3 base64 od
 
 PGDIR=$TMP/pg

@@ -56,7 +56,7 @@ if bad:
 bc init --admin-key "$K/admin.pub" > /dev/null &&
 bc key add "$K/cust.pub" --name custodian --role custodian \
     --key "$K/admin.key" > /dev/null
-check "setup: a catalog, an admin and a custodian key" -- test -s "$CAT"
+check "setup: a catalog, an admin and a custodian key" -- cat_ok
 
 printf 'one\n' > "$M/$NLNAME"
 printf 'two\n' > "$M/$ESCNAME"

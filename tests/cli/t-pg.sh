@@ -167,8 +167,9 @@ expect_grep "BWC-000002" "$OUT" "  it names the item"
 # ------------------------------------------------- many writers at once
 
 CAT=$(uri conc bc_owner)
-expect_exit 0 "setup: a second database" -- \
-    su_sql "CREATE DATABASE conc OWNER bc_owner"
+expect_exit 0 "setup: a second database, SQL_ASCII as DEPLOY.md advises" -- \
+    su_sql "CREATE DATABASE conc OWNER bc_owner ENCODING 'SQL_ASCII'
+    LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
 expect_exit 0 "setup: init" -- bc init --admin-key "$K/admin.pub"
 add_keys dock:ingest cust:custodian
 expect_exit 0 "setup: register" -- bc register "$M/a.jpg" --key "$K/dock.key"
@@ -198,6 +199,22 @@ expect_eq "$(q "$CAT" "SELECT count(*) FROM nodes WHERE level = 0")" \
       (SELECT count(*) FROM events) + (SELECT count(*) FROM keydocs)")" \
     "  one leaf a record, no gap"
 
+# a file name that is not UTF-8 (Latin-1 e-acute): SQL_ASCII keeps its
+# bytes, as SQLite does; a UTF8 database refuses it, and writes nothing
+cp "$DATA/stills/Apple.jpg" "$M/caf$(printf '\351').jpg"
+expect_exit 0 "SQL_ASCII: a Latin-1 file name is registered" -- \
+    bc register "$M/caf$(printf '\351').jpg" --key "$K/dock.key"
+expect_exit 0 "  and verifies (its path read back byte for byte)" -- \
+    bc verify BWC-000002
+CAT=$OWNER
+N0=$(q "$CAT" "SELECT count(*) FROM items")
+cp "$DATA/stills/GPS.jpg" "$M/gps$(printf '\351').jpg"
+expect_exit 3 "UTF8 database: a Latin-1 file name is refused" -- \
+    bc register "$M/gps$(printf '\351').jpg" --key "$K/dock.key"
+expect_grep "invalid byte sequence" "$ERR" "  the server says why"
+expect_eq "$(q "$CAT" "SELECT count(*) FROM items")" "$N0" \
+    "  and nothing was written"
+
 # ------------------------------------------------------------- errors
 
 CAT="postgresql://bc_owner:s3cr3tpw@/evidence?host=$TMP/nowhere"
@@ -216,6 +233,7 @@ expect_exit 0 "  and nothing was made in it" -- \
 
 # a catalog of a newer bodycam
 CAT=$(uri conc bc_owner)
+NEV=$(q "$CAT" "SELECT count(*) FROM events")
 expect_exit 0 "setup: the schema version set to 99 (the owner, triggers off)" -- \
     psql_as "$CAT" "ALTER TABLE bodycam_catalog DISABLE TRIGGER USER;
 UPDATE bodycam_catalog SET version = 99;
@@ -224,7 +242,7 @@ expect_exit 3 "schema version 99: list refuses it" -- bc list
 expect_grep "newer" "$ERR" "  the message says it is newer"
 expect_exit 3 "  custody add refuses it" -- \
     bc custody add BWC-000001 note --key "$K/cust.key" --actor x --note y
-expect_eq "$(q "$CAT" "SELECT count(*) FROM events")" 61 \
+expect_eq "$(q "$CAT" "SELECT count(*) FROM events")" "$NEV" \
     "  and nothing was written"
 
 finish

@@ -31,6 +31,8 @@ if command -v ldd >/dev/null 2>&1; then
 	    "bodycam-parse links neither SQLite nor libmicrohttpd"
 	expect_nogrep 'libmicrohttpd|libgnutls|libp11-kit' "$TMP/ldd" \
 	    "bodycam links no libmicrohttpd, GnuTLS or p11-kit"
+	expect_nogrep 'libpq' "$TMP/ldd" \
+	    "bodycam links no libpq (loaded only for a catalog on PostgreSQL)"
 	ldd "$(dirname "$BODYCAM")/bodycam-serve" > "$TMP/ldd-serve" 2>&1
 	expect_grep 'libmicrohttpd' "$TMP/ldd-serve" \
 	    "bodycam-serve links libmicrohttpd"
@@ -42,7 +44,7 @@ fi
 
 "$BODYCAM" keygen admin --dir "$K" > /dev/null &&
 bc init --admin-key "$K/admin.pub" > /dev/null
-check "setup: keys and a fresh catalog" -- test -s "$CAT"
+check "setup: keys and a fresh catalog" -- cat_ok
 KEY=$K/admin.key
 
 # ------------------------------------------------- bodycam serve

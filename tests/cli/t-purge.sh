@@ -180,6 +180,7 @@ fi
 # ------------------ F: an insider points F's row at another item's file
 
 if [ "$HAVE_SQLITE" -eq 1 ]; then
+	insider_begin purge-insider
 	C_PATH=$M/c.jpg
 	CSUM=$(sha256_of "$C_PATH")
 	q "$CAT" "DROP TRIGGER items_no_update;
@@ -198,6 +199,7 @@ if [ "$HAVE_SQLITE" -eq 1 ]; then
 	    purge "$F"
 	expect_grep "does not verify" "$ERR" "  the record does not verify"
 	check "  F's file is still there" -- test -f "$M/f.jpg"
+	insider_end
 else
 	echo "# skip: an edited row (no sqlite3)"
 fi

@@ -172,6 +172,7 @@ expect_exit 0 "verify-bundle: exit 0" -- \
 # ----------------------------------- an insider edits the rows
 
 if [ "$HAVE_SQLITE" -eq 1 ] && [ "$HAVE_PYTHON" -eq 1 ]; then
+	insider_begin relocate-insider
 	# A's registered path pointed at a decoy of the sealed name: the
 	# signed place still rules, and the decoy is never looked at
 	cp "$DOCK/b.jpg" "$DOCK/a.jpg"
@@ -224,6 +225,7 @@ EOF
 	    --reason "retention over"
 	check "  the forged place's file is kept" -- test -f "$W/elsewhere/b.jpg"
 	check "  the signed place's file is kept" -- test -f "$ARCH/b.jpg"
+	insider_end
 else
 	echo "# skip: edited rows (no sqlite3 or python3)"
 fi

@@ -401,7 +401,9 @@ expect_eq "$(q "$W/v6.db" "SELECT id || ':' || coalesce(category, '-') || ':'
     ORDER BY num" | tr '\n' ' ')" \
     "BWC-000001:patrol:2026-0042:capture:2016-09-28T18:18:05 BWC-000002:patrol:2026-0042:capture:2003-12-04T06:46:52 BWC-000003:patrol:-:capture:2002-07-13T15:58:28 BWC-000004:-:-:capture:2017-10-03T10:58:29 " \
     "  and the current category and case (2 annotated), the start"
-expect_eq "$(q "$W/v6.db" ".schema status")" "$(q "$CAT" ".schema status")" \
+sqlite_only "the same status table as a new catalog's" &&
+    expect_eq "$(q "$W/v6.db" ".schema status")" \
+    "$(q "$CAT" ".schema status")" \
     "  the same status table as a new catalog's"
 expect_exit 0 "  and audits clean" -- "$BODYCAM" --catalog "$W/v6.db" audit
 expect_exit 2 "  with no policy, nothing is due" -- \

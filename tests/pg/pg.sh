@@ -63,7 +63,9 @@ createdb)
 	name=${3:?database name}
 	bin=$(bindir)
 	dir=$(cd "$dir" && pwd)
-	"$bin/createdb" -h "$dir/sock" -U postgres "$name"
+	# as docs/DEPLOY.md advises: bytes as they are, as in SQLite
+	"$bin/createdb" -h "$dir/sock" -U postgres -E SQL_ASCII --locale=C \
+	    -T template0 "$name"
 	echo "postgresql:///$name?host=$dir/sock&user=postgres"
 	;;
 stop)
