@@ -475,7 +475,8 @@ stop_server "$SPID" "  SIGTERM: exit 0"
 
 # the command line wins: listen, log-format, log, catalog, key
 printf 'catalog = %s\nkey = %s\n' "$TMP/no-such.db" "$K/no-such.key" >> "$CONF"
-sed -i '/^catalog = .*cat\.db$/d; /^key=/d' "$CONF"
+grep -v -x -F "catalog = $CAT" "$CONF" | sed '/^key=/d' > "$CONF.new" &&
+    mv "$CONF.new" "$CONF"
 if start_server override --config "$CONF" --key "$K/admin.key" \
     --log-format text; then
 	pass "the command line wins: --listen, --log, --log-format, --catalog, --key"

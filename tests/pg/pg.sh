@@ -66,7 +66,8 @@ createdb)
 	# as docs/DEPLOY.md advises: bytes as they are, as in SQLite
 	"$bin/createdb" -h "$dir/sock" -U postgres -E SQL_ASCII --locale=C \
 	    -T template0 "$name"
-	echo "postgresql:///$name?host=$dir/sock&user=postgres"
+	# one query parameter, no '&': the URI goes through sed(1) in tests
+	echo "postgresql://postgres@/$name?host=$dir/sock"
 	;;
 stop)
 	bin=$(bindir)
