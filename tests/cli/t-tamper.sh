@@ -13,6 +13,11 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+if [ "$ENGINE" = pg ]; then
+	# this insider edits a SQLite file; PostgreSQL's is t-pg.sh
+	echo "# skip: tamper tests (SQLite file only)"
+	finish
+fi
 need_tools "tamper tests" sqlite3 openssl
 if [ "$HAVE_PYTHON" -ne 1 ]; then
 	echo "# skip: tamper tests (no python3 to write canonical JSON)"
