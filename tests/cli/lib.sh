@@ -323,6 +323,23 @@ insider_end() {
 	CAT=$_live
 }
 
+# sql_hex EXPR, sql_bytes EXPR: SQL for a blob as lower-case hex, and for
+# a text's length in bytes, as $CAT's engine writes them
+sql_hex() {
+	if [ "$ENGINE" = pg ]; then
+		echo "encode($1, 'hex')"
+	else
+		echo "lower(hex($1))"
+	fi
+}
+sql_bytes() {
+	if [ "$ENGINE" = pg ]; then
+		echo "octet_length($1)"
+	else
+		echo "length(CAST($1 AS BLOB))"
+	fi
+}
+
 # cat_ok: $CAT is there (a file that is not empty, or a database whose
 # catalog answers)
 cat_ok() {

@@ -170,7 +170,7 @@ expect_eq "$(q "$DB" "SELECT (SELECT count(leaf) FROM items) +
     17 "  and every record has its leaf index"
 q "$DB" "SELECT body FROM events ORDER BY id DESC LIMIT 1" | tr -d '\n' \
     > "$W/last.json"
-expect_eq "$(q "$DB" "SELECT lower(hex(hash)) FROM nodes WHERE level = 0
+expect_eq "$(q "$DB" "SELECT $(sql_hex hash) FROM nodes WHERE level = 0
     AND idx = (SELECT max(leaf) FROM events)")" \
     "$(tlog leafhash "$W/last.json")" \
     "  the newest leaf is SHA-256(0x00 || its canonical bytes)"
@@ -354,7 +354,7 @@ fold() {
 fold "$DB"
 
 # 1. delete an item's last event, and rebuild the log without it
-cp "$DB" "$W/del.db"
+cat_copy "$W/del.db"
 last=$(q "$W/del.db" "SELECT max(leaf) FROM events")
 q "$W/del.db" "DROP TRIGGER events_no_delete; DROP TRIGGER nodes_no_delete;
     DROP TRIGGER checkpoints_no_delete;
@@ -376,7 +376,7 @@ expect_exit 0 "  with it mended, the audit without the checkpoint sees nothing" 
     -- "$BODYCAM" --catalog "$W/del.db" audit
 
 # the same deletion, leaving the log alone
-cp "$DB" "$W/del2.db"
+cat_copy "$W/del2.db"
 q "$W/del2.db" "DROP TRIGGER events_no_delete;
     DELETE FROM events WHERE leaf = $last"
 expect_exit 1 "an item's last event deleted, log untouched: audit" -- \
@@ -385,7 +385,7 @@ expect_grep "log-record  leaf $last: no record holds it" "$OUT" \
     "  names the leaf with no record"
 
 # the log's newest leaf lost, its record kept: nothing more is written
-cp "$DB" "$W/lost.db"
+cat_copy "$W/lost.db"
 q "$W/lost.db" "DROP TRIGGER nodes_no_delete;
     DELETE FROM nodes WHERE ((idx + 1) << level) > $last"
 expect_exit 1 "after the log lost its newest leaf, custody add: exit 1" -- \
@@ -396,7 +396,7 @@ expect_eq "$(q "$W/lost.db" "SELECT count(*) FROM events")" \
     "$(q "$DB" "SELECT count(*) FROM events")" "  nothing was written"
 
 # 2. roll the whole catalog file back to a copy taken 10 events earlier
-cp "$DB" "$W/before10.db"
+cat_copy "$W/before10.db"
 n=0
 while [ $n -lt 10 ]; do
 	bc custody add BWC-000003 access --key "$K/cust.key" --actor clerk \
@@ -418,7 +418,7 @@ expect_exit 1 "  and log consistency from the kept checkpoint fails" -- \
 
 # 3. edit a record in the middle of the log
 fold "$DB"
-cp "$DB" "$W/edit.db"
+cat_copy "$W/edit.db"
 mid=$(q "$W/edit.db" "SELECT leaf FROM events WHERE item = (SELECT
     manifest_hash FROM items WHERE id = 'BWC-000002') AND seq = 2")
 q "$W/edit.db" "DROP TRIGGER events_no_update;
@@ -467,7 +467,7 @@ expect_grep "consistency .*the checkpoint" "$OUT" \
 
 # reordered records: two events swap leaves
 fold "$DB"
-cp "$DB" "$W/swap.db"
+cat_copy "$W/swap.db"
 h2=$(q "$DB" "SELECT manifest_hash FROM items WHERE id = 'BWC-000002'")
 la=$(q "$DB" "SELECT leaf FROM events WHERE item = '$h2' AND seq = 3")
 lb=$(q "$DB" "SELECT leaf FROM events WHERE item = '$h2' AND seq = 4")

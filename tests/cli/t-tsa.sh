@@ -184,11 +184,11 @@ expect_grep "^checkpoint $A: [0-9]+ leaves, time-stamped at 20[0-9-]+T[0-9:]+Z b
     "$OUT" "  prints the checkpoint, genTime and the TSA"
 expect_eq "$(q "$CAT" "SELECT count(*) FROM timestamps WHERE checkpoint = $A AND tsa = '$URL'")" 1 \
     "  one token stored for checkpoint $A, with the URL"
-q "$CAT" "SELECT hex(token) FROM timestamps WHERE id = 1" | xxd -r -p \
-    > "$W/t1.der"
+q "$CAT" "SELECT $(sql_hex token) FROM timestamps WHERE id = 1" |
+    xxd -r -p > "$W/t1.der"
 q "$CAT" "SELECT note FROM checkpoints WHERE id = $A" > "$W/cp1.txt"
 # sqlite3 prints a line break after the value: the note ends in one
-truncate_file "$W/cp1.txt" "$(q "$CAT" "SELECT length(CAST(note AS BLOB)) FROM checkpoints WHERE id = $A")"
+truncate_file "$W/cp1.txt" "$(q "$CAT" "SELECT $(sql_bytes note) FROM checkpoints WHERE id = $A")"
 check "  openssl ts -verify accepts the stored token over the note" -- \
     openssl ts -verify -data "$W/cp1.txt" -in "$W/t1.der" -token_in \
     -CAfile "$CA"
@@ -403,7 +403,7 @@ done
 check "  listed in SHA256SUMS" -- \
     grep -q "  timestamps/checkpoint-$A.tsr$" "$W/bundle/SHA256SUMS"
 q "$CAT" "SELECT note FROM checkpoints WHERE id = $A" > "$W/noteA"
-truncate_file "$W/noteA" "$(q "$CAT" "SELECT length(CAST(note AS BLOB)) FROM checkpoints WHERE id = $A")"
+truncate_file "$W/noteA" "$(q "$CAT" "SELECT $(sql_bytes note) FROM checkpoints WHERE id = $A")"
 check "  checkpoint-$A is the stored note, byte for byte" -- \
     cmp "$W/noteA" "$W/bundle/timestamps/checkpoint-$A"
 check "  openssl ts -verify accepts checkpoint-$A.tsr over it" -- \
