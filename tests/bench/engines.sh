@@ -122,10 +122,11 @@ else
 	store=$tmp
 fi
 pgdir=$store/pg
-pids=""
+pids=""		# the services and load processes of a run
+loads=""
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
-	for p in $pids; do
+	for p in $pids $loads; do
 		kill -KILL "$p" 2>/dev/null
 	done
 	sh "$PGSH" stop "$pgdir" >/dev/null 2>&1
@@ -238,6 +239,7 @@ serve_run() {
 	for p in $loads; do
 		wait "$p" || failed=1
 	done
+	loads=""
 	for p in $pids; do
 		kill -TERM "$p"
 	done
@@ -346,23 +348,24 @@ r=1
 while [ "$r" -le "$BENCH_ROUNDS" ]; do
 	serve_run sqlite 1
 	s1=$rate
-	cat "$tmp/run$nrun/writers"
+	sed "s/^ */bench: sqlite x1: /" "$tmp/run$nrun/writers"
 	serve_run pg 1
 	p1=$rate
-	cat "$tmp/run$nrun/writers"
+	sed "s/^ */bench: pg x1: /" "$tmp/run$nrun/writers"
 	serve_run pg 2
 	p2=$rate
-	cat "$tmp/run$nrun/writers"
+	sed "s/^ */bench: pg x2: /" "$tmp/run$nrun/writers"
 	# the audits are about verifying, not the disk
 	cat "$lite" >/dev/null
 	audit "$lite"
 	sa=$a_s
 	sk=$a_kib
-	[ "$r" -eq 1 ] && tail -n 1 "$tmp/out" | sed 's/^/bench: sqlite audit: /'
+	[ "$r" -eq 1 ] && grep '^audited' "$tmp/out" |
+	    sed 's/^/bench: sqlite: /'
 	audit "$pgcat"
 	pa=$a_s
 	pk=$a_kib
-	[ "$r" -eq 1 ] && tail -n 1 "$tmp/out" | sed 's/^/bench: pg audit: /'
+	[ "$r" -eq 1 ] && grep '^audited' "$tmp/out" | sed 's/^/bench: pg: /'
 	line=$(awk -v s1="$s1" -v p1="$p1" -v p2="$p2" -v n="$events" \
 	    -v sa="$sa" -v pa="$pa" -v sk="$sk" -v pk="$pk" 'BEGIN {
 		printf "%.1f %.1f %.1f %.4f %.1f %.1f %.4f %d %d", s1, p1, p2,
@@ -409,7 +412,7 @@ echo "acknowledged durable custody events/s (median of $BENCH_ROUNDS," \
 echo "pg two instances / one: $scale (target >= $SCALE_MIN):" \
     "$(verdict "$scale" "$SCALE_MIN")"
 echo "pg one instance / sqlite one instance: $(awk -v a="$p1" -v b="$s1" \
-    'BEGIN { printf "%.3f", b > 0 ? a / b : 0 }')"
+    'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')"
 echo "audit of $events events (median of $BENCH_ROUNDS): sqlite $sa" \
     "events/s, peak RSS $(peak 8) MiB; pg $pa events/s, peak RSS" \
     "$(peak 9) MiB"
