@@ -13,10 +13,15 @@
 #                        1,000,000-leaf log and a monitor's catch-up,
 #                        uploads over HTTP against a plain sink,
 #                        custody events through the HTTP API (target
-#                        1,000/s), and the 20 s load test
+#                        1,000/s), the engines side by side (events/s
+#                        on SQLite, PostgreSQL, PostgreSQL with two
+#                        instances; audit of 1,000,000 events on each),
+#                        and the 20 s load test
 #   make openapi-tools   Redocly CLI (npm) for the OpenAPI test, in BUILD/tools
 #   make load-test       the HTTP server under load, killed and restarted
-#                        (LOAD_SECONDS a phase, default 5)
+#                        (LOAD_SECONDS a phase, default 5); on PostgreSQL
+#                        and several instances of the server with
+#                        LOAD_ENGINE=pg LOAD_INSTANCES=2
 #   make install         the program, its helpers, the man page, and
 #                        libbodycam.a, its headers and bodycam.pc
 #                        (PREFIX=/usr/local DESTDIR= LIBDIR=PREFIX/lib);
@@ -343,11 +348,17 @@ corpus-test: $(BIN) $(HELPER) $(SERVE_BIN)
 	@BODYCAM=$(BIN) sh tests/cli/corpus.sh
 
 # 'bodycam serve' under load, then killed and restarted under load
-# (tests/load/run.sh); LOAD_SECONDS a phase, default 5.
+# (tests/load/run.sh); LOAD_SECONDS a phase, default 5; LOAD_ENGINE
+# (sqlite or pg: a PostgreSQL server of its own) and LOAD_INSTANCES
+# (servers on one catalog), e.g.
+#   make load-test LOAD_ENGINE=pg LOAD_INSTANCES=2
+LOAD_ENGINE ?= sqlite
+LOAD_INSTANCES ?= 1
 load-test: deps
 	@$(MAKE) --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN) \
 		$(BUILD)/tests/load
 	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load \
+		LOAD_ENGINE=$(LOAD_ENGINE) LOAD_INSTANCES=$(LOAD_INSTANCES) \
 		LOAD_SECONDS=$${LOAD_SECONDS:-5} sh tests/load/run.sh
 
 demo: deps
@@ -374,6 +385,9 @@ bench: deps
 	@BODYCAM=$(BIN) RUNSTAT=$(BUILD)/tests/runstat sh tests/bench/ingest.sh
 	@BODYCAM=$(BIN) SINK=$(BUILD)/tests/sink sh tests/bench/upload.sh
 	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load sh tests/bench/serve.sh
+	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load \
+		RUNSTAT=$(BUILD)/tests/runstat \
+		MKCATALOG=$(BUILD)/tests/mkcatalog sh tests/bench/engines.sh
 	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load LOAD_SECONDS=20 \
 		sh tests/load/run.sh
 

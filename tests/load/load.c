@@ -5,7 +5,7 @@
  *   load --url http://127.0.0.1:PORT --token TOKEN --storage DIR
  *        [--clients N] [--seconds S] [--acks FILE] [--seed N]
  *        [--seed-items N] [--mix R,ES,EO,RD,DL] [--timeout S]
- *        [--cacert FILE] [--allow-transport-errors]
+ *        [--cacert FILE] [--allow-transport-errors] [--hot ID[,ID]]
  *
  * Registers a few seed items first, then runs N client threads for S
  * seconds.  Each thread has its own libcurl easy handle (so its own
@@ -14,7 +14,12 @@
  *   register     writes a new unique file of 4-64 KiB under DIR/load/ and
  *                POSTs /v1/items with its path relative to DIR (201)
  *   event-same   a 'note' on one of the two hot items, shared by every
- *                client, so that all contend for the same chain (201)
+ *                client, so that all contend for the same chain (201);
+ *                with --hot, the items named there instead of this
+ *                tool's first seed items: items another load process
+ *                registered through another instance of the service on
+ *                the same catalog, so that the instances contend for
+ *                one chain too
  *   event-other  a 'note' on another item, at random (201)
  *   read         GET an item, its custody or a page of the list (200)
  *   download     GET an item's media, a third of the time with a Range
@@ -95,6 +100,8 @@ struct conf {
 	long		 timeout_ms;
 	int		 allow_transport;
 	unsigned	 weight[C_N];
+	char		 hot[HOT_ITEMS][ID_MAX];	/* --hot */
+	size_t		 nhot;
 };
 
 struct stats {
@@ -179,7 +186,7 @@ usage(int status)
 	    "            [--seconds S] [--acks FILE] [--seed N] "
 	    "[--seed-items N]\n"
 	    "            [--mix R,ES,EO,RD,DL] [--timeout S] [--cacert FILE]\n"
-	    "            [--allow-transport-errors]\n");
+	    "            [--allow-transport-errors] [--hot ID[,ID]]\n");
 	exit(status);
 }
 
@@ -794,6 +801,8 @@ op_event(struct client *c, enum cls k)
 	else
 		i = (size_t)rnd_below(&c->rng, n);
 	items_get(i, &it);
+	if (k == C_EVENT_SAME && conf.nhot > 0)
+		snprintf(it.id, sizeof(it.id), "%s", conf.hot[hot]);
 	snprintf(path, sizeof(path), "/v1/items/%s/events", it.id);
 	snprintf(body, sizeof(body), "{\"action\":\"note\",\"note\":\"load "
 	    "test %s client %d note %lu\"}", runid, c->n, c->nnotes++);
@@ -1109,7 +1118,30 @@ seed_items(struct client *c)
 			return -1;
 	}
 	nhot = nitems < HOT_ITEMS ? nitems : HOT_ITEMS;
+	/* --hot: the same number of chains, another process's */
+	if (conf.nhot > 0 && conf.nhot < nhot)
+		nhot = conf.nhot;
 	return 0;
+}
+
+/* --hot ID[,ID]: item ids, at most HOT_ITEMS. */
+static void
+parse_hot(const char *s)
+{
+	size_t n;
+
+	conf.nhot = 0;
+	for (;;) {
+		n = strcspn(s, ",");
+		if (n == 0 || n >= ID_MAX || conf.nhot == HOT_ITEMS)
+			bad_arg("--hot: want one or %d item ids, comma-"
+			    "separated", HOT_ITEMS);
+		memcpy(conf.hot[conf.nhot], s, n);
+		conf.hot[conf.nhot++][n] = '\0';
+		if (s[n] == '\0')
+			break;
+		s += n + 1;
+	}
 }
 
 int
@@ -1128,6 +1160,7 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "cacert", required_argument, NULL, 'C' },
 		{ "allow-transport-errors", no_argument, NULL, 'A' },
+		{ "hot", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1149,6 +1182,7 @@ main(int argc, char **argv)
 		case 'C': conf.cacert = optarg; break;
 		case 'A': conf.allow_transport = 1; break;
 		case 'm': parse_mix(optarg); break;
+		case 'H': parse_hot(optarg); break;
 		case 'c':
 			conf.clients = (int)num_arg("--clients", optarg, 1, 1024);
 			break;

@@ -4,7 +4,10 @@
 # user, listening only on a Unix socket in that folder.
 #
 #   pg.sh start DIR     make and start the server in DIR (a new folder);
-#                       prints the socket folder
+#                       prints the socket folder.  A DIR that already
+#                       holds a server's data (one stopped, kept by a
+#                       benchmark for its catalogs) is started as it is,
+#                       and one already running is left so
 #   pg.sh createdb DIR NAME
 #                       a new empty database NAME; prints its catalog URI
 #   pg.sh stop DIR      stop it (the folder stays: remove it after)
@@ -49,7 +52,13 @@ start)
 		if id postgres >/dev/null 2>&1; then u=postgres; else u=nobody; fi
 		chown "$u" "$dir" "$dir/sock"
 	fi
+	if [ -f "$dir/data/PG_VERSION" ] &&
+	    as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+		echo "$dir/sock"
+		exit 0
+	fi
 	# trust on the socket only: the folder is the server's alone
+	[ -f "$dir/data/PG_VERSION" ] ||
 	as_owner "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 \
 		--locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
 		{ cat "$dir/initdb.log" >&2; exit 1; }
