@@ -43,6 +43,8 @@ struct bc_catalog {
 					   without its password) */
 	int		 read_only;	/* BC_CATALOG_READ_ONLY */
 	int		 in_tx;
+	int		 current;	/* known to be at BC_CATALOG_SCHEMA
+					   (bc_cat_migrate): never less */
 	struct bc_stmt	*node_get;	/* prepared once, for the log */
 	struct bc_stmt	*node_put;
 	struct bc_stmt	*view_get;	/* prepared once: audit reads many */

@@ -127,8 +127,11 @@ leaf_claimed(struct bc_catalog *cat, int64_t index, struct bc_err *err)
 	int r, v = 0;
 
 	/* an upgrade appends before the releases (schema 5) and policies
-	   (schema 7) tables exist */
-	if ((r = bc_cat_schema(cat, &v, err)) != 0)
+	   (schema 7) tables exist; once at the current schema, a catalog
+	   stays there (a round trip less an append on PostgreSQL) */
+	if (cat->current)
+		v = BC_CATALOG_SCHEMA;
+	else if ((r = bc_cat_schema(cat, &v, err)) != 0)
 		return r;
 	if ((r = bc_cat_prepare(cat, v >= 7 ? CLAIMED_5 " OR EXISTS (SELECT 1"
 	    " FROM policies WHERE leaf = ?1)" : v >= 5 ? CLAIMED_5 :
@@ -228,6 +231,8 @@ bc_catalog_origin(struct bc_catalog *cat, char out[BC_ORIGIN_MAX + 1],
 	" UNION ALL SELECT leaf, 5, '', seq, body FROM policies" \
 	"  WHERE leaf >= ?1 AND leaf < ?2"
 
+#define WALK_SHORT	256	/* leaves read without a cursor at most */
+
 static void
 leaf_record(struct bc_stmt *st, struct bc_leaf *l)
 {
@@ -247,6 +252,8 @@ bc_catalog_log_walk(struct bc_catalog *cat, uint64_t from, uint64_t to,
     int (*fn)(void *arg, const struct bc_leaf *leaf), void *arg,
     struct bc_err *err)
 {
+	int (*prep)(struct bc_catalog *, const char *, struct bc_stmt **,
+	    struct bc_err *);
 	struct bc_stmt *rec = NULL, *nod = NULL;
 	struct bc_leaf l;
 	int rrc, nrc, r;
@@ -281,8 +288,12 @@ bc_catalog_log_walk(struct bc_catalog *cat, uint64_t from, uint64_t to,
 		bc_st_finalize(rec);
 		rec = NULL;
 	}
-	if ((r = bc_cat_prepare_scan(cat, LEAF_RECORDS " ORDER BY 1", &rec, err)) != 0 ||
-	    (r = bc_cat_prepare_scan(cat, "SELECT idx, hash FROM nodes WHERE level = 0"
+	/* a short range (the newest leaf, a tile) is read at once: each
+	   table holds a leaf index once, so at most five rows a leaf; a long
+	   one through a cursor on PostgreSQL, a page at a time */
+	prep = hi - lo <= WALK_SHORT ? bc_cat_prepare : bc_cat_prepare_scan;
+	if ((r = prep(cat, LEAF_RECORDS " ORDER BY 1", &rec, err)) != 0 ||
+	    (r = prep(cat, "SELECT idx, hash FROM nodes WHERE level = 0"
 	    " AND idx >= ?1 AND idx < ?2 ORDER BY idx", &nod, err)) != 0)
 		goto out;
 	bc_st_bind_int64(rec, 1, lo);

@@ -22,14 +22,6 @@ const char bc_pg_schema_sql[] =
 	" AS $f$ BEGIN"
 	"  RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = '23000';"
 	" END $f$;"
-	"CREATE FUNCTION bodycam_next_id() RETURNS trigger LANGUAGE plpgsql"
-	" AS $f$ BEGIN"
-	"  IF NEW.id IS NULL THEN"
-	"    EXECUTE format('SELECT coalesce(max(id), 0) + 1 FROM %I',"
-	"      TG_TABLE_NAME) INTO NEW.id;"
-	"  END IF;"
-	"  RETURN NEW;"
-	" END $f$;"
 	"CREATE FUNCTION json_valid(t text) RETURNS boolean LANGUAGE plpgsql"
 	" IMMUTABLE AS $f$ BEGIN"
 	"  IF t IS NULL THEN RETURN NULL; END IF;"
@@ -192,9 +184,17 @@ const char bc_pg_schema_sql[] =
 	"CREATE INDEX timestamps_checkpoint ON timestamps (checkpoint);"
 
 	/* ids given as SQLite gives them */
+/* a function a table: its query planned once a session, not at each row */
 #define NEXT_ID(t) \
+	"CREATE FUNCTION bodycam_next_id_" t "() RETURNS trigger" \
+	" LANGUAGE plpgsql AS $f$ BEGIN" \
+	"  IF NEW.id IS NULL THEN" \
+	"    SELECT coalesce(max(id), 0) + 1 INTO NEW.id FROM " t ";" \
+	"  END IF;" \
+	"  RETURN NEW;" \
+	" END $f$;" \
 	"CREATE TRIGGER " t "_next_id BEFORE INSERT ON " t \
-	"  FOR EACH ROW EXECUTE FUNCTION bodycam_next_id();"
+	"  FOR EACH ROW EXECUTE FUNCTION bodycam_next_id_" t "();"
 	NEXT_ID("events")
 	NEXT_ID("checkpoints")
 	NEXT_ID("tokens")

@@ -57,6 +57,11 @@ static struct {
 	PGresult	*(*execParams)(PGconn *, const char *, int,
 			    const Oid *, const char *const *, const int *,
 			    const int *, int);
+	PGresult	*(*prepare)(PGconn *, const char *, const char *, int,
+			    const Oid *);
+	PGresult	*(*execPrepared)(PGconn *, const char *, int,
+			    const char *const *, const int *, const int *,
+			    int);
 	ExecStatusType	 (*resultStatus)(const PGresult *);
 	char		*(*resultErrorField)(const PGresult *, int);
 	void		 (*clear)(PGresult *);
@@ -85,6 +90,7 @@ pq_load(void)
 		SYM(reset, "PQreset"),
 		SYM(setNoticeProcessor, "PQsetNoticeProcessor"),
 		SYM(exec, "PQexec"), SYM(execParams, "PQexecParams"),
+		SYM(prepare, "PQprepare"), SYM(execPrepared, "PQexecPrepared"),
 		SYM(resultStatus, "PQresultStatus"),
 		SYM(resultErrorField, "PQresultErrorField"),
 		SYM(clear, "PQclear"), SYM(cmdTuples, "PQcmdTuples"),
@@ -135,6 +141,8 @@ pq_ready(const char *shown, struct bc_err *err)
 #define PQsetNoticeProcessor	pq.setNoticeProcessor
 #define PQexec			pq.exec
 #define PQexecParams		pq.execParams
+#define PQprepare		pq.prepare
+#define PQexecPrepared		pq.execPrepared
 #define PQresultStatus		pq.resultStatus
 #define PQresultErrorField	pq.resultErrorField
 #define PQclear			pq.clear
@@ -153,6 +161,7 @@ pq_ready(const char *shown, struct bc_err *err)
 #define TEXTOID		25
 #define PG_MAXPARAM	32
 #define PG_FETCH	2048	/* rows a cursor fetches at a time */
+#define PG_NPREP	512	/* prepared statements a connection keeps */
 /* the write lock: pg_advisory_xact_lock's key, 'BCM1' */
 #define PG_WRITE_LOCK	"1111706929"
 
@@ -164,6 +173,15 @@ struct bc_pg {
 	int64_t		 last_id;
 	unsigned	 ncursor;	/* cursors declared, for names */
 	unsigned	 txgen;		/* transactions begun */
+	/* statements prepared on this connection, by text and parameter
+	   types (open addressing); lost with the connection */
+	struct pg_prep {
+		char		*key;		/* NULL: a free slot */
+		size_t		 keylen;
+		unsigned	 id;		/* named "bc_p<id>" */
+	}		 prep[PG_NPREP];
+	unsigned	 nprep;
+	unsigned	 nextid;	/* names prepared on this connection */
 };
 
 struct bc_pgst {
@@ -392,6 +410,20 @@ session(struct bc_catalog *cat, struct bc_err *err)
 	return 0;
 }
 
+/* The statements prepared on a connection that is gone or closing. */
+static void
+forget_prepared(struct bc_pg *pg)
+{
+	size_t i;
+
+	for (i = 0; i < PG_NPREP; i++) {
+		free(pg->prep[i].key);
+		pg->prep[i].key = NULL;
+	}
+	pg->nprep = 0;
+	pg->nextid = 0;
+}
+
 /*
  * A connection that broke (the server restarted, or failed over to a
  * standby that libpq finds again through the URI's hosts and
@@ -407,6 +439,7 @@ reconnect(struct bc_catalog *cat, struct bc_err *err)
 
 	if (PQstatus(conn) == CONNECTION_OK)
 		return 0;
+	forget_prepared(cat->pg);
 	PQreset(conn);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		m = PQerrorMessage(conn);
@@ -422,16 +455,25 @@ reconnect(struct bc_catalog *cat, struct bc_err *err)
 int
 bc_pg_begin(struct bc_catalog *cat, int write, struct bc_err *err)
 {
+	const char *sql = write ? "BEGIN ISOLATION LEVEL READ COMMITTED;"
+	    " SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")" :
+	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
+	    " SELECT count(*) FROM meta";
 	int r;
 
 	if ((r = reconnect(cat, err)) != 0)
 		return r;
 	cat->pg->txgen++;
-	/* one round trip: the lock is the first thing the transaction does */
-	return bc_pg_exec(cat, write ? "BEGIN ISOLATION LEVEL READ COMMITTED;"
-	    " SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")" :
-	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
-	    " SELECT count(*) FROM meta", err);
+	/* one round trip: the lock is the first thing the transaction does.
+	   A connection the server ended while it was idle is only found
+	   broken here: nothing was done, so it begins again on a new one */
+	if (bc_pg_exec(cat, sql, NULL) == 0)
+		return 0;
+	if (PQstatus(cat->pg->conn) == CONNECTION_OK)
+		return bc_pg_err(cat, err, "exec");
+	if ((r = reconnect(cat, err)) != 0)
+		return r;
+	return bc_pg_exec(cat, sql, err);
 }
 
 int64_t
@@ -453,6 +495,7 @@ bc_pg_close(struct bc_catalog *cat)
 		return;
 	if (cat->pg->conn != NULL)
 		PQfinish(cat->pg->conn);
+	forget_prepared(cat->pg);
 	free(cat->pg->msg);
 	free(cat->pg);
 	cat->pg = NULL;
@@ -871,6 +914,63 @@ declare(struct bc_pgst *st)
 	return fetch(st);
 }
 
+/*
+ * Runs st: the server parses and plans a statement text once a
+ * connection, so the first run prepares it (named, for these parameter
+ * types) and every later one only executes it. When the table is full, or
+ * a statement cannot be prepared here, it runs unprepared: the server's
+ * error then is the same as it would be.
+ */
+static PGresult *
+execute(struct bc_pgst *st)
+{
+	struct bc_pg *pg = st->cat->pg;
+	struct pg_prep *e;
+	PGresult *res;
+	size_t n = strlen(st->sql), klen = n + 1 + (size_t)st->nparam, i;
+	uint64_t h = 1469598103934665603ULL;
+	char key[4096], name[24];
+
+	if (klen > sizeof(key))
+		goto plain;
+	memcpy(key, st->sql, n + 1);
+	for (i = 0; i < (size_t)st->nparam; i++)
+		key[n + 1 + i] = st->type[i] == INT8OID ? 'i' :
+		    st->type[i] == BYTEAOID ? 'b' : 't';
+	for (i = 0; i < klen; i++)
+		h = (h ^ (uint8_t)key[i]) * 1099511628211ULL;
+	for (i = h % PG_NPREP; pg->prep[i].key != NULL; i = (i + 1) % PG_NPREP)
+		if (pg->prep[i].keylen == klen &&
+		    memcmp(pg->prep[i].key, key, klen) == 0)
+			goto run;
+	/* a free slot; three in four used at most */
+	if (pg->nprep >= PG_NPREP / 4 * 3)
+		goto plain;
+	e = &pg->prep[i];
+	snprintf(name, sizeof(name), "bc_p%u", pg->nextid);
+	res = PQprepare(pg->conn, name, st->sql, st->nparam, st->type);
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
+		return res;
+	PQclear(res);
+	/* out of memory: it runs prepared this once, its name unused */
+	if ((e->key = malloc(klen)) != NULL) {
+		memcpy(e->key, key, klen);
+		e->keylen = klen;
+		e->id = pg->nextid;
+		pg->nprep++;
+	}
+	pg->nextid++;
+	goto exec;
+ run:
+	snprintf(name, sizeof(name), "bc_p%u", pg->prep[i].id);
+ exec:
+	return PQexecPrepared(pg->conn, name, st->nparam,
+	    (const char *const *)st->val, st->len, st->fmt, 0);
+ plain:
+	return PQexecParams(pg->conn, st->sql, st->nparam, st->type,
+	    (const char *const *)st->val, st->len, st->fmt, 0);
+}
+
 int
 bc_pgst_step(struct bc_pgst *st)
 {
@@ -894,10 +994,20 @@ bc_pgst_step(struct bc_pgst *st)
 				return fail_step(st);
 			return st->row < st->nrow ? BC_ROW : BC_DONE;
 		}
-		st->res = PQexecParams(pg->conn, st->sql, st->nparam,
-		    st->type, (const char *const *)st->val, st->len, st->fmt,
-		    0);
+		st->res = execute(st);
 		s = st->res ? PQresultStatus(st->res) : PGRES_FATAL_ERROR;
+		/* a read outside a transaction on a connection the server
+		   ended while it was idle: read again on a new one (a write
+		   is never run twice) */
+		if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK &&
+		    !st->cat->in_tx && strncmp(st->sql, "SELECT ", 7) == 0 &&
+		    PQstatus(pg->conn) != CONNECTION_OK &&
+		    reconnect(st->cat, NULL) == 0) {
+			PQclear(st->res);
+			st->res = execute(st);
+			s = st->res ? PQresultStatus(st->res) :
+			    PGRES_FATAL_ERROR;
+		}
 		if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK)
 			return fail_step(st);
 		tuples = PQcmdTuples(st->res);

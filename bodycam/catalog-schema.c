@@ -384,8 +384,10 @@ bc_cat_migrate(struct bc_catalog *cat, struct bc_err *err)
 		    "%s has schema version %d, newer than this bodycam "
 		    "understands (%d); upgrade bodycam", cat->path, v,
 		    BC_CATALOG_SCHEMA);
-	if (v == BC_CATALOG_SCHEMA)
+	if (v == BC_CATALOG_SCHEMA) {
+		cat->current = 1;
 		return 0;
+	}
 	/* PostgreSQL catalogs are made at schema 8 (catalog-pg.c) */
 	if (cat->engine == BC_ENGINE_PG)
 		return bc_err_set(err, BC_ERR_SCHEMA, "%s has schema version "
@@ -412,7 +414,9 @@ bc_cat_migrate(struct bc_catalog *cat, struct bc_err *err)
 		    (r = set_user_version(cat, v + 1, err)) != 0)
 			goto fail;
 	}
-	return bc_catalog_commit(cat, err);
+	if ((r = bc_catalog_commit(cat, err)) == 0)
+		cat->current = 1;
+	return r;
  fail:
 	bc_catalog_rollback(cat);
 	return r;
