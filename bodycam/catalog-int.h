@@ -119,6 +119,9 @@ uint8_t	*bc_cat_dup_blob(struct bc_stmt *, int col, size_t *len);
  * failed included, goes to release (free(3) when NULL).  st stays the
  * caller's to finalize.
  */
+/* catalog-log.c: a struct bc_checkpoint_row from the columns id, size,
+   root, key, created, note; non-zero when out of memory */
+int	bc_cat_checkpoint_fill(struct bc_stmt *, void *row);
 int	bc_cat_collect(struct bc_catalog *, struct bc_stmt *st, size_t esz,
 	    int (*fill)(struct bc_stmt *, void *),
 	    void (*release)(void *, size_t), const char *what, void **out,

@@ -383,8 +383,8 @@ bc_checkpoints_free(struct bc_checkpoint_row *rows, size_t n)
 	free(rows);
 }
 
-static int
-checkpoint_fill(struct bc_stmt *st, void *elem)
+int
+bc_cat_checkpoint_fill(struct bc_stmt *st, void *elem)
 {
 	struct bc_checkpoint_row *c = elem;
 
@@ -421,7 +421,7 @@ bc_catalog_checkpoints(struct bc_catalog *cat, int latest_only,
 	    "SELECT id, size, root, key, created, note FROM checkpoints"
 	    " ORDER BY id", &st, err)) != 0)
 		return r;
-	if ((r = bc_cat_collect(cat, st, sizeof(**out), checkpoint_fill,
+	if ((r = bc_cat_collect(cat, st, sizeof(**out), bc_cat_checkpoint_fill,
 	    checkpoints_release, "read checkpoints", &v, n, err)) == 0)
 		*out = v;
 	bc_st_finalize(st);

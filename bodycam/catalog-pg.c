@@ -35,6 +35,7 @@
 #include <libpq-fe.h>
 
 #include "bodycam/buf.h"
+#include "bodycam/hash.h"
 #include "catalog-int.h"
 
 /*
@@ -219,7 +220,6 @@ bc_pg_is_uri(const char *s)
 	    strncmp(s, "postgres://", 11) == 0;
 }
 
-static int hexval(int);
 
 /* Whether the parameter name p (n bytes, percent-encoded) is "password". */
 static int
@@ -227,15 +227,21 @@ is_password_param(const char *p, size_t n)
 {
 	static const char want[] = "password";
 	size_t i, k;
-	int c, hi, lo;
+	uint8_t b;
+	char h[3];
+	int c;
 
 	for (i = 0, k = 0; i < n; i++, k++) {
 		c = (unsigned char)p[i];
 		if (c == '%') {
-			if (n - i < 3 || (hi = hexval(p[i + 1])) < 0 ||
-			    (lo = hexval(p[i + 2])) < 0)
+			if (n - i < 3)
 				return 0;
-			c = hi << 4 | lo;
+			h[0] = p[i + 1];
+			h[1] = p[i + 2];
+			h[2] = '\0';
+			if (bc_unhex(h, &b, 1) != 0)
+				return 0;
+			c = b;
 			i += 2;
 		}
 		if (k >= sizeof(want) - 1 || c != want[k])
@@ -1110,24 +1116,11 @@ bc_pgst_coltype(struct bc_pgst *st, int col)
 	}
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 const char *
 bc_pgst_value(struct bc_pgst *st, int col, int *len)
 {
 	const char *v;
-	size_t n, i;
-	int hi, lo;
+	size_t n;
 
 	if (len != NULL)
 		*len = 0;
@@ -1147,15 +1140,10 @@ bc_pgst_value(struct bc_pgst *st, int col, int *len)
 		n = (n - 2) / 2;
 		if ((st->dec[col] = malloc(n + 1)) == NULL)
 			return NULL;
-		for (i = 0; i < n; i++) {
-			hi = hexval(v[2 + 2 * i]);
-			lo = hexval(v[3 + 2 * i]);
-			if (hi < 0 || lo < 0) {
-				free(st->dec[col]);
-				st->dec[col] = NULL;
-				return NULL;
-			}
-			st->dec[col][i] = (uint8_t)(hi << 4 | lo);
+		if (bc_unhex(v + 2, st->dec[col], n) != 0) {
+			free(st->dec[col]);
+			st->dec[col] = NULL;
+			return NULL;
 		}
 		st->dec[col][n] = '\0';
 		st->declen[col] = (int)n;

@@ -8,20 +8,6 @@
 #include "bodycam/tsa.h"
 #include "catalog-int.h"
 
-static int
-checkpoint_fill(struct bc_stmt *st, struct bc_checkpoint_row *c)
-{
-	c->id = bc_st_int64(st, 0);
-	c->size = (uint64_t)bc_st_int64(st, 1);
-	if (bc_st_bytes(st, 2) == BC_SHA256_LEN &&
-	    bc_st_blob(st, 2) != NULL)
-		memcpy(c->root, bc_st_blob(st, 2), BC_SHA256_LEN);
-	bc_cat_copy(c->key, sizeof(c->key), bc_st_text(st, 3));
-	bc_cat_copy(c->created, sizeof(c->created),
-	    bc_st_text(st, 4));
-	return (c->note = bc_cat_dup_text(st, 5, &c->note_len)) == NULL;
-}
-
 int
 bc_catalog_checkpoint_get(struct bc_catalog *cat, int64_t id,
     struct bc_checkpoint_row *row, struct bc_err *err)
@@ -35,7 +21,7 @@ bc_catalog_checkpoint_get(struct bc_catalog *cat, int64_t id,
 		return r;
 	bc_st_bind_int64(st, 1, id);
 	if ((rc = bc_st_step(st)) == BC_ROW)
-		r = checkpoint_fill(st, row) ? bc_err_set(err, BC_ERR_NOMEM,
+		r = bc_cat_checkpoint_fill(st, row) ? bc_err_set(err, BC_ERR_NOMEM,
 		    "out of memory") : 0;
 	else if (rc == BC_DONE)
 		r = bc_err_set(err, BC_ERR_NOT_FOUND, "no checkpoint %lld",
