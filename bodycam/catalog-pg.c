@@ -10,8 +10,7 @@
  * busy timeout.
  *
  * Writers: bc_pg_begin (bc_catalog_begin) takes one transaction-scoped
- * advisory lock,
- * the catalog's write lock, so that what a writer reads inside (the next
+ * advisory lock, the catalog's write lock, so that what a writer reads inside (the next
  * item number, a chain head, the log's size) cannot change before it
  * commits, whichever machine the other writers run on.  Several service
  * instances therefore append to one log, in commit order, without gaps
@@ -20,8 +19,10 @@
  * Statements: the catalog's SQL is written with ?N parameters; here they
  * become $N.  Values go as text, typed text or bigint (a value not bound
  * is a NULL text), or for blobs as binary bytea; results come as text,
- * bytea decoded.  A result is read
- * whole, so that statements may be interleaved as SQLite allows.
+ * bytea decoded.  A result is read whole, so that statements may be
+ * interleaved as SQLite allows, except a scan inside a transaction
+ * (bc_cat_prepare_scan), read through a cursor a page at a time.  Each
+ * connection prepares a statement text once and executes it after.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -458,6 +459,21 @@ reconnect(struct bc_catalog *cat, struct bc_err *err)
 	return session(cat, err);
 }
 
+/*
+ * A BEGIN whose lock or first read failed (the lock timed out) has left
+ * a transaction open and aborted, which would refuse everything the
+ * connection is asked after: it is rolled back, the error kept.
+ */
+static int
+failed_begin(struct bc_catalog *cat, struct bc_err *err)
+{
+	int r = bc_pg_err(cat, err, "begin");
+
+	if (PQstatus(cat->pg->conn) == CONNECTION_OK)
+		PQclear(PQexec(cat->pg->conn, "ROLLBACK"));
+	return r;
+}
+
 int
 bc_pg_begin(struct bc_catalog *cat, int write, struct bc_err *err)
 {
@@ -476,10 +492,12 @@ bc_pg_begin(struct bc_catalog *cat, int write, struct bc_err *err)
 	if (bc_pg_exec(cat, sql, NULL) == 0)
 		return 0;
 	if (PQstatus(cat->pg->conn) == CONNECTION_OK)
-		return bc_pg_err(cat, err, "exec");
+		return failed_begin(cat, err);
 	if ((r = reconnect(cat, err)) != 0)
 		return r;
-	return bc_pg_exec(cat, sql, err);
+	if (bc_pg_exec(cat, sql, NULL) == 0)
+		return 0;
+	return failed_begin(cat, err);
 }
 
 int64_t

@@ -296,6 +296,24 @@ pg_stat_activity WHERE datname = 'cut' AND pid <> pg_backend_pid()"
 		expect_eq "$(q "$CAT" "SELECT count(*) FROM events WHERE
 json_extract(body, '\$.details.note') IN ('before-1', 'before-2', 'after-1', 'after-2')")" 4 \
 		    "  the acknowledged notes are there"
+		# the write lock held elsewhere past lock_timeout (30 s): that
+		# request fails as busy, and the writer's connection is left
+		# usable (its failed BEGIN rolled back), not refusing all after
+		NEV=$(q "$CAT" "SELECT count(*) FROM events")
+		q "$CAT" "SELECT pg_advisory_lock(1111706929), pg_sleep(33)" \
+		    > /dev/null 2>&1 &
+		LPID=$!
+		sleep 1
+		st=$(post_note locked)
+		case $st in
+		201)	fail "  a write while the lock is held elsewhere past 30 s: refused" "$st" ;;
+		*)	pass "  a write while the lock is held elsewhere past 30 s: $st" ;;
+		esac
+		wait $LPID
+		expect_eq "$(post_note unlocked)" 201 \
+		    "  once the lock is free, the next write: 201"
+		expect_eq "$(q "$CAT" "SELECT count(*) FROM events")" \
+		    "$((NEV + 1))" "  only the acknowledged one stored"
 		kill -TERM $SPID
 		wait $SPID
 		expect_eq "$?" 0 "  serve stops on SIGTERM, exit 0"
