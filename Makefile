@@ -113,6 +113,9 @@ endif
 # make test runs the CLI suites a second time with their catalogs on
 # PostgreSQL (tests/pg/matrix.sh) unless TEST_PG=0; t-pg.sh runs always.
 TEST_PG ?= 1
+# make test runs the suites TEST_JOBS at a time (tests/run.sh); empty:
+# one more than the machine has CPUs; 1: one after another.
+TEST_JOBS ?=
 
 # pkg-config for every library; say clearly what is missing.
 pc_check = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
@@ -328,10 +331,11 @@ test: deps
 		$(MISBEHAVE) $(CHECK_BINS) $(REDOCLY) $(COMPLETION) \
 		$(BUILD)/tests/mkcatalog
 	@BODYCAM=$(BIN) BODYCAM_PARSE=$(HELPER) MISBEHAVE=$(MISBEHAVE) \
-		BUILD=$(BUILD) sh tests/run.sh $(CHECK_BINS)
+		BUILD=$(BUILD) TEST_JOBS=$(TEST_JOBS) sh tests/run.sh \
+		$(CHECK_BINS)
 	@if [ "$(TEST_PG)" = 1 ]; then \
 		BODYCAM=$(BIN) BODYCAM_PARSE=$(HELPER) MISBEHAVE=$(MISBEHAVE) \
-		BUILD=$(BUILD) sh tests/pg/matrix.sh; \
+		BUILD=$(BUILD) TEST_JOBS=$(TEST_JOBS) sh tests/pg/matrix.sh; \
 	else \
 		echo "tests on PostgreSQL: not run (TEST_PG=$(TEST_PG))"; \
 	fi
@@ -341,7 +345,7 @@ test-pg: deps
 	@$(MAKE) --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN) \
 		$(MISBEHAVE) $(REDOCLY) $(COMPLETION) $(BUILD)/tests/mkcatalog
 	@BODYCAM=$(BIN) BODYCAM_PARSE=$(HELPER) MISBEHAVE=$(MISBEHAVE) \
-		BUILD=$(BUILD) sh tests/pg/matrix.sh
+		BUILD=$(BUILD) TEST_JOBS=$(TEST_JOBS) sh tests/pg/matrix.sh
 
 # The whole-corpus suite alone ($$BODYCAM_CORPUS, default ../shared/corpus).
 corpus-test: $(BIN) $(HELPER) $(SERVE_BIN)
