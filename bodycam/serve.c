@@ -1284,8 +1284,17 @@ listener_start(struct bc_server *s, MHD_socket fd, const char *cert,
 	l->srv = s;
 	l->fd = MHD_INVALID_SOCKET;
 	l->keylen = key != NULL ? strlen(key) : 0;
+	/*
+	 * poll(), not epoll: MHD_quiesce_daemon (reload, stop) takes the
+	 * listening socket out of each worker's epoll set while the worker
+	 * may be doing the same, and one of the two then aborts the process
+	 * ("Failed to remove listen FD from epoll set", 0.9.75 to 1.0.1).
+	 * With poll() quiescing only wakes the workers.  Each worker polls
+	 * its share of --max-connections (256 unless told): poll() and
+	 * epoll cost the same at that size.
+	 */
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-	    MHD_USE_ERROR_LOG | MHD_USE_AUTO;
+	    MHD_USE_ERROR_LOG | MHD_USE_POLL;
 	if (s->o.addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (cert != NULL)
