@@ -116,6 +116,12 @@ TEST_PG ?= 1
 # make test runs the suites TEST_JOBS at a time (tests/run.sh); empty:
 # one more than the machine has CPUs; 1: one after another.
 TEST_JOBS ?=
+# test, test-pg, demo, load-test and bench build what they run BUILD_JOBS
+# compilers at a time (default: the CPUs), unless make was given -j, whose
+# jobs they then share.
+BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+SUBMAKE = $(MAKE) --no-print-directory \
+	$(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(BUILD_JOBS))
 
 # pkg-config for every library; say clearly what is missing.
 pc_check = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
@@ -327,7 +333,7 @@ $(REDOCLY): tests/openapi/install-redocly.sh
 	@sh tests/openapi/install-redocly.sh $(BUILD)/tools
 
 test: deps
-	@$(MAKE) --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN) \
+	@$(SUBMAKE) $(BIN) $(HELPER) $(SERVE_BIN) \
 		$(MISBEHAVE) $(CHECK_BINS) $(REDOCLY) $(COMPLETION) \
 		$(BUILD)/tests/mkcatalog
 	@BODYCAM=$(BIN) BODYCAM_PARSE=$(HELPER) MISBEHAVE=$(MISBEHAVE) \
@@ -342,7 +348,7 @@ test: deps
 
 # The CLI suites on PostgreSQL alone (make test runs them after SQLite).
 test-pg: deps
-	@$(MAKE) --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN) \
+	@$(SUBMAKE) $(BIN) $(HELPER) $(SERVE_BIN) \
 		$(MISBEHAVE) $(REDOCLY) $(COMPLETION) $(BUILD)/tests/mkcatalog
 	@BODYCAM=$(BIN) BODYCAM_PARSE=$(HELPER) MISBEHAVE=$(MISBEHAVE) \
 		BUILD=$(BUILD) TEST_JOBS=$(TEST_JOBS) sh tests/pg/matrix.sh
@@ -359,18 +365,18 @@ corpus-test: $(BIN) $(HELPER) $(SERVE_BIN)
 LOAD_ENGINE ?= sqlite
 LOAD_INSTANCES ?= 1
 load-test: deps
-	@$(MAKE) --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN) \
+	@$(SUBMAKE) $(BIN) $(HELPER) $(SERVE_BIN) \
 		$(BUILD)/tests/load
 	@BODYCAM=$(BIN) LOAD=$(BUILD)/tests/load \
 		LOAD_ENGINE=$(LOAD_ENGINE) LOAD_INSTANCES=$(LOAD_INSTANCES) \
 		LOAD_SECONDS=$${LOAD_SECONDS:-5} sh tests/load/run.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN)
+	@$(SUBMAKE) $(BIN) $(HELPER) $(SERVE_BIN)
 	@BODYCAM=$(BIN) sh tests/demo.sh
 
 bench: deps
-	@$(MAKE) -s --no-print-directory $(BIN) $(HELPER) $(SERVE_BIN) \
+	@$(SUBMAKE) -s $(BIN) $(HELPER) $(SERVE_BIN) \
 		$(BUILD)/tests/runstat $(BUILD)/tests/sink \
 		$(BUILD)/tests/mkcatalog $(BUILD)/tests/tlog $(BUILD)/tests/load \
 		$(BUILD)/tests/tlogcheck
