@@ -57,7 +57,8 @@ wait_grep() {
 	return 1
 }
 
-# a free TCP port on 127.0.0.1
+# a TCP port of 127.0.0.1 free when asked: another suite may bind it
+# before it is used, and the user must be ready for that
 free_port() {
 	"$PYTHON" -c 'import socket
 s = socket.socket()
@@ -173,10 +174,10 @@ check "setup: a token" -- test -n "$T_ADM"
 
 cat > "$TMP/notify.py" << 'EOF'
 # A NOTIFY_SOCKET of our own: each datagram one line of OUT ("|" for its
-# line breaks); on READY=1 it asks GET /v1/healthz of PORT at once and
-# adds "|| probe STATUS".
-import http.client, socket, sys
-path, out, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+# line breaks); on READY=1 it asks GET /v1/healthz at once of the port
+# its STATUS names (or the last one named) and adds "|| probe STATUS".
+import http.client, re, socket, sys
+path, out, port = sys.argv[1], sys.argv[2], None
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(path)
 f = open(out, "a")
@@ -185,6 +186,9 @@ f.flush()
 while True:
     msg = s.recv(65536).decode("utf-8", "replace")
     line = msg.replace("\n", "|")
+    m = re.search(r"serving https? on 127\.0\.0\.1:([0-9]+) ", msg)
+    if m:
+        port = int(m.group(1))
     if "READY=1" in msg.split("\n"):
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
@@ -196,11 +200,9 @@ while True:
     f.write(line + "\n")
     f.flush()
 EOF
-NPORT=$(free_port)
 NOUT=$TMP/notify.out
 : > "$NOUT"
-"$PYTHON" "$TMP/notify.py" "$TMP/notify.sock" "$NOUT" "$NPORT" \
-    > /dev/null 2>&1 &
+"$PYTHON" "$TMP/notify.py" "$TMP/notify.sock" "$NOUT" > /dev/null 2>&1 &
 NPID=$!
 SERVERS="$SERVERS $NPID"
 wait_grep '^bound$' "$NOUT" 1
@@ -209,7 +211,7 @@ check "setup: the notify socket listens" -- test -S "$TMP/notify.sock"
 SLOG=$TMP/notify.log
 SLOGS="${SLOGS-} $SLOG"
 NOTIFY_SOCKET=$TMP/notify.sock "$BODYCAM" --catalog "$CAT" serve \
-    --listen "127.0.0.1:$NPORT" --log "$SLOG" --key "$K/admin.key" \
+    --listen 127.0.0.1:0 --log "$SLOG" --key "$K/admin.key" \
     --threads 2 < /dev/null > "$SLOG.out" 2> "$SLOG.err" &
 SPID=$!
 SERVERS="$SERVERS $SPID"
@@ -220,8 +222,9 @@ else
 	show_file "notify socket" "$NOUT"
 	show_file "server stderr" "$SLOG.err"
 fi
-expect_grep '^READY=1\|STATUS=serving http on 127\.0\.0\.1:'"$NPORT"' \(catalog .*\)\|MAINPID=[0-9]+ \|\| probe 200$' \
+expect_grep '^READY=1\|STATUS=serving http on 127\.0\.0\.1:[1-9][0-9]* \(catalog .*\)\|MAINPID=[0-9]+ \|\| probe 200$' \
     "$NOUT" "  with STATUS and MAINPID, and the port answers by then"
+NPORT=$(sed -n 's/^READY=1|STATUS=serving http on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$NOUT" | head -n 1)
 expect_eq "$(sed -n 's/^READY=1|.*MAINPID=\([0-9]*\).*/\1/p' "$NOUT" | head -n 1)" \
     "$SPID" "  MAINPID is the PID started (bodycam execs bodycam-serve in place)"
 
@@ -462,8 +465,16 @@ expect_eq "$_found" "" "no TLS key material in any log or output"
 # ===================================================== --config
 
 CONF=$W/serve.conf
-CPORT=$(free_port)
-cat > "$CONF" << EOF
+# from another directory, without --catalog: all from the file
+mkdir -p "$W/elsewhere"
+SLOGS="$SLOGS $W/a#b.log"
+# The file names a port of its own: one free_port found free.  Another
+# suite may bind it in between; then the service says so and exits, and
+# it is tried again on another (five times at most).
+_try=1
+while :; do
+	CPORT=$(free_port)
+	cat > "$CONF" << EOF
 # the service's settings
 	# an indented comment
 
@@ -474,15 +485,27 @@ threads = 2
 log-format = json
 log = $W/a#b.log
 EOF
-chmod 600 "$CONF"
-# from another directory, without --catalog: all from the file
-mkdir -p "$W/elsewhere"
-(cd "$W/elsewhere" && exec "$BODYCAM" serve --config "$CONF" \
-    < /dev/null > "$W/a#b.log.out" 2> "$W/a#b.log.err") &
-SPID=$!
-SERVERS="$SERVERS $SPID"
-SLOGS="$SLOGS $W/a#b.log"
-if wait_grep '"serving http on 127\.0\.0\.1:'"$CPORT" "$W/a#b.log" 1; then
+	chmod 600 "$CONF"
+	: > "$W/a#b.log"
+	(cd "$W/elsewhere" && exec "$BODYCAM" serve --config "$CONF" \
+	    < /dev/null > "$W/a#b.log.out" 2> "$W/a#b.log.err") &
+	SPID=$!
+	SERVERS="$SERVERS $SPID"
+	_i=0
+	while [ $_i -lt 100 ] && kill -0 "$SPID" 2> /dev/null &&
+	    ! grep -q '"serving http on ' "$W/a#b.log"; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	if ! kill -0 "$SPID" 2> /dev/null &&
+	    grep -q "address in use" "$W/a#b.log.err" && [ $_try -lt 5 ]; then
+		wait "$SPID" 2> /dev/null
+		_try=$((_try + 1))
+		continue
+	fi
+	break
+done
+if grep -q '"serving http on 127\.0\.0\.1:'"$CPORT " "$W/a#b.log"; then
 	pass "--config: it serves on the file's listen address"
 else
 	fail "--config: it serves on the file's listen address"
