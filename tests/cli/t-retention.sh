@@ -377,7 +377,7 @@ if [ $killed -eq 1 ]; then
 	# one item is.
 	expect_eq "$(q "$CAT" "SELECT count(*) FROM status WHERE purged = 1 AND
 	    media IN ('destroyed', 'absent')")" 24 \
-	    "kill: every item purged, media destroyed"
+	    "kill: every item purged, its media destroyed (or found absent)"
 	check "  found absent: at most the one item the kill cut short" -- \
 	    test "$(q "$CAT" "SELECT count(*) FROM status WHERE
 	    media = 'absent'")" -le 1
