@@ -117,11 +117,11 @@ TEST_PG ?= 1
 # one more than the machine has CPUs; 1: one after another.
 TEST_JOBS ?=
 # test, test-pg, demo, load-test and bench build what they run BUILD_JOBS
-# compilers at a time (default: the CPUs), unless make was given -j, whose
-# jobs they then share.
+# compilers at a time (default: the CPUs), unless make was given -j (any
+# -jN, -j1 too, or -j alone), which then holds.
 BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 SUBMAKE = $(MAKE) --no-print-directory \
-	$(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(BUILD_JOBS))
+	$(if $(filter -j%,$(MAKEFLAGS)),,-j$(BUILD_JOBS))
 
 # pkg-config for every library; say clearly what is missing.
 pc_check = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)

@@ -364,22 +364,14 @@ cat_digest() {
 	esac
 }
 
-# sqlite_only DESC: with ENGINE=pg, a "# skip" line for a test that is
-# about the SQLite file itself, counted neither way; status 0 when the
-# test should run
+# sqlite_only DESC [WHY]: with ENGINE=pg, a "# skip: DESC (WHY)" line,
+# counted neither way, and status 1; on SQLite status 0 (run the test).
+# For a test about the SQLite file itself (WHY: "SQLite file only"), or
+# one that reads no catalog at all, e.g. a released bundle edited on disk
+# and checked offline: the same files on either engine, checked once.
 sqlite_only() {
 	[ "$ENGINE" = sqlite ] && return 0
-	echo "# skip: $1 (SQLite file only)"
-	return 1
-}
-
-# once_only DESC: true on SQLite; on PostgreSQL prints a skip line and is
-# false.  For a test that reads nothing of the catalog (a released
-# bundle edited on disk, then checked offline): the same files on either
-# engine, so checked once.
-once_only() {
-	[ "$ENGINE" = sqlite ] && return 0
-	echo "# skip: $1 (no catalog in it: run on SQLite)"
+	echo "# skip: $1 (${2:-SQLite file only})"
 	return 1
 }
 
