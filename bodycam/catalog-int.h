@@ -35,6 +35,93 @@ enum bc_engine {
 struct bc_pg;		/* catalog-pg.c */
 struct bc_stmt;		/* catalog-sql.c */
 
+/*
+ * What a write transaction knows of the log's tail once it has appended,
+ * so that the next append, and the clock's check of the newest record,
+ * read nothing the transaction wrote itself: its own write lock (SQLite's
+ * BEGIN IMMEDIATE, PostgreSQL's advisory lock) keeps every other writer
+ * out until it ends.  On PostgreSQL each read saved is a round trip under
+ * that lock, which every service instance waits for.
+ *
+ * Known only after an append of this transaction (the first reads the
+ * size from the catalog and checks that no record holds a leaf at or past
+ * it); forgotten when a transaction begins or ends, a savepoint is rolled
+ * back, or an append fails part way: the catalog is read again.
+ */
+#define BC_TAIL_LEVELS	64
+
+struct bc_log_tail {
+	int		 known;		/* size, edge and last are right */
+	int		 sized;		/* size is (read before an append) */
+	uint64_t	 size;
+	uint64_t	 edge_have[2];	/* bit L: edge[i][L] is set */
+	uint64_t	 edge_idx[2][BC_TAIL_LEVELS];
+	uint8_t		 edge[2][BC_TAIL_LEVELS][BC_SHA256_LEN];
+					/* the two newest nodes put at level
+					   L, [0] the newer: an append puts
+					   its node, then reads the left
+					   sibling the one before put */
+	int		 last_kind;	/* enum bc_leaf_kind of leaf size - 1 */
+	char		*last;		/* its record's bytes */
+	size_t		 last_len, last_cap;
+	int		 keys_known;	/* the key documents' head, read in
+					   this transaction since the last
+					   key document it added */
+	int64_t		 keys_seq;
+	char		 keys_hash[BC_SHA256_HEX];
+};
+
+/*
+ * A batched write transaction (bc_catalog_begin_batched): the custody
+ * events of the service's group commit are built and signed under the
+ * write lock as in any other, but the rows they write (log nodes,
+ * events) wait here and are written at bc_catalog_commit with a few
+ * statements for the whole batch, not two or three round trips an event.
+ * Any other write is refused with BC_ERR_AGAIN (the batch is then run
+ * again the ordinary way).  PostgreSQL only.
+ */
+struct bc_spec_node {
+	unsigned	 level;
+	uint64_t	 idx;
+	uint8_t		 hash[BC_SHA256_LEN];
+};
+
+struct bc_spec_event {
+	char		 item[BC_SHA256_HEX];
+	int64_t		 seq;
+	char		 hash[BC_SHA256_HEX];
+	char		*body;
+	size_t		 body_len;
+	uint8_t		 sig[64];
+	size_t		 siglen;
+	char		 key[BC_KEYID_HEX];
+	int64_t		 leaf;
+};
+
+struct bc_spec {
+	int			 on;
+	int			 spoiled;	/* commit answers BC_ERR_AGAIN */
+	struct bc_spec_node	*nodes;
+	size_t			 nnodes, nodes_cap, nodes_mark;
+	struct bc_spec_event	*events;
+	size_t			 nevents, events_cap, events_mark;
+};
+
+/*
+ * Items found by id (bc_catalog_find_item), kept on a writer's connection
+ * (bc_catalog_keep_items): an item's row never changes once stored
+ * (append-only), so a read costs a round trip only the first time.  One
+ * read inside a write transaction (which may have stored it) is kept
+ * only once that commits.  Never on a connection that verifies: an
+ * edited row must be read as it is now.
+ */
+#define BC_ITEM_CACHE	64
+
+struct bc_item_slot {
+	struct bc_item	*it;
+	int		 pending;	/* read in the write transaction */
+};
+
 struct bc_catalog {
 	enum bc_engine	 engine;
 	sqlite3		*db;		/* BC_ENGINE_SQLITE */
@@ -49,7 +136,40 @@ struct bc_catalog {
 	struct bc_stmt	*node_put;
 	struct bc_stmt	*view_get;	/* prepared once: audit reads many */
 	int		 node_rc;	/* the last node statement's error */
+	int		 write_tx;	/* in_tx by bc_catalog_begin */
+	struct bc_log_tail tail;	/* in a write transaction */
+	struct bc_spec	 spec;		/* a batched one */
+	int		 icache_on;
+	struct bc_item_slot icache[BC_ITEM_CACHE];
+	size_t		 icache_next;	/* the slot to replace next */
 };
+
+/*
+ * catalog-sql.c: the item cache.  _get copies out the item of id (NULL:
+ * not kept, or out of memory); _put keeps a copy; _settle keeps (keep) or
+ * forgets what the write transaction read; _free empties it.
+ */
+struct bc_item	*bc_cat_icache_get(struct bc_catalog *, const char *id);
+void	bc_cat_icache_put(struct bc_catalog *, const struct bc_item *);
+void	bc_cat_icache_settle(struct bc_catalog *, int keep);
+void	bc_cat_icache_free(struct bc_catalog *);
+
+/* catalog-sql.c: forgets a batched transaction's rows. */
+void	bc_cat_spec_clear(struct bc_catalog *);
+
+/*
+ * catalog-sql.c: forgets what the write transaction knew of the log
+ * (_log), and of the key documents too; frees it.
+ */
+void	bc_cat_tail_forget_log(struct bc_catalog *);
+/* the node put (or read) at level, the newest of the right edge */
+void	bc_cat_edge_put(struct bc_log_tail *, unsigned level, uint64_t index,
+	    const uint8_t hash[BC_SHA256_LEN]);
+/* a copy of the newest leaf's record; non-zero when out of memory */
+int	bc_cat_tail_keep(struct bc_log_tail *, int kind, const void *data,
+	    size_t len);
+void	bc_cat_tail_forget(struct bc_catalog *);
+void	bc_cat_tail_free(struct bc_catalog *);
 
 /* catalog-sql.c: sets err from the connection's last error, as the BC_ERR_* it means. */
 int	bc_cat_err(struct bc_catalog *, struct bc_err *, const char *what);
@@ -127,9 +247,12 @@ int	bc_cat_collect(struct bc_catalog *, struct bc_stmt *st, size_t esz,
 	    void (*release)(void *, size_t), const char *what, void **out,
 	    size_t *n, struct bc_err *);
 
-/* catalog-log.c: appends data as the next leaf; *index is where it went. */
-int	bc_cat_log_append(struct bc_catalog *, const void *data, size_t len,
-	    int64_t *index, struct bc_err *);
+/*
+ * catalog-log.c: appends data, the bytes of a record of kind (enum
+ * bc_leaf_kind), as the next leaf; *index is where it went.
+ */
+int	bc_cat_log_append(struct bc_catalog *, int kind, const void *data,
+	    size_t len, int64_t *index, struct bc_err *);
 
 /* catalog-schema.c: brings the catalog to BC_CATALOG_SCHEMA. */
 int	bc_cat_migrate(struct bc_catalog *, struct bc_err *);
@@ -153,7 +276,11 @@ int	bc_pg_err(struct bc_catalog *, struct bc_err *, const char *what);
 const char *bc_pg_errmsg(struct bc_catalog *);
 int	bc_pg_exec(struct bc_catalog *, const char *sql, struct bc_err *);
 int	bc_pg_schema(struct bc_catalog *, int *version, struct bc_err *);
-int	bc_pg_begin(struct bc_catalog *, int write, struct bc_err *);
+#define BC_PG_READ	0
+#define BC_PG_WRITE	1
+int	bc_pg_begin(struct bc_catalog *, int mode, struct bc_err *);
+
+int	bc_pg_tx_failed(struct bc_catalog *);
 int64_t	bc_pg_changes(struct bc_catalog *);
 int64_t	bc_pg_last_id(struct bc_catalog *);
 /* statements on PostgreSQL */

@@ -20,7 +20,7 @@ node_get(void *arg, unsigned level, uint64_t index,
 {
 	struct bc_catalog *cat = arg;
 	struct bc_stmt *st;
-	int rc, r;
+	int rc, r, i;
 
 	if (cat->node_get == NULL && bc_cat_prepare(cat,
 	    "SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2",
@@ -30,6 +30,13 @@ node_get(void *arg, unsigned level, uint64_t index,
 	}
 	if (index > INT64_MAX)
 		return BC_ERR_NOT_FOUND;
+	/* the edge holds only what this write transaction put or read */
+	for (i = 0; cat->write_tx && level < BC_TAIL_LEVELS && i < 2; i++)
+		if ((cat->tail.edge_have[i] >> level & 1) &&
+		    cat->tail.edge_idx[i][level] == index) {
+			memcpy(out, cat->tail.edge[i][level], BC_SHA256_LEN);
+			return 0;
+		}
 	st = cat->node_get;
 	bc_st_bind_int64(st, 1, (int)level);
 	bc_st_bind_int64(st, 2, (int64_t)index);
@@ -49,6 +56,28 @@ node_get(void *arg, unsigned level, uint64_t index,
 	return r;
 }
 
+/* A node of a batched transaction, written at its commit. */
+static int
+spec_node(struct bc_catalog *cat, unsigned level, uint64_t index,
+    const uint8_t hash[BC_SHA256_LEN])
+{
+	struct bc_spec *s = &cat->spec;
+	struct bc_spec_node *v;
+
+	if ((v = bc_grow(s->nodes, &s->nodes_cap, s->nnodes + 1,
+	    sizeof(*v))) == NULL) {
+		s->spoiled = 1;
+		return BC_ERR_NOMEM;
+	}
+	s->nodes = v;
+	v = &s->nodes[s->nnodes++];
+	v->level = level;
+	v->idx = index;
+	memcpy(v->hash, hash, BC_SHA256_LEN);
+	bc_cat_edge_put(&cat->tail, level, index, hash);
+	return 0;
+}
+
 static int
 node_put(void *arg, unsigned level, uint64_t index,
     const uint8_t hash[BC_SHA256_LEN])
@@ -59,6 +88,8 @@ node_put(void *arg, unsigned level, uint64_t index,
 
 	if (!cat->in_tx || index > INT64_MAX)
 		return BC_ERR_INTERNAL;
+	if (cat->spec.on)
+		return spec_node(cat, level, index, hash);
 	if (cat->node_put == NULL && bc_cat_prepare(cat,
 	    "INSERT INTO nodes (level, idx, hash) VALUES (?1, ?2, ?3)",
 	    &cat->node_put, NULL) != 0) {
@@ -71,9 +102,27 @@ node_put(void *arg, unsigned level, uint64_t index,
 	bc_st_bind_blob(st, 3, hash, BC_SHA256_LEN);
 	rc = bc_st_step(st);
 	bc_st_reset(st);
-	if (rc == BC_DONE)
-		return 0;
-	return rc == BC_CONSTRAINT ? BC_ERR_EXISTS : BC_ERR_DB;
+	if (rc != BC_DONE)
+		return rc == BC_CONSTRAINT ? BC_ERR_EXISTS : BC_ERR_DB;
+	bc_cat_edge_put(&cat->tail, level, index, hash);
+	return 0;
+}
+
+int
+bc_catalog_log_last(struct bc_catalog *cat, struct bc_leaf *l)
+{
+	const struct bc_log_tail *t = &cat->tail;
+
+	if (!cat->in_tx || !t->known || t->size == 0 ||
+	    t->last_kind == BC_LEAF_NONE)
+		return BC_ERR_NOT_FOUND;
+	memset(l, 0, sizeof(*l));
+	l->index = (int64_t)(t->size - 1);
+	l->kind = t->last_kind;
+	l->item = "";
+	l->data = t->last;
+	l->len = t->last_len;
+	return 0;
 }
 
 void
@@ -91,6 +140,10 @@ bc_catalog_log_size(struct bc_catalog *cat, uint64_t *size,
 	struct bc_stmt *st = NULL;
 	int r;
 
+	if (cat->in_tx && (cat->tail.known || cat->tail.sized)) {
+		*size = cat->tail.size;
+		return 0;
+	}
 	/* the primary key (level, idx) makes this one seek */
 	if ((r = bc_cat_prepare(cat, "SELECT max(idx) FROM nodes WHERE level = 0",
 	    &st, err)) != 0)
@@ -105,20 +158,28 @@ bc_catalog_log_size(struct bc_catalog *cat, uint64_t *size,
 		r = 0;
 	}
 	bc_st_finalize(st);
+	/* under the write lock it changes only by the appends, which
+	   keep it (the clock's read serves the first append) */
+	if (r == 0 && cat->write_tx) {
+		cat->tail.size = *size;
+		cat->tail.sized = 1;
+	}
 	return r;
 }
 
 /*
- * Refuses to append leaf index when a record already holds it: the log
- * lost its newest leaves (rolled back, or edited), and appending would
- * only end in a confusing duplicate.
+ * Refuses to append at leaf index when a record already holds it or any
+ * later one: the log lost its newest leaves (rolled back, or edited), and
+ * appending would only end in a confusing duplicate.  Checked at a
+ * transaction's first append: the later ones follow leaves it appended
+ * itself, under its write lock, each with its record.
  */
 #define CLAIMED_3 \
-	"SELECT EXISTS (SELECT 1 FROM items WHERE leaf = ?1) OR EXISTS" \
-	" (SELECT 1 FROM events WHERE leaf = ?1) OR EXISTS (SELECT 1 FROM" \
-	" keydocs WHERE leaf = ?1)"
+	"SELECT EXISTS (SELECT 1 FROM items WHERE leaf >= ?1) OR EXISTS" \
+	" (SELECT 1 FROM events WHERE leaf >= ?1) OR EXISTS (SELECT 1 FROM" \
+	" keydocs WHERE leaf >= ?1)"
 #define CLAIMED_5 \
-	CLAIMED_3 " OR EXISTS (SELECT 1 FROM releases WHERE leaf = ?1)"
+	CLAIMED_3 " OR EXISTS (SELECT 1 FROM releases WHERE leaf >= ?1)"
 
 static int
 leaf_claimed(struct bc_catalog *cat, int64_t index, struct bc_err *err)
@@ -134,7 +195,7 @@ leaf_claimed(struct bc_catalog *cat, int64_t index, struct bc_err *err)
 	else if ((r = bc_cat_schema(cat, &v, err)) != 0)
 		return r;
 	if ((r = bc_cat_prepare(cat, v >= 7 ? CLAIMED_5 " OR EXISTS (SELECT 1"
-	    " FROM policies WHERE leaf = ?1)" : v >= 5 ? CLAIMED_5 :
+	    " FROM policies WHERE leaf >= ?1)" : v >= 5 ? CLAIMED_5 :
 	    CLAIMED_3, &st, err)) != 0)
 		return r;
 	bc_st_bind_int64(st, 1, index);
@@ -149,29 +210,101 @@ leaf_claimed(struct bc_catalog *cat, int64_t index, struct bc_err *err)
 	return r;
 }
 
+/*
+ * Reads the right edge of a tree of size leaves, the nodes the appends
+ * that follow take their left siblings from, in one statement: (L,
+ * (size >> L) - 1) for each bit L set in size.  What it cannot read is
+ * read when needed.
+ */
+static void
+edge_load(struct bc_catalog *cat, uint64_t size)
+{
+	struct bc_buf b = BC_BUF_INIT(8192);
+	struct bc_stmt *st = NULL;
+	struct bc_err e = { 0 };
+	unsigned level, n = 0;
+
+	for (level = 0; level < BC_TAIL_LEVELS; level++)
+		if (size >> level & 1) {
+			bc_buf_printf(&b, "%sSELECT level, idx, hash FROM nodes"
+			    " WHERE level = ?%u AND idx = ?%u",
+			    n ? " UNION ALL " : "", 2 * n + 1, 2 * n + 2);
+			n++;
+		}
+	if (n == 0 || b.err != 0 ||
+	    bc_cat_prepare(cat, bc_buf_str(&b), &st, &e) != 0) {
+		bc_buf_free(&b);
+		return;
+	}
+	bc_buf_free(&b);
+	for (level = 0, n = 0; level < BC_TAIL_LEVELS; level++)
+		if (size >> level & 1) {
+			bc_st_bind_int64(st, (int)(2 * n + 1), (int)level);
+			bc_st_bind_int64(st, (int)(2 * n + 2),
+			    (int64_t)((size >> level) - 1));
+			n++;
+		}
+	while (bc_st_step(st) == BC_ROW)
+		if (bc_st_bytes(st, 2) == BC_SHA256_LEN &&
+		    bc_st_blob(st, 2) != NULL && bc_st_int64(st, 0) >= 0 &&
+		    bc_st_int64(st, 0) < BC_TAIL_LEVELS)
+			bc_cat_edge_put(&cat->tail, (unsigned)bc_st_int64(st, 0),
+			    (uint64_t)bc_st_int64(st, 1), bc_st_blob(st, 2));
+	bc_st_finalize(st);
+}
+
 /* Appends data as the next leaf; *index is where it went. */
 int
-bc_cat_log_append(struct bc_catalog *cat, const void *data, size_t len,
-    int64_t *index, struct bc_err *err)
+bc_cat_log_append(struct bc_catalog *cat, int kind, const void *data,
+    size_t len, int64_t *index, struct bc_err *err)
 {
 	struct bc_merkle_store store;
 	uint8_t leaf[BC_SHA256_LEN];
 	uint64_t size;
 	int r;
 
-	if ((r = bc_catalog_log_size(cat, &size, err)) != 0)
-		return r;
-	if (size >= (uint64_t)INT64_MAX)
-		return bc_err_set(err, BC_ERR_TOO_LARGE, "the log is full");
-	if ((r = leaf_claimed(cat, (int64_t)size, err)) != 0)
-		return r;
+	if (!cat->in_tx)
+		return bc_err_set(err, BC_ERR_INTERNAL, "append outside a "
+		    "transaction");
+	if (!cat->tail.known) {
+		/* the size the transaction read (the clock's), or now */
+		if ((r = bc_catalog_log_size(cat, &size, err)) != 0)
+			return r;
+		bc_cat_tail_forget_log(cat);
+		if (size >= (uint64_t)INT64_MAX)
+			return bc_err_set(err, BC_ERR_TOO_LARGE,
+			    "the log is full");
+		if ((r = leaf_claimed(cat, (int64_t)size, err)) != 0)
+			return r;
+		/* once a transaction, for all its appends */
+		if (cat->write_tx)
+			edge_load(cat, size);
+	} else {
+		size = cat->tail.size;
+		if (size >= (uint64_t)INT64_MAX)
+			return bc_err_set(err, BC_ERR_TOO_LARGE,
+			    "the log is full");
+	}
 	if ((r = bc_merkle_leaf_hash(data, len, leaf)) != 0)
 		return bc_err_set(err, r, "leaf hash failed");
 	bc_catalog_log_store(cat, &store);
 	if ((r = bc_merkle_append(&store, size, leaf, err)) != 0) {
+		/* some nodes may be stored: read the log again */
+		bc_cat_tail_forget_log(cat);
+		if (cat->spec.on)
+			cat->spec.spoiled = 1;
 		if (r == BC_ERR_DB)
 			return bc_cat_err(cat, err, "append to the log");
 		return r;
+	}
+	/* only a write transaction's own lock keeps the tail still */
+	if (cat->write_tx) {
+		cat->tail.size = size + 1;
+		cat->tail.known = 1;
+		/* a batched transaction cannot read it back */
+		if (bc_cat_tail_keep(&cat->tail, kind, data, len) != 0 &&
+		    cat->spec.on)
+			cat->spec.spoiled = 1;
 	}
 	*index = (int64_t)size;
 	return 0;

@@ -595,6 +595,8 @@ bc_catalog_copy(struct bc_catalog *src, const char *dest,
 	for (i = 0; i < NTABLES; i++)
 		if ((r = copy_table(src, dst, i, stats, err)) != 0)
 			goto out;
+	/* the log's rows came in as they are, not by appends */
+	bc_cat_tail_forget(dst);
 	stats->ntables = NTABLES;
 	if ((r = log_root(src, &stats->log_size, stats->root, err)) != 0 ||
 	    (r = log_root(dst, &size, root, err)) != 0)

@@ -50,6 +50,7 @@ static struct {
 	void		*h;
 	PGconn		*(*connectdb)(const char *);
 	ConnStatusType	 (*status)(const PGconn *);
+	PGTransactionStatusType (*transactionStatus)(const PGconn *);
 	char		*(*errorMessage)(const PGconn *);
 	void		 (*finish)(PGconn *);
 	void		 (*reset)(PGconn *);
@@ -88,6 +89,7 @@ pq_load(void)
 	} syms[] = {
 #define SYM(f, n)	{ n, offsetof(__typeof__(pq), f) }
 		SYM(connectdb, "PQconnectdb"), SYM(status, "PQstatus"),
+		SYM(transactionStatus, "PQtransactionStatus"),
 		SYM(errorMessage, "PQerrorMessage"), SYM(finish, "PQfinish"),
 		SYM(reset, "PQreset"),
 		SYM(setNoticeProcessor, "PQsetNoticeProcessor"),
@@ -137,6 +139,7 @@ pq_ready(const char *shown, struct bc_err *err)
 
 #define PQconnectdb		pq.connectdb
 #define PQstatus		pq.status
+#define PQtransactionStatus	pq.transactionStatus
 #define PQerrorMessage		pq.errorMessage
 #define PQfinish		pq.finish
 #define PQreset			pq.reset
@@ -161,7 +164,7 @@ pq_ready(const char *shown, struct bc_err *err)
 #define INT2OID		21
 #define INT4OID		23
 #define TEXTOID		25
-#define PG_MAXPARAM	32
+#define PG_MAXPARAM	128
 #define PG_FETCH	2048	/* rows a cursor fetches at a time */
 #define PG_NPREP	512	/* prepared statements a connection keeps */
 /* the write lock: pg_advisory_xact_lock's key, 'BCM1' */
@@ -474,10 +477,12 @@ failed_begin(struct bc_catalog *cat, struct bc_err *err)
 	return r;
 }
 
+/* mode: BC_PG_READ (a snapshot) or BC_PG_WRITE (the write lock). */
 int
-bc_pg_begin(struct bc_catalog *cat, int write, struct bc_err *err)
+bc_pg_begin(struct bc_catalog *cat, int mode, struct bc_err *err)
 {
-	const char *sql = write ? "BEGIN ISOLATION LEVEL READ COMMITTED;"
+	const char *sql = mode == BC_PG_WRITE ?
+	    "BEGIN ISOLATION LEVEL READ COMMITTED;"
 	    " SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")" :
 	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
 	    " SELECT count(*) FROM meta";
@@ -498,6 +503,13 @@ bc_pg_begin(struct bc_catalog *cat, int write, struct bc_err *err)
 	if (bc_pg_exec(cat, sql, NULL) == 0)
 		return 0;
 	return failed_begin(cat, err);
+}
+
+/* Whether a statement failed in the transaction, which refuses the rest. */
+int
+bc_pg_tx_failed(struct bc_catalog *cat)
+{
+	return PQtransactionStatus(cat->pg->conn) != PQTRANS_INTRANS;
 }
 
 int64_t
@@ -640,9 +652,10 @@ bc_pg_create(const char *uri, struct bc_catalog **out, struct bc_err *err)
 
 	if ((r = connect_pg(uri, 0, &cat, err)) != 0)
 		return r;
-	if ((r = bc_pg_begin(cat, 1, err)) != 0)
+	if ((r = bc_pg_begin(cat, BC_PG_WRITE, err)) != 0)
 		goto fail;
 	cat->in_tx = 1;
+	cat->write_tx = 1;
 	if ((res = run(cat, "SELECT to_regclass('bodycam_catalog') IS NOT NULL",
 	    PGRES_TUPLES_OK)) == NULL) {
 		r = bc_pg_err(cat, err, "look for a catalog");

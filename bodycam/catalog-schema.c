@@ -428,7 +428,7 @@ bc_cat_migrate(struct bc_catalog *cat, struct bc_err *err)
  * by row id), stores each one's index, and names the log.
  */
 static int
-backfill_table(struct bc_catalog *cat, const char *select,
+backfill_table(struct bc_catalog *cat, int kind, const char *select,
     const char *update, struct bc_err *err)
 {
 	struct bc_stmt *sel = NULL, *upd = NULL;
@@ -442,8 +442,8 @@ backfill_table(struct bc_catalog *cat, const char *select,
 		const void *body = bc_st_text(sel, 1);
 		int n = bc_st_bytes(sel, 1);
 
-		if ((r = bc_cat_log_append(cat, body ? body : "", (size_t)n, &leaf,
-		    err)) != 0)
+		if ((r = bc_cat_log_append(cat, kind, body ? body : "",
+		    (size_t)n, &leaf, err)) != 0)
 			goto out;
 		bc_st_bind_int64(upd, 1, leaf);
 		bc_st_bind_int64(upd, 2, bc_st_int64(sel, 0));
@@ -467,13 +467,13 @@ backfill_log(struct bc_catalog *cat, struct bc_err *err)
 	struct bc_stmt *st = NULL;
 	int r, upgrade;
 
-	if ((r = backfill_table(cat,
+	if ((r = backfill_table(cat, BC_LEAF_KEYDOC,
 	    "SELECT seq, body FROM keydocs ORDER BY seq",
 	    "UPDATE keydocs SET leaf = ?1 WHERE seq = ?2", err)) != 0 ||
-	    (r = backfill_table(cat,
+	    (r = backfill_table(cat, BC_LEAF_MANIFEST,
 	    "SELECT num, manifest FROM items ORDER BY num",
 	    "UPDATE items SET leaf = ?1 WHERE num = ?2", err)) != 0 ||
-	    (r = backfill_table(cat,
+	    (r = backfill_table(cat, BC_LEAF_EVENT,
 	    "SELECT id, body FROM events ORDER BY id",
 	    "UPDATE events SET leaf = ?1 WHERE id = ?2", err)) != 0)
 		return r;

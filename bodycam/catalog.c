@@ -34,6 +34,8 @@ bc_catalog_close(struct bc_catalog *cat)
 	bc_st_finalize(cat->node_get);
 	bc_st_finalize(cat->node_put);
 	bc_st_finalize(cat->view_get);
+	bc_cat_tail_free(cat);
+	bc_cat_icache_free(cat);
 	if (cat->engine == BC_ENGINE_PG)
 		bc_pg_close(cat);
 	else
@@ -202,10 +204,19 @@ bc_catalog_event_head(struct bc_catalog *cat, const char *item,
     int64_t *seq, char hash[BC_SHA256_HEX], struct bc_err *err)
 {
 	struct bc_stmt *st = NULL;
+	size_t i;
 	int r;
 
 	*seq = -1;
 	hash[0] = '\0';
+	/* a batched transaction's own events are not in the catalog yet */
+	for (i = cat->spec.nevents; cat->spec.on && i > 0; i--)
+		if (strcmp(cat->spec.events[i - 1].item, item) == 0) {
+			*seq = cat->spec.events[i - 1].seq;
+			memcpy(hash, cat->spec.events[i - 1].hash,
+			    BC_SHA256_HEX);
+			return 0;
+		}
 	if ((r = bc_cat_prepare(cat, "SELECT seq, hash FROM events WHERE"
 	    " item = ?1 ORDER BY seq DESC LIMIT 1", &st, err)) != 0)
 		return r;
@@ -226,11 +237,23 @@ bc_catalog_keydoc_head(struct bc_catalog *cat, int64_t *seq,
 
 	*seq = -1;
 	hash[0] = '\0';
+	/* a write transaction's own lock keeps it still, but for what the
+	   transaction adds itself (bc_catalog_add_keydoc forgets it) */
+	if (cat->write_tx && cat->tail.keys_known) {
+		*seq = cat->tail.keys_seq;
+		memcpy(hash, cat->tail.keys_hash, BC_SHA256_HEX);
+		return 0;
+	}
 	if ((r = bc_cat_prepare(cat, "SELECT seq, hash FROM keydocs ORDER BY"
 	    " seq DESC LIMIT 1", &st, err)) != 0)
 		return r;
 	r = read_head(cat, st, seq, hash, "key documents", err);
 	bc_st_finalize(st);
+	if (r == 0 && cat->write_tx) {
+		cat->tail.keys_seq = *seq;
+		memcpy(cat->tail.keys_hash, hash, BC_SHA256_HEX);
+		cat->tail.keys_known = 1;
+	}
 	return r;
 }
 
@@ -260,16 +283,69 @@ bc_catalog_next_item_num(struct bc_catalog *cat, int64_t *num,
  * leaf (*leaf) and prepares sql. Only inside a write transaction.
  */
 static int
-logged_insert(struct bc_catalog *cat, const char *body, size_t len,
-    const char *sql, struct bc_stmt **st, int64_t *leaf, struct bc_err *err)
+logged_insert(struct bc_catalog *cat, int kind, const char *body,
+    size_t len, const char *sql, struct bc_stmt **st, int64_t *leaf,
+    struct bc_err *err)
 {
 	int r;
 
 	if (!cat->in_tx)
 		return bc_err_set(err, BC_ERR_INTERNAL, "write outside tx");
-	if ((r = bc_cat_log_append(cat, body, len, leaf, err)) != 0)
+	if (cat->spec.on) {
+		/* custody events alone are written at a batched commit */
+		cat->spec.spoiled = 1;
+		return bc_err_set(err, BC_ERR_AGAIN, "a record the batched "
+		    "transaction does not hold");
+	}
+	if ((r = bc_cat_log_append(cat, kind, body, len, leaf, err)) != 0)
 		return r;
 	return bc_cat_prepare(cat, sql, st, err);
+}
+
+/* An event of a batched transaction, written at its commit. */
+static int
+spec_event(struct bc_catalog *cat, const struct bc_event *ev,
+    struct bc_err *err)
+{
+	struct bc_spec *s = &cat->spec;
+	struct bc_spec_event *v;
+	int64_t leaf;
+	int r;
+
+	if (ev->siglen > sizeof(v->sig)) {
+		s->spoiled = 1;
+		return bc_err_set(err, BC_ERR_AGAIN, "a signature too long");
+	}
+	if ((v = bc_grow(s->events, &s->events_cap, s->nevents + 1,
+	    sizeof(*v))) == NULL) {
+		s->spoiled = 1;
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	}
+	s->events = v;
+	v = &s->events[s->nevents];
+	memset(v, 0, sizeof(*v));
+	if ((v->body = malloc(ev->body_len + 1)) == NULL) {
+		s->spoiled = 1;
+		return bc_err_set(err, BC_ERR_NOMEM, "out of memory");
+	}
+	if ((r = bc_cat_log_append(cat, BC_LEAF_EVENT, ev->body, ev->body_len,
+	    &leaf, err)) != 0) {
+		free(v->body);
+		s->spoiled = 1;
+		return r;
+	}
+	memcpy(v->body, ev->body, ev->body_len);
+	v->body[ev->body_len] = '\0';
+	v->body_len = ev->body_len;
+	snprintf(v->item, sizeof(v->item), "%s", ev->item);
+	v->seq = ev->seq;
+	snprintf(v->hash, sizeof(v->hash), "%s", ev->hash);
+	memcpy(v->sig, ev->sig, ev->siglen);
+	v->siglen = ev->siglen;
+	snprintf(v->key, sizeof(v->key), "%s", ev->key);
+	v->leaf = leaf;
+	s->nevents++;
+	return 0;
 }
 
 int
@@ -280,7 +356,8 @@ bc_catalog_add_item(struct bc_catalog *cat, const struct bc_item *it,
 	int64_t leaf;
 	int r;
 
-	if ((r = logged_insert(cat, it->manifest, it->manifest_len,
+	if ((r = logged_insert(cat, BC_LEAF_MANIFEST, it->manifest,
+	    it->manifest_len,
 	    "INSERT INTO items (num, id, sha256, size, path, manifest,"
 	    " manifest_hash, signature, key, registered, leaf)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &st,
@@ -310,7 +387,9 @@ bc_catalog_add_event(struct bc_catalog *cat, const struct bc_event *ev,
 	int64_t leaf;
 	int r;
 
-	if ((r = logged_insert(cat, ev->body, ev->body_len,
+	if (cat->spec.on)
+		return spec_event(cat, ev, err);
+	if ((r = logged_insert(cat, BC_LEAF_EVENT, ev->body, ev->body_len,
 	    "INSERT INTO events (item, seq, hash, body, signature, key, leaf)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st, &leaf, err)) != 0)
 		return r;
@@ -366,19 +445,6 @@ item_from_row(struct bc_stmt *st, struct bc_item **out)
 	return 0;
 }
 
-void
-bc_item_free(struct bc_item *it)
-{
-	if (it == NULL)
-		return;
-	free(it->path);
-	free(it->manifest);
-	free(it->sig);
-	free(it->registered);
-	free(it->view);
-	free(it);
-}
-
 static int
 is_item_id(const char *ref)
 {
@@ -430,6 +496,8 @@ bc_catalog_find_item(struct bc_catalog *cat, const char *ref,
 			id[i] = (char)(ref[i] >= 'a' && ref[i] <= 'z' ?
 			    ref[i] - 'a' + 'A' : ref[i]);
 		id[i] = '\0';
+		if ((*out = bc_cat_icache_get(cat, id)) != NULL)
+			return 0;
 		if ((r = bc_cat_prepare(cat, "SELECT " ITEM_COLS " FROM items"
 		    " WHERE id = ?1", &st, err)) != 0)
 			return r;
@@ -477,6 +545,8 @@ bc_catalog_find_item(struct bc_catalog *cat, const char *ref,
 		    list);
 		goto out;
 	}
+	if (is_item_id(ref))
+		bc_cat_icache_put(cat, first);
 	*out = first;
 	first = NULL;
 	r = 0;
@@ -580,10 +650,19 @@ bc_catalog_events_range(struct bc_catalog *cat, const char *item,
 {
 	struct bc_stmt *st = NULL;
 	void *v;
+	size_t i;
 	int r;
 
 	*out = NULL;
 	*n = 0;
+	/* a chain a batched transaction extended cannot be read whole
+	   from the catalog yet: it runs again the ordinary way */
+	for (i = 0; cat->spec.on && i < cat->spec.nevents; i++)
+		if (strcmp(cat->spec.events[i].item, item) == 0) {
+			cat->spec.spoiled = 1;
+			return bc_err_set(err, BC_ERR_AGAIN, "a chain the "
+			    "batched transaction extended");
+		}
 	if ((r = bc_cat_prepare(cat, "SELECT id, item, seq, hash, body,"
 	    " signature, key, coalesce(leaf, -1) FROM events WHERE item = ?1"
 	    " AND seq >= ?2 ORDER BY seq, id LIMIT ?3", &st, err)) != 0)
@@ -762,7 +841,7 @@ bc_catalog_add_keydoc(struct bc_catalog *cat, const struct bc_keydoc *d,
 	int64_t leaf;
 	int r;
 
-	if ((r = logged_insert(cat, d->body, d->body_len,
+	if ((r = logged_insert(cat, BC_LEAF_KEYDOC, d->body, d->body_len,
 	    "INSERT INTO keydocs (seq, hash, key, body, signature, signer,"
 	    " leaf) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st, &leaf,
 	    err)) != 0)
@@ -776,6 +855,7 @@ bc_catalog_add_keydoc(struct bc_catalog *cat, const struct bc_keydoc *d,
 	bc_st_bind_text(st, 6, d->signer, -1);
 	r = bc_cat_step_insert(cat, st, "add key document", err);
 	bc_st_finalize(st);
+	cat->tail.keys_known = 0;	/* read the new head */
 	return r;
 }
 
@@ -784,7 +864,7 @@ bc_catalog_add_keydoc(struct bc_catalog *cat, const struct bc_keydoc *d,
  * and (with_id) the row's id; without, SQLite chooses it.
  */
 static int
-record_insert(struct bc_catalog *cat, const char *sql,
+record_insert(struct bc_catalog *cat, int kind, const char *sql,
     struct bc_record_row *row, int with_id, const char *what,
     struct bc_err *err)
 {
@@ -792,8 +872,8 @@ record_insert(struct bc_catalog *cat, const char *sql,
 	int64_t leaf;
 	int r;
 
-	if ((r = logged_insert(cat, row->body, row->body_len, sql, &st, &leaf,
-	    err)) != 0)
+	if ((r = logged_insert(cat, kind, row->body, row->body_len, sql, &st,
+	    &leaf, err)) != 0)
 		return r;
 	bc_st_bind_text(st, 1, row->hash, -1);
 	bc_st_bind_text(st, 2, row->body, (int)row->body_len);
@@ -813,18 +893,18 @@ int
 bc_catalog_add_release(struct bc_catalog *cat, struct bc_record_row *row,
     struct bc_err *err)
 {
-	return record_insert(cat, "INSERT INTO releases (hash, body,"
-	    " signature, key, leaf) VALUES (?1, ?2, ?3, ?4, ?5)", row, 0,
-	    "add release statement", err);
+	return record_insert(cat, BC_LEAF_RELEASE, "INSERT INTO releases"
+	    " (hash, body, signature, key, leaf) VALUES (?1, ?2, ?3, ?4, ?5)",
+	    row, 0, "add release statement", err);
 }
 
 int
 bc_catalog_add_policy(struct bc_catalog *cat, struct bc_record_row *row,
     struct bc_err *err)
 {
-	return record_insert(cat, "INSERT INTO policies (hash, body,"
-	    " signature, key, leaf, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	    row, 1, "add retention policy", err);
+	return record_insert(cat, BC_LEAF_POLICY, "INSERT INTO policies"
+	    " (hash, body, signature, key, leaf, seq) VALUES (?1, ?2, ?3, ?4,"
+	    " ?5, ?6)", row, 1, "add retention policy", err);
 }
 
 /* Calls fn for each row sql selects (id, hash, body, signature, key, leaf). */

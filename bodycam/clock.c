@@ -61,16 +61,24 @@ bc_clock_log_time(struct bc_catalog *cat, char out[BC_TIME_MAX],
     struct bc_err *err)
 {
 	struct last lt;
+	struct bc_leaf l;
 	uint64_t size;
 	int r;
 
 	out[0] = '\0';
 	memset(&lt, 0, sizeof(lt));
-	if ((r = bc_catalog_log_size(cat, &size, err)) != 0 || size == 0)
-		return r;
-	if ((r = bc_catalog_log_walk(cat, size - 1, size, last_leaf, &lt,
-	    err)) != 0)
-		return r;
+	if (bc_catalog_log_last(cat, &l) == 0) {
+		/* appended by this transaction: no need to read it back */
+		size = (uint64_t)l.index + 1;
+		(void)last_leaf(&lt, &l);
+	} else {
+		if ((r = bc_catalog_log_size(cat, &size, err)) != 0 ||
+		    size == 0)
+			return r;
+		if ((r = bc_catalog_log_walk(cat, size - 1, size, last_leaf,
+		    &lt, err)) != 0)
+			return r;
+	}
 	if (!lt.found || lt.bad)
 		return bc_err_set(err, BC_ERR_INTEGRITY, "the newest record of "
 		    "the log (leaf %llu) has no readable time; run 'bodycam "

@@ -37,6 +37,7 @@ bc_strerror(int code)
 	case BC_ERR_BUSY:		return "catalog is busy";
 	case BC_ERR_STALE:		return "the chain moved on";
 	case BC_ERR_FULL:		return "disk full";
+	case BC_ERR_AGAIN:		return "to be done again the ordinary way";
 	}
 	return "unknown error";
 }

@@ -796,7 +796,7 @@ purge_media(struct bc_req *q, const struct event_job *j)
 	if (bc_purge_note_needed(repeated, fate, prev)) {
 		bc_purge_note_req(&j->req, fate, why, &n.req, text,
 		    sizeof(text));
-		if (bc_writer_run(q->srv->w, event_job, &n, &e) == 0)
+		if (bc_writer_run_events(q->srv->w, event_job, &n, &e) == 0)
 			noted = 1;
 		else if (r == 0)
 			r = bc_err_set(&err, BC_ERR_INTERNAL, "%s: the media "
@@ -901,7 +901,7 @@ event_signed(struct bc_req *q, json_t *doc)
 	j.ref = q->arg;
 	j.text = text;
 	j.len = len;
-	r = bc_writer_run(q->srv->w, event_job, &j, &err);
+	r = bc_writer_run_events(q->srv->w, event_job, &j, &err);
 	if (r == 0)
 		event_created(q, &j);
 	else if (r == BC_ERR_INTEGRITY)
@@ -1003,7 +1003,7 @@ h_events_post(struct bc_req *q)
 	if ((j.key = bc_station_key(q, role)) == NULL)
 		goto out;
 	j.ref = q->arg;
-	r = bc_writer_run(q->srv->w, event_job, &j, &err);
+	r = bc_writer_run_events(q->srv->w, event_job, &j, &err);
 	if (a == BC_ACT_PURGE && (r == 0 || j.res.purged))
 		purge_media(q, &j);	/* committed, or purged before */
 	else if (r != 0)
@@ -1319,7 +1319,7 @@ h_media(struct bc_req *q)
 	if (!q->head && (j.key = bc_station_key(q, BC_ROLE_CUSTODIAN)) ==
 	    NULL)
 		goto out;
-	if (!q->head && (r = bc_writer_run(q->srv->w, event_job, &j,
+	if (!q->head && (r = bc_writer_run_events(q->srv->w, event_job, &j,
 	    &err)) != 0) {
 		if (j.res.purged)
 			bc_resp_error(q, MHD_HTTP_GONE, "gone", "%s", err.msg);
@@ -1435,7 +1435,7 @@ h_verify(struct bc_req *q)
 	j.req.nfailed = n;
 	j.req.measured = rep.measured[0] ? rep.measured : NULL;
 	j.ref = it->id;
-	if ((r = bc_writer_run(q->srv->w, event_job, &j, &err)) != 0) {
+	if ((r = bc_writer_run_events(q->srv->w, event_job, &j, &err)) != 0) {
 		bc_resp_bc(q, r, &err);
 		goto out;
 	}

@@ -1583,7 +1583,8 @@ bc_serve_stop(struct bc_server *s, unsigned grace)
 	bc_writer_get_stats(s->w, &ws);
 	bc_serve_log(s, "writer: %" PRIu64 " jobs in %" PRIu64 " transactions "
 	    "(largest %" PRIu64 "), %" PRIu64 " refused; chain cache %" PRIu64
-	    " hits, %" PRIu64 " misses", ws.jobs, ws.batches, ws.max_batch,
-	    ws.failed, ws.cache_hits, ws.cache_misses);
+	    " hits, %" PRIu64 " misses; %" PRIu64 " batched, %" PRIu64
+	    " run again", ws.jobs, ws.batches, ws.max_batch, ws.failed,
+	    ws.cache_hits, ws.cache_misses, ws.batched, ws.redone);
 	server_free(s);
 }

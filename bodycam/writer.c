@@ -19,6 +19,7 @@
 struct job {
 	bc_write_fn	 fn;
 	void		*arg;
+	int		 events;	/* adds custody events only */
 	int		 rc;
 	int		 done;
 	struct bc_err	 err;
@@ -38,14 +39,81 @@ struct bc_writer {
 	struct bc_writer_stats	 st;
 };
 
-/* Runs one batch (jobs linked by next) in one transaction. */
-static void
-run_batch(struct bc_writer *w, struct job *batch)
+/*
+ * Runs a batch of custody events in one batched transaction (catalog.h:
+ * bc_catalog_begin_batched): 0 when it ended (each job's rc is its
+ * answer), BC_ERR_AGAIN when it must run again the ordinary way, nothing
+ * of it written.
+ */
+static int
+run_batched(struct bc_writer *w, struct job *batch)
 {
 	struct bc_err err = { 0 };
 	struct job *j;
-	int r, broken = 0;
+	int r;
 
+	/* as the ordinary begin: the lock timed out, the server is gone */
+	if ((r = bc_catalog_begin_batched(w->cat, &err)) != 0) {
+		for (j = batch; j != NULL; j = j->next) {
+			j->rc = r;
+			j->err = err;
+		}
+		return 0;
+	}
+	for (j = batch; j != NULL; j = j->next) {
+		bc_err_clear(&j->err);
+		if (bc_catalog_savepoint(w->cat, &err) != 0)
+			goto again;
+		if ((j->rc = j->fn(w->cat, w->cache, j->arg, &j->err)) == 0)
+			continue;
+		if (j->rc == BC_ERR_AGAIN ||
+		    bc_catalog_savepoint_rollback(w->cat, &err) != 0)
+			goto again;
+	}
+	/* a write the batched transaction does not hold, or rows it could
+	   not write: the ordinary way does it, or reports what is wrong */
+	if ((r = bc_catalog_commit(w->cat, &err)) == 0)
+		return 0;
+	if (r != BC_ERR_AGAIN) {
+		for (j = batch; j != NULL; j = j->next)
+			if (j->rc == 0) {
+				j->rc = r;
+				j->err = err;
+			}
+		return 0;
+	}
+ again:
+	bc_catalog_rollback(w->cat);
+	for (j = batch; j != NULL; j = j->next) {
+		j->rc = 0;
+		bc_err_clear(&j->err);
+	}
+	return BC_ERR_AGAIN;
+}
+
+/*
+ * Runs one batch (jobs linked by next) in one transaction: a batched one
+ * first when every job adds custody events only and the engine gains
+ * from it; *batched tells how that went (0: not tried, 1: done, -1: run
+ * again).
+ */
+static void
+run_batch(struct bc_writer *w, struct job *batch, int *batched)
+{
+	struct bc_err err = { 0 };
+	struct job *j;
+	int r, broken = 0, open = 0;
+
+	*batched = 0;
+	for (j = batch; j != NULL && j->events; j = j->next)
+		;
+	if (j == NULL && bc_catalog_can_batch(w->cat)) {
+		if (run_batched(w, batch) == 0) {
+			*batched = 1;
+			return;
+		}
+		*batched = -1;
+	}
 	if ((r = bc_catalog_begin(w->cat, &err)) != 0) {
 		for (j = batch; j != NULL; j = j->next) {
 			j->rc = r;
@@ -60,16 +128,21 @@ run_batch(struct bc_writer *w, struct job *batch)
 			j->err = err;
 			continue;
 		}
-		if ((r = bc_catalog_savepoint(w->cat, &err)) != 0) {
+		/* the last job's savepoint is released with this one's
+		   start, the batch's last by the commit: a round trip a job
+		   less on PostgreSQL */
+		if ((r = open ? bc_catalog_savepoint_next(w->cat, &err) :
+		    bc_catalog_savepoint(w->cat, &err)) != 0) {
 			j->rc = r;
 			j->err = err;
 			broken = 1;
 			continue;
 		}
-		if ((j->rc = j->fn(w->cat, w->cache, j->arg, &j->err)) != 0)
+		open = 1;
+		if ((j->rc = j->fn(w->cat, w->cache, j->arg, &j->err)) != 0) {
 			r = bc_catalog_savepoint_rollback(w->cat, &err);
-		else
-			r = bc_catalog_savepoint_release(w->cat, &err);
+			open = 0;
+		}
 		if (r != 0) {
 			/* the transaction is in an unknown state: lose it all */
 			broken = 1;
@@ -114,6 +187,7 @@ writer_main(void *arg)
 	struct bc_writer *w = arg;
 	struct job *batch, *j, *last;
 	size_t n;
+	int batched;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -132,9 +206,13 @@ writer_main(void *arg)
 		last->next = NULL;
 		pthread_mutex_unlock(&w->mu);
 
-		run_batch(w, batch);
+		run_batch(w, batch, &batched);
 
 		pthread_mutex_lock(&w->mu);
+		if (batched > 0)
+			w->st.batched++;
+		else if (batched < 0)
+			w->st.redone++;
 		w->st.batches++;
 		w->st.jobs += n;
 		if (n > w->st.max_batch)
@@ -179,6 +257,7 @@ bc_writer_start(const char *path, size_t max_batch, struct bc_writer **out,
 		free(w);
 		return r;
 	}
+	bc_catalog_keep_items(w->cat);
 	if ((w->cache = bc_chain_cache_new()) == NULL) {
 		bc_catalog_close(w->cat);
 		free(w);
@@ -196,8 +275,8 @@ bc_writer_start(const char *path, size_t max_batch, struct bc_writer **out,
 	return 0;
 }
 
-int
-bc_writer_run(struct bc_writer *w, bc_write_fn fn, void *arg,
+static int
+writer_run(struct bc_writer *w, bc_write_fn fn, void *arg, int events,
     struct bc_err *err)
 {
 	struct job j;
@@ -205,6 +284,7 @@ bc_writer_run(struct bc_writer *w, bc_write_fn fn, void *arg,
 	memset(&j, 0, sizeof(j));
 	j.fn = fn;
 	j.arg = arg;
+	j.events = events;
 	pthread_mutex_lock(&w->mu);
 	if (w->stopping) {
 		pthread_mutex_unlock(&w->mu);
@@ -223,6 +303,20 @@ bc_writer_run(struct bc_writer *w, bc_write_fn fn, void *arg,
 	if (j.rc != 0 && err != NULL)
 		*err = j.err;
 	return j.rc;
+}
+
+int
+bc_writer_run(struct bc_writer *w, bc_write_fn fn, void *arg,
+    struct bc_err *err)
+{
+	return writer_run(w, fn, arg, 0, err);
+}
+
+int
+bc_writer_run_events(struct bc_writer *w, bc_write_fn fn, void *arg,
+    struct bc_err *err)
+{
+	return writer_run(w, fn, arg, 1, err);
 }
 
 void

@@ -10,6 +10,7 @@
 #include <check.h>
 
 #include "bodycam/bodycam.h"
+#include "bodycam/audit.h"
 #include "bodycam/writer.h"
 #include "../bodycam/internal.h"
 #include "testutil.h"
@@ -122,6 +123,27 @@ verify_ok(const char *ref)
 	bc_item_free(it);
 }
 
+/*
+ * The whole catalog audits clean: every stored log node is what the
+ * records give (a leaf appended at the wrong place, or a node from a job
+ * rolled back, would not be).
+ */
+static void
+audit_ok(void)
+{
+	struct bc_audit_report rep;
+	struct bc_err e = { 0 };
+	size_t i;
+
+	memset(&rep, 0, sizeof(rep));
+	ck_assert_int_eq(bc_audit(cat, NULL, &rep, &e), 0);
+	for (i = 0; i < rep.nfailures; i++)
+		ck_assert_msg(0, "audit: %s: %s: %s", rep.failures[i].item,
+		    rep.failures[i].check, rep.failures[i].reason);
+	ck_assert_int_eq(rep.status, 0);
+	bc_audit_report_clear(&rep);
+}
+
 struct runner {
 	struct bc_writer	*w;
 	struct note_job		 j;
@@ -161,6 +183,7 @@ START_TEST(test_job_rolled_back)
 	bc_writer_stop(w);
 	ck_assert_int_eq(nevents(item1), before + 1);
 	verify_ok(item1);
+	audit_ok();
 }
 END_TEST
 
@@ -212,6 +235,9 @@ START_TEST(test_batch)
 	ck_assert_int_eq(nevents(item2), before2 + 1);
 	verify_ok(item1);
 	verify_ok(item2);
+	/* the failed job's leaf and nodes were undone, and the jobs after
+	   it in the transaction appended where it had: no gap, no stray */
+	audit_ok();
 }
 END_TEST
 

@@ -240,6 +240,33 @@ int bc_catalog_snapshot(struct bc_catalog *cat, struct bc_err *err);
 int bc_catalog_savepoint(struct bc_catalog *cat, struct bc_err *err);
 int bc_catalog_savepoint_release(struct bc_catalog *cat, struct bc_err *err);
 int bc_catalog_savepoint_rollback(struct bc_catalog *cat, struct bc_err *err);
+/* _release then a new savepoint, in one step. */
+int bc_catalog_savepoint_next(struct bc_catalog *cat, struct bc_err *err);
+
+/*
+ * A batched write transaction, for the service's group commit of custody
+ * events (writer.h): a write transaction (the write lock held from its
+ * start) whose events and log nodes wait in memory and are written at
+ * bc_catalog_commit, a few multi-row statements for all; what it reads
+ * back (the log's size and newest record, a chain's head) includes them.
+ * Any other write, or a chain read back whole after an event was added
+ * to it, answers BC_ERR_AGAIN, as does the commit then, or when the rows
+ * cannot be written: roll back and do it all again in an ordinary
+ * transaction.  Savepoints mark and undo a job that wrote nothing; one
+ * that wrote and failed spoils the batch.  Only where
+ * bc_catalog_can_batch (PostgreSQL, where each statement is a round
+ * trip; SQLite gains nothing from it).
+ */
+int bc_catalog_can_batch(const struct bc_catalog *cat);
+
+/*
+ * For a writer's own connection (writer.h): bc_catalog_find_item by id
+ * answers from what it read before (an item's row is append-only), a
+ * round trip less an event.  Never on a connection that verifies or
+ * shows items: it would not see a row edited since.
+ */
+void bc_catalog_keep_items(struct bc_catalog *cat);
+int bc_catalog_begin_batched(struct bc_catalog *cat, struct bc_err *err);
 
 /*
  * The last stored event of the item whose manifest hash is item: its seq
@@ -452,6 +479,14 @@ struct bc_leaf {
 int bc_catalog_log_walk(struct bc_catalog *cat, uint64_t from, uint64_t to,
     int (*fn)(void *arg, const struct bc_leaf *leaf), void *arg,
     struct bc_err *err);
+
+/*
+ * The newest leaf, when the current write transaction appended it: its
+ * index, kind and record bytes (item "", seq 0, no hash), lent until the
+ * next write or the transaction's end, without reading the catalog.
+ * Returns 0, or BC_ERR_NOT_FOUND when it must be read (bc_catalog_log_walk).
+ */
+int bc_catalog_log_last(struct bc_catalog *cat, struct bc_leaf *leaf);
 
 /* A signed checkpoint as stored. */
 struct bc_checkpoint_row {

@@ -38,6 +38,9 @@
 #define BC_ERR_BUSY		-19	/* catalog locked for too long */
 #define BC_ERR_STALE		-20	/* built on a chain head that moved */
 #define BC_ERR_FULL		-21	/* disk full (SQLITE_FULL, ENOSPC) */
+#define BC_ERR_AGAIN		-22	/* a batched transaction must run
+					   again the ordinary way (writer.c;
+					   never a command's answer) */
 
 /*
  * Detail of the last failure; msg and field are always NUL-terminated.

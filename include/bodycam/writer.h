@@ -42,6 +42,9 @@ struct bc_writer_stats {
 	   1 << (i - 1) and at most 1 << i jobs; the last, all over 128 */
 	uint64_t	batch_le[BC_WRITER_BATCH_BUCKETS];
 	uint64_t	queued;		/* jobs waiting now */
+	/* transactions of bc_writer_run_events jobs run batched, and
+	   those of them that had to run again the ordinary way */
+	uint64_t	batched, redone;
 };
 
 /*
@@ -57,6 +60,20 @@ int bc_writer_start(const char *path, size_t max_batch,
  * BC_ERR_BUSY once the writer is stopping.  Safe from any thread.
  */
 int bc_writer_run(struct bc_writer *w, bc_write_fn fn, void *arg,
+    struct bc_err *err);
+
+/*
+ * bc_writer_run for a job that only adds custody events (with
+ * bc_custody_add_cached or bc_custody_append_signed): on an engine where
+ * bc_catalog_can_batch, a transaction of such jobs writes their rows at
+ * its commit, a few statements for all, so that the write lock, which
+ * every service instance on the catalog waits for, is held for less.
+ * When a job writes anything else (a status, a view, an item), the batch
+ * runs again the ordinary way: fn may be called twice, and must leave
+ * nothing behind but what it writes through cat (and its answer, which
+ * the last call sets).
+ */
+int bc_writer_run_events(struct bc_writer *w, bc_write_fn fn, void *arg,
     struct bc_err *err);
 
 /* Counters so far (safe from any thread). */

@@ -314,10 +314,80 @@ json_extract(body, '\$.details.note') IN ('before-1', 'before-2', 'after-1', 'af
 		    "  once the lock is free, the next write: 201"
 		expect_eq "$(q "$CAT" "SELECT count(*) FROM events")" \
 		    "$((NEV + 1))" "  only the acknowledged one stored"
+		# custody events are written batched (writer.h): a hold
+		# among notes writes a status row too, and its batch runs
+		# again the ordinary way; a refused unhold writes nothing
+		NEV=$(q "$CAT" "SELECT count(*) FROM events")
+		post_event() {
+			curl -s -o /dev/null -w '%{http_code}\n' -X POST \
+			    -H "Authorization: Bearer $TOK" \
+			    -H "Content-Type: application/json" -d "$1" \
+			    "http://127.0.0.1:$PORT/v1/items/BWC-000001/events"
+		}
+		: > "$TMP/codes"
+		cpids=""
+		i=0
+		while [ $i -lt 12 ]; do
+			post_event "{\"action\":\"note\",\"note\":\"b$i\"}" \
+			    >> "$TMP/codes" &
+			cpids="$cpids $!"
+			if [ $i = 5 ]; then
+				post_event '{"action":"unhold","reason":"r"}' \
+				    > "$TMP/unhold" &
+				cpids="$cpids $!"
+			fi
+			i=$((i + 1))
+		done
+		# shellcheck disable=SC2086 # a pid a word
+		wait $cpids
+		post_event '{"action":"hold","reason":"a case"}' > "$TMP/hold" &
+		cpids=$!
+		post_event '{"action":"note","note":"with the hold"}' >> "$TMP/codes" &
+		cpids="$cpids $!"
+		post_event '{"action":"note","note":"with the hold 2"}' >> "$TMP/codes" &
+		cpids="$cpids $!"
+		# shellcheck disable=SC2086
+		wait $cpids
+		expect_eq "$(sort -u "$TMP/codes")" 201 \
+		    "  14 notes sent at once, a hold among them: each 201"
+		expect_eq "$(cat "$TMP/hold")" 201 "  the hold: 201"
+		expect_eq "$(cut -c1 "$TMP/unhold")" 4 \
+		    "  an unhold with no hold among them: refused (4xx)"
+		expect_eq "$(q "$CAT" "SELECT count(*) FROM events")" \
+		    "$((NEV + 15))" "  the 15 acknowledged events stored, no other"
+		expect_eq "$(q "$CAT" "SELECT count(*) FROM status WHERE held = 1")" 1 \
+		    "  the hold's status row written"
+		expect_eq "$(q "$CAT" "SELECT count(*) FROM (SELECT seq FROM events
+WHERE item = (SELECT manifest_hash FROM items WHERE id = 'BWC-000001')
+GROUP BY seq HAVING count(*) > 1) d")" 0 "  one chain: no seq twice"
+		expect_exit 0 "  audit passes" -- bc audit
+		# an insider deletes the log's newest leaf (its record kept):
+		# the lock's own read sees it, and nothing more is written
+		last=$(q "$CAT" "SELECT max(idx) FROM nodes WHERE level = 0")
+		NEV=$(q "$CAT" "SELECT count(*) FROM events")
+		expect_exit 0 "insider: the log's newest leaf deleted" -- \
+		    psql_as "$CAT" "ALTER TABLE nodes DISABLE TRIGGER USER;
+DELETE FROM nodes WHERE ((idx + 1) << level) > $last;
+ALTER TABLE nodes ENABLE TRIGGER USER"
+		st=$(post_note lost)
+		check "  a custody event through the service: refused ($st)" -- \
+		    test "$st" != 201
+		expect_grep "has lost leaf $last" "$TMP/cut.body" \
+		    "  and the answer says why"
 		kill -TERM $SPID
 		wait $SPID
 		expect_eq "$?" 0 "  serve stops on SIGTERM, exit 0"
-		expect_exit 0 "  audit passes" -- bc audit
+		expect_exit 1 "  custody add: exit 1" -- bc custody add BWC-000001 \
+		    note --key "$K/cust.key" --actor clerk --note lost
+		expect_grep "has lost leaf $last" "$ERR" "  and says why"
+		expect_eq "$(q "$CAT" "SELECT count(*) FROM events")" "$NEV" \
+		    "  nothing was written"
+		b=$(sed -n 's/.* - writer: .*; \([0-9]*\) batched, \([0-9]*\) run again$/\1 \2/p' \
+		    "$TMP/cut.log")
+		check "  the writer ran batched transactions ($b)" -- \
+		    test "${b%% *}" -ge 1
+		check "  and ran the hold's again the ordinary way ($b)" -- \
+		    test "${b##* }" -ge 1
 	else
 		kill -KILL $SPID 2> /dev/null
 		show_file "serve log" "$TMP/cut.log"
