@@ -526,18 +526,12 @@ bc_catalog_begin_batched(struct bc_catalog *cat, struct bc_err *err)
 {
 	int r;
 
-	if (cat->in_tx)
-		return bc_err_set(err, BC_ERR_INTERNAL,
-		    "nested catalog transaction");
 	if (!bc_catalog_can_batch(cat))
 		return bc_err_set(err, BC_ERR_INTERNAL, "%s: no batched "
 		    "transaction on this engine", cat->path);
-	if ((r = bc_pg_begin(cat, BC_PG_WRITE, err)) != 0)
+	if ((r = bc_catalog_begin(cat, err)) != 0)
 		return r;
-	bc_cat_tail_forget(cat);
 	bc_cat_spec_clear(cat);
-	cat->in_tx = 1;
-	cat->write_tx = 1;
 	cat->spec.on = 1;
 	return 0;
 }

@@ -248,12 +248,15 @@ if command -v curl > /dev/null 2>&1; then
 	        --role custodian --key "$3/admin.key" &&
 	    "$1" --catalog "$2" key add "$3/dock.pub" --name dock \
 	        --role ingest --key "$3/admin.key" &&
+	    "$1" --catalog "$2" key add "$3/aud.pub" --name aud \
+	        --role auditor --key "$3/admin.key" &&
 	    "$1" --catalog "$2" register "$4" --key "$3/dock.key"' sh \
 	    "$BODYCAM" "$CAT" "$K" "$DATA/stills/GPS.jpg"
 	TOK=$(bc -q token create --name pg-cut --role custodian \
 	    --key "$K/admin.key" 2> /dev/null)
 	"$BODYCAM" --catalog "$CAT" serve --listen 127.0.0.1:0 \
-	    --log "$TMP/cut.log" --key "$K/cust.key" --threads 2 --storage "$DATA/stills" \
+	    --log "$TMP/cut.log" --key "$K/cust.key" --key "$K/aud.key" \
+	    --threads 2 --storage "$DATA/stills" \
 	    < /dev/null > "$TMP/cut.out" 2> "$TMP/cut.err" &
 	SPID=$!
 	PORT=""
@@ -361,6 +364,37 @@ json_extract(body, '\$.details.note') IN ('before-1', 'before-2', 'after-1', 'af
 WHERE item = (SELECT manifest_hash FROM items WHERE id = 'BWC-000001')
 GROUP BY seq HAVING count(*) > 1) d")" 0 "  one chain: no seq twice"
 		expect_exit 0 "  audit passes" -- bc audit
+		# the writer keeps the items it found (bc_catalog_keep_items);
+		# the service's verify must still read the row an insider
+		# edited, and say so
+		AUD=$(bc -q token create --name pg-aud --role auditor \
+		    --key "$K/admin.key" 2> /dev/null)
+		post_verify() {
+			curl -s -o "$TMP/vfy.body" -w '%{http_code}' -X POST \
+			    -H "Authorization: Bearer $AUD" \
+			    -H "Content-Type: application/json" \
+			    -d '{"no_file":true}' \
+			    "http://127.0.0.1:$PORT/v1/items/BWC-000001/verify"
+		}
+		for i in 1 2 3; do
+			post_verify > /dev/null
+		done
+		expect_grep '"ok":true' "$TMP/vfy.body" \
+		    "  POST .../verify before any edit: passes"
+		expect_exit 0 "insider: the item's stored manifest edited" -- \
+		    psql_as "$CAT" "ALTER TABLE items DISABLE TRIGGER USER;
+UPDATE items SET manifest = replace(manifest, '\"size\":', '\"size\": ')
+  WHERE id = 'BWC-000001';
+ALTER TABLE items ENABLE TRIGGER USER"
+		st=$(post_verify)
+		expect_eq "$st" 200 "  POST .../verify through the service: 200"
+		expect_grep '"ok":false' "$TMP/vfy.body" \
+		    "  and it fails: the edited row is read, not a kept copy"
+		expect_exit 0 "insider: the manifest put back" -- \
+		    psql_as "$CAT" "ALTER TABLE items DISABLE TRIGGER USER;
+UPDATE items SET manifest = replace(manifest, '\"size\": ', '\"size\":')
+  WHERE id = 'BWC-000001';
+ALTER TABLE items ENABLE TRIGGER USER"
 		# an insider deletes the log's newest leaf (its record kept):
 		# the lock's own read sees it, and nothing more is written
 		last=$(q "$CAT" "SELECT max(idx) FROM nodes WHERE level = 0")
