@@ -7,7 +7,9 @@
  * this thread reads the next batch and judges the previous one in order
  * (links, authority at signing time, rules: bc_verify_judge).  So the
  * signature work, which dominates, keeps every core busy, and the result
- * is the same as verifying each item on its own.
+ * is the same as verifying each item on its own.  The first batches are
+ * small and double up to BATCH_RECS, so that the workers start at once
+ * instead of waiting for a whole batch to be read.
  */
 #include <sys/stat.h>
 
@@ -30,6 +32,7 @@
 #include "internal.h"
 
 #define BATCH_RECS	4096	/* records per batch, about */
+#define BATCH_FIRST	256	/* the first batch's; each next twice that */
 
 struct aitem {
 	struct bc_item	*it;
@@ -57,6 +60,7 @@ struct audit {
 	struct bc_audit_report		*rep;
 	const struct bc_keyring		*kr;
 	struct batch			*filling, *running, *judged;
+	size_t				 nbatches;	/* handed out */
 	int				 threads;
 	int64_t				 total;
 	struct bc_err			*err;
@@ -534,6 +538,7 @@ pipeline_step(struct audit *a, int flush)
 	if (done != NULL)
 		batch_finish(done);
 	if (a->filling != NULL && a->filling->n > 0) {
+		a->nbatches++;
 		if (batch_start(a->filling, old, a->kr, a->threads) != 0) {
 			batch_free(old);
 			batch_free(done);
@@ -570,6 +575,17 @@ pipeline_step(struct audit *a, int flush)
 		a->judged = NULL;
 	}
 	return r;
+}
+
+/* The records of the batch after handed ones: BATCH_FIRST, doubling. */
+static size_t
+batch_size(size_t handed)
+{
+	size_t n = BATCH_FIRST;
+
+	while (handed-- > 0 && n < BATCH_RECS)
+		n *= 2;
+	return n < BATCH_RECS ? n : BATCH_RECS;
 }
 
 static int
@@ -613,7 +629,7 @@ collect(void *arg, struct bc_item *it)
 		ai->rec[j + 1].type = BC_EVENT_TYPE;
 	}
 	b->nrecs += ai->n + 1;
-	if (b->nrecs >= BATCH_RECS)
+	if (b->nrecs >= batch_size(a->nbatches))
 		return pipeline_step(a, 0);
 	return 0;
 }
@@ -629,6 +645,20 @@ orphan(void *arg, const char *item, int64_t seq)
 	    "an event row names an item that is not in the catalog") != 0)
 		return bc_err_set(a->err, BC_ERR_NOMEM, "out of memory");
 	return 0;
+}
+
+/*
+ * The event rows no item holds.  Every item's events were read by its
+ * manifest hash, which is unique, so the rows read add up to the table's
+ * count exactly when no row names a missing item (one snapshot): only
+ * then is the slow search, a scan of every row, not needed.
+ */
+static int
+orphans(struct audit *a, int64_t nevents)
+{
+	if (nevents == a->rep->events)
+		return 0;
+	return bc_catalog_orphan_events(a->cat, orphan, a, a->err);
 }
 
 static int
@@ -837,7 +867,7 @@ bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
 	struct bc_keyring *kr = NULL;
 	struct bc_err kerr = { 0 };
 	struct audit a;
-	int64_t nevents;
+	int64_t nitems, nevents;
 	size_t i;
 	int r;
 
@@ -881,7 +911,8 @@ bc_audit(struct bc_catalog *cat, const struct bc_audit_opts *opts,
 	    (r = bc_catalog_releases(cat, release_one, &a, err)) != 0 ||
 	    (r = policies(&a)) != 0 ||
 	    (r = timestamps(&a)) != 0 ||
-	    (r = bc_catalog_orphan_events(cat, orphan, &a, err)) != 0 ||
+	    (r = bc_catalog_count(cat, &nitems, &nevents, err)) != 0 ||
+	    (r = orphans(&a, nevents)) != 0 ||
 	    (r = bc_tlog_audit_end(a.tl)) != 0 ||
 	    (r = log_failures_merge(&a)) != 0 ||
 	    (r = search_moved(&a)) != 0)

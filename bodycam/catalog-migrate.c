@@ -390,7 +390,7 @@ copy_table(struct bc_catalog *src, struct bc_catalog *dst, size_t i,
 		goto out;
 	for (pass = 0; pass < 2; pass++) {
 		p.rows = 0;
-		if (EVP_DigestInit_ex(p.md, EVP_sha256(), NULL) != 1) {
+		if (EVP_DigestInit_ex(p.md, bc_sha256_md(), NULL) != 1) {
 			r = bc_err_set(err, BC_ERR_CRYPTO, "SHA-256");
 			goto out;
 		}

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,7 @@ bc_hash_fd(int fd, const char *name, struct bc_file_hash *out,
 		goto out;
 	}
 	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+	    EVP_DigestInit_ex(md, bc_sha256_md(), NULL) != 1) {
 		r = bc_err_set(err, BC_ERR_CRYPTO, "EVP_DigestInit failed");
 		goto out;
 	}
@@ -161,12 +162,30 @@ bc_hash_file(const char *path, struct bc_file_hash *out,
 	return r;
 }
 
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+}
+
+const EVP_MD *
+bc_sha256_md(void)
+{
+	if (pthread_once(&sha256_once, sha256_fetch) != 0 ||
+	    sha256_md == NULL)
+		return EVP_sha256();
+	return sha256_md;
+}
+
 int
 bc_sha256(const void *buf, size_t len, uint8_t out[BC_SHA256_LEN])
 {
 	unsigned int mdlen = 0;
 
-	if (EVP_Digest(buf, len, out, &mdlen, EVP_sha256(), NULL) != 1 ||
+	if (EVP_Digest(buf, len, out, &mdlen, bc_sha256_md(), NULL) != 1 ||
 	    mdlen != BC_SHA256_LEN)
 		return BC_ERR_CRYPTO;
 	return 0;

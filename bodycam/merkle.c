@@ -28,7 +28,7 @@ bc_merkle_leaf_hash(const void *data, size_t len, uint8_t out[HLEN])
 
 	if ((md = EVP_MD_CTX_new()) == NULL)
 		return BC_ERR_CRYPTO;
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	if (EVP_DigestInit_ex(md, bc_sha256_md(), NULL) == 1 &&
 	    EVP_DigestUpdate(md, &prefix, 1) == 1 &&
 	    (len == 0 || EVP_DigestUpdate(md, data, len) == 1) &&
 	    EVP_DigestFinal_ex(md, out, &mdlen) == 1 && mdlen == HLEN)

@@ -300,7 +300,7 @@ key_id(const char *key_name, int alg, const uint8_t pub[BC_ED25519_PUBLEN],
 		return BC_ERR_INVALID;
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return BC_ERR_NOMEM;
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	if (EVP_DigestInit_ex(ctx, bc_sha256_md(), NULL) == 1 &&
 	    EVP_DigestUpdate(ctx, key_name, strlen(key_name)) == 1 &&
 	    EVP_DigestUpdate(ctx, sep, sizeof(sep)) == 1 &&
 	    EVP_DigestUpdate(ctx, pub, BC_ED25519_PUBLEN) == 1 &&

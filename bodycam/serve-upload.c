@@ -380,7 +380,7 @@ fingerprint(struct bc_req *q, char out[BC_SHA256_HEX])
 
 	if ((md = EVP_MD_CTX_new()) == NULL)
 		return -1;
-	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+	ok = EVP_DigestInit_ex(md, bc_sha256_md(), NULL) == 1;
 	EVP_DigestUpdate(md, q->method, strlen(q->method) + 1);
 	EVP_DigestUpdate(md, q->url, strlen(q->url) + 1);
 	MHD_get_connection_values(q->conn, MHD_GET_ARGUMENT_KIND, fp_arg, md);
@@ -452,14 +452,14 @@ bc_idem_begin(struct bc_req *q, struct bc_idem *i)
 		goto oom;
 	/* one caller's keys are not another's */
 	snprintf(buf, sizeof(buf), "%s", q->tok.name);
-	if (EVP_Digest(buf, strlen(buf) + 1, d, NULL, EVP_sha256(),
+	if (EVP_Digest(buf, strlen(buf) + 1, d, NULL, bc_sha256_md(),
 	    NULL) != 1)
 		goto oom;
 	bc_hex(d, sizeof(d), hex);
 	{
 		EVP_MD_CTX *md = EVP_MD_CTX_new();
 		int ok = md != NULL &&
-		    EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+		    EVP_DigestInit_ex(md, bc_sha256_md(), NULL) == 1 &&
 		    EVP_DigestUpdate(md, hex, strlen(hex)) == 1 &&
 		    EVP_DigestUpdate(md, key, n) == 1 &&
 		    EVP_DigestFinal_ex(md, d, NULL) == 1;
@@ -1456,7 +1456,7 @@ chunk_begin(struct bc_req *q)
 	if (digests(q, u, 0) != 0)
 		return;
 	if (u->have_want && ((u->md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(u->md, EVP_sha256(), NULL) != 1)) {
+	    EVP_DigestInit_ex(u->md, bc_sha256_md(), NULL) != 1)) {
 		bc_resp_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
 		    "EVP_DigestInit failed");
 		return;

@@ -461,8 +461,8 @@ sink_begin(const char *root, struct bc_copy *cp, int direct,
 		}
 	if ((k->md = EVP_MD_CTX_new()) == NULL ||
 	    (k->c.md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(k->md, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestInit_ex(k->c.md, EVP_sha256(), NULL) != 1) {
+	    EVP_DigestInit_ex(k->md, bc_sha256_md(), NULL) != 1 ||
+	    EVP_DigestInit_ex(k->c.md, bc_sha256_md(), NULL) != 1) {
 		r = bc_err_set(err, BC_ERR_CRYPTO, "EVP_DigestInit failed");
 		goto fail;
 	}

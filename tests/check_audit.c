@@ -471,6 +471,38 @@ START_TEST(test_orphan_event)
 }
 END_TEST
 
+/*
+ * An insider who deletes an event and adds an orphan row keeps the
+ * table's count: the orphan is still found (audit searches the rows only
+ * when the events it read fall short of the count).
+ */
+START_TEST(test_orphan_beside_deleted)
+{
+	struct bc_audit_report rep;
+	const struct bc_audit_failure *f;
+
+	populate();
+	sql("DROP TRIGGER events_no_delete; PRAGMA foreign_keys = OFF;"
+	    "DELETE FROM events WHERE seq = 1 AND item = (SELECT manifest_hash"
+	    " FROM items WHERE id = 'BWC-000002');"
+	    "INSERT INTO events (item, seq, hash, body, signature, key) "
+	    "VALUES ('fedcba9876543210fedcba9876543210fedcba9876543210fedcba"
+	    "9876543210', 3, 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+	    "eeeeeeeeeeeeeeee', '{}', x'00', 'nokey');");
+	ck_assert_int_eq(tu_sql_int(catpath, "SELECT count(*) FROM events"),
+	    N_EVENTS);
+	run_audit(2, 0, NULL, &rep);
+	ck_assert_int_eq(rep.status, BC_ERR_INTEGRITY);
+	f = failure(&rep, "fedcba9876543210", 3, "orphan-event");
+	ck_assert_msg(tu_contains(f->reason, "not in the catalog"), "%s",
+	    f->reason);
+	ck_assert_int_eq(nfail(&rep, NULL, 3, "orphan-event"), 1);
+	ck_assert_int_eq(nfail(&rep, "BWC-000002", 2, "event-link"), 1);
+	ck_assert_int_eq(rep.events, N_EVENTS - 1);
+	bc_audit_report_clear(&rep);
+}
+END_TEST
+
 START_TEST(test_rule_violation)
 {
 	struct bc_audit_report rep, rep1;
@@ -710,7 +742,7 @@ END_TEST
 
 #define BIG_ITEMS	120
 #define BIG_EVENTS	80	/* per item, the genesis included */
-#define BIG_TAMPERED	"BWC-000070"	/* in the second of three batches */
+#define BIG_TAMPERED	"BWC-000070"	/* in the fifth of six batches */
 #define BIG_SEQ		40
 
 static void
@@ -1118,6 +1150,7 @@ audit_suite(void)
 	tcase_add_test(tc, test_tampered_manifest);
 	tcase_add_test(tc, test_broken_keydoc);
 	tcase_add_test(tc, test_orphan_event);
+	tcase_add_test(tc, test_orphan_beside_deleted);
 	tcase_add_test(tc, test_rule_violation);
 	tcase_add_test(tc, test_wrong_role_signature);
 	tcase_add_test(tc, test_revoked_signer);

@@ -62,6 +62,14 @@ int bc_hash_open(const char *path, int *fd, struct bc_err *err);
  */
 int bc_stat_same(const struct stat *a, const struct stat *b);
 
+/*
+ * OpenSSL's SHA-256 (an EVP_MD *), fetched once and kept for the life of
+ * the process: EVP_sha256() makes OpenSSL 3 look the implementation up
+ * again, under a lock, at every digest, which the audit pays per record.
+ * Falls back to EVP_sha256() should the fetch fail.
+ */
+const struct evp_md_st *bc_sha256_md(void);
+
 /* SHA-256 of a buffer.  Returns 0 or BC_ERR_CRYPTO. */
 int bc_sha256(const void *buf, size_t len, uint8_t out[BC_SHA256_LEN]);
 
