@@ -28,7 +28,16 @@ esac
 res=$(mktemp -d "${TMPDIR:-/tmp}/bodycam-run.XXXXXX") || exit 1
 pid=""
 trap 'rm -rf "$res"' EXIT
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; exit 130' HUP INT TERM
+# stopped: no more suites start (xargs), and those running are told to
+# stop (each suite's own trap then cleans up after it)
+stop() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	for f in "$res"/*.pid; do
+		[ -f "$f" ] && [ ! -f "${f%.pid}.rc" ] &&
+		    kill "$(cat "$f")" 2>/dev/null
+	done
+}
+trap 'stop; exit 130' HUP INT TERM
 
 # The suites, one a line: "N KIND PATH", N their place in the report, KIND
 # c (a Check binary), s (a CLI script) or k (the whole-corpus suite: not
@@ -54,19 +63,23 @@ for s in $slow; do
 done > "$res/order"
 grep -v -x -F -f "$res/order" "$res/list" >> "$res/order"
 
-# one suite: its output in N.out, its exit status then its wall time in
-# seconds in N.rc (written last: the report waits for it)
+# one suite: its process id in N.pid (for stop), its output in N.out,
+# its exit status then its wall time in seconds in N.rc (written last:
+# the report waits for it)
 cat > "$res/one.sh" <<'EOF'
 set -u
 res=$1; n=$2; kind=$3; t=$4
 start=$(date +%s)
 case $kind in
-c) "$t" >"$res/$n.out" 2>&1 ;;
-*) sh "$t" >"$res/$n.out" 2>&1 ;;
+c) "$t" >"$res/$n.out" 2>&1 & ;;
+*) sh "$t" >"$res/$n.out" 2>&1 & ;;
 esac
+echo $! >"$res/$n.pid"
+wait $!
 rc=$?
-echo "$rc $(($(date +%s) - start))" >"$res/$n.rc.tmp"
-mv "$res/$n.rc.tmp" "$res/$n.rc"
+# (quiet: when the run was stopped, $res may be gone)
+{ echo "$rc $(($(date +%s) - start))" >"$res/$n.rc.tmp" &&
+    mv "$res/$n.rc.tmp" "$res/$n.rc"; } 2>/dev/null
 EOF
 xargs -P "$jobs" -L 1 sh "$res/one.sh" "$res" < "$res/order" &
 pid=$!
