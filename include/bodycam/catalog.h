@@ -258,6 +258,7 @@ int bc_catalog_savepoint_next(struct bc_catalog *cat, struct bc_err *err);
  * trip; SQLite gains nothing from it).
  */
 int bc_catalog_can_batch(const struct bc_catalog *cat);
+int bc_catalog_begin_batched(struct bc_catalog *cat, struct bc_err *err);
 
 /*
  * For a writer's own connection (writer.h): bc_catalog_find_item by id
@@ -266,7 +267,6 @@ int bc_catalog_can_batch(const struct bc_catalog *cat);
  * shows items: it would not see a row edited since.
  */
 void bc_catalog_keep_items(struct bc_catalog *cat);
-int bc_catalog_begin_batched(struct bc_catalog *cat, struct bc_err *err);
 
 /*
  * The last stored event of the item whose manifest hash is item: its seq

@@ -381,20 +381,21 @@ GROUP BY seq HAVING count(*) > 1) d")" 0 "  one chain: no seq twice"
 		done
 		expect_grep '"ok":true' "$TMP/vfy.body" \
 		    "  POST .../verify before any edit: passes"
-		expect_exit 0 "insider: the item's stored manifest edited" -- \
-		    psql_as "$CAT" "ALTER TABLE items DISABLE TRIGGER USER;
-UPDATE items SET manifest = replace(manifest, '\"size\":', '\"size\": ')
+		# manifest_sub FROM TO: the insider's edit of the stored row
+		manifest_sub() {
+			psql_as "$CAT" "ALTER TABLE items DISABLE TRIGGER USER;
+UPDATE items SET manifest = replace(manifest, '$1', '$2')
   WHERE id = 'BWC-000001';
 ALTER TABLE items ENABLE TRIGGER USER"
+		}
+		expect_exit 0 "insider: the item's stored manifest edited" -- \
+		    manifest_sub '"size":' '"size": '
 		st=$(post_verify)
 		expect_eq "$st" 200 "  POST .../verify through the service: 200"
 		expect_grep '"ok":false' "$TMP/vfy.body" \
 		    "  and it fails: the edited row is read, not a kept copy"
 		expect_exit 0 "insider: the manifest put back" -- \
-		    psql_as "$CAT" "ALTER TABLE items DISABLE TRIGGER USER;
-UPDATE items SET manifest = replace(manifest, '\"size\": ', '\"size\":')
-  WHERE id = 'BWC-000001';
-ALTER TABLE items ENABLE TRIGGER USER"
+		    manifest_sub '"size": ' '"size":'
 		# an insider deletes the log's newest leaf (its record kept):
 		# the lock's own read sees it, and nothing more is written
 		last=$(q "$CAT" "SELECT max(idx) FROM nodes WHERE level = 0")
